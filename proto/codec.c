@@ -1,0 +1,303 @@
+/* codec.c -- protobuf-c packing with size caps, and validation of every decoded job and event. */
+#include "codec.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hostname.h"
+#include "pem.h"
+
+/* Non-empty, at most max bytes, printable ASCII. */
+static int
+proto_id_ok(const char *s, size_t max)
+{
+	size_t i, n;
+
+	if (s == NULL || (n = strnlen(s, max + 1)) == 0 || n > max)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (s[i] < 0x21 || s[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+static int
+proto_url_ok(const char *s, int optional)
+{
+	if (s == NULL || s[0] == '\0')
+		return optional;
+	return proto_id_ok(s, PROTO_MAX_URL) && strncmp(s, "https://", 8) == 0;
+}
+
+static int
+proto_ca_ok(const Certfleet__CaRef *ca, char *err, size_t errlen)
+{
+	if (ca == NULL || !proto_id_ok(ca->name, PROTO_MAX_ID)) {
+		snprintf(err, errlen, "job has no CA name");
+		return 0;
+	}
+	if (!proto_url_ok(ca->directory_url, 0)) {
+		snprintf(err, errlen, "CA directory URL is not an https URL");
+		return 0;
+	}
+	return 1;
+}
+
+static int
+proto_issue_ok(const Certfleet__IssueOrder *o, char *err, size_t errlen)
+{
+	char norm[HOSTNAME_MAX + 1], why[128];
+	size_t i;
+
+	if (!proto_ca_ok(o->ca, err, errlen))
+		return 0;
+	if (!proto_id_ok(o->account_id, PROTO_MAX_ID) ||
+	    !proto_id_ok(o->certificate_id, PROTO_MAX_ID)) {
+		snprintf(err, errlen, "issue_order lacks account_id or certificate_id");
+		return 0;
+	}
+	if (!proto_url_ok(o->account_url, 1) || !proto_url_ok(o->order_url, 1)) {
+		snprintf(err, errlen, "issue_order has a bad account or order URL");
+		return 0;
+	}
+	if (o->n_identifiers == 0 || o->n_identifiers > PROTO_MAX_IDENTIFIERS) {
+		snprintf(err, errlen, "issue_order has %zu identifiers (1-%d)",
+		    o->n_identifiers, PROTO_MAX_IDENTIFIERS);
+		return 0;
+	}
+	for (i = 0; i < o->n_identifiers; i++) {
+		if (hostname_normalize(o->identifiers[i], norm, why, sizeof(why)) < 0 ||
+		    strcmp(norm, o->identifiers[i]) != 0) {
+			snprintf(err, errlen, "issue_order identifier %zu is not a "
+			    "normalized hostname", i);
+			return 0;
+		}
+		if (i > 0 && strcmp(o->identifiers[i - 1], o->identifiers[i]) >= 0) {
+			snprintf(err, errlen, "issue_order identifiers are not "
+			    "sorted and unique");
+			return 0;
+		}
+	}
+	if (o->csr_der.len == 0 || o->csr_der.len > PROTO_MAX_CSR) {
+		snprintf(err, errlen, "issue_order CSR of %zu bytes (1-%d)",
+		    o->csr_der.len, PROTO_MAX_CSR);
+		return 0;
+	}
+	if (strcmp(o->challenge_type, "http-01") != 0) {
+		snprintf(err, errlen, "issue_order challenge type is not http-01");
+		return 0;
+	}
+	return 1;
+}
+
+static int
+proto_register_ok(const Certfleet__RegisterAccount *r, char *err, size_t errlen)
+{
+	size_t i;
+
+	if (!proto_ca_ok(r->ca, err, errlen))
+		return 0;
+	if (!proto_id_ok(r->account_id, PROTO_MAX_ID)) {
+		snprintf(err, errlen, "register_account lacks account_id");
+		return 0;
+	}
+	for (i = 0; i < r->n_contact; i++)
+		if (!proto_id_ok(r->contact[i], PROTO_MAX_URL) ||
+		    strncmp(r->contact[i], "mailto:", 7) != 0) {
+			snprintf(err, errlen, "register_account contact %zu is not "
+			    "a mailto: URI", i);
+			return 0;
+		}
+	return 1;
+}
+
+/* Checks the fields every message carries. */
+static int
+proto_header_ok(uint32_t version, const char *job_id, uint32_t attempt,
+    const char *trace_id, char *err, size_t errlen)
+{
+	if (version != PROTO_SCHEMA_VERSION) {
+		snprintf(err, errlen, "schema version %u, expected %d", version,
+		    PROTO_SCHEMA_VERSION);
+		return 0;
+	}
+	if (!proto_id_ok(job_id, PROTO_MAX_ID) || !proto_id_ok(trace_id, PROTO_MAX_ID)) {
+		snprintf(err, errlen, "missing or bad job_id or trace_id");
+		return 0;
+	}
+	if (attempt < 1) {
+		snprintf(err, errlen, "attempt must be >= 1");
+		return 0;
+	}
+	return 1;
+}
+
+Certfleet__Job *
+proto_job_decode(const void *buf, size_t len, char *err, size_t errlen)
+{
+	Certfleet__Job *j;
+	int ok = 0;
+
+	if (len > PROTO_MAX_MESSAGE) {
+		snprintf(err, errlen, "job of %zu bytes is over the %d byte cap",
+		    len, PROTO_MAX_MESSAGE);
+		return NULL;
+	}
+	if ((j = certfleet__job__unpack(NULL, len, buf)) == NULL) {
+		snprintf(err, errlen, "job does not decode as protobuf");
+		return NULL;
+	}
+	if (!proto_header_ok(j->schema_version, j->job_id, j->attempt,
+	    j->trace_id, err, errlen))
+		goto out;
+	switch (j->kind_case) {
+	case CERTFLEET__JOB__KIND_REGISTER_ACCOUNT:
+		ok = proto_register_ok(j->register_account, err, errlen);
+		break;
+	case CERTFLEET__JOB__KIND_ISSUE_ORDER:
+		ok = proto_issue_ok(j->issue_order, err, errlen);
+		break;
+	default:
+		snprintf(err, errlen, "job has no known kind");
+		break;
+	}
+out:
+	if (!ok) {
+		certfleet__job__free_unpacked(j, NULL);
+		return NULL;
+	}
+	return j;
+}
+
+void
+proto_job_free(Certfleet__Job *j)
+{
+	if (j != NULL)
+		certfleet__job__free_unpacked(j, NULL);
+}
+
+static int
+proto_problem_ok(const Certfleet__Problem *p, int depth)
+{
+	size_t i;
+
+	if (p == NULL || !proto_id_ok(p->type, PROTO_MAX_URL) || depth > 1)
+		return 0;
+	for (i = 0; i < p->n_subproblems; i++)
+		if (!proto_problem_ok(p->subproblems[i], depth + 1))
+			return 0;
+	return 1;
+}
+
+Certfleet__Event *
+proto_event_decode(const void *buf, size_t len, char *err, size_t errlen)
+{
+	Certfleet__Event *e;
+	int ok = 0;
+
+	if (len > PROTO_MAX_MESSAGE) {
+		snprintf(err, errlen, "event of %zu bytes is over the %d byte cap",
+		    len, PROTO_MAX_MESSAGE);
+		return NULL;
+	}
+	if ((e = certfleet__event__unpack(NULL, len, buf)) == NULL) {
+		snprintf(err, errlen, "event does not decode as protobuf");
+		return NULL;
+	}
+	if (!proto_header_ok(e->schema_version, e->job_id, e->attempt,
+	    e->trace_id, err, errlen))
+		goto out;
+	switch (e->kind_case) {
+	case CERTFLEET__EVENT__KIND_ORDER_CREATED:
+		ok = proto_url_ok(e->order_created->order_url, 0);
+		break;
+	case CERTFLEET__EVENT__KIND_ACCOUNT_REGISTERED:
+		ok = proto_id_ok(e->account_registered->account_id, PROTO_MAX_ID) &&
+		    proto_url_ok(e->account_registered->account_url, 0);
+		break;
+	case CERTFLEET__EVENT__KIND_CERTIFICATE_ISSUED:
+		ok = proto_url_ok(e->certificate_issued->order_url, 0) &&
+		    e->certificate_issued->fullchain_pem[0] != '\0' &&
+		    strlen(e->certificate_issued->fullchain_pem) <= PEM_MAX_INPUT;
+		break;
+	case CERTFLEET__EVENT__KIND_FAILED:
+		ok = proto_problem_ok(e->failed->problem, 0) &&
+		    proto_url_ok(e->failed->order_url, 1);
+		break;
+	case CERTFLEET__EVENT__KIND_DEFERRED:
+		ok = proto_problem_ok(e->deferred->problem, 0) &&
+		    e->deferred->not_before_unix_ms > 0 &&
+		    proto_url_ok(e->deferred->order_url, 1);
+		break;
+	default:
+		snprintf(err, errlen, "event has no known kind");
+		goto out;
+	}
+	if (!ok)
+		snprintf(err, errlen, "%s event lacks a required field or has a "
+		    "bad one", proto_event_kind_name(e));
+out:
+	if (!ok) {
+		certfleet__event__free_unpacked(e, NULL);
+		return NULL;
+	}
+	return e;
+}
+
+void
+proto_event_free(Certfleet__Event *e)
+{
+	if (e != NULL)
+		certfleet__event__free_unpacked(e, NULL);
+}
+
+const char *
+proto_event_kind_name(const Certfleet__Event *e)
+{
+	switch (e->kind_case) {
+	case CERTFLEET__EVENT__KIND_ORDER_CREATED:
+		return "order_created";
+	case CERTFLEET__EVENT__KIND_ACCOUNT_REGISTERED:
+		return "account_registered";
+	case CERTFLEET__EVENT__KIND_CERTIFICATE_ISSUED:
+		return "certificate_issued";
+	case CERTFLEET__EVENT__KIND_FAILED:
+		return "failed";
+	case CERTFLEET__EVENT__KIND_DEFERRED:
+		return "deferred";
+	default:
+		return "unknown";
+	}
+}
+
+/* Packs any message with its generated get_packed_size/pack pair. */
+static void *
+proto_pack(const ProtobufCMessage *m, size_t *len)
+{
+	size_t n = protobuf_c_message_get_packed_size(m);
+	void *buf;
+
+	if (n > PROTO_MAX_MESSAGE || (buf = malloc(n > 0 ? n : 1)) == NULL)
+		return NULL;
+	*len = protobuf_c_message_pack(m, buf);
+	return buf;
+}
+
+void *
+proto_job_encode(const Certfleet__Job *j, size_t *len)
+{
+	return proto_pack(&j->base, len);
+}
+
+void *
+proto_event_encode(const Certfleet__Event *e, size_t *len)
+{
+	return proto_pack(&e->base, len);
+}
+
+void *
+proto_deadletter_encode(const Certfleet__DeadLetter *d, size_t *len)
+{
+	return proto_pack(&d->base, len);
+}

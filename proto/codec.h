@@ -1,0 +1,46 @@
+/* codec.h -- encode and strictly decode the messages that cross Kafka (job.proto, event.proto, deadletter.proto). */
+#ifndef CERTFLEET_CODEC_H
+#define CERTFLEET_CODEC_H
+
+#include <stddef.h>
+
+#include "deadletter.pb-c.h"
+#include "event.pb-c.h"
+#include "job.pb-c.h"
+
+/* The schema version this build writes and the only one it reads. */
+#define PROTO_SCHEMA_VERSION 1
+
+/* Hard cap on one message's bytes, on both sides. */
+#define PROTO_MAX_MESSAGE (2 * 1024 * 1024)
+
+#define PROTO_MAX_ID 128		/* job, trace, account, certificate ids */
+#define PROTO_MAX_URL 2048
+#define PROTO_MAX_IDENTIFIERS 100	/* names in one certificate */
+#define PROTO_MAX_CSR (16 * 1024)
+
+/* Decodes buf[0..len) as a Job and checks it is one a worker can run:
+ * known schema version, ids present and bounded, attempt >= 1, a kind set,
+ * and for each kind its required fields (normalized unique hostnames, a CSR,
+ * https URLs). Returns the message (free it with proto_job_free), or NULL
+ * with the reason in err: the caller dead-letters the bytes with it. */
+Certfleet__Job *proto_job_decode(const void *buf, size_t len, char *err,
+    size_t errlen);
+void proto_job_free(Certfleet__Job *j);
+
+/* Same for an Event, as the coordinator consumes it. */
+Certfleet__Event *proto_event_decode(const void *buf, size_t len, char *err,
+    size_t errlen);
+void proto_event_free(Certfleet__Event *e);
+
+/* Packs a message into a malloc'd buffer the caller frees, with *len set.
+ * Returns NULL when memory runs out or the message is over
+ * PROTO_MAX_MESSAGE. */
+void *proto_job_encode(const Certfleet__Job *j, size_t *len);
+void *proto_event_encode(const Certfleet__Event *e, size_t *len);
+void *proto_deadletter_encode(const Certfleet__DeadLetter *d, size_t *len);
+
+/* Name of an event's kind for logs ("certificate_issued"...), never NULL. */
+const char *proto_event_kind_name(const Certfleet__Event *e);
+
+#endif

@@ -1,0 +1,209 @@
+/* test_codec.c -- unit tests of proto/codec: round trips, and every way a job or event is refused. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "codec.h"
+
+static char *names[] = { "a.example.com", "b.example.com" };
+static uint8_t csr[] = { 0x30, 0x03, 0x02, 0x01, 0x00 };
+
+/* A valid issue_order job; tests break one field at a time. */
+static void
+job_init(Certfleet__Job *j, Certfleet__IssueOrder *o, Certfleet__CaRef *ca)
+{
+	certfleet__job__init(j);
+	certfleet__issue_order__init(o);
+	certfleet__ca_ref__init(ca);
+	ca->name = "pebble";
+	ca->directory_url = "https://127.0.0.1:14000/dir";
+	o->ca = ca;
+	o->account_id = "acct-1";
+	o->certificate_id = "cert-1";
+	o->identifiers = names;
+	o->n_identifiers = 2;
+	o->csr_der.data = csr;
+	o->csr_der.len = sizeof(csr);
+	o->challenge_type = "http-01";
+	j->schema_version = PROTO_SCHEMA_VERSION;
+	j->job_id = "job-1";
+	j->attempt = 1;
+	j->trace_id = "trace-1";
+	j->kind_case = CERTFLEET__JOB__KIND_ISSUE_ORDER;
+	j->issue_order = o;
+}
+
+/* Encodes j and expects decoding to fail with a reason containing why. */
+static void
+expect_refused(const Certfleet__Job *j, const char *why)
+{
+	char err[256] = "";
+	size_t len;
+	void *buf = proto_job_encode(j, &len);
+
+	assert_non_null(buf);
+	assert_null(proto_job_decode(buf, len, err, sizeof(err)));
+	if (strstr(err, why) == NULL)
+		fail_msg("reason \"%s\" lacks \"%s\"", err, why);
+	free(buf);
+}
+
+static void
+test_job_roundtrip(void **state)
+{
+	Certfleet__Job j, *d;
+	Certfleet__IssueOrder o;
+	Certfleet__CaRef ca;
+	char err[256];
+	size_t len;
+	void *buf;
+
+	(void)state;
+	job_init(&j, &o, &ca);
+	o.order_url = "https://127.0.0.1:14000/my-order/x";
+	buf = proto_job_encode(&j, &len);
+	d = proto_job_decode(buf, len, err, sizeof(err));
+	if (d == NULL)
+		fail_msg("%s", err);
+	assert_string_equal(d->job_id, "job-1");
+	assert_int_equal(d->kind_case, CERTFLEET__JOB__KIND_ISSUE_ORDER);
+	assert_int_equal(d->issue_order->n_identifiers, 2);
+	assert_string_equal(d->issue_order->identifiers[1], "b.example.com");
+	assert_memory_equal(d->issue_order->csr_der.data, csr, sizeof(csr));
+	assert_string_equal(d->issue_order->order_url, o.order_url);
+	proto_job_free(d);
+	free(buf);
+}
+
+static void
+test_job_refusals(void **state)
+{
+	Certfleet__Job j;
+	Certfleet__IssueOrder o;
+	Certfleet__CaRef ca;
+	char *unsorted[] = { "b.example.com", "a.example.com" };
+	char *upper[] = { "A.example.com" };
+	char *bad[] = { "a b.example.com" };
+
+	(void)state;
+	job_init(&j, &o, &ca);
+	j.schema_version = 2;
+	expect_refused(&j, "schema version 2");
+	job_init(&j, &o, &ca);
+	j.job_id = "";
+	expect_refused(&j, "job_id");
+	job_init(&j, &o, &ca);
+	j.attempt = 0;
+	expect_refused(&j, "attempt");
+	job_init(&j, &o, &ca);
+	j.kind_case = CERTFLEET__JOB__KIND__NOT_SET;
+	expect_refused(&j, "no known kind");
+	job_init(&j, &o, &ca);
+	o.identifiers = unsorted;
+	expect_refused(&j, "sorted");
+	job_init(&j, &o, &ca);
+	o.identifiers = upper;
+	o.n_identifiers = 1;
+	expect_refused(&j, "normalized");
+	job_init(&j, &o, &ca);
+	o.identifiers = bad;
+	o.n_identifiers = 1;
+	expect_refused(&j, "normalized");
+	job_init(&j, &o, &ca);
+	o.n_identifiers = 0;
+	expect_refused(&j, "0 identifiers");
+	job_init(&j, &o, &ca);
+	o.csr_der.len = 0;
+	expect_refused(&j, "CSR");
+	job_init(&j, &o, &ca);
+	ca.directory_url = "http://127.0.0.1/dir";
+	expect_refused(&j, "https");
+	job_init(&j, &o, &ca);
+	o.order_url = "file:///etc/passwd";
+	expect_refused(&j, "order URL");
+	job_init(&j, &o, &ca);
+	o.challenge_type = "tls-alpn-01";
+	expect_refused(&j, "challenge type");
+}
+
+static void
+test_garbage(void **state)
+{
+	const uint8_t junk[] = { 0xff, 0xff, 0xff, 0xff, 0x0f, 0x12 };
+	char err[256];
+	void *big;
+
+	(void)state;
+	assert_null(proto_job_decode(junk, sizeof(junk), err, sizeof(err)));
+	assert_non_null(strstr(err, "does not decode"));
+	assert_null(proto_event_decode(junk, sizeof(junk), err, sizeof(err)));
+	assert_null(proto_job_decode("", 0, err, sizeof(err)));	/* all defaults */
+	big = calloc(1, PROTO_MAX_MESSAGE + 1);
+	assert_null(proto_job_decode(big, PROTO_MAX_MESSAGE + 1, err, sizeof(err)));
+	assert_non_null(strstr(err, "cap"));
+	free(big);
+}
+
+static void
+test_event_roundtrip_and_refusal(void **state)
+{
+	Certfleet__Event e, *d;
+	Certfleet__JobFailed f;
+	Certfleet__Problem p, sub, *subs[1];
+	char err[256];
+	size_t len;
+	void *buf;
+
+	(void)state;
+	certfleet__event__init(&e);
+	certfleet__job_failed__init(&f);
+	certfleet__problem__init(&p);
+	certfleet__problem__init(&sub);
+	sub.type = "urn:ietf:params:acme:error:rejectedIdentifier";
+	sub.identifier = "b.example.com";
+	subs[0] = &sub;
+	p.type = "urn:ietf:params:acme:error:compound";
+	p.detail = "some names refused";
+	p.status = 400;
+	p.subproblems = subs;
+	p.n_subproblems = 1;
+	f.problem = &p;
+	e.schema_version = PROTO_SCHEMA_VERSION;
+	e.job_id = "job-1";
+	e.attempt = 2;
+	e.trace_id = "t";
+	e.kind_case = CERTFLEET__EVENT__KIND_FAILED;
+	e.failed = &f;
+	buf = proto_event_encode(&e, &len);
+	d = proto_event_decode(buf, len, err, sizeof(err));
+	if (d == NULL)
+		fail_msg("%s", err);
+	assert_string_equal(proto_event_kind_name(d), "failed");
+	assert_string_equal(d->failed->problem->subproblems[0]->identifier, "b.example.com");
+	proto_event_free(d);
+	free(buf);
+
+	f.problem = NULL;	/* a failure without its problem is refused */
+	buf = proto_event_encode(&e, &len);
+	assert_null(proto_event_decode(buf, len, err, sizeof(err)));
+	assert_non_null(strstr(err, "failed event"));
+	free(buf);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_job_roundtrip),
+		cmocka_unit_test(test_job_refusals),
+		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_event_roundtrip_and_refusal),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,2 @@
+# tests/worker.cmake -- tests of the worker daemon.
+certfleet_unit_test(unit_offsets unit/test_offsets.c certfleet_worker)

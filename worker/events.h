@@ -1,0 +1,42 @@
+/* events.h -- the worker's Kafka producer: progress and result events, and dead letters. */
+#ifndef CERTFLEET_EVENTS_H
+#define CERTFLEET_EVENTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codec.h"
+
+struct events;
+
+/* Called from events_poll once per published message: ok is 1 when the
+ * broker acknowledged it, 0 when it could not be delivered (err says why;
+ * the caller may publish again). */
+typedef void events_delivered_fn(void *opaque, int ok, const char *err);
+
+/* Creates an idempotent producer (acks=all) on bootstrap. Returns NULL with
+ * err on failure. */
+struct events *events_new(const char *bootstrap, const char *worker_id,
+    events_delivered_fn *cb, char *err, size_t errlen);
+
+/* Flushes what is queued for up to timeout_ms, then frees. */
+void events_free(struct events *ev, int timeout_ms);
+
+/* Publishes e on the events topic keyed by its job id, after stamping
+ * schema_version, worker_id and at_unix_ms. opaque comes back through the
+ * callback. Returns 0 when queued, -1 with err. */
+int events_publish(struct events *ev, Certfleet__Event *e, void *opaque,
+    char *err, size_t errlen);
+
+/* Publishes a DeadLetter for a message this worker cannot use. */
+int events_deadletter(struct events *ev, const char *topic, int32_t partition,
+    int64_t offset, const void *key, size_t keylen, const void *payload,
+    size_t len, const char *reason, void *opaque, char *err, size_t errlen);
+
+/* Serves delivery reports (calls the callback). Never blocks. */
+void events_poll(struct events *ev);
+
+/* Number of messages queued and not yet reported. */
+int events_pending(const struct events *ev);
+
+#endif
