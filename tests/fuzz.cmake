@@ -1,0 +1,22 @@
+# tests/fuzz.cmake -- libFuzzer targets of common/ and proto/ parsers (built with clang only; see tests/run).
+# certfleet_fuzz_target(NAME LIBS...): tests/fuzz/NAME.c, seed corpus
+# tests/fuzz/corpus/NAME/ (read only; new inputs go to the build tree), and a
+# ctest labelled fuzz that runs it for 20 s.
+function(certfleet_fuzz_target name)
+	if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
+		return()
+	endif()
+	add_executable(${name} fuzz/${name}.c)
+	target_compile_options(${name} PRIVATE -fsanitize=fuzzer)
+	target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+	target_link_libraries(${name} PRIVATE ${ARGN})
+	set(work ${CMAKE_CURRENT_BINARY_DIR}/${name}.corpus)
+	file(MAKE_DIRECTORY ${work})
+	add_test(NAME ${name} COMMAND ${name} -max_total_time=20 -max_len=65536
+		${work} ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/${name})
+	set_tests_properties(${name} PROPERTIES LABELS fuzz TIMEOUT 120)
+endfunction()
+
+certfleet_fuzz_target(fuzz_b64 certfleet_common)
+certfleet_fuzz_target(fuzz_pem certfleet_common)
+certfleet_fuzz_target(fuzz_codec certfleet_proto)
