@@ -1,7 +1,8 @@
-/* ctl.c -- certfleetctl: the operator's command-line tool. */
+/* ctl.c -- certfleetctl: the operator's command-line tool; dispatches to the ctl_*.c commands. */
 #include <stdio.h>
 #include <string.h>
 
+#include "ctl.h"
 #include "health.h"
 #include "log.h"
 
@@ -9,30 +10,54 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: certfleetctl COMMAND\n"
+	    "usage: certfleetctl COMMAND [ARGS]\n"
 	    "\n"
 	    "commands:\n"
+	    "  enroll [--key-type ec-p256|rsa-2048] [--wait] [--timeout SECONDS] HOST...\n"
+	    "            ask for one certificate carrying every HOST; prints its id.\n"
+	    "            --wait polls until it is issued (exit 0) or failed (exit 1,\n"
+	    "            printing the problem), or --timeout passes (default 300 s,\n"
+	    "            exit 3)\n"
+	    "  show ID   a certificate: status, names, serial, validity, issuer,\n"
+	    "            last problem\n"
+	    "  list [LIMIT]  the newest certificates (default 100)\n"
 	    "  doctor    check that PostgreSQL, Redis, Kafka and the ACME CA answer,\n"
 	    "            one line each; exit 0 when all do\n"
 	    "  version   print the version\n"
 	    "\n"
-	    "Settings come from the environment: source deploy/local/state/env.\n");
+	    "exit codes: 0 ok, 1 the API refused or the certificate failed (its\n"
+	    "message is printed), 2 usage, 3 timeout\n"
+	    "\n"
+	    "environment:\n"
+	    "  CERTFLEET_API    base URL of the coordinator API, e.g.\n"
+	    "                   http://127.0.0.1:17412 (enroll, show, list)\n"
+	    "  CERTFLEET_TOKEN  the admin API bearer token (enroll, show, list)\n"
+	    "  doctor reads CERTFLEET_PG, REDIS_URL, KAFKA_BOOTSTRAP, ACME_DIRECTORY\n"
+	    "  and PEBBLE_TLS_CA: source deploy/local/state/env.\n");
 }
 
 int
 main(int argc, char *argv[])
 {
+	const char *cmd = argc >= 2 ? argv[1] : "";
+
 	log_init("certfleetctl", LOGL_WARN);
-	if (argc == 2 && strcmp(argv[1], "doctor") == 0)
+	if (strcmp(cmd, "enroll") == 0)
+		return ctl_enroll(argc - 1, argv + 1);
+	if (strcmp(cmd, "show") == 0)
+		return ctl_show(argc - 1, argv + 1);
+	if (strcmp(cmd, "list") == 0)
+		return ctl_list(argc - 1, argv + 1);
+	if (argc == 2 && strcmp(cmd, "doctor") == 0)
 		return health_check(HEALTH_ALL, stdout) == 0 ? 0 : 1;
-	if (argc == 2 && strcmp(argv[1], "version") == 0) {
+	if (argc == 2 && strcmp(cmd, "version") == 0) {
 		printf("certfleetctl %s\n", CERTFLEET_VERSION);
 		return 0;
 	}
-	if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+	if (argc == 2 && (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0)) {
 		usage(stdout);
 		return 0;
 	}
 	usage(stderr);
-	return 2;
+	return CTL_USAGE;
 }

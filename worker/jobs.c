@@ -123,9 +123,14 @@ fail:
 void
 jobs_free(struct jobs *j)
 {
+	rd_kafka_topic_partition_list_t *a = NULL;
+
 	if (j == NULL)
 		return;
-	jobs_commit(j);
+	if (rd_kafka_assignment(j->rk, &a) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		jobs_commit_parts(j, a, 0);	/* synchronous: we are leaving */
+		rd_kafka_topic_partition_list_destroy(a);
+	}
 	rd_kafka_consumer_close(j->rk);
 	rd_kafka_destroy(j->rk);
 	offsets_free(j->off);

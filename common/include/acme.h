@@ -1,0 +1,221 @@
+/* acme.h -- event-driven ACME (RFC 8555) client engine: thousands of accounts/orders in one thread on libcurl multi. */
+#ifndef CERTFLEET_ACME_H
+#define CERTFLEET_ACME_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "jws.h"
+
+/*
+ * Model. One struct acme_engine owns one CURLM and every operation started
+ * on it. Nothing blocks: the caller's loop calls acme_engine_run(), which
+ * waits (curl_multi_poll, also on the caller's extra fds), drives transfers,
+ * fires the engine's timers (polling backoff, Retry-After) and invokes the
+ * operations' callbacks. All callbacks run inside acme_engine_run() or
+ * acme_op_cancel(), on the caller's thread. The engine is not thread-safe.
+ *
+ * Per CA (keyed by directory URL) the engine caches the directory (fetched
+ * once) and a pool of nonces (every Replay-Nonce is kept; newNonce only when
+ * the pool is empty).
+ */
+struct acme_engine;
+struct acme_op;
+
+/* Caps on what a CA may send. */
+#define ACME_JSON_MAX		(64 * 1024)	/* JSON or problem body */
+#define ACME_CERT_MAX		(1024 * 1024)	/* a PEM chain */
+#define ACME_HEADERS_MAX	(16 * 1024)	/* all header lines of a response */
+#define ACME_URL_MAX		2048		/* any URL from the CA */
+#define ACME_NONCE_MAX		256		/* one Replay-Nonce */
+#define ACME_ALT_MAX		8		/* alternate chains kept */
+#define ACME_SUBPROBLEMS_MAX	32		/* subproblems kept per problem */
+#define ACME_IDENTIFIERS_MAX	100		/* names per order */
+#define ACME_CONTACTS_MAX	8
+
+struct acme_engine_conf {
+	long	max_host_connections;	/* per CA host; 0: 16 (HTTP/2 multiplexes) */
+	long	request_timeout_ms;	/* one HTTP request; 0: 30000 */
+	const char *user_agent;		/* NULL: "certfleet/<version>" */
+};
+
+/* Creates an engine; conf may be NULL for defaults (copied). Returns NULL
+ * with a message in err. */
+struct acme_engine *acme_engine_new(const struct acme_engine_conf *conf,
+    char *err, size_t errlen);
+
+/* Cancels every operation still running (their callbacks run, as in
+ * acme_op_cancel) and frees the engine. NULL is accepted. Never call it from
+ * one of the engine's callbacks. */
+void acme_engine_free(struct acme_engine *e);
+
+/*
+ * Waits at most timeout_ms (less when a transfer or an engine timer is due)
+ * for network activity or for one of the caller's extra fds (may be NULL
+ * when nextra is 0; their revents are set as by curl_multi_poll), then
+ * performs transfers, runs due timers and completion callbacks. Returns 0,
+ * or -1 when the multi handle itself fails (the engine is then unusable).
+ * Call it in a loop while acme_engine_inflight() > 0 or the caller has
+ * other work.
+ */
+int acme_engine_run(struct acme_engine *e, int timeout_ms,
+    struct curl_waitfd *extra, unsigned int nextra);
+
+/* Wakes a concurrent acme_engine_run() early (curl_multi_wakeup); the only
+ * function that may be called from another thread. */
+void acme_engine_wakeup(struct acme_engine *e);
+
+/* Operations started and not yet done. */
+size_t acme_engine_inflight(const struct acme_engine *e);
+
+/* ---- problems (RFC 7807 / RFC 8555 section 6.7) ---- */
+
+struct acme_subproblem {
+	char	*type;		/* URN, "" when absent */
+	char	*detail;	/* "" when absent */
+	char	*id_type;	/* identifier.type, "" when absent */
+	char	*id_value;	/* identifier.value, "" when absent */
+};
+
+struct acme_problem {
+	char			*type;		/* URN, "" when absent */
+	char			*detail;	/* "" when absent */
+	long			 status;	/* "status" member, else the HTTP status */
+	struct acme_subproblem	*sub;
+	size_t			 nsub;
+};
+
+/* Parses an application/problem+json body of at most ACME_JSON_MAX bytes.
+ * http_status is used when the document has no status. Returns 0 with *p
+ * filled (free with acme_problem_free), or -1 with a message in err and *p
+ * empty. Strings are sanitised: control characters become '?'. */
+int acme_problem_parse(const char *body, size_t len, long http_status,
+    struct acme_problem *p, char *err, size_t errlen);
+void acme_problem_free(struct acme_problem *p);
+
+enum acme_retry {
+	ACME_RETRY_NO,		/* the request itself is wrong: do not retry */
+	ACME_RETRY_YES,		/* transient: retry later */
+	ACME_RETRY_DEFER,	/* rate limited: retry only after not_before */
+};
+
+/* Retry policy of a problem type URN (NULL or "" means no problem document:
+ * decided by the HTTP status, 5xx retryable, 429 deferred). */
+enum acme_retry acme_problem_retry(const char *type, long http_status);
+
+/* ---- results ---- */
+
+enum acme_outcome {
+	ACME_DONE,		/* success */
+	ACME_FAILED,		/* see retryable, problem, error */
+	ACME_DEFERRED,		/* 429/503 or rateLimited: retry after not_before */
+	ACME_CANCELLED,		/* acme_op_cancel or acme_engine_free */
+};
+
+/* Name of an outcome for logs: "done", "failed", "deferred", "cancelled". */
+const char *acme_outcome_name(enum acme_outcome o);
+
+/*
+ * What done() receives. Everything here is owned by the engine and valid
+ * only during the done() call: copy what you keep.
+ */
+struct acme_result {
+	enum acme_outcome	 outcome;
+	int			 retryable;	/* FAILED: worth retrying later */
+	time_t			 not_before;	/* DEFERRED: Retry-After (else now+60) */
+	int			 has_problem;
+	struct acme_problem	 problem;	/* from the CA, when has_problem */
+	char			 error[512];	/* one-line description, "" on success */
+	const char		*account_url;	/* account ops: the account (kid) */
+	const char		*order_url;	/* order ops: NULL if never created */
+	const char		*chain;		/* order ops, DONE: default chain PEM */
+	const char		*alt_chains[ACME_ALT_MAX];	/* alternates (PEM) */
+	size_t			 nalt;
+};
+
+typedef void acme_done_fn(void *arg, const struct acme_result *r);
+
+/* ---- accounts ---- */
+
+struct acme_account_params {
+	const char	*directory;	/* directory URL of the CA (https) */
+	const char	*ca_file;	/* PEM bundle to trust for the CA, or NULL */
+	const struct jws_key *key;	/* borrowed until done() */
+	const char *const *contacts;	/* "mailto:..." URLs, may be NULL */
+	size_t		 ncontacts;
+	int		 tos_agreed;
+	int		 only_return_existing;	/* look up, never create */
+	int		 deadline_s;	/* whole operation; 0: 120 */
+};
+
+/* Registers (or with only_return_existing looks up) the account of key.
+ * done(arg, r) is called exactly once, with r->account_url on success
+ * (accountDoesNotExist is a FAILED result with that problem). Returns the
+ * operation handle (valid until done() returns), or NULL with a message in
+ * err when the parameters are invalid (done() is then never called). All
+ * strings are copied. */
+struct acme_op *acme_account_start(struct acme_engine *e,
+    const struct acme_account_params *p, acme_done_fn *done, void *arg,
+    char *err, size_t errlen);
+
+/* ---- orders ---- */
+
+struct acme_order_cb {
+	/* The order exists (new or resumed): its URL, to report so that a
+	 * redelivered job resumes it. May be NULL. */
+	void	(*order_created)(void *arg, const char *order_url);
+	/* Publish key_authorization for token (http-01: served at
+	 * /.well-known/acme-challenge/<token>) before the engine asks the CA
+	 * to validate. Return 0 when published, -1 to fail the order
+	 * (retryable). token is checked to be [A-Za-z0-9_-]+. key_authorization
+	 * is a secret: do not log it. Required. */
+	int	(*challenge_begin)(void *arg, const char *token,
+		    const char *key_authorization);
+	/* Called exactly once for every token whose challenge_begin returned
+	 * 0, when its authorization is final or the operation ends. Required. */
+	void	(*challenge_end)(void *arg, const char *token);
+	/* Called exactly once, last. Required. */
+	acme_done_fn *done;
+	void	*arg;
+};
+
+struct acme_order_params {
+	const char	*directory;
+	const char	*ca_file;
+	const struct jws_key *key;	/* account key, borrowed until done() */
+	const char	*account_url;	/* kid */
+	const char *const *names;	/* DNS identifiers */
+	size_t		 nnames;
+	const unsigned char *csr_der;	/* CSR, DER; copied */
+	size_t		 csr_len;
+	const char	*order_url;	/* resume this order instead of newOrder */
+	const char	*challenge_type; /* NULL or "http-01" */
+	int		 deadline_s;	/* whole operation; 0: 600 */
+};
+
+/*
+ * Runs one order to its certificate: newOrder (or re-reads order_url),
+ * authorizations (already valid ones are skipped), challenge_begin, trigger,
+ * poll (Retry-After or 1,2,4..30 s backoff), finalize (a retried finalize
+ * re-reads the order first), poll, download the chain and its alternates.
+ * The leaf must carry the CSR's public key. Callbacks as documented in
+ * struct acme_order_cb. Returns the operation handle, valid until done()
+ * returns, or NULL with a message in err for invalid parameters (then no
+ * callback is ever called). Parameters are copied except key.
+ */
+struct acme_op *acme_order_start(struct acme_engine *e,
+    const struct acme_order_params *p, const struct acme_order_cb *cb,
+    char *err, size_t errlen);
+
+/*
+ * Stops op now: its request is dropped, challenge_end() is called for every
+ * begun challenge and done() with ACME_CANCELLED, all before this returns;
+ * op is invalid afterwards. The ACME order itself stays on the CA and can be
+ * resumed by its URL. Calling it from one of op's own callbacks is allowed:
+ * the op then ends as soon as that callback returns.
+ */
+void acme_op_cancel(struct acme_op *op);
+
+#endif

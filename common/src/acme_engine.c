@@ -1,0 +1,842 @@
+/* acme_engine.c -- the ACME engine's loop: curl multi, timers, per-CA directory and nonce pool, op lifecycle and results. */
+#include "acme_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+#define ACME_STEP_START		0	/* every op's first step */
+#define ACME_RETRY_AFTER_MAX_S	600	/* longest poll wait we honour */
+#define ACME_DEFER_DEFAULT_S	60	/* 429/503 without Retry-After */
+#define ACME_DIR_RETRY_MS	1000	/* wait after a failed directory fetch */
+
+uint64_t
+acme_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---- timers: a binary min-heap of ops on wake_ms ---- */
+
+static void
+heap_swap(struct acme_engine *e, size_t a, size_t b)
+{
+	struct acme_op *t = e->heap[a];
+
+	e->heap[a] = e->heap[b];
+	e->heap[b] = t;
+	e->heap[a]->heap_idx = a;
+	e->heap[b]->heap_idx = b;
+}
+
+static void
+heap_up(struct acme_engine *e, size_t i)
+{
+	while (i > 0 && e->heap[(i - 1) / 2]->wake_ms > e->heap[i]->wake_ms) {
+		heap_swap(e, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+}
+
+static void
+heap_down(struct acme_engine *e, size_t i)
+{
+	size_t l, m;
+
+	for (;;) {
+		l = 2 * i + 1;
+		m = i;
+		if (l < e->nheap && e->heap[l]->wake_ms < e->heap[m]->wake_ms)
+			m = l;
+		if (l + 1 < e->nheap && e->heap[l + 1]->wake_ms < e->heap[m]->wake_ms)
+			m = l + 1;
+		if (m == i)
+			return;
+		heap_swap(e, i, m);
+		i = m;
+	}
+}
+
+static void
+heap_remove(struct acme_engine *e, struct acme_op *op)
+{
+	size_t i = op->heap_idx;
+
+	if (!op->in_heap)
+		return;
+	op->in_heap = 0;
+	e->nheap--;
+	if (i == e->nheap)
+		return;
+	e->heap[i] = e->heap[e->nheap];
+	e->heap[i]->heap_idx = i;
+	heap_up(e, i);
+	heap_down(e, e->heap[i]->heap_idx);
+}
+
+/* Inserts op; -1 when out of memory. */
+static int
+heap_insert(struct acme_engine *e, struct acme_op *op)
+{
+	struct acme_op **h;
+	size_t cap;
+
+	if (e->nheap == e->capheap) {
+		cap = e->capheap == 0 ? 64 : e->capheap * 2;
+		if ((h = reallocarray(e->heap, cap, sizeof(*h))) == NULL)
+			return -1;
+		e->heap = h;
+		e->capheap = cap;
+	}
+	op->heap_idx = e->nheap;
+	op->in_heap = 1;
+	e->heap[e->nheap++] = op;
+	heap_up(e, op->heap_idx);
+	return 0;
+}
+
+void
+acme_op_sleep(struct acme_op *op, uint64_t ms)
+{
+	uint64_t now = acme_now_ms();
+
+	heap_remove(op->e, op);
+	op->wake_ms = now + ms;
+	if (op->wake_ms > op->deadline_ms)
+		op->wake_ms = op->deadline_ms;
+	if (heap_insert(op->e, op) < 0)
+		acme_op_fail(op, 1, "out of memory for a timer");
+}
+
+void
+acme_op_poll_later(struct acme_op *op, const struct acme_req *r)
+{
+	uint64_t ms;
+	time_t now = time(NULL);
+	unsigned int shift = op->backoff < 5 ? op->backoff : 5;
+
+	if (r != NULL && r->h.has_retry_after) {
+		ms = r->h.retry_after > now ?
+		    (uint64_t)(r->h.retry_after - now) * 1000 : 0;
+		if (ms > ACME_RETRY_AFTER_MAX_S * 1000)
+			ms = ACME_RETRY_AFTER_MAX_S * 1000;
+		if (ms < 200)
+			ms = 200;
+	} else {
+		ms = 1000ULL << shift;
+		if (ms > ACME_POLL_MAX_MS)
+			ms = ACME_POLL_MAX_MS;
+	}
+	op->backoff++;
+	acme_op_sleep(op, ms);
+}
+
+/* ---- per-CA state ---- */
+
+static void
+nonce_push(struct acme_ca *ca, const char *nonce)
+{
+	char *n;
+	size_t slot;
+
+	if ((n = strdup(nonce)) == NULL)
+		return;
+	slot = (ca->nonce_head + ca->nnonces) % ACME_NONCE_POOL;
+	if (ca->nnonces == ACME_NONCE_POOL) {
+		/* full: the oldest (at head) goes */
+		free(ca->nonces[ca->nonce_head]);
+		ca->nonces[ca->nonce_head] = NULL;
+		ca->nonce_head = (ca->nonce_head + 1) % ACME_NONCE_POOL;
+		ca->nnonces--;
+		slot = (ca->nonce_head + ca->nnonces) % ACME_NONCE_POOL;
+	}
+	ca->nonces[slot] = n;
+	ca->nnonces++;
+}
+
+/* Takes the newest nonce (the least likely to have expired), or NULL. */
+static char *
+nonce_pop(struct acme_ca *ca)
+{
+	size_t slot;
+	char *n;
+
+	if (ca->nnonces == 0)
+		return NULL;
+	slot = (ca->nonce_head + ca->nnonces - 1) % ACME_NONCE_POOL;
+	n = ca->nonces[slot];
+	ca->nonces[slot] = NULL;
+	ca->nnonces--;
+	return n;
+}
+
+static void
+ca_free(struct acme_ca *ca)
+{
+	size_t i;
+
+	acme_req_free(ca->dir_req);
+	for (i = 0; i < ACME_NONCE_POOL; i++)
+		free(ca->nonces[i]);
+	free(ca->dir_url);
+	free(ca->ca_file);
+	free(ca->new_nonce);
+	free(ca->new_account);
+	free(ca->new_order);
+	free(ca);
+}
+
+static struct acme_ca *
+ca_get(struct acme_engine *e, const char *dir, const char *ca_file)
+{
+	struct acme_ca *ca;
+
+	for (ca = e->cas; ca != NULL; ca = ca->next)
+		if (strcmp(ca->dir_url, dir) == 0)
+			return ca;
+	if ((ca = calloc(1, sizeof(*ca))) == NULL)
+		return NULL;
+	if ((ca->dir_url = strdup(dir)) == NULL ||
+	    (ca_file != NULL && (ca->ca_file = strdup(ca_file)) == NULL)) {
+		ca_free(ca);
+		return NULL;
+	}
+	ca->next = e->cas;
+	e->cas = ca;
+	return ca;
+}
+
+static void
+waiters_remove(struct acme_op *op)
+{
+	struct acme_op **pp;
+
+	if (!op->waiting_dir)
+		return;
+	for (pp = &op->ca->waiters; *pp != NULL; pp = &(*pp)->wnext)
+		if (*pp == op) {
+			*pp = op->wnext;
+			break;
+		}
+	op->waiting_dir = 0;
+	op->wnext = NULL;
+}
+
+/* The directory arrived (or failed): wakes every waiter. */
+static void
+ca_directory_done(struct acme_ca *ca, struct acme_req *r)
+{
+	json_error_t je;
+	json_t *d = NULL;
+	const char *nn, *na, *no;
+	char why[256] = "";
+	struct acme_op *op;
+
+	if (r->cc != CURLE_OK)
+		snprintf(why, sizeof(why), "%s", r->body_toobig ?
+		    "body over cap" : r->errbuf[0] != '\0' ? r->errbuf :
+		    curl_easy_strerror(r->cc));
+	else if (r->status != 200)
+		snprintf(why, sizeof(why), "HTTP %ld", r->status);
+	else if (!acme_ctype_is(r->ctype, "application/json"))
+		snprintf(why, sizeof(why), "content type is not application/json");
+	else if ((d = json_loadb(r->body != NULL ? r->body : "", r->len,
+	    JSON_REJECT_DUPLICATES, &je)) == NULL || !json_is_object(d))
+		snprintf(why, sizeof(why), "not a JSON object");
+	else if ((nn = acme_json_url(d, "newNonce")) == NULL ||
+	    (na = acme_json_url(d, "newAccount")) == NULL ||
+	    (no = acme_json_url(d, "newOrder")) == NULL)
+		snprintf(why, sizeof(why), "newNonce, newAccount or newOrder missing");
+	else if ((ca->new_nonce = strdup(nn)) == NULL ||
+	    (ca->new_account = strdup(na)) == NULL ||
+	    (ca->new_order = strdup(no)) == NULL)
+		snprintf(why, sizeof(why), "out of memory");
+	json_decref(d);
+
+	if (why[0] == '\0')
+		ca->dir_state = ACME_DIR_READY;
+	else {
+		ca->dir_state = ACME_DIR_NONE;	/* the next op fetches again */
+		free(ca->new_nonce);
+		free(ca->new_account);
+		free(ca->new_order);
+		ca->new_nonce = ca->new_account = ca->new_order = NULL;
+		log_warn("acme: directory %s: %s", ca->dir_url, why);
+	}
+	/* Callbacks may start ops on this CA meanwhile: they never join this
+	 * list (see acme_op_need_directory), so the loop ends. */
+	ca->notifying = 1;
+	while ((op = ca->waiters) != NULL) {
+		ca->waiters = op->wnext;
+		op->wnext = NULL;
+		op->waiting_dir = 0;
+		if (why[0] == '\0')
+			op->on_ready(op);
+		else
+			acme_op_fail(op, 1, "directory %s: %s", ca->dir_url, why);
+	}
+	ca->notifying = 0;
+}
+
+void
+acme_op_need_directory(struct acme_op *op)
+{
+	struct acme_ca *ca = op->ca;
+	char err[256];
+
+	if (ca->dir_state == ACME_DIR_READY) {
+		op->on_ready(op);
+		return;
+	}
+	if (ca->notifying) {		/* a fetch just failed: try again later */
+		acme_op_sleep(op, ACME_DIR_RETRY_MS);
+		return;
+	}
+	if (ca->dir_state == ACME_DIR_NONE) {
+		if (acme_req_send(op->e, ACME_REQ_DIRECTORY, NULL, ca, ca->dir_url,
+		    NULL, 0, op->e->conf.request_timeout_ms, err, sizeof(err)) < 0) {
+			acme_op_fail(op, 1, "directory: %s", err);
+			return;
+		}
+		ca->dir_state = ACME_DIR_FETCHING;
+	}
+	op->wnext = ca->waiters;
+	ca->waiters = op;
+	op->waiting_dir = 1;
+}
+
+/* ---- requests of ops ---- */
+
+static long
+op_timeout(struct acme_op *op)
+{
+	uint64_t now = acme_now_ms();
+	long t = op->e->conf.request_timeout_ms;
+
+	if (op->deadline_ms <= now)
+		return 0;
+	if (op->deadline_ms - now < (uint64_t)t)
+		t = (long)(op->deadline_ms - now);
+	return t;
+}
+
+/* Sends the stored POST with a pooled nonce, or fetches a nonce first. */
+static void
+op_send_post(struct acme_op *op)
+{
+	char err[256], *nonce = NULL, *body = NULL;
+	long t;
+
+	if ((t = op_timeout(op)) <= 0) {
+		acme_op_fail(op, 1, "deadline exceeded");
+		return;
+	}
+	if ((nonce = nonce_pop(op->ca)) == NULL) {
+		if (acme_req_send(op->e, ACME_REQ_NONCE, op, op->ca,
+		    op->ca->new_nonce, NULL, 0, t, err, sizeof(err)) < 0)
+			acme_op_fail(op, 1, "newNonce: %s", err);
+		return;
+	}
+	body = jws_sign(op->key, op->post_jwk ? NULL : op->kid, nonce,
+	    op->post_url, op->post_payload, err, sizeof(err));
+	free(nonce);
+	if (body == NULL) {
+		acme_op_fail(op, 0, "%s", err);
+		return;
+	}
+	if (acme_req_send(op->e, ACME_REQ_POST, op, op->ca, op->post_url, body,
+	    op->post_pem, t, err, sizeof(err)) < 0)
+		acme_op_fail(op, 1, "%s", err);
+}
+
+void
+acme_op_post(struct acme_op *op, const char *url, const char *payload,
+    int accept_pem, int use_jwk)
+{
+	char *u, *p = NULL;
+
+	if ((u = strdup(url)) == NULL ||
+	    (payload != NULL && (p = strdup(payload)) == NULL)) {
+		free(u);
+		acme_op_fail(op, 1, "out of memory");
+		return;
+	}
+	free(op->post_url);
+	free(op->post_payload);
+	op->post_url = u;
+	op->post_payload = p;
+	op->post_pem = accept_pem;
+	op->post_jwk = use_jwk;
+	op->badnonce = 0;
+	op_send_post(op);
+}
+
+/* Is r a badNonce problem? */
+static int
+req_is_badnonce(const struct acme_req *r)
+{
+	struct acme_problem p;
+	char err[64];
+	int bad;
+
+	if (r->status != 400 || !acme_ctype_is(r->ctype, "application/problem+json"))
+		return 0;
+	if (acme_problem_parse(r->body != NULL ? r->body : "", r->len, r->status,
+	    &p, err, sizeof(err)) < 0)
+		return 0;
+	bad = strcmp(p.type, "urn:ietf:params:acme:error:badNonce") == 0;
+	acme_problem_free(&p);
+	return bad;
+}
+
+/* A transfer finished: route it. r is freed here. */
+static void
+engine_complete(struct acme_engine *e, struct acme_req *r)
+{
+	struct acme_op *op = r->op;
+	const char *ct = NULL;
+
+	(void)e;
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
+	if (curl_easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK &&
+	    ct != NULL)
+		snprintf(r->ctype, sizeof(r->ctype), "%s", ct);
+	if (r->h.nonce[0] != '\0')
+		nonce_push(r->ca, r->h.nonce);
+	if (r->kind == ACME_REQ_DIRECTORY) {
+		r->ca->dir_req = NULL;
+		ca_directory_done(r->ca, r);
+		acme_req_free(r);
+		return;
+	}
+	op->req = NULL;
+	if (r->kind == ACME_REQ_NONCE) {
+		if (r->cc != CURLE_OK || r->status >= 300)
+			acme_op_fail_resp(op, r, "newNonce");
+		else if (r->h.nonce[0] == '\0')
+			acme_op_fail(op, 1, "newNonce: no valid Replay-Nonce");
+		else
+			op_send_post(op);
+	} else if (r->cc == CURLE_OK && req_is_badnonce(r) &&
+	    op->badnonce < ACME_BADNONCE_TRIES) {
+		op->badnonce++;
+		op_send_post(op);
+	} else
+		op->on_response(op, r);
+	acme_req_free(r);
+}
+
+/* ---- op lifecycle ---- */
+
+int
+acme_op_register(struct acme_engine *e, struct acme_op *op, const char *dir,
+    const char *ca_file, int deadline_s, char *err, size_t errlen)
+{
+	if (!acme_url_ok(dir)) {
+		snprintf(err, errlen, "directory URL is not an http(s) URL");
+		return -1;
+	}
+	if ((op->ca = ca_get(e, dir, ca_file)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	op->e = e;
+	op->step = ACME_STEP_START;
+	op->deadline_ms = acme_now_ms() + (uint64_t)deadline_s * 1000;
+	op->wake_ms = acme_now_ms();
+	if (heap_insert(e, op) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	op->next = e->ops;
+	if (e->ops != NULL)
+		e->ops->prev = op;
+	e->ops = op;
+	e->nops++;
+	return 0;
+}
+
+static void
+op_free(struct acme_op *op)
+{
+	size_t i;
+
+	free(op->post_url);
+	free(op->post_payload);
+	free(op->kid);
+	free(op->account_payload);
+	free(op->account_url);
+	for (i = 0; i < op->nnames; i++)
+		free(op->names[i]);
+	free(op->names);
+	free(op->csr);
+	free(op->order_url);
+	free(op->finalize_url);
+	free(op->cert_url);
+	for (i = 0; i < op->nauthz; i++)
+		free(op->authz[i]);
+	free(op->authz);
+	free(op->authz_final);
+	for (i = 0; i < op->nchals; i++)
+		free(op->chals[i].token);
+	free(op->chals);
+	free(op->chain);
+	for (i = 0; i < op->nalt_urls; i++)
+		free(op->alt_urls[i]);
+	for (i = 0; i < op->nalts; i++)
+		free(op->alts[i]);
+	free(op);
+}
+
+/* Ends op with res: cleanup hook, done(), unlink, free. */
+static void
+op_end(struct acme_op *op, struct acme_result *res)
+{
+	struct acme_engine *e = op->e;
+	size_t i;
+
+	if (op->finished)
+		return;
+	op->finished = 1;
+	heap_remove(e, op);
+	waiters_remove(op);
+	acme_req_free(op->req);
+	op->req = NULL;
+	if (op->on_end != NULL)
+		op->on_end(op);
+	res->account_url = op->account_url;
+	res->order_url = op->order_url;
+	if (res->outcome == ACME_DONE) {
+		res->chain = op->chain;
+		for (i = 0; i < op->nalts; i++)
+			res->alt_chains[i] = op->alts[i];
+		res->nalt = op->nalts;
+	}
+	log_debug("acme: %s %s: %s%s%s", op->kind == ACME_OP_ORDER ?
+	    "order" : "account", op->order_url != NULL ? op->order_url :
+	    op->account_url != NULL ? op->account_url : "(no URL)",
+	    acme_outcome_name(res->outcome), res->error[0] != '\0' ? ": " : "",
+	    res->error);
+	op->done(op->arg, res);
+	if (op->prev != NULL)
+		op->prev->next = op->next;
+	else
+		e->ops = op->next;
+	if (op->next != NULL)
+		op->next->prev = op->prev;
+	e->nops--;
+	op_free(op);
+}
+
+void
+acme_op_fail(struct acme_op *op, int retryable, const char *fmt, ...)
+{
+	struct acme_result res;
+	va_list ap;
+
+	memset(&res, 0, sizeof(res));
+	res.outcome = ACME_FAILED;
+	res.retryable = retryable;
+	va_start(ap, fmt);
+	vsnprintf(res.error, sizeof(res.error), fmt, ap);
+	va_end(ap);
+	op_end(op, &res);
+}
+
+/* Fills outcome/retryable/not_before of res from its problem and status. */
+static void
+result_classify(struct acme_result *res, long status, int has_ra, time_t ra)
+{
+	enum acme_retry rt;
+
+	rt = acme_problem_retry(res->has_problem ? res->problem.type : NULL,
+	    status);
+	if (rt == ACME_RETRY_DEFER || status == 429 || status == 503) {
+		res->outcome = ACME_DEFERRED;
+		res->retryable = 1;
+		res->not_before = has_ra ? ra : time(NULL) + ACME_DEFER_DEFAULT_S;
+		return;
+	}
+	res->outcome = ACME_FAILED;
+	res->retryable = rt == ACME_RETRY_YES;
+}
+
+void
+acme_op_fail_resp(struct acme_op *op, const struct acme_req *r,
+    const char *what)
+{
+	struct acme_result res;
+	char perr[128];
+
+	memset(&res, 0, sizeof(res));
+	res.outcome = ACME_FAILED;
+	if (r->cc != CURLE_OK) {
+		if (r->body_toobig)
+			snprintf(res.error, sizeof(res.error),
+			    "%s: response body over %zu bytes", what, r->max);
+		else if (r->h.toobig)
+			snprintf(res.error, sizeof(res.error),
+			    "%s: response headers over %d bytes", what,
+			    ACME_HEADERS_MAX);
+		else {
+			res.retryable = 1;
+			snprintf(res.error, sizeof(res.error), "%s: %s", what,
+			    r->errbuf[0] != '\0' ? r->errbuf :
+			    curl_easy_strerror(r->cc));
+		}
+		op_end(op, &res);
+		return;
+	}
+	if (acme_ctype_is(r->ctype, "application/problem+json") &&
+	    acme_problem_parse(r->body != NULL ? r->body : "", r->len, r->status,
+	    &res.problem, perr, sizeof(perr)) == 0)
+		res.has_problem = 1;
+	result_classify(&res, r->status, r->h.has_retry_after, r->h.retry_after);
+	if (res.has_problem)
+		snprintf(res.error, sizeof(res.error), "%s: HTTP %ld %s: %s", what,
+		    r->status, res.problem.type, res.problem.detail);
+	else
+		snprintf(res.error, sizeof(res.error),
+		    "%s: unexpected HTTP %ld (%s)", what, r->status,
+		    r->ctype[0] != '\0' ? r->ctype : "no content type");
+	op_end(op, &res);
+	acme_problem_free(&res.problem);
+}
+
+void
+acme_op_fail_problem(struct acme_op *op, json_t *j, const char *what)
+{
+	struct acme_result res;
+
+	memset(&res, 0, sizeof(res));
+	if (acme_problem_from_json(j, 0, &res.problem) == 0) {
+		res.has_problem = 1;
+		result_classify(&res, res.problem.status, 0, 0);
+		if (res.outcome == ACME_DEFERRED)	/* no header: no 503 hint */
+			res.not_before = time(NULL) + ACME_DEFER_DEFAULT_S;
+		snprintf(res.error, sizeof(res.error), "%s: %s: %s", what,
+		    res.problem.type, res.problem.detail);
+	} else {
+		res.outcome = ACME_FAILED;
+		snprintf(res.error, sizeof(res.error), "%s (no error detail)",
+		    what);
+	}
+	op_end(op, &res);
+	acme_problem_free(&res.problem);
+}
+
+void
+acme_op_succeed(struct acme_op *op)
+{
+	struct acme_result res;
+
+	memset(&res, 0, sizeof(res));
+	res.outcome = ACME_DONE;
+	op_end(op, &res);
+}
+
+void
+acme_op_cb_enter(struct acme_op *op)
+{
+	op->in_cb++;
+}
+
+int
+acme_op_cb_leave(struct acme_op *op)
+{
+	struct acme_result res;
+
+	op->in_cb--;
+	if (op->in_cb > 0 || !op->cancel_pending)
+		return 0;
+	memset(&res, 0, sizeof(res));
+	res.outcome = ACME_CANCELLED;
+	snprintf(res.error, sizeof(res.error), "cancelled");
+	op_end(op, &res);
+	return 1;
+}
+
+void
+acme_op_cancel(struct acme_op *op)
+{
+	struct acme_result res;
+
+	if (op == NULL || op->finished)
+		return;
+	if (op->in_cb > 0) {
+		op->cancel_pending = 1;
+		return;
+	}
+	memset(&res, 0, sizeof(res));
+	res.outcome = ACME_CANCELLED;
+	snprintf(res.error, sizeof(res.error), "cancelled");
+	op_end(op, &res);
+}
+
+json_t *
+acme_op_json(struct acme_op *op, const struct acme_req *r, const char *what)
+{
+	json_error_t je;
+	json_t *j;
+
+	if (r->cc != CURLE_OK || r->status < 200 || r->status > 299) {
+		acme_op_fail_resp(op, r, what);
+		return NULL;
+	}
+	if (!acme_ctype_is(r->ctype, "application/json")) {
+		acme_op_fail(op, 0, "%s: content type is not application/json",
+		    what);
+		return NULL;
+	}
+	j = json_loadb(r->body != NULL ? r->body : "", r->len,
+	    JSON_REJECT_DUPLICATES, &je);
+	if (j == NULL || !json_is_object(j)) {
+		json_decref(j);
+		acme_op_fail(op, 0, "%s: body is not a JSON object", what);
+		return NULL;
+	}
+	return j;
+}
+
+const char *
+acme_json_url(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return acme_url_ok(s) ? s : NULL;
+}
+
+/* ---- the engine ---- */
+
+struct acme_engine *
+acme_engine_new(const struct acme_engine_conf *conf, char *err, size_t errlen)
+{
+	struct acme_engine *e;
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		snprintf(err, errlen, "acme_engine_new: curl_global_init failed");
+		return NULL;
+	}
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		goto fail;
+	if (conf != NULL)
+		e->conf = *conf;
+	if (e->conf.max_host_connections <= 0)
+		e->conf.max_host_connections = 16;
+	if (e->conf.request_timeout_ms <= 0)
+		e->conf.request_timeout_ms = 30000;
+	snprintf(e->ua, sizeof(e->ua), "%s", e->conf.user_agent != NULL ?
+	    e->conf.user_agent : "certfleet/" CERTFLEET_VERSION);
+	e->conf.user_agent = NULL;	/* not kept: copied into ua */
+	if ((e->multi = curl_multi_init()) == NULL ||
+	    (e->share = curl_share_init()) == NULL)
+		goto fail;
+	curl_multi_setopt(e->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+	curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+	    e->conf.max_host_connections);
+	curl_share_setopt(e->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+	curl_share_setopt(e->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	return e;
+fail:
+	snprintf(err, errlen, "acme_engine_new: out of memory");
+	acme_engine_free(e);
+	if (e == NULL)
+		curl_global_cleanup();
+	return NULL;
+}
+
+void
+acme_engine_free(struct acme_engine *e)
+{
+	struct acme_ca *ca;
+
+	if (e == NULL)
+		return;
+	while (e->ops != NULL)
+		acme_op_cancel(e->ops);
+	while ((ca = e->cas) != NULL) {
+		e->cas = ca->next;
+		ca_free(ca);
+	}
+	if (e->multi != NULL)
+		curl_multi_cleanup(e->multi);
+	if (e->share != NULL)
+		curl_share_cleanup(e->share);
+	free(e->heap);
+	free(e);
+	curl_global_cleanup();
+}
+
+size_t
+acme_engine_inflight(const struct acme_engine *e)
+{
+	return e->nops;
+}
+
+void
+acme_engine_wakeup(struct acme_engine *e)
+{
+	curl_multi_wakeup(e->multi);
+}
+
+/* Runs every timer that is due. */
+static void
+engine_timers(struct acme_engine *e)
+{
+	uint64_t now = acme_now_ms();
+	struct acme_op *op;
+
+	while (e->nheap > 0 && e->heap[0]->wake_ms <= now) {
+		op = e->heap[0];
+		heap_remove(e, op);
+		if (now >= op->deadline_ms)
+			acme_op_fail(op, 1, "deadline exceeded");
+		else if (op->step == ACME_STEP_START)
+			acme_op_need_directory(op);
+		else
+			op->on_timer(op);
+	}
+}
+
+int
+acme_engine_run(struct acme_engine *e, int timeout_ms,
+    struct curl_waitfd *extra, unsigned int nextra)
+{
+	struct acme_req *r;
+	void *priv;
+	CURLMsg *m;
+	CURLMcode mc;
+	uint64_t now;
+	int running, left, t = timeout_ms < 0 ? 0 : timeout_ms;
+
+	if (e->nheap > 0) {
+		now = acme_now_ms();
+		if (e->heap[0]->wake_ms <= now)
+			t = 0;
+		else if (e->heap[0]->wake_ms - now < (uint64_t)t)
+			t = (int)(e->heap[0]->wake_ms - now);
+	}
+	if ((mc = curl_multi_poll(e->multi, extra, nextra, t, NULL)) != CURLM_OK ||
+	    (mc = curl_multi_perform(e->multi, &running)) != CURLM_OK) {
+		log_err("acme_engine_run: %s", curl_multi_strerror(mc));
+		return -1;
+	}
+	while ((m = curl_multi_info_read(e->multi, &left)) != NULL) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		priv = NULL;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
+		if ((r = priv) == NULL)
+			continue;
+		r->cc = m->data.result;
+		engine_complete(e, r);
+	}
+	engine_timers(e);
+	return 0;
+}

@@ -1,0 +1,395 @@
+/* acme_http.c -- the engine's HTTP requests on curl multi: capped bodies and headers, Replay-Nonce/Location/Retry-After/Link parsing. */
+#include "acme_int.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "b64.h"
+
+int
+acme_nonce_ok(const char *s, size_t len)
+{
+	return len > 0 && len <= ACME_NONCE_MAX && b64url_charset_ok(s, len);
+}
+
+int
+acme_url_ok(const char *s)
+{
+	size_t i, n;
+
+	if (s == NULL)
+		return 0;
+	n = strlen(s);
+	if (n == 0 || n > ACME_URL_MAX)
+		return 0;
+	if (strncasecmp(s, "https://", 8) != 0 && strncasecmp(s, "http://", 7) != 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+int
+acme_ctype_is(const char *ctype, const char *want)
+{
+	size_t n = strlen(want);
+
+	if (ctype == NULL || strncasecmp(ctype, want, n) != 0)
+		return 0;
+	ctype += n;
+	while (*ctype == ' ' || *ctype == '\t')
+		ctype++;
+	return *ctype == '\0' || *ctype == ';';
+}
+
+int
+acme_retry_after_parse(const char *v, size_t len, time_t now, time_t *when)
+{
+	char buf[64];
+	unsigned long long secs = 0;
+	size_t i;
+	time_t t;
+
+	while (len > 0 && (*v == ' ' || *v == '\t'))
+		v++, len--;
+	while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+		len--;
+	if (len == 0 || len >= sizeof(buf))
+		return -1;
+	if (isdigit((unsigned char)v[0])) {
+		for (i = 0; i < len; i++) {
+			if (!isdigit((unsigned char)v[i]))
+				return -1;
+			secs = secs * 10 + (unsigned)(v[i] - '0');
+			if (secs > 365ULL * 86400)	/* a year: nonsense beyond */
+				return -1;
+		}
+		*when = now + (time_t)secs;
+		return 0;
+	}
+	memcpy(buf, v, len);
+	buf[len] = '\0';
+	for (i = 0; i < len; i++)
+		if (!isprint((unsigned char)buf[i]))
+			return -1;
+	if ((t = curl_getdate(buf, NULL)) == -1)
+		return -1;
+	*when = t < now ? now : t;
+	return 0;
+}
+
+static const char *
+link_skip_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return p;
+}
+
+int
+acme_link_parse(const char *v, size_t len,
+    void (*fn)(void *arg, const char *url, size_t ulen, const char *rel,
+    size_t rlen), void *arg)
+{
+	const char *p = v, *end = v + len, *url, *uend, *name, *nend;
+	const char *val, *vend, *r, *rend;
+	int n = 0, quoted;
+
+	for (;;) {
+		p = link_skip_ws(p, end);
+		if (p == end)
+			return n;
+		if (*p++ != '<')
+			return -1;
+		url = p;
+		while (p < end && *p != '>')
+			p++;
+		if (p == end)
+			return -1;
+		uend = p++;
+		/* parameters: ; name=value or ; name="value" */
+		for (;;) {
+			p = link_skip_ws(p, end);
+			if (p == end || *p == ',')
+				break;
+			if (*p++ != ';')
+				return -1;
+			p = link_skip_ws(p, end);
+			name = p;
+			while (p < end && *p != '=' && *p != ';' && *p != ',' &&
+			    *p != ' ' && *p != '\t')
+				p++;
+			nend = p;
+			if (nend == name)
+				return -1;
+			p = link_skip_ws(p, end);
+			if (p == end || *p != '=') {
+				continue;	/* parameter without a value */
+			}
+			p = link_skip_ws(p + 1, end);
+			quoted = p < end && *p == '"';
+			if (quoted) {
+				val = ++p;
+				while (p < end && *p != '"')
+					p++;
+				if (p == end)
+					return -1;
+				vend = p++;
+			} else {
+				val = p;
+				while (p < end && *p != ';' && *p != ',' &&
+				    *p != ' ' && *p != '\t')
+					p++;
+				vend = p;
+			}
+			if ((size_t)(nend - name) != 3 ||
+			    strncasecmp(name, "rel", 3) != 0)
+				continue;
+			/* rel may list several space-separated types */
+			for (r = val; r < vend; r = rend) {
+				while (r < vend && *r == ' ')
+					r++;
+				rend = r;
+				while (rend < vend && *rend != ' ')
+					rend++;
+				if (rend > r && fn != NULL)
+					fn(arg, url, (size_t)(uend - url), r,
+					    (size_t)(rend - r));
+			}
+		}
+		n++;
+		if (p < end && *p == ',')
+			p++;
+	}
+}
+
+/* Keeps alternate and up links that are valid URLs. */
+static void
+acme_hdrs_link(void *arg, const char *url, size_t ulen, const char *rel,
+    size_t rlen)
+{
+	struct acme_hdrs *h = arg;
+	char *u;
+
+	if (ulen > ACME_URL_MAX || (u = strndup(url, ulen)) == NULL)
+		return;
+	if (!acme_url_ok(u)) {
+		free(u);
+		return;
+	}
+	if (rlen == 9 && strncasecmp(rel, "alternate", 9) == 0 &&
+	    h->nalt < ACME_ALT_MAX) {
+		h->alt[h->nalt++] = u;
+		return;
+	}
+	if (rlen == 2 && strncasecmp(rel, "up", 2) == 0 && h->up == NULL) {
+		h->up = u;
+		return;
+	}
+	free(u);
+}
+
+void
+acme_hdrs_free(struct acme_hdrs *h)
+{
+	size_t i;
+
+	free(h->location);
+	free(h->up);
+	for (i = 0; i < h->nalt; i++)
+		free(h->alt[i]);
+	memset(h, 0, sizeof(*h));
+}
+
+/* Is line "name:"? Sets *val and *vlen to the trimmed value. */
+static int
+hdr_is(const char *line, size_t len, const char *name, const char **val,
+    size_t *vlen)
+{
+	size_t n = strlen(name);
+	const char *v, *e;
+
+	if (len <= n || line[n] != ':' || strncasecmp(line, name, n) != 0)
+		return 0;
+	v = line + n + 1;
+	e = line + len;
+	while (v < e && (*v == ' ' || *v == '\t'))
+		v++;
+	while (e > v && (e[-1] == '\r' || e[-1] == '\n' || e[-1] == ' ' ||
+	    e[-1] == '\t'))
+		e--;
+	*val = v;
+	*vlen = (size_t)(e - v);
+	return 1;
+}
+
+void
+acme_hdrs_line(struct acme_hdrs *h, const char *line, size_t len, time_t now)
+{
+	const char *v;
+	size_t vl;
+	time_t t;
+	char *u;
+
+	if (h->toobig)
+		return;
+	if (len > ACME_HEADERS_MAX - h->bytes) {
+		h->toobig = 1;
+		return;
+	}
+	h->bytes += len;
+	if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) {
+		size_t bytes = h->bytes;
+
+		acme_hdrs_free(h);
+		h->bytes = bytes;
+		return;
+	}
+	if (hdr_is(line, len, "Replay-Nonce", &v, &vl)) {
+		if (acme_nonce_ok(v, vl)) {
+			memcpy(h->nonce, v, vl);
+			h->nonce[vl] = '\0';
+		}
+	} else if (hdr_is(line, len, "Location", &v, &vl)) {
+		if (vl <= ACME_URL_MAX && (u = strndup(v, vl)) != NULL) {
+			if (acme_url_ok(u) && h->location == NULL)
+				h->location = u;
+			else
+				free(u);
+		}
+	} else if (hdr_is(line, len, "Retry-After", &v, &vl)) {
+		if (acme_retry_after_parse(v, vl, now, &t) == 0) {
+			h->has_retry_after = 1;
+			h->retry_after = t;
+		}
+	} else if (hdr_is(line, len, "Link", &v, &vl))
+		(void)acme_link_parse(v, vl, acme_hdrs_link, h);
+}
+
+static size_t
+acme_req_header_cb(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct acme_req *r = arg;
+	size_t n = size * nmemb;
+
+	acme_hdrs_line(&r->h, data, n, time(NULL));
+	return r->h.toobig ? 0 : n;	/* 0 aborts the transfer */
+}
+
+static size_t
+acme_req_write_cb(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct acme_req *r = arg;
+	size_t n = size * nmemb;
+	char *p;
+
+	if (n > r->max - r->len) {
+		r->body_toobig = 1;
+		return 0;
+	}
+	if ((p = realloc(r->body, r->len + n + 1)) == NULL)
+		return 0;
+	memcpy(p + r->len, data, n);
+	r->body = p;
+	r->len += n;
+	p[r->len] = '\0';
+	return n;
+}
+
+void
+acme_req_free(struct acme_req *r)
+{
+	if (r == NULL)
+		return;
+	if (r->easy != NULL) {
+		curl_multi_remove_handle(r->e->multi, r->easy);
+		curl_easy_cleanup(r->easy);
+	}
+	curl_slist_free_all(r->hdrlist);
+	free(r->post);
+	free(r->body);
+	acme_hdrs_free(&r->h);
+	free(r);
+}
+
+int
+acme_req_send(struct acme_engine *e, enum acme_req_kind kind,
+    struct acme_op *op, struct acme_ca *ca, const char *url, char *post,
+    int accept_pem, long timeout_ms, char *err, size_t errlen)
+{
+	struct acme_req *r;
+	struct curl_slist *l;
+	CURL *c;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		free(post);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	r->e = e;
+	r->kind = kind;
+	r->op = op;
+	r->ca = ca;
+	r->post = post;
+	r->max = accept_pem ? ACME_CERT_MAX : ACME_JSON_MAX;
+	if ((c = r->easy = curl_easy_init()) == NULL)
+		goto oom;
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PRIVATE, r);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+	    timeout_ms < 10000 ? timeout_ms : 10000L);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->errbuf);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, acme_req_write_cb);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, acme_req_header_cb);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, e->ua);
+	curl_easy_setopt(c, CURLOPT_SHARE, e->share);
+	curl_easy_setopt(c, CURLOPT_PIPEWAIT, 1L);
+	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, NULL);
+	if (ca->ca_file != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, ca->ca_file);
+	if (kind == ACME_REQ_NONCE)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	if (post != NULL) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, post);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)strlen(post));
+		if ((l = curl_slist_append(r->hdrlist,
+		    "Content-Type: application/jose+json")) == NULL)
+			goto oom;
+		r->hdrlist = l;
+	}
+	if ((l = curl_slist_append(r->hdrlist, accept_pem ?
+	    "Accept: application/pem-certificate-chain" :
+	    "Accept: application/json, application/problem+json")) == NULL)
+		goto oom;
+	r->hdrlist = l;
+	/* curl would add "Expect: 100-continue" to big POSTs: a round trip. */
+	if ((l = curl_slist_append(r->hdrlist, "Expect:")) == NULL)
+		goto oom;
+	r->hdrlist = l;
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, r->hdrlist);
+	if (curl_multi_add_handle(e->multi, c) != CURLM_OK) {
+		curl_easy_cleanup(c);
+		r->easy = NULL;
+		goto oom;
+	}
+	if (kind == ACME_REQ_DIRECTORY)
+		ca->dir_req = r;
+	else
+		op->req = r;
+	return 0;
+oom:
+	snprintf(err, errlen, "cannot set up a request to %s", url);
+	acme_req_free(r);
+	return -1;
+}

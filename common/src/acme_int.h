@@ -1,0 +1,262 @@
+/* acme_int.h -- private structures shared by the acme_*.c files of the ACME engine (not installed). */
+#ifndef CERTFLEET_ACME_INT_H
+#define CERTFLEET_ACME_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "acme.h"
+
+#define ACME_NONCE_POOL		256	/* nonces kept per CA */
+#define ACME_BADNONCE_TRIES	8	/* resends of one POST on badNonce */
+#define ACME_POLL_MAX_MS	30000	/* polling backoff cap */
+#define ACME_FINALIZE_TRIES	3
+#define ACME_CTYPE_MAX		128
+
+/* ---- headers of one response (acme_http.c) ---- */
+
+struct acme_hdrs {
+	size_t	 bytes;			/* header bytes seen, capped */
+	int	 toobig;		/* over ACME_HEADERS_MAX */
+	char	 nonce[ACME_NONCE_MAX + 1];	/* "" when none/invalid */
+	char	*location;		/* valid URL or NULL */
+	int	 has_retry_after;
+	time_t	 retry_after;		/* absolute wall-clock time */
+	char	*alt[ACME_ALT_MAX];	/* Link rel="alternate" URLs */
+	size_t	 nalt;
+	char	*up;			/* Link rel="up" URL or NULL */
+};
+
+/* Feeds one raw header line (with or without CR LF). A status line
+ * ("HTTP/...") resets what was collected (interim 1xx responses). Bad
+ * values are ignored, never fatal; the cap sets toobig. */
+void acme_hdrs_line(struct acme_hdrs *h, const char *line, size_t len,
+    time_t now);
+void acme_hdrs_free(struct acme_hdrs *h);
+
+/* Retry-After: delta-seconds or an HTTP-date. Returns 0 with *when set to
+ * an absolute time (now + delta), or -1 when malformed. */
+int acme_retry_after_parse(const char *v, size_t len, time_t now,
+    time_t *when);
+
+/* Calls fn for every link of a Link header value: <url>; rel="a b"; ...,
+ * once per relation type. Returns the number of links, or -1 when the value
+ * is malformed (links before the error were reported). */
+int acme_link_parse(const char *v, size_t len,
+    void (*fn)(void *arg, const char *url, size_t ulen, const char *rel,
+    size_t rlen), void *arg);
+
+/* 1 when s[0..len) is a usable Replay-Nonce (base64url, 1..ACME_NONCE_MAX). */
+int acme_nonce_ok(const char *s, size_t len);
+
+/* 1 when s is an http(s) URL without controls or spaces, under ACME_URL_MAX. */
+int acme_url_ok(const char *s);
+
+/* 1 when the media type of ctype (before any ';') is want, ignoring case. */
+int acme_ctype_is(const char *ctype, const char *want);
+
+/* ---- requests (acme_http.c) ---- */
+
+enum acme_req_kind {
+	ACME_REQ_DIRECTORY,	/* GET directory, owned by a CA */
+	ACME_REQ_NONCE,		/* HEAD newNonce for an op */
+	ACME_REQ_POST,		/* signed POST for an op */
+};
+
+struct acme_req {
+	struct acme_engine	*e;
+	enum acme_req_kind	 kind;
+	struct acme_op		*op;	/* NONCE, POST */
+	struct acme_ca		*ca;
+	CURL			*easy;
+	struct curl_slist	*hdrlist;
+	char			*post;	/* body sent, owned */
+	char			*body;	/* body received, NUL-terminated */
+	size_t			 len;
+	size_t			 max;	/* cap on body */
+	int			 body_toobig;
+	struct acme_hdrs	 h;
+	CURLcode		 cc;
+	long			 status;
+	char			 ctype[ACME_CTYPE_MAX];
+	char			 errbuf[CURL_ERROR_SIZE];
+};
+
+/* Creates and adds a request to the multi handle. post NULL means GET (or
+ * HEAD for ACME_REQ_NONCE); post is taken over. accept_pem asks for a PEM
+ * chain and raises the body cap. Returns 0, or -1 with a message. */
+int acme_req_send(struct acme_engine *e, enum acme_req_kind kind,
+    struct acme_op *op, struct acme_ca *ca, const char *url, char *post,
+    int accept_pem, long timeout_ms, char *err, size_t errlen);
+
+/* Removes from the multi handle (if added) and frees; NULL accepted. */
+void acme_req_free(struct acme_req *r);
+
+/* ---- per CA state and the engine (acme_engine.c) ---- */
+
+enum acme_dir_state { ACME_DIR_NONE, ACME_DIR_FETCHING, ACME_DIR_READY };
+
+struct acme_ca {
+	struct acme_ca		*next;
+	char			*dir_url;
+	char			*ca_file;	/* NULL: system trust */
+	enum acme_dir_state	 dir_state;
+	struct acme_req		*dir_req;
+	char			*new_nonce;
+	char			*new_account;
+	char			*new_order;
+	struct acme_op		*waiters;	/* ops waiting for the directory */
+	int			 notifying;	/* waking waiters after a fetch */
+	char			*nonces[ACME_NONCE_POOL];	/* ring, LIFO */
+	size_t			 nonce_head;
+	size_t			 nnonces;
+};
+
+struct acme_engine {
+	CURLM			*multi;
+	CURLSH			*share;
+	struct acme_engine_conf	 conf;
+	char			 ua[64];
+	struct acme_ca		*cas;
+	struct acme_op		*ops;		/* every running op */
+	size_t			 nops;
+	struct acme_op		**heap;		/* timers: min-heap on wake_ms */
+	size_t			 nheap;
+	size_t			 capheap;
+};
+
+enum acme_op_kind { ACME_OP_ACCOUNT, ACME_OP_ORDER };
+
+/* One challenge this op began. */
+struct acme_chal {
+	char	*token;
+	size_t	 authz;		/* index in authz[] */
+	int	 ended;
+};
+
+struct acme_op {
+	struct acme_engine	*e;
+	struct acme_ca		*ca;
+	enum acme_op_kind	 kind;
+	struct acme_op		*prev, *next;	/* e->ops */
+	struct acme_op		*wnext;		/* ca->waiters */
+	int			 waiting_dir;
+	size_t			 heap_idx;
+	int			 in_heap;
+	uint64_t		 wake_ms;
+	uint64_t		 deadline_ms;
+	int			 step;		/* kind-specific state */
+	struct acme_req		*req;		/* in flight, or NULL */
+	int			 in_cb;		/* inside a caller callback */
+	int			 cancel_pending;
+	int			 finished;
+
+	/* hooks of the kind */
+	void	(*on_ready)(struct acme_op *);	/* directory ready */
+	void	(*on_response)(struct acme_op *, struct acme_req *);
+	void	(*on_timer)(struct acme_op *);
+	void	(*on_end)(struct acme_op *);	/* before done(): cleanup */
+
+	/* the POST in progress, resent on badNonce */
+	char			*post_url;
+	char			*post_payload;	/* NULL: POST-as-GET */
+	int			 post_pem;
+	int			 post_jwk;	/* sign with jwk, not kid */
+	int			 badnonce;
+
+	const struct jws_key	*key;
+	char			*kid;
+	acme_done_fn		*done;
+	void			*arg;
+	struct acme_order_cb	 cb;
+	unsigned int		 backoff;	/* polls so far */
+
+	/* account */
+	char			*account_payload;
+	char			*account_url;
+
+	/* order */
+	char			**names;
+	size_t			 nnames;
+	unsigned char		*csr;
+	size_t			 csrlen;
+	char			*order_url;
+	int			 order_reported;
+	char			*finalize_url;
+	char			*cert_url;
+	char			**authz;
+	int			*authz_final;
+	size_t			 nauthz;
+	size_t			 authz_i;
+	unsigned int		 rounds;
+	struct acme_chal	*chals;
+	size_t			 nchals;
+	int			 finalize_tries;
+	char			*chain;
+	char			*alt_urls[ACME_ALT_MAX];
+	size_t			 nalt_urls;
+	size_t			 alt_i;
+	char			*alts[ACME_ALT_MAX];
+	size_t			 nalts;
+};
+
+uint64_t acme_now_ms(void);
+
+/* Problem from an already parsed object (an order's or challenge's "error").
+ * Returns 0, or -1 when o is not an object or memory runs out (*p empty). */
+int acme_problem_from_json(json_t *o, long http_status, struct acme_problem *p);
+
+/* Registers a new op: links it, takes the CA for p_dir (created on first
+ * use) and schedules its first step at once (never calls back inside). */
+int acme_op_register(struct acme_engine *e, struct acme_op *op,
+    const char *dir, const char *ca_file, int deadline_s, char *err,
+    size_t errlen);
+
+/* Makes on_ready run once the CA's directory is known (maybe at once). */
+void acme_op_need_directory(struct acme_op *op);
+
+/* Runs on_timer after ms (clipped to the deadline). */
+void acme_op_sleep(struct acme_op *op, uint64_t ms);
+
+/* Sleep for a poll: Retry-After of r when present (capped), else backoff. */
+void acme_op_poll_later(struct acme_op *op, const struct acme_req *r);
+
+/* Signs and sends a POST (payload NULL: POST-as-GET), getting a nonce first
+ * when the pool is empty. Failures end the op. url and payload are copied. */
+void acme_op_post(struct acme_op *op, const char *url, const char *payload,
+    int accept_pem, int use_jwk);
+
+/* Ends the op as failed: detail formatted; retryable as given. */
+void acme_op_fail(struct acme_op *op, int retryable, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Ends the op from an unusable response r (transport error, HTTP error with
+ * or without a problem, 429/503 deferral). what names the step. */
+void acme_op_fail_resp(struct acme_op *op, const struct acme_req *r,
+    const char *what);
+
+/* Ends the op from a problem object embedded in a resource (order/authz/
+ * challenge "error"); j may be NULL. */
+void acme_op_fail_problem(struct acme_op *op, json_t *j, const char *what);
+
+/* Ends the op successfully. */
+void acme_op_succeed(struct acme_op *op);
+
+/* Calls a caller callback with cancellation deferred while it runs; returns
+ * 1 when the op must stop now (cancel requested inside; it has ended). */
+void acme_op_cb_enter(struct acme_op *op);
+int acme_op_cb_leave(struct acme_op *op);
+
+/* Parses r's body as a JSON object (checks content type, cap). Returns a
+ * new reference or NULL with the op failed. */
+json_t *acme_op_json(struct acme_op *op, const struct acme_req *r,
+    const char *what);
+
+/* A string member that must be a valid URL, or NULL. */
+const char *acme_json_url(json_t *o, const char *key);
+
+#endif

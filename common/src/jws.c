@@ -1,0 +1,386 @@
+/* jws.c -- account keys, JWK and thumbprints, JWS flattened signing for ACME (ES256, ES384, RS256). */
+#include "jws.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "b64.h"
+
+enum jws_alg {
+	JWS_ES256,
+	JWS_ES384,
+	JWS_RS256,
+};
+
+static const char *const jws_alg_names[] = {
+	[JWS_ES256] = "ES256",
+	[JWS_ES384] = "ES384",
+	[JWS_RS256] = "RS256",
+};
+
+struct jws_key {
+	EVP_PKEY	*pkey;
+	enum jws_alg	 alg;
+	int		 priv;		/* holds the private half */
+	size_t		 coord;		/* EC: bytes of one coordinate */
+};
+
+static char *jws_fmt(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/* vsnprintf into a fresh buffer; NULL when memory runs out. */
+static char *
+jws_fmt(const char *fmt, ...)
+{
+	va_list ap;
+	char *buf;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (buf = malloc((size_t)n + 1)) == NULL)
+		return NULL;
+	va_start(ap, fmt);
+	(void)vsnprintf(buf, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
+/* Refuses to prompt for a passphrase: encrypted keys simply fail to load. */
+static int
+jws_nopass(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return 0;
+}
+
+/* Sets alg and coord from the key type; -1 when unsupported. */
+static int
+jws_key_classify(struct jws_key *k, char *err, size_t errlen)
+{
+	char group[64];
+	size_t glen = 0;
+
+	if (EVP_PKEY_is_a(k->pkey, "RSA")) {
+		if (EVP_PKEY_get_bits(k->pkey) < 2048) {
+			snprintf(err, errlen, "jws_key: RSA key under 2048 bits");
+			return -1;
+		}
+		k->alg = JWS_RS256;
+		return 0;
+	}
+	if (!EVP_PKEY_is_a(k->pkey, "EC") ||
+	    !EVP_PKEY_get_utf8_string_param(k->pkey, OSSL_PKEY_PARAM_GROUP_NAME,
+	    group, sizeof(group), &glen)) {
+		snprintf(err, errlen, "jws_key: not an RSA or EC key");
+		return -1;
+	}
+	if (strcmp(group, "prime256v1") == 0 || strcmp(group, "P-256") == 0) {
+		k->alg = JWS_ES256;
+		k->coord = 32;
+	} else if (strcmp(group, "secp384r1") == 0 || strcmp(group, "P-384") == 0) {
+		k->alg = JWS_ES384;
+		k->coord = 48;
+	} else {
+		snprintf(err, errlen, "jws_key: unsupported EC curve");
+		return -1;
+	}
+	return 0;
+}
+
+struct jws_key *
+jws_key_from_pem(const char *pem, size_t len, char *err, size_t errlen)
+{
+	struct jws_key *k = NULL, *ret = NULL;
+	BIO *bio = NULL;
+
+	if (len > JWS_KEY_PEM_MAX) {
+		snprintf(err, errlen, "jws_key: PEM over %d bytes", JWS_KEY_PEM_MAX);
+		goto out;
+	}
+	if ((k = calloc(1, sizeof(*k))) == NULL ||
+	    (bio = BIO_new_mem_buf(pem, (int)len)) == NULL) {
+		snprintf(err, errlen, "jws_key: out of memory");
+		goto out;
+	}
+	if ((k->pkey = PEM_read_bio_PrivateKey(bio, NULL, jws_nopass, NULL)) != NULL)
+		k->priv = 1;
+	else {
+		ERR_clear_error();
+		(void)BIO_reset(bio);
+		k->pkey = PEM_read_bio_PUBKEY(bio, NULL, jws_nopass, NULL);
+	}
+	ERR_clear_error();
+	if (k->pkey == NULL) {
+		snprintf(err, errlen, "jws_key: no readable key in PEM");
+		goto out;
+	}
+	if (jws_key_classify(k, err, errlen) < 0)
+		goto out;
+	ret = k;
+	k = NULL;
+out:
+	jws_key_free(k);
+	BIO_free(bio);
+	return ret;
+}
+
+void
+jws_key_free(struct jws_key *k)
+{
+	if (k == NULL)
+		return;
+	EVP_PKEY_free(k->pkey);
+	free(k);
+}
+
+const char *
+jws_key_alg(const struct jws_key *k)
+{
+	return jws_alg_names[k->alg];
+}
+
+/* base64url of a big-number parameter, left-padded to pad bytes (0: none). */
+static char *
+jws_bn_b64(const struct jws_key *k, const char *param, size_t pad)
+{
+	BIGNUM *bn = NULL;
+	unsigned char *buf = NULL;
+	char *ret = NULL;
+	int n;
+
+	if (!EVP_PKEY_get_bn_param(k->pkey, param, &bn))
+		goto out;
+	n = pad > 0 ? (int)pad : BN_num_bytes(bn);
+	if (n <= 0 || (buf = malloc((size_t)n)) == NULL)
+		goto out;
+	if (BN_bn2binpad(bn, buf, n) != n)
+		goto out;
+	ret = b64url_encode(buf, (size_t)n);
+out:
+	free(buf);
+	BN_free(bn);
+	return ret;
+}
+
+char *
+jws_jwk(const struct jws_key *k)
+{
+	char *a = NULL, *b = NULL, *ret = NULL;
+
+	if (k->alg == JWS_RS256) {
+		a = jws_bn_b64(k, OSSL_PKEY_PARAM_RSA_E, 0);
+		b = jws_bn_b64(k, OSSL_PKEY_PARAM_RSA_N, 0);
+		if (a == NULL || b == NULL)
+			goto out;
+		ret = jws_fmt("{\"e\":\"%s\",\"kty\":\"RSA\",\"n\":\"%s\"}", a, b);
+	} else {
+		a = jws_bn_b64(k, OSSL_PKEY_PARAM_EC_PUB_X, k->coord);
+		b = jws_bn_b64(k, OSSL_PKEY_PARAM_EC_PUB_Y, k->coord);
+		if (a == NULL || b == NULL)
+			goto out;
+		ret = jws_fmt("{\"crv\":\"%s\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}",
+		    k->alg == JWS_ES256 ? "P-256" : "P-384", a, b);
+	}
+out:
+	free(a);
+	free(b);
+	return ret;
+}
+
+char *
+jws_thumbprint(const struct jws_key *k)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char *jwk, *ret = NULL;
+
+	if ((jwk = jws_jwk(k)) == NULL)
+		return NULL;
+	if (EVP_Digest(jwk, strlen(jwk), md, &mdlen, EVP_sha256(), NULL))
+		ret = b64url_encode(md, mdlen);
+	free(jwk);
+	return ret;
+}
+
+char *
+jws_key_authorization(const struct jws_key *k, const char *token)
+{
+	char *tp, *ret = NULL;
+
+	if (token == NULL || !b64url_charset_ok(token, strlen(token)))
+		return NULL;
+	if ((tp = jws_thumbprint(k)) == NULL)
+		return NULL;
+	ret = jws_fmt("%s.%s", token, tp);
+	free(tp);
+	return ret;
+}
+
+static const EVP_MD *
+jws_md(const struct jws_key *k)
+{
+	return k->alg == JWS_ES384 ? EVP_sha384() : EVP_sha256();
+}
+
+unsigned char *
+jws_sign_raw(const struct jws_key *k, const void *in, size_t inlen,
+    size_t *siglen)
+{
+	EVP_MD_CTX *ctx = NULL;
+	ECDSA_SIG *es = NULL;
+	unsigned char *der = NULL, *ret = NULL;
+	const unsigned char *p;
+	const BIGNUM *r, *s;
+	size_t dlen = 0;
+
+	if (!k->priv || (ctx = EVP_MD_CTX_new()) == NULL)
+		goto out;
+	if (EVP_DigestSignInit(ctx, NULL, jws_md(k), NULL, k->pkey) != 1 ||
+	    EVP_DigestSign(ctx, NULL, &dlen, in, inlen) != 1 ||
+	    (der = malloc(dlen)) == NULL ||
+	    EVP_DigestSign(ctx, der, &dlen, in, inlen) != 1)
+		goto out;
+	if (k->alg == JWS_RS256) {
+		*siglen = dlen;
+		ret = der;
+		der = NULL;
+		goto out;
+	}
+	/* ECDSA: DER SEQUENCE { r, s } -> fixed-width r || s. */
+	p = der;
+	if ((es = d2i_ECDSA_SIG(NULL, &p, (long)dlen)) == NULL)
+		goto out;
+	ECDSA_SIG_get0(es, &r, &s);
+	if ((ret = malloc(2 * k->coord)) == NULL)
+		goto out;
+	if (BN_bn2binpad(r, ret, (int)k->coord) != (int)k->coord ||
+	    BN_bn2binpad(s, ret + k->coord, (int)k->coord) != (int)k->coord) {
+		free(ret);
+		ret = NULL;
+		goto out;
+	}
+	*siglen = 2 * k->coord;
+out:
+	ERR_clear_error();
+	ECDSA_SIG_free(es);
+	free(der);
+	EVP_MD_CTX_free(ctx);
+	return ret;
+}
+
+int
+jws_verify_raw(const struct jws_key *k, const void *in, size_t inlen,
+    const unsigned char *sig, size_t siglen)
+{
+	EVP_MD_CTX *ctx = NULL;
+	ECDSA_SIG *es = NULL;
+	BIGNUM *r = NULL, *s = NULL;
+	unsigned char *der = NULL;
+	const unsigned char *vsig = sig;
+	size_t vlen = siglen;
+	int dlen, ok = 0;
+
+	if (k->alg != JWS_RS256) {
+		if (siglen != 2 * k->coord)
+			goto out;
+		r = BN_bin2bn(sig, (int)k->coord, NULL);
+		s = BN_bin2bn(sig + k->coord, (int)k->coord, NULL);
+		if (r == NULL || s == NULL || (es = ECDSA_SIG_new()) == NULL)
+			goto out;
+		if (!ECDSA_SIG_set0(es, r, s))
+			goto out;
+		r = s = NULL;	/* owned by es now */
+		if ((dlen = i2d_ECDSA_SIG(es, &der)) <= 0)
+			goto out;
+		vsig = der;
+		vlen = (size_t)dlen;
+	}
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		goto out;
+	if (EVP_DigestVerifyInit(ctx, NULL, jws_md(k), NULL, k->pkey) == 1 &&
+	    EVP_DigestVerify(ctx, vsig, vlen, in, inlen) == 1)
+		ok = 1;
+out:
+	ERR_clear_error();
+	OPENSSL_free(der);
+	BN_free(r);
+	BN_free(s);
+	ECDSA_SIG_free(es);
+	EVP_MD_CTX_free(ctx);
+	return ok;
+}
+
+char *
+jws_sign(const struct jws_key *k, const char *kid, const char *nonce,
+    const char *url, const char *payload, char *err, size_t errlen)
+{
+	json_t *hdr = NULL, *jwk = NULL;
+	char *jwktxt = NULL, *htxt = NULL, *hb64 = NULL, *pb64 = NULL;
+	char *input = NULL, *sb64 = NULL, *ret = NULL;
+	unsigned char *sig = NULL;
+	size_t siglen = 0;
+
+	if (!k->priv) {
+		snprintf(err, errlen, "jws_sign: key has no private half");
+		goto out;
+	}
+	hdr = json_pack("{s:s, s:s, s:s}", "alg", jws_alg_names[k->alg],
+	    "nonce", nonce, "url", url);
+	if (hdr == NULL)
+		goto oom;
+	if (kid != NULL) {
+		if (json_object_set_new(hdr, "kid", json_string(kid)) != 0)
+			goto oom;
+	} else {
+		if ((jwktxt = jws_jwk(k)) == NULL ||
+		    (jwk = json_loads(jwktxt, 0, NULL)) == NULL ||
+		    json_object_set(hdr, "jwk", jwk) != 0)
+			goto oom;
+	}
+	if ((htxt = json_dumps(hdr, JSON_COMPACT)) == NULL ||
+	    (hb64 = b64url_encode(htxt, strlen(htxt))) == NULL)
+		goto oom;
+	payload = payload != NULL ? payload : "";
+	if ((pb64 = b64url_encode(payload, strlen(payload))) == NULL ||
+	    (input = jws_fmt("%s.%s", hb64, pb64)) == NULL)
+		goto oom;
+	if ((sig = jws_sign_raw(k, input, strlen(input), &siglen)) == NULL) {
+		snprintf(err, errlen, "jws_sign: signing failed");
+		goto out;
+	}
+	if ((sb64 = b64url_encode(sig, siglen)) == NULL)
+		goto oom;
+	ret = jws_fmt(
+	    "{\"protected\":\"%s\",\"payload\":\"%s\",\"signature\":\"%s\"}",
+	    hb64, pb64, sb64);
+	if (ret != NULL)
+		goto out;
+oom:
+	snprintf(err, errlen, "jws_sign: out of memory");
+out:
+	json_decref(hdr);
+	json_decref(jwk);
+	free(jwktxt);
+	free(htxt);
+	free(hb64);
+	free(pb64);
+	free(input);
+	free(sig);
+	free(sb64);
+	return ret;
+}

@@ -1,0 +1,153 @@
+/* accounts.c -- the CA's ACME account: sealed key, register_account job, decryption for the worker endpoint. */
+#include "accounts.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "ids.h"
+#include "jobs.h"
+#include "kafkaconn.h"
+#include "keys.h"
+#include "log.h"
+#include "outbox.h"
+
+/* "acme_accounts:<id>": the AAD binding a sealed key to its row. */
+static void
+accounts_aad(char *buf, size_t len, const char *id)
+{
+	snprintf(buf, len, "acme_accounts:%s", id);
+}
+
+/* Kafka key of account jobs: the CA, so one account's jobs stay ordered. */
+int
+accounts_requeue(PGconn *c, const char *id, const char *ca_name,
+    const char *directory_url, const char *contact, const char *trace_id,
+    unsigned attempt, double delay_s, char *err, size_t errlen)
+{
+	void *payload;
+	size_t len;
+	int rc;
+
+	if ((payload = jobs_register_encode(id, attempt, trace_id, ca_name,
+	    directory_url, id, contact, &len)) == NULL) {
+		snprintf(err, errlen, "accounts: register job does not encode");
+		return -1;
+	}
+	rc = outbox_add(c, kafkaconn_topic_jobs(), ca_name, payload, len, id,
+	    attempt, delay_s, err, errlen);
+	free(payload);
+	return rc;
+}
+
+int
+accounts_ensure(PGconn *c, const struct vault *v, const struct settings *s,
+    char *err, size_t errlen)
+{
+	PGresult *r = NULL;
+	EVP_PKEY *k = NULL;
+	char *pem = NULL, id[IDS_LEN + 1], trace[IDS_TRACE_LEN + 1], aad[64];
+	struct vault_box box = { 0 };
+	size_t pemlen = 0;
+	const char *p[6];
+	int lens[6] = { 0 }, fmts[6] = { 0 }, rc = -1;
+
+	if (db_begin(c, err, errlen) < 0)
+		return -1;
+	p[0] = s->ca_name;
+	p[1] = s->acme_directory;
+	if (db_exec(c, "accounts ca", "INSERT INTO cas (name, directory_url) "
+	    "VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET directory_url = "
+	    "excluded.directory_url", 2, p, NULL, NULL, err, errlen) < 0)
+		goto out;
+	if ((r = db_query(c, "accounts select", "SELECT id, account_url, "
+	    "(SELECT count(*) FROM outbox o WHERE o.job_id = a.id AND "
+	    "o.sent_at IS NULL) FROM acme_accounts a WHERE ca = $1 FOR UPDATE",
+	    1, p, NULL, NULL, err, errlen)) == NULL)
+		goto out;
+	if (PQntuples(r) == 1) {
+		/* Registered, or a registration is already queued. */
+		if (!PQgetisnull(r, 0, 1) || atol(PQgetvalue(r, 0, 2)) > 0) {
+			rc = db_commit(c, err, errlen);
+			goto out;
+		}
+		snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, 0));
+	} else {
+		if (ids_new(id) < 0) {
+			snprintf(err, errlen, "accounts: no random id");
+			goto out;
+		}
+		if ((k = keys_generate(KEYS_EC_P256, err, errlen)) == NULL)
+			goto out;
+		if ((pem = keys_private_pem(k, &pemlen)) == NULL) {
+			snprintf(err, errlen, "accounts: key does not encode");
+			goto out;
+		}
+		accounts_aad(aad, sizeof(aad), id);
+		if (vault_seal(v, pem, pemlen, aad, &box, err, errlen) < 0)
+			goto out;
+		p[0] = id;
+		p[1] = s->ca_name;
+		p[2] = (const char *)box.ct;
+		lens[2] = (int)box.ctlen;
+		fmts[2] = 1;
+		p[3] = (const char *)box.nonce;
+		lens[3] = VAULT_NONCE_LEN;
+		fmts[3] = 1;
+		p[4] = (const char *)box.tag;
+		lens[4] = VAULT_TAG_LEN;
+		fmts[4] = 1;
+		p[5] = box.key_id;
+		if (db_exec(c, "accounts insert", "INSERT INTO acme_accounts (id, "
+		    "ca, key_type, key_ciphertext, key_nonce, key_tag, key_id) "
+		    "VALUES ($1, $2, 'ec-p256', $3, $4, $5, $6)", 6, p, lens, fmts,
+		    err, errlen) < 0)
+			goto out;
+		log_info("account %s created for CA %s", id, s->ca_name);
+	}
+	if (ids_trace(trace) < 0 || accounts_requeue(c, id, s->ca_name,
+	    s->acme_directory, s->contact, trace, 1, 0, err, errlen) < 0)
+		goto out;
+	log_info("job %s attempt 1 trace %s: register_account queued", id, trace);
+	rc = db_commit(c, err, errlen);
+out:
+	if (rc < 0)
+		db_rollback(c);
+	vault_box_clear(&box);
+	keys_pem_free(pem, pemlen);
+	EVP_PKEY_free(k);
+	PQclear(r);
+	return rc;
+}
+
+int
+accounts_key_pem(PGconn *c, const struct vault *v, const char *id,
+    char **pem, size_t *len, char *err, size_t errlen)
+{
+	PGresult *r;
+	struct vault_box box = { 0 };
+	char aad[64];
+	int rc = -1;
+
+	if ((r = db_query(c, "accounts key", "SELECT key_ciphertext, key_nonce, "
+	    "key_tag, key_id FROM acme_accounts WHERE id = $1", 1, &id, NULL,
+	    NULL, err, errlen)) == NULL)
+		return -1;
+	if (PQntuples(r) == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (db_box(r, 0, 0, &box) < 0) {
+		snprintf(err, errlen, "accounts: stored key of %s is malformed", id);
+		goto out;
+	}
+	accounts_aad(aad, sizeof(aad), id);
+	if ((*pem = vault_open(v, &box, aad, len, err, errlen)) == NULL)
+		goto out;
+	rc = 1;
+out:
+	vault_box_clear(&box);
+	PQclear(r);
+	return rc;
+}

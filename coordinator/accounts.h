@@ -1,0 +1,32 @@
+/* accounts.h -- one ACME account per CA: key made and sealed here, registration queued as a job, key served to workers. */
+#ifndef CERTFLEET_COORD_ACCOUNTS_H
+#define CERTFLEET_COORD_ACCOUNTS_H
+
+#include <stddef.h>
+
+#include <libpq-fe.h>
+
+#include "settings.h"
+#include "vault.h"
+
+/* Ensures the CA of s (CERTFLEET_CA_NAME, ACME_DIRECTORY) is in cas and has
+ * an account: generates an ECDSA P-256 key, seals it and, when the account
+ * has no URL yet and no registration job is pending, queues a
+ * Job{register_account} in the outbox, all in one transaction. Returns 0, or
+ * -1 with a message in err. */
+int accounts_ensure(PGconn *c, const struct vault *v,
+    const struct settings *s, char *err, size_t errlen);
+
+/* Decrypts the key of account id. Returns 1 with the PEM in *pem (free it
+ * with vault_plain_free(*pem, *len)), 0 when there is no such account, or
+ * -1 with a message in err. id must be valid (ids_valid). */
+int accounts_key_pem(PGconn *c, const struct vault *v, const char *id,
+    char **pem, size_t *len, char *err, size_t errlen);
+
+/* Queues the next registration attempt of account id (attempt, after delay_s
+ * seconds) in the caller's transaction. Returns 0, or -1 with err. */
+int accounts_requeue(PGconn *c, const char *id, const char *ca_name,
+    const char *directory_url, const char *contact, const char *trace_id,
+    unsigned attempt, double delay_s, char *err, size_t errlen);
+
+#endif

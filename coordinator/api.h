@@ -1,0 +1,36 @@
+/* api.h -- the admin HTTP API (/v1, CERTFLEET_TOKEN) and the workers' internal endpoint (/internal/v1), on libmicrohttpd. */
+#ifndef CERTFLEET_COORD_API_H
+#define CERTFLEET_COORD_API_H
+
+#include <stddef.h>
+
+#include "settings.h"
+#include "vault.h"
+
+#define API_MAX_BODY (64 * 1024)	/* request bodies; more gets 413 */
+#define API_LIST_DEFAULT 100
+#define API_LIST_MAX 1000
+
+/*
+ * Routes (JSON unless said otherwise; errors are {"error": "..."}):
+ *   POST /v1/certificates                    enroll -> 201 {id, status, hostnames}
+ *   GET  /v1/certificates[?limit=N]          newest first
+ *   GET  /v1/certificates/{id}               status, names, serial, dates, issuer, problem
+ *   GET  /v1/certificates/{id}/fullchain.pem leaf + chain (404 until issued)
+ *   GET  /v1/certificates/{id}/privkey.pem   decrypted on the fly (404 until issued)
+ *   GET  /internal/v1/accounts/{id}/key      account key PEM, worker token only
+ * /v1 takes only CERTFLEET_TOKEN, /internal only CERTFLEET_WORKER_TOKEN:
+ * 401 otherwise. Unknown paths 404, wrong methods 405.
+ */
+struct api;
+
+/* Starts the API on s->api_host:s->api_port, in its own thread with its own
+ * PostgreSQL connection (requests are served one at a time). s and v must
+ * outlive it. Returns NULL with a message in err. */
+struct api *api_start(const struct settings *s, const struct vault *v,
+    char *err, size_t errlen);
+
+/* Stops the thread, closes the connections; NULL is fine. */
+void api_stop(struct api *a);
+
+#endif

@@ -1,0 +1,178 @@
+/* certinfo.c -- parses an issued certificate's serial, validity, issuer, dNSName SANs and public key. */
+#include "certinfo.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+static int
+certinfo_time(const ASN1_TIME *t, time_t *out)
+{
+	struct tm tm;
+
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+		return -1;
+	*out = timegm(&tm);
+	return 0;
+}
+
+static int
+certinfo_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+certinfo_sans(X509 *x, struct certinfo *ci, char *err, size_t errlen)
+{
+	GENERAL_NAMES *gens;
+	const GENERAL_NAME *g;
+	const unsigned char *d;
+	size_t i, j, out, len;
+	int n, rc = -1;
+
+	if ((gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL)) ==
+	    NULL) {
+		snprintf(err, errlen, "certificate has no subjectAltName");
+		return -1;
+	}
+	n = sk_GENERAL_NAME_num(gens);
+	if (n <= 0 || n > CERTINFO_MAX_SANS ||
+	    (ci->sans = calloc((size_t)n, sizeof(char *))) == NULL) {
+		snprintf(err, errlen, "certificate has %d SANs", n);
+		goto out;
+	}
+	for (i = 0; i < (size_t)n; i++) {
+		g = sk_GENERAL_NAME_value(gens, (int)i);
+		if (g->type != GEN_DNS)
+			continue;
+		d = ASN1_STRING_get0_data(g->d.dNSName);
+		len = (size_t)ASN1_STRING_length(g->d.dNSName);
+		if (memchr(d, '\0', len) != NULL) {
+			snprintf(err, errlen, "certificate has a SAN with a NUL");
+			goto out;
+		}
+		if ((ci->sans[ci->nsans] = malloc(len + 1)) == NULL)
+			goto out;
+		for (j = 0; j < len; j++)
+			ci->sans[ci->nsans][j] = (char)tolower(d[j]);
+		ci->sans[ci->nsans][len] = '\0';
+		ci->nsans++;
+	}
+	qsort(ci->sans, ci->nsans, sizeof(char *), certinfo_strcmp);
+	for (i = 0, out = 0; i < ci->nsans; i++) {
+		if (out > 0 && strcmp(ci->sans[out - 1], ci->sans[i]) == 0) {
+			free(ci->sans[i]);
+			continue;
+		}
+		ci->sans[out++] = ci->sans[i];
+	}
+	ci->nsans = out;
+	rc = 0;
+out:
+	GENERAL_NAMES_free(gens);
+	return rc;
+}
+
+int
+certinfo_parse(const char *pem, size_t len, struct certinfo *ci, char *err,
+    size_t errlen)
+{
+	BIO *b = NULL, *nb = NULL;
+	X509 *x = NULL;
+	BIGNUM *bn = NULL;
+	char *hex = NULL, *p;
+	unsigned char *q;
+	int n, rc = -1;
+
+	memset(ci, 0, sizeof(*ci));
+	if (len > INT32_MAX || (b = BIO_new_mem_buf(pem, (int)len)) == NULL ||
+	    (x = PEM_read_bio_X509(b, NULL, NULL, NULL)) == NULL) {
+		snprintf(err, errlen, "not a PEM certificate");
+		goto out;
+	}
+	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL)) == NULL ||
+	    (hex = BN_bn2hex(bn)) == NULL || strlen(hex) > CERTINFO_MAX_SERIAL) {
+		snprintf(err, errlen, "certificate has a bad serial number");
+		goto out;
+	}
+	for (p = hex; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	snprintf(ci->serial, sizeof(ci->serial), "%s", hex);
+	if (certinfo_time(X509_get0_notBefore(x), &ci->not_before) < 0 ||
+	    certinfo_time(X509_get0_notAfter(x), &ci->not_after) < 0 ||
+	    ci->not_after <= ci->not_before) {
+		snprintf(err, errlen, "certificate has bad validity dates");
+		goto out;
+	}
+	if ((nb = BIO_new(BIO_s_mem())) == NULL ||
+	    X509_NAME_print_ex(nb, X509_get_issuer_name(x), 0,
+	    XN_FLAG_RFC2253) < 0) {
+		snprintf(err, errlen, "certificate issuer does not print");
+		goto out;
+	}
+	n = BIO_read(nb, ci->issuer, CERTINFO_MAX_ISSUER);
+	ci->issuer[n > 0 ? n : 0] = '\0';
+	if ((n = i2d_PUBKEY(X509_get0_pubkey(x), NULL)) <= 0 ||
+	    (ci->spki = malloc((size_t)n)) == NULL) {
+		snprintf(err, errlen, "certificate public key does not encode");
+		goto out;
+	}
+	q = ci->spki;
+	ci->spkilen = (size_t)i2d_PUBKEY(X509_get0_pubkey(x), &q);
+	if (certinfo_sans(x, ci, err, errlen) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc < 0)
+		certinfo_free(ci);
+	ERR_clear_error();
+	OPENSSL_free(hex);
+	BN_free(bn);
+	X509_free(x);
+	BIO_free(nb);
+	BIO_free(b);
+	return rc;
+}
+
+void
+certinfo_free(struct certinfo *ci)
+{
+	size_t i;
+
+	for (i = 0; i < ci->nsans; i++)
+		free(ci->sans[i]);
+	free(ci->sans);
+	free(ci->spki);
+	memset(ci, 0, sizeof(*ci));
+}
+
+int
+certinfo_key_matches(const struct certinfo *ci, const unsigned char *spki,
+    size_t spkilen)
+{
+	return ci->spki != NULL && ci->spkilen == spkilen &&
+	    memcmp(ci->spki, spki, spkilen) == 0;
+}
+
+int
+certinfo_sans_equal(const struct certinfo *ci, char *const *names, size_t n)
+{
+	size_t i;
+
+	if (ci->nsans != n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (strcmp(ci->sans[i], names[i]) != 0)
+			return 0;
+	return 1;
+}

@@ -1,0 +1,92 @@
+/* ctl_show.c -- certfleetctl show and list: a certificate, or the newest ones, in human-readable form. */
+#include "ctl.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *
+ctl_field(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_string(v) ? json_string_value(v) : "-";
+}
+
+static void
+ctl_print_names(json_t *names, const char *sep)
+{
+	size_t i;
+	json_t *n;
+
+	json_array_foreach(names, i, n)
+		printf("%s%s", i > 0 ? sep : "", json_string_value(n));
+}
+
+int
+ctl_show(int argc, char *argv[])
+{
+	char path[256], err[1024];
+	json_t *j, *p;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: certfleetctl show ID\n");
+		return CTL_USAGE;
+	}
+	snprintf(path, sizeof(path), "/v1/certificates/%s", argv[1]);
+	if ((j = ctl_api("GET", path, NULL, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "certfleetctl: %s\n", err);
+		return CTL_FAILED;
+	}
+	printf("certificate  %s\n", ctl_field(j, "id"));
+	printf("status       %s\n", ctl_field(j, "status"));
+	printf("hostnames    ");
+	ctl_print_names(json_object_get(j, "hostnames"), " ");
+	printf("\nkey type     %s\n", ctl_field(j, "key_type"));
+	printf("serial       %s\n", ctl_field(j, "serial"));
+	printf("not before   %s\n", ctl_field(j, "not_before"));
+	printf("not after    %s\n", ctl_field(j, "not_after"));
+	printf("issuer       %s\n", ctl_field(j, "issuer"));
+	printf("renew at     %s\n", ctl_field(j, "renew_at"));
+	printf("order        %s", ctl_field(j, "order_status"));
+	if (json_is_integer(json_object_get(j, "order_attempt")))
+		printf(" (attempt %lld)", (long long)json_integer_value(
+		    json_object_get(j, "order_attempt")));
+	printf("\n");
+	p = json_object_get(j, "problem");
+	if (json_is_object(p))
+		printf("problem      %s: %s\n", ctl_field(p, "type"),
+		    ctl_field(p, "detail"));
+	json_decref(j);
+	return CTL_OK;
+}
+
+int
+ctl_list(int argc, char *argv[])
+{
+	char path[128], err[1024];
+	json_t *j, *c;
+	size_t i;
+
+	if (argc > 2) {
+		fprintf(stderr, "usage: certfleetctl list [LIMIT]\n");
+		return CTL_USAGE;
+	}
+	snprintf(path, sizeof(path), "/v1/certificates%s%s", argc == 2 ?
+	    "?limit=" : "", argc == 2 ? argv[1] : "");
+	if (strpbrk(path + 16, "&#/ ") != NULL) {
+		fprintf(stderr, "certfleetctl: LIMIT must be a number\n");
+		return CTL_USAGE;
+	}
+	if ((j = ctl_api("GET", path, NULL, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "certfleetctl: %s\n", err);
+		return CTL_FAILED;
+	}
+	json_array_foreach(json_object_get(j, "certificates"), i, c) {
+		printf("%s  %-8s  %-20s  ", ctl_field(c, "id"),
+		    ctl_field(c, "status"), ctl_field(c, "not_after"));
+		ctl_print_names(json_object_get(c, "hostnames"), ",");
+		printf("\n");
+	}
+	json_decref(j);
+	return CTL_OK;
+}

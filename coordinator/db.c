@@ -1,0 +1,246 @@
+/* db.c -- libpq helpers: parameterized queries with error text, transactions, reconnects, text[] and bytea. */
+#include "db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pgconn.h"
+
+static void
+db_error(char *err, size_t errlen, const char *what, const char *msg)
+{
+	size_t n;
+
+	snprintf(err, errlen, "%s: %s", what, msg);
+	/* libpq messages end with a newline: drop it for one-line logs. */
+	n = strlen(err);
+	while (n > 0 && (err[n - 1] == '\n' || err[n - 1] == ' '))
+		err[--n] = '\0';
+}
+
+PGresult *
+db_query(PGconn *c, const char *what, const char *sql, int n,
+    const char *const *params, const int *lens, const int *formats, char *err,
+    size_t errlen)
+{
+	PGresult *r;
+	ExecStatusType st;
+
+	r = PQexecParams(c, sql, n, NULL, params, lens, formats, 0);
+	st = PQresultStatus(r);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		db_error(err, errlen, what, r != NULL ? PQresultErrorMessage(r) :
+		    PQerrorMessage(c));
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}
+
+long
+db_exec(PGconn *c, const char *what, const char *sql, int n,
+    const char *const *params, const int *lens, const int *formats, char *err,
+    size_t errlen)
+{
+	PGresult *r;
+	long rows;
+
+	if ((r = db_query(c, what, sql, n, params, lens, formats, err,
+	    errlen)) == NULL)
+		return -1;
+	rows = atol(PQcmdTuples(r));
+	PQclear(r);
+	return rows;
+}
+
+int
+db_begin(PGconn *c, char *err, size_t errlen)
+{
+	return db_exec(c, "BEGIN", "BEGIN", 0, NULL, NULL, NULL, err,
+	    errlen) < 0 ? -1 : 0;
+}
+
+int
+db_commit(PGconn *c, char *err, size_t errlen)
+{
+	return db_exec(c, "COMMIT", "COMMIT", 0, NULL, NULL, NULL, err,
+	    errlen) < 0 ? -1 : 0;
+}
+
+void
+db_rollback(PGconn *c)
+{
+	PGresult *r;
+
+	if (c != NULL && PQtransactionStatus(c) != PQTRANS_IDLE &&
+	    PQtransactionStatus(c) != PQTRANS_UNKNOWN) {
+		r = PQexec(c, "ROLLBACK");
+		PQclear(r);
+	}
+}
+
+int
+db_ensure(PGconn **c, const char *conninfo, const char *appname, char *err,
+    size_t errlen)
+{
+	if (*c != NULL && PQstatus(*c) == CONNECTION_OK)
+		return 0;
+	if (*c != NULL) {
+		PQreset(*c);
+		if (PQstatus(*c) == CONNECTION_OK)
+			return 0;
+		PQfinish(*c);
+		*c = NULL;
+	}
+	if ((*c = pgconn_open(conninfo, appname, err, errlen)) == NULL)
+		return -1;
+	return 0;
+}
+
+char *
+db_array_literal(char *const *names, size_t n)
+{
+	size_t i, len = 3, j;
+	char *s, *p;
+
+	for (i = 0; i < n; i++)
+		len += 2 * strlen(names[i]) + 3;
+	if ((s = malloc(len)) == NULL)
+		return NULL;
+	p = s;
+	*p++ = '{';
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			*p++ = ',';
+		*p++ = '"';
+		for (j = 0; names[i][j] != '\0'; j++) {
+			if (names[i][j] == '"' || names[i][j] == '\\')
+				*p++ = '\\';
+			*p++ = names[i][j];
+		}
+		*p++ = '"';
+	}
+	*p++ = '}';
+	*p = '\0';
+	return s;
+}
+
+void
+db_array_free(char **a, size_t n)
+{
+	size_t i;
+
+	if (a == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(a[i]);
+	free(a);
+}
+
+char **
+db_array_parse(const char *s, size_t *n)
+{
+	char **a = NULL, *el = NULL;
+	size_t cap = 0, count = 0, len, elen;
+	const char *p;
+	int quoted;
+
+	if (s == NULL || (len = strlen(s)) < 2 || s[0] != '{' ||
+	    s[len - 1] != '}')
+		return NULL;
+	if ((el = malloc(len)) == NULL)
+		return NULL;
+	p = s + 1;
+	while (*p != '}') {
+		elen = 0;
+		quoted = *p == '"';
+		if (quoted)
+			p++;
+		while (*p != '\0' && (quoted ? *p != '"' : (*p != ',' &&
+		    *p != '}'))) {
+			if (quoted && *p == '\\' && p[1] != '\0')
+				p++;
+			el[elen++] = *p++;
+		}
+		if (quoted) {
+			if (*p != '"')
+				goto fail;
+			p++;
+		}
+		el[elen] = '\0';
+		if (count == DB_MAX_ARRAY)
+			goto fail;
+		if (count == cap) {
+			char **na;
+
+			cap = cap ? cap * 2 : 8;
+			if ((na = realloc(a, cap * sizeof(*a))) == NULL)
+				goto fail;
+			a = na;
+		}
+		if ((a[count] = strdup(el)) == NULL)
+			goto fail;
+		count++;
+		if (*p == ',')
+			p++;
+		else if (*p != '}')
+			goto fail;
+	}
+	free(el);
+	if (a == NULL && (a = malloc(sizeof(*a))) == NULL)
+		return NULL;
+	*n = count;
+	return a;
+fail:
+	free(el);
+	db_array_free(a, count);
+	return NULL;
+}
+
+unsigned char *
+db_bytea(const PGresult *r, int row, int col, size_t *len)
+{
+	unsigned char *t, *out;
+	size_t n;
+
+	t = PQunescapeBytea((const unsigned char *)PQgetvalue(r, row, col), &n);
+	if (t == NULL)
+		return NULL;
+	if ((out = malloc(n > 0 ? n : 1)) != NULL) {
+		memcpy(out, t, n);
+		*len = n;
+	}
+	/* PQunescapeBytea's buffer may have held a secret's ciphertext only,
+	 * never plaintext; still, do not leave copies around. */
+	memset(t, 0, n);
+	PQfreemem(t);
+	return out;
+}
+
+int
+db_box(const PGresult *r, int row, int col, struct vault_box *box)
+{
+	unsigned char *nonce = NULL, *tag = NULL;
+	size_t nlen = 0, tlen = 0;
+	int rc = -1;
+
+	memset(box, 0, sizeof(*box));
+	if ((box->ct = db_bytea(r, row, col, &box->ctlen)) == NULL ||
+	    (nonce = db_bytea(r, row, col + 1, &nlen)) == NULL ||
+	    nlen != VAULT_NONCE_LEN ||
+	    (tag = db_bytea(r, row, col + 2, &tlen)) == NULL ||
+	    tlen != VAULT_TAG_LEN ||
+	    strlen(PQgetvalue(r, row, col + 3)) != VAULT_KEY_ID_LEN)
+		goto out;
+	memcpy(box->nonce, nonce, VAULT_NONCE_LEN);
+	memcpy(box->tag, tag, VAULT_TAG_LEN);
+	memcpy(box->key_id, PQgetvalue(r, row, col + 3), VAULT_KEY_ID_LEN + 1);
+	rc = 0;
+out:
+	if (rc < 0)
+		vault_box_clear(box);
+	free(nonce);
+	free(tag);
+	return rc;
+}

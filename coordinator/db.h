@@ -1,0 +1,59 @@
+/* db.h -- helpers over libpq for the coordinator: parameterized queries, transactions, text[] and bytea. */
+#ifndef CERTFLEET_COORD_DB_H
+#define CERTFLEET_COORD_DB_H
+
+#include <stddef.h>
+
+#include <libpq-fe.h>
+
+#include "vault.h"
+
+/* Hard cap on the names of one text[] value we parse back. */
+#define DB_MAX_ARRAY 1000
+
+/* Runs sql with n parameters (text unless formats[i] is 1, then binary of
+ * lens[i] bytes; lens and formats may be NULL for all-text). Returns the
+ * result when its status is PGRES_COMMAND_OK or PGRES_TUPLES_OK (PQclear
+ * it), or NULL with "<what>: <server message>" in err. */
+PGresult *db_query(PGconn *c, const char *what, const char *sql, int n,
+    const char *const *params, const int *lens, const int *formats, char *err,
+    size_t errlen);
+
+/* Same, for statements whose result is not needed. Returns the number of
+ * rows affected (>= 0), or -1 with a message in err. */
+long db_exec(PGconn *c, const char *what, const char *sql, int n,
+    const char *const *params, const int *lens, const int *formats, char *err,
+    size_t errlen);
+
+/* BEGIN, COMMIT, ROLLBACK. Return 0, or -1 with a message in err.
+ * db_rollback never fails loudly: it is called on paths already failing. */
+int db_begin(PGconn *c, char *err, size_t errlen);
+int db_commit(PGconn *c, char *err, size_t errlen);
+void db_rollback(PGconn *c);
+
+/* Reconnects *c when the connection is bad (or NULL). Returns 0 when a live
+ * connection is in *c, -1 with a message in err. */
+int db_ensure(PGconn **c, const char *conninfo, const char *appname,
+    char *err, size_t errlen);
+
+/* Formats names[0..n) as a PostgreSQL text[] literal, malloc'd. NULL when
+ * memory runs out. */
+char *db_array_literal(char *const *names, size_t n);
+
+/* Parses a text[] value as PostgreSQL prints it ("{a,b}", elements of LDH
+ * names, dots and '*'; quoted elements are accepted). Returns a malloc'd
+ * array of malloc'd strings with *n set (free with db_array_free), or NULL
+ * when malformed or over DB_MAX_ARRAY. */
+char **db_array_parse(const char *s, size_t *n);
+void db_array_free(char **a, size_t n);
+
+/* Decodes a bytea column in text format. Returns malloc'd bytes with *len
+ * set, or NULL. */
+unsigned char *db_bytea(const PGresult *r, int row, int col, size_t *len);
+
+/* Reads a sealed secret from four columns starting at col: ciphertext,
+ * nonce, tag (bytea) and key id (text). Returns 0, or -1 when malformed
+ * (box then holds nothing). Release box with vault_box_clear. */
+int db_box(const PGresult *r, int row, int col, struct vault_box *box);
+
+#endif

@@ -1,0 +1,307 @@
+/* enroll.c -- validates an enrollment, makes its key and CSR, and writes certificate, key, order and job at once. */
+#include "enroll.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "db.h"
+#include "hostname.h"
+#include "jobs.h"
+#include "kafkaconn.h"
+#include "log.h"
+#include "outbox.h"
+
+/* How much of a rejected name is echoed back. */
+#define ENROLL_ECHO_MAX 80
+
+void
+enroll_request_free(struct enroll_request *req)
+{
+	size_t i;
+
+	for (i = 0; i < req->nnames; i++)
+		free(req->names[i]);
+	free(req->names);
+	req->names = NULL;
+	req->nnames = 0;
+}
+
+static int
+enroll_name(json_t *v, size_t i, char **out, char *err, size_t errlen)
+{
+	char norm[HOSTNAME_MAX + 1], why[160];
+	const char *s;
+	size_t len;
+
+	if (!json_is_string(v)) {
+		snprintf(err, errlen, "hostnames[%zu] is not a string", i);
+		return -1;
+	}
+	s = json_string_value(v);
+	len = json_string_length(v);
+	if (strlen(s) != len) {
+		snprintf(err, errlen, "hostnames[%zu] holds a NUL character", i);
+		return -1;
+	}
+	if (hostname_normalize(s, norm, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "hostname \"%.*s%s\" %s", ENROLL_ECHO_MAX, s,
+		    len > ENROLL_ECHO_MAX ? "..." : "", why);
+		return -1;
+	}
+	if (hostname_is_wildcard(norm)) {
+		snprintf(err, errlen, "hostname \"%s\": wildcard names need dns-01, "
+		    "not supported yet", norm);
+		return -1;
+	}
+	if ((*out = strdup(norm)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+int
+enroll_parse(const char *body, size_t len, enum keys_type def,
+    struct enroll_request *req, char *err, size_t errlen)
+{
+	json_t *root, *names, *v;
+	json_error_t je;
+	const char *field;
+	size_t i, n;
+	int rc = -1;
+
+	memset(req, 0, sizeof(*req));
+	req->key_type = def;
+	if ((root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je)) == NULL) {
+		snprintf(err, errlen, "malformed JSON: %s (line %d, column %d)",
+		    je.text, je.line, je.column);
+		return -1;
+	}
+	if (!json_is_object(root)) {
+		snprintf(err, errlen, "the body must be a JSON object");
+		goto out;
+	}
+	json_object_foreach(root, field, v) {
+		if (strcmp(field, "hostnames") != 0 &&
+		    strcmp(field, "key_type") != 0) {
+			snprintf(err, errlen, "unknown field \"%.*s\"",
+			    ENROLL_ECHO_MAX, field);
+			goto out;
+		}
+	}
+	if ((v = json_object_get(root, "key_type")) != NULL &&
+	    (!json_is_string(v) || keys_type_parse(json_string_value(v),
+	    &req->key_type) < 0)) {
+		snprintf(err, errlen, "key_type must be \"ec-p256\" or "
+		    "\"rsa-2048\"");
+		goto out;
+	}
+	names = json_object_get(root, "hostnames");
+	if (names == NULL || !json_is_array(names)) {
+		snprintf(err, errlen, "missing field \"hostnames\": an array of "
+		    "DNS names");
+		goto out;
+	}
+	if ((n = json_array_size(names)) == 0) {
+		snprintf(err, errlen, "\"hostnames\" is empty");
+		goto out;
+	}
+	if (n > ENROLL_MAX_NAMES) {
+		snprintf(err, errlen, "too many hostnames: %zu (at most %d)", n,
+		    ENROLL_MAX_NAMES);
+		goto out;
+	}
+	if ((req->names = calloc(n, sizeof(char *))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	json_array_foreach(names, i, v) {
+		if (enroll_name(v, i, &req->names[i], err, errlen) < 0)
+			goto out;
+		req->nnames++;
+	}
+	req->nnames = hostname_set_unique(req->names, req->nnames);
+	rc = 0;
+out:
+	if (rc < 0)
+		enroll_request_free(req);
+	json_decref(root);
+	return rc;
+}
+
+/* Key, its PEM sealed under "private_keys:<pkid>", its SPKI and the CSR. */
+struct enroll_material {
+	EVP_PKEY		*key;
+	struct vault_box	 box;
+	unsigned char		*spki;
+	size_t			 spkilen;
+	unsigned char		*csr;
+	size_t			 csrlen;
+};
+
+static int
+enroll_material(const struct vault *v, const struct enroll_request *req,
+    const char *pkid, struct enroll_material *m, char *err, size_t errlen)
+{
+	char aad[64], *pem = NULL;
+	size_t pemlen = 0;
+	int rc = -1;
+
+	if ((m->key = keys_generate(req->key_type, err, errlen)) == NULL)
+		return -1;
+	if ((pem = keys_private_pem(m->key, &pemlen)) == NULL ||
+	    (m->spki = keys_public_der(m->key, &m->spkilen)) == NULL) {
+		snprintf(err, errlen, "enroll: key does not encode");
+		goto out;
+	}
+	snprintf(aad, sizeof(aad), "private_keys:%s", pkid);
+	if (vault_seal(v, pem, pemlen, aad, &m->box, err, errlen) < 0)
+		goto out;
+	if ((m->csr = keys_csr_der(m->key, req->names, req->nnames, &m->csrlen,
+	    err, errlen)) == NULL)
+		goto out;
+	rc = 0;
+out:
+	keys_pem_free(pem, pemlen);
+	return rc;
+}
+
+static void
+enroll_material_free(struct enroll_material *m)
+{
+	EVP_PKEY_free(m->key);
+	vault_box_clear(&m->box);
+	free(m->spki);
+	free(m->csr);
+}
+
+int
+enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
+    const struct enroll_request *req, char id[IDS_LEN + 1], char *err,
+    size_t errlen)
+{
+	struct enroll_material m = { 0 };
+	struct jobs_issue ji;
+	PGresult *r = NULL;
+	char pkid[IDS_LEN + 1], oid[IDS_LEN + 1], trace[IDS_TRACE_LEN + 1];
+	char setid[32], domain[HOSTNAME_MAX + 1], *arr = NULL;
+	const char *p[9];
+	int lens[9] = { 0 }, fmts[9] = { 0 }, rc = -1;
+	void *payload = NULL;
+	size_t plen;
+
+	if (ids_new(id) < 0 || ids_new(pkid) < 0 || ids_new(oid) < 0 ||
+	    ids_trace(trace) < 0) {
+		snprintf(err, errlen, "enroll: no random ids");
+		return -1;
+	}
+	if (enroll_material(v, req, pkid, &m, err, errlen) < 0)
+		goto out;
+	if ((arr = db_array_literal(req->names, req->nnames)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (db_begin(c, err, errlen) < 0)
+		goto out;
+	p[0] = s->ca_name;
+	if ((r = db_query(c, "enroll account", "SELECT a.id, a.account_url, "
+	    "c.directory_url FROM acme_accounts a JOIN cas c ON c.name = a.ca "
+	    "WHERE a.ca = $1 FOR SHARE OF a", 1, p, NULL, NULL, err,
+	    errlen)) == NULL)
+		goto out;
+	if (PQntuples(r) != 1) {
+		snprintf(err, errlen, "enroll: CA %s has no account yet", s->ca_name);
+		goto out;
+	}
+	p[0] = arr;
+	{
+		PGresult *sr;
+
+		if ((sr = db_query(c, "enroll hostname set", "INSERT INTO "
+		    "hostname_sets (names) VALUES ($1::text[]) ON CONFLICT (names) "
+		    "DO UPDATE SET names = excluded.names RETURNING id", 1, p, NULL,
+		    NULL, err, errlen)) == NULL)
+			goto out;
+		snprintf(setid, sizeof(setid), "%s", PQgetvalue(sr, 0, 0));
+		PQclear(sr);
+	}
+	p[0] = id;
+	p[1] = setid;
+	p[2] = s->ca_name;
+	p[3] = keys_type_name(req->key_type);
+	if (db_exec(c, "enroll certificate", "INSERT INTO certificates (id, "
+	    "hostname_set, ca, key_type) VALUES ($1, $2, $3, $4)", 4, p, NULL,
+	    NULL, err, errlen) < 0)
+		goto out;
+	p[0] = pkid;
+	p[1] = id;
+	p[2] = keys_type_name(req->key_type);
+	p[3] = (const char *)m.spki;
+	lens[3] = (int)m.spkilen;
+	fmts[3] = 1;
+	p[4] = (const char *)m.box.ct;
+	lens[4] = (int)m.box.ctlen;
+	fmts[4] = 1;
+	p[5] = (const char *)m.box.nonce;
+	lens[5] = VAULT_NONCE_LEN;
+	fmts[5] = 1;
+	p[6] = (const char *)m.box.tag;
+	lens[6] = VAULT_TAG_LEN;
+	fmts[6] = 1;
+	p[7] = m.box.key_id;
+	if (db_exec(c, "enroll private key", "INSERT INTO private_keys (id, "
+	    "certificate, key_type, public_key_der, key_ciphertext, key_nonce, "
+	    "key_tag, key_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", 8, p,
+	    lens, fmts, err, errlen) < 0)
+		goto out;
+	memset(lens, 0, sizeof(lens));
+	memset(fmts, 0, sizeof(fmts));
+	p[0] = oid;
+	p[1] = id;
+	p[2] = pkid;
+	p[3] = (const char *)m.csr;
+	lens[3] = (int)m.csrlen;
+	fmts[3] = 1;
+	p[4] = trace;
+	if (db_exec(c, "enroll order", "INSERT INTO orders (id, certificate, "
+	    "private_key, csr_der, trace_id) VALUES ($1, $2, $3, $4, $5)", 5, p,
+	    lens, fmts, err, errlen) < 0)
+		goto out;
+
+	memset(&ji, 0, sizeof(ji));
+	ji.job_id = oid;
+	ji.attempt = 1;
+	ji.trace_id = trace;
+	ji.ca_name = s->ca_name;
+	ji.directory_url = PQgetvalue(r, 0, 2);
+	ji.account_id = PQgetvalue(r, 0, 0);
+	ji.account_url = PQgetvalue(r, 0, 1);
+	ji.certificate_id = id;
+	ji.names = req->names;
+	ji.nnames = req->nnames;
+	ji.csr = m.csr;
+	ji.csrlen = m.csrlen;
+	if ((payload = jobs_issue_encode(&ji, &plen)) == NULL) {
+		snprintf(err, errlen, "enroll: job does not encode");
+		goto out;
+	}
+	jobs_kafka_key(req->names[0], domain, sizeof(domain));
+	if (outbox_add(c, kafkaconn_topic_jobs(), domain, payload, plen, oid, 1,
+	    0, err, errlen) < 0 || db_commit(c, err, errlen) < 0)
+		goto out;
+	log_info("job %s attempt 1 trace %s: issue_order queued for certificate "
+	    "%s (%zu names, %s)", oid, trace, id, req->nnames,
+	    keys_type_name(req->key_type));
+	rc = 0;
+out:
+	if (rc < 0)
+		db_rollback(c);
+	free(payload);
+	free(arr);
+	PQclear(r);
+	enroll_material_free(&m);
+	return rc;
+}

@@ -1,0 +1,40 @@
+/* enroll.h -- a request for a certificate: validation of the API body, then key, CSR and one transaction. */
+#ifndef CERTFLEET_COORD_ENROLL_H
+#define CERTFLEET_COORD_ENROLL_H
+
+#include <stddef.h>
+
+#include <libpq-fe.h>
+
+#include "ids.h"
+#include "keys.h"
+#include "settings.h"
+#include "vault.h"
+
+#define ENROLL_MAX_NAMES 100
+
+struct enroll_request {
+	char		**names;	/* normalized, sorted, unique */
+	size_t		  nnames;
+	enum keys_type	  key_type;
+};
+
+/* Parses and validates an API body {"hostnames": [...], "key_type": ...}:
+ * JSON object, known fields only, 1-ENROLL_MAX_NAMES strings, every one a
+ * valid non-wildcard hostname (normalized, then de-duplicated), key_type
+ * "ec-p256" or "rsa-2048" (def when absent). Pure: touches nothing else.
+ * Returns 0 with req filled (release with enroll_request_free), or -1 with
+ * a message for the client in err, naming the bad name or field. */
+int enroll_parse(const char *body, size_t len, enum keys_type def,
+    struct enroll_request *req, char *err, size_t errlen);
+void enroll_request_free(struct enroll_request *req);
+
+/* Generates the key and CSR, seals the key, and in ONE transaction writes
+ * the hostname set, the certificate, the private key, the order and the
+ * outbox row holding its Job{issue_order}. Writes the new certificate's id
+ * to id. Returns 0, or -1 with a message in err (nothing written). */
+int enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
+    const struct enroll_request *req, char id[IDS_LEN + 1], char *err,
+    size_t errlen);
+
+#endif

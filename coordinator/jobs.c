@@ -1,0 +1,75 @@
+/* jobs.c -- fills and packs Job messages for the outbox; the only place the coordinator builds one. */
+#include "jobs.h"
+
+#include <stdint.h>
+
+#include <stdio.h>
+
+#include "codec.h"
+#include "hostname.h"
+
+void *
+jobs_issue_encode(const struct jobs_issue *ji, size_t *len)
+{
+	Certfleet__Job job = CERTFLEET__JOB__INIT;
+	Certfleet__IssueOrder io = CERTFLEET__ISSUE_ORDER__INIT;
+	Certfleet__CaRef ca = CERTFLEET__CA_REF__INIT;
+
+	ca.name = (char *)(uintptr_t)ji->ca_name;
+	ca.directory_url = (char *)(uintptr_t)ji->directory_url;
+	io.ca = &ca;
+	io.account_id = (char *)(uintptr_t)ji->account_id;
+	io.account_url = (char *)(uintptr_t)(ji->account_url != NULL ?
+	    ji->account_url : "");
+	io.certificate_id = (char *)(uintptr_t)ji->certificate_id;
+	io.n_identifiers = ji->nnames;
+	io.identifiers = (char **)(uintptr_t)ji->names;
+	io.csr_der.data = (uint8_t *)(uintptr_t)ji->csr;
+	io.csr_der.len = ji->csrlen;
+	io.challenge_type = (char *)(uintptr_t)"http-01";
+	io.order_url = (char *)(uintptr_t)(ji->order_url != NULL ?
+	    ji->order_url : "");
+	job.schema_version = PROTO_SCHEMA_VERSION;
+	job.job_id = (char *)(uintptr_t)ji->job_id;
+	job.attempt = ji->attempt;
+	job.trace_id = (char *)(uintptr_t)ji->trace_id;
+	job.kind_case = CERTFLEET__JOB__KIND_ISSUE_ORDER;
+	job.issue_order = &io;
+	return proto_job_encode(&job, len);
+}
+
+void *
+jobs_register_encode(const char *job_id, uint32_t attempt,
+    const char *trace_id, const char *ca_name, const char *directory_url,
+    const char *account_id, const char *contact, size_t *len)
+{
+	Certfleet__Job job = CERTFLEET__JOB__INIT;
+	Certfleet__RegisterAccount ra = CERTFLEET__REGISTER_ACCOUNT__INIT;
+	Certfleet__CaRef ca = CERTFLEET__CA_REF__INIT;
+	char *contacts[1];
+
+	ca.name = (char *)(uintptr_t)ca_name;
+	ca.directory_url = (char *)(uintptr_t)directory_url;
+	ra.ca = &ca;
+	ra.account_id = (char *)(uintptr_t)account_id;
+	if (contact != NULL) {
+		contacts[0] = (char *)(uintptr_t)contact;
+		ra.contact = contacts;
+		ra.n_contact = 1;
+	}
+	ra.terms_of_service_agreed = 1;
+	job.schema_version = PROTO_SCHEMA_VERSION;
+	job.job_id = (char *)(uintptr_t)job_id;
+	job.attempt = attempt;
+	job.trace_id = (char *)(uintptr_t)trace_id;
+	job.kind_case = CERTFLEET__JOB__KIND_REGISTER_ACCOUNT;
+	job.register_account = &ra;
+	return proto_job_encode(&job, len);
+}
+
+void
+jobs_kafka_key(const char *name, char *out, size_t outlen)
+{
+	if (hostname_registered_domain(name, out, outlen) < 0)
+		snprintf(out, outlen, "%s", name);
+}

@@ -1,0 +1,39 @@
+/* jobs.h -- builds the Job messages (proto/job.proto) the coordinator puts in its outbox. */
+#ifndef CERTFLEET_COORD_JOBS_H
+#define CERTFLEET_COORD_JOBS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Everything an IssueOrder job carries. order_url and account_url may be
+ * NULL or empty. */
+struct jobs_issue {
+	const char		*job_id;
+	uint32_t		 attempt;
+	const char		*trace_id;
+	const char		*ca_name;
+	const char		*directory_url;
+	const char		*account_id;
+	const char		*account_url;
+	const char		*certificate_id;
+	char *const		*names;		/* normalized, sorted, unique */
+	size_t			 nnames;
+	const unsigned char	*csr;
+	size_t			 csrlen;
+	const char		*order_url;
+};
+
+/* Encodes a Job{issue_order}. Returns the malloc'd bytes with *len set, or
+ * NULL when the message would be over PROTO_MAX_MESSAGE or memory runs out. */
+void *jobs_issue_encode(const struct jobs_issue *ji, size_t *len);
+
+/* Encodes a Job{register_account} with terms agreed; contact may be NULL. */
+void *jobs_register_encode(const char *job_id, uint32_t attempt,
+    const char *trace_id, const char *ca_name, const char *directory_url,
+    const char *account_id, const char *contact, size_t *len);
+
+/* Writes the Kafka key of jobs about name: its registered domain (so one
+ * domain's jobs share a partition), or name itself when it has none. */
+void jobs_kafka_key(const char *name, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,202 @@
+/* keys.c -- key generation (ECDSA P-256, RSA-2048), PKCS#8 PEM, SPKI DER and CSRs with SANs, on OpenSSL 3. */
+#include "keys.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#define KEYS_CN_MAX 64	/* ub-common-name */
+
+static void
+keys_error(char *err, size_t errlen, const char *what)
+{
+	char buf[256];
+
+	ERR_error_string_n(ERR_get_error(), buf, sizeof(buf));
+	snprintf(err, errlen, "%s: %s", what, buf);
+	ERR_clear_error();
+}
+
+int
+keys_type_parse(const char *s, enum keys_type *t)
+{
+	if (strcmp(s, "ec-p256") == 0)
+		*t = KEYS_EC_P256;
+	else if (strcmp(s, "rsa-2048") == 0)
+		*t = KEYS_RSA_2048;
+	else
+		return -1;
+	return 0;
+}
+
+const char *
+keys_type_name(enum keys_type t)
+{
+	return t == KEYS_RSA_2048 ? "rsa-2048" : "ec-p256";
+}
+
+EVP_PKEY *
+keys_generate(enum keys_type t, char *err, size_t errlen)
+{
+	EVP_PKEY *k;
+
+	if (t == KEYS_RSA_2048)
+		k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	else
+		k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	if (k == NULL)
+		keys_error(err, errlen, "keys_generate");
+	return k;
+}
+
+char *
+keys_private_pem(EVP_PKEY *k, size_t *len)
+{
+	BIO *b;
+	BUF_MEM *m;
+	char *pem = NULL;
+
+	if ((b = BIO_new(BIO_s_secmem())) == NULL)
+		return NULL;
+	if (PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL) == 1 &&
+	    BIO_get_mem_ptr(b, &m) == 1 && (pem = malloc(m->length + 1)) != NULL) {
+		memcpy(pem, m->data, m->length);
+		pem[m->length] = '\0';
+		*len = m->length;
+	}
+	BIO_free(b);
+	return pem;
+}
+
+void
+keys_pem_free(char *pem, size_t len)
+{
+	if (pem != NULL)
+		OPENSSL_clear_free(pem, len + 1);
+}
+
+EVP_PKEY *
+keys_from_pem(const char *pem, size_t len, char *err, size_t errlen)
+{
+	BIO *b;
+	EVP_PKEY *k;
+
+	if (len > INT32_MAX || (b = BIO_new_mem_buf(pem, (int)len)) == NULL) {
+		snprintf(err, errlen, "keys_from_pem: bad input");
+		return NULL;
+	}
+	if ((k = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL)) == NULL)
+		keys_error(err, errlen, "keys_from_pem");
+	BIO_free(b);
+	return k;
+}
+
+unsigned char *
+keys_public_der(EVP_PKEY *k, size_t *len)
+{
+	unsigned char *der = NULL, *p;
+	int n;
+
+	if ((n = i2d_PUBKEY(k, NULL)) <= 0 || (der = malloc((size_t)n)) == NULL)
+		return NULL;
+	p = der;
+	if (i2d_PUBKEY(k, &p) != n) {
+		free(der);
+		return NULL;
+	}
+	*len = (size_t)n;
+	return der;
+}
+
+/* The subjectAltName extension listing every name as a dNSName. */
+static X509_EXTENSION *
+keys_san_ext(char *const *names, size_t n)
+{
+	GENERAL_NAMES *gens;
+	GENERAL_NAME *g;
+	ASN1_IA5STRING *s;
+	X509_EXTENSION *ext = NULL;
+	size_t i;
+
+	if ((gens = sk_GENERAL_NAME_new_null()) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if ((s = ASN1_IA5STRING_new()) == NULL ||
+		    ASN1_STRING_set(s, names[i], (int)strlen(names[i])) != 1) {
+			ASN1_IA5STRING_free(s);
+			goto out;
+		}
+		if ((g = GENERAL_NAME_new()) == NULL) {
+			ASN1_IA5STRING_free(s);
+			goto out;
+		}
+		GENERAL_NAME_set0_value(g, GEN_DNS, s);
+		if (sk_GENERAL_NAME_push(gens, g) == 0) {
+			GENERAL_NAME_free(g);
+			goto out;
+		}
+	}
+	ext = X509V3_EXT_i2d(NID_subject_alt_name, 0, gens);
+out:
+	GENERAL_NAMES_free(gens);
+	return ext;
+}
+
+unsigned char *
+keys_csr_der(EVP_PKEY *k, char *const *names, size_t n, size_t *len,
+    char *err, size_t errlen)
+{
+	X509_REQ *req = NULL;
+	X509_NAME *subj = NULL;
+	X509_EXTENSION *ext = NULL;
+	STACK_OF(X509_EXTENSION) *exts = NULL;
+	unsigned char *der = NULL, *p;
+	int dlen;
+
+	if (n == 0) {
+		snprintf(err, errlen, "keys_csr_der: no names");
+		return NULL;
+	}
+	if ((req = X509_REQ_new()) == NULL || X509_REQ_set_version(req, 0) != 1 ||
+	    (subj = X509_NAME_new()) == NULL)
+		goto fail;
+	if (strlen(names[0]) <= KEYS_CN_MAX &&
+	    X509_NAME_add_entry_by_NID(subj, NID_commonName, MBSTRING_ASC,
+	    (const unsigned char *)names[0], -1, -1, 0) != 1)
+		goto fail;
+	if (X509_REQ_set_subject_name(req, subj) != 1 ||
+	    X509_REQ_set_pubkey(req, k) != 1 ||
+	    (ext = keys_san_ext(names, n)) == NULL ||
+	    (exts = sk_X509_EXTENSION_new_null()) == NULL ||
+	    sk_X509_EXTENSION_push(exts, ext) == 0)
+		goto fail;
+	ext = NULL;	/* owned by exts */
+	if (X509_REQ_add_extensions(req, exts) != 1 ||
+	    X509_REQ_sign(req, k, EVP_sha256()) <= 0 ||
+	    (dlen = i2d_X509_REQ(req, NULL)) <= 0 ||
+	    (der = malloc((size_t)dlen)) == NULL)
+		goto fail;
+	p = der;
+	if (i2d_X509_REQ(req, &p) != dlen)
+		goto fail;
+	*len = (size_t)dlen;
+	goto out;
+fail:
+	keys_error(err, errlen, "keys_csr_der");
+	free(der);
+	der = NULL;
+out:
+	X509_EXTENSION_free(ext);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	X509_NAME_free(subj);
+	X509_REQ_free(req);
+	return der;
+}

@@ -1,0 +1,28 @@
+/* outbox.h -- the transactional outbox: rows written with a state change, relayed to Kafka once committed. */
+#ifndef CERTFLEET_COORD_OUTBOX_H
+#define CERTFLEET_COORD_OUTBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+#include <librdkafka/rdkafka.h>
+
+#define OUTBOX_BATCH 500		/* rows relayed per transaction */
+#define OUTBOX_DELIVERY_MS 30000	/* wait for the batch's delivery reports */
+
+/* Adds a row in the caller's transaction: payload for topic under key,
+ * about job_id/attempt, publishable delay_s seconds from now (0: at once).
+ * Returns 0, or -1 with a message in err. */
+int outbox_add(PGconn *c, const char *topic, const char *key,
+    const void *payload, size_t len, const char *job_id, uint32_t attempt,
+    double delay_s, char *err, size_t errlen);
+
+/* One relay pass, in its own transaction: locks up to OUTBOX_BATCH due
+ * unsent rows (FOR UPDATE SKIP LOCKED, oldest first), produces them, waits
+ * for the delivery reports, marks only the delivered ones sent (and their
+ * orders "sent"), and commits. Returns the number of rows sent (>= 0), or
+ * -1 with a message in err (the transaction is rolled back; rows stay). */
+int outbox_relay(PGconn *c, rd_kafka_t *producer, char *err, size_t errlen);
+
+#endif

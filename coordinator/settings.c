@@ -1,0 +1,132 @@
+/* settings.c -- reads and checks the coordinator's environment variables. */
+#include "settings.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "rediskeys.h"
+
+#define SETTINGS_DEFAULT_PORT 8443
+#define SETTINGS_RETRY_MAX_DEFAULT 5
+
+static int
+settings_require(const char *name, const char **out, char *err, size_t errlen)
+{
+	if ((*out = config_str(name, NULL)) == NULL) {
+		snprintf(err, errlen, "%s is not set (see --help)", name);
+		return -1;
+	}
+	return 0;
+}
+
+/* "host:port" with an IPv4 host, or the default 127.0.0.1:<base+12>. */
+static int
+settings_listen(struct settings *s, char *err, size_t errlen)
+{
+	const char *v = config_str("CERTFLEET_API_LISTEN", NULL), *colon;
+	long base, port;
+	char *end;
+
+	if (v == NULL) {
+		if (config_long("CERTFLEET_PORT_BASE", -1, 1, 65535 - 12, &base,
+		    err, errlen) < 0)
+			return -1;
+		snprintf(s->api_host, sizeof(s->api_host), "127.0.0.1");
+		s->api_port = base > 0 ? (int)base + 12 : SETTINGS_DEFAULT_PORT;
+		return 0;
+	}
+	if ((colon = strrchr(v, ':')) == NULL || colon == v ||
+	    (size_t)(colon - v) >= sizeof(s->api_host)) {
+		snprintf(err, errlen, "CERTFLEET_API_LISTEN must be host:port");
+		return -1;
+	}
+	port = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || end == colon + 1 || port < 1 || port > 65535) {
+		snprintf(err, errlen, "CERTFLEET_API_LISTEN has a bad port");
+		return -1;
+	}
+	memcpy(s->api_host, v, (size_t)(colon - v));
+	s->api_host[colon - v] = '\0';
+	s->api_port = (int)port;
+	return 0;
+}
+
+int
+settings_load(struct settings *s, int need_daemon, char *err, size_t errlen)
+{
+	const char *kt;
+
+	memset(s, 0, sizeof(*s));
+	if (settings_require("CERTFLEET_PG", &s->pg, err, errlen) < 0)
+		return -1;
+	if (!need_daemon)
+		return 0;
+	if (settings_require("KAFKA_BOOTSTRAP", &s->kafka, err, errlen) < 0 ||
+	    settings_require("REDIS_URL", &s->redis_url, err, errlen) < 0 ||
+	    settings_require("CERTFLEET_TOKEN", &s->token, err, errlen) < 0 ||
+	    settings_require("CERTFLEET_WORKER_TOKEN", &s->worker_token, err,
+	    errlen) < 0 ||
+	    settings_require("CERTFLEET_MASTER_KEY", &s->master_key, err,
+	    errlen) < 0 ||
+	    settings_require("ACME_DIRECTORY", &s->acme_directory, err,
+	    errlen) < 0)
+		return -1;
+	if (strcmp(s->token, s->worker_token) == 0) {
+		snprintf(err, errlen, "CERTFLEET_TOKEN and CERTFLEET_WORKER_TOKEN "
+		    "must differ");
+		return -1;
+	}
+	if (strncmp(s->acme_directory, "https://", 8) != 0) {
+		snprintf(err, errlen, "ACME_DIRECTORY must be an https:// URL");
+		return -1;
+	}
+	s->ca_name = config_str("CERTFLEET_CA_NAME", "pebble");
+	s->contact = config_str("CERTFLEET_ACME_CONTACT", NULL);
+	if (s->contact != NULL && strncmp(s->contact, "mailto:", 7) != 0) {
+		snprintf(err, errlen, "CERTFLEET_ACME_CONTACT must be a mailto: URI");
+		return -1;
+	}
+	kt = config_str("CERTFLEET_KEY_TYPE", "ec-p256");
+	if (keys_type_parse(kt, &s->key_type) < 0) {
+		snprintf(err, errlen, "CERTFLEET_KEY_TYPE must be ec-p256 or "
+		    "rsa-2048");
+		return -1;
+	}
+	if (config_long(REDISKEYS_PRIME_DB_ENV, REDISKEYS_PRIME_DB_DEFAULT, 0,
+	    15, &s->prime_db, err, errlen) < 0 ||
+	    config_long("CERTFLEET_RETRY_MAX", SETTINGS_RETRY_MAX_DEFAULT, 1, 100,
+	    &s->retry_max, err, errlen) < 0)
+		return -1;
+	return settings_listen(s, err, errlen);
+}
+
+void
+settings_usage(FILE *f)
+{
+	fprintf(f,
+	    "environment:\n"
+	    "  CERTFLEET_PG            PostgreSQL conninfo or URI (required)\n"
+	    "  KAFKA_BOOTSTRAP         Kafka bootstrap servers (required)\n"
+	    "  REDIS_URL               redis://[:password@]host[:port] (required)\n"
+	    "  CERTFLEET_TOKEN         bearer token of the admin API /v1 (required)\n"
+	    "  CERTFLEET_WORKER_TOKEN  bearer token workers use on /internal/v1\n"
+	    "                          (required, must differ from CERTFLEET_TOKEN)\n"
+	    "  CERTFLEET_MASTER_KEY    64 hex characters (32 bytes): AES-256-GCM key\n"
+	    "                          that encrypts every private key (required)\n"
+	    "  ACME_DIRECTORY          directory URL of the CA, https:// (required)\n"
+	    "  CERTFLEET_CA_NAME       name of that CA (default pebble)\n"
+	    "  CERTFLEET_ACME_CONTACT  mailto: URI for the ACME account (optional)\n"
+	    "  CERTFLEET_API_LISTEN    host:port of the API (default\n"
+	    "                          127.0.0.1:<CERTFLEET_PORT_BASE+12>, or\n"
+	    "                          127.0.0.1:8443 without a port base)\n"
+	    "  CERTFLEET_KEY_TYPE      default certificate key: ec-p256 (default)\n"
+	    "                          or rsa-2048\n"
+	    "  CERTFLEET_REDIS_PRIME_DB Redis database the primer writes (default 9)\n"
+	    "  CERTFLEET_RETRY_MAX     attempts of a retryable failed order (default 5)\n"
+	    "  CERTFLEET_KAFKA_TOPIC_JOBS, _EVENTS, _DLQ  topic names (defaults\n"
+	    "                          certfleet.jobs, certfleet.events,\n"
+	    "                          certfleet.deadletter)\n"
+	    "  CERTFLEET_LOG_LEVEL     debug, info (default), warn or error\n");
+}

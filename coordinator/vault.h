@@ -1,0 +1,49 @@
+/* vault.h -- AES-256-GCM encryption of private keys under the master key, bound to their row. */
+#ifndef CERTFLEET_COORD_VAULT_H
+#define CERTFLEET_COORD_VAULT_H
+
+#include <stddef.h>
+
+#define VAULT_KEY_LEN	32
+#define VAULT_NONCE_LEN	12	/* random for every seal */
+#define VAULT_TAG_LEN	16
+#define VAULT_KEY_ID_LEN 16	/* hex of 8 bytes of SHA-256 over the key */
+#define VAULT_MAX_PLAIN	(64 * 1024)
+
+struct vault;
+
+/* What is stored for one secret: ciphertext, nonce, tag, and the id of the
+ * master key it was sealed under. */
+struct vault_box {
+	unsigned char	*ct;
+	size_t		 ctlen;
+	unsigned char	 nonce[VAULT_NONCE_LEN];
+	unsigned char	 tag[VAULT_TAG_LEN];
+	char		 key_id[VAULT_KEY_ID_LEN + 1];
+};
+
+/* Makes a vault from 64 hex characters. Returns NULL with a message in err
+ * when hex is NULL, not 64 characters or not hex. */
+struct vault *vault_new(const char *hex, char *err, size_t errlen);
+void vault_free(struct vault *v);	/* wipes the key; NULL is fine */
+
+/* The master key's id, stored next to each ciphertext. */
+const char *vault_key_id(const struct vault *v);
+
+/* Encrypts plain[0..len) with the additional data aad (the row's identity,
+ * e.g. "private_keys:<id>") into box, whose ct the caller releases with
+ * vault_box_clear. Returns 0, or -1 with a message in err. */
+int vault_seal(const struct vault *v, const void *plain, size_t len,
+    const char *aad, struct vault_box *box, char *err, size_t errlen);
+
+/* Decrypts box, checking the tag over ciphertext and aad. Returns the
+ * plaintext, malloc'd, NUL-terminated, *len set (free it with
+ * vault_plain_free, which wipes it), or NULL with a message in err when the
+ * key id differs, the data was tampered with or aad is not the one sealed. */
+char *vault_open(const struct vault *v, const struct vault_box *box,
+    const char *aad, size_t *len, char *err, size_t errlen);
+void vault_plain_free(char *plain, size_t len);
+
+void vault_box_clear(struct vault_box *box);
+
+#endif

@@ -1,0 +1,13 @@
+# coordinator.cmake -- the coordinator's tests: unit tests of its modules, and the end-to-end flow against the stack.
+foreach(name vault keys certinfo enroll)
+	certfleet_unit_test(unit_coord_${name} unit/test_coord_${name}.c
+		certfleet_coordinator)
+endforeach()
+
+
+add_executable(test_coord_flow integration/test_coord_flow.c)
+target_link_libraries(test_coord_flow PRIVATE certfleet_coordinator PkgConfig::CMOCKA)
+certfleet_integration_test(coord_flow
+	${CMAKE_CURRENT_SOURCE_DIR}/integration/test_coord_flow.sh
+	$<TARGET_FILE:certfleet-coordinator> $<TARGET_FILE:test_coord_flow>
+	$<TARGET_FILE:certfleetctl>)

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# test_coord_flow.sh -- runs the real certfleet-coordinator on a fresh database of the test stack, then the flow test
+# against it: test_coord_flow.sh COORDINATOR TEST_BINARY CERTFLEETCTL (with the stack's env file sourced).
+set -euo pipefail
+
+coord=${1:?coordinator binary}
+test_bin=${2:?test binary}
+ctl=${3:?certfleetctl binary}
+: "${CERTFLEET_PG:?}" "${CERTFLEET_PORT_BASE:?}" "${KAFKA_BOOTSTRAP:?}" "${REDIS_URL:?}"
+
+work=$(mktemp -d)
+dbname=certfleet_coordtest_$(openssl rand -hex 4)
+admin_pg=$CERTFLEET_PG
+pid=
+fails=0
+
+cleanup() {
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid"
+		wait "$pid" || true
+	fi
+	psql -q "$admin_pg" -c "DROP DATABASE IF EXISTS $dbname" >/dev/null 2>&1 || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+check() {	# check DESCRIPTION COMMAND...
+	local what=$1
+	shift
+	if "$@"; then
+		echo "ok   - $what"
+	else
+		echo "FAIL - $what"
+		fails=$((fails + 1))
+	fi
+}
+
+psql -q "$admin_pg" -c "CREATE DATABASE $dbname" >/dev/null
+export CERTFLEET_PG=${admin_pg%/*}/$dbname
+export CERTFLEET_TOKEN=$(openssl rand -hex 32)
+export CERTFLEET_WORKER_TOKEN=$(openssl rand -hex 32)
+export CERTFLEET_MASTER_KEY=$(openssl rand -hex 32)
+export CERTFLEET_API_LISTEN=127.0.0.1:$((CERTFLEET_PORT_BASE + 12))
+export CERTFLEET_API=http://$CERTFLEET_API_LISTEN
+export CERTFLEET_ACME_CONTACT=mailto:ops@example.com
+
+# A missing or malformed master key: refuse to start, saying why.
+refuses() {	# refuses VALUE WORDS
+	local out rc=0
+	out=$(CERTFLEET_MASTER_KEY=$1 timeout 20 "$coord" 2>&1) || rc=$?
+	[ "$rc" -ne 0 ] && echo "$out" | grep -q "$2"
+}
+check "refuses to start without CERTFLEET_MASTER_KEY" refuses "" "CERTFLEET_MASTER_KEY is not set"
+check "refuses a short master key" refuses abcd "64 hex"
+check "refuses a master key that is not hex" refuses "$(printf 'z%.0s' $(seq 64))" "not hex"
+check "--help documents every variable" bash -c "'$coord' --help | grep -q CERTFLEET_WORKER_TOKEN && '$coord' --help | grep -q CERTFLEET_MASTER_KEY && '$coord' --help | grep -q CERTFLEET_RETRY_MAX"
+check "migrate applies 0001 on a fresh database" bash -c "'$coord' migrate | grep -q '1 migration'"
+check "migrate again applies nothing" bash -c "'$coord' migrate | grep -q '0 migration'"
+
+"$coord" run >"$work/coordinator.log" 2>&1 &
+pid=$!
+up=0
+for _ in $(seq 100); do
+	if curl -s -o /dev/null "$CERTFLEET_API/v1/certificates"; then
+		up=1
+		break
+	fi
+	kill -0 "$pid" 2>/dev/null || break
+	sleep 0.2
+done
+check "the coordinator serves its API on $CERTFLEET_API_LISTEN" test "$up" = 1
+
+if [ "$up" = 1 ]; then
+	check "the flow test passes" "$test_bin"
+	# certfleetctl against the same coordinator
+	check "certfleetctl enroll prints an id" bash -c "'$ctl' enroll ctl-\$(openssl rand -hex 3).example.com > '$work/ctl.id'"
+	check "certfleetctl show prints it" bash -c "'$ctl' show \$(cat '$work/ctl.id') | grep -q 'status       pending'"
+	check "certfleetctl list lists it" bash -c "'$ctl' list | grep -q \$(cat '$work/ctl.id')"
+	check "certfleetctl prints the API's message for a bad name" bash -c "'$ctl' enroll 'x y.example.com' 2>&1 | grep -q 'has a character not allowed'"
+	check "certfleetctl exits 1 on a bad name" bash -c "'$ctl' enroll 'x y.example.com' 2>/dev/null; test \$? = 1"
+	check "certfleetctl enroll --wait times out with exit 3" bash -c "'$ctl' enroll --wait --timeout 1 w-\$(openssl rand -hex 3).example.com >/dev/null 2>&1; test \$? = 3"
+fi
+
+# SIGTERM: a clean exit (and, under ASan, no leak).
+if kill -0 "$pid" 2>/dev/null; then
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	pid=
+	check "SIGTERM stops the coordinator with status 0" test "$rc" = 0
+else
+	echo "FAIL - the coordinator died"
+	fails=$((fails + 1))
+fi
+check "no private key in the coordinator's log" bash -c "! grep -q 'PRIVATE KEY' '$work/coordinator.log'"
+if [ "$fails" -ne 0 ]; then
+	echo "--- coordinator log (last 60 lines)"
+	tail -60 "$work/coordinator.log"
+fi
+[ "$fails" -eq 0 ]

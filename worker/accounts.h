@@ -1,0 +1,31 @@
+/* accounts.h -- the worker's cache of ACME account keys (fetched from the coordinator) and account URLs. */
+#ifndef CERTFLEET_ACCOUNTS_H
+#define CERTFLEET_ACCOUNTS_H
+
+#include <stddef.h>
+
+#include "jws.h"
+
+struct accounts;
+
+/* api is the coordinator's base URL (CERTFLEET_API), token the workers'
+ * bearer token (CERTFLEET_WORKER_TOKEN). Returns NULL when memory runs out. */
+struct accounts *accounts_new(const char *api, const char *token);
+
+/* Frees every cached key. */
+void accounts_free(struct accounts *a);
+
+/* Returns the key of account id, fetching it from the coordinator's
+ * internal endpoint on first use (one blocking HTTP request, then cached for
+ * the life of the process). The key stays owned by the cache. Returns NULL
+ * with err when the coordinator cannot give it. */
+const struct jws_key *accounts_key(struct accounts *a, const char *id,
+    char *err, size_t errlen);
+
+/* The account URL (kid) learnt for id, or NULL. */
+const char *accounts_url(struct accounts *a, const char *id);
+
+/* Remembers the account URL of id (copied). Returns 0 or -1 (no memory). */
+int accounts_set_url(struct accounts *a, const char *id, const char *url);
+
+#endif

@@ -1,0 +1,45 @@
+/* runner.h -- runs consumed jobs on the ACME engine and reports their progress and results as events. */
+#ifndef CERTFLEET_RUNNER_H
+#define CERTFLEET_RUNNER_H
+
+#include <stddef.h>
+
+#include "accounts.h"
+#include "acme.h"
+#include "events.h"
+#include "jobs.h"
+#include "kv.h"
+
+struct runner;
+
+/* Everything a runner drives; all borrowed, all outliving the runner. */
+struct runner_deps {
+	struct acme_engine	*engine;
+	struct jobs		*jobs;
+	struct kv		*kv;
+	struct accounts		*accounts;
+	const char		*ca_file;	/* trust bundle for the CAs, or NULL */
+};
+
+/* Returns a runner, or NULL when memory runs out. */
+struct runner *runner_new(const struct runner_deps *deps);
+
+/* Frees the runner; call after acme_engine_free (which ends every job) and
+ * after the event producer is flushed. */
+void runner_free(struct runner *r);
+
+/* Sets the event producer (created after the runner: its delivery callback
+ * is runner_delivered with the runner as opaque). */
+void runner_set_events(struct runner *r, struct events *ev);
+
+/* jobs_handler_fn: decodes one message and starts its job; a message that
+ * does not decode is dead-lettered with the reason. */
+void runner_handle(void *r, const struct job_msg *m);
+
+/* events_delivered_fn for the producer. */
+void runner_delivered(void *opaque, int ok, const char *err);
+
+/* Jobs started and not yet reported. */
+size_t runner_active(const struct runner *r);
+
+#endif
