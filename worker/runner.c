@@ -19,6 +19,7 @@ struct job {
 	int		 reported;	/* result queued on Kafka */
 	int		 resumed;	/* the running order is an earlier one */
 	int		 fresh;		/* a new order after a failed resumption */
+	int		 reregistered;	/* newAccount again after accountDoesNotExist */
 	char		*kid;		/* account URL the order runs under */
 };
 
@@ -194,6 +195,18 @@ job_report_failure(struct job *j, const struct acme_result *res,
 /* ---- issue_order ---- */
 
 static void job_order(struct job *, const struct jws_key *, const char *);
+static void job_account(struct job *, const Certfleet__CaRef *,
+    const struct jws_key *, const char *const *, size_t);
+
+/* The CA no longer knows the account (a CA that lost its data, or a test CA
+ * restarted): newAccount with the same key makes it again. */
+static int
+job_account_lost(const struct acme_result *res)
+{
+	return res->outcome == ACME_FAILED && res->has_problem &&
+	    strcmp(res->problem.type,
+	    "urn:ietf:params:acme:error:accountDoesNotExist") == 0;
+}
 
 static void
 job_order_created(void *arg, const char *order_url)
@@ -252,6 +265,16 @@ job_order_done(void *arg, const struct acme_result *res)
 		/* Shutdown: not committed, so redelivered and resumed elsewhere. */
 		log_info("job %s: cancelled, left to be redelivered", j->msg->job_id);
 		job_free(j);
+		return;
+	}
+	if (job_account_lost(res) && !j->reregistered) {
+		log_warn("job %s: the CA lost account %s: registering it again",
+		    j->msg->job_id, j->kid);
+		j->reregistered = 1;
+		j->fresh = 1;	/* orders of the lost account are gone too */
+		job_account(j, j->msg->issue_order->ca,
+		    accounts_key(j->r->d.accounts,
+		    j->msg->issue_order->account_id, err, sizeof(err)), NULL, 0);
 		return;
 	}
 	if (res->outcome == ACME_FAILED && j->resumed && !j->fresh) {
@@ -414,8 +437,11 @@ job_start(struct job *j)
 		    err, 1);
 		return;
 	}
-	kid = io->account_url[0] != '\0' ? io->account_url :
-	    accounts_url(j->r->d.accounts, io->account_id);
+	/* What this worker learnt last beats the job's copy: it may have
+	 * registered the account again after the CA lost it. */
+	kid = accounts_url(j->r->d.accounts, io->account_id);
+	if (kid == NULL && io->account_url[0] != '\0')
+		kid = io->account_url;
 	if (kid == NULL)
 		job_account(j, io->ca, key, NULL, 0);
 	else
