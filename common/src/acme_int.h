@@ -222,6 +222,12 @@ void acme_op_need_directory(struct acme_op *op);
 /* Runs on_timer after ms (clipped to the deadline). */
 void acme_op_sleep(struct acme_op *op, uint64_t ms);
 
+/* The wait before poll number `polls` (0 for the first): Retry-After when
+ * has_ra (ra is absolute; clamped to [200 ms, 600 s]), else 1, 2, 4, 8, 16
+ * then ACME_POLL_MAX_MS. Pure: the schedule is unit-tested. */
+uint64_t acme_poll_delay_ms(unsigned int polls, int has_ra, time_t ra,
+    time_t now);
+
 /* Sleep for a poll: Retry-After of r when present (capped), else backoff. */
 void acme_op_poll_later(struct acme_op *op, const struct acme_req *r);
 
