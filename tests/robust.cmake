@@ -1,3 +1,10 @@
 # tests/robust.cmake -- protocol robustness: the fault-injecting ACME proxy, rate limits (429/503) deferred and recorded, badNonce, caps, the poll schedule, and fuzzing of the engine's JSON parsers.
 add_executable(acme_fault_proxy tools/acme_fault_proxy.c)
 target_link_libraries(acme_fault_proxy PRIVATE certfleet_common PkgConfig::MHD)
+
+certfleet_integration_test(robust_faults ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_robust
+	$<TARGET_FILE_DIR:certfleet-worker>)
+
+# The poll/backoff schedule and the deferral of 429/503 (engine internals).
+certfleet_unit_test(unit_acme_robust unit/test_acme_robust.c)
+target_include_directories(unit_acme_robust PRIVATE ${PROJECT_SOURCE_DIR}/common/src)

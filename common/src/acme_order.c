@@ -398,7 +398,9 @@ order_finalize_response(struct acme_op *op, struct acme_req *r)
 	}
 	if (r->cc != CURLE_OK)
 		again = !r->body_toobig && !r->h.toobig;
-	else if (r->status >= 500 && r->status != 503)
+	else if (r->status == 429 || r->status == 503)
+		again = 0;	/* deferred until Retry-After, never at once */
+	else if (r->status >= 500)
 		again = 1;
 	else if (acme_ctype_is(r->ctype, "application/problem+json") &&
 	    acme_problem_parse(r->body != NULL ? r->body : "", r->len,

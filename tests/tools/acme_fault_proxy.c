@@ -15,7 +15,8 @@
  *        the next N requests of kind K are answered by the proxy itself
  *        (never forwarded): M is 429 (rateLimited, Retry-After: S), 503
  *        (Retry-After: S), badnonce (400 badNonce) or huge (a 5 MiB JSON
- *        body). Each answer carries a fresh Replay-Nonce from UPSTREAM.
+ *        body), each carrying a fresh Replay-Nonce from UPSTREAM; or
+ *        stall: held S seconds (retry_after), then forwarded.
  *   GET  /_proxy/log    one line per request seen since the last reset:
  *        "<unix ms> <kind> <method> <status> <fault|-> <first name|->"
  *   POST /_proxy/reset  forgets the faults and the log
@@ -50,9 +51,11 @@
 #define PROXY_KINDS		11
 #define PROXY_NAME_MAX		64
 
-enum fault_mode { FAULT_NONE, FAULT_429, FAULT_503, FAULT_BADNONCE, FAULT_HUGE };
+enum fault_mode { FAULT_NONE, FAULT_429, FAULT_503, FAULT_BADNONCE, FAULT_HUGE,
+    FAULT_STALL };
 
-static const char *const fault_names[] = { "-", "429", "503", "badnonce", "huge" };
+static const char *const fault_names[] = { "-", "429", "503", "badnonce", "huge",
+    "stall" };
 
 static const struct {
 	const char *prefix;
@@ -540,14 +543,16 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 		faults[kind].count--;
 	}
 	pthread_mutex_unlock(&lock);
-	if (f.mode != FAULT_NONE) {
+	if (f.mode == FAULT_STALL)
+		sleep((unsigned)f.retry_after);
+	else if (f.mode != FAULT_NONE) {
 		status = f.mode == FAULT_429 ? 429 : f.mode == FAULT_503 ? 503 :
 		    f.mode == FAULT_BADNONCE ? 400 : 200;
 		log_add(kind, method, status, f.mode, name);
 		return inject(conn, host, &f);
 	}
 	rc = forward(conn, url, method, host, q, &status);
-	log_add(kind, method, status, FAULT_NONE, name);
+	log_add(kind, method, status, f.mode, name);
 	return rc;
 }
 
