@@ -238,7 +238,6 @@ waiters_remove(struct acme_op *op)
 static void
 ca_directory_done(struct acme_ca *ca, struct acme_req *r)
 {
-	json_error_t je;
 	json_t *d = NULL;
 	const char *nn, *na, *no;
 	char why[256] = "";
@@ -252,9 +251,9 @@ ca_directory_done(struct acme_ca *ca, struct acme_req *r)
 		snprintf(why, sizeof(why), "HTTP %ld", r->status);
 	else if (!acme_ctype_is(r->ctype, "application/json"))
 		snprintf(why, sizeof(why), "content type is not application/json");
-	else if ((d = json_loadb(r->body != NULL ? r->body : "", r->len,
-	    JSON_REJECT_DUPLICATES, &je)) == NULL || !json_is_object(d))
-		snprintf(why, sizeof(why), "not a JSON object");
+	else if ((d = acme_directory_parse(r->body, r->len, why,
+	    sizeof(why))) == NULL)
+		;	/* why is set */
 	else if ((nn = acme_json_url(d, "newNonce")) == NULL ||
 	    (na = acme_json_url(d, "newAccount")) == NULL ||
 	    (no = acme_json_url(d, "newOrder")) == NULL)
