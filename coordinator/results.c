@@ -18,6 +18,7 @@
 #include "ids.h"
 #include "jobs.h"
 #include "kafkaconn.h"
+#include "ratelimits.h"
 #include "log.h"
 #include "outbox.h"
 #include "pem.h"
@@ -388,6 +389,18 @@ out:
 	return out;
 }
 
+/* Seconds from now (to the millisecond) until the absolute time ms, >= 0. */
+static double
+results_until(int64_t ms)
+{
+	struct timespec ts;
+	double d;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	d = (double)ms / 1000.0 - ((double)ts.tv_sec + ts.tv_nsec / 1e9);
+	return d > 0 ? d : 0;
+}
+
 /* failed and deferred: record the problem, then retry, defer or give up. */
 static enum results_outcome
 results_unhappy(PGconn *c, const struct settings *s, const Certfleet__Event *e,
@@ -409,10 +422,10 @@ results_unhappy(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 	    p->detail, p->status, p, err, errlen) < 0)
 		return RESULTS_RETRY;
 	if (deferred) {
-		delay = (double)e->deferred->not_before_unix_ms / 1000.0 -
-		    (double)time(NULL);
-		if (delay < 0)
-			delay = 0;
+		delay = results_until(e->deferred->not_before_unix_ms);
+		if (ratelimits_record(c, e->job_id, e->attempt, e->deferred, err,
+		    errlen) < 0)
+			return RESULTS_RETRY;
 		if (results_requeue(c, e->job_id, o, e->attempt + 1, order_url,
 		    delay, "deferred", err, errlen) < 0)
 			return RESULTS_RETRY;
@@ -481,9 +494,12 @@ results_account(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 		    1);
 		char att[16];
 
-		if (e->kind_case == CERTFLEET__EVENT__KIND_DEFERRED)
-			delay = fmax(0, (double)e->deferred->not_before_unix_ms /
-			    1000.0 - (double)time(NULL));
+		if (e->kind_case == CERTFLEET__EVENT__KIND_DEFERRED) {
+			delay = results_until(e->deferred->not_before_unix_ms);
+			if (ratelimits_record(c, e->job_id, e->attempt, e->deferred,
+			    err, errlen) < 0)
+				goto out;
+		}
 		snprintf(att, sizeof(att), "%u", e->attempt + 1);
 		v[1] = att;
 		if (accounts_requeue(c, e->job_id, PQgetvalue(r, 0, 1),

@@ -228,7 +228,9 @@ proto_event_decode(const void *buf, size_t len, char *err, size_t errlen)
 	case CERTFLEET__EVENT__KIND_DEFERRED:
 		ok = proto_problem_ok(e->deferred->problem, 0) &&
 		    e->deferred->not_before_unix_ms > 0 &&
-		    proto_url_ok(e->deferred->order_url, 1);
+		    proto_url_ok(e->deferred->order_url, 1) &&
+		    (e->deferred->endpoint[0] == '\0' ||
+		    proto_id_ok(e->deferred->endpoint, PROTO_MAX_ID));
 		break;
 	default:
 		snprintf(err, errlen, "event has no known kind");

@@ -173,6 +173,7 @@ job_report_failure(struct job *j, const struct acme_result *res,
 		d.problem = p;
 		d.not_before_unix_ms = (int64_t)res->not_before * 1000;
 		d.order_url = order_url;
+		d.endpoint = res->endpoint != NULL ? (char *)res->endpoint : "";
 		e.kind_case = CERTFLEET__EVENT__KIND_DEFERRED;
 		e.deferred = &d;
 		log_info("job %s attempt %u trace %s: deferred until %lld: %s",

@@ -125,6 +125,9 @@ struct acme_result {
 	enum acme_outcome	 outcome;
 	int			 retryable;	/* FAILED: worth retrying later */
 	time_t			 not_before;	/* DEFERRED: Retry-After (else now+60) */
+	const char		*endpoint;	/* FAILED/DEFERRED from a response: the
+						 * request kind that got it ("newOrder",
+						 * "finalize"...), else NULL */
 	int			 has_problem;
 	struct acme_problem	 problem;	/* from the CA, when has_problem */
 	char			 error[512];	/* one-line description, "" on success */

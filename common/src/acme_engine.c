@@ -114,25 +114,31 @@ acme_op_sleep(struct acme_op *op, uint64_t ms)
 		acme_op_fail(op, 1, "out of memory for a timer");
 }
 
-void
-acme_op_poll_later(struct acme_op *op, const struct acme_req *r)
+uint64_t
+acme_poll_delay_ms(unsigned int polls, int has_ra, time_t ra, time_t now)
 {
+	unsigned int shift = polls < 5 ? polls : 5;
 	uint64_t ms;
-	time_t now = time(NULL);
-	unsigned int shift = op->backoff < 5 ? op->backoff : 5;
 
-	if (r != NULL && r->h.has_retry_after) {
-		ms = r->h.retry_after > now ?
-		    (uint64_t)(r->h.retry_after - now) * 1000 : 0;
+	if (has_ra) {
+		ms = ra > now ? (uint64_t)(ra - now) * 1000 : 0;
 		if (ms > ACME_RETRY_AFTER_MAX_S * 1000)
 			ms = ACME_RETRY_AFTER_MAX_S * 1000;
 		if (ms < 200)
 			ms = 200;
-	} else {
-		ms = 1000ULL << shift;
-		if (ms > ACME_POLL_MAX_MS)
-			ms = ACME_POLL_MAX_MS;
+		return ms;
 	}
+	ms = 1000ULL << shift;
+	return ms > ACME_POLL_MAX_MS ? ACME_POLL_MAX_MS : ms;
+}
+
+void
+acme_op_poll_later(struct acme_op *op, const struct acme_req *r)
+{
+	uint64_t ms;
+
+	ms = acme_poll_delay_ms(op->backoff, r != NULL && r->h.has_retry_after,
+	    r != NULL ? r->h.retry_after : 0, time(NULL));
 	op->backoff++;
 	acme_op_sleep(op, ms);
 }
@@ -232,7 +238,6 @@ waiters_remove(struct acme_op *op)
 static void
 ca_directory_done(struct acme_ca *ca, struct acme_req *r)
 {
-	json_error_t je;
 	json_t *d = NULL;
 	const char *nn, *na, *no;
 	char why[256] = "";
@@ -246,9 +251,9 @@ ca_directory_done(struct acme_ca *ca, struct acme_req *r)
 		snprintf(why, sizeof(why), "HTTP %ld", r->status);
 	else if (!acme_ctype_is(r->ctype, "application/json"))
 		snprintf(why, sizeof(why), "content type is not application/json");
-	else if ((d = json_loadb(r->body != NULL ? r->body : "", r->len,
-	    JSON_REJECT_DUPLICATES, &je)) == NULL || !json_is_object(d))
-		snprintf(why, sizeof(why), "not a JSON object");
+	else if ((d = acme_directory_parse(r->body, r->len, why,
+	    sizeof(why))) == NULL)
+		;	/* why is set */
 	else if ((nn = acme_json_url(d, "newNonce")) == NULL ||
 	    (na = acme_json_url(d, "newAccount")) == NULL ||
 	    (no = acme_json_url(d, "newOrder")) == NULL)
@@ -560,7 +565,10 @@ result_classify(struct acme_result *res, long status, int has_ra, time_t ra)
 	if (rt == ACME_RETRY_DEFER || status == 429 || status == 503) {
 		res->outcome = ACME_DEFERRED;
 		res->retryable = 1;
-		res->not_before = has_ra ? ra : time(NULL) + ACME_DEFER_DEFAULT_S;
+		/* ra counts from the response's arrival known to the second:
+		 * one more second so that the retry is never early */
+		res->not_before = has_ra ? ra + 1 :
+		    time(NULL) + ACME_DEFER_DEFAULT_S;
 		return;
 	}
 	res->outcome = ACME_FAILED;
@@ -576,6 +584,7 @@ acme_op_fail_resp(struct acme_op *op, const struct acme_req *r,
 
 	memset(&res, 0, sizeof(res));
 	res.outcome = ACME_FAILED;
+	res.endpoint = what;
 	if (r->cc != CURLE_OK) {
 		if (r->body_toobig)
 			snprintf(res.error, sizeof(res.error),

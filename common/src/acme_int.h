@@ -222,6 +222,12 @@ void acme_op_need_directory(struct acme_op *op);
 /* Runs on_timer after ms (clipped to the deadline). */
 void acme_op_sleep(struct acme_op *op, uint64_t ms);
 
+/* The wait before poll number `polls` (0 for the first): Retry-After when
+ * has_ra (ra is absolute; clamped to [200 ms, 600 s]), else 1, 2, 4, 8, 16
+ * then ACME_POLL_MAX_MS. Pure: the schedule is unit-tested. */
+uint64_t acme_poll_delay_ms(unsigned int polls, int has_ra, time_t ra,
+    time_t now);
+
 /* Sleep for a poll: Retry-After of r when present (capped), else backoff. */
 void acme_op_poll_later(struct acme_op *op, const struct acme_req *r);
 
@@ -258,5 +264,44 @@ json_t *acme_op_json(struct acme_op *op, const struct acme_req *r,
 
 /* A string member that must be a valid URL, or NULL. */
 const char *acme_json_url(json_t *o, const char *key);
+
+/* ---- the CA's JSON resources (acme_parse.c; each a libFuzzer target) ---- */
+
+/* Parses a directory body (at most ACME_JSON_MAX bytes). Returns a new
+ * reference to an object whose newNonce, newAccount and newOrder are valid
+ * URLs, or NULL with a message in err. */
+json_t *acme_directory_parse(const char *body, size_t len, char *err,
+    size_t errlen);
+
+/* An order object checked: borrowed pointers into j. */
+struct acme_order_view {
+	const char	*status;	/* pending ready processing valid invalid */
+	json_t		*authorizations;	/* array of valid URLs, 1..100 */
+	size_t		 nauthz;
+	const char	*finalize;	/* valid URL */
+	const char	*certificate;	/* valid URL or NULL when absent */
+	json_t		*error;		/* problem object or NULL */
+};
+
+/* Returns 0 with v filled, or -1 with a message when j is not a usable
+ * order. */
+int acme_order_view(json_t *j, struct acme_order_view *v, char *err,
+    size_t errlen);
+
+/* An authorization object checked: borrowed pointers into j. */
+struct acme_authz_view {
+	const char	*status;	/* pending valid invalid deactivated expired revoked */
+	json_t		*chal;		/* first challenge of chal_type, or NULL */
+	const char	*chal_status;	/* of chal: pending processing valid invalid */
+	const char	*token;		/* of chal: base64url, at most 256 */
+	const char	*chal_url;	/* of chal: valid URL */
+	json_t		*error;		/* first challenge error object, or NULL */
+};
+
+/* Returns 0 with v filled, or -1 with a message when j is not a usable
+ * authorization (or its challenge of chal_type is malformed; chal_type NULL
+ * checks the list only). */
+int acme_authz_view(json_t *j, const char *chal_type, struct acme_authz_view *v,
+    char *err, size_t errlen);
 
 #endif

@@ -207,9 +207,11 @@ static void
 order_handle(struct acme_op *op, json_t *j, const struct acme_req *r)
 {
 	const char *st = json_string_value(json_object_get(j, "status"));
+	struct acme_order_view v;
+	char err[128];
 
-	if (st == NULL) {
-		acme_op_fail(op, 0, "order: no status");
+	if (acme_order_view(j, &v, err, sizeof(err)) < 0) {
+		acme_op_fail(op, 0, "%s", err);
 		return;
 	}
 	if (order_take_authz(op, j) < 0)
@@ -283,12 +285,14 @@ order_authz_response(struct acme_op *op, struct acme_req *r)
 {
 	json_t *j, *c;
 	const char *st, *cst, *tok, *curl;
+	struct acme_authz_view v;
+	char err[128];
 
 	if ((j = acme_op_json(op, r, "authorization")) == NULL)
 		return;
 	st = json_string_value(json_object_get(j, "status"));
-	if (st == NULL)
-		acme_op_fail(op, 0, "authorization: no status");
+	if (acme_authz_view(j, NULL, &v, err, sizeof(err)) < 0)
+		acme_op_fail(op, 0, "%s", err);
 	else if (strcmp(st, "valid") == 0) {
 		op->authz_final[op->authz_i++] = 1;
 		order_authz_next(op);
@@ -356,12 +360,14 @@ order_poll_response(struct acme_op *op, struct acme_req *r)
 {
 	json_t *j;
 	const char *st;
+	struct acme_authz_view v;
+	char err[128];
 
 	if ((j = acme_op_json(op, r, "authorization")) == NULL)
 		return;
 	st = json_string_value(json_object_get(j, "status"));
-	if (st == NULL)
-		acme_op_fail(op, 0, "authorization: no status");
+	if (acme_authz_view(j, NULL, &v, err, sizeof(err)) < 0)
+		acme_op_fail(op, 0, "%s", err);
 	else if (strcmp(st, "valid") == 0) {
 		op->authz_final[op->authz_i] = 1;
 		if (order_chal_end(op, op->authz_i) == 0) {
@@ -398,7 +404,9 @@ order_finalize_response(struct acme_op *op, struct acme_req *r)
 	}
 	if (r->cc != CURLE_OK)
 		again = !r->body_toobig && !r->h.toobig;
-	else if (r->status >= 500 && r->status != 503)
+	else if (r->status == 429 || r->status == 503)
+		again = 0;	/* deferred until Retry-After, never at once */
+	else if (r->status >= 500)
 		again = 1;
 	else if (acme_ctype_is(r->ctype, "application/problem+json") &&
 	    acme_problem_parse(r->body != NULL ? r->body : "", r->len,

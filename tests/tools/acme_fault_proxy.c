@@ -1,0 +1,665 @@
+/* acme_fault_proxy.c -- test tool: an HTTPS proxy in front of Pebble that counts ACME requests by kind and injects 429/503/badNonce/oversized answers. */
+/*
+ * Usage: acme_fault_proxy -l PORT -u UPSTREAM -c CERT -k KEY -a CAFILE
+ *
+ *   -l PORT      listen on 127.0.0.1:PORT (HTTPS, with CERT and KEY)
+ *   -u UPSTREAM  the CA's origin, e.g. https://127.0.0.1:24004
+ *   -a CAFILE    trust bundle for UPSTREAM
+ *
+ * Every request is forwarded to UPSTREAM with this proxy's Host header, so
+ * Pebble writes URLs that point back here (directory, Location, Link,
+ * authorizations, finalize, certificate) and checks the JWS "url" against
+ * them. The control API, on the same listener:
+ *
+ *   POST /_proxy/fault?kind=K&mode=M&count=N[&retry_after=S]
+ *        the next N requests of kind K are answered by the proxy itself
+ *        (never forwarded): M is 429 (rateLimited, Retry-After: S), 503
+ *        (Retry-After: S), badnonce (400 badNonce) or huge (a 5 MiB JSON
+ *        body), each carrying a fresh Replay-Nonce from UPSTREAM; or
+ *        stall: held S seconds (retry_after), then forwarded.
+ *   GET  /_proxy/log    one line per request seen since the last reset:
+ *        "<unix ms> <kind> <method> <status> <fault|-> <first name|->"
+ *   POST /_proxy/reset  forgets the faults and the log
+ *
+ * Kinds (Pebble's paths): directory newNonce newAccount account newOrder
+ * order authz challenge finalize certificate other. The first name is the
+ * first identifier of a newOrder payload. A test tool: never shipped.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "b64.h"
+
+#define PROXY_REQ_MAX		(1024 * 1024)	/* request body from a client */
+#define PROXY_RESP_MAX		(16 * 1024 * 1024)	/* body from upstream */
+#define PROXY_HDR_MAX		32		/* headers kept from upstream */
+#define PROXY_LOG_MAX		100000		/* log lines kept */
+#define PROXY_HUGE_BODY		(5 * 1024 * 1024)
+#define PROXY_KINDS		11
+#define PROXY_NAME_MAX		64
+
+enum fault_mode { FAULT_NONE, FAULT_429, FAULT_503, FAULT_BADNONCE, FAULT_HUGE,
+    FAULT_STALL };
+
+static const char *const fault_names[] = { "-", "429", "503", "badnonce", "huge",
+    "stall" };
+
+static const struct {
+	const char *prefix;
+	const char *kind;
+} kinds[PROXY_KINDS] = {
+	{ "/dir", "directory" },
+	{ "/nonce-plz", "newNonce" },
+	{ "/sign-me-up", "newAccount" },
+	{ "/my-account/", "account" },
+	{ "/order-plz", "newOrder" },
+	{ "/my-order/", "order" },
+	{ "/authZ/", "authz" },
+	{ "/chalZ/", "challenge" },
+	{ "/finalize-order/", "finalize" },
+	{ "/certZ/", "certificate" },
+	{ "", "other" },
+};
+
+struct fault {
+	enum fault_mode	mode;
+	int		count;
+	int		retry_after;
+};
+
+struct logline {
+	long long	ms;
+	int		kind;
+	char		method[8];
+	unsigned	status;
+	enum fault_mode	fault;
+	char		name[PROXY_NAME_MAX];
+};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct fault faults[PROXY_KINDS];
+static struct logline *logbuf;
+static size_t nlog;
+static const char *upstream, *cafile;
+
+/* A request being received. */
+struct preq {
+	char	*body;
+	size_t	 len;
+	int	 toobig;
+};
+
+/* A response from upstream. */
+struct presp {
+	char	*body;
+	size_t	 len;
+	int	 toobig;
+	char	*hdr[PROXY_HDR_MAX];	/* "Name: value" */
+	size_t	 nhdr;
+};
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+kind_of(const char *url)
+{
+	int i;
+
+	for (i = 0; i < PROXY_KINDS - 1; i++)
+		if (strncmp(url, kinds[i].prefix, strlen(kinds[i].prefix)) == 0)
+			return i;
+	return PROXY_KINDS - 1;
+}
+
+static int
+kind_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; s != NULL && i < PROXY_KINDS; i++)
+		if (strcmp(s, kinds[i].kind) == 0)
+			return i;
+	return -1;
+}
+
+/* The first identifier of a newOrder JWS body, or "-". */
+static void
+first_name(const char *body, size_t len, char *out, size_t outlen)
+{
+	json_t *jws = NULL, *payload = NULL;
+	unsigned char *raw = NULL;
+	const char *p, *v;
+	size_t rawlen;
+
+	snprintf(out, outlen, "-");
+	if (body == NULL || (jws = json_loadb(body, len, 0, NULL)) == NULL ||
+	    (p = json_string_value(json_object_get(jws, "payload"))) == NULL ||
+	    (raw = b64url_decode(p, strlen(p), &rawlen)) == NULL ||
+	    (payload = json_loadb((const char *)raw, rawlen, 0, NULL)) == NULL)
+		goto out;
+	v = json_string_value(json_object_get(json_array_get(json_object_get(
+	    payload, "identifiers"), 0), "value"));
+	if (v != NULL && strlen(v) < outlen && strspn(v,
+	    "abcdefghijklmnopqrstuvwxyz0123456789-.*") == strlen(v))
+		snprintf(out, outlen, "%s", v);
+out:
+	free(raw);
+	json_decref(payload);
+	json_decref(jws);
+}
+
+static void
+log_add(int kind, const char *method, unsigned status, enum fault_mode f,
+    const char *name)
+{
+	struct logline *l;
+
+	pthread_mutex_lock(&lock);
+	if (nlog < PROXY_LOG_MAX) {
+		l = &logbuf[nlog++];
+		l->ms = now_ms();
+		l->kind = kind;
+		snprintf(l->method, sizeof(l->method), "%s", method);
+		l->status = status;
+		l->fault = f;
+		snprintf(l->name, sizeof(l->name), "%s", name);
+	}
+	pthread_mutex_unlock(&lock);
+}
+
+static size_t
+resp_body(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct presp *r = arg;
+	size_t n = size * nmemb;
+	char *b;
+
+	if (r->len + n > PROXY_RESP_MAX) {
+		r->toobig = 1;
+		return 0;
+	}
+	if ((b = realloc(r->body, r->len + n + 1)) == NULL)
+		return 0;
+	memcpy(b + r->len, ptr, n);
+	r->body = b;
+	r->len += n;
+	b[r->len] = '\0';
+	return n;
+}
+
+static size_t
+resp_header(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	static const char *const keep[] = { "replay-nonce:", "location:",
+	    "link:", "retry-after:", "content-type:", "cache-control:" };
+	struct presp *r = arg;
+	size_t n = size * nmemb, i, l = n;
+
+	if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0) {	/* a new response */
+		for (i = 0; i < r->nhdr; i++)
+			free(r->hdr[i]);
+		r->nhdr = 0;
+		return n;
+	}
+	while (l > 0 && (ptr[l - 1] == '\r' || ptr[l - 1] == '\n'))
+		l--;
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		if (l > strlen(keep[i]) && strncasecmp(ptr, keep[i],
+		    strlen(keep[i])) == 0 && r->nhdr < PROXY_HDR_MAX) {
+			if ((r->hdr[r->nhdr] = strndup(ptr, l)) != NULL)
+				r->nhdr++;
+			break;
+		}
+	return n;
+}
+
+static void
+presp_free(struct presp *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nhdr; i++)
+		free(r->hdr[i]);
+	free(r->body);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Sends method path (body: POST) upstream with Host host. Returns the HTTP
+ * status, or 0 when the transfer failed. */
+static long
+upstream_do(const char *method, const char *path, const char *host,
+    const char *ctype, const char *body, size_t len, struct presp *r)
+{
+	struct curl_slist *h = NULL;
+	char url[4096], line[512];
+	long status = 0;
+	CURL *c;
+
+	if ((c = curl_easy_init()) == NULL)
+		return 0;
+	snprintf(url, sizeof(url), "%s%s", upstream, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CAINFO, cafile);
+	curl_easy_setopt(c, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, resp_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, resp_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+	if (host != NULL) {
+		snprintf(line, sizeof(line), "Host: %s", host);
+		h = curl_slist_append(h, line);
+	}
+	if (ctype != NULL) {
+		snprintf(line, sizeof(line), "Content-Type: %s", ctype);
+		h = curl_slist_append(h, line);
+	}
+	h = curl_slist_append(h, "Expect:");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	else if (strcmp(method, "POST") == 0) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body != NULL ? body : "");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
+	}
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	return status;
+}
+
+/* A fresh nonce from upstream for an injected answer ("" when none). */
+static void
+fresh_nonce(const char *host, char *out, size_t outlen)
+{
+	struct presp r = { 0 };
+	size_t i;
+
+	out[0] = '\0';
+	if (upstream_do("HEAD", "/nonce-plz", host, NULL, NULL, 0, &r) != 0)
+		for (i = 0; i < r.nhdr; i++)
+			if (strncasecmp(r.hdr[i], "replay-nonce:", 13) == 0)
+				snprintf(out, outlen, "%s", r.hdr[i] + 13 +
+				    strspn(r.hdr[i] + 13, " "));
+	presp_free(&r);
+}
+
+static enum MHD_Result
+reply(struct MHD_Connection *conn, unsigned status, const char *ctype,
+    const char *body, size_t len, enum MHD_ResponseMemoryMode mode)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result rc;
+
+	resp = MHD_create_response_from_buffer(len, (void *)(uintptr_t)body,
+	    mode);
+	if (resp == NULL)
+		return MHD_NO;
+	if (ctype != NULL)
+		MHD_add_response_header(resp, "Content-Type", ctype);
+	rc = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+static enum MHD_Result
+control(struct MHD_Connection *conn, const char *url, const char *method)
+{
+	const char *k, *m, *n, *ra;
+	struct fault f = { FAULT_NONE, 0, 0 };
+	char *out = NULL, line[256];
+	size_t i, cap, len = 0;
+	enum MHD_Result rc;
+	int kind;
+
+	if (strcmp(url, "/_proxy/reset") == 0 && strcmp(method, "POST") == 0) {
+		pthread_mutex_lock(&lock);
+		memset(faults, 0, sizeof(faults));
+		nlog = 0;
+		pthread_mutex_unlock(&lock);
+		return reply(conn, 200, "text/plain", "ok\n", 3,
+		    MHD_RESPMEM_PERSISTENT);
+	}
+	if (strcmp(url, "/_proxy/fault") == 0 && strcmp(method, "POST") == 0) {
+		k = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "kind");
+		m = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "mode");
+		n = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "count");
+		ra = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+		    "retry_after");
+		for (i = 1; m != NULL && i < sizeof(fault_names) /
+		    sizeof(fault_names[0]); i++)
+			if (strcmp(m, fault_names[i]) == 0)
+				f.mode = (enum fault_mode)i;
+		f.count = n != NULL ? atoi(n) : 1;
+		f.retry_after = ra != NULL ? atoi(ra) : 0;
+		if ((kind = kind_parse(k)) < 0 || f.mode == FAULT_NONE ||
+		    f.count < 0 || f.retry_after < 0)
+			return reply(conn, 400, "text/plain",
+			    "kind, mode, count or retry_after is bad\n", 40,
+			    MHD_RESPMEM_PERSISTENT);
+		pthread_mutex_lock(&lock);
+		faults[kind] = f;
+		pthread_mutex_unlock(&lock);
+		return reply(conn, 200, "text/plain", "ok\n", 3,
+		    MHD_RESPMEM_PERSISTENT);
+	}
+	if (strcmp(url, "/_proxy/log") == 0 && strcmp(method, "GET") == 0) {
+		pthread_mutex_lock(&lock);
+		cap = nlog * 128 + 1;
+		if ((out = malloc(cap)) != NULL)
+			for (i = 0; i < nlog; i++) {
+				snprintf(line, sizeof(line), "%lld %s %s %u %s %s\n",
+				    logbuf[i].ms, kinds[logbuf[i].kind].kind,
+				    logbuf[i].method, logbuf[i].status,
+				    fault_names[logbuf[i].fault], logbuf[i].name);
+				if (len + strlen(line) < cap) {
+					memcpy(out + len, line, strlen(line));
+					len += strlen(line);
+				}
+			}
+		pthread_mutex_unlock(&lock);
+		if (out == NULL)
+			return MHD_NO;
+		rc = reply(conn, 200, "text/plain", out, len, MHD_RESPMEM_MUST_COPY);
+		free(out);
+		return rc;
+	}
+	return reply(conn, 404, "text/plain", "no such control\n", 16,
+	    MHD_RESPMEM_PERSISTENT);
+}
+
+/* Answers with an injected fault; never forwarded. */
+static enum MHD_Result
+inject(struct MHD_Connection *conn, const char *host, const struct fault *f)
+{
+	struct MHD_Response *resp;
+	char nonce[512], body[512], ra[32];
+	const char *type = NULL, *detail = NULL;
+	unsigned status = 200;
+	enum MHD_Result rc;
+	char *huge = NULL;
+
+	fresh_nonce(host, nonce, sizeof(nonce));
+	switch (f->mode) {
+	case FAULT_429:
+		status = 429;
+		type = "urn:ietf:params:acme:error:rateLimited";
+		detail = "too many new orders recently: see "
+		    "https://letsencrypt.org/docs/rate-limits/";
+		break;
+	case FAULT_503:
+		status = 503;
+		type = "urn:ietf:params:acme:error:serverInternal";
+		detail = "the service is busy, retry later";
+		break;
+	case FAULT_BADNONCE:
+		status = 400;
+		type = "urn:ietf:params:acme:error:badNonce";
+		detail = "JWS has an invalid anti-replay nonce";
+		break;
+	default:
+		break;
+	}
+	if (type != NULL) {
+		snprintf(body, sizeof(body), "{\"type\":\"%s\",\"detail\":\"%s\","
+		    "\"status\":%u}", type, detail, status);
+		resp = MHD_create_response_from_buffer(strlen(body), body,
+		    MHD_RESPMEM_MUST_COPY);
+	} else {
+		if ((huge = malloc(PROXY_HUGE_BODY)) == NULL)
+			return MHD_NO;
+		memset(huge, ' ', PROXY_HUGE_BODY);
+		memcpy(huge, "{\"status\":\"pending\",\"pad\":\"", 27);
+		huge[PROXY_HUGE_BODY - 2] = '"';
+		huge[PROXY_HUGE_BODY - 1] = '}';
+		resp = MHD_create_response_from_buffer(PROXY_HUGE_BODY, huge,
+		    MHD_RESPMEM_MUST_FREE);
+	}
+	if (resp == NULL) {
+		free(huge);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", type != NULL ?
+	    "application/problem+json" : "application/json");
+	if (nonce[0] != '\0')
+		MHD_add_response_header(resp, "Replay-Nonce", nonce);
+	if (f->mode == FAULT_429 || f->mode == FAULT_503) {
+		snprintf(ra, sizeof(ra), "%d", f->retry_after);
+		MHD_add_response_header(resp, "Retry-After", ra);
+	}
+	rc = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+static enum MHD_Result
+forward(struct MHD_Connection *conn, const char *url, const char *method,
+    const char *host, const struct preq *q, unsigned *status)
+{
+	struct MHD_Response *resp;
+	struct presp r = { 0 };
+	const char *ctype;
+	enum MHD_Result rc = MHD_NO;
+	char *colon;
+	size_t i;
+	long st;
+
+	ctype = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    "Content-Type");
+	st = upstream_do(method, url, host, ctype, q->body, q->len, &r);
+	if (st == 0 || r.toobig) {
+		*status = 502;
+		presp_free(&r);
+		return reply(conn, 502, "text/plain", "upstream failed\n", 16,
+		    MHD_RESPMEM_PERSISTENT);
+	}
+	*status = (unsigned)st;
+	resp = MHD_create_response_from_buffer(r.len, r.body != NULL ? r.body :
+	    (char *)"", MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		goto out;
+	for (i = 0; i < r.nhdr; i++) {
+		if ((colon = strchr(r.hdr[i], ':')) == NULL)
+			continue;
+		*colon = '\0';
+		MHD_add_response_header(resp, r.hdr[i], colon + 1 +
+		    strspn(colon + 1, " "));
+	}
+	rc = MHD_queue_response(conn, (unsigned)st, resp);
+	MHD_destroy_response(resp);
+out:
+	presp_free(&r);
+	return rc;
+}
+
+static enum MHD_Result
+handle(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_size, void **con_cls)
+{
+	struct preq *q = *con_cls;
+	struct fault f = { FAULT_NONE, 0, 0 };
+	const char *host;
+	char name[PROXY_NAME_MAX] = "-";
+	unsigned status = 0;
+	enum MHD_Result rc;
+	int kind;
+	char *b;
+
+	(void)cls;
+	(void)version;
+	if (q == NULL) {
+		if ((q = calloc(1, sizeof(*q))) == NULL)
+			return MHD_NO;
+		*con_cls = q;
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		if (q->len + *upload_size > PROXY_REQ_MAX)
+			q->toobig = 1;
+		else if ((b = realloc(q->body, q->len + *upload_size + 1)) != NULL) {
+			memcpy(b + q->len, upload, *upload_size);
+			q->body = b;
+			q->len += *upload_size;
+			b[q->len] = '\0';
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (strncmp(url, "/_proxy/", 8) == 0)
+		return control(conn, url, method);
+	if (q->toobig)
+		return reply(conn, 413, "text/plain", "too big\n", 8,
+		    MHD_RESPMEM_PERSISTENT);
+	host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
+	kind = kind_of(url);
+	if (strcmp(kinds[kind].kind, "newOrder") == 0)
+		first_name(q->body, q->len, name, sizeof(name));
+	pthread_mutex_lock(&lock);
+	if (faults[kind].count > 0) {
+		f = faults[kind];
+		faults[kind].count--;
+	}
+	pthread_mutex_unlock(&lock);
+	if (f.mode == FAULT_STALL)
+		sleep((unsigned)f.retry_after);
+	else if (f.mode != FAULT_NONE) {
+		status = f.mode == FAULT_429 ? 429 : f.mode == FAULT_503 ? 503 :
+		    f.mode == FAULT_BADNONCE ? 400 : 200;
+		log_add(kind, method, status, f.mode, name);
+		return inject(conn, host, &f);
+	}
+	rc = forward(conn, url, method, host, q, &status);
+	log_add(kind, method, status, f.mode, name);
+	return rc;
+}
+
+static void
+completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct preq *q = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (q != NULL) {
+		free(q->body);
+		free(q);
+		*con_cls = NULL;
+	}
+}
+
+static char *
+slurp(const char *path)
+{
+	FILE *f;
+	char *b = NULL;
+	long n;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && n < 1 << 20 &&
+	    fseek(f, 0, SEEK_SET) == 0 && (b = calloc(1, (size_t)n + 1)) != NULL &&
+	    fread(b, 1, (size_t)n, f) != (size_t)n) {
+		free(b);
+		b = NULL;
+	}
+	fclose(f);
+	return b;
+}
+
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct MHD_Daemon *d;
+	struct sockaddr_in sa;
+	char *cert = NULL, *key = NULL;
+	const char *certfile = NULL, *keyfile = NULL;
+	int ch, port = 0;
+
+	while ((ch = getopt(argc, argv, "l:u:c:k:a:")) != -1) {
+		switch (ch) {
+		case 'l': port = atoi(optarg); break;
+		case 'u': upstream = optarg; break;
+		case 'c': certfile = optarg; break;
+		case 'k': keyfile = optarg; break;
+		case 'a': cafile = optarg; break;
+		default: goto usage;
+		}
+	}
+	if (port <= 0 || port > 65535 || upstream == NULL || certfile == NULL ||
+	    keyfile == NULL || cafile == NULL)
+		goto usage;
+	if ((cert = slurp(certfile)) == NULL || (key = slurp(keyfile)) == NULL) {
+		fprintf(stderr, "acme_fault_proxy: cannot read %s or %s\n",
+		    certfile, keyfile);
+		return 1;
+	}
+	if ((logbuf = calloc(PROXY_LOG_MAX, sizeof(*logbuf))) == NULL ||
+	    curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return 1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_TLS | MHD_USE_ERROR_LOG,
+	    (uint16_t)port, NULL, NULL, handle, NULL,
+	    MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+	    MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_END);
+	if (d == NULL) {
+		fprintf(stderr, "acme_fault_proxy: cannot listen on %d\n", port);
+		return 1;
+	}
+	fprintf(stderr, "acme_fault_proxy: listening on %d for %s\n", port,
+	    upstream);
+	while (!stop)
+		pause();
+	MHD_stop_daemon(d);
+	curl_global_cleanup();
+	free(logbuf);
+	free(cert);
+	free(key);
+	return 0;
+usage:
+	fprintf(stderr, "usage: acme_fault_proxy -l PORT -u UPSTREAM -c CERT "
+	    "-k KEY -a CAFILE\n");
+	return 2;
+}

@@ -1,0 +1,75 @@
+/* test_acme_robust.c -- unit tests of the engine's patience: the poll backoff schedule, Retry-After when polling, and which answers defer. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "acme_int.h"
+
+static void
+test_backoff_schedule(void **state)
+{
+	static const uint64_t want[] = { 1000, 2000, 4000, 8000, 16000, 30000,
+	    30000, 30000 };
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		assert_int_equal(acme_poll_delay_ms(i, 0, 0, 1000), want[i]);
+	assert_int_equal(acme_poll_delay_ms(1000, 0, 0, 1000), ACME_POLL_MAX_MS);
+}
+
+static void
+test_retry_after_when_polling(void **state)
+{
+	(void)state;
+	/* Retry-After wins over the backoff, whatever the poll count */
+	assert_int_equal(acme_poll_delay_ms(0, 1, 1005, 1000), 5000);
+	assert_int_equal(acme_poll_delay_ms(7, 1, 1003, 1000), 3000);
+	/* in the past or now: a short floor, never a busy loop */
+	assert_int_equal(acme_poll_delay_ms(0, 1, 900, 1000), 200);
+	assert_int_equal(acme_poll_delay_ms(0, 1, 1000, 1000), 200);
+	/* absurdly far: capped at 600 s */
+	assert_int_equal(acme_poll_delay_ms(0, 1, 1000 + 86400, 1000), 600000);
+}
+
+static void
+test_retry_after_header(void **state)
+{
+	time_t when;
+
+	(void)state;
+	assert_int_equal(acme_retry_after_parse("5", 1, 1000, &when), 0);
+	assert_int_equal(when, 1005);
+	assert_int_equal(acme_retry_after_parse("Wed, 21 Oct 2015 07:28:00 GMT",
+	    29, 1000, &when), 0);
+	assert_int_equal(when, 1445412480);
+	assert_int_equal(acme_retry_after_parse("soon", 4, 1000, &when), -1);
+}
+
+static void
+test_what_defers(void **state)
+{
+	(void)state;
+	assert_int_equal(acme_problem_retry("urn:ietf:params:acme:error:rateLimited",
+	    429), ACME_RETRY_DEFER);
+	assert_int_equal(acme_problem_retry(NULL, 429), ACME_RETRY_DEFER);
+	assert_int_not_equal(acme_problem_retry(
+	    "urn:ietf:params:acme:error:malformed", 400), ACME_RETRY_DEFER);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_backoff_schedule),
+		cmocka_unit_test(test_retry_after_when_polling),
+		cmocka_unit_test(test_retry_after_header),
+		cmocka_unit_test(test_what_defers),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
