@@ -223,8 +223,9 @@ api_enroll(struct api *a, struct MHD_Connection *conn, struct api_req *req)
 		return api_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "the enrollment could not be stored; nothing was written");
 	}
-	j = json_pack("{s:s, s:s, s:o}", "id", id, "status", "pending",
-	    "hostnames", api_names(er.names, er.nnames));
+	j = json_pack("{s:s, s:s, s:o, s:s}", "id", id, "status", "pending",
+	    "hostnames", api_names(er.names, er.nnames), "challenge",
+	    er.challenge);
 	enroll_request_free(&er);
 	if (j == NULL || (s = json_dumps(j, JSON_COMPACT)) == NULL) {
 		json_decref(j);

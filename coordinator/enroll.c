@@ -30,7 +30,8 @@ enroll_request_free(struct enroll_request *req)
 }
 
 static int
-enroll_name(json_t *v, size_t i, char **out, char *err, size_t errlen)
+enroll_name(json_t *v, size_t i, int dns01, char **out, char *err,
+    size_t errlen)
 {
 	char norm[HOSTNAME_MAX + 1], why[160];
 	const char *s;
@@ -51,9 +52,9 @@ enroll_name(json_t *v, size_t i, char **out, char *err, size_t errlen)
 		    len > ENROLL_ECHO_MAX ? "..." : "", why);
 		return -1;
 	}
-	if (hostname_is_wildcard(norm)) {
-		snprintf(err, errlen, "hostname \"%s\": wildcard names need dns-01, "
-		    "not supported yet", norm);
+	if (hostname_is_wildcard(norm) && !dns01) {
+		snprintf(err, errlen, "hostname \"%s\": a wildcard name needs "
+		    "\"challenge\": \"dns-01\"", norm);
 		return -1;
 	}
 	if ((*out = strdup(norm)) == NULL) {
@@ -75,6 +76,7 @@ enroll_parse(const char *body, size_t len, enum keys_type def,
 
 	memset(req, 0, sizeof(*req));
 	req->key_type = def;
+	req->challenge = "http-01";
 	if ((root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je)) == NULL) {
 		snprintf(err, errlen, "malformed JSON: %s (line %d, column %d)",
 		    je.text, je.line, je.column);
@@ -86,7 +88,8 @@ enroll_parse(const char *body, size_t len, enum keys_type def,
 	}
 	json_object_foreach(root, field, v) {
 		if (strcmp(field, "hostnames") != 0 &&
-		    strcmp(field, "key_type") != 0) {
+		    strcmp(field, "key_type") != 0 &&
+		    strcmp(field, "challenge") != 0) {
 			snprintf(err, errlen, "unknown field \"%.*s\"",
 			    ENROLL_ECHO_MAX, field);
 			goto out;
@@ -98,6 +101,16 @@ enroll_parse(const char *body, size_t len, enum keys_type def,
 		snprintf(err, errlen, "key_type must be \"ec-p256\" or "
 		    "\"rsa-2048\"");
 		goto out;
+	}
+	if ((v = json_object_get(root, "challenge")) != NULL) {
+		if (json_is_string(v) && strcmp(json_string_value(v), "dns-01") == 0)
+			req->challenge = "dns-01";
+		else if (!json_is_string(v) ||
+		    strcmp(json_string_value(v), "http-01") != 0) {
+			snprintf(err, errlen, "challenge must be \"http-01\" or "
+			    "\"dns-01\"");
+			goto out;
+		}
 	}
 	names = json_object_get(root, "hostnames");
 	if (names == NULL || !json_is_array(names)) {
@@ -119,7 +132,8 @@ enroll_parse(const char *body, size_t len, enum keys_type def,
 		goto out;
 	}
 	json_array_foreach(names, i, v) {
-		if (enroll_name(v, i, &req->names[i], err, errlen) < 0)
+		if (enroll_name(v, i, strcmp(req->challenge, "dns-01") == 0,
+		    &req->names[i], err, errlen) < 0)
 			goto out;
 		req->nnames++;
 	}
@@ -232,9 +246,10 @@ enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
 	p[1] = setid;
 	p[2] = s->ca_name;
 	p[3] = keys_type_name(req->key_type);
+	p[4] = req->challenge;
 	if (db_exec(c, "enroll certificate", "INSERT INTO certificates (id, "
-	    "hostname_set, ca, key_type) VALUES ($1, $2, $3, $4)", 4, p, NULL,
-	    NULL, err, errlen) < 0)
+	    "hostname_set, ca, key_type, challenge) VALUES ($1, $2, $3, $4, $5)",
+	    5, p, NULL, NULL, err, errlen) < 0)
 		goto out;
 	p[0] = pkid;
 	p[1] = id;
@@ -284,6 +299,7 @@ enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
 	ji.nnames = req->nnames;
 	ji.csr = m.csr;
 	ji.csrlen = m.csrlen;
+	ji.challenge_type = req->challenge;
 	if ((payload = jobs_issue_encode(&ji, &plen)) == NULL) {
 		snprintf(err, errlen, "enroll: job does not encode");
 		goto out;
@@ -293,8 +309,8 @@ enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
 	    0, err, errlen) < 0 || db_commit(c, err, errlen) < 0)
 		goto out;
 	log_info("job %s attempt 1 trace %s: issue_order queued for certificate "
-	    "%s (%zu names, %s)", oid, trace, id, req->nnames,
-	    keys_type_name(req->key_type));
+	    "%s (%zu names, %s, %s)", oid, trace, id, req->nnames,
+	    keys_type_name(req->key_type), req->challenge);
 	rc = 0;
 out:
 	if (rc < 0)

@@ -17,12 +17,15 @@ struct enroll_request {
 	char		**names;	/* normalized, sorted, unique */
 	size_t		  nnames;
 	enum keys_type	  key_type;
+	const char	 *challenge;	/* "http-01" or "dns-01" (static) */
 };
 
-/* Parses and validates an API body {"hostnames": [...], "key_type": ...}:
- * JSON object, known fields only, 1-ENROLL_MAX_NAMES strings, every one a
- * valid non-wildcard hostname (normalized, then de-duplicated), key_type
- * "ec-p256" or "rsa-2048" (def when absent). Pure: touches nothing else.
+/* Parses and validates an API body {"hostnames": [...], "key_type": ...,
+ * "challenge": ...}: JSON object, known fields only, 1-ENROLL_MAX_NAMES
+ * strings, every one a valid hostname (normalized, then de-duplicated),
+ * key_type "ec-p256" or "rsa-2048" (def when absent), challenge "http-01"
+ * (default) or "dns-01"; wildcard names ("*.example.com") only with dns-01.
+ * Pure: touches nothing else.
  * Returns 0 with req filled (release with enroll_request_free), or -1 with
  * a message for the client in err, naming the bad name or field. */
 int enroll_parse(const char *body, size_t len, enum keys_type def,

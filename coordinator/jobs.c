@@ -26,7 +26,8 @@ jobs_issue_encode(const struct jobs_issue *ji, size_t *len)
 	io.identifiers = (char **)(uintptr_t)ji->names;
 	io.csr_der.data = (uint8_t *)(uintptr_t)ji->csr;
 	io.csr_der.len = ji->csrlen;
-	io.challenge_type = (char *)(uintptr_t)"http-01";
+	io.challenge_type = (char *)(uintptr_t)(ji->challenge_type != NULL ?
+	    ji->challenge_type : "http-01");
 	io.order_url = (char *)(uintptr_t)(ji->order_url != NULL ?
 	    ji->order_url : "");
 	job.schema_version = PROTO_SCHEMA_VERSION;

@@ -21,6 +21,7 @@ struct jobs_issue {
 	const unsigned char	*csr;
 	size_t			 csrlen;
 	const char		*order_url;
+	const char		*challenge_type;	/* NULL: "http-01" */
 };
 
 /* Encodes a Job{issue_order}. Returns the malloc'd bytes with *len set, or

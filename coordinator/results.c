@@ -206,7 +206,8 @@ results_requeue(PGconn *c, const char *job_id, const struct results_order *o,
 	int rc = -1;
 
 	if ((r = db_query(c, "results requeue", "SELECT o.csr_der, c.ca, "
-	    "ca.directory_url, a.id, coalesce(a.account_url, '') FROM orders o "
+	    "ca.directory_url, a.id, coalesce(a.account_url, ''), c.challenge "
+	    "FROM orders o "
 	    "JOIN certificates c ON c.id = o.certificate JOIN cas ca ON "
 	    "ca.name = c.ca JOIN acme_accounts a ON a.ca = c.ca WHERE o.id = $1",
 	    1, &job_id, NULL, NULL, err, errlen)) == NULL)
@@ -232,6 +233,7 @@ results_requeue(PGconn *c, const char *job_id, const struct results_order *o,
 	ji.nnames = o->nnames;
 	ji.csr = csr;
 	ji.order_url = order_url;
+	ji.challenge_type = PQgetvalue(r, 0, 5);
 	if ((payload = jobs_issue_encode(&ji, &plen)) == NULL) {
 		snprintf(err, errlen, "results: job does not encode");
 		goto out;

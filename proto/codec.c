@@ -49,6 +49,7 @@ proto_issue_ok(const Certfleet__IssueOrder *o, char *err, size_t errlen)
 {
 	char norm[HOSTNAME_MAX + 1], why[128];
 	size_t i;
+	int dns01 = strcmp(o->challenge_type, "dns-01") == 0;
 
 	if (!proto_ca_ok(o->ca, err, errlen))
 		return 0;
@@ -73,6 +74,11 @@ proto_issue_ok(const Certfleet__IssueOrder *o, char *err, size_t errlen)
 			    "normalized hostname", i);
 			return 0;
 		}
+		if (!dns01 && hostname_is_wildcard(norm)) {
+			snprintf(err, errlen, "issue_order identifier %zu is a "
+			    "wildcard without dns-01", i);
+			return 0;
+		}
 		if (i > 0 && strcmp(o->identifiers[i - 1], o->identifiers[i]) >= 0) {
 			snprintf(err, errlen, "issue_order identifiers are not "
 			    "sorted and unique");
@@ -84,8 +90,9 @@ proto_issue_ok(const Certfleet__IssueOrder *o, char *err, size_t errlen)
 		    o->csr_der.len, PROTO_MAX_CSR);
 		return 0;
 	}
-	if (strcmp(o->challenge_type, "http-01") != 0) {
-		snprintf(err, errlen, "issue_order challenge type is not http-01");
+	if (!dns01 && strcmp(o->challenge_type, "http-01") != 0) {
+		snprintf(err, errlen, "issue_order challenge type is not http-01 "
+		    "or dns-01");
 		return 0;
 	}
 	return 1;

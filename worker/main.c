@@ -9,6 +9,7 @@
 #include "accounts.h"
 #include "acme.h"
 #include "config.h"
+#include "dns.h"
 #include "events.h"
 #include "health.h"
 #include "jobs.h"
@@ -55,7 +56,22 @@ usage(FILE *f)
 	    "  CERTFLEET_WORKER_DRAIN_S        seconds to finish jobs on SIGTERM (default 10)\n"
 	    "  CERTFLEET_WORKER_GROUP          Kafka consumer group (default certfleet-workers)\n"
 	    "  CERTFLEET_WORKER_ID             client id in Kafka and events (default worker-<host>-<pid>)\n"
-	    "  CERTFLEET_LOG_LEVEL             debug|info|warn|error (default info)\n",
+	    "  CERTFLEET_LOG_LEVEL             debug|info|warn|error (default info)\n"
+	    "\n"
+	    "dns-01 (certificates enrolled with \"challenge\": \"dns-01\", wildcards):\n"
+	    "  CERTFLEET_DNS_PROVIDER          challtestsrv|hook|rfc2136 (unset: dns-01 jobs fail)\n"
+	    "  CERTFLEET_DNS_TIMEOUT_S         limit of one DNS call (default 10); the calls block\n"
+	    "                                  the worker's loop briefly (one HTTP request or one\n"
+	    "                                  child process per record, begin and cleanup)\n"
+	    "  challtestsrv: CERTFLEET_DNS_CHALLTESTSRV  management URL (default CHALLTESTSRV_MGMT)\n"
+	    "  hook:         CERTFLEET_DNS_HOOK  absolute path of an executable run (no shell) as\n"
+	    "                HOOK begin|done|failed HOSTNAME TOKEN TXT; exit 0 = success. Its\n"
+	    "                environment is PATH and the worker's CERTFLEET_HOOK_* variables\n"
+	    "  rfc2136:      nsupdate (bind9-dnsutils) gets an update script on stdin:\n"
+	    "                CERTFLEET_DNS_SERVER, CERTFLEET_DNS_PORT (53), CERTFLEET_DNS_ZONE\n"
+	    "                (optional), CERTFLEET_DNS_TSIG_NAME, CERTFLEET_DNS_TSIG_ALGORITHM\n"
+	    "                (hmac-sha256), CERTFLEET_DNS_TSIG_SECRET (base64, never logged),\n"
+	    "                CERTFLEET_DNS_TTL (60), CERTFLEET_DNS_NSUPDATE (/usr/bin/nsupdate)\n",
 	    REDISKEYS_CHALLENGE_DB_DEFAULT);
 }
 
@@ -88,6 +104,7 @@ worker_run(void)
 	struct runner *runner = NULL;
 	struct jobs *jobs = NULL;
 	struct kv *kv = NULL;
+	struct dns *dns = NULL;
 	struct runner_deps deps;
 	const char *bootstrap, *redis, *api, *token, *ca_file, *group;
 	char id[128], host[64], err[512];
@@ -118,6 +135,13 @@ worker_run(void)
 	if (id[0] == '\0')
 		snprintf(id, sizeof(id), "worker-%s-%ld", host, (long)getpid());
 
+	if (dns_from_env(&dns, err, sizeof(err)) < 0) {
+		log_err("main: %s", err);
+		return 1;
+	}
+	if (dns != NULL)
+		log_info("main: dns-01 through the %s provider",
+		    dns_provider_name(dns));
 	if ((engine = acme_engine_new(NULL, err, sizeof(err))) == NULL ||
 	    (kv = kv_new(redis, (int)chdb)) == NULL ||
 	    (accounts = accounts_new(api, token)) == NULL) {
@@ -134,6 +158,7 @@ worker_run(void)
 	deps.kv = kv;
 	deps.accounts = accounts;
 	deps.ca_file = ca_file;
+	deps.dns = dns;
 	if ((runner = runner_new(&deps)) == NULL ||
 	    (events = events_new(bootstrap, id, runner_delivered, err,
 	    sizeof(err))) == NULL) {
@@ -182,6 +207,7 @@ out:
 	runner_free(runner);
 	accounts_free(accounts);
 	kv_free(kv);
+	dns_free(dns);
 	return rc;
 }
 

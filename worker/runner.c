@@ -1,4 +1,4 @@
-/* runner.c -- one job's life in the worker: decode, account, ACME order, http-01 answers, result event, commit. */
+/* runner.c -- one job's life in the worker: decode, account, ACME order, http-01 answers or dns-01 records, result event, commit. */
 #include "runner.h"
 
 #include <stdio.h>
@@ -254,6 +254,48 @@ job_challenge_end(void *arg, const char *token)
 		    j->msg->job_id, err);
 }
 
+/* dns-01: the provider publishes the TXT record (a short blocking call). */
+static int
+job_dns_begin(void *arg, const char *domain, const char *token,
+    const char *txt)
+{
+	struct job *j = arg;
+	char err[512];
+
+	if (j->r->d.dns == NULL) {
+		log_warn("job %s: dns-01 needs a DNS provider "
+		    "(CERTFLEET_DNS_PROVIDER is not set)", j->msg->job_id);
+		return -1;
+	}
+	if (dns_begin(j->r->d.dns, domain, token, txt, err, sizeof(err)) < 0) {
+		log_warn("job %s: TXT record for %s not published: %s",
+		    j->msg->job_id, domain, err);
+		return -1;
+	}
+	log_info("job %s: dns-01 TXT record published at _acme-challenge.%s "
+	    "(%s)", j->msg->job_id, domain, dns_provider_name(j->r->d.dns));
+	return 0;
+}
+
+static void
+job_dns_end(void *arg, const char *domain, const char *token,
+    const char *txt, int valid)
+{
+	struct job *j = arg;
+	char err[512];
+	int rc;
+
+	rc = valid ? dns_done(j->r->d.dns, domain, token, txt, err, sizeof(err)) :
+	    dns_failed(j->r->d.dns, domain, token, txt, err, sizeof(err));
+	if (rc < 0)
+		log_warn("job %s: TXT record at _acme-challenge.%s not removed: %s",
+		    j->msg->job_id, domain, err);
+	else
+		log_info("job %s: dns-01 TXT record at _acme-challenge.%s "
+		    "removed (%s)", j->msg->job_id, domain,
+		    valid ? "done" : "failed");
+}
+
 static void
 job_order_done(void *arg, const struct acme_result *res)
 {
@@ -310,6 +352,7 @@ job_order(struct job *j, const struct jws_key *key, const char *kid)
 	const Certfleet__IssueOrder *io = j->msg->issue_order;
 	struct acme_order_params p = { 0 };
 	struct acme_order_cb cb = { 0 };
+	static const struct acme_dns01_cb dns01 = { job_dns_begin, job_dns_end };
 	char resume[RUNNER_ORDER_URL_MAX], err[512];
 
 	if (kid != j->kid) {
@@ -341,6 +384,7 @@ job_order(struct job *j, const struct jws_key *key, const char *kid)
 	p.csr_len = io->csr_der.len;
 	p.order_url = resume[0] != '\0' ? resume : NULL;
 	p.challenge_type = io->challenge_type;
+	p.dns01 = &dns01;
 	cb.order_created = job_order_created;
 	cb.challenge_begin = job_challenge_begin;
 	cb.challenge_end = job_challenge_end;

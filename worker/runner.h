@@ -6,6 +6,7 @@
 
 #include "accounts.h"
 #include "acme.h"
+#include "dns.h"
 #include "events.h"
 #include "jobs.h"
 #include "kv.h"
@@ -19,6 +20,7 @@ struct runner_deps {
 	struct kv		*kv;
 	struct accounts		*accounts;
 	const char		*ca_file;	/* trust bundle for the CAs, or NULL */
+	struct dns		*dns;		/* dns-01 provider, or NULL: none */
 };
 
 /* Returns a runner, or NULL when memory runs out. */

@@ -184,6 +184,27 @@ struct acme_order_cb {
 	void	*arg;
 };
 
+/* What a dns-01 order calls in place of challenge_begin/challenge_end, with
+ * the arg of its struct acme_order_cb. */
+struct acme_dns01_cb {
+	/* Publish the TXT record txt (base64url, 43 characters) at
+	 * "_acme-challenge.<domain>." before the engine asks the CA to
+	 * validate. domain is the authorization's identifier: the base
+	 * domain for a wildcard ("*.example.com" validates at
+	 * _acme-challenge.example.com), so an order for a wildcard and its
+	 * apex publishes two values at the same name at once. Return 0 when
+	 * published, -1 to fail the order (retryable). Runs on the engine's
+	 * thread: a slow call delays every order. Required. */
+	int	(*begin)(void *arg, const char *domain, const char *token,
+		    const char *txt);
+	/* Called exactly once for every record whose begin returned 0, when
+	 * its authorization is final or the operation ends; valid is 1 when
+	 * the authorization became valid, 0 otherwise (invalid, failure,
+	 * cancellation, deadline). Required. */
+	void	(*end)(void *arg, const char *domain, const char *token,
+		    const char *txt, int valid);
+};
+
 struct acme_order_params {
 	const char	*directory;
 	const char	*ca_file;
@@ -194,7 +215,10 @@ struct acme_order_params {
 	const unsigned char *csr_der;	/* CSR, DER; copied */
 	size_t		 csr_len;
 	const char	*order_url;	/* resume this order instead of newOrder */
-	const char	*challenge_type; /* NULL or "http-01" */
+	const char	*challenge_type; /* NULL or "http-01"; "dns-01" (required
+					  * for wildcard names) */
+	const struct acme_dns01_cb *dns01; /* dns-01: required (copied);
+					  * challenge_begin/end unused */
 	int		 deadline_s;	/* whole operation; 0: 600 */
 };
 

@@ -62,4 +62,10 @@ unsigned char *jws_sign_raw(const struct jws_key *k, const void *in,
 int jws_verify_raw(const struct jws_key *k, const void *in, size_t inlen,
     const unsigned char *sig, size_t siglen);
 
+/* The dns-01 TXT record value for a key authorization (RFC 8555 section
+ * 8.4): base64url(SHA-256(key_authorization)), 43 characters. Public (it is
+ * published in the DNS), unlike key_authorization. malloc'd, or NULL when
+ * key_authorization is NULL or memory runs out. */
+char *jws_dns01_txt(const char *key_authorization);
+
 #endif

@@ -488,8 +488,11 @@ op_free(struct acme_op *op)
 		free(op->authz[i]);
 	free(op->authz);
 	free(op->authz_final);
-	for (i = 0; i < op->nchals; i++)
+	for (i = 0; i < op->nchals; i++) {
 		free(op->chals[i].token);
+		free(op->chals[i].domain);
+		free(op->chals[i].txt);
+	}
 	free(op->chals);
 	free(op->chain);
 	for (i = 0; i < op->nalt_urls; i++)

@@ -136,6 +136,8 @@ struct acme_chal {
 	char	*token;
 	size_t	 authz;		/* index in authz[] */
 	int	 ended;
+	char	*domain;	/* dns-01: identifier of the authorization */
+	char	*txt;		/* dns-01: the TXT value published */
 };
 
 struct acme_op {
@@ -195,6 +197,8 @@ struct acme_op {
 	unsigned int		 rounds;
 	struct acme_chal	*chals;
 	size_t			 nchals;
+	int			 dns01;		/* challenge type dns-01 */
+	struct acme_dns01_cb	 dns;		/* its callbacks */
 	int			 finalize_tries;
 	char			*chain;
 	char			*alt_urls[ACME_ALT_MAX];

@@ -1,4 +1,4 @@
-/* acme_order.c -- the order operation: newOrder or resume, authorizations and http-01, finalize, certificate and alternates. */
+/* acme_order.c -- the order operation: newOrder or resume, authorizations and http-01 or dns-01, finalize, certificate and alternates. */
 #include "acme_int.h"
 
 #include <stdio.h>
@@ -53,20 +53,29 @@ order_report(struct acme_op *op)
 	return acme_op_cb_leave(op);
 }
 
-/* Calls challenge_end for the begun challenges of authz (all when authz is
- * (size_t)-1); 1 when the op ended inside a callback. */
+/* Withdraws one begun challenge through the callback of its type. */
+static void
+order_chal_close(struct acme_op *op, struct acme_chal *c, int valid)
+{
+	c->ended = 1;
+	if (op->dns01)
+		op->dns.end(op->cb.arg, c->domain, c->token, c->txt, valid);
+	else
+		op->cb.challenge_end(op->cb.arg, c->token);
+}
+
+/* Withdraws the begun challenges of authz, valid or not; 1 when the op
+ * ended inside a callback. */
 static int
-order_chal_end(struct acme_op *op, size_t authz)
+order_chal_end(struct acme_op *op, size_t authz, int valid)
 {
 	size_t i;
 
 	for (i = 0; i < op->nchals; i++) {
-		if (op->chals[i].ended ||
-		    (authz != (size_t)-1 && op->chals[i].authz != authz))
+		if (op->chals[i].ended || op->chals[i].authz != authz)
 			continue;
-		op->chals[i].ended = 1;
 		acme_op_cb_enter(op);
-		op->cb.challenge_end(op->cb.arg, op->chals[i].token);
+		order_chal_close(op, &op->chals[i], valid);
 		if (acme_op_cb_leave(op))
 			return 1;	/* ended: on_end closed the rest */
 	}
@@ -78,20 +87,18 @@ order_on_end(struct acme_op *op)
 {
 	size_t i;
 
-	for (i = 0; i < op->nchals; i++) {
-		if (op->chals[i].ended)
-			continue;
-		op->chals[i].ended = 1;
-		op->cb.challenge_end(op->cb.arg, op->chals[i].token);
-	}
+	for (i = 0; i < op->nchals; i++)
+		if (!op->chals[i].ended)
+			order_chal_close(op, &op->chals[i], 0);
 }
 
-/* Publishes the answer for token; 0 to go on, -1 when the op ended. */
+/* Publishes the answer for token (dns-01: the TXT value for domain); 0 to
+ * go on, -1 when the op ended. */
 static int
-order_chal_begin(struct acme_op *op, const char *token)
+order_chal_begin(struct acme_op *op, const char *token, const char *domain)
 {
 	struct acme_chal *c;
-	char *ka, *tok;
+	char *ka, *tok = NULL, *dom = NULL, *txt = NULL;
 	size_t i;
 	int rc;
 
@@ -103,24 +110,37 @@ order_chal_begin(struct acme_op *op, const char *token)
 		return -1;
 	}
 	if ((tok = strdup(token)) == NULL ||
+	    (op->dns01 && ((dom = strdup(domain)) == NULL ||
+	    (txt = jws_dns01_txt(ka)) == NULL)) ||
 	    (c = reallocarray(op->chals, op->nchals + 1, sizeof(*c))) == NULL) {
 		free(tok);
+		free(dom);
+		free(txt);
+		explicit_bzero(ka, strlen(ka));
 		free(ka);
 		acme_op_fail(op, 1, "out of memory");
 		return -1;
 	}
 	op->chals = c;
 	acme_op_cb_enter(op);
-	rc = op->cb.challenge_begin(op->cb.arg, tok, ka);
+	if (op->dns01)
+		rc = op->dns.begin(op->cb.arg, dom, tok, txt);
+	else
+		rc = op->cb.challenge_begin(op->cb.arg, tok, ka);
 	explicit_bzero(ka, strlen(ka));
 	free(ka);
 	if (rc == 0) {
 		c[op->nchals].token = tok;
 		c[op->nchals].authz = op->authz_i;
 		c[op->nchals].ended = 0;
+		c[op->nchals].domain = dom;
+		c[op->nchals].txt = txt;
 		op->nchals++;
-	} else
+	} else {
 		free(tok);
+		free(dom);
+		free(txt);
+	}
 	if (acme_op_cb_leave(op))
 		return -1;
 	if (rc != 0) {
@@ -246,6 +266,46 @@ order_handle(struct acme_op *op, json_t *j, const struct acme_req *r)
 		acme_op_fail(op, 0, "order: unexpected status");
 }
 
+static const char *
+order_chal_type(const struct acme_op *op)
+{
+	return op->dns01 ? "dns-01" : "http-01";
+}
+
+/* Name check: LDH labels and dots, an optional leading "*.", no more. */
+static int
+order_name_ok(const char *n)
+{
+	size_t i, len = strlen(n);
+
+	if (len == 0 || len > ORDER_NAME_MAX)
+		return 0;
+	if (strncmp(n, "*.", 2) == 0)
+		n += 2, len -= 2;
+	for (i = 0; i < len; i++)
+		if (!((n[i] >= 'a' && n[i] <= 'z') || (n[i] >= 'A' && n[i] <= 'Z') ||
+		    (n[i] >= '0' && n[i] <= '9') || n[i] == '-' || n[i] == '.'))
+			return 0;
+	return len > 0;
+}
+
+/* The DNS identifier an authorization is for, without any "*." (RFC 8555
+ * section 7.1.4 gives the base domain with "wildcard": true), or NULL when
+ * it is missing or not a plain LDH name. */
+static const char *
+order_authz_domain(json_t *authz)
+{
+	json_t *id = json_object_get(authz, "identifier");
+	const char *v = json_string_value(json_object_get(id, "value"));
+	const char *t = json_string_value(json_object_get(id, "type"));
+
+	if (v == NULL || t == NULL || strcmp(t, "dns") != 0)
+		return NULL;
+	if (strncmp(v, "*.", 2) == 0)
+		v += 2;
+	return order_name_ok(v) && v[0] != '*' ? v : NULL;
+}
+
 /* The challenge of our type in an authorization, or NULL. */
 static json_t *
 order_find_chal(struct acme_op *op, json_t *authz)
@@ -253,14 +313,13 @@ order_find_chal(struct acme_op *op, json_t *authz)
 	json_t *cs = json_object_get(authz, "challenges"), *c;
 	size_t i;
 
-	(void)op;
 	if (!json_is_array(cs))
 		return NULL;
 	json_array_foreach(cs, i, c) {
 		if (json_is_object(c) &&
 		    json_is_string(json_object_get(c, "type")) &&
 		    strcmp(json_string_value(json_object_get(c, "type")),
-		    "http-01") == 0)
+		    order_chal_type(op)) == 0)
 			return c;
 	}
 	return NULL;
@@ -284,7 +343,7 @@ static void
 order_authz_response(struct acme_op *op, struct acme_req *r)
 {
 	json_t *j, *c;
-	const char *st, *cst, *tok, *curl;
+	const char *st, *cst, *tok, *curl, *dom = NULL;
 	struct acme_authz_view v;
 	char err[128];
 
@@ -302,7 +361,10 @@ order_authz_response(struct acme_op *op, struct acme_req *r)
 	else if (strcmp(st, "pending") != 0)
 		acme_op_fail(op, 0, "authorization is %.32s", st);
 	else if ((c = order_find_chal(op, j)) == NULL)
-		acme_op_fail(op, 0, "authorization offers no http-01 challenge");
+		acme_op_fail(op, 0, "authorization offers no %s challenge",
+		    order_chal_type(op));
+	else if (op->dns01 && (dom = order_authz_domain(j)) == NULL)
+		acme_op_fail(op, 0, "authorization: bad dns identifier");
 	else if ((cst = json_string_value(json_object_get(c, "status"))) == NULL ||
 	    (tok = json_string_value(json_object_get(c, "token"))) == NULL ||
 	    !b64url_charset_ok(tok, strlen(tok)) || strlen(tok) > 256 ||
@@ -311,7 +373,7 @@ order_authz_response(struct acme_op *op, struct acme_req *r)
 	else if (strcmp(cst, "invalid") == 0)
 		acme_op_fail_problem(op, json_object_get(c, "error"),
 		    "challenge is invalid");
-	else if (order_chal_begin(op, tok) < 0)
+	else if (order_chal_begin(op, tok, dom) < 0)
 		;	/* op ended */
 	else if (strcmp(cst, "pending") == 0) {
 		op->step = ORD_CHALL;
@@ -370,14 +432,14 @@ order_poll_response(struct acme_op *op, struct acme_req *r)
 		acme_op_fail(op, 0, "%s", err);
 	else if (strcmp(st, "valid") == 0) {
 		op->authz_final[op->authz_i] = 1;
-		if (order_chal_end(op, op->authz_i) == 0) {
+		if (order_chal_end(op, op->authz_i, 1) == 0) {
 			op->authz_i++;
 			order_poll_next(op, 1);
 		}
 	} else if (strcmp(st, "pending") == 0 || strcmp(st, "processing") == 0)
 		acme_op_poll_later(op, r);
 	else if (strcmp(st, "invalid") == 0) {
-		if (order_chal_end(op, op->authz_i) == 0)
+		if (order_chal_end(op, op->authz_i, 0) == 0)
 			acme_op_fail_problem(op, order_authz_error(j),
 			    "authorization is invalid");
 	} else
@@ -648,23 +710,6 @@ oom:
 	acme_op_fail(op, 1, "out of memory");
 }
 
-/* Name check: LDH labels and dots, an optional leading "*.", no more. */
-static int
-order_name_ok(const char *n)
-{
-	size_t i, len = strlen(n);
-
-	if (len == 0 || len > ORDER_NAME_MAX)
-		return 0;
-	if (strncmp(n, "*.", 2) == 0)
-		n += 2, len -= 2;
-	for (i = 0; i < len; i++)
-		if (!((n[i] >= 'a' && n[i] <= 'z') || (n[i] >= 'A' && n[i] <= 'Z') ||
-		    (n[i] >= '0' && n[i] <= '9') || n[i] == '-' || n[i] == '.'))
-			return 0;
-	return len > 0;
-}
-
 struct acme_op *
 acme_order_start(struct acme_engine *e, const struct acme_order_params *p,
     const struct acme_order_cb *cb, char *err, size_t errlen)
@@ -673,10 +718,13 @@ acme_order_start(struct acme_engine *e, const struct acme_order_params *p,
 	const unsigned char *d = p->csr_der;
 	X509_REQ *req;
 	size_t i;
+	int dns01 = p->challenge_type != NULL &&
+	    strcmp(p->challenge_type, "dns-01") == 0;
 
 	if (p->key == NULL || p->directory == NULL || cb == NULL ||
-	    cb->challenge_begin == NULL || cb->challenge_end == NULL ||
-	    cb->done == NULL) {
+	    cb->done == NULL || (dns01 ? p->dns01 == NULL ||
+	    p->dns01->begin == NULL || p->dns01->end == NULL :
+	    cb->challenge_begin == NULL || cb->challenge_end == NULL)) {
 		snprintf(err, errlen, "acme_order_start: key, directory and callbacks are required");
 		return NULL;
 	}
@@ -685,8 +733,10 @@ acme_order_start(struct acme_engine *e, const struct acme_order_params *p,
 		snprintf(err, errlen, "acme_order_start: bad account or order URL");
 		return NULL;
 	}
-	if (p->challenge_type != NULL && strcmp(p->challenge_type, "http-01") != 0) {
-		snprintf(err, errlen, "acme_order_start: only http-01 is supported");
+	if (p->challenge_type != NULL && !dns01 &&
+	    strcmp(p->challenge_type, "http-01") != 0) {
+		snprintf(err, errlen, "acme_order_start: challenge type is not "
+		    "http-01 or dns-01");
 		return NULL;
 	}
 	if (p->nnames == 0 || p->nnames > ACME_IDENTIFIERS_MAX) {
@@ -697,6 +747,10 @@ acme_order_start(struct acme_engine *e, const struct acme_order_params *p,
 	for (i = 0; i < p->nnames; i++)
 		if (p->names[i] == NULL || !order_name_ok(p->names[i])) {
 			snprintf(err, errlen, "acme_order_start: bad name #%zu", i);
+			return NULL;
+		} else if (!dns01 && p->names[i][0] == '*') {
+			snprintf(err, errlen, "acme_order_start: wildcard name #%zu "
+			    "needs dns-01", i);
 			return NULL;
 		}
 	if (p->csr_der == NULL || p->csr_len == 0 || p->csr_len > ORDER_CSR_MAX ||
@@ -721,6 +775,9 @@ acme_order_start(struct acme_engine *e, const struct acme_order_params *p,
 	memcpy(op->csr, p->csr_der, p->csr_len);
 	op->csrlen = p->csr_len;
 	op->kind = ACME_OP_ORDER;
+	op->dns01 = dns01;
+	if (dns01)
+		op->dns = *p->dns01;
 	op->key = p->key;
 	op->cb = *cb;
 	op->done = cb->done;

@@ -384,3 +384,18 @@ out:
 	free(sb64);
 	return ret;
 }
+
+char *
+jws_dns01_txt(const char *key_authorization)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	if (key_authorization == NULL ||
+	    EVP_Digest(key_authorization, strlen(key_authorization), md, &mdlen,
+	    EVP_sha256(), NULL) != 1) {
+		ERR_clear_error();
+		return NULL;
+	}
+	return b64url_encode(md, mdlen);
+}

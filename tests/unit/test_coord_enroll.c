@@ -96,7 +96,7 @@ test_bad_names(void **state)
 	refused("{\"hostnames\": [\"com\"]}", "hostname \"com\"");
 	refused("{\"hostnames\": [\"a\\u0000b.example.com\"]}", "NUL");
 	refused("{\"hostnames\": [\"*.example.com\"]}",
-	    "wildcard names need dns-01, not supported yet");
+	    "a wildcard name needs \"challenge\": \"dns-01\"");
 }
 
 static void
