@@ -153,7 +153,7 @@ int
 cas_parse(struct cas_conf *c, cas_lookup_fn *lookup, void *arg, char *err,
     size_t errlen)
 {
-	const char *acme_dir, *def_name, *list, *p, *comma;
+	const char *acme_dir, *def_name, *list, *p, *comma, *own;
 	char var[CAS_VAR_MAX];
 	struct cas_ca *ca;
 	const struct cas_ca *d;
@@ -181,10 +181,8 @@ cas_parse(struct cas_conf *c, cas_lookup_fn *lookup, void *arg, char *err,
 		if ((ca = cas_add(c, def_name, strlen(def_name),
 		    "CERTFLEET_CA_NAME", err, errlen)) == NULL)
 			return -1;
-		if (cas_var(lookup, arg, ca->name, "DIRECTORY", var,
-		    sizeof(var)) != NULL &&
-		    strcmp(cas_var(lookup, arg, ca->name, "DIRECTORY", var,
-		    sizeof(var)), acme_dir) != 0) {
+		if ((own = cas_var(lookup, arg, ca->name, "DIRECTORY", var,
+		    sizeof(var))) != NULL && strcmp(own, acme_dir) != 0) {
 			snprintf(err, errlen, "CA %s: %s differs from ACME_DIRECTORY",
 			    ca->name, var);
 			return -1;
