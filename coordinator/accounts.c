@@ -23,7 +23,8 @@ accounts_aad(char *buf, size_t len, const char *id)
 /* Kafka key of account jobs: the CA, so one account's jobs stay ordered. */
 int
 accounts_requeue(PGconn *c, const char *id, const char *ca_name,
-    const char *directory_url, const char *contact, const char *trace_id,
+    const char *directory_url, const char *trust, const char *contact,
+    const char *trace_id,
     unsigned attempt, double delay_s, char *err, size_t errlen)
 {
 	void *payload;
@@ -31,7 +32,7 @@ accounts_requeue(PGconn *c, const char *id, const char *ca_name,
 	int rc;
 
 	if ((payload = jobs_register_encode(id, attempt, trace_id, ca_name,
-	    directory_url, id, contact, &len)) == NULL) {
+	    directory_url, trust, id, contact, &len)) == NULL) {
 		snprintf(err, errlen, "accounts: register job does not encode");
 		return -1;
 	}
@@ -41,9 +42,95 @@ accounts_requeue(PGconn *c, const char *id, const char *ca_name,
 	return rc;
 }
 
+/* "acme_accounts_eab:<id>": the AAD of a sealed EAB MAC key. */
+static void
+accounts_eab_aad(char *buf, size_t len, const char *id)
+{
+	snprintf(buf, len, "acme_accounts_eab:%s", id);
+}
+
+/* Seals ca's EAB MAC key into account id's row, or clears it. */
+static int
+accounts_eab_store(PGconn *c, const struct vault *v, const char *id,
+    const struct cas_ca *ca, char *err, size_t errlen)
+{
+	struct vault_box box = { 0 };
+	const char *p[6];
+	int lens[6] = { 0 }, fmts[6] = { 0 }, rc = -1;
+	char aad[80];
+
+	p[0] = id;
+	if (ca->eab_kid == NULL)
+		return db_exec(c, "accounts eab clear", "UPDATE acme_accounts SET "
+		    "eab_kid = NULL, eab_ciphertext = NULL, eab_nonce = NULL, "
+		    "eab_tag = NULL, eab_key_id = NULL WHERE id = $1", 1, p, NULL,
+		    NULL, err, errlen) < 0 ? -1 : 0;
+	accounts_eab_aad(aad, sizeof(aad), id);
+	if (vault_seal(v, ca->eab_hmac, strlen(ca->eab_hmac), aad, &box, err,
+	    errlen) < 0)
+		return -1;
+	p[1] = ca->eab_kid;
+	p[2] = (const char *)box.ct;
+	lens[2] = (int)box.ctlen;
+	fmts[2] = 1;
+	p[3] = (const char *)box.nonce;
+	lens[3] = VAULT_NONCE_LEN;
+	fmts[3] = 1;
+	p[4] = (const char *)box.tag;
+	lens[4] = VAULT_TAG_LEN;
+	fmts[4] = 1;
+	p[5] = box.key_id;
+	if (db_exec(c, "accounts eab store", "UPDATE acme_accounts SET eab_kid = "
+	    "$2, eab_ciphertext = $3, eab_nonce = $4, eab_tag = $5, eab_key_id = "
+	    "$6 WHERE id = $1", 6, p, lens, fmts, err, errlen) < 0)
+		goto out;
+	rc = 0;
+out:
+	vault_box_clear(&box);
+	return rc;
+}
+
 int
-accounts_ensure(PGconn *c, const struct vault *v, const struct settings *s,
-    char *err, size_t errlen)
+accounts_eab(PGconn *c, const struct vault *v, const char *id, char **kid,
+    char **hmac, size_t *len, char *err, size_t errlen)
+{
+	PGresult *r;
+	struct vault_box box = { 0 };
+	char aad[80];
+	int rc = -1;
+
+	if ((r = db_query(c, "accounts eab", "SELECT eab_ciphertext, eab_nonce, "
+	    "eab_tag, eab_key_id, eab_kid FROM acme_accounts WHERE id = $1 AND "
+	    "eab_kid IS NOT NULL", 1, &id, NULL, NULL, err, errlen)) == NULL)
+		return -1;
+	if (PQntuples(r) == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (db_box(r, 0, 0, &box) < 0) {
+		snprintf(err, errlen, "accounts: stored EAB of %s is malformed", id);
+		goto out;
+	}
+	accounts_eab_aad(aad, sizeof(aad), id);
+	if ((*kid = strdup(PQgetvalue(r, 0, 4))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if ((*hmac = vault_open(v, &box, aad, len, err, errlen)) == NULL) {
+		free(*kid);
+		*kid = NULL;
+		goto out;
+	}
+	rc = 1;
+out:
+	vault_box_clear(&box);
+	PQclear(r);
+	return rc;
+}
+
+static int
+accounts_ensure_ca(PGconn *c, const struct vault *v, const struct settings *s,
+    const struct cas_ca *ca, char *err, size_t errlen)
 {
 	PGresult *r = NULL;
 	EVP_PKEY *k = NULL;
@@ -55,11 +142,13 @@ accounts_ensure(PGconn *c, const struct vault *v, const struct settings *s,
 
 	if (db_begin(c, err, errlen) < 0)
 		return -1;
-	p[0] = s->ca_name;
-	p[1] = s->acme_directory;
-	if (db_exec(c, "accounts ca", "INSERT INTO cas (name, directory_url) "
-	    "VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET directory_url = "
-	    "excluded.directory_url", 2, p, NULL, NULL, err, errlen) < 0)
+	p[0] = ca->name;
+	p[1] = ca->directory;
+	p[2] = ca->trust;
+	if (db_exec(c, "accounts ca", "INSERT INTO cas (name, directory_url, "
+	    "trust) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET "
+	    "directory_url = excluded.directory_url, trust = excluded.trust", 3,
+	    p, NULL, NULL, err, errlen) < 0)
 		goto out;
 	if ((r = db_query(c, "accounts select", "SELECT id, account_url, "
 	    "(SELECT count(*) FROM outbox o WHERE o.job_id = a.id AND "
@@ -67,12 +156,14 @@ accounts_ensure(PGconn *c, const struct vault *v, const struct settings *s,
 	    1, p, NULL, NULL, err, errlen)) == NULL)
 		goto out;
 	if (PQntuples(r) == 1) {
+		snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, 0));
+		if (accounts_eab_store(c, v, id, ca, err, errlen) < 0)
+			goto out;
 		/* Registered, or a registration is already queued. */
 		if (!PQgetisnull(r, 0, 1) || atol(PQgetvalue(r, 0, 2)) > 0) {
 			rc = db_commit(c, err, errlen);
 			goto out;
 		}
-		snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, 0));
 	} else {
 		if (ids_new(id) < 0) {
 			snprintf(err, errlen, "accounts: no random id");
@@ -88,7 +179,7 @@ accounts_ensure(PGconn *c, const struct vault *v, const struct settings *s,
 		if (vault_seal(v, pem, pemlen, aad, &box, err, errlen) < 0)
 			goto out;
 		p[0] = id;
-		p[1] = s->ca_name;
+		p[1] = ca->name;
 		p[2] = (const char *)box.ct;
 		lens[2] = (int)box.ctlen;
 		fmts[2] = 1;
@@ -104,10 +195,14 @@ accounts_ensure(PGconn *c, const struct vault *v, const struct settings *s,
 		    "VALUES ($1, $2, 'ec-p256', $3, $4, $5, $6)", 6, p, lens, fmts,
 		    err, errlen) < 0)
 			goto out;
-		log_info("account %s created for CA %s", id, s->ca_name);
+		if (accounts_eab_store(c, v, id, ca, err, errlen) < 0)
+			goto out;
+		log_info("account %s created for CA %s%s", id, ca->name,
+		    ca->eab_kid != NULL ? " (with an external account binding)" :
+		    "");
 	}
-	if (ids_trace(trace) < 0 || accounts_requeue(c, id, s->ca_name,
-	    s->acme_directory, s->contact, trace, 1, 0, err, errlen) < 0)
+	if (ids_trace(trace) < 0 || accounts_requeue(c, id, ca->name,
+	    ca->directory, ca->trust, s->contact, trace, 1, 0, err, errlen) < 0)
 		goto out;
 	log_info("job %s attempt 1 trace %s: register_account queued", id, trace);
 	rc = db_commit(c, err, errlen);
@@ -119,6 +214,18 @@ out:
 	EVP_PKEY_free(k);
 	PQclear(r);
 	return rc;
+}
+
+int
+accounts_ensure(PGconn *c, const struct vault *v, const struct settings *s,
+    char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < s->cas.n; i++)
+		if (accounts_ensure_ca(c, v, s, &s->cas.ca[i], err, errlen) < 0)
+			return -1;
+	return 0;
 }
 
 int

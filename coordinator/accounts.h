@@ -9,11 +9,12 @@
 #include "settings.h"
 #include "vault.h"
 
-/* Ensures the CA of s (CERTFLEET_CA_NAME, ACME_DIRECTORY) is in cas and has
- * an account: generates an ECDSA P-256 key, seals it and, when the account
- * has no URL yet and no registration job is pending, queues a
- * Job{register_account} in the outbox, all in one transaction. Returns 0, or
- * -1 with a message in err. */
+/* Ensures every CA of s->cas is in cas (directory and trust updated) and
+ * has one account: generates an ECDSA P-256 key, seals it, seals the CA's
+ * External Account Binding MAC key (or clears it when none is configured)
+ * and, when the account has no URL yet and no registration job is pending,
+ * queues a Job{register_account} in the outbox; one transaction per CA.
+ * Returns 0, or -1 with a message in err. */
 int accounts_ensure(PGconn *c, const struct vault *v,
     const struct settings *s, char *err, size_t errlen);
 
@@ -23,10 +24,18 @@ int accounts_ensure(PGconn *c, const struct vault *v,
 int accounts_key_pem(PGconn *c, const struct vault *v, const char *id,
     char **pem, size_t *len, char *err, size_t errlen);
 
+/* Decrypts the External Account Binding of account id. Returns 1 with the
+ * key id in *kid (malloc'd) and the MAC key in *hmac (free it with
+ * vault_plain_free(*hmac, *len)), 0 when the account has none or does not
+ * exist, or -1 with a message in err. */
+int accounts_eab(PGconn *c, const struct vault *v, const char *id,
+    char **kid, char **hmac, size_t *len, char *err, size_t errlen);
+
 /* Queues the next registration attempt of account id (attempt, after delay_s
- * seconds) in the caller's transaction. Returns 0, or -1 with err. */
+ * seconds) in the caller's transaction; trust may be NULL. Returns 0, or -1
+ * with err. */
 int accounts_requeue(PGconn *c, const char *id, const char *ca_name,
-    const char *directory_url, const char *contact, const char *trace_id,
+    const char *directory_url, const char *trust, const char *contact, const char *trace_id,
     unsigned attempt, double delay_s, char *err, size_t errlen);
 
 #endif

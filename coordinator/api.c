@@ -107,7 +107,8 @@ api_secret_free(void *cls)
 
 /* Serves a decrypted PEM: MHD gets our buffer and wipes it when done. */
 static enum MHD_Result
-api_reply_secret(struct MHD_Connection *conn, char *pem, size_t len)
+api_reply_secret_as(struct MHD_Connection *conn, char *pem, size_t len,
+    const char *ctype)
 {
 	struct MHD_Response *r;
 	struct api_secret *sec;
@@ -125,11 +126,17 @@ api_reply_secret(struct MHD_Connection *conn, char *pem, size_t len)
 		api_secret_free(sec);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, API_PEM_TYPE);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+static enum MHD_Result
+api_reply_secret(struct MHD_Connection *conn, char *pem, size_t len)
+{
+	return api_reply_secret_as(conn, pem, len, API_PEM_TYPE);
 }
 
 /* 1 when the request carries "Bearer <token>" hashing to want. Hashing
@@ -213,6 +220,10 @@ api_enroll(struct api *a, struct MHD_Connection *conn, struct api_req *req)
 	if (enroll_parse(req->body != NULL ? req->body : "", req->len,
 	    a->s->key_type, &er, err, sizeof(err)) < 0)
 		return api_error(conn, MHD_HTTP_BAD_REQUEST, "%s", err);
+	if (enroll_check_cas(&er, a->s, err, sizeof(err)) < 0) {
+		enroll_request_free(&er);
+		return api_error(conn, MHD_HTTP_BAD_REQUEST, "%s", err);
+	}
 	if (api_db(a, err, sizeof(err)) < 0) {
 		enroll_request_free(&er);
 		return api_unavailable(conn, err);
@@ -307,7 +318,17 @@ api_show(struct api *a, struct MHD_Connection *conn, const char *id)
 	    API_TS("c.created_at") ", c.last_problem_type, c.last_problem_detail, "
 	    "(SELECT status FROM orders o WHERE o.certificate = c.id ORDER BY "
 	    "o.created_at DESC LIMIT 1), (SELECT attempt FROM orders o WHERE "
-	    "o.certificate = c.id ORDER BY o.created_at DESC LIMIT 1)::text "
+	    "o.certificate = c.id ORDER BY o.created_at DESC LIMIT 1)::text, "
+	    "coalesce((SELECT coalesce(o.ca, c.ca) FROM orders o WHERE o.id = "
+	    "ic.order_id), (SELECT coalesce(o.ca, c.ca) FROM orders o WHERE "
+	    "o.certificate = c.id ORDER BY o.created_at DESC LIMIT 1), c.ca), "
+	    "array_to_json(ARRAY[c.ca] || c.fallback)::text, (SELECT "
+	    "coalesce(json_agg(json_build_object('order', o.id, 'ca', "
+	    "coalesce(o.ca, c.ca), 'status', o.status, 'attempt', o.attempt, "
+	    "'created_at', " API_TS("o.created_at") ", 'problem', (SELECT p.type "
+	    "FROM acme_problems p WHERE p.job_id = o.id ORDER BY p.id DESC LIMIT "
+	    "1)) ORDER BY o.created_at, o.id), '[]')::text FROM orders o WHERE "
+	    "o.certificate = c.id) "
 	    "FROM certificates c JOIN hostname_sets hs ON hs.id = c.hostname_set "
 	    "LEFT JOIN issued_certificates ic ON ic.id = c.current_issued WHERE "
 	    "c.id = $1", 1, &id, NULL, NULL, err, sizeof(err))) == NULL)
@@ -329,6 +350,14 @@ api_show(struct api *a, struct MHD_Connection *conn, const char *id)
 	    "order_status", api_col(r, 0, 12), "order_attempt",
 	    PQgetisnull(r, 0, 13) ? json_null() :
 	    json_integer(atoi(PQgetvalue(r, 0, 13))));
+	/* the CA that issued it (or works on it), the list, the orders */
+	if (j != NULL) {
+		json_object_set_new(j, "ca", api_col(r, 0, 14));
+		json_object_set_new(j, "cas", json_loads(PQgetvalue(r, 0, 15), 0,
+		    NULL));
+		json_object_set_new(j, "history", json_loads(PQgetvalue(r, 0, 16),
+		    0, NULL));
+	}
 	PQclear(r);
 	return api_json(conn, MHD_HTTP_OK, j);
 }
@@ -421,6 +450,39 @@ api_account_key(struct api *a, struct MHD_Connection *conn, const char *id)
 	return api_reply_secret(conn, pem, len);
 }
 
+/* The account's External Account Binding for the worker that registers it:
+ * text/plain "kid=<key id>\nhmac=<MAC key, base64url>\n", 404 when none. */
+static enum MHD_Result
+api_account_eab(struct api *a, struct MHD_Connection *conn, const char *id)
+{
+	char err[512], *kid = NULL, *hmac = NULL, *body;
+	size_t len = 0, blen;
+	int found, n;
+
+	if (api_db(a, err, sizeof(err)) < 0)
+		return api_unavailable(conn, err);
+	if ((found = accounts_eab(a->db, a->v, id, &kid, &hmac, &len, err,
+	    sizeof(err))) < 0) {
+		log_err("api: account EAB %s: %s", id, err);
+		return api_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "the external account binding cannot be read");
+	}
+	if (found == 0)
+		return api_error(conn, MHD_HTTP_NOT_FOUND, "account %s has no "
+		    "external account binding", id);
+	blen = strlen(kid) + len + 16;
+	if ((body = malloc(blen)) == NULL) {
+		free(kid);
+		vault_plain_free(hmac, len);
+		return MHD_NO;
+	}
+	n = snprintf(body, blen, "kid=%s\nhmac=%.*s\n", kid, (int)len, hmac);
+	free(kid);
+	vault_plain_free(hmac, len);
+	log_info("api: external account binding of %s served to a worker", id);
+	return api_reply_secret_as(conn, body, (size_t)n, "text/plain");
+}
+
 /* Copies the id segment that starts path (up to '/' or the end) into id. */
 static const char *
 api_segment(const char *path, char *id, size_t idlen)
@@ -478,13 +540,15 @@ api_route_internal(struct api *a, struct MHD_Connection *conn,
 	if (strncmp(path, "accounts/", 9) != 0)
 		return api_error(conn, MHD_HTTP_NOT_FOUND, "no such path");
 	rest = api_segment(path + 9, id, sizeof(id));
-	if (strcmp(rest, "/key") != 0)
+	if (strcmp(rest, "/key") != 0 && strcmp(rest, "/eab") != 0)
 		return api_error(conn, MHD_HTTP_NOT_FOUND, "no such path");
 	if (strcmp(method, "GET") != 0)
 		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    "%s is not allowed here (GET)", method);
 	if (!ids_valid(id))
 		return api_error(conn, MHD_HTTP_NOT_FOUND, "not an account id");
+	if (strcmp(rest, "/eab") == 0)
+		return api_account_eab(a, conn, id);
 	return api_account_key(a, conn, id);
 }
 

@@ -13,12 +13,17 @@
 
 /*
  * Routes (JSON unless said otherwise; errors are {"error": "..."}):
- *   POST /v1/certificates                    enroll -> 201 {id, status, hostnames}
+ *   POST /v1/certificates                    enroll -> 201 {id, status, hostnames};
+ *                                            body {hostnames, key_type, ca, fallback}
  *   GET  /v1/certificates[?limit=N]          newest first
- *   GET  /v1/certificates/{id}               status, names, serial, dates, issuer, problem
+ *   GET  /v1/certificates/{id}               status, names, serial, dates, issuer, problem,
+ *                                            ca (issuing CA), cas, history (orders per CA)
  *   GET  /v1/certificates/{id}/fullchain.pem leaf + chain (404 until issued)
  *   GET  /v1/certificates/{id}/privkey.pem   decrypted on the fly (404 until issued)
  *   GET  /internal/v1/accounts/{id}/key      account key PEM, worker token only
+ *   GET  /internal/v1/accounts/{id}/eab      "kid=..\nhmac=..\n" (text/plain) of the
+ *                                            account's External Account Binding;
+ *                                            404 when it has none; worker token only
  * /v1 takes only CERTFLEET_TOKEN, /internal only CERTFLEET_WORKER_TOKEN:
  * 401 otherwise. Unknown paths 404, wrong methods 405.
  */

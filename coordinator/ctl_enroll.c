@@ -35,9 +35,10 @@ ctl_wait(const char *id, long timeout)
 		}
 		snprintf(st, sizeof(st), "%s", ctl_str(j, "status"));
 		if (strcmp(st, "issued") == 0) {
-			fprintf(stderr, "issued: serial %s, valid %s to %s, issuer %s\n",
-			    ctl_str(j, "serial"), ctl_str(j, "not_before"),
-			    ctl_str(j, "not_after"), ctl_str(j, "issuer"));
+			fprintf(stderr, "issued: serial %s, valid %s to %s, issuer %s, "
+			    "CA %s\n", ctl_str(j, "serial"), ctl_str(j, "not_before"),
+			    ctl_str(j, "not_after"), ctl_str(j, "issuer"),
+			    ctl_str(j, "ca"));
 			json_decref(j);
 			return CTL_OK;
 		}
@@ -63,16 +64,25 @@ ctl_enroll(int argc, char *argv[])
 {
 	const char *key_type = NULL, *challenge = NULL;
 	char err[1024], *body = NULL, *end;
-	json_t *req = NULL, *names, *j = NULL;
+	json_t *req = NULL, *names, *j = NULL, *cas;
 	long timeout = CTL_WAIT_DEFAULT;
 	int i, wait = 0, rc = CTL_USAGE;
 
 	names = json_array();
+	cas = json_array();
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--key-type") == 0 && i + 1 < argc)
 			key_type = argv[++i];
 		else if (strcmp(argv[i], "--challenge") == 0 && i + 1 < argc)
 			challenge = argv[++i];
+		else if (strcmp(argv[i], "--ca") == 0 && i + 1 < argc) {
+			/* repeatable, or a comma list: the CA, then fallbacks */
+			char *list = argv[++i], *tok, *save = NULL;
+
+			for (tok = strtok_r(list, ",", &save); tok != NULL;
+			    tok = strtok_r(NULL, ",", &save))
+				json_array_append_new(cas, json_string(tok));
+		}
 		else if (strcmp(argv[i], "--wait") == 0)
 			wait = 1;
 		else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
@@ -91,7 +101,7 @@ ctl_enroll(int argc, char *argv[])
 	}
 	if (json_array_size(names) == 0) {
 		fprintf(stderr, "usage: certfleetctl enroll [--key-type T] "
-		    "[--challenge http-01|dns-01] [--wait] [--timeout SECONDS] "
+		    "[--challenge http-01|dns-01] [--ca NAME[,FALLBACK...]]... [--wait] [--timeout SECONDS] "
 		    "HOST...\n");
 		goto out;
 	}
@@ -100,6 +110,12 @@ ctl_enroll(int argc, char *argv[])
 		json_object_set_new(req, "key_type", json_string(key_type));
 	if (challenge != NULL)
 		json_object_set_new(req, "challenge", json_string(challenge));
+	if (json_array_size(cas) > 0) {
+		json_object_set(req, "ca", json_array_get(cas, 0));
+		json_array_remove(cas, 0);
+		if (json_array_size(cas) > 0)
+			json_object_set(req, "fallback", cas);
+	}
 	body = json_dumps(req, JSON_COMPACT);
 	rc = CTL_FAILED;
 	if ((j = ctl_api("POST", "/v1/certificates", body, err,
@@ -115,5 +131,6 @@ out:
 	json_decref(j);
 	json_decref(req);
 	json_decref(names);
+	json_decref(cas);
 	return rc;
 }

@@ -27,6 +27,93 @@ enroll_request_free(struct enroll_request *req)
 	free(req->names);
 	req->names = NULL;
 	req->nnames = 0;
+	for (i = 0; i < req->nfallback; i++)
+		free(req->fallback[i]);
+	free(req->fallback);
+	req->fallback = NULL;
+	req->nfallback = 0;
+	free(req->ca);
+	req->ca = NULL;
+}
+
+/* A CA name field: a string that is a well-formed CA name, copied. */
+static int
+enroll_ca_name(json_t *v, const char *what, char **out, char *err,
+    size_t errlen)
+{
+	if (!json_is_string(v) || strlen(json_string_value(v)) !=
+	    json_string_length(v) || !cas_name_ok(json_string_value(v))) {
+		snprintf(err, errlen, "%s must be a CA name (lower-case letters, "
+		    "digits and '-', at most %d)", what, CAS_NAME_MAX);
+		return -1;
+	}
+	if ((*out = strdup(json_string_value(v))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* "ca" and "fallback" of the body. */
+static int
+enroll_parse_cas(json_t *root, struct enroll_request *req, char *err,
+    size_t errlen)
+{
+	json_t *v, *a;
+	size_t i, n;
+	char what[32];
+
+	if ((v = json_object_get(root, "ca")) != NULL &&
+	    enroll_ca_name(v, "ca", &req->ca, err, errlen) < 0)
+		return -1;
+	if ((a = json_object_get(root, "fallback")) == NULL)
+		return 0;
+	if (!json_is_array(a)) {
+		snprintf(err, errlen, "fallback must be an array of CA names");
+		return -1;
+	}
+	if ((n = json_array_size(a)) > CAS_LIST_MAX - 1) {
+		snprintf(err, errlen, "fallback lists %zu CAs (at most %d)", n,
+		    CAS_LIST_MAX - 1);
+		return -1;
+	}
+	if (n > 0 && (req->fallback = calloc(n, sizeof(char *))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	json_array_foreach(a, i, v) {
+		snprintf(what, sizeof(what), "fallback[%zu]", i);
+		if (enroll_ca_name(v, what, &req->fallback[i], err, errlen) < 0)
+			return -1;
+		req->nfallback++;
+	}
+	return 0;
+}
+
+int
+enroll_check_cas(const struct enroll_request *req, const struct settings *s,
+    char *err, size_t errlen)
+{
+	const char *list[CAS_LIST_MAX];
+	size_t i, j, n = 0;
+
+	list[n++] = req->ca != NULL ? req->ca : s->ca_name;
+	for (i = 0; i < req->nfallback && n < CAS_LIST_MAX; i++)
+		list[n++] = req->fallback[i];
+	for (i = 0; i < n; i++) {
+		if (cas_find(&s->cas, list[i]) == NULL) {
+			snprintf(err, errlen, "unknown CA \"%s\" (configured: see "
+			    "CERTFLEET_CAS)", list[i]);
+			return -1;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(list[i], list[j]) == 0) {
+				snprintf(err, errlen, "CA \"%s\" is listed twice in "
+				    "ca and fallback", list[i]);
+				return -1;
+			}
+	}
+	return 0;
 }
 
 static int
@@ -88,7 +175,8 @@ enroll_parse(const char *body, size_t len, enum keys_type def,
 	}
 	json_object_foreach(root, field, v) {
 		if (strcmp(field, "hostnames") != 0 &&
-		    strcmp(field, "key_type") != 0 &&
+		    strcmp(field, "key_type") != 0 && strcmp(field, "ca") != 0 &&
+		    strcmp(field, "fallback") != 0 &&
 		    strcmp(field, "challenge") != 0) {
 			snprintf(err, errlen, "unknown field \"%.*s\"",
 			    ENROLL_ECHO_MAX, field);
@@ -112,6 +200,8 @@ enroll_parse(const char *body, size_t len, enum keys_type def,
 			goto out;
 		}
 	}
+	if (enroll_parse_cas(root, req, err, errlen) < 0)
+		goto out;
 	names = json_object_get(root, "hostnames");
 	if (names == NULL || !json_is_array(names)) {
 		snprintf(err, errlen, "missing field \"hostnames\": an array of "
@@ -200,7 +290,9 @@ enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
 	struct enroll_material m = { 0 };
 	struct jobs_issue ji;
 	PGresult *r = NULL;
+	const char *ca = req->ca != NULL ? req->ca : s->ca_name;
 	char pkid[IDS_LEN + 1], oid[IDS_LEN + 1], trace[IDS_TRACE_LEN + 1];
+	char *fb = NULL;
 	char setid[32], domain[HOSTNAME_MAX + 1], *arr = NULL;
 	const char *p[9];
 	int lens[9] = { 0 }, fmts[9] = { 0 }, rc = -1;
@@ -214,20 +306,21 @@ enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
 	}
 	if (enroll_material(v, req, pkid, &m, err, errlen) < 0)
 		goto out;
-	if ((arr = db_array_literal(req->names, req->nnames)) == NULL) {
+	if ((arr = db_array_literal(req->names, req->nnames)) == NULL ||
+	    (fb = db_array_literal(req->fallback, req->nfallback)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
 	if (db_begin(c, err, errlen) < 0)
 		goto out;
-	p[0] = s->ca_name;
+	p[0] = ca;
 	if ((r = db_query(c, "enroll account", "SELECT a.id, a.account_url, "
-	    "c.directory_url FROM acme_accounts a JOIN cas c ON c.name = a.ca "
+	    "c.directory_url, c.trust FROM acme_accounts a JOIN cas c ON c.name = a.ca "
 	    "WHERE a.ca = $1 FOR SHARE OF a", 1, p, NULL, NULL, err,
 	    errlen)) == NULL)
 		goto out;
 	if (PQntuples(r) != 1) {
-		snprintf(err, errlen, "enroll: CA %s has no account yet", s->ca_name);
+		snprintf(err, errlen, "enroll: CA %s has no account yet", ca);
 		goto out;
 	}
 	p[0] = arr;
@@ -244,12 +337,13 @@ enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
 	}
 	p[0] = id;
 	p[1] = setid;
-	p[2] = s->ca_name;
+	p[2] = ca;
 	p[3] = keys_type_name(req->key_type);
-	p[4] = req->challenge;
+	p[4] = fb;
+	p[5] = req->challenge;
 	if (db_exec(c, "enroll certificate", "INSERT INTO certificates (id, "
-	    "hostname_set, ca, key_type, challenge) VALUES ($1, $2, $3, $4, $5)",
-	    5, p, NULL, NULL, err, errlen) < 0)
+	    "hostname_set, ca, key_type, fallback, challenge) VALUES ($1, $2, "
+	    "$3, $4, $5::text[], $6)", 6, p, NULL, NULL, err, errlen) < 0)
 		goto out;
 	p[0] = pkid;
 	p[1] = id;
@@ -281,8 +375,10 @@ enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
 	lens[3] = (int)m.csrlen;
 	fmts[3] = 1;
 	p[4] = trace;
+	p[5] = ca;
 	if (db_exec(c, "enroll order", "INSERT INTO orders (id, certificate, "
-	    "private_key, csr_der, trace_id) VALUES ($1, $2, $3, $4, $5)", 5, p,
+	    "private_key, csr_der, trace_id, ca) VALUES ($1, $2, $3, $4, $5, $6)",
+	    6, p,
 	    lens, fmts, err, errlen) < 0)
 		goto out;
 
@@ -290,8 +386,9 @@ enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
 	ji.job_id = oid;
 	ji.attempt = 1;
 	ji.trace_id = trace;
-	ji.ca_name = s->ca_name;
+	ji.ca_name = ca;
 	ji.directory_url = PQgetvalue(r, 0, 2);
+	ji.trust = PQgetvalue(r, 0, 3);
 	ji.account_id = PQgetvalue(r, 0, 0);
 	ji.account_url = PQgetvalue(r, 0, 1);
 	ji.certificate_id = id;
@@ -317,6 +414,7 @@ out:
 		db_rollback(c);
 	free(payload);
 	free(arr);
+	free(fb);
 	PQclear(r);
 	enroll_material_free(&m);
 	return rc;

@@ -18,19 +18,30 @@ struct enroll_request {
 	size_t		  nnames;
 	enum keys_type	  key_type;
 	const char	 *challenge;	/* "http-01" or "dns-01" (static) */
+	char		 *ca;		/* "ca": CA name, NULL: the default CA */
+	char		**fallback;	/* "fallback": CA names tried next, in order */
+	size_t		  nfallback;
 };
 
 /* Parses and validates an API body {"hostnames": [...], "key_type": ...,
- * "challenge": ...}: JSON object, known fields only, 1-ENROLL_MAX_NAMES
- * strings, every one a valid hostname (normalized, then de-duplicated),
- * key_type "ec-p256" or "rsa-2048" (def when absent), challenge "http-01"
- * (default) or "dns-01"; wildcard names ("*.example.com") only with dns-01.
- * Pure: touches nothing else.
+ * "challenge": ..., "ca": ..., "fallback": [...]}: JSON object, known fields
+ * only, 1-ENROLL_MAX_NAMES strings, every one a valid hostname (normalized,
+ * then de-duplicated), key_type "ec-p256" or "rsa-2048" (def when absent),
+ * challenge "http-01" (default) or "dns-01"; wildcard names
+ * ("*.example.com") only with dns-01; optional "ca" (a CA name) and
+ * "fallback" (an array of CA names, at most CAS_LIST_MAX - 1). Pure: touches
+ * nothing else.
  * Returns 0 with req filled (release with enroll_request_free), or -1 with
  * a message for the client in err, naming the bad name or field. */
 int enroll_parse(const char *body, size_t len, enum keys_type def,
     struct enroll_request *req, char *err, size_t errlen);
 void enroll_request_free(struct enroll_request *req);
+
+/* Checks the request's CA names against the configured CAs (cas.h): every
+ * one must exist, and none may appear twice in ca + fallback. Returns 0, or
+ * -1 with a message for the client in err. */
+int enroll_check_cas(const struct enroll_request *req, const struct settings *s,
+    char *err, size_t errlen);
 
 /* Generates the key and CSR, seals the key, and in ONE transaction writes
  * the hostname set, the certificate, the private key, the order and the

@@ -17,6 +17,7 @@ jobs_issue_encode(const struct jobs_issue *ji, size_t *len)
 
 	ca.name = (char *)(uintptr_t)ji->ca_name;
 	ca.directory_url = (char *)(uintptr_t)ji->directory_url;
+	ca.trust = (char *)(uintptr_t)(ji->trust != NULL ? ji->trust : "");
 	io.ca = &ca;
 	io.account_id = (char *)(uintptr_t)ji->account_id;
 	io.account_url = (char *)(uintptr_t)(ji->account_url != NULL ?
@@ -42,7 +43,8 @@ jobs_issue_encode(const struct jobs_issue *ji, size_t *len)
 void *
 jobs_register_encode(const char *job_id, uint32_t attempt,
     const char *trace_id, const char *ca_name, const char *directory_url,
-    const char *account_id, const char *contact, size_t *len)
+    const char *trust, const char *account_id, const char *contact,
+    size_t *len)
 {
 	Certfleet__Job job = CERTFLEET__JOB__INIT;
 	Certfleet__RegisterAccount ra = CERTFLEET__REGISTER_ACCOUNT__INIT;
@@ -51,6 +53,7 @@ jobs_register_encode(const char *job_id, uint32_t attempt,
 
 	ca.name = (char *)(uintptr_t)ca_name;
 	ca.directory_url = (char *)(uintptr_t)directory_url;
+	ca.trust = (char *)(uintptr_t)(trust != NULL ? trust : "");
 	ra.ca = &ca;
 	ra.account_id = (char *)(uintptr_t)account_id;
 	if (contact != NULL) {

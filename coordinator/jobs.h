@@ -13,6 +13,7 @@ struct jobs_issue {
 	const char		*trace_id;
 	const char		*ca_name;
 	const char		*directory_url;
+	const char		*trust;		/* CA trust bundle name, NULL or "" */
 	const char		*account_id;
 	const char		*account_url;
 	const char		*certificate_id;
@@ -28,10 +29,11 @@ struct jobs_issue {
  * NULL when the message would be over PROTO_MAX_MESSAGE or memory runs out. */
 void *jobs_issue_encode(const struct jobs_issue *ji, size_t *len);
 
-/* Encodes a Job{register_account} with terms agreed; contact may be NULL. */
+/* Encodes a Job{register_account} with terms agreed; contact and trust may
+ * be NULL. */
 void *jobs_register_encode(const char *job_id, uint32_t attempt,
     const char *trace_id, const char *ca_name, const char *directory_url,
-    const char *account_id, const char *contact, size_t *len);
+    const char *trust, const char *account_id, const char *contact, size_t *len);
 
 /* Writes the Kafka key of jobs about name: its registered domain (so one
  * domain's jobs share a partition), or name itself when it has none. */

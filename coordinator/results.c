@@ -15,6 +15,7 @@
 #include "certinfo.h"
 #include "codec.h"
 #include "db.h"
+#include "fallback.h"
 #include "ids.h"
 #include "jobs.h"
 #include "kafkaconn.h"
@@ -174,15 +175,22 @@ out:
 	return rc;
 }
 
-/* The order (and its certificate, unless already issued) failed for good. */
+/* The order failed for good; its certificate too (unless already issued),
+ * except when a fallback CA takes over with a new order (fallback.c). */
 static int
 results_order_failed(PGconn *c, const char *job_id,
     const struct results_order *o, char *err, size_t errlen)
 {
+	int next;
+
 	if (db_exec(c, "results order failed", "UPDATE orders SET status = "
 	    "'failed', updated_at = now() WHERE id = $1", 1, &job_id, NULL, NULL,
 	    err, errlen) < 0 ||
-	    db_exec(c, "results certificate failed", "UPDATE certificates SET "
+	    (next = fallback_next(c, job_id, err, errlen)) < 0)
+		return -1;
+	if (next > 0)
+		return 0;
+	if (db_exec(c, "results certificate failed", "UPDATE certificates SET "
 	    "status = 'failed', updated_at = now() WHERE id = $1 AND status = "
 	    "'pending'", 1, &o->certificate, NULL, NULL, err, errlen) < 0)
 		return -1;
@@ -205,11 +213,11 @@ results_requeue(PGconn *c, const char *job_id, const struct results_order *o,
 	size_t plen;
 	int rc = -1;
 
-	if ((r = db_query(c, "results requeue", "SELECT o.csr_der, c.ca, "
-	    "ca.directory_url, a.id, coalesce(a.account_url, ''), c.challenge "
-	    "FROM orders o "
-	    "JOIN certificates c ON c.id = o.certificate JOIN cas ca ON "
-	    "ca.name = c.ca JOIN acme_accounts a ON a.ca = c.ca WHERE o.id = $1",
+	if ((r = db_query(c, "results requeue", "SELECT o.csr_der, ca.name, "
+	    "ca.directory_url, a.id, coalesce(a.account_url, ''), ca.trust, "
+	    "c.challenge FROM orders o JOIN certificates c ON c.id = "
+	    "o.certificate JOIN cas ca ON ca.name = coalesce(o.ca, c.ca) JOIN "
+	    "acme_accounts a ON a.ca = ca.name WHERE o.id = $1",
 	    1, &job_id, NULL, NULL, err, errlen)) == NULL)
 		return -1;
 	if (PQntuples(r) != 1) {
@@ -226,6 +234,7 @@ results_requeue(PGconn *c, const char *job_id, const struct results_order *o,
 	ji.trace_id = o->trace_id;
 	ji.ca_name = PQgetvalue(r, 0, 1);
 	ji.directory_url = PQgetvalue(r, 0, 2);
+	ji.trust = PQgetvalue(r, 0, 5);
 	ji.account_id = PQgetvalue(r, 0, 3);
 	ji.account_url = PQgetvalue(r, 0, 4);
 	ji.certificate_id = o->certificate;
@@ -233,7 +242,7 @@ results_requeue(PGconn *c, const char *job_id, const struct results_order *o,
 	ji.nnames = o->nnames;
 	ji.csr = csr;
 	ji.order_url = order_url;
-	ji.challenge_type = PQgetvalue(r, 0, 5);
+	ji.challenge_type = PQgetvalue(r, 0, 6);
 	if ((payload = jobs_issue_encode(&ji, &plen)) == NULL) {
 		snprintf(err, errlen, "results: job does not encode");
 		goto out;
@@ -461,7 +470,7 @@ results_account(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 	enum results_outcome out = RESULTS_RETRY;
 
 	if ((r = db_query(c, "results account", "SELECT a.register_attempt, "
-	    "a.ca, ca.directory_url, coalesce(a.account_url, '') FROM "
+	    "a.ca, ca.directory_url, coalesce(a.account_url, ''), ca.trust FROM "
 	    "acme_accounts a JOIN cas ca ON ca.name = a.ca WHERE a.id = $1 "
 	    "FOR UPDATE OF a", 1, (const char *[]){ e->job_id }, NULL, NULL, err,
 	    errlen)) == NULL)
@@ -505,7 +514,7 @@ results_account(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 		snprintf(att, sizeof(att), "%u", e->attempt + 1);
 		v[1] = att;
 		if (accounts_requeue(c, e->job_id, PQgetvalue(r, 0, 1),
-		    PQgetvalue(r, 0, 2), s->contact, e->trace_id, e->attempt + 1,
+		    PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 4), s->contact, e->trace_id, e->attempt + 1,
 		    delay, err, errlen) < 0 ||
 		    db_exec(c, "results account requeued", "UPDATE acme_accounts "
 		    "SET register_attempt = $2, updated_at = now() WHERE id = $1", 2,

@@ -69,20 +69,15 @@ settings_load(struct settings *s, int need_daemon, char *err, size_t errlen)
 	    settings_require("CERTFLEET_WORKER_TOKEN", &s->worker_token, err,
 	    errlen) < 0 ||
 	    settings_require("CERTFLEET_MASTER_KEY", &s->master_key, err,
-	    errlen) < 0 ||
-	    settings_require("ACME_DIRECTORY", &s->acme_directory, err,
-	    errlen) < 0)
+	    errlen) < 0 || cas_parse(&s->cas, NULL, NULL, err, errlen) < 0)
 		return -1;
+	s->ca_name = s->cas.ca[s->cas.def].name;
+	s->acme_directory = s->cas.ca[s->cas.def].directory;
 	if (strcmp(s->token, s->worker_token) == 0) {
 		snprintf(err, errlen, "CERTFLEET_TOKEN and CERTFLEET_WORKER_TOKEN "
 		    "must differ");
 		return -1;
 	}
-	if (strncmp(s->acme_directory, "https://", 8) != 0) {
-		snprintf(err, errlen, "ACME_DIRECTORY must be an https:// URL");
-		return -1;
-	}
-	s->ca_name = config_str("CERTFLEET_CA_NAME", "pebble");
 	s->contact = config_str("CERTFLEET_ACME_CONTACT", NULL);
 	if (s->contact != NULL && strncmp(s->contact, "mailto:", 7) != 0) {
 		snprintf(err, errlen, "CERTFLEET_ACME_CONTACT must be a mailto: URI");
@@ -115,8 +110,19 @@ settings_usage(FILE *f)
 	    "                          (required, must differ from CERTFLEET_TOKEN)\n"
 	    "  CERTFLEET_MASTER_KEY    64 hex characters (32 bytes): AES-256-GCM key\n"
 	    "                          that encrypts every private key (required)\n"
-	    "  ACME_DIRECTORY          directory URL of the CA, https:// (required)\n"
-	    "  CERTFLEET_CA_NAME       name of that CA (default pebble)\n"
+	    "  ACME_DIRECTORY          directory URL of the default CA, https://\n"
+	    "                          (required unless CERTFLEET_CAS is set)\n"
+	    "  CERTFLEET_CA_NAME       name of that CA (default pebble); without\n"
+	    "                          ACME_DIRECTORY: the default of CERTFLEET_CAS\n"
+	    "  CERTFLEET_CAS           more CAs: comma-separated names ([a-z0-9-]),\n"
+	    "                          each configured by CERTFLEET_CA_<NAME>_...\n"
+	    "                          (NAME upper-cased, '-' as '_'):\n"
+	    "    _DIRECTORY            its https:// directory URL (required)\n"
+	    "    _EAB_KID, _EAB_HMAC   External Account Binding key id and MAC key\n"
+	    "                          (base64url), both or neither; stored\n"
+	    "                          encrypted, given only to workers\n"
+	    "    _TRUST                trust bundle name; workers map it to the file\n"
+	    "                          CERTFLEET_CA_FILE_<TRUST>\n"
 	    "  CERTFLEET_ACME_CONTACT  mailto: URI for the ACME account (optional)\n"
 	    "  CERTFLEET_API_LISTEN    host:port of the API (default\n"
 	    "                          127.0.0.1:<CERTFLEET_PORT_BASE+12>, or\n"

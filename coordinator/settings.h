@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "cas.h"
 #include "keys.h"
 
 #define SETTINGS_MASTER_KEY_HEX	64	/* 32 bytes */
@@ -17,12 +18,13 @@ struct settings {
 	const char	*token;		/* CERTFLEET_TOKEN */
 	const char	*worker_token;	/* CERTFLEET_WORKER_TOKEN */
 	const char	*master_key;	/* CERTFLEET_MASTER_KEY, 64 hex chars */
-	const char	*ca_name;	/* CERTFLEET_CA_NAME */
-	const char	*acme_directory; /* ACME_DIRECTORY */
+	const char	*ca_name;	/* the default CA (cas.def) */
+	const char	*acme_directory; /* its directory */
 	const char	*contact;	/* CERTFLEET_ACME_CONTACT or NULL */
 	long		 prime_db;	/* CERTFLEET_REDIS_PRIME_DB */
 	long		 retry_max;	/* CERTFLEET_RETRY_MAX */
 	enum keys_type	 key_type;	/* CERTFLEET_KEY_TYPE */
+	struct cas_conf	 cas;		/* every CA (cas.h) */
 };
 
 /* Fills s from the environment. When need_daemon is 0 only what `migrate`

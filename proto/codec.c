@@ -41,6 +41,11 @@ proto_ca_ok(const Certfleet__CaRef *ca, char *err, size_t errlen)
 		snprintf(err, errlen, "CA directory URL is not an https URL");
 		return 0;
 	}
+	if (ca->trust != NULL && ca->trust[0] != '\0' &&
+	    !proto_id_ok(ca->trust, PROTO_MAX_ID)) {
+		snprintf(err, errlen, "CA trust bundle name is not printable ASCII");
+		return 0;
+	}
 	return 1;
 }
 

@@ -10,10 +10,14 @@
 #include "log.h"
 
 #define ACCOUNTS_ID_MAX 128
+#define ACCOUNTS_EAB_MAX 2048	/* the /eab answer */
 
 struct account {
 	char		*id;
 	char		*url;
+	int		 eab_known;	/* the coordinator was asked */
+	char		*eab_kid;	/* NULL: no binding */
+	char		*eab_hmac;	/* secret: wiped on free */
 	struct jws_key	*key;
 	struct account	*next;
 };
@@ -50,6 +54,10 @@ accounts_free(struct accounts *a)
 	for (p = a->list; p != NULL; p = next) {
 		next = p->next;
 		jws_key_free(p->key);
+		free(p->eab_kid);
+		if (p->eab_hmac != NULL)
+			memset(p->eab_hmac, 0, strlen(p->eab_hmac));
+		free(p->eab_hmac);
 		free(p->id);
 		free(p->url);
 		free(p);
@@ -112,6 +120,74 @@ accounts_key(struct accounts *a, const char *id, char *err, size_t errlen)
 		memset(r.body, 0, r.len);
 	http_response_free(&r);
 	return p->key;
+}
+
+/* Parses "kid=<kid>\nhmac=<hmac>\n" into p. Returns 0 or -1. */
+static int
+accounts_eab_parse(struct account *p, const char *body, size_t len)
+{
+	const char *k, *h, *nl, *end = body + len;
+
+	if (len < 11 || strncmp(body, "kid=", 4) != 0)
+		return -1;
+	k = body + 4;
+	if ((nl = memchr(k, '\n', (size_t)(end - k))) == NULL ||
+	    (size_t)(end - nl) < 7 || strncmp(nl + 1, "hmac=", 5) != 0)
+		return -1;
+	h = nl + 6;
+	if (!b64url_charset_ok(k, (size_t)(nl - k)))
+		return -1;
+	if ((p->eab_kid = strndup(k, (size_t)(nl - k))) == NULL)
+		return -1;
+	if ((nl = memchr(h, '\n', (size_t)(end - h))) == NULL ||
+	    !b64url_charset_ok(h, (size_t)(nl - h)) ||
+	    (p->eab_hmac = strndup(h, (size_t)(nl - h))) == NULL) {
+		free(p->eab_kid);
+		p->eab_kid = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+accounts_eab(struct accounts *a, const char *id, const char **kid,
+    const char **hmac, char *err, size_t errlen)
+{
+	struct http_response r = { 0 };
+	struct account *p;
+	char url[1024];
+	int rc = -1;
+
+	if ((p = accounts_find(a, id, 1)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (!p->eab_known) {
+		snprintf(url, sizeof(url), "%s/internal/v1/accounts/%s/eab", a->api,
+		    id);
+		if (http_request("GET", url, NULL, a->token, NULL, NULL, 0,
+		    ACCOUNTS_EAB_MAX, &r, err, errlen) < 0)
+			return -1;
+		if (r.status == 404)
+			p->eab_known = 1;
+		else if (r.status != 200)
+			snprintf(err, errlen, "account %s: the coordinator answered "
+			    "HTTP %ld for its external account binding", id, r.status);
+		else if (accounts_eab_parse(p, r.body, r.len) < 0)
+			snprintf(err, errlen, "account %s: malformed external "
+			    "account binding from the coordinator", id);
+		else
+			p->eab_known = 1;
+		if (r.body != NULL)
+			memset(r.body, 0, r.len);
+		http_response_free(&r);
+		if (!p->eab_known)
+			return -1;
+	}
+	rc = p->eab_kid != NULL ? 1 : 0;
+	*kid = p->eab_kid;
+	*hmac = p->eab_hmac;
+	return rc;
 }
 
 const char *

@@ -22,6 +22,14 @@ void accounts_free(struct accounts *a);
 const struct jws_key *accounts_key(struct accounts *a, const char *id,
     char *err, size_t errlen);
 
+/* The External Account Binding of account id, fetched from the
+ * coordinator's internal endpoint on first use (one blocking request, then
+ * cached, "none" included). Returns 1 with *kid and *hmac pointing into the
+ * cache (hmac is a secret: never log it), 0 when the account has none, or
+ * -1 with err. */
+int accounts_eab(struct accounts *a, const char *id, const char **kid,
+    const char **hmac, char *err, size_t errlen);
+
 /* The account URL (kid) learnt for id, or NULL. */
 const char *accounts_url(struct accounts *a, const char *id);
 

@@ -7,6 +7,7 @@
 
 #include "codec.h"
 #include "log.h"
+#include "trust.h"
 
 #define RUNNER_ORDER_URL_MAX ACME_URL_MAX
 
@@ -375,7 +376,7 @@ job_order(struct job *j, const struct jws_key *key, const char *kid)
 		    j->msg->job_id, err);
 	j->resumed = resume[0] != '\0';
 	p.directory = io->ca->directory_url;
-	p.ca_file = j->r->d.ca_file;
+	p.ca_file = trust_file(io->ca->trust, j->r->d.ca_file);
 	p.key = key;
 	p.account_url = j->kid;
 	p.names = (const char *const *)io->identifiers;
@@ -441,10 +442,21 @@ job_account(struct job *j, const Certfleet__CaRef *ca, const struct jws_key *key
     const char *const *contacts, size_t ncontacts)
 {
 	struct acme_account_params p = { 0 };
+	const char *id;
 	char err[512];
 
+	/* A CA that wants an External Account Binding gets the one the
+	 * coordinator holds for this account (none: a plain newAccount). */
+	id = j->msg->kind_case == CERTFLEET__JOB__KIND_ISSUE_ORDER ?
+	    j->msg->issue_order->account_id : j->msg->register_account->account_id;
+	if (accounts_eab(j->r->d.accounts, id, &p.eab_kid, &p.eab_hmac, err,
+	    sizeof(err)) < 0) {
+		job_report_failure(j, NULL, "urn:certfleet:error:eabUnavailable",
+		    err, 1);
+		return;
+	}
 	p.directory = ca->directory_url;
-	p.ca_file = j->r->d.ca_file;
+	p.ca_file = trust_file(ca->trust, j->r->d.ca_file);
 	p.key = key;
 	p.contacts = contacts;
 	p.ncontacts = ncontacts;

@@ -151,6 +151,11 @@ struct acme_account_params {
 	int		 tos_agreed;
 	int		 only_return_existing;	/* look up, never create */
 	int		 deadline_s;	/* whole operation; 0: 120 */
+	/* External Account Binding (RFC 8555 section 7.3.4), both or none:
+	 * the CA's key id and its MAC key, base64url. The MAC key is a secret:
+	 * copied, wiped when the operation ends, never logged. */
+	const char	*eab_kid;
+	const char	*eab_hmac;
 };
 
 /* Registers (or with only_return_existing looks up) the account of key.

@@ -51,6 +51,21 @@ char *jws_key_authorization(const struct jws_key *k, const char *token);
 char *jws_sign(const struct jws_key *k, const char *kid, const char *nonce,
     const char *url, const char *payload, char *err, size_t errlen);
 
+/* Hard cap on an External Account Binding MAC key (decoded bytes). */
+#define JWS_EAB_KEY_MAX	256
+
+/*
+ * The externalAccountBinding member of newAccount (RFC 8555 section
+ * 7.3.4): a flattened JWS with the protected header {alg: "HS256", kid:
+ * eab_kid, url: url} over the public JWK of k (jws_jwk), MACed with
+ * HMAC-SHA256 under the base64url-decoded hmac_b64 (1..JWS_EAB_KEY_MAX
+ * bytes). url is the CA's newAccount URL. Returns the malloc'd JSON object
+ * text, or NULL with a message in err (never the MAC key). The decoded key
+ * is wiped before return.
+ */
+char *jws_eab(const struct jws_key *k, const char *eab_kid,
+    const char *hmac_b64, const char *url, char *err, size_t errlen);
+
 /* Signs in[0..inlen) with the key's algorithm; an EC signature is the raw
  * r||s form of JWS (64 bytes for ES256, 96 for ES384), not DER. Returns the
  * malloc'd signature with *siglen set, or NULL. */

@@ -5,14 +5,50 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 enum account_step {
 	ACCT_START,		/* ACME_STEP_START */
 	ACCT_NEWACCOUNT,
 };
 
+/* Adds externalAccountBinding to the payload: it MACs the newAccount URL,
+ * known only now that the directory is. Returns 0, or -1 with the op
+ * failed. */
+static int
+account_bind(struct acme_op *op)
+{
+	json_t *o = NULL, *eab = NULL;
+	char err[256], *txt = NULL, *s = NULL;
+	int rc = -1;
+
+	if ((txt = jws_eab(op->key, op->eab_kid, op->eab_hmac,
+	    op->ca->new_account, err, sizeof(err))) == NULL) {
+		acme_op_fail(op, 0, "newAccount: %s", err);
+		return -1;
+	}
+	if ((o = json_loads(op->account_payload, 0, NULL)) == NULL ||
+	    (eab = json_loads(txt, 0, NULL)) == NULL ||
+	    json_object_set(o, "externalAccountBinding", eab) != 0 ||
+	    (s = json_dumps(o, JSON_COMPACT)) == NULL) {
+		acme_op_fail(op, 1, "out of memory");
+		goto out;
+	}
+	free(op->account_payload);
+	op->account_payload = s;
+	rc = 0;
+out:
+	json_decref(eab);
+	json_decref(o);
+	free(txt);
+	return rc;
+}
+
 static void
 account_ready(struct acme_op *op)
 {
+	if (op->eab_kid != NULL && account_bind(op) < 0)
+		return;
 	op->step = ACCT_NEWACCOUNT;
 	acme_op_post(op, op->ca->new_account, op->account_payload, 0, 1);
 }
@@ -102,8 +138,20 @@ acme_account_start(struct acme_engine *e, const struct acme_account_params *p,
 			snprintf(err, errlen, "acme_account_start: bad contact");
 			return NULL;
 		}
+	if ((p->eab_kid == NULL) != (p->eab_hmac == NULL) ||
+	    (p->eab_kid != NULL && (p->eab_kid[0] == '\0' ||
+	    p->only_return_existing))) {
+		snprintf(err, errlen, "acme_account_start: an external account "
+		    "binding needs both a key id and a MAC key, and a new account");
+		return NULL;
+	}
 	if ((op = calloc(1, sizeof(*op))) == NULL ||
 	    (op->account_payload = account_payload(p)) == NULL) {
+		snprintf(err, errlen, "acme_account_start: out of memory");
+		goto fail;
+	}
+	if (p->eab_kid != NULL && ((op->eab_kid = strdup(p->eab_kid)) == NULL ||
+	    (op->eab_hmac = strdup(p->eab_hmac)) == NULL)) {
 		snprintf(err, errlen, "acme_account_start: out of memory");
 		goto fail;
 	}
@@ -119,8 +167,13 @@ acme_account_start(struct acme_engine *e, const struct acme_account_params *p,
 		goto fail;
 	return op;
 fail:
-	if (op != NULL)
+	if (op != NULL) {
 		free(op->account_payload);
+		free(op->eab_kid);
+		if (op->eab_hmac != NULL)
+			OPENSSL_cleanse(op->eab_hmac, strlen(op->eab_hmac));
+		free(op->eab_hmac);
+	}
 	free(op);
 	return NULL;
 }

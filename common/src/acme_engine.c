@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "log.h"
 
 #define ACME_STEP_START		0	/* every op's first step */
@@ -477,6 +479,10 @@ op_free(struct acme_op *op)
 	free(op->kid);
 	free(op->account_payload);
 	free(op->account_url);
+	free(op->eab_kid);
+	if (op->eab_hmac != NULL)
+		OPENSSL_cleanse(op->eab_hmac, strlen(op->eab_hmac));
+	free(op->eab_hmac);
 	for (i = 0; i < op->nnames; i++)
 		free(op->names[i]);
 	free(op->names);

@@ -180,6 +180,8 @@ struct acme_op {
 	/* account */
 	char			*account_payload;
 	char			*account_url;
+	char			*eab_kid;	/* External Account Binding, or NULL */
+	char			*eab_hmac;	/* secret: wiped on free */
 
 	/* order */
 	char			**names;

@@ -12,7 +12,9 @@
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/pem.h>
 
 #include "b64.h"
@@ -398,4 +400,62 @@ jws_dns01_txt(const char *key_authorization)
 		return NULL;
 	}
 	return b64url_encode(md, mdlen);
+}
+
+char *
+jws_eab(const struct jws_key *k, const char *eab_kid, const char *hmac_b64,
+    const char *url, char *err, size_t errlen)
+{
+	json_t *hdr = NULL;
+	unsigned char *mac_key = NULL, md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char *jwk = NULL, *htxt = NULL, *hb64 = NULL, *pb64 = NULL;
+	char *input = NULL, *sb64 = NULL, *ret = NULL;
+	size_t keylen = 0;
+
+	if (eab_kid == NULL || eab_kid[0] == '\0' || hmac_b64 == NULL ||
+	    url == NULL) {
+		snprintf(err, errlen, "jws_eab: key id, MAC key and url are required");
+		goto out;
+	}
+	if ((mac_key = b64url_decode(hmac_b64, strlen(hmac_b64), &keylen)) ==
+	    NULL || keylen == 0 || keylen > JWS_EAB_KEY_MAX) {
+		snprintf(err, errlen, "jws_eab: the MAC key is not base64url of "
+		    "1 to %d bytes", JWS_EAB_KEY_MAX);
+		goto out;
+	}
+	if ((hdr = json_pack("{s:s, s:s, s:s}", "alg", "HS256", "kid", eab_kid,
+	    "url", url)) == NULL ||
+	    (htxt = json_dumps(hdr, JSON_COMPACT)) == NULL ||
+	    (hb64 = b64url_encode(htxt, strlen(htxt))) == NULL ||
+	    (jwk = jws_jwk(k)) == NULL ||
+	    (pb64 = b64url_encode(jwk, strlen(jwk))) == NULL ||
+	    (input = jws_fmt("%s.%s", hb64, pb64)) == NULL) {
+		snprintf(err, errlen, "jws_eab: out of memory");
+		goto out;
+	}
+	if (HMAC(EVP_sha256(), mac_key, (int)keylen, (unsigned char *)input,
+	    strlen(input), md, &mdlen) == NULL) {
+		snprintf(err, errlen, "jws_eab: HMAC-SHA256 failed");
+		goto out;
+	}
+	if ((sb64 = b64url_encode(md, mdlen)) == NULL ||
+	    (ret = jws_fmt("{\"protected\":\"%s\",\"payload\":\"%s\","
+	    "\"signature\":\"%s\"}", hb64, pb64, sb64)) == NULL)
+		snprintf(err, errlen, "jws_eab: out of memory");
+out:
+	ERR_clear_error();
+	if (mac_key != NULL) {
+		OPENSSL_cleanse(mac_key, keylen);
+		free(mac_key);
+	}
+	OPENSSL_cleanse(md, sizeof(md));
+	json_decref(hdr);
+	free(jwk);
+	free(htxt);
+	free(hb64);
+	free(pb64);
+	free(input);
+	free(sb64);
+	return ret;
 }

@@ -1,4 +1,4 @@
-/* test_jws.c -- unit tests of jws.c: RFC 7638 thumbprint, RFC 7515 A.3 ES256, JWS requests as ACME wants them. */
+/* test_jws.c -- unit tests of jws.c: RFC 7638 thumbprint, RFC 7515 A.3 ES256, JWS requests as ACME wants them, EAB HMAC. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -378,6 +378,104 @@ test_bad_keys(void **state)
 	jws_key_free(NULL);
 }
 
+/* HMAC-SHA256 through OpenSSL's EVP_MAC, independent of jws.c's code. */
+static char *
+eab_expected_mac(const unsigned char *key, size_t keylen, const char *input)
+{
+	EVP_MAC *mac;
+	EVP_MAC_CTX *ctx;
+	OSSL_PARAM params[2];
+	unsigned char out[32];
+	size_t outlen = 0;
+
+	mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	assert_non_null(mac);
+	ctx = EVP_MAC_CTX_new(mac);
+	assert_non_null(ctx);
+	params[0] = OSSL_PARAM_construct_utf8_string("digest", "SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	assert_int_equal(EVP_MAC_init(ctx, key, keylen, params), 1);
+	assert_int_equal(EVP_MAC_update(ctx, (const unsigned char *)input,
+	    strlen(input)), 1);
+	assert_int_equal(EVP_MAC_final(ctx, out, &outlen, sizeof(out)), 1);
+	assert_int_equal(outlen, 32);
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(mac);
+	return b64url_encode(out, outlen);
+}
+
+/* RFC 8555 section 7.3.4: header {alg HS256, kid, url}, payload = the
+ * account's JWK, MAC = HMAC-SHA256 under the decoded key. */
+static void
+test_eab(void **state)
+{
+	static const char url[] = "https://ca.test/acme/new-account";
+	EVP_PKEY *pkey;
+	struct jws_key *k;
+	unsigned char key[32], *hdr, *pl;
+	char err[256], *hmac_b64, *eab, *input, *want, *jwk;
+	json_t *o, *h;
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(key); i++)
+		key[i] = (unsigned char)(i * 7 + 3);
+	hmac_b64 = b64url_encode(key, sizeof(key));
+	pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	k = load(pkey, 1);
+	eab = jws_eab(k, "kid-1", hmac_b64, url, err, sizeof(err));
+	if (eab == NULL)
+		fail_msg("%s", err);
+	o = json_loads(eab, 0, NULL);
+	assert_non_null(o);
+	assert_int_equal(json_object_size(o), 3);
+	hdr = dec(json_string_value(json_object_get(o, "protected")), &n);
+	h = json_loads((char *)hdr, 0, NULL);
+	assert_non_null(h);
+	assert_int_equal(json_object_size(h), 3);
+	assert_string_equal(json_string_value(json_object_get(h, "alg")), "HS256");
+	assert_string_equal(json_string_value(json_object_get(h, "kid")), "kid-1");
+	assert_string_equal(json_string_value(json_object_get(h, "url")), url);
+	pl = dec(json_string_value(json_object_get(o, "payload")), &n);
+	jwk = jws_jwk(k);
+	assert_string_equal((char *)pl, jwk);
+	n = strlen(json_string_value(json_object_get(o, "protected"))) +
+	    strlen(json_string_value(json_object_get(o, "payload"))) + 2;
+	input = malloc(n);
+	snprintf(input, n, "%s.%s",
+	    json_string_value(json_object_get(o, "protected")),
+	    json_string_value(json_object_get(o, "payload")));
+	want = eab_expected_mac(key, sizeof(key), input);
+	assert_string_equal(json_string_value(json_object_get(o, "signature")),
+	    want);
+	/* a different key gives a different MAC */
+	key[0] ^= 1;
+	free(want);
+	want = eab_expected_mac(key, sizeof(key), input);
+	assert_string_not_equal(json_string_value(json_object_get(o,
+	    "signature")), want);
+
+	/* refusals: no kid, a key that is not base64url, an empty key */
+	assert_null(jws_eab(k, "", hmac_b64, url, err, sizeof(err)));
+	assert_null(jws_eab(k, "kid-1", "not base64url!", url, err, sizeof(err)));
+	assert_non_null(strstr(err, "MAC key"));
+	assert_null(strstr(err, hmac_b64));
+	assert_null(jws_eab(k, "kid-1", "", url, err, sizeof(err)));
+	assert_null(jws_eab(k, "kid-1", hmac_b64, NULL, err, sizeof(err)));
+
+	free(want);
+	free(input);
+	free(jwk);
+	free(pl);
+	free(hdr);
+	json_decref(h);
+	json_decref(o);
+	free(eab);
+	free(hmac_b64);
+	jws_key_free(k);
+	EVP_PKEY_free(pkey);
+}
+
 int
 main(void)
 {
@@ -387,6 +485,7 @@ main(void)
 		cmocka_unit_test(test_es256_request),
 		cmocka_unit_test(test_es384_rs256),
 		cmocka_unit_test(test_bad_keys),
+		cmocka_unit_test(test_eab),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,49 @@
+/* cas.h -- the CAs the coordinator uses: parsed from the environment (CERTFLEET_CAS, CERTFLEET_CA_<NAME>_*), and a certificate's ordered CA list. */
+#ifndef CERTFLEET_COORD_CAS_H
+#define CERTFLEET_COORD_CAS_H
+
+#include <stddef.h>
+
+#define CAS_MAX		16	/* CAs configured at once */
+#define CAS_NAME_MAX	32	/* [a-z0-9-], starting with a letter or digit */
+#define CAS_LIST_MAX	4	/* a certificate's CA plus its fallbacks */
+
+/* One CA. Strings point into the environment (or the lookup's storage). */
+struct cas_ca {
+	char		 name[CAS_NAME_MAX + 1];
+	const char	*directory;	/* https:// directory URL */
+	const char	*eab_kid;	/* External Account Binding key id, or NULL */
+	const char	*eab_hmac;	/* its MAC key, base64url (a secret), or NULL */
+	const char	*trust;		/* trust bundle name, or "" (worker default) */
+};
+
+struct cas_conf {
+	struct cas_ca	ca[CAS_MAX];
+	size_t		n;
+	size_t		def;		/* index of the default CA */
+};
+
+/* Looks up an environment variable: NULL when unset or empty. */
+typedef const char *cas_lookup_fn(void *arg, const char *name);
+
+/*
+ * Reads the CA list. The single-CA settings stay the default: with
+ * ACME_DIRECTORY set, CA CERTFLEET_CA_NAME (default "pebble") is the first
+ * and default CA. CERTFLEET_CAS (comma-separated names) adds more; each needs
+ * CERTFLEET_CA_<NAME>_DIRECTORY (NAME upper-cased, '-' as '_') unless it is
+ * the ACME_DIRECTORY CA, and may have _EAB_KID with _EAB_HMAC (both or none)
+ * and _TRUST. Without ACME_DIRECTORY the default is CERTFLEET_CA_NAME when
+ * set (it must be listed), else the first listed. lookup NULL means getenv.
+ * Returns 0, or -1 with a message naming the variable in err (never an EAB
+ * MAC key).
+ */
+int cas_parse(struct cas_conf *c, cas_lookup_fn *lookup, void *arg,
+    char *err, size_t errlen);
+
+/* The CA named name, or NULL. */
+const struct cas_ca *cas_find(const struct cas_conf *c, const char *name);
+
+/* 1 when name is a well-formed CA name. */
+int cas_name_ok(const char *name);
+
+#endif
