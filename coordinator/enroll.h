@@ -12,17 +12,20 @@
 #include "vault.h"
 
 #define ENROLL_MAX_NAMES 100
+#define ENROLL_CHAIN_NAME_MAX 256	/* preferred_chain */
 
 struct enroll_request {
 	char		**names;	/* normalized, sorted, unique */
 	size_t		  nnames;
 	enum keys_type	  key_type;
+	char		 *preferred_chain;	/* issuer CN, or NULL */
 };
 
 /* Parses and validates an API body {"hostnames": [...], "key_type": ...}:
  * JSON object, known fields only, 1-ENROLL_MAX_NAMES strings, every one a
  * valid non-wildcard hostname (normalized, then de-duplicated), key_type
- * "ec-p256" or "rsa-2048" (def when absent). Pure: touches nothing else.
+ * one of KEYS_TYPE_NAMES (def when absent), preferred_chain an issuer common
+ * name of 1-ENROLL_CHAIN_NAME_MAX printable bytes (optional). Pure: touches nothing else.
  * Returns 0 with req filled (release with enroll_request_free), or -1 with
  * a message for the client in err, naming the bad name or field. */
 int enroll_parse(const char *body, size_t len, enum keys_type def,

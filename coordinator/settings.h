@@ -23,6 +23,8 @@ struct settings {
 	long		 prime_db;	/* CERTFLEET_REDIS_PRIME_DB */
 	long		 retry_max;	/* CERTFLEET_RETRY_MAX */
 	enum keys_type	 key_type;	/* CERTFLEET_KEY_TYPE */
+	enum keys_type	 account_key_type; /* CERTFLEET_ACCOUNT_KEY_TYPE */
+	const char	*preferred_chain; /* CERTFLEET_PREFERRED_CHAIN or NULL */
 };
 
 /* Fills s from the environment. When need_daemon is 0 only what `migrate`
