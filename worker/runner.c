@@ -206,10 +206,35 @@ static int
 job_account_lost(const struct acme_result *res)
 {
 	return res->outcome == ACME_FAILED && res->has_problem &&
-	    (strcmp(res->problem.type,
-	    "urn:ietf:params:acme:error:accountDoesNotExist") == 0 ||
 	    strcmp(res->problem.type,
-	    "urn:ietf:params:acme:error:unauthorized") == 0);
+	    "urn:ietf:params:acme:error:accountDoesNotExist") == 0;
+}
+
+/* The CA refused the signature (Pebble: malformed, Boulder: unauthorized):
+ * the account's key may have been rolled over by another worker. Fetches
+ * the key again; returns it when it differs from the one used, else NULL. */
+static const struct jws_key *
+job_key_rolled(struct job *j, const struct acme_result *res)
+{
+	const char *id = j->msg->issue_order->account_id;
+	const struct jws_key *old, *key;
+	char err[256], *a = NULL, *b = NULL;
+	int same;
+
+	if (res->outcome != ACME_FAILED || !res->has_problem ||
+	    (strcmp(res->problem.type, "urn:ietf:params:acme:error:malformed") !=
+	    0 && strcmp(res->problem.type,
+	    "urn:ietf:params:acme:error:unauthorized") != 0) ||
+	    (old = accounts_key(j->r->d.accounts, id, err, sizeof(err))) == NULL)
+		return NULL;
+	a = jws_thumbprint(old);
+	accounts_forget(j->r->d.accounts, id);
+	if ((key = accounts_key(j->r->d.accounts, id, err, sizeof(err))) != NULL)
+		b = jws_thumbprint(key);
+	same = a == NULL || b == NULL || strcmp(a, b) == 0;
+	free(a);
+	free(b);
+	return same ? NULL : key;
 }
 
 static void
@@ -263,6 +288,7 @@ job_order_done(void *arg, const struct acme_result *res)
 	struct job *j = arg;
 	Certfleet__Event e;
 	Certfleet__CertificateIssued ci = CERTFLEET__CERTIFICATE_ISSUED__INIT;
+	const struct jws_key *key;
 	char err[256];
 
 	if (res->outcome == ACME_CANCELLED) {
@@ -271,13 +297,18 @@ job_order_done(void *arg, const struct acme_result *res)
 		job_free(j);
 		return;
 	}
-	if (job_account_lost(res) && !j->reregistered) {
-		log_warn("job %s: the CA lost account %s or refused its key (%s): "
-		    "key fetched again (it may have been rolled over), account "
-		    "looked up or registered again", j->msg->job_id, j->kid,
-		    res->problem.type);
+	if (!j->reregistered && (key = job_key_rolled(j, res)) != NULL) {
+		log_warn("job %s: the CA refused the key of account %s (%s): it "
+		    "was rolled over, the order goes on with the new key",
+		    j->msg->job_id, j->kid, res->problem.type);
 		j->reregistered = 1;
-		accounts_forget(j->r->d.accounts, j->msg->issue_order->account_id);
+		job_order(j, key, j->kid);
+		return;
+	}
+	if (job_account_lost(res) && !j->reregistered) {
+		log_warn("job %s: the CA lost account %s: registering it again",
+		    j->msg->job_id, j->kid);
+		j->reregistered = 1;
 		j->fresh = 1;	/* orders of the lost account are gone too */
 		job_account(j, j->msg->issue_order->ca,
 		    accounts_key(j->r->d.accounts,

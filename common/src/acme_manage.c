@@ -166,10 +166,12 @@ manage_response(struct acme_op *op, struct acme_req *r)
 		acme_op_fail_resp(op, r, "revokeCert");
 		return;
 	case MANAGE_KEYCHANGE:
-		if ((j = acme_op_json(op, r, "keyChange")) == NULL)
-			return;
-		json_decref(j);
-		acme_op_succeed(op);
+		/* 200; the body (the account, or nothing at Pebble) is not
+		 * needed. */
+		if (r->cc == CURLE_OK && r->status == 200)
+			acme_op_succeed(op);
+		else
+			acme_op_fail_resp(op, r, "keyChange");
 		return;
 	default:
 		if ((j = acme_op_json(op, r, "deactivate")) == NULL)
