@@ -102,8 +102,11 @@ results_order_get(PGconn *c, const char *job_id, struct results_order *o,
 	    "WHERE o.id = $1 FOR UPDATE OF o, c", 1, &job_id, NULL, NULL, err,
 	    errlen)) == NULL)
 		return -1;
-	if (PQntuples(o->r) == 0)
+	if (PQntuples(o->r) == 0) {
+		PQclear(o->r);	/* the caller frees o only when found */
+		o->r = NULL;
 		return 0;
+	}
 	o->status = PQgetvalue(o->r, 0, 0);
 	o->attempt = (unsigned)atoi(PQgetvalue(o->r, 0, 1));
 	o->certificate = PQgetvalue(o->r, 0, 2);
