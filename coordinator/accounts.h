@@ -10,7 +10,8 @@
 #include "vault.h"
 
 /* Ensures the CA of s (CERTFLEET_CA_NAME, ACME_DIRECTORY) is in cas and has
- * an account: generates a key of s->account_key_type, seals it and, when the account
+ * an account: generates a key of s->account_key_type
+ * (CERTFLEET_ACCOUNT_KEY_TYPE), seals it and, when the account
  * has no URL yet and no registration job is pending, queues a
  * Job{register_account} in the outbox, all in one transaction. Returns 0, or
  * -1 with a message in err. */

@@ -436,8 +436,8 @@ actions_apply_unhappy(PGconn *c, const struct settings *s,
 		    errlen);
 	}
 	if (db_exec(c, "actions failed", "UPDATE ca_actions SET status = "
-	    "'failed', updated_at = now() WHERE id = $1", 1, (const char *[]){ e->job_id }, NULL,
-	    NULL, err, errlen) < 0)
+	    "'failed', updated_at = now() WHERE id = $1", 1,
+	    (const char *[]){ e->job_id }, NULL, NULL, err, errlen) < 0)
 		return -1;
 	if (strcmp(PQgetvalue(r, 0, 0), "rollover_account_key") == 0 &&
 	    db_exec(c, "actions pending key dropped", "UPDATE acme_accounts SET "

@@ -25,7 +25,8 @@ struct enroll_request {
  * JSON object, known fields only, 1-ENROLL_MAX_NAMES strings, every one a
  * valid non-wildcard hostname (normalized, then de-duplicated), key_type
  * one of KEYS_TYPE_NAMES (def when absent), preferred_chain an issuer common
- * name of 1-ENROLL_CHAIN_NAME_MAX printable bytes (optional). Pure: touches nothing else.
+ * name of 1-ENROLL_CHAIN_NAME_MAX printable bytes (optional). Pure:
+ * touches nothing else.
  * Returns 0 with req filled (release with enroll_request_free), or -1 with
  * a message for the client in err, naming the bad name or field. */
 int enroll_parse(const char *body, size_t len, enum keys_type def,
