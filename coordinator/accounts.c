@@ -137,8 +137,8 @@ accounts_ensure_ca(PGconn *c, const struct vault *v, const struct settings *s,
 	char *pem = NULL, id[IDS_LEN + 1], trace[IDS_TRACE_LEN + 1], aad[64];
 	struct vault_box box = { 0 };
 	size_t pemlen = 0;
-	const char *p[6];
-	int lens[6] = { 0 }, fmts[6] = { 0 }, rc = -1;
+	const char *p[7];
+	int lens[7] = { 0 }, fmts[7] = { 0 }, rc = -1;
 
 	if (db_begin(c, err, errlen) < 0)
 		return -1;
@@ -169,7 +169,7 @@ accounts_ensure_ca(PGconn *c, const struct vault *v, const struct settings *s,
 			snprintf(err, errlen, "accounts: no random id");
 			goto out;
 		}
-		if ((k = keys_generate(KEYS_EC_P256, err, errlen)) == NULL)
+		if ((k = keys_generate(s->account_key_type, err, errlen)) == NULL)
 			goto out;
 		if ((pem = keys_private_pem(k, &pemlen)) == NULL) {
 			snprintf(err, errlen, "accounts: key does not encode");
@@ -190,9 +190,10 @@ accounts_ensure_ca(PGconn *c, const struct vault *v, const struct settings *s,
 		lens[4] = VAULT_TAG_LEN;
 		fmts[4] = 1;
 		p[5] = box.key_id;
+		p[6] = keys_type_name(s->account_key_type);
 		if (db_exec(c, "accounts insert", "INSERT INTO acme_accounts (id, "
 		    "ca, key_type, key_ciphertext, key_nonce, key_tag, key_id) "
-		    "VALUES ($1, $2, 'ec-p256', $3, $4, $5, $6)", 6, p, lens, fmts,
+		    "VALUES ($1, $2, $7, $3, $4, $5, $6)", 7, p, lens, fmts,
 		    err, errlen) < 0)
 			goto out;
 		if (accounts_eab_store(c, v, id, ca, err, errlen) < 0)

@@ -10,10 +10,11 @@
 #include "vault.h"
 
 /* Ensures every CA of s->cas is in cas (directory and trust updated) and
- * has one account: generates an ECDSA P-256 key, seals it, seals the CA's
- * External Account Binding MAC key (or clears it when none is configured)
- * and, when the account has no URL yet and no registration job is pending,
- * queues a Job{register_account} in the outbox; one transaction per CA.
+ * has one account: generates a key of s->account_key_type
+ * (CERTFLEET_ACCOUNT_KEY_TYPE), seals it, seals the CA's External Account
+ * Binding MAC key (or clears it when none is configured) and, when the
+ * account has no URL yet and no registration job is pending, queues a
+ * Job{register_account} in the outbox; one transaction per CA.
  * Returns 0, or -1 with a message in err. */
 int accounts_ensure(PGconn *c, const struct vault *v,
     const struct settings *s, char *err, size_t errlen);

@@ -15,6 +15,8 @@
 #include <openssl/sha.h>
 
 #include "accounts.h"
+#include "acme.h"
+#include "actions.h"
 #include "db.h"
 #include "enroll.h"
 #include "ids.h"
@@ -303,6 +305,216 @@ api_list(struct api *a, struct MHD_Connection *conn)
 	    arr));
 }
 
+static const char *api_segment(const char *, char *, size_t);
+
+/* Adds revocation and chain fields of certificate id to j. */
+static int
+api_show_chains(struct api *a, const char *id, json_t *j, char *err,
+    size_t errlen)
+{
+	PGresult *r;
+	json_t *chains;
+	int i;
+
+	if ((r = db_query(a->db, "api show revocation", "SELECT "
+	    API_TS("ic.revoked_at") ", ic.revocation_reason, c.preferred_chain, "
+	    "ic.chain_issuer FROM certificates c LEFT JOIN issued_certificates "
+	    "ic ON ic.id = c.current_issued WHERE c.id = $1", 1, &id, NULL, NULL,
+	    err, errlen)) == NULL)
+		return -1;
+	if (PQntuples(r) == 1) {
+		json_object_set_new(j, "revoked_at", api_col(r, 0, 0));
+		json_object_set_new(j, "revocation_reason", PQgetisnull(r, 0, 1) ?
+		    json_null() : json_string(acme_revoke_reason_name(
+		    atoi(PQgetvalue(r, 0, 1)))));
+		json_object_set_new(j, "preferred_chain", api_col(r, 0, 2));
+		json_object_set_new(j, "chain_issuer", api_col(r, 0, 3));
+	}
+	PQclear(r);
+	if ((r = db_query(a->db, "api show chains", "SELECT ch.top_issuer, "
+	    "ch.is_default, ch.served FROM certificates c JOIN "
+	    "certificate_chains ch ON ch.issued_certificate = c.current_issued "
+	    "WHERE c.id = $1 ORDER BY ch.position", 1, &id, NULL, NULL, err,
+	    errlen)) == NULL)
+		return -1;
+	chains = json_array();
+	for (i = 0; i < PQntuples(r); i++)
+		json_array_append_new(chains, json_pack("{s:s, s:b, s:b}",
+		    "top_issuer", PQgetvalue(r, i, 0), "default",
+		    strcmp(PQgetvalue(r, i, 1), "t") == 0, "served",
+		    strcmp(PQgetvalue(r, i, 2), "t") == 0));
+	json_object_set_new(j, "chains", chains);
+	PQclear(r);
+	return 0;
+}
+
+/* Answers an actions_* request: 202 with the action's id, or its error. */
+static enum MHD_Result
+api_action_reply(struct MHD_Connection *conn, enum actions_status st,
+    const char *id, const char *kind, const char *err)
+{
+	switch (st) {
+	case ACTIONS_QUEUED:
+		return api_json(conn, MHD_HTTP_ACCEPTED, json_pack("{s:s, s:s, "
+		    "s:s}", "action", id, "kind", kind, "status", "pending"));
+	case ACTIONS_NOT_FOUND:
+		return api_error(conn, MHD_HTTP_NOT_FOUND, "%s", err);
+	case ACTIONS_CONFLICT:
+		return api_error(conn, MHD_HTTP_CONFLICT, "%s", err);
+	default:
+		log_err("api: %s: %s", kind, err);
+		return api_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "the request could not be stored; nothing was written");
+	}
+}
+
+/* The body of an action request: empty, or a JSON object with at most the
+ * one optional field. Returns 0 with *val (borrowed from *root, NULL when
+ * absent), or -1 with a client message in err. json_decref(*root) after. */
+static int
+api_action_body(const struct api_req *req, const char *field, json_t **root,
+    json_t **val, char *err, size_t errlen)
+{
+	json_error_t je;
+	const char *k;
+	json_t *v;
+
+	*root = NULL;
+	*val = NULL;
+	if (req->toobig) {
+		snprintf(err, errlen, "the body is over %d bytes", API_MAX_BODY);
+		return -1;
+	}
+	if (req->len == 0)
+		return 0;
+	if ((*root = json_loadb(req->body, req->len, JSON_REJECT_DUPLICATES,
+	    &je)) == NULL || !json_is_object(*root)) {
+		snprintf(err, errlen, "the body must be a JSON object");
+		return -1;
+	}
+	json_object_foreach(*root, k, v) {
+		if (strcmp(k, field) != 0) {
+			snprintf(err, errlen, "unknown field \"%.64s\"", k);
+			return -1;
+		}
+		*val = v;
+	}
+	return 0;
+}
+
+static enum MHD_Result
+api_revoke(struct api *a, struct MHD_Connection *conn, const char *id,
+    struct api_req *req)
+{
+	enum actions_status st;
+	char err[512], aid[IDS_LEN + 1] = "";
+	json_t *root, *v;
+	int reason = 0;
+
+	if (api_action_body(req, "reason", &root, &v, err, sizeof(err)) < 0) {
+		json_decref(root);
+		return api_error(conn, MHD_HTTP_BAD_REQUEST, "%s", err);
+	}
+	if (v != NULL) {
+		if (json_is_integer(v))
+			reason = acme_revoke_reason_ok((int)json_integer_value(v)) &&
+			    json_integer_value(v) >= 0 ?
+			    (int)json_integer_value(v) : -1;
+		else
+			reason = acme_revoke_reason_parse(json_string_value(v));
+	}
+	json_decref(root);
+	if (reason < 0)
+		return api_error(conn, MHD_HTTP_BAD_REQUEST, "reason must be "
+		    "unspecified (0), keyCompromise (1), affiliationChanged (3), "
+		    "superseded (4) or cessationOfOperation (5)");
+	if (api_db(a, err, sizeof(err)) < 0)
+		return api_unavailable(conn, err);
+	st = actions_revoke(a->db, id, reason, aid, err, sizeof(err));
+	return api_action_reply(conn, st, aid, "revoke_certificate", err);
+}
+
+static enum MHD_Result
+api_account_action(struct api *a, struct MHD_Connection *conn,
+    const char *id, const char *what, struct api_req *req)
+{
+	enum actions_status st;
+	enum keys_type t = a->s->account_key_type;
+	char err[512], aid[IDS_LEN + 1] = "";
+	json_t *root, *kt;
+	int rollover = strcmp(what, "/key-rollover") == 0;
+
+	if (api_action_body(req, rollover ? "key_type" : "-", &root, &kt, err,
+	    sizeof(err)) < 0 || (kt != NULL && (!json_is_string(kt) ||
+	    keys_account_type_parse(json_string_value(kt), &t) < 0))) {
+		if (kt != NULL)
+			snprintf(err, sizeof(err), "key_type must be ES256, ES384 "
+			    "or RS256");
+		json_decref(root);
+		return api_error(conn, MHD_HTTP_BAD_REQUEST, "%s", err);
+	}
+	json_decref(root);
+	if (api_db(a, err, sizeof(err)) < 0)
+		return api_unavailable(conn, err);
+	if (rollover)
+		st = actions_rollover(a->db, a->v, id, t, aid, err, sizeof(err));
+	else
+		st = actions_deactivate(a->db, id, aid, err, sizeof(err));
+	return api_action_reply(conn, st, aid, rollover ?
+	    "rollover_account_key" : "deactivate_account", err);
+}
+
+static enum MHD_Result
+api_accounts(struct api *a, struct MHD_Connection *conn)
+{
+	char err[512];
+	PGresult *r;
+	json_t *arr;
+	int i;
+
+	if (api_db(a, err, sizeof(err)) < 0)
+		return api_unavailable(conn, err);
+	if ((r = db_query(a->db, "api accounts", "SELECT id, ca, key_type, "
+	    "status, account_url, " API_TS("key_rolled_at") ", "
+	    API_TS("deactivated_at") " FROM acme_accounts ORDER BY created_at, "
+	    "id", 0, NULL, NULL, NULL, err, sizeof(err))) == NULL)
+		return api_unavailable(conn, err);
+	arr = json_array();
+	for (i = 0; i < PQntuples(r); i++)
+		json_array_append_new(arr, json_pack("{s:o, s:o, s:o, s:o, s:o, "
+		    "s:o, s:o}", "id", api_col(r, i, 0), "ca", api_col(r, i, 1),
+		    "key_type", api_col(r, i, 2), "status", api_col(r, i, 3),
+		    "account_url", api_col(r, i, 4), "key_rolled_at",
+		    api_col(r, i, 5), "deactivated_at", api_col(r, i, 6)));
+	PQclear(r);
+	return api_json(conn, MHD_HTTP_OK, json_pack("{s:o}", "accounts", arr));
+}
+
+/* /v1/accounts[/{id}/key-rollover|/deactivate] */
+static enum MHD_Result
+api_route_accounts(struct api *a, struct MHD_Connection *conn,
+    const char *path, const char *method, struct api_req *req)
+{
+	char id[IDS_LEN + 2];
+	const char *rest;
+
+	if (strcmp(path, "accounts") == 0) {
+		if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+			return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+			    "%s is not allowed on /v1/accounts (GET)", method);
+		return api_accounts(a, conn);
+	}
+	rest = api_segment(path + 9, id, sizeof(id));
+	if (strcmp(rest, "/key-rollover") != 0 && strcmp(rest, "/deactivate") != 0)
+		return api_error(conn, MHD_HTTP_NOT_FOUND, "no such path");
+	if (strcmp(method, "POST") != 0)
+		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "%s is not allowed here (POST)", method);
+	if (!ids_valid(id))
+		return api_error(conn, MHD_HTTP_NOT_FOUND, "not an account id");
+	return api_account_action(a, conn, id, rest, req);
+}
+
 static enum MHD_Result
 api_show(struct api *a, struct MHD_Connection *conn, const char *id)
 {
@@ -359,6 +571,10 @@ api_show(struct api *a, struct MHD_Connection *conn, const char *id)
 		    0, NULL));
 	}
 	PQclear(r);
+	if (j != NULL && api_show_chains(a, id, j, err, sizeof(err)) < 0) {
+		json_decref(j);
+		return api_unavailable(conn, err);
+	}
 	return api_json(conn, MHD_HTTP_OK, j);
 }
 
@@ -429,8 +645,10 @@ api_privkey(struct api *a, struct MHD_Connection *conn, const char *id)
 	return api_reply_secret(conn, pem, len);
 }
 
+/* The account's key, or with pending its rollover's new key. */
 static enum MHD_Result
-api_account_key(struct api *a, struct MHD_Connection *conn, const char *id)
+api_account_key(struct api *a, struct MHD_Connection *conn, const char *id,
+    int pending)
 {
 	char err[512], *pem = NULL;
 	size_t len = 0;
@@ -438,15 +656,18 @@ api_account_key(struct api *a, struct MHD_Connection *conn, const char *id)
 
 	if (api_db(a, err, sizeof(err)) < 0)
 		return api_unavailable(conn, err);
-	if ((found = accounts_key_pem(a->db, a->v, id, &pem, &len, err,
-	    sizeof(err))) < 0) {
+	if ((found = pending ? actions_pending_key_pem(a->db, a->v, id, &pem,
+	    &len, err, sizeof(err)) : accounts_key_pem(a->db, a->v, id, &pem,
+	    &len, err, sizeof(err))) < 0) {
 		log_err("api: account key %s: %s", id, err);
 		return api_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "the account key cannot be read");
 	}
 	if (found == 0)
-		return api_error(conn, MHD_HTTP_NOT_FOUND, "no account %s", id);
-	log_info("api: account key %s served to a worker", id);
+		return api_error(conn, MHD_HTTP_NOT_FOUND, "no %saccount key %s",
+		    pending ? "pending " : "", id);
+	log_info("api: %saccount key %s served to a worker", pending ?
+	    "pending " : "", id);
 	return api_reply_secret(conn, pem, len);
 }
 
@@ -512,9 +733,20 @@ api_route_v1(struct api *a, struct MHD_Connection *conn, const char *path,
 		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    "%s is not allowed on /v1/certificates (GET, POST)", method);
 	}
+	if (strcmp(path, "accounts") == 0 || strncmp(path, "accounts/", 9) == 0)
+		return api_route_accounts(a, conn, path, method, req);
 	if (strncmp(path, "certificates/", 13) != 0)
 		return api_error(conn, MHD_HTTP_NOT_FOUND, "no such path");
 	rest = api_segment(path + 13, id, sizeof(id));
+	if (strcmp(rest, "/revoke") == 0) {
+		if (strcmp(method, "POST") != 0)
+			return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+			    "%s is not allowed here (POST)", method);
+		if (!ids_valid(id))
+			return api_error(conn, MHD_HTTP_NOT_FOUND,
+			    "not a certificate id");
+		return api_revoke(a, conn, id, req);
+	}
 	if (strcmp(rest, "") != 0 && strcmp(rest, "/fullchain.pem") != 0 &&
 	    strcmp(rest, "/privkey.pem") != 0)
 		return api_error(conn, MHD_HTTP_NOT_FOUND, "no such path");
@@ -540,7 +772,8 @@ api_route_internal(struct api *a, struct MHD_Connection *conn,
 	if (strncmp(path, "accounts/", 9) != 0)
 		return api_error(conn, MHD_HTTP_NOT_FOUND, "no such path");
 	rest = api_segment(path + 9, id, sizeof(id));
-	if (strcmp(rest, "/key") != 0 && strcmp(rest, "/eab") != 0)
+	if (strcmp(rest, "/key") != 0 && strcmp(rest, "/eab") != 0 &&
+	    strcmp(rest, "/pending-key") != 0)
 		return api_error(conn, MHD_HTTP_NOT_FOUND, "no such path");
 	if (strcmp(method, "GET") != 0)
 		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
@@ -549,7 +782,7 @@ api_route_internal(struct api *a, struct MHD_Connection *conn,
 		return api_error(conn, MHD_HTTP_NOT_FOUND, "not an account id");
 	if (strcmp(rest, "/eab") == 0)
 		return api_account_eab(a, conn, id);
-	return api_account_key(a, conn, id);
+	return api_account_key(a, conn, id, strcmp(rest, "/pending-key") == 0);
 }
 
 static enum MHD_Result

@@ -13,8 +13,10 @@ usage(FILE *f)
 	    "usage: certfleetctl COMMAND [ARGS]\n"
 	    "\n"
 	    "commands:\n"
-	    "  enroll [--key-type ec-p256|rsa-2048] [--challenge http-01|dns-01] [--wait]\n"
-	    "         [--timeout SECONDS] HOST...   (wildcards \"*.example.com\" need dns-01)\n"
+	    "  enroll [--key-type ec-p256|ec-p384|rsa-2048|rsa-3072|rsa-4096]\n"
+	    "         [--challenge http-01|dns-01] [--ca NAME[,FALLBACK...]]...\n"
+	    "         [--preferred-chain ISSUER_CN] [--wait] [--timeout SECONDS]\n"
+	    "         HOST...   (wildcards \"*.example.com\" need dns-01)\n"
 	    "            ask for one certificate carrying every HOST; prints its id.\n"
 	    "            --wait polls until it is issued (exit 0) or failed (exit 1,\n"
 	    "            printing the problem), or --timeout passes (default 300 s,\n"
@@ -24,6 +26,15 @@ usage(FILE *f)
 	    "  show ID   a certificate: status, names, serial, validity, issuer,\n"
 	    "            last problem\n"
 	    "  list [LIMIT]  the newest certificates (default 100)\n"
+	    "  revoke [--reason CODE] [--wait] [--timeout SECONDS] ID\n"
+	    "            revoke the certificate's current issued certificate at the\n"
+	    "            CA; CODE: unspecified|0 (default), keyCompromise|1,\n"
+	    "            affiliationChanged|3, superseded|4, cessationOfOperation|5;\n"
+	    "            prints the action id; --wait until the CA confirmed\n"
+	    "  account list | rollover [--key-type ES256|ES384|RS256] ID |\n"
+	    "          deactivate [--wait] ID\n"
+	    "            the ACME accounts; roll an account over to a new key, or\n"
+	    "            deactivate it for good\n"
 	    "  doctor    check that PostgreSQL, Redis, Kafka and the ACME CA answer,\n"
 	    "            one line each; exit 0 when all do\n"
 	    "  version   print the version\n"
@@ -51,6 +62,10 @@ main(int argc, char *argv[])
 		return ctl_show(argc - 1, argv + 1);
 	if (strcmp(cmd, "list") == 0)
 		return ctl_list(argc - 1, argv + 1);
+	if (strcmp(cmd, "revoke") == 0)
+		return ctl_revoke(argc - 1, argv + 1);
+	if (strcmp(cmd, "account") == 0)
+		return ctl_account(argc - 1, argv + 1);
 	if (argc == 2 && strcmp(cmd, "doctor") == 0)
 		return health_check(HEALTH_ALL, stdout) == 0 ? 0 : 1;
 	if (argc == 2 && strcmp(cmd, "version") == 0) {

@@ -62,7 +62,7 @@ ctl_wait(const char *id, long timeout)
 int
 ctl_enroll(int argc, char *argv[])
 {
-	const char *key_type = NULL, *challenge = NULL;
+	const char *key_type = NULL, *challenge = NULL, *chain = NULL;
 	char err[1024], *body = NULL, *end;
 	json_t *req = NULL, *names, *j = NULL, *cas;
 	long timeout = CTL_WAIT_DEFAULT;
@@ -83,6 +83,8 @@ ctl_enroll(int argc, char *argv[])
 			    tok = strtok_r(NULL, ",", &save))
 				json_array_append_new(cas, json_string(tok));
 		}
+		else if (strcmp(argv[i], "--preferred-chain") == 0 && i + 1 < argc)
+			chain = argv[++i];
 		else if (strcmp(argv[i], "--wait") == 0)
 			wait = 1;
 		else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
@@ -101,7 +103,8 @@ ctl_enroll(int argc, char *argv[])
 	}
 	if (json_array_size(names) == 0) {
 		fprintf(stderr, "usage: certfleetctl enroll [--key-type T] "
-		    "[--challenge http-01|dns-01] [--ca NAME[,FALLBACK...]]... [--wait] [--timeout SECONDS] "
+		    "[--challenge http-01|dns-01] [--ca NAME[,FALLBACK...]]... "
+		    "[--preferred-chain ISSUER_CN] [--wait] [--timeout SECONDS] "
 		    "HOST...\n");
 		goto out;
 	}
@@ -116,6 +119,8 @@ ctl_enroll(int argc, char *argv[])
 		if (json_array_size(cas) > 0)
 			json_object_set(req, "fallback", cas);
 	}
+	if (chain != NULL)
+		json_object_set_new(req, "preferred_chain", json_string(chain));
 	body = json_dumps(req, JSON_COMPACT);
 	rc = CTL_FAILED;
 	if ((j = ctl_api("POST", "/v1/certificates", body, err,

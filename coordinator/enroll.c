@@ -25,6 +25,7 @@ enroll_request_free(struct enroll_request *req)
 	for (i = 0; i < req->nnames; i++)
 		free(req->names[i]);
 	free(req->names);
+	free(req->preferred_chain);
 	req->names = NULL;
 	req->nnames = 0;
 	for (i = 0; i < req->nfallback; i++)
@@ -34,6 +35,7 @@ enroll_request_free(struct enroll_request *req)
 	req->nfallback = 0;
 	free(req->ca);
 	req->ca = NULL;
+	req->preferred_chain = NULL;
 }
 
 /* A CA name field: a string that is a well-formed CA name, copied. */
@@ -151,6 +153,32 @@ enroll_name(json_t *v, size_t i, int dns01, char **out, char *err,
 	return 0;
 }
 
+/* preferred_chain: an issuer CN, printable, no NUL. */
+static int
+enroll_chain_name(json_t *v, char **out, char *err, size_t errlen)
+{
+	const char *s = json_string_value(v);
+	size_t i, len = json_string_length(v);
+
+	if (s == NULL || len == 0 || len > ENROLL_CHAIN_NAME_MAX ||
+	    strlen(s) != len) {
+		snprintf(err, errlen, "preferred_chain must be an issuer common "
+		    "name of 1-%d bytes", ENROLL_CHAIN_NAME_MAX);
+		return -1;
+	}
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+			snprintf(err, errlen, "preferred_chain holds a control "
+			    "character");
+			return -1;
+		}
+	if ((*out = strdup(s)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 int
 enroll_parse(const char *body, size_t len, enum keys_type def,
     struct enroll_request *req, char *err, size_t errlen)
@@ -177,7 +205,8 @@ enroll_parse(const char *body, size_t len, enum keys_type def,
 		if (strcmp(field, "hostnames") != 0 &&
 		    strcmp(field, "key_type") != 0 && strcmp(field, "ca") != 0 &&
 		    strcmp(field, "fallback") != 0 &&
-		    strcmp(field, "challenge") != 0) {
+		    strcmp(field, "challenge") != 0 &&
+		    strcmp(field, "preferred_chain") != 0) {
 			snprintf(err, errlen, "unknown field \"%.*s\"",
 			    ENROLL_ECHO_MAX, field);
 			goto out;
@@ -186,8 +215,7 @@ enroll_parse(const char *body, size_t len, enum keys_type def,
 	if ((v = json_object_get(root, "key_type")) != NULL &&
 	    (!json_is_string(v) || keys_type_parse(json_string_value(v),
 	    &req->key_type) < 0)) {
-		snprintf(err, errlen, "key_type must be \"ec-p256\" or "
-		    "\"rsa-2048\"");
+		snprintf(err, errlen, "key_type must be one of " KEYS_TYPE_NAMES);
 		goto out;
 	}
 	if ((v = json_object_get(root, "challenge")) != NULL) {
@@ -201,6 +229,9 @@ enroll_parse(const char *body, size_t len, enum keys_type def,
 		}
 	}
 	if (enroll_parse_cas(root, req, err, errlen) < 0)
+		goto out;
+	if ((v = json_object_get(root, "preferred_chain")) != NULL &&
+	    enroll_chain_name(v, &req->preferred_chain, err, errlen) < 0)
 		goto out;
 	names = json_object_get(root, "hostnames");
 	if (names == NULL || !json_is_array(names)) {
@@ -341,9 +372,11 @@ enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
 	p[3] = keys_type_name(req->key_type);
 	p[4] = fb;
 	p[5] = req->challenge;
+	p[6] = req->preferred_chain;
 	if (db_exec(c, "enroll certificate", "INSERT INTO certificates (id, "
-	    "hostname_set, ca, key_type, fallback, challenge) VALUES ($1, $2, "
-	    "$3, $4, $5::text[], $6)", 6, p, NULL, NULL, err, errlen) < 0)
+	    "hostname_set, ca, key_type, fallback, challenge, preferred_chain) "
+	    "VALUES ($1, $2, $3, $4, $5::text[], $6, $7)", 7, p, NULL, NULL,
+	    err, errlen) < 0)
 		goto out;
 	p[0] = pkid;
 	p[1] = id;

@@ -12,6 +12,7 @@
 #include "vault.h"
 
 #define ENROLL_MAX_NAMES 100
+#define ENROLL_CHAIN_NAME_MAX 256	/* preferred_chain */
 
 struct enroll_request {
 	char		**names;	/* normalized, sorted, unique */
@@ -21,16 +22,19 @@ struct enroll_request {
 	char		 *ca;		/* "ca": CA name, NULL: the default CA */
 	char		**fallback;	/* "fallback": CA names tried next, in order */
 	size_t		  nfallback;
+	char		 *preferred_chain;	/* issuer CN, or NULL */
 };
 
 /* Parses and validates an API body {"hostnames": [...], "key_type": ...,
- * "challenge": ..., "ca": ..., "fallback": [...]}: JSON object, known fields
- * only, 1-ENROLL_MAX_NAMES strings, every one a valid hostname (normalized,
- * then de-duplicated), key_type "ec-p256" or "rsa-2048" (def when absent),
- * challenge "http-01" (default) or "dns-01"; wildcard names
- * ("*.example.com") only with dns-01; optional "ca" (a CA name) and
- * "fallback" (an array of CA names, at most CAS_LIST_MAX - 1). Pure: touches
- * nothing else.
+ * "challenge": ..., "ca": ..., "fallback": [...], "preferred_chain": ...}:
+ * JSON object, known fields only, 1-ENROLL_MAX_NAMES strings, every one a
+ * valid hostname (normalized, then de-duplicated), key_type one of
+ * KEYS_TYPE_NAMES (def when absent), challenge "http-01" (default) or
+ * "dns-01"; wildcard names ("*.example.com") only with dns-01; optional "ca"
+ * (a CA name) and "fallback" (an array of CA names, at most
+ * CAS_LIST_MAX - 1); preferred_chain an issuer common name of
+ * 1-ENROLL_CHAIN_NAME_MAX printable bytes (optional). Pure: touches nothing
+ * else.
  * Returns 0 with req filled (release with enroll_request_free), or -1 with
  * a message for the client in err, naming the bad name or field. */
 int enroll_parse(const char *body, size_t len, enum keys_type def,

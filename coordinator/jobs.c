@@ -71,6 +71,49 @@ jobs_register_encode(const char *job_id, uint32_t attempt,
 	return proto_job_encode(&job, len);
 }
 
+void *
+jobs_action_encode(const struct jobs_action *ja, size_t *len)
+{
+	Certfleet__Job job = CERTFLEET__JOB__INIT;
+	Certfleet__CaAction a = CERTFLEET__CA_ACTION__INIT;
+	Certfleet__CaRef ca = CERTFLEET__CA_REF__INIT;
+	Certfleet__RevokeCertificate rc = CERTFLEET__REVOKE_CERTIFICATE__INIT;
+	Certfleet__RolloverAccountKey ro = CERTFLEET__ROLLOVER_ACCOUNT_KEY__INIT;
+	Certfleet__DeactivateAccount da = CERTFLEET__DEACTIVATE_ACCOUNT__INIT;
+
+	ca.name = (char *)(uintptr_t)ja->ca_name;
+	ca.directory_url = (char *)(uintptr_t)ja->directory_url;
+	a.ca = &ca;
+	a.account_id = (char *)(uintptr_t)ja->account_id;
+	a.account_url = (char *)(uintptr_t)ja->account_url;
+	switch (ja->kind) {
+	case JOBS_ACTION_REVOKE:
+		rc.certificate_id = (char *)(uintptr_t)ja->certificate_id;
+		rc.certificate_der.data = (uint8_t *)(uintptr_t)ja->cert_der;
+		rc.certificate_der.len = ja->cert_len;
+		rc.reason = ja->reason;
+		a.action_case = CERTFLEET__CA_ACTION__ACTION_REVOKE_CERTIFICATE;
+		a.revoke_certificate = &rc;
+		break;
+	case JOBS_ACTION_ROLLOVER:
+		ro.new_key_thumbprint = (char *)(uintptr_t)ja->new_key_thumbprint;
+		a.action_case = CERTFLEET__CA_ACTION__ACTION_ROLLOVER_ACCOUNT_KEY;
+		a.rollover_account_key = &ro;
+		break;
+	case JOBS_ACTION_DEACTIVATE:
+		a.action_case = CERTFLEET__CA_ACTION__ACTION_DEACTIVATE_ACCOUNT;
+		a.deactivate_account = &da;
+		break;
+	}
+	job.schema_version = PROTO_SCHEMA_VERSION;
+	job.job_id = (char *)(uintptr_t)ja->job_id;
+	job.attempt = ja->attempt;
+	job.trace_id = (char *)(uintptr_t)ja->trace_id;
+	job.kind_case = CERTFLEET__JOB__KIND_CA_ACTION;
+	job.ca_action = &a;
+	return proto_job_encode(&job, len);
+}
+
 void
 jobs_kafka_key(const char *name, char *out, size_t outlen)
 {

@@ -35,6 +35,33 @@ void *jobs_register_encode(const char *job_id, uint32_t attempt,
     const char *trace_id, const char *ca_name, const char *directory_url,
     const char *trust, const char *account_id, const char *contact, size_t *len);
 
+enum jobs_action_kind {
+	JOBS_ACTION_REVOKE,
+	JOBS_ACTION_ROLLOVER,
+	JOBS_ACTION_DEACTIVATE,
+};
+
+/* Everything a CaAction job carries; cert fields for REVOKE only,
+ * new_key_thumbprint for ROLLOVER only. */
+struct jobs_action {
+	enum jobs_action_kind	 kind;
+	const char		*job_id;
+	uint32_t		 attempt;
+	const char		*trace_id;
+	const char		*ca_name;
+	const char		*directory_url;
+	const char		*account_id;
+	const char		*account_url;
+	const char		*certificate_id;
+	const unsigned char	*cert_der;
+	size_t			 cert_len;
+	uint32_t		 reason;
+	const char		*new_key_thumbprint;
+};
+
+/* Encodes a Job{ca_action}. Same contract as jobs_issue_encode. */
+void *jobs_action_encode(const struct jobs_action *ja, size_t *len);
+
 /* Writes the Kafka key of jobs about name: its registered domain (so one
  * domain's jobs share a partition), or name itself when it has none. */
 void jobs_kafka_key(const char *name, char *out, size_t outlen);

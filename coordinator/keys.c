@@ -1,4 +1,4 @@
-/* keys.c -- key generation (ECDSA P-256, RSA-2048), PKCS#8 PEM, SPKI DER and CSRs with SANs, on OpenSSL 3. */
+/* keys.c -- key generation (ECDSA P-256/P-384, RSA 2048/3072/4096), PKCS#8 PEM, SPKI DER and CSRs with SANs, on OpenSSL 3. */
 #include "keys.h"
 
 #include <stdint.h>
@@ -25,33 +25,76 @@ keys_error(char *err, size_t errlen, const char *what)
 	ERR_clear_error();
 }
 
+static const struct {
+	enum keys_type	 t;
+	const char	*name;
+	const char	*acct;		/* JWS alg of an account key, or NULL */
+	size_t		 rsa_bits;	/* 0: EC */
+	const char	*curve;
+} keys_types[] = {
+	{ KEYS_EC_P256, "ec-p256", "ES256", 0, "P-256" },
+	{ KEYS_EC_P384, "ec-p384", "ES384", 0, "P-384" },
+	{ KEYS_RSA_2048, "rsa-2048", "RS256", 2048, NULL },
+	{ KEYS_RSA_3072, "rsa-3072", NULL, 3072, NULL },
+	{ KEYS_RSA_4096, "rsa-4096", NULL, 4096, NULL },
+};
+#define KEYS_NTYPES (sizeof(keys_types) / sizeof(keys_types[0]))
+
 int
 keys_type_parse(const char *s, enum keys_type *t)
 {
-	if (strcmp(s, "ec-p256") == 0)
-		*t = KEYS_EC_P256;
-	else if (strcmp(s, "rsa-2048") == 0)
-		*t = KEYS_RSA_2048;
-	else
-		return -1;
-	return 0;
+	size_t i;
+
+	for (i = 0; i < KEYS_NTYPES; i++)
+		if (strcmp(s, keys_types[i].name) == 0) {
+			*t = keys_types[i].t;
+			return 0;
+		}
+	return -1;
+}
+
+int
+keys_account_type_parse(const char *s, enum keys_type *t)
+{
+	size_t i;
+
+	for (i = 0; i < KEYS_NTYPES; i++)
+		if (keys_types[i].acct != NULL &&
+		    strcmp(s, keys_types[i].acct) == 0) {
+			*t = keys_types[i].t;
+			return 0;
+		}
+	return -1;
 }
 
 const char *
 keys_type_name(enum keys_type t)
 {
-	return t == KEYS_RSA_2048 ? "rsa-2048" : "ec-p256";
+	size_t i;
+
+	for (i = 0; i < KEYS_NTYPES; i++)
+		if (keys_types[i].t == t)
+			return keys_types[i].name;
+	return "ec-p256";
 }
 
 EVP_PKEY *
 keys_generate(enum keys_type t, char *err, size_t errlen)
 {
-	EVP_PKEY *k;
+	EVP_PKEY *k = NULL;
+	size_t i;
 
-	if (t == KEYS_RSA_2048)
-		k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	for (i = 0; i < KEYS_NTYPES; i++)
+		if (keys_types[i].t == t)
+			break;
+	if (i == KEYS_NTYPES) {
+		snprintf(err, errlen, "keys_generate: unknown key type %d", (int)t);
+		return NULL;
+	}
+	if (keys_types[i].rsa_bits > 0)
+		k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", keys_types[i].rsa_bits);
 	else
-		k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+		k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", keys_types[i].curve);
 	if (k == NULL)
 		keys_error(err, errlen, "keys_generate");
 	return k;

@@ -182,6 +182,9 @@ main_run(void)
 			if (prime_pass(co.db, &co.redis, co.s.redis_url,
 			    (int)co.s.prime_db, co.vault, err, sizeof(err)) < 0)
 				log_warn("%s (will retry)", err);
+			if (prime_withdraw_pass(co.db, &co.redis, co.s.redis_url,
+			    (int)co.s.prime_db, err, sizeof(err)) < 0)
+				log_warn("%s (will retry)", err);
 		}
 	}
 	log_info("shutting down");

@@ -1,4 +1,4 @@
-/* primer.c -- pipelines issued certificates and their keys into Redis for the edges, then announces them. */
+/* primer.c -- pipelines issued certificates and their keys into Redis for the edges, withdraws revoked ones, and announces both. */
 #include "primer.h"
 
 #include <stdio.h>
@@ -63,7 +63,8 @@ prime_pass(PGconn *c, redisContext **redis, const char *url, int db,
 	    "ic.cert_pem, ic.chain_pem, ic.sans, pk.key_ciphertext, pk.key_nonce, "
 	    "pk.key_tag, pk.key_id FROM issued_certificates ic JOIN certificates "
 	    "c ON c.current_issued = ic.id JOIN private_keys pk ON "
-	    "pk.id = ic.private_key WHERE ic.primed_at IS NULL ORDER BY "
+	    "pk.id = ic.private_key WHERE ic.primed_at IS NULL AND "
+	    "ic.revoked_at IS NULL ORDER BY "
 	    "ic.created_at LIMIT 1000", 0, NULL, NULL, NULL, err,
 	    errlen)) == NULL)
 		return -1;
@@ -143,6 +144,101 @@ drop:
 	*redis = NULL;
 out:
 	free(done);
+	PQclear(r);
+	return rc;
+}
+
+/* Deletes d1:/d2: of a name only while d1: points at this certificate. */
+#define PRIME_WITHDRAW_LUA \
+	"if redis.call('HGET', KEYS[1], 'c') == ARGV[1] then " \
+	"redis.call('DEL', KEYS[1], KEYS[2]) " \
+	"redis.call('PUBLISH', ARGV[2], ARGV[3]) return 1 end return 0"
+
+int
+prime_withdraw_pass(PGconn *c, redisContext **redis, const char *url, int db,
+    char *err, size_t errlen)
+{
+	PGresult *r = NULL;
+	redisReply *reply;
+	char d1[300], d2[300], **names, *ids = NULL;
+	const char *icid, *pkid;
+	size_t nnames, i, queued = 0, idslen;
+	int rows, row, rc = -1, failed = 0;
+
+	if ((r = db_query(c, "withdraw select", "SELECT id, private_key, sans "
+	    "FROM issued_certificates WHERE revoked_at IS NOT NULL AND "
+	    "unprimed_at IS NULL ORDER BY revoked_at LIMIT 1000", 0, NULL, NULL,
+	    NULL, err, errlen)) == NULL)
+		return -1;
+	if ((rows = PQntuples(r)) == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (*redis == NULL && (*redis = redisconn_open(url, db,
+	    PRIME_TIMEOUT_MS, err, errlen)) == NULL)
+		goto out;
+	idslen = 3;
+	for (row = 0; row < rows; row++)
+		idslen += strlen(PQgetvalue(r, row, 0)) + 3;
+	if ((ids = malloc(idslen)) == NULL) {
+		snprintf(err, errlen, "withdraw: out of memory");
+		goto out;
+	}
+	strcpy(ids, "{");
+	for (row = 0; row < rows; row++) {
+		icid = PQgetvalue(r, row, 0);
+		pkid = PQgetvalue(r, row, 1);
+		if ((names = db_array_parse(PQgetvalue(r, row, 2), &nnames)) ==
+		    NULL) {
+			snprintf(err, errlen, "withdraw: bad names of %s", icid);
+			goto drop;
+		}
+		for (i = 0; i < nnames; i++) {
+			snprintf(d1, sizeof(d1), "d1:%s", names[i]);
+			snprintf(d2, sizeof(d2), "d2:%s", names[i]);
+			if (redisAppendCommand(*redis, "EVAL %s 2 %s %s %s %s %s",
+			    PRIME_WITHDRAW_LUA, d1, d2, icid,
+			    REDISKEYS_CHANNEL_CHANGED, names[i]) != REDIS_OK)
+				break;
+			queued++;
+		}
+		db_array_free(names, nnames);
+		if (i < nnames || redisAppendCommand(*redis, "DEL c:%s i:%s p:%s",
+		    icid, icid, pkid) != REDIS_OK) {
+			snprintf(err, errlen, "withdraw: cannot queue commands");
+			goto drop;
+		}
+		queued++;
+		if (row > 0)
+			strcat(ids, ",");
+		strcat(ids, "\"");
+		strcat(ids, icid);	/* ids: [0-9a-f-] */
+		strcat(ids, "\"");
+	}
+	strcat(ids, "}");
+	for (i = 0; i < queued; i++) {
+		if (redisGetReply(*redis, (void **)&reply) != REDIS_OK) {
+			snprintf(err, errlen, "withdraw: redis: %s", (*redis)->errstr);
+			goto drop;
+		}
+		if (reply->type == REDIS_REPLY_ERROR && failed++ == 0)
+			snprintf(err, errlen, "withdraw: redis: %s", reply->str);
+		freeReplyObject(reply);
+	}
+	if (failed > 0)
+		goto drop;
+	if (db_exec(c, "withdraw mark", "UPDATE issued_certificates SET "
+	    "unprimed_at = now() WHERE id = ANY($1::text[])", 1,
+	    (const char *[]){ ids }, NULL, NULL, err, errlen) < 0)
+		goto out;
+	log_info("withdrew %d revoked certificate(s) from redis db %d", rows, db);
+	rc = rows;
+	goto out;
+drop:
+	redisFree(*redis);
+	*redis = NULL;
+out:
+	free(ids);
 	PQclear(r);
 	return rc;
 }

@@ -23,4 +23,14 @@
 int prime_pass(PGconn *c, redisContext **redis, const char *url, int db,
     const struct vault *v, char *err, size_t errlen);
 
+/* One pass of withdrawals: every revoked issued certificate not withdrawn
+ * yet (up to PRIME_BATCH) leaves Redis: for each hostname, d1:<host> and
+ * d2:<host> are deleted (and the name PUBLISHed on
+ * REDISKEYS_CHANNEL_CHANGED) only while d1:<host> still points at it, so a
+ * newer certificate primed for the name stays; its c:/i:/p: strings go.
+ * Then unprimed_at is set. Returns the number withdrawn (>= 0), or -1 with
+ * a message in err (*redis dropped as in prime_pass). */
+int prime_withdraw_pass(PGconn *c, redisContext **redis, const char *url,
+    int db, char *err, size_t errlen);
+
 #endif

@@ -12,7 +12,9 @@
 #include <openssl/rand.h>
 
 #include "accounts.h"
+#include "actions.h"
 #include "certinfo.h"
+#include "chains.h"
 #include "codec.h"
 #include "db.h"
 #include "fallback.h"
@@ -102,8 +104,11 @@ results_order_get(PGconn *c, const char *job_id, struct results_order *o,
 	    "WHERE o.id = $1 FOR UPDATE OF o, c", 1, &job_id, NULL, NULL, err,
 	    errlen)) == NULL)
 		return -1;
-	if (PQntuples(o->r) == 0)
+	if (PQntuples(o->r) == 0) {
+		PQclear(o->r);	/* the caller frees o only when found */
+		o->r = NULL;
 		return 0;
+	}
 	o->status = PQgetvalue(o->r, 0, 0);
 	o->attempt = (unsigned)atoi(PQgetvalue(o->r, 0, 1));
 	o->certificate = PQgetvalue(o->r, 0, 2);
@@ -302,12 +307,14 @@ results_reject_cert(PGconn *c, const Certfleet__Event *e,
 }
 
 static enum results_outcome
-results_issued(PGconn *c, const Certfleet__Event *e,
+results_issued(PGconn *c, const struct settings *s, const Certfleet__Event *e,
     const struct results_order *o, char *err, size_t errlen)
 {
 	const Certfleet__CertificateIssued *ci_ev = e->certificate_issued;
 	struct certinfo ci = { 0 };
-	PGresult *r = NULL;
+	struct chains ch = { 0 };
+	size_t served;
+	PGresult *r = NULL, *pr = NULL;
 	unsigned char *spki = NULL;
 	size_t spkilen = 0;
 	char *leaf = NULL, *rest = NULL, *sans = NULL, why[256];
@@ -350,6 +357,24 @@ results_issued(PGconn *c, const Certfleet__Event *e,
 		snprintf(err, errlen, "results: out of memory");
 		goto out;
 	}
+	/* Every chain offered is kept; the preferred one is served. */
+	if (chains_parse(ci_ev->fullchain_pem, ci_ev->alternate_chain_pem,
+	    ci_ev->n_alternate_chain_pem, &ch, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "results: chains of %s: %s", e->job_id, why);
+		goto out;
+	}
+	if ((pr = db_query(c, "results preferred chain", "SELECT "
+	    "coalesce(preferred_chain, '') FROM certificates WHERE id = $1", 1,
+	    &o->certificate, NULL, NULL, err, errlen)) == NULL ||
+	    PQntuples(pr) != 1)
+		goto out;
+	served = chains_select(&ch, PQgetvalue(pr, 0, 0)[0] != '\0' ?
+	    PQgetvalue(pr, 0, 0) : s->preferred_chain);
+	free(rest);
+	if ((rest = strdup(ch.e[served].rest)) == NULL) {
+		snprintf(err, errlen, "results: out of memory");
+		goto out;
+	}
 	snprintf(nb, sizeof(nb), "%lld", (long long)ci.not_before);
 	snprintf(na, sizeof(na), "%lld", (long long)ci.not_after);
 	snprintf(renew, sizeof(renew), "%.0f", results_renew_at(&ci));
@@ -369,7 +394,11 @@ results_issued(PGconn *c, const Certfleet__Event *e,
 	    "cert_pem, chain_pem, serial, not_before, not_after, issuer, sans) "
 	    "VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8::float8), "
 	    "to_timestamp($9::float8), $10, $11::text[])", 11, v, NULL, NULL, err,
-	    errlen) < 0)
+	    errlen) < 0 ||
+	    chains_store(c, icid, &ch, served, err, errlen) < 0 ||
+	    db_exec(c, "results chain issuer", "UPDATE issued_certificates SET "
+	    "chain_issuer = $2 WHERE id = $1", 2, (const char *[]){ icid,
+	    ch.e[served].top_issuer }, NULL, NULL, err, errlen) < 0)
 		goto out;
 	v[0] = o->certificate;
 	v[1] = icid;
@@ -387,10 +416,13 @@ results_issued(PGconn *c, const Certfleet__Event *e,
 	    NULL, NULL, err, errlen) < 0)
 		goto out;
 	log_info("job %s attempt %u trace %s: certificate %s issued, serial %s, "
-	    "not after %s", e->job_id, e->attempt, e->trace_id, o->certificate,
-	    ci.serial, na);
+	    "not after %s, chain %zu of %zu (%s)", e->job_id, e->attempt,
+	    e->trace_id, o->certificate, ci.serial, na, served + 1, ch.n,
+	    ch.e[served].top_issuer);
 	out = RESULTS_APPLIED;
 out:
+	chains_free(&ch);
+	PQclear(pr);
 	free(sans);
 	free(spki);
 	free(leaf);
@@ -554,6 +586,8 @@ results_dispatch(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 		    " (unknown account, ignored)" : "");
 		return n == 0 ? RESULTS_IGNORED : RESULTS_APPLIED;
 	}
+	if ((out = actions_result(c, s, e, err, errlen)) != RESULTS_NOT_MINE)
+		return out;
 	if ((found = results_order_get(c, e->job_id, &o, err, errlen)) < 0)
 		goto out;
 	if (found == 0) {
@@ -576,7 +610,7 @@ results_dispatch(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 		out = n > 0 ? RESULTS_APPLIED : RESULTS_IGNORED;
 		break;
 	case CERTFLEET__EVENT__KIND_CERTIFICATE_ISSUED:
-		out = results_issued(c, e, &o, err, errlen);
+		out = results_issued(c, s, e, &o, err, errlen);
 		break;
 	default:
 		out = results_unhappy(c, s, e, &o, err, errlen);

@@ -85,8 +85,21 @@ settings_load(struct settings *s, int need_daemon, char *err, size_t errlen)
 	}
 	kt = config_str("CERTFLEET_KEY_TYPE", "ec-p256");
 	if (keys_type_parse(kt, &s->key_type) < 0) {
-		snprintf(err, errlen, "CERTFLEET_KEY_TYPE must be ec-p256 or "
-		    "rsa-2048");
+		snprintf(err, errlen, "CERTFLEET_KEY_TYPE must be "
+		    KEYS_TYPE_NAMES);
+		return -1;
+	}
+	kt = config_str("CERTFLEET_ACCOUNT_KEY_TYPE", "ES256");
+	if (keys_account_type_parse(kt, &s->account_key_type) < 0) {
+		snprintf(err, errlen, "CERTFLEET_ACCOUNT_KEY_TYPE must be ES256, "
+		    "ES384 or RS256");
+		return -1;
+	}
+	s->preferred_chain = config_str("CERTFLEET_PREFERRED_CHAIN", NULL);
+	if (s->preferred_chain != NULL && (s->preferred_chain[0] == '\0' ||
+	    strlen(s->preferred_chain) > 256)) {
+		snprintf(err, errlen, "CERTFLEET_PREFERRED_CHAIN must be an issuer "
+		    "common name of 1-256 bytes");
 		return -1;
 	}
 	if (config_long(REDISKEYS_PRIME_DB_ENV, REDISKEYS_PRIME_DB_DEFAULT, 0,
@@ -127,8 +140,15 @@ settings_usage(FILE *f)
 	    "  CERTFLEET_API_LISTEN    host:port of the API (default\n"
 	    "                          127.0.0.1:<CERTFLEET_PORT_BASE+12>, or\n"
 	    "                          127.0.0.1:8443 without a port base)\n"
-	    "  CERTFLEET_KEY_TYPE      default certificate key: ec-p256 (default)\n"
-	    "                          or rsa-2048\n"
+	    "  CERTFLEET_KEY_TYPE      default certificate key: ec-p256 (default),\n"
+	    "                          ec-p384, rsa-2048, rsa-3072 or rsa-4096 (RSA\n"
+	    "                          keys take 0.2 s to seconds to make, on the\n"
+	    "                          API's thread)\n"
+	    "  CERTFLEET_ACCOUNT_KEY_TYPE key of new ACME accounts: ES256 (default),\n"
+	    "                          ES384 or RS256\n"
+	    "  CERTFLEET_PREFERRED_CHAIN issuer common name of the chain to serve\n"
+	    "                          when the CA offers several (default: the\n"
+	    "                          CA's default chain)\n"
 	    "  CERTFLEET_REDIS_PRIME_DB Redis database the primer writes (default 9)\n"
 	    "  CERTFLEET_RETRY_MAX     attempts of a retryable failed order (default 5)\n"
 	    "  CERTFLEET_KAFKA_TOPIC_JOBS, _EVENTS, _DLQ  topic names (defaults\n"

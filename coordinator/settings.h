@@ -25,6 +25,8 @@ struct settings {
 	long		 retry_max;	/* CERTFLEET_RETRY_MAX */
 	enum keys_type	 key_type;	/* CERTFLEET_KEY_TYPE */
 	struct cas_conf	 cas;		/* every CA (cas.h) */
+	enum keys_type	 account_key_type; /* CERTFLEET_ACCOUNT_KEY_TYPE */
+	const char	*preferred_chain; /* CERTFLEET_PREFERRED_CHAIN or NULL */
 };
 
 /* Fills s from the environment. When need_daemon is 0 only what `migrate`

@@ -124,6 +124,52 @@ proto_register_ok(const Certfleet__RegisterAccount *r, char *err, size_t errlen)
 	return 1;
 }
 
+static int
+proto_action_ok(const Certfleet__CaAction *a, char *err, size_t errlen)
+{
+	const Certfleet__RevokeCertificate *rc;
+	uint32_t r;
+
+	if (!proto_ca_ok(a->ca, err, errlen))
+		return 0;
+	if (!proto_id_ok(a->account_id, PROTO_MAX_ID) ||
+	    !proto_url_ok(a->account_url, 0)) {
+		snprintf(err, errlen, "ca_action lacks account_id or account_url");
+		return 0;
+	}
+	switch (a->action_case) {
+	case CERTFLEET__CA_ACTION__ACTION_REVOKE_CERTIFICATE:
+		rc = a->revoke_certificate;
+		r = rc->reason;
+		if (!proto_id_ok(rc->certificate_id, PROTO_MAX_ID) ||
+		    rc->certificate_der.len == 0 ||
+		    rc->certificate_der.len > PROTO_MAX_CERT_DER) {
+			snprintf(err, errlen, "revoke_certificate lacks its "
+			    "certificate");
+			return 0;
+		}
+		if (r != 0 && r != 1 && r != 3 && r != 4 && r != 5) {
+			snprintf(err, errlen, "revoke_certificate reason %u is not "
+			    "0, 1, 3, 4 or 5", r);
+			return 0;
+		}
+		return 1;
+	case CERTFLEET__CA_ACTION__ACTION_ROLLOVER_ACCOUNT_KEY:
+		if (!proto_id_ok(a->rollover_account_key->new_key_thumbprint,
+		    PROTO_MAX_ID)) {
+			snprintf(err, errlen, "rollover_account_key lacks the new "
+			    "key's thumbprint");
+			return 0;
+		}
+		return 1;
+	case CERTFLEET__CA_ACTION__ACTION_DEACTIVATE_ACCOUNT:
+		return 1;
+	default:
+		snprintf(err, errlen, "ca_action has no known action");
+		return 0;
+	}
+}
+
 /* Checks the fields every message carries. */
 static int
 proto_header_ok(uint32_t version, const char *job_id, uint32_t attempt,
@@ -169,6 +215,9 @@ proto_job_decode(const void *buf, size_t len, char *err, size_t errlen)
 		break;
 	case CERTFLEET__JOB__KIND_ISSUE_ORDER:
 		ok = proto_issue_ok(j->issue_order, err, errlen);
+		break;
+	case CERTFLEET__JOB__KIND_CA_ACTION:
+		ok = proto_action_ok(j->ca_action, err, errlen);
 		break;
 	default:
 		snprintf(err, errlen, "job has no known kind");
@@ -244,6 +293,10 @@ proto_event_decode(const void *buf, size_t len, char *err, size_t errlen)
 		    (e->deferred->endpoint[0] == '\0' ||
 		    proto_id_ok(e->deferred->endpoint, PROTO_MAX_ID));
 		break;
+	case CERTFLEET__EVENT__KIND_CA_ACTION_DONE:
+		ok = proto_id_ok(e->ca_action_done->action, PROTO_MAX_ID) &&
+		    proto_id_ok(e->ca_action_done->account_id, PROTO_MAX_ID);
+		break;
 	default:
 		snprintf(err, errlen, "event has no known kind");
 		goto out;
@@ -280,6 +333,8 @@ proto_event_kind_name(const Certfleet__Event *e)
 		return "failed";
 	case CERTFLEET__EVENT__KIND_DEFERRED:
 		return "deferred";
+	case CERTFLEET__EVENT__KIND_CA_ACTION_DONE:
+		return "ca_action_done";
 	default:
 		return "unknown";
 	}

@@ -18,6 +18,7 @@
 #define PROTO_MAX_URL 2048
 #define PROTO_MAX_IDENTIFIERS 100	/* names in one certificate */
 #define PROTO_MAX_CSR (16 * 1024)
+#define PROTO_MAX_CERT_DER (64 * 1024)	/* one certificate to revoke */
 
 /* Decodes buf[0..len) as a Job and checks it is one a worker can run:
  * known schema version, ids present and bounded, attempt >= 1, a kind set,

@@ -30,6 +30,21 @@ const struct jws_key *accounts_key(struct accounts *a, const char *id,
 int accounts_eab(struct accounts *a, const char *id, const char **kid,
     const char **hmac, char *err, size_t errlen);
 
+/* Drops the cached key of id, so that the next accounts_key fetches it
+ * again (after a rollover elsewhere). Keys already handed out stay valid
+ * until accounts_free: running operations borrow them. */
+void accounts_forget(struct accounts *a, const char *id);
+
+/* Fetches the pending (rollover) key of account id from the coordinator
+ * and checks that its RFC 7638 thumbprint is thumbprint. Not cached: the
+ * caller owns the key (jws_key_free, or accounts_set_key). Returns NULL
+ * with err. */
+struct jws_key *accounts_pending_key(struct accounts *a, const char *id,
+    const char *thumbprint, char *err, size_t errlen);
+
+/* Makes key (taken over) the cached key of id, retiring the old one. */
+void accounts_set_key(struct accounts *a, const char *id, struct jws_key *key);
+
 /* The account URL (kid) learnt for id, or NULL. */
 const char *accounts_url(struct accounts *a, const char *id);
 

@@ -22,6 +22,7 @@ struct job {
 	int		 fresh;		/* a new order after a failed resumption */
 	int		 reregistered;	/* newAccount again after accountDoesNotExist */
 	char		*kid;		/* account URL the order runs under */
+	struct jws_key	*new_key;	/* ca_action rollover: the new key, owned */
 };
 
 struct runner {
@@ -62,6 +63,7 @@ job_free(struct job *j)
 	r->active--;
 	proto_job_free(j->msg);
 	free(j->kid);
+	jws_key_free(j->new_key);
 	free(j);
 }
 
@@ -210,6 +212,33 @@ job_account_lost(const struct acme_result *res)
 	    "urn:ietf:params:acme:error:accountDoesNotExist") == 0;
 }
 
+/* The CA refused the signature (Pebble: malformed, Boulder: unauthorized):
+ * the account's key may have been rolled over by another worker. Fetches
+ * the key again; returns it when it differs from the one used, else NULL. */
+static const struct jws_key *
+job_key_rolled(struct job *j, const struct acme_result *res)
+{
+	const char *id = j->msg->issue_order->account_id;
+	const struct jws_key *old, *key;
+	char err[256], *a = NULL, *b = NULL;
+	int same;
+
+	if (res->outcome != ACME_FAILED || !res->has_problem ||
+	    (strcmp(res->problem.type, "urn:ietf:params:acme:error:malformed") !=
+	    0 && strcmp(res->problem.type,
+	    "urn:ietf:params:acme:error:unauthorized") != 0) ||
+	    (old = accounts_key(j->r->d.accounts, id, err, sizeof(err))) == NULL)
+		return NULL;
+	a = jws_thumbprint(old);
+	accounts_forget(j->r->d.accounts, id);
+	if ((key = accounts_key(j->r->d.accounts, id, err, sizeof(err))) != NULL)
+		b = jws_thumbprint(key);
+	same = a == NULL || b == NULL || strcmp(a, b) == 0;
+	free(a);
+	free(b);
+	return same ? NULL : key;
+}
+
 static void
 job_order_created(void *arg, const char *order_url)
 {
@@ -303,12 +332,21 @@ job_order_done(void *arg, const struct acme_result *res)
 	struct job *j = arg;
 	Certfleet__Event e;
 	Certfleet__CertificateIssued ci = CERTFLEET__CERTIFICATE_ISSUED__INIT;
+	const struct jws_key *key;
 	char err[256];
 
 	if (res->outcome == ACME_CANCELLED) {
 		/* Shutdown: not committed, so redelivered and resumed elsewhere. */
 		log_info("job %s: cancelled, left to be redelivered", j->msg->job_id);
 		job_free(j);
+		return;
+	}
+	if (!j->reregistered && (key = job_key_rolled(j, res)) != NULL) {
+		log_warn("job %s: the CA refused the key of account %s (%s): it "
+		    "was rolled over, the order goes on with the new key",
+		    j->msg->job_id, j->kid, res->problem.type);
+		j->reregistered = 1;
+		job_order(j, key, j->kid);
 		return;
 	}
 	if (job_account_lost(res) && !j->reregistered) {
@@ -466,6 +504,102 @@ job_account(struct job *j, const Certfleet__CaRef *ca, const struct jws_key *key
 		job_report_failure(j, NULL, "urn:certfleet:error:badJob", err, 0);
 }
 
+/* ---- ca_action: revocation, key rollover, deactivation ---- */
+
+static const char *
+job_action_name(const Certfleet__CaAction *a)
+{
+	switch (a->action_case) {
+	case CERTFLEET__CA_ACTION__ACTION_REVOKE_CERTIFICATE:
+		return "revoke_certificate";
+	case CERTFLEET__CA_ACTION__ACTION_ROLLOVER_ACCOUNT_KEY:
+		return "rollover_account_key";
+	default:
+		return "deactivate_account";
+	}
+}
+
+static void
+job_action_done(void *arg, const struct acme_result *res)
+{
+	struct job *j = arg;
+	const Certfleet__CaAction *a = j->msg->ca_action;
+	Certfleet__Event e;
+	Certfleet__CaActionDone d = CERTFLEET__CA_ACTION_DONE__INIT;
+
+	if (res->outcome == ACME_CANCELLED) {
+		job_free(j);
+		return;
+	}
+	if (res->outcome != ACME_DONE) {
+		job_report_failure(j, res, NULL, NULL, 0);
+		return;
+	}
+	if (a->action_case == CERTFLEET__CA_ACTION__ACTION_ROLLOVER_ACCOUNT_KEY) {
+		/* From now on this worker signs with the new key; the others
+		 * fetch it again when the CA refuses the old one. */
+		accounts_set_key(j->r->d.accounts, a->account_id, j->new_key);
+		j->new_key = NULL;
+	}
+	job_event_init(j, &e);
+	d.action = (char *)job_action_name(a);
+	d.account_id = a->account_id;
+	d.already_revoked = res->already_revoked;
+	e.kind_case = CERTFLEET__EVENT__KIND_CA_ACTION_DONE;
+	e.ca_action_done = &d;
+	log_info("job %s attempt %u trace %s: %s done%s", j->msg->job_id,
+	    j->msg->attempt, j->msg->trace_id, d.action, d.already_revoked ?
+	    " (it was already revoked)" : "");
+	job_report(j, &e);
+}
+
+static void
+job_action(struct job *j)
+{
+	const Certfleet__CaAction *a = j->msg->ca_action;
+	struct acme_manage_params p = { 0 };
+	const struct jws_key *key;
+	struct acme_op *op;
+	char err[512];
+
+	if ((key = accounts_key(j->r->d.accounts, a->account_id, err,
+	    sizeof(err))) == NULL) {
+		job_report_failure(j, NULL,
+		    "urn:certfleet:error:accountKeyUnavailable", err, 1);
+		return;
+	}
+	p.directory = a->ca->directory_url;
+	p.ca_file = j->r->d.ca_file;
+	p.key = key;
+	p.account_url = a->account_url;
+	switch (a->action_case) {
+	case CERTFLEET__CA_ACTION__ACTION_REVOKE_CERTIFICATE:
+		op = acme_revoke_start(j->r->d.engine, &p,
+		    a->revoke_certificate->certificate_der.data,
+		    a->revoke_certificate->certificate_der.len,
+		    (int)a->revoke_certificate->reason, job_action_done, j, err,
+		    sizeof(err));
+		break;
+	case CERTFLEET__CA_ACTION__ACTION_ROLLOVER_ACCOUNT_KEY:
+		if ((j->new_key = accounts_pending_key(j->r->d.accounts,
+		    a->account_id, a->rollover_account_key->new_key_thumbprint,
+		    err, sizeof(err))) == NULL) {
+			job_report_failure(j, NULL,
+			    "urn:certfleet:error:accountKeyUnavailable", err, 1);
+			return;
+		}
+		op = acme_keychange_start(j->r->d.engine, &p, j->new_key,
+		    job_action_done, j, err, sizeof(err));
+		break;
+	default:
+		op = acme_deactivate_start(j->r->d.engine, &p, job_action_done, j,
+		    err, sizeof(err));
+		break;
+	}
+	if (op == NULL)
+		job_report_failure(j, NULL, "urn:certfleet:error:badJob", err, 0);
+}
+
 static void
 job_start(struct job *j)
 {
@@ -475,6 +609,10 @@ job_start(struct job *j)
 	const char *kid;
 	char err[512];
 
+	if (j->msg->kind_case == CERTFLEET__JOB__KIND_CA_ACTION) {
+		job_action(j);
+		return;
+	}
 	if (j->msg->kind_case == CERTFLEET__JOB__KIND_REGISTER_ACCOUNT) {
 		ra = j->msg->register_account;
 		if ((key = accounts_key(j->r->d.accounts, ra->account_id, err,
@@ -543,7 +681,8 @@ runner_handle(void *arg, const struct job_msg *m)
 	log_info("job %s attempt %u trace %s: started (%s)", j->msg->job_id,
 	    j->msg->attempt, j->msg->trace_id,
 	    j->msg->kind_case == CERTFLEET__JOB__KIND_ISSUE_ORDER ?
-	    "issue_order" : "register_account");
+	    "issue_order" : j->msg->kind_case == CERTFLEET__JOB__KIND_CA_ACTION ?
+	    job_action_name(j->msg->ca_action) : "register_account");
 	job_start(j);
 }
 

@@ -136,6 +136,7 @@ struct acme_result {
 	const char		*chain;		/* order ops, DONE: default chain PEM */
 	const char		*alt_chains[ACME_ALT_MAX];	/* alternates (PEM) */
 	size_t			 nalt;
+	int			 already_revoked; /* revoke, DONE: it was before */
 };
 
 typedef void acme_done_fn(void *arg, const struct acme_result *r);
@@ -239,6 +240,59 @@ struct acme_order_params {
  */
 struct acme_op *acme_order_start(struct acme_engine *e,
     const struct acme_order_params *p, const struct acme_order_cb *cb,
+    char *err, size_t errlen);
+
+/* ---- account and certificate management (acme_manage.c) ---- */
+
+/* What every management operation needs: the CA, the account key and its
+ * URL (kid). */
+struct acme_manage_params {
+	const char	*directory;
+	const char	*ca_file;
+	const struct jws_key *key;	/* account key, borrowed until done() */
+	const char	*account_url;	/* kid */
+	int		 deadline_s;	/* whole operation; 0: 120 */
+};
+
+/* 1 when reason is a revocation reason code a subscriber may ask for (RFC
+ * 5280 section 5.3.1 as Let's Encrypt accepts them): 0 unspecified, 1
+ * keyCompromise, 3 affiliationChanged, 4 superseded, 5 cessationOfOperation. */
+int acme_revoke_reason_ok(int reason);
+
+/* Parses a reason name ("keyCompromise"...) or its decimal code. Returns
+ * the code, or -1 when it is neither or not acme_revoke_reason_ok. */
+int acme_revoke_reason_parse(const char *s);
+
+/* Name of a reason code ("superseded"), "unknown" for others. */
+const char *acme_revoke_reason_name(int reason);
+
+/*
+ * Revokes a certificate (RFC 8555 section 7.6), signed by the account key
+ * (kid): POST revokeCert {"certificate": base64url(DER), "reason": reason}.
+ * An alreadyRevoked answer is success with r->already_revoked set. Same
+ * contract as acme_account_start; cert_der is copied.
+ */
+struct acme_op *acme_revoke_start(struct acme_engine *e,
+    const struct acme_manage_params *p, const unsigned char *cert_der,
+    size_t cert_len, int reason, acme_done_fn *done, void *arg, char *err,
+    size_t errlen);
+
+/*
+ * Rolls the account over to new_key (RFC 8555 section 7.3.5): an inner JWS
+ * signed by new_key (jwk, no nonce) over {"account", "oldKey"}, sent inside
+ * a JWS signed by the old key (kid). new_key is borrowed until done(). On
+ * DONE the CA knows only new_key for this account. Same contract as
+ * acme_account_start.
+ */
+struct acme_op *acme_keychange_start(struct acme_engine *e,
+    const struct acme_manage_params *p, const struct jws_key *new_key,
+    acme_done_fn *done, void *arg, char *err, size_t errlen);
+
+/* Deactivates the account (RFC 8555 section 7.3.6): POST {"status":
+ * "deactivated"} to its URL; DONE when the CA answers with that status.
+ * Same contract as acme_account_start. */
+struct acme_op *acme_deactivate_start(struct acme_engine *e,
+    const struct acme_manage_params *p, acme_done_fn *done, void *arg,
     char *err, size_t errlen);
 
 /*

@@ -43,7 +43,9 @@ char *jws_key_authorization(const struct jws_key *k, const char *token);
 /*
  * Signs an ACME request in the flattened JSON serialization with the
  * protected header {alg, nonce, url} plus "kid" when kid is not NULL, or
- * "jwk" (the public key) when kid is NULL (newAccount). payload is the JSON
+ * "jwk" (the public key) when kid is NULL (newAccount). nonce NULL leaves
+ * "nonce" out: the inner JWS of keyChange (RFC 8555 section 7.3.5) is signed
+ * by the new key with jwk and no nonce. payload is the JSON
  * text to sign, or NULL for POST-as-GET (empty payload). k must hold a
  * private key. Returns the malloc'd request body, or NULL with a message in
  * err.

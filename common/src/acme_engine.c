@@ -197,6 +197,8 @@ ca_free(struct acme_ca *ca)
 	free(ca->new_nonce);
 	free(ca->new_account);
 	free(ca->new_order);
+	free(ca->revoke_cert);
+	free(ca->key_change);
 	free(ca);
 }
 
@@ -262,7 +264,11 @@ ca_directory_done(struct acme_ca *ca, struct acme_req *r)
 		snprintf(why, sizeof(why), "newNonce, newAccount or newOrder missing");
 	else if ((ca->new_nonce = strdup(nn)) == NULL ||
 	    (ca->new_account = strdup(na)) == NULL ||
-	    (ca->new_order = strdup(no)) == NULL)
+	    (ca->new_order = strdup(no)) == NULL ||
+	    (acme_json_url(d, "revokeCert") != NULL && (ca->revoke_cert =
+	    strdup(acme_json_url(d, "revokeCert"))) == NULL) ||
+	    (acme_json_url(d, "keyChange") != NULL && (ca->key_change =
+	    strdup(acme_json_url(d, "keyChange"))) == NULL))
 		snprintf(why, sizeof(why), "out of memory");
 	json_decref(d);
 
@@ -273,7 +279,10 @@ ca_directory_done(struct acme_ca *ca, struct acme_req *r)
 		free(ca->new_nonce);
 		free(ca->new_account);
 		free(ca->new_order);
+		free(ca->revoke_cert);
+		free(ca->key_change);
 		ca->new_nonce = ca->new_account = ca->new_order = NULL;
+		ca->revoke_cert = ca->key_change = NULL;
 		log_warn("acme: directory %s: %s", ca->dir_url, why);
 	}
 	/* Callbacks may start ops on this CA meanwhile: they never join this
@@ -483,6 +492,7 @@ op_free(struct acme_op *op)
 	if (op->eab_hmac != NULL)
 		OPENSSL_cleanse(op->eab_hmac, strlen(op->eab_hmac));
 	free(op->eab_hmac);
+	free(op->manage_payload);
 	for (i = 0; i < op->nnames; i++)
 		free(op->names[i]);
 	free(op->names);
@@ -531,9 +541,11 @@ op_end(struct acme_op *op, struct acme_result *res)
 		for (i = 0; i < op->nalts; i++)
 			res->alt_chains[i] = op->alts[i];
 		res->nalt = op->nalts;
+		res->already_revoked = op->already_revoked;
 	}
-	log_debug("acme: %s %s: %s%s%s", op->kind == ACME_OP_ORDER ?
-	    "order" : "account", op->order_url != NULL ? op->order_url :
+	log_debug("acme: %s %s: %s%s%s", op->kind == ACME_OP_ORDER ? "order" :
+	    op->kind == ACME_OP_MANAGE ? "manage" : "account",
+	    op->order_url != NULL ? op->order_url :
 	    op->account_url != NULL ? op->account_url : "(no URL)",
 	    acme_outcome_name(res->outcome), res->error[0] != '\0' ? ": " : "",
 	    res->error);

@@ -109,6 +109,8 @@ struct acme_ca {
 	char			*new_nonce;
 	char			*new_account;
 	char			*new_order;
+	char			*revoke_cert;	/* optional in the directory */
+	char			*key_change;	/* optional in the directory */
 	struct acme_op		*waiters;	/* ops waiting for the directory */
 	int			 notifying;	/* waking waiters after a fetch */
 	char			*nonces[ACME_NONCE_POOL];	/* ring, LIFO */
@@ -129,7 +131,7 @@ struct acme_engine {
 	size_t			 capheap;
 };
 
-enum acme_op_kind { ACME_OP_ACCOUNT, ACME_OP_ORDER };
+enum acme_op_kind { ACME_OP_ACCOUNT, ACME_OP_ORDER, ACME_OP_MANAGE };
 
 /* One challenge this op began. */
 struct acme_chal {
@@ -182,6 +184,12 @@ struct acme_op {
 	char			*account_url;
 	char			*eab_kid;	/* External Account Binding, or NULL */
 	char			*eab_hmac;	/* secret: wiped on free */
+
+	/* manage (acme_manage.c): revokeCert, keyChange, deactivation */
+	int			 manage;	/* enum acme_manage_kind */
+	char			*manage_payload;
+	const struct jws_key	*new_key;
+	int			 already_revoked;
 
 	/* order */
 	char			**names;

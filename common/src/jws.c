@@ -341,9 +341,9 @@ jws_sign(const struct jws_key *k, const char *kid, const char *nonce,
 		snprintf(err, errlen, "jws_sign: key has no private half");
 		goto out;
 	}
-	hdr = json_pack("{s:s, s:s, s:s}", "alg", jws_alg_names[k->alg],
-	    "nonce", nonce, "url", url);
-	if (hdr == NULL)
+	hdr = json_pack("{s:s, s:s}", "alg", jws_alg_names[k->alg], "url", url);
+	if (hdr == NULL || (nonce != NULL &&
+	    json_object_set_new(hdr, "nonce", json_string(nonce)) != 0))
 		goto oom;
 	if (kid != NULL) {
 		if (json_object_set_new(hdr, "kid", json_string(kid)) != 0)

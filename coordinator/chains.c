@@ -1,0 +1,205 @@
+/* chains.c -- splits the CA's chains, names them by their top issuer CN, picks the one to serve and stores them all. */
+#include "chains.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "db.h"
+#include "log.h"
+#include "pem.h"
+
+/* The CN of name into out ("" when it has none). */
+static void
+chains_cn(const X509_NAME *name, char *out, size_t outlen)
+{
+	int n;
+
+	out[0] = '\0';
+	n = X509_NAME_get_text_by_NID((X509_NAME *)(uintptr_t)name,
+	    NID_commonName, out, (int)outlen);
+	if (n < 0)
+		out[0] = '\0';
+}
+
+/* Calls fn for the issuer CN of every certificate of pem, in order; the
+ * last call is the top issuer. Returns the count, -1 when pem is bad. */
+static int
+chains_walk(const char *pem, void (*fn)(void *, const char *), void *arg)
+{
+	char cn[CHAINS_ISSUER_MAX + 1];
+	BIO *b;
+	X509 *x;
+	size_t len = strlen(pem);
+	int n = 0;
+
+	if (len == 0)
+		return 0;
+	if (len > PEM_MAX_INPUT || (b = BIO_new_mem_buf(pem, (int)len)) == NULL)
+		return -1;
+	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
+		chains_cn(X509_get_issuer_name(x), cn, sizeof(cn));
+		fn(arg, cn);
+		X509_free(x);
+		n++;
+	}
+	ERR_clear_error();	/* the end of the input reads as an error */
+	BIO_free(b);
+	return n;
+}
+
+struct chains_last {
+	char	*out;
+	size_t	 outlen;
+};
+
+static void
+chains_keep_last(void *arg, const char *cn)
+{
+	struct chains_last *l = arg;
+
+	snprintf(l->out, l->outlen, "%s", cn);
+}
+
+int
+chains_top_issuer(const char *leaf, const char *rest, char *out, size_t outlen)
+{
+	struct chains_last l = { out, outlen };
+
+	out[0] = '\0';
+	if (rest != NULL && rest[0] != '\0')
+		return chains_walk(rest, chains_keep_last, &l) > 0 ? 0 : -1;
+	return chains_walk(leaf, chains_keep_last, &l) > 0 ? 0 : -1;
+}
+
+/* Adds chain pem (leaf first) to ch when its leaf is leaf (or sets leaf
+ * when NULL). Returns 0, or -1 when it is unusable. */
+static int
+chains_add(struct chains *ch, const char *pem, char **leaf, int is_default,
+    char *err, size_t errlen)
+{
+	struct chains_entry *e = &ch->e[ch->n];
+	char *l = NULL, *rest = NULL;
+
+	if (pem_chain_split(pem, strlen(pem), &l, &rest, err, errlen) < 0)
+		return -1;
+	if (*leaf != NULL && strcmp(*leaf, l) != 0) {
+		snprintf(err, errlen, "its leaf is not the default chain's");
+		free(l);
+		free(rest);
+		return -1;
+	}
+	if (chains_top_issuer(l, rest, e->top_issuer, sizeof(e->top_issuer)) < 0) {
+		snprintf(err, errlen, "no certificate parses");
+		free(l);
+		free(rest);
+		return -1;
+	}
+	if (*leaf == NULL)
+		*leaf = l;
+	else
+		free(l);
+	e->rest = rest;
+	e->is_default = is_default;
+	ch->n++;
+	return 0;
+}
+
+int
+chains_parse(const char *def, char *const *alts, size_t nalts,
+    struct chains *ch, char *err, size_t errlen)
+{
+	char *leaf = NULL, why[256];
+	size_t i;
+
+	memset(ch, 0, sizeof(*ch));
+	if (chains_add(ch, def, &leaf, 1, err, errlen) < 0)
+		return -1;
+	for (i = 0; i < nalts; i++) {
+		if (ch->n == CHAINS_MAX) {
+			ch->skipped += nalts - i;
+			break;
+		}
+		if (chains_add(ch, alts[i], &leaf, 0, why, sizeof(why)) < 0) {
+			log_warn("chains: alternate chain %zu skipped: %s", i, why);
+			ch->skipped++;
+		}
+	}
+	free(leaf);
+	return 0;
+}
+
+void
+chains_free(struct chains *ch)
+{
+	size_t i;
+
+	for (i = 0; i < ch->n; i++)
+		free(ch->e[i].rest);
+	memset(ch, 0, sizeof(*ch));
+}
+
+struct chains_find {
+	const char	*want;
+	int		 found;
+};
+
+static void
+chains_match(void *arg, const char *cn)
+{
+	struct chains_find *f = arg;
+
+	if (strcmp(cn, f->want) == 0)
+		f->found = 1;
+}
+
+size_t
+chains_select(const struct chains *ch, const char *preferred)
+{
+	struct chains_find f;
+	size_t i;
+
+	if (preferred == NULL || preferred[0] == '\0')
+		return 0;
+	for (i = 0; i < ch->n; i++)
+		if (strcmp(ch->e[i].top_issuer, preferred) == 0)
+			return i;
+	for (i = 0; i < ch->n; i++) {
+		f.want = preferred;
+		f.found = 0;
+		if (chains_walk(ch->e[i].rest, chains_match, &f) > 0 && f.found)
+			return i;
+	}
+	return 0;
+}
+
+int
+chains_store(PGconn *c, const char *icid, const struct chains *ch,
+    size_t served, char *err, size_t errlen)
+{
+	char pos[24];
+	const char *v[6];
+	size_t i;
+
+	for (i = 0; i < ch->n; i++) {
+		snprintf(pos, sizeof(pos), "%zu", i);
+		v[0] = icid;
+		v[1] = pos;
+		v[2] = ch->e[i].is_default ? "t" : "f";
+		v[3] = ch->e[i].top_issuer;
+		v[4] = ch->e[i].rest;
+		v[5] = i == served ? "t" : "f";
+		if (db_exec(c, "chains store", "INSERT INTO certificate_chains "
+		    "(issued_certificate, position, is_default, top_issuer, "
+		    "chain_pem, served) VALUES ($1, $2, $3, $4, $5, $6)", 6, v,
+		    NULL, NULL, err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+}

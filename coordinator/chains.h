@@ -1,0 +1,52 @@
+/* chains.h -- every chain a CA offered for one certificate: top issuer names, the preferred-chain rule, storage. */
+#ifndef CERTFLEET_COORD_CHAINS_H
+#define CERTFLEET_COORD_CHAINS_H
+
+#include <stddef.h>
+
+#include <libpq-fe.h>
+
+#define CHAINS_MAX 9		/* the default chain and ACME_ALT_MAX alternates */
+#define CHAINS_ISSUER_MAX 256	/* bytes of an issuer CN kept */
+
+struct chains_entry {
+	char	*rest;		/* PEM of the chain without the leaf */
+	char	 top_issuer[CHAINS_ISSUER_MAX + 1]; /* issuer CN of its last cert */
+	int	 is_default;
+};
+
+struct chains {
+	struct chains_entry	 e[CHAINS_MAX];
+	size_t			 n;		/* e[0] is the default chain */
+	size_t			 skipped;	/* alternates dropped */
+};
+
+/*
+ * Reads the default chain def (leaf first) and the alternates alts[0..nalts)
+ * into ch: each chain loses its leaf; an alternate whose leaf is not the
+ * default chain's leaf, or that does not parse, is skipped (counted in
+ * ch->skipped), as are alternates over CHAINS_MAX. Returns 0, or -1 with a
+ * message in err when the default chain itself is unusable (ch then holds
+ * nothing). Release with chains_free.
+ */
+int chains_parse(const char *def, char *const *alts, size_t nalts,
+    struct chains *ch, char *err, size_t errlen);
+void chains_free(struct chains *ch);
+
+/* The top issuer CN of a chain (issuer CN of its last certificate; of the
+ * leaf when rest is empty) into out. Returns 0, or -1 when nothing parses. */
+int chains_top_issuer(const char *leaf, const char *rest, char *out,
+    size_t outlen);
+
+/* The chain to serve: the first whose top issuer CN equals preferred, else
+ * the first holding a certificate issued by a CN equal to preferred, else
+ * the default (0). preferred NULL or "" means the default. */
+size_t chains_select(const struct chains *ch, const char *preferred);
+
+/* Inserts every chain of ch for issued certificate icid into
+ * certificate_chains, marking served, in the caller's transaction. Returns
+ * 0, or -1 with a message in err. */
+int chains_store(PGconn *c, const char *icid, const struct chains *ch,
+    size_t served, char *err, size_t errlen);
+
+#endif

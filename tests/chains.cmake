@@ -1,0 +1,10 @@
+# chains.cmake -- alternate chains, revocation, account key rollover and deactivation, key types: unit and integration tests.
+certfleet_unit_test(unit_chains unit/test_chains.c certfleet_coordinator)
+
+add_executable(test_acme_manage integration/test_acme_manage.c)
+target_link_libraries(test_acme_manage PRIVATE certfleet_common
+	PkgConfig::CMOCKA PkgConfig::MHD)
+certfleet_integration_test(acme_manage $<TARGET_FILE:test_acme_manage>)
+
+certfleet_integration_test(chains_flow ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_chains
+	$<TARGET_FILE_DIR:certfleet-worker>)
