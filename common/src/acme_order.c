@@ -620,8 +620,21 @@ order_ready(struct acme_op *op)
 		order_get(op, ORD_READ, op->order_url, 0);
 		return;
 	}
+	if (op->profile != NULL && json_object_get(op->ca->profiles,
+	    op->profile) == NULL) {
+		acme_op_fail(op, 0, "newOrder: the CA does not offer profile "
+		    "\"%.64s\" (directory meta.profiles)", op->profile);
+		return;
+	}
 	if ((o = json_object()) == NULL || (ids = json_array()) == NULL ||
 	    json_object_set_new(o, "identifiers", ids) != 0)
+		goto oom;
+	if (op->profile != NULL &&
+	    json_object_set_new(o, "profile", json_string(op->profile)) != 0)
+		goto oom;
+	/* replaces only where the CA speaks ARI (RFC 9773 section 5) */
+	if (op->replaces != NULL && op->ca->renewal_info != NULL &&
+	    json_object_set_new(o, "replaces", json_string(op->replaces)) != 0)
 		goto oom;
 	for (i = 0; i < op->nnames; i++) {
 		id = json_pack("{s:s, s:s}", "type", "dns", "value", op->names[i]);
@@ -657,6 +670,34 @@ order_name_ok(const char *n)
 	return len > 0;
 }
 
+/* A CertID: two non-empty base64url parts joined by one dot. */
+static int
+order_certid_ok(const char *s)
+{
+	const char *dot = strchr(s, '.');
+	size_t len = strlen(s);
+
+	return len < ACME_CERTID_MAX && dot != NULL && dot != s &&
+	    dot[1] != '\0' && b64url_charset_ok(s, (size_t)(dot - s)) &&
+	    b64url_charset_ok(dot + 1, len - (size_t)(dot - s) - 1);
+}
+
+/* A profile name: 1-64 characters of [A-Za-z0-9._-]. */
+static int
+order_profile_ok(const char *s)
+{
+	size_t i, len = strlen(s);
+
+	if (len == 0 || len > 64)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '_' ||
+		    s[i] == '-'))
+			return 0;
+	return 1;
+}
+
 struct acme_op *
 acme_order_start(struct acme_engine *e, const struct acme_order_params *p,
     const struct acme_order_cb *cb, char *err, size_t errlen)
@@ -681,6 +722,13 @@ acme_order_start(struct acme_engine *e, const struct acme_order_params *p,
 		snprintf(err, errlen, "acme_order_start: only http-01 is supported");
 		return NULL;
 	}
+	if ((p->replaces != NULL && p->replaces[0] != '\0' &&
+	    !order_certid_ok(p->replaces)) ||
+	    (p->profile != NULL && p->profile[0] != '\0' &&
+	    !order_profile_ok(p->profile))) {
+		snprintf(err, errlen, "acme_order_start: bad replaces or profile");
+		return NULL;
+	}
 	if (p->nnames == 0 || p->nnames > ACME_IDENTIFIERS_MAX) {
 		snprintf(err, errlen, "acme_order_start: 1 to %d names",
 		    ACME_IDENTIFIERS_MAX);
@@ -703,7 +751,11 @@ acme_order_start(struct acme_engine *e, const struct acme_order_params *p,
 	    (op->kid = strdup(p->account_url)) == NULL ||
 	    (op->names = calloc(p->nnames, sizeof(*op->names))) == NULL ||
 	    (op->csr = malloc(p->csr_len)) == NULL ||
-	    (p->order_url != NULL && (op->order_url = strdup(p->order_url)) == NULL))
+	    (p->order_url != NULL && (op->order_url = strdup(p->order_url)) == NULL) ||
+	    (p->replaces != NULL && p->replaces[0] != '\0' &&
+	    (op->replaces = strdup(p->replaces)) == NULL) ||
+	    (p->profile != NULL && p->profile[0] != '\0' &&
+	    (op->profile = strdup(p->profile)) == NULL))
 		goto oom;
 	for (i = 0; i < p->nnames; i++) {
 		if ((op->names[i] = strdup(p->names[i])) == NULL)
@@ -735,6 +787,8 @@ fail:
 		free(op->kid);
 		free(op->csr);
 		free(op->order_url);
+		free(op->replaces);
+		free(op->profile);
 		free(op);
 	}
 	return NULL;
