@@ -21,6 +21,8 @@ struct jobs_issue {
 	const unsigned char	*csr;
 	size_t			 csrlen;
 	const char		*order_url;
+	const char		*replaces;	/* ARI CertID, NULL or "" for none */
+	const char		*profile;	/* NULL or "" for the CA's default */
 };
 
 /* Encodes a Job{issue_order}. Returns the malloc'd bytes with *len set, or
