@@ -296,7 +296,7 @@ api_show(struct api *a, struct MHD_Connection *conn, const char *id)
 {
 	char err[512];
 	PGresult *r;
-	json_t *j, *problem;
+	json_t *j, *problem, *ari;
 
 	if (api_db(a, err, sizeof(err)) < 0)
 		return api_unavailable(conn, err);
@@ -306,7 +306,9 @@ api_show(struct api *a, struct MHD_Connection *conn, const char *id)
 	    API_TS("c.created_at") ", c.last_problem_type, c.last_problem_detail, "
 	    "(SELECT status FROM orders o WHERE o.certificate = c.id ORDER BY "
 	    "o.created_at DESC LIMIT 1), (SELECT attempt FROM orders o WHERE "
-	    "o.certificate = c.id ORDER BY o.created_at DESC LIMIT 1)::text "
+	    "o.certificate = c.id ORDER BY o.created_at DESC LIMIT 1)::text, "
+	    "c.profile, ic.ari_cert_id, " API_TS("ic.ari_window_start") ", "
+	    API_TS("ic.ari_window_end") ", ic.ari_explanation_url "
 	    "FROM certificates c JOIN hostname_sets hs ON hs.id = c.hostname_set "
 	    "LEFT JOIN issued_certificates ic ON ic.id = c.current_issued WHERE "
 	    "c.id = $1", 1, &id, NULL, NULL, err, sizeof(err))) == NULL)
@@ -328,6 +330,13 @@ api_show(struct api *a, struct MHD_Connection *conn, const char *id)
 	    "order_status", api_col(r, 0, 12), "order_attempt",
 	    PQgetisnull(r, 0, 13) ? json_null() :
 	    json_integer(atoi(PQgetvalue(r, 0, 13))));
+	ari = json_pack("{s:o, s:o, s:o, s:o, s:o}",
+	    "profile", api_col(r, 0, 14), "ari_cert_id", api_col(r, 0, 15),
+	    "ari_window_start", api_col(r, 0, 16), "ari_window_end",
+	    api_col(r, 0, 17), "ari_explanation_url", api_col(r, 0, 18));
+	if (j != NULL && ari != NULL)
+		json_object_update(j, ari);
+	json_decref(ari);
 	PQclear(r);
 	return api_json(conn, MHD_HTTP_OK, j);
 }

@@ -13,7 +13,8 @@ usage(FILE *f)
 	    "usage: certfleetctl COMMAND [ARGS]\n"
 	    "\n"
 	    "commands:\n"
-	    "  enroll [--key-type ec-p256|rsa-2048] [--wait] [--timeout SECONDS] HOST...\n"
+	    "  enroll [--key-type ec-p256|rsa-2048] [--profile NAME] [--wait]\n"
+	    "         [--timeout SECONDS] HOST...\n"
 	    "            ask for one certificate carrying every HOST; prints its id.\n"
 	    "            --wait polls until it is issued (exit 0) or failed (exit 1,\n"
 	    "            printing the problem), or --timeout passes (default 300 s,\n"
@@ -21,6 +22,8 @@ usage(FILE *f)
 	    "  show ID   a certificate: status, names, serial, validity, issuer,\n"
 	    "            last problem\n"
 	    "  list [LIMIT]  the newest certificates (default 100)\n"
+	    "  renew ID  renew certificate ID now (a fresh key; replaces the current\n"
+	    "            certificate through ARI when its CA offers it)\n"
 	    "  doctor    check that PostgreSQL, Redis, Kafka and the ACME CA answer,\n"
 	    "            one line each; exit 0 when all do\n"
 	    "  version   print the version\n"
@@ -48,6 +51,8 @@ main(int argc, char *argv[])
 		return ctl_show(argc - 1, argv + 1);
 	if (strcmp(cmd, "list") == 0)
 		return ctl_list(argc - 1, argv + 1);
+	if (strcmp(cmd, "renew") == 0)
+		return ctl_renew(argc - 1, argv + 1);
 	if (argc == 2 && strcmp(cmd, "doctor") == 0)
 		return health_check(HEALTH_ALL, stdout) == 0 ? 0 : 1;
 	if (argc == 2 && strcmp(cmd, "version") == 0) {

@@ -24,5 +24,6 @@ json_t *ctl_api(const char *method, const char *path, const char *body,
 int ctl_enroll(int argc, char *argv[]);
 int ctl_show(int argc, char *argv[]);
 int ctl_list(int argc, char *argv[]);
+int ctl_renew(int argc, char *argv[]);
 
 #endif

@@ -61,7 +61,7 @@ ctl_wait(const char *id, long timeout)
 int
 ctl_enroll(int argc, char *argv[])
 {
-	const char *key_type = NULL;
+	const char *key_type = NULL, *profile = NULL;
 	char err[1024], *body = NULL, *end;
 	json_t *req = NULL, *names, *j = NULL;
 	long timeout = CTL_WAIT_DEFAULT;
@@ -71,6 +71,8 @@ ctl_enroll(int argc, char *argv[])
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--key-type") == 0 && i + 1 < argc)
 			key_type = argv[++i];
+		else if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc)
+			profile = argv[++i];
 		else if (strcmp(argv[i], "--wait") == 0)
 			wait = 1;
 		else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
@@ -88,13 +90,16 @@ ctl_enroll(int argc, char *argv[])
 			json_array_append_new(names, json_string(argv[i]));
 	}
 	if (json_array_size(names) == 0) {
-		fprintf(stderr, "usage: certfleetctl enroll [--key-type T] [--wait] "
+		fprintf(stderr, "usage: certfleetctl enroll [--key-type T] "
+		    "[--profile NAME] [--wait] "
 		    "[--timeout SECONDS] HOST...\n");
 		goto out;
 	}
 	req = json_pack("{s:O}", "hostnames", names);
 	if (key_type != NULL)
 		json_object_set_new(req, "key_type", json_string(key_type));
+	if (profile != NULL)
+		json_object_set_new(req, "profile", json_string(profile));
 	body = json_dumps(req, JSON_COMPACT);
 	rc = CTL_FAILED;
 	if ((j = ctl_api("POST", "/v1/certificates", body, err,

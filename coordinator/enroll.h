@@ -17,6 +17,7 @@ struct enroll_request {
 	char		**names;	/* normalized, sorted, unique */
 	size_t		  nnames;
 	enum keys_type	  key_type;
+	char		  profile[65];	/* newOrder profile, "" for the CA's default */
 };
 
 /* Parses and validates an API body {"hostnames": [...], "key_type": ...}:
@@ -36,5 +37,22 @@ void enroll_request_free(struct enroll_request *req);
 int enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
     const struct enroll_request *req, char id[IDS_LEN + 1], char *err,
     size_t errlen);
+
+/* Key, its PEM sealed under "private_keys:<pkid>", its SPKI and the CSR. */
+struct enroll_material {
+	EVP_PKEY		*key;
+	struct vault_box	 box;
+	unsigned char		*spki;
+	size_t			 spkilen;
+	unsigned char		*csr;
+	size_t			 csrlen;
+};
+
+/* Generates a key of req->key_type, seals it for private key id pkid and
+ * makes the CSR for req->names. Returns 0, or -1 with a message (release m
+ * with enroll_material_free in both cases; m starts zeroed). */
+int enroll_material(const struct vault *v, const struct enroll_request *req,
+    const char *pkid, struct enroll_material *m, char *err, size_t errlen);
+void enroll_material_free(struct enroll_material *m);
 
 #endif
