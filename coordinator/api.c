@@ -19,6 +19,7 @@
 #include "enroll.h"
 #include "ids.h"
 #include "log.h"
+#include "renew.h"
 
 #define API_PEM_TYPE "application/x-pem-file"
 #define API_JSON_TYPE "application/json"
@@ -442,6 +443,30 @@ api_segment(const char *path, char *id, size_t idlen)
 	return path + strcspn(path, "/");
 }
 
+/* POST /v1/certificates/{id}/renew: a renewal order now. */
+static enum MHD_Result
+api_renew(struct api *a, struct MHD_Connection *conn, const char *id)
+{
+	char err[512], oid[IDS_LEN + 1];
+	int n;
+
+	if (api_db(a, err, sizeof(err)) < 0)
+		return api_unavailable(conn, err);
+	if ((n = renew_now(a->db, a->v, id, oid, err, sizeof(err))) < 0) {
+		log_err("api: renew %s: %s", id, err);
+		return api_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "the renewal could not be stored; nothing was written");
+	}
+	if (n == 0)
+		return api_error(conn, MHD_HTTP_NOT_FOUND, "no issued certificate "
+		    "%s to renew", id);
+	if (n == 2)
+		return api_error(conn, MHD_HTTP_CONFLICT, "certificate %s has an "
+		    "order in flight already", id);
+	return api_json(conn, MHD_HTTP_ACCEPTED, json_pack("{s:s, s:s}", "id",
+	    id, "order", oid));
+}
+
 static enum MHD_Result
 api_route_v1(struct api *a, struct MHD_Connection *conn, const char *path,
     const char *method, struct api_req *req)
@@ -461,6 +486,15 @@ api_route_v1(struct api *a, struct MHD_Connection *conn, const char *path,
 	if (strncmp(path, "certificates/", 13) != 0)
 		return api_error(conn, MHD_HTTP_NOT_FOUND, "no such path");
 	rest = api_segment(path + 13, id, sizeof(id));
+	if (strcmp(rest, "/renew") == 0) {
+		if (strcmp(method, "POST") != 0)
+			return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+			    "%s is not allowed here (POST)", method);
+		if (!ids_valid(id))
+			return api_error(conn, MHD_HTTP_NOT_FOUND,
+			    "not a certificate id");
+		return api_renew(a, conn, id);
+	}
 	if (strcmp(rest, "") != 0 && strcmp(rest, "/fullchain.pem") != 0 &&
 	    strcmp(rest, "/privkey.pem") != 0)
 		return api_error(conn, MHD_HTTP_NOT_FOUND, "no such path");
