@@ -206,6 +206,7 @@ struct acme_op {
 	char			*alts[ACME_ALT_MAX];
 	size_t			 nalts;
 	char			*replaces;	/* order: ARI CertID or NULL */
+	int			 replaces_dropped; /* newOrder resent without it */
 	char			*profile;	/* order: profile or NULL */
 
 	/* ARI */

@@ -535,6 +535,18 @@ order_alt_response(struct acme_op *op, struct acme_req *r)
 	order_alt_next(op);
 }
 
+static void order_ready(struct acme_op *);
+
+/* 1 when a newOrder that carried "replaces" got a final error answer (not
+ * a transport error, not a 429/503 deferral): worth one more try without. */
+static int
+order_replaces_refused(const struct acme_op *op, const struct acme_req *r)
+{
+	return op->replaces != NULL && op->ca->renewal_info != NULL &&
+	    !op->replaces_dropped && r->cc == CURLE_OK && r->status >= 400 &&
+	    r->status != 429 && r->status != 503;
+}
+
 static void
 order_response(struct acme_op *op, struct acme_req *r)
 {
@@ -542,6 +554,16 @@ order_response(struct acme_op *op, struct acme_req *r)
 
 	switch (op->step) {
 	case ORD_NEWORDER:
+		if (order_replaces_refused(op, r)) {
+			/* RFC 9773 section 5: a refused "replaces" must not
+			 * stop the renewal; it goes on as a plain order. */
+			log_warn("acme: newOrder with replaces %s refused (HTTP "
+			    "%ld): ordering without replaces", op->replaces,
+			    r->status);
+			op->replaces_dropped = 1;
+			order_ready(op);
+			return;
+		}
 		if ((j = acme_op_json(op, r, "newOrder")) == NULL)
 			return;
 		if (r->status != 201 || r->h.location == NULL)
@@ -634,6 +656,7 @@ order_ready(struct acme_op *op)
 		goto oom;
 	/* replaces only where the CA speaks ARI (RFC 9773 section 5) */
 	if (op->replaces != NULL && op->ca->renewal_info != NULL &&
+	    !op->replaces_dropped &&
 	    json_object_set_new(o, "replaces", json_string(op->replaces)) != 0)
 		goto oom;
 	for (i = 0; i < op->nnames; i++) {
