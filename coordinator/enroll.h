@@ -20,7 +20,9 @@ struct enroll_request {
 	char		  profile[65];	/* newOrder profile, "" for the CA's default */
 };
 
-/* Parses and validates an API body {"hostnames": [...], "key_type": ...}:
+/* Parses and validates an API body {"hostnames": [...], "key_type": ...,
+ * "profile": ...} (profile optional: 1-64 of [A-Za-z0-9._-], checked
+ * against the CA's meta.profiles by the worker):
  * JSON object, known fields only, 1-ENROLL_MAX_NAMES strings, every one a
  * valid non-wildcard hostname (normalized, then de-duplicated), key_type
  * "ec-p256" or "rsa-2048" (def when absent). Pure: touches nothing else.
