@@ -21,6 +21,7 @@
 #include "enroll.h"
 #include "ids.h"
 #include "log.h"
+#include "renew.h"
 
 #define API_PEM_TYPE "application/x-pem-file"
 #define API_JSON_TYPE "application/json"
@@ -520,7 +521,7 @@ api_show(struct api *a, struct MHD_Connection *conn, const char *id)
 {
 	char err[512];
 	PGresult *r;
-	json_t *j, *problem;
+	json_t *j, *problem, *ari;
 
 	if (api_db(a, err, sizeof(err)) < 0)
 		return api_unavailable(conn, err);
@@ -540,7 +541,9 @@ api_show(struct api *a, struct MHD_Connection *conn, const char *id)
 	    "'created_at', " API_TS("o.created_at") ", 'problem', (SELECT p.type "
 	    "FROM acme_problems p WHERE p.job_id = o.id ORDER BY p.id DESC LIMIT "
 	    "1)) ORDER BY o.created_at, o.id), '[]')::text FROM orders o WHERE "
-	    "o.certificate = c.id) "
+	    "o.certificate = c.id), "
+	    "c.profile, ic.ari_cert_id, " API_TS("ic.ari_window_start") ", "
+	    API_TS("ic.ari_window_end") ", ic.ari_explanation_url "
 	    "FROM certificates c JOIN hostname_sets hs ON hs.id = c.hostname_set "
 	    "LEFT JOIN issued_certificates ic ON ic.id = c.current_issued WHERE "
 	    "c.id = $1", 1, &id, NULL, NULL, err, sizeof(err))) == NULL)
@@ -570,6 +573,13 @@ api_show(struct api *a, struct MHD_Connection *conn, const char *id)
 		json_object_set_new(j, "history", json_loads(PQgetvalue(r, 0, 16),
 		    0, NULL));
 	}
+	ari = json_pack("{s:o, s:o, s:o, s:o, s:o}",
+	    "profile", api_col(r, 0, 17), "ari_cert_id", api_col(r, 0, 18),
+	    "ari_window_start", api_col(r, 0, 19), "ari_window_end",
+	    api_col(r, 0, 20), "ari_explanation_url", api_col(r, 0, 21));
+	if (j != NULL && ari != NULL)
+		json_object_update(j, ari);
+	json_decref(ari);
 	PQclear(r);
 	if (j != NULL && api_show_chains(a, id, j, err, sizeof(err)) < 0) {
 		json_decref(j);
@@ -717,6 +727,30 @@ api_segment(const char *path, char *id, size_t idlen)
 	return path + strcspn(path, "/");
 }
 
+/* POST /v1/certificates/{id}/renew: a renewal order now. */
+static enum MHD_Result
+api_renew(struct api *a, struct MHD_Connection *conn, const char *id)
+{
+	char err[512], oid[IDS_LEN + 1];
+	int n;
+
+	if (api_db(a, err, sizeof(err)) < 0)
+		return api_unavailable(conn, err);
+	if ((n = renew_now(a->db, a->v, id, oid, err, sizeof(err))) < 0) {
+		log_err("api: renew %s: %s", id, err);
+		return api_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "the renewal could not be stored; nothing was written");
+	}
+	if (n == 0)
+		return api_error(conn, MHD_HTTP_NOT_FOUND, "no issued certificate "
+		    "%s to renew", id);
+	if (n == 2)
+		return api_error(conn, MHD_HTTP_CONFLICT, "certificate %s has an "
+		    "order in flight already", id);
+	return api_json(conn, MHD_HTTP_ACCEPTED, json_pack("{s:s, s:s}", "id",
+	    id, "order", oid));
+}
+
 static enum MHD_Result
 api_route_v1(struct api *a, struct MHD_Connection *conn, const char *path,
     const char *method, struct api_req *req)
@@ -738,13 +772,15 @@ api_route_v1(struct api *a, struct MHD_Connection *conn, const char *path,
 	if (strncmp(path, "certificates/", 13) != 0)
 		return api_error(conn, MHD_HTTP_NOT_FOUND, "no such path");
 	rest = api_segment(path + 13, id, sizeof(id));
-	if (strcmp(rest, "/revoke") == 0) {
+	if (strcmp(rest, "/revoke") == 0 || strcmp(rest, "/renew") == 0) {
 		if (strcmp(method, "POST") != 0)
 			return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 			    "%s is not allowed here (POST)", method);
 		if (!ids_valid(id))
 			return api_error(conn, MHD_HTTP_NOT_FOUND,
 			    "not a certificate id");
+		if (strcmp(rest, "/renew") == 0)
+			return api_renew(a, conn, id);
 		return api_revoke(a, conn, id, req);
 	}
 	if (strcmp(rest, "") != 0 && strcmp(rest, "/fullchain.pem") != 0 &&

@@ -15,8 +15,8 @@ usage(FILE *f)
 	    "commands:\n"
 	    "  enroll [--key-type ec-p256|ec-p384|rsa-2048|rsa-3072|rsa-4096]\n"
 	    "         [--challenge http-01|dns-01] [--ca NAME[,FALLBACK...]]...\n"
-	    "         [--preferred-chain ISSUER_CN] [--wait] [--timeout SECONDS]\n"
-	    "         HOST...   (wildcards \"*.example.com\" need dns-01)\n"
+	    "         [--preferred-chain ISSUER_CN] [--profile NAME] [--wait]\n"
+	    "         [--timeout SECONDS] HOST...   (wildcards \"*.example.com\" need dns-01)\n"
 	    "            ask for one certificate carrying every HOST; prints its id.\n"
 	    "            --wait polls until it is issued (exit 0) or failed (exit 1,\n"
 	    "            printing the problem), or --timeout passes (default 300 s,\n"
@@ -35,6 +35,8 @@ usage(FILE *f)
 	    "          deactivate [--wait] ID\n"
 	    "            the ACME accounts; roll an account over to a new key, or\n"
 	    "            deactivate it for good\n"
+	    "  renew ID  renew certificate ID now (a fresh key; replaces the current\n"
+	    "            certificate through ARI when its CA offers it)\n"
 	    "  doctor    check that PostgreSQL, Redis, Kafka and the ACME CA answer,\n"
 	    "            one line each; exit 0 when all do\n"
 	    "  version   print the version\n"
@@ -66,6 +68,8 @@ main(int argc, char *argv[])
 		return ctl_revoke(argc - 1, argv + 1);
 	if (strcmp(cmd, "account") == 0)
 		return ctl_account(argc - 1, argv + 1);
+	if (strcmp(cmd, "renew") == 0)
+		return ctl_renew(argc - 1, argv + 1);
 	if (argc == 2 && strcmp(cmd, "doctor") == 0)
 		return health_check(HEALTH_ALL, stdout) == 0 ? 0 : 1;
 	if (argc == 2 && strcmp(cmd, "version") == 0) {

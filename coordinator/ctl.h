@@ -24,6 +24,7 @@ json_t *ctl_api(const char *method, const char *path, const char *body,
 int ctl_enroll(int argc, char *argv[]);
 int ctl_show(int argc, char *argv[]);
 int ctl_list(int argc, char *argv[]);
+int ctl_renew(int argc, char *argv[]);
 int ctl_revoke(int argc, char *argv[]);
 int ctl_account(int argc, char *argv[]);
 

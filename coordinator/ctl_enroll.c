@@ -63,6 +63,7 @@ int
 ctl_enroll(int argc, char *argv[])
 {
 	const char *key_type = NULL, *challenge = NULL, *chain = NULL;
+	const char *profile = NULL;
 	char err[1024], *body = NULL, *end;
 	json_t *req = NULL, *names, *j = NULL, *cas;
 	long timeout = CTL_WAIT_DEFAULT;
@@ -85,6 +86,8 @@ ctl_enroll(int argc, char *argv[])
 		}
 		else if (strcmp(argv[i], "--preferred-chain") == 0 && i + 1 < argc)
 			chain = argv[++i];
+		else if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc)
+			profile = argv[++i];
 		else if (strcmp(argv[i], "--wait") == 0)
 			wait = 1;
 		else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
@@ -104,8 +107,8 @@ ctl_enroll(int argc, char *argv[])
 	if (json_array_size(names) == 0) {
 		fprintf(stderr, "usage: certfleetctl enroll [--key-type T] "
 		    "[--challenge http-01|dns-01] [--ca NAME[,FALLBACK...]]... "
-		    "[--preferred-chain ISSUER_CN] [--wait] [--timeout SECONDS] "
-		    "HOST...\n");
+		    "[--preferred-chain ISSUER_CN] [--profile NAME] [--wait] "
+		    "[--timeout SECONDS] HOST...\n");
 		goto out;
 	}
 	req = json_pack("{s:O}", "hostnames", names);
@@ -121,6 +124,8 @@ ctl_enroll(int argc, char *argv[])
 	}
 	if (chain != NULL)
 		json_object_set_new(req, "preferred_chain", json_string(chain));
+	if (profile != NULL)
+		json_object_set_new(req, "profile", json_string(profile));
 	body = json_dumps(req, JSON_COMPACT);
 	rc = CTL_FAILED;
 	if ((j = ctl_api("POST", "/v1/certificates", body, err,

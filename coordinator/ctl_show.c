@@ -47,6 +47,9 @@ ctl_show(int argc, char *argv[])
 	printf("not after    %s\n", ctl_field(j, "not_after"));
 	printf("issuer       %s\n", ctl_field(j, "issuer"));
 	printf("renew at     %s\n", ctl_field(j, "renew_at"));
+	printf("profile      %s\n", ctl_field(j, "profile"));
+	printf("ARI window   %s .. %s\n", ctl_field(j, "ari_window_start"),
+	    ctl_field(j, "ari_window_end"));
 	printf("order        %s", ctl_field(j, "order_status"));
 	if (json_is_integer(json_object_get(j, "order_attempt")))
 		printf(" (attempt %lld)", (long long)json_integer_value(

@@ -179,6 +179,33 @@ enroll_chain_name(json_t *v, char **out, char *err, size_t errlen)
 	return 0;
 }
 
+/* "profile": absent, or 1-64 of [A-Za-z0-9._-] (the CA checks it exists). */
+static int
+enroll_profile(json_t *v, struct enroll_request *req, char *err, size_t errlen)
+{
+	const char *s;
+	size_t i, n;
+
+	if (v == NULL)
+		return 0;
+	if (!json_is_string(v) || (n = json_string_length(v)) == 0 || n > 64 ||
+	    strlen(s = json_string_value(v)) != n) {
+		snprintf(err, errlen, "profile must be a name of 1 to 64 "
+		    "characters");
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '_' ||
+		    s[i] == '-')) {
+			snprintf(err, errlen, "profile may hold only letters, "
+			    "digits, '.', '_' and '-'");
+			return -1;
+		}
+	snprintf(req->profile, sizeof(req->profile), "%s", s);
+	return 0;
+}
+
 int
 enroll_parse(const char *body, size_t len, enum keys_type def,
     struct enroll_request *req, char *err, size_t errlen)
@@ -206,7 +233,8 @@ enroll_parse(const char *body, size_t len, enum keys_type def,
 		    strcmp(field, "key_type") != 0 && strcmp(field, "ca") != 0 &&
 		    strcmp(field, "fallback") != 0 &&
 		    strcmp(field, "challenge") != 0 &&
-		    strcmp(field, "preferred_chain") != 0) {
+		    strcmp(field, "preferred_chain") != 0 &&
+		    strcmp(field, "profile") != 0) {
 			snprintf(err, errlen, "unknown field \"%.*s\"",
 			    ENROLL_ECHO_MAX, field);
 			goto out;
@@ -232,6 +260,9 @@ enroll_parse(const char *body, size_t len, enum keys_type def,
 		goto out;
 	if ((v = json_object_get(root, "preferred_chain")) != NULL &&
 	    enroll_chain_name(v, &req->preferred_chain, err, errlen) < 0)
+		goto out;
+	if (enroll_profile(json_object_get(root, "profile"), req, err,
+	    errlen) < 0)
 		goto out;
 	names = json_object_get(root, "hostnames");
 	if (names == NULL || !json_is_array(names)) {
@@ -267,17 +298,7 @@ out:
 	return rc;
 }
 
-/* Key, its PEM sealed under "private_keys:<pkid>", its SPKI and the CSR. */
-struct enroll_material {
-	EVP_PKEY		*key;
-	struct vault_box	 box;
-	unsigned char		*spki;
-	size_t			 spkilen;
-	unsigned char		*csr;
-	size_t			 csrlen;
-};
-
-static int
+int
 enroll_material(const struct vault *v, const struct enroll_request *req,
     const char *pkid, struct enroll_material *m, char *err, size_t errlen)
 {
@@ -304,7 +325,7 @@ out:
 	return rc;
 }
 
-static void
+void
 enroll_material_free(struct enroll_material *m)
 {
 	EVP_PKEY_free(m->key);
@@ -373,10 +394,11 @@ enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
 	p[4] = fb;
 	p[5] = req->challenge;
 	p[6] = req->preferred_chain;
+	p[7] = req->profile;
 	if (db_exec(c, "enroll certificate", "INSERT INTO certificates (id, "
-	    "hostname_set, ca, key_type, fallback, challenge, preferred_chain) "
-	    "VALUES ($1, $2, $3, $4, $5::text[], $6, $7)", 7, p, NULL, NULL,
-	    err, errlen) < 0)
+	    "hostname_set, ca, key_type, fallback, challenge, preferred_chain, "
+	    "profile) VALUES ($1, $2, $3, $4, $5::text[], $6, $7, nullif($8, ''))",
+	    8, p, NULL, NULL, err, errlen) < 0)
 		goto out;
 	p[0] = pkid;
 	p[1] = id;
@@ -430,6 +452,7 @@ enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
 	ji.csr = m.csr;
 	ji.csrlen = m.csrlen;
 	ji.challenge_type = req->challenge;
+	ji.profile = req->profile;
 	if ((payload = jobs_issue_encode(&ji, &plen)) == NULL) {
 		snprintf(err, errlen, "enroll: job does not encode");
 		goto out;

@@ -23,10 +23,13 @@ struct enroll_request {
 	char		**fallback;	/* "fallback": CA names tried next, in order */
 	size_t		  nfallback;
 	char		 *preferred_chain;	/* issuer CN, or NULL */
+	char		  profile[65];	/* newOrder profile, "" for the CA's default */
 };
 
 /* Parses and validates an API body {"hostnames": [...], "key_type": ...,
- * "challenge": ..., "ca": ..., "fallback": [...], "preferred_chain": ...}:
+ * "challenge": ..., "ca": ..., "fallback": [...], "preferred_chain": ...,
+ * "profile": ...} (profile optional: 1-64 of [A-Za-z0-9._-], checked
+ * against the CA's meta.profiles by the worker):
  * JSON object, known fields only, 1-ENROLL_MAX_NAMES strings, every one a
  * valid hostname (normalized, then de-duplicated), key_type one of
  * KEYS_TYPE_NAMES (def when absent), challenge "http-01" (default) or
@@ -54,5 +57,22 @@ int enroll_check_cas(const struct enroll_request *req, const struct settings *s,
 int enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
     const struct enroll_request *req, char id[IDS_LEN + 1], char *err,
     size_t errlen);
+
+/* Key, its PEM sealed under "private_keys:<pkid>", its SPKI and the CSR. */
+struct enroll_material {
+	EVP_PKEY		*key;
+	struct vault_box	 box;
+	unsigned char		*spki;
+	size_t			 spkilen;
+	unsigned char		*csr;
+	size_t			 csrlen;
+};
+
+/* Generates a key of req->key_type, seals it for private key id pkid and
+ * makes the CSR for req->names. Returns 0, or -1 with a message (release m
+ * with enroll_material_free in both cases; m starts zeroed). */
+int enroll_material(const struct vault *v, const struct enroll_request *req,
+    const char *pkid, struct enroll_material *m, char *err, size_t errlen);
+void enroll_material_free(struct enroll_material *m);
 
 #endif

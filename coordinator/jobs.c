@@ -31,6 +31,10 @@ jobs_issue_encode(const struct jobs_issue *ji, size_t *len)
 	    ji->challenge_type : "http-01");
 	io.order_url = (char *)(uintptr_t)(ji->order_url != NULL ?
 	    ji->order_url : "");
+	io.replaces = (char *)(uintptr_t)(ji->replaces != NULL ?
+	    ji->replaces : "");
+	io.profile = (char *)(uintptr_t)(ji->profile != NULL ?
+	    ji->profile : "");
 	job.schema_version = PROTO_SCHEMA_VERSION;
 	job.job_id = (char *)(uintptr_t)ji->job_id;
 	job.attempt = ji->attempt;

@@ -23,6 +23,8 @@ struct jobs_issue {
 	size_t			 csrlen;
 	const char		*order_url;
 	const char		*challenge_type;	/* NULL: "http-01" */
+	const char		*replaces;	/* ARI CertID, NULL or "" for none */
+	const char		*profile;	/* NULL or "" for the CA's default */
 };
 
 /* Encodes a Job{issue_order}. Returns the malloc'd bytes with *len set, or

@@ -19,6 +19,7 @@
 #include "publish.h"
 #include "results.h"
 #include "settings.h"
+#include "renew.h"
 #include "vault.h"
 
 #define COORDINATOR_DEPS (HEALTH_POSTGRES | HEALTH_KAFKA | HEALTH_REDIS)
@@ -26,6 +27,7 @@
 #define MAIN_POLL_MS 200	/* wait for events when idle */
 #define MAIN_EVENTS_PER_TICK 100
 #define MAIN_PRIME_EVERY_MS 1000
+#define MAIN_RENEW_EVERY_MS 1000	/* renewal scheduler tick */
 #define MAIN_FLUSH_MS 10000
 
 static volatile sig_atomic_t main_stop;
@@ -145,7 +147,7 @@ main_run(void)
 	struct coordinator co;
 	struct sigaction sa;
 	char err[1024];
-	long last_prime = 0, now;
+	long last_prime = 0, last_renew = 0, now;
 	int n, rc = 1, busy;
 
 	memset(&co, 0, sizeof(co));
@@ -185,6 +187,12 @@ main_run(void)
 			if (prime_withdraw_pass(co.db, &co.redis, co.s.redis_url,
 			    (int)co.s.prime_db, err, sizeof(err)) < 0)
 				log_warn("%s (will retry)", err);
+		}
+		if (now - last_renew >= MAIN_RENEW_EVERY_MS) {
+			last_renew = now;
+			if (renew_tick(co.db, co.vault, RENEW_PER_TICK, err,
+			    sizeof(err)) < 0)
+				log_warn("renewals: %s (will retry)", err);
 		}
 	}
 	log_info("shutting down");

@@ -12,6 +12,7 @@
 #include <openssl/rand.h>
 
 #include "accounts.h"
+#include "acme.h"
 #include "actions.h"
 #include "certinfo.h"
 #include "chains.h"
@@ -220,9 +221,10 @@ results_requeue(PGconn *c, const char *job_id, const struct results_order *o,
 
 	if ((r = db_query(c, "results requeue", "SELECT o.csr_der, ca.name, "
 	    "ca.directory_url, a.id, coalesce(a.account_url, ''), ca.trust, "
-	    "c.challenge FROM orders o JOIN certificates c ON c.id = "
-	    "o.certificate JOIN cas ca ON ca.name = coalesce(o.ca, c.ca) JOIN "
-	    "acme_accounts a ON a.ca = ca.name WHERE o.id = $1",
+	    "c.challenge, coalesce(o.replaces, ''), coalesce(c.profile, '') FROM "
+	    "orders o JOIN certificates c ON c.id = o.certificate JOIN cas ca ON "
+	    "ca.name = coalesce(o.ca, c.ca) JOIN acme_accounts a ON a.ca = "
+	    "ca.name WHERE o.id = $1",
 	    1, &job_id, NULL, NULL, err, errlen)) == NULL)
 		return -1;
 	if (PQntuples(r) != 1) {
@@ -248,6 +250,8 @@ results_requeue(PGconn *c, const char *job_id, const struct results_order *o,
 	ji.csr = csr;
 	ji.order_url = order_url;
 	ji.challenge_type = PQgetvalue(r, 0, 6);
+	ji.replaces = PQgetvalue(r, 0, 7);
+	ji.profile = PQgetvalue(r, 0, 8);
 	if ((payload = jobs_issue_encode(&ji, &plen)) == NULL) {
 		snprintf(err, errlen, "results: job does not encode");
 		goto out;
@@ -287,6 +291,57 @@ results_renew_at(const struct certinfo *ci)
 	u = (double)rnd / 4294967295.0 * 2.0 - 1.0;	/* [-1, 1] */
 	return (double)ci->not_before + life * 2.0 / 3.0 +
 	    u * RESULTS_RENEW_JITTER * life;
+}
+
+/* renew_at inside the CA's ARI window (RFC 9773 section 4.2: a uniformly
+ * random moment in it), or the 2/3 rule when the CA gave none. */
+static double
+results_renew_at_ari(const Certfleet__CertificateIssued *ev,
+    const struct certinfo *ci)
+{
+	uint32_t rnd;
+
+	if (ev->ari_window_end_unix_ms <= ev->ari_window_start_unix_ms ||
+	    ev->ari_window_start_unix_ms <= 0)
+		return results_renew_at(ci);
+	if (RAND_bytes((unsigned char *)&rnd, sizeof(rnd)) != 1)
+		rnd = 0x80000000u;
+	return (double)acme_ari_pick((time_t)(ev->ari_window_start_unix_ms / 1000),
+	    (time_t)(ev->ari_window_end_unix_ms / 1000),
+	    (double)rnd / 4294967296.0);
+}
+
+/* Stores the ARI CertID (from the leaf) and the CA's window of issued
+ * certificate icid. */
+static int
+results_ari_store(PGconn *c, const char *icid, const char *leaf,
+    const Certfleet__CertificateIssued *ev, char *err, size_t errlen)
+{
+	char certid[ACME_CERTID_MAX], ws[32], we[32], why[128];
+	const char *v[5];
+
+	if (acme_ari_certid_pem(leaf, strlen(leaf), certid, sizeof(certid), why,
+	    sizeof(why)) < 0)
+		certid[0] = '\0';	/* no AKI: no ARI for this certificate */
+	ws[0] = we[0] = '\0';
+	if (ev->ari_window_start_unix_ms > 0 &&
+	    ev->ari_window_end_unix_ms > ev->ari_window_start_unix_ms) {
+		snprintf(ws, sizeof(ws), "%.3f",
+		    (double)ev->ari_window_start_unix_ms / 1000.0);
+		snprintf(we, sizeof(we), "%.3f",
+		    (double)ev->ari_window_end_unix_ms / 1000.0);
+	}
+	v[0] = icid;
+	v[1] = certid;
+	v[2] = ws;
+	v[3] = we;
+	v[4] = ev->ari_explanation_url;
+	return db_exec(c, "results ari", "UPDATE issued_certificates SET "
+	    "ari_cert_id = nullif($2, ''), ari_window_start = "
+	    "to_timestamp(nullif($3, '')::float8), ari_window_end = "
+	    "to_timestamp(nullif($4, '')::float8), ari_explanation_url = "
+	    "nullif($5, '') WHERE id = $1", 5, v, NULL, NULL, err, errlen) < 0 ?
+	    -1 : 0;
 }
 
 /* A certificate the CA issued that is not what we asked for: a problem,
@@ -377,7 +432,7 @@ results_issued(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 	}
 	snprintf(nb, sizeof(nb), "%lld", (long long)ci.not_before);
 	snprintf(na, sizeof(na), "%lld", (long long)ci.not_after);
-	snprintf(renew, sizeof(renew), "%.0f", results_renew_at(&ci));
+	snprintf(renew, sizeof(renew), "%.0f", results_renew_at_ari(ci_ev, &ci));
 	v[0] = icid;
 	v[1] = o->certificate;
 	v[2] = e->job_id;
@@ -398,7 +453,8 @@ results_issued(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 	    chains_store(c, icid, &ch, served, err, errlen) < 0 ||
 	    db_exec(c, "results chain issuer", "UPDATE issued_certificates SET "
 	    "chain_issuer = $2 WHERE id = $1", 2, (const char *[]){ icid,
-	    ch.e[served].top_issuer }, NULL, NULL, err, errlen) < 0)
+	    ch.e[served].top_issuer }, NULL, NULL, err, errlen) < 0 ||
+	    results_ari_store(c, icid, leaf, ci_ev, err, errlen) < 0)
 		goto out;
 	v[0] = o->certificate;
 	v[1] = icid;

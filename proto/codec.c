@@ -49,6 +49,35 @@ proto_ca_ok(const Certfleet__CaRef *ca, char *err, size_t errlen)
 	return 1;
 }
 
+/* replaces: empty or a CertID (base64url "." base64url); profile: empty
+ * or 1-64 of [A-Za-z0-9._-]. */
+static int
+proto_ari_issue_ok(const Certfleet__IssueOrder *o)
+{
+	const char *s = o->replaces, *dot;
+	size_t i, n;
+
+	if (s[0] != '\0') {
+		if ((n = strnlen(s, 256)) >= 256 || (dot = strchr(s, '.')) == NULL ||
+		    dot == s || dot[1] == '\0' || strchr(dot + 1, '.') != NULL)
+			return 0;
+		for (i = 0; i < n; i++)
+			if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' &&
+			    s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+			    s[i] == '-' || s[i] == '_' || s[i] == '.'))
+				return 0;
+	}
+	s = o->profile;
+	if ((n = strnlen(s, 65)) > 64)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_' ||
+		    s[i] == '.'))
+			return 0;
+	return 1;
+}
+
 static int
 proto_issue_ok(const Certfleet__IssueOrder *o, char *err, size_t errlen)
 {
@@ -93,6 +122,10 @@ proto_issue_ok(const Certfleet__IssueOrder *o, char *err, size_t errlen)
 	if (o->csr_der.len == 0 || o->csr_der.len > PROTO_MAX_CSR) {
 		snprintf(err, errlen, "issue_order CSR of %zu bytes (1-%d)",
 		    o->csr_der.len, PROTO_MAX_CSR);
+		return 0;
+	}
+	if (!proto_ari_issue_ok(o)) {
+		snprintf(err, errlen, "issue_order has a bad replaces or profile");
 		return 0;
 	}
 	if (!dns01 && strcmp(o->challenge_type, "http-01") != 0) {
@@ -280,7 +313,11 @@ proto_event_decode(const void *buf, size_t len, char *err, size_t errlen)
 	case CERTFLEET__EVENT__KIND_CERTIFICATE_ISSUED:
 		ok = proto_url_ok(e->certificate_issued->order_url, 0) &&
 		    e->certificate_issued->fullchain_pem[0] != '\0' &&
-		    strlen(e->certificate_issued->fullchain_pem) <= PEM_MAX_INPUT;
+		    strlen(e->certificate_issued->fullchain_pem) <= PEM_MAX_INPUT &&
+		    e->certificate_issued->ari_window_start_unix_ms >= 0 &&
+		    e->certificate_issued->ari_window_end_unix_ms >=
+		    e->certificate_issued->ari_window_start_unix_ms &&
+		    proto_url_ok(e->certificate_issued->ari_explanation_url, 1);
 		break;
 	case CERTFLEET__EVENT__KIND_FAILED:
 		ok = proto_problem_ok(e->failed->problem, 0) &&

@@ -23,6 +23,7 @@ struct job {
 	int		 reregistered;	/* newAccount again after accountDoesNotExist */
 	char		*kid;		/* account URL the order runs under */
 	struct jws_key	*new_key;	/* ca_action rollover: the new key, owned */
+	struct job_issued *issued;	/* kept while renewalInfo is fetched */
 };
 
 struct runner {
@@ -31,6 +32,50 @@ struct runner {
 	struct job		*jobs;	/* every job not yet freed */
 	size_t			 active;
 };
+
+/* An issued certificate held back while its renewalInfo is fetched (the
+ * engine's result strings live only during done()). */
+struct job_issued {
+	char	*order_url;
+	char	*chain;
+	char	*alts[ACME_ALT_MAX];
+	size_t	 nalt;
+};
+
+static void
+job_issued_free(struct job_issued *ji)
+{
+	size_t i;
+
+	if (ji == NULL)
+		return;
+	free(ji->order_url);
+	free(ji->chain);
+	for (i = 0; i < ji->nalt; i++)
+		free(ji->alts[i]);
+	free(ji);
+}
+
+static struct job_issued *
+job_issued_copy(const struct acme_result *res)
+{
+	struct job_issued *ji;
+	size_t i;
+
+	if ((ji = calloc(1, sizeof(*ji))) == NULL ||
+	    (ji->order_url = strdup(res->order_url)) == NULL ||
+	    (ji->chain = strdup(res->chain)) == NULL)
+		goto fail;
+	for (i = 0; i < res->nalt; i++) {
+		if ((ji->alts[i] = strdup(res->alt_chains[i])) == NULL)
+			goto fail;
+		ji->nalt++;
+	}
+	return ji;
+fail:
+	job_issued_free(ji);
+	return NULL;
+}
 
 struct runner *
 runner_new(const struct runner_deps *deps)
@@ -64,6 +109,7 @@ job_free(struct job *j)
 	proto_job_free(j->msg);
 	free(j->kid);
 	jws_key_free(j->new_key);
+	job_issued_free(j->issued);
 	free(j);
 }
 
@@ -326,12 +372,84 @@ job_dns_end(void *arg, const char *domain, const char *token,
 		    valid ? "done" : "failed");
 }
 
+/* Reports the issued certificate, with the ARI window when ari is a DONE
+ * renewalInfo result (else without). */
+static void
+job_report_issued(struct job *j, const struct acme_result *ari)
+{
+	struct job_issued *ji = j->issued;
+	Certfleet__Event e;
+	Certfleet__CertificateIssued ci = CERTFLEET__CERTIFICATE_ISSUED__INIT;
+
+	job_event_init(j, &e);
+	ci.order_url = ji->order_url;
+	ci.fullchain_pem = ji->chain;
+	ci.alternate_chain_pem = ji->alts;
+	ci.n_alternate_chain_pem = ji->nalt;
+	if (ari != NULL && ari->outcome == ACME_DONE) {
+		ci.ari_window_start_unix_ms = (int64_t)ari->window_start * 1000;
+		ci.ari_window_end_unix_ms = (int64_t)ari->window_end * 1000;
+		ci.ari_explanation_url = (char *)(ari->explanation_url != NULL ?
+		    ari->explanation_url : "");
+	}
+	e.kind_case = CERTFLEET__EVENT__KIND_CERTIFICATE_ISSUED;
+	e.certificate_issued = &ci;
+	log_info("job %s attempt %u trace %s: certificate issued (order %s)%s",
+	    j->msg->job_id, j->msg->attempt, j->msg->trace_id, ji->order_url,
+	    ci.ari_window_end_unix_ms > 0 ? " with its ARI window" : "");
+	job_report(j, &e);
+}
+
+static void
+job_ari_done(void *arg, const struct acme_result *res)
+{
+	struct job *j = arg;
+
+	if (res->outcome == ACME_CANCELLED) {
+		log_info("job %s: cancelled, left to be redelivered", j->msg->job_id);
+		job_free(j);
+		return;
+	}
+	if (res->outcome != ACME_DONE)
+		log_info("job %s: no ARI window: %s", j->msg->job_id, res->error);
+	job_report_issued(j, res);
+}
+
+/* The certificate is issued: asks the CA for its renewal window (RFC 9773)
+ * when the chain has a CertID, then reports. */
+static void
+job_issued(struct job *j, const struct acme_result *res)
+{
+	const Certfleet__IssueOrder *io = j->msg->issue_order;
+	struct acme_ari_params p = { 0 };
+	char certid[ACME_CERTID_MAX], err[256];
+
+	if ((j->issued = job_issued_copy(res)) == NULL) {
+		log_err("job %s: out of memory for the issued chain: left "
+		    "uncommitted", j->msg->job_id);
+		job_free(j);
+		return;
+	}
+	if (acme_ari_certid_pem(res->chain, strlen(res->chain), certid,
+	    sizeof(certid), err, sizeof(err)) < 0) {
+		log_info("job %s: no ARI window: %s", j->msg->job_id, err);
+		job_report_issued(j, NULL);
+		return;
+	}
+	p.directory = io->ca->directory_url;
+	p.ca_file = trust_file(io->ca->trust, j->r->d.ca_file);
+	p.cert_id = certid;
+	if (acme_ari_start(j->r->d.engine, &p, job_ari_done, j, err,
+	    sizeof(err)) == NULL) {
+		log_info("job %s: no ARI window: %s", j->msg->job_id, err);
+		job_report_issued(j, NULL);
+	}
+}
+
 static void
 job_order_done(void *arg, const struct acme_result *res)
 {
 	struct job *j = arg;
-	Certfleet__Event e;
-	Certfleet__CertificateIssued ci = CERTFLEET__CERTIFICATE_ISSUED__INIT;
 	const struct jws_key *key;
 	char err[256];
 
@@ -373,16 +491,7 @@ job_order_done(void *arg, const struct acme_result *res)
 		job_report_failure(j, res, NULL, NULL, 0);
 		return;
 	}
-	job_event_init(j, &e);
-	ci.order_url = (char *)res->order_url;
-	ci.fullchain_pem = (char *)res->chain;
-	ci.alternate_chain_pem = (char **)res->alt_chains;
-	ci.n_alternate_chain_pem = res->nalt;
-	e.kind_case = CERTFLEET__EVENT__KIND_CERTIFICATE_ISSUED;
-	e.certificate_issued = &ci;
-	log_info("job %s attempt %u trace %s: certificate issued (order %s)",
-	    j->msg->job_id, j->msg->attempt, j->msg->trace_id, res->order_url);
-	job_report(j, &e);
+	job_issued(j, res);
 }
 
 static void
@@ -424,6 +533,8 @@ job_order(struct job *j, const struct jws_key *key, const char *kid)
 	p.order_url = resume[0] != '\0' ? resume : NULL;
 	p.challenge_type = io->challenge_type;
 	p.dns01 = &dns01;
+	p.replaces = io->replaces;
+	p.profile = io->profile;
 	cb.order_created = job_order_created;
 	cb.challenge_begin = job_challenge_begin;
 	cb.challenge_end = job_challenge_end;

@@ -137,6 +137,13 @@ struct acme_result {
 	const char		*alt_chains[ACME_ALT_MAX];	/* alternates (PEM) */
 	size_t			 nalt;
 	int			 already_revoked; /* revoke, DONE: it was before */
+	/* ARI ops (acme_ari_start), DONE: the suggested renewal window, the
+	 * optional explanationURL (NULL when absent) and when to ask again
+	 * (Retry-After, else now + ACME_ARI_RECHECK_S). */
+	time_t			 window_start;
+	time_t			 window_end;
+	const char		*explanation_url;
+	time_t			 ari_next;
 };
 
 typedef void acme_done_fn(void *arg, const struct acme_result *r);
@@ -226,6 +233,14 @@ struct acme_order_params {
 	const struct acme_dns01_cb *dns01; /* dns-01: required (copied);
 					  * challenge_begin/end unused */
 	int		 deadline_s;	/* whole operation; 0: 600 */
+	/* ARI CertID of the certificate this order renews (RFC 9773 section
+	 * 5), sent as "replaces" when the CA's directory has renewalInfo;
+	 * NULL or "" for none. */
+	const char	*replaces;
+	/* Profile name for newOrder; NULL or "" for the CA's default. A
+	 * name the directory's meta.profiles lacks fails the order
+	 * (not retryable) before any newOrder. */
+	const char	*profile;
 };
 
 /*
@@ -293,6 +308,59 @@ struct acme_op *acme_keychange_start(struct acme_engine *e,
  * Same contract as acme_account_start. */
 struct acme_op *acme_deactivate_start(struct acme_engine *e,
     const struct acme_manage_params *p, acme_done_fn *done, void *arg,
+    char *err, size_t errlen);
+
+/* ---- ACME Renewal Information (RFC 9773) ---- */
+
+#define ACME_CERTID_MAX		256	/* a CertID string, NUL included */
+#define ACME_ARI_RECHECK_S	(6 * 3600)	/* no Retry-After: ask again then */
+#define ACME_ARI_RETRY_MIN_S	60	/* Retry-After clamped to [min, max] */
+#define ACME_ARI_RETRY_MAX_S	(7 * 86400)
+
+/* The CertID of RFC 9773 section 4.1 from its parts: base64url(aki) "."
+ * base64url(serial), serial being the DER INTEGER content octets (with a
+ * leading 0x00 when the top bit is set). Returns 0 with out filled, -1
+ * when a part is empty or out is too small. */
+int acme_ari_certid_raw(const unsigned char *aki, size_t akilen,
+    const unsigned char *serial, size_t seriallen, char *out, size_t outlen);
+
+/* The CertID of the first certificate of a PEM chain (its Authority Key
+ * Identifier keyIdentifier and serial). Returns 0, or -1 with a message
+ * (no certificate, no AKI keyIdentifier, out too small). */
+int acme_ari_certid_pem(const char *pem, size_t len, char *out,
+    size_t outlen, char *err, size_t errlen);
+
+struct acme_renewal_info {
+	time_t	start;		/* suggestedWindow.start */
+	time_t	end;		/* suggestedWindow.end, after start */
+	char	explanation_url[ACME_URL_MAX + 1];	/* "" when absent */
+};
+
+/* Parses a renewalInfo body (at most ACME_JSON_MAX bytes): an object with
+ * suggestedWindow {start, end} as RFC 3339 times, end after start; an
+ * explanationURL that is not an http(s) URL is dropped. Returns 0 with ri
+ * filled, or -1 with a message. */
+int acme_renewal_info_parse(const char *body, size_t len,
+    struct acme_renewal_info *ri, char *err, size_t errlen);
+
+/* Picks the renewal moment in [start, end) from r, a uniform random value
+ * in [0, 1). */
+time_t acme_ari_pick(time_t start, time_t end, double r);
+
+struct acme_ari_params {
+	const char	*directory;
+	const char	*ca_file;
+	const char	*cert_id;	/* from acme_ari_certid_pem */
+	int		 deadline_s;	/* 0: 60 */
+};
+
+/* Fetches the renewalInfo of cert_id with a plain GET (unauthenticated,
+ * RFC 9773 section 4.2). done() gets DONE with window_start/end,
+ * explanation_url and ari_next filled; FAILED (not retryable) when the CA
+ * has no renewalInfo in its directory or answers garbage; DEFERRED on
+ * 429/503. Returns the op, or NULL with a message for bad parameters. */
+struct acme_op *acme_ari_start(struct acme_engine *e,
+    const struct acme_ari_params *p, acme_done_fn *done, void *arg,
     char *err, size_t errlen);
 
 /*

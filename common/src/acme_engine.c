@@ -199,6 +199,8 @@ ca_free(struct acme_ca *ca)
 	free(ca->new_order);
 	free(ca->revoke_cert);
 	free(ca->key_change);
+	free(ca->renewal_info);
+	json_decref(ca->profiles);
 	free(ca);
 }
 
@@ -238,6 +240,20 @@ waiters_remove(struct acme_op *op)
 	op->wnext = NULL;
 }
 
+/* Keeps the optional ARI and profile members of a directory: renewalInfo
+ * (RFC 9773) and meta.profiles (draft-ietf-acme-profiles). */
+static void
+ca_directory_ari(struct acme_ca *ca, json_t *d)
+{
+	const char *ri = acme_json_url(d, "renewalInfo");
+	json_t *pr = json_object_get(json_object_get(d, "meta"), "profiles");
+
+	free(ca->renewal_info);
+	ca->renewal_info = ri != NULL ? strdup(ri) : NULL;
+	json_decref(ca->profiles);
+	ca->profiles = json_is_object(pr) ? json_incref(pr) : NULL;
+}
+
 /* The directory arrived (or failed): wakes every waiter. */
 static void
 ca_directory_done(struct acme_ca *ca, struct acme_req *r)
@@ -270,6 +286,8 @@ ca_directory_done(struct acme_ca *ca, struct acme_req *r)
 	    (acme_json_url(d, "keyChange") != NULL && (ca->key_change =
 	    strdup(acme_json_url(d, "keyChange"))) == NULL))
 		snprintf(why, sizeof(why), "out of memory");
+	else
+		ca_directory_ari(ca, d);
 	json_decref(d);
 
 	if (why[0] == '\0')
@@ -372,6 +390,21 @@ op_send_post(struct acme_op *op)
 }
 
 void
+acme_op_get(struct acme_op *op, const char *url)
+{
+	char err[256];
+	long t;
+
+	if ((t = op_timeout(op)) <= 0) {
+		acme_op_fail(op, 1, "deadline exceeded");
+		return;
+	}
+	if (acme_req_send(op->e, ACME_REQ_GET, op, op->ca, url, NULL, 0, t,
+	    err, sizeof(err)) < 0)
+		acme_op_fail(op, 1, "%s", err);
+}
+
+void
 acme_op_post(struct acme_op *op, const char *url, const char *payload,
     int accept_pem, int use_jwk)
 {
@@ -439,7 +472,8 @@ engine_complete(struct acme_engine *e, struct acme_req *r)
 			acme_op_fail(op, 1, "newNonce: no valid Replay-Nonce");
 		else
 			op_send_post(op);
-	} else if (r->cc == CURLE_OK && req_is_badnonce(r) &&
+	} else if (r->kind == ACME_REQ_POST && r->cc == CURLE_OK &&
+	    req_is_badnonce(r) &&
 	    op->badnonce < ACME_BADNONCE_TRIES) {
 		op->badnonce++;
 		op_send_post(op);
@@ -515,6 +549,9 @@ op_free(struct acme_op *op)
 		free(op->alt_urls[i]);
 	for (i = 0; i < op->nalts; i++)
 		free(op->alts[i]);
+	free(op->replaces);
+	free(op->profile);
+	free(op->cert_id);
 	free(op);
 }
 
@@ -542,9 +579,17 @@ op_end(struct acme_op *op, struct acme_result *res)
 			res->alt_chains[i] = op->alts[i];
 		res->nalt = op->nalts;
 		res->already_revoked = op->already_revoked;
+		if (op->kind == ACME_OP_ARI) {
+			res->window_start = op->ari.start;
+			res->window_end = op->ari.end;
+			res->explanation_url = op->ari.explanation_url[0] != '\0' ?
+			    op->ari.explanation_url : NULL;
+			res->ari_next = op->ari_next;
+		}
 	}
 	log_debug("acme: %s %s: %s%s%s", op->kind == ACME_OP_ORDER ? "order" :
-	    op->kind == ACME_OP_MANAGE ? "manage" : "account",
+	    op->kind == ACME_OP_MANAGE ? "manage" :
+	    op->kind == ACME_OP_ARI ? "renewalInfo" : "account",
 	    op->order_url != NULL ? op->order_url :
 	    op->account_url != NULL ? op->account_url : "(no URL)",
 	    acme_outcome_name(res->outcome), res->error[0] != '\0' ? ": " : "",

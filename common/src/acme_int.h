@@ -65,6 +65,7 @@ enum acme_req_kind {
 	ACME_REQ_DIRECTORY,	/* GET directory, owned by a CA */
 	ACME_REQ_NONCE,		/* HEAD newNonce for an op */
 	ACME_REQ_POST,		/* signed POST for an op */
+	ACME_REQ_GET,		/* plain GET for an op (renewalInfo) */
 };
 
 struct acme_req {
@@ -111,6 +112,8 @@ struct acme_ca {
 	char			*new_order;
 	char			*revoke_cert;	/* optional in the directory */
 	char			*key_change;	/* optional in the directory */
+	char			*renewal_info;	/* NULL: the CA has no ARI */
+	json_t			*profiles;	/* meta.profiles object or NULL */
 	struct acme_op		*waiters;	/* ops waiting for the directory */
 	int			 notifying;	/* waking waiters after a fetch */
 	char			*nonces[ACME_NONCE_POOL];	/* ring, LIFO */
@@ -131,7 +134,7 @@ struct acme_engine {
 	size_t			 capheap;
 };
 
-enum acme_op_kind { ACME_OP_ACCOUNT, ACME_OP_ORDER, ACME_OP_MANAGE };
+enum acme_op_kind { ACME_OP_ACCOUNT, ACME_OP_ORDER, ACME_OP_MANAGE, ACME_OP_ARI };
 
 /* One challenge this op began. */
 struct acme_chal {
@@ -216,6 +219,14 @@ struct acme_op {
 	size_t			 alt_i;
 	char			*alts[ACME_ALT_MAX];
 	size_t			 nalts;
+	char			*replaces;	/* order: ARI CertID or NULL */
+	int			 replaces_dropped; /* newOrder resent without it */
+	char			*profile;	/* order: profile or NULL */
+
+	/* ARI */
+	char			*cert_id;
+	struct acme_renewal_info ari;
+	time_t			 ari_next;
 };
 
 uint64_t acme_now_ms(void);
@@ -265,6 +276,10 @@ void acme_op_fail_problem(struct acme_op *op, json_t *j, const char *what);
 
 /* Ends the op successfully. */
 void acme_op_succeed(struct acme_op *op);
+
+/* Sends a plain GET of url for op (no JWS, no nonce); the response goes to
+ * on_response. Failures end the op. */
+void acme_op_get(struct acme_op *op, const char *url);
 
 /* Calls a caller callback with cancellation deferred while it runs; returns
  * 1 when the op must stop now (cancel requested inside; it has ended). */

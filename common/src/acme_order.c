@@ -605,6 +605,18 @@ order_alt_response(struct acme_op *op, struct acme_req *r)
 	order_alt_next(op);
 }
 
+static void order_ready(struct acme_op *);
+
+/* 1 when a newOrder that carried "replaces" got a final error answer (not
+ * a transport error, not a 429/503 deferral): worth one more try without. */
+static int
+order_replaces_refused(const struct acme_op *op, const struct acme_req *r)
+{
+	return op->replaces != NULL && op->ca->renewal_info != NULL &&
+	    !op->replaces_dropped && r->cc == CURLE_OK && r->status >= 400 &&
+	    r->status != 429 && r->status != 503;
+}
+
 static void
 order_response(struct acme_op *op, struct acme_req *r)
 {
@@ -612,6 +624,16 @@ order_response(struct acme_op *op, struct acme_req *r)
 
 	switch (op->step) {
 	case ORD_NEWORDER:
+		if (order_replaces_refused(op, r)) {
+			/* RFC 9773 section 5: a refused "replaces" must not
+			 * stop the renewal; it goes on as a plain order. */
+			log_warn("acme: newOrder with replaces %s refused (HTTP "
+			    "%ld): ordering without replaces", op->replaces,
+			    r->status);
+			op->replaces_dropped = 1;
+			order_ready(op);
+			return;
+		}
 		if ((j = acme_op_json(op, r, "newOrder")) == NULL)
 			return;
 		if (r->status != 201 || r->h.location == NULL)
@@ -690,8 +712,22 @@ order_ready(struct acme_op *op)
 		order_get(op, ORD_READ, op->order_url, 0);
 		return;
 	}
+	if (op->profile != NULL && json_object_get(op->ca->profiles,
+	    op->profile) == NULL) {
+		acme_op_fail(op, 0, "newOrder: the CA does not offer profile "
+		    "\"%.64s\" (directory meta.profiles)", op->profile);
+		return;
+	}
 	if ((o = json_object()) == NULL || (ids = json_array()) == NULL ||
 	    json_object_set_new(o, "identifiers", ids) != 0)
+		goto oom;
+	if (op->profile != NULL &&
+	    json_object_set_new(o, "profile", json_string(op->profile)) != 0)
+		goto oom;
+	/* replaces only where the CA speaks ARI (RFC 9773 section 5) */
+	if (op->replaces != NULL && op->ca->renewal_info != NULL &&
+	    !op->replaces_dropped &&
+	    json_object_set_new(o, "replaces", json_string(op->replaces)) != 0)
 		goto oom;
 	for (i = 0; i < op->nnames; i++) {
 		id = json_pack("{s:s, s:s}", "type", "dns", "value", op->names[i]);
@@ -708,6 +744,34 @@ order_ready(struct acme_op *op)
 oom:
 	json_decref(o);
 	acme_op_fail(op, 1, "out of memory");
+}
+
+/* A CertID: two non-empty base64url parts joined by one dot. */
+static int
+order_certid_ok(const char *s)
+{
+	const char *dot = strchr(s, '.');
+	size_t len = strlen(s);
+
+	return len < ACME_CERTID_MAX && dot != NULL && dot != s &&
+	    dot[1] != '\0' && b64url_charset_ok(s, (size_t)(dot - s)) &&
+	    b64url_charset_ok(dot + 1, len - (size_t)(dot - s) - 1);
+}
+
+/* A profile name: 1-64 characters of [A-Za-z0-9._-]. */
+static int
+order_profile_ok(const char *s)
+{
+	size_t i, len = strlen(s);
+
+	if (len == 0 || len > 64)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '_' ||
+		    s[i] == '-'))
+			return 0;
+	return 1;
 }
 
 struct acme_op *
@@ -739,6 +803,13 @@ acme_order_start(struct acme_engine *e, const struct acme_order_params *p,
 		    "http-01 or dns-01");
 		return NULL;
 	}
+	if ((p->replaces != NULL && p->replaces[0] != '\0' &&
+	    !order_certid_ok(p->replaces)) ||
+	    (p->profile != NULL && p->profile[0] != '\0' &&
+	    !order_profile_ok(p->profile))) {
+		snprintf(err, errlen, "acme_order_start: bad replaces or profile");
+		return NULL;
+	}
 	if (p->nnames == 0 || p->nnames > ACME_IDENTIFIERS_MAX) {
 		snprintf(err, errlen, "acme_order_start: 1 to %d names",
 		    ACME_IDENTIFIERS_MAX);
@@ -765,7 +836,11 @@ acme_order_start(struct acme_engine *e, const struct acme_order_params *p,
 	    (op->kid = strdup(p->account_url)) == NULL ||
 	    (op->names = calloc(p->nnames, sizeof(*op->names))) == NULL ||
 	    (op->csr = malloc(p->csr_len)) == NULL ||
-	    (p->order_url != NULL && (op->order_url = strdup(p->order_url)) == NULL))
+	    (p->order_url != NULL && (op->order_url = strdup(p->order_url)) == NULL) ||
+	    (p->replaces != NULL && p->replaces[0] != '\0' &&
+	    (op->replaces = strdup(p->replaces)) == NULL) ||
+	    (p->profile != NULL && p->profile[0] != '\0' &&
+	    (op->profile = strdup(p->profile)) == NULL))
 		goto oom;
 	for (i = 0; i < p->nnames; i++) {
 		if ((op->names[i] = strdup(p->names[i])) == NULL)
@@ -800,6 +875,8 @@ fail:
 		free(op->kid);
 		free(op->csr);
 		free(op->order_url);
+		free(op->replaces);
+		free(op->profile);
 		free(op);
 	}
 	return NULL;

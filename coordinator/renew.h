@@ -1,0 +1,37 @@
+/* renew.h -- renewals: the scheduler tick over the renew_at index, and a forced renewal of one certificate. */
+#ifndef CERTFLEET_COORD_RENEW_H
+#define CERTFLEET_COORD_RENEW_H
+
+#include <stddef.h>
+
+#include <libpq-fe.h>
+
+#include "ids.h"
+#include "vault.h"
+
+#define RENEW_PER_TICK	16	/* due certificates taken by one tick */
+#define RENEW_LEASE_S	3600	/* renew_at moves this far while one runs */
+
+/*
+ * One scheduler tick: takes at most limit certificates with renew_at <= now
+ * through the renew_at index (ORDER BY renew_at LIMIT n FOR UPDATE SKIP
+ * LOCKED: the cost depends on the due rows, not on the table's size, and
+ * coordinators running side by side never take the same row), and for each
+ * one with no order in flight writes, in one transaction, a fresh key, its
+ * CSR, a renewal order (replaces = the ARI CertID of the current
+ * certificate when its CA gave an ARI window) and its outbox row. renew_at
+ * moves RENEW_LEASE_S ahead; the renewal's result sets it anew. Returns the
+ * number of renewals queued, or -1 with a message (nothing written).
+ */
+int renew_tick(PGconn *c, const struct vault *v, int limit, char *err,
+    size_t errlen);
+
+/*
+ * Queues a renewal of certificate id now, as the tick would. Returns 1 with
+ * the order id in oid, 0 when there is no issued certificate id, 2 when an
+ * order for it is already in flight (nothing written), -1 with a message.
+ */
+int renew_now(PGconn *c, const struct vault *v, const char *id,
+    char oid[IDS_LEN + 1], char *err, size_t errlen);
+
+#endif
