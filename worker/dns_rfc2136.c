@@ -57,7 +57,8 @@ dns_rfc2136_script(const struct dns_conf *c, int add, const char *name,
 	return n;
 }
 
-/* Masks every occurrence of secret in s and makes s one line. */
+/* Masks every occurrence of secret in s and makes s one line without
+ * trailing spaces. */
 static void
 rfc2136_scrub(char *s, const char *secret)
 {
@@ -66,9 +67,25 @@ rfc2136_scrub(char *s, const char *secret)
 
 	while (n > 0 && (p = strstr(s, secret)) != NULL)
 		memset(p, '*', n);
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = ' ';
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	while (p > s && p[-1] == ' ')
+		*--p = '\0';
+}
+
+/* What nsupdate's output says when the server refused the TSIG signature
+ * (RFC 8945 section 5.2: BADSIG, BADKEY, BADTIME), or "". */
+static const char *
+rfc2136_tsig_hint(const char *out)
+{
+	if (strstr(out, "BADSIG") != NULL)
+		return "wrong TSIG secret or algorithm";
+	if (strstr(out, "BADKEY") != NULL)
+		return "TSIG key unknown to the server";
+	if (strstr(out, "BADTIME") != NULL)
+		return "clocks too far apart for TSIG";
+	return "";
 }
 
 int
@@ -103,6 +120,11 @@ dns_rfc2136_update(struct dns *d, int add, const char *name, const char *txt,
 	else if (st < 0)
 		snprintf(err, errlen, "dns: nsupdate %s %s: %s",
 		    add ? "add" : "delete", name, serr);
+	else if (rfc2136_tsig_hint(out)[0] != '\0')
+		snprintf(err, errlen, "dns: nsupdate %s %s refused by %s port %d "
+		    "for key %s (%s): %.200s", add ? "add" : "delete", name,
+		    d->conf.server, d->conf.port, d->conf.key_name,
+		    rfc2136_tsig_hint(out), out);
 	else
 		snprintf(err, errlen, "dns: nsupdate %s %s exited %d: %.200s",
 		    add ? "add" : "delete", name, st, out);
