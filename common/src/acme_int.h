@@ -97,7 +97,7 @@ int acme_req_send(struct acme_engine *e, enum acme_req_kind kind,
 /* Removes from the multi handle (if added) and frees; NULL accepted. */
 void acme_req_free(struct acme_req *r);
 
-/* ---- per CA state and the engine (acme_engine.c) ---- */
+/* ---- per CA state (acme_ca.c) and the engine (acme_engine.c) ---- */
 
 enum acme_dir_state { ACME_DIR_NONE, ACME_DIR_FETCHING, ACME_DIR_READY };
 
@@ -228,6 +228,33 @@ struct acme_op {
 	struct acme_renewal_info ari;
 	time_t			 ari_next;
 };
+
+/* ---- per-CA directory and nonce pool (acme_ca.c) ---- */
+
+/* The CA of directory URL dir, created on first use (not fetched yet);
+ * NULL when out of memory. O(number of CAs). */
+struct acme_ca *acme_ca_get(struct acme_engine *e, const char *dir,
+    const char *ca_file);
+
+/* Frees ca, its directory request and its nonces. */
+void acme_ca_free(struct acme_ca *ca);
+
+/* Pools a copy of nonce (a full pool drops its oldest; no memory drops
+ * this one). */
+void acme_nonce_push(struct acme_ca *ca, const char *nonce);
+
+/* Takes the newest nonce (the least likely to have expired), or NULL; the
+ * caller frees it. */
+char *acme_nonce_pop(struct acme_ca *ca);
+
+/* Takes op off its CA's list of ops waiting for the directory, if on it. */
+void acme_waiters_remove(struct acme_op *op);
+
+/* The directory request r arrived (or failed): keeps the endpoints and
+ * wakes every waiter (on_ready, or failed). r stays the caller's. */
+void acme_ca_directory_done(struct acme_ca *ca, struct acme_req *r);
+
+/* ---- ops (acme_engine.c) ---- */
 
 uint64_t acme_now_ms(void);
 
