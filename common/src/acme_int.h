@@ -360,4 +360,36 @@ struct acme_authz_view {
 int acme_authz_view(json_t *j, const char *chal_type, struct acme_authz_view *v,
     char *err, size_t errlen);
 
+/* ---- the order op (acme_order.c, acme_authz.c) ---- */
+
+/* The order's steps (struct acme_op's step). */
+enum acme_order_step {
+	ORD_START,		/* ACME_STEP_START */
+	ORD_NEWORDER,		/* POST newOrder */
+	ORD_READ,		/* POST-as-GET the order (also its poll timer) */
+	ORD_AUTHZ,		/* POST-as-GET authz[authz_i] (also round timer) */
+	ORD_CHALL,		/* POST {} to the challenge */
+	ORD_AUTHZ_POLL,		/* POST-as-GET authz[authz_i] until final */
+	ORD_FINALIZE,		/* POST the CSR */
+	ORD_CERT,		/* POST-as-GET the chain */
+	ORD_ALT,		/* POST-as-GET alt_urls[alt_i] */
+};
+
+/* POST-as-GET url (pem: a certificate chain) as step `step` of the order. */
+void acme_order_get(struct acme_op *op, int step, const char *url, int pem);
+
+/* Goes on with the next authorization that is not final (ORD_AUTHZ), or
+ * polls them once all were triggered. */
+void acme_order_authz_next(struct acme_op *op);
+
+/* Responses of the steps ORD_AUTHZ and ORD_AUTHZ_POLL. */
+void acme_order_authz_response(struct acme_op *op, struct acme_req *r);
+void acme_order_poll_response(struct acme_op *op, struct acme_req *r);
+
+/* on_end of an order: withdraws every answer still published. */
+void acme_order_on_end(struct acme_op *op);
+
+/* Name check: LDH labels and dots, an optional leading "*.", no more. */
+int acme_order_name_ok(const char *n);
+
 #endif
