@@ -12,6 +12,8 @@
 
 struct job_issued;
 
+/* One consumed message: its job from decoding until its result is
+ * delivered. */
 struct job {
 	struct runner	*r;
 	struct job	*prev, *next;
@@ -27,6 +29,7 @@ struct job {
 	struct job_issued *issued;	/* kept while renewalInfo is fetched */
 };
 
+/* The runner: what it drives, and every job in flight. */
 struct runner {
 	struct runner_deps	 d;
 	struct events		*ev;
