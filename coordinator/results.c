@@ -1,7 +1,6 @@
 /* results.c -- result consumer: events from workers applied once each, in one transaction, or dead-lettered. */
 #include "results.h"
 
-#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,28 +8,17 @@
 #include <time.h>
 
 #include <jansson.h>
-#include <openssl/rand.h>
 
-#include "accounts.h"
-#include "acme.h"
 #include "actions.h"
-#include "certinfo.h"
-#include "chains.h"
 #include "codec.h"
 #include "db.h"
 #include "fallback.h"
-#include "ids.h"
-#include "jobs.h"
 #include "kafkaconn.h"
-#include "ratelimits.h"
 #include "log.h"
-#include "outbox.h"
-#include "pem.h"
 #include "publish.h"
+#include "results_int.h"
 
 #define RESULTS_DLQ_WAIT_MS 30000
-#define RESULTS_PROBLEM_MISMATCH "urn:certfleet:error:certificateMismatch"
-#define RESULTS_PROBLEM_BADCERT "urn:certfleet:error:badCertificate"
 
 rd_kafka_t *
 results_consumer_new(const char *bootstrap, char *err, size_t errlen)
@@ -69,20 +57,6 @@ results_consumer_new(const char *bootstrap, char *err, size_t errlen)
 	rd_kafka_topic_partition_list_destroy(topics);
 	return rk;
 }
-
-/* The order an event is about, locked with its certificate. */
-struct results_order {
-	PGresult	*r;
-	const char	*status;
-	unsigned	 attempt;
-	const char	*certificate;
-	const char	*private_key;
-	const char	*order_url;
-	const char	*trace_id;
-	const char	*cert_status;
-	char		**names;
-	size_t		 nnames;
-};
 
 static void
 results_order_free(struct results_order *o)
@@ -143,7 +117,7 @@ results_subproblems(const Certfleet__Problem *p)
 }
 
 /* Records a problem for job_id and as the certificate's last problem. */
-static int
+int
 results_problem(PGconn *c, const char *job_id, unsigned attempt,
     const char *certificate, const char *type, const char *detail,
     int status, const Certfleet__Problem *p, char *err, size_t errlen)
@@ -183,7 +157,7 @@ out:
 
 /* The order failed for good; its certificate too (unless already issued),
  * except when a fallback CA takes over with a new order (fallback.c). */
-static int
+int
 results_order_failed(PGconn *c, const char *job_id,
     const struct results_order *o, char *err, size_t errlen)
 {
@@ -201,421 +175,6 @@ results_order_failed(PGconn *c, const char *job_id,
 	    "'pending'", 1, &o->certificate, NULL, NULL, err, errlen) < 0)
 		return -1;
 	return 0;
-}
-
-/* Queues attempt `attempt` of issue order job_id after delay_s seconds,
- * carrying order_url, and moves the order back to status. */
-static int
-results_requeue(PGconn *c, const char *job_id, const struct results_order *o,
-    unsigned attempt, const char *order_url, double delay_s,
-    const char *status, char *err, size_t errlen)
-{
-	PGresult *r;
-	struct jobs_issue ji;
-	unsigned char *csr = NULL;
-	char att[16], delay[32], domain[256];
-	const char *v[5];
-	void *payload = NULL;
-	size_t plen;
-	int rc = -1;
-
-	if ((r = db_query(c, "results requeue", "SELECT o.csr_der, ca.name, "
-	    "ca.directory_url, a.id, coalesce(a.account_url, ''), ca.trust, "
-	    "c.challenge, coalesce(o.replaces, ''), coalesce(c.profile, '') FROM "
-	    "orders o JOIN certificates c ON c.id = o.certificate JOIN cas ca ON "
-	    "ca.name = coalesce(o.ca, c.ca) JOIN acme_accounts a ON a.ca = "
-	    "ca.name WHERE o.id = $1",
-	    1, &job_id, NULL, NULL, err, errlen)) == NULL)
-		return -1;
-	if (PQntuples(r) != 1) {
-		snprintf(err, errlen, "results: order %s has no CA account", job_id);
-		goto out;
-	}
-	memset(&ji, 0, sizeof(ji));
-	if ((csr = db_bytea(r, 0, 0, &ji.csrlen)) == NULL) {
-		snprintf(err, errlen, "results: bad CSR of %s", job_id);
-		goto out;
-	}
-	ji.job_id = job_id;
-	ji.attempt = attempt;
-	ji.trace_id = o->trace_id;
-	ji.ca_name = PQgetvalue(r, 0, 1);
-	ji.directory_url = PQgetvalue(r, 0, 2);
-	ji.trust = PQgetvalue(r, 0, 5);
-	ji.account_id = PQgetvalue(r, 0, 3);
-	ji.account_url = PQgetvalue(r, 0, 4);
-	ji.certificate_id = o->certificate;
-	ji.names = o->names;
-	ji.nnames = o->nnames;
-	ji.csr = csr;
-	ji.order_url = order_url;
-	ji.challenge_type = PQgetvalue(r, 0, 6);
-	ji.replaces = PQgetvalue(r, 0, 7);
-	ji.profile = PQgetvalue(r, 0, 8);
-	if ((payload = jobs_issue_encode(&ji, &plen)) == NULL) {
-		snprintf(err, errlen, "results: job does not encode");
-		goto out;
-	}
-	jobs_kafka_key(o->names[0], domain, sizeof(domain));
-	snprintf(att, sizeof(att), "%u", attempt);
-	snprintf(delay, sizeof(delay), "%.3f", delay_s);
-	v[0] = job_id;
-	v[1] = att;
-	v[2] = status;
-	v[3] = order_url != NULL ? order_url : "";
-	v[4] = delay;
-	if (outbox_add(c, kafkaconn_topic_jobs(), domain, payload, plen, job_id,
-	    attempt, delay_s, err, errlen) < 0 ||
-	    db_exec(c, "results order requeued", "UPDATE orders SET attempt = $2, "
-	    "status = $3, order_url = nullif($4, ''), not_before = now() + "
-	    "make_interval(secs => $5::float8), updated_at = now() WHERE id = $1",
-	    5, v, NULL, NULL, err, errlen) < 0)
-		goto out;
-	rc = 0;
-out:
-	free(payload);
-	free(csr);
-	PQclear(r);
-	return rc;
-}
-
-/* renew_at: notBefore + 2/3 of the lifetime, +- RESULTS_RENEW_JITTER of it. */
-static double
-results_renew_at(const struct certinfo *ci)
-{
-	double life = difftime(ci->not_after, ci->not_before), u;
-	uint32_t rnd;
-
-	if (RAND_bytes((unsigned char *)&rnd, sizeof(rnd)) != 1)
-		rnd = 0x80000000u;
-	u = (double)rnd / 4294967295.0 * 2.0 - 1.0;	/* [-1, 1] */
-	return (double)ci->not_before + life * 2.0 / 3.0 +
-	    u * RESULTS_RENEW_JITTER * life;
-}
-
-/* renew_at inside the CA's ARI window (RFC 9773 section 4.2: a uniformly
- * random moment in it), or the 2/3 rule when the CA gave none. */
-static double
-results_renew_at_ari(const Certfleet__CertificateIssued *ev,
-    const struct certinfo *ci)
-{
-	uint32_t rnd;
-
-	if (ev->ari_window_end_unix_ms <= ev->ari_window_start_unix_ms ||
-	    ev->ari_window_start_unix_ms <= 0)
-		return results_renew_at(ci);
-	if (RAND_bytes((unsigned char *)&rnd, sizeof(rnd)) != 1)
-		rnd = 0x80000000u;
-	return (double)acme_ari_pick((time_t)(ev->ari_window_start_unix_ms / 1000),
-	    (time_t)(ev->ari_window_end_unix_ms / 1000),
-	    (double)rnd / 4294967296.0);
-}
-
-/* Stores the ARI CertID (from the leaf) and the CA's window of issued
- * certificate icid. */
-static int
-results_ari_store(PGconn *c, const char *icid, const char *leaf,
-    const Certfleet__CertificateIssued *ev, char *err, size_t errlen)
-{
-	char certid[ACME_CERTID_MAX], ws[32], we[32], why[128];
-	const char *v[5];
-
-	if (acme_ari_certid_pem(leaf, strlen(leaf), certid, sizeof(certid), why,
-	    sizeof(why)) < 0)
-		certid[0] = '\0';	/* no AKI: no ARI for this certificate */
-	ws[0] = we[0] = '\0';
-	if (ev->ari_window_start_unix_ms > 0 &&
-	    ev->ari_window_end_unix_ms > ev->ari_window_start_unix_ms) {
-		snprintf(ws, sizeof(ws), "%.3f",
-		    (double)ev->ari_window_start_unix_ms / 1000.0);
-		snprintf(we, sizeof(we), "%.3f",
-		    (double)ev->ari_window_end_unix_ms / 1000.0);
-	}
-	v[0] = icid;
-	v[1] = certid;
-	v[2] = ws;
-	v[3] = we;
-	v[4] = ev->ari_explanation_url;
-	return db_exec(c, "results ari", "UPDATE issued_certificates SET "
-	    "ari_cert_id = nullif($2, ''), ari_window_start = "
-	    "to_timestamp(nullif($3, '')::float8), ari_window_end = "
-	    "to_timestamp(nullif($4, '')::float8), ari_explanation_url = "
-	    "nullif($5, '') WHERE id = $1", 5, v, NULL, NULL, err, errlen) < 0 ?
-	    -1 : 0;
-}
-
-/* A certificate the CA issued that is not what we asked for: a problem,
- * the order failed, nothing stored. */
-static enum results_outcome
-results_reject_cert(PGconn *c, const Certfleet__Event *e,
-    const struct results_order *o, const char *type, const char *detail,
-    char *err, size_t errlen)
-{
-	if (results_problem(c, e->job_id, e->attempt, o->certificate, type,
-	    detail, 0, NULL, err, errlen) < 0 ||
-	    results_order_failed(c, e->job_id, o, err, errlen) < 0)
-		return RESULTS_RETRY;
-	log_warn("job %s attempt %u trace %s: certificate rejected: %s",
-	    e->job_id, e->attempt, e->trace_id, detail);
-	snprintf(err, errlen, "%s", detail);
-	return RESULTS_REJECTED;
-}
-
-static enum results_outcome
-results_issued(PGconn *c, const struct settings *s, const Certfleet__Event *e,
-    const struct results_order *o, char *err, size_t errlen)
-{
-	const Certfleet__CertificateIssued *ci_ev = e->certificate_issued;
-	struct certinfo ci = { 0 };
-	struct chains ch = { 0 };
-	size_t served;
-	PGresult *r = NULL, *pr = NULL;
-	unsigned char *spki = NULL;
-	size_t spkilen = 0;
-	char *leaf = NULL, *rest = NULL, *sans = NULL, why[256];
-	char icid[IDS_LEN + 1], nb[32], na[32], renew[32];
-	const char *v[11];
-	enum results_outcome out = RESULTS_RETRY;
-
-	if (strcmp(o->status, "valid") == 0)
-		return RESULTS_IGNORED;
-	if (pem_chain_split(ci_ev->fullchain_pem, strlen(ci_ev->fullchain_pem),
-	    &leaf, &rest, why, sizeof(why)) < 0 ||
-	    certinfo_parse(leaf, strlen(leaf), &ci, why, sizeof(why)) < 0) {
-		char detail[400];
-
-		snprintf(detail, sizeof(detail), "the CA's chain is unusable: %s",
-		    why);
-		out = results_reject_cert(c, e, o, RESULTS_PROBLEM_BADCERT, detail,
-		    err, errlen);
-		goto out;
-	}
-	if ((r = db_query(c, "results public key", "SELECT public_key_der FROM "
-	    "private_keys WHERE id = $1", 1, &o->private_key, NULL, NULL, err,
-	    errlen)) == NULL || PQntuples(r) != 1 ||
-	    (spki = db_bytea(r, 0, 0, &spkilen)) == NULL)
-		goto out;
-	if (!certinfo_key_matches(&ci, spki, spkilen)) {
-		out = results_reject_cert(c, e, o, RESULTS_PROBLEM_MISMATCH,
-		    "the issued certificate is for another public key than the "
-		    "order's private key", err, errlen);
-		goto out;
-	}
-	if (!certinfo_sans_equal(&ci, o->names, o->nnames)) {
-		out = results_reject_cert(c, e, o, RESULTS_PROBLEM_MISMATCH,
-		    "the issued certificate's names differ from the requested "
-		    "hostname set", err, errlen);
-		goto out;
-	}
-	if (ids_new(icid) < 0 ||
-	    (sans = db_array_literal(ci.sans, ci.nsans)) == NULL) {
-		snprintf(err, errlen, "results: out of memory");
-		goto out;
-	}
-	/* Every chain offered is kept; the preferred one is served. */
-	if (chains_parse(ci_ev->fullchain_pem, ci_ev->alternate_chain_pem,
-	    ci_ev->n_alternate_chain_pem, &ch, why, sizeof(why)) < 0) {
-		snprintf(err, errlen, "results: chains of %s: %s", e->job_id, why);
-		goto out;
-	}
-	if ((pr = db_query(c, "results preferred chain", "SELECT "
-	    "coalesce(preferred_chain, '') FROM certificates WHERE id = $1", 1,
-	    &o->certificate, NULL, NULL, err, errlen)) == NULL ||
-	    PQntuples(pr) != 1)
-		goto out;
-	served = chains_select(&ch, PQgetvalue(pr, 0, 0)[0] != '\0' ?
-	    PQgetvalue(pr, 0, 0) : s->preferred_chain);
-	free(rest);
-	if ((rest = strdup(ch.e[served].rest)) == NULL) {
-		snprintf(err, errlen, "results: out of memory");
-		goto out;
-	}
-	snprintf(nb, sizeof(nb), "%lld", (long long)ci.not_before);
-	snprintf(na, sizeof(na), "%lld", (long long)ci.not_after);
-	snprintf(renew, sizeof(renew), "%.0f", results_renew_at_ari(ci_ev, &ci));
-	v[0] = icid;
-	v[1] = o->certificate;
-	v[2] = e->job_id;
-	v[3] = o->private_key;
-	v[4] = leaf;
-	v[5] = rest;
-	v[6] = ci.serial;
-	v[7] = nb;
-	v[8] = na;
-	v[9] = ci.issuer;
-	v[10] = sans;
-	if (db_exec(c, "results store certificate", "INSERT INTO "
-	    "issued_certificates (id, certificate, order_id, private_key, "
-	    "cert_pem, chain_pem, serial, not_before, not_after, issuer, sans) "
-	    "VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8::float8), "
-	    "to_timestamp($9::float8), $10, $11::text[])", 11, v, NULL, NULL, err,
-	    errlen) < 0 ||
-	    chains_store(c, icid, &ch, served, err, errlen) < 0 ||
-	    db_exec(c, "results chain issuer", "UPDATE issued_certificates SET "
-	    "chain_issuer = $2 WHERE id = $1", 2, (const char *[]){ icid,
-	    ch.e[served].top_issuer }, NULL, NULL, err, errlen) < 0 ||
-	    results_ari_store(c, icid, leaf, ci_ev, err, errlen) < 0)
-		goto out;
-	v[0] = o->certificate;
-	v[1] = icid;
-	v[2] = renew;
-	if (db_exec(c, "results certificate issued", "UPDATE certificates SET "
-	    "status = 'issued', current_issued = $2, renew_at = "
-	    "to_timestamp($3::float8), last_problem_type = NULL, "
-	    "last_problem_detail = NULL, updated_at = now() WHERE id = $1", 3, v,
-	    NULL, NULL, err, errlen) < 0)
-		goto out;
-	v[0] = e->job_id;
-	v[1] = ci_ev->order_url;
-	if (db_exec(c, "results order valid", "UPDATE orders SET status = "
-	    "'valid', order_url = $2, updated_at = now() WHERE id = $1", 2, v,
-	    NULL, NULL, err, errlen) < 0)
-		goto out;
-	log_info("job %s attempt %u trace %s: certificate %s issued, serial %s, "
-	    "not after %s, chain %zu of %zu (%s)", e->job_id, e->attempt,
-	    e->trace_id, o->certificate, ci.serial, na, served + 1, ch.n,
-	    ch.e[served].top_issuer);
-	out = RESULTS_APPLIED;
-out:
-	chains_free(&ch);
-	PQclear(pr);
-	free(sans);
-	free(spki);
-	free(leaf);
-	free(rest);
-	certinfo_free(&ci);
-	PQclear(r);
-	return out;
-}
-
-/* Seconds from now (to the millisecond) until the absolute time ms, >= 0. */
-static double
-results_until(int64_t ms)
-{
-	struct timespec ts;
-	double d;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	d = (double)ms / 1000.0 - ((double)ts.tv_sec + ts.tv_nsec / 1e9);
-	return d > 0 ? d : 0;
-}
-
-/* failed and deferred: record the problem, then retry, defer or give up. */
-static enum results_outcome
-results_unhappy(PGconn *c, const struct settings *s, const Certfleet__Event *e,
-    const struct results_order *o, char *err, size_t errlen)
-{
-	const Certfleet__Problem *p;
-	const char *order_url;
-	double delay;
-	int deferred = e->kind_case == CERTFLEET__EVENT__KIND_DEFERRED;
-
-	if (strcmp(o->status, "valid") == 0 || strcmp(o->status, "failed") == 0 ||
-	    e->attempt != o->attempt)
-		return RESULTS_IGNORED;	/* a later attempt or final already */
-	p = deferred ? e->deferred->problem : e->failed->problem;
-	order_url = deferred ? e->deferred->order_url : e->failed->order_url;
-	if (order_url == NULL || order_url[0] == '\0')
-		order_url = o->order_url;
-	if (results_problem(c, e->job_id, e->attempt, o->certificate, p->type,
-	    p->detail, p->status, p, err, errlen) < 0)
-		return RESULTS_RETRY;
-	if (deferred) {
-		delay = results_until(e->deferred->not_before_unix_ms);
-		if (ratelimits_record(c, e->job_id, e->attempt, e->deferred, err,
-		    errlen) < 0)
-			return RESULTS_RETRY;
-		if (results_requeue(c, e->job_id, o, e->attempt + 1, order_url,
-		    delay, "deferred", err, errlen) < 0)
-			return RESULTS_RETRY;
-		log_info("job %s attempt %u trace %s: deferred %.0f s (%s)",
-		    e->job_id, e->attempt, e->trace_id, delay, p->type);
-	} else if (e->failed->retryable && e->attempt < (unsigned)s->retry_max) {
-		delay = RESULTS_RETRY_BASE_S * pow(2.0, (double)e->attempt - 1);
-		if (results_requeue(c, e->job_id, o, e->attempt + 1, order_url,
-		    delay, "pending", err, errlen) < 0)
-			return RESULTS_RETRY;
-		log_info("job %s attempt %u trace %s: failed (%s), attempt %u in "
-		    "%.0f s", e->job_id, e->attempt, e->trace_id, p->type,
-		    e->attempt + 1, delay);
-	} else {
-		if (results_order_failed(c, e->job_id, o, err, errlen) < 0)
-			return RESULTS_RETRY;
-		log_warn("job %s attempt %u trace %s: failed for good: %s: %s",
-		    e->job_id, e->attempt, e->trace_id, p->type, p->detail);
-	}
-	return RESULTS_APPLIED;
-}
-
-/* Events about a register_account job (its job id is the account id). */
-static enum results_outcome
-results_account(PGconn *c, const struct settings *s, const Certfleet__Event *e,
-    char *err, size_t errlen)
-{
-	const Certfleet__Problem *p = NULL;
-	PGresult *r;
-	const char *v[2];
-	enum results_outcome out = RESULTS_RETRY;
-
-	if ((r = db_query(c, "results account", "SELECT a.register_attempt, "
-	    "a.ca, ca.directory_url, coalesce(a.account_url, ''), ca.trust FROM "
-	    "acme_accounts a JOIN cas ca ON ca.name = a.ca WHERE a.id = $1 "
-	    "FOR UPDATE OF a", 1, (const char *[]){ e->job_id }, NULL, NULL, err,
-	    errlen)) == NULL)
-		return RESULTS_RETRY;
-	if (PQntuples(r) == 0 || e->kind_case ==
-	    CERTFLEET__EVENT__KIND_CERTIFICATE_ISSUED ||
-	    e->kind_case == CERTFLEET__EVENT__KIND_ORDER_CREATED ||
-	    PQgetvalue(r, 0, 3)[0] != '\0' ||
-	    (unsigned)atoi(PQgetvalue(r, 0, 0)) != e->attempt) {
-		log_warn("job %s attempt %u trace %s: %s event for no pending job, "
-		    "ignored", e->job_id, e->attempt, e->trace_id,
-		    proto_event_kind_name(e));
-		out = RESULTS_IGNORED;
-		goto out;
-	}
-	p = e->kind_case == CERTFLEET__EVENT__KIND_FAILED ? e->failed->problem :
-	    e->deferred->problem;
-	if (results_problem(c, e->job_id, e->attempt, NULL, p->type, p->detail,
-	    p->status, p, err, errlen) < 0)
-		goto out;
-	v[0] = e->job_id;
-	if ((e->kind_case == CERTFLEET__EVENT__KIND_FAILED &&
-	    (!e->failed->retryable || e->attempt >= (unsigned)s->retry_max))) {
-		if (db_exec(c, "results account failed", "UPDATE acme_accounts SET "
-		    "status = 'failed', updated_at = now() WHERE id = $1", 1, v,
-		    NULL, NULL, err, errlen) < 0)
-			goto out;
-		log_warn("job %s attempt %u trace %s: account registration failed: "
-		    "%s: %s", e->job_id, e->attempt, e->trace_id, p->type, p->detail);
-	} else {
-		double delay = RESULTS_RETRY_BASE_S * pow(2.0, (double)e->attempt -
-		    1);
-		char att[16];
-
-		if (e->kind_case == CERTFLEET__EVENT__KIND_DEFERRED) {
-			delay = results_until(e->deferred->not_before_unix_ms);
-			if (ratelimits_record(c, e->job_id, e->attempt, e->deferred,
-			    err, errlen) < 0)
-				goto out;
-		}
-		snprintf(att, sizeof(att), "%u", e->attempt + 1);
-		v[1] = att;
-		if (accounts_requeue(c, e->job_id, PQgetvalue(r, 0, 1),
-		    PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 4), s->contact, e->trace_id, e->attempt + 1,
-		    delay, err, errlen) < 0 ||
-		    db_exec(c, "results account requeued", "UPDATE acme_accounts "
-		    "SET register_attempt = $2, updated_at = now() WHERE id = $1", 2,
-		    v, NULL, NULL, err, errlen) < 0)
-			goto out;
-		log_info("job %s attempt %u trace %s: account registration %s, "
-		    "attempt %u in %.0f s", e->job_id, e->attempt, e->trace_id,
-		    proto_event_kind_name(e), e->attempt + 1, delay);
-	}
-	out = RESULTS_APPLIED;
-out:
-	PQclear(r);
-	return out;
 }
 
 /* Applies e inside the caller's transaction. */

@@ -1,4 +1,4 @@
-/* acme_engine.c -- the ACME engine's loop: curl multi, timers, per-CA directory and nonce pool, op lifecycle and results. */
+/* acme_engine.c -- the ACME engine's loop: curl multi, timers, requests of ops, op lifecycle and results. */
 #include "acme_int.h"
 
 #include <stdarg.h>
@@ -13,7 +13,6 @@
 #define ACME_STEP_START		0	/* every op's first step */
 #define ACME_RETRY_AFTER_MAX_S	600	/* longest poll wait we honour */
 #define ACME_DEFER_DEFAULT_S	60	/* 429/503 without Retry-After */
-#define ACME_DIR_RETRY_MS	1000	/* wait after a failed directory fetch */
 
 uint64_t
 acme_now_ms(void)
@@ -145,206 +144,6 @@ acme_op_poll_later(struct acme_op *op, const struct acme_req *r)
 	acme_op_sleep(op, ms);
 }
 
-/* ---- per-CA state ---- */
-
-static void
-nonce_push(struct acme_ca *ca, const char *nonce)
-{
-	char *n;
-	size_t slot;
-
-	if ((n = strdup(nonce)) == NULL)
-		return;
-	slot = (ca->nonce_head + ca->nnonces) % ACME_NONCE_POOL;
-	if (ca->nnonces == ACME_NONCE_POOL) {
-		/* full: the oldest (at head) goes */
-		free(ca->nonces[ca->nonce_head]);
-		ca->nonces[ca->nonce_head] = NULL;
-		ca->nonce_head = (ca->nonce_head + 1) % ACME_NONCE_POOL;
-		ca->nnonces--;
-		slot = (ca->nonce_head + ca->nnonces) % ACME_NONCE_POOL;
-	}
-	ca->nonces[slot] = n;
-	ca->nnonces++;
-}
-
-/* Takes the newest nonce (the least likely to have expired), or NULL. */
-static char *
-nonce_pop(struct acme_ca *ca)
-{
-	size_t slot;
-	char *n;
-
-	if (ca->nnonces == 0)
-		return NULL;
-	slot = (ca->nonce_head + ca->nnonces - 1) % ACME_NONCE_POOL;
-	n = ca->nonces[slot];
-	ca->nonces[slot] = NULL;
-	ca->nnonces--;
-	return n;
-}
-
-static void
-ca_free(struct acme_ca *ca)
-{
-	size_t i;
-
-	acme_req_free(ca->dir_req);
-	for (i = 0; i < ACME_NONCE_POOL; i++)
-		free(ca->nonces[i]);
-	free(ca->dir_url);
-	free(ca->ca_file);
-	free(ca->new_nonce);
-	free(ca->new_account);
-	free(ca->new_order);
-	free(ca->revoke_cert);
-	free(ca->key_change);
-	free(ca->renewal_info);
-	json_decref(ca->profiles);
-	free(ca);
-}
-
-static struct acme_ca *
-ca_get(struct acme_engine *e, const char *dir, const char *ca_file)
-{
-	struct acme_ca *ca;
-
-	for (ca = e->cas; ca != NULL; ca = ca->next)
-		if (strcmp(ca->dir_url, dir) == 0)
-			return ca;
-	if ((ca = calloc(1, sizeof(*ca))) == NULL)
-		return NULL;
-	if ((ca->dir_url = strdup(dir)) == NULL ||
-	    (ca_file != NULL && (ca->ca_file = strdup(ca_file)) == NULL)) {
-		ca_free(ca);
-		return NULL;
-	}
-	ca->next = e->cas;
-	e->cas = ca;
-	return ca;
-}
-
-static void
-waiters_remove(struct acme_op *op)
-{
-	struct acme_op **pp;
-
-	if (!op->waiting_dir)
-		return;
-	for (pp = &op->ca->waiters; *pp != NULL; pp = &(*pp)->wnext)
-		if (*pp == op) {
-			*pp = op->wnext;
-			break;
-		}
-	op->waiting_dir = 0;
-	op->wnext = NULL;
-}
-
-/* Keeps the optional ARI and profile members of a directory: renewalInfo
- * (RFC 9773) and meta.profiles (draft-ietf-acme-profiles). */
-static void
-ca_directory_ari(struct acme_ca *ca, json_t *d)
-{
-	const char *ri = acme_json_url(d, "renewalInfo");
-	json_t *pr = json_object_get(json_object_get(d, "meta"), "profiles");
-
-	free(ca->renewal_info);
-	ca->renewal_info = ri != NULL ? strdup(ri) : NULL;
-	json_decref(ca->profiles);
-	ca->profiles = json_is_object(pr) ? json_incref(pr) : NULL;
-}
-
-/* The directory arrived (or failed): wakes every waiter. */
-static void
-ca_directory_done(struct acme_ca *ca, struct acme_req *r)
-{
-	json_t *d = NULL;
-	const char *nn, *na, *no;
-	char why[256] = "";
-	struct acme_op *op;
-
-	if (r->cc != CURLE_OK)
-		snprintf(why, sizeof(why), "%s", r->body_toobig ?
-		    "body over cap" : r->errbuf[0] != '\0' ? r->errbuf :
-		    curl_easy_strerror(r->cc));
-	else if (r->status != 200)
-		snprintf(why, sizeof(why), "HTTP %ld", r->status);
-	else if (!acme_ctype_is(r->ctype, "application/json"))
-		snprintf(why, sizeof(why), "content type is not application/json");
-	else if ((d = acme_directory_parse(r->body, r->len, why,
-	    sizeof(why))) == NULL)
-		;	/* why is set */
-	else if ((nn = acme_json_url(d, "newNonce")) == NULL ||
-	    (na = acme_json_url(d, "newAccount")) == NULL ||
-	    (no = acme_json_url(d, "newOrder")) == NULL)
-		snprintf(why, sizeof(why), "newNonce, newAccount or newOrder missing");
-	else if ((ca->new_nonce = strdup(nn)) == NULL ||
-	    (ca->new_account = strdup(na)) == NULL ||
-	    (ca->new_order = strdup(no)) == NULL ||
-	    (acme_json_url(d, "revokeCert") != NULL && (ca->revoke_cert =
-	    strdup(acme_json_url(d, "revokeCert"))) == NULL) ||
-	    (acme_json_url(d, "keyChange") != NULL && (ca->key_change =
-	    strdup(acme_json_url(d, "keyChange"))) == NULL))
-		snprintf(why, sizeof(why), "out of memory");
-	else
-		ca_directory_ari(ca, d);
-	json_decref(d);
-
-	if (why[0] == '\0')
-		ca->dir_state = ACME_DIR_READY;
-	else {
-		ca->dir_state = ACME_DIR_NONE;	/* the next op fetches again */
-		free(ca->new_nonce);
-		free(ca->new_account);
-		free(ca->new_order);
-		free(ca->revoke_cert);
-		free(ca->key_change);
-		ca->new_nonce = ca->new_account = ca->new_order = NULL;
-		ca->revoke_cert = ca->key_change = NULL;
-		log_warn("acme: directory %s: %s", ca->dir_url, why);
-	}
-	/* Callbacks may start ops on this CA meanwhile: they never join this
-	 * list (see acme_op_need_directory), so the loop ends. */
-	ca->notifying = 1;
-	while ((op = ca->waiters) != NULL) {
-		ca->waiters = op->wnext;
-		op->wnext = NULL;
-		op->waiting_dir = 0;
-		if (why[0] == '\0')
-			op->on_ready(op);
-		else
-			acme_op_fail(op, 1, "directory %s: %s", ca->dir_url, why);
-	}
-	ca->notifying = 0;
-}
-
-void
-acme_op_need_directory(struct acme_op *op)
-{
-	struct acme_ca *ca = op->ca;
-	char err[256];
-
-	if (ca->dir_state == ACME_DIR_READY) {
-		op->on_ready(op);
-		return;
-	}
-	if (ca->notifying) {		/* a fetch just failed: try again later */
-		acme_op_sleep(op, ACME_DIR_RETRY_MS);
-		return;
-	}
-	if (ca->dir_state == ACME_DIR_NONE) {
-		if (acme_req_send(op->e, ACME_REQ_DIRECTORY, NULL, ca, ca->dir_url,
-		    NULL, 0, op->e->conf.request_timeout_ms, err, sizeof(err)) < 0) {
-			acme_op_fail(op, 1, "directory: %s", err);
-			return;
-		}
-		ca->dir_state = ACME_DIR_FETCHING;
-	}
-	op->wnext = ca->waiters;
-	ca->waiters = op;
-	op->waiting_dir = 1;
-}
-
 /* ---- requests of ops ---- */
 
 static long
@@ -371,7 +170,7 @@ op_send_post(struct acme_op *op)
 		acme_op_fail(op, 1, "deadline exceeded");
 		return;
 	}
-	if ((nonce = nonce_pop(op->ca)) == NULL) {
+	if ((nonce = acme_nonce_pop(op->ca)) == NULL) {
 		if (acme_req_send(op->e, ACME_REQ_NONCE, op, op->ca,
 		    op->ca->new_nonce, NULL, 0, t, err, sizeof(err)) < 0)
 			acme_op_fail(op, 1, "newNonce: %s", err);
@@ -457,10 +256,10 @@ engine_complete(struct acme_engine *e, struct acme_req *r)
 	    ct != NULL)
 		snprintf(r->ctype, sizeof(r->ctype), "%s", ct);
 	if (r->h.nonce[0] != '\0')
-		nonce_push(r->ca, r->h.nonce);
+		acme_nonce_push(r->ca, r->h.nonce);
 	if (r->kind == ACME_REQ_DIRECTORY) {
 		r->ca->dir_req = NULL;
-		ca_directory_done(r->ca, r);
+		acme_ca_directory_done(r->ca, r);
 		acme_req_free(r);
 		return;
 	}
@@ -492,7 +291,7 @@ acme_op_register(struct acme_engine *e, struct acme_op *op, const char *dir,
 		snprintf(err, errlen, "directory URL is not an http(s) URL");
 		return -1;
 	}
-	if ((op->ca = ca_get(e, dir, ca_file)) == NULL) {
+	if ((op->ca = acme_ca_get(e, dir, ca_file)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -566,7 +365,7 @@ op_end(struct acme_op *op, struct acme_result *res)
 		return;
 	op->finished = 1;
 	heap_remove(e, op);
-	waiters_remove(op);
+	acme_waiters_remove(op);
 	acme_req_free(op->req);
 	op->req = NULL;
 	if (op->on_end != NULL)
@@ -837,7 +636,7 @@ acme_engine_free(struct acme_engine *e)
 		acme_op_cancel(e->ops);
 	while ((ca = e->cas) != NULL) {
 		e->cas = ca->next;
-		ca_free(ca);
+		acme_ca_free(ca);
 	}
 	if (e->multi != NULL)
 		curl_multi_cleanup(e->multi);

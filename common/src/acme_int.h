@@ -97,7 +97,7 @@ int acme_req_send(struct acme_engine *e, enum acme_req_kind kind,
 /* Removes from the multi handle (if added) and frees; NULL accepted. */
 void acme_req_free(struct acme_req *r);
 
-/* ---- per CA state and the engine (acme_engine.c) ---- */
+/* ---- per CA state (acme_ca.c) and the engine (acme_engine.c) ---- */
 
 enum acme_dir_state { ACME_DIR_NONE, ACME_DIR_FETCHING, ACME_DIR_READY };
 
@@ -229,6 +229,33 @@ struct acme_op {
 	time_t			 ari_next;
 };
 
+/* ---- per-CA directory and nonce pool (acme_ca.c) ---- */
+
+/* The CA of directory URL dir, created on first use (not fetched yet);
+ * NULL when out of memory. O(number of CAs). */
+struct acme_ca *acme_ca_get(struct acme_engine *e, const char *dir,
+    const char *ca_file);
+
+/* Frees ca, its directory request and its nonces. */
+void acme_ca_free(struct acme_ca *ca);
+
+/* Pools a copy of nonce (a full pool drops its oldest; no memory drops
+ * this one). */
+void acme_nonce_push(struct acme_ca *ca, const char *nonce);
+
+/* Takes the newest nonce (the least likely to have expired), or NULL; the
+ * caller frees it. */
+char *acme_nonce_pop(struct acme_ca *ca);
+
+/* Takes op off its CA's list of ops waiting for the directory, if on it. */
+void acme_waiters_remove(struct acme_op *op);
+
+/* The directory request r arrived (or failed): keeps the endpoints and
+ * wakes every waiter (on_ready, or failed). r stays the caller's. */
+void acme_ca_directory_done(struct acme_ca *ca, struct acme_req *r);
+
+/* ---- ops (acme_engine.c) ---- */
+
 uint64_t acme_now_ms(void);
 
 /* Problem from an already parsed object (an order's or challenge's "error").
@@ -332,5 +359,37 @@ struct acme_authz_view {
  * checks the list only). */
 int acme_authz_view(json_t *j, const char *chal_type, struct acme_authz_view *v,
     char *err, size_t errlen);
+
+/* ---- the order op (acme_order.c, acme_authz.c) ---- */
+
+/* The order's steps (struct acme_op's step). */
+enum acme_order_step {
+	ORD_START,		/* ACME_STEP_START */
+	ORD_NEWORDER,		/* POST newOrder */
+	ORD_READ,		/* POST-as-GET the order (also its poll timer) */
+	ORD_AUTHZ,		/* POST-as-GET authz[authz_i] (also round timer) */
+	ORD_CHALL,		/* POST {} to the challenge */
+	ORD_AUTHZ_POLL,		/* POST-as-GET authz[authz_i] until final */
+	ORD_FINALIZE,		/* POST the CSR */
+	ORD_CERT,		/* POST-as-GET the chain */
+	ORD_ALT,		/* POST-as-GET alt_urls[alt_i] */
+};
+
+/* POST-as-GET url (pem: a certificate chain) as step `step` of the order. */
+void acme_order_get(struct acme_op *op, int step, const char *url, int pem);
+
+/* Goes on with the next authorization that is not final (ORD_AUTHZ), or
+ * polls them once all were triggered. */
+void acme_order_authz_next(struct acme_op *op);
+
+/* Responses of the steps ORD_AUTHZ and ORD_AUTHZ_POLL. */
+void acme_order_authz_response(struct acme_op *op, struct acme_req *r);
+void acme_order_poll_response(struct acme_op *op, struct acme_req *r);
+
+/* on_end of an order: withdraws every answer still published. */
+void acme_order_on_end(struct acme_op *op);
+
+/* Name check: LDH labels and dots, an optional leading "*.", no more. */
+int acme_order_name_ok(const char *n);
 
 #endif

@@ -1,4 +1,4 @@
-/* acme_order.c -- the order operation: newOrder or resume, authorizations and http-01 or dns-01, finalize, certificate and alternates. */
+/* acme_order.c -- the order operation: newOrder or resume, the order's states, finalize, certificate and alternates (authorizations: acme_authz.c). */
 #include "acme_int.h"
 
 #include <stdio.h>
@@ -17,25 +17,9 @@
 #include "pem.h"
 
 #define ORDER_CSR_MAX	(64 * 1024)
-#define ORDER_NAME_MAX	253
 
-enum order_step {
-	ORD_START,		/* ACME_STEP_START */
-	ORD_NEWORDER,		/* POST newOrder */
-	ORD_READ,		/* POST-as-GET the order (also its poll timer) */
-	ORD_AUTHZ,		/* POST-as-GET authz[authz_i] (also round timer) */
-	ORD_CHALL,		/* POST {} to the challenge */
-	ORD_AUTHZ_POLL,		/* POST-as-GET authz[authz_i] until final */
-	ORD_FINALIZE,		/* POST the CSR */
-	ORD_CERT,		/* POST-as-GET the chain */
-	ORD_ALT,		/* POST-as-GET alt_urls[alt_i] */
-};
-
-static void order_authz_next(struct acme_op *);
-static void order_poll_next(struct acme_op *, int);
-
-static void
-order_get(struct acme_op *op, int step, const char *url, int pem)
+void
+acme_order_get(struct acme_op *op, int step, const char *url, int pem)
 {
 	op->step = step;
 	acme_op_post(op, url, NULL, pem, 0);
@@ -51,103 +35,6 @@ order_report(struct acme_op *op)
 	acme_op_cb_enter(op);
 	op->cb.order_created(op->cb.arg, op->order_url);
 	return acme_op_cb_leave(op);
-}
-
-/* Withdraws one begun challenge through the callback of its type. */
-static void
-order_chal_close(struct acme_op *op, struct acme_chal *c, int valid)
-{
-	c->ended = 1;
-	if (op->dns01)
-		op->dns.end(op->cb.arg, c->domain, c->token, c->txt, valid);
-	else
-		op->cb.challenge_end(op->cb.arg, c->token);
-}
-
-/* Withdraws the begun challenges of authz, valid or not; 1 when the op
- * ended inside a callback. */
-static int
-order_chal_end(struct acme_op *op, size_t authz, int valid)
-{
-	size_t i;
-
-	for (i = 0; i < op->nchals; i++) {
-		if (op->chals[i].ended || op->chals[i].authz != authz)
-			continue;
-		acme_op_cb_enter(op);
-		order_chal_close(op, &op->chals[i], valid);
-		if (acme_op_cb_leave(op))
-			return 1;	/* ended: on_end closed the rest */
-	}
-	return 0;
-}
-
-static void
-order_on_end(struct acme_op *op)
-{
-	size_t i;
-
-	for (i = 0; i < op->nchals; i++)
-		if (!op->chals[i].ended)
-			order_chal_close(op, &op->chals[i], 0);
-}
-
-/* Publishes the answer for token (dns-01: the TXT value for domain); 0 to
- * go on, -1 when the op ended. */
-static int
-order_chal_begin(struct acme_op *op, const char *token, const char *domain)
-{
-	struct acme_chal *c;
-	char *ka, *tok = NULL, *dom = NULL, *txt = NULL;
-	size_t i;
-	int rc;
-
-	for (i = 0; i < op->nchals; i++)
-		if (!op->chals[i].ended && strcmp(op->chals[i].token, token) == 0)
-			return 0;	/* already published */
-	if ((ka = jws_key_authorization(op->key, token)) == NULL) {
-		acme_op_fail(op, 0, "challenge token is not base64url");
-		return -1;
-	}
-	if ((tok = strdup(token)) == NULL ||
-	    (op->dns01 && ((dom = strdup(domain)) == NULL ||
-	    (txt = jws_dns01_txt(ka)) == NULL)) ||
-	    (c = reallocarray(op->chals, op->nchals + 1, sizeof(*c))) == NULL) {
-		free(tok);
-		free(dom);
-		free(txt);
-		explicit_bzero(ka, strlen(ka));
-		free(ka);
-		acme_op_fail(op, 1, "out of memory");
-		return -1;
-	}
-	op->chals = c;
-	acme_op_cb_enter(op);
-	if (op->dns01)
-		rc = op->dns.begin(op->cb.arg, dom, tok, txt);
-	else
-		rc = op->cb.challenge_begin(op->cb.arg, tok, ka);
-	explicit_bzero(ka, strlen(ka));
-	free(ka);
-	if (rc == 0) {
-		c[op->nchals].token = tok;
-		c[op->nchals].authz = op->authz_i;
-		c[op->nchals].ended = 0;
-		c[op->nchals].domain = dom;
-		c[op->nchals].txt = txt;
-		op->nchals++;
-	} else {
-		free(tok);
-		free(dom);
-		free(txt);
-	}
-	if (acme_op_cb_leave(op))
-		return -1;
-	if (rc != 0) {
-		acme_op_fail(op, 1, "challenge_begin failed to publish the answer");
-		return -1;
-	}
-	return 0;
 }
 
 /* Takes the order's authorization URLs once; -1 with the op failed. */
@@ -248,7 +135,7 @@ order_handle(struct acme_op *op, json_t *j, const struct acme_req *r)
 		if (op->rounds++ > 0)	/* authorizations done, order lags */
 			acme_op_poll_later(op, r);
 		else
-			order_authz_next(op);
+			acme_order_authz_next(op);
 	} else if (strcmp(st, "ready") == 0)
 		order_finalize(op);
 	else if (strcmp(st, "processing") == 0) {
@@ -258,193 +145,12 @@ order_handle(struct acme_op *op, json_t *j, const struct acme_req *r)
 		if (op->cert_url == NULL)
 			acme_op_fail(op, 0, "order: valid without a certificate URL");
 		else
-			order_get(op, ORD_CERT, op->cert_url, 1);
+			acme_order_get(op, ORD_CERT, op->cert_url, 1);
 	} else if (strcmp(st, "invalid") == 0)
 		acme_op_fail_problem(op, json_object_get(j, "error"),
 		    "order is invalid");
 	else
 		acme_op_fail(op, 0, "order: unexpected status");
-}
-
-static const char *
-order_chal_type(const struct acme_op *op)
-{
-	return op->dns01 ? "dns-01" : "http-01";
-}
-
-/* Name check: LDH labels and dots, an optional leading "*.", no more. */
-static int
-order_name_ok(const char *n)
-{
-	size_t i, len = strlen(n);
-
-	if (len == 0 || len > ORDER_NAME_MAX)
-		return 0;
-	if (strncmp(n, "*.", 2) == 0)
-		n += 2, len -= 2;
-	for (i = 0; i < len; i++)
-		if (!((n[i] >= 'a' && n[i] <= 'z') || (n[i] >= 'A' && n[i] <= 'Z') ||
-		    (n[i] >= '0' && n[i] <= '9') || n[i] == '-' || n[i] == '.'))
-			return 0;
-	return len > 0;
-}
-
-/* The DNS identifier an authorization is for, without any "*." (RFC 8555
- * section 7.1.4 gives the base domain with "wildcard": true), or NULL when
- * it is missing or not a plain LDH name. */
-static const char *
-order_authz_domain(json_t *authz)
-{
-	json_t *id = json_object_get(authz, "identifier");
-	const char *v = json_string_value(json_object_get(id, "value"));
-	const char *t = json_string_value(json_object_get(id, "type"));
-
-	if (v == NULL || t == NULL || strcmp(t, "dns") != 0)
-		return NULL;
-	if (strncmp(v, "*.", 2) == 0)
-		v += 2;
-	return order_name_ok(v) && v[0] != '*' ? v : NULL;
-}
-
-/* The challenge of our type in an authorization, or NULL. */
-static json_t *
-order_find_chal(struct acme_op *op, json_t *authz)
-{
-	json_t *cs = json_object_get(authz, "challenges"), *c;
-	size_t i;
-
-	if (!json_is_array(cs))
-		return NULL;
-	json_array_foreach(cs, i, c) {
-		if (json_is_object(c) &&
-		    json_is_string(json_object_get(c, "type")) &&
-		    strcmp(json_string_value(json_object_get(c, "type")),
-		    order_chal_type(op)) == 0)
-			return c;
-	}
-	return NULL;
-}
-
-/* The error of an invalid authorization: that of its failed challenge. */
-static json_t *
-order_authz_error(json_t *authz)
-{
-	json_t *cs = json_object_get(authz, "challenges"), *c, *e;
-	size_t i;
-
-	json_array_foreach(cs, i, c) {
-		if (json_is_object(e = json_object_get(c, "error")))
-			return e;
-	}
-	return NULL;
-}
-
-static void
-order_authz_response(struct acme_op *op, struct acme_req *r)
-{
-	json_t *j, *c;
-	const char *st, *cst, *tok, *curl, *dom = NULL;
-	struct acme_authz_view v;
-	char err[128];
-
-	if ((j = acme_op_json(op, r, "authorization")) == NULL)
-		return;
-	st = json_string_value(json_object_get(j, "status"));
-	if (acme_authz_view(j, NULL, &v, err, sizeof(err)) < 0)
-		acme_op_fail(op, 0, "%s", err);
-	else if (strcmp(st, "valid") == 0) {
-		op->authz_final[op->authz_i++] = 1;
-		order_authz_next(op);
-	} else if (strcmp(st, "invalid") == 0)
-		acme_op_fail_problem(op, order_authz_error(j),
-		    "authorization is invalid");
-	else if (strcmp(st, "pending") != 0)
-		acme_op_fail(op, 0, "authorization is %.32s", st);
-	else if ((c = order_find_chal(op, j)) == NULL)
-		acme_op_fail(op, 0, "authorization offers no %s challenge",
-		    order_chal_type(op));
-	else if (op->dns01 && (dom = order_authz_domain(j)) == NULL)
-		acme_op_fail(op, 0, "authorization: bad dns identifier");
-	else if ((cst = json_string_value(json_object_get(c, "status"))) == NULL ||
-	    (tok = json_string_value(json_object_get(c, "token"))) == NULL ||
-	    !b64url_charset_ok(tok, strlen(tok)) || strlen(tok) > 256 ||
-	    (curl = acme_json_url(c, "url")) == NULL)
-		acme_op_fail(op, 0, "challenge: bad status, token or url");
-	else if (strcmp(cst, "invalid") == 0)
-		acme_op_fail_problem(op, json_object_get(c, "error"),
-		    "challenge is invalid");
-	else if (order_chal_begin(op, tok, dom) < 0)
-		;	/* op ended */
-	else if (strcmp(cst, "pending") == 0) {
-		op->step = ORD_CHALL;
-		acme_op_post(op, curl, "{}", 0, 0);
-	} else {		/* processing or valid: triggered earlier */
-		op->authz_i++;
-		order_authz_next(op);
-	}
-	json_decref(j);
-}
-
-static void
-order_authz_next(struct acme_op *op)
-{
-	while (op->authz_i < op->nauthz && op->authz_final[op->authz_i])
-		op->authz_i++;
-	if (op->authz_i < op->nauthz) {
-		order_get(op, ORD_AUTHZ, op->authz[op->authz_i], 0);
-		return;
-	}
-	op->authz_i = 0;
-	order_poll_next(op, 0);
-}
-
-/* Polls the next authorization that is not final, or re-reads the order
- * once all are. */
-static void
-order_poll_next(struct acme_op *op, int now)
-{
-	while (op->authz_i < op->nauthz && op->authz_final[op->authz_i])
-		op->authz_i++;
-	op->backoff = 0;
-	if (op->authz_i >= op->nauthz) {
-		order_get(op, ORD_READ, op->order_url, 0);
-		return;
-	}
-	op->step = ORD_AUTHZ_POLL;
-	if (now)
-		order_get(op, ORD_AUTHZ_POLL, op->authz[op->authz_i], 0);
-	else
-		acme_op_poll_later(op, NULL);
-}
-
-static void
-order_poll_response(struct acme_op *op, struct acme_req *r)
-{
-	json_t *j;
-	const char *st;
-	struct acme_authz_view v;
-	char err[128];
-
-	if ((j = acme_op_json(op, r, "authorization")) == NULL)
-		return;
-	st = json_string_value(json_object_get(j, "status"));
-	if (acme_authz_view(j, NULL, &v, err, sizeof(err)) < 0)
-		acme_op_fail(op, 0, "%s", err);
-	else if (strcmp(st, "valid") == 0) {
-		op->authz_final[op->authz_i] = 1;
-		if (order_chal_end(op, op->authz_i, 1) == 0) {
-			op->authz_i++;
-			order_poll_next(op, 1);
-		}
-	} else if (strcmp(st, "pending") == 0 || strcmp(st, "processing") == 0)
-		acme_op_poll_later(op, r);
-	else if (strcmp(st, "invalid") == 0) {
-		if (order_chal_end(op, op->authz_i, 0) == 0)
-			acme_op_fail_problem(op, order_authz_error(j),
-			    "authorization is invalid");
-	} else
-		acme_op_fail(op, 0, "authorization is %.32s", st);
-	json_decref(j);
 }
 
 /* A finalize that failed for a reason that may be transient is retried
@@ -483,7 +189,7 @@ order_finalize_response(struct acme_op *op, struct acme_req *r)
 	}
 	log_info("acme: finalize of %s failed, re-reading the order",
 	    op->order_url);
-	order_get(op, ORD_READ, op->order_url, 0);
+	acme_order_get(op, ORD_READ, op->order_url, 0);
 }
 
 /* Checks a downloaded chain: parses, and the leaf holds the CSR's key and
@@ -540,7 +246,7 @@ static void
 order_alt_next(struct acme_op *op)
 {
 	if (op->alt_i < op->nalt_urls)
-		order_get(op, ORD_ALT, op->alt_urls[op->alt_i], 1);
+		acme_order_get(op, ORD_ALT, op->alt_urls[op->alt_i], 1);
 	else
 		acme_op_succeed(op);
 }
@@ -652,18 +358,18 @@ order_response(struct acme_op *op, struct acme_req *r)
 		json_decref(j);
 		break;
 	case ORD_AUTHZ:
-		order_authz_response(op, r);
+		acme_order_authz_response(op, r);
 		break;
 	case ORD_CHALL:
 		if (r->cc != CURLE_OK || r->status < 200 || r->status > 299)
 			acme_op_fail_resp(op, r, "challenge");
 		else {
 			op->authz_i++;
-			order_authz_next(op);
+			acme_order_authz_next(op);
 		}
 		break;
 	case ORD_AUTHZ_POLL:
-		order_poll_response(op, r);
+		acme_order_poll_response(op, r);
 		break;
 	case ORD_FINALIZE:
 		order_finalize_response(op, r);
@@ -686,13 +392,13 @@ order_timer(struct acme_op *op)
 {
 	switch (op->step) {
 	case ORD_READ:
-		order_get(op, ORD_READ, op->order_url, 0);
+		acme_order_get(op, ORD_READ, op->order_url, 0);
 		break;
 	case ORD_AUTHZ:
-		order_authz_next(op);
+		acme_order_authz_next(op);
 		break;
 	case ORD_AUTHZ_POLL:
-		order_get(op, ORD_AUTHZ_POLL, op->authz[op->authz_i], 0);
+		acme_order_get(op, ORD_AUTHZ_POLL, op->authz[op->authz_i], 0);
 		break;
 	default:
 		acme_op_fail(op, 0, "order: timer in unexpected step %d",
@@ -709,7 +415,7 @@ order_ready(struct acme_op *op)
 	size_t i;
 
 	if (op->order_url != NULL) {
-		order_get(op, ORD_READ, op->order_url, 0);
+		acme_order_get(op, ORD_READ, op->order_url, 0);
 		return;
 	}
 	if (op->profile != NULL && json_object_get(op->ca->profiles,
@@ -816,7 +522,7 @@ acme_order_start(struct acme_engine *e, const struct acme_order_params *p,
 		return NULL;
 	}
 	for (i = 0; i < p->nnames; i++)
-		if (p->names[i] == NULL || !order_name_ok(p->names[i])) {
+		if (p->names[i] == NULL || !acme_order_name_ok(p->names[i])) {
 			snprintf(err, errlen, "acme_order_start: bad name #%zu", i);
 			return NULL;
 		} else if (!dns01 && p->names[i][0] == '*') {
@@ -860,7 +566,7 @@ acme_order_start(struct acme_engine *e, const struct acme_order_params *p,
 	op->on_ready = order_ready;
 	op->on_response = order_response;
 	op->on_timer = order_timer;
-	op->on_end = order_on_end;
+	op->on_end = acme_order_on_end;
 	if (acme_op_register(e, op, p->directory, p->ca_file,
 	    p->deadline_s > 0 ? p->deadline_s : 600, err, errlen) < 0)
 		goto fail;

@@ -1,0 +1,62 @@
+/* results_int.h -- private to results*.c: the order an event is about, and the steps the consumer and the per-kind appliers share. */
+#ifndef CERTFLEET_COORD_RESULTS_INT_H
+#define CERTFLEET_COORD_RESULTS_INT_H
+
+#include <stddef.h>
+
+#include <libpq-fe.h>
+
+#include "codec.h"
+#include "results.h"
+#include "settings.h"
+
+/* The order an event is about, locked with its certificate. */
+struct results_order {
+	PGresult	*r;
+	const char	*status;
+	unsigned	 attempt;
+	const char	*certificate;
+	const char	*private_key;
+	const char	*order_url;
+	const char	*trace_id;
+	const char	*cert_status;
+	char		**names;
+	size_t		 nnames;
+};
+
+/* ---- shared steps (results.c) ---- */
+
+/* Records a problem for job_id and, when certificate is not NULL, as the
+ * certificate's last problem. p (may be NULL) gives the subproblems.
+ * Returns 0, or -1 with a message in err. */
+int results_problem(PGconn *c, const char *job_id, unsigned attempt,
+    const char *certificate, const char *type, const char *detail,
+    int status, const Certfleet__Problem *p, char *err, size_t errlen);
+
+/* The order failed for good; its certificate too (unless already issued),
+ * except when a fallback CA takes over with a new order (fallback.c).
+ * Returns 0, or -1 with a message in err. */
+int results_order_failed(PGconn *c, const char *job_id,
+    const struct results_order *o, char *err, size_t errlen);
+
+/* ---- certificate_issued (results_issued.c) ---- */
+
+/* Checks the issued certificate against the order, stores it with every
+ * chain, its ARI window and renew_at, and marks the order valid. */
+enum results_outcome results_issued(PGconn *c, const struct settings *s,
+    const Certfleet__Event *e, const struct results_order *o, char *err,
+    size_t errlen);
+
+/* ---- failed and deferred (results_retry.c) ---- */
+
+/* failed and deferred of an issue order: record the problem, then retry,
+ * defer or give up. */
+enum results_outcome results_unhappy(PGconn *c, const struct settings *s,
+    const Certfleet__Event *e, const struct results_order *o, char *err,
+    size_t errlen);
+
+/* Events about a register_account job (its job id is the account id). */
+enum results_outcome results_account(PGconn *c, const struct settings *s,
+    const Certfleet__Event *e, char *err, size_t errlen);
+
+#endif

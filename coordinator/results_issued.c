@@ -1,0 +1,230 @@
+/* results_issued.c -- applies certificate_issued: checks the certificate against the order, stores it with its chains and ARI window, sets renew_at. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/rand.h>
+
+#include "acme.h"
+#include "certinfo.h"
+#include "chains.h"
+#include "codec.h"
+#include "db.h"
+#include "ids.h"
+#include "log.h"
+#include "pem.h"
+#include "results_int.h"
+
+#define RESULTS_PROBLEM_MISMATCH "urn:certfleet:error:certificateMismatch"
+#define RESULTS_PROBLEM_BADCERT "urn:certfleet:error:badCertificate"
+
+/* renew_at: notBefore + 2/3 of the lifetime, +- RESULTS_RENEW_JITTER of it. */
+static double
+results_renew_at(const struct certinfo *ci)
+{
+	double life = difftime(ci->not_after, ci->not_before), u;
+	uint32_t rnd;
+
+	if (RAND_bytes((unsigned char *)&rnd, sizeof(rnd)) != 1)
+		rnd = 0x80000000u;
+	u = (double)rnd / 4294967295.0 * 2.0 - 1.0;	/* [-1, 1] */
+	return (double)ci->not_before + life * 2.0 / 3.0 +
+	    u * RESULTS_RENEW_JITTER * life;
+}
+
+/* renew_at inside the CA's ARI window (RFC 9773 section 4.2: a uniformly
+ * random moment in it), or the 2/3 rule when the CA gave none. */
+static double
+results_renew_at_ari(const Certfleet__CertificateIssued *ev,
+    const struct certinfo *ci)
+{
+	uint32_t rnd;
+
+	if (ev->ari_window_end_unix_ms <= ev->ari_window_start_unix_ms ||
+	    ev->ari_window_start_unix_ms <= 0)
+		return results_renew_at(ci);
+	if (RAND_bytes((unsigned char *)&rnd, sizeof(rnd)) != 1)
+		rnd = 0x80000000u;
+	return (double)acme_ari_pick((time_t)(ev->ari_window_start_unix_ms / 1000),
+	    (time_t)(ev->ari_window_end_unix_ms / 1000),
+	    (double)rnd / 4294967296.0);
+}
+
+/* Stores the ARI CertID (from the leaf) and the CA's window of issued
+ * certificate icid. */
+static int
+results_ari_store(PGconn *c, const char *icid, const char *leaf,
+    const Certfleet__CertificateIssued *ev, char *err, size_t errlen)
+{
+	char certid[ACME_CERTID_MAX], ws[32], we[32], why[128];
+	const char *v[5];
+
+	if (acme_ari_certid_pem(leaf, strlen(leaf), certid, sizeof(certid), why,
+	    sizeof(why)) < 0)
+		certid[0] = '\0';	/* no AKI: no ARI for this certificate */
+	ws[0] = we[0] = '\0';
+	if (ev->ari_window_start_unix_ms > 0 &&
+	    ev->ari_window_end_unix_ms > ev->ari_window_start_unix_ms) {
+		snprintf(ws, sizeof(ws), "%.3f",
+		    (double)ev->ari_window_start_unix_ms / 1000.0);
+		snprintf(we, sizeof(we), "%.3f",
+		    (double)ev->ari_window_end_unix_ms / 1000.0);
+	}
+	v[0] = icid;
+	v[1] = certid;
+	v[2] = ws;
+	v[3] = we;
+	v[4] = ev->ari_explanation_url;
+	return db_exec(c, "results ari", "UPDATE issued_certificates SET "
+	    "ari_cert_id = nullif($2, ''), ari_window_start = "
+	    "to_timestamp(nullif($3, '')::float8), ari_window_end = "
+	    "to_timestamp(nullif($4, '')::float8), ari_explanation_url = "
+	    "nullif($5, '') WHERE id = $1", 5, v, NULL, NULL, err, errlen) < 0 ?
+	    -1 : 0;
+}
+
+/* A certificate the CA issued that is not what we asked for: a problem,
+ * the order failed, nothing stored. */
+static enum results_outcome
+results_reject_cert(PGconn *c, const Certfleet__Event *e,
+    const struct results_order *o, const char *type, const char *detail,
+    char *err, size_t errlen)
+{
+	if (results_problem(c, e->job_id, e->attempt, o->certificate, type,
+	    detail, 0, NULL, err, errlen) < 0 ||
+	    results_order_failed(c, e->job_id, o, err, errlen) < 0)
+		return RESULTS_RETRY;
+	log_warn("job %s attempt %u trace %s: certificate rejected: %s",
+	    e->job_id, e->attempt, e->trace_id, detail);
+	snprintf(err, errlen, "%s", detail);
+	return RESULTS_REJECTED;
+}
+
+enum results_outcome
+results_issued(PGconn *c, const struct settings *s, const Certfleet__Event *e,
+    const struct results_order *o, char *err, size_t errlen)
+{
+	const Certfleet__CertificateIssued *ci_ev = e->certificate_issued;
+	struct certinfo ci = { 0 };
+	struct chains ch = { 0 };
+	size_t served;
+	PGresult *r = NULL, *pr = NULL;
+	unsigned char *spki = NULL;
+	size_t spkilen = 0;
+	char *leaf = NULL, *rest = NULL, *sans = NULL, why[256];
+	char icid[IDS_LEN + 1], nb[32], na[32], renew[32];
+	const char *v[11];
+	enum results_outcome out = RESULTS_RETRY;
+
+	if (strcmp(o->status, "valid") == 0)
+		return RESULTS_IGNORED;
+	if (pem_chain_split(ci_ev->fullchain_pem, strlen(ci_ev->fullchain_pem),
+	    &leaf, &rest, why, sizeof(why)) < 0 ||
+	    certinfo_parse(leaf, strlen(leaf), &ci, why, sizeof(why)) < 0) {
+		char detail[400];
+
+		snprintf(detail, sizeof(detail), "the CA's chain is unusable: %s",
+		    why);
+		out = results_reject_cert(c, e, o, RESULTS_PROBLEM_BADCERT, detail,
+		    err, errlen);
+		goto out;
+	}
+	if ((r = db_query(c, "results public key", "SELECT public_key_der FROM "
+	    "private_keys WHERE id = $1", 1, &o->private_key, NULL, NULL, err,
+	    errlen)) == NULL || PQntuples(r) != 1 ||
+	    (spki = db_bytea(r, 0, 0, &spkilen)) == NULL)
+		goto out;
+	if (!certinfo_key_matches(&ci, spki, spkilen)) {
+		out = results_reject_cert(c, e, o, RESULTS_PROBLEM_MISMATCH,
+		    "the issued certificate is for another public key than the "
+		    "order's private key", err, errlen);
+		goto out;
+	}
+	if (!certinfo_sans_equal(&ci, o->names, o->nnames)) {
+		out = results_reject_cert(c, e, o, RESULTS_PROBLEM_MISMATCH,
+		    "the issued certificate's names differ from the requested "
+		    "hostname set", err, errlen);
+		goto out;
+	}
+	if (ids_new(icid) < 0 ||
+	    (sans = db_array_literal(ci.sans, ci.nsans)) == NULL) {
+		snprintf(err, errlen, "results: out of memory");
+		goto out;
+	}
+	/* Every chain offered is kept; the preferred one is served. */
+	if (chains_parse(ci_ev->fullchain_pem, ci_ev->alternate_chain_pem,
+	    ci_ev->n_alternate_chain_pem, &ch, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "results: chains of %s: %s", e->job_id, why);
+		goto out;
+	}
+	if ((pr = db_query(c, "results preferred chain", "SELECT "
+	    "coalesce(preferred_chain, '') FROM certificates WHERE id = $1", 1,
+	    &o->certificate, NULL, NULL, err, errlen)) == NULL ||
+	    PQntuples(pr) != 1)
+		goto out;
+	served = chains_select(&ch, PQgetvalue(pr, 0, 0)[0] != '\0' ?
+	    PQgetvalue(pr, 0, 0) : s->preferred_chain);
+	free(rest);
+	if ((rest = strdup(ch.e[served].rest)) == NULL) {
+		snprintf(err, errlen, "results: out of memory");
+		goto out;
+	}
+	snprintf(nb, sizeof(nb), "%lld", (long long)ci.not_before);
+	snprintf(na, sizeof(na), "%lld", (long long)ci.not_after);
+	snprintf(renew, sizeof(renew), "%.0f", results_renew_at_ari(ci_ev, &ci));
+	v[0] = icid;
+	v[1] = o->certificate;
+	v[2] = e->job_id;
+	v[3] = o->private_key;
+	v[4] = leaf;
+	v[5] = rest;
+	v[6] = ci.serial;
+	v[7] = nb;
+	v[8] = na;
+	v[9] = ci.issuer;
+	v[10] = sans;
+	if (db_exec(c, "results store certificate", "INSERT INTO "
+	    "issued_certificates (id, certificate, order_id, private_key, "
+	    "cert_pem, chain_pem, serial, not_before, not_after, issuer, sans) "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8::float8), "
+	    "to_timestamp($9::float8), $10, $11::text[])", 11, v, NULL, NULL, err,
+	    errlen) < 0 ||
+	    chains_store(c, icid, &ch, served, err, errlen) < 0 ||
+	    db_exec(c, "results chain issuer", "UPDATE issued_certificates SET "
+	    "chain_issuer = $2 WHERE id = $1", 2, (const char *[]){ icid,
+	    ch.e[served].top_issuer }, NULL, NULL, err, errlen) < 0 ||
+	    results_ari_store(c, icid, leaf, ci_ev, err, errlen) < 0)
+		goto out;
+	v[0] = o->certificate;
+	v[1] = icid;
+	v[2] = renew;
+	if (db_exec(c, "results certificate issued", "UPDATE certificates SET "
+	    "status = 'issued', current_issued = $2, renew_at = "
+	    "to_timestamp($3::float8), last_problem_type = NULL, "
+	    "last_problem_detail = NULL, updated_at = now() WHERE id = $1", 3, v,
+	    NULL, NULL, err, errlen) < 0)
+		goto out;
+	v[0] = e->job_id;
+	v[1] = ci_ev->order_url;
+	if (db_exec(c, "results order valid", "UPDATE orders SET status = "
+	    "'valid', order_url = $2, updated_at = now() WHERE id = $1", 2, v,
+	    NULL, NULL, err, errlen) < 0)
+		goto out;
+	log_info("job %s attempt %u trace %s: certificate %s issued, serial %s, "
+	    "not after %s, chain %zu of %zu (%s)", e->job_id, e->attempt,
+	    e->trace_id, o->certificate, ci.serial, na, served + 1, ch.n,
+	    ch.e[served].top_issuer);
+	out = RESULTS_APPLIED;
+out:
+	chains_free(&ch);
+	PQclear(pr);
+	free(sans);
+	free(spki);
+	free(leaf);
+	free(rest);
+	certinfo_free(&ci);
+	PQclear(r);
+	return out;
+}

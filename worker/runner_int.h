@@ -1,0 +1,82 @@
+/* runner_int.h -- private to runner*.c: a job in flight, the runner, and the steps the job kinds' files share. */
+#ifndef CERTFLEET_RUNNER_INT_H
+#define CERTFLEET_RUNNER_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "acme.h"
+#include "codec.h"
+#include "jws.h"
+#include "runner.h"
+
+struct job_issued;
+
+/* One consumed message: its job from decoding until its result is
+ * delivered. */
+struct job {
+	struct runner	*r;
+	struct job	*prev, *next;
+	int32_t		 partition;
+	int64_t		 offset;
+	Certfleet__Job	*msg;		/* NULL for a dead letter */
+	int		 reported;	/* result queued on Kafka */
+	int		 resumed;	/* the running order is an earlier one */
+	int		 fresh;		/* a new order after a failed resumption */
+	int		 reregistered;	/* newAccount again after accountDoesNotExist */
+	char		*kid;		/* account URL the order runs under */
+	struct jws_key	*new_key;	/* ca_action rollover: the new key, owned */
+	struct job_issued *issued;	/* kept while renewalInfo is fetched */
+};
+
+/* The runner: what it drives, and every job in flight. */
+struct runner {
+	struct runner_deps	 d;
+	struct events		*ev;
+	struct job		*jobs;	/* every job not yet freed */
+	size_t			 active;
+};
+
+/* ---- a job's life (runner.c) ---- */
+
+/* Unlinks j from its runner and frees it (its message, keys, held chain). */
+void runner_job_free(struct job *j);
+
+/* Fills the header every event carries from the job. */
+void runner_job_event_init(const struct job *j, Certfleet__Event *e);
+
+/* Queues the job's result; the job ends when it is delivered (it is freed
+ * at once, uncommitted, when the result cannot be queued). */
+void runner_job_report(struct job *j, Certfleet__Event *e);
+
+/* Reports a failure or deferral from an engine result, or a local failure
+ * when res is NULL (type/detail/retryable then describe it). */
+void runner_job_report_failure(struct job *j, const struct acme_result *res,
+    const char *type, const char *detail, int retryable);
+
+/* ---- issue_order (runner_order.c) ---- */
+
+/* Opens (or resumes) the job's order with key under account URL kid; the
+ * result is reported. */
+void runner_job_order(struct job *j, const struct jws_key *key,
+    const char *kid);
+
+/* Frees a held issued certificate; NULL is fine. */
+void runner_job_issued_free(struct job_issued *ji);
+
+/* ---- register_account (runner_account.c) ---- */
+
+/* Starts newAccount for key (idempotent at the CA: an existing key gets its
+ * existing account back); an issue_order job then goes on with its order. */
+void runner_job_account(struct job *j, const Certfleet__CaRef *ca,
+    const struct jws_key *key, const char *const *contacts, size_t ncontacts);
+
+/* ---- ca_action (runner_action.c) ---- */
+
+/* The action's name for logs and events. */
+const char *runner_job_action_name(const Certfleet__CaAction *a);
+
+/* Runs the job's revocation, key rollover or deactivation. */
+void runner_job_action(struct job *j);
+
+#endif
