@@ -335,6 +335,36 @@ enroll_material_free(struct enroll_material *m)
 }
 
 int
+enroll_store_key(PGconn *c, const char *pkid, const char *certificate,
+    enum keys_type type, const struct enroll_material *m, char *err,
+    size_t errlen)
+{
+	const char *p[8];
+	int lens[8] = { 0 }, fmts[8] = { 0 };
+
+	p[0] = pkid;
+	p[1] = certificate;
+	p[2] = keys_type_name(type);
+	p[3] = (const char *)m->spki;
+	lens[3] = (int)m->spkilen;
+	fmts[3] = 1;
+	p[4] = (const char *)m->box.ct;
+	lens[4] = (int)m->box.ctlen;
+	fmts[4] = 1;
+	p[5] = (const char *)m->box.nonce;
+	lens[5] = VAULT_NONCE_LEN;
+	fmts[5] = 1;
+	p[6] = (const char *)m->box.tag;
+	lens[6] = VAULT_TAG_LEN;
+	fmts[6] = 1;
+	p[7] = m->box.key_id;
+	return db_exec(c, "store private key", "INSERT INTO private_keys (id, "
+	    "certificate, key_type, public_key_der, key_ciphertext, key_nonce, "
+	    "key_tag, key_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", 8, p,
+	    lens, fmts, err, errlen);
+}
+
+int
 enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
     const struct enroll_request *req, char id[IDS_LEN + 1], char *err,
     size_t errlen)
@@ -400,29 +430,8 @@ enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
 	    "profile) VALUES ($1, $2, $3, $4, $5::text[], $6, $7, nullif($8, ''))",
 	    8, p, NULL, NULL, err, errlen) < 0)
 		goto out;
-	p[0] = pkid;
-	p[1] = id;
-	p[2] = keys_type_name(req->key_type);
-	p[3] = (const char *)m.spki;
-	lens[3] = (int)m.spkilen;
-	fmts[3] = 1;
-	p[4] = (const char *)m.box.ct;
-	lens[4] = (int)m.box.ctlen;
-	fmts[4] = 1;
-	p[5] = (const char *)m.box.nonce;
-	lens[5] = VAULT_NONCE_LEN;
-	fmts[5] = 1;
-	p[6] = (const char *)m.box.tag;
-	lens[6] = VAULT_TAG_LEN;
-	fmts[6] = 1;
-	p[7] = m.box.key_id;
-	if (db_exec(c, "enroll private key", "INSERT INTO private_keys (id, "
-	    "certificate, key_type, public_key_der, key_ciphertext, key_nonce, "
-	    "key_tag, key_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", 8, p,
-	    lens, fmts, err, errlen) < 0)
+	if (enroll_store_key(c, pkid, id, req->key_type, &m, err, errlen) < 0)
 		goto out;
-	memset(lens, 0, sizeof(lens));
-	memset(fmts, 0, sizeof(fmts));
 	p[0] = oid;
 	p[1] = id;
 	p[2] = pkid;

@@ -75,4 +75,10 @@ int enroll_material(const struct vault *v, const struct enroll_request *req,
     const char *pkid, struct enroll_material *m, char *err, size_t errlen);
 void enroll_material_free(struct enroll_material *m);
 
+/* Inserts m's sealed private key as row pkid of private_keys for
+ * certificate, inside the caller's transaction. Returns 0, or -1 with err. */
+int enroll_store_key(PGconn *c, const char *pkid, const char *certificate,
+    enum keys_type type, const struct enroll_material *m, char *err,
+    size_t errlen);
+
 #endif

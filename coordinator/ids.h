@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#define IDS_LEN 36		/* "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx" */
+#define IDS_LEN 36		/* an RFC 4122 version 4 UUID: 8-4-4-4-12 hex digits */
 #define IDS_TRACE_LEN 32
 
 /* Writes a new random UUID v4 (IDS_LEN + 1 bytes). Returns 0, or -1 when

@@ -70,29 +70,8 @@ renew_one(PGconn *c, const struct vault *v, const char *id,
 	}
 	if (enroll_material(v, &req, pkid, &m, err, errlen) < 0)
 		goto out;
-	p[0] = pkid;
-	p[1] = id;
-	p[2] = keys_type_name(req.key_type);
-	p[3] = (const char *)m.spki;
-	lens[3] = (int)m.spkilen;
-	fmts[3] = 1;
-	p[4] = (const char *)m.box.ct;
-	lens[4] = (int)m.box.ctlen;
-	fmts[4] = 1;
-	p[5] = (const char *)m.box.nonce;
-	lens[5] = VAULT_NONCE_LEN;
-	fmts[5] = 1;
-	p[6] = (const char *)m.box.tag;
-	lens[6] = VAULT_TAG_LEN;
-	fmts[6] = 1;
-	p[7] = m.box.key_id;
-	if (db_exec(c, "renew private key", "INSERT INTO private_keys (id, "
-	    "certificate, key_type, public_key_der, key_ciphertext, key_nonce, "
-	    "key_tag, key_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", 8, p,
-	    lens, fmts, err, errlen) < 0)
+	if (enroll_store_key(c, pkid, id, req.key_type, &m, err, errlen) < 0)
 		goto out;
-	memset(lens, 0, sizeof(lens));
-	memset(fmts, 0, sizeof(fmts));
 	p[0] = oid;
 	p[1] = id;
 	p[2] = pkid;
