@@ -183,10 +183,10 @@ budget_admit(PGconn *c, const struct cas_conf *cas, const char *outbox_id,
 			var[i] = var[i] == '-' ? '_' :
 			    (char)toupper((unsigned char)var[i]);
 		snprintf(detail, sizeof(detail), "held until %s by CA %s's limit "
-		    "of %s %s (%s)", when, ca->name, lim[w],
+		    "on %s: %s=%s", when, ca->name,
 		    w == 0 ? "new orders per account per 3 hours" : w == 1 ?
 		    "certificates per registered domain per 7 days" :
-		    "certificates per exact name set per 7 days", var);
+		    "certificates per exact name set per 7 days", var, lim[w]);
 		if (w == 1)
 			snprintf(detail + strlen(detail), sizeof(detail) -
 			    strlen(detail), " for %s", key[1]);
