@@ -11,7 +11,7 @@
 #include "db.h"
 #include "log.h"
 
-#define BUDGET_DETAIL_MAX 512
+#define BUDGET_DETAIL_MAX 1024
 
 static int
 budget_cmp_desc(const void *a, const void *b)
@@ -99,44 +99,24 @@ budget_hold(PGconn *c, const char *oid, const char *job, const char *cert,
 	return 0;
 }
 
-int
-budget_admit(PGconn *c, const struct cas_conf *cas, const char *outbox_id,
-    const char *job_id, char *err, size_t errlen)
+/* The latest release time (0: fits now) of an order of ca for hostname
+ * set setid at now, with the binding limit described in detail; -1 on
+ * error. Each query reads at most limit rows per key off a range index. */
+static double
+budget_measure(PGconn *c, const struct cas_ca *ca, const char *setid,
+    double now, char *detail, size_t detaillen, char *err, size_t errlen)
 {
-	PGresult *r = NULL;
-	const struct cas_ca *ca;
-	char lim[3][24], key[3][300], when[32], var[96], detail[BUDGET_DETAIL_MAX];
-	const char *p[3], *cert, *setid, *what;
-	double now, rel[3], worst;
-	size_t i, w;
+	char lim[3][24], key[3][300], when[32], var[96];
+	const char *p[3], *what;
+	double rel[3] = { 0, 0, 0 }, worst = 0;
+	size_t i, w = 0;
 	time_t tt;
 	struct tm tm;
-	int rc = -1;
 
-	p[0] = job_id;
-	if ((r = db_query(c, "budget order", "SELECT o.ca, o.certificate, "
-	    "c.hostname_set, o.replaces IS NOT NULL OR o.released_at IS NOT NULL, "
-	    "extract(epoch from now()) FROM orders o JOIN certificates c ON "
-	    "c.id = o.certificate WHERE o.id = $1", 1, p, NULL, NULL, err,
-	    errlen)) == NULL)
-		return -1;
-	if (PQntuples(r) == 0 || cas == NULL ||
-	    strcmp(PQgetvalue(r, 0, 3), "t") == 0 ||
-	    (ca = cas_find(cas, PQgetvalue(r, 0, 0))) == NULL)
-		goto admit;
-	cert = PQgetvalue(r, 0, 1);
-	setid = PQgetvalue(r, 0, 2);
-	now = strtod(PQgetvalue(r, 0, 4), NULL);
-	p[0] = ca->name;
-	if (db_exec(c, "budget lock", "SELECT pg_advisory_xact_lock("
-	    "hashtext('certfleet-budget:' || $1))", 1, p, NULL, NULL, err,
-	    errlen) < 0)
-		goto out;
 	snprintf(lim[0], sizeof(lim[0]), "%ld", ca->limit_orders_3h);
 	snprintf(lim[1], sizeof(lim[1]), "%ld", ca->limit_domain_7d);
 	snprintf(lim[2], sizeof(lim[2]), "%ld", ca->limit_dups_7d);
-	memset(rel, 0, sizeof(rel));
-	/* Each query reads at most limit rows per key off a range index. */
+	p[0] = ca->name;
 	p[1] = lim[0];
 	if (ca->limit_orders_3h > 0 && (rel[0] = budget_query(c,
 	    "budget orders", "SELECT '', extract(epoch from released_at) FROM "
@@ -144,7 +124,7 @@ budget_admit(PGconn *c, const struct cas_conf *cas, const char *outbox_id,
 	    "ORDER BY released_at DESC LIMIT $2::integer", 2, p,
 	    ca->limit_orders_3h, BUDGET_ORDERS_WINDOW_S, now, key[0],
 	    sizeof(key[0]), err, errlen)) < 0)
-		goto out;
+		return -1;
 	p[1] = setid;
 	p[2] = lim[1];
 	if (ca->limit_domain_7d > 0 && (rel[1] = budget_query(c,
@@ -157,7 +137,7 @@ budget_admit(PGconn *c, const struct cas_conf *cas, const char *outbox_id,
 	    "ORDER BY d.dom, t.at DESC", 3, p, ca->limit_domain_7d,
 	    BUDGET_CERTS_WINDOW_S, now, key[1], sizeof(key[1]), err,
 	    errlen)) < 0)
-		goto out;
+		return -1;
 	p[2] = lim[2];
 	if (ca->limit_dups_7d > 0 && (rel[2] = budget_query(c,
 	    "budget duplicates", "SELECT '', extract(epoch from issued_at) FROM "
@@ -166,37 +146,70 @@ budget_admit(PGconn *c, const struct cas_conf *cas, const char *outbox_id,
 	    "LIMIT $3::integer", 3, p, ca->limit_dups_7d,
 	    BUDGET_CERTS_WINDOW_S, now, key[2], sizeof(key[2]), err,
 	    errlen)) < 0)
-		goto out;
-	for (i = w = 0, worst = 0; i < 3; i++)
+		return -1;
+	for (i = 0; i < 3; i++)
 		if (rel[i] > worst) {
 			worst = rel[i];
 			w = i;
 		}
+	if (worst == 0)
+		return 0;
+	tt = (time_t)ceil(worst);
+	gmtime_r(&tt, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	what = w == 0 ? "LIMIT_ORDERS_PER_3H" : w == 1 ?
+	    "LIMIT_CERTS_PER_DOMAIN_7D" : "LIMIT_DUPLICATES_7D";
+	snprintf(var, sizeof(var), "CERTFLEET_CA_%s_%s", ca->name, what);
+	for (i = strlen("CERTFLEET_CA_"); var[i] != '\0'; i++)
+		var[i] = var[i] == '-' ? '_' : (char)toupper((unsigned char)var[i]);
+	snprintf(detail, detaillen, "held until %s by CA %s's limit on %s%s%s: "
+	    "%s=%s", when, ca->name, w == 0 ?
+	    "new orders per account per 3 hours" : w == 1 ?
+	    "certificates per registered domain per 7 days" :
+	    "certificates per exact name set per 7 days", w == 1 ? " for " : "",
+	    w == 1 ? key[1] : "", var, lim[w]);
+	return worst;
+}
+
+int
+budget_admit(PGconn *c, const struct cas_conf *cas, const char *outbox_id,
+    const char *job_id, char *err, size_t errlen)
+{
+	PGresult *r = NULL;
+	const struct cas_ca *ca = NULL;
+	char detail[BUDGET_DETAIL_MAX];
+	const char *p[1];
+	double worst = 0;
+	int rc = -1;
+
+	p[0] = job_id;
+	if ((r = db_query(c, "budget order", "SELECT o.ca, o.certificate, "
+	    "c.hostname_set, o.replaces IS NOT NULL OR o.released_at IS NOT NULL, "
+	    "extract(epoch from now()) FROM orders o JOIN certificates c ON "
+	    "c.id = o.certificate WHERE o.id = $1", 1, p, NULL, NULL, err,
+	    errlen)) == NULL)
+		return -1;
+	/* Not an order, exempt, already counted, or a CA no longer configured. */
+	if (PQntuples(r) == 1 && cas != NULL &&
+	    strcmp(PQgetvalue(r, 0, 3), "f") == 0)
+		ca = cas_find(cas, PQgetvalue(r, 0, 0));
+	if (ca != NULL) {
+		p[0] = ca->name;
+		if (db_exec(c, "budget lock", "SELECT pg_advisory_xact_lock("
+		    "hashtext('certfleet-budget:' || $1))", 1, p, NULL, NULL, err,
+		    errlen) < 0 ||
+		    (worst = budget_measure(c, ca, PQgetvalue(r, 0, 2),
+		    strtod(PQgetvalue(r, 0, 4), NULL), detail, sizeof(detail),
+		    err, errlen)) < 0)
+			goto out;
+	}
 	if (worst > 0) {
-		tt = (time_t)ceil(worst);
-		gmtime_r(&tt, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		what = w == 0 ? "LIMIT_ORDERS_PER_3H" : w == 1 ?
-		    "LIMIT_CERTS_PER_DOMAIN_7D" : "LIMIT_DUPLICATES_7D";
-		snprintf(var, sizeof(var), "CERTFLEET_CA_%s_%s", ca->name, what);
-		for (i = strlen("CERTFLEET_CA_"); var[i] != '\0'; i++)
-			var[i] = var[i] == '-' ? '_' :
-			    (char)toupper((unsigned char)var[i]);
-		snprintf(detail, sizeof(detail), "held until %s by CA %s's limit "
-		    "on %s: %s=%s", when, ca->name,
-		    w == 0 ? "new orders per account per 3 hours" : w == 1 ?
-		    "certificates per registered domain per 7 days" :
-		    "certificates per exact name set per 7 days", var, lim[w]);
-		if (w == 1)
-			snprintf(detail + strlen(detail), sizeof(detail) -
-			    strlen(detail), " for %s", key[1]);
-		if (budget_hold(c, outbox_id, job_id, cert, worst, detail, err,
-		    errlen) < 0)
+		if (budget_hold(c, outbox_id, job_id, PQgetvalue(r, 0, 1), worst,
+		    detail, err, errlen) < 0)
 			goto out;
 		rc = 0;
 		goto out;
 	}
-admit:
 	p[0] = job_id;
 	if (db_exec(c, "budget release", "UPDATE orders SET released_at = now() "
 	    "WHERE id = $1 AND released_at IS NULL", 1, p, NULL, NULL, err,
