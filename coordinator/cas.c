@@ -58,6 +58,31 @@ cas_var(cas_lookup_fn *lookup, void *arg, const char *name, const char *what,
 	return lookup(arg, var);
 }
 
+/* Reads limit variable what of ca into *out (def when unset). */
+static int
+cas_limit(struct cas_ca *ca, const char *what, long def, long *out,
+    cas_lookup_fn *lookup, void *arg, char *err, size_t errlen)
+{
+	char var[CAS_VAR_MAX], *end;
+	const char *v;
+	long n;
+
+	if ((v = cas_var(lookup, arg, ca->name, what, var, sizeof(var))) == NULL) {
+		*out = def;
+		return 0;
+	}
+	n = strtol(v, &end, 10);
+	if (v[0] < '0' || v[0] > '9' || *end != '\0' || strlen(v) > 7 ||
+	    n > CAS_LIMIT_MAX) {
+		snprintf(err, errlen, "CA %s: %s must be a whole number from 0 "
+		    "(no limit) to %d, not \"%.16s\"", ca->name, var,
+		    CAS_LIMIT_MAX, v);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
 /* Fills the optional settings of ca (EAB, trust) and its directory when
  * dir is NULL. */
 static int
@@ -107,6 +132,13 @@ cas_fill(struct cas_ca *ca, const char *dir, cas_lookup_fn *lookup,
 		return -1;
 	}
 	ca->trust = v != NULL ? v : "";
+	if (cas_limit(ca, "LIMIT_ORDERS_PER_3H", CAS_DEF_ORDERS_3H,
+	    &ca->limit_orders_3h, lookup, arg, err, errlen) < 0 ||
+	    cas_limit(ca, "LIMIT_CERTS_PER_DOMAIN_7D", CAS_DEF_DOMAIN_7D,
+	    &ca->limit_domain_7d, lookup, arg, err, errlen) < 0 ||
+	    cas_limit(ca, "LIMIT_DUPLICATES_7D", CAS_DEF_DUPS_7D,
+	    &ca->limit_dups_7d, lookup, arg, err, errlen) < 0)
+		return -1;
 	return 0;
 }
 

@@ -7,6 +7,12 @@
 #define CAS_MAX		16	/* CAs configured at once */
 #define CAS_NAME_MAX	32	/* [a-z0-9-], starting with a letter or digit */
 #define CAS_LIST_MAX	4	/* a certificate's CA plus its fallbacks */
+#define CAS_LIMIT_MAX	1000000	/* largest budget a limit variable accepts */
+
+/* Let's Encrypt's published limits, the defaults of every CA. */
+#define CAS_DEF_ORDERS_3H	300
+#define CAS_DEF_DOMAIN_7D	50
+#define CAS_DEF_DUPS_7D		5
 
 /* One CA. Strings point into the environment (or the lookup's storage). */
 struct cas_ca {
@@ -15,7 +21,10 @@ struct cas_ca {
 	const char	*eab_kid;	/* External Account Binding key id, or NULL */
 	const char	*eab_hmac;	/* its MAC key, base64url (a secret), or NULL */
 	const char	*trust;		/* trust bundle name, or "" (worker default) */
-};
+	long		 limit_orders_3h;	/* new orders per account per 3 h */
+	long		 limit_domain_7d;	/* certificates per registered domain per 7 days */
+	long		 limit_dups_7d;		/* certificates per exact name set per 7 days */
+};				/* limits: 0 = no limit (budget.h) */
 
 struct cas_conf {
 	struct cas_ca	ca[CAS_MAX];
@@ -32,7 +41,9 @@ typedef const char *cas_lookup_fn(void *arg, const char *name);
  * and default CA. CERTFLEET_CAS (comma-separated names) adds more; each needs
  * CERTFLEET_CA_<NAME>_DIRECTORY (NAME upper-cased, '-' as '_') unless it is
  * the ACME_DIRECTORY CA, and may have _EAB_KID with _EAB_HMAC (both or none)
- * and _TRUST. Without ACME_DIRECTORY the default is CERTFLEET_CA_NAME when
+ * and _TRUST, and the budgets _LIMIT_ORDERS_PER_3H, _LIMIT_CERTS_PER_DOMAIN_7D
+ * and _LIMIT_DUPLICATES_7D (0 to CAS_LIMIT_MAX, 0 = no limit; default
+ * CAS_DEF_*). Without ACME_DIRECTORY the default is CERTFLEET_CA_NAME when
  * set (it must be listed), else the first listed. lookup NULL means getenv.
  * Returns 0, or -1 with a message naming the variable in err (never an EAB
  * MAC key).

@@ -170,7 +170,8 @@ main_run(void)
 			continue;
 		}
 		busy = 0;
-		if ((n = outbox_relay(co.db, co.producer, err, sizeof(err))) < 0)
+		if ((n = outbox_relay(co.db, co.producer, &co.s.cas, err,
+		    sizeof(err))) < 0)
 			log_warn("%s", err);
 		else if (n > 0)
 			busy = 1;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
 #include "db.h"
 #include "log.h"
 #include "publish.h"
@@ -35,15 +36,16 @@ outbox_add(PGconn *c, const char *topic, const char *key, const void *payload,
 }
 
 int
-outbox_relay(PGconn *c, rd_kafka_t *producer, char *err, size_t errlen)
+outbox_relay(PGconn *c, rd_kafka_t *producer, const struct cas_conf *cas,
+    char *err, size_t errlen)
 {
 	PGresult *r = NULL;
 	struct publish_msg *msgs = NULL;
 	unsigned char **payloads = NULL;
 	char *ids = NULL, *jobs = NULL;
-	size_t i, n = 0, sent = 0, idlen = 0, joblen = 0;
+	size_t i, k, n = 0, m = 0, sent = 0, idlen = 0, joblen = 0, *row = NULL;
 	const char *p[2];
-	int rc = -1;
+	int rc = -1, ok;
 
 	if (db_begin(c, err, errlen) < 0)
 		return -1;
@@ -57,21 +59,31 @@ outbox_relay(PGconn *c, rd_kafka_t *producer, char *err, size_t errlen)
 		goto out;
 	}
 	if ((msgs = calloc(n, sizeof(*msgs))) == NULL ||
-	    (payloads = calloc(n, sizeof(*payloads))) == NULL) {
+	    (payloads = calloc(n, sizeof(*payloads))) == NULL ||
+	    (row = calloc(n, sizeof(*row))) == NULL) {
 		snprintf(err, errlen, "outbox_relay: out of memory");
 		goto out;
 	}
+	/* msgs[0..m): the admitted rows; row[] maps them back to r. */
 	for (i = 0; i < n; i++) {
-		msgs[i].topic = PQgetvalue(r, (int)i, 1);
-		msgs[i].key = PQgetvalue(r, (int)i, 2);
-		msgs[i].keylen = strlen(msgs[i].key);
-		if ((payloads[i] = db_bytea(r, (int)i, 3, &msgs[i].len)) == NULL) {
+		if ((ok = budget_admit(c, cas, PQgetvalue(r, (int)i, 0),
+		    PQgetvalue(r, (int)i, 4), err, errlen)) < 0)
+			goto out;
+		if (ok == 0)
+			continue;
+		row[m] = i;
+		msgs[m].topic = PQgetvalue(r, (int)i, 1);
+		msgs[m].key = PQgetvalue(r, (int)i, 2);
+		msgs[m].keylen = strlen(msgs[m].key);
+		if ((payloads[m] = db_bytea(r, (int)i, 3, &msgs[m].len)) == NULL) {
 			snprintf(err, errlen, "outbox_relay: bad payload");
 			goto out;
 		}
-		msgs[i].payload = payloads[i];
+		msgs[m].payload = payloads[m];
+		m++;
 	}
-	publish_batch(producer, msgs, n, OUTBOX_DELIVERY_MS);
+	if (m > 0)
+		publish_batch(producer, msgs, m, OUTBOX_DELIVERY_MS);
 
 	/* Two text[] literals: the delivered row ids and their job ids. */
 	for (i = 0; i < n; i++) {
@@ -85,11 +97,12 @@ outbox_relay(PGconn *c, rd_kafka_t *producer, char *err, size_t errlen)
 	}
 	strcpy(ids, "{");
 	strcpy(jobs, "{");
-	for (i = 0; i < n; i++) {
-		if (msgs[i].delivered != 1) {
+	for (k = 0; k < m; k++) {
+		i = row[k];
+		if (msgs[k].delivered != 1) {
 			log_warn("outbox: row %s (job %s attempt %s) not delivered: "
 			    "%s", PQgetvalue(r, (int)i, 0), PQgetvalue(r, (int)i, 4),
-			    PQgetvalue(r, (int)i, 5), msgs[i].error);
+			    PQgetvalue(r, (int)i, 5), msgs[k].error);
 			continue;
 		}
 		if (sent > 0) {
@@ -102,7 +115,7 @@ outbox_relay(PGconn *c, rd_kafka_t *producer, char *err, size_t errlen)
 		strcat(jobs, "\"");
 		sent++;
 		log_info("job %s attempt %s published to %s", PQgetvalue(r,
-		    (int)i, 4), PQgetvalue(r, (int)i, 5), msgs[i].topic);
+		    (int)i, 4), PQgetvalue(r, (int)i, 5), msgs[k].topic);
 	}
 	strcat(ids, "}");
 	strcat(jobs, "}");
@@ -128,6 +141,7 @@ out:
 		free(payloads[i]);
 	free(payloads);
 	free(msgs);
+	free(row);
 	free(ids);
 	free(jobs);
 	PQclear(r);

@@ -18,11 +18,16 @@ int outbox_add(PGconn *c, const char *topic, const char *key,
     const void *payload, size_t len, const char *job_id, uint32_t attempt,
     double delay_s, char *err, size_t errlen);
 
+struct cas_conf;
+
 /* One relay pass, in its own transaction: locks up to OUTBOX_BATCH due
- * unsent rows (FOR UPDATE SKIP LOCKED, oldest first), produces them, waits
+ * unsent rows (FOR UPDATE SKIP LOCKED, oldest first), holds the issue
+ * orders that exceed a budget of their CA in cas (budget_admit; cas NULL:
+ * no budgets), produces the others, waits
  * for the delivery reports, marks only the delivered ones sent (and their
  * orders "sent"), and commits. Returns the number of rows sent (>= 0), or
  * -1 with a message in err (the transaction is rolled back; rows stay). */
-int outbox_relay(PGconn *c, rd_kafka_t *producer, char *err, size_t errlen);
+int outbox_relay(PGconn *c, rd_kafka_t *producer, const struct cas_conf *cas,
+    char *err, size_t errlen);
 
 #endif

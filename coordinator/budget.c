@@ -1,0 +1,222 @@
+/* budget.c -- counts a CA's orders and issued certificates in their windows and holds issue orders that would exceed a limit. */
+#include "budget.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db.h"
+#include "log.h"
+
+#define BUDGET_DETAIL_MAX 1024
+
+static int
+budget_cmp_desc(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+double
+budget_release_at(double *times, size_t n, long limit, double window_s,
+    double now)
+{
+	size_t in = 0, i;
+
+	if (limit <= 0 || n < (size_t)limit)
+		return 0;
+	qsort(times, n, sizeof(*times), budget_cmp_desc);
+	for (i = 0; i < n && times[i] > now - window_s; i++)
+		in++;
+	if (in < (size_t)limit)
+		return 0;
+	return times[limit - 1] + window_s;
+}
+
+/* Runs sql (its rows: key, epoch seconds, newest first per key, at most
+ * limit per key) and returns the latest release time over the keys (0:
+ * fits), the binding key in key. -1 on error. */
+static double
+budget_query(PGconn *c, const char *what, const char *sql, int np,
+    const char *const *p, long limit, double window_s, double now,
+    char *key, size_t keylen, char *err, size_t errlen)
+{
+	PGresult *r;
+	double *t = NULL, rel, worst = 0;
+	size_t n, i, j, k;
+
+	if ((r = db_query(c, what, sql, np, p, NULL, NULL, err, errlen)) == NULL)
+		return -1;
+	n = (size_t)PQntuples(r);
+	if (n > 0 && (t = calloc(n, sizeof(*t))) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", what);
+		worst = -1;
+		goto out;
+	}
+	for (i = 0; i < n; i = j) {
+		for (j = i, k = 0; j < n && strcmp(PQgetvalue(r, (int)j, 0),
+		    PQgetvalue(r, (int)i, 0)) == 0; j++)
+			t[k++] = strtod(PQgetvalue(r, (int)j, 1), NULL);
+		rel = budget_release_at(t, k, limit, window_s, now);
+		if (rel > worst) {
+			worst = rel;
+			snprintf(key, keylen, "%s", PQgetvalue(r, (int)i, 0));
+		}
+	}
+out:
+	free(t);
+	PQclear(r);
+	return worst;
+}
+
+/* Holds outbox row oid until rel, saying why on certificate cert. */
+static int
+budget_hold(PGconn *c, const char *oid, const char *job, const char *cert,
+    double rel, const char *detail, char *err, size_t errlen)
+{
+	char at[32];
+	const char *p[2];
+
+	snprintf(at, sizeof(at), "%.6f", rel);
+	p[0] = oid;
+	p[1] = at;
+	if (db_exec(c, "budget hold", "UPDATE outbox SET available_at = "
+	    "to_timestamp($2::float8) WHERE id = $1::bigint", 2, p, NULL, NULL,
+	    err, errlen) < 0)
+		return -1;
+	p[0] = cert;
+	p[1] = detail;
+	if (db_exec(c, "budget problem", "UPDATE certificates SET "
+	    "last_problem_type = '" BUDGET_PROBLEM "', last_problem_detail = $2, "
+	    "updated_at = now() WHERE id = $1", 2, p, NULL, NULL, err,
+	    errlen) < 0)
+		return -1;
+	log_info("job %s held: %s", job, detail);
+	return 0;
+}
+
+/* The latest release time (0: fits now) of an order of ca for hostname
+ * set setid at now, with the binding limit described in detail; -1 on
+ * error. Each query reads at most limit rows per key off a range index. */
+static double
+budget_measure(PGconn *c, const struct cas_ca *ca, const char *setid,
+    double now, char *detail, size_t detaillen, char *err, size_t errlen)
+{
+	char lim[3][24], key[3][300], when[32], var[96];
+	const char *p[3], *what;
+	double rel[3] = { 0, 0, 0 }, worst = 0;
+	size_t i, w = 0;
+	time_t tt;
+	struct tm tm;
+
+	snprintf(lim[0], sizeof(lim[0]), "%ld", ca->limit_orders_3h);
+	snprintf(lim[1], sizeof(lim[1]), "%ld", ca->limit_domain_7d);
+	snprintf(lim[2], sizeof(lim[2]), "%ld", ca->limit_dups_7d);
+	p[0] = ca->name;
+	p[1] = lim[0];
+	if (ca->limit_orders_3h > 0 && (rel[0] = budget_query(c,
+	    "budget orders", "SELECT '', extract(epoch from released_at) FROM "
+	    "orders WHERE ca = $1 AND released_at > now() - interval '3 hours' "
+	    "ORDER BY released_at DESC LIMIT $2::integer", 2, p,
+	    ca->limit_orders_3h, BUDGET_ORDERS_WINDOW_S, now, key[0],
+	    sizeof(key[0]), err, errlen)) < 0)
+		return -1;
+	p[1] = setid;
+	p[2] = lim[1];
+	if (ca->limit_domain_7d > 0 && (rel[1] = budget_query(c,
+	    "budget domains", "SELECT d.dom, extract(epoch from t.at) FROM "
+	    "(SELECT DISTINCT certfleet_registered_domain(n) AS dom FROM "
+	    "hostname_sets h, unnest(h.names) n WHERE h.id = $2::bigint) d, "
+	    "LATERAL (SELECT b.issued_at AS at FROM budget_issued b WHERE "
+	    "b.ca = $1 AND b.key = 'd:' || d.dom AND b.issued_at > now() - "
+	    "interval '7 days' ORDER BY b.issued_at DESC LIMIT $3::integer) t "
+	    "ORDER BY d.dom, t.at DESC", 3, p, ca->limit_domain_7d,
+	    BUDGET_CERTS_WINDOW_S, now, key[1], sizeof(key[1]), err,
+	    errlen)) < 0)
+		return -1;
+	p[2] = lim[2];
+	if (ca->limit_dups_7d > 0 && (rel[2] = budget_query(c,
+	    "budget duplicates", "SELECT '', extract(epoch from issued_at) FROM "
+	    "budget_issued WHERE ca = $1 AND key = 's:' || $2 AND issued_at > "
+	    "now() - interval '7 days' ORDER BY issued_at DESC "
+	    "LIMIT $3::integer", 3, p, ca->limit_dups_7d,
+	    BUDGET_CERTS_WINDOW_S, now, key[2], sizeof(key[2]), err,
+	    errlen)) < 0)
+		return -1;
+	for (i = 0; i < 3; i++)
+		if (rel[i] > worst) {
+			worst = rel[i];
+			w = i;
+		}
+	if (worst == 0)
+		return 0;
+	tt = (time_t)ceil(worst);
+	gmtime_r(&tt, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	what = w == 0 ? "LIMIT_ORDERS_PER_3H" : w == 1 ?
+	    "LIMIT_CERTS_PER_DOMAIN_7D" : "LIMIT_DUPLICATES_7D";
+	snprintf(var, sizeof(var), "CERTFLEET_CA_%s_%s", ca->name, what);
+	for (i = strlen("CERTFLEET_CA_"); var[i] != '\0'; i++)
+		var[i] = var[i] == '-' ? '_' : (char)toupper((unsigned char)var[i]);
+	snprintf(detail, detaillen, "held until %s by CA %s's limit on %s%s%s: "
+	    "%s=%s", when, ca->name, w == 0 ?
+	    "new orders per account per 3 hours" : w == 1 ?
+	    "certificates per registered domain per 7 days" :
+	    "certificates per exact name set per 7 days", w == 1 ? " for " : "",
+	    w == 1 ? key[1] : "", var, lim[w]);
+	return worst;
+}
+
+int
+budget_admit(PGconn *c, const struct cas_conf *cas, const char *outbox_id,
+    const char *job_id, char *err, size_t errlen)
+{
+	PGresult *r = NULL;
+	const struct cas_ca *ca = NULL;
+	char detail[BUDGET_DETAIL_MAX];
+	const char *p[1];
+	double worst = 0;
+	int rc = -1;
+
+	p[0] = job_id;
+	if ((r = db_query(c, "budget order", "SELECT o.ca, o.certificate, "
+	    "c.hostname_set, o.replaces IS NOT NULL OR o.released_at IS NOT NULL, "
+	    "extract(epoch from now()) FROM orders o JOIN certificates c ON "
+	    "c.id = o.certificate WHERE o.id = $1", 1, p, NULL, NULL, err,
+	    errlen)) == NULL)
+		return -1;
+	/* Not an order, exempt, already counted, or a CA no longer configured. */
+	if (PQntuples(r) == 1 && cas != NULL &&
+	    strcmp(PQgetvalue(r, 0, 3), "f") == 0)
+		ca = cas_find(cas, PQgetvalue(r, 0, 0));
+	if (ca != NULL) {
+		p[0] = ca->name;
+		if (db_exec(c, "budget lock", "SELECT pg_advisory_xact_lock("
+		    "hashtext('certfleet-budget:' || $1))", 1, p, NULL, NULL, err,
+		    errlen) < 0 ||
+		    (worst = budget_measure(c, ca, PQgetvalue(r, 0, 2),
+		    strtod(PQgetvalue(r, 0, 4), NULL), detail, sizeof(detail),
+		    err, errlen)) < 0)
+			goto out;
+	}
+	if (worst > 0) {
+		if (budget_hold(c, outbox_id, job_id, PQgetvalue(r, 0, 1), worst,
+		    detail, err, errlen) < 0)
+			goto out;
+		rc = 0;
+		goto out;
+	}
+	p[0] = job_id;
+	if (db_exec(c, "budget release", "UPDATE orders SET released_at = now() "
+	    "WHERE id = $1 AND released_at IS NULL", 1, p, NULL, NULL, err,
+	    errlen) < 0)
+		goto out;
+	rc = 1;
+out:
+	PQclear(r);
+	return rc;
+}

@@ -1,0 +1,41 @@
+/* budget.h -- per-CA issuance budgets: an issue order is released to the workers only when it fits every limit of its CA. */
+#ifndef CERTFLEET_COORD_BUDGET_H
+#define CERTFLEET_COORD_BUDGET_H
+
+#include <stddef.h>
+
+#include <libpq-fe.h>
+
+#include "cas.h"
+
+#define BUDGET_ORDERS_WINDOW_S	(3.0 * 3600)	/* new orders per account */
+#define BUDGET_CERTS_WINDOW_S	(7.0 * 86400)	/* certificates per domain, per name set */
+#define BUDGET_PROBLEM		"urn:certfleet:error:budget"
+
+/*
+ * Window arithmetic. times[0..n) are the epoch seconds of counted items, in
+ * any order (items at or before now - window_s have left the window and do
+ * not count). Returns 0 when one more item fits at now (limit 0: no limit),
+ * else the earliest time it does: when the limit-th newest item in the
+ * window leaves it (its time + window_s). Sorts times in place.
+ */
+double budget_release_at(double *times, size_t n, long limit,
+    double window_s, double now);
+
+/*
+ * Decides, in the caller's transaction, whether outbox row outbox_id (job
+ * job_id) may be published now. Jobs that are no issue order, orders
+ * already released once, and renewals carrying ARI `replaces` (exempt at
+ * Let's Encrypt) are admitted; other orders are admitted when they fit the
+ * budgets of their CA in cas (orders of its account in the last 3 h,
+ * issued certificates per registered domain and per exact name set in the
+ * last 7 days), counted from PostgreSQL under a per-CA advisory lock. An
+ * admitted order is counted from now (orders.released_at). A held one has
+ * its outbox row's available_at pushed to its release time and its
+ * certificate's last problem set to BUDGET_PROBLEM with the limit named.
+ * Returns 1 admitted, 0 held, -1 with a message in err.
+ */
+int budget_admit(PGconn *c, const struct cas_conf *cas, const char *outbox_id,
+    const char *job_id, char *err, size_t errlen);
+
+#endif
