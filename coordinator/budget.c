@@ -129,8 +129,8 @@ budget_measure(PGconn *c, const struct cas_ca *ca, const char *setid,
 	p[2] = lim[1];
 	if (ca->limit_domain_7d > 0 && (rel[1] = budget_query(c,
 	    "budget domains", "SELECT d.dom, extract(epoch from t.at) FROM "
-	    "(SELECT DISTINCT certfleet_registered_domain(n) AS dom FROM "
-	    "hostname_sets h, unnest(h.names) n WHERE h.id = $2::bigint) d, "
+	    "(SELECT DISTINCT dom FROM hostname_sets h, unnest(h.domains) dom "
+	    "WHERE h.id = $2::bigint) d, "
 	    "LATERAL (SELECT b.issued_at AS at FROM budget_issued b WHERE "
 	    "b.ca = $1 AND b.key = 'd:' || d.dom AND b.issued_at > now() - "
 	    "interval '7 days' ORDER BY b.issued_at DESC LIMIT $3::integer) t "

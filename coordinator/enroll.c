@@ -334,6 +334,34 @@ enroll_material_free(struct enroll_material *m)
 	free(m->csr);
 }
 
+/* The registered domains (public suffix + 1 label, libpsl) of names, sorted
+ * and unique, as a PostgreSQL array literal for the per-domain budget.
+ * Returns NULL when memory runs out. */
+static char *
+enroll_domains_literal(char *const *names, size_t n)
+{
+	char **d, *lit = NULL, rd[HOSTNAME_MAX + 1];
+	size_t i, k = 0;
+
+	if ((d = calloc(n > 0 ? n : 1, sizeof(*d))) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (hostname_registered_domain(names[i], rd, sizeof(rd)) < 0)
+			snprintf(rd, sizeof(rd), "%s", hostname_is_wildcard(names[i]) ?
+			    names[i] + 2 : names[i]);
+		if ((d[k] = strdup(rd)) == NULL)
+			goto out;
+		k++;
+	}
+	k = hostname_set_unique(d, k);
+	lit = db_array_literal(d, k);
+out:
+	for (i = 0; i < n; i++)
+		free(d[i]);
+	free(d);
+	return lit;
+}
+
 int
 enroll_store_key(PGconn *c, const char *pkid, const char *certificate,
     enum keys_type type, const struct enroll_material *m, char *err,
@@ -375,7 +403,7 @@ enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
 	const char *ca = req->ca != NULL ? req->ca : s->ca_name;
 	char pkid[IDS_LEN + 1], oid[IDS_LEN + 1], trace[IDS_TRACE_LEN + 1];
 	char *fb = NULL;
-	char setid[32], domain[HOSTNAME_MAX + 1], *arr = NULL;
+	char setid[32], domain[HOSTNAME_MAX + 1], *arr = NULL, *doms = NULL;
 	const char *p[9];
 	int lens[9] = { 0 }, fmts[9] = { 0 }, rc = -1;
 	void *payload = NULL;
@@ -389,6 +417,7 @@ enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
 	if (enroll_material(v, req, pkid, &m, err, errlen) < 0)
 		goto out;
 	if ((arr = db_array_literal(req->names, req->nnames)) == NULL ||
+	    (doms = enroll_domains_literal(req->names, req->nnames)) == NULL ||
 	    (fb = db_array_literal(req->fallback, req->nfallback)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
@@ -406,13 +435,15 @@ enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
 		goto out;
 	}
 	p[0] = arr;
+	p[1] = doms;
 	{
 		PGresult *sr;
 
 		if ((sr = db_query(c, "enroll hostname set", "INSERT INTO "
-		    "hostname_sets (names) VALUES ($1::text[]) ON CONFLICT (names) "
-		    "DO UPDATE SET names = excluded.names RETURNING id", 1, p, NULL,
-		    NULL, err, errlen)) == NULL)
+		    "hostname_sets (names, domains) VALUES ($1::text[], $2::text[]) "
+		    "ON CONFLICT (names) DO UPDATE SET names = excluded.names, "
+		    "domains = excluded.domains RETURNING id", 2, p, NULL, NULL, err,
+		    errlen)) == NULL)
 			goto out;
 		snprintf(setid, sizeof(setid), "%s", PQgetvalue(sr, 0, 0));
 		PQclear(sr);
@@ -479,6 +510,7 @@ out:
 		db_rollback(c);
 	free(payload);
 	free(arr);
+	free(doms);
 	free(fb);
 	PQclear(r);
 	enroll_material_free(&m);
