@@ -19,6 +19,7 @@
 #include "publish.h"
 #include "results.h"
 #include "settings.h"
+#include "ari_recheck.h"
 #include "renew.h"
 #include "vault.h"
 
@@ -194,6 +195,9 @@ main_run(void)
 			if (renew_tick(co.db, co.vault, RENEW_PER_TICK, err,
 			    sizeof(err)) < 0)
 				log_warn("renewals: %s (will retry)", err);
+			if (ari_recheck_tick(co.db, ARI_RECHECK_PER_TICK, err,
+			    sizeof(err)) < 0)
+				log_warn("ARI re-checks: %s (will retry)", err);
 		}
 	}
 	log_info("shutting down");

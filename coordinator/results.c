@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "actions.h"
+#include "ari_recheck.h"
 #include "codec.h"
 #include "db.h"
 #include "fallback.h"
@@ -202,6 +203,8 @@ results_dispatch(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 		return n == 0 ? RESULTS_IGNORED : RESULTS_APPLIED;
 	}
 	if ((out = actions_result(c, s, e, err, errlen)) != RESULTS_NOT_MINE)
+		return out;
+	if ((out = ari_recheck_result(c, e, err, errlen)) != RESULTS_NOT_MINE)
 		return out;
 	if ((found = results_order_get(c, e->job_id, &o, err, errlen)) < 0)
 		goto out;

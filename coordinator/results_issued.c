@@ -8,6 +8,7 @@
 #include <openssl/rand.h>
 
 #include "acme.h"
+#include "ari_recheck.h"
 #include "certinfo.h"
 #include "chains.h"
 #include "codec.h"
@@ -58,31 +59,38 @@ static int
 results_ari_store(PGconn *c, const char *icid, const char *leaf,
     const Certfleet__CertificateIssued *ev, char *err, size_t errlen)
 {
-	char certid[ACME_CERTID_MAX], ws[32], we[32], why[128];
-	const char *v[5];
+	char certid[ACME_CERTID_MAX], ws[32], we[32], nx[32], why[128];
+	const char *v[6];
 
 	if (acme_ari_certid_pem(leaf, strlen(leaf), certid, sizeof(certid), why,
 	    sizeof(why)) < 0)
 		certid[0] = '\0';	/* no AKI: no ARI for this certificate */
-	ws[0] = we[0] = '\0';
+	ws[0] = we[0] = nx[0] = '\0';
 	if (ev->ari_window_start_unix_ms > 0 &&
 	    ev->ari_window_end_unix_ms > ev->ari_window_start_unix_ms) {
 		snprintf(ws, sizeof(ws), "%.3f",
 		    (double)ev->ari_window_start_unix_ms / 1000.0);
 		snprintf(we, sizeof(we), "%.3f",
 		    (double)ev->ari_window_end_unix_ms / 1000.0);
+		/* The first re-check (RFC 9773 section 4.3): when the CA
+		 * said, or ACME_ARI_RECHECK_S from now. */
+		if (certid[0] != '\0')
+			snprintf(nx, sizeof(nx), "%.3f", ev->ari_next_unix_ms > 0 ?
+			    (double)ev->ari_next_unix_ms / 1000.0 :
+			    (double)time(NULL) + ACME_ARI_RECHECK_S);
 	}
 	v[0] = icid;
 	v[1] = certid;
 	v[2] = ws;
 	v[3] = we;
 	v[4] = ev->ari_explanation_url;
+	v[5] = nx;
 	return db_exec(c, "results ari", "UPDATE issued_certificates SET "
 	    "ari_cert_id = nullif($2, ''), ari_window_start = "
 	    "to_timestamp(nullif($3, '')::float8), ari_window_end = "
 	    "to_timestamp(nullif($4, '')::float8), ari_explanation_url = "
-	    "nullif($5, '') WHERE id = $1", 5, v, NULL, NULL, err, errlen) < 0 ?
-	    -1 : 0;
+	    "nullif($5, ''), ari_next_at = to_timestamp(nullif($6, '')::float8) "
+	    "WHERE id = $1", 6, v, NULL, NULL, err, errlen) < 0 ? -1 : 0;
 }
 
 /* A certificate the CA issued that is not what we asked for: a problem,
@@ -200,6 +208,12 @@ results_issued(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 	v[0] = o->certificate;
 	v[1] = icid;
 	v[2] = renew;
+	/* Only the current certificate's window is re-checked. */
+	if (db_exec(c, "results ari replaced", "UPDATE issued_certificates SET "
+	    "ari_next_at = NULL, ari_check_job = NULL WHERE certificate = $1 AND "
+	    "id <> $2 AND ari_next_at IS NOT NULL", 2, v, NULL, NULL, err,
+	    errlen) < 0)
+		goto out;
 	if (db_exec(c, "results certificate issued", "UPDATE certificates SET "
 	    "status = 'issued', current_issued = $2, renew_at = "
 	    "to_timestamp($3::float8), last_problem_type = NULL, "

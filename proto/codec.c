@@ -49,24 +49,33 @@ proto_ca_ok(const Certfleet__CaRef *ca, char *err, size_t errlen)
 	return 1;
 }
 
-/* replaces: empty or a CertID (base64url "." base64url); profile: empty
- * or 1-64 of [A-Za-z0-9._-]. */
+/* A CertID: base64url "." base64url, under 256 bytes. */
+static int
+proto_certid_ok(const char *s)
+{
+	const char *dot;
+	size_t i, n;
+
+	if ((n = strnlen(s, 256)) >= 256 || (dot = strchr(s, '.')) == NULL ||
+	    dot == s || dot[1] == '\0' || strchr(dot + 1, '.') != NULL)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' &&
+		    s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '-' || s[i] == '_' || s[i] == '.'))
+			return 0;
+	return 1;
+}
+
+/* replaces: empty or a CertID; profile: empty or 1-64 of [A-Za-z0-9._-]. */
 static int
 proto_ari_issue_ok(const Certfleet__IssueOrder *o)
 {
-	const char *s = o->replaces, *dot;
+	const char *s = o->replaces;
 	size_t i, n;
 
-	if (s[0] != '\0') {
-		if ((n = strnlen(s, 256)) >= 256 || (dot = strchr(s, '.')) == NULL ||
-		    dot == s || dot[1] == '\0' || strchr(dot + 1, '.') != NULL)
-			return 0;
-		for (i = 0; i < n; i++)
-			if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' &&
-			    s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
-			    s[i] == '-' || s[i] == '_' || s[i] == '.'))
-				return 0;
-	}
+	if (s[0] != '\0' && !proto_certid_ok(s))
+		return 0;
 	s = o->profile;
 	if ((n = strnlen(s, 65)) > 64)
 		return 0;
@@ -203,6 +212,21 @@ proto_action_ok(const Certfleet__CaAction *a, char *err, size_t errlen)
 	}
 }
 
+static int
+proto_ari_check_ok(const Certfleet__AriCheck *a, char *err, size_t errlen)
+{
+	if (!proto_ca_ok(a->ca, err, errlen))
+		return 0;
+	if (!proto_id_ok(a->certificate_id, PROTO_MAX_ID) ||
+	    !proto_id_ok(a->issued_certificate_id, PROTO_MAX_ID) ||
+	    !proto_certid_ok(a->cert_id)) {
+		snprintf(err, errlen, "ari_check lacks a certificate id, an issued "
+		    "certificate id or a CertID");
+		return 0;
+	}
+	return 1;
+}
+
 /* Checks the fields every message carries. */
 static int
 proto_header_ok(uint32_t version, const char *job_id, uint32_t attempt,
@@ -251,6 +275,9 @@ proto_job_decode(const void *buf, size_t len, char *err, size_t errlen)
 		break;
 	case CERTFLEET__JOB__KIND_CA_ACTION:
 		ok = proto_action_ok(j->ca_action, err, errlen);
+		break;
+	case CERTFLEET__JOB__KIND_ARI_CHECK:
+		ok = proto_ari_check_ok(j->ari_check, err, errlen);
 		break;
 	default:
 		snprintf(err, errlen, "job has no known kind");
@@ -317,7 +344,16 @@ proto_event_decode(const void *buf, size_t len, char *err, size_t errlen)
 		    e->certificate_issued->ari_window_start_unix_ms >= 0 &&
 		    e->certificate_issued->ari_window_end_unix_ms >=
 		    e->certificate_issued->ari_window_start_unix_ms &&
-		    proto_url_ok(e->certificate_issued->ari_explanation_url, 1);
+		    proto_url_ok(e->certificate_issued->ari_explanation_url, 1) &&
+		    e->certificate_issued->ari_next_unix_ms >= 0;
+		break;
+	case CERTFLEET__EVENT__KIND_ARI_WINDOW:
+		ok = proto_id_ok(e->ari_window->issued_certificate_id,
+		    PROTO_MAX_ID) && e->ari_window->window_start_unix_ms > 0 &&
+		    e->ari_window->window_end_unix_ms >
+		    e->ari_window->window_start_unix_ms &&
+		    proto_url_ok(e->ari_window->explanation_url, 1) &&
+		    e->ari_window->next_check_unix_ms > 0;
 		break;
 	case CERTFLEET__EVENT__KIND_FAILED:
 		ok = proto_problem_ok(e->failed->problem, 0) &&
@@ -372,6 +408,8 @@ proto_event_kind_name(const Certfleet__Event *e)
 		return "deferred";
 	case CERTFLEET__EVENT__KIND_CA_ACTION_DONE:
 		return "ca_action_done";
+	case CERTFLEET__EVENT__KIND_ARI_WINDOW:
+		return "ari_window";
 	default:
 		return "unknown";
 	}

@@ -187,6 +187,10 @@ job_start(struct job *j)
 		runner_job_action(j);
 		return;
 	}
+	if (j->msg->kind_case == CERTFLEET__JOB__KIND_ARI_CHECK) {
+		runner_job_ari_check(j);
+		return;
+	}
 	if (j->msg->kind_case == CERTFLEET__JOB__KIND_REGISTER_ACCOUNT) {
 		ra = j->msg->register_account;
 		if ((key = accounts_key(j->r->d.accounts, ra->account_id, err,
@@ -256,7 +260,9 @@ runner_handle(void *arg, const struct job_msg *m)
 	    j->msg->attempt, j->msg->trace_id,
 	    j->msg->kind_case == CERTFLEET__JOB__KIND_ISSUE_ORDER ?
 	    "issue_order" : j->msg->kind_case == CERTFLEET__JOB__KIND_CA_ACTION ?
-	    runner_job_action_name(j->msg->ca_action) : "register_account");
+	    runner_job_action_name(j->msg->ca_action) :
+	    j->msg->kind_case == CERTFLEET__JOB__KIND_ARI_CHECK ? "ari_check" :
+	    "register_account");
 	job_start(j);
 }
 

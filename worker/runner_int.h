@@ -79,4 +79,10 @@ const char *runner_job_action_name(const Certfleet__CaAction *a);
 /* Runs the job's revocation, key rollover or deactivation. */
 void runner_job_action(struct job *j);
 
+/* ---- ari_check (runner_ari.c) ---- */
+
+/* Fetches the job's renewalInfo (a plain GET, no account key) and reports
+ * ari_window, or a failure or deferral. */
+void runner_job_ari_check(struct job *j);
+
 #endif

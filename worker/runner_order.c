@@ -197,6 +197,7 @@ job_report_issued(struct job *j, const struct acme_result *ari)
 		ci.ari_window_end_unix_ms = (int64_t)ari->window_end * 1000;
 		ci.ari_explanation_url = (char *)(ari->explanation_url != NULL ?
 		    ari->explanation_url : "");
+		ci.ari_next_unix_ms = (int64_t)ari->ari_next * 1000;
 	}
 	e.kind_case = CERTFLEET__EVENT__KIND_CERTIFICATE_ISSUED;
 	e.certificate_issued = &ci;

@@ -1,0 +1,38 @@
+/* ari_recheck.h -- ARI re-checks (RFC 9773 section 4.3): renewalInfo fetched again on the CA's Retry-After schedule, moved windows followed. */
+#ifndef CERTFLEET_COORD_ARI_RECHECK_H
+#define CERTFLEET_COORD_ARI_RECHECK_H
+
+#include <stddef.h>
+
+#include <libpq-fe.h>
+
+#include "codec.h"
+#include "results.h"
+
+#define ARI_RECHECK_PER_TICK	32	/* due certificates taken by one tick */
+#define ARI_RECHECK_LEASE_S	3600	/* ari_next_at moves this far while one runs */
+#define ARI_RECHECK_DEFER_MIN_S	60	/* a deferral waits at least this long */
+
+/*
+ * One tick: takes at most limit issued certificates with ari_next_at <= now
+ * through the ari_next_at index (ORDER BY ari_next_at LIMIT n FOR UPDATE
+ * SKIP LOCKED) and, in one transaction, queues an ari_check job for each
+ * that is still current, unexpired and has a CertID and window (through the
+ * outbox), remembers its job id and moves ari_next_at ARI_RECHECK_LEASE_S
+ * ahead; the others get ari_next_at NULL (never checked again). Returns the
+ * number of checks queued, or -1 with a message (nothing written).
+ */
+int ari_recheck_tick(PGconn *c, int limit, char *err, size_t errlen);
+
+/*
+ * Applies an event of an ari_check job in the caller's transaction:
+ * ari_window stores the window, sets ari_next_at from the event and, when
+ * the window moved and no renewal is in flight, sets renew_at to a random
+ * moment in the new window; failed leaves the lease as the next try;
+ * deferred sets ari_next_at to the CA's not-before. Events of any other job
+ * return RESULTS_NOT_MINE; of a superseded check, RESULTS_IGNORED.
+ */
+enum results_outcome ari_recheck_result(PGconn *c, const Certfleet__Event *e,
+    char *err, size_t errlen);
+
+#endif
