@@ -70,16 +70,7 @@ accounts_eab_store(PGconn *c, const struct vault *v, const char *id,
 	    errlen) < 0)
 		return -1;
 	p[1] = ca->eab_kid;
-	p[2] = (const char *)box.ct;
-	lens[2] = (int)box.ctlen;
-	fmts[2] = 1;
-	p[3] = (const char *)box.nonce;
-	lens[3] = VAULT_NONCE_LEN;
-	fmts[3] = 1;
-	p[4] = (const char *)box.tag;
-	lens[4] = VAULT_TAG_LEN;
-	fmts[4] = 1;
-	p[5] = box.key_id;
+	db_bind_box(p, lens, fmts, 2, &box);
 	if (db_exec(c, "accounts eab store", "UPDATE acme_accounts SET eab_kid = "
 	    "$2, eab_ciphertext = $3, eab_nonce = $4, eab_tag = $5, eab_key_id = "
 	    "$6 WHERE id = $1", 6, p, lens, fmts, err, errlen) < 0)
@@ -180,16 +171,7 @@ accounts_ensure_ca(PGconn *c, const struct vault *v, const struct settings *s,
 			goto out;
 		p[0] = id;
 		p[1] = ca->name;
-		p[2] = (const char *)box.ct;
-		lens[2] = (int)box.ctlen;
-		fmts[2] = 1;
-		p[3] = (const char *)box.nonce;
-		lens[3] = VAULT_NONCE_LEN;
-		fmts[3] = 1;
-		p[4] = (const char *)box.tag;
-		lens[4] = VAULT_TAG_LEN;
-		fmts[4] = 1;
-		p[5] = box.key_id;
+		db_bind_box(p, lens, fmts, 2, &box);
 		p[6] = keys_type_name(s->account_key_type);
 		if (db_exec(c, "accounts insert", "INSERT INTO acme_accounts (id, "
 		    "ca, key_type, key_ciphertext, key_nonce, key_tag, key_id) "

@@ -259,16 +259,7 @@ actions_rollover(PGconn *c, const struct vault *v, const char *account_id,
 	st = ACTIONS_ERROR;
 	p[0] = account_id;
 	p[1] = keys_type_name(t);
-	p[2] = (const char *)box.ct;
-	lens[2] = (int)box.ctlen;
-	fmts[2] = 1;
-	p[3] = (const char *)box.nonce;
-	lens[3] = VAULT_NONCE_LEN;
-	fmts[3] = 1;
-	p[4] = (const char *)box.tag;
-	lens[4] = VAULT_TAG_LEN;
-	fmts[4] = 1;
-	p[5] = box.key_id;
+	db_bind_box(p, lens, fmts, 2, &box);
 	if (db_exec(c, "actions pending key", "UPDATE acme_accounts SET "
 	    "pending_key_type = $2, pending_key_ciphertext = $3, "
 	    "pending_key_nonce = $4, pending_key_tag = $5, pending_key_id = $6, "

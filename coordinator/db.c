@@ -244,3 +244,21 @@ out:
 	free(tag);
 	return rc;
 }
+
+void
+db_bind_box(const char **p, int *lens, int *fmts, int i,
+    const struct vault_box *box)
+{
+	p[i] = (const char *)box->ct;
+	lens[i] = (int)box->ctlen;
+	fmts[i] = 1;
+	p[i + 1] = (const char *)box->nonce;
+	lens[i + 1] = VAULT_NONCE_LEN;
+	fmts[i + 1] = 1;
+	p[i + 2] = (const char *)box->tag;
+	lens[i + 2] = VAULT_TAG_LEN;
+	fmts[i + 2] = 1;
+	p[i + 3] = box->key_id;
+	lens[i + 3] = 0;
+	fmts[i + 3] = 0;
+}

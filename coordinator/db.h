@@ -40,6 +40,13 @@ int db_ensure(PGconn **c, const char *conninfo, const char *appname,
  * memory runs out. */
 char *db_array_literal(char *const *names, size_t n);
 
+/* Binds a sealed box as four binary/text parameters of a statement:
+ * p[i] ciphertext, p[i + 1] nonce, p[i + 2] tag (binary, lengths in lens,
+ * formats in fmts), p[i + 3] the vault key id (text). box must outlive the
+ * statement. */
+void db_bind_box(const char **p, int *lens, int *fmts, int i,
+    const struct vault_box *box);
+
 /* Parses a text[] value as PostgreSQL prints it ("{a,b}", elements of LDH
  * names, dots and '*'; quoted elements are accepted). Returns a malloc'd
  * array of malloc'd strings with *n set (free with db_array_free), or NULL

@@ -376,16 +376,7 @@ enroll_store_key(PGconn *c, const char *pkid, const char *certificate,
 	p[3] = (const char *)m->spki;
 	lens[3] = (int)m->spkilen;
 	fmts[3] = 1;
-	p[4] = (const char *)m->box.ct;
-	lens[4] = (int)m->box.ctlen;
-	fmts[4] = 1;
-	p[5] = (const char *)m->box.nonce;
-	lens[5] = VAULT_NONCE_LEN;
-	fmts[5] = 1;
-	p[6] = (const char *)m->box.tag;
-	lens[6] = VAULT_TAG_LEN;
-	fmts[6] = 1;
-	p[7] = m->box.key_id;
+	db_bind_box(p, lens, fmts, 4, &m->box);
 	return db_exec(c, "store private key", "INSERT INTO private_keys (id, "
 	    "certificate, key_type, public_key_der, key_ciphertext, key_nonce, "
 	    "key_tag, key_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", 8, p,
