@@ -16,7 +16,7 @@
 #include "acme.h"
 #include "chains.h"
 #include "codec.h"
-#include "jobs.h"
+#include "jobmsg.h"
 #include "jws.h"
 #include "keys.h"
 
@@ -215,14 +215,14 @@ static void
 test_action_codec(void **state)
 {
 	static const unsigned char der[] = { 0x30, 0x03, 0x02, 0x01, 0x01 };
-	struct jobs_action ja = { 0 };
+	struct jobmsg_action ja = { 0 };
 	Certfleet__Job *j;
 	char err[256];
 	void *buf;
 	size_t len;
 
 	(void)state;
-	ja.kind = JOBS_ACTION_REVOKE;
+	ja.kind = JOBMSG_ACTION_REVOKE;
 	ja.job_id = "job-1";
 	ja.attempt = 1;
 	ja.trace_id = "trace-1";
@@ -234,7 +234,7 @@ test_action_codec(void **state)
 	ja.cert_der = der;
 	ja.cert_len = sizeof(der);
 	ja.reason = 4;
-	buf = jobs_action_encode(&ja, &len);
+	buf = jobmsg_action_encode(&ja, &len);
 	assert_non_null(buf);
 	j = proto_job_decode(buf, len, err, sizeof(err));
 	assert_non_null(j);
@@ -246,26 +246,26 @@ test_action_codec(void **state)
 	free(buf);
 
 	ja.reason = 2;		/* cACompromise: refused */
-	buf = jobs_action_encode(&ja, &len);
+	buf = jobmsg_action_encode(&ja, &len);
 	assert_null(proto_job_decode(buf, len, err, sizeof(err)));
 	assert_non_null(strstr(err, "reason"));
 	free(buf);
 
-	ja.kind = JOBS_ACTION_ROLLOVER;
+	ja.kind = JOBMSG_ACTION_ROLLOVER;
 	ja.new_key_thumbprint = "";	/* a rollover names its new key */
-	buf = jobs_action_encode(&ja, &len);
+	buf = jobmsg_action_encode(&ja, &len);
 	assert_null(proto_job_decode(buf, len, err, sizeof(err)));
 	free(buf);
 	ja.new_key_thumbprint = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
-	buf = jobs_action_encode(&ja, &len);
+	buf = jobmsg_action_encode(&ja, &len);
 	j = proto_job_decode(buf, len, err, sizeof(err));
 	assert_non_null(j);
 	proto_job_free(j);
 	free(buf);
 
-	ja.kind = JOBS_ACTION_DEACTIVATE;
+	ja.kind = JOBMSG_ACTION_DEACTIVATE;
 	ja.account_url = "";	/* the kid is required */
-	buf = jobs_action_encode(&ja, &len);
+	buf = jobmsg_action_encode(&ja, &len);
 	assert_null(proto_job_decode(buf, len, err, sizeof(err)));
 	free(buf);
 }

@@ -7,7 +7,7 @@
 
 #include "db.h"
 #include "ids.h"
-#include "jobs.h"
+#include "jobmsg.h"
 #include "kafkaconn.h"
 #include "keys.h"
 #include "log.h"
@@ -31,7 +31,7 @@ accounts_requeue(PGconn *c, const char *id, const char *ca_name,
 	size_t len;
 	int rc;
 
-	if ((payload = jobs_register_encode(id, attempt, trace_id, ca_name,
+	if ((payload = jobmsg_register_encode(id, attempt, trace_id, ca_name,
 	    directory_url, trust, id, contact, &len)) == NULL) {
 		snprintf(err, errlen, "accounts: register job does not encode");
 		return -1;

@@ -7,7 +7,7 @@
 
 #include "db.h"
 #include "enroll.h"
-#include "jobs.h"
+#include "jobmsg.h"
 #include "kafkaconn.h"
 #include "keys.h"
 #include "log.h"
@@ -24,7 +24,7 @@ renew_one(PGconn *c, const struct vault *v, const char *id,
 {
 	struct enroll_request req = { 0 };
 	struct enroll_material m = { 0 };
-	struct jobs_issue ji;
+	struct jobmsg_issue ji;
 	PGresult *r = NULL, *busy = NULL;
 	char pkid[IDS_LEN + 1], trace[IDS_TRACE_LEN + 1], domain[256];
 	const char *p[8], *replaces;
@@ -102,11 +102,11 @@ renew_one(PGconn *c, const struct vault *v, const char *id,
 	ji.csrlen = m.csrlen;
 	ji.replaces = replaces;
 	ji.profile = req.profile;
-	if ((payload = jobs_issue_encode(&ji, &plen)) == NULL) {
+	if ((payload = jobmsg_issue_encode(&ji, &plen)) == NULL) {
 		snprintf(err, errlen, "renew: job does not encode");
 		goto out;
 	}
-	jobs_kafka_key(req.names[0], domain, sizeof(domain));
+	jobmsg_kafka_key(req.names[0], domain, sizeof(domain));
 	if (outbox_add(c, kafkaconn_topic_jobs(), domain, payload, plen, oid, 1,
 	    0, err, errlen) < 0)
 		goto out;

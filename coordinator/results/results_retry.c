@@ -9,7 +9,7 @@
 #include "accounts.h"
 #include "codec.h"
 #include "db.h"
-#include "jobs.h"
+#include "jobmsg.h"
 #include "kafkaconn.h"
 #include "log.h"
 #include "outbox.h"
@@ -24,7 +24,7 @@ results_requeue(PGconn *c, const char *job_id, const struct results_order *o,
     const char *status, char *err, size_t errlen)
 {
 	PGresult *r;
-	struct jobs_issue ji;
+	struct jobmsg_issue ji;
 	unsigned char *csr = NULL;
 	char att[16], delay[32], domain[256];
 	const char *v[5];
@@ -65,11 +65,11 @@ results_requeue(PGconn *c, const char *job_id, const struct results_order *o,
 	ji.challenge_type = PQgetvalue(r, 0, 6);
 	ji.replaces = PQgetvalue(r, 0, 7);
 	ji.profile = PQgetvalue(r, 0, 8);
-	if ((payload = jobs_issue_encode(&ji, &plen)) == NULL) {
+	if ((payload = jobmsg_issue_encode(&ji, &plen)) == NULL) {
 		snprintf(err, errlen, "results: job does not encode");
 		goto out;
 	}
-	jobs_kafka_key(o->names[0], domain, sizeof(domain));
+	jobmsg_kafka_key(o->names[0], domain, sizeof(domain));
 	snprintf(att, sizeof(att), "%u", attempt);
 	snprintf(delay, sizeof(delay), "%.3f", delay_s);
 	v[0] = job_id;

@@ -1,5 +1,5 @@
-/* jobs.c -- fills and packs Job messages for the outbox; the only place the coordinator builds one. */
-#include "jobs.h"
+/* jobmsg.c -- fills and packs Job messages for the outbox; the only place the coordinator builds one. */
+#include "jobmsg.h"
 
 #include <stdint.h>
 
@@ -9,7 +9,7 @@
 #include "hostname.h"
 
 void *
-jobs_issue_encode(const struct jobs_issue *ji, size_t *len)
+jobmsg_issue_encode(const struct jobmsg_issue *ji, size_t *len)
 {
 	Certfleet__Job job = CERTFLEET__JOB__INIT;
 	Certfleet__IssueOrder io = CERTFLEET__ISSUE_ORDER__INIT;
@@ -45,7 +45,7 @@ jobs_issue_encode(const struct jobs_issue *ji, size_t *len)
 }
 
 void *
-jobs_register_encode(const char *job_id, uint32_t attempt,
+jobmsg_register_encode(const char *job_id, uint32_t attempt,
     const char *trace_id, const char *ca_name, const char *directory_url,
     const char *trust, const char *account_id, const char *contact,
     size_t *len)
@@ -76,7 +76,7 @@ jobs_register_encode(const char *job_id, uint32_t attempt,
 }
 
 void *
-jobs_action_encode(const struct jobs_action *ja, size_t *len)
+jobmsg_action_encode(const struct jobmsg_action *ja, size_t *len)
 {
 	Certfleet__Job job = CERTFLEET__JOB__INIT;
 	Certfleet__CaAction a = CERTFLEET__CA_ACTION__INIT;
@@ -91,7 +91,7 @@ jobs_action_encode(const struct jobs_action *ja, size_t *len)
 	a.account_id = (char *)(uintptr_t)ja->account_id;
 	a.account_url = (char *)(uintptr_t)ja->account_url;
 	switch (ja->kind) {
-	case JOBS_ACTION_REVOKE:
+	case JOBMSG_ACTION_REVOKE:
 		rc.certificate_id = (char *)(uintptr_t)ja->certificate_id;
 		rc.certificate_der.data = (uint8_t *)(uintptr_t)ja->cert_der;
 		rc.certificate_der.len = ja->cert_len;
@@ -99,12 +99,12 @@ jobs_action_encode(const struct jobs_action *ja, size_t *len)
 		a.action_case = CERTFLEET__CA_ACTION__ACTION_REVOKE_CERTIFICATE;
 		a.revoke_certificate = &rc;
 		break;
-	case JOBS_ACTION_ROLLOVER:
+	case JOBMSG_ACTION_ROLLOVER:
 		ro.new_key_thumbprint = (char *)(uintptr_t)ja->new_key_thumbprint;
 		a.action_case = CERTFLEET__CA_ACTION__ACTION_ROLLOVER_ACCOUNT_KEY;
 		a.rollover_account_key = &ro;
 		break;
-	case JOBS_ACTION_DEACTIVATE:
+	case JOBMSG_ACTION_DEACTIVATE:
 		a.action_case = CERTFLEET__CA_ACTION__ACTION_DEACTIVATE_ACCOUNT;
 		a.deactivate_account = &da;
 		break;
@@ -119,7 +119,7 @@ jobs_action_encode(const struct jobs_action *ja, size_t *len)
 }
 
 void
-jobs_kafka_key(const char *name, char *out, size_t outlen)
+jobmsg_kafka_key(const char *name, char *out, size_t outlen)
 {
 	if (hostname_registered_domain(name, out, outlen) < 0)
 		snprintf(out, outlen, "%s", name);

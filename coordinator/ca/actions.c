@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "db.h"
-#include "jobs.h"
+#include "jobmsg.h"
 #include "jws.h"
 #include "kafkaconn.h"
 #include "log.h"
@@ -16,20 +16,20 @@
 #include "pem.h"
 
 static const char *const actions_kind_names[] = {
-	[JOBS_ACTION_REVOKE] = "revoke_certificate",
-	[JOBS_ACTION_ROLLOVER] = "rollover_account_key",
-	[JOBS_ACTION_DEACTIVATE] = "deactivate_account",
+	[JOBMSG_ACTION_REVOKE] = "revoke_certificate",
+	[JOBMSG_ACTION_ROLLOVER] = "rollover_account_key",
+	[JOBMSG_ACTION_DEACTIVATE] = "deactivate_account",
 };
 
 static int
-actions_kind_parse(const char *s, enum jobs_action_kind *k)
+actions_kind_parse(const char *s, enum jobmsg_action_kind *k)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(actions_kind_names) / sizeof(*actions_kind_names);
 	    i++)
 		if (strcmp(s, actions_kind_names[i]) == 0) {
-			*k = (enum jobs_action_kind)i;
+			*k = (enum jobmsg_action_kind)i;
 			return 0;
 		}
 	return -1;
@@ -41,7 +41,7 @@ static int
 actions_queue(PGconn *c, const char *id, unsigned attempt, double delay_s,
     char *err, size_t errlen)
 {
-	struct jobs_action ja;
+	struct jobmsg_action ja;
 	PGresult *r;
 	unsigned char *der = NULL;
 	const char *pem;
@@ -78,14 +78,14 @@ actions_queue(PGconn *c, const char *id, unsigned attempt, double delay_s,
 	ja.certificate_id = PQgetvalue(r, 0, 6);
 	ja.reason = (uint32_t)atoi(PQgetvalue(r, 0, 7));
 	ja.new_key_thumbprint = PQgetvalue(r, 0, 8);
-	if (ja.kind == JOBS_ACTION_REVOKE) {
+	if (ja.kind == JOBMSG_ACTION_REVOKE) {
 		pem = PQgetvalue(r, 0, 5);
 		if ((der = pem_to_der(pem, strlen(pem), "CERTIFICATE",
 		    &ja.cert_len, err, errlen)) == NULL)
 			goto out;
 		ja.cert_der = der;
 	}
-	if ((payload = jobs_action_encode(&ja, &plen)) == NULL) {
+	if ((payload = jobmsg_action_encode(&ja, &plen)) == NULL) {
 		snprintf(err, errlen, "actions: job %s does not encode", id);
 		goto out;
 	}
@@ -108,7 +108,7 @@ out:
 
 /* Inserts the action row and queues attempt 1, in the open transaction. */
 static int
-actions_create(PGconn *c, enum jobs_action_kind kind, const char *account,
+actions_create(PGconn *c, enum jobmsg_action_kind kind, const char *account,
     const char *issued, const char *reason, const char *thumbprint,
     char id[IDS_LEN + 1], char *err, size_t errlen)
 {
@@ -182,7 +182,7 @@ actions_revoke(PGconn *c, const char *cert_id, int reason,
 		goto out;
 	}
 	snprintf(rs, sizeof(rs), "%d", reason);
-	if (actions_create(c, JOBS_ACTION_REVOKE, PQgetvalue(r, 0, 2),
+	if (actions_create(c, JOBMSG_ACTION_REVOKE, PQgetvalue(r, 0, 2),
 	    PQgetvalue(r, 0, 0), rs, NULL, id, err, errlen) < 0 ||
 	    db_commit(c, err, errlen) < 0)
 		goto out;
@@ -265,7 +265,7 @@ actions_rollover(PGconn *c, const struct vault *v, const char *account_id,
 	    "pending_key_nonce = $4, pending_key_tag = $5, pending_key_id = $6, "
 	    "updated_at = now() WHERE id = $1", 6, p, lens, fmts, err,
 	    errlen) < 0 ||
-	    actions_create(c, JOBS_ACTION_ROLLOVER, account_id, NULL, NULL, tp, id,
+	    actions_create(c, JOBMSG_ACTION_ROLLOVER, account_id, NULL, NULL, tp, id,
 	    err, errlen) < 0 || db_commit(c, err, errlen) < 0)
 		goto out;
 	log_info("account %s: key rollover to a new %s key queued (%s)",
@@ -295,7 +295,7 @@ actions_deactivate(PGconn *c, const char *account_id, char id[IDS_LEN + 1],
 	if ((r = actions_account_lock(c, account_id, &st, err, errlen)) == NULL)
 		goto out;
 	st = ACTIONS_ERROR;
-	if (actions_create(c, JOBS_ACTION_DEACTIVATE, account_id, NULL, NULL,
+	if (actions_create(c, JOBMSG_ACTION_DEACTIVATE, account_id, NULL, NULL,
 	    NULL, id, err, errlen) < 0 || db_commit(c, err, errlen) < 0)
 		goto out;
 	st = ACTIONS_QUEUED;
@@ -344,7 +344,7 @@ static int
 actions_apply_done(PGconn *c, const Certfleet__Event *e, PGresult *r,
     char *err, size_t errlen)
 {
-	enum jobs_action_kind k;
+	enum jobmsg_action_kind k;
 	const char *account = PQgetvalue(r, 0, 1);
 	const char *issued = PQgetvalue(r, 0, 2);
 
@@ -353,7 +353,7 @@ actions_apply_done(PGconn *c, const Certfleet__Event *e, PGresult *r,
 		return -1;
 	}
 	switch (k) {
-	case JOBS_ACTION_REVOKE:
+	case JOBMSG_ACTION_REVOKE:
 		if (db_exec(c, "actions revoked", "UPDATE issued_certificates SET "
 		    "revoked_at = now(), revocation_reason = $2::integer WHERE "
 		    "id = $1", 2, (const char *[]){ issued, PQgetvalue(r, 0, 3) },
@@ -367,7 +367,7 @@ actions_apply_done(PGconn *c, const Certfleet__Event *e, PGresult *r,
 		    e->job_id, e->trace_id, issued, PQgetvalue(r, 0, 3),
 		    e->ca_action_done->already_revoked ? ", already revoked" : "");
 		return 0;
-	case JOBS_ACTION_ROLLOVER:
+	case JOBMSG_ACTION_ROLLOVER:
 		if (db_exec(c, "actions key rolled", "UPDATE acme_accounts SET "
 		    "key_type = pending_key_type, key_ciphertext = "
 		    "pending_key_ciphertext, key_nonce = pending_key_nonce, key_tag = "
@@ -381,7 +381,7 @@ actions_apply_done(PGconn *c, const Certfleet__Event *e, PGresult *r,
 		log_info("job %s trace %s: account %s now signs with its new key",
 		    e->job_id, e->trace_id, account);
 		return 0;
-	case JOBS_ACTION_DEACTIVATE:
+	case JOBMSG_ACTION_DEACTIVATE:
 		if (db_exec(c, "actions deactivated", "UPDATE acme_accounts SET "
 		    "status = 'deactivated', deactivated_at = now(), updated_at = "
 		    "now() WHERE id = $1", 1, &account, NULL, NULL, err, errlen) < 0)

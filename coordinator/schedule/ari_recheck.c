@@ -12,7 +12,7 @@
 #include "acme.h"
 #include "db.h"
 #include "ids.h"
-#include "jobs.h"
+#include "jobmsg.h"
 #include "kafkaconn.h"
 #include "log.h"
 #include "outbox.h"
@@ -54,7 +54,7 @@ ari_recheck_one(PGconn *c, PGresult *r, int i, char *err, size_t errlen)
 		snprintf(err, errlen, "ari recheck: job does not encode");
 		goto out;
 	}
-	jobs_kafka_key(PQgetvalue(r, i, 6), domain, sizeof(domain));
+	jobmsg_kafka_key(PQgetvalue(r, i, 6), domain, sizeof(domain));
 	if (outbox_add(c, kafkaconn_topic_jobs(), domain, payload, plen, jid, 1,
 	    0, err, errlen) < 0 ||
 	    db_exec(c, "ari recheck lease", "UPDATE issued_certificates SET "

@@ -7,7 +7,7 @@
 
 #include "db.h"
 #include "ids.h"
-#include "jobs.h"
+#include "jobmsg.h"
 #include "kafkaconn.h"
 #include "log.h"
 #include "outbox.h"
@@ -16,7 +16,7 @@ int
 fallback_next(PGconn *c, const char *job_id, char *err, size_t errlen)
 {
 	PGresult *r = NULL, *a = NULL;
-	struct jobs_issue ji;
+	struct jobmsg_issue ji;
 	unsigned char *csr = NULL;
 	char **cas = NULL, **names = NULL, oid[IDS_LEN + 1], domain[256];
 	const char *p[6], *from;
@@ -96,11 +96,11 @@ fallback_next(PGconn *c, const char *job_id, char *err, size_t errlen)
 	ji.csr = csr;
 	ji.csrlen = csrlen;
 	ji.challenge_type = PQgetvalue(r, 0, 8);
-	if ((payload = jobs_issue_encode(&ji, &plen)) == NULL) {
+	if ((payload = jobmsg_issue_encode(&ji, &plen)) == NULL) {
 		snprintf(err, errlen, "fallback: job does not encode");
 		goto out;
 	}
-	jobs_kafka_key(names[0], domain, sizeof(domain));
+	jobmsg_kafka_key(names[0], domain, sizeof(domain));
 	if (outbox_add(c, kafkaconn_topic_jobs(), domain, payload, plen, oid, 1,
 	    0, err, errlen) < 0)
 		goto out;

@@ -9,7 +9,7 @@
 
 #include "db.h"
 #include "hostname.h"
-#include "jobs.h"
+#include "jobmsg.h"
 #include "kafkaconn.h"
 #include "log.h"
 #include "outbox.h"
@@ -389,7 +389,7 @@ enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
     size_t errlen)
 {
 	struct enroll_material m = { 0 };
-	struct jobs_issue ji;
+	struct jobmsg_issue ji;
 	PGresult *r = NULL;
 	const char *ca = req->ca != NULL ? req->ca : s->ca_name;
 	char pkid[IDS_LEN + 1], oid[IDS_LEN + 1], trace[IDS_TRACE_LEN + 1];
@@ -484,11 +484,11 @@ enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
 	ji.csrlen = m.csrlen;
 	ji.challenge_type = req->challenge;
 	ji.profile = req->profile;
-	if ((payload = jobs_issue_encode(&ji, &plen)) == NULL) {
+	if ((payload = jobmsg_issue_encode(&ji, &plen)) == NULL) {
 		snprintf(err, errlen, "enroll: job does not encode");
 		goto out;
 	}
-	jobs_kafka_key(req->names[0], domain, sizeof(domain));
+	jobmsg_kafka_key(req->names[0], domain, sizeof(domain));
 	if (outbox_add(c, kafkaconn_topic_jobs(), domain, payload, plen, oid, 1,
 	    0, err, errlen) < 0 || db_commit(c, err, errlen) < 0)
 		goto out;

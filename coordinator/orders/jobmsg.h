@@ -1,13 +1,13 @@
-/* jobs.h -- builds the Job messages (proto/job.proto) the coordinator puts in its outbox. */
-#ifndef CERTFLEET_COORD_JOBS_H
-#define CERTFLEET_COORD_JOBS_H
+/* jobmsg.h -- builds the Job messages (proto/job.proto) the coordinator puts in its outbox. */
+#ifndef CERTFLEET_COORD_JOBMSG_H
+#define CERTFLEET_COORD_JOBMSG_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 /* Everything an IssueOrder job carries. order_url and account_url may be
  * NULL or empty. */
-struct jobs_issue {
+struct jobmsg_issue {
 	const char		*job_id;
 	uint32_t		 attempt;
 	const char		*trace_id;
@@ -29,24 +29,24 @@ struct jobs_issue {
 
 /* Encodes a Job{issue_order}. Returns the malloc'd bytes with *len set, or
  * NULL when the message would be over PROTO_MAX_MESSAGE or memory runs out. */
-void *jobs_issue_encode(const struct jobs_issue *ji, size_t *len);
+void *jobmsg_issue_encode(const struct jobmsg_issue *ji, size_t *len);
 
 /* Encodes a Job{register_account} with terms agreed; contact and trust may
  * be NULL. */
-void *jobs_register_encode(const char *job_id, uint32_t attempt,
+void *jobmsg_register_encode(const char *job_id, uint32_t attempt,
     const char *trace_id, const char *ca_name, const char *directory_url,
     const char *trust, const char *account_id, const char *contact, size_t *len);
 
-enum jobs_action_kind {
-	JOBS_ACTION_REVOKE,
-	JOBS_ACTION_ROLLOVER,
-	JOBS_ACTION_DEACTIVATE,
+enum jobmsg_action_kind {
+	JOBMSG_ACTION_REVOKE,
+	JOBMSG_ACTION_ROLLOVER,
+	JOBMSG_ACTION_DEACTIVATE,
 };
 
 /* Everything a CaAction job carries; cert fields for REVOKE only,
  * new_key_thumbprint for ROLLOVER only. */
-struct jobs_action {
-	enum jobs_action_kind	 kind;
+struct jobmsg_action {
+	enum jobmsg_action_kind	 kind;
 	const char		*job_id;
 	uint32_t		 attempt;
 	const char		*trace_id;
@@ -61,11 +61,11 @@ struct jobs_action {
 	const char		*new_key_thumbprint;
 };
 
-/* Encodes a Job{ca_action}. Same contract as jobs_issue_encode. */
-void *jobs_action_encode(const struct jobs_action *ja, size_t *len);
+/* Encodes a Job{ca_action}. Same contract as jobmsg_issue_encode. */
+void *jobmsg_action_encode(const struct jobmsg_action *ja, size_t *len);
 
 /* Writes the Kafka key of jobs about name: its registered domain (so one
  * domain's jobs share a partition), or name itself when it has none. */
-void jobs_kafka_key(const char *name, char *out, size_t outlen);
+void jobmsg_kafka_key(const char *name, char *out, size_t outlen);
 
 #endif
