@@ -311,6 +311,84 @@ proto_problem_ok(const Certfleet__Problem *p, int depth)
 	return 1;
 }
 
+/* The job kind an event kind answers, or UNSPECIFIED when any may send it. */
+static Certfleet__JobKind
+proto_event_implies(const Certfleet__Event *e)
+{
+	switch (e->kind_case) {
+	case CERTFLEET__EVENT__KIND_ORDER_CREATED:
+	case CERTFLEET__EVENT__KIND_CERTIFICATE_ISSUED:
+		return CERTFLEET__JOB_KIND__JOB_KIND_ISSUE_ORDER;
+	case CERTFLEET__EVENT__KIND_ACCOUNT_REGISTERED:
+		return CERTFLEET__JOB_KIND__JOB_KIND_REGISTER_ACCOUNT;
+	case CERTFLEET__EVENT__KIND_ARI_WINDOW:
+		return CERTFLEET__JOB_KIND__JOB_KIND_ARI_CHECK;
+	case CERTFLEET__EVENT__KIND_CA_ACTION_DONE:
+		return CERTFLEET__JOB_KIND__JOB_KIND_CA_ACTION;
+	default:
+		return CERTFLEET__JOB_KIND__JOB_KIND_UNSPECIFIED;
+	}
+}
+
+/* Checks e->job_kind against the event's kind; a worker older than the
+ * field leaves it unset, which is filled in where the event kind tells.
+ * Returns 0, or -1 with the reason in err. */
+static int
+proto_event_job_kind(Certfleet__Event *e, char *err, size_t errlen)
+{
+	Certfleet__JobKind implied = proto_event_implies(e);
+
+	if (e->job_kind == CERTFLEET__JOB_KIND__JOB_KIND_UNSPECIFIED)
+		e->job_kind = implied;
+	if (e->job_kind == CERTFLEET__JOB_KIND__JOB_KIND_UNSPECIFIED) {
+		snprintf(err, errlen, "%s event does not say which kind of job "
+		    "it answers (job_kind)", proto_event_kind_name(e));
+		return -1;
+	}
+	if (strcmp(proto_job_kind_name(e->job_kind), "unknown") == 0 ||
+	    (implied != CERTFLEET__JOB_KIND__JOB_KIND_UNSPECIFIED &&
+	    e->job_kind != implied)) {
+		snprintf(err, errlen, "%s event cannot answer a job of kind %s",
+		    proto_event_kind_name(e), proto_job_kind_name(e->job_kind));
+		return -1;
+	}
+	return 0;
+}
+
+const char *
+proto_job_kind_name(Certfleet__JobKind k)
+{
+	switch (k) {
+	case CERTFLEET__JOB_KIND__JOB_KIND_REGISTER_ACCOUNT:
+		return "register_account";
+	case CERTFLEET__JOB_KIND__JOB_KIND_ISSUE_ORDER:
+		return "issue_order";
+	case CERTFLEET__JOB_KIND__JOB_KIND_ARI_CHECK:
+		return "ari_check";
+	case CERTFLEET__JOB_KIND__JOB_KIND_CA_ACTION:
+		return "ca_action";
+	default:
+		return "unknown";
+	}
+}
+
+Certfleet__JobKind
+proto_job_kind_of(const Certfleet__Job *j)
+{
+	switch (j->kind_case) {
+	case CERTFLEET__JOB__KIND_REGISTER_ACCOUNT:
+		return CERTFLEET__JOB_KIND__JOB_KIND_REGISTER_ACCOUNT;
+	case CERTFLEET__JOB__KIND_ISSUE_ORDER:
+		return CERTFLEET__JOB_KIND__JOB_KIND_ISSUE_ORDER;
+	case CERTFLEET__JOB__KIND_ARI_CHECK:
+		return CERTFLEET__JOB_KIND__JOB_KIND_ARI_CHECK;
+	case CERTFLEET__JOB__KIND_CA_ACTION:
+		return CERTFLEET__JOB_KIND__JOB_KIND_CA_ACTION;
+	default:
+		return CERTFLEET__JOB_KIND__JOB_KIND_UNSPECIFIED;
+	}
+}
+
 Certfleet__Event *
 proto_event_decode(const void *buf, size_t len, char *err, size_t errlen)
 {
@@ -377,6 +455,8 @@ proto_event_decode(const void *buf, size_t len, char *err, size_t errlen)
 	if (!ok)
 		snprintf(err, errlen, "%s event lacks a required field or has a "
 		    "bad one", proto_event_kind_name(e));
+	else
+		ok = proto_event_job_kind(e, err, errlen) == 0;
 out:
 	if (!ok) {
 		certfleet__event__free_unpacked(e, NULL);

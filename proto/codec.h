@@ -29,7 +29,10 @@ Certfleet__Job *proto_job_decode(const void *buf, size_t len, char *err,
     size_t errlen);
 void proto_job_free(Certfleet__Job *j);
 
-/* Same for an Event, as the coordinator consumes it. */
+/* Same for an Event, as the coordinator consumes it. job_kind must name the
+ * kind of job the event answers and fit the event's kind; when a worker
+ * older than the field left it unset, it is filled in from the event kind
+ * where that tells (all but failed and deferred, which are refused). */
 Certfleet__Event *proto_event_decode(const void *buf, size_t len, char *err,
     size_t errlen);
 void proto_event_free(Certfleet__Event *e);
@@ -40,6 +43,13 @@ void proto_event_free(Certfleet__Event *e);
 void *proto_job_encode(const Certfleet__Job *j, size_t *len);
 void *proto_event_encode(const Certfleet__Event *e, size_t *len);
 void *proto_deadletter_encode(const Certfleet__DeadLetter *d, size_t *len);
+
+/* The job kind of j (UNSPECIFIED when it has none), for its events. */
+Certfleet__JobKind proto_job_kind_of(const Certfleet__Job *j);
+
+/* Name of a job kind for logs ("issue_order"...; "unknown" for any other
+ * value), never NULL. */
+const char *proto_job_kind_name(Certfleet__JobKind k);
 
 /* Name of an event's kind for logs ("certificate_issued"...), never NULL. */
 const char *proto_event_kind_name(const Certfleet__Event *e);

@@ -75,6 +75,7 @@ runner_job_event_init(const struct job *j, Certfleet__Event *e)
 	e->job_id = j->msg->job_id;
 	e->attempt = j->msg->attempt;
 	e->trace_id = j->msg->trace_id;
+	e->job_kind = proto_job_kind_of(j->msg);
 }
 
 /* Queues the job's result; the job ends when it is delivered. */

@@ -799,6 +799,7 @@ test_failed_retry(void **state)
 	ev.attempt = 1;
 	ev.trace_id = trace;
 	ev.kind_case = CERTFLEET__EVENT__KIND_FAILED;
+	ev.job_kind = CERTFLEET__JOB_KIND__JOB_KIND_ISSUE_ORDER;
 	ev.failed = &f;
 	produce_event(&ev, NULL, NULL);
 	wait_sql("SELECT count(*) FROM outbox WHERE job_id = $1 AND attempt = 2",

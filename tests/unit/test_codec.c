@@ -178,6 +178,7 @@ test_event_roundtrip_and_refusal(void **state)
 	e.attempt = 2;
 	e.trace_id = "t";
 	e.kind_case = CERTFLEET__EVENT__KIND_FAILED;
+	e.job_kind = CERTFLEET__JOB_KIND__JOB_KIND_ISSUE_ORDER;
 	e.failed = &f;
 	buf = proto_event_encode(&e, &len);
 	d = proto_event_decode(buf, len, err, sizeof(err));
@@ -188,10 +189,60 @@ test_event_roundtrip_and_refusal(void **state)
 	proto_event_free(d);
 	free(buf);
 
+	/* A failure that does not say which kind of job it answers is
+	 * refused: only the job kind routes it. */
+	e.job_kind = CERTFLEET__JOB_KIND__JOB_KIND_UNSPECIFIED;
+	buf = proto_event_encode(&e, &len);
+	assert_null(proto_event_decode(buf, len, err, sizeof(err)));
+	assert_non_null(strstr(err, "job_kind"));
+	free(buf);
+	e.job_kind = (Certfleet__JobKind)99;
+	buf = proto_event_encode(&e, &len);
+	assert_null(proto_event_decode(buf, len, err, sizeof(err)));
+	assert_non_null(strstr(err, "kind unknown"));
+	free(buf);
+	e.job_kind = CERTFLEET__JOB_KIND__JOB_KIND_CA_ACTION;
+
 	f.problem = NULL;	/* a failure without its problem is refused */
 	buf = proto_event_encode(&e, &len);
 	assert_null(proto_event_decode(buf, len, err, sizeof(err)));
 	assert_non_null(strstr(err, "failed event"));
+	free(buf);
+}
+
+/* job_kind: filled in from an event kind that tells (a worker older than
+ * the field), refused when it contradicts the event kind. */
+static void
+test_event_job_kind(void **state)
+{
+	Certfleet__Event e, *d;
+	Certfleet__OrderCreated oc = CERTFLEET__ORDER_CREATED__INIT;
+	char err[256];
+	size_t len;
+	void *buf;
+
+	(void)state;
+	certfleet__event__init(&e);
+	oc.order_url = "https://127.0.0.1/order/1";
+	e.schema_version = PROTO_SCHEMA_VERSION;
+	e.job_id = "job-1";
+	e.attempt = 1;
+	e.trace_id = "t";
+	e.kind_case = CERTFLEET__EVENT__KIND_ORDER_CREATED;
+	e.order_created = &oc;
+	buf = proto_event_encode(&e, &len);
+	if ((d = proto_event_decode(buf, len, err, sizeof(err))) == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(d->job_kind, CERTFLEET__JOB_KIND__JOB_KIND_ISSUE_ORDER);
+	assert_string_equal(proto_job_kind_name(d->job_kind), "issue_order");
+	proto_event_free(d);
+	free(buf);
+
+	e.job_kind = CERTFLEET__JOB_KIND__JOB_KIND_ARI_CHECK;
+	buf = proto_event_encode(&e, &len);
+	assert_null(proto_event_decode(buf, len, err, sizeof(err)));
+	assert_string_equal(err, "order_created event cannot answer a job of "
+	    "kind ari_check");
 	free(buf);
 }
 
@@ -203,6 +254,7 @@ main(void)
 		cmocka_unit_test(test_job_refusals),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_event_roundtrip_and_refusal),
+		cmocka_unit_test(test_event_job_kind),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
