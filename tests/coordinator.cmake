@@ -11,3 +11,9 @@ certfleet_integration_test(coord_flow
 	${CMAKE_CURRENT_SOURCE_DIR}/integration/test_coord_flow.sh
 	$<TARGET_FILE:certfleet-coordinator> $<TARGET_FILE:test_coord_flow>
 	$<TARGET_FILE:certfleetctl>)
+
+# The order owner (orders/order.c) against PostgreSQL: fallback and retries
+# keep every field of the order (profile, replaces, preferred chain...).
+add_executable(test_orders integration/test_orders.c)
+target_link_libraries(test_orders PRIVATE certfleet_coordinator PkgConfig::CMOCKA)
+certfleet_integration_test(orders_owner $<TARGET_FILE:test_orders>)

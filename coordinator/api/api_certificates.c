@@ -255,7 +255,7 @@ api_fullchain(struct api *a, struct MHD_Connection *conn, const char *id)
 enum MHD_Result
 api_privkey(struct api *a, struct MHD_Connection *conn, const char *id)
 {
-	char err[512], aad[64], *pem;
+	char err[512], aad[VAULT_AAD_MAX], *pem;
 	struct vault_box box;
 	PGresult *r;
 	size_t len;
@@ -273,7 +273,7 @@ api_privkey(struct api *a, struct MHD_Connection *conn, const char *id)
 		return api_error(conn, MHD_HTTP_NOT_FOUND, "certificate %s is not "
 		    "issued (or does not exist)", id);
 	}
-	snprintf(aad, sizeof(aad), "private_keys:%s", PQgetvalue(r, 0, 4));
+	vault_aad(VAULT_CERT_KEY, PQgetvalue(r, 0, 4), aad);
 	if (db_box(r, 0, 0, &box) < 0) {
 		PQclear(r);
 		log_err("api: privkey of %s: stored key is malformed", id);

@@ -13,13 +13,6 @@
 #include "log.h"
 #include "outbox.h"
 
-/* "acme_accounts:<id>": the AAD binding a sealed key to its row. */
-static void
-accounts_aad(char *buf, size_t len, const char *id)
-{
-	snprintf(buf, len, "acme_accounts:%s", id);
-}
-
 /* Kafka key of account jobs: the CA, so one account's jobs stay ordered. */
 int
 accounts_requeue(PGconn *c, const char *id, const char *ca_name,
@@ -42,13 +35,6 @@ accounts_requeue(PGconn *c, const char *id, const char *ca_name,
 	return rc;
 }
 
-/* "acme_accounts_eab:<id>": the AAD of a sealed EAB MAC key. */
-static void
-accounts_eab_aad(char *buf, size_t len, const char *id)
-{
-	snprintf(buf, len, "acme_accounts_eab:%s", id);
-}
-
 /* Seals ca's EAB MAC key into account id's row, or clears it. */
 static int
 accounts_eab_store(PGconn *c, const struct vault *v, const char *id,
@@ -57,7 +43,7 @@ accounts_eab_store(PGconn *c, const struct vault *v, const char *id,
 	struct vault_box box = { 0 };
 	const char *p[6];
 	int lens[6] = { 0 }, fmts[6] = { 0 }, rc = -1;
-	char aad[80];
+	char aad[VAULT_AAD_MAX];
 
 	p[0] = id;
 	if (ca->eab_kid == NULL)
@@ -65,7 +51,7 @@ accounts_eab_store(PGconn *c, const struct vault *v, const char *id,
 		    "eab_kid = NULL, eab_ciphertext = NULL, eab_nonce = NULL, "
 		    "eab_tag = NULL, eab_key_id = NULL WHERE id = $1", 1, p, NULL,
 		    NULL, err, errlen) < 0 ? -1 : 0;
-	accounts_eab_aad(aad, sizeof(aad), id);
+	vault_aad(VAULT_ACCOUNT_EAB, id, aad);
 	if (vault_seal(v, ca->eab_hmac, strlen(ca->eab_hmac), aad, &box, err,
 	    errlen) < 0)
 		return -1;
@@ -87,7 +73,7 @@ accounts_eab(PGconn *c, const struct vault *v, const char *id, char **kid,
 {
 	PGresult *r;
 	struct vault_box box = { 0 };
-	char aad[80];
+	char aad[VAULT_AAD_MAX];
 	int rc = -1;
 
 	if ((r = db_query(c, "accounts eab", "SELECT eab_ciphertext, eab_nonce, "
@@ -102,7 +88,7 @@ accounts_eab(PGconn *c, const struct vault *v, const char *id, char **kid,
 		snprintf(err, errlen, "accounts: stored EAB of %s is malformed", id);
 		goto out;
 	}
-	accounts_eab_aad(aad, sizeof(aad), id);
+	vault_aad(VAULT_ACCOUNT_EAB, id, aad);
 	if ((*kid = strdup(PQgetvalue(r, 0, 4))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
@@ -125,7 +111,8 @@ accounts_ensure_ca(PGconn *c, const struct vault *v, const struct settings *s,
 {
 	PGresult *r = NULL;
 	EVP_PKEY *k = NULL;
-	char *pem = NULL, id[IDS_LEN + 1], trace[IDS_TRACE_LEN + 1], aad[64];
+	char *pem = NULL, id[IDS_LEN + 1], trace[IDS_TRACE_LEN + 1];
+	char aad[VAULT_AAD_MAX];
 	struct vault_box box = { 0 };
 	size_t pemlen = 0;
 	const char *p[7];
@@ -166,7 +153,7 @@ accounts_ensure_ca(PGconn *c, const struct vault *v, const struct settings *s,
 			snprintf(err, errlen, "accounts: key does not encode");
 			goto out;
 		}
-		accounts_aad(aad, sizeof(aad), id);
+		vault_aad(VAULT_ACCOUNT_KEY, id, aad);
 		if (vault_seal(v, pem, pemlen, aad, &box, err, errlen) < 0)
 			goto out;
 		p[0] = id;
@@ -217,7 +204,7 @@ accounts_key_pem(PGconn *c, const struct vault *v, const char *id,
 {
 	PGresult *r;
 	struct vault_box box = { 0 };
-	char aad[64];
+	char aad[VAULT_AAD_MAX];
 	int rc = -1;
 
 	if ((r = db_query(c, "accounts key", "SELECT key_ciphertext, key_nonce, "
@@ -232,7 +219,7 @@ accounts_key_pem(PGconn *c, const struct vault *v, const char *id,
 		snprintf(err, errlen, "accounts: stored key of %s is malformed", id);
 		goto out;
 	}
-	accounts_aad(aad, sizeof(aad), id);
+	vault_aad(VAULT_ACCOUNT_KEY, id, aad);
 	if ((*pem = vault_open(v, &box, aad, len, err, errlen)) == NULL)
 		goto out;
 	rc = 1;

@@ -231,7 +231,7 @@ actions_rollover(PGconn *c, const struct vault *v, const char *account_id,
 	enum actions_status st = ACTIONS_ERROR;
 	EVP_PKEY *k = NULL;
 	PGresult *r = NULL;
-	char *pem = NULL, *tp = NULL, aad[64];
+	char *pem = NULL, *tp = NULL, aad[VAULT_AAD_MAX];
 	size_t pemlen = 0;
 	const char *p[6];
 	int lens[6] = { 0 }, fmts[6] = { 0 };
@@ -244,7 +244,7 @@ actions_rollover(PGconn *c, const struct vault *v, const char *account_id,
 		snprintf(err, errlen, "actions: the new key does not encode");
 		goto out;
 	}
-	snprintf(aad, sizeof(aad), "acme_accounts:%s", account_id);
+	vault_aad(VAULT_ACCOUNT_KEY, account_id, aad);
 	if (vault_seal(v, pem, pemlen, aad, &box, err, errlen) < 0 ||
 	    db_begin(c, err, errlen) < 0)
 		goto out;
@@ -312,7 +312,7 @@ actions_pending_key_pem(PGconn *c, const struct vault *v, const char *id,
 {
 	struct vault_box box = { 0 };
 	PGresult *r;
-	char aad[64];
+	char aad[VAULT_AAD_MAX];
 	int rc = -1;
 
 	if ((r = db_query(c, "actions pending key", "SELECT "
@@ -329,7 +329,7 @@ actions_pending_key_pem(PGconn *c, const struct vault *v, const char *id,
 		snprintf(err, errlen, "actions: pending key of %s is malformed", id);
 		goto out;
 	}
-	snprintf(aad, sizeof(aad), "acme_accounts:%s", id);
+	vault_aad(VAULT_ACCOUNT_KEY, id, aad);
 	if ((*pem = vault_open(v, &box, aad, len, err, errlen)) == NULL)
 		goto out;
 	rc = 1;
@@ -457,7 +457,10 @@ actions_result(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 	    (const char *[]){ e->job_id }, NULL, NULL, err, errlen)) == NULL)
 		return RESULTS_RETRY;
 	if (PQntuples(r) == 0) {
-		out = RESULTS_NOT_MINE;
+		log_warn("job %s attempt %u trace %s: %s for no known CA action, "
+		    "ignored", e->job_id, e->attempt, e->trace_id,
+		    proto_event_kind_name(e));
+		out = RESULTS_IGNORED;
 		goto out;
 	}
 	/* A confirmation counts whatever its attempt: the CA did it. */

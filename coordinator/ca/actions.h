@@ -57,7 +57,8 @@ int actions_pending_key_pem(PGconn *c, const struct vault *v, const char *id,
  * transaction: done -> the state change; failed/deferred -> problem
  * recorded, then retried (retryable, under s->retry_max attempts; deferred
  * until not_before) or given up (a rollover's pending key is dropped).
- * Returns RESULTS_NOT_MINE when e is about another kind of job. */
+ * The result consumer calls it for events of ca_action jobs only; an
+ * unknown action id is RESULTS_IGNORED. */
 enum results_outcome actions_result(PGconn *c, const struct settings *s,
     const Certfleet__Event *e, char *err, size_t errlen);
 

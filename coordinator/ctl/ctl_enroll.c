@@ -59,74 +59,98 @@ ctl_wait(const char *id, long timeout)
 	}
 }
 
-int
-ctl_enroll(int argc, char *argv[])
-{
-	const char *key_type = NULL, *challenge = NULL, *chain = NULL;
-	const char *profile = NULL;
-	char err[1024], *body = NULL, *end;
-	json_t *req = NULL, *names, *j = NULL, *cas;
-	long timeout = CTL_WAIT_DEFAULT;
-	int i, wait = 0, rc = CTL_USAGE;
+/* What `enroll` was told: the request body's fields as the options give
+ * them, the names, the CA list, and whether to wait. */
+struct ctl_enroll_opts {
+	json_t	*req;		/* key_type, challenge, preferred_chain, profile */
+	json_t	*names;
+	json_t	*cas;		/* the CA, then its fallbacks */
+	int	 wait;
+	long	 timeout;
+};
 
-	names = json_array();
-	cas = json_array();
+/* Options that set one string field of the request body. */
+static const struct {
+	const char	*flag;
+	const char	*field;
+} ctl_enroll_fields[] = {
+	{ "--key-type", "key_type" },
+	{ "--challenge", "challenge" },
+	{ "--preferred-chain", "preferred_chain" },
+	{ "--profile", "profile" },
+};
+
+/* Reads argv into o. Returns 0, or -1 after printing what is wrong. */
+static int
+ctl_enroll_args(int argc, char *argv[], struct ctl_enroll_opts *o)
+{
+	char *end, *tok, *save;
+	size_t f;
+	int i;
+
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--key-type") == 0 && i + 1 < argc)
-			key_type = argv[++i];
-		else if (strcmp(argv[i], "--challenge") == 0 && i + 1 < argc)
-			challenge = argv[++i];
+		for (f = 0; f < sizeof(ctl_enroll_fields) /
+		    sizeof(ctl_enroll_fields[0]); f++)
+			if (strcmp(argv[i], ctl_enroll_fields[f].flag) == 0)
+				break;
+		if (f < sizeof(ctl_enroll_fields) / sizeof(ctl_enroll_fields[0]) &&
+		    i + 1 < argc)
+			json_object_set_new(o->req, ctl_enroll_fields[f].field,
+			    json_string(argv[++i]));
 		else if (strcmp(argv[i], "--ca") == 0 && i + 1 < argc) {
 			/* repeatable, or a comma list: the CA, then fallbacks */
-			char *list = argv[++i], *tok, *save = NULL;
-
-			for (tok = strtok_r(list, ",", &save); tok != NULL;
+			save = NULL;
+			for (tok = strtok_r(argv[++i], ",", &save); tok != NULL;
 			    tok = strtok_r(NULL, ",", &save))
-				json_array_append_new(cas, json_string(tok));
-		}
-		else if (strcmp(argv[i], "--preferred-chain") == 0 && i + 1 < argc)
-			chain = argv[++i];
-		else if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc)
-			profile = argv[++i];
-		else if (strcmp(argv[i], "--wait") == 0)
-			wait = 1;
+				json_array_append_new(o->cas, json_string(tok));
+		} else if (strcmp(argv[i], "--wait") == 0)
+			o->wait = 1;
 		else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
-			timeout = strtol(argv[++i], &end, 10);
-			if (*end != '\0' || timeout < 1) {
+			o->timeout = strtol(argv[++i], &end, 10);
+			if (*end != '\0' || o->timeout < 1) {
 				fprintf(stderr, "certfleetctl: --timeout takes a "
 				    "number of seconds\n");
-				goto out;
+				return -1;
 			}
 		} else if (argv[i][0] == '-') {
 			fprintf(stderr, "certfleetctl: enroll: unknown option %s\n",
 			    argv[i]);
-			goto out;
+			return -1;
 		} else
-			json_array_append_new(names, json_string(argv[i]));
+			json_array_append_new(o->names, json_string(argv[i]));
 	}
-	if (json_array_size(names) == 0) {
+	if (json_array_size(o->names) == 0) {
 		fprintf(stderr, "usage: certfleetctl enroll [--key-type T] "
 		    "[--challenge http-01|dns-01] [--ca NAME[,FALLBACK...]]... "
 		    "[--preferred-chain ISSUER_CN] [--profile NAME] [--wait] "
 		    "[--timeout SECONDS] HOST...\n");
+		return -1;
+	}
+	json_object_set(o->req, "hostnames", o->names);
+	if (json_array_size(o->cas) > 0) {
+		json_object_set(o->req, "ca", json_array_get(o->cas, 0));
+		json_array_remove(o->cas, 0);
+		if (json_array_size(o->cas) > 0)
+			json_object_set(o->req, "fallback", o->cas);
+	}
+	return 0;
+}
+
+int
+ctl_enroll(int argc, char *argv[])
+{
+	struct ctl_enroll_opts o = { 0 };
+	char err[1024], *body = NULL;
+	json_t *j = NULL;
+	int rc = CTL_USAGE;
+
+	o.req = json_object();
+	o.names = json_array();
+	o.cas = json_array();
+	o.timeout = CTL_WAIT_DEFAULT;
+	if (ctl_enroll_args(argc, argv, &o) < 0)
 		goto out;
-	}
-	req = json_pack("{s:O}", "hostnames", names);
-	if (key_type != NULL)
-		json_object_set_new(req, "key_type", json_string(key_type));
-	if (challenge != NULL)
-		json_object_set_new(req, "challenge", json_string(challenge));
-	if (json_array_size(cas) > 0) {
-		json_object_set(req, "ca", json_array_get(cas, 0));
-		json_array_remove(cas, 0);
-		if (json_array_size(cas) > 0)
-			json_object_set(req, "fallback", cas);
-	}
-	if (chain != NULL)
-		json_object_set_new(req, "preferred_chain", json_string(chain));
-	if (profile != NULL)
-		json_object_set_new(req, "profile", json_string(profile));
-	body = json_dumps(req, JSON_COMPACT);
+	body = json_dumps(o.req, JSON_COMPACT);
 	rc = CTL_FAILED;
 	if ((j = ctl_api("POST", "/v1/certificates", body, err,
 	    sizeof(err))) == NULL) {
@@ -135,12 +159,12 @@ ctl_enroll(int argc, char *argv[])
 	}
 	printf("%s\n", ctl_str(j, "id"));
 	fflush(stdout);
-	rc = wait ? ctl_wait(ctl_str(j, "id"), timeout) : CTL_OK;
+	rc = o.wait ? ctl_wait(ctl_str(j, "id"), o.timeout) : CTL_OK;
 out:
 	free(body);
 	json_decref(j);
-	json_decref(req);
-	json_decref(names);
-	json_decref(cas);
+	json_decref(o.req);
+	json_decref(o.names);
+	json_decref(o.cas);
 	return rc;
 }

@@ -48,24 +48,56 @@ fail:
 	return -1;
 }
 
-int
-prime_pass(PGconn *c, redisContext **redis, const char *url, int db,
-    const struct vault *v, char *err, size_t errlen)
+/* A kind of pass over issued certificates: the rows it takes (column 0
+ * the issued certificate's id), how one row becomes Redis commands, and
+ * how the rows done are marked in PostgreSQL. */
+struct prime_kind {
+	const char	*what;		/* "prime", "withdraw": logs and errors */
+	const char	*select_sql;	/* up to PRIME_BATCH rows */
+	const char	*mark_sql;	/* $1: text[] of the ids done */
+	const char	*done;		/* log: "primed %d <done> redis db %d" */
+	/* Queues row's commands: how many (0: the row is skipped, logged),
+	 * or -1 with err when they cannot be queued. */
+	int		(*queue)(redisContext *rc, const PGresult *r, int row,
+			    const struct vault *v, char *err, size_t errlen);
+};
+
+/* Reads n replies; 0 when all came and none is an error, else -1 with the
+ * first error in err. */
+static int
+prime_drain(redisContext *rc, size_t n, const char *what, char *err,
+    size_t errlen)
+{
+	redisReply *reply;
+	size_t i;
+	int failed = 0;
+
+	for (i = 0; i < n; i++) {
+		if (redisGetReply(rc, (void **)&reply) != REDIS_OK) {
+			snprintf(err, errlen, "%s: redis: %s", what, rc->errstr);
+			return -1;
+		}
+		if (reply->type == REDIS_REPLY_ERROR && failed++ == 0)
+			snprintf(err, errlen, "%s: redis: %s", what, reply->str);
+		freeReplyObject(reply);
+	}
+	return failed > 0 ? -1 : 0;
+}
+
+/* One pass of kind k: select, pipeline, drain, mark. Returns the number of
+ * rows done, or -1 with err (*redis dropped when the link may hold unread
+ * replies). */
+static int
+prime_run(PGconn *c, redisContext **redis, const char *url, int db,
+    const struct vault *v, const struct prime_kind *k, char *err,
+    size_t errlen)
 {
 	PGresult *r = NULL;
-	struct vault_box box;
-	redisReply *reply;
-	char aad[64], *key, *done = NULL, **names;
-	size_t keylen, nnames, i, donelen;
-	int rows, row, queued = 0, k, failed = 0, primed = 0, rc = -1;
+	char **ids = NULL, *lit = NULL;
+	size_t queued = 0, nids = 0;
+	int rows, row, n, rc = -1;
 
-	if ((r = db_query(c, "prime select", "SELECT ic.id, ic.private_key, "
-	    "ic.cert_pem, ic.chain_pem, ic.sans, pk.key_ciphertext, pk.key_nonce, "
-	    "pk.key_tag, pk.key_id FROM issued_certificates ic JOIN certificates "
-	    "c ON c.current_issued = ic.id JOIN private_keys pk ON "
-	    "pk.id = ic.private_key WHERE ic.primed_at IS NULL AND "
-	    "ic.revoked_at IS NULL ORDER BY "
-	    "ic.created_at LIMIT 1000", 0, NULL, NULL, NULL, err,
+	if ((r = db_query(c, k->what, k->select_sql, 0, NULL, NULL, NULL, err,
 	    errlen)) == NULL)
 		return -1;
 	if ((rows = PQntuples(r)) == 0) {
@@ -75,77 +107,96 @@ prime_pass(PGconn *c, redisContext **redis, const char *url, int db,
 	if (*redis == NULL && (*redis = redisconn_open(url, db,
 	    PRIME_TIMEOUT_MS, err, errlen)) == NULL)
 		goto out;
-	donelen = 3;
-	for (row = 0; row < rows; row++)
-		donelen += strlen(PQgetvalue(r, row, 0)) + 3;
-	if ((done = malloc(donelen)) == NULL) {
-		snprintf(err, errlen, "prime: out of memory");
+	if ((ids = calloc((size_t)rows, sizeof(*ids))) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", k->what);
 		goto out;
 	}
-	strcpy(done, "{");
 	for (row = 0; row < rows; row++) {
-		if (db_box(r, row, 5, &box) < 0) {
-			log_warn("prime: certificate %s: stored key is malformed",
-			    PQgetvalue(r, row, 0));
-			continue;
-		}
-		snprintf(aad, sizeof(aad), "private_keys:%s",
-		    PQgetvalue(r, row, 1));
-		key = vault_open(v, &box, aad, &keylen, err, errlen);
-		vault_box_clear(&box);
-		if (key == NULL) {
-			log_warn("prime: certificate %s: %s", PQgetvalue(r, row, 0),
-			    err);
-			continue;
-		}
-		names = db_array_parse(PQgetvalue(r, row, 4), &nnames);
-		k = names == NULL ? -1 : prime_append(*redis, PQgetvalue(r, row, 0),
-		    PQgetvalue(r, row, 1), PQgetvalue(r, row, 2),
-		    PQgetvalue(r, row, 3), key, names, nnames);
-		vault_plain_free(key, keylen);
-		db_array_free(names, nnames);
-		if (k < 0) {
-			snprintf(err, errlen, "prime: cannot queue commands");
+		if ((n = k->queue(*redis, r, row, v, err, errlen)) < 0)
 			goto drop;
-		}
-		queued += k;
-		if (primed > 0)
-			strcat(done, ",");
-		strcat(done, "\"");
-		strcat(done, PQgetvalue(r, row, 0));	/* ids: [0-9a-f-] */
-		strcat(done, "\"");
-		primed++;
+		if (n == 0)
+			continue;
+		queued += (size_t)n;
+		ids[nids++] = PQgetvalue(r, row, 0);
 	}
-	strcat(done, "}");
-	for (i = 0; i < (size_t)queued; i++) {
-		if (redisGetReply(*redis, (void **)&reply) != REDIS_OK) {
-			snprintf(err, errlen, "prime: redis: %s", (*redis)->errstr);
-			goto drop;
-		}
-		if (reply->type == REDIS_REPLY_ERROR) {
-			if (failed++ == 0)
-				snprintf(err, errlen, "prime: redis: %s", reply->str);
-		}
-		freeReplyObject(reply);
-	}
-	if (failed > 0)
+	if (prime_drain(*redis, queued, k->what, err, errlen) < 0)
 		goto drop;
-	if (primed > 0 && db_exec(c, "prime mark", "UPDATE issued_certificates "
-	    "SET primed_at = now() WHERE id = ANY($1::text[])", 1,
-	    (const char *[]){ done }, NULL, NULL, err, errlen) < 0)
+	if (nids == 0) {
+		rc = 0;
 		goto out;
-	if (primed > 0)
-		log_info("primed %d certificate(s) into redis db %d", primed, db);
-	rc = primed;
+	}
+	if ((lit = db_array_literal(ids, nids)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", k->what);
+		goto out;
+	}
+	if (db_exec(c, k->what, k->mark_sql, 1, (const char *[]){ lit }, NULL,
+	    NULL, err, errlen) < 0)
+		goto out;
+	log_info("%s: %zu %s redis db %d", k->what, nids, k->done, db);
+	rc = (int)nids;
 	goto out;
 drop:
 	/* Unread replies or a broken link: start afresh next pass. */
 	redisFree(*redis);
 	*redis = NULL;
 out:
-	free(done);
+	free(lit);
+	free(ids);
 	PQclear(r);
 	return rc;
+}
+
+/* A current certificate: its key opened, its names in both prime styles. */
+static int
+prime_queue(redisContext *rc, const PGresult *r, int row,
+    const struct vault *v, char *err, size_t errlen)
+{
+	struct vault_box box;
+	char aad[VAULT_AAD_MAX], *key, **names;
+	size_t keylen, nnames;
+	int k;
+
+	if (db_box(r, row, 5, &box) < 0) {
+		log_warn("prime: certificate %s: stored key is malformed",
+		    PQgetvalue(r, row, 0));
+		return 0;
+	}
+	vault_aad(VAULT_CERT_KEY, PQgetvalue(r, row, 1), aad);
+	key = vault_open(v, &box, aad, &keylen, err, errlen);
+	vault_box_clear(&box);
+	if (key == NULL) {
+		log_warn("prime: certificate %s: %s", PQgetvalue(r, row, 0), err);
+		return 0;
+	}
+	names = db_array_parse(PQgetvalue(r, row, 4), &nnames);
+	k = names == NULL ? -1 : prime_append(rc, PQgetvalue(r, row, 0),
+	    PQgetvalue(r, row, 1), PQgetvalue(r, row, 2), PQgetvalue(r, row, 3),
+	    key, names, nnames);
+	vault_plain_free(key, keylen);
+	db_array_free(names, nnames);
+	if (k < 0)
+		snprintf(err, errlen, "prime: cannot queue commands");
+	return k;
+}
+
+static const struct prime_kind prime_kind_prime = {
+	"prime",
+	"SELECT ic.id, ic.private_key, ic.cert_pem, ic.chain_pem, ic.sans, "
+	"pk.key_ciphertext, pk.key_nonce, pk.key_tag, pk.key_id FROM "
+	"issued_certificates ic JOIN certificates c ON c.current_issued = ic.id "
+	"JOIN private_keys pk ON pk.id = ic.private_key WHERE ic.primed_at IS "
+	"NULL AND ic.revoked_at IS NULL ORDER BY ic.created_at LIMIT 1000",
+	"UPDATE issued_certificates SET primed_at = now() WHERE id = "
+	"ANY($1::text[])",
+	"certificate(s) primed into",
+	prime_queue,
+};
+
+int
+prime_pass(PGconn *c, redisContext **redis, const char *url, int db,
+    const struct vault *v, char *err, size_t errlen)
+{
+	return prime_run(c, redis, url, db, v, &prime_kind_prime, err, errlen);
 }
 
 /* Deletes d1:/d2: of a name only while d1: points at this certificate. */
@@ -154,91 +205,52 @@ out:
 	"redis.call('DEL', KEYS[1], KEYS[2]) " \
 	"redis.call('PUBLISH', ARGV[2], ARGV[3]) return 1 end return 0"
 
+/* A revoked certificate: its names (while still its own) and strings go. */
+static int
+prime_withdraw_queue(redisContext *rc, const PGresult *r, int row,
+    const struct vault *v, char *err, size_t errlen)
+{
+	const char *icid = PQgetvalue(r, row, 0), *pkid = PQgetvalue(r, row, 1);
+	char d1[300], d2[300], **names;
+	size_t nnames, i;
+	int n = 0;
+
+	(void)v;
+	if ((names = db_array_parse(PQgetvalue(r, row, 2), &nnames)) == NULL) {
+		snprintf(err, errlen, "withdraw: bad names of %s", icid);
+		return -1;
+	}
+	for (i = 0; i < nnames; i++, n++) {
+		snprintf(d1, sizeof(d1), "d1:%s", names[i]);
+		snprintf(d2, sizeof(d2), "d2:%s", names[i]);
+		if (redisAppendCommand(rc, "EVAL %s 2 %s %s %s %s %s",
+		    PRIME_WITHDRAW_LUA, d1, d2, icid, REDISKEYS_CHANNEL_CHANGED,
+		    names[i]) != REDIS_OK)
+			break;
+	}
+	db_array_free(names, nnames);
+	if (i < nnames || redisAppendCommand(rc, "DEL c:%s i:%s p:%s", icid,
+	    icid, pkid) != REDIS_OK) {
+		snprintf(err, errlen, "withdraw: cannot queue commands");
+		return -1;
+	}
+	return n + 1;
+}
+
+static const struct prime_kind prime_kind_withdraw = {
+	"withdraw",
+	"SELECT id, private_key, sans FROM issued_certificates WHERE revoked_at "
+	"IS NOT NULL AND unprimed_at IS NULL ORDER BY revoked_at LIMIT 1000",
+	"UPDATE issued_certificates SET unprimed_at = now() WHERE id = "
+	"ANY($1::text[])",
+	"revoked certificate(s) withdrawn from",
+	prime_withdraw_queue,
+};
+
 int
 prime_withdraw_pass(PGconn *c, redisContext **redis, const char *url, int db,
     char *err, size_t errlen)
 {
-	PGresult *r = NULL;
-	redisReply *reply;
-	char d1[300], d2[300], **names, *ids = NULL;
-	const char *icid, *pkid;
-	size_t nnames, i, queued = 0, idslen;
-	int rows, row, rc = -1, failed = 0;
-
-	if ((r = db_query(c, "withdraw select", "SELECT id, private_key, sans "
-	    "FROM issued_certificates WHERE revoked_at IS NOT NULL AND "
-	    "unprimed_at IS NULL ORDER BY revoked_at LIMIT 1000", 0, NULL, NULL,
-	    NULL, err, errlen)) == NULL)
-		return -1;
-	if ((rows = PQntuples(r)) == 0) {
-		rc = 0;
-		goto out;
-	}
-	if (*redis == NULL && (*redis = redisconn_open(url, db,
-	    PRIME_TIMEOUT_MS, err, errlen)) == NULL)
-		goto out;
-	idslen = 3;
-	for (row = 0; row < rows; row++)
-		idslen += strlen(PQgetvalue(r, row, 0)) + 3;
-	if ((ids = malloc(idslen)) == NULL) {
-		snprintf(err, errlen, "withdraw: out of memory");
-		goto out;
-	}
-	strcpy(ids, "{");
-	for (row = 0; row < rows; row++) {
-		icid = PQgetvalue(r, row, 0);
-		pkid = PQgetvalue(r, row, 1);
-		if ((names = db_array_parse(PQgetvalue(r, row, 2), &nnames)) ==
-		    NULL) {
-			snprintf(err, errlen, "withdraw: bad names of %s", icid);
-			goto drop;
-		}
-		for (i = 0; i < nnames; i++) {
-			snprintf(d1, sizeof(d1), "d1:%s", names[i]);
-			snprintf(d2, sizeof(d2), "d2:%s", names[i]);
-			if (redisAppendCommand(*redis, "EVAL %s 2 %s %s %s %s %s",
-			    PRIME_WITHDRAW_LUA, d1, d2, icid,
-			    REDISKEYS_CHANNEL_CHANGED, names[i]) != REDIS_OK)
-				break;
-			queued++;
-		}
-		db_array_free(names, nnames);
-		if (i < nnames || redisAppendCommand(*redis, "DEL c:%s i:%s p:%s",
-		    icid, icid, pkid) != REDIS_OK) {
-			snprintf(err, errlen, "withdraw: cannot queue commands");
-			goto drop;
-		}
-		queued++;
-		if (row > 0)
-			strcat(ids, ",");
-		strcat(ids, "\"");
-		strcat(ids, icid);	/* ids: [0-9a-f-] */
-		strcat(ids, "\"");
-	}
-	strcat(ids, "}");
-	for (i = 0; i < queued; i++) {
-		if (redisGetReply(*redis, (void **)&reply) != REDIS_OK) {
-			snprintf(err, errlen, "withdraw: redis: %s", (*redis)->errstr);
-			goto drop;
-		}
-		if (reply->type == REDIS_REPLY_ERROR && failed++ == 0)
-			snprintf(err, errlen, "withdraw: redis: %s", reply->str);
-		freeReplyObject(reply);
-	}
-	if (failed > 0)
-		goto drop;
-	if (db_exec(c, "withdraw mark", "UPDATE issued_certificates SET "
-	    "unprimed_at = now() WHERE id = ANY($1::text[])", 1,
-	    (const char *[]){ ids }, NULL, NULL, err, errlen) < 0)
-		goto out;
-	log_info("withdrew %d revoked certificate(s) from redis db %d", rows, db);
-	rc = rows;
-	goto out;
-drop:
-	redisFree(*redis);
-	*redis = NULL;
-out:
-	free(ids);
-	PQclear(r);
-	return rc;
+	return prime_run(c, redis, url, db, NULL, &prime_kind_withdraw, err,
+	    errlen);
 }

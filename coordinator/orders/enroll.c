@@ -9,10 +9,8 @@
 
 #include "db.h"
 #include "hostname.h"
-#include "jobmsg.h"
-#include "kafkaconn.h"
 #include "log.h"
-#include "outbox.h"
+#include "order.h"
 
 /* How much of a rejected name is echoed back. */
 #define ENROLL_ECHO_MAX 80
@@ -206,14 +204,99 @@ enroll_profile(json_t *v, struct enroll_request *req, char *err, size_t errlen)
 	return 0;
 }
 
+/* Refuses any field of the body that is not a known one. */
+static int
+enroll_known_fields(json_t *root, char *err, size_t errlen)
+{
+	static const char *const known[] = { "hostnames", "key_type", "ca",
+	    "fallback", "challenge", "preferred_chain", "profile" };
+	const char *field;
+	json_t *v;
+	size_t i;
+
+	json_object_foreach(root, field, v) {
+		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (strcmp(field, known[i]) == 0)
+				break;
+		if (i == sizeof(known) / sizeof(known[0])) {
+			snprintf(err, errlen, "unknown field \"%.*s\"",
+			    ENROLL_ECHO_MAX, field);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* "key_type" and "challenge" of the body (defaults already in req). */
+static int
+enroll_parse_kinds(json_t *root, struct enroll_request *req, char *err,
+    size_t errlen)
+{
+	json_t *v;
+
+	if ((v = json_object_get(root, "key_type")) != NULL &&
+	    (!json_is_string(v) || keys_type_parse(json_string_value(v),
+	    &req->key_type) < 0)) {
+		snprintf(err, errlen, "key_type must be one of " KEYS_TYPE_NAMES);
+		return -1;
+	}
+	if ((v = json_object_get(root, "challenge")) == NULL)
+		return 0;
+	if (json_is_string(v) && strcmp(json_string_value(v), "dns-01") == 0)
+		req->challenge = "dns-01";
+	else if (!json_is_string(v) ||
+	    strcmp(json_string_value(v), "http-01") != 0) {
+		snprintf(err, errlen, "challenge must be \"http-01\" or "
+		    "\"dns-01\"");
+		return -1;
+	}
+	return 0;
+}
+
+/* "hostnames": 1-ENROLL_MAX_NAMES valid names, normalized and made a
+ * sorted unique set. */
+static int
+enroll_parse_names(json_t *root, struct enroll_request *req, char *err,
+    size_t errlen)
+{
+	json_t *names, *v;
+	size_t i, n;
+
+	names = json_object_get(root, "hostnames");
+	if (names == NULL || !json_is_array(names)) {
+		snprintf(err, errlen, "missing field \"hostnames\": an array of "
+		    "DNS names");
+		return -1;
+	}
+	if ((n = json_array_size(names)) == 0) {
+		snprintf(err, errlen, "\"hostnames\" is empty");
+		return -1;
+	}
+	if (n > ENROLL_MAX_NAMES) {
+		snprintf(err, errlen, "too many hostnames: %zu (at most %d)", n,
+		    ENROLL_MAX_NAMES);
+		return -1;
+	}
+	if ((req->names = calloc(n, sizeof(char *))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	json_array_foreach(names, i, v) {
+		if (enroll_name(v, i, strcmp(req->challenge, "dns-01") == 0,
+		    &req->names[i], err, errlen) < 0)
+			return -1;
+		req->nnames++;
+	}
+	req->nnames = hostname_set_unique(req->names, req->nnames);
+	return 0;
+}
+
 int
 enroll_parse(const char *body, size_t len, enum keys_type def,
     struct enroll_request *req, char *err, size_t errlen)
 {
-	json_t *root, *names, *v;
+	json_t *root, *v;
 	json_error_t je;
-	const char *field;
-	size_t i, n;
 	int rc = -1;
 
 	memset(req, 0, sizeof(*req));
@@ -228,68 +311,16 @@ enroll_parse(const char *body, size_t len, enum keys_type def,
 		snprintf(err, errlen, "the body must be a JSON object");
 		goto out;
 	}
-	json_object_foreach(root, field, v) {
-		if (strcmp(field, "hostnames") != 0 &&
-		    strcmp(field, "key_type") != 0 && strcmp(field, "ca") != 0 &&
-		    strcmp(field, "fallback") != 0 &&
-		    strcmp(field, "challenge") != 0 &&
-		    strcmp(field, "preferred_chain") != 0 &&
-		    strcmp(field, "profile") != 0) {
-			snprintf(err, errlen, "unknown field \"%.*s\"",
-			    ENROLL_ECHO_MAX, field);
-			goto out;
-		}
-	}
-	if ((v = json_object_get(root, "key_type")) != NULL &&
-	    (!json_is_string(v) || keys_type_parse(json_string_value(v),
-	    &req->key_type) < 0)) {
-		snprintf(err, errlen, "key_type must be one of " KEYS_TYPE_NAMES);
-		goto out;
-	}
-	if ((v = json_object_get(root, "challenge")) != NULL) {
-		if (json_is_string(v) && strcmp(json_string_value(v), "dns-01") == 0)
-			req->challenge = "dns-01";
-		else if (!json_is_string(v) ||
-		    strcmp(json_string_value(v), "http-01") != 0) {
-			snprintf(err, errlen, "challenge must be \"http-01\" or "
-			    "\"dns-01\"");
-			goto out;
-		}
-	}
-	if (enroll_parse_cas(root, req, err, errlen) < 0)
+	if (enroll_known_fields(root, err, errlen) < 0 ||
+	    enroll_parse_kinds(root, req, err, errlen) < 0 ||
+	    enroll_parse_cas(root, req, err, errlen) < 0)
 		goto out;
 	if ((v = json_object_get(root, "preferred_chain")) != NULL &&
 	    enroll_chain_name(v, &req->preferred_chain, err, errlen) < 0)
 		goto out;
 	if (enroll_profile(json_object_get(root, "profile"), req, err,
-	    errlen) < 0)
+	    errlen) < 0 || enroll_parse_names(root, req, err, errlen) < 0)
 		goto out;
-	names = json_object_get(root, "hostnames");
-	if (names == NULL || !json_is_array(names)) {
-		snprintf(err, errlen, "missing field \"hostnames\": an array of "
-		    "DNS names");
-		goto out;
-	}
-	if ((n = json_array_size(names)) == 0) {
-		snprintf(err, errlen, "\"hostnames\" is empty");
-		goto out;
-	}
-	if (n > ENROLL_MAX_NAMES) {
-		snprintf(err, errlen, "too many hostnames: %zu (at most %d)", n,
-		    ENROLL_MAX_NAMES);
-		goto out;
-	}
-	if ((req->names = calloc(n, sizeof(char *))) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	json_array_foreach(names, i, v) {
-		if (enroll_name(v, i, strcmp(req->challenge, "dns-01") == 0,
-		    &req->names[i], err, errlen) < 0)
-			goto out;
-		req->nnames++;
-	}
-	req->nnames = hostname_set_unique(req->names, req->nnames);
 	rc = 0;
 out:
 	if (rc < 0)
@@ -302,7 +333,7 @@ int
 enroll_material(const struct vault *v, const struct enroll_request *req,
     const char *pkid, struct enroll_material *m, char *err, size_t errlen)
 {
-	char aad[64], *pem = NULL;
+	char aad[VAULT_AAD_MAX], *pem = NULL;
 	size_t pemlen = 0;
 	int rc = -1;
 
@@ -313,7 +344,7 @@ enroll_material(const struct vault *v, const struct enroll_request *req,
 		snprintf(err, errlen, "enroll: key does not encode");
 		goto out;
 	}
-	snprintf(aad, sizeof(aad), "private_keys:%s", pkid);
+	vault_aad(VAULT_CERT_KEY, pkid, aad);
 	if (vault_seal(v, pem, pemlen, aad, &m->box, err, errlen) < 0)
 		goto out;
 	if ((m->csr = keys_csr_der(m->key, req->names, req->nnames, &m->csrlen,
@@ -383,61 +414,51 @@ enroll_store_key(PGconn *c, const char *pkid, const char *certificate,
 	    lens, fmts, err, errlen);
 }
 
-int
-enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
-    const struct enroll_request *req, char id[IDS_LEN + 1], char *err,
-    size_t errlen)
+/* Inserts (or finds) the hostname set of req, with its registered
+ * domains, and writes its id to setid. Returns 0, or -1 with err. */
+static int
+enroll_hostname_set(PGconn *c, const struct enroll_request *req,
+    char setid[32], char *err, size_t errlen)
 {
-	struct enroll_material m = { 0 };
-	struct jobmsg_issue ji;
-	PGresult *r = NULL;
-	const char *ca = req->ca != NULL ? req->ca : s->ca_name;
-	char pkid[IDS_LEN + 1], oid[IDS_LEN + 1], trace[IDS_TRACE_LEN + 1];
-	char *fb = NULL;
-	char setid[32], domain[HOSTNAME_MAX + 1], *arr = NULL, *doms = NULL;
-	const char *p[9];
-	int lens[9] = { 0 }, fmts[9] = { 0 }, rc = -1;
-	void *payload = NULL;
-	size_t plen;
+	PGresult *r;
+	char *arr, *doms = NULL;
+	const char *p[2];
+	int rc = -1;
 
-	if (ids_new(id) < 0 || ids_new(pkid) < 0 || ids_new(oid) < 0 ||
-	    ids_trace(trace) < 0) {
-		snprintf(err, errlen, "enroll: no random ids");
-		return -1;
-	}
-	if (enroll_material(v, req, pkid, &m, err, errlen) < 0)
-		goto out;
 	if ((arr = db_array_literal(req->names, req->nnames)) == NULL ||
-	    (doms = enroll_domains_literal(req->names, req->nnames)) == NULL ||
-	    (fb = db_array_literal(req->fallback, req->nfallback)) == NULL) {
+	    (doms = enroll_domains_literal(req->names, req->nnames)) == NULL) {
 		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	if (db_begin(c, err, errlen) < 0)
-		goto out;
-	p[0] = ca;
-	if ((r = db_query(c, "enroll account", "SELECT a.id, a.account_url, "
-	    "c.directory_url, c.trust FROM acme_accounts a JOIN cas c ON c.name = a.ca "
-	    "WHERE a.ca = $1 FOR SHARE OF a", 1, p, NULL, NULL, err,
-	    errlen)) == NULL)
-		goto out;
-	if (PQntuples(r) != 1) {
-		snprintf(err, errlen, "enroll: CA %s has no account yet", ca);
 		goto out;
 	}
 	p[0] = arr;
 	p[1] = doms;
-	{
-		PGresult *sr;
+	if ((r = db_query(c, "enroll hostname set", "INSERT INTO hostname_sets "
+	    "(names, domains) VALUES ($1::text[], $2::text[]) ON CONFLICT (names) "
+	    "DO UPDATE SET names = excluded.names, domains = excluded.domains "
+	    "RETURNING id", 2, p, NULL, NULL, err, errlen)) == NULL)
+		goto out;
+	snprintf(setid, 32, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	rc = 0;
+out:
+	free(arr);
+	free(doms);
+	return rc;
+}
 
-		if ((sr = db_query(c, "enroll hostname set", "INSERT INTO "
-		    "hostname_sets (names, domains) VALUES ($1::text[], $2::text[]) "
-		    "ON CONFLICT (names) DO UPDATE SET names = excluded.names, "
-		    "domains = excluded.domains RETURNING id", 2, p, NULL, NULL, err,
-		    errlen)) == NULL)
-			goto out;
-		snprintf(setid, sizeof(setid), "%s", PQgetvalue(sr, 0, 0));
-		PQclear(sr);
+/* Inserts certificate id of req in hostname set setid at CA ca. */
+static int
+enroll_certificate(PGconn *c, const struct enroll_request *req,
+    const char *id, const char *setid, const char *ca, char *err,
+    size_t errlen)
+{
+	const char *p[8];
+	char *fb;
+	long n;
+
+	if ((fb = db_array_literal(req->fallback, req->nfallback)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
 	}
 	p[0] = id;
 	p[1] = setid;
@@ -447,50 +468,53 @@ enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
 	p[5] = req->challenge;
 	p[6] = req->preferred_chain;
 	p[7] = req->profile;
-	if (db_exec(c, "enroll certificate", "INSERT INTO certificates (id, "
+	n = db_exec(c, "enroll certificate", "INSERT INTO certificates (id, "
 	    "hostname_set, ca, key_type, fallback, challenge, preferred_chain, "
 	    "profile) VALUES ($1, $2, $3, $4, $5::text[], $6, $7, nullif($8, ''))",
-	    8, p, NULL, NULL, err, errlen) < 0)
-		goto out;
-	if (enroll_store_key(c, pkid, id, req->key_type, &m, err, errlen) < 0)
-		goto out;
-	p[0] = oid;
-	p[1] = id;
-	p[2] = pkid;
-	p[3] = (const char *)m.csr;
-	lens[3] = (int)m.csrlen;
-	fmts[3] = 1;
-	p[4] = trace;
-	p[5] = ca;
-	if (db_exec(c, "enroll order", "INSERT INTO orders (id, certificate, "
-	    "private_key, csr_der, trace_id, ca) VALUES ($1, $2, $3, $4, $5, $6)",
-	    6, p,
-	    lens, fmts, err, errlen) < 0)
-		goto out;
+	    8, p, NULL, NULL, err, errlen);
+	free(fb);
+	return n < 0 ? -1 : 0;
+}
 
-	memset(&ji, 0, sizeof(ji));
-	ji.job_id = oid;
-	ji.attempt = 1;
-	ji.trace_id = trace;
-	ji.ca_name = ca;
-	ji.directory_url = PQgetvalue(r, 0, 2);
-	ji.trust = PQgetvalue(r, 0, 3);
-	ji.account_id = PQgetvalue(r, 0, 0);
-	ji.account_url = PQgetvalue(r, 0, 1);
-	ji.certificate_id = id;
-	ji.names = req->names;
-	ji.nnames = req->nnames;
-	ji.csr = m.csr;
-	ji.csrlen = m.csrlen;
-	ji.challenge_type = req->challenge;
-	ji.profile = req->profile;
-	if ((payload = jobmsg_issue_encode(&ji, &plen)) == NULL) {
-		snprintf(err, errlen, "enroll: job does not encode");
+int
+enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
+    const struct enroll_request *req, char id[IDS_LEN + 1], char *err,
+    size_t errlen)
+{
+	struct enroll_material m = { 0 };
+	struct order_new on = { 0 };
+	const char *ca = req->ca != NULL ? req->ca : s->ca_name;
+	char pkid[IDS_LEN + 1], oid[IDS_LEN + 1], trace[IDS_TRACE_LEN + 1];
+	char setid[32];
+	int n, rc = -1;
+
+	if (ids_new(id) < 0 || ids_new(pkid) < 0 || ids_trace(trace) < 0) {
+		snprintf(err, errlen, "enroll: no random ids");
+		return -1;
+	}
+	if (enroll_material(v, req, pkid, &m, err, errlen) < 0 ||
+	    db_begin(c, err, errlen) < 0)
+		goto out;
+	if (enroll_hostname_set(c, req, setid, err, errlen) < 0 ||
+	    enroll_certificate(c, req, id, setid, ca, err, errlen) < 0 ||
+	    enroll_store_key(c, pkid, id, req->key_type, &m, err, errlen) < 0)
+		goto out;
+	on.certificate_id = id;
+	on.private_key_id = pkid;
+	on.csr = m.csr;
+	on.csrlen = m.csrlen;
+	on.ca = ca;
+	on.trace_id = trace;
+	on.challenge = req->challenge;
+	on.profile = req->profile;
+	on.preferred_chain = req->preferred_chain;
+	if ((n = order_create(c, &on, oid, err, errlen)) < 0)
+		goto out;
+	if (n == 0) {
+		snprintf(err, errlen, "enroll: CA %s has no account yet", ca);
 		goto out;
 	}
-	jobmsg_kafka_key(req->names[0], domain, sizeof(domain));
-	if (outbox_add(c, kafkaconn_topic_jobs(), domain, payload, plen, oid, 1,
-	    0, err, errlen) < 0 || db_commit(c, err, errlen) < 0)
+	if (db_commit(c, err, errlen) < 0)
 		goto out;
 	log_info("job %s attempt 1 trace %s: issue_order queued for certificate "
 	    "%s (%zu names, %s, %s)", oid, trace, id, req->nnames,
@@ -499,11 +523,6 @@ enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
 out:
 	if (rc < 0)
 		db_rollback(c);
-	free(payload);
-	free(arr);
-	free(doms);
-	free(fb);
-	PQclear(r);
 	enroll_material_free(&m);
 	return rc;
 }

@@ -58,7 +58,7 @@ int enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
     const struct enroll_request *req, char id[IDS_LEN + 1], char *err,
     size_t errlen);
 
-/* Key, its PEM sealed under "private_keys:<pkid>", its SPKI and the CSR. */
+/* Key, its PEM sealed as VAULT_CERT_KEY of row pkid, its SPKI and the CSR. */
 struct enroll_material {
 	EVP_PKEY		*key;
 	struct vault_box	 box;

@@ -35,115 +35,150 @@ outbox_add(PGconn *c, const char *topic, const char *key, const void *payload,
 	    errlen) == 1 ? 0 : -1;
 }
 
+/* One relay pass: the rows taken, and the messages of the admitted ones
+ * (msgs[k] is row row[k] of r, its payload decoded into payloads[k]). */
+struct outbox_batch {
+	PGresult		*r;
+	struct publish_msg	*msgs;
+	unsigned char		**payloads;
+	size_t			*row;
+	size_t			 n, m;
+};
+
+static void
+outbox_batch_free(struct outbox_batch *b)
+{
+	size_t k;
+
+	for (k = 0; b->payloads != NULL && k < b->n; k++)
+		free(b->payloads[k]);
+	free(b->payloads);
+	free(b->msgs);
+	free(b->row);
+	PQclear(b->r);
+}
+
+/* Makes a message of every row of b that its CA's budgets admit. Returns
+ * 0, or -1 with err. */
+static int
+outbox_batch_admit(PGconn *c, const struct cas_conf *cas,
+    struct outbox_batch *b, char *err, size_t errlen)
+{
+	struct publish_msg *pm;
+	size_t i;
+	int ok;
+
+	if ((b->msgs = calloc(b->n, sizeof(*b->msgs))) == NULL ||
+	    (b->payloads = calloc(b->n, sizeof(*b->payloads))) == NULL ||
+	    (b->row = calloc(b->n, sizeof(*b->row))) == NULL) {
+		snprintf(err, errlen, "outbox_relay: out of memory");
+		return -1;
+	}
+	for (i = 0; i < b->n; i++) {
+		if ((ok = budget_admit(c, cas, PQgetvalue(b->r, (int)i, 0),
+		    PQgetvalue(b->r, (int)i, 4), err, errlen)) < 0)
+			return -1;
+		if (ok == 0)
+			continue;
+		pm = &b->msgs[b->m];
+		pm->topic = PQgetvalue(b->r, (int)i, 1);
+		pm->key = PQgetvalue(b->r, (int)i, 2);
+		pm->keylen = strlen(pm->key);
+		if ((b->payloads[b->m] = db_bytea(b->r, (int)i, 3, &pm->len)) ==
+		    NULL) {
+			snprintf(err, errlen, "outbox_relay: bad payload");
+			return -1;
+		}
+		pm->payload = b->payloads[b->m];
+		b->row[b->m++] = i;
+	}
+	return 0;
+}
+
+/* Marks the delivered messages' rows sent and their orders "sent". Returns
+ * how many were delivered, or -1 with err. */
+static int
+outbox_batch_mark(PGconn *c, const struct outbox_batch *b, char *err,
+    size_t errlen)
+{
+	char **ids = NULL, **jobs = NULL, *idlit = NULL, *joblit = NULL;
+	size_t k, i, sent = 0;
+	int rc = -1;
+
+	if ((ids = calloc(b->m + 1, sizeof(*ids))) == NULL ||
+	    (jobs = calloc(b->m + 1, sizeof(*jobs))) == NULL) {
+		snprintf(err, errlen, "outbox_relay: out of memory");
+		goto out;
+	}
+	for (k = 0; k < b->m; k++) {
+		i = b->row[k];
+		if (b->msgs[k].delivered != 1) {
+			log_warn("outbox: row %s (job %s attempt %s) not delivered: "
+			    "%s", PQgetvalue(b->r, (int)i, 0), PQgetvalue(b->r,
+			    (int)i, 4), PQgetvalue(b->r, (int)i, 5),
+			    b->msgs[k].error);
+			continue;
+		}
+		ids[sent] = PQgetvalue(b->r, (int)i, 0);
+		jobs[sent++] = PQgetvalue(b->r, (int)i, 4);
+		log_info("job %s attempt %s published to %s", PQgetvalue(b->r,
+		    (int)i, 4), PQgetvalue(b->r, (int)i, 5), b->msgs[k].topic);
+	}
+	if (sent == 0) {
+		rc = 0;
+		goto out;
+	}
+	if ((idlit = db_array_literal(ids, sent)) == NULL ||
+	    (joblit = db_array_literal(jobs, sent)) == NULL) {
+		snprintf(err, errlen, "outbox_relay: out of memory");
+		goto out;
+	}
+	if (db_exec(c, "outbox_relay mark", "UPDATE outbox SET sent_at = now() "
+	    "WHERE id = ANY($1::bigint[])", 1, (const char *[]){ idlit }, NULL,
+	    NULL, err, errlen) < 0 ||
+	    db_exec(c, "outbox_relay orders", "UPDATE orders SET status = "
+	    "'sent', updated_at = now() WHERE id = ANY($1::text[]) AND status IN "
+	    "('pending', 'deferred')", 1, (const char *[]){ joblit }, NULL, NULL,
+	    err, errlen) < 0)
+		goto out;
+	rc = (int)sent;
+out:
+	free(idlit);
+	free(joblit);
+	free(ids);
+	free(jobs);
+	return rc;
+}
+
 int
 outbox_relay(PGconn *c, rd_kafka_t *producer, const struct cas_conf *cas,
     char *err, size_t errlen)
 {
-	PGresult *r = NULL;
-	struct publish_msg *msgs = NULL;
-	unsigned char **payloads = NULL;
-	char *ids = NULL, *jobs = NULL;
-	size_t i, k, n = 0, m = 0, sent = 0, idlen = 0, joblen = 0, *row = NULL;
-	const char *p[2];
-	int rc = -1, ok;
+	struct outbox_batch b = { 0 };
+	int sent, rc = -1;
 
 	if (db_begin(c, err, errlen) < 0)
 		return -1;
-	if ((r = db_query(c, "outbox_relay select", "SELECT id, topic, key, "
+	if ((b.r = db_query(c, "outbox_relay select", "SELECT id, topic, key, "
 	    "payload, job_id, attempt FROM outbox WHERE sent_at IS NULL AND "
 	    "available_at <= now() ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED",
 	    0, NULL, NULL, NULL, err, errlen)) == NULL)
 		goto out;
-	if ((n = (size_t)PQntuples(r)) == 0) {
+	if ((b.n = (size_t)PQntuples(b.r)) == 0) {
 		rc = 0;
 		goto out;
 	}
-	if ((msgs = calloc(n, sizeof(*msgs))) == NULL ||
-	    (payloads = calloc(n, sizeof(*payloads))) == NULL ||
-	    (row = calloc(n, sizeof(*row))) == NULL) {
-		snprintf(err, errlen, "outbox_relay: out of memory");
+	if (outbox_batch_admit(c, cas, &b, err, errlen) < 0)
 		goto out;
-	}
-	/* msgs[0..m): the admitted rows; row[] maps them back to r. */
-	for (i = 0; i < n; i++) {
-		if ((ok = budget_admit(c, cas, PQgetvalue(r, (int)i, 0),
-		    PQgetvalue(r, (int)i, 4), err, errlen)) < 0)
-			goto out;
-		if (ok == 0)
-			continue;
-		row[m] = i;
-		msgs[m].topic = PQgetvalue(r, (int)i, 1);
-		msgs[m].key = PQgetvalue(r, (int)i, 2);
-		msgs[m].keylen = strlen(msgs[m].key);
-		if ((payloads[m] = db_bytea(r, (int)i, 3, &msgs[m].len)) == NULL) {
-			snprintf(err, errlen, "outbox_relay: bad payload");
-			goto out;
-		}
-		msgs[m].payload = payloads[m];
-		m++;
-	}
-	if (m > 0)
-		publish_batch(producer, msgs, m, OUTBOX_DELIVERY_MS);
-
-	/* Two text[] literals: the delivered row ids and their job ids. */
-	for (i = 0; i < n; i++) {
-		idlen += strlen(PQgetvalue(r, (int)i, 0)) + 1;
-		joblen += 2 * strlen(PQgetvalue(r, (int)i, 4)) + 3;
-	}
-	if ((ids = malloc(idlen + 3)) == NULL ||
-	    (jobs = malloc(joblen + 3)) == NULL) {
-		snprintf(err, errlen, "outbox_relay: out of memory");
+	if (b.m > 0)
+		publish_batch(producer, b.msgs, b.m, OUTBOX_DELIVERY_MS);
+	if ((sent = outbox_batch_mark(c, &b, err, errlen)) < 0 ||
+	    db_commit(c, err, errlen) < 0)
 		goto out;
-	}
-	strcpy(ids, "{");
-	strcpy(jobs, "{");
-	for (k = 0; k < m; k++) {
-		i = row[k];
-		if (msgs[k].delivered != 1) {
-			log_warn("outbox: row %s (job %s attempt %s) not delivered: "
-			    "%s", PQgetvalue(r, (int)i, 0), PQgetvalue(r, (int)i, 4),
-			    PQgetvalue(r, (int)i, 5), msgs[k].error);
-			continue;
-		}
-		if (sent > 0) {
-			strcat(ids, ",");
-			strcat(jobs, ",");
-		}
-		strcat(ids, PQgetvalue(r, (int)i, 0));
-		strcat(jobs, "\"");
-		strcat(jobs, PQgetvalue(r, (int)i, 4));	/* ids: [0-9a-f-] */
-		strcat(jobs, "\"");
-		sent++;
-		log_info("job %s attempt %s published to %s", PQgetvalue(r,
-		    (int)i, 4), PQgetvalue(r, (int)i, 5), msgs[k].topic);
-	}
-	strcat(ids, "}");
-	strcat(jobs, "}");
-	if (sent > 0) {
-		p[0] = ids;
-		p[1] = jobs;
-		if (db_exec(c, "outbox_relay mark", "UPDATE outbox SET sent_at = "
-		    "now() WHERE id = ANY($1::bigint[])", 1, p, NULL, NULL, err,
-		    errlen) < 0 ||
-		    db_exec(c, "outbox_relay orders", "UPDATE orders SET status = "
-		    "'sent', updated_at = now() WHERE id = ANY($1::text[]) AND "
-		    "status IN ('pending', 'deferred')", 1, p + 1, NULL, NULL,
-		    err, errlen) < 0)
-			goto out;
-	}
-	if (db_commit(c, err, errlen) < 0)
-		goto out;
-	rc = (int)sent;
+	rc = sent;
 out:
-	if (rc < 0 || n == 0)
+	if (rc < 0 || b.n == 0)
 		db_rollback(c);
-	for (i = 0; payloads != NULL && i < n; i++)
-		free(payloads[i]);
-	free(payloads);
-	free(msgs);
-	free(row);
-	free(ids);
-	free(jobs);
-	PQclear(r);
+	outbox_batch_free(&b);
 	return rc;
 }

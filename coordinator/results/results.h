@@ -20,7 +20,6 @@ enum results_outcome {
 	RESULTS_REJECTED,	/* recorded as a problem (e.g. certificate for another key) */
 	RESULTS_INVALID,	/* does not decode or validate: dead-letter it */
 	RESULTS_RETRY,		/* transient failure (database): apply it again later */
-	RESULTS_NOT_MINE,	/* between modules only: the event is another's */
 };
 
 /* A consumer in group RESULTS_GROUP, subscribed to the events topic, with

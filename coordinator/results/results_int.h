@@ -1,4 +1,4 @@
-/* results_int.h -- private to results*.c: the order an event is about, and the steps the consumer and the per-kind appliers share. */
+/* results_int.h -- private to results*.c: the order an event is about, and the steps the per-kind appliers share. */
 #ifndef CERTFLEET_COORD_RESULTS_INT_H
 #define CERTFLEET_COORD_RESULTS_INT_H
 
@@ -24,7 +24,13 @@ struct results_order {
 	size_t		 nnames;
 };
 
-/* ---- shared steps (results.c) ---- */
+/* ---- issue orders (results_order.c) ---- */
+
+/* Applies an event of an issue_order job: order_created, certificate_issued
+ * (results_issued), failed or deferred (results_unhappy), with the order
+ * and its certificate locked. An unknown order is RESULTS_IGNORED. */
+enum results_outcome results_order_event(PGconn *c, const struct settings *s,
+    const Certfleet__Event *e, char *err, size_t errlen);
 
 /* Records a problem for job_id and, when certificate is not NULL, as the
  * certificate's last problem. p (may be NULL) gives the subproblems.

@@ -1,4 +1,4 @@
-/* results_retry.c -- applies failed and deferred events: the job is queued again after a backoff or Retry-After, or given up. */
+/* results_retry.c -- applies failed and deferred events: the job is queued again (order_requeue) after a backoff or Retry-After, or given up. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -9,88 +9,10 @@
 #include "accounts.h"
 #include "codec.h"
 #include "db.h"
-#include "jobmsg.h"
-#include "kafkaconn.h"
 #include "log.h"
-#include "outbox.h"
+#include "order.h"
 #include "ratelimits.h"
 #include "results_int.h"
-
-/* Queues attempt `attempt` of issue order job_id after delay_s seconds,
- * carrying order_url, and moves the order back to status. */
-static int
-results_requeue(PGconn *c, const char *job_id, const struct results_order *o,
-    unsigned attempt, const char *order_url, double delay_s,
-    const char *status, char *err, size_t errlen)
-{
-	PGresult *r;
-	struct jobmsg_issue ji;
-	unsigned char *csr = NULL;
-	char att[16], delay[32], domain[256];
-	const char *v[5];
-	void *payload = NULL;
-	size_t plen;
-	int rc = -1;
-
-	if ((r = db_query(c, "results requeue", "SELECT o.csr_der, ca.name, "
-	    "ca.directory_url, a.id, coalesce(a.account_url, ''), ca.trust, "
-	    "c.challenge, coalesce(o.replaces, ''), coalesce(c.profile, '') FROM "
-	    "orders o JOIN certificates c ON c.id = o.certificate JOIN cas ca ON "
-	    "ca.name = coalesce(o.ca, c.ca) JOIN acme_accounts a ON a.ca = "
-	    "ca.name WHERE o.id = $1",
-	    1, &job_id, NULL, NULL, err, errlen)) == NULL)
-		return -1;
-	if (PQntuples(r) != 1) {
-		snprintf(err, errlen, "results: order %s has no CA account", job_id);
-		goto out;
-	}
-	memset(&ji, 0, sizeof(ji));
-	if ((csr = db_bytea(r, 0, 0, &ji.csrlen)) == NULL) {
-		snprintf(err, errlen, "results: bad CSR of %s", job_id);
-		goto out;
-	}
-	ji.job_id = job_id;
-	ji.attempt = attempt;
-	ji.trace_id = o->trace_id;
-	ji.ca_name = PQgetvalue(r, 0, 1);
-	ji.directory_url = PQgetvalue(r, 0, 2);
-	ji.trust = PQgetvalue(r, 0, 5);
-	ji.account_id = PQgetvalue(r, 0, 3);
-	ji.account_url = PQgetvalue(r, 0, 4);
-	ji.certificate_id = o->certificate;
-	ji.names = o->names;
-	ji.nnames = o->nnames;
-	ji.csr = csr;
-	ji.order_url = order_url;
-	ji.challenge_type = PQgetvalue(r, 0, 6);
-	ji.replaces = PQgetvalue(r, 0, 7);
-	ji.profile = PQgetvalue(r, 0, 8);
-	if ((payload = jobmsg_issue_encode(&ji, &plen)) == NULL) {
-		snprintf(err, errlen, "results: job does not encode");
-		goto out;
-	}
-	jobmsg_kafka_key(o->names[0], domain, sizeof(domain));
-	snprintf(att, sizeof(att), "%u", attempt);
-	snprintf(delay, sizeof(delay), "%.3f", delay_s);
-	v[0] = job_id;
-	v[1] = att;
-	v[2] = status;
-	v[3] = order_url != NULL ? order_url : "";
-	v[4] = delay;
-	if (outbox_add(c, kafkaconn_topic_jobs(), domain, payload, plen, job_id,
-	    attempt, delay_s, err, errlen) < 0 ||
-	    db_exec(c, "results order requeued", "UPDATE orders SET attempt = $2, "
-	    "status = $3, order_url = nullif($4, ''), not_before = now() + "
-	    "make_interval(secs => $5::float8), updated_at = now() WHERE id = $1",
-	    5, v, NULL, NULL, err, errlen) < 0)
-		goto out;
-	rc = 0;
-out:
-	free(payload);
-	free(csr);
-	PQclear(r);
-	return rc;
-}
 
 /* Seconds from now (to the millisecond) until the absolute time ms, >= 0. */
 static double
@@ -129,15 +51,15 @@ results_unhappy(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 		if (ratelimits_record(c, e->job_id, e->attempt, e->deferred, err,
 		    errlen) < 0)
 			return RESULTS_RETRY;
-		if (results_requeue(c, e->job_id, o, e->attempt + 1, order_url,
-		    delay, "deferred", err, errlen) < 0)
+		if (order_requeue(c, e->job_id, e->attempt + 1, order_url, delay,
+		    "deferred", err, errlen) < 0)
 			return RESULTS_RETRY;
 		log_info("job %s attempt %u trace %s: deferred %.0f s (%s)",
 		    e->job_id, e->attempt, e->trace_id, delay, p->type);
 	} else if (e->failed->retryable && e->attempt < (unsigned)s->retry_max) {
 		delay = RESULTS_RETRY_BASE_S * pow(2.0, (double)e->attempt - 1);
-		if (results_requeue(c, e->job_id, o, e->attempt + 1, order_url,
-		    delay, "pending", err, errlen) < 0)
+		if (order_requeue(c, e->job_id, e->attempt + 1, order_url, delay,
+		    "pending", err, errlen) < 0)
 			return RESULTS_RETRY;
 		log_info("job %s attempt %u trace %s: failed (%s), attempt %u in "
 		    "%.0f s", e->job_id, e->attempt, e->trace_id, p->type,

@@ -186,10 +186,6 @@ ari_recheck_result(PGconn *c, const Certfleet__Event *e, char *err,
 	char nb[32];
 	long n;
 
-	if (e->kind_case != CERTFLEET__EVENT__KIND_ARI_WINDOW &&
-	    e->kind_case != CERTFLEET__EVENT__KIND_FAILED &&
-	    e->kind_case != CERTFLEET__EVENT__KIND_DEFERRED)
-		return RESULTS_NOT_MINE;
 	if ((r = db_query(c, "ari recheck job", "SELECT certificate, id, "
 	    "coalesce((extract(epoch FROM ari_window_start) * 1000)::bigint, 0), "
 	    "coalesce((extract(epoch FROM ari_window_end) * 1000)::bigint, 0) "
@@ -197,12 +193,9 @@ ari_recheck_result(PGconn *c, const Certfleet__Event *e, char *err,
 	    (const char *[]){ e->job_id }, NULL, NULL, err, errlen)) == NULL)
 		return RESULTS_RETRY;
 	if (PQntuples(r) == 0) {
-		if (e->kind_case != CERTFLEET__EVENT__KIND_ARI_WINDOW) {
-			out = RESULTS_NOT_MINE;
-			goto out;
-		}
-		log_info("job %s attempt %u trace %s: ari_window of a superseded "
-		    "check, ignored", e->job_id, e->attempt, e->trace_id);
+		log_info("job %s attempt %u trace %s: %s of a superseded or "
+		    "unknown check, ignored", e->job_id, e->attempt, e->trace_id,
+		    proto_event_kind_name(e));
 		out = RESULTS_IGNORED;
 		goto out;
 	}

@@ -29,8 +29,9 @@ int ari_recheck_tick(PGconn *c, int limit, char *err, size_t errlen);
  * ari_window stores the window, sets ari_next_at from the event and, when
  * the window moved and no renewal is in flight, sets renew_at to a random
  * moment in the new window; failed leaves the lease as the next try;
- * deferred sets ari_next_at to the CA's not-before. Events of any other job
- * return RESULTS_NOT_MINE; of a superseded check, RESULTS_IGNORED.
+ * deferred sets ari_next_at to the CA's not-before. The result consumer
+ * calls it for events of ari_check jobs only; a superseded or unknown check
+ * is RESULTS_IGNORED.
  */
 enum results_outcome ari_recheck_result(PGconn *c, const Certfleet__Event *e,
     char *err, size_t errlen);

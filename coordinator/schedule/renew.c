@@ -7,48 +7,58 @@
 
 #include "db.h"
 #include "enroll.h"
-#include "jobmsg.h"
-#include "kafkaconn.h"
 #include "keys.h"
 #include "log.h"
-#include "outbox.h"
+#include "order.h"
 
 #define RENEW_LEASE_SQL "3600"	/* RENEW_LEASE_S as SQL text */
 
+/* 1 when certificate id has an order in flight, 0 when not, -1. */
+static int
+renew_busy(PGconn *c, const char *id, char *err, size_t errlen)
+{
+	PGresult *r;
+	int n;
+
+	if ((r = db_query(c, "renew in flight", "SELECT 1 FROM orders WHERE "
+	    "certificate = $1 AND status IN ('pending', 'sent', 'processing', "
+	    "'deferred') LIMIT 1", 1, &id, NULL, NULL, err, errlen)) == NULL)
+		return -1;
+	n = PQntuples(r) > 0;
+	PQclear(r);
+	return n;
+}
+
 /* Queues the renewal of certificate id inside the caller's transaction
- * (the certificate row is locked by the caller). 1 queued (oid set), 0 no
- * issued certificate, 2 an order is in flight, -1 error. */
+ * (the certificate row is locked by the caller): a fresh key and CSR, and
+ * an order at the CA that issued the current certificate, replacing it
+ * (ARI) when that CA gave a window. 1 queued (oid set), 0 no issued
+ * certificate (or its CA has no account), 2 an order is in flight, -1
+ * error. */
 static int
 renew_one(PGconn *c, const struct vault *v, const char *id,
     char oid[IDS_LEN + 1], char *err, size_t errlen)
 {
 	struct enroll_request req = { 0 };
 	struct enroll_material m = { 0 };
-	struct jobmsg_issue ji;
-	PGresult *r = NULL, *busy = NULL;
-	char pkid[IDS_LEN + 1], trace[IDS_TRACE_LEN + 1], domain[256];
-	const char *p[8], *replaces;
-	int lens[8] = { 0 }, fmts[8] = { 0 }, rc = -1;
-	void *payload = NULL;
-	size_t plen;
+	struct order_new on = { 0 };
+	PGresult *r = NULL;
+	char pkid[IDS_LEN + 1], trace[IDS_TRACE_LEN + 1];
+	int rc = -1;
 
-	if ((busy = db_query(c, "renew in flight", "SELECT 1 FROM orders WHERE "
-	    "certificate = $1 AND status IN ('pending', 'sent', 'processing', "
-	    "'deferred') LIMIT 1", 1, &id, NULL, NULL, err, errlen)) == NULL)
-		goto out;
-	if (PQntuples(busy) > 0) {
-		rc = 2;
+	if ((rc = renew_busy(c, id, err, errlen)) != 0) {
+		rc = rc > 0 ? 2 : -1;
 		goto out;
 	}
+	rc = -1;
 	if ((r = db_query(c, "renew certificate", "SELECT c.key_type, "
 	    "coalesce(c.profile, ''), hs.names, CASE WHEN ic.ari_window_end IS "
-	    "NOT NULL THEN coalesce(ic.ari_cert_id, '') ELSE '' END, ca.name, "
-	    "ca.directory_url, a.id, coalesce(a.account_url, ''), ca.trust, "
-	    "c.challenge FROM certificates c JOIN hostname_sets hs ON hs.id = "
-	    "c.hostname_set JOIN issued_certificates ic ON ic.id = "
-	    "c.current_issued LEFT JOIN orders io ON io.id = ic.order_id JOIN cas "
-	    "ca ON ca.name = coalesce(io.ca, c.ca) JOIN acme_accounts a ON a.ca = "
-	    "ca.name WHERE c.id = $1",
+	    "NOT NULL THEN coalesce(ic.ari_cert_id, '') ELSE '' END, "
+	    "coalesce(io.ca, c.ca), c.challenge, coalesce(c.preferred_chain, '') "
+	    "FROM certificates c JOIN hostname_sets hs ON hs.id = c.hostname_set "
+	    "JOIN issued_certificates ic ON ic.id = c.current_issued LEFT JOIN "
+	    "orders io ON io.id = ic.order_id JOIN acme_accounts a ON a.ca = "
+	    "coalesce(io.ca, c.ca) WHERE c.id = $1",
 	    1, &id, NULL, NULL, err, errlen)) == NULL)
 		goto out;
 	if (PQntuples(r) != 1) {
@@ -62,63 +72,30 @@ renew_one(PGconn *c, const struct vault *v, const char *id,
 		    "or hostname set", id);
 		goto out;
 	}
-	snprintf(req.profile, sizeof(req.profile), "%s", PQgetvalue(r, 0, 1));
-	replaces = PQgetvalue(r, 0, 3);
-	if (ids_new(pkid) < 0 || ids_new(oid) < 0 || ids_trace(trace) < 0) {
+	if (ids_new(pkid) < 0 || ids_trace(trace) < 0) {
 		snprintf(err, errlen, "renew: no random ids");
 		goto out;
 	}
-	if (enroll_material(v, &req, pkid, &m, err, errlen) < 0)
+	if (enroll_material(v, &req, pkid, &m, err, errlen) < 0 ||
+	    enroll_store_key(c, pkid, id, req.key_type, &m, err, errlen) < 0)
 		goto out;
-	if (enroll_store_key(c, pkid, id, req.key_type, &m, err, errlen) < 0)
-		goto out;
-	p[0] = oid;
-	p[1] = id;
-	p[2] = pkid;
-	p[3] = (const char *)m.csr;
-	lens[3] = (int)m.csrlen;
-	fmts[3] = 1;
-	p[4] = trace;
-	p[5] = replaces;
-	p[6] = PQgetvalue(r, 0, 4);	/* renewed at the CA that issued it */
-	if (db_exec(c, "renew order", "INSERT INTO orders (id, certificate, "
-	    "private_key, csr_der, trace_id, replaces, ca) VALUES ($1, $2, $3, "
-	    "$4, $5, nullif($6, ''), $7)", 7, p, lens, fmts, err, errlen) < 0)
-		goto out;
-	memset(&ji, 0, sizeof(ji));
-	ji.job_id = oid;
-	ji.attempt = 1;
-	ji.trace_id = trace;
-	ji.ca_name = PQgetvalue(r, 0, 4);
-	ji.directory_url = PQgetvalue(r, 0, 5);
-	ji.account_id = PQgetvalue(r, 0, 6);
-	ji.account_url = PQgetvalue(r, 0, 7);
-	ji.trust = PQgetvalue(r, 0, 8);
-	ji.challenge_type = PQgetvalue(r, 0, 9);
-	ji.certificate_id = id;
-	ji.names = req.names;
-	ji.nnames = req.nnames;
-	ji.csr = m.csr;
-	ji.csrlen = m.csrlen;
-	ji.replaces = replaces;
-	ji.profile = req.profile;
-	if ((payload = jobmsg_issue_encode(&ji, &plen)) == NULL) {
-		snprintf(err, errlen, "renew: job does not encode");
-		goto out;
-	}
-	jobmsg_kafka_key(req.names[0], domain, sizeof(domain));
-	if (outbox_add(c, kafkaconn_topic_jobs(), domain, payload, plen, oid, 1,
-	    0, err, errlen) < 0)
-		goto out;
-	log_info("job %s attempt 1 trace %s: renewal of certificate %s queued%s%s",
-	    oid, trace, id, replaces[0] != '\0' ? ", replaces " : " (no ARI)",
-	    replaces);
-	rc = 1;
+	on.certificate_id = id;
+	on.private_key_id = pkid;
+	on.csr = m.csr;
+	on.csrlen = m.csrlen;
+	on.ca = PQgetvalue(r, 0, 4);	/* renewed at the CA that issued it */
+	on.trace_id = trace;
+	on.challenge = PQgetvalue(r, 0, 5);
+	on.replaces = PQgetvalue(r, 0, 3);
+	on.profile = PQgetvalue(r, 0, 1);
+	on.preferred_chain = PQgetvalue(r, 0, 6);
+	if ((rc = order_create(c, &on, oid, err, errlen)) == 1)
+		log_info("job %s attempt 1 trace %s: renewal of certificate %s "
+		    "queued%s%s", oid, trace, id, on.replaces[0] != '\0' ?
+		    ", replaces " : " (no ARI)", on.replaces);
 out:
-	free(payload);
 	enroll_material_free(&m);
 	db_array_free(req.names, req.nnames);
-	PQclear(busy);
 	PQclear(r);
 	return rc;
 }

@@ -183,3 +183,23 @@ vault_box_clear(struct vault_box *box)
 	box->ct = NULL;
 	box->ctlen = 0;
 }
+
+void
+vault_aad(enum vault_secret what, const char *id, char aad[VAULT_AAD_MAX])
+{
+	const char *table;
+
+	switch (what) {
+	case VAULT_CERT_KEY:
+		table = "private_keys";
+		break;
+	case VAULT_ACCOUNT_EAB:
+		table = "acme_accounts_eab";
+		break;
+	case VAULT_ACCOUNT_KEY:
+	default:
+		table = "acme_accounts";
+		break;
+	}
+	snprintf(aad, VAULT_AAD_MAX, "%s:%s", table, id);
+}

@@ -12,6 +12,23 @@
 
 struct vault;
 
+/* What a sealed secret is. Its additional data (AAD) names its table and
+ * row, so a ciphertext copied into another row does not open; vault_aad
+ * is the only place those strings are spelled. */
+enum vault_secret {
+	VAULT_CERT_KEY,		/* private_keys row: "private_keys:<id>" */
+	VAULT_ACCOUNT_KEY,	/* acme_accounts row, its key or pending key:
+				 * "acme_accounts:<id>" */
+	VAULT_ACCOUNT_EAB,	/* acme_accounts row, its EAB MAC key:
+				 * "acme_accounts_eab:<id>" */
+};
+
+#define VAULT_AAD_MAX	192	/* longest table name + ':' + an id */
+
+/* Writes the additional data of secret `what` of row id into aad. */
+void vault_aad(enum vault_secret what, const char *id,
+    char aad[VAULT_AAD_MAX]);
+
 /* What is stored for one secret: ciphertext, nonce, tag, and the id of the
  * master key it was sealed under. */
 struct vault_box {

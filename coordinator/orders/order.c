@@ -1,0 +1,155 @@
+/* order.c -- creates and re-queues issue orders; the job is always built from the order's row, in one place. */
+#include "order.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "hostname.h"
+#include "jobmsg.h"
+#include "kafkaconn.h"
+#include "outbox.h"
+
+/* Columns of the row a job is built from, in this order. */
+#define ORDER_JOB_SQL "SELECT o.attempt, o.trace_id, o.certificate, " \
+	"o.csr_der, coalesce(o.order_url, ''), o.challenge, " \
+	"coalesce(o.replaces, ''), coalesce(o.profile, ''), ca.name, " \
+	"ca.directory_url, ca.trust, a.id, coalesce(a.account_url, ''), " \
+	"hs.names FROM orders o JOIN certificates c ON c.id = o.certificate " \
+	"JOIN hostname_sets hs ON hs.id = c.hostname_set JOIN cas ca ON " \
+	"ca.name = o.ca JOIN acme_accounts a ON a.ca = ca.name WHERE o.id = $1"
+
+/* Puts order job_id's Job{issue_order}, built from its row as it is now,
+ * in the outbox delay_s seconds from now. Returns 0, or -1 with err. */
+static int
+order_publish(PGconn *c, const char *job_id, double delay_s, char *err,
+    size_t errlen)
+{
+	struct jobmsg_issue ji;
+	PGresult *r;
+	unsigned char *csr = NULL;
+	char **names = NULL, key[HOSTNAME_MAX + 1];
+	size_t nnames = 0, plen;
+	void *payload = NULL;
+	int rc = -1;
+
+	if ((r = db_query(c, "order job", ORDER_JOB_SQL, 1, &job_id, NULL, NULL,
+	    err, errlen)) == NULL)
+		return -1;
+	memset(&ji, 0, sizeof(ji));
+	if (PQntuples(r) != 1) {
+		snprintf(err, errlen, "order %s: no such order or its CA has no "
+		    "account", job_id);
+		goto out;
+	}
+	if ((csr = db_bytea(r, 0, 3, &ji.csrlen)) == NULL ||
+	    (names = db_array_parse(PQgetvalue(r, 0, 13), &nnames)) == NULL ||
+	    nnames == 0) {
+		snprintf(err, errlen, "order %s: bad CSR or hostname set", job_id);
+		goto out;
+	}
+	ji.job_id = job_id;
+	ji.attempt = (uint32_t)strtoul(PQgetvalue(r, 0, 0), NULL, 10);
+	ji.trace_id = PQgetvalue(r, 0, 1);
+	ji.certificate_id = PQgetvalue(r, 0, 2);
+	ji.csr = csr;
+	ji.order_url = PQgetvalue(r, 0, 4);
+	ji.challenge_type = PQgetvalue(r, 0, 5);
+	ji.replaces = PQgetvalue(r, 0, 6);
+	ji.profile = PQgetvalue(r, 0, 7);
+	ji.ca_name = PQgetvalue(r, 0, 8);
+	ji.directory_url = PQgetvalue(r, 0, 9);
+	ji.trust = PQgetvalue(r, 0, 10);
+	ji.account_id = PQgetvalue(r, 0, 11);
+	ji.account_url = PQgetvalue(r, 0, 12);
+	ji.names = names;
+	ji.nnames = nnames;
+	if ((payload = jobmsg_issue_encode(&ji, &plen)) == NULL) {
+		snprintf(err, errlen, "order %s: job does not encode", job_id);
+		goto out;
+	}
+	jobmsg_kafka_key(names[0], key, sizeof(key));
+	if (outbox_add(c, kafkaconn_topic_jobs(), key, payload, plen, job_id,
+	    ji.attempt, delay_s, err, errlen) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(payload);
+	free(csr);
+	db_array_free(names, nnames);
+	PQclear(r);
+	return rc;
+}
+
+/* 1 when ca has an account (its row locked FOR SHARE), 0 when not, -1. */
+static int
+order_ca_ready(PGconn *c, const char *ca, char *err, size_t errlen)
+{
+	PGresult *r;
+	int n;
+
+	if ((r = db_query(c, "order account", "SELECT 1 FROM acme_accounts "
+	    "WHERE ca = $1 FOR SHARE", 1, &ca, NULL, NULL, err, errlen)) == NULL)
+		return -1;
+	n = PQntuples(r) > 0;
+	PQclear(r);
+	return n;
+}
+
+int
+order_create(PGconn *c, const struct order_new *on, char oid[IDS_LEN + 1],
+    char *err, size_t errlen)
+{
+	const char *p[10];
+	int lens[10] = { 0 }, fmts[10] = { 0 }, ready;
+
+	if ((ready = order_ca_ready(c, on->ca, err, errlen)) <= 0)
+		return ready;
+	if (ids_new(oid) < 0) {
+		snprintf(err, errlen, "order: no random id");
+		return -1;
+	}
+	p[0] = oid;
+	p[1] = on->certificate_id;
+	p[2] = on->private_key_id;
+	p[3] = (const char *)on->csr;
+	lens[3] = (int)on->csrlen;
+	fmts[3] = 1;
+	p[4] = on->trace_id;
+	p[5] = on->ca;
+	p[6] = on->challenge != NULL ? on->challenge : "http-01";
+	p[7] = on->replaces != NULL ? on->replaces : "";
+	p[8] = on->profile != NULL ? on->profile : "";
+	p[9] = on->preferred_chain != NULL ? on->preferred_chain : "";
+	if (db_exec(c, "order create", "INSERT INTO orders (id, certificate, "
+	    "private_key, csr_der, trace_id, ca, challenge, replaces, profile, "
+	    "preferred_chain) VALUES ($1, $2, $3, $4, $5, $6, $7, nullif($8, ''), "
+	    "nullif($9, ''), nullif($10, ''))", 10, p, lens, fmts, err,
+	    errlen) < 0 || order_publish(c, oid, 0, err, errlen) < 0)
+		return -1;
+	return 1;
+}
+
+int
+order_requeue(PGconn *c, const char *job_id, unsigned attempt,
+    const char *order_url, double delay_s, const char *status, char *err,
+    size_t errlen)
+{
+	char att[16], delay[32];
+	const char *v[5];
+
+	snprintf(att, sizeof(att), "%u", attempt);
+	snprintf(delay, sizeof(delay), "%.3f", delay_s);
+	v[0] = job_id;
+	v[1] = att;
+	v[2] = status;
+	v[3] = order_url != NULL ? order_url : "";
+	v[4] = delay;
+	if (db_exec(c, "order requeue", "UPDATE orders SET attempt = $2, "
+	    "status = $3, order_url = nullif($4, ''), not_before = now() + "
+	    "make_interval(secs => $5::float8), updated_at = now() WHERE id = $1",
+	    5, v, NULL, NULL, err, errlen) < 0)
+		return -1;
+	return order_publish(c, job_id, delay_s, err, errlen);
+}

@@ -1,0 +1,53 @@
+/* order.h -- the one owner of an issue order: its row, its Job{issue_order}, its Kafka key and its outbox row. */
+#ifndef CERTFLEET_COORD_ORDER_H
+#define CERTFLEET_COORD_ORDER_H
+
+#include <stddef.h>
+
+#include <libpq-fe.h>
+
+#include "ids.h"
+
+/*
+ * Enrollment, renewal, fallback to the next CA and retries all come here:
+ * the job is always built from the order's row (joined with its CA, the
+ * CA's account and the certificate's hostname set) by one function, so no
+ * caller can forget a field.
+ */
+
+/* What a new order is made of. Strings may be NULL where noted. */
+struct order_new {
+	const char		*certificate_id;
+	const char		*private_key_id;
+	const unsigned char	*csr;		/* DER */
+	size_t			 csrlen;
+	const char		*ca;		/* the CA to order from */
+	const char		*trace_id;
+	const char		*challenge;	/* "http-01" or "dns-01"; NULL: http-01 */
+	const char		*replaces;	/* ARI CertID renewed, NULL or "" */
+	const char		*profile;	/* newOrder profile, NULL or "" */
+	const char		*preferred_chain; /* issuer CN served, NULL or "" */
+};
+
+/*
+ * In the caller's transaction: writes order row oid (attempt 1, status
+ * pending, every field of on) and its Job{issue_order} in the outbox,
+ * keyed by the registered domain of the set's first name. The CA's account
+ * row is locked FOR SHARE. Returns 1 with the new id in oid, 0 when the CA
+ * has no account (nothing written), -1 with a message in err (the caller
+ * rolls back).
+ */
+int order_create(PGconn *c, const struct order_new *on,
+    char oid[IDS_LEN + 1], char *err, size_t errlen);
+
+/*
+ * In the caller's transaction: attempt `attempt` of order job_id, carrying
+ * order_url (NULL or "": a new ACME order), is queued delay_s seconds from
+ * now, and the order's row moves to status ("pending" or "deferred") with
+ * that attempt, URL and not_before. Returns 0, or -1 with err.
+ */
+int order_requeue(PGconn *c, const char *job_id, unsigned attempt,
+    const char *order_url, double delay_s, const char *status, char *err,
+    size_t errlen);
+
+#endif

@@ -1,0 +1,184 @@
+/* results_order.c -- applies the events of issue orders: order created, certificate issued, failed or deferred; problems recorded. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "codec.h"
+#include "db.h"
+#include "fallback.h"
+#include "log.h"
+#include "results_int.h"
+
+static void
+results_order_free(struct results_order *o)
+{
+	db_array_free(o->names, o->nnames);
+	PQclear(o->r);
+	memset(o, 0, sizeof(*o));
+}
+
+/* Returns 1 when found, 0 when the job is no order, -1 on error. */
+static int
+results_order_get(PGconn *c, const char *job_id, struct results_order *o,
+    char *err, size_t errlen)
+{
+	memset(o, 0, sizeof(*o));
+	if ((o->r = db_query(c, "results order", "SELECT o.status, o.attempt, "
+	    "o.certificate, o.private_key, coalesce(o.order_url, ''), o.trace_id, "
+	    "c.status, hs.names FROM orders o JOIN certificates c ON "
+	    "c.id = o.certificate JOIN hostname_sets hs ON hs.id = c.hostname_set "
+	    "WHERE o.id = $1 FOR UPDATE OF o, c", 1, &job_id, NULL, NULL, err,
+	    errlen)) == NULL)
+		return -1;
+	if (PQntuples(o->r) == 0) {
+		PQclear(o->r);	/* the caller frees o only when found */
+		o->r = NULL;
+		return 0;
+	}
+	o->status = PQgetvalue(o->r, 0, 0);
+	o->attempt = (unsigned)atoi(PQgetvalue(o->r, 0, 1));
+	o->certificate = PQgetvalue(o->r, 0, 2);
+	o->private_key = PQgetvalue(o->r, 0, 3);
+	o->order_url = PQgetvalue(o->r, 0, 4);
+	o->trace_id = PQgetvalue(o->r, 0, 5);
+	o->cert_status = PQgetvalue(o->r, 0, 6);
+	if ((o->names = db_array_parse(PQgetvalue(o->r, 0, 7), &o->nnames)) ==
+	    NULL) {
+		snprintf(err, errlen, "results: bad hostname set of %s", job_id);
+		return -1;
+	}
+	return 1;
+}
+
+static json_t *
+results_subproblems(const Certfleet__Problem *p)
+{
+	json_t *a = json_array(), *o;
+	size_t i;
+
+	for (i = 0; a != NULL && i < p->n_subproblems; i++) {
+		const Certfleet__Problem *s = p->subproblems[i];
+
+		o = json_pack("{s:s, s:s, s:i, s:s}", "type", s->type, "detail",
+		    s->detail, "status", s->status, "identifier", s->identifier);
+		if (o != NULL)
+			json_array_append_new(a, o);
+	}
+	return a;
+}
+
+/* Records a problem for job_id and as the certificate's last problem. */
+int
+results_problem(PGconn *c, const char *job_id, unsigned attempt,
+    const char *certificate, const char *type, const char *detail,
+    int status, const Certfleet__Problem *p, char *err, size_t errlen)
+{
+	char att[16], st[16], *sub = NULL;
+	const char *v[6];
+	json_t *a = NULL;
+	int rc = -1;
+
+	if (p != NULL && (a = results_subproblems(p)) != NULL)
+		sub = json_dumps(a, JSON_COMPACT);
+	snprintf(att, sizeof(att), "%u", attempt);
+	snprintf(st, sizeof(st), "%d", status);
+	v[0] = job_id;
+	v[1] = att;
+	v[2] = type;
+	v[3] = detail;
+	v[4] = status != 0 ? st : NULL;
+	v[5] = sub != NULL ? sub : "[]";
+	if (db_exec(c, "results problem", "INSERT INTO acme_problems (job_id, "
+	    "attempt, type, detail, status, subproblems) VALUES ($1, $2, $3, $4, "
+	    "$5, $6::jsonb)", 6, v, NULL, NULL, err, errlen) < 0)
+		goto out;
+	if (certificate != NULL) {
+		if (db_exec(c, "results last problem", "UPDATE certificates SET "
+		    "last_problem_type = $2, last_problem_detail = $3, updated_at = "
+		    "now() WHERE id = $1", 3, (const char *[]){ certificate, type,
+		    detail }, NULL, NULL, err, errlen) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(sub);
+	json_decref(a);
+	return rc;
+}
+
+/* The order failed for good; its certificate too (unless already issued),
+ * except when a fallback CA takes over with a new order (fallback.c). */
+int
+results_order_failed(PGconn *c, const char *job_id,
+    const struct results_order *o, char *err, size_t errlen)
+{
+	int next;
+
+	if (db_exec(c, "results order failed", "UPDATE orders SET status = "
+	    "'failed', updated_at = now() WHERE id = $1", 1, &job_id, NULL, NULL,
+	    err, errlen) < 0 ||
+	    (next = fallback_next(c, job_id, err, errlen)) < 0)
+		return -1;
+	if (next > 0)
+		return 0;
+	if (db_exec(c, "results certificate failed", "UPDATE certificates SET "
+	    "status = 'failed', updated_at = now() WHERE id = $1 AND status = "
+	    "'pending'", 1, &o->certificate, NULL, NULL, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+/* order_created: the order URL a re-delivered job resumes from. */
+static enum results_outcome
+results_order_created(PGconn *c, const Certfleet__Event *e, char *err,
+    size_t errlen)
+{
+	const char *v[2];
+	long n;
+
+	v[0] = e->job_id;
+	v[1] = e->order_created->order_url;
+	if ((n = db_exec(c, "results order created", "UPDATE orders SET "
+	    "order_url = $2, status = CASE WHEN status IN ('pending', 'sent') "
+	    "THEN 'processing' ELSE status END, updated_at = now() WHERE id = $1 "
+	    "AND status NOT IN ('valid', 'failed')", 2, v, NULL, NULL, err,
+	    errlen)) < 0)
+		return RESULTS_RETRY;
+	if (n > 0)
+		log_info("job %s attempt %u trace %s: order %s created", e->job_id,
+		    e->attempt, e->trace_id, v[1]);
+	return n > 0 ? RESULTS_APPLIED : RESULTS_IGNORED;
+}
+
+enum results_outcome
+results_order_event(PGconn *c, const struct settings *s,
+    const Certfleet__Event *e, char *err, size_t errlen)
+{
+	struct results_order o;
+	enum results_outcome out;
+	int found;
+
+	if ((found = results_order_get(c, e->job_id, &o, err, errlen)) < 0)
+		return RESULTS_RETRY;
+	if (found == 0) {
+		log_warn("job %s attempt %u trace %s: %s for no known order, "
+		    "ignored", e->job_id, e->attempt, e->trace_id,
+		    proto_event_kind_name(e));
+		return RESULTS_IGNORED;
+	}
+	switch (e->kind_case) {
+	case CERTFLEET__EVENT__KIND_ORDER_CREATED:
+		out = results_order_created(c, e, err, errlen);
+		break;
+	case CERTFLEET__EVENT__KIND_CERTIFICATE_ISSUED:
+		out = results_issued(c, s, e, &o, err, errlen);
+		break;
+	default:
+		out = results_unhappy(c, s, e, &o, err, errlen);
+		break;
+	}
+	results_order_free(&o);
+	return out;
+}

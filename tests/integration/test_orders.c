@@ -1,0 +1,289 @@
+/* test_orders.c -- the order owner against a real PostgreSQL: enrollment, renewal-like orders, fallback and retries all queue jobs carrying every field. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <libpq-fe.h>
+
+#include "accounts.h"
+#include "codec.h"
+#include "db.h"
+#include "enroll.h"
+#include "fallback.h"
+#include "migrate.h"
+#include "order.h"
+#include "settings.h"
+#include "vault.h"
+
+#define REPLACES "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE"
+#define PROFILE "shortlived"
+#define CHAIN "certfleet test root"
+
+static PGconn *db;
+static struct vault *vault;
+static struct settings set;
+
+/* One value of a one-row query with one parameter, malloc'd, or NULL. */
+static char *
+sql1(const char *sql, const char *param)
+{
+	PGresult *r;
+	char *v;
+
+	r = PQexecParams(db, sql, 1, NULL, &param, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQerrorMessage(db));
+	v = PQntuples(r) != 1 || PQgetisnull(r, 0, 0) ? NULL :
+	    strdup(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return v;
+}
+
+static void
+assert_sql(const char *sql, const char *param, const char *want)
+{
+	char *v = sql1(sql, param);
+
+	if (v == NULL || strcmp(v, want) != 0)
+		fail_msg("%s [%s]: got %s, want %s", sql, param, v ? v : "NULL",
+		    want);
+	free(v);
+}
+
+/* The Job in the outbox for job_id's attempt, decoded as a worker would. */
+static Certfleet__Job *
+outbox_job(const char *job_id, int attempt)
+{
+	PGresult *r;
+	Certfleet__Job *j;
+	char att[16], err[256];
+	const char *p[2] = { job_id, att };
+
+	snprintf(att, sizeof(att), "%d", attempt);
+	r = PQexecParams(db, "SELECT payload FROM outbox WHERE job_id = $1 AND "
+	    "attempt = $2", 2, NULL, p, NULL, NULL, 1);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
+		fail_msg("outbox row of %s attempt %d: %s", job_id, attempt,
+		    PQerrorMessage(db));
+	j = proto_job_decode(PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0),
+	    err, sizeof(err));
+	PQclear(r);
+	if (j == NULL)
+		fail_msg("job %s attempt %d does not decode: %s", job_id, attempt,
+		    err);
+	return j;
+}
+
+/* Checks every field an issue order's job must carry. */
+static void
+assert_issue_job(const Certfleet__Job *j, const char *ca, const char *order_url)
+{
+	const Certfleet__IssueOrder *io;
+
+	assert_int_equal(j->kind_case, CERTFLEET__JOB__KIND_ISSUE_ORDER);
+	io = j->issue_order;
+	assert_string_equal(io->ca->name, ca);
+	assert_non_null(strstr(io->ca->directory_url, ca));
+	assert_string_equal(io->profile, PROFILE);
+	assert_string_equal(io->replaces, REPLACES);
+	assert_string_equal(io->challenge_type, "http-01");
+	assert_string_equal(io->order_url, order_url);
+	assert_int_equal(io->n_identifiers, 1);
+	assert_true(io->csr_der.len > 0);
+	assert_true(io->account_id[0] != '\0');
+}
+
+/* Enrolls one name at ca-a with ca-b as fallback, a profile and a preferred
+ * chain; writes the certificate id. */
+static void
+enroll(const char *name, char id[IDS_LEN + 1])
+{
+	struct enroll_request req;
+	char body[512], err[512];
+
+	snprintf(body, sizeof(body), "{\"hostnames\": [\"%s\"], \"ca\": "
+	    "\"ca-a\", \"fallback\": [\"ca-b\"], \"profile\": \"" PROFILE "\", "
+	    "\"preferred_chain\": \"" CHAIN "\"}", name);
+	if (enroll_parse(body, strlen(body), KEYS_EC_P256, &req, err,
+	    sizeof(err)) < 0)
+		fail_msg("enroll_parse: %s", err);
+	if (enroll_create(db, vault, &set, &req, id, err, sizeof(err)) < 0)
+		fail_msg("enroll_create: %s", err);
+	enroll_request_free(&req);
+}
+
+/* An order made like a renewal (with ARI replaces) fails for good at ca-a:
+ * the fallback order at ca-b keeps profile, replaces, preferred chain,
+ * challenge, key, CSR and trace id, and so does its job; a retry of it
+ * carries them too, with the order URL. */
+static void
+test_fallback_keeps_every_field(void **state)
+{
+	struct order_new on = { 0 };
+	char id[IDS_LEN + 1], oid[IDS_LEN + 1], err[512], *first, *fb, *pk, *tr;
+	char *csr, want[2048];
+	Certfleet__Job *j;
+
+	(void)state;
+	enroll("fallback.example.com", id);
+	first = sql1("SELECT id FROM orders WHERE certificate = $1", id);
+	assert_non_null(first);
+	pk = sql1("SELECT private_key FROM orders WHERE id = $1", first);
+	tr = sql1("SELECT trace_id FROM orders WHERE id = $1", first);
+	csr = sql1("SELECT encode(csr_der, 'hex') FROM orders WHERE id = $1",
+	    first);
+	j = outbox_job(first, 1);
+	assert_string_equal(j->issue_order->profile, PROFILE);
+	assert_string_equal(j->issue_order->replaces, "");
+	proto_job_free(j);
+
+	/* A second order at ca-a with replaces, as renew.c makes one. */
+	{
+		PGresult *r = PQexecParams(db, "SELECT csr_der FROM orders WHERE "
+		    "id = $1", 1, NULL, (const char *[]){ first }, NULL, NULL, 1);
+
+		assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+		on.certificate_id = id;
+		on.private_key_id = pk;
+		on.csr = (const unsigned char *)PQgetvalue(r, 0, 0);
+		on.csrlen = (size_t)PQgetlength(r, 0, 0);
+		on.ca = "ca-a";
+		on.trace_id = tr;
+		on.challenge = "http-01";
+		on.replaces = REPLACES;
+		on.profile = PROFILE;
+		on.preferred_chain = CHAIN;
+		assert_int_equal(db_begin(db, err, sizeof(err)), 0);
+		if (order_create(db, &on, oid, err, sizeof(err)) != 1)
+			fail_msg("order_create: %s", err);
+		assert_int_equal(db_exec(db, "first order failed", "UPDATE orders "
+		    "SET status = 'failed' WHERE id = $1", 1,
+		    (const char *[]){ first }, NULL, NULL, err, sizeof(err)), 1);
+		assert_int_equal(db_commit(db, err, sizeof(err)), 0);
+		PQclear(r);
+	}
+	j = outbox_job(oid, 1);
+	assert_issue_job(j, "ca-a", "");
+	proto_job_free(j);
+
+	/* It fails for good: the next CA takes over. */
+	assert_int_equal(db_begin(db, err, sizeof(err)), 0);
+	assert_int_equal(db_exec(db, "order failed", "UPDATE orders SET status = "
+	    "'failed' WHERE id = $1", 1, (const char *[]){ oid }, NULL, NULL, err,
+	    sizeof(err)), 1);
+	if (fallback_next(db, oid, err, sizeof(err)) != 1)
+		fail_msg("fallback_next: %s", err);
+	assert_int_equal(db_commit(db, err, sizeof(err)), 0);
+	fb = sql1("SELECT id FROM orders WHERE certificate = $1 AND ca = 'ca-b'",
+	    id);
+	assert_non_null(fb);
+	snprintf(want, sizeof(want), PROFILE "|" REPLACES "|" CHAIN "|http-01|"
+	    "%s|%s|%s|1|pending", pk, tr, csr);
+	assert_sql("SELECT concat_ws('|', profile, replaces, preferred_chain, "
+	    "challenge, private_key, trace_id, encode(csr_der, 'hex'), attempt, "
+	    "status) FROM orders WHERE id = $1", fb, want);
+	j = outbox_job(fb, 1);
+	assert_issue_job(j, "ca-b", "");
+	proto_job_free(j);
+
+	/* A retry of the fallback order resumes its ACME order. */
+	assert_int_equal(db_begin(db, err, sizeof(err)), 0);
+	if (order_requeue(db, fb, 2, "https://ca-b.test/order/1", 30, "pending",
+	    err, sizeof(err)) < 0)
+		fail_msg("order_requeue: %s", err);
+	assert_int_equal(db_commit(db, err, sizeof(err)), 0);
+	j = outbox_job(fb, 2);
+	assert_issue_job(j, "ca-b", "https://ca-b.test/order/1");
+	assert_int_equal(j->attempt, 2);
+	proto_job_free(j);
+	assert_sql("SELECT attempt || ' ' || status || ' ' || (not_before > now() "
+	    "+ interval '20 seconds') FROM orders WHERE id = $1", fb,
+	    "2 pending true");
+	free(fb);
+	free(first);
+	free(pk);
+	free(tr);
+	free(csr);
+}
+
+/* A fresh database on the stack's PostgreSQL, migrated, with two CAs and
+ * their accounts (account_url unset: orders carry none). */
+static int
+setup(void **state)
+{
+	static char hex[65];
+	const char *pg = getenv("CERTFLEET_PG");
+	PGconn *admin;
+	PGresult *r;
+	char url[1024], name[64], err[512], sql[128];
+	unsigned i;
+
+	(void)state;
+	if (pg == NULL) {
+		fprintf(stderr, "CERTFLEET_PG is not set (run under with-env)\n");
+		return -1;
+	}
+	snprintf(name, sizeof(name), "orders_%ld_%d", (long)time(NULL),
+	    (int)getpid());
+	admin = PQconnectdb(pg);
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", name);
+	r = PQexec(admin, sql);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		fprintf(stderr, "%s: %s", sql, PQerrorMessage(admin));
+		return -1;
+	}
+	PQclear(r);
+	PQfinish(admin);
+	snprintf(url, sizeof(url), "%.*s/%s", (int)(strrchr(pg, '/') - pg), pg,
+	    name);
+	db = PQconnectdb(url);
+	if (PQstatus(db) != CONNECTION_OK || migrate_apply(db, err,
+	    sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s %s\n", url, PQerrorMessage(db), err);
+		return -1;
+	}
+	for (i = 0; i < 64; i++)
+		hex[i] = "0123456789abcdef"[(i * 7 + 3) % 16];
+	setenv("CERTFLEET_PG", url, 1);
+	setenv("KAFKA_BOOTSTRAP", "127.0.0.1:1", 1);
+	setenv("REDIS_URL", "redis://127.0.0.1:1", 1);
+	setenv("CERTFLEET_TOKEN", "admin-token", 1);
+	setenv("CERTFLEET_WORKER_TOKEN", "worker-token", 1);
+	setenv("CERTFLEET_MASTER_KEY", hex, 1);
+	setenv("ACME_DIRECTORY", "https://ca-a.test/dir", 1);
+	setenv("CERTFLEET_CA_NAME", "ca-a", 1);
+	setenv("CERTFLEET_CAS", "ca-b", 1);
+	setenv("CERTFLEET_CA_CA_B_DIRECTORY", "https://ca-b.test/dir", 1);
+	if (settings_load(&set, 1, err, sizeof(err)) < 0 ||
+	    (vault = vault_new(hex, err, sizeof(err))) == NULL ||
+	    accounts_ensure(db, vault, &set, err, sizeof(err)) < 0) {
+		fprintf(stderr, "setup: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	vault_free(vault);
+	PQfinish(db);
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fallback_keeps_every_field),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
