@@ -255,8 +255,7 @@ api_fullchain(struct api *a, struct MHD_Connection *conn, const char *id)
 enum MHD_Result
 api_privkey(struct api *a, struct MHD_Connection *conn, const char *id)
 {
-	char err[512], aad[VAULT_AAD_MAX], *pem;
-	struct vault_box box;
+	char err[512], *pem;
 	PGresult *r;
 	size_t len;
 
@@ -273,16 +272,9 @@ api_privkey(struct api *a, struct MHD_Connection *conn, const char *id)
 		return api_error(conn, MHD_HTTP_NOT_FOUND, "certificate %s is not "
 		    "issued (or does not exist)", id);
 	}
-	vault_aad(VAULT_CERT_KEY, PQgetvalue(r, 0, 4), aad);
-	if (db_box(r, 0, 0, &box) < 0) {
-		PQclear(r);
-		log_err("api: privkey of %s: stored key is malformed", id);
-		return api_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "the stored key is unreadable");
-	}
+	pem = db_open_box(r, 0, 0, a->v, VAULT_CERT_KEY, PQgetvalue(r, 0, 4),
+	    &len, err, sizeof(err));
 	PQclear(r);
-	pem = vault_open(a->v, &box, aad, &len, err, sizeof(err));
-	vault_box_clear(&box);
 	if (pem == NULL) {
 		log_err("api: privkey of %s: %s", id, err);
 		return api_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,

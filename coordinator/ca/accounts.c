@@ -72,8 +72,6 @@ accounts_eab(PGconn *c, const struct vault *v, const char *id, char **kid,
     char **hmac, size_t *len, char *err, size_t errlen)
 {
 	PGresult *r;
-	struct vault_box box = { 0 };
-	char aad[VAULT_AAD_MAX];
 	int rc = -1;
 
 	if ((r = db_query(c, "accounts eab", "SELECT eab_ciphertext, eab_nonce, "
@@ -84,23 +82,18 @@ accounts_eab(PGconn *c, const struct vault *v, const char *id, char **kid,
 		rc = 0;
 		goto out;
 	}
-	if (db_box(r, 0, 0, &box) < 0) {
-		snprintf(err, errlen, "accounts: stored EAB of %s is malformed", id);
-		goto out;
-	}
-	vault_aad(VAULT_ACCOUNT_EAB, id, aad);
 	if ((*kid = strdup(PQgetvalue(r, 0, 4))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	if ((*hmac = vault_open(v, &box, aad, len, err, errlen)) == NULL) {
+	if ((*hmac = db_open_box(r, 0, 0, v, VAULT_ACCOUNT_EAB, id, len, err,
+	    errlen)) == NULL) {
 		free(*kid);
 		*kid = NULL;
 		goto out;
 	}
 	rc = 1;
 out:
-	vault_box_clear(&box);
 	PQclear(r);
 	return rc;
 }
@@ -203,8 +196,6 @@ accounts_key_pem(PGconn *c, const struct vault *v, const char *id,
     char **pem, size_t *len, char *err, size_t errlen)
 {
 	PGresult *r;
-	struct vault_box box = { 0 };
-	char aad[VAULT_AAD_MAX];
 	int rc = -1;
 
 	if ((r = db_query(c, "accounts key", "SELECT key_ciphertext, key_nonce, "
@@ -215,16 +206,11 @@ accounts_key_pem(PGconn *c, const struct vault *v, const char *id,
 		rc = 0;
 		goto out;
 	}
-	if (db_box(r, 0, 0, &box) < 0) {
-		snprintf(err, errlen, "accounts: stored key of %s is malformed", id);
-		goto out;
-	}
-	vault_aad(VAULT_ACCOUNT_KEY, id, aad);
-	if ((*pem = vault_open(v, &box, aad, len, err, errlen)) == NULL)
+	if ((*pem = db_open_box(r, 0, 0, v, VAULT_ACCOUNT_KEY, id, len, err,
+	    errlen)) == NULL)
 		goto out;
 	rc = 1;
 out:
-	vault_box_clear(&box);
 	PQclear(r);
 	return rc;
 }

@@ -310,9 +310,7 @@ int
 actions_pending_key_pem(PGconn *c, const struct vault *v, const char *id,
     char **pem, size_t *len, char *err, size_t errlen)
 {
-	struct vault_box box = { 0 };
 	PGresult *r;
-	char aad[VAULT_AAD_MAX];
 	int rc = -1;
 
 	if ((r = db_query(c, "actions pending key", "SELECT "
@@ -325,16 +323,11 @@ actions_pending_key_pem(PGconn *c, const struct vault *v, const char *id,
 		rc = 0;
 		goto out;
 	}
-	if (db_box(r, 0, 0, &box) < 0) {
-		snprintf(err, errlen, "actions: pending key of %s is malformed", id);
-		goto out;
-	}
-	vault_aad(VAULT_ACCOUNT_KEY, id, aad);
-	if ((*pem = vault_open(v, &box, aad, len, err, errlen)) == NULL)
+	if ((*pem = db_open_box(r, 0, 0, v, VAULT_ACCOUNT_KEY, id, len, err,
+	    errlen)) == NULL)
 		goto out;
 	rc = 1;
 out:
-	vault_box_clear(&box);
 	PQclear(r);
 	return rc;
 }

@@ -151,20 +151,12 @@ static int
 prime_queue(redisContext *rc, const PGresult *r, int row,
     const struct vault *v, char *err, size_t errlen)
 {
-	struct vault_box box;
-	char aad[VAULT_AAD_MAX], *key, **names;
+	char *key, **names;
 	size_t keylen, nnames;
 	int k;
 
-	if (db_box(r, row, 5, &box) < 0) {
-		log_warn("prime: certificate %s: stored key is malformed",
-		    PQgetvalue(r, row, 0));
-		return 0;
-	}
-	vault_aad(VAULT_CERT_KEY, PQgetvalue(r, row, 1), aad);
-	key = vault_open(v, &box, aad, &keylen, err, errlen);
-	vault_box_clear(&box);
-	if (key == NULL) {
+	if ((key = db_open_box(r, row, 5, v, VAULT_CERT_KEY,
+	    PQgetvalue(r, row, 1), &keylen, err, errlen)) == NULL) {
 		log_warn("prime: certificate %s: %s", PQgetvalue(r, row, 0), err);
 		return 0;
 	}

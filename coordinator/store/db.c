@@ -262,3 +262,21 @@ db_bind_box(const char **p, int *lens, int *fmts, int i,
 	lens[i + 3] = 0;
 	fmts[i + 3] = 0;
 }
+
+char *
+db_open_box(const PGresult *r, int row, int col, const struct vault *v,
+    enum vault_secret what, const char *id, size_t *len, char *err,
+    size_t errlen)
+{
+	struct vault_box box = { 0 };
+	char aad[VAULT_AAD_MAX], *plain;
+
+	if (db_box(r, row, col, &box) < 0) {
+		snprintf(err, errlen, "the sealed secret of %s is malformed", id);
+		return NULL;
+	}
+	vault_aad(what, id, aad);
+	plain = vault_open(v, &box, aad, len, err, errlen);
+	vault_box_clear(&box);
+	return plain;
+}

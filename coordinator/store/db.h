@@ -58,6 +58,14 @@ void db_array_free(char **a, size_t n);
  * set, or NULL. */
 unsigned char *db_bytea(const PGresult *r, int row, int col, size_t *len);
 
+/* Opens the secret of kind `what` sealed for row id (vault_aad), stored in
+ * four columns of r's row `row` from col as db_box reads them. Returns the
+ * plaintext with *len set (release it with vault_plain_free), or NULL with
+ * a message in err when the columns are malformed or it does not open. */
+char *db_open_box(const PGresult *r, int row, int col, const struct vault *v,
+    enum vault_secret what, const char *id, size_t *len, char *err,
+    size_t errlen);
+
 /* Reads a sealed secret from four columns starting at col: ciphertext,
  * nonce, tag (bytea) and key id (text). Returns 0, or -1 when malformed
  * (box then holds nothing). Release box with vault_box_clear. */

@@ -129,6 +129,34 @@ test_swapped_aad(void **state)
 	vault_free(v);
 }
 
+/* vault_aad spells each kind's additional data, the strings the stored
+ * rows were sealed under (migrations 0001 and 0003): a secret sealed for
+ * one kind or row does not open as another. */
+static void
+test_aad_names(void **state)
+{
+	struct vault *v;
+	struct vault_box box;
+	char err[256], aad[VAULT_AAD_MAX], other[VAULT_AAD_MAX];
+	size_t len;
+
+	(void)state;
+	vault_aad(VAULT_CERT_KEY, "k1", aad);
+	assert_string_equal(aad, "private_keys:k1");
+	vault_aad(VAULT_ACCOUNT_KEY, "a1", aad);
+	assert_string_equal(aad, "acme_accounts:a1");
+	vault_aad(VAULT_ACCOUNT_EAB, "a1", other);
+	assert_string_equal(other, "acme_accounts_eab:a1");
+	assert_non_null(v = vault_new(KEY_A, err, sizeof(err)));
+	assert_int_equal(vault_seal(v, SECRET, strlen(SECRET), aad, &box, err,
+	    sizeof(err)), 0);
+	assert_null(vault_open(v, &box, other, &len, err, sizeof(err)));
+	vault_aad(VAULT_ACCOUNT_KEY, "a2", other);
+	assert_null(vault_open(v, &box, other, &len, err, sizeof(err)));
+	vault_box_clear(&box);
+	vault_free(v);
+}
+
 static void
 test_bad_master_keys(void **state)
 {
@@ -165,6 +193,7 @@ main(void)
 		cmocka_unit_test(test_wrong_key),
 		cmocka_unit_test(test_tampered),
 		cmocka_unit_test(test_swapped_aad),
+		cmocka_unit_test(test_aad_names),
 		cmocka_unit_test(test_bad_master_keys),
 		cmocka_unit_test(test_empty_plaintext_refused),
 	};
