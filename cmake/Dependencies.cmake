@@ -1,7 +1,8 @@
 # Dependencies.cmake -- every external library, found through pkg-config (installed by deploy/local/install-deps).
 find_package(PkgConfig REQUIRED)
 
-pkg_check_modules(OPENSSL REQUIRED IMPORTED_TARGET openssl>=3.0)
+# libcrypto only: no certfleet code calls libssl (libcurl brings its own TLS).
+pkg_check_modules(CRYPTO REQUIRED IMPORTED_TARGET libcrypto>=3.0)
 pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
 pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka)
 pkg_check_modules(PQ REQUIRED IMPORTED_TARGET libpq)

@@ -6,7 +6,9 @@ endforeach()
 
 
 add_executable(test_coord_flow integration/test_coord_flow.c)
-target_link_libraries(test_coord_flow PRIVATE certfleet_coordinator PkgConfig::CMOCKA)
+target_link_libraries(test_coord_flow PRIVATE certfleet_coordinator
+	certfleet_httpget certfleet_kafkaconn certfleet_redisconn certfleet_pem
+	certfleet_base PkgConfig::CRYPTO PkgConfig::JANSSON PkgConfig::CMOCKA)
 certfleet_integration_test(coord_flow
 	${CMAKE_CURRENT_SOURCE_DIR}/integration/test_coord_flow.sh
 	$<TARGET_FILE:certfleet-coordinator> $<TARGET_FILE:test_coord_flow>

@@ -17,6 +17,6 @@ function(certfleet_fuzz_target name)
 	set_tests_properties(${name} PROPERTIES LABELS fuzz TIMEOUT 120)
 endfunction()
 
-certfleet_fuzz_target(fuzz_b64 certfleet_common)
-certfleet_fuzz_target(fuzz_pem certfleet_common)
+certfleet_fuzz_target(fuzz_b64 certfleet_base)
+certfleet_fuzz_target(fuzz_pem certfleet_pem)
 certfleet_fuzz_target(fuzz_codec certfleet_proto)

@@ -17,7 +17,8 @@ if(CMAKE_C_COMPILER_ID MATCHES "Clang")
 	add_executable(fuzz_responder_path fuzz/fuzz_responder_path.c)
 	target_compile_options(fuzz_responder_path PRIVATE -fsanitize=fuzzer)
 	target_link_options(fuzz_responder_path PRIVATE -fsanitize=fuzzer)
-	target_link_libraries(fuzz_responder_path PRIVATE certfleet_responder)
+	target_link_libraries(fuzz_responder_path PRIVATE certfleet_responder
+		certfleet_base)
 	set(fuzz_work ${CMAKE_CURRENT_BINARY_DIR}/fuzz_responder_path.corpus)
 	file(MAKE_DIRECTORY ${fuzz_work})
 	add_test(NAME fuzz_responder_path COMMAND fuzz_responder_path

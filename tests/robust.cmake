@@ -1,18 +1,19 @@
 # tests/robust.cmake -- protocol robustness: the fault-injecting ACME proxy, rate limits (429/503) deferred and recorded, badNonce, caps, the poll schedule, and fuzzing of the engine's JSON parsers.
 add_executable(acme_fault_proxy tools/acme_fault_proxy.c)
-target_link_libraries(acme_fault_proxy PRIVATE certfleet_common PkgConfig::MHD)
+target_link_libraries(acme_fault_proxy PRIVATE certfleet_base PkgConfig::CURL
+	PkgConfig::JANSSON PkgConfig::MHD)
 
 certfleet_integration_test(robust_faults ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_robust
 	$<TARGET_FILE_DIR:certfleet-worker>)
 
 # The poll/backoff schedule and the deferral of 429/503 (engine internals).
-certfleet_unit_test(unit_acme_robust unit/test_acme_robust.c)
+certfleet_unit_test(unit_acme_robust unit/test_acme_robust.c certfleet_acme)
 target_include_directories(unit_acme_robust PRIVATE ${PROJECT_SOURCE_DIR}/common/src)
 
 # libFuzzer targets (clang only) for the engine's directory, order and
 # authorization checks; acme_parse.c is compiled in so that coverage reaches it.
 foreach(target fuzz_acme_directory fuzz_acme_order fuzz_acme_authz)
-	certfleet_fuzz_target(${target} certfleet_common)
+	certfleet_fuzz_target(${target} certfleet_acme)
 	if(TARGET ${target})
 		target_sources(${target} PRIVATE ${PROJECT_SOURCE_DIR}/common/src/acme_parse.c)
 		target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/common/src)

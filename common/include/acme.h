@@ -20,6 +20,11 @@
  * Per CA (keyed by directory URL) the engine caches the directory (fetched
  * once) and a pool of nonces (every Replay-Nonce is kept; newNonce only when
  * the pool is empty).
+ *
+ * Two parts need no CA and no libcurl: revocation reason names
+ * (acme_reason.c) and ARI CertIDs with the renewal pick (acme_certid.c).
+ * They form certfleet_acme_offline, which a program that only computes them
+ * links instead of certfleet_acme (common/CMakeLists.txt).
  */
 struct acme_engine;
 struct acme_op;

@@ -14,7 +14,10 @@
 /* Checks every service in the services mask, reading where each is from the
  * environment, and prints one line per service to out:
  * "<service> <ok|FAILED> <where> <detail>". Returns the number that failed;
- * a service whose variable is unset counts as failed. */
+ * a service whose variable is unset counts as failed, and so does one whose
+ * probe is not built into the program: a service's probe comes with its
+ * library (certfleet_pgconn, certfleet_redisconn, certfleet_kafkaconn,
+ * certfleet_httpget for the CA), so link those the mask names. */
 int health_check(unsigned services, FILE *out);
 
 #endif

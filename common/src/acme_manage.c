@@ -20,55 +20,6 @@ enum manage_step {
 	MANAGE_POSTED,
 };
 
-static const struct {
-	int		 code;
-	const char	*name;
-} manage_reasons[] = {
-	{ 0, "unspecified" },
-	{ 1, "keyCompromise" },
-	{ 3, "affiliationChanged" },
-	{ 4, "superseded" },
-	{ 5, "cessationOfOperation" },
-};
-
-int
-acme_revoke_reason_ok(int reason)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(manage_reasons) / sizeof(manage_reasons[0]); i++)
-		if (manage_reasons[i].code == reason)
-			return 1;
-	return 0;
-}
-
-int
-acme_revoke_reason_parse(const char *s)
-{
-	size_t i;
-
-	if (s == NULL)
-		return -1;
-	for (i = 0; i < sizeof(manage_reasons) / sizeof(manage_reasons[0]); i++)
-		if (strcmp(s, manage_reasons[i].name) == 0)
-			return manage_reasons[i].code;
-	if (s[0] >= '0' && s[0] <= '9' && s[1] == '\0' &&
-	    acme_revoke_reason_ok(s[0] - '0'))
-		return s[0] - '0';
-	return -1;
-}
-
-const char *
-acme_revoke_reason_name(int reason)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(manage_reasons) / sizeof(manage_reasons[0]); i++)
-		if (manage_reasons[i].code == reason)
-			return manage_reasons[i].name;
-	return "unknown";
-}
-
 /* The keyChange payload: the inner JWS, signed by the new key. */
 static char *
 manage_keychange_payload(struct acme_op *op, char *err, size_t errlen)
