@@ -23,7 +23,10 @@
 #include "renew.h"
 #include "vault.h"
 
-#define COORDINATOR_DEPS (HEALTH_POSTGRES | HEALTH_KAFKA | HEALTH_REDIS)
+/* The services `check` asks. */
+static const struct health_service *const main_deps[] = {
+	&health_postgres, &health_kafka, &health_redis,
+};
 #define MAIN_APPNAME "certfleet-coordinator"
 #define MAIN_POLL_MS 200	/* wait for events when idle */
 #define MAIN_EVENTS_PER_TICK 100
@@ -216,7 +219,8 @@ main(int argc, char *argv[])
 	if (argc == 2 && strcmp(argv[1], "migrate") == 0)
 		return main_migrate();
 	if (argc == 2 && strcmp(argv[1], "check") == 0)
-		return health_check(COORDINATOR_DEPS, stdout) == 0 ? 0 : 1;
+		return health_check(main_deps, sizeof(main_deps) /
+		    sizeof(main_deps[0]), stdout) == 0 ? 0 : 1;
 	if (argc == 2 && strcmp(argv[1], "version") == 0) {
 		printf("certfleet-coordinator %s\n", CERTFLEET_VERSION);
 		return 0;

@@ -17,7 +17,10 @@
 #include "server.h"
 #include "store.h"
 
-#define RESPONDER_DEPS		HEALTH_REDIS
+/* The services `check` asks. */
+static const struct health_service *const responder_deps[] = {
+	&health_redis,
+};
 #define LISTEN_ENV		"CERTFLEET_RESPONDER_LISTEN"
 #define LISTEN_DEFAULT		"127.0.0.1:17410"
 #define THREADS_ENV		"CERTFLEET_RESPONDER_THREADS"
@@ -307,7 +310,8 @@ main(int argc, char *argv[])
 
 	log_init("certfleet-responder", LOGL_INFO);
 	if (argc == 2 && strcmp(argv[1], "check") == 0)
-		return health_check(RESPONDER_DEPS, stdout) == 0 ? 0 : 1;
+		return health_check(responder_deps, sizeof(responder_deps) /
+		    sizeof(responder_deps[0]), stdout) == 0 ? 0 : 1;
 	if (argc == 2 && strcmp(argv[1], "version") == 0) {
 		printf("certfleet-responder %s\n", CERTFLEET_VERSION);
 		return 0;

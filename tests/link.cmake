@@ -14,14 +14,14 @@ certfleet_needed_test(link_worker certfleet-worker libpq)
 # The coordinator never talks to a CA (it only computes ARI CertIDs).
 certfleet_needed_test(link_coordinator certfleet-coordinator libcurl)
 # certfleetctl has no such test: `certfleetctl doctor` checks PostgreSQL and
-# Kafka itself (health_check(HEALTH_ALL)), so it links libpq and librdkafka.
+# Kafka itself (every health_service), so it links libpq and librdkafka.
 
 # The check itself must catch a library that is there: the coordinator needs
 # libpq, so this one has to fail.
 certfleet_needed_test(link_check_catches certfleet-coordinator libpq)
 set_tests_properties(link_check_catches PROPERTIES WILL_FAIL TRUE)
 
-# health_check with only certfleet_redisconn linked: the Redis probe runs,
-# the others report "not built into this program".
+# health_check with one service's library linked (Redis) and a service of
+# the test's own.
 certfleet_unit_test(unit_health unit/test_health.c certfleet_base
 	certfleet_redisconn)

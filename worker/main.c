@@ -19,7 +19,10 @@
 #include "rediskeys.h"
 #include "runner.h"
 
-#define WORKER_DEPS (HEALTH_KAFKA | HEALTH_REDIS | HEALTH_ACME)
+/* The services `check` asks. */
+static const struct health_service *const worker_deps[] = {
+	&health_kafka, &health_redis, &health_acme,
+};
 #define WORKER_TICK_MS 50		/* longest wait of one loop turn */
 #define WORKER_POLL_BATCH 200		/* jobs taken from Kafka per turn */
 #define WORKER_COMMIT_EVERY_MS 1000
@@ -225,7 +228,8 @@ main(int argc, char *argv[])
 		return 2;
 	}
 	if (argc == 2 && strcmp(argv[1], "check") == 0)
-		return health_check(WORKER_DEPS, stdout) == 0 ? 0 : 1;
+		return health_check(worker_deps, sizeof(worker_deps) /
+		    sizeof(worker_deps[0]), stdout) == 0 ? 0 : 1;
 	if (argc == 2 && strcmp(argv[1], "version") == 0) {
 		printf("certfleet-worker %s\n", CERTFLEET_VERSION);
 		return 0;

@@ -2,22 +2,33 @@
 #ifndef CERTFLEET_HEALTH_H
 #define CERTFLEET_HEALTH_H
 
+#include <stddef.h>
 #include <stdio.h>
 
-/* Services a program may depend on; OR them together. */
-#define HEALTH_POSTGRES	0x01u	/* CERTFLEET_PG: SELECT 1 */
-#define HEALTH_REDIS	0x02u	/* REDIS_URL: PING */
-#define HEALTH_KAFKA	0x04u	/* KAFKA_BOOTSTRAP: metadata + the project's topics */
-#define HEALTH_ACME	0x08u	/* ACME_DIRECTORY (+ PEBBLE_TLS_CA): directory JSON */
-#define HEALTH_ALL	0x0fu
+#define HEALTH_TIMEOUT_MS	5000	/* connect + answer, per service */
 
-/* Checks every service in the services mask, reading where each is from the
- * environment, and prints one line per service to out:
- * "<service> <ok|FAILED> <where> <detail>". Returns the number that failed;
- * a service whose variable is unset counts as failed, and so does one whose
- * probe is not built into the program: a service's probe comes with its
- * library (certfleet_pgconn, certfleet_redisconn, certfleet_kafkaconn,
- * certfleet_httpget for the CA), so link those the mask names. */
-int health_check(unsigned services, FILE *out);
+/* A service a program may depend on: its name in the output, the
+ * environment variable that says where it is, and its probe. The probe
+ * checks the service at where and returns 1 when it answered (a short
+ * description of the answer in detail), 0 when not (the reason in detail). */
+struct health_service {
+	const char	*name;
+	const char	*var;
+	int		(*probe)(const char *where, char *detail, size_t len);
+};
+
+/* Each service is defined in its own library, so a program links only the
+ * client libraries of the services it names. */
+extern const struct health_service health_postgres; /* CERTFLEET_PG: SELECT 1; certfleet_pgconn */
+extern const struct health_service health_redis;    /* REDIS_URL: PING; certfleet_redisconn */
+extern const struct health_service health_kafka;    /* KAFKA_BOOTSTRAP: metadata + the project's topics; certfleet_kafkaconn */
+extern const struct health_service health_acme;     /* ACME_DIRECTORY (+ PEBBLE_TLS_CA): directory JSON; certfleet_httpget */
+
+/* Checks services[0..n), reading where each is from the environment, and
+ * prints one line per service to out: "<service> <ok|FAILED> <where>
+ * <detail>", any password in where shown as "***". Returns the number that
+ * failed; a service whose variable is unset counts as failed. */
+int health_check(const struct health_service *const *services, size_t n,
+    FILE *out);
 
 #endif

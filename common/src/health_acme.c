@@ -1,5 +1,5 @@
 /* health_acme.c -- the ACME CA probe of health_check: GET the directory, check it names newNonce/newAccount/newOrder. */
-#include "health_int.h"
+#include "health.h"
 
 #include <stdio.h>
 
@@ -10,8 +10,8 @@
 
 #define HEALTH_DIR_MAX (64 * 1024)	/* an ACME directory is a few hundred bytes */
 
-int
-health_acme(const char *where, char *detail, size_t len)
+static int
+health_acme_probe(const char *where, char *detail, size_t len)
 {
 	struct http_response r;
 	json_error_t je;
@@ -37,3 +37,7 @@ health_acme(const char *where, char *detail, size_t len)
 	http_response_free(&r);
 	return ok;
 }
+
+const struct health_service health_acme = {
+	"acme", "ACME_DIRECTORY", health_acme_probe,
+};

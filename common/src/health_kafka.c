@@ -1,12 +1,12 @@
 /* health_kafka.c -- the Kafka probe of health_check: cluster metadata and the project's topics. */
-#include "health_int.h"
+#include "health.h"
 
 #include <stdio.h>
 
 #include "kafkaconn.h"
 
-int
-health_kafka(const char *where, char *detail, size_t len)
+static int
+health_kafka_probe(const char *where, char *detail, size_t len)
 {
 	const char *topics[3];
 	int n;
@@ -20,3 +20,7 @@ health_kafka(const char *where, char *detail, size_t len)
 	    topics[1], topics[2]);
 	return 1;
 }
+
+const struct health_service health_kafka = {
+	"kafka", "KAFKA_BOOTSTRAP", health_kafka_probe,
+};

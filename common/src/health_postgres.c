@@ -1,12 +1,12 @@
 /* health_postgres.c -- the PostgreSQL probe of health_check: connect and SELECT 1. */
-#include "health_int.h"
+#include "health.h"
 
 #include <stdio.h>
 
 #include "pgconn.h"
 
-int
-health_postgres(const char *where, char *detail, size_t len)
+static int
+health_postgres_probe(const char *where, char *detail, size_t len)
 {
 	PGconn *c;
 	int ok;
@@ -19,3 +19,7 @@ health_postgres(const char *where, char *detail, size_t len)
 	PQfinish(c);
 	return ok;
 }
+
+const struct health_service health_postgres = {
+	"postgresql", "CERTFLEET_PG", health_postgres_probe,
+};

@@ -1,12 +1,12 @@
 /* health_redis.c -- the Redis probe of health_check: connect and PING. */
-#include "health_int.h"
+#include "health.h"
 
 #include <stdio.h>
 
 #include "redisconn.h"
 
-int
-health_redis(const char *where, char *detail, size_t len)
+static int
+health_redis_probe(const char *where, char *detail, size_t len)
 {
 	redisContext *c;
 	int ok;
@@ -19,3 +19,7 @@ health_redis(const char *where, char *detail, size_t len)
 	redisFree(c);
 	return ok;
 }
+
+const struct health_service health_redis = {
+	"redis", "REDIS_URL", health_redis_probe,
+};
