@@ -6,15 +6,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "accounts.h"
+#include "account_cache.h"
 #include "acme.h"
 #include "config.h"
 #include "dns.h"
 #include "events.h"
 #include "health.h"
-#include "jobs.h"
+#include "consumer.h"
 #include "kafkaconn.h"
-#include "kv.h"
+#include "challenge_store.h"
 #include "log.h"
 #include "rediskeys.h"
 #include "runner.h"

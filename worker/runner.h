@@ -4,12 +4,12 @@
 
 #include <stddef.h>
 
-#include "accounts.h"
+#include "account_cache.h"
 #include "acme.h"
 #include "dns.h"
 #include "events.h"
-#include "jobs.h"
-#include "kv.h"
+#include "consumer.h"
+#include "challenge_store.h"
 
 struct runner;
 

@@ -1,5 +1,5 @@
 /* kv.c -- the worker's Redis connection: http-01 answers (SET EX / DEL) and job -> order URL memos. */
-#include "kv.h"
+#include "challenge_store.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* accounts.c -- account keys fetched once over the coordinator's authenticated internal API, kept in memory only. */
-#include "accounts.h"
+#include "account_cache.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* jobs.c -- Kafka consumer group for jobs; an offset is committed only when every job before it is done. */
-#include "jobs.h"
+#include "consumer.h"
 
 #include <stdio.h>
 #include <stdlib.h>
