@@ -1,4 +1,4 @@
-/* kv.c -- the worker's Redis connection: http-01 answers (SET EX / DEL) and job -> order URL memos. */
+/* challenge_store.c -- the challenge publisher's Redis connection: http-01 answers (SET EX / DEL) and job -> order URL memos. */
 #include "challenge_store.h"
 
 #include <stdio.h>
@@ -11,61 +11,62 @@
 #include "redisconn.h"
 #include "rediskeys.h"
 
-#define KV_TIMEOUT_MS 2000
-#define KV_TOKEN_MAX 256
+#define CHSTORE_TIMEOUT_MS 2000
+#define CHSTORE_TOKEN_MAX 256
 
-struct kv {
+struct chstore {
 	char		*url;
 	int		 db;
 	redisContext	*c;
 };
 
-struct kv *
-kv_new(const char *url, int db)
+struct chstore *
+chstore_new(const char *url, int db)
 {
-	struct kv *kv;
+	struct chstore *cs;
 
-	if ((kv = calloc(1, sizeof(*kv))) == NULL)
+	if ((cs = calloc(1, sizeof(*cs))) == NULL)
 		return NULL;
-	if ((kv->url = strdup(url)) == NULL) {
-		free(kv);
+	if ((cs->url = strdup(url)) == NULL) {
+		free(cs);
 		return NULL;
 	}
-	kv->db = db;
-	return kv;
+	cs->db = db;
+	return cs;
 }
 
 void
-kv_free(struct kv *kv)
+chstore_free(struct chstore *cs)
 {
-	if (kv == NULL)
+	if (cs == NULL)
 		return;
-	if (kv->c != NULL)
-		redisFree(kv->c);
-	free(kv->url);
-	free(kv);
+	if (cs->c != NULL)
+		redisFree(cs->c);
+	free(cs->url);
+	free(cs);
 }
 
 /* Runs one command (argv form), connecting first when needed and retrying
  * once on a fresh connection when the old one broke. Returns the reply (the
  * caller frees it), or NULL with err. */
 static redisReply *
-kv_command(struct kv *kv, int argc, const char **argv, char *err, size_t errlen)
+chstore_command(struct chstore *cs, int argc, const char **argv, char *err,
+    size_t errlen)
 {
 	redisReply *r = NULL;
 	int try;
 
 	for (try = 0; try < 2; try++) {
-		if (kv->c == NULL &&
-		    (kv->c = redisconn_open(kv->url, kv->db, KV_TIMEOUT_MS, err,
-		    errlen)) == NULL)
+		if (cs->c == NULL &&
+		    (cs->c = redisconn_open(cs->url, cs->db, CHSTORE_TIMEOUT_MS,
+		    err, errlen)) == NULL)
 			return NULL;
-		r = redisCommandArgv(kv->c, argc, argv, NULL);
+		r = redisCommandArgv(cs->c, argc, argv, NULL);
 		if (r != NULL)
 			break;
-		snprintf(err, errlen, "redis: %s", kv->c->errstr);
-		redisFree(kv->c);
-		kv->c = NULL;
+		snprintf(err, errlen, "redis: %s", cs->c->errstr);
+		redisFree(cs->c);
+		cs->c = NULL;
 	}
 	if (r != NULL && r->type == REDIS_REPLY_ERROR) {
 		snprintf(err, errlen, "redis: %s", r->str);
@@ -75,15 +76,17 @@ kv_command(struct kv *kv, int argc, const char **argv, char *err, size_t errlen)
 	return r;
 }
 
+/* Writes prefix and id into key; refuses an id outside [A-Za-z0-9_-] or
+ * longer than CHSTORE_TOKEN_MAX. Returns 0, or -1 with err. */
 static int
-kv_key(char *key, size_t keylen, const char *prefix, const char *id,
+chstore_key(char *key, size_t keylen, const char *prefix, const char *id,
     char *err, size_t errlen)
 {
-	size_t n = strnlen(id, KV_TOKEN_MAX + 1);
+	size_t n = strnlen(id, CHSTORE_TOKEN_MAX + 1);
 
-	if (n > KV_TOKEN_MAX || !b64url_charset_ok(id, n)) {
+	if (n > CHSTORE_TOKEN_MAX || !b64url_charset_ok(id, n)) {
 		snprintf(err, errlen, "refusing a token or id outside [A-Za-z0-9_-]{1,%d}",
-		    KV_TOKEN_MAX);
+		    CHSTORE_TOKEN_MAX);
 		return -1;
 	}
 	snprintf(key, keylen, "%s%s", prefix, id);
@@ -92,69 +95,74 @@ kv_key(char *key, size_t keylen, const char *prefix, const char *id,
 
 /* SET key value EX ttl. */
 static int
-kv_setex(struct kv *kv, const char *key, const char *value, int ttl, char *err,
-    size_t errlen)
+chstore_setex(struct chstore *cs, const char *key, const char *value, int ttl,
+    char *err, size_t errlen)
 {
 	char ttls[16];
 	const char *argv[] = { "SET", key, value, "EX", ttls };
 	redisReply *r;
 
 	snprintf(ttls, sizeof(ttls), "%d", ttl);
-	if ((r = kv_command(kv, 5, argv, err, errlen)) == NULL)
+	if ((r = chstore_command(cs, 5, argv, err, errlen)) == NULL)
 		return -1;
 	freeReplyObject(r);
 	return 0;
 }
 
 int
-kv_http01_put(struct kv *kv, const char *token, const char *keyauth, char *err,
-    size_t errlen)
+chstore_http01_put(struct chstore *cs, const char *token, const char *keyauth,
+    char *err, size_t errlen)
 {
-	char key[sizeof(REDISKEYS_HTTP01_PREFIX) + KV_TOKEN_MAX];
+	char key[sizeof(REDISKEYS_HTTP01_PREFIX) + CHSTORE_TOKEN_MAX];
 
-	if (kv_key(key, sizeof(key), REDISKEYS_HTTP01_PREFIX, token, err, errlen) < 0)
+	if (chstore_key(key, sizeof(key), REDISKEYS_HTTP01_PREFIX, token, err,
+	    errlen) < 0)
 		return -1;
-	return kv_setex(kv, key, keyauth, REDISKEYS_HTTP01_TTL, err, errlen);
+	return chstore_setex(cs, key, keyauth, REDISKEYS_HTTP01_TTL, err, errlen);
 }
 
 int
-kv_http01_del(struct kv *kv, const char *token, char *err, size_t errlen)
+chstore_http01_del(struct chstore *cs, const char *token, char *err,
+    size_t errlen)
 {
-	char key[sizeof(REDISKEYS_HTTP01_PREFIX) + KV_TOKEN_MAX];
+	char key[sizeof(REDISKEYS_HTTP01_PREFIX) + CHSTORE_TOKEN_MAX];
 	const char *argv[] = { "DEL", key };
 	redisReply *r;
 
-	if (kv_key(key, sizeof(key), REDISKEYS_HTTP01_PREFIX, token, err, errlen) < 0)
+	if (chstore_key(key, sizeof(key), REDISKEYS_HTTP01_PREFIX, token, err,
+	    errlen) < 0)
 		return -1;
-	if ((r = kv_command(kv, 2, argv, err, errlen)) == NULL)
+	if ((r = chstore_command(cs, 2, argv, err, errlen)) == NULL)
 		return -1;
 	freeReplyObject(r);
 	return 0;
 }
 
 int
-kv_order_put(struct kv *kv, const char *job_id, const char *order_url, char *err,
-    size_t errlen)
+chstore_order_put(struct chstore *cs, const char *job_id,
+    const char *order_url, char *err, size_t errlen)
 {
-	char key[sizeof(REDISKEYS_ORDER_PREFIX) + KV_TOKEN_MAX];
+	char key[sizeof(REDISKEYS_ORDER_PREFIX) + CHSTORE_TOKEN_MAX];
 
-	if (kv_key(key, sizeof(key), REDISKEYS_ORDER_PREFIX, job_id, err, errlen) < 0)
+	if (chstore_key(key, sizeof(key), REDISKEYS_ORDER_PREFIX, job_id, err,
+	    errlen) < 0)
 		return -1;
-	return kv_setex(kv, key, order_url, REDISKEYS_ORDER_TTL, err, errlen);
+	return chstore_setex(cs, key, order_url, REDISKEYS_ORDER_TTL, err, errlen);
 }
 
 int
-kv_order_get(struct kv *kv, const char *job_id, char *out, size_t outlen,
-    char *err, size_t errlen)
+chstore_order_get(struct chstore *cs, const char *job_id, char *out,
+    size_t outlen, char *err, size_t errlen)
 {
-	char key[sizeof(REDISKEYS_ORDER_PREFIX) + KV_TOKEN_MAX];
+	char key[sizeof(REDISKEYS_ORDER_PREFIX) + CHSTORE_TOKEN_MAX];
 	const char *argv[] = { "GET", key };
 	redisReply *r;
 	int rc = 0;
 
-	if (kv_key(key, sizeof(key), REDISKEYS_ORDER_PREFIX, job_id, err, errlen) < 0)
+	if (chstore_key(key, sizeof(key), REDISKEYS_ORDER_PREFIX, job_id, err,
+	    errlen) < 0)
 		return -1;
-	if ((r = kv_command(kv, 2, argv, err, errlen)) == NULL)
+	if ((r = chstore_command(cs, 2, argv, err, errlen)) == NULL)
 		return -1;
 	if (r->type == REDIS_REPLY_STRING) {
 		if (r->len >= outlen) {

@@ -8,13 +8,13 @@
 
 #include "account_cache.h"
 #include "acme.h"
+#include "challenge_store.h"
 #include "config.h"
+#include "consumer.h"
 #include "dns.h"
 #include "events.h"
 #include "health.h"
-#include "consumer.h"
 #include "kafkaconn.h"
-#include "challenge_store.h"
 #include "log.h"
 #include "rediskeys.h"
 #include "runner.h"
@@ -102,11 +102,11 @@ static int
 worker_run(void)
 {
 	struct acme_engine *engine = NULL;
-	struct accounts *accounts = NULL;
+	struct acache *acache = NULL;
 	struct events *events = NULL;
 	struct runner *runner = NULL;
-	struct jobs *jobs = NULL;
-	struct kv *kv = NULL;
+	struct consumer *consumer = NULL;
+	struct chstore *chstore = NULL;
 	struct dns *dns = NULL;
 	struct runner_deps deps;
 	const char *bootstrap, *redis, *api, *token, *ca_file, *group;
@@ -146,20 +146,20 @@ worker_run(void)
 		log_info("main: dns-01 through the %s provider",
 		    dns_provider_name(dns));
 	if ((engine = acme_engine_new(NULL, err, sizeof(err))) == NULL ||
-	    (kv = kv_new(redis, (int)chdb)) == NULL ||
-	    (accounts = accounts_new(api, token)) == NULL) {
+	    (chstore = chstore_new(redis, (int)chdb)) == NULL ||
+	    (acache = acache_new(api, token)) == NULL) {
 		log_err("main: %s", engine == NULL ? err : "out of memory");
 		goto out;
 	}
-	if ((jobs = jobs_new(bootstrap, group, kafkaconn_topic_jobs(), id, err,
-	    sizeof(err))) == NULL) {
+	if ((consumer = consumer_new(bootstrap, group, kafkaconn_topic_jobs(),
+	    id, err, sizeof(err))) == NULL) {
 		log_err("main: %s", err);
 		goto out;
 	}
 	deps.engine = engine;
-	deps.jobs = jobs;
-	deps.kv = kv;
-	deps.accounts = accounts;
+	deps.consumer = consumer;
+	deps.chstore = chstore;
+	deps.acache = acache;
 	deps.ca_file = ca_file;
 	deps.dns = dns;
 	if ((runner = runner_new(&deps)) == NULL ||
@@ -179,25 +179,25 @@ worker_run(void)
 		if (budget > WORKER_POLL_BATCH)
 			budget = WORKER_POLL_BATCH;
 		/* Paused partitions keep the membership alive while full. */
-		jobs_pause(jobs, budget == 0);
-		jobs_poll(jobs, budget, runner_handle, runner);
+		consumer_pause(consumer, budget == 0);
+		consumer_poll(consumer, budget, runner_handle, runner);
 		if (acme_engine_run(engine, WORKER_TICK_MS, NULL, 0) < 0) {
 			log_err("main: the ACME engine failed; exiting");
 			goto out;
 		}
 		events_poll(events);
 		if (worker_now_ms() - last_commit >= WORKER_COMMIT_EVERY_MS) {
-			jobs_commit(jobs);
+			consumer_commit(consumer);
 			last_commit = worker_now_ms();
 		}
 	}
 
 	log_info("main: stopping: %zu job(s) active, draining up to %ld s",
 	    runner_active(runner), drain);
-	jobs_pause(jobs, 1);
+	consumer_pause(consumer, 1);
 	deadline = worker_now_ms() + drain * 1000;
 	while (runner_active(runner) > 0 && worker_now_ms() < deadline) {
-		jobs_poll(jobs, 0, runner_handle, runner);
+		consumer_poll(consumer, 0, runner_handle, runner);
 		acme_engine_run(engine, WORKER_TICK_MS, NULL, 0);
 		events_poll(events);
 	}
@@ -206,10 +206,10 @@ out:
 	/* Cancelled jobs stay uncommitted and are resumed by another worker. */
 	acme_engine_free(engine);
 	events_free(events, 10000);
-	jobs_free(jobs);
+	consumer_free(consumer);
 	runner_free(runner);
-	accounts_free(accounts);
-	kv_free(kv);
+	acache_free(acache);
+	chstore_free(chstore);
 	dns_free(dns);
 	return rc;
 }
