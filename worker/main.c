@@ -3,12 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "account_cache.h"
 #include "acme.h"
 #include "challenge_store.h"
+#include "clock.h"
 #include "config.h"
 #include "consumer.h"
 #include "dns.h"
@@ -78,15 +78,6 @@ usage(FILE *f)
 	    REDISKEYS_CHALLENGE_DB_DEFAULT);
 }
 
-static long
-worker_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 /* Reads a required variable; logs and returns NULL when unset. */
 static const char *
 worker_need(const char *name)
@@ -111,7 +102,8 @@ worker_run(void)
 	struct runner_deps deps;
 	const char *bootstrap, *redis, *api, *token, *ca_file, *group;
 	char id[128], host[64], err[512];
-	long maxinflight, drain, chdb, last_commit, deadline;
+	long maxinflight, drain, chdb;
+	uint64_t last_commit, deadline;
 	unsigned budget;
 	int rc = 1;
 
@@ -172,7 +164,7 @@ worker_run(void)
 	log_info("main: worker %s consuming %s in group %s, up to %ld jobs in flight",
 	    id, kafkaconn_topic_jobs(), group, maxinflight);
 
-	last_commit = worker_now_ms();
+	last_commit = clock_mono_ms();
 	while (!worker_stop) {
 		budget = runner_active(runner) < (size_t)maxinflight ?
 		    (unsigned)((size_t)maxinflight - runner_active(runner)) : 0;
@@ -186,17 +178,17 @@ worker_run(void)
 			goto out;
 		}
 		events_poll(events);
-		if (worker_now_ms() - last_commit >= WORKER_COMMIT_EVERY_MS) {
+		if (clock_mono_ms() - last_commit >= WORKER_COMMIT_EVERY_MS) {
 			consumer_commit(consumer);
-			last_commit = worker_now_ms();
+			last_commit = clock_mono_ms();
 		}
 	}
 
 	log_info("main: stopping: %zu job(s) active, draining up to %ld s",
 	    runner_active(runner), drain);
 	consumer_pause(consumer, 1);
-	deadline = worker_now_ms() + drain * 1000;
-	while (runner_active(runner) > 0 && worker_now_ms() < deadline) {
+	deadline = clock_mono_ms() + (uint64_t)drain * 1000;
+	while (runner_active(runner) > 0 && clock_mono_ms() < deadline) {
 		consumer_poll(consumer, 0, runner_handle, runner);
 		acme_engine_run(engine, WORKER_TICK_MS, NULL, 0);
 		events_poll(events);

@@ -9,18 +9,19 @@
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "clock.h"
 
 #define SPAWN_REAP_MS	5	/* pause between waitpid checks after EOF */
 
-static long
-spawn_now_ms(void)
+/* Milliseconds left until deadline (clock_mono_ms), 0 once it passed. */
+static int
+spawn_left_ms(uint64_t deadline)
 {
-	struct timespec ts;
+	uint64_t now = clock_mono_ms();
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+	return now < deadline ? (int)(deadline - now) : 0;
 }
 
 /* The child: wires the pipes and execs; never returns. */
@@ -42,7 +43,8 @@ spawn_run(const char *path, char *const argv[], char *const envp[],
     char *err, size_t errlen)
 {
 	int inp[2] = { -1, -1 }, outp[2] = { -1, -1 }, status = 0, rc = -1;
-	long deadline = spawn_now_ms() + timeout_ms;
+	uint64_t deadline = clock_mono_ms() +
+	    (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
 	size_t used = 0, off = 0;
 	struct pollfd pfd[2];
 	char buf[512];
@@ -72,7 +74,7 @@ spawn_run(const char *path, char *const argv[], char *const envp[],
 		fcntl(inp[1], F_SETFL, O_NONBLOCK);
 
 	/* Feed stdin and drain the output until EOF or the deadline. */
-	while (outp[0] >= 0 && spawn_now_ms() < deadline) {
+	while (outp[0] >= 0 && clock_mono_ms() < deadline) {
 		nfd = 0;
 		pfd[nfd].fd = outp[0];
 		pfd[nfd++].events = POLLIN;
@@ -80,7 +82,7 @@ spawn_run(const char *path, char *const argv[], char *const envp[],
 			pfd[nfd].fd = inp[1];
 			pfd[nfd++].events = POLLOUT;
 		}
-		if (poll(pfd, nfd, (int)(deadline - spawn_now_ms())) < 0) {
+		if (poll(pfd, nfd, spawn_left_ms(deadline)) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -116,7 +118,7 @@ spawn_run(const char *path, char *const argv[], char *const envp[],
 	}
 	/* The output is closed (or time is up): reap before the deadline. */
 	while ((w = waitpid(pid, &status, WNOHANG)) == 0 &&
-	    spawn_now_ms() < deadline)
+	    clock_mono_ms() < deadline)
 		poll(NULL, 0, SPAWN_REAP_MS);
 	if (w == 0) {
 		kill(-pid, SIGKILL);
