@@ -3,13 +3,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <hiredis/hiredis.h>
 
 #include "accounts.h"
 #include "api.h"
+#include "clock.h"
 #include "db.h"
 #include "health.h"
 #include "log.h"
@@ -60,15 +60,6 @@ usage(FILE *f)
 	    "\n");
 	settings_usage(f);
 	fprintf(f, "\nSettings come from the environment: source deploy/local/state/env.\n");
-}
-
-static long
-main_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int
@@ -151,7 +142,7 @@ main_run(void)
 	struct coordinator co;
 	struct sigaction sa;
 	char err[1024];
-	long last_prime = 0, last_renew = 0, now;
+	uint64_t last_prime = 0, last_renew = 0, now;
 	int n, rc = 1, busy;
 
 	memset(&co, 0, sizeof(co));
@@ -183,7 +174,7 @@ main_run(void)
 		    MAIN_EVENTS_PER_TICK, busy ? 0 : MAIN_POLL_MS);
 		if (n < 0)
 			sleep(1);
-		now = main_ms();
+		now = clock_mono_ms();
 		if (n > 0 || now - last_prime >= MAIN_PRIME_EVERY_MS) {
 			last_prime = now;
 			if (prime_pass(co.db, &co.redis, co.s.redis_url,

@@ -3,7 +3,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 struct cache_entry {
 	char		*buf;		/* token then value, NULL when empty */
@@ -26,15 +25,6 @@ cache_slot(const char *tok, size_t toklen)
 	for (i = 0; i < toklen; i++)
 		h = (h ^ (unsigned char)tok[i]) * 16777619u;
 	return h % CACHE_ENTRIES;
-}
-
-uint64_t
-cache_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 struct cache *

@@ -24,7 +24,7 @@ struct cache *cache_new(unsigned ttl_ms);
 /* Frees c and every entry. c may be NULL. */
 void cache_free(struct cache *c);
 
-/* Looks up tok[0..toklen) at time now_ms (a monotonic clock). Returns 1 and
+/* Looks up tok[0..toklen) at time now_ms (clock_mono_ms). Returns 1 and
  * copies the value into out[0..*outlen) (NUL-terminated) when a fresh entry
  * fits in outsz, else 0. */
 int cache_get(struct cache *c, const char *tok, size_t toklen, uint64_t now_ms,
@@ -34,8 +34,5 @@ int cache_get(struct cache *c, const char *tok, size_t toklen, uint64_t now_ms,
  * just leaves the entry empty. */
 void cache_put(struct cache *c, const char *tok, size_t toklen,
     const char *val, size_t vallen, uint64_t now_ms);
-
-/* The monotonic clock in milliseconds. */
-uint64_t cache_now_ms(void);
 
 #endif

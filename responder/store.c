@@ -11,6 +11,7 @@
 #include <hiredis/hiredis.h>
 
 #include "cache.h"
+#include "clock.h"
 #include "redisconn.h"
 #include "rediskeys.h"
 
@@ -160,7 +161,7 @@ store_get_http01(struct store *st, const char *tok, size_t toklen, char *out,
 		return -2;
 	}
 	s = store_lock(st);
-	now = cache_now_ms();
+	now = clock_mono_ms();
 	if (cache_get(s->cache, tok, toklen, now, out, outsz, outlen)) {
 		pthread_mutex_unlock(&s->lock);
 		return 1;

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "kafkaconn.h"
 #include "log.h"
 
@@ -14,15 +14,6 @@ struct events {
 	char			*worker_id;
 	events_delivered_fn	*cb;
 };
-
-static int64_t
-events_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 events_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *arg)
@@ -115,7 +106,7 @@ events_publish(struct events *ev, Certfleet__Event *e, void *opaque, char *err,
 
 	e->schema_version = PROTO_SCHEMA_VERSION;
 	e->worker_id = ev->worker_id;
-	e->at_unix_ms = events_now_ms();
+	e->at_unix_ms = clock_wall_ms();
 	if ((buf = proto_event_encode(e, &len)) == NULL) {
 		snprintf(err, errlen, "event for job %s does not encode", e->job_id);
 		return -1;
@@ -144,7 +135,7 @@ events_deadletter(struct events *ev, const char *topic, int32_t partition,
 	d.payload.len = len < PROTO_MAX_MESSAGE / 2 ? len : PROTO_MAX_MESSAGE / 2;
 	d.reason = (char *)reason;
 	d.consumer = ev->worker_id;
-	d.at_unix_ms = events_now_ms();
+	d.at_unix_ms = clock_wall_ms();
 	if ((buf = proto_deadletter_encode(&d, &n)) == NULL) {
 		snprintf(err, errlen, "dead letter does not encode");
 		return -1;

@@ -3,18 +3,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "accounts.h"
+#include "account_cache.h"
 #include "acme.h"
+#include "challenge_store.h"
+#include "clock.h"
 #include "config.h"
+#include "consumer.h"
 #include "dns.h"
 #include "events.h"
 #include "health.h"
-#include "jobs.h"
 #include "kafkaconn.h"
-#include "kv.h"
 #include "log.h"
 #include "rediskeys.h"
 #include "runner.h"
@@ -81,15 +81,6 @@ usage(FILE *f)
 	    REDISKEYS_CHALLENGE_DB_DEFAULT);
 }
 
-static long
-worker_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 /* Reads a required variable; logs and returns NULL when unset. */
 static const char *
 worker_need(const char *name)
@@ -101,119 +92,185 @@ worker_need(const char *name)
 	return v;
 }
 
-static int
-worker_run(void)
-{
-	struct acme_engine *engine = NULL;
-	struct accounts *accounts = NULL;
-	struct events *events = NULL;
-	struct runner *runner = NULL;
-	struct jobs *jobs = NULL;
-	struct kv *kv = NULL;
-	struct dns *dns = NULL;
-	struct runner_deps deps;
-	const char *bootstrap, *redis, *api, *token, *ca_file, *group;
-	char id[128], host[64], err[512];
-	long maxinflight, drain, chdb, last_commit, deadline;
-	unsigned budget;
-	int rc = 1;
+/* The worker's settings, read once from the environment. */
+struct worker_conf {
+	const char	*bootstrap, *redis, *api, *token, *ca_file, *group;
+	long		 maxinflight, drain, chdb;
+	char		 id[128];	/* client id in Kafka and in events */
+};
 
-	if ((bootstrap = worker_need("KAFKA_BOOTSTRAP")) == NULL ||
-	    (redis = worker_need("REDIS_URL")) == NULL ||
-	    (api = worker_need("CERTFLEET_API")) == NULL ||
-	    (token = worker_need("CERTFLEET_WORKER_TOKEN")) == NULL)
-		return 1;
+/* What worker_run owns; each part is NULL until made. */
+struct worker {
+	struct acme_engine	*engine;
+	struct acache		*acache;
+	struct chstore		*chstore;
+	struct consumer		*consumer;
+	struct dns		*dns;
+	struct events		*events;
+	struct runner		*runner;
+};
+
+/* Reads the settings into c. Returns 0, or -1 after logging what is wrong. */
+static int
+worker_conf_read(struct worker_conf *c)
+{
+	char host[64], err[512];
+
+	if ((c->bootstrap = worker_need("KAFKA_BOOTSTRAP")) == NULL ||
+	    (c->redis = worker_need("REDIS_URL")) == NULL ||
+	    (c->api = worker_need("CERTFLEET_API")) == NULL ||
+	    (c->token = worker_need("CERTFLEET_WORKER_TOKEN")) == NULL)
+		return -1;
 	if (config_long("CERTFLEET_WORKER_MAX_INFLIGHT", 1000, 1, 100000,
-	    &maxinflight, err, sizeof(err)) < 0 ||
-	    config_long("CERTFLEET_WORKER_DRAIN_S", 10, 0, 3600, &drain, err,
+	    &c->maxinflight, err, sizeof(err)) < 0 ||
+	    config_long("CERTFLEET_WORKER_DRAIN_S", 10, 0, 3600, &c->drain, err,
 	    sizeof(err)) < 0 ||
 	    config_long(REDISKEYS_CHALLENGE_DB_ENV, REDISKEYS_CHALLENGE_DB_DEFAULT,
-	    0, 1000, &chdb, err, sizeof(err)) < 0) {
+	    0, 1000, &c->chdb, err, sizeof(err)) < 0) {
 		log_err("main: %s", err);
-		return 1;
+		return -1;
 	}
-	ca_file = config_str("CERTFLEET_CA_FILE", config_str("PEBBLE_TLS_CA", NULL));
-	group = config_str("CERTFLEET_WORKER_GROUP", "certfleet-workers");
+	c->ca_file = config_str("CERTFLEET_CA_FILE",
+	    config_str("PEBBLE_TLS_CA", NULL));
+	c->group = config_str("CERTFLEET_WORKER_GROUP", "certfleet-workers");
 	if (gethostname(host, sizeof(host)) < 0)
 		snprintf(host, sizeof(host), "unknown");
 	host[sizeof(host) - 1] = '\0';
-	snprintf(id, sizeof(id), "%s", config_str("CERTFLEET_WORKER_ID", ""));
-	if (id[0] == '\0')
-		snprintf(id, sizeof(id), "worker-%s-%ld", host, (long)getpid());
+	snprintf(c->id, sizeof(c->id), "%s", config_str("CERTFLEET_WORKER_ID", ""));
+	if (c->id[0] == '\0')
+		snprintf(c->id, sizeof(c->id), "worker-%s-%ld", host,
+		    (long)getpid());
+	return 0;
+}
 
-	if (dns_from_env(&dns, err, sizeof(err)) < 0) {
+/* Makes every part of w from c: the runner after what it borrows, the
+ * producer last (its delivery callback is the runner's). Returns 0, or -1
+ * after logging; what was made stays in w for worker_close. */
+static int
+worker_open(struct worker *w, const struct worker_conf *c)
+{
+	struct runner_deps deps;
+	char err[512];
+
+	if (dns_from_env(&w->dns, err, sizeof(err)) < 0) {
 		log_err("main: %s", err);
-		return 1;
+		return -1;
 	}
-	if (dns != NULL)
+	if (w->dns != NULL)
 		log_info("main: dns-01 through the %s provider",
-		    dns_provider_name(dns));
-	if ((engine = acme_engine_new(NULL, err, sizeof(err))) == NULL ||
-	    (kv = kv_new(redis, (int)chdb)) == NULL ||
-	    (accounts = accounts_new(api, token)) == NULL) {
-		log_err("main: %s", engine == NULL ? err : "out of memory");
-		goto out;
+		    dns_provider_name(w->dns));
+	if ((w->engine = acme_engine_new(NULL, err, sizeof(err))) == NULL ||
+	    (w->chstore = chstore_new(c->redis, (int)c->chdb)) == NULL ||
+	    (w->acache = acache_new(c->api, c->token)) == NULL) {
+		log_err("main: %s", w->engine == NULL ? err : "out of memory");
+		return -1;
 	}
-	if ((jobs = jobs_new(bootstrap, group, kafkaconn_topic_jobs(), id, err,
-	    sizeof(err))) == NULL) {
+	if ((w->consumer = consumer_new(c->bootstrap, c->group,
+	    kafkaconn_topic_jobs(), c->id, err, sizeof(err))) == NULL) {
 		log_err("main: %s", err);
-		goto out;
+		return -1;
 	}
-	deps.engine = engine;
-	deps.jobs = jobs;
-	deps.kv = kv;
-	deps.accounts = accounts;
-	deps.ca_file = ca_file;
-	deps.dns = dns;
-	if ((runner = runner_new(&deps)) == NULL ||
-	    (events = events_new(bootstrap, id, runner_delivered, err,
+	deps.engine = w->engine;
+	deps.consumer = w->consumer;
+	deps.chstore = w->chstore;
+	deps.acache = w->acache;
+	deps.ca_file = c->ca_file;
+	deps.dns = w->dns;
+	if ((w->runner = runner_new(&deps)) == NULL ||
+	    (w->events = events_new(c->bootstrap, c->id, runner_delivered, err,
 	    sizeof(err))) == NULL) {
-		log_err("main: %s", runner == NULL ? "out of memory" : err);
-		goto out;
+		log_err("main: %s", w->runner == NULL ? "out of memory" : err);
+		return -1;
 	}
-	runner_set_events(runner, events);
-	log_info("main: worker %s consuming %s in group %s, up to %ld jobs in flight",
-	    id, kafkaconn_topic_jobs(), group, maxinflight);
+	runner_set_events(w->runner, w->events);
+	return 0;
+}
 
-	last_commit = worker_now_ms();
+/* Frees what worker_open made. Jobs cancelled by the engine stay
+ * uncommitted and are resumed by another worker. */
+static void
+worker_close(struct worker *w)
+{
+	acme_engine_free(w->engine);
+	events_free(w->events, 10000);
+	consumer_free(w->consumer);
+	runner_free(w->runner);
+	acache_free(w->acache);
+	chstore_free(w->chstore);
+	dns_free(w->dns);
+}
+
+/* Takes jobs from Kafka while fewer than maxinflight run, turns the engine
+ * and the producer, and commits every WORKER_COMMIT_EVERY_MS, until
+ * SIGTERM/SIGINT. Returns 0 when stopped, -1 when the engine failed. */
+static int
+worker_loop(struct worker *w, long maxinflight)
+{
+	uint64_t last_commit = clock_mono_ms();
+	size_t active;
+	unsigned budget;
+
 	while (!worker_stop) {
-		budget = runner_active(runner) < (size_t)maxinflight ?
-		    (unsigned)((size_t)maxinflight - runner_active(runner)) : 0;
+		active = runner_active(w->runner);
+		budget = active < (size_t)maxinflight ?
+		    (unsigned)((size_t)maxinflight - active) : 0;
 		if (budget > WORKER_POLL_BATCH)
 			budget = WORKER_POLL_BATCH;
 		/* Paused partitions keep the membership alive while full. */
-		jobs_pause(jobs, budget == 0);
-		jobs_poll(jobs, budget, runner_handle, runner);
-		if (acme_engine_run(engine, WORKER_TICK_MS, NULL, 0) < 0) {
+		consumer_pause(w->consumer, budget == 0);
+		consumer_poll(w->consumer, budget, runner_handle, w->runner);
+		if (acme_engine_run(w->engine, WORKER_TICK_MS, NULL, 0) < 0) {
 			log_err("main: the ACME engine failed; exiting");
-			goto out;
+			return -1;
 		}
-		events_poll(events);
-		if (worker_now_ms() - last_commit >= WORKER_COMMIT_EVERY_MS) {
-			jobs_commit(jobs);
-			last_commit = worker_now_ms();
+		events_poll(w->events);
+		if (clock_mono_ms() - last_commit >= WORKER_COMMIT_EVERY_MS) {
+			consumer_commit(w->consumer);
+			last_commit = clock_mono_ms();
 		}
 	}
+	return 0;
+}
+
+/* Stops taking jobs and lets the running ones finish for up to drain
+ * seconds (serving rebalances and delivery reports meanwhile). */
+static void
+worker_drain(struct worker *w, long drain)
+{
+	uint64_t deadline;
 
 	log_info("main: stopping: %zu job(s) active, draining up to %ld s",
-	    runner_active(runner), drain);
-	jobs_pause(jobs, 1);
-	deadline = worker_now_ms() + drain * 1000;
-	while (runner_active(runner) > 0 && worker_now_ms() < deadline) {
-		jobs_poll(jobs, 0, runner_handle, runner);
-		acme_engine_run(engine, WORKER_TICK_MS, NULL, 0);
-		events_poll(events);
+	    runner_active(w->runner), drain);
+	consumer_pause(w->consumer, 1);
+	deadline = clock_mono_ms() + (uint64_t)drain * 1000;
+	while (runner_active(w->runner) > 0 && clock_mono_ms() < deadline) {
+		consumer_poll(w->consumer, 0, runner_handle, w->runner);
+		acme_engine_run(w->engine, WORKER_TICK_MS, NULL, 0);
+		events_poll(w->events);
 	}
+}
+
+/* The run command. Returns the exit status: 0 after a drained stop, 1 on
+ * a setting, a service or the engine failing. */
+static int
+worker_run(void)
+{
+	struct worker_conf c;
+	struct worker w;
+	int rc = 1;
+
+	memset(&c, 0, sizeof(c));
+	memset(&w, 0, sizeof(w));
+	if (worker_conf_read(&c) < 0 || worker_open(&w, &c) < 0)
+		goto out;
+	log_info("main: worker %s consuming %s in group %s, up to %ld jobs in flight",
+	    c.id, kafkaconn_topic_jobs(), c.group, c.maxinflight);
+	if (worker_loop(&w, c.maxinflight) < 0)
+		goto out;
+	worker_drain(&w, c.drain);
 	rc = 0;
 out:
-	/* Cancelled jobs stay uncommitted and are resumed by another worker. */
-	acme_engine_free(engine);
-	events_free(events, 10000);
-	jobs_free(jobs);
-	runner_free(runner);
-	accounts_free(accounts);
-	kv_free(kv);
-	dns_free(dns);
+	worker_close(&w);
 	return rc;
 }
 

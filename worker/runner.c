@@ -194,7 +194,7 @@ job_start(struct job *j)
 	}
 	if (j->msg->kind_case == CERTFLEET__JOB__KIND_REGISTER_ACCOUNT) {
 		ra = j->msg->register_account;
-		if ((key = accounts_key(j->r->d.accounts, ra->account_id, err,
+		if ((key = acache_key(j->r->d.acache, ra->account_id, err,
 		    sizeof(err))) == NULL) {
 			runner_job_report_failure(j, NULL,
 			    "urn:certfleet:error:accountKeyUnavailable", err, 1);
@@ -205,7 +205,7 @@ job_start(struct job *j)
 		return;
 	}
 	io = j->msg->issue_order;
-	if ((key = accounts_key(j->r->d.accounts, io->account_id, err,
+	if ((key = acache_key(j->r->d.acache, io->account_id, err,
 	    sizeof(err))) == NULL) {
 		runner_job_report_failure(j, NULL, "urn:certfleet:error:accountKeyUnavailable",
 		    err, 1);
@@ -213,7 +213,7 @@ job_start(struct job *j)
 	}
 	/* What this worker learnt last beats the job's copy: it may have
 	 * registered the account again after the CA lost it. */
-	kid = accounts_url(j->r->d.accounts, io->account_id);
+	kid = acache_url(j->r->d.acache, io->account_id);
 	if (kid == NULL && io->account_url[0] != '\0')
 		kid = io->account_url;
 	if (kid == NULL)
@@ -223,7 +223,7 @@ job_start(struct job *j)
 }
 
 void
-runner_handle(void *arg, const struct job_msg *m)
+runner_handle(void *arg, const struct consumer_msg *m)
 {
 	struct runner *r = arg;
 	struct job *j;
@@ -252,7 +252,7 @@ runner_handle(void *arg, const struct job_msg *m)
 		    m->key, m->keylen, m->payload, m->len, reason, j, err,
 		    sizeof(err)) < 0) {
 			log_err("runner: dead letter not queued: %s", err);
-			jobs_done(r->d.jobs, j->partition, j->offset);
+			consumer_done(r->d.consumer, j->partition, j->offset);
 			runner_job_free(j);
 		}
 		return;
@@ -278,7 +278,7 @@ runner_delivered(void *opaque, int ok, const char *err)
 		return;
 	}
 	if (ok)
-		jobs_done(j->r->d.jobs, j->partition, j->offset);
+		consumer_done(j->r->d.consumer, j->partition, j->offset);
 	else
 		log_err("job %s: result not delivered (%s): left uncommitted",
 		    job_id(j), err);

@@ -4,21 +4,21 @@
 
 #include <stddef.h>
 
-#include "accounts.h"
+#include "account_cache.h"
 #include "acme.h"
+#include "challenge_store.h"
+#include "consumer.h"
 #include "dns.h"
 #include "events.h"
-#include "jobs.h"
-#include "kv.h"
 
 struct runner;
 
 /* Everything a runner drives; all borrowed, all outliving the runner. */
 struct runner_deps {
 	struct acme_engine	*engine;
-	struct jobs		*jobs;
-	struct kv		*kv;
-	struct accounts		*accounts;
+	struct consumer		*consumer;
+	struct chstore		*chstore;
+	struct acache		*acache;
 	const char		*ca_file;	/* trust bundle for the CAs, or NULL */
 	struct dns		*dns;		/* dns-01 provider, or NULL: none */
 };
@@ -34,9 +34,9 @@ void runner_free(struct runner *r);
  * is runner_delivered with the runner as opaque). */
 void runner_set_events(struct runner *r, struct events *ev);
 
-/* jobs_handler_fn: decodes one message and starts its job; a message that
- * does not decode is dead-lettered with the reason. */
-void runner_handle(void *r, const struct job_msg *m);
+/* consumer_handler_fn: decodes one message and starts its job; a message
+ * that does not decode is dead-lettered with the reason. */
+void runner_handle(void *r, const struct consumer_msg *m);
 
 /* events_delivered_fn for the producer. */
 void runner_delivered(void *opaque, int ok, const char *err);

@@ -26,10 +26,10 @@ job_account_done(void *arg, const struct acme_result *res)
 	}
 	id = j->msg->kind_case == CERTFLEET__JOB__KIND_ISSUE_ORDER ?
 	    j->msg->issue_order->account_id : j->msg->register_account->account_id;
-	if (accounts_set_url(j->r->d.accounts, id, res->account_url) < 0)
+	if (acache_set_url(j->r->d.acache, id, res->account_url) < 0)
 		log_warn("job %s: account URL not cached (no memory)", j->msg->job_id);
 	if (j->msg->kind_case == CERTFLEET__JOB__KIND_ISSUE_ORDER) {
-		runner_job_order(j, accounts_key(j->r->d.accounts, id, err, sizeof(err)),
+		runner_job_order(j, acache_key(j->r->d.acache, id, err, sizeof(err)),
 		    res->account_url);
 		return;
 	}
@@ -57,7 +57,7 @@ runner_job_account(struct job *j, const Certfleet__CaRef *ca, const struct jws_k
 	 * coordinator holds for this account (none: a plain newAccount). */
 	id = j->msg->kind_case == CERTFLEET__JOB__KIND_ISSUE_ORDER ?
 	    j->msg->issue_order->account_id : j->msg->register_account->account_id;
-	if (accounts_eab(j->r->d.accounts, id, &p.eab_kid, &p.eab_hmac, err,
+	if (acache_eab(j->r->d.acache, id, &p.eab_kid, &p.eab_hmac, err,
 	    sizeof(err)) < 0) {
 		runner_job_report_failure(j, NULL, "urn:certfleet:error:eabUnavailable",
 		    err, 1);

@@ -37,7 +37,7 @@ job_action_done(void *arg, const struct acme_result *res)
 	if (a->action_case == CERTFLEET__CA_ACTION__ACTION_ROLLOVER_ACCOUNT_KEY) {
 		/* From now on this worker signs with the new key; the others
 		 * fetch it again when the CA refuses the old one. */
-		accounts_set_key(j->r->d.accounts, a->account_id, j->new_key);
+		acache_set_key(j->r->d.acache, a->account_id, j->new_key);
 		j->new_key = NULL;
 	}
 	runner_job_event_init(j, &e);
@@ -61,7 +61,7 @@ runner_job_action(struct job *j)
 	struct acme_op *op;
 	char err[512];
 
-	if ((key = accounts_key(j->r->d.accounts, a->account_id, err,
+	if ((key = acache_key(j->r->d.acache, a->account_id, err,
 	    sizeof(err))) == NULL) {
 		runner_job_report_failure(j, NULL,
 		    "urn:certfleet:error:accountKeyUnavailable", err, 1);
@@ -80,7 +80,7 @@ runner_job_action(struct job *j)
 		    sizeof(err));
 		break;
 	case CERTFLEET__CA_ACTION__ACTION_ROLLOVER_ACCOUNT_KEY:
-		if ((j->new_key = accounts_pending_key(j->r->d.accounts,
+		if ((j->new_key = acache_pending_key(j->r->d.acache,
 		    a->account_id, a->rollover_account_key->new_key_thumbprint,
 		    err, sizeof(err))) == NULL) {
 			runner_job_report_failure(j, NULL,

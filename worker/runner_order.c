@@ -79,11 +79,11 @@ job_key_rolled(struct job *j, const struct acme_result *res)
 	    (strcmp(res->problem.type, "urn:ietf:params:acme:error:malformed") !=
 	    0 && strcmp(res->problem.type,
 	    "urn:ietf:params:acme:error:unauthorized") != 0) ||
-	    (old = accounts_key(j->r->d.accounts, id, err, sizeof(err))) == NULL)
+	    (old = acache_key(j->r->d.acache, id, err, sizeof(err))) == NULL)
 		return NULL;
 	a = jws_thumbprint(old);
-	accounts_forget(j->r->d.accounts, id);
-	if ((key = accounts_key(j->r->d.accounts, id, err, sizeof(err))) != NULL)
+	acache_forget(j->r->d.acache, id);
+	if ((key = acache_key(j->r->d.acache, id, err, sizeof(err))) != NULL)
 		b = jws_thumbprint(key);
 	same = a == NULL || b == NULL || strcmp(a, b) == 0;
 	free(a);
@@ -99,7 +99,8 @@ job_order_created(void *arg, const char *order_url)
 	Certfleet__OrderCreated oc = CERTFLEET__ORDER_CREATED__INIT;
 	char err[256];
 
-	if (kv_order_put(j->r->d.kv, j->msg->job_id, order_url, err, sizeof(err)) < 0)
+	if (chstore_order_put(j->r->d.chstore, j->msg->job_id, order_url, err,
+	    sizeof(err)) < 0)
 		log_warn("job %s: order URL not kept in Redis: %s", j->msg->job_id, err);
 	runner_job_event_init(j, &e);
 	oc.order_url = (char *)order_url;
@@ -118,7 +119,8 @@ job_challenge_begin(void *arg, const char *token, const char *keyauth)
 	struct job *j = arg;
 	char err[256];
 
-	if (kv_http01_put(j->r->d.kv, token, keyauth, err, sizeof(err)) < 0) {
+	if (chstore_http01_put(j->r->d.chstore, token, keyauth, err,
+	    sizeof(err)) < 0) {
 		log_warn("job %s: http-01 answer not published: %s", j->msg->job_id, err);
 		return -1;
 	}
@@ -131,7 +133,7 @@ job_challenge_end(void *arg, const char *token)
 	struct job *j = arg;
 	char err[256];
 
-	if (kv_http01_del(j->r->d.kv, token, err, sizeof(err)) < 0)
+	if (chstore_http01_del(j->r->d.chstore, token, err, sizeof(err)) < 0)
 		log_warn("job %s: http-01 answer not withdrawn (expires by TTL): %s",
 		    j->msg->job_id, err);
 }
@@ -280,7 +282,7 @@ job_order_done(void *arg, const struct acme_result *res)
 		j->reregistered = 1;
 		j->fresh = 1;	/* orders of the lost account are gone too */
 		runner_job_account(j, j->msg->issue_order->ca,
-		    accounts_key(j->r->d.accounts,
+		    acache_key(j->r->d.acache,
 		    j->msg->issue_order->account_id, err, sizeof(err)), NULL, 0);
 		return;
 	}
@@ -290,7 +292,7 @@ job_order_done(void *arg, const struct acme_result *res)
 		log_info("job %s: resumed order failed (%s): opening a new one",
 		    j->msg->job_id, res->error);
 		j->fresh = 1;
-		runner_job_order(j, accounts_key(j->r->d.accounts,
+		runner_job_order(j, acache_key(j->r->d.acache,
 		    j->msg->issue_order->account_id, err, sizeof(err)), j->kid);
 		return;
 	}
@@ -324,8 +326,8 @@ runner_job_order(struct job *j, const struct jws_key *key, const char *kid)
 		;	/* the earlier order failed: never resume it again */
 	else if (io->order_url[0] != '\0')
 		snprintf(resume, sizeof(resume), "%s", io->order_url);
-	else if (kv_order_get(j->r->d.kv, j->msg->job_id, resume, sizeof(resume),
-	    err, sizeof(err)) < 0)
+	else if (chstore_order_get(j->r->d.chstore, j->msg->job_id, resume,
+	    sizeof(resume), err, sizeof(err)) < 0)
 		log_warn("job %s: no resume lookup (%s): a new order is opened",
 		    j->msg->job_id, err);
 	j->resumed = resume[0] != '\0';

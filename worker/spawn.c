@@ -9,18 +9,19 @@
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "clock.h"
 
 #define SPAWN_REAP_MS	5	/* pause between waitpid checks after EOF */
 
-static long
-spawn_now_ms(void)
+/* Milliseconds left until deadline (clock_mono_ms), 0 once it passed. */
+static int
+spawn_left_ms(uint64_t deadline)
 {
-	struct timespec ts;
+	uint64_t now = clock_mono_ms();
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+	return now < deadline ? (int)(deadline - now) : 0;
 }
 
 /* The child: wires the pipes and execs; never returns. */
@@ -36,19 +37,135 @@ spawn_child(const char *path, char *const argv[], char *const envp[],
 	_exit(127);
 }
 
+/* The parent's side of a running child: its pipes, what is left to write
+ * to its stdin and where its output goes. */
+struct spawn_io {
+	int		 infd;		/* the child's stdin, -1 once closed */
+	int		 outfd;		/* its stdout and stderr, -1 at EOF */
+	const char	*in;
+	size_t		 inlen, off;	/* in[off..inlen) is still to write */
+	char		*out;		/* may be NULL */
+	size_t		 outlen, used;	/* out[0..used) kept, NUL-terminated */
+};
+
+/* Writes what the child's stdin takes now; closes it once everything is
+ * written or the child closed its end. */
+static void
+spawn_feed(struct spawn_io *io)
+{
+	ssize_t n;
+
+	n = write(io->infd, io->in + io->off, io->inlen - io->off);
+	if (n > 0)
+		io->off += (size_t)n;
+	if (n < 0 && errno != EAGAIN && errno != EINTR)
+		io->off = io->inlen;	/* the child closed stdin */
+	if (io->off >= io->inlen) {
+		close(io->infd);
+		io->infd = -1;
+	}
+}
+
+/* Reads what the child wrote, keeping what fits in out and dropping the
+ * rest. Returns 0 to go on, -1 at EOF or on a read error (outfd closed). */
+static int
+spawn_collect(struct spawn_io *io)
+{
+	char buf[512];
+	ssize_t n;
+
+	n = read(io->outfd, buf, sizeof(buf));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0) {
+		close(io->outfd);
+		io->outfd = -1;
+		return -1;
+	}
+	if (io->out != NULL && io->used + 1 < io->outlen) {
+		if ((size_t)n > io->outlen - 1 - io->used)
+			n = (ssize_t)(io->outlen - 1 - io->used);
+		memcpy(io->out + io->used, buf, (size_t)n);
+		io->used += (size_t)n;
+		io->out[io->used] = '\0';
+	}
+	return 0;
+}
+
+/* Feeds the child's stdin and collects its output until EOF on the output
+ * or the deadline. */
+static void
+spawn_pump(struct spawn_io *io, uint64_t deadline)
+{
+	struct pollfd pfd[2];
+	nfds_t nfd;
+
+	while (io->outfd >= 0 && clock_mono_ms() < deadline) {
+		nfd = 0;
+		pfd[nfd].fd = io->outfd;
+		pfd[nfd++].events = POLLIN;
+		if (io->infd >= 0) {
+			pfd[nfd].fd = io->infd;
+			pfd[nfd++].events = POLLOUT;
+		}
+		if (poll(pfd, nfd, spawn_left_ms(deadline)) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (nfd > 1 && pfd[1].revents != 0)
+			spawn_feed(io);
+		if (pfd[0].revents != 0 && spawn_collect(io) < 0)
+			break;
+	}
+}
+
+/* Waits for pid until the deadline, then kills its process group. used is
+ * how much output it wrote. Returns its exit status (0-255), or -1 with
+ * err when it was killed, died of a signal or cannot be waited for. */
+static int
+spawn_reap(pid_t pid, const char *path, int timeout_ms, uint64_t deadline,
+    size_t used, char *err, size_t errlen)
+{
+	int status = 0, rc;
+	pid_t w;
+
+	while ((w = waitpid(pid, &status, WNOHANG)) == 0 &&
+	    clock_mono_ms() < deadline)
+		poll(NULL, 0, SPAWN_REAP_MS);
+	if (w == 0) {
+		kill(-pid, SIGKILL);
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		snprintf(err, errlen, "spawn: %s killed after %d ms", path,
+		    timeout_ms);
+		return -1;
+	}
+	if (w < 0) {
+		snprintf(err, errlen, "spawn: waitpid: %s", strerror(errno));
+		return -1;
+	}
+	if (!WIFEXITED(status)) {
+		snprintf(err, errlen, "spawn: %s died of signal %d", path,
+		    WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+		return -1;
+	}
+	rc = WEXITSTATUS(status);
+	if (rc == 127 && used == 0)
+		snprintf(err, errlen, "spawn: %s could not be executed", path);
+	return rc;
+}
+
 int
 spawn_run(const char *path, char *const argv[], char *const envp[],
     const char *in, size_t inlen, int timeout_ms, char *out, size_t outlen,
     char *err, size_t errlen)
 {
-	int inp[2] = { -1, -1 }, outp[2] = { -1, -1 }, status = 0, rc = -1;
-	long deadline = spawn_now_ms() + timeout_ms;
-	size_t used = 0, off = 0;
-	struct pollfd pfd[2];
-	char buf[512];
-	pid_t pid = -1, w;
-	ssize_t n;
-	nfds_t nfd;
+	struct spawn_io io = { -1, -1, in, inlen, 0, out, outlen, 0 };
+	int inp[2] = { -1, -1 }, outp[2] = { -1, -1 }, rc = -1;
+	uint64_t deadline = clock_mono_ms() +
+	    (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
+	pid_t pid;
 
 	if (out != NULL && outlen > 0)
 		out[0] = '\0';
@@ -62,82 +179,21 @@ spawn_run(const char *path, char *const argv[], char *const envp[],
 	}
 	if (pid == 0)
 		spawn_child(path, argv, envp, inp[0], outp[1]);
+	/* The child's ends are closed here, or its output never reaches EOF. */
 	close(inp[0]);
 	close(outp[1]);
 	inp[0] = outp[1] = -1;
+	io.infd = inp[1];
+	io.outfd = outp[0];
+	inp[1] = outp[0] = -1;
 	if (in == NULL || inlen == 0) {
-		close(inp[1]);
-		inp[1] = -1;
+		close(io.infd);
+		io.infd = -1;
 	} else
-		fcntl(inp[1], F_SETFL, O_NONBLOCK);
-
-	/* Feed stdin and drain the output until EOF or the deadline. */
-	while (outp[0] >= 0 && spawn_now_ms() < deadline) {
-		nfd = 0;
-		pfd[nfd].fd = outp[0];
-		pfd[nfd++].events = POLLIN;
-		if (inp[1] >= 0) {
-			pfd[nfd].fd = inp[1];
-			pfd[nfd++].events = POLLOUT;
-		}
-		if (poll(pfd, nfd, (int)(deadline - spawn_now_ms())) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (nfd > 1 && pfd[1].revents != 0) {
-			n = write(inp[1], in + off, inlen - off);
-			if (n > 0)
-				off += (size_t)n;
-			if (n < 0 && errno != EAGAIN && errno != EINTR)
-				off = inlen;	/* the child closed stdin */
-			if (off >= inlen) {
-				close(inp[1]);
-				inp[1] = -1;
-			}
-		}
-		if (pfd[0].revents != 0) {
-			n = read(outp[0], buf, sizeof(buf));
-			if (n < 0 && (errno == EAGAIN || errno == EINTR))
-				continue;
-			if (n <= 0) {
-				close(outp[0]);
-				outp[0] = -1;
-				break;
-			}
-			if (out != NULL && used + 1 < outlen) {
-				if ((size_t)n > outlen - 1 - used)
-					n = (ssize_t)(outlen - 1 - used);
-				memcpy(out + used, buf, (size_t)n);
-				used += (size_t)n;
-				out[used] = '\0';
-			}
-		}
-	}
+		fcntl(io.infd, F_SETFL, O_NONBLOCK);
+	spawn_pump(&io, deadline);
 	/* The output is closed (or time is up): reap before the deadline. */
-	while ((w = waitpid(pid, &status, WNOHANG)) == 0 &&
-	    spawn_now_ms() < deadline)
-		poll(NULL, 0, SPAWN_REAP_MS);
-	if (w == 0) {
-		kill(-pid, SIGKILL);
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-		snprintf(err, errlen, "spawn: %s killed after %d ms", path,
-		    timeout_ms);
-		goto out;
-	}
-	if (w < 0) {
-		snprintf(err, errlen, "spawn: waitpid: %s", strerror(errno));
-		goto out;
-	}
-	if (!WIFEXITED(status)) {
-		snprintf(err, errlen, "spawn: %s died of signal %d", path,
-		    WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-		goto out;
-	}
-	rc = WEXITSTATUS(status);
-	if (rc == 127 && used == 0)
-		snprintf(err, errlen, "spawn: %s could not be executed", path);
+	rc = spawn_reap(pid, path, timeout_ms, deadline, io.used, err, errlen);
 out:
 	if (inp[0] >= 0)
 		close(inp[0]);
@@ -147,5 +203,9 @@ out:
 		close(outp[0]);
 	if (outp[1] >= 0)
 		close(outp[1]);
+	if (io.infd >= 0)
+		close(io.infd);
+	if (io.outfd >= 0)
+		close(io.outfd);
 	return rc;
 }

@@ -1,29 +1,16 @@
 /* trust.c -- the trust bundle file of a CA, from CERTFLEET_CA_FILE_<NAME>. */
 #include "trust.h"
 
-#include <ctype.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "config.h"
 
 const char *
 trust_file(const char *name, const char *def)
 {
+	/* Room for names of up to TRUST_NAME_MAX: a longer one does not fit. */
 	char var[sizeof("CERTFLEET_CA_FILE_") + TRUST_NAME_MAX];
-	const char *v;
-	size_t i, n, off = strlen("CERTFLEET_CA_FILE_");
 
-	if (name == NULL || (n = strlen(name)) == 0 || n > TRUST_NAME_MAX)
+	if (name == NULL || config_env_name(var, sizeof(var),
+	    "CERTFLEET_CA_FILE", name, NULL) < 0)
 		return def;
-	memcpy(var, "CERTFLEET_CA_FILE_", off);
-	for (i = 0; i < n; i++) {
-		if (!isalnum((unsigned char)name[i]) && name[i] != '-' &&
-		    name[i] != '_')
-			return def;
-		var[off + i] = name[i] == '-' ? '_' :
-		    (char)toupper((unsigned char)name[i]);
-	}
-	var[off + n] = '\0';
-	v = getenv(var);
-	return v != NULL && v[0] != '\0' ? v : def;
+	return config_str(var, def);
 }

@@ -14,4 +14,15 @@ const char *config_str(const char *name, const char *def);
 int config_long(const char *name, long def, long min, long max, long *out,
     char *err, size_t errlen);
 
+/* Writes into out the name of a variable that belongs to a named object:
+ * prefix, '_', name upper-cased with '-' as '_', and then '_' and suffix
+ * when suffix is not NULL. prefix and suffix are copied as they are.
+ * ("CERTFLEET_CA", "lets-encrypt", "EAB_KID") gives
+ * CERTFLEET_CA_LETS_ENCRYPT_EAB_KID; ("CERTFLEET_CA_FILE", "corp", NULL)
+ * gives CERTFLEET_CA_FILE_CORP. Returns the length written, or -1 (out then
+ * "" when outlen > 0) when name is empty, holds a character outside
+ * [A-Za-z0-9_-], or the result and its NUL do not fit in outlen. */
+int config_env_name(char *out, size_t outlen, const char *prefix,
+    const char *name, const char *suffix);
+
 #endif

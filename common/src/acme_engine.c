@@ -8,20 +8,12 @@
 
 #include <openssl/crypto.h>
 
+#include "clock.h"
 #include "log.h"
 
 #define ACME_STEP_START		0	/* every op's first step */
 #define ACME_RETRY_AFTER_MAX_S	600	/* longest poll wait we honour */
 #define ACME_DEFER_DEFAULT_S	60	/* 429/503 without Retry-After */
-
-uint64_t
-acme_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* ---- timers: a binary min-heap of ops on wake_ms ---- */
 
@@ -105,7 +97,7 @@ heap_insert(struct acme_engine *e, struct acme_op *op)
 void
 acme_op_sleep(struct acme_op *op, uint64_t ms)
 {
-	uint64_t now = acme_now_ms();
+	uint64_t now = clock_mono_ms();
 
 	heap_remove(op->e, op);
 	op->wake_ms = now + ms;
@@ -149,7 +141,7 @@ acme_op_poll_later(struct acme_op *op, const struct acme_req *r)
 static long
 op_timeout(struct acme_op *op)
 {
-	uint64_t now = acme_now_ms();
+	uint64_t now = clock_mono_ms();
 	long t = op->e->conf.request_timeout_ms;
 
 	if (op->deadline_ms <= now)
@@ -297,8 +289,8 @@ acme_op_register(struct acme_engine *e, struct acme_op *op, const char *dir,
 	}
 	op->e = e;
 	op->step = ACME_STEP_START;
-	op->deadline_ms = acme_now_ms() + (uint64_t)deadline_s * 1000;
-	op->wake_ms = acme_now_ms();
+	op->deadline_ms = clock_mono_ms() + (uint64_t)deadline_s * 1000;
+	op->wake_ms = clock_mono_ms();
 	if (heap_insert(e, op) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -663,7 +655,7 @@ acme_engine_wakeup(struct acme_engine *e)
 static void
 engine_timers(struct acme_engine *e)
 {
-	uint64_t now = acme_now_ms();
+	uint64_t now = clock_mono_ms();
 	struct acme_op *op;
 
 	while (e->nheap > 0 && e->heap[0]->wake_ms <= now) {
@@ -690,7 +682,7 @@ acme_engine_run(struct acme_engine *e, int timeout_ms,
 	int running, left, t = timeout_ms < 0 ? 0 : timeout_ms;
 
 	if (e->nheap > 0) {
-		now = acme_now_ms();
+		now = clock_mono_ms();
 		if (e->heap[0]->wake_ms <= now)
 			t = 0;
 		else if (e->heap[0]->wake_ms - now < (uint64_t)t)

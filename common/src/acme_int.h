@@ -256,8 +256,6 @@ void acme_ca_directory_done(struct acme_ca *ca, struct acme_req *r);
 
 /* ---- ops (acme_engine.c) ---- */
 
-uint64_t acme_now_ms(void);
-
 /* Problem from an already parsed object (an order's or challenge's "error").
  * Returns 0, or -1 when o is not an object or memory runs out (*p empty). */
 int acme_problem_from_json(json_t *o, long http_status, struct acme_problem *p);

@@ -480,66 +480,96 @@ order_profile_ok(const char *s)
 	return 1;
 }
 
-struct acme_op *
-acme_order_start(struct acme_engine *e, const struct acme_order_params *p,
-    const struct acme_order_cb *cb, char *err, size_t errlen)
+/* Checks the parameters of acme_order_start (dns01: the order uses
+ * dns-01). Returns 0, or -1 with err. */
+static int
+order_params_check(const struct acme_order_params *p,
+    const struct acme_order_cb *cb, int dns01, char *err, size_t errlen)
 {
-	struct acme_op *op = NULL;
 	const unsigned char *d = p->csr_der;
 	X509_REQ *req;
 	size_t i;
-	int dns01 = p->challenge_type != NULL &&
-	    strcmp(p->challenge_type, "dns-01") == 0;
 
 	if (p->key == NULL || p->directory == NULL || cb == NULL ||
 	    cb->done == NULL || (dns01 ? p->dns01 == NULL ||
 	    p->dns01->begin == NULL || p->dns01->end == NULL :
 	    cb->challenge_begin == NULL || cb->challenge_end == NULL)) {
 		snprintf(err, errlen, "acme_order_start: key, directory and callbacks are required");
-		return NULL;
+		return -1;
 	}
 	if (!acme_url_ok(p->account_url) ||
 	    (p->order_url != NULL && !acme_url_ok(p->order_url))) {
 		snprintf(err, errlen, "acme_order_start: bad account or order URL");
-		return NULL;
+		return -1;
 	}
 	if (p->challenge_type != NULL && !dns01 &&
 	    strcmp(p->challenge_type, "http-01") != 0) {
 		snprintf(err, errlen, "acme_order_start: challenge type is not "
 		    "http-01 or dns-01");
-		return NULL;
+		return -1;
 	}
 	if ((p->replaces != NULL && p->replaces[0] != '\0' &&
 	    !order_certid_ok(p->replaces)) ||
 	    (p->profile != NULL && p->profile[0] != '\0' &&
 	    !order_profile_ok(p->profile))) {
 		snprintf(err, errlen, "acme_order_start: bad replaces or profile");
-		return NULL;
+		return -1;
 	}
 	if (p->nnames == 0 || p->nnames > ACME_IDENTIFIERS_MAX) {
 		snprintf(err, errlen, "acme_order_start: 1 to %d names",
 		    ACME_IDENTIFIERS_MAX);
-		return NULL;
+		return -1;
 	}
 	for (i = 0; i < p->nnames; i++)
 		if (p->names[i] == NULL || !acme_order_name_ok(p->names[i])) {
 			snprintf(err, errlen, "acme_order_start: bad name #%zu", i);
-			return NULL;
+			return -1;
 		} else if (!dns01 && p->names[i][0] == '*') {
 			snprintf(err, errlen, "acme_order_start: wildcard name #%zu "
 			    "needs dns-01", i);
-			return NULL;
+			return -1;
 		}
 	if (p->csr_der == NULL || p->csr_len == 0 || p->csr_len > ORDER_CSR_MAX ||
 	    (req = d2i_X509_REQ(NULL, &d, (long)p->csr_len)) == NULL) {
 		ERR_clear_error();
 		snprintf(err, errlen, "acme_order_start: CSR is not DER");
-		return NULL;
+		return -1;
 	}
 	X509_REQ_free(req);
+	return 0;
+}
 
-	if ((op = calloc(1, sizeof(*op))) == NULL ||
-	    (op->kid = strdup(p->account_url)) == NULL ||
+/* Frees an order op that was never registered with the engine; NULL is
+ * fine. */
+static void
+order_op_free(struct acme_op *op)
+{
+	size_t i;
+
+	if (op == NULL)
+		return;
+	for (i = 0; i < op->nnames; i++)
+		free(op->names[i]);
+	free(op->names);
+	free(op->kid);
+	free(op->csr);
+	free(op->order_url);
+	free(op->replaces);
+	free(op->profile);
+	free(op);
+}
+
+/* An order op holding copies of what p names (account URL, names, CSR,
+ * order to resume, replaces, profile). Returns NULL when memory runs out. */
+static struct acme_op *
+order_op_new(const struct acme_order_params *p)
+{
+	struct acme_op *op;
+	size_t i;
+
+	if ((op = calloc(1, sizeof(*op))) == NULL)
+		return NULL;
+	if ((op->kid = strdup(p->account_url)) == NULL ||
 	    (op->names = calloc(p->nnames, sizeof(*op->names))) == NULL ||
 	    (op->csr = malloc(p->csr_len)) == NULL ||
 	    (p->order_url != NULL && (op->order_url = strdup(p->order_url)) == NULL) ||
@@ -547,14 +577,34 @@ acme_order_start(struct acme_engine *e, const struct acme_order_params *p,
 	    (op->replaces = strdup(p->replaces)) == NULL) ||
 	    (p->profile != NULL && p->profile[0] != '\0' &&
 	    (op->profile = strdup(p->profile)) == NULL))
-		goto oom;
+		goto fail;
 	for (i = 0; i < p->nnames; i++) {
 		if ((op->names[i] = strdup(p->names[i])) == NULL)
-			goto oom;
+			goto fail;
 		op->nnames++;
 	}
 	memcpy(op->csr, p->csr_der, p->csr_len);
 	op->csrlen = p->csr_len;
+	return op;
+fail:
+	order_op_free(op);
+	return NULL;
+}
+
+struct acme_op *
+acme_order_start(struct acme_engine *e, const struct acme_order_params *p,
+    const struct acme_order_cb *cb, char *err, size_t errlen)
+{
+	struct acme_op *op;
+	int dns01 = p->challenge_type != NULL &&
+	    strcmp(p->challenge_type, "dns-01") == 0;
+
+	if (order_params_check(p, cb, dns01, err, errlen) < 0)
+		return NULL;
+	if ((op = order_op_new(p)) == NULL) {
+		snprintf(err, errlen, "acme_order_start: out of memory");
+		return NULL;
+	}
 	op->kind = ACME_OP_ORDER;
 	op->dns01 = dns01;
 	if (dns01)
@@ -568,22 +618,9 @@ acme_order_start(struct acme_engine *e, const struct acme_order_params *p,
 	op->on_timer = order_timer;
 	op->on_end = acme_order_on_end;
 	if (acme_op_register(e, op, p->directory, p->ca_file,
-	    p->deadline_s > 0 ? p->deadline_s : 600, err, errlen) < 0)
-		goto fail;
-	return op;
-oom:
-	snprintf(err, errlen, "acme_order_start: out of memory");
-fail:
-	if (op != NULL) {
-		for (i = 0; i < op->nnames; i++)
-			free(op->names[i]);
-		free(op->names);
-		free(op->kid);
-		free(op->csr);
-		free(op->order_url);
-		free(op->replaces);
-		free(op->profile);
-		free(op);
+	    p->deadline_s > 0 ? p->deadline_s : 600, err, errlen) < 0) {
+		order_op_free(op);
+		return NULL;
 	}
-	return NULL;
+	return op;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "b64.h"
+#include "config.h"
 
 #define CAS_VAR_MAX	96	/* CERTFLEET_CA_<NAME>_DIRECTORY and the like */
 #define CAS_LIST_ENV_MAX 1024
@@ -50,11 +51,8 @@ static const char *
 cas_var(cas_lookup_fn *lookup, void *arg, const char *name, const char *what,
     char *var, size_t varlen)
 {
-	size_t i, n;
-
-	n = (size_t)snprintf(var, varlen, "CERTFLEET_CA_%s_%s", name, what);
-	for (i = strlen("CERTFLEET_CA_"); i < n && i < varlen; i++)
-		var[i] = var[i] == '-' ? '_' : (char)toupper((unsigned char)var[i]);
+	if (config_env_name(var, varlen, "CERTFLEET_CA", name, what) < 0)
+		return NULL;
 	return lookup(arg, var);
 }
 

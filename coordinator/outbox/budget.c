@@ -1,13 +1,13 @@
 /* budget.c -- counts a CA's orders and issued certificates in their windows and holds issue orders that would exceed a limit. */
 #include "budget.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "config.h"
 #include "db.h"
 #include "log.h"
 
@@ -159,9 +159,7 @@ budget_measure(PGconn *c, const struct cas_ca *ca, const char *setid,
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	what = w == 0 ? "LIMIT_ORDERS_PER_3H" : w == 1 ?
 	    "LIMIT_CERTS_PER_DOMAIN_7D" : "LIMIT_DUPLICATES_7D";
-	snprintf(var, sizeof(var), "CERTFLEET_CA_%s_%s", ca->name, what);
-	for (i = strlen("CERTFLEET_CA_"); var[i] != '\0'; i++)
-		var[i] = var[i] == '-' ? '_' : (char)toupper((unsigned char)var[i]);
+	(void)config_env_name(var, sizeof(var), "CERTFLEET_CA", ca->name, what);
 	snprintf(detail, detaillen, "held until %s by CA %s's limit on %s%s%s: "
 	    "%s=%s", when, ca->name, w == 0 ?
 	    "new orders per account per 3 hours" : w == 1 ?

@@ -31,7 +31,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
@@ -42,6 +41,7 @@
 #include <microhttpd.h>
 
 #include "b64.h"
+#include "clock.h"
 
 #define PROXY_REQ_MAX		(1024 * 1024)	/* request body from a client */
 #define PROXY_RESP_MAX		(16 * 1024 * 1024)	/* body from upstream */
@@ -111,15 +111,6 @@ struct presp {
 	size_t	 nhdr;
 };
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 kind_of(const char *url)
 {
@@ -177,7 +168,7 @@ log_add(int kind, const char *method, unsigned status, enum fault_mode f,
 	pthread_mutex_lock(&lock);
 	if (nlog < PROXY_LOG_MAX) {
 		l = &logbuf[nlog++];
-		l->ms = now_ms();
+		l->ms = clock_wall_ms();
 		l->kind = kind;
 		snprintf(l->method, sizeof(l->method), "%s", method);
 		l->status = status;

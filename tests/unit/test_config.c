@@ -1,4 +1,4 @@
-/* test_config.c -- unit tests of environment settings and redis:// URL parsing. */
+/* test_config.c -- unit tests of environment settings, per-object variable names and redis:// URL parsing. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -34,6 +34,46 @@ test_config_long(void **state)
 }
 
 static void
+test_env_name(void **state)
+{
+	char out[64];
+
+	(void)state;
+	assert_int_equal(config_env_name(out, sizeof(out), "CERTFLEET_CA",
+	    "lets-encrypt", "EAB_KID"), 33);
+	assert_string_equal(out, "CERTFLEET_CA_LETS_ENCRYPT_EAB_KID");
+	assert_int_equal(config_env_name(out, sizeof(out), "CERTFLEET_CA",
+	    "pebble", "LIMIT_CERTS_PER_DOMAIN_7D"), 45);
+	assert_string_equal(out, "CERTFLEET_CA_PEBBLE_LIMIT_CERTS_PER_DOMAIN_7D");
+	/* No suffix; '_' kept, letters and digits upper-cased. */
+	assert_int_equal(config_env_name(out, sizeof(out), "CERTFLEET_CA_FILE",
+	    "corp-Root_2", NULL), 29);
+	assert_string_equal(out, "CERTFLEET_CA_FILE_CORP_ROOT_2");
+}
+
+static void
+test_env_name_refusals(void **state)
+{
+	static const char *bad[] = { "", "a b", "a.b", "a/b", "a=b", "\xc3\xa9" };
+	char out[32];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memcpy(out, "junk", 5);
+		assert_int_equal(config_env_name(out, sizeof(out), "P", bad[i],
+		    NULL), -1);
+		assert_string_equal(out, "");
+	}
+	/* "P_AB_S" is 6 characters: fits in 7 with its NUL, not in 6. */
+	assert_int_equal(config_env_name(out, 7, "P", "ab", "S"), 6);
+	assert_string_equal(out, "P_AB_S");
+	assert_int_equal(config_env_name(out, 6, "P", "ab", "S"), -1);
+	assert_string_equal(out, "");
+	assert_int_equal(config_env_name(out, 0, "P", "ab", "S"), -1);
+}
+
+static void
 test_redis_url(void **state)
 {
 	struct redis_url u;
@@ -61,6 +101,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_config_long),
+		cmocka_unit_test(test_env_name),
+		cmocka_unit_test(test_env_name_refusals),
 		cmocka_unit_test(test_redis_url),
 	};
 

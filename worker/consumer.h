@@ -1,14 +1,14 @@
-/* jobs.h -- the worker's Kafka consumer of jobs: consumer group, pause/resume, commit of finished offsets only. */
-#ifndef CERTFLEET_JOBS_H
-#define CERTFLEET_JOBS_H
+/* consumer.h -- the worker's Kafka consumer of jobs: consumer group, pause/resume, commit of finished offsets only. */
+#ifndef CERTFLEET_CONSUMER_H
+#define CERTFLEET_CONSUMER_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-struct jobs;
+struct consumer;
 
 /* One consumed message, valid only during the handler call. */
-struct job_msg {
+struct consumer_msg {
 	const char	*topic;
 	int32_t		 partition;
 	int64_t		 offset;
@@ -19,33 +19,33 @@ struct job_msg {
 };
 
 /* Handles one message. The message's offset is in flight from this call on
- * until jobs_done is called for it (from the handler or any time later). */
-typedef void jobs_handler_fn(void *arg, const struct job_msg *m);
+ * until consumer_done is called for it (from the handler or any time later). */
+typedef void consumer_handler_fn(void *arg, const struct consumer_msg *m);
 
 /* Joins consumer group group on topic at bootstrap, with auto commit off.
  * Returns NULL with err on failure. */
-struct jobs *jobs_new(const char *bootstrap, const char *group,
+struct consumer *consumer_new(const char *bootstrap, const char *group,
     const char *topic, const char *client_id, char *err, size_t errlen);
 
 /* Leaves the group (commits what is committable first) and frees. */
-void jobs_free(struct jobs *j);
+void consumer_free(struct consumer *cn);
 
 /* Reads up to max messages without blocking, calling handler for each.
  * Serves rebalances. Returns the number handled. */
-unsigned jobs_poll(struct jobs *j, unsigned max, jobs_handler_fn *handler,
-    void *arg);
+unsigned consumer_poll(struct consumer *cn, unsigned max,
+    consumer_handler_fn *handler, void *arg);
 
 /* The job at (partition, offset) is finished: its result is delivered. */
-void jobs_done(struct jobs *j, int32_t partition, int64_t offset);
+void consumer_done(struct consumer *cn, int32_t partition, int64_t offset);
 
 /* Commits, asynchronously, every partition's newly committable offset. */
-void jobs_commit(struct jobs *j);
+void consumer_commit(struct consumer *cn);
 
 /* Stops (pause = 1) or restarts (0) fetching, e.g. when too many jobs are
  * in flight. The group membership stays alive while paused. */
-void jobs_pause(struct jobs *j, int pause);
+void consumer_pause(struct consumer *cn, int pause);
 
 /* Jobs consumed and not yet done, over partitions still assigned. */
-uint64_t jobs_inflight(const struct jobs *j);
+uint64_t consumer_inflight(const struct consumer *cn);
 
 #endif

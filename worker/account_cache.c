@@ -1,5 +1,5 @@
-/* accounts.c -- account keys fetched once over the coordinator's authenticated internal API, kept in memory only. */
-#include "accounts.h"
+/* account_cache.c -- account keys fetched once over the coordinator's authenticated internal API, kept in memory only. */
+#include "account_cache.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,8 +9,8 @@
 #include "httpget.h"
 #include "log.h"
 
-#define ACCOUNTS_ID_MAX 128
-#define ACCOUNTS_EAB_MAX 2048	/* the /eab answer */
+#define ACACHE_ID_MAX 128
+#define ACACHE_EAB_MAX 2048	/* the /eab answer */
 
 struct account {
 	char		*id;
@@ -22,31 +22,31 @@ struct account {
 	struct account	*next;
 };
 
-struct accounts {
+struct acache {
 	char		*api;
 	char		*token;
 	struct account	*list;	/* a handful per CA: a list is enough */
 	struct account	*retired; /* keys replaced while ops may borrow them */
 };
 
-struct accounts *
-accounts_new(const char *api, const char *token)
+struct acache *
+acache_new(const char *api, const char *token)
 {
-	struct accounts *a;
+	struct acache *a;
 
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return NULL;
 	a->api = strdup(api);
 	a->token = strdup(token);
 	if (a->api == NULL || a->token == NULL) {
-		accounts_free(a);
+		acache_free(a);
 		return NULL;
 	}
 	return a;
 }
 
 static void
-accounts_list_free(struct account *p)
+acache_list_free(struct account *p)
 {
 	struct account *next;
 
@@ -64,19 +64,19 @@ accounts_list_free(struct account *p)
 }
 
 void
-accounts_free(struct accounts *a)
+acache_free(struct acache *a)
 {
 	if (a == NULL)
 		return;
-	accounts_list_free(a->list);
-	accounts_list_free(a->retired);
+	acache_list_free(a->list);
+	acache_list_free(a->retired);
 	free(a->api);
 	free(a->token);
 	free(a);
 }
 
 static struct account *
-accounts_find(struct accounts *a, const char *id, int create)
+acache_find(struct acache *a, const char *id, int create)
 {
 	struct account *p;
 
@@ -97,17 +97,17 @@ accounts_find(struct accounts *a, const char *id, int create)
 /* GET /internal/v1/accounts/<id>/<what>: a key PEM. Returns the key or
  * NULL with err. */
 static struct jws_key *
-accounts_fetch(struct accounts *a, const char *id, const char *what,
+acache_fetch(struct acache *a, const char *id, const char *what,
     char *err, size_t errlen)
 {
 	struct http_response r = { 0 };
 	struct jws_key *k = NULL;
 	char url[1024];
-	size_t n = strnlen(id, ACCOUNTS_ID_MAX + 1);
+	size_t n = strnlen(id, ACACHE_ID_MAX + 1);
 
-	if (n > ACCOUNTS_ID_MAX || !b64url_charset_ok(id, n)) {
+	if (n > ACACHE_ID_MAX || !b64url_charset_ok(id, n)) {
 		snprintf(err, errlen, "account id is not [A-Za-z0-9_-]{1,%d}",
-		    ACCOUNTS_ID_MAX);
+		    ACACHE_ID_MAX);
 		return NULL;
 	}
 	snprintf(url, sizeof(url), "%s/internal/v1/accounts/%s/%s", a->api, id,
@@ -129,22 +129,22 @@ accounts_fetch(struct accounts *a, const char *id, const char *what,
 }
 
 const struct jws_key *
-accounts_key(struct accounts *a, const char *id, char *err, size_t errlen)
+acache_key(struct acache *a, const char *id, char *err, size_t errlen)
 {
 	struct account *p;
 
-	if ((p = accounts_find(a, id, 1)) == NULL) {
+	if ((p = acache_find(a, id, 1)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	if (p->key == NULL)
-		p->key = accounts_fetch(a, id, "key", err, errlen);
+		p->key = acache_fetch(a, id, "key", err, errlen);
 	return p->key;
 }
 
 /* Parses "kid=<kid>\nhmac=<hmac>\n" into p. Returns 0 or -1. */
 static int
-accounts_eab_parse(struct account *p, const char *body, size_t len)
+acache_eab_parse(struct account *p, const char *body, size_t len)
 {
 	const char *k, *h, *nl, *end = body + len;
 
@@ -170,7 +170,7 @@ accounts_eab_parse(struct account *p, const char *body, size_t len)
 }
 
 int
-accounts_eab(struct accounts *a, const char *id, const char **kid,
+acache_eab(struct acache *a, const char *id, const char **kid,
     const char **hmac, char *err, size_t errlen)
 {
 	struct http_response r = { 0 };
@@ -178,7 +178,7 @@ accounts_eab(struct accounts *a, const char *id, const char **kid,
 	char url[1024];
 	int rc = -1;
 
-	if ((p = accounts_find(a, id, 1)) == NULL) {
+	if ((p = acache_find(a, id, 1)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -186,14 +186,14 @@ accounts_eab(struct accounts *a, const char *id, const char **kid,
 		snprintf(url, sizeof(url), "%s/internal/v1/accounts/%s/eab", a->api,
 		    id);
 		if (http_request("GET", url, NULL, a->token, NULL, NULL, 0,
-		    ACCOUNTS_EAB_MAX, &r, err, errlen) < 0)
+		    ACACHE_EAB_MAX, &r, err, errlen) < 0)
 			return -1;
 		if (r.status == 404)
 			p->eab_known = 1;
 		else if (r.status != 200)
 			snprintf(err, errlen, "account %s: the coordinator answered "
 			    "HTTP %ld for its external account binding", id, r.status);
-		else if (accounts_eab_parse(p, r.body, r.len) < 0)
+		else if (acache_eab_parse(p, r.body, r.len) < 0)
 			snprintf(err, errlen, "account %s: malformed external "
 			    "account binding from the coordinator", id);
 		else
@@ -212,7 +212,7 @@ accounts_eab(struct accounts *a, const char *id, const char **kid,
 
 /* Moves the key of p to the retired list (it may be borrowed). */
 static void
-accounts_retire(struct accounts *a, struct account *p)
+acache_retire(struct acache *a, struct account *p)
 {
 	struct account *r;
 
@@ -225,22 +225,22 @@ accounts_retire(struct accounts *a, struct account *p)
 }
 
 void
-accounts_forget(struct accounts *a, const char *id)
+acache_forget(struct acache *a, const char *id)
 {
-	struct account *p = accounts_find(a, id, 0);
+	struct account *p = acache_find(a, id, 0);
 
 	if (p != NULL)
-		accounts_retire(a, p);
+		acache_retire(a, p);
 }
 
 struct jws_key *
-accounts_pending_key(struct accounts *a, const char *id,
+acache_pending_key(struct acache *a, const char *id,
     const char *thumbprint, char *err, size_t errlen)
 {
 	struct jws_key *k;
 	char *tp;
 
-	if ((k = accounts_fetch(a, id, "pending-key", err, errlen)) == NULL)
+	if ((k = acache_fetch(a, id, "pending-key", err, errlen)) == NULL)
 		return NULL;
 	if ((tp = jws_thumbprint(k)) == NULL || strcmp(tp, thumbprint) != 0) {
 		snprintf(err, errlen, "account %s: the pending key is not the one "
@@ -253,15 +253,15 @@ accounts_pending_key(struct accounts *a, const char *id,
 }
 
 void
-accounts_set_key(struct accounts *a, const char *id, struct jws_key *key)
+acache_set_key(struct acache *a, const char *id, struct jws_key *key)
 {
-	struct account *p = accounts_find(a, id, 1);
+	struct account *p = acache_find(a, id, 1);
 
 	if (p == NULL) {
 		jws_key_free(key);
 		return;
 	}
-	accounts_retire(a, p);
+	acache_retire(a, p);
 	if (p->key != NULL) {	/* retire failed: the new key is dropped */
 		jws_key_free(key);
 		return;
@@ -270,17 +270,17 @@ accounts_set_key(struct accounts *a, const char *id, struct jws_key *key)
 }
 
 const char *
-accounts_url(struct accounts *a, const char *id)
+acache_url(struct acache *a, const char *id)
 {
-	struct account *p = accounts_find(a, id, 0);
+	struct account *p = acache_find(a, id, 0);
 
 	return p != NULL ? p->url : NULL;
 }
 
 int
-accounts_set_url(struct accounts *a, const char *id, const char *url)
+acache_set_url(struct acache *a, const char *id, const char *url)
 {
-	struct account *p = accounts_find(a, id, 1);
+	struct account *p = acache_find(a, id, 1);
 	char *u;
 
 	if (p == NULL || (u = strdup(url)) == NULL)

@@ -1,0 +1,178 @@
+/* challenge_store.c -- the challenge publisher's Redis connection: http-01 answers (SET EX / DEL) and job -> order URL memos. */
+#include "challenge_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "b64.h"
+#include "redisconn.h"
+#include "rediskeys.h"
+
+#define CHSTORE_TIMEOUT_MS 2000
+#define CHSTORE_TOKEN_MAX 256
+
+struct chstore {
+	char		*url;
+	int		 db;
+	redisContext	*c;
+};
+
+struct chstore *
+chstore_new(const char *url, int db)
+{
+	struct chstore *cs;
+
+	if ((cs = calloc(1, sizeof(*cs))) == NULL)
+		return NULL;
+	if ((cs->url = strdup(url)) == NULL) {
+		free(cs);
+		return NULL;
+	}
+	cs->db = db;
+	return cs;
+}
+
+void
+chstore_free(struct chstore *cs)
+{
+	if (cs == NULL)
+		return;
+	if (cs->c != NULL)
+		redisFree(cs->c);
+	free(cs->url);
+	free(cs);
+}
+
+/* Runs one command (argv form), connecting first when needed and retrying
+ * once on a fresh connection when the old one broke. Returns the reply (the
+ * caller frees it), or NULL with err. */
+static redisReply *
+chstore_command(struct chstore *cs, int argc, const char **argv, char *err,
+    size_t errlen)
+{
+	redisReply *r = NULL;
+	int try;
+
+	for (try = 0; try < 2; try++) {
+		if (cs->c == NULL &&
+		    (cs->c = redisconn_open(cs->url, cs->db, CHSTORE_TIMEOUT_MS,
+		    err, errlen)) == NULL)
+			return NULL;
+		r = redisCommandArgv(cs->c, argc, argv, NULL);
+		if (r != NULL)
+			break;
+		snprintf(err, errlen, "redis: %s", cs->c->errstr);
+		redisFree(cs->c);
+		cs->c = NULL;
+	}
+	if (r != NULL && r->type == REDIS_REPLY_ERROR) {
+		snprintf(err, errlen, "redis: %s", r->str);
+		freeReplyObject(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* Writes prefix and id into key; refuses an id outside [A-Za-z0-9_-] or
+ * longer than CHSTORE_TOKEN_MAX. Returns 0, or -1 with err. */
+static int
+chstore_key(char *key, size_t keylen, const char *prefix, const char *id,
+    char *err, size_t errlen)
+{
+	size_t n = strnlen(id, CHSTORE_TOKEN_MAX + 1);
+
+	if (n > CHSTORE_TOKEN_MAX || !b64url_charset_ok(id, n)) {
+		snprintf(err, errlen, "refusing a token or id outside [A-Za-z0-9_-]{1,%d}",
+		    CHSTORE_TOKEN_MAX);
+		return -1;
+	}
+	snprintf(key, keylen, "%s%s", prefix, id);
+	return 0;
+}
+
+/* SET key value EX ttl. */
+static int
+chstore_setex(struct chstore *cs, const char *key, const char *value, int ttl,
+    char *err, size_t errlen)
+{
+	char ttls[16];
+	const char *argv[] = { "SET", key, value, "EX", ttls };
+	redisReply *r;
+
+	snprintf(ttls, sizeof(ttls), "%d", ttl);
+	if ((r = chstore_command(cs, 5, argv, err, errlen)) == NULL)
+		return -1;
+	freeReplyObject(r);
+	return 0;
+}
+
+int
+chstore_http01_put(struct chstore *cs, const char *token, const char *keyauth,
+    char *err, size_t errlen)
+{
+	char key[sizeof(REDISKEYS_HTTP01_PREFIX) + CHSTORE_TOKEN_MAX];
+
+	if (chstore_key(key, sizeof(key), REDISKEYS_HTTP01_PREFIX, token, err,
+	    errlen) < 0)
+		return -1;
+	return chstore_setex(cs, key, keyauth, REDISKEYS_HTTP01_TTL, err, errlen);
+}
+
+int
+chstore_http01_del(struct chstore *cs, const char *token, char *err,
+    size_t errlen)
+{
+	char key[sizeof(REDISKEYS_HTTP01_PREFIX) + CHSTORE_TOKEN_MAX];
+	const char *argv[] = { "DEL", key };
+	redisReply *r;
+
+	if (chstore_key(key, sizeof(key), REDISKEYS_HTTP01_PREFIX, token, err,
+	    errlen) < 0)
+		return -1;
+	if ((r = chstore_command(cs, 2, argv, err, errlen)) == NULL)
+		return -1;
+	freeReplyObject(r);
+	return 0;
+}
+
+int
+chstore_order_put(struct chstore *cs, const char *job_id,
+    const char *order_url, char *err, size_t errlen)
+{
+	char key[sizeof(REDISKEYS_ORDER_PREFIX) + CHSTORE_TOKEN_MAX];
+
+	if (chstore_key(key, sizeof(key), REDISKEYS_ORDER_PREFIX, job_id, err,
+	    errlen) < 0)
+		return -1;
+	return chstore_setex(cs, key, order_url, REDISKEYS_ORDER_TTL, err, errlen);
+}
+
+int
+chstore_order_get(struct chstore *cs, const char *job_id, char *out,
+    size_t outlen, char *err, size_t errlen)
+{
+	char key[sizeof(REDISKEYS_ORDER_PREFIX) + CHSTORE_TOKEN_MAX];
+	const char *argv[] = { "GET", key };
+	redisReply *r;
+	int rc = 0;
+
+	if (chstore_key(key, sizeof(key), REDISKEYS_ORDER_PREFIX, job_id, err,
+	    errlen) < 0)
+		return -1;
+	if ((r = chstore_command(cs, 2, argv, err, errlen)) == NULL)
+		return -1;
+	if (r->type == REDIS_REPLY_STRING) {
+		if (r->len >= outlen) {
+			snprintf(err, errlen, "stored order URL too long");
+			rc = -1;
+		} else {
+			memcpy(out, r->str, r->len + 1);
+			rc = 1;
+		}
+	}
+	freeReplyObject(r);
+	return rc;
+}
