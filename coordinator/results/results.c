@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "actions.h"
 #include "ari_recheck.h"
+#include "clock.h"
 #include "codec.h"
 #include "db.h"
 #include "kafkaconn.h"
@@ -145,11 +145,9 @@ results_deadletter(rd_kafka_t *producer, const rd_kafka_message_t *m,
 {
 	Certfleet__DeadLetter d = CERTFLEET__DEAD_LETTER__INIT;
 	struct publish_msg pm = { 0 };
-	struct timespec ts;
 	void *buf;
 	size_t len;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
 	d.schema_version = PROTO_SCHEMA_VERSION;
 	d.source_topic = (char *)(uintptr_t)rd_kafka_topic_name(m->rkt);
 	d.partition = m->partition;
@@ -160,7 +158,7 @@ results_deadletter(rd_kafka_t *producer, const rd_kafka_message_t *m,
 	d.payload.len = m->len;
 	d.reason = (char *)(uintptr_t)reason;
 	d.consumer = (char *)(uintptr_t)"certfleet-coordinator";
-	d.at_unix_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	d.at_unix_ms = clock_wall_ms();
 	if ((buf = proto_deadletter_encode(&d, &len)) == NULL)
 		return -1;
 	pm.topic = kafkaconn_topic_dlq();

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "accounts.h"
+#include "clock.h"
 #include "codec.h"
 #include "db.h"
 #include "log.h"
@@ -18,11 +18,8 @@
 static double
 results_until(int64_t ms)
 {
-	struct timespec ts;
-	double d;
+	double d = (double)(ms - clock_wall_ms()) / 1000.0;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	d = (double)ms / 1000.0 - ((double)ts.tv_sec + ts.tv_nsec / 1e9);
 	return d > 0 ? d : 0;
 }
 
