@@ -264,12 +264,19 @@ api_route_v1(struct api *a, struct MHD_Connection *conn, const char *path,
 		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    "%s is not allowed on /v1/certificates (GET, POST)", method);
 	}
+	if (strcmp(path, "certificates:retry") == 0) {
+		if (strcmp(method, "POST") == 0)
+			return api_retry_bulk(a, conn, req);
+		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "%s is not allowed on /v1/certificates:retry (POST)", method);
+	}
 	if (strcmp(path, "accounts") == 0 || strncmp(path, "accounts/", 9) == 0)
 		return api_route_accounts(a, conn, path, method, req);
 	if (strncmp(path, "certificates/", 13) != 0)
 		return api_error(conn, MHD_HTTP_NOT_FOUND, "no such path");
 	rest = api_segment(path + 13, id, sizeof(id));
-	if (strcmp(rest, "/revoke") == 0 || strcmp(rest, "/renew") == 0) {
+	if (strcmp(rest, "/revoke") == 0 || strcmp(rest, "/renew") == 0 ||
+	    strcmp(rest, "/retry") == 0) {
 		if (strcmp(method, "POST") != 0)
 			return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 			    "%s is not allowed here (POST)", method);
@@ -278,6 +285,8 @@ api_route_v1(struct api *a, struct MHD_Connection *conn, const char *path,
 			    "not a certificate id");
 		if (strcmp(rest, "/renew") == 0)
 			return api_renew(a, conn, id);
+		if (strcmp(rest, "/retry") == 0)
+			return api_retry(a, conn, id);
 		return api_revoke(a, conn, id, req);
 	}
 	if (strcmp(rest, "") != 0 && strcmp(rest, "/fullchain.pem") != 0 &&

@@ -20,6 +20,13 @@
  *                                            ca (issuing CA), cas, history (orders per CA)
  *   GET  /v1/certificates/{id}/fullchain.pem leaf + chain (404 until issued)
  *   GET  /v1/certificates/{id}/privkey.pem   decrypted on the fly (404 until issued)
+ *   POST /v1/certificates/{id}/renew         a renewal now -> 202 {id, order}
+ *   POST /v1/certificates/{id}/revoke        {reason} -> 202 with the action
+ *   POST /v1/certificates/{id}/retry         a failed certificate's new order -> 202
+ *                                            {id, order}; 409 when it has not failed
+ *   POST /v1/certificates:retry              {ca, problem_type} (both optional): up
+ *                                            to 1000 failed ones -> 202 {retried, more}
+ *   GET  /v1/accounts, POST /v1/accounts/{id}/key-rollover|deactivate
  *   GET  /internal/v1/accounts/{id}/key      account key PEM, worker token only
  *   GET  /internal/v1/accounts/{id}/eab      "kid=..\nhmac=..\n" (text/plain) of the
  *                                            account's External Account Binding;

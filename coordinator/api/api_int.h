@@ -108,6 +108,19 @@ enum MHD_Result api_renew(struct api *a, struct MHD_Connection *conn,
 enum MHD_Result api_revoke(struct api *a, struct MHD_Connection *conn,
     const char *id, struct api_req *req);
 
+/* ---- retries (api_retry.c) ---- */
+
+/* POST /v1/certificates/{id}/retry: 202 with the new order, 404, 409 when
+ * the certificate has not failed; id is valid. */
+enum MHD_Result api_retry(struct api *a, struct MHD_Connection *conn,
+    const char *id);
+
+/* POST /v1/certificates:retry {"ca": ..., "problem_type": ...}: up to
+ * RETRY_BULK_MAX failed certificates retried; 202 {"retried": N, "more":
+ * bool}. */
+enum MHD_Result api_retry_bulk(struct api *a, struct MHD_Connection *conn,
+    struct api_req *req);
+
 /* ---- /v1/accounts (api_accounts.c) ---- */
 
 /* path is "accounts" or "accounts/...": the list, key rollover and

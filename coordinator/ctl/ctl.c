@@ -37,6 +37,10 @@ usage(FILE *f)
 	    "            deactivate it for good\n"
 	    "  renew ID  renew certificate ID now (a fresh key; replaces the current\n"
 	    "            certificate through ARI when its CA offers it)\n"
+	    "  retry ID | retry [--ca NAME] [--problem TYPE] --all\n"
+	    "            give a failed certificate a new order at its first CA (the\n"
+	    "            key and CSR of its last order); --all: every failed one,\n"
+	    "            or those of CA NAME / with last problem TYPE\n"
 	    "  doctor    check that PostgreSQL, Redis, Kafka and the ACME CA answer,\n"
 	    "            one line each; exit 0 when all do\n"
 	    "  version   print the version\n"
@@ -75,6 +79,8 @@ main(int argc, char *argv[])
 		return ctl_account(argc - 1, argv + 1);
 	if (strcmp(cmd, "renew") == 0)
 		return ctl_renew(argc - 1, argv + 1);
+	if (strcmp(cmd, "retry") == 0)
+		return ctl_retry(argc - 1, argv + 1);
 	if (argc == 2 && strcmp(cmd, "doctor") == 0)
 		return health_check(ctl_doctor_deps, sizeof(ctl_doctor_deps) /
 		    sizeof(ctl_doctor_deps[0]), stdout) == 0 ? 0 : 1;

@@ -1,5 +1,7 @@
-/* ctl_renew.c -- certfleetctl renew: forces a renewal of one certificate now through the admin API. */
+/* ctl_renew.c -- certfleetctl renew and retry: a renewal of one certificate now, and failed certificates given a new order. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -21,6 +23,77 @@ ctl_renew(int argc, char *argv[])
 		return CTL_FAILED;
 	}
 	printf("%s renewal order %s\n", argv[1],
+	    json_is_string(json_object_get(j, "order")) ?
+	    json_string_value(json_object_get(j, "order")) : "-");
+	json_decref(j);
+	return CTL_OK;
+}
+
+/* retry --all [--ca NAME] [--problem TYPE]: calls the bulk retry until it
+ * has nothing more to take. */
+static int
+ctl_retry_all(const char *ca, const char *problem)
+{
+	char err[1024], *body;
+	json_t *req, *j;
+	long total = 0;
+	int more = 1, rc = CTL_OK;
+
+	req = json_object();
+	if (ca != NULL)
+		json_object_set_new(req, "ca", json_string(ca));
+	if (problem != NULL)
+		json_object_set_new(req, "problem_type", json_string(problem));
+	body = json_dumps(req, JSON_COMPACT);
+	while (more) {
+		if ((j = ctl_api("POST", "/v1/certificates:retry", body, err,
+		    sizeof(err))) == NULL) {
+			fprintf(stderr, "certfleetctl: %s\n", err);
+			rc = CTL_FAILED;
+			break;
+		}
+		total += (long)json_integer_value(json_object_get(j, "retried"));
+		more = json_is_true(json_object_get(j, "more"));
+		json_decref(j);
+	}
+	printf("%ld certificate(s) retried\n", total);
+	free(body);
+	json_decref(req);
+	return rc;
+}
+
+int
+ctl_retry(int argc, char *argv[])
+{
+	const char *ca = NULL, *problem = NULL;
+	char path[256], err[1024];
+	json_t *j;
+	int i, all = 0;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--all") == 0)
+			all = 1;
+		else if (strcmp(argv[i], "--ca") == 0 && i + 1 < argc)
+			ca = argv[++i];
+		else if (strcmp(argv[i], "--problem") == 0 && i + 1 < argc)
+			problem = argv[++i];
+		else
+			break;
+	}
+	if (all && i == argc)
+		return ctl_retry_all(ca, problem);
+	if (all || ca != NULL || problem != NULL || argc != 2 ||
+	    argv[1][0] == '-') {
+		fprintf(stderr, "usage: certfleetctl retry ID | certfleetctl retry "
+		    "[--ca NAME] [--problem TYPE] --all\n");
+		return CTL_USAGE;
+	}
+	snprintf(path, sizeof(path), "/v1/certificates/%s/retry", argv[1]);
+	if ((j = ctl_api("POST", path, "", err, sizeof(err))) == NULL) {
+		fprintf(stderr, "certfleetctl: %s\n", err);
+		return CTL_FAILED;
+	}
+	printf("%s retry order %s\n", argv[1],
 	    json_is_string(json_object_get(j, "order")) ?
 	    json_string_value(json_object_get(j, "order")) : "-");
 	json_decref(j);

@@ -80,6 +80,19 @@ if [ "$up" = 1 ]; then
 	check "certfleetctl prints the API's message for a bad name" bash -c "'$ctl' enroll 'x y.example.com' 2>&1 | grep -q 'has a character not allowed'"
 	check "certfleetctl exits 1 on a bad name" bash -c "'$ctl' enroll 'x y.example.com' 2>/dev/null; test \$? = 1"
 	check "certfleetctl enroll --wait times out with exit 3" bash -c "'$ctl' enroll --wait --timeout 1 w-\$(openssl rand -hex 3).example.com >/dev/null 2>&1; test \$? = 3"
+	# retry: only a failed certificate; the rest is refused with a reason
+	status_of() {	# status_of METHOD PATH [BODY]
+		curl -s -o "$work/reply" -w '%{http_code}' -X "$1" \
+			-H "Authorization: Bearer $CERTFLEET_TOKEN" ${3:+--data "$3"} \
+			"$CERTFLEET_API$2"
+	}
+	export -f status_of
+	export work
+	check "retry of a pending certificate is a 409 that says why" bash -c "[ \$(status_of POST /v1/certificates/\$(cat '$work/ctl.id')/retry) = 409 ] && grep -q 'has not failed' '$work/reply'"
+	check "retry of an unknown certificate is a 404" test "$(status_of POST /v1/certificates/00000000-0000-4000-8000-000000000000/retry)" = 404
+	check "bulk retry refuses an unknown filter" bash -c "[ \$(status_of POST /v1/certificates:retry '{\"tenant\": \"x\"}') = 400 ] && grep -q 'not a filter' '$work/reply'"
+	check "bulk retry by CA answers how many it took" bash -c "[ \$(status_of POST /v1/certificates:retry '{\"ca\": \"no-such-ca\"}') = 202 ] && grep -q '\"retried\": *0' '$work/reply'"
+	check "certfleetctl retry prints the API's refusal" bash -c "'$ctl' retry \$(cat '$work/ctl.id') 2>&1 | grep -q 'has not failed'"
 fi
 
 # SIGTERM: a clean exit (and, under ASan, no leak).
