@@ -23,27 +23,44 @@ health_redact(const char *where, char *out, size_t len)
 }
 
 int
+health_run(const struct health_service *const *services, size_t n,
+    struct health_result *results)
+{
+	struct health_result *r;
+	const char *where;
+	size_t i;
+	int failed = 0;
+
+	for (i = 0; i < n; i++) {
+		r = &results[i];
+		r->name = services[i]->name;
+		r->detail[0] = '\0';
+		if ((where = config_str(services[i]->var, NULL)) == NULL) {
+			snprintf(r->detail, sizeof(r->detail), "%s is not set",
+			    services[i]->var);
+			r->ok = 0;
+			where = "-";
+		} else
+			r->ok = services[i]->probe(where, r->detail,
+			    sizeof(r->detail));
+		health_redact(where, r->where, sizeof(r->where));
+		failed += !r->ok;
+	}
+	return failed;
+}
+
+int
 health_check(const struct health_service *const *services, size_t n,
     FILE *out)
 {
-	char detail[512], shown[512];
-	const char *where;
+	struct health_result r;
 	size_t i;
-	int ok, failed = 0;
+	int failed = 0;
 
 	for (i = 0; i < n; i++) {
-		detail[0] = '\0';
-		if ((where = config_str(services[i]->var, NULL)) == NULL) {
-			snprintf(detail, sizeof(detail), "%s is not set",
-			    services[i]->var);
-			ok = 0;
-			where = "-";
-		} else
-			ok = services[i]->probe(where, detail, sizeof(detail));
-		health_redact(where, shown, sizeof(shown));
-		fprintf(out, "%-10s  %-6s  %s  %s\n", services[i]->name,
-		    ok ? "ok" : "FAILED", shown, detail);
-		failed += !ok;
+		failed += health_run(&services[i], 1, &r);
+		fprintf(out, "%-10s  %-6s  %s  %s\n", r.name, r.ok ? "ok" :
+		    "FAILED", r.where, r.detail);
 	}
 	return failed;
 }

@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "ctl.h"
 #include "health.h"
 #include "log.h"
@@ -45,6 +47,11 @@ usage(FILE *f)
 	    "            one line each; exit 0 when all do\n"
 	    "  version   print the version\n"
 	    "\n"
+	    "--json (anywhere on the line): every command prints one JSON\n"
+	    "  document on stdout instead of text: the API's answer, or the final\n"
+	    "  state after --wait; a failure prints {\"error\": ..., \"exit\": N}.\n"
+	    "  Commands that wait show their progress on stderr.\n"
+	    "\n"
 	    "exit codes: 0 ok, 1 the API refused or the certificate failed (its\n"
 	    "message is printed), 2 usage, 3 timeout\n"
 	    "\n"
@@ -61,11 +68,70 @@ static const struct health_service *const ctl_doctor_deps[] = {
 	&health_postgres, &health_redis, &health_kafka, &health_acme,
 };
 
+/* Takes --json out of argv wherever it stands; returns the new argc. */
+static int
+ctl_take_json(int argc, char *argv[])
+{
+	int i, n = 0;
+
+	for (i = 0; i < argc; i++) {
+		if (i > 0 && strcmp(argv[i], "--json") == 0) {
+			ctl_json_set(1);
+			continue;
+		}
+		argv[n++] = argv[i];
+	}
+	argv[n] = NULL;
+	return n;
+}
+
+/* doctor: one line per service, or a JSON array of them. */
+static int
+ctl_doctor(void)
+{
+	struct health_result r[sizeof(ctl_doctor_deps) /
+	    sizeof(ctl_doctor_deps[0])];
+	size_t i, n = sizeof(r) / sizeof(r[0]);
+	json_t *a;
+	int failed;
+
+	if (!ctl_json())
+		return health_check(ctl_doctor_deps, n, stdout) == 0 ? CTL_OK :
+		    CTL_FAILED;
+	failed = health_run(ctl_doctor_deps, n, r);
+	a = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:s, s:b, s:s, s:s}",
+		    "service", r[i].name, "ok", r[i].ok, "where", r[i].where,
+		    "detail", r[i].detail));
+	ctl_emit(a);
+	json_decref(a);
+	return failed == 0 ? CTL_OK : CTL_FAILED;
+}
+
+/* version: the version, as text or {"version": ...}. */
+static int
+ctl_version(void)
+{
+	json_t *j;
+
+	if (!ctl_json()) {
+		printf("certfleetctl %s\n", CERTFLEET_VERSION);
+		return CTL_OK;
+	}
+	j = json_pack("{s:s}", "version", CERTFLEET_VERSION);
+	ctl_emit(j);
+	json_decref(j);
+	return CTL_OK;
+}
+
 int
 main(int argc, char *argv[])
 {
-	const char *cmd = argc >= 2 ? argv[1] : "";
+	const char *cmd;
 
+	argc = ctl_take_json(argc, argv);
+	cmd = argc >= 2 ? argv[1] : "";
 	log_init("certfleetctl", LOGL_WARN);
 	if (strcmp(cmd, "enroll") == 0)
 		return ctl_enroll(argc - 1, argv + 1);
@@ -82,12 +148,9 @@ main(int argc, char *argv[])
 	if (strcmp(cmd, "retry") == 0)
 		return ctl_retry(argc - 1, argv + 1);
 	if (argc == 2 && strcmp(cmd, "doctor") == 0)
-		return health_check(ctl_doctor_deps, sizeof(ctl_doctor_deps) /
-		    sizeof(ctl_doctor_deps[0]), stdout) == 0 ? 0 : 1;
-	if (argc == 2 && strcmp(cmd, "version") == 0) {
-		printf("certfleetctl %s\n", CERTFLEET_VERSION);
-		return 0;
-	}
+		return ctl_doctor();
+	if (argc == 2 && strcmp(cmd, "version") == 0)
+		return ctl_version();
 	if (argc == 2 && (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0)) {
 		usage(stdout);
 		return 0;

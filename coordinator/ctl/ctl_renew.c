@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -18,9 +19,12 @@ ctl_renew(int argc, char *argv[])
 		return CTL_USAGE;
 	}
 	snprintf(path, sizeof(path), "/v1/certificates/%s/renew", argv[1]);
-	if ((j = ctl_api("POST", path, "", err, sizeof(err))) == NULL) {
-		fprintf(stderr, "certfleetctl: %s\n", err);
-		return CTL_FAILED;
+	if ((j = ctl_api("POST", path, "", err, sizeof(err))) == NULL)
+		return ctl_fail(CTL_FAILED, err);
+	if (ctl_json()) {
+		ctl_emit(j);
+		json_decref(j);
+		return CTL_OK;
 	}
 	printf("%s renewal order %s\n", argv[1],
 	    json_is_string(json_object_get(j, "order")) ?
@@ -36,6 +40,7 @@ ctl_retry_all(const char *ca, const char *problem)
 {
 	char err[1024], *body;
 	json_t *req, *j;
+	time_t start = time(NULL);
 	long total = 0;
 	int more = 1, rc = CTL_OK;
 
@@ -48,15 +53,24 @@ ctl_retry_all(const char *ca, const char *problem)
 	while (more) {
 		if ((j = ctl_api("POST", "/v1/certificates:retry", body, err,
 		    sizeof(err))) == NULL) {
-			fprintf(stderr, "certfleetctl: %s\n", err);
-			rc = CTL_FAILED;
+			rc = ctl_fail(CTL_FAILED, err);
 			break;
 		}
 		total += (long)json_integer_value(json_object_get(j, "retried"));
 		more = json_is_true(json_object_get(j, "more"));
 		json_decref(j);
+		if (more) {
+			snprintf(err, sizeof(err), "%ld retried, more to come",
+			    total);
+			ctl_progress((long)(time(NULL) - start), err, 0);
+		}
 	}
-	printf("%ld certificate(s) retried\n", total);
+	if (rc == CTL_OK && ctl_json()) {
+		j = json_pack("{s:I}", "retried", (json_int_t)total);
+		ctl_emit(j);
+		json_decref(j);
+	} else if (rc == CTL_OK)
+		printf("%ld certificate(s) retried\n", total);
 	free(body);
 	json_decref(req);
 	return rc;
@@ -89,9 +103,12 @@ ctl_retry(int argc, char *argv[])
 		return CTL_USAGE;
 	}
 	snprintf(path, sizeof(path), "/v1/certificates/%s/retry", argv[1]);
-	if ((j = ctl_api("POST", path, "", err, sizeof(err))) == NULL) {
-		fprintf(stderr, "certfleetctl: %s\n", err);
-		return CTL_FAILED;
+	if ((j = ctl_api("POST", path, "", err, sizeof(err))) == NULL)
+		return ctl_fail(CTL_FAILED, err);
+	if (ctl_json()) {
+		ctl_emit(j);
+		json_decref(j);
+		return CTL_OK;
 	}
 	printf("%s retry order %s\n", argv[1],
 	    json_is_string(json_object_get(j, "order")) ?

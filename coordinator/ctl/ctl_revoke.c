@@ -1,53 +1,40 @@
 /* ctl_revoke.c -- certfleetctl revoke and account: revocation, account key rollover and deactivation through the API. */
 #include "ctl.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #define CTL_ID_MAX 64
 
-/* Prints the queued action's id; with wait, polls path until field is
- * want (exit 0) or timeout passes (exit 3). */
+/* POSTs body to post and prints the queued action's id (the reply with
+ * --json); with wait, polls path with state(arg) until final or timeout. */
 static int
 ctl_action(const char *post, const char *body, int wait, const char *path,
-    const char *field, const char *want, long timeout)
+    ctl_state_fn *state, void *arg, long timeout)
 {
 	char err[1024];
-	time_t end = time(NULL) + timeout;
 	const char *v;
-	json_t *j;
+	json_t *j, *fin = NULL;
+	int rc;
 
-	if ((j = ctl_api("POST", post, body, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "certfleetctl: %s\n", err);
-		return CTL_FAILED;
-	}
+	if ((j = ctl_api("POST", post, body, err, sizeof(err))) == NULL)
+		return ctl_fail(CTL_FAILED, err);
 	v = json_string_value(json_object_get(j, "action"));
-	printf("%s\n", v != NULL ? v : "-");
+	if (!ctl_json())
+		printf("%s\n", v != NULL ? v : "-");
+	else if (!wait)
+		ctl_emit(j);
 	fflush(stdout);
 	json_decref(j);
-	while (wait) {
-		if ((j = ctl_api("GET", path, NULL, err, sizeof(err))) == NULL) {
-			fprintf(stderr, "certfleetctl: %s\n", err);
-			return CTL_FAILED;
-		}
-		v = json_string_value(json_object_get(j, field));
-		if (v != NULL && strcmp(v, want) == 0) {
-			fprintf(stderr, "%s\n", want);
-			json_decref(j);
-			return CTL_OK;
-		}
-		json_decref(j);
-		if (time(NULL) >= end) {
-			fprintf(stderr, "certfleetctl: not %s after %ld s\n", want,
-			    timeout);
-			return CTL_TIMEOUT;
-		}
-		sleep(1);
-	}
-	return CTL_OK;
+	if (!wait)
+		return CTL_OK;
+	rc = ctl_wait(path, state, arg, timeout, &fin);
+	if (fin != NULL && ctl_json())
+		ctl_emit(fin);
+	json_decref(fin);
+	return rc;
 }
 
 /* Parses [--wait] [--timeout S] and one more option taking a value. */
@@ -100,24 +87,10 @@ ctl_revoke(int argc, char *argv[])
 	}
 	snprintf(post, sizeof(post), "/v1/certificates/%s/revoke", id);
 	snprintf(path, sizeof(path), "/v1/certificates/%s", id);
-	rc = ctl_action(post, body != NULL ? body : "{}", wait, path, "status",
-	    "revoked", timeout);
+	rc = ctl_action(post, body != NULL ? body : "{}", wait, path,
+	    ctl_cert_state, "revoked", timeout);
 	free(body);
 	return rc;
-}
-
-/* Finds account id in GET /v1/accounts and prints or checks it. */
-static const char *
-ctl_account_status(json_t *list, const char *id)
-{
-	json_t *a;
-	size_t i;
-
-	json_array_foreach(json_object_get(list, "accounts"), i, a)
-		if (strcmp(json_string_value(json_object_get(a, "id")) != NULL ?
-		    json_string_value(json_object_get(a, "id")) : "", id) == 0)
-			return json_string_value(json_object_get(a, "status"));
-	return NULL;
 }
 
 int
@@ -132,9 +105,12 @@ ctl_account(int argc, char *argv[])
 
 	if (strcmp(sub, "list") == 0 && argc == 2) {
 		if ((j = ctl_api("GET", "/v1/accounts", NULL, err,
-		    sizeof(err))) == NULL) {
-			fprintf(stderr, "certfleetctl: %s\n", err);
-			return CTL_FAILED;
+		    sizeof(err))) == NULL)
+			return ctl_fail(CTL_FAILED, err);
+		if (ctl_json()) {
+			rc = ctl_emit(j);
+			json_decref(j);
+			return rc;
 		}
 		json_array_foreach(json_object_get(j, "accounts"), i, a)
 			printf("%s  %-8s  %-11s  %-8s  %s\n",
@@ -162,21 +138,9 @@ ctl_account(int argc, char *argv[])
 	}
 	snprintf(post, sizeof(post), "/v1/accounts/%s/%s", id,
 	    strcmp(sub, "rollover") == 0 ? "key-rollover" : "deactivate");
-	rc = ctl_action(post, body != NULL ? body : "{}", 0, NULL, NULL, NULL, 0);
+	wait = wait && strcmp(sub, "deactivate") == 0;
+	rc = ctl_action(post, body != NULL ? body : "{}", wait, "/v1/accounts",
+	    ctl_account_state, (void *)(uintptr_t)id, timeout);
 	free(body);
-	if (rc != CTL_OK || !wait || strcmp(sub, "deactivate") != 0)
-		return rc;
-	/* --wait: deactivation shows in the account's status */
-	for (i = 0; i < (size_t)timeout; i++) {
-		if ((j = ctl_api("GET", "/v1/accounts", NULL, err,
-		    sizeof(err))) == NULL)
-			return CTL_FAILED;
-		kt = ctl_account_status(j, id);
-		rc = kt != NULL && strcmp(kt, "deactivated") == 0;
-		json_decref(j);
-		if (rc)
-			return CTL_OK;
-		sleep(1);
-	}
-	return CTL_TIMEOUT;
+	return rc;
 }

@@ -27,15 +27,19 @@ ctl_show(int argc, char *argv[])
 {
 	char path[256], err[1024];
 	json_t *j, *p;
+	int rc;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: certfleetctl show ID\n");
 		return CTL_USAGE;
 	}
 	snprintf(path, sizeof(path), "/v1/certificates/%s", argv[1]);
-	if ((j = ctl_api("GET", path, NULL, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "certfleetctl: %s\n", err);
-		return CTL_FAILED;
+	if ((j = ctl_api("GET", path, NULL, err, sizeof(err))) == NULL)
+		return ctl_fail(CTL_FAILED, err);
+	if (ctl_json()) {
+		rc = ctl_emit(j);
+		json_decref(j);
+		return rc;
 	}
 	printf("certificate  %s\n", ctl_field(j, "id"));
 	printf("status       %s\n", ctl_field(j, "status"));
@@ -69,6 +73,7 @@ ctl_list(int argc, char *argv[])
 	char path[128], err[1024];
 	json_t *j, *c;
 	size_t i;
+	int rc;
 
 	if (argc > 2) {
 		fprintf(stderr, "usage: certfleetctl list [LIMIT]\n");
@@ -80,9 +85,12 @@ ctl_list(int argc, char *argv[])
 		fprintf(stderr, "certfleetctl: LIMIT must be a number\n");
 		return CTL_USAGE;
 	}
-	if ((j = ctl_api("GET", path, NULL, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "certfleetctl: %s\n", err);
-		return CTL_FAILED;
+	if ((j = ctl_api("GET", path, NULL, err, sizeof(err))) == NULL)
+		return ctl_fail(CTL_FAILED, err);
+	if (ctl_json()) {
+		rc = ctl_emit(j);
+		json_decref(j);
+		return rc;
 	}
 	json_array_foreach(json_object_get(j, "certificates"), i, c) {
 		printf("%s  %-8s  %-20s  ", ctl_field(c, "id"),

@@ -93,6 +93,25 @@ if [ "$up" = 1 ]; then
 	check "bulk retry refuses an unknown filter" bash -c "[ \$(status_of POST /v1/certificates:retry '{\"tenant\": \"x\"}') = 400 ] && grep -q 'not a filter' '$work/reply'"
 	check "bulk retry by CA answers how many it took" bash -c "[ \$(status_of POST /v1/certificates:retry '{\"ca\": \"no-such-ca\"}') = 202 ] && grep -q '\"retried\": *0' '$work/reply'"
 	check "certfleetctl retry prints the API's refusal" bash -c "'$ctl' retry \$(cat '$work/ctl.id') 2>&1 | grep -q 'has not failed'"
+	# --json: one JSON document on stdout for every command, errors too
+	id=$(cat "$work/ctl.id")
+	jsonok() {	# jsonok JQ_FILTER CMD...: stdout is JSON and the filter holds (whatever the exit code)
+		local filter=$1
+		shift
+		{ "$@" 2>/dev/null || true; } | jq -e "$filter" >/dev/null
+	}
+	check "--json enroll answers the new certificate" jsonok '.id and .status == "pending"' "$ctl" --json enroll "js-$(openssl rand -hex 3).example.com"
+	check "--json show" jsonok ".id == \"$id\" and .status == \"pending\"" "$ctl" show --json "$id"
+	check "--json list" jsonok '.certificates | length >= 2' "$ctl" --json list
+	check "--json account list" jsonok '.accounts | length >= 1' "$ctl" --json account list
+	check "--json renew of a pending certificate is an error object" jsonok '.error and .exit == 1' "$ctl" --json renew "$id"
+	check "--json retry of a pending certificate is an error object" jsonok '.error | test("has not failed")' "$ctl" --json retry "$id"
+	check "--json revoke of a pending certificate is an error object" jsonok '.error' "$ctl" --json revoke "$id"
+	check "--json retry --all counts" jsonok '.retried == 0' "$ctl" --json retry --all --ca no-such-ca
+	check "--json doctor lists every service" jsonok 'length == 4 and all(.[]; has("service") and has("ok"))' "$ctl" --json doctor
+	check "--json version" jsonok '.version | length > 0' "$ctl" --json version
+	check "--json enroll --wait that times out is an error object with exit 3" jsonok '.exit == 3' "$ctl" --json enroll --wait --timeout 1 "jw-$(openssl rand -hex 3).example.com"
+	check "enroll --wait shows its progress on stderr" bash -c "'$ctl' enroll --wait --timeout 2 wp-\$(openssl rand -hex 3).example.com 2>&1 >/dev/null | grep -q 'pending, order'"
 fi
 
 # SIGTERM: a clean exit (and, under ASan, no leak).
