@@ -264,6 +264,12 @@ api_route_v1(struct api *a, struct MHD_Connection *conn, const char *path,
 		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    "%s is not allowed on /v1/certificates (GET, POST)", method);
 	}
+	if (strcmp(path, "overview") == 0) {
+		if (get)
+			return api_overview(a, conn);
+		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "%s is not allowed on /v1/overview (GET)", method);
+	}
 	if (strcmp(path, "certificates:retry") == 0) {
 		if (strcmp(method, "POST") == 0)
 			return api_retry_bulk(a, conn, req);
@@ -351,6 +357,9 @@ api_handler(void *cls, struct MHD_Connection *conn, const char *url,
 			    "missing or wrong bearer token (CERTFLEET_WORKER_TOKEN)");
 		return api_route_internal(a, conn, url + 13, method);
 	}
+	if (strcmp(url, "/dashboard") == 0 && (strcmp(method, "GET") == 0 ||
+	    strcmp(method, "HEAD") == 0))
+		return api_dashboard(conn);
 	return api_error(conn, MHD_HTTP_NOT_FOUND, "no such path");
 }
 

@@ -10,6 +10,7 @@
 #include "actions.h"
 #include "api_int.h"
 #include "db.h"
+#include "hostname.h"
 #include "enroll.h"
 #include "ids.h"
 #include "log.h"
@@ -69,34 +70,74 @@ api_enroll(struct api *a, struct MHD_Connection *conn, struct api_req *req)
 	return ret;
 }
 
+/* The list's filters from the query string: limit, status, name (a valid
+ * hostname, exact). Returns 0, or -1 with a message for the client. */
+static int
+api_list_args(struct MHD_Connection *conn, char limit[16], const char **status,
+    char name[HOSTNAME_MAX + 1], char *err, size_t errlen)
+{
+	static const char *const statuses[] = { "pending", "issued", "failed",
+	    "revoked" };
+	const char *v;
+	char *end, why[160];
+	long n = API_LIST_DEFAULT;
+	size_t i;
+
+	if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+	    "limit")) != NULL) {
+		n = strtol(v, &end, 10);
+		if (*v == '\0' || *end != '\0' || n < 1 || n > API_LIST_MAX) {
+			snprintf(err, errlen, "limit must be a number from 1 to %d",
+			    API_LIST_MAX);
+			return -1;
+		}
+	}
+	snprintf(limit, 16, "%ld", n);
+	*status = "";
+	if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+	    "status")) != NULL) {
+		for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
+			if (strcmp(v, statuses[i]) == 0)
+				*status = statuses[i];
+		if (**status == '\0') {
+			snprintf(err, errlen, "status must be pending, issued, "
+			    "failed or revoked");
+			return -1;
+		}
+	}
+	name[0] = '\0';
+	if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+	    "name")) != NULL && hostname_normalize(v, name, why,
+	    sizeof(why)) < 0) {
+		snprintf(err, errlen, "name is not a hostname: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
 enum MHD_Result
 api_list(struct api *a, struct MHD_Connection *conn)
 {
-	const char *lim;
-	char err[512], limit[16];
-	const char *p[1];
+	char err[512], limit[16], name[HOSTNAME_MAX + 1];
+	const char *p[3], *status;
 	PGresult *r;
 	json_t *arr, *o;
-	long n = API_LIST_DEFAULT;
-	char *end;
 	int i;
 
-	if ((lim = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-	    "limit")) != NULL) {
-		n = strtol(lim, &end, 10);
-		if (*lim == '\0' || *end != '\0' || n < 1 || n > API_LIST_MAX)
-			return api_error(conn, MHD_HTTP_BAD_REQUEST,
-			    "limit must be a number from 1 to %d", API_LIST_MAX);
-	}
+	if (api_list_args(conn, limit, &status, name, err, sizeof(err)) < 0)
+		return api_error(conn, MHD_HTTP_BAD_REQUEST, "%s", err);
 	if (api_db(a, err, sizeof(err)) < 0)
 		return api_unavailable(conn, err);
-	snprintf(limit, sizeof(limit), "%ld", n);
 	p[0] = limit;
+	p[1] = status;
+	p[2] = name;
 	if ((r = db_query(a->db, "api list", "SELECT c.id, c.status, hs.names, "
 	    API_TS("c.created_at") ", " API_TS("ic.not_after") " FROM "
 	    "certificates c JOIN hostname_sets hs ON hs.id = c.hostname_set LEFT "
-	    "JOIN issued_certificates ic ON ic.id = c.current_issued ORDER BY "
-	    "c.created_at DESC, c.id LIMIT $1", 1, p, NULL, NULL, err,
+	    "JOIN issued_certificates ic ON ic.id = c.current_issued WHERE ($2 = "
+	    "'' OR c.status = $2) AND ($3 = '' OR hs.names @> ARRAY[$3]) "
+	    "ORDER BY "
+	    "c.created_at DESC, c.id LIMIT $1::int", 3, p, NULL, NULL, err,
 	    sizeof(err))) == NULL)
 		return api_unavailable(conn, err);
 	arr = json_array();

@@ -108,6 +108,16 @@ enum MHD_Result api_renew(struct api *a, struct MHD_Connection *conn,
 enum MHD_Result api_revoke(struct api *a, struct MHD_Connection *conn,
     const char *id, struct api_req *req);
 
+/* ---- the dashboard (api_dashboard.c, api_overview.c) ---- */
+
+/* GET /dashboard: the page (no token: it asks for one and calls /v1). */
+enum MHD_Result api_dashboard(struct MHD_Connection *conn);
+
+/* GET /v1/overview: counts by status, expiry buckets, per CA (certificates
+ * by status, orders in flight, new orders in the last 3 h against the
+ * limit, problems in 24 h), the 20 latest problems. */
+enum MHD_Result api_overview(struct api *a, struct MHD_Connection *conn);
+
 /* ---- retries (api_retry.c) ---- */
 
 /* POST /v1/certificates/{id}/retry: 202 with the new order, 404, 409 when
