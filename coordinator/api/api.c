@@ -264,6 +264,12 @@ api_route_v1(struct api *a, struct MHD_Connection *conn, const char *path,
 		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    "%s is not allowed on /v1/certificates (GET, POST)", method);
 	}
+	if (strncmp(path, "hostnames/", 10) == 0) {
+		if (get)
+			return api_hostname(a, conn, path + 10);
+		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "%s is not allowed on /v1/hostnames (GET)", method);
+	}
 	if (strcmp(path, "overview") == 0) {
 		if (get)
 			return api_overview(a, conn);

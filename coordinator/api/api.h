@@ -27,6 +27,8 @@
  *   POST /v1/certificates:retry              {ca, problem_type} (both optional): up
  *                                            to 1000 failed ones -> 202 {retried, more}
  *   GET  /v1/accounts, POST /v1/accounts/{id}/key-rollover|deactivate
+ *   GET  /v1/hostnames/{name}                the certificate serving name (exact, else
+ *                                            wildcard), all that carry it, history
  *   GET  /v1/overview                        the fleet at a glance (the dashboard's data)
  *   GET  /dashboard                          the web dashboard (HTML; asks for the token)
  *   GET  /internal/v1/accounts/{id}/key      account key PEM, worker token only

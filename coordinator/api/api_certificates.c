@@ -17,59 +17,6 @@
 #include "renew.h"
 #include "vault.h"
 
-enum MHD_Result
-api_enroll(struct api *a, struct MHD_Connection *conn, struct api_req *req)
-{
-	struct enroll_request er;
-	char err[512], id[IDS_LEN + 1], loc[64];
-	struct MHD_Response *r;
-	enum MHD_Result ret;
-	json_t *j;
-	char *s;
-
-	if (req->toobig)
-		return api_error(conn, MHD_HTTP_CONTENT_TOO_LARGE,
-		    "the body is over %d bytes", API_MAX_BODY);
-	if (enroll_parse(req->body != NULL ? req->body : "", req->len,
-	    a->s->key_type, &er, err, sizeof(err)) < 0)
-		return api_error(conn, MHD_HTTP_BAD_REQUEST, "%s", err);
-	if (enroll_check_cas(&er, a->s, err, sizeof(err)) < 0) {
-		enroll_request_free(&er);
-		return api_error(conn, MHD_HTTP_BAD_REQUEST, "%s", err);
-	}
-	if (api_db(a, err, sizeof(err)) < 0) {
-		enroll_request_free(&er);
-		return api_unavailable(conn, err);
-	}
-	if (enroll_create(a->db, a->v, a->s, &er, id, err, sizeof(err)) < 0) {
-		log_err("api: enroll: %s", err);
-		enroll_request_free(&er);
-		return api_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "the enrollment could not be stored; nothing was written");
-	}
-	j = json_pack("{s:s, s:s, s:o, s:s}", "id", id, "status", "pending",
-	    "hostnames", api_names(er.names, er.nnames), "challenge",
-	    er.challenge);
-	enroll_request_free(&er);
-	if (j == NULL || (s = json_dumps(j, JSON_COMPACT)) == NULL) {
-		json_decref(j);
-		return MHD_NO;
-	}
-	json_decref(j);
-	r = MHD_create_response_from_buffer(strlen(s), s,
-	    MHD_RESPMEM_MUST_FREE);
-	if (r == NULL) {
-		free(s);
-		return MHD_NO;
-	}
-	snprintf(loc, sizeof(loc), "/v1/certificates/%s", id);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, API_JSON_TYPE);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, loc);
-	ret = MHD_queue_response(conn, MHD_HTTP_CREATED, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
 /* The list's filters from the query string: limit, status, name (a valid
  * hostname, exact). Returns 0, or -1 with a message for the client. */
 static int

@@ -118,6 +118,15 @@ enum MHD_Result api_dashboard(struct MHD_Connection *conn);
  * limit, problems in 24 h), the 20 latest problems. */
 enum MHD_Result api_overview(struct api *a, struct MHD_Connection *conn);
 
+/* ---- GET /v1/hostnames/{name} (api_hostnames.c) ---- */
+
+/* The certificate serving name now (exact, else its wildcard; null when
+ * none is issued and valid), every certificate carrying it, "conflict"
+ * when more than one live certificate has the exact name, and the history
+ * of issued certificates; 404 when none carries it, 400 for a bad name. */
+enum MHD_Result api_hostname(struct api *a, struct MHD_Connection *conn,
+    const char *name);
+
 /* ---- retries (api_retry.c) ---- */
 
 /* POST /v1/certificates/{id}/retry: 202 with the new order, 404, 409 when

@@ -17,17 +17,22 @@ usage(FILE *f)
 	    "commands:\n"
 	    "  enroll [--key-type ec-p256|ec-p384|rsa-2048|rsa-3072|rsa-4096]\n"
 	    "         [--challenge http-01|dns-01] [--ca NAME[,FALLBACK...]]...\n"
-	    "         [--preferred-chain ISSUER_CN] [--profile NAME] [--wait]\n"
+	    "         [--preferred-chain ISSUER_CN] [--profile NAME] [--force] [--wait]\n"
 	    "         [--timeout SECONDS] HOST...   (wildcards \"*.example.com\" need dns-01)\n"
 	    "            ask for one certificate carrying every HOST; prints its id.\n"
 	    "            --wait polls until it is issued (exit 0) or failed (exit 1,\n"
 	    "            printing the problem), or --timeout passes (default 300 s,\n"
 	    "            exit 3). --ca NAME picks the CA; more names (repeated\n"
 	    "            --ca, or NAME,NEXT,...) are the fallbacks tried in order\n"
-	    "            when a CA refuses the order for good\n"
+	    "            when a CA refuses the order for good. A name set that a\n"
+	    "            pending or issued certificate already has answers that\n"
+	    "            certificate; --force makes a new one anyway\n"
 	    "  show ID   a certificate: status, names, serial, validity, issuer,\n"
 	    "            last problem\n"
 	    "  list [LIMIT]  the newest certificates (default 100)\n"
+	    "  find HOSTNAME  the certificate serving HOSTNAME now (the exact name,\n"
+	    "            else its wildcard), every certificate carrying it, and\n"
+	    "            their issued certificates\n"
 	    "  revoke [--reason CODE] [--wait] [--timeout SECONDS] ID\n"
 	    "            revoke the certificate's current issued certificate at the\n"
 	    "            CA; CODE: unspecified|0 (default), keyCompromise|1,\n"
@@ -139,6 +144,8 @@ main(int argc, char *argv[])
 		return ctl_show(argc - 1, argv + 1);
 	if (strcmp(cmd, "list") == 0)
 		return ctl_list(argc - 1, argv + 1);
+	if (strcmp(cmd, "find") == 0)
+		return ctl_find(argc - 1, argv + 1);
 	if (strcmp(cmd, "revoke") == 0)
 		return ctl_revoke(argc - 1, argv + 1);
 	if (strcmp(cmd, "account") == 0)

@@ -66,6 +66,7 @@ int ctl_account_state(json_t *j, void *arg, char *what, size_t len);
 int ctl_enroll(int argc, char *argv[]);
 int ctl_show(int argc, char *argv[]);
 int ctl_list(int argc, char *argv[]);
+int ctl_find(int argc, char *argv[]);
 int ctl_renew(int argc, char *argv[]);
 int ctl_retry(int argc, char *argv[]);
 int ctl_revoke(int argc, char *argv[]);

@@ -53,6 +53,8 @@ ctl_enroll_args(int argc, char *argv[], struct ctl_enroll_opts *o)
 				json_array_append_new(o->cas, json_string(tok));
 		} else if (strcmp(argv[i], "--wait") == 0)
 			o->wait = 1;
+		else if (strcmp(argv[i], "--force") == 0)
+			json_object_set_new(o->req, "force", json_true());
 		else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
 			o->timeout = strtol(argv[++i], &end, 10);
 			if (*end != '\0' || o->timeout < 1) {
@@ -70,7 +72,7 @@ ctl_enroll_args(int argc, char *argv[], struct ctl_enroll_opts *o)
 	if (json_array_size(o->names) == 0) {
 		fprintf(stderr, "usage: certfleetctl enroll [--key-type T] "
 		    "[--challenge http-01|dns-01] [--ca NAME[,FALLBACK...]]... "
-		    "[--preferred-chain ISSUER_CN] [--profile NAME] [--wait] "
+		    "[--preferred-chain ISSUER_CN] [--profile NAME] [--force] [--wait] "
 		    "[--timeout SECONDS] HOST...\n");
 		return -1;
 	}

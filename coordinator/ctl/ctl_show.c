@@ -1,4 +1,4 @@
-/* ctl_show.c -- certfleetctl show and list: a certificate, or the newest ones, in human-readable form. */
+/* ctl_show.c -- certfleetctl show, list and find: a certificate, the newest ones, or what serves a hostname, in human-readable form. */
 #include "ctl.h"
 
 #include <stdio.h>
@@ -98,6 +98,55 @@ ctl_list(int argc, char *argv[])
 		ctl_print_names(json_object_get(c, "hostnames"), ",");
 		printf("\n");
 	}
+	json_decref(j);
+	return CTL_OK;
+}
+
+int
+ctl_find(int argc, char *argv[])
+{
+	char path[512], err[1024];
+	json_t *j, *s, *c;
+	size_t i;
+	int rc;
+
+	if (argc != 2 || argv[1][0] == '-' || strlen(argv[1]) > 300 ||
+	    strpbrk(argv[1], "/?#% ") != NULL) {
+		fprintf(stderr, "usage: certfleetctl find HOSTNAME\n");
+		return CTL_USAGE;
+	}
+	snprintf(path, sizeof(path), "/v1/hostnames/%s", argv[1]);
+	if ((j = ctl_api("GET", path, NULL, err, sizeof(err))) == NULL)
+		return ctl_fail(CTL_FAILED, err);
+	if (ctl_json()) {
+		rc = ctl_emit(j);
+		json_decref(j);
+		return rc;
+	}
+	s = json_object_get(j, "serving");
+	if (json_is_object(s))
+		printf("served by    %s%s, serial %s, not after %s\n",
+		    ctl_field(s, "id"), json_is_true(json_object_get(s,
+		    "wildcard")) ? " (wildcard)" : "", ctl_field(s, "serial"),
+		    ctl_field(s, "not_after"));
+	else
+		printf("served by    nothing issued yet\n");
+	if (json_is_true(json_object_get(j, "conflict")))
+		printf("conflict     several live certificates carry this name; "
+		    "the newest one is served\n");
+	json_array_foreach(json_object_get(j, "certificates"), i, c) {
+		printf("certificate  %s  %-8s  %-20s  ", ctl_field(c, "id"),
+		    ctl_field(c, "status"), ctl_field(c, "not_after"));
+		ctl_print_names(json_object_get(c, "hostnames"), ",");
+		printf("\n");
+	}
+	json_array_foreach(json_object_get(j, "history"), i, c)
+		printf("issued       %s  serial %s  %s .. %s%s%s\n",
+		    ctl_field(c, "certificate"), ctl_field(c, "serial"),
+		    ctl_field(c, "not_before"), ctl_field(c, "not_after"),
+		    json_is_string(json_object_get(c, "revoked_at")) ?
+		    "  revoked " : "", json_is_string(json_object_get(c,
+		    "revoked_at")) ? ctl_field(c, "revoked_at") : "");
 	json_decref(j);
 	return CTL_OK;
 }

@@ -209,7 +209,7 @@ static int
 enroll_known_fields(json_t *root, char *err, size_t errlen)
 {
 	static const char *const known[] = { "hostnames", "key_type", "ca",
-	    "fallback", "challenge", "preferred_chain", "profile" };
+	    "fallback", "challenge", "preferred_chain", "profile", "force" };
 	const char *field;
 	json_t *v;
 	size_t i;
@@ -321,6 +321,13 @@ enroll_parse(const char *body, size_t len, enum keys_type def,
 	if (enroll_profile(json_object_get(root, "profile"), req, err,
 	    errlen) < 0 || enroll_parse_names(root, req, err, errlen) < 0)
 		goto out;
+	if ((v = json_object_get(root, "force")) != NULL) {
+		if (!json_is_boolean(v)) {
+			snprintf(err, errlen, "force must be true or false");
+			goto out;
+		}
+		req->force = json_is_true(v);
+	}
 	rc = 0;
 out:
 	if (rc < 0)
@@ -474,6 +481,34 @@ enroll_certificate(PGconn *c, const struct enroll_request *req,
 	    8, p, NULL, NULL, err, errlen);
 	free(fb);
 	return n < 0 ? -1 : 0;
+}
+
+int
+enroll_find_live(PGconn *c, const struct enroll_request *req,
+    char id[IDS_LEN + 1], char status[16], char *err, size_t errlen)
+{
+	PGresult *r;
+	char *arr;
+	int found;
+
+	if ((arr = db_array_literal(req->names, req->nnames)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	r = db_query(c, "enroll live", "SELECT c.id, c.status FROM "
+	    "hostname_sets hs JOIN certificates c ON c.hostname_set = hs.id "
+	    "WHERE hs.names = $1::text[] AND c.status IN ('pending', 'issued') "
+	    "ORDER BY c.created_at DESC LIMIT 1", 1, (const char *[]){ arr },
+	    NULL, NULL, err, errlen);
+	free(arr);
+	if (r == NULL)
+		return -1;
+	if ((found = PQntuples(r) == 1)) {
+		snprintf(id, IDS_LEN + 1, "%s", PQgetvalue(r, 0, 0));
+		snprintf(status, 16, "%s", PQgetvalue(r, 0, 1));
+	}
+	PQclear(r);
+	return found;
 }
 
 int

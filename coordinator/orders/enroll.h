@@ -24,11 +24,13 @@ struct enroll_request {
 	size_t		  nfallback;
 	char		 *preferred_chain;	/* issuer CN, or NULL */
 	char		  profile[65];	/* newOrder profile, "" for the CA's default */
+	int		  force;	/* "force": a new certificate even when a
+					 * live one has this name set */
 };
 
 /* Parses and validates an API body {"hostnames": [...], "key_type": ...,
  * "challenge": ..., "ca": ..., "fallback": [...], "preferred_chain": ...,
- * "profile": ...} (profile optional: 1-64 of [A-Za-z0-9._-], checked
+ * "profile": ..., "force": bool} (profile optional: 1-64 of [A-Za-z0-9._-], checked
  * against the CA's meta.profiles by the worker):
  * JSON object, known fields only, 1-ENROLL_MAX_NAMES strings, every one a
  * valid hostname (normalized, then de-duplicated), key_type one of
@@ -49,6 +51,11 @@ void enroll_request_free(struct enroll_request *req);
  * -1 with a message for the client in err. */
 int enroll_check_cas(const struct enroll_request *req, const struct settings *s,
     char *err, size_t errlen);
+
+/* Finds a live certificate (pending or issued) of exactly req's name set.
+ * Returns 1 with its id and status, 0 when there is none, -1 with err. */
+int enroll_find_live(PGconn *c, const struct enroll_request *req,
+    char id[IDS_LEN + 1], char status[16], char *err, size_t errlen);
 
 /* Generates the key and CSR, seals the key, and in ONE transaction writes
  * the hostname set, the certificate, the private key, the order and the
