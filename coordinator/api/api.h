@@ -29,6 +29,8 @@
  *   GET  /v1/accounts, POST /v1/accounts/{id}/key-rollover|deactivate
  *   GET  /v1/hostnames/{name}                the certificate serving name (exact, else
  *                                            wildcard), all that carry it, history
+ *   GET  /v1/tenants, PUT /v1/tenants/{name}  tenants and their quotas {max_live,
+ *                                            max_orders_per_hour} (null: no limit)
  *   GET  /v1/overview                        the fleet at a glance (the dashboard's data)
  *   GET  /dashboard                          the web dashboard (HTML; asks for the token)
  *   GET  /internal/v1/accounts/{id}/key      account key PEM, worker token only

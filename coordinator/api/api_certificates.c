@@ -13,12 +13,47 @@
 #include "hostname.h"
 #include "enroll.h"
 #include "ids.h"
+#include "tenant.h"
 #include "log.h"
 #include "renew.h"
 #include "vault.h"
 
-/* The list's filters from the query string: limit, status, name (a valid
- * hostname, exact). Returns 0, or -1 with a message for the client. */
+/* The list's filters: limit, status, name (a valid hostname, exact),
+ * tenant, and label KEY:VALUE (as a JSON object to match, malloc'd, or
+ * NULL). */
+struct api_list_filter {
+	char		 limit[16];
+	const char	*status;
+	char		 name[HOSTNAME_MAX + 1];
+	const char	*tenant;
+	char		*label;
+};
+
+/* "label=KEY:VALUE" as {"KEY": "VALUE"}; -1 with err. */
+static int
+api_list_label(const char *v, char **out, char *err, size_t errlen)
+{
+	const char *colon = strchr(v, ':');
+	json_t *o;
+	char key[64];
+
+	if (colon == NULL || colon == v || (size_t)(colon - v) >= sizeof(key)) {
+		snprintf(err, errlen, "label must be KEY:VALUE");
+		return -1;
+	}
+	snprintf(key, sizeof(key), "%.*s", (int)(colon - v), v);
+	o = json_pack("{s:s}", key, colon + 1);
+	*out = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (*out == NULL) {
+		snprintf(err, errlen, "label must be KEY:VALUE in UTF-8");
+		return -1;
+	}
+	return 0;
+}
+
+/* limit, status and name of the query string. Returns 0, or -1 with a
+ * message for the client. */
 static int
 api_list_args(struct MHD_Connection *conn, char limit[16], const char **status,
     char name[HOSTNAME_MAX + 1], char *err, size_t errlen)
@@ -62,37 +97,71 @@ api_list_args(struct MHD_Connection *conn, char limit[16], const char **status,
 	return 0;
 }
 
+/* The query string's filters into f. Returns 0, or -1 with a message for
+ * the client. */
+static int
+api_list_filter(struct MHD_Connection *conn, struct api_list_filter *f,
+    char *err, size_t errlen)
+{
+	const char *v;
+
+	f->tenant = "";
+	f->label = NULL;
+	if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+	    "tenant")) != NULL) {
+		if (!tenant_name_ok(v)) {
+			snprintf(err, errlen, "tenant is not a tenant name");
+			return -1;
+		}
+		f->tenant = v;
+	}
+	if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+	    "label")) != NULL && api_list_label(v, &f->label, err, errlen) < 0)
+		return -1;
+	return api_list_args(conn, f->limit, &f->status, f->name, err, errlen);
+}
+
 enum MHD_Result
 api_list(struct api *a, struct MHD_Connection *conn)
 {
-	char err[512], limit[16], name[HOSTNAME_MAX + 1];
-	const char *p[3], *status;
+	struct api_list_filter f;
+	char err[512];
+	const char *p[5];
 	PGresult *r;
 	json_t *arr, *o;
 	int i;
 
-	if (api_list_args(conn, limit, &status, name, err, sizeof(err)) < 0)
+	if (api_list_filter(conn, &f, err, sizeof(err)) < 0) {
+		free(f.label);
 		return api_error(conn, MHD_HTTP_BAD_REQUEST, "%s", err);
-	if (api_db(a, err, sizeof(err)) < 0)
+	}
+	if (api_db(a, err, sizeof(err)) < 0) {
+		free(f.label);
 		return api_unavailable(conn, err);
-	p[0] = limit;
-	p[1] = status;
-	p[2] = name;
-	if ((r = db_query(a->db, "api list", "SELECT c.id, c.status, hs.names, "
-	    API_TS("c.created_at") ", " API_TS("ic.not_after") " FROM "
+	}
+	p[0] = f.limit;
+	p[1] = f.status;
+	p[2] = f.name;
+	p[3] = f.tenant;
+	p[4] = f.label != NULL ? f.label : "";
+	r = db_query(a->db, "api list", "SELECT c.id, c.status, hs.names, "
+	    API_TS("c.created_at") ", " API_TS("ic.not_after") ", c.tenant FROM "
 	    "certificates c JOIN hostname_sets hs ON hs.id = c.hostname_set LEFT "
 	    "JOIN issued_certificates ic ON ic.id = c.current_issued WHERE ($2 = "
-	    "'' OR c.status = $2) AND ($3 = '' OR hs.names @> ARRAY[$3]) "
-	    "ORDER BY "
-	    "c.created_at DESC, c.id LIMIT $1::int", 3, p, NULL, NULL, err,
-	    sizeof(err))) == NULL)
+	    "'' OR c.status = $2) AND ($3 = '' OR hs.names @> ARRAY[$3]) AND ($4 "
+	    "= '' OR c.tenant = $4) AND ($5 = '' OR c.labels @> $5::jsonb) "
+	    "ORDER BY c.created_at DESC, c.id LIMIT $1::int", 5, p, NULL, NULL,
+	    err, sizeof(err));
+	free(f.label);
+	if (r == NULL)
 		return api_unavailable(conn, err);
 	arr = json_array();
 	for (i = 0; i < PQntuples(r); i++) {
-		o = json_pack("{s:o, s:o, s:o, s:o, s:o}", "id", api_col(r, i, 0),
-		    "status", api_col(r, i, 1), "hostnames",
+		o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "id",
+		    api_col(r, i, 0), "status", api_col(r, i, 1), "hostnames",
 		    api_names_pg(PQgetvalue(r, i, 2)), "created_at",
-		    api_col(r, i, 3), "not_after", api_col(r, i, 4));
+		    api_col(r, i, 3), "not_after", api_col(r, i, 4), "tenant",
+		    api_col(r, i, 5));
 		json_array_append_new(arr, o);
 	}
 	PQclear(r);
@@ -168,8 +237,9 @@ api_show(struct api *a, struct MHD_Connection *conn, const char *id)
 	    "1)) ORDER BY o.created_at, o.id), '[]')::text FROM orders o WHERE "
 	    "o.certificate = c.id), "
 	    "c.profile, ic.ari_cert_id, " API_TS("ic.ari_window_start") ", "
-	    API_TS("ic.ari_window_end") ", ic.ari_explanation_url "
-	    "FROM certificates c JOIN hostname_sets hs ON hs.id = c.hostname_set "
+	    API_TS("ic.ari_window_end") ", ic.ari_explanation_url, c.tenant, "
+	    "c.labels::text FROM certificates c JOIN hostname_sets hs ON hs.id = "
+	    "c.hostname_set "
 	    "LEFT JOIN issued_certificates ic ON ic.id = c.current_issued WHERE "
 	    "c.id = $1", 1, &id, NULL, NULL, err, sizeof(err))) == NULL)
 		return api_unavailable(conn, err);
@@ -190,6 +260,11 @@ api_show(struct api *a, struct MHD_Connection *conn, const char *id)
 	    "order_status", api_col(r, 0, 12), "order_attempt",
 	    PQgetisnull(r, 0, 13) ? json_null() :
 	    json_integer(atoi(PQgetvalue(r, 0, 13))));
+	if (j != NULL) {
+		json_object_set_new(j, "tenant", api_col(r, 0, 22));
+		json_object_set_new(j, "labels", json_loads(PQgetvalue(r, 0, 23),
+		    0, NULL));
+	}
 	/* the CA that issued it (or works on it), the list, the orders */
 	if (j != NULL) {
 		json_object_set_new(j, "ca", api_col(r, 0, 14));

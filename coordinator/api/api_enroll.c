@@ -111,13 +111,15 @@ api_enroll_create(struct api *a, struct MHD_Connection *conn,
     const unsigned char *sum)
 {
 	char err[512], id[IDS_LEN + 1], status[16];
-	int n = 0;
+	int n = 0, made;
 
 	if (!er->force && (n = enroll_find_live(a->db, er, id, status, err,
 	    sizeof(err))) < 0)
 		return api_unavailable(conn, err);
-	if (n == 0 && enroll_create(a->db, a->v, a->s, er, id, err,
-	    sizeof(err)) < 0) {
+	if (n == 0 && (made = enroll_create(a->db, a->v, a->s, er, id, err,
+	    sizeof(err))) <= 0) {
+		if (made == 0)
+			return api_error(conn, MHD_HTTP_TOO_MANY_REQUESTS, "%s", err);
 		log_err("api: enroll: %s", err);
 		return api_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "the enrollment could not be stored; nothing was written");

@@ -127,6 +127,13 @@ enum MHD_Result api_overview(struct api *a, struct MHD_Connection *conn);
 enum MHD_Result api_hostname(struct api *a, struct MHD_Connection *conn,
     const char *name);
 
+/* ---- /v1/tenants (api_tenants.c) ---- */
+
+/* path is "tenants" or "tenants/{name}": the list, and setting a tenant's
+ * quotas. */
+enum MHD_Result api_route_tenants(struct api *a, struct MHD_Connection *conn,
+    const char *path, const char *method, struct api_req *req);
+
 /* ---- retries (api_retry.c) ---- */
 
 /* POST /v1/certificates/{id}/retry: 202 with the new order, 404, 409 when

@@ -17,7 +17,8 @@ usage(FILE *f)
 	    "commands:\n"
 	    "  enroll [--key-type ec-p256|ec-p384|rsa-2048|rsa-3072|rsa-4096]\n"
 	    "         [--challenge http-01|dns-01] [--ca NAME[,FALLBACK...]]...\n"
-	    "         [--preferred-chain ISSUER_CN] [--profile NAME] [--force] [--wait]\n"
+	    "         [--preferred-chain ISSUER_CN] [--profile NAME] [--tenant NAME]\n"
+	    "         [--label KEY=VALUE]... [--force] [--wait]\n"
 	    "         [--timeout SECONDS] HOST...   (wildcards \"*.example.com\" need dns-01)\n"
 	    "            ask for one certificate carrying every HOST; prints its id.\n"
 	    "            --wait polls until it is issued (exit 0) or failed (exit 1,\n"
@@ -29,7 +30,11 @@ usage(FILE *f)
 	    "            certificate; --force makes a new one anyway\n"
 	    "  show ID   a certificate: status, names, serial, validity, issuer,\n"
 	    "            last problem\n"
-	    "  list [LIMIT]  the newest certificates (default 100)\n"
+	    "  list [--status S] [--name HOST] [--tenant T] [--label KEY:VALUE] [LIMIT]\n"
+	    "            the newest certificates (default 100), filtered\n"
+	    "  tenant list | set NAME [--max-live N] [--max-orders-per-hour N]\n"
+	    "            tenants, their live certificates and quotas (an omitted\n"
+	    "            quota: no limit); an enrollment over a quota is refused\n"
 	    "  find HOSTNAME  the certificate serving HOSTNAME now (the exact name,\n"
 	    "            else its wildcard), every certificate carrying it, and\n"
 	    "            their issued certificates\n"
@@ -146,6 +151,8 @@ main(int argc, char *argv[])
 		return ctl_list(argc - 1, argv + 1);
 	if (strcmp(cmd, "find") == 0)
 		return ctl_find(argc - 1, argv + 1);
+	if (strcmp(cmd, "tenant") == 0)
+		return ctl_tenant(argc - 1, argv + 1);
 	if (strcmp(cmd, "revoke") == 0)
 		return ctl_revoke(argc - 1, argv + 1);
 	if (strcmp(cmd, "account") == 0)

@@ -26,6 +26,7 @@ static const struct {
 	{ "--challenge", "challenge" },
 	{ "--preferred-chain", "preferred_chain" },
 	{ "--profile", "profile" },
+	{ "--tenant", "tenant" },
 };
 
 /* Reads argv into o. Returns 0, or -1 after printing what is wrong. */
@@ -55,6 +56,18 @@ ctl_enroll_args(int argc, char *argv[], struct ctl_enroll_opts *o)
 			o->wait = 1;
 		else if (strcmp(argv[i], "--force") == 0)
 			json_object_set_new(o->req, "force", json_true());
+		else if (strcmp(argv[i], "--label") == 0 && i + 1 < argc) {
+			if ((end = strchr(argv[++i], '=')) == NULL) {
+				fprintf(stderr, "certfleetctl: --label takes "
+				    "KEY=VALUE\n");
+				return -1;
+			}
+			*end = '\0';
+			if (json_object_get(o->req, "labels") == NULL)
+				json_object_set_new(o->req, "labels", json_object());
+			json_object_set_new(json_object_get(o->req, "labels"),
+			    argv[i], json_string(end + 1));
+		}
 		else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
 			o->timeout = strtol(argv[++i], &end, 10);
 			if (*end != '\0' || o->timeout < 1) {
@@ -72,7 +85,8 @@ ctl_enroll_args(int argc, char *argv[], struct ctl_enroll_opts *o)
 	if (json_array_size(o->names) == 0) {
 		fprintf(stderr, "usage: certfleetctl enroll [--key-type T] "
 		    "[--challenge http-01|dns-01] [--ca NAME[,FALLBACK...]]... "
-		    "[--preferred-chain ISSUER_CN] [--profile NAME] [--force] [--wait] "
+		    "[--preferred-chain ISSUER_CN] [--profile NAME] [--tenant NAME] "
+		    "[--label KEY=VALUE]... [--force] [--wait] "
 		    "[--timeout SECONDS] HOST...\n");
 		return -1;
 	}

@@ -103,6 +103,7 @@ order_create(PGconn *c, const struct order_new *on, char oid[IDS_LEN + 1],
 {
 	const char *p[10];
 	int lens[10] = { 0 }, fmts[10] = { 0 }, ready;
+	long n;
 
 	if ((ready = order_ca_ready(c, on->ca, err, errlen)) <= 0)
 		return ready;
@@ -122,11 +123,19 @@ order_create(PGconn *c, const struct order_new *on, char oid[IDS_LEN + 1],
 	p[7] = on->replaces != NULL ? on->replaces : "";
 	p[8] = on->profile != NULL ? on->profile : "";
 	p[9] = on->preferred_chain != NULL ? on->preferred_chain : "";
-	if (db_exec(c, "order create", "INSERT INTO orders (id, certificate, "
-	    "private_key, csr_der, trace_id, ca, challenge, replaces, profile, "
-	    "preferred_chain) VALUES ($1, $2, $3, $4, $5, $6, $7, nullif($8, ''), "
-	    "nullif($9, ''), nullif($10, ''))", 10, p, lens, fmts, err,
-	    errlen) < 0 || order_publish(c, oid, 0, err, errlen) < 0)
+	if ((n = db_exec(c, "order create", "INSERT INTO orders (id, "
+	    "certificate, private_key, csr_der, trace_id, ca, challenge, "
+	    "replaces, profile, preferred_chain, tenant) SELECT $1, $2, $3, $4, "
+	    "$5, $6, $7, nullif($8, ''), nullif($9, ''), nullif($10, ''), "
+	    "c.tenant FROM certificates c WHERE c.id = $2", 10, p, lens, fmts,
+	    err, errlen)) < 0)
+		return -1;
+	if (n != 1) {
+		snprintf(err, errlen, "order: no certificate %s",
+		    on->certificate_id);
+		return -1;
+	}
+	if (order_publish(c, oid, 0, err, errlen) < 0)
 		return -1;
 	return 1;
 }
