@@ -342,6 +342,9 @@ api_handler(void *cls, struct MHD_Connection *conn, const char *url,
 			    "missing or wrong bearer token (CERTFLEET_WORKER_TOKEN)");
 		return api_route_internal(a, conn, url + 13, method);
 	}
+	if (strncmp(url, API_EDGE_PREFIX, strlen(API_EDGE_PREFIX)) == 0)
+		return api_route_edge(a, conn, url + strlen(API_EDGE_PREFIX),
+		    method);
 	return api_error(conn, MHD_HTTP_NOT_FOUND, "no such path");
 }
 
