@@ -76,7 +76,7 @@ settings_edges(struct settings *s, char *err, size_t errlen)
 		    "a path of at most 200 letters, digits and ._-/");
 		return -1;
 	}
-	mode = config_str("CERTFLEET_PETER_SSLERS_EXPIRE", "domain");
+	mode = config_str("CERTFLEET_PETER_SSLERS_EXPIRE", "all");
 	if (strcmp(mode, "domain") != 0 && strcmp(mode, "all") != 0) {
 		snprintf(err, errlen, "CERTFLEET_PETER_SSLERS_EXPIRE must be "
 		    "domain or all");
@@ -208,6 +208,8 @@ settings_usage(FILE *f)
 	    "                          separated (user:password: basic auth)\n"
 	    "  CERTFLEET_PETER_SSLERS_EXPIRE_PATH the edges' expire route (default\n"
 	    "                          /.peter_sslers/nginx/shared_cache/expire)\n"
-	    "  CERTFLEET_PETER_SSLERS_EXPIRE domain (default): GET <path>/domain/\n"
-	    "                          <name> per name; all: one GET <path>/all\n");
+	    "  CERTFLEET_PETER_SSLERS_EXPIRE all (default): one GET <path>/all per\n"
+	    "                          round (the only call that empties a 0.5.0\n"
+	    "                          edge's cache); domain: GET <path>/domain/\n"
+	    "                          <name> per name, as peter_sslers does\n");
 }

@@ -32,7 +32,7 @@ struct settings {
 	struct netlist	 edge_networks;	/* CERTFLEET_EDGE_NETWORKS; n 0: unset */
 	const char	*ps_edges;	/* CERTFLEET_PETER_SSLERS_EDGES or NULL */
 	const char	*ps_expire_path; /* CERTFLEET_PETER_SSLERS_EXPIRE_PATH */
-	int		 ps_expire_all;	/* CERTFLEET_PETER_SSLERS_EXPIRE=all */
+	int		 ps_expire_all;	/* CERTFLEET_PETER_SSLERS_EXPIRE all (default) */
 };
 
 /* Fills s from the environment. When need_daemon is 0 only what `migrate`

@@ -23,10 +23,14 @@
  * first sets issued_certificates.primed_at or .unprimed_at. A thread of its
  * own (own PostgreSQL connection, libcurl multi) takes, for each configured
  * edge, up to EXPIRE_BATCH changes that edge has not taken yet and calls its
- * expire route, as peter_sslers does (nginx.reset_path):
- *   domain mode  GET <edge><path>/domain/<name>, once per distinct name
- *                (wildcard names are skipped: the module never caches them)
- *   all mode     GET <edge><path>/all, once per round
+ * expire route (peter_sslers' nginx.reset_path):
+ *   all mode     GET <edge><path>/all, once per round (the default: in
+ *                lua-resty-peter_sslers 0.5.0 the domain route answers
+ *                success but deletes a key the cache never holds, so only
+ *                this one makes such an edge drop a changed certificate)
+ *   domain mode  GET <edge><path>/domain/<name>, once per distinct name, as
+ *                peter_sslers calls it (wildcard names are skipped: the
+ *                module never looks them up, so never caches them)
  * An answer is taken when it is 200 with JSON "result": "success"; a 404
  * with "result": "error" for a name is the module refusing that name and is
  * logged and passed over. Anything else (refused connection, timeout, 5xx)
