@@ -7,7 +7,7 @@
 
 #include "api_int.h"
 #include "db.h"
-#include "hostname.h"
+#include "edgepath.h"
 #include "log.h"
 #include "netlist.h"
 #include "settings.h"
@@ -289,31 +289,14 @@ api_edge_config(struct api *a, struct MHD_Connection *conn, const char *name,
 	return api_reply_secret_as(conn, doc, len, API_JSON_TYPE);
 }
 
-/* A name as an edge sends it (its TLS SNI): ASCII letters, digits, '-',
- * '.', a leading "*." at most, then hostname_normalize. 0 or -1. */
-static int
-api_edge_name(const char *in, size_t inlen, char *out)
-{
-	char buf[HOSTNAME_MAX + 2], why[200];
-
-	if (inlen == 0 || inlen > HOSTNAME_MAX + 1 || strspn(in,
-	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-*")
-	    < inlen)
-		return -1;
-	memcpy(buf, in, inlen);
-	buf[inlen] = '\0';
-	return hostname_normalize(buf, out, why, sizeof(why));
-}
-
 enum MHD_Result
 api_route_edge(struct api *a, struct MHD_Connection *conn, const char *path,
     const char *method)
 {
-	static const char suffix[] = "/config.json";
 	char client[INET6_ADDRSTRLEN + 1], name[HOSTNAME_MAX + 1];
 	const struct sockaddr *sa = api_edge_client(conn, client,
 	    sizeof(client));
-	size_t len = strlen(path), slen = sizeof(suffix) - 1;
+	enum edgepath_route route;
 
 	if (a->s->edge_networks.n == 0)
 		return api_error(conn, MHD_HTTP_FORBIDDEN, "edge endpoints are "
@@ -324,13 +307,13 @@ api_route_edge(struct api *a, struct MHD_Connection *conn, const char *path,
 		return api_error(conn, MHD_HTTP_FORBIDDEN, "%s is not in "
 		    "CERTFLEET_EDGE_NETWORKS", client);
 	}
-	if (strncmp(path, "domain/", 7) != 0 || len < 7 + slen ||
-	    strcmp(path + len - slen, suffix) != 0)
+	if ((route = edgepath_route(path, strlen(path), name)) ==
+	    EDGEPATH_NOT_FOUND)
 		return api_error(conn, MHD_HTTP_NOT_FOUND, "no such path");
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    "%s is not allowed here (GET)", method);
-	if (api_edge_name(path + 7, len - 7 - slen, name) < 0)
+	if (route == EDGEPATH_BAD_NAME)
 		return api_error(conn, MHD_HTTP_BAD_REQUEST, "not a host name");
 	return api_edge_config(a, conn, name, client);
 }
