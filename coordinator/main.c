@@ -11,6 +11,7 @@
 #include "api.h"
 #include "clock.h"
 #include "db.h"
+#include "expire.h"
 #include "health.h"
 #include "log.h"
 #include "migrate.h"
@@ -94,11 +95,13 @@ struct coordinator {
 	rd_kafka_t	*consumer;
 	redisContext	*redis;
 	struct api	*api;
+	struct expire	*expire;	/* peter_sslers edges' caches */
 };
 
 static void
 main_close(struct coordinator *co)
 {
+	expire_stop(co->expire);
 	api_stop(co->api);
 	if (co->consumer != NULL) {
 		rd_kafka_consumer_close(co->consumer);
@@ -128,7 +131,8 @@ main_start(struct coordinator *co, char *err, size_t errlen)
 	    errlen)) == NULL ||
 	    (co->consumer = results_consumer_new(co->s.kafka, err,
 	    errlen)) == NULL ||
-	    (co->api = api_start(&co->s, co->vault, err, errlen)) == NULL)
+	    (co->api = api_start(&co->s, co->vault, err, errlen)) == NULL ||
+	    (co->expire = expire_start(&co->s, err, errlen)) == NULL)
 		return -1;
 	log_info("coordinator up: CA %s at %s, master key %s, %d migration(s) "
 	    "applied", co->s.ca_name, co->s.acme_directory,

@@ -368,7 +368,44 @@ api_handler(void *cls, struct MHD_Connection *conn, const char *url,
 	if (strcmp(url, "/dashboard") == 0 && (strcmp(method, "GET") == 0 ||
 	    strcmp(method, "HEAD") == 0))
 		return api_dashboard(conn);
+	if (strncmp(url, API_EDGE_PREFIX, strlen(API_EDGE_PREFIX)) == 0)
+		return api_route_edge(a, conn, url + strlen(API_EDGE_PREFIX),
+		    method);
 	return api_error(conn, MHD_HTTP_NOT_FOUND, "no such path");
+}
+
+static int
+api_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* MHD's "%HH" unescaping of paths and arguments, except that "%00" stays
+ * as it is: a NUL would cut a path short and route it as a shorter one. */
+static size_t
+api_unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	char *r = s, *w = s;
+	int hi, lo;
+
+	(void)cls;
+	(void)conn;
+	while (*r != '\0') {
+		if (r[0] == '%' && (hi = api_hex(r[1])) >= 0 &&
+		    (lo = api_hex(r[2])) >= 0 && hi * 16 + lo != 0) {
+			*w++ = (char)(hi * 16 + lo);
+			r += 3;
+		} else
+			*w++ = *r++;
+	}
+	*w = '\0';
+	return (size_t)(w - s);
 }
 
 static void
@@ -417,6 +454,7 @@ api_start(const struct settings *s, const struct vault *v, char *err,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
 	    MHD_OPTION_NOTIFY_COMPLETED, api_completed, NULL,
+	    MHD_OPTION_UNESCAPE_CALLBACK, api_unescape, NULL,
 	    MHD_OPTION_END);
 	if (a->mhd == NULL) {
 		snprintf(err, errlen, "api: cannot listen on %s:%d", s->api_host,

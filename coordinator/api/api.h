@@ -37,6 +37,13 @@
  *   GET  /internal/v1/accounts/{id}/eab      "kid=..\nhmac=..\n" (text/plain) of the
  *                                            account's External Account Binding;
  *                                            404 when it has none; worker token only
+ *   GET  /.well-known/admin/domain/{name}/config.json
+ *                                            peter_sslers' answer to its edges: the
+ *                                            newest live certificates holding name
+ *                                            (latest_single, latest_multi), keys
+ *                                            included; 404 for an unknown name, 400
+ *                                            for a bad one; only from a client in
+ *                                            CERTFLEET_EDGE_NETWORKS (403 otherwise)
  * /v1 takes only CERTFLEET_TOKEN, /internal only CERTFLEET_WORKER_TOKEN:
  * 401 otherwise. Unknown paths 404, wrong methods 405.
  */

@@ -154,6 +154,18 @@ enum MHD_Result api_retry_bulk(struct api *a, struct MHD_Connection *conn,
 enum MHD_Result api_route_accounts(struct api *a, struct MHD_Connection *conn,
     const char *path, const char *method, struct api_req *req);
 
+/* ---- peter_sslers edges (api_edge.c) ---- */
+
+/* Where peter_sslers serves its admin routes by default: an edge's
+ * fallback_server keeps its path and only changes host and port. */
+#define API_EDGE_PREFIX "/.well-known/admin/"
+
+/* path follows API_EDGE_PREFIX: "domain/{name}/config.json", GET, from a
+ * client address in CERTFLEET_EDGE_NETWORKS only (403 otherwise, and when
+ * the setting is unset); 400 for a name that is not a host name. */
+enum MHD_Result api_route_edge(struct api *a, struct MHD_Connection *conn,
+    const char *path, const char *method);
+
 /* ---- /internal/v1 (api_internal.c) ---- */
 
 /* path follows "/internal/v1/": the workers' account key, pending key and
