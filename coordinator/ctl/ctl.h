@@ -32,6 +32,12 @@ int ctl_json(void);
  * when j is NULL or does not encode. */
 int ctl_emit(json_t *j);
 
+/* GETs path for a command that prints text: returns the reply to print
+ * (the caller decrefs it), or NULL when there is nothing left to do, with
+ * *rc the exit code: the reply was printed as JSON (--json), or the call
+ * failed (reported). */
+json_t *ctl_get_text(const char *path, int *rc);
+
 /* Reports a failure: "certfleetctl: msg" on stderr and, with --json,
  * {"error": msg, "exit": code} on stdout. Returns code. */
 int ctl_fail(int code, const char *msg);

@@ -97,21 +97,15 @@ int
 ctl_account(int argc, char *argv[])
 {
 	const char *id = NULL, *kt = NULL, *sub = argc >= 2 ? argv[1] : "";
-	char post[128], err[1024], *body = NULL;
+	char post[128], *body = NULL;
 	long timeout = 120;
 	int wait = 0, rc;
 	json_t *j, *a;
 	size_t i;
 
 	if (strcmp(sub, "list") == 0 && argc == 2) {
-		if ((j = ctl_api("GET", "/v1/accounts", NULL, err,
-		    sizeof(err))) == NULL)
-			return ctl_fail(CTL_FAILED, err);
-		if (ctl_json()) {
-			rc = ctl_emit(j);
-			json_decref(j);
+		if ((j = ctl_get_text("/v1/accounts", &rc)) == NULL)
 			return rc;
-		}
 		json_array_foreach(json_object_get(j, "accounts"), i, a)
 			printf("%s  %-8s  %-11s  %-8s  %s\n",
 			    json_string_value(json_object_get(a, "id")),
