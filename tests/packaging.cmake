@@ -9,7 +9,7 @@ set(PACKAGING_OUT ${CMAKE_BINARY_DIR}/packaging-test)
 add_test(NAME packaging_install
 	COMMAND ${PACKAGING_DIR}/test_install ${CMAKE_BINARY_DIR} ${PACKAGING_OUT})
 set_tests_properties(packaging_install PROPERTIES LABELS unit TIMEOUT 120
-	FIXTURES_SETUP packaging_tree RESOURCE_LOCK packaging_tree)
+	FIXTURES_SETUP packaging_tree)
 
 foreach(t systemd container kubernetes envnames)
 	add_test(NAME packaging_${t}
