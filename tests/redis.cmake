@@ -1,2 +1,10 @@
 # redis.cmake -- Redis access: the redis:// / rediss:// URL parser (unit), TLS and ACL users per role, the edge's change subscription (integration).
 certfleet_unit_test(unit_redisurl unit/test_redisurl.c certfleet_redisconn)
+
+# redisconn_open against the stack's Redis: each role's ACL user, credentials
+# that need percent-encoding, rediss:// on the TLS port (CA, client
+# certificates, refusals, the relay thread's end).
+add_executable(test_redisconn integration/test_redisconn.c)
+target_link_libraries(test_redisconn PRIVATE certfleet_redisconn PkgConfig::CMOCKA)
+certfleet_integration_test(redis_conn_acl_tls $<TARGET_FILE:test_redisconn>)
+set_tests_properties(redis_conn_acl_tls PROPERTIES TIMEOUT 120)
