@@ -22,7 +22,9 @@
  * to and from the TLS connection, for redisConnectFd(); the relay ends,
  * closing the TLS connection, when that end is closed (redisFree), and
  * closes that end's peer when the server goes away, which hiredis sees as
- * EOF. Returns -1 with err (the step that failed and OpenSSL's reason).
+ * EOF (a write to it then raises SIGPIPE, as on a TCP link the server
+ * closed: programs ignore SIGPIPE). Returns -1 with err (the step that
+ * failed and OpenSSL's reason).
  */
 int redistls_connect(const struct redis_url *u, int timeout_ms, char *err,
     size_t errlen);
