@@ -256,7 +256,7 @@ local function subscribe_loop(premature)
 	if premature then
 		return
 	end
-	local backoff = 0
+	local backoff, lost = 0, false
 	while not ngx.worker.exiting() do
 		local red, err = connect()
 		if red then
@@ -265,8 +265,9 @@ local function subscribe_loop(premature)
 			if res then
 				-- whatever was announced while not subscribed was missed
 				ngx.shared.certfleet_certs:flush_all()
-				ngx.log(ngx.NOTICE, "certfleet: subscribed to ", CHANNEL)
-				backoff = 0
+				ngx.log(lost and ngx.WARN or ngx.NOTICE, "certfleet: subscribed ",
+					lost and "again " or "", "to ", CHANNEL)
+				backoff, lost = 0, false
 				err = listen(red)
 			else
 				err = "subscribe: " .. tostring(err)
@@ -276,6 +277,7 @@ local function subscribe_loop(premature)
 		if ngx.worker.exiting() then
 			return
 		end
+		lost = true
 		backoff = math.min(backoff == 0 and 0.1 or backoff * 2, BACKOFF_MAX)
 		ngx.log(ngx.WARN, "certfleet: subscription to ", CHANNEL, " lost (",
 			tostring(err), "): cached certificates expire after ", conf.ttl,
