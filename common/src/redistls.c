@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -363,7 +364,8 @@ redistls_run(void *arg)
 			hup = 1;
 	}
 	redistls_relay_free(r);
-	ERR_clear_error();
+	/* this thread's OpenSSL error queue, before the thread is gone */
+	OPENSSL_thread_stop();
 	return NULL;
 }
 

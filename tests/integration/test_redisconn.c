@@ -143,6 +143,18 @@ threads(void)
 	return n;
 }
 
+/* Waits up to a second for relay threads to end, down to n threads: the
+ * relay of a freed connection ends on its own, soon after. */
+static void
+relays_gone(int n)
+{
+	int k;
+
+	for (k = 0; k < 100 && threads() > n; k++)
+		usleep(10000);
+	assert_int_equal(threads(), n);
+}
+
 /* rediss://: verified against the stack's CA, with the role's ACL user;
  * a big value crosses the relay both ways; the relay thread ends with the
  * connection. */
@@ -153,7 +165,7 @@ test_tls(void **state)
 	redisReply *r;
 	char out[512], *big;
 	size_t n = 3 * 1024 * 1024 + 17, i;
-	int before = threads(), k;
+	int before = threads();
 
 	(void)state;
 	c = open_ok(tls_url, 9);
@@ -177,9 +189,7 @@ test_tls(void **state)
 	free(big);
 	assert_int_equal(threads(), before + 1);
 	redisFree(c);
-	for (k = 0; k < 100 && threads() > before; k++)
-		usleep(10000);
-	assert_int_equal(threads(), before);
+	relays_gone(before);
 }
 
 /* The server goes away: a command fails at once and PING says "reconnect". */
@@ -200,6 +210,7 @@ test_tls_server_closes(void **state)
 	usleep(100000);
 	assert_int_equal(redisconn_ping(c, err, sizeof(err)), 0);
 	redisFree(c);
+	relays_gone(1);
 }
 
 /* Refusals: an unknown CA, a client certificate from another CA, TLS to the
@@ -254,6 +265,7 @@ test_tls_client_cert(void **state)
 	redisFree(c);
 	unsetenv(REDISCONN_CERT_FILE_ENV);
 	unsetenv(REDISCONN_KEY_FILE_ENV);
+	relays_gone(1);
 }
 
 int
