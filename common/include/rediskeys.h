@@ -22,12 +22,7 @@
  *   prime style 1: hash "d1:<hostname>" {c: <cert id>, p: <key id>, i: <chain id>}
  *                  strings "c:<id>" cert PEM, "p:<id>" key PEM, "i:<id>" chain PEM
  *   prime style 2: hash "d2:<hostname>" {f: full chain PEM, p: key PEM}
- *   after each write, PUBLISH REDISKEYS_CHANNEL_CHANGED <hostname>; edges
- *   that cache (deploy/edge/certfleet_edge.lua) drop <hostname> on it
- *
- * Each role reaches Redis as its own ACL user limited to its key patterns
- * (deploy/local/redis/users.acl.in; README "Redis roles"): Redis ACLs do
- * not restrict databases, so the key names above must not overlap.
+ *   after each write, PUBLISH REDISKEYS_CHANNEL_CHANGED <hostname>
  */
 #define REDISKEYS_HTTP01_PREFIX		"certfleet:http01:"
 #define REDISKEYS_HTTP01_TTL		3600
