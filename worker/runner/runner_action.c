@@ -39,8 +39,8 @@ job_action_done(void *arg, const struct acme_result *res)
 	 * (a new account URL at a CA that lost its data), then the action
 	 * again under it, once per attempt. */
 	if (runner_account_lost(res) && !j->reregistered) {
-		log_warn("job %s: the CA lost account %s: registering it again "
-		    "before %s", j->msg->job_id, j->kid,
+		log_warn("job %s: the CA lost account %s (%s): registering it "
+		    "again before %s", j->msg->job_id, a->account_id, j->kid,
 		    runner_job_action_name(a));
 		j->reregistered = 1;
 		runner_job_account(j, a->ca, acache_key(j->r->d.acache,
