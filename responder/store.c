@@ -174,6 +174,17 @@ store_get_http01(struct store *st, const char *tok, size_t toklen, char *out,
 	r = redisCommand(s->ctx, "GET " REDISKEYS_HTTP01_PREFIX "%b", tok,
 	    toklen);
 	if (r == NULL) {
+		/* A connection Redis closed while it was idle (a restart, an
+		 * ACL LOAD, a timeout) fails its next command: the CA must not
+		 * see that, so one new connection, once. */
+		redisFree(s->ctx);
+		s->ctx = NULL;
+		if (store_connect(st, s, err, errlen) < 0)
+			return -1;
+		r = redisCommand(s->ctx, "GET " REDISKEYS_HTTP01_PREFIX "%b", tok,
+		    toklen);
+	}
+	if (r == NULL) {
 		snprintf(err, errlen, "GET: %s", s->ctx->errstr);
 		broken = 1;
 		goto out;
