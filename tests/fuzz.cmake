@@ -1,4 +1,4 @@
-# tests/fuzz.cmake -- libFuzzer targets of common/ and proto/ parsers (built with clang only; see tests/run).
+# tests/fuzz.cmake -- libFuzzer targets of common/ and proto/ parsers and of the bytes common/ renders (built with clang only; see tests/run).
 # certfleet_fuzz_target(NAME LIBS...): tests/fuzz/NAME.c, seed corpus
 # tests/fuzz/corpus/NAME/ (read only; new inputs go to the build tree), and a
 # ctest labelled fuzz that runs it for 20 s.
@@ -20,3 +20,6 @@ endfunction()
 certfleet_fuzz_target(fuzz_b64 certfleet_base)
 certfleet_fuzz_target(fuzz_pem certfleet_pem)
 certfleet_fuzz_target(fuzz_codec certfleet_proto)
+# Label values and log messages carry bytes from CAs and jobs.
+certfleet_fuzz_target(fuzz_metrics_labels certfleet_metrics)
+certfleet_fuzz_target(fuzz_log_line certfleet_base PkgConfig::JANSSON)

@@ -218,7 +218,7 @@ acme_order_authz_response(struct acme_op *op, struct acme_req *r)
 		;	/* op ended */
 	else if (strcmp(cst, "pending") == 0) {
 		op->step = ORD_CHALL;
-		acme_op_post(op, curl, "{}", 0, 0);
+		acme_op_post(op, "challenge", curl, "{}", 0, 0);
 	} else {		/* processing or valid: triggered earlier */
 		op->authz_i++;
 		acme_order_authz_next(op);

@@ -1,0 +1,12 @@
+# tests/ops.cmake -- operating the daemons: the metrics registry, JSON logs, the ops listener (unit), and /metrics, /healthz, /readyz, JSON logs and the Grafana dashboard against running daemons (integration).
+certfleet_unit_test(unit_metrics unit/test_metrics.c certfleet_metrics)
+certfleet_unit_test(unit_log unit/test_log.c certfleet_base
+	PkgConfig::JANSSON)
+certfleet_unit_test(unit_ops unit/test_ops.c certfleet_ops)
+
+# The registry's output of every kind through promtool, the checker the
+# integration test uses on the daemons (Debian's prometheus package).
+add_test(NAME unit_metrics_promtool COMMAND sh -c
+	"set -e; $<TARGET_FILE:unit_metrics> --print > metrics-sample.txt; promtool check metrics < metrics-sample.txt")
+set_tests_properties(unit_metrics_promtool PROPERTIES LABELS unit TIMEOUT 30)
+
