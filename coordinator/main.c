@@ -10,10 +10,12 @@
 #include "accounts.h"
 #include "api.h"
 #include "clock.h"
+#include "cmetrics.h"
 #include "db.h"
 #include "health.h"
 #include "log.h"
 #include "migrate.h"
+#include "ops.h"
 #include "outbox.h"
 #include "primer.h"
 #include "publish.h"
@@ -94,11 +96,13 @@ struct coordinator {
 	rd_kafka_t	*consumer;
 	redisContext	*redis;
 	struct api	*api;
+	struct ops	*ops;
 };
 
 static void
 main_close(struct coordinator *co)
 {
+	ops_stop(co->ops);	/* its scrapes read the consumer */
 	api_stop(co->api);
 	if (co->consumer != NULL) {
 		rd_kafka_consumer_close(co->consumer);
@@ -128,7 +132,8 @@ main_start(struct coordinator *co, char *err, size_t errlen)
 	    errlen)) == NULL ||
 	    (co->consumer = results_consumer_new(co->s.kafka, err,
 	    errlen)) == NULL ||
-	    (co->api = api_start(&co->s, co->vault, err, errlen)) == NULL)
+	    (co->api = api_start(&co->s, co->vault, err, errlen)) == NULL ||
+	    cmetrics_ops_start(&co->ops, &co->s, co->consumer, err, errlen) < 0)
 		return -1;
 	log_info("coordinator up: CA %s at %s, master key %s, %d migration(s) "
 	    "applied", co->s.ca_name, co->s.acme_directory,
@@ -153,7 +158,8 @@ main_run(void)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (main_start(&co, err, sizeof(err)) < 0) {
+	if (cmetrics_init(err, sizeof(err)) < 0 ||
+	    main_start(&co, err, sizeof(err)) < 0) {
 		log_err("%s", err);
 		goto out;
 	}
@@ -177,9 +183,10 @@ main_run(void)
 		now = clock_mono_ms();
 		if (n > 0 || now - last_prime >= MAIN_PRIME_EVERY_MS) {
 			last_prime = now;
-			if (prime_pass(co.db, &co.redis, co.s.redis_url,
-			    (int)co.s.prime_db, co.vault, err, sizeof(err)) < 0)
+			if ((n = prime_pass(co.db, &co.redis, co.s.redis_url,
+			    (int)co.s.prime_db, co.vault, err, sizeof(err))) < 0)
 				log_warn("%s (will retry)", err);
+			cmetrics_primed(n);
 			if (prime_withdraw_pass(co.db, &co.redis, co.s.redis_url,
 			    (int)co.s.prime_db, err, sizeof(err)) < 0)
 				log_warn("%s (will retry)", err);
@@ -198,6 +205,7 @@ main_run(void)
 	rc = 0;
 out:
 	main_close(&co);
+	cmetrics_free();
 	return rc;
 }
 

@@ -162,5 +162,12 @@ settings_usage(FILE *f)
 	    "  CERTFLEET_KAFKA_TOPIC_JOBS, _EVENTS, _DLQ  topic names (defaults\n"
 	    "                          certfleet.jobs, certfleet.events,\n"
 	    "                          certfleet.deadletter)\n"
-	    "  CERTFLEET_LOG_LEVEL     debug, info (default), warn or error\n");
+	    "  CERTFLEET_METRICS_LISTEN ADDR:PORT of /metrics, /healthz and /readyz\n"
+	    "                          (PostgreSQL, Kafka, Redis), or off (default\n"
+	    "                          127.0.0.1:9101)\n"
+	    "  CERTFLEET_METRICS_REFRESH_S the PostgreSQL gauges are read again at a\n"
+	    "                          scrape when this old (default 15, 1-3600)\n"
+	    "  CERTFLEET_LOG_LEVEL     debug, info (default), warn or error\n"
+	    "  CERTFLEET_LOG_FORMAT    text (default) or json: one JSON object per\n"
+	    "                          line\n");
 }
