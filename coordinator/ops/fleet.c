@@ -182,15 +182,36 @@ fleet_add(struct metrics_family *f, const char *const *v, double n)
 	metrics_gauge_add(metrics_series(f, v), n);
 }
 
-/*
- * The certificates pass. Each row is a group of certificates of one CA and
- * status whose current certificate expires in the same window (0: later
- * than 30 days or none, 1: expired, 7, 14, 30: within that many days) and
- * is late or not for renewal (current_renew_by passed): the cheapest shape
- * for PostgreSQL, one short CASE per row; the windows are summed up here.
- */
+/* Certificates by CA and status: an index-only scan of
+ * certificates_ca_status. Starts the certificate families afresh, at 0
+ * for every configured CA (fleet_expiry adds to them). */
 static int
 fleet_certs(struct fleet *f, char *err, size_t errlen)
+{
+	PGresult *r;
+	int row;
+
+	if ((r = db_query(f->db, "fleet certificates", "SELECT ca, status, "
+	    "count(*) FROM certificates GROUP BY ca, status", 0, NULL, NULL,
+	    NULL, err, errlen)) == NULL)
+		return -1;
+	fleet_certs_zero(f);
+	for (row = 0; row < PQntuples(r); row++)
+		fleet_add(f->fam[FLEET_CERTS], (const char *[]){ PQgetvalue(r,
+		    row, 0), PQgetvalue(r, row, 1) }, fleet_num(r, row, 2));
+	PQclear(r);
+	return 0;
+}
+
+/*
+ * Issued certificates that expired or expire within 30 days, by CA and
+ * window (1: expired, 7, 14, 30: within that many days; each window counts
+ * in the wider ones too), then those overdue: index-only ranges of
+ * certificates_expiry and certificates_renew_by, as long as the
+ * certificates concerned.
+ */
+static int
+fleet_expiry(struct fleet *f, char *err, size_t errlen)
 {
 	PGresult *r;
 	const char *ca;
@@ -198,32 +219,32 @@ fleet_certs(struct fleet *f, char *err, size_t errlen)
 	int row, w;
 	size_t k;
 
-	if ((r = db_query(f->db, "fleet certificates", "SELECT ca, status, CASE "
-	    "WHEN current_not_after IS NULL OR current_not_after > now() + "
-	    "interval '30 days' THEN 0 WHEN current_not_after <= now() THEN 1 "
+	if ((r = db_query(f->db, "fleet expiring", "SELECT ca, CASE "
+	    "WHEN current_not_after <= now() THEN 1 "
 	    "WHEN current_not_after <= now() + interval '7 days' THEN 7 "
 	    "WHEN current_not_after <= now() + interval '14 days' THEN 14 "
-	    "ELSE 30 END, coalesce(current_renew_by < now(), false), count(*) "
-	    "FROM certificates GROUP BY 1, 2, 3, 4", 0, NULL, NULL, NULL, err,
-	    errlen)) == NULL)
+	    "ELSE 30 END, count(*) FROM certificates WHERE status = 'issued' "
+	    "AND current_not_after <= now() + interval '30 days' GROUP BY 1, 2",
+	    0, NULL, NULL, NULL, err, errlen)) == NULL)
 		return -1;
-	fleet_certs_zero(f);
 	for (row = 0; row < PQntuples(r); row++) {
 		ca = PQgetvalue(r, row, 0);
-		n = fleet_num(r, row, 4);
-		fleet_add(f->fam[FLEET_CERTS], (const char *[]){ ca,
-		    PQgetvalue(r, row, 1) }, n);
-		if (strcmp(PQgetvalue(r, row, 1), "issued") != 0)
-			continue;
-		if (strcmp(PQgetvalue(r, row, 3), "t") == 0)
-			fleet_add(f->fam[FLEET_OVERDUE], &ca, n);
-		w = atoi(PQgetvalue(r, row, 2));
-		if (w == 1)
+		n = fleet_num(r, row, 2);
+		if ((w = atoi(PQgetvalue(r, row, 1))) == 1)
 			fleet_add(f->fam[FLEET_EXPIRED], &ca, n);
 		for (k = 0; k < 3 && w > 1; k++)	/* 7d within 14d within 30d */
 			if (w <= atoi(fleet_windows[k]))
 				fleet_add(f->fam[FLEET_EXPIRING], (const char *[]){
 				    ca, fleet_windows[k] }, n);
+	}
+	PQclear(r);
+	if ((r = db_query(f->db, "fleet overdue", "SELECT ca, count(*) FROM "
+	    "certificates WHERE status = 'issued' AND current_renew_by < now() "
+	    "GROUP BY ca", 0, NULL, NULL, NULL, err, errlen)) == NULL)
+		return -1;
+	for (row = 0; row < PQntuples(r); row++) {
+		ca = PQgetvalue(r, row, 0);
+		fleet_add(f->fam[FLEET_OVERDUE], &ca, fleet_num(r, row, 1));
 	}
 	PQclear(r);
 	return 0;
@@ -345,6 +366,7 @@ fleet_pass(struct fleet *f, char *err, size_t errlen)
 	    FLEET_XSTR(FLEET_STATEMENT_MS), 0, NULL, NULL, NULL, err,
 	    errlen) < 0 ||
 	    fleet_certs(f, err, errlen) < 0 ||
+	    fleet_expiry(f, err, errlen) < 0 ||
 	    fleet_orders(f, err, errlen) < 0 ||
 	    fleet_backlogs(f, err, errlen) < 0 ||
 	    fleet_budgets(f, err, errlen) < 0 ||
@@ -364,11 +386,12 @@ fleet_refresh(struct fleet *f, int force, char *err, size_t errlen)
 
 	if (!force && f->last_ms != 0 && start - f->last_ms < f->every_ms)
 		return 0;
-	f->last_ms = start;
 	if (fleet_pass(f, err, errlen) < 0) {
+		f->last_ms = clock_mono_ms();
 		metrics_inc_by(f->fam[FLEET_REFRESH_ERRORS], NULL, 1);
 		return -1;
 	}
+	f->last_ms = clock_mono_ms();	/* the period runs from the end */
 	metrics_set_by(f->fam[FLEET_REFRESH_SECONDS], NULL,
 	    (double)(clock_mono_ms() - start) / 1000.0);
 	metrics_set_by(f->fam[FLEET_REFRESH_TIME], NULL,

@@ -14,12 +14,15 @@
  * What a refresh reads, and what it costs (one REPEATABLE READ, READ ONLY
  * transaction on the fleet's own connection, so every gauge of a refresh
  * comes from one snapshot):
- *   - certificates by CA and status, with the expiring (7/14/30 days),
- *     expired and overdue counts of the issued ones: ONE sequential pass
- *     over `certificates` (the current certificate's expiry and renewal
- *     deadline are on that row since migration 0017), linear in the fleet
- *     and independent of the history in issued_certificates;
- *     bench/metrics/run measures it;
+ *   - certificates by CA and status: an index-only scan of
+ *     certificates_ca_status (migration 0017), linear in the fleet but
+ *     reading an index of a few tens of bytes per certificate, not the
+ *     table; bench/metrics/run measures it on a million;
+ *   - the expiring (7/14/30 days), expired and overdue ones among the
+ *     issued: index-only ranges of certificates_expiry and
+ *     certificates_renew_by (the current certificate's expiry and renewal
+ *     deadline are on its certificates row since 0017), linear in the
+ *     certificates concerned, whatever the history in issued_certificates;
  *   - orders in flight by CA and status: the partial index orders_in_flight,
  *     linear in the orders in flight;
  *   - outbox backlog and ages: the partial index outbox_unsent, linear in
@@ -28,6 +31,10 @@
  *     partial index issued_certificates_unprimed, linear in the unprimed;
  *   - per CA with an orders budget, the orders released in the last 3
  *     hours: the index orders_released, linear in those orders.
+ * Measured by bench/metrics/run on a million certificates (a shared 2-core
+ * machine): about 0.5 s per refresh, against 0.2 s for a bare count(*) of
+ * the table and 4 s for the join these gauges would need without 0017; at
+ * the default period, some 3 % of one PostgreSQL core while scraped.
  * A certificate is overdue when it is issued and its current certificate
  * has used more than 3/4 of its lifetime (certificates.current_renew_by):
  * the scheduler renews at two thirds (+-5 %) of it, or inside the CA's ARI
