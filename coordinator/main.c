@@ -12,11 +12,13 @@
 #include "api.h"
 #include "backoff.h"
 #include "clock.h"
+#include "cmetrics.h"
 #include "db.h"
 #include "expire.h"
 #include "health.h"
 #include "log.h"
 #include "migrate.h"
+#include "ops.h"
 #include "outbox.h"
 #include "primer.h"
 #include "publish.h"
@@ -102,11 +104,13 @@ struct coordinator {
 	redisContext	*redis;
 	struct api	*api;
 	struct expire	*expire;	/* peter_sslers edges' caches */
+	struct ops	*ops;
 };
 
 static void
 main_close(struct coordinator *co)
 {
+	ops_stop(co->ops);	/* its scrapes read the consumer */
 	expire_stop(co->expire);
 	api_stop(co->api);
 	if (co->consumer != NULL) {
@@ -168,7 +172,8 @@ main_start(struct coordinator *co, char *err, size_t errlen)
 	    (co->consumer = results_consumer_new(co->s.kafka, err,
 	    errlen)) == NULL ||
 	    (co->api = api_start(&co->s, co->vault, err, errlen)) == NULL ||
-	    (co->expire = expire_start(&co->s, err, errlen)) == NULL)
+	    (co->expire = expire_start(&co->s, err, errlen)) == NULL ||
+	    cmetrics_ops_start(&co->ops, &co->s, co->consumer, err, errlen) < 0)
 		return -1;
 	log_info("coordinator up: CA %s at %s, master key %s, %d migration(s) "
 	    "applied", co->s.ca_name, co->s.acme_directory,
@@ -210,10 +215,12 @@ main_prime(struct coordinator *co, struct backoff *b)
 	char err[1024];
 	uint64_t down;
 	unsigned wait;
+	int n;
 
-	if (prime_pass(co->db, &co->redis, co->s.redis_url, (int)co->s.prime_db,
-	    co->vault, err, sizeof(err)) < 0 ||
-	    prime_withdraw_pass(co->db, &co->redis, co->s.redis_url,
+	if ((n = prime_pass(co->db, &co->redis, co->s.redis_url,
+	    (int)co->s.prime_db, co->vault, err, sizeof(err))) >= 0)
+		cmetrics_primed(n);
+	if (n < 0 || prime_withdraw_pass(co->db, &co->redis, co->s.redis_url,
 	    (int)co->s.prime_db, err, sizeof(err)) < 0) {
 		wait = backoff_failed(b, clock_mono_ms());
 		log_warn("%s; try %u, next in %.1f s", err, b->failures,
@@ -243,7 +250,8 @@ main_run(void)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (main_start(&co, err, sizeof(err)) < 0) {
+	if (cmetrics_init(err, sizeof(err)) < 0 ||
+	    main_start(&co, err, sizeof(err)) < 0) {
 		log_err("%s", err);
 		rc = main_stop ? 0 : 1;
 		goto out;
@@ -283,6 +291,7 @@ main_run(void)
 	rc = 0;
 out:
 	main_close(&co);
+	cmetrics_free();
 	return rc;
 }
 

@@ -13,7 +13,9 @@
 #include "config.h"
 #include "health.h"
 #include "log.h"
+#include "ops.h"
 #include "rediskeys.h"
+#include "rmetrics.h"
 #include "server.h"
 #include "store.h"
 
@@ -77,7 +79,10 @@ usage(FILE *f)
 	    "environment:\n"
 	    "  " REDISKEYS_CHALLENGE_DB_ENV "  Redis database of the answers (default: the\n"
 	    "                      URL's database, else %d)\n"
+	    "  CERTFLEET_METRICS_LISTEN  ADDR:PORT of /metrics, /healthz and /readyz\n"
+	    "                      (Redis), or off (default " RMETRICS_LISTEN_DEFAULT ")\n"
 	    "  CERTFLEET_LOG_LEVEL debug|info|warn|error\n"
+	    "  CERTFLEET_LOG_FORMAT text (default) or json: one JSON object per line\n"
 	    "\n"
 	    "commands:\n"
 	    "  check     check that Redis (REDIS_URL) answers; exit 0 when it does\n"
@@ -255,6 +260,7 @@ serve(const struct opts *o)
 	socklen_t sslen;
 	struct store *st = NULL;
 	struct server *srv = NULL;
+	struct ops *ops = NULL;
 	sigset_t stop;
 	int sig, rc = 1, pidfile_written = 0;
 
@@ -282,6 +288,10 @@ serve(const struct opts *o)
 		log_err("%s on %s", err, o->listen);
 		goto out;
 	}
+	if (rmetrics_ops_start(&ops, o->redis, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		goto out;
+	}
 	if (o->pidfile != NULL) {
 		if (write_pidfile(o->pidfile, err, sizeof(err)) < 0) {
 			log_err("pidfile: %s", err);
@@ -297,6 +307,7 @@ serve(const struct opts *o)
 	log_info("%s: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	rc = 0;
 out:
+	ops_stop(ops);
 	server_stop(srv);
 	store_close(st);
 	if (pidfile_written)
@@ -328,5 +339,11 @@ main(int argc, char *argv[])
 		usage(stdout);
 		return 0;
 	}
-	return serve(&o);
+	if (rmetrics_init(err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		return 1;
+	}
+	rc = serve(&o);
+	rmetrics_free();
+	return rc;
 }

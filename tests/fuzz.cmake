@@ -1,4 +1,4 @@
-# tests/fuzz.cmake -- libFuzzer targets of common/ and proto/ parsers (built with clang only; see tests/run).
+# tests/fuzz.cmake -- libFuzzer targets of common/ and proto/ parsers and of the bytes common/ renders (built with clang only; see tests/run).
 # certfleet_fuzz_target(NAME LIBS...): tests/fuzz/NAME.c, seed corpus
 # tests/fuzz/corpus/NAME/ (read only; new inputs go to the build tree), and a
 # ctest labelled fuzz that runs it for 20 s.
@@ -24,3 +24,6 @@ certfleet_fuzz_target(fuzz_codec certfleet_proto)
 # config.json paths of peter_sslers edges (coordinator/api/edgepath.c)
 certfleet_fuzz_target(fuzz_edge_path certfleet_coordinator certfleet_hostname)
 certfleet_fuzz_target(fuzz_redisurl certfleet_redisconn)
+# Label values and log messages carry bytes from CAs and jobs.
+certfleet_fuzz_target(fuzz_metrics_labels certfleet_metrics)
+certfleet_fuzz_target(fuzz_log_line certfleet_base PkgConfig::JANSSON)

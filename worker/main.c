@@ -17,9 +17,11 @@
 #include "health.h"
 #include "kafkaconn.h"
 #include "log.h"
+#include "ops.h"
 #include "rediskeys.h"
 #include "runner.h"
 #include "spawn.h"
+#include "wmetrics.h"
 
 /* The services `check` asks. */
 static const struct health_service *const worker_deps[] = {
@@ -72,7 +74,10 @@ usage(FILE *f)
 	    "  CERTFLEET_WORKER_DRAIN_S        seconds to finish jobs on SIGTERM (default 10)\n"
 	    "  CERTFLEET_WORKER_GROUP          Kafka consumer group (default certfleet-workers)\n"
 	    "  CERTFLEET_WORKER_ID             client id in Kafka and events (default worker-<host>-<pid>)\n"
+	    "  CERTFLEET_METRICS_LISTEN        ADDR:PORT of /metrics, /healthz and /readyz (Kafka,\n"
+	    "                                  Redis), or off (default " WMETRICS_LISTEN_DEFAULT ")\n"
 	    "  CERTFLEET_LOG_LEVEL             debug|info|warn|error (default info)\n"
+	    "  CERTFLEET_LOG_FORMAT            text (default) or json: one JSON object per line\n"
 	    "\n"
 	    "dns-01 (certificates enrolled with \"challenge\": \"dns-01\", wildcards):\n"
 	    "  CERTFLEET_DNS_PROVIDER          challtestsrv|hook|rfc2136 (unset: a dns-01 job fails\n"
@@ -117,6 +122,7 @@ struct worker_conf {
 
 /* What worker_run owns; each part is NULL until made. */
 struct worker {
+	struct ops		*ops;
 	struct acme_engine	*engine;
 	struct acache		*acache;
 	struct chstore		*chstore;
@@ -165,6 +171,7 @@ worker_conf_read(struct worker_conf *c)
 static int
 worker_open(struct worker *w, const struct worker_conf *c)
 {
+	struct acme_engine_conf ec = { 0 };
 	struct runner_deps deps;
 	char err[512];
 
@@ -175,7 +182,8 @@ worker_open(struct worker *w, const struct worker_conf *c)
 	if (w->dns != NULL)
 		log_info("main: dns-01 through the %s provider",
 		    dns_provider_name(w->dns));
-	if ((w->engine = acme_engine_new(NULL, err, sizeof(err))) == NULL ||
+	ec.observe = wmetrics_acme_observe;
+	if ((w->engine = acme_engine_new(&ec, err, sizeof(err))) == NULL ||
 	    (w->chstore = chstore_new(c->redis, (int)c->chdb)) == NULL ||
 	    (w->acache = acache_new(c->api, c->token)) == NULL) {
 		log_err("main: %s", w->engine == NULL ? err : "out of memory");
@@ -199,6 +207,11 @@ worker_open(struct worker *w, const struct worker_conf *c)
 		return -1;
 	}
 	runner_set_events(w->runner, w->events);
+	if (wmetrics_ops_start(&w->ops, w->consumer, c->bootstrap, c->id, err,
+	    sizeof(err)) < 0) {
+		log_err("main: %s", err);
+		return -1;
+	}
 	return 0;
 }
 
@@ -207,6 +220,7 @@ worker_open(struct worker *w, const struct worker_conf *c)
 static void
 worker_close(struct worker *w)
 {
+	ops_stop(w->ops);	/* its scrapes read the consumer */
 	acme_engine_free(w->engine);
 	/* Cancelled dns-01 orders withdrew their records: let that finish. */
 	if (w->dns != NULL)
@@ -262,6 +276,7 @@ worker_loop(struct worker *w, long maxinflight)
 
 	while (!worker_stop) {
 		active = runner_active(w->runner);
+		wmetrics_inflight(active);
 		budget = active < (size_t)maxinflight ?
 		    (unsigned)((size_t)maxinflight - active) : 0;
 		if (budget > WORKER_POLL_BATCH)
@@ -311,10 +326,15 @@ worker_run(void)
 {
 	struct worker_conf c;
 	struct worker w;
+	char err[256];
 	int rc = 1;
 
 	memset(&c, 0, sizeof(c));
 	memset(&w, 0, sizeof(w));
+	if (wmetrics_init(err, sizeof(err)) < 0) {
+		log_err("main: %s", err);
+		goto out;
+	}
 	if (worker_conf_read(&c) < 0)
 		goto out;
 	/* Started before its services: wait for them (logged, backoff). */
@@ -333,6 +353,7 @@ worker_run(void)
 	rc = 0;
 out:
 	worker_close(&w);
+	wmetrics_free();
 	return rc;
 }
 

@@ -41,10 +41,32 @@ struct acme_op;
 #define ACME_IDENTIFIERS_MAX	100		/* names per order */
 #define ACME_CONTACTS_MAX	8
 
+/* One finished HTTP request, as the engine tells its observer; the strings
+ * are valid only during the call. */
+struct acme_request_stats {
+	const char	*directory;	/* the CA's directory URL */
+	const char	*endpoint;	/* what was asked: "directory", "newNonce",
+					 * "newAccount", "newOrder", "order",
+					 * "authz", "challenge", "finalize",
+					 * "certificate", "revokeCert", "keyChange",
+					 * "account" or "renewalInfo" */
+	long		 status;	/* HTTP status; 0 when no usable response
+					 * came (connection, timeout, a cap) */
+	double		 seconds;	/* the transfer, first byte out to last in */
+};
+
+/* Told about every request the engine finishes, on the engine's thread,
+ * before the response is acted on. It must not call into the engine. This
+ * is how a program measures the engine (the worker's metrics) without the
+ * engine linking anything for it. */
+typedef void acme_observe_fn(void *arg, const struct acme_request_stats *s);
+
 struct acme_engine_conf {
 	long	max_host_connections;	/* per CA host; 0: 16 (HTTP/2 multiplexes) */
 	long	request_timeout_ms;	/* one HTTP request; 0: 30000 */
 	const char *user_agent;		/* NULL: "certfleet/<version>" */
+	acme_observe_fn *observe;	/* NULL: nobody is told */
+	void	*observe_arg;
 };
 
 /* Creates an engine; conf may be NULL for defaults (copied). Returns NULL

@@ -159,7 +159,7 @@ acme_order_dns01_published(struct acme_op *op, const char *token, int ok,
 	free(op->dns_wait_token);
 	op->dns_wait_token = NULL;
 	op->step = ORD_CHALL;
-	acme_op_post(op, url, "{}", 0, 0);
+	acme_op_post(op, "challenge", url, "{}", 0, 0);
 	free(url);
 }
 
@@ -277,7 +277,7 @@ acme_order_authz_response(struct acme_op *op, struct acme_req *r)
 		order_dns_wait(op, curl, tok);
 	else if (strcmp(cst, "pending") == 0) {
 		op->step = ORD_CHALL;
-		acme_op_post(op, curl, "{}", 0, 0);
+		acme_op_post(op, "challenge", curl, "{}", 0, 0);
 	} else {		/* processing or valid: triggered earlier */
 		op->authz_i++;
 		acme_order_authz_next(op);

@@ -196,7 +196,8 @@ acme_op_need_directory(struct acme_op *op)
 	}
 	if (ca->dir_state == ACME_DIR_NONE) {
 		if (acme_req_send(op->e, ACME_REQ_DIRECTORY, NULL, ca, ca->dir_url,
-		    NULL, 0, op->e->conf.request_timeout_ms, err, sizeof(err)) < 0) {
+		    "directory", NULL, 0, op->e->conf.request_timeout_ms, err,
+		    sizeof(err)) < 0) {
 			acme_op_fail(op, 1, "directory: %s", err);
 			return;
 		}

@@ -170,7 +170,8 @@ op_send_post(struct acme_op *op)
 	}
 	if ((nonce = acme_nonce_pop(op->ca)) == NULL) {
 		if (acme_req_send(op->e, ACME_REQ_NONCE, op, op->ca,
-		    op->ca->new_nonce, NULL, 0, t, err, sizeof(err)) < 0)
+		    op->ca->new_nonce, "newNonce", NULL, 0, t, err,
+		    sizeof(err)) < 0)
 			acme_op_fail(op, 1, "newNonce: %s", err);
 		return;
 	}
@@ -181,13 +182,13 @@ op_send_post(struct acme_op *op)
 		acme_op_fail(op, 0, "%s", err);
 		return;
 	}
-	if (acme_req_send(op->e, ACME_REQ_POST, op, op->ca, op->post_url, body,
-	    op->post_pem, t, err, sizeof(err)) < 0)
+	if (acme_req_send(op->e, ACME_REQ_POST, op, op->ca, op->post_url,
+	    op->post_endpoint, body, op->post_pem, t, err, sizeof(err)) < 0)
 		acme_op_fail(op, 1, "%s", err);
 }
 
 void
-acme_op_get(struct acme_op *op, const char *url)
+acme_op_get(struct acme_op *op, const char *endpoint, const char *url)
 {
 	char err[256];
 	long t;
@@ -196,14 +197,14 @@ acme_op_get(struct acme_op *op, const char *url)
 		acme_op_fail(op, 1, "deadline exceeded");
 		return;
 	}
-	if (acme_req_send(op->e, ACME_REQ_GET, op, op->ca, url, NULL, 0, t,
-	    err, sizeof(err)) < 0)
+	if (acme_req_send(op->e, ACME_REQ_GET, op, op->ca, url, endpoint, NULL,
+	    0, t, err, sizeof(err)) < 0)
 		acme_op_fail(op, 1, "%s", err);
 }
 
 void
-acme_op_post(struct acme_op *op, const char *url, const char *payload,
-    int accept_pem, int use_jwk)
+acme_op_post(struct acme_op *op, const char *endpoint, const char *url,
+    const char *payload, int accept_pem, int use_jwk)
 {
 	char *u, *p = NULL;
 
@@ -216,6 +217,7 @@ acme_op_post(struct acme_op *op, const char *url, const char *payload,
 	free(op->post_url);
 	free(op->post_payload);
 	op->post_url = u;
+	op->post_endpoint = endpoint;
 	op->post_payload = p;
 	op->post_pem = accept_pem;
 	op->post_jwk = use_jwk;
@@ -241,6 +243,23 @@ req_is_badnonce(const struct acme_req *r)
 	return bad;
 }
 
+/* Tells the engine's observer, if any, about the finished request r. */
+static void
+engine_observe(struct acme_engine *e, const struct acme_req *r)
+{
+	struct acme_request_stats st;
+	curl_off_t us = 0;
+
+	if (e->conf.observe == NULL)
+		return;
+	curl_easy_getinfo(r->easy, CURLINFO_TOTAL_TIME_T, &us);
+	st.directory = r->ca->dir_url;
+	st.endpoint = r->endpoint != NULL ? r->endpoint : "unknown";
+	st.status = r->cc == CURLE_OK ? r->status : 0;
+	st.seconds = (double)us / 1e6;
+	e->conf.observe(e->conf.observe_arg, &st);
+}
+
 /* A transfer finished: route it. r is freed here. */
 static void
 engine_complete(struct acme_engine *e, struct acme_req *r)
@@ -248,11 +267,11 @@ engine_complete(struct acme_engine *e, struct acme_req *r)
 	struct acme_op *op = r->op;
 	const char *ct = NULL;
 
-	(void)e;
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
 	if (curl_easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK &&
 	    ct != NULL)
 		snprintf(r->ctype, sizeof(r->ctype), "%s", ct);
+	engine_observe(e, r);
 	if (r->h.nonce[0] != '\0')
 		acme_nonce_push(r->ca, r->h.nonce);
 	if (r->kind == ACME_REQ_DIRECTORY) {

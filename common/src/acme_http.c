@@ -318,8 +318,9 @@ acme_req_free(struct acme_req *r)
 
 int
 acme_req_send(struct acme_engine *e, enum acme_req_kind kind,
-    struct acme_op *op, struct acme_ca *ca, const char *url, char *post,
-    int accept_pem, long timeout_ms, char *err, size_t errlen)
+    struct acme_op *op, struct acme_ca *ca, const char *url,
+    const char *endpoint, char *post, int accept_pem, long timeout_ms,
+    char *err, size_t errlen)
 {
 	struct acme_req *r;
 	struct curl_slist *l;
@@ -334,6 +335,7 @@ acme_req_send(struct acme_engine *e, enum acme_req_kind kind,
 	r->kind = kind;
 	r->op = op;
 	r->ca = ca;
+	r->endpoint = endpoint;
 	r->post = post;
 	r->max = accept_pem ? ACME_CERT_MAX : ACME_JSON_MAX;
 	if ((c = r->easy = curl_easy_init()) == NULL)

@@ -73,6 +73,7 @@ struct acme_req {
 	enum acme_req_kind	 kind;
 	struct acme_op		*op;	/* NONCE, POST */
 	struct acme_ca		*ca;
+	const char		*endpoint;	/* static: what is asked (acme.h) */
 	CURL			*easy;
 	struct curl_slist	*hdrlist;
 	char			*post;	/* body sent, owned */
@@ -89,10 +90,13 @@ struct acme_req {
 
 /* Creates and adds a request to the multi handle. post NULL means GET (or
  * HEAD for ACME_REQ_NONCE); post is taken over. accept_pem asks for a PEM
- * chain and raises the body cap. Returns 0, or -1 with a message. */
+ * chain and raises the body cap. endpoint (a static string, see struct
+ * acme_request_stats) names the request for the engine's observer.
+ * Returns 0, or -1 with a message. */
 int acme_req_send(struct acme_engine *e, enum acme_req_kind kind,
-    struct acme_op *op, struct acme_ca *ca, const char *url, char *post,
-    int accept_pem, long timeout_ms, char *err, size_t errlen);
+    struct acme_op *op, struct acme_ca *ca, const char *url,
+    const char *endpoint, char *post, int accept_pem, long timeout_ms,
+    char *err, size_t errlen);
 
 /* Removes from the multi handle (if added) and frees; NULL accepted. */
 void acme_req_free(struct acme_req *r);
@@ -172,6 +176,7 @@ struct acme_op {
 
 	/* the POST in progress, resent on badNonce */
 	char			*post_url;
+	const char		*post_endpoint;	/* static name of post_url */
 	char			*post_payload;	/* NULL: POST-as-GET */
 	int			 post_pem;
 	int			 post_jwk;	/* sign with jwk, not kid */
@@ -289,10 +294,11 @@ uint64_t acme_poll_delay_ms(unsigned int polls, int has_ra, time_t ra,
 /* Sleep for a poll: Retry-After of r when present (capped), else backoff. */
 void acme_op_poll_later(struct acme_op *op, const struct acme_req *r);
 
-/* Signs and sends a POST (payload NULL: POST-as-GET), getting a nonce first
- * when the pool is empty. Failures end the op. url and payload are copied. */
-void acme_op_post(struct acme_op *op, const char *url, const char *payload,
-    int accept_pem, int use_jwk);
+/* Signs and sends a POST (payload NULL: POST-as-GET) to endpoint (a static
+ * name, see struct acme_request_stats), getting a nonce first when the pool
+ * is empty. Failures end the op. url and payload are copied. */
+void acme_op_post(struct acme_op *op, const char *endpoint, const char *url,
+    const char *payload, int accept_pem, int use_jwk);
 
 /* Ends the op as failed: detail formatted; retryable as given. */
 void acme_op_fail(struct acme_op *op, int retryable, const char *fmt, ...)
@@ -310,9 +316,9 @@ void acme_op_fail_problem(struct acme_op *op, json_t *j, const char *what);
 /* Ends the op successfully. */
 void acme_op_succeed(struct acme_op *op);
 
-/* Sends a plain GET of url for op (no JWS, no nonce); the response goes to
- * on_response. Failures end the op. */
-void acme_op_get(struct acme_op *op, const char *url);
+/* Sends a plain GET of url (endpoint names it) for op (no JWS, no nonce);
+ * the response goes to on_response. Failures end the op. */
+void acme_op_get(struct acme_op *op, const char *endpoint, const char *url);
 
 /* Calls a caller callback with cancellation deferred while it runs; returns
  * 1 when the op must stop now (cancel requested inside; it has ended). */

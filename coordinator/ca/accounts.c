@@ -209,7 +209,7 @@ accounts_ensure_ca(PGconn *c, const struct vault *v, const struct settings *s,
 	if (ids_trace(trace) < 0 || accounts_requeue(c, id, ca->name,
 	    ca->directory, ca->trust, s->contact, trace, 1, 0, err, errlen) < 0)
 		goto out;
-	log_info("job %s attempt 1 trace %s: register_account queued", id, trace);
+	log_info_ctx(LOG_JOB(id, 1, trace, NULL), "register_account queued");
 	rc = db_commit(c, err, errlen);
 out:
 	if (rc < 0)

@@ -98,8 +98,8 @@ actions_queue(PGconn *c, const char *id, unsigned attempt, double delay_s,
 	    "updated_at = now() WHERE id = $1", 2, (const char *[]){ id, att },
 	    NULL, NULL, err, errlen) < 0)
 		goto out;
-	log_info("job %s attempt %u trace %s: %s queued", id, attempt,
-	    ja.trace_id, actions_kind_names[ja.kind]);
+	log_info_ctx(LOG_JOB(id, attempt, ja.trace_id, NULL), "%s queued",
+	    actions_kind_names[ja.kind]);
 	rc = 0;
 out:
 	free(payload);
@@ -364,9 +364,10 @@ actions_apply_done(PGconn *c, const Certfleet__Event *e, PGresult *r,
 		    "WHERE current_issued = $1", 1, &issued, NULL, NULL, err,
 		    errlen) < 0)
 			return -1;
-		log_info("job %s trace %s: issued certificate %s revoked (%s%s)",
-		    e->job_id, e->trace_id, issued, PQgetvalue(r, 0, 3),
-		    e->ca_action_done->already_revoked ? ", already revoked" : "");
+		log_info_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL),
+		    "issued certificate %s revoked (%s%s)", issued,
+		    PQgetvalue(r, 0, 3), e->ca_action_done->already_revoked ?
+		    ", already revoked" : "");
 		return 0;
 	case JOBMSG_ACTION_ROLLOVER:
 		if (db_exec(c, "actions key rolled", "UPDATE acme_accounts SET "
@@ -379,16 +380,16 @@ actions_apply_done(PGconn *c, const Certfleet__Event *e, PGresult *r,
 		    "pending_key_ciphertext IS NOT NULL", 1, &account, NULL, NULL,
 		    err, errlen) < 0)
 			return -1;
-		log_info("job %s trace %s: account %s now signs with its new key",
-		    e->job_id, e->trace_id, account);
+		log_info_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL),
+		    "account %s now signs with its new key", account);
 		return 0;
 	case JOBMSG_ACTION_DEACTIVATE:
 		if (db_exec(c, "actions deactivated", "UPDATE acme_accounts SET "
 		    "status = 'deactivated', deactivated_at = now(), updated_at = "
 		    "now() WHERE id = $1", 1, &account, NULL, NULL, err, errlen) < 0)
 			return -1;
-		log_info("job %s trace %s: account %s deactivated", e->job_id,
-		    e->trace_id, account);
+		log_info_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL),
+		    "account %s deactivated", account);
 		return 0;
 	}
 	return -1;
@@ -421,8 +422,8 @@ actions_apply_unhappy(PGconn *c, const struct settings *s,
 		delay = deferred ? fmax(0, (double)e->deferred->not_before_unix_ms /
 		    1000.0 - (double)time(NULL)) :
 		    RESULTS_RETRY_BASE_S * pow(2.0, (double)e->attempt - 1);
-		log_info("job %s attempt %u trace %s: %s (%s), attempt %u in %.0f s",
-		    e->job_id, e->attempt, e->trace_id, proto_event_kind_name(e),
+		log_info_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL),
+		    "%s (%s), attempt %u in %.0f s", proto_event_kind_name(e),
 		    p->type, e->attempt + 1, delay);
 		return actions_queue(c, e->job_id, e->attempt + 1, delay, err,
 		    errlen);
@@ -438,9 +439,8 @@ actions_apply_unhappy(PGconn *c, const struct settings *s,
 	    "NULL, updated_at = now() WHERE id = $1", 1,
 	    (const char *[]){ PQgetvalue(r, 0, 1) }, NULL, NULL, err, errlen) < 0)
 		return -1;
-	log_warn("job %s attempt %u trace %s: %s failed for good: %s: %s",
-	    e->job_id, e->attempt, e->trace_id, PQgetvalue(r, 0, 0), p->type,
-	    p->detail);
+	log_warn_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL), "%s "
+	    "failed for good: %s: %s", PQgetvalue(r, 0, 0), p->type, p->detail);
 	return 0;
 }
 
@@ -458,8 +458,8 @@ actions_result(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 	    (const char *[]){ e->job_id }, NULL, NULL, err, errlen)) == NULL)
 		return RESULTS_RETRY;
 	if (PQntuples(r) == 0) {
-		log_warn("job %s attempt %u trace %s: %s for no known CA action, "
-		    "ignored", e->job_id, e->attempt, e->trace_id,
+		log_warn_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL),
+		    "%s for no known CA action, ignored",
 		    proto_event_kind_name(e));
 		out = RESULTS_IGNORED;
 		goto out;

@@ -635,8 +635,8 @@ enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
 	}
 	if (db_commit(c, err, errlen) < 0)
 		goto out;
-	log_info("job %s attempt 1 trace %s: issue_order queued for certificate "
-	    "%s (%zu names, %s, %s)", oid, trace, id, req->nnames,
+	log_info_ctx(LOG_JOB(oid, 1, trace, id), "issue_order queued for "
+	    "certificate %s (%zu names, %s, %s)", id, req->nnames,
 	    keys_type_name(req->key_type), req->challenge);
 	rc = 1;
 out:

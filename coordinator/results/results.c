@@ -9,6 +9,7 @@
 #include "actions.h"
 #include "ari_recheck.h"
 #include "clock.h"
+#include "cmetrics.h"
 #include "codec.h"
 #include "db.h"
 #include "kafkaconn.h"
@@ -74,8 +75,8 @@ results_account_registered(PGconn *c, const Certfleet__Event *e, char *err,
 	    "SET account_url = $2, status = 'valid', updated_at = now() WHERE "
 	    "id = $1", 2, v, NULL, NULL, err, errlen)) < 0)
 		return RESULTS_RETRY;
-	log_info("job %s attempt %u trace %s: account %s registered%s",
-	    e->job_id, e->attempt, e->trace_id, v[0], n == 0 ?
+	log_info_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL),
+	    "account %s registered%s", v[0], n == 0 ?
 	    " (unknown account, ignored)" : "");
 	return n == 0 ? RESULTS_IGNORED : RESULTS_APPLIED;
 }
@@ -104,6 +105,24 @@ results_dispatch(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 	}
 }
 
+/* The outcome's name, for metrics. */
+static const char *
+results_outcome_name(enum results_outcome o)
+{
+	switch (o) {
+	case RESULTS_APPLIED:
+		return "applied";
+	case RESULTS_IGNORED:
+		return "ignored";
+	case RESULTS_REJECTED:
+		return "rejected";
+	case RESULTS_INVALID:
+		return "invalid";
+	default:
+		return "retry";
+	}
+}
+
 enum results_outcome
 results_apply(PGconn *c, const struct settings *s, const void *buf,
     size_t len, char *err, size_t errlen)
@@ -114,8 +133,10 @@ results_apply(PGconn *c, const struct settings *s, const void *buf,
 	enum results_outcome out = RESULTS_RETRY;
 	long n;
 
-	if ((e = proto_event_decode(buf, len, err, errlen)) == NULL)
+	if ((e = proto_event_decode(buf, len, err, errlen)) == NULL) {
+		cmetrics_event("undecodable", results_outcome_name(RESULTS_INVALID));
 		return RESULTS_INVALID;
+	}
 	if (db_begin(c, err, errlen) < 0)
 		goto out;
 	snprintf(att, sizeof(att), "%u", e->attempt);
@@ -127,8 +148,8 @@ results_apply(PGconn *c, const struct settings *s, const void *buf,
 	    3, v, NULL, NULL, err, errlen)) < 0)
 		goto out;
 	if (n == 0) {
-		log_info("job %s attempt %u trace %s: %s seen before, ignored",
-		    e->job_id, e->attempt, e->trace_id, v[2]);
+		log_info_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL),
+		    "%s seen before, ignored", v[2]);
 		out = RESULTS_IGNORED;
 		goto out;
 	}
@@ -137,6 +158,7 @@ results_apply(PGconn *c, const struct settings *s, const void *buf,
 		out = RESULTS_RETRY;
 out:
 	db_rollback(c);
+	cmetrics_event(proto_event_kind_name(e), results_outcome_name(out));
 	proto_event_free(e);
 	return out;
 }

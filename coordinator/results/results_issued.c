@@ -104,8 +104,9 @@ results_reject_cert(PGconn *c, const Certfleet__Event *e,
 	    detail, 0, NULL, err, errlen) < 0 ||
 	    results_order_failed(c, e->job_id, o, err, errlen) < 0)
 		return RESULTS_RETRY;
-	log_warn("job %s attempt %u trace %s: certificate rejected: %s",
-	    e->job_id, e->attempt, e->trace_id, detail);
+	log_warn_ctx(
+	    LOG_JOB(e->job_id, e->attempt, e->trace_id, o->certificate),
+	    "certificate rejected: %s", detail);
 	snprintf(err, errlen, "%s", detail);
 	return RESULTS_REJECTED;
 }
@@ -293,9 +294,10 @@ results_issued(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 	    err, errlen) < 0 ||
 	    results_issued_current(c, e, o, icid, renew, err, errlen) < 0)
 		goto out;
-	log_info("job %s attempt %u trace %s: certificate %s issued, serial %s, "
-	    "not after %lld, chain %d of %zu (%s)", e->job_id, e->attempt,
-	    e->trace_id, o->certificate, ci.serial, (long long)ci.not_after,
+	log_info_ctx(
+	    LOG_JOB(e->job_id, e->attempt, e->trace_id, o->certificate),
+	    "certificate %s issued, serial %s, not after %lld, chain %d of %zu "
+	    "(%s)", o->certificate, ci.serial, (long long)ci.not_after,
 	    served + 1, ch.n, ch.e[served].top_issuer);
 	out = RESULTS_APPLIED;
 out:

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "cmetrics.h"
 #include "codec.h"
 #include "db.h"
 #include "fallback.h"
@@ -94,6 +95,7 @@ results_problem(PGconn *c, const char *job_id, unsigned attempt,
 	    "attempt, type, detail, status, subproblems) VALUES ($1, $2, $3, $4, "
 	    "$5, $6::jsonb)", 6, v, NULL, NULL, err, errlen) < 0)
 		goto out;
+	cmetrics_problem(type);
 	if (certificate != NULL) {
 		if (db_exec(c, "results last problem", "UPDATE certificates SET "
 		    "last_problem_type = $2, last_problem_detail = $3, updated_at = "
@@ -147,8 +149,8 @@ results_order_created(PGconn *c, const Certfleet__Event *e, char *err,
 	    errlen)) < 0)
 		return RESULTS_RETRY;
 	if (n > 0)
-		log_info("job %s attempt %u trace %s: order %s created", e->job_id,
-		    e->attempt, e->trace_id, v[1]);
+		log_info_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL),
+		    "order %s created", v[1]);
 	return n > 0 ? RESULTS_APPLIED : RESULTS_IGNORED;
 }
 
@@ -163,9 +165,8 @@ results_order_event(PGconn *c, const struct settings *s,
 	if ((found = results_order_get(c, e->job_id, &o, err, errlen)) < 0)
 		return RESULTS_RETRY;
 	if (found == 0) {
-		log_warn("job %s attempt %u trace %s: %s for no known order, "
-		    "ignored", e->job_id, e->attempt, e->trace_id,
-		    proto_event_kind_name(e));
+		log_warn_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL),
+		    "%s for no known order, ignored", proto_event_kind_name(e));
 		return RESULTS_IGNORED;
 	}
 	switch (e->kind_case) {

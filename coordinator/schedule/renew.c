@@ -92,8 +92,8 @@ renew_one(PGconn *c, const struct vault *v, const char *id,
 	on.profile = PQgetvalue(r, 0, 1);
 	on.preferred_chain = PQgetvalue(r, 0, 6);
 	if ((rc = order_create(c, &on, oid, err, errlen)) == 1)
-		log_info("job %s attempt 1 trace %s: renewal of certificate %s "
-		    "queued%s%s", oid, trace, id, on.replaces[0] != '\0' ?
+		log_info_ctx(LOG_JOB(oid, 1, trace, id), "renewal of "
+		    "certificate %s queued%s%s", id, on.replaces[0] != '\0' ?
 		    ", replaces " : " (no ARI)", on.replaces);
 out:
 	enroll_material_free(&m);

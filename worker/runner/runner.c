@@ -1,6 +1,7 @@
 /* runner.c -- one job's life in the worker: decode, dispatch by kind, result event, delivery, commit. */
 #include "runner.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "codec.h"
 #include "log.h"
 #include "runner_int.h"
+#include "wmetrics.h"
 
 struct runner *
 runner_new(const struct runner_deps *deps)
@@ -63,10 +65,57 @@ runner_active(const struct runner *r)
 	return r->active;
 }
 
-static const char *
-job_id(const struct job *j)
+/* The CA a job runs against. */
+static const Certfleet__CaRef *
+job_ca(const Certfleet__Job *m)
 {
-	return j->msg != NULL ? j->msg->job_id : "-";
+	switch (m->kind_case) {
+	case CERTFLEET__JOB__KIND_ISSUE_ORDER:
+		return m->issue_order->ca;
+	case CERTFLEET__JOB__KIND_REGISTER_ACCOUNT:
+		return m->register_account->ca;
+	case CERTFLEET__JOB__KIND_CA_ACTION:
+		return m->ca_action->ca;
+	case CERTFLEET__JOB__KIND_ARI_CHECK:
+		return m->ari_check->ca;
+	default:
+		return NULL;
+	}
+}
+
+/* The certificate a job is about, or NULL. */
+static const char *
+job_certificate(const Certfleet__Job *m)
+{
+	const char *id = NULL;
+
+	if (m->kind_case == CERTFLEET__JOB__KIND_ISSUE_ORDER)
+		id = m->issue_order->certificate_id;
+	else if (m->kind_case == CERTFLEET__JOB__KIND_ARI_CHECK)
+		id = m->ari_check->certificate_id;
+	else if (m->kind_case == CERTFLEET__JOB__KIND_CA_ACTION &&
+	    m->ca_action->action_case ==
+	    CERTFLEET__CA_ACTION__ACTION_REVOKE_CERTIFICATE)
+		id = m->ca_action->revoke_certificate->certificate_id;
+	return id != NULL && id[0] != '\0' ? id : NULL;
+}
+
+void
+runner_job_log(const struct job *j, enum log_level level, const char *fmt,
+    ...)
+{
+	struct log_ctx ctx = { 0 };
+	va_list ap;
+
+	if (j->msg != NULL) {
+		ctx.job_id = j->msg->job_id;
+		ctx.attempt = j->msg->attempt;
+		ctx.trace_id = j->msg->trace_id;
+		ctx.certificate_id = job_certificate(j->msg);
+	}
+	va_start(ap, fmt);
+	log_vmsg_ctx(level, &ctx, fmt, ap);
+	va_end(ap);
 }
 
 /* Fills the header every event carries from the job. */
@@ -87,10 +136,12 @@ runner_job_report(struct job *j, Certfleet__Event *e)
 	char err[256];
 
 	j->reported = 1;
+	wmetrics_job_done(proto_job_kind_name(proto_job_kind_of(j->msg)),
+	    proto_event_kind_name(e));
 	if (events_publish(j->r->ev, e, j, err, sizeof(err)) < 0) {
 		/* Not committed: the job is redelivered after a restart. */
-		log_err("job %s: result not queued, left uncommitted: %s",
-		    job_id(j), err);
+		runner_job_log(j, LOGL_ERR, "result not queued, left "
+		    "uncommitted: %s", err);
 		runner_job_free(j);
 	}
 }
@@ -160,8 +211,7 @@ runner_job_report_failure(struct job *j, const struct acme_result *res,
 		d.endpoint = res->endpoint != NULL ? (char *)res->endpoint : "";
 		e.kind_case = CERTFLEET__EVENT__KIND_DEFERRED;
 		e.deferred = &d;
-		log_info("job %s attempt %u trace %s: deferred until %lld: %s",
-		    j->msg->job_id, j->msg->attempt, j->msg->trace_id,
+		runner_job_log(j, LOGL_INFO, "deferred until %lld: %s",
 		    (long long)res->not_before, p->type);
 	} else {
 		f.problem = p;
@@ -169,8 +219,7 @@ runner_job_report_failure(struct job *j, const struct acme_result *res,
 		f.order_url = order_url;
 		e.kind_case = CERTFLEET__EVENT__KIND_FAILED;
 		e.failed = &f;
-		log_info("job %s attempt %u trace %s: failed (%s): %s: %s",
-		    j->msg->job_id, j->msg->attempt, j->msg->trace_id,
+		runner_job_log(j, LOGL_INFO, "failed (%s): %s: %s",
 		    f.retryable ? "retryable" : "final", p->type,
 		    res != NULL ? res->error : detail);
 	}
@@ -238,6 +287,7 @@ void
 runner_handle(void *arg, const struct consumer_msg *m)
 {
 	struct runner *r = arg;
+	const Certfleet__CaRef *ca;
 	struct job *j;
 	char reason[256], err[256];
 
@@ -269,8 +319,9 @@ runner_handle(void *arg, const struct consumer_msg *m)
 		}
 		return;
 	}
-	log_info("job %s attempt %u trace %s: started (%s)", j->msg->job_id,
-	    j->msg->attempt, j->msg->trace_id,
+	if ((ca = job_ca(j->msg)) != NULL)
+		wmetrics_ca_seen(ca->name, ca->directory_url);
+	runner_job_log(j, LOGL_INFO, "started (%s)",
 	    j->msg->kind_case == CERTFLEET__JOB__KIND_ISSUE_ORDER ?
 	    "issue_order" : j->msg->kind_case == CERTFLEET__JOB__KIND_CA_ACTION ?
 	    runner_job_action_name(j->msg->ca_action) :
@@ -292,7 +343,7 @@ runner_delivered(void *opaque, int ok, const char *err)
 	if (ok)
 		consumer_done(j->r->d.consumer, j->partition, j->offset);
 	else
-		log_err("job %s: result not delivered (%s): left uncommitted",
-		    job_id(j), err);
+		runner_job_log(j, LOGL_ERR, "result not delivered (%s): left "
+		    "uncommitted", err);
 	runner_job_free(j);
 }

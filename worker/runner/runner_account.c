@@ -90,7 +90,8 @@ job_account_done(void *arg, const struct acme_result *res)
 	}
 	id = runner_job_account_id(j);
 	if (acache_set_url(j->r->d.acache, id, res->account_url) < 0)
-		log_warn("job %s: account URL not cached (no memory)", j->msg->job_id);
+		runner_job_log(j, LOGL_WARN, "account URL not cached (no "
+		    "memory)");
 	switch (j->msg->kind_case) {
 	case CERTFLEET__JOB__KIND_ISSUE_ORDER:
 		job_account_progress(j, id, res->account_url);
@@ -109,8 +110,7 @@ job_account_done(void *arg, const struct acme_result *res)
 	ar.account_url = (char *)res->account_url;
 	e.kind_case = CERTFLEET__EVENT__KIND_ACCOUNT_REGISTERED;
 	e.account_registered = &ar;
-	log_info("job %s trace %s: account %s is %s", j->msg->job_id,
-	    j->msg->trace_id, id, res->account_url);
+	runner_job_log(j, LOGL_INFO, "account %s is %s", id, res->account_url);
 	runner_job_report(j, &e);
 }
 

@@ -63,8 +63,7 @@ job_action_done(void *arg, const struct acme_result *res)
 	d.already_revoked = res->already_revoked;
 	e.kind_case = CERTFLEET__EVENT__KIND_CA_ACTION_DONE;
 	e.ca_action_done = &d;
-	log_info("job %s attempt %u trace %s: %s done%s", j->msg->job_id,
-	    j->msg->attempt, j->msg->trace_id, d.action, d.already_revoked ?
+	runner_job_log(j, LOGL_INFO, "%s done%s", d.action, d.already_revoked ?
 	    " (it was already revoked)" : "");
 	runner_job_report(j, &e);
 }

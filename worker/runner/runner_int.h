@@ -8,6 +8,7 @@
 #include "acme.h"
 #include "codec.h"
 #include "jws.h"
+#include "log.h"
 #include "runner.h"
 
 struct job_issued;
@@ -47,6 +48,12 @@ void runner_job_free(struct job *j);
 
 /* Fills the header every event carries from the job. */
 void runner_job_event_init(const struct job *j, Certfleet__Event *e);
+
+/* Logs a line about j (log.h's log_ctx): its job id, attempt, trace id and
+ * certificate id as fields in JSON, the usual "job <id> attempt <n> trace
+ * <t>: " prefix in text. j->msg may be NULL (a dead letter). */
+void runner_job_log(const struct job *j, enum log_level level,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Queues the job's result; the job ends when it is delivered (it is freed
  * at once, uncommitted, when the result cannot be queued). */

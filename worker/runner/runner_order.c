@@ -107,16 +107,17 @@ job_order_created(void *arg, const char *order_url)
 
 	if (chstore_order_put(j->r->d.chstore, j->msg->job_id, order_url, err,
 	    sizeof(err)) < 0)
-		log_warn("job %s: order URL not kept in Redis: %s", j->msg->job_id, err);
+		runner_job_log(j, LOGL_WARN, "order URL not kept in Redis: %s",
+		    err);
 	runner_job_event_init(j, &e);
 	oc.order_url = (char *)order_url;
 	e.kind_case = CERTFLEET__EVENT__KIND_ORDER_CREATED;
 	e.order_created = &oc;
 	/* Progress: its delivery gates nothing (opaque NULL). */
 	if (events_publish(j->r->ev, &e, NULL, err, sizeof(err)) < 0)
-		log_warn("job %s: progress event not queued: %s", j->msg->job_id, err);
-	log_info("job %s attempt %u trace %s: order %s", j->msg->job_id,
-	    j->msg->attempt, j->msg->trace_id, order_url);
+		runner_job_log(j, LOGL_WARN, "progress event not queued: %s",
+		    err);
+	runner_job_log(j, LOGL_INFO, "order %s", order_url);
 }
 
 static int
@@ -127,7 +128,8 @@ job_challenge_begin(void *arg, const char *token, const char *keyauth)
 
 	if (chstore_http01_put(j->r->d.chstore, token, keyauth, err,
 	    sizeof(err)) < 0) {
-		log_warn("job %s: http-01 answer not published: %s", j->msg->job_id, err);
+		runner_job_log(j, LOGL_WARN, "http-01 answer not published: %s",
+		    err);
 		return -1;
 	}
 	return 0;
@@ -140,8 +142,8 @@ job_challenge_end(void *arg, const char *token)
 	char err[256];
 
 	if (chstore_http01_del(j->r->d.chstore, token, err, sizeof(err)) < 0)
-		log_warn("job %s: http-01 answer not withdrawn (expires by TTL): %s",
-		    j->msg->job_id, err);
+		runner_job_log(j, LOGL_WARN, "http-01 answer not withdrawn "
+		    "(expires by TTL): %s", err);
 }
 
 /* dns-01: a record published by a child (hook, nsupdate) is ready, or not:
@@ -175,20 +177,20 @@ job_dns_begin(void *arg, const char *domain, const char *token,
 	int rc;
 
 	if (j->r->d.dns == NULL) {	/* job_start refuses such jobs */
-		log_warn("job %s: dns-01 needs a DNS provider "
-		    "(CERTFLEET_DNS_PROVIDER is not set)", j->msg->job_id);
+		runner_job_log(j, LOGL_WARN, "dns-01 needs a DNS provider "
+		    "(CERTFLEET_DNS_PROVIDER is not set)");
 		return -1;
 	}
 	if ((rc = dns_begin(j->r->d.dns, domain, token, txt, job_dns_published,
 	    j, err, sizeof(err))) < 0) {
-		log_warn("job %s: TXT record for %s not published: %s",
-		    j->msg->job_id, domain, err);
+		runner_job_log(j, LOGL_WARN, "TXT record for %s not published: "
+		    "%s", domain, err);
 		return -1;
 	}
 	if (rc == 1)
 		return ACME_DNS01_PENDING;
-	log_info("job %s: dns-01 TXT record published at _acme-challenge.%s "
-	    "(%s)", j->msg->job_id, domain, dns_provider_name(j->r->d.dns));
+	runner_job_log(j, LOGL_INFO, "dns-01 TXT record published at "
+	    "_acme-challenge.%s (%s)", domain, dns_provider_name(j->r->d.dns));
 	return 0;
 }
 
@@ -207,8 +209,8 @@ job_dns_end(void *arg, const char *domain, const char *token,
 	    sizeof(err)) : dns_failed(j->r->d.dns, domain, token, txt, tag, err,
 	    sizeof(err));
 	if (rc < 0)
-		log_warn("job %s: TXT record at _acme-challenge.%s not removed: %s",
-		    j->msg->job_id, domain, err);
+		runner_job_log(j, LOGL_WARN, "TXT record at _acme-challenge.%s "
+		    "not removed: %s", domain, err);
 }
 
 /* Reports the issued certificate, with the ARI window when ari is a DONE
@@ -234,8 +236,8 @@ job_report_issued(struct job *j, const struct acme_result *ari)
 	}
 	e.kind_case = CERTFLEET__EVENT__KIND_CERTIFICATE_ISSUED;
 	e.certificate_issued = &ci;
-	log_info("job %s attempt %u trace %s: certificate issued (order %s)%s",
-	    j->msg->job_id, j->msg->attempt, j->msg->trace_id, ji->order_url,
+	runner_job_log(j, LOGL_INFO, "certificate issued (order %s)%s",
+	    ji->order_url,
 	    ci.ari_window_end_unix_ms > 0 ? " with its ARI window" : "");
 	runner_job_report(j, &e);
 }
@@ -246,12 +248,13 @@ job_ari_done(void *arg, const struct acme_result *res)
 	struct job *j = arg;
 
 	if (res->outcome == ACME_CANCELLED) {
-		log_info("job %s: cancelled, left to be redelivered", j->msg->job_id);
+		runner_job_log(j, LOGL_INFO, "cancelled, left to be "
+		    "redelivered");
 		runner_job_free(j);
 		return;
 	}
 	if (res->outcome != ACME_DONE)
-		log_info("job %s: no ARI window: %s", j->msg->job_id, res->error);
+		runner_job_log(j, LOGL_INFO, "no ARI window: %s", res->error);
 	job_report_issued(j, res);
 }
 
@@ -265,14 +268,14 @@ job_issued(struct job *j, const struct acme_result *res)
 	char certid[ACME_CERTID_MAX], err[256];
 
 	if ((j->issued = job_issued_copy(res)) == NULL) {
-		log_err("job %s: out of memory for the issued chain: left "
-		    "uncommitted", j->msg->job_id);
+		runner_job_log(j, LOGL_ERR, "out of memory for the issued "
+		    "chain: left uncommitted");
 		runner_job_free(j);
 		return;
 	}
 	if (acme_ari_certid_pem(res->chain, strlen(res->chain), certid,
 	    sizeof(certid), err, sizeof(err)) < 0) {
-		log_info("job %s: no ARI window: %s", j->msg->job_id, err);
+		runner_job_log(j, LOGL_INFO, "no ARI window: %s", err);
 		job_report_issued(j, NULL);
 		return;
 	}
@@ -281,7 +284,7 @@ job_issued(struct job *j, const struct acme_result *res)
 	p.cert_id = certid;
 	if (acme_ari_start(j->r->d.engine, &p, job_ari_done, j, err,
 	    sizeof(err)) == NULL) {
-		log_info("job %s: no ARI window: %s", j->msg->job_id, err);
+		runner_job_log(j, LOGL_INFO, "no ARI window: %s", err);
 		job_report_issued(j, NULL);
 	}
 }
@@ -296,14 +299,15 @@ job_order_done(void *arg, const struct acme_result *res)
 	j->op = NULL;	/* gone once this returns */
 	if (res->outcome == ACME_CANCELLED) {
 		/* Shutdown: not committed, so redelivered and resumed elsewhere. */
-		log_info("job %s: cancelled, left to be redelivered", j->msg->job_id);
+		runner_job_log(j, LOGL_INFO, "cancelled, left to be "
+		    "redelivered");
 		runner_job_free(j);
 		return;
 	}
 	if (!j->reregistered && (key = job_key_rolled(j, res)) != NULL) {
-		log_warn("job %s: the CA refused the key of account %s (%s): it "
-		    "was rolled over, the order goes on with the new key",
-		    j->msg->job_id, j->kid, res->problem.type);
+		runner_job_log(j, LOGL_WARN, "the CA refused the key of "
+		    "account %s (%s): it was rolled over, the order goes on "
+		    "with the new key", j->kid, res->problem.type);
 		j->reregistered = 1;
 		runner_job_order(j, key, j->kid);
 		return;
@@ -311,8 +315,8 @@ job_order_done(void *arg, const struct acme_result *res)
 	/* The CA no longer knows the account: newAccount with the same key
 	 * makes it again. */
 	if (runner_account_lost(res) && !j->reregistered) {
-		log_warn("job %s: the CA lost account %s: registering it again",
-		    j->msg->job_id, j->kid);
+		runner_job_log(j, LOGL_WARN, "the CA lost account %s: "
+		    "registering it again", j->kid);
 		j->reregistered = 1;
 		j->fresh = 1;	/* orders of the lost account are gone too */
 		runner_job_account(j, j->msg->issue_order->ca,
@@ -323,8 +327,8 @@ job_order_done(void *arg, const struct acme_result *res)
 	if (res->outcome == ACME_FAILED && j->resumed && !j->fresh) {
 		/* The earlier order is invalid or gone: open one new order,
 		 * once. */
-		log_info("job %s: resumed order failed (%s): opening a new one",
-		    j->msg->job_id, res->error);
+		runner_job_log(j, LOGL_INFO, "resumed order failed (%s): "
+		    "opening a new one", res->error);
 		j->fresh = 1;
 		runner_job_order(j, acache_key(j->r->d.acache,
 		    j->msg->issue_order->account_id, err, sizeof(err)), j->kid);
@@ -362,11 +366,11 @@ runner_job_order(struct job *j, const struct jws_key *key, const char *kid)
 		snprintf(resume, sizeof(resume), "%s", io->order_url);
 	else if (chstore_order_get(j->r->d.chstore, j->msg->job_id, resume,
 	    sizeof(resume), err, sizeof(err)) < 0)
-		log_warn("job %s: no resume lookup (%s): a new order is opened",
-		    j->msg->job_id, err);
+		runner_job_log(j, LOGL_WARN, "no resume lookup (%s): a new "
+		    "order is opened", err);
 	if (resume[0] != '\0' && !job_same_origin(resume, io->ca->directory_url)) {
-		log_info("job %s: order %s is not at %s: a new order is opened",
-		    j->msg->job_id, resume, io->ca->directory_url);
+		runner_job_log(j, LOGL_INFO, "order %s is not at %s: a new order "
+		    "is opened", resume, io->ca->directory_url);
 		resume[0] = '\0';
 	}
 	j->resumed = resume[0] != '\0';
@@ -389,8 +393,7 @@ runner_job_order(struct job *j, const struct jws_key *key, const char *kid)
 	cb.done = job_order_done;
 	cb.arg = j;
 	if (p.order_url != NULL)
-		log_info("job %s attempt %u: resuming order %s", j->msg->job_id,
-		    j->msg->attempt, p.order_url);
+		runner_job_log(j, LOGL_INFO, "resuming order %s", p.order_url);
 	if ((j->op = acme_order_start(j->r->d.engine, &p, &cb, err,
 	    sizeof(err))) == NULL)
 		runner_job_report_failure(j, NULL, "urn:certfleet:error:badJob", err, 0);
