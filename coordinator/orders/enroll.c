@@ -413,15 +413,14 @@ out:
 }
 
 int
-enroll_material(const struct vault *v, const struct enroll_request *req,
-    const char *pkid, struct enroll_material *m, char *err, size_t errlen)
+enroll_seal(const struct vault *v, EVP_PKEY *key, const char *pkid,
+    struct enroll_material *m, char *err, size_t errlen)
 {
 	char aad[VAULT_AAD_MAX], *pem = NULL;
 	size_t pemlen = 0;
 	int rc = -1;
 
-	if ((m->key = keys_generate(req->key_type, err, errlen)) == NULL)
-		return -1;
+	m->key = key;	/* m owns it now */
 	if ((pem = keys_private_pem(m->key, &pemlen)) == NULL ||
 	    (m->spki = keys_public_der(m->key, &m->spkilen)) == NULL) {
 		snprintf(err, errlen, "enroll: key does not encode");
@@ -430,13 +429,25 @@ enroll_material(const struct vault *v, const struct enroll_request *req,
 	vault_aad(VAULT_CERT_KEY, pkid, aad);
 	if (vault_seal(v, pem, pemlen, aad, &m->box, err, errlen) < 0)
 		goto out;
-	if ((m->csr = keys_csr_der(m->key, req->names, req->nnames, &m->csrlen,
-	    err, errlen)) == NULL)
-		goto out;
 	rc = 0;
 out:
 	keys_pem_free(pem, pemlen);
 	return rc;
+}
+
+int
+enroll_material(const struct vault *v, const struct enroll_request *req,
+    const char *pkid, struct enroll_material *m, char *err, size_t errlen)
+{
+	EVP_PKEY *key;
+
+	if ((key = keys_generate(req->key_type, err, errlen)) == NULL ||
+	    enroll_seal(v, key, pkid, m, err, errlen) < 0)
+		return -1;
+	if ((m->csr = keys_csr_der(m->key, req->names, req->nnames, &m->csrlen,
+	    err, errlen)) == NULL)
+		return -1;
+	return 0;
 }
 
 void
@@ -591,46 +602,77 @@ enroll_find_live(PGconn *c, const struct enroll_request *req,
 }
 
 int
-enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
-    const struct enroll_request *req, char id[IDS_LEN + 1], char *err,
-    size_t errlen)
+enroll_insert(PGconn *c, const struct settings *s,
+    const struct enroll_request *req, const char *id, const char *pkid,
+    const struct enroll_material *m, int new_order, char *err, size_t errlen)
 {
-	struct enroll_material m = { 0 };
-	struct order_new on = { 0 };
 	const char *ca = req->ca != NULL ? req->ca : s->ca_name;
-	char pkid[IDS_LEN + 1], oid[IDS_LEN + 1], trace[IDS_TRACE_LEN + 1];
 	char setid[32];
-	int n, rc = -1;
+	int n;
 
-	if (ids_new(id) < 0 || ids_new(pkid) < 0 || ids_trace(trace) < 0) {
-		snprintf(err, errlen, "enroll: no random ids");
-		return -1;
-	}
-	if (enroll_material(v, req, pkid, &m, err, errlen) < 0 ||
-	    db_begin(c, err, errlen) < 0)
-		goto out;
-	if (req->tenant[0] != '\0' && (n = tenant_admit(c, req->tenant, err,
-	    errlen)) <= 0) {
-		rc = n;
-		goto out;
-	}
+	if (req->tenant[0] != '\0' && (n = tenant_admit(c, req->tenant,
+	    new_order, err, errlen)) <= 0)
+		return n;
 	if (enroll_hostname_set(c, req, setid, err, errlen) < 0 ||
 	    enroll_certificate(c, req, id, setid, ca, err, errlen) < 0 ||
-	    enroll_store_key(c, pkid, id, req->key_type, &m, err, errlen) < 0)
-		goto out;
+	    enroll_store_key(c, pkid, id, req->key_type, m, err, errlen) < 0)
+		return -1;
+	return 1;
+}
+
+int
+enroll_write(PGconn *c, const struct settings *s,
+    const struct enroll_request *req, const char *id, const char *pkid,
+    const struct enroll_material *m, char oid[IDS_LEN + 1],
+    char trace[IDS_TRACE_LEN + 1], char *err, size_t errlen)
+{
+	struct order_new on = { 0 };
+	const char *ca = req->ca != NULL ? req->ca : s->ca_name;
+	int n;
+
+	if (ids_trace(trace) < 0) {
+		snprintf(err, errlen, "enroll: no random trace id");
+		return -1;
+	}
+	if ((n = enroll_insert(c, s, req, id, pkid, m, 1, err, errlen)) <= 0)
+		return n;
 	on.certificate_id = id;
 	on.private_key_id = pkid;
-	on.csr = m.csr;
-	on.csrlen = m.csrlen;
+	on.csr = m->csr;
+	on.csrlen = m->csrlen;
 	on.ca = ca;
 	on.trace_id = trace;
 	on.challenge = req->challenge;
 	on.profile = req->profile;
 	on.preferred_chain = req->preferred_chain;
 	if ((n = order_create(c, &on, oid, err, errlen)) < 0)
-		goto out;
+		return -1;
 	if (n == 0) {
 		snprintf(err, errlen, "enroll: CA %s has no account yet", ca);
+		return -1;
+	}
+	return 1;
+}
+
+int
+enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
+    const struct enroll_request *req, char id[IDS_LEN + 1], char *err,
+    size_t errlen)
+{
+	struct enroll_material m = { 0 };
+	char pkid[IDS_LEN + 1], oid[IDS_LEN + 1], trace[IDS_TRACE_LEN + 1];
+	int n, rc = -1;
+
+	if (ids_new(id) < 0 || ids_new(pkid) < 0) {
+		snprintf(err, errlen, "enroll: no random ids");
+		return -1;
+	}
+	if (enroll_material(v, req, pkid, &m, err, errlen) < 0 ||
+	    db_begin(c, err, errlen) < 0)
+		goto out;
+	if ((n = enroll_write(c, s, req, id, pkid, &m, oid, trace, err,
+	    errlen)) <= 0) {
+		rc = n;
 		goto out;
 	}
 	if (db_commit(c, err, errlen) < 0)
