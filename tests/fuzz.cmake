@@ -23,3 +23,10 @@ certfleet_fuzz_target(fuzz_codec certfleet_proto)
 
 # config.json paths of peter_sslers edges (coordinator/api/edgepath.c)
 certfleet_fuzz_target(fuzz_edge_path certfleet_coordinator certfleet_hostname)
+
+# the NDJSON body of POST /v1/certificates:bulk (common/ndjson.c)
+certfleet_fuzz_target(fuzz_ndjson certfleet_base)
+# POST /v1/certificates:import: the body and the PEM certificate, chain and
+# key (coordinator/results/import.c)
+certfleet_fuzz_target(fuzz_import certfleet_coordinator certfleet_hostname
+	PkgConfig::JANSSON)
