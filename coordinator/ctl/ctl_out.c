@@ -61,3 +61,20 @@ ctl_progress(long elapsed, const char *state, int last)
 	snprintf(shown, sizeof(shown), "%s", state);
 	fflush(stderr);
 }
+
+void
+ctl_progress_count(long elapsed, size_t done, size_t total, const char *unit,
+    size_t failed, int last)
+{
+	char bar[CTL_BAR_WIDTH + 1], state[256], bad[48] = "";
+	size_t i, fill = total > 0 ? done * CTL_BAR_WIDTH / total : CTL_BAR_WIDTH;
+
+	for (i = 0; i < CTL_BAR_WIDTH; i++)
+		bar[i] = i < fill ? '#' : '.';
+	bar[CTL_BAR_WIDTH] = '\0';
+	if (failed > 0)
+		snprintf(bad, sizeof(bad), ", %zu refused", failed);
+	snprintf(state, sizeof(state), "[%s] %zu/%zu %s%s", bar, done, total,
+	    unit, bad);
+	ctl_progress(elapsed, state, last);
+}
