@@ -20,7 +20,8 @@
  *                                            body {hostnames, key_type, ca, fallback}
  *   GET  /v1/certificates[?limit=N]          newest first
  *   GET  /v1/certificates/{id}               status, names, serial, dates, issuer, problem,
- *                                            ca (issuing CA), cas, history (orders per CA)
+ *                                            ca (issuing CA), cas, history (orders per CA),
+ *                                            imported_at (null unless imported)
  *   POST /v1/certificates:import             a certificate issued elsewhere -> 201 {id,
  *                                            status: issued, hostnames, serial,
  *                                            key_type, not_after, renew_at}; 200 when

@@ -21,6 +21,7 @@ struct api_bulk_set {
 	size_t			 lineno;
 	struct enroll_request	 er;
 	int			 parsed;	/* er holds a request */
+	int			 ready;		/* parsed, checked, key made */
 	struct enroll_material	 m;
 	char			 id[IDS_LEN + 1];
 	char			 pkid[IDS_LEN + 1];
@@ -142,31 +143,80 @@ api_bulk_read(struct api *a, struct ndjson *nd, struct api_bulk_set *b)
 		snprintf(b->error, sizeof(b->error), "the key could not be made");
 		return 1;
 	}
-	b->code = 0;	/* ready to be written */
+	b->code = 0;
+	b->ready = 1;
 	return 1;
 }
 
-/* Inside the batch's transaction, under its own savepoint: set b answered
- * by the live certificate of its name set (unless force), or written. */
-static void
-api_bulk_write(struct api *a, struct api_bulk_set *b)
+/* Answers set i of batch b by the live certificate of its name set: one
+ * made by an earlier set of this batch, else the one the batch's lookup
+ * found (live). Returns 1 when answered, 0 when the set is to be made. */
+static int
+api_bulk_existing(struct api_bulk_set *b, size_t i,
+    const struct enroll_live *live)
+{
+	size_t j, k;
+
+	if (b[i].er.force)
+		return 0;
+	for (j = 0; j < i; j++) {
+		if (b[j].code != MHD_HTTP_CREATED || b[j].er.nnames !=
+		    b[i].er.nnames)
+			continue;
+		for (k = 0; k < b[i].er.nnames && strcmp(b[j].er.names[k],
+		    b[i].er.names[k]) == 0; k++)
+			;
+		if (k == b[i].er.nnames) {
+			snprintf(b[i].id, sizeof(b[i].id), "%s", b[j].id);
+			snprintf(b[i].status, sizeof(b[i].status), "pending");
+			b[i].code = MHD_HTTP_OK;
+			return 1;
+		}
+	}
+	if (live->id[0] == '\0')
+		return 0;
+	snprintf(b[i].id, sizeof(b[i].id), "%s", live->id);
+	snprintf(b[i].status, sizeof(b[i].status), "%s", live->status);
+	b[i].code = MHD_HTTP_OK;
+	return 1;
+}
+
+/* A savepoint statement; logs and answers set b 503 when it fails. */
+static int
+api_bulk_savepoint(struct api *a, struct api_bulk_set *b, const char *sql)
 {
 	char err[512];
-	int n = 0;
 
-	if (db_exec(a->db, "api bulk savepoint", "SAVEPOINT bulk_set", 0, NULL,
-	    NULL, NULL, err, sizeof(err)) < 0) {
-		b->code = MHD_HTTP_SERVICE_UNAVAILABLE;
-		snprintf(b->error, sizeof(b->error), "the database is not "
-		    "reachable, try again");
-		log_warn("api: bulk: %s", err);
-		return;
-	}
-	if (!b->er.force && (n = enroll_find_live(a->db, &b->er, b->id,
-	    b->status, err, sizeof(err))) == 1)
-		b->code = MHD_HTTP_OK;
-	else if (n == 0 && (n = enroll_write(a->db, a->s, &b->er, b->id,
-	    b->pkid, &b->m, b->oid, b->trace, err, sizeof(err))) == 1) {
+	if (db_exec(a->db, "api bulk savepoint", sql, 0, NULL, NULL, NULL, err,
+	    sizeof(err)) >= 0)
+		return 0;
+	b->code = MHD_HTTP_SERVICE_UNAVAILABLE;
+	snprintf(b->error, sizeof(b->error), "the database is not reachable, "
+	    "try again");
+	log_warn("api: bulk: %s", err);
+	return -1;
+}
+
+/*
+ * Writes set b (ready, not answered by a live certificate) in the batch's
+ * transaction. Without savepoints (safe: a set that fails before it writes
+ * anything, as a quota refusal does, leaves the transaction usable), a set
+ * that fails otherwise returns -1: the batch is then done again with a
+ * savepoint per set, where such a failure is that set's own.
+ */
+static int
+api_bulk_write(struct api *a, struct api_bulk_set *b, int savepoints)
+{
+	char err[512];
+	int n;
+
+	if (savepoints && api_bulk_savepoint(a, b, "SAVEPOINT bulk_set") < 0)
+		return 0;
+	n = enroll_write(a->db, a->s, &b->er, b->id, b->pkid, &b->m, b->oid,
+	    b->trace, err, sizeof(err));
+	if (n < 0 && !savepoints)
+		return -1;
+	if (n == 1) {
 		b->code = MHD_HTTP_CREATED;
 		snprintf(b->status, sizeof(b->status), "pending");
 	} else if (n == 0) {
@@ -178,26 +228,62 @@ api_bulk_write(struct api *a, struct api_bulk_set *b)
 		    "be stored; nothing was written");
 		log_err("api: bulk line %zu: %s", b->lineno, err);
 	}
-	db_exec(a->db, "api bulk savepoint end", b->code == MHD_HTTP_OK ||
-	    b->code == MHD_HTTP_CREATED ? "RELEASE SAVEPOINT bulk_set" :
-	    "ROLLBACK TO SAVEPOINT bulk_set", 0, NULL, NULL, NULL, err,
-	    sizeof(err));
+	if (savepoints)
+		api_bulk_savepoint(a, b, b->code == MHD_HTTP_CREATED ?
+		    "RELEASE SAVEPOINT bulk_set" : "ROLLBACK TO SAVEPOINT bulk_set");
+	return 0;
 }
 
-/* Writes the sets of batch b[0..n) that are ready, in one transaction.
- * When it does not commit, the sets it made are answered with an error. */
+/* One go at the ready sets of batch b[0..n) in one transaction: the live
+ * certificates of their name sets looked up at once, then each written.
+ * Returns 1 committed, 0 when a set failed without savepoints (rolled
+ * back, to be done again with them), -1 when the database failed (err). */
+static int
+api_bulk_try(struct api *a, struct api_bulk_set *b, size_t n, int savepoints,
+    char *err, size_t errlen)
+{
+	const struct enroll_request *reqs[API_BULK_BATCH];
+	struct enroll_live live[API_BULK_BATCH];
+	size_t i, k = 0, at[API_BULK_BATCH];
+
+	for (i = 0; i < n; i++)
+		if (b[i].ready) {
+			b[i].code = 0;
+			at[i] = k;
+			reqs[k++] = &b[i].er;
+		}
+	if (db_begin(a->db, err, errlen) < 0 ||
+	    enroll_find_live_many(a->db, reqs, k, live, err, errlen) < 0)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		if (!b[i].ready || api_bulk_existing(b, i, &live[at[i]]))
+			continue;
+		if (api_bulk_write(a, &b[i], savepoints) < 0) {
+			db_rollback(a->db);
+			return 0;
+		}
+	}
+	if (db_commit(a->db, err, errlen) < 0)
+		goto fail;
+	return 1;
+fail:
+	db_rollback(a->db);
+	return -1;
+}
+
+/* Writes the ready sets of batch b[0..n): without savepoints first, with
+ * one per set when a set failed. When the batch does not commit, the sets
+ * it made are answered with an error. */
 static void
 api_bulk_batch(struct api *a, struct api_bulk_set *b, size_t n)
 {
-	char err[512];
+	char err[512] = "";
 	size_t i;
-	int ok;
+	int rc;
 
-	ok = db_begin(a->db, err, sizeof(err)) == 0;
-	for (i = 0; ok && i < n; i++)
-		if (b[i].code == 0)
-			api_bulk_write(a, &b[i]);
-	if (ok && db_commit(a->db, err, sizeof(err)) == 0) {
+	if ((rc = api_bulk_try(a, b, n, 0, err, sizeof(err))) == 0)
+		rc = api_bulk_try(a, b, n, 1, err, sizeof(err));
+	if (rc == 1) {
 		for (i = 0; i < n; i++)
 			if (b[i].code == MHD_HTTP_CREATED)
 				log_info("job %s attempt 1 trace %s: issue_order "
@@ -207,11 +293,9 @@ api_bulk_batch(struct api *a, struct api_bulk_set *b, size_t n)
 				    b[i].er.challenge, b[i].lineno);
 		return;
 	}
-	db_rollback(a->db);
 	log_warn("api: bulk: a batch did not commit: %s", err);
 	for (i = 0; i < n; i++)
-		if (b[i].code == 0 || b[i].code == MHD_HTTP_CREATED ||
-		    b[i].code == MHD_HTTP_OK) {
+		if (b[i].ready) {
 			b[i].code = MHD_HTTP_SERVICE_UNAVAILABLE;
 			snprintf(b[i].error, sizeof(b[i].error), "the database did "
 			    "not take this batch; nothing of it was written, try "

@@ -180,7 +180,8 @@ api_show_chains(struct api *a, const char *id, json_t *j, char *err,
 
 	if ((r = db_query(a->db, "api show revocation", "SELECT "
 	    API_TS("ic.revoked_at") ", ic.revocation_reason, c.preferred_chain, "
-	    "ic.chain_issuer FROM certificates c LEFT JOIN issued_certificates "
+	    "ic.chain_issuer, " API_TS("ic.imported_at") " FROM certificates c "
+	    "LEFT JOIN issued_certificates "
 	    "ic ON ic.id = c.current_issued WHERE c.id = $1", 1, &id, NULL, NULL,
 	    err, errlen)) == NULL)
 		return -1;
@@ -191,6 +192,8 @@ api_show_chains(struct api *a, const char *id, json_t *j, char *err,
 		    atoi(PQgetvalue(r, 0, 1)))));
 		json_object_set_new(j, "preferred_chain", api_col(r, 0, 2));
 		json_object_set_new(j, "chain_issuer", api_col(r, 0, 3));
+		/* issued elsewhere and imported (api_import.c), or null */
+		json_object_set_new(j, "imported_at", api_col(r, 0, 4));
 	}
 	PQclear(r);
 	if ((r = db_query(a->db, "api show chains", "SELECT ch.top_issuer, "

@@ -573,6 +573,9 @@ enroll_certificate(PGconn *c, const struct enroll_request *req,
 	return n < 0 ? -1 : 0;
 }
 
+/* What "live" means: a certificate that is or will be served. */
+#define ENROLL_LIVE_SQL "c.status IN ('pending', 'issued')"
+
 int
 enroll_find_live(PGconn *c, const struct enroll_request *req,
     char id[IDS_LEN + 1], char status[16], char *err, size_t errlen)
@@ -587,8 +590,8 @@ enroll_find_live(PGconn *c, const struct enroll_request *req,
 	}
 	r = db_query(c, "enroll live", "SELECT c.id, c.status FROM "
 	    "hostname_sets hs JOIN certificates c ON c.hostname_set = hs.id "
-	    "WHERE hs.names = $1::text[] AND c.status IN ('pending', 'issued') "
-	    "ORDER BY c.created_at DESC LIMIT 1", 1, (const char *[]){ arr },
+	    "WHERE hs.names = $1::text[] AND " ENROLL_LIVE_SQL " ORDER BY "
+	    "c.created_at DESC LIMIT 1", 1, (const char *[]){ arr },
 	    NULL, NULL, err, errlen);
 	free(arr);
 	if (r == NULL)
@@ -599,6 +602,61 @@ enroll_find_live(PGconn *c, const struct enroll_request *req,
 	}
 	PQclear(r);
 	return found;
+}
+
+/* The name sets of reqs[0..n) as a text[] of text[] literals. */
+static char *
+enroll_sets_literal(const struct enroll_request *const *reqs, size_t n)
+{
+	char **lits, *lit = NULL;
+	size_t i;
+
+	if ((lits = calloc(n > 0 ? n : 1, sizeof(*lits))) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if ((lits[i] = db_array_literal(reqs[i]->names,
+		    reqs[i]->nnames)) == NULL)
+			goto out;
+	lit = db_array_literal(lits, n);
+out:
+	db_array_free(lits, n);
+	return lit;
+}
+
+int
+enroll_find_live_many(PGconn *c, const struct enroll_request *const *reqs,
+    size_t n, struct enroll_live *live, char *err, size_t errlen)
+{
+	PGresult *r;
+	char *arr;
+	size_t i;
+	int row;
+
+	memset(live, 0, n * sizeof(*live));
+	if ((arr = enroll_sets_literal(reqs, n)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	/* newest first within a set: the first row of each set wins */
+	r = db_query(c, "enroll live many", "SELECT x.i - 1, c.id, c.status "
+	    "FROM unnest($1::text[]) WITH ORDINALITY x(lit, i) JOIN "
+	    "hostname_sets hs ON hs.names = x.lit::text[] JOIN certificates c ON "
+	    "c.hostname_set = hs.id WHERE " ENROLL_LIVE_SQL " ORDER BY x.i, "
+	    "c.created_at DESC", 1, (const char *[]){ arr }, NULL, NULL, err,
+	    errlen);
+	free(arr);
+	if (r == NULL)
+		return -1;
+	for (row = 0; row < PQntuples(r); row++) {
+		i = (size_t)strtoul(PQgetvalue(r, row, 0), NULL, 10);
+		if (i >= n || live[i].id[0] != '\0')
+			continue;
+		snprintf(live[i].id, sizeof(live[i].id), "%s", PQgetvalue(r, row, 1));
+		snprintf(live[i].status, sizeof(live[i].status), "%s",
+		    PQgetvalue(r, row, 2));
+	}
+	PQclear(r);
+	return 0;
 }
 
 int

@@ -63,6 +63,18 @@ int enroll_check_cas(const struct enroll_request *req, const struct settings *s,
 int enroll_find_live(PGconn *c, const struct enroll_request *req,
     char id[IDS_LEN + 1], char status[16], char *err, size_t errlen);
 
+/* The live certificate of a name set, as enroll_find_live finds it; id ""
+ * when there is none. */
+struct enroll_live {
+	char	id[IDS_LEN + 1];
+	char	status[16];
+};
+
+/* enroll_find_live of every reqs[0..n) in one query: live[i] for reqs[i].
+ * Returns 0, or -1 with err. */
+int enroll_find_live_many(PGconn *c, const struct enroll_request *const *reqs,
+    size_t n, struct enroll_live *live, char *err, size_t errlen);
+
 /* Generates the key and CSR, seals the key, and in ONE transaction writes
  * everything enroll_write writes. Writes the new certificate's id to id.
  * Returns 1, 0 when a tenant quota refuses it (err, for the client, names
