@@ -27,10 +27,10 @@ void ndjson_init(struct ndjson *s, const char *buf, size_t len, size_t max);
 
 /*
  * The next line that is not blank (blank: nothing but spaces, tabs and
- * CRs). NDJSON_LINE: *line points into the buffer at the line, *linelen
- * its length without the terminator and with the spaces, tabs and CRs
- * around it trimmed (never 0). NDJSON_TOO_LONG and NDJSON_BINARY: the line
- * is reported and skipped, *line is NULL and *linelen 0. In every case but
+ * CRs, whatever the line's length). NDJSON_LINE: *line points into the
+ * buffer at the line, *linelen its length without the terminator and with
+ * the spaces, tabs and CRs around it trimmed (never 0). NDJSON_TOO_LONG
+ * and NDJSON_BINARY: the line is reported and skipped, *line is NULL and *linelen 0. In every case but
  * NDJSON_END, *lineno is its 1-based line number in the buffer (blank
  * lines count). The last line need not end with LF. Cost: O(line length).
  */

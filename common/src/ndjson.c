@@ -39,16 +39,16 @@ ndjson_next(struct ndjson *s, const char **line, size_t *linelen,
 		/* a CRLF's CR is part of the terminator, not of the cap */
 		if (raw > 0 && p[raw - 1] == '\r')
 			raw--;
+		for (b = 0; b < raw && ndjson_blank(p[b]); b++)
+			;
+		if (b == raw)
+			continue;	/* blank, whatever its length */
 		if (raw > s->max)
 			return NDJSON_TOO_LONG;
 		if (memchr(p, '\0', raw) != NULL)
 			return NDJSON_BINARY;
-		for (b = 0; b < raw && ndjson_blank(p[b]); b++)
-			;
 		for (e = raw; e > b && ndjson_blank(p[e - 1]); e--)
 			;
-		if (e == b)
-			continue;	/* blank */
 		*line = p + b;
 		*linelen = e - b;
 		return NDJSON_LINE;

@@ -76,6 +76,12 @@ test_cap(void **state)
 	next_is(&s, NDJSON_END, NULL, 0);
 	/* a line over the cap still counts as a set */
 	assert_int_equal(ndjson_count(t, strlen(t)), 4);
+	/* a blank line is blank, however long (found by fuzz_ndjson) */
+	ndjson_init(&s, "\0\n\t  \t\nx", 9, 0);
+	next_is(&s, NDJSON_TOO_LONG, NULL, 1);
+	next_is(&s, NDJSON_TOO_LONG, NULL, 3);
+	next_is(&s, NDJSON_END, NULL, 0);
+	assert_int_equal(ndjson_count("\0\n\t  \t\nx", 9), 2);
 }
 
 static void
