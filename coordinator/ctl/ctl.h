@@ -51,7 +51,8 @@ int ctl_fail(int code, const char *msg);
 void ctl_progress(long elapsed, const char *state, int last);
 
 /* ctl_progress of work done in parts: "[#####...............] 250/1000
- * sets, 3 refused" (unit "sets"; the refusals only when there are). */
+ * sets, 3 refused" (unit "sets"; the refusals only when there are). When
+ * stderr is not a terminal, a line only when the bar grows, and the last. */
 #define CTL_BAR_WIDTH 20
 void ctl_progress_count(long elapsed, size_t done, size_t total,
     const char *unit, size_t failed, int last);
