@@ -40,6 +40,25 @@ void layout_set_error(struct layout_set *s, const char *fmt, ...)
 int layout_skip(struct layout *l, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* 1 when name ends with suffix (and is longer). */
+int layout_ends(const char *name, const char *suffix);
+
+/* Reads file name of dir into *out (*outlen its length when not NULL):
+ * when required, set s's error when it cannot be read; otherwise a
+ * missing file leaves *out NULL. */
+void layout_read_file(struct layout_set *s, const char *dir,
+    const char *name, int required, char **out, size_t *outlen);
+
+/* The readers of the trees ACME clients leave (layout_clients.c): a set per
+ * live/<name>/ of certbot's live directory; a set per <domain>.crt of
+ * lego's certificates/ directory. 0, or -1 with err. */
+int layout_certbot(const char *live, struct layout *l, char *err,
+    size_t errlen);
+int layout_lego(const char *dir, struct layout *l, char *err, size_t errlen);
+
+/* 1 when dir holds a file named *.issuer.crt: lego's certificates/. */
+int layout_looks_lego(const char *dir);
+
 /* The PEM directory reader (layout_pem.c): every key of dir paired with
  * its certificate. 0, or -1 with err. */
 int layout_pemdir(const char *dir, struct layout *l, char *err,
