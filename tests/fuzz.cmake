@@ -23,6 +23,7 @@ certfleet_fuzz_target(fuzz_codec certfleet_proto)
 
 # config.json paths of peter_sslers edges (coordinator/api/edgepath.c)
 certfleet_fuzz_target(fuzz_edge_path certfleet_coordinator certfleet_hostname)
+certfleet_fuzz_target(fuzz_redisurl certfleet_redisconn)
 
 # the NDJSON body of POST /v1/certificates:bulk (common/ndjson.c)
 certfleet_fuzz_target(fuzz_ndjson certfleet_base)

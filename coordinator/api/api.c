@@ -298,6 +298,8 @@ api_route_v1(struct api *a, struct MHD_Connection *conn, const char *path,
 	}
 	if (strcmp(path, "accounts") == 0 || strncmp(path, "accounts/", 9) == 0)
 		return api_route_accounts(a, conn, path, method, req);
+	if (strncmp(path, "actions/", 8) == 0)
+		return api_route_actions(a, conn, path, method);
 	if (strncmp(path, "certificates/", 13) != 0)
 		return api_error(conn, MHD_HTTP_NOT_FOUND, "no such path");
 	rest = api_segment(path + 13, id, sizeof(id));

@@ -50,6 +50,10 @@
  *   POST /v1/certificates:retry              {ca, problem_type} (both optional): up
  *                                            to 1000 failed ones -> 202 {retried, more}
  *   GET  /v1/accounts, POST /v1/accounts/{id}/key-rollover|deactivate
+ *                                            (each account's directory_url, and
+ *                                            current: its CA's directory now)
+ *   GET  /v1/actions/{id}                    a revocation, rollover or deactivation:
+ *                                            status pending|done|failed, problem
  *   GET  /v1/hostnames/{name}                the certificate serving name (exact, else
  *                                            wildcard), all that carry it, history
  *   GET  /v1/tenants, PUT /v1/tenants/{name}  tenants and their quotas {max_live,

@@ -191,6 +191,15 @@ enum MHD_Result api_route_accounts(struct api *a, struct MHD_Connection *conn,
 enum MHD_Result api_route_edge(struct api *a, struct MHD_Connection *conn,
     const char *path, const char *method);
 
+/* ---- /v1/actions (api_actions.c) ---- */
+
+/* path is "actions/...": GET /v1/actions/{id}, the state of a revocation,
+ * key rollover or deactivation: {id, kind, status (pending, done, failed),
+ * attempt, account, certificate, issued_certificate, problem {type,
+ * detail} or null, reason, created_at, updated_at}; 404 for an unknown id. */
+enum MHD_Result api_route_actions(struct api *a, struct MHD_Connection *conn,
+    const char *path, const char *method);
+
 /* ---- /internal/v1 (api_internal.c) ---- */
 
 /* path follows "/internal/v1/": the workers' account key, pending key and

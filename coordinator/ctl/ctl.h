@@ -42,6 +42,12 @@ int ctl_json(void);
  * when j is NULL or does not encode. */
 int ctl_emit(json_t *j);
 
+/* GETs path for a command that prints text: returns the reply to print
+ * (the caller decrefs it), or NULL when there is nothing left to do, with
+ * *rc the exit code: the reply was printed as JSON (--json), or the call
+ * failed (reported). */
+json_t *ctl_get_text(const char *path, int *rc);
+
 /* Reports a failure: "certfleetctl: msg" on stderr and, with --json,
  * {"error": msg, "exit": code} on stdout. Returns code. */
 int ctl_fail(int code, const char *msg);
@@ -75,9 +81,11 @@ int ctl_wait(const char *path, ctl_state_fn *state, void *arg, long timeout,
  * until its status is arg ("issued", "revoked"); "failed" is final. */
 int ctl_cert_state(json_t *j, void *arg, char *what, size_t len);
 
-/* ctl_state_fn of GET /v1/accounts waited for until account arg is
- * deactivated. */
-int ctl_account_state(json_t *j, void *arg, char *what, size_t len);
+/* ctl_state_fn of an action (GET /v1/actions/{id}: revocation, key
+ * rollover, deactivation) waited for until it is done; "failed" is final,
+ * so a wait on an action the CA refused for good ends at once with its
+ * problem. arg is unused. */
+int ctl_action_state(json_t *j, void *arg, char *what, size_t len);
 
 /* The commands: argv[0] is the command name. They return an exit code. */
 int ctl_enroll(int argc, char *argv[]);

@@ -62,6 +62,24 @@ ctl_progress(long elapsed, const char *state, int last)
 	fflush(stderr);
 }
 
+json_t *
+ctl_get_text(const char *path, int *rc)
+{
+	char err[1024];
+	json_t *j;
+
+	if ((j = ctl_api("GET", path, NULL, err, sizeof(err))) == NULL) {
+		*rc = ctl_fail(CTL_FAILED, err);
+		return NULL;
+	}
+	*rc = CTL_OK;
+	if (!ctl_json())
+		return j;
+	*rc = ctl_emit(j);
+	json_decref(j);
+	return NULL;
+}
+
 void
 ctl_progress_count(long elapsed, size_t done, size_t total, const char *unit,
     size_t failed, int last)

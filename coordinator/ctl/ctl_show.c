@@ -26,7 +26,7 @@ ctl_print_names(json_t *names, const char *sep)
 int
 ctl_show(int argc, char *argv[])
 {
-	char path[256], err[1024];
+	char path[256];
 	json_t *j, *p;
 	int rc;
 
@@ -35,13 +35,8 @@ ctl_show(int argc, char *argv[])
 		return CTL_USAGE;
 	}
 	snprintf(path, sizeof(path), "/v1/certificates/%s", argv[1]);
-	if ((j = ctl_api("GET", path, NULL, err, sizeof(err))) == NULL)
-		return ctl_fail(CTL_FAILED, err);
-	if (ctl_json()) {
-		rc = ctl_emit(j);
-		json_decref(j);
+	if ((j = ctl_get_text(path, &rc)) == NULL)
 		return rc;
-	}
 	printf("certificate  %s\n", ctl_field(j, "id"));
 	printf("status       %s\n", ctl_field(j, "status"));
 	printf("hostnames    ");
@@ -102,7 +97,7 @@ ctl_list(int argc, char *argv[])
 {
 	static const char *const filters[] = { "status", "name", "tenant",
 	    "label" };
-	char path[2048] = "/v1/certificates", err[1024];
+	char path[2048] = "/v1/certificates";
 	json_t *j, *c;
 	size_t i, f;
 	int rc, k;
@@ -127,13 +122,8 @@ ctl_list(int argc, char *argv[])
 			return CTL_USAGE;
 		}
 	}
-	if ((j = ctl_api("GET", path, NULL, err, sizeof(err))) == NULL)
-		return ctl_fail(CTL_FAILED, err);
-	if (ctl_json()) {
-		rc = ctl_emit(j);
-		json_decref(j);
+	if ((j = ctl_get_text(path, &rc)) == NULL)
 		return rc;
-	}
 	json_array_foreach(json_object_get(j, "certificates"), i, c) {
 		printf("%s  %-8s  %-20s  ", ctl_field(c, "id"),
 		    ctl_field(c, "status"), ctl_field(c, "not_after"));
@@ -166,18 +156,15 @@ ctl_tenant(int argc, char *argv[])
 	int k, rc;
 
 	if (argc == 2 && strcmp(argv[1], "list") == 0) {
-		if ((j = ctl_api("GET", "/v1/tenants", NULL, err,
-		    sizeof(err))) == NULL)
-			return ctl_fail(CTL_FAILED, err);
-		if (!ctl_json())
-			json_array_foreach(json_object_get(j, "tenants"), i, t)
-				printf("%-24s  live %-8s  max_live %-8s  "
-				    "max_orders_per_hour %s\n", ctl_field(t, "name"),
-				    ctl_num(t, "live", n[0]), ctl_num(t, "max_live",
-				    n[1]), ctl_num(t, "max_orders_per_hour", n[2]));
-		rc = ctl_json() ? ctl_emit(j) : CTL_OK;
+		if ((j = ctl_get_text("/v1/tenants", &rc)) == NULL)
+			return rc;
+		json_array_foreach(json_object_get(j, "tenants"), i, t)
+			printf("%-24s  live %-8s  max_live %-8s  "
+			    "max_orders_per_hour %s\n", ctl_field(t, "name"),
+			    ctl_num(t, "live", n[0]), ctl_num(t, "max_live", n[1]),
+			    ctl_num(t, "max_orders_per_hour", n[2]));
 		json_decref(j);
-		return rc;
+		return CTL_OK;
 	}
 	if (argc < 3 || strcmp(argv[1], "set") != 0 || argv[2][0] == '-' ||
 	    strlen(argv[2]) > 64)
@@ -218,7 +205,7 @@ usage:
 int
 ctl_find(int argc, char *argv[])
 {
-	char path[512], err[1024];
+	char path[512];
 	json_t *j, *s, *c;
 	size_t i;
 	int rc;
@@ -229,13 +216,8 @@ ctl_find(int argc, char *argv[])
 		return CTL_USAGE;
 	}
 	snprintf(path, sizeof(path), "/v1/hostnames/%s", argv[1]);
-	if ((j = ctl_api("GET", path, NULL, err, sizeof(err))) == NULL)
-		return ctl_fail(CTL_FAILED, err);
-	if (ctl_json()) {
-		rc = ctl_emit(j);
-		json_decref(j);
+	if ((j = ctl_get_text(path, &rc)) == NULL)
 		return rc;
-	}
 	s = json_object_get(j, "serving");
 	if (json_is_object(s))
 		printf("served by    %s%s, serial %s, not after %s\n",
