@@ -27,3 +27,10 @@ certfleet_fuzz_target(fuzz_redisurl certfleet_redisconn)
 # Label values and log messages carry bytes from CAs and jobs.
 certfleet_fuzz_target(fuzz_metrics_labels certfleet_metrics)
 certfleet_fuzz_target(fuzz_log_line certfleet_base PkgConfig::JANSSON)
+
+# the NDJSON body of POST /v1/certificates:bulk (common/ndjson.c)
+certfleet_fuzz_target(fuzz_ndjson certfleet_base)
+# POST /v1/certificates:import: the body and the PEM certificate, chain and
+# key (coordinator/results/import.c)
+certfleet_fuzz_target(fuzz_import certfleet_coordinator certfleet_hostname
+	PkgConfig::JANSSON)

@@ -278,6 +278,18 @@ api_route_v1(struct api *a, struct MHD_Connection *conn, const char *path,
 		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    "%s is not allowed on /v1/overview (GET)", method);
 	}
+	if (strcmp(path, "certificates:import") == 0) {
+		if (strcmp(method, "POST") == 0)
+			return api_import(a, conn, req);
+		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "%s is not allowed on /v1/certificates:import (POST)", method);
+	}
+	if (strcmp(path, "certificates:bulk") == 0) {
+		if (strcmp(method, "POST") == 0)
+			return api_bulk(a, conn, req);
+		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "%s is not allowed on /v1/certificates:bulk (POST)", method);
+	}
 	if (strcmp(path, "certificates:retry") == 0) {
 		if (strcmp(method, "POST") == 0)
 			return api_retry_bulk(a, conn, req);
@@ -305,19 +317,35 @@ api_route_v1(struct api *a, struct MHD_Connection *conn, const char *path,
 			return api_retry(a, conn, id);
 		return api_revoke(a, conn, id, req);
 	}
-	if (strcmp(rest, "") != 0 && strcmp(rest, "/fullchain.pem") != 0 &&
-	    strcmp(rest, "/privkey.pem") != 0)
-		return api_error(conn, MHD_HTTP_NOT_FOUND, "no such path");
+	if (rest[0] != '\0')
+		return api_route_export(a, conn, id, rest, method, req);
 	if (!get)
 		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    "%s is not allowed here (GET)", method);
 	if (!ids_valid(id))
 		return api_error(conn, MHD_HTTP_NOT_FOUND, "not a certificate id");
-	if (rest[0] == '\0')
-		return api_show(a, conn, id);
-	if (strcmp(rest, "/fullchain.pem") == 0)
-		return api_fullchain(a, conn, id);
-	return api_privkey(a, conn, id);
+	return api_show(a, conn, id);
+}
+
+/* Makes room for need bytes of body, doubling (a bulk body comes in many
+ * pieces), the old copy wiped. Returns the body, or NULL. */
+static char *
+api_body_grow(struct api_req *req, size_t need)
+{
+	size_t alloc = req->alloc > 0 ? req->alloc : 4096;
+	char *nb;
+
+	while (alloc < need)
+		alloc *= 2;
+	if ((nb = malloc(alloc)) == NULL)
+		return NULL;
+	if (req->body != NULL) {
+		memcpy(nb, req->body, req->len);
+		OPENSSL_clear_free(req->body, req->alloc);
+	}
+	req->body = nb;
+	req->alloc = alloc;
+	return nb;
 }
 
 static enum MHD_Result
@@ -335,18 +363,19 @@ api_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		if ((req = calloc(1, sizeof(*req))) == NULL)
 			return MHD_NO;
 		*state = req;
+		req->cap = api_body_cap(url);
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl != NULL && strtoull(cl, NULL, 10) > API_MAX_BODY)
+		if (cl != NULL && strtoull(cl, NULL, 10) > req->cap)
 			req->toobig = 1;
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
-		if (!req->toobig && req->len + *upload_size <= API_MAX_BODY) {
-			if ((nb = realloc(req->body, req->len + *upload_size +
+		if (!req->toobig && req->len + *upload_size <= req->cap) {
+			if (req->len + *upload_size + 1 > req->alloc &&
+			    (nb = api_body_grow(req, req->len + *upload_size +
 			    1)) == NULL)
 				return MHD_NO;
-			req->body = nb;
 			memcpy(req->body + req->len, upload, *upload_size);
 			req->len += *upload_size;
 			req->body[req->len] = '\0';
@@ -420,7 +449,8 @@ api_completed(void *cls, struct MHD_Connection *conn, void **state,
 	(void)conn;
 	(void)toe;
 	if (req != NULL) {
-		free(req->body);
+		if (req->body != NULL)
+			OPENSSL_clear_free(req->body, req->alloc);
 		free(req);
 		*state = NULL;
 	}

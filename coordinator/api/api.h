@@ -8,6 +8,9 @@
 #include "vault.h"
 
 #define API_MAX_BODY (64 * 1024)	/* request bodies; more gets 413 */
+#define API_BULK_MAX_BODY (16 * 1024 * 1024) /* POST /v1/certificates:bulk only */
+#define API_BULK_MAX_SETS 10000		/* sets of one bulk request */
+#define API_BULK_BATCH 100		/* bulk sets written per transaction */
 #define API_LIST_DEFAULT 100
 #define API_LIST_MAX 1000
 
@@ -17,9 +20,29 @@
  *                                            body {hostnames, key_type, ca, fallback}
  *   GET  /v1/certificates[?limit=N]          newest first
  *   GET  /v1/certificates/{id}               status, names, serial, dates, issuer, problem,
- *                                            ca (issuing CA), cas, history (orders per CA)
- *   GET  /v1/certificates/{id}/fullchain.pem leaf + chain (404 until issued)
+ *                                            ca (issuing CA), cas, history (orders per CA),
+ *                                            imported_at (null unless imported)
+ *   POST /v1/certificates:import             a certificate issued elsewhere -> 201 {id,
+ *                                            status: issued, hostnames, serial,
+ *                                            key_type, not_after, renew_at}; 200 when
+ *                                            stored already; 400 when it does not
+ *                                            validate (nothing written); 409 when a live
+ *                                            certificate has its names (unless force);
+ *                                            body {certificate, chain, private_key (PEM),
+ *                                            and the fields of an enrollment but
+ *                                            hostnames and key_type}
+ *   POST /v1/certificates:bulk               NDJSON, one enrollment body per line, up to
+ *                                            API_BULK_MAX_SETS -> 200 NDJSON, one line per
+ *                                            set in order: {line, code (201, 200, or the
+ *                                            enrollment's error status), id, status,
+ *                                            hostnames, existing} or {line, code, error}
+ *   GET  /v1/certificates/{id}/cert.pem|chain.pem|fullchain.pem   PEM (404 until
+ *                                            issued); cert.der: the leaf in DER
  *   GET  /v1/certificates/{id}/privkey.pem   decrypted on the fly (404 until issued)
+ *   POST /v1/certificates/{id}/export.p12    {password, legacy}: PKCS#12 of key, leaf
+ *                                            and chain (application/x-pkcs12); modern
+ *                                            AES-256/SHA-256 or legacy 3DES/SHA-1. Key
+ *                                            downloads are recorded in key_downloads
  *   POST /v1/certificates/{id}/renew         a renewal now -> 202 {id, order}
  *   POST /v1/certificates/{id}/revoke        {reason} -> 202 with the action
  *   POST /v1/certificates/{id}/retry         a failed certificate's new order -> 202

@@ -27,10 +27,13 @@ struct api {
 	unsigned char		 worker[SHA256_DIGEST_LENGTH];
 };
 
-/* Per request: the body read so far. */
+/* Per request: the body read so far (wiped when freed: it may hold a key
+ * to import or a bundle's password). */
 struct api_req {
 	char	*body;
 	size_t	 len;
+	size_t	 alloc;		/* bytes allocated for body */
+	size_t	 cap;		/* longest body taken (api_body_cap) */
 	int	 toobig;
 };
 
@@ -94,12 +97,8 @@ enum MHD_Result api_enroll(struct api *a, struct MHD_Connection *conn,
 /* GET /v1/certificates[?limit=N], newest first. */
 enum MHD_Result api_list(struct api *a, struct MHD_Connection *conn);
 
-/* GET /v1/certificates/{id}[/fullchain.pem|/privkey.pem]; id is valid. */
+/* GET /v1/certificates/{id}; id is valid. */
 enum MHD_Result api_show(struct api *a, struct MHD_Connection *conn,
-    const char *id);
-enum MHD_Result api_fullchain(struct api *a, struct MHD_Connection *conn,
-    const char *id);
-enum MHD_Result api_privkey(struct api *a, struct MHD_Connection *conn,
     const char *id);
 
 /* POST /v1/certificates/{id}/renew|revoke; id is valid. */
@@ -107,6 +106,32 @@ enum MHD_Result api_renew(struct api *a, struct MHD_Connection *conn,
     const char *id);
 enum MHD_Result api_revoke(struct api *a, struct MHD_Connection *conn,
     const char *id, struct api_req *req);
+
+/* ---- imports, exports and bulk enrollment (api_import.c, api_export.c,
+ * api_bulk.c) ---- */
+
+/* POST /v1/certificates:import: 201 with Location, 200 for a certificate
+ * stored already, 400 (nothing written) when it does not validate, 409
+ * when a live certificate has its name set (unless force), 429 quota. */
+enum MHD_Result api_import(struct api *a, struct MHD_Connection *conn,
+    struct api_req *req);
+
+/* rest follows /v1/certificates/{id} (id not checked yet): "/cert.pem",
+ * "/chain.pem", "/fullchain.pem", "/cert.der", "/privkey.pem" (GET) and
+ * "/export.p12" (POST); 404 for anything else or a certificate that is
+ * not issued, 405 for a wrong method. */
+enum MHD_Result api_route_export(struct api *a, struct MHD_Connection *conn,
+    const char *id, const char *rest, const char *method,
+    struct api_req *req);
+
+/* POST /v1/certificates:bulk: 200 with one NDJSON line per set, in order;
+ * 413 over API_BULK_MAX_BODY or API_BULK_MAX_SETS (nothing written). */
+enum MHD_Result api_bulk(struct api *a, struct MHD_Connection *conn,
+    struct api_req *req);
+
+/* The longest body a request to url may send: API_BULK_MAX_BODY for the
+ * bulk route, API_MAX_BODY for every other. */
+size_t api_body_cap(const char *url);
 
 /* ---- the dashboard (api_dashboard.c, api_overview.c) ---- */
 

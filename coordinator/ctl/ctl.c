@@ -28,6 +28,37 @@ usage(FILE *f)
 	    "            when a CA refuses the order for good. A name set that a\n"
 	    "            pending or issued certificate already has answers that\n"
 	    "            certificate; --force makes a new one anyway\n"
+	    "  enroll [the options above but --wait] --from FILE|-\n"
+	    "            one certificate per line of FILE: host names separated by\n"
+	    "            spaces, or a JSON object as the API takes it (NDJSON);\n"
+	    "            blank lines and lines starting with # are skipped; the\n"
+	    "            options apply to every line that does not set them. Sent\n"
+	    "            in batches (POST /v1/certificates:bulk) with a progress bar\n"
+	    "            on stderr; prints ID, created|existing and the names per\n"
+	    "            set, a refused line as FILE:LINE: reason on stderr (exit 1)\n"
+	    "  import [--ca NAME] [--tenant NAME] [--label KEY=VALUE]...\n"
+	    "         [--challenge http-01|dns-01] [--force] DIR\n"
+	    "            take over certificates issued elsewhere: DIR is a certbot\n"
+	    "            directory (holding live/ and archive/, e.g. /etc/letsencrypt,\n"
+	    "            or its live/ or one live/NAME/), a lego directory (holding\n"
+	    "            certificates/, or that directory: NAME.crt, NAME.key,\n"
+	    "            NAME.issuer.crt, NAME.json) or any directory of PEM files\n"
+	    "            (each private key paired with the certificate of its public\n"
+	    "            key; the chain from the certificates after it in its file,\n"
+	    "            else from its issuers beside it). Each certificate is checked\n"
+	    "            (key, names, dates, chain), stored with its key sealed, served\n"
+	    "            by the edges and renewed at --ca (default: the default CA).\n"
+	    "            Prints ID, imported|existing and the name per certificate\n"
+	    "  export [--format fullchain|cert|chain|der|key|p12] [--legacy]\n"
+	    "         [--password-file FILE|-] [--out FILE] ID\n"
+	    "            a certificate's file (default fullchain PEM; der: the leaf\n"
+	    "            in DER; key: the private key; p12: PKCS#12 with the key,\n"
+	    "            AES-256/SHA-256, or 3DES/SHA-1 with --legacy for Windows\n"
+	    "            Server 2016 and older). The p12 password comes from the\n"
+	    "            first line of --password-file (- for stdin) or\n"
+	    "            CERTFLEET_EXPORT_PASSWORD, never the command line. --out\n"
+	    "            writes FILE (mode 0600 for key and p12), else stdout. Key\n"
+	    "            downloads are recorded by the coordinator\n"
 	    "  show ID   a certificate: status, names, serial, validity, issuer,\n"
 	    "            last problem\n"
 	    "  list [--status S] [--name HOST] [--tenant T] [--label KEY:VALUE] [LIMIT]\n"
@@ -165,6 +196,10 @@ main(int argc, char *argv[])
 		return ctl_renew(argc - 1, argv + 1);
 	if (strcmp(cmd, "retry") == 0)
 		return ctl_retry(argc - 1, argv + 1);
+	if (strcmp(cmd, "import") == 0)
+		return ctl_import(argc - 1, argv + 1);
+	if (strcmp(cmd, "export") == 0)
+		return ctl_export(argc - 1, argv + 1);
 	if (argc == 2 && strcmp(cmd, "doctor") == 0)
 		return ctl_doctor();
 	if (argc == 2 && strcmp(cmd, "version") == 0)

@@ -7,6 +7,8 @@
 
 #include <jansson.h>
 
+#include "httpget.h"
+
 #define CTL_MAX_REPLY (1024 * 1024)	/* largest API reply read */
 
 /* Exit codes. */
@@ -19,6 +21,14 @@
  * JSON when not NULL. Returns the decoded JSON reply of a 2xx answer, or
  * NULL with the API's own "error" message (or the transport's) in err. */
 json_t *ctl_api(const char *method, const char *path, const char *body,
+    char *err, size_t errlen);
+
+/* Sends method to $CERTFLEET_API + path with body[0..len) of content type
+ * ctype (NULL: no body) and reads a reply of at most max bytes. Returns 0
+ * with a 2xx reply in *r (http_response_free it), or -1 with the API's own
+ * "error" message (or the transport's) in err and *r empty. */
+int ctl_api_raw(const char *method, const char *path, const char *ctype,
+    const char *body, size_t len, size_t max, struct http_response *r,
     char *err, size_t errlen);
 
 /* ---- output (ctl_out.c) ---- */
@@ -45,6 +55,13 @@ int ctl_fail(int code, const char *msg);
 /* Shows what a wait is at on stderr: rewritten in place on a terminal, a
  * line per change otherwise; last ends the line. */
 void ctl_progress(long elapsed, const char *state, int last);
+
+/* ctl_progress of work done in parts: "[#####...............] 250/1000
+ * sets, 3 refused" (unit "sets"; the refusals only when there are). When
+ * stderr is not a terminal, a line only when the bar grows, and the last. */
+#define CTL_BAR_WIDTH 20
+void ctl_progress_count(long elapsed, size_t done, size_t total,
+    const char *unit, size_t failed, int last);
 
 /* ---- --wait (ctl_wait.c) ---- */
 
@@ -80,5 +97,12 @@ int ctl_renew(int argc, char *argv[]);
 int ctl_retry(int argc, char *argv[]);
 int ctl_revoke(int argc, char *argv[]);
 int ctl_account(int argc, char *argv[]);
+int ctl_import(int argc, char *argv[]);
+int ctl_export(int argc, char *argv[]);
+
+/* enroll --from FILE (ctl_bulk.c): every set of FILE through
+ * POST /v1/certificates:bulk; defaults holds the body fields the options
+ * gave, applied to every set that does not set them. */
+int ctl_enroll_from(const char *file, json_t *defaults);
 
 #endif
