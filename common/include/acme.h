@@ -40,6 +40,9 @@ struct acme_op;
 #define ACME_SUBPROBLEMS_MAX	32		/* subproblems kept per problem */
 #define ACME_IDENTIFIERS_MAX	100		/* names per order */
 #define ACME_CONTACTS_MAX	8
+#define ACME_PROBLEM_TEXT_MAX	1024		/* bytes of a problem's type or
+						 * detail kept, cut on a UTF-8
+						 * character boundary */
 
 /* One finished HTTP request, as the engine tells its observer; the strings
  * are valid only during the call. */
