@@ -118,10 +118,17 @@ struct acme_problem {
 	size_t			 nsub;
 };
 
+/* The problem type of a CA answer the engine refuses because it hands out a
+ * plain http:// URL (Location, Link, directory, order, authorization or
+ * challenge URLs): not retryable, its detail names the URL. */
+#define ACME_PROBLEM_INSECURE_URL "urn:certfleet:error:insecureUrl"
+
 /* Parses an application/problem+json body of at most ACME_JSON_MAX bytes.
  * http_status is used when the document has no status. Returns 0 with *p
  * filled (free with acme_problem_free), or -1 with a message in err and *p
- * empty. Strings are sanitised: control characters become '?'. */
+ * empty. Strings are sanitised (utf8.h, utf8_sanitize): valid UTF-8 on one
+ * line, control characters become '?', at most ACME_PROBLEM_TEXT_MAX bytes
+ * cut on a character boundary. */
 int acme_problem_parse(const char *body, size_t len, long http_status,
     struct acme_problem *p, char *err, size_t errlen);
 void acme_problem_free(struct acme_problem *p);
@@ -160,7 +167,9 @@ struct acme_result {
 						 * request kind that got it ("newOrder",
 						 * "finalize"...), else NULL */
 	int			 has_problem;
-	struct acme_problem	 problem;	/* from the CA, when has_problem */
+	struct acme_problem	 problem;	/* from the CA, when has_problem, or
+						 * the engine's own refusal of an
+						 * answer (ACME_PROBLEM_INSECURE_URL) */
 	char			 error[512];	/* one-line description, "" on success */
 	const char		*account_url;	/* account ops: the account (kid) */
 	const char		*order_url;	/* order ops: NULL if never created */

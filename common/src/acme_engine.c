@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "utf8.h"
 
 #define ACME_STEP_START		0	/* every op's first step */
 #define ACME_RETRY_AFTER_MAX_S	600	/* longest poll wait we honour */
@@ -288,6 +289,10 @@ engine_complete(struct acme_engine *e, struct acme_req *r)
 			acme_op_fail(op, 1, "newNonce: no valid Replay-Nonce");
 		else
 			op_send_post(op);
+	} else if (r->cc == CURLE_OK && r->h.insecure != NULL) {
+		/* Refused before anything of the answer is used or reported:
+		 * the coordinator would refuse an http:// URL in turn. */
+		acme_op_fail_insecure(op, "header", r->h.insecure);
 	} else if (r->kind == ACME_REQ_POST && r->cc == CURLE_OK &&
 	    req_is_badnonce(r) &&
 	    op->badnonce < ACME_BADNONCE_TRIES) {
@@ -305,7 +310,7 @@ acme_op_register(struct acme_engine *e, struct acme_op *op, const char *dir,
     const char *ca_file, int deadline_s, char *err, size_t errlen)
 {
 	if (!acme_url_ok(dir)) {
-		snprintf(err, errlen, "directory URL is not an http(s) URL");
+		snprintf(err, errlen, "directory URL is not an https URL");
 		return -1;
 	}
 	if ((op->ca = acme_ca_get(e, dir, ca_file)) == NULL) {
@@ -436,6 +441,27 @@ acme_op_fail(struct acme_op *op, int retryable, const char *fmt, ...)
 	vsnprintf(res.error, sizeof(res.error), fmt, ap);
 	va_end(ap);
 	op_end(op, &res);
+}
+
+void
+acme_op_fail_insecure(struct acme_op *op, const char *where, const char *url)
+{
+	struct acme_result res;
+	char raw[ACME_URL_MAX + 256];
+
+	memset(&res, 0, sizeof(res));
+	res.outcome = ACME_FAILED;
+	res.retryable = 0;	/* the CA's configuration must change first */
+	snprintf(raw, sizeof(raw), "the CA gave a plain http URL (%s %s): "
+	    "refused, ACME is https only (RFC 8555 section 6.1); the CA's "
+	    "configuration or the proxy in front of it must use https", where,
+	    url);
+	utf8_sanitize(raw, strlen(raw), res.error, sizeof(res.error));
+	if ((res.problem.type = strdup(ACME_PROBLEM_INSECURE_URL)) != NULL &&
+	    (res.problem.detail = strdup(res.error)) != NULL)
+		res.has_problem = 1;
+	op_end(op, &res);
+	acme_problem_free(&res.problem);
 }
 
 /* Fills outcome/retryable/not_before of res from its problem and status. */
@@ -576,6 +602,7 @@ json_t *
 acme_op_json(struct acme_op *op, const struct acme_req *r, const char *what)
 {
 	json_error_t je;
+	const char *u;
 	json_t *j;
 
 	if (r->cc != CURLE_OK || r->status < 200 || r->status > 299) {
@@ -594,6 +621,11 @@ acme_op_json(struct acme_op *op, const struct acme_req *r, const char *what)
 		acme_op_fail(op, 0, "%s: body is not a JSON object", what);
 		return NULL;
 	}
+	if ((u = acme_json_insecure(j)) != NULL) {
+		acme_op_fail_insecure(op, what, u);
+		json_decref(j);
+		return NULL;
+	}
 	return j;
 }
 
@@ -603,6 +635,32 @@ acme_json_url(json_t *o, const char *key)
 	const char *s = json_string_value(json_object_get(o, key));
 
 	return acme_url_ok(s) ? s : NULL;
+}
+
+const char *
+acme_json_insecure(json_t *o)
+{
+	static const char *const members[] = { "url", "finalize",
+	    "certificate", "orders", "newNonce", "newAccount", "newOrder",
+	    "revokeCert", "keyChange", "renewalInfo" };
+	const char *s;
+	json_t *a, *v;
+	size_t i;
+
+	for (i = 0; i < sizeof(members) / sizeof(members[0]); i++)
+		if (acme_url_insecure(s = json_string_value(json_object_get(o,
+		    members[i]))))
+			return s;
+	a = json_object_get(o, "authorizations");
+	json_array_foreach(a, i, v)
+		if (acme_url_insecure(s = json_string_value(v)))
+			return s;
+	a = json_object_get(o, "challenges");
+	json_array_foreach(a, i, v)
+		if (acme_url_insecure(s = json_string_value(json_object_get(v,
+		    "url"))))
+			return s;
+	return NULL;
 }
 
 /* ---- the engine ---- */

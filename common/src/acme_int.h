@@ -29,6 +29,9 @@ struct acme_hdrs {
 	char	*alt[ACME_ALT_MAX];	/* Link rel="alternate" URLs */
 	size_t	 nalt;
 	char	*up;			/* Link rel="up" URL or NULL */
+	char	*insecure;		/* the first http:// URL offered, as
+					 * "Location: <url>" or "Link: <url>":
+					 * refused (acme_url_insecure), or NULL */
 };
 
 /* Feeds one raw header line (with or without CR LF). A status line
@@ -53,8 +56,20 @@ int acme_link_parse(const char *v, size_t len,
 /* 1 when s[0..len) is a usable Replay-Nonce (base64url, 1..ACME_NONCE_MAX). */
 int acme_nonce_ok(const char *s, size_t len);
 
-/* 1 when s is an http(s) URL without controls or spaces, under ACME_URL_MAX. */
+/* 1 when s is an https URL without controls or spaces, under ACME_URL_MAX.
+ * ACME is https only (RFC 8555 section 6.1): a URL a worker would follow
+ * or report must never be plain http. */
 int acme_url_ok(const char *s);
+
+/* 1 when s would pass acme_url_ok but for being http:// (a CA, or a proxy
+ * in front of it, that hands out plain http URLs): the engine refuses the
+ * answer with an ACME_PROBLEM_INSECURE_URL problem. */
+int acme_url_insecure(const char *s);
+
+/* The first http:// URL among the URL members of a CA's JSON resource
+ * (directory entries; url, finalize, certificate, orders; each of
+ * authorizations; each challenge's url), or NULL when there is none. */
+const char *acme_json_insecure(json_t *o);
 
 /* 1 when the media type of ctype (before any ';') is want, ignoring case. */
 int acme_ctype_is(const char *ctype, const char *want);
@@ -303,6 +318,11 @@ void acme_op_post(struct acme_op *op, const char *endpoint, const char *url,
 /* Ends the op as failed: detail formatted; retryable as given. */
 void acme_op_fail(struct acme_op *op, int retryable, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* Ends the op, not retryable, with an ACME_PROBLEM_INSECURE_URL problem
+ * naming where (e.g. "Location", "finalize") the http:// url was given. */
+void acme_op_fail_insecure(struct acme_op *op, const char *where,
+    const char *url);
 
 /* Ends the op from an unusable response r (transport error, HTTP error with
  * or without a problem, 429/503 deferral). what names the step. */
