@@ -7,14 +7,30 @@
 
 #include <librdkafka/rdkafka.h>
 
+/*
+ * Message sizes, one rule for every certfleet client and topic. Producers
+ * refuse (MSG_SIZE_TOO_LARGE) a message whose key and value together
+ * exceed KAFKACONN_MESSAGE_MAX (librdkafka's message.max.bytes, set
+ * explicitly by kafkaconn_conf); the stack creates every topic with
+ * max.message.bytes = KAFKACONN_TOPIC_MESSAGE_MAX (Kafka's own default),
+ * which leaves room for the record batch's framing of a message at the
+ * producers' cap. Whoever builds a message keeps it under the cap
+ * (worker/kafka/events.h EVENTS_MAX_BYTES; dead letters cut the payload
+ * they carry to KAFKACONN_DLQ_PAYLOAD_MAX).
+ */
+#define KAFKACONN_MESSAGE_MAX		1000000
+#define KAFKACONN_TOPIC_MESSAGE_MAX	1048588
+#define KAFKACONN_DLQ_PAYLOAD_MAX	(KAFKACONN_MESSAGE_MAX - 64 * 1024)
+
 /* The project's topics, overridable through the environment variables
  * CERTFLEET_KAFKA_TOPIC_JOBS, _EVENTS and _DLQ. */
 const char *kafkaconn_topic_jobs(void);
 const char *kafkaconn_topic_events(void);
 const char *kafkaconn_topic_dlq(void);
 
-/* Returns a new configuration with bootstrap.servers and client.id set and
- * librdkafka's own log lines routed through log.h, or NULL with a message in
+/* Returns a new configuration with bootstrap.servers and client.id set,
+ * message.max.bytes = KAFKACONN_MESSAGE_MAX, and librdkafka's own log lines
+ * routed through log.h, or NULL with a message in
  * err. The caller owns it (rd_kafka_conf_destroy, or hand it to rd_kafka_new). */
 rd_kafka_conf_t *kafkaconn_conf(const char *bootstrap, const char *client_id,
     char *err, size_t errlen);

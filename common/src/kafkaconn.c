@@ -7,6 +7,9 @@
 #include "config.h"
 #include "log.h"
 
+#define KAFKACONN_STR2(x) #x
+#define KAFKACONN_STR(x) KAFKACONN_STR2(x)
+
 const char *
 kafkaconn_topic_jobs(void)
 {
@@ -60,7 +63,9 @@ kafkaconn_conf(const char *bootstrap, const char *client_id, char *err,
 	}
 	if (kafkaconn_set(conf, "bootstrap.servers", bootstrap, err, errlen) < 0 ||
 	    kafkaconn_set(conf, "client.id", client_id, err, errlen) < 0 ||
-	    kafkaconn_set(conf, "broker.address.family", "v4", err, errlen) < 0) {
+	    kafkaconn_set(conf, "broker.address.family", "v4", err, errlen) < 0 ||
+	    kafkaconn_set(conf, "message.max.bytes", KAFKACONN_STR(
+	    KAFKACONN_MESSAGE_MAX), err, errlen) < 0) {
 		rd_kafka_conf_destroy(conf);
 		return NULL;
 	}

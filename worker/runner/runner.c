@@ -9,6 +9,7 @@
 #include "codec.h"
 #include "log.h"
 #include "runner_int.h"
+#include "utf8.h"
 #include "wmetrics.h"
 
 struct runner *
@@ -146,35 +147,72 @@ runner_job_report(struct job *j, Certfleet__Event *e)
 	}
 }
 
-/* Converts the engine's problem (borrowed) into subproblem storage of the
- * caller's stack frame. */
+/* A problem as it goes into an event: every string sanitised into the
+ * buffers here (heap: about 100 KiB with every subproblem). */
 struct problem_buf {
 	Certfleet__Problem	 top;
 	Certfleet__Problem	 sub[ACME_SUBPROBLEMS_MAX];
 	Certfleet__Problem	*subp[ACME_SUBPROBLEMS_MAX];
+	char			 text[1 + ACME_SUBPROBLEMS_MAX][3]
+				    [ACME_PROBLEM_TEXT_MAX + 1];
 };
 
+/* A problem type as the codec takes it: 1 to PROTO_MAX_URL printable ASCII
+ * characters (a URN); anything else from a CA becomes "about:blank". */
+static char *
+job_problem_type(const char *t, char *out)
+{
+	size_t i, n = t != NULL ? strlen(t) : 0;
+
+	if (n == 0 || n > ACME_PROBLEM_TEXT_MAX)
+		t = "about:blank";
+	for (i = 0; i < n; i++)
+		if (t[i] < 0x21 || t[i] > 0x7e) {
+			t = "about:blank";
+			break;
+		}
+	snprintf(out, ACME_PROBLEM_TEXT_MAX + 1, "%s", t);
+	return out;
+}
+
+/* s as valid UTF-8 on one line, cut on a character boundary, in out. */
+static char *
+job_problem_text(const char *s, char *out)
+{
+	utf8_sanitize(s != NULL ? s : "", s != NULL ? strlen(s) : 0, out,
+	    ACME_PROBLEM_TEXT_MAX + 1);
+	return out;
+}
+
+/* Fills pb from the engine's result (has_problem or not), or from a local
+ * type and detail when res is NULL: whatever a CA or a library wrote is
+ * made safe for the codec and for PostgreSQL here (utf8.h), so that one
+ * odd byte never makes the coordinator refuse the whole event. */
 static Certfleet__Problem *
-job_problem(const struct acme_result *res, struct problem_buf *pb)
+job_problem(const struct acme_result *res, const char *type,
+    const char *detail, struct problem_buf *pb)
 {
 	size_t i;
 
 	certfleet__problem__init(&pb->top);
-	if (!res->has_problem) {
-		pb->top.type = "urn:certfleet:error:worker";
-		pb->top.detail = (char *)res->error;
+	if (res == NULL || !res->has_problem) {
+		pb->top.type = job_problem_type(res != NULL ?
+		    "urn:certfleet:error:worker" : type, pb->text[0][0]);
+		pb->top.detail = job_problem_text(res != NULL ? res->error :
+		    detail, pb->text[0][1]);
 		return &pb->top;
 	}
-	pb->top.type = res->problem.type[0] != '\0' ? res->problem.type :
-	    "about:blank";
-	pb->top.detail = res->problem.detail;
+	pb->top.type = job_problem_type(res->problem.type, pb->text[0][0]);
+	pb->top.detail = job_problem_text(res->problem.detail, pb->text[0][1]);
 	pb->top.status = (int32_t)res->problem.status;
 	for (i = 0; i < res->problem.nsub && i < ACME_SUBPROBLEMS_MAX; i++) {
 		certfleet__problem__init(&pb->sub[i]);
-		pb->sub[i].type = res->problem.sub[i].type[0] != '\0' ?
-		    res->problem.sub[i].type : "about:blank";
-		pb->sub[i].detail = res->problem.sub[i].detail;
-		pb->sub[i].identifier = res->problem.sub[i].id_value;
+		pb->sub[i].type = job_problem_type(res->problem.sub[i].type,
+		    pb->text[i + 1][0]);
+		pb->sub[i].detail = job_problem_text(res->problem.sub[i].detail,
+		    pb->text[i + 1][1]);
+		pb->sub[i].identifier = job_problem_text(
+		    res->problem.sub[i].id_value, pb->text[i + 1][2]);
 		pb->subp[i] = &pb->sub[i];
 	}
 	pb->top.subproblems = pb->subp;
@@ -191,19 +229,19 @@ runner_job_report_failure(struct job *j, const struct acme_result *res,
 	Certfleet__Event e;
 	Certfleet__JobFailed f = CERTFLEET__JOB_FAILED__INIT;
 	Certfleet__JobDeferred d = CERTFLEET__JOB_DEFERRED__INIT;
-	Certfleet__Problem local = CERTFLEET__PROBLEM__INIT, *p;
-	struct problem_buf pb;
+	Certfleet__Problem *p;
+	struct problem_buf *pb;
 	char *order_url = res != NULL && res->order_url != NULL ?
 	    (char *)res->order_url : "";
 
-	runner_job_event_init(j, &e);
-	if (res != NULL)
-		p = job_problem(res, &pb);
-	else {
-		local.type = (char *)type;
-		local.detail = (char *)detail;
-		p = &local;
+	if ((pb = malloc(sizeof(*pb))) == NULL) {
+		runner_job_log(j, LOGL_ERR, "out of memory for its problem: left "
+		    "uncommitted");
+		runner_job_free(j);
+		return;
 	}
+	runner_job_event_init(j, &e);
+	p = job_problem(res, type, detail, pb);
 	if (res != NULL && res->outcome == ACME_DEFERRED) {
 		d.problem = p;
 		d.not_before_unix_ms = (int64_t)res->not_before * 1000;
@@ -221,9 +259,10 @@ runner_job_report_failure(struct job *j, const struct acme_result *res,
 		e.failed = &f;
 		runner_job_log(j, LOGL_INFO, "failed (%s): %s: %s",
 		    f.retryable ? "retryable" : "final", p->type,
-		    res != NULL ? res->error : detail);
+		    res != NULL ? res->error : p->detail);
 	}
 	runner_job_report(j, &e);
+	free(pb);
 }
 
 static void

@@ -4,11 +4,14 @@
 #include <string.h>
 
 #include "codec.h"
+#include "events.h"
 #include "log.h"
 #include "runner_int.h"
 #include "trust.h"
 
 #define RUNNER_ORDER_URL_MAX ACME_URL_MAX
+/* A certificate chain too big for any event (EVENTS_MAX_BYTES). */
+#define RUNNER_PROBLEM_TOO_LARGE "urn:certfleet:error:resultTooLarge"
 
 /* An issued certificate held back while its renewalInfo is fetched (the
  * engine's result strings live only during done()). */
@@ -213,14 +216,38 @@ job_dns_end(void *arg, const char *domain, const char *token,
 		    "not removed: %s", domain, err);
 }
 
+/* Drops alternates of ci (from the last) until e, which carries ci, fits
+ * in an event; logs what went. Returns e's size once it fits, or the size
+ * of e with the default chain alone when even that is too big. */
+static size_t
+job_issued_fit(const struct job *j, Certfleet__Event *e,
+    Certfleet__CertificateIssued *ci)
+{
+	size_t size, offered = ci->n_alternate_chain_pem;
+
+	while ((size = proto_event_size(e)) > EVENTS_MAX_BYTES &&
+	    ci->n_alternate_chain_pem > 0)
+		ci->n_alternate_chain_pem--;
+	if (ci->n_alternate_chain_pem < offered)
+		runner_job_log(j, LOGL_WARN, "%zu of %zu alternate chain(s) "
+		    "dropped: with them the result would be over the events "
+		    "topic's limit of %d bytes", offered -
+		    ci->n_alternate_chain_pem, offered, EVENTS_MAX_BYTES);
+	return size;
+}
+
 /* Reports the issued certificate, with the ARI window when ari is a DONE
- * renewalInfo result (else without). */
+ * renewalInfo result (else without), and as many alternate chains as fit
+ * in an event; a default chain too big for any event is a final failure
+ * (RUNNER_PROBLEM_TOO_LARGE). */
 static void
 job_report_issued(struct job *j, const struct acme_result *ari)
 {
 	struct job_issued *ji = j->issued;
 	Certfleet__Event e;
 	Certfleet__CertificateIssued ci = CERTFLEET__CERTIFICATE_ISSUED__INIT;
+	char detail[512];
+	size_t size;
 
 	runner_job_event_init(j, &e);
 	ci.order_url = ji->order_url;
@@ -236,9 +263,19 @@ job_report_issued(struct job *j, const struct acme_result *ari)
 	}
 	e.kind_case = CERTFLEET__EVENT__KIND_CERTIFICATE_ISSUED;
 	e.certificate_issued = &ci;
-	runner_job_log(j, LOGL_INFO, "certificate issued (order %s)%s",
-	    ji->order_url,
-	    ci.ari_window_end_unix_ms > 0 ? " with its ARI window" : "");
+	if ((size = job_issued_fit(j, &e, &ci)) > EVENTS_MAX_BYTES) {
+		snprintf(detail, sizeof(detail), "the CA's certificate chain is "
+		    "%zu bytes: a result event carries at most %d bytes (Kafka's "
+		    "message.max.bytes), so the certificate of order %.200s "
+		    "cannot be delivered", strlen(ji->chain), EVENTS_MAX_BYTES,
+		    ji->order_url);
+		runner_job_report_failure(j, NULL, RUNNER_PROBLEM_TOO_LARGE,
+		    detail, 0);
+		return;
+	}
+	runner_job_log(j, LOGL_INFO, "certificate issued (order %s)%s, %zu "
+	    "bytes", ji->order_url, ci.ari_window_end_unix_ms > 0 ?
+	    " with its ARI window" : "", size);
 	runner_job_report(j, &e);
 }
 
