@@ -105,6 +105,7 @@ struct coordinator {
 	struct api	*api;
 	struct expire	*expire;	/* peter_sslers edges' caches */
 	struct ops	*ops;
+	struct results_stall stall;	/* the event the consumer is stuck on */
 };
 
 static void
@@ -268,7 +269,7 @@ main_run(void)
 		else if (n > 0)
 			busy = 1;
 		n = results_poll(co.consumer, co.producer, co.db, &co.s,
-		    MAIN_EVENTS_PER_TICK, busy ? 0 : MAIN_POLL_MS);
+		    &co.stall, MAIN_EVENTS_PER_TICK, busy ? 0 : MAIN_POLL_MS);
 		if (n < 0)
 			sleep(1);
 		now = clock_mono_ms();

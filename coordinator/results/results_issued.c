@@ -130,6 +130,15 @@ results_issued(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 	enum results_outcome out;
 	int served;
 
+	/*
+	 * Any attempt's certificate is taken, not only the current one's: all
+	 * attempts of an order share its key and CSR, and the check below
+	 * holds it to that key and the exact names, so a late certificate of
+	 * an attempt the sweeper or a retry superseded is the certificate this
+	 * order asked for; refusing it would spend another order at the CA.
+	 * The order becomes valid, and whatever the later attempt reports
+	 * then is ignored.
+	 */
 	if (strcmp(o->status, "valid") == 0)
 		return RESULTS_IGNORED;
 	if ((out = results_issued_check(c, e, o, &ci, &leaf, &rest, err,
@@ -139,7 +148,13 @@ results_issued(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 	/* Every chain offered is kept; the preferred one is served. */
 	if (chains_parse(ci_ev->fullchain_pem, ci_ev->alternate_chain_pem,
 	    ci_ev->n_alternate_chain_pem, &ch, why, sizeof(why)) < 0) {
-		snprintf(err, errlen, "results: chains of %s: %s", e->job_id, why);
+		/* What the CA sent: trying again cannot help. */
+		char detail[400];
+
+		snprintf(detail, sizeof(detail), "the CA's chain is unusable: %s",
+		    why);
+		out = results_reject_cert(c, e, o, RESULTS_PROBLEM_BADCERT, detail,
+		    err, errlen);
 		goto out;
 	}
 	if ((served = results_issued_served(c, s, e, &ch, err, errlen)) < 0)
