@@ -1,4 +1,4 @@
-/* main.c -- certfleet-coordinator: flags and environment, signals, and the main loop (relay, results, primer). */
+/* main.c -- certfleet-coordinator: flags and environment, signals, and the main loop (relay, results, primer, ticks). */
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,6 +26,7 @@
 #include "settings.h"
 #include "ari_recheck.h"
 #include "renew.h"
+#include "sweep.h"
 #include "vault.h"
 
 /* The services `check` asks. */
@@ -286,6 +287,9 @@ main_run(void)
 			if (ari_recheck_tick(co.db, ARI_RECHECK_PER_TICK, err,
 			    sizeof(err)) < 0)
 				log_warn("ARI re-checks: %s (will retry)", err);
+			if (sweep_tick(co.db, co.s.sweep_lease_s, SWEEP_PER_TICK,
+			    err, sizeof(err)) < 0)
+				log_warn("sweeper: %s (will retry)", err);
 		}
 	}
 	log_info("shutting down");

@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "rediskeys.h"
+#include "sweep.h"
 
 #define SETTINGS_DEFAULT_PORT 8443
 #define SETTINGS_RETRY_MAX_DEFAULT 5
@@ -139,6 +140,8 @@ settings_load(struct settings *s, int need_daemon, char *err, size_t errlen)
 	    15, &s->prime_db, err, errlen) < 0 ||
 	    config_long("CERTFLEET_RETRY_MAX", SETTINGS_RETRY_MAX_DEFAULT, 1, 100,
 	    &s->retry_max, err, errlen) < 0 ||
+	    config_long("CERTFLEET_SWEEP_LEASE_S", SWEEP_LEASE_DEFAULT_S, 1,
+	    7 * 86400, &s->sweep_lease_s, err, errlen) < 0 ||
 	    settings_edges(s, err, errlen) < 0)
 		return -1;
 	return settings_listen(s, err, errlen);
@@ -195,6 +198,11 @@ settings_usage(FILE *f)
 	    "                          CA's default chain)\n"
 	    "  CERTFLEET_REDIS_PRIME_DB Redis database the primer writes (default 9)\n"
 	    "  CERTFLEET_RETRY_MAX     attempts of a retryable failed order (default 5)\n"
+	    "  CERTFLEET_SWEEP_LEASE_S seconds an order may be sent or processing\n"
+	    "                          without progress before the sweeper\n"
+	    "                          re-drives it as its next attempt (default\n"
+	    "                          900: more than a worker's 600 s order\n"
+	    "                          deadline; 1 to 604800)\n"
 	    "  CERTFLEET_KAFKA_TOPIC_JOBS, _EVENTS, _DLQ  topic names (defaults\n"
 	    "                          certfleet.jobs, certfleet.events,\n"
 	    "                          certfleet.deadletter)\n"

@@ -24,6 +24,7 @@ struct settings {
 	const char	*contact;	/* CERTFLEET_ACME_CONTACT or NULL */
 	long		 prime_db;	/* CERTFLEET_REDIS_PRIME_DB */
 	long		 retry_max;	/* CERTFLEET_RETRY_MAX */
+	long		 sweep_lease_s;	/* CERTFLEET_SWEEP_LEASE_S */
 	enum keys_type	 key_type;	/* CERTFLEET_KEY_TYPE */
 	struct cas_conf	 cas;		/* every CA (cas.h) */
 	enum keys_type	 account_key_type; /* CERTFLEET_ACCOUNT_KEY_TYPE */
