@@ -18,6 +18,7 @@ function(certfleet_fuzz_target name)
 endfunction()
 
 certfleet_fuzz_target(fuzz_b64 certfleet_base)
+certfleet_fuzz_target(fuzz_utf8 certfleet_base)
 certfleet_fuzz_target(fuzz_pem certfleet_pem)
 certfleet_fuzz_target(fuzz_codec certfleet_proto)
 

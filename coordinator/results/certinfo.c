@@ -59,8 +59,15 @@ certinfo_sans(X509 *x, struct certinfo *ci, char *err, size_t errlen)
 			continue;
 		d = ASN1_STRING_get0_data(g->d.dNSName);
 		len = (size_t)ASN1_STRING_length(g->d.dNSName);
-		if (memchr(d, '\0', len) != NULL) {
-			snprintf(err, errlen, "certificate has a SAN with a NUL");
+		for (j = 0; j < len; j++)
+			if (d[j] < 0x21 || d[j] > 0x7e)
+				break;
+		if (j < len) {
+			/* a dNSName is an IA5String of LDH labels (RFC 5280):
+			 * anything else is not a name we asked for, nor text
+			 * PostgreSQL must be handed */
+			snprintf(err, errlen, "certificate has a SAN that is not a "
+			    "printable ASCII DNS name");
 			goto out;
 		}
 		if ((ci->sans[ci->nsans] = malloc(len + 1)) == NULL)

@@ -132,7 +132,7 @@ results_apply(PGconn *c, const struct settings *s, const void *buf,
 {
 	Certfleet__Event *e;
 	const char *v[3];
-	char att[16];
+	char att[16], st[6], why[400];
 	enum results_outcome out = RESULTS_RETRY;
 	long n;
 
@@ -162,8 +162,13 @@ results_apply(PGconn *c, const struct settings *s, const void *buf,
 		out = RESULTS_RETRY;
 out:
 	db_rollback(c);
-	if (out == RESULTS_RETRY && db_fault(c, NULL) == DB_FAULT_CONTENT)
-		out = RESULTS_POISON;	/* the same bytes will be refused again */
+	if (out == RESULTS_RETRY && db_fault(c, st) == DB_FAULT_CONTENT) {
+		/* the same bytes will be refused again */
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errlen, "the database refused its content "
+		    "(SQLSTATE %s): %s", st, why);
+		out = RESULTS_POISON;
+	}
 	cmetrics_event(proto_event_kind_name(e), results_outcome_name(out));
 	proto_event_free(e);
 	return out;

@@ -9,13 +9,6 @@
 #include "log.h"
 #include "order.h"
 
-/* The stuck orders, oldest first, through the partial index
- * orders_in_flight; no lock: each is locked and checked again by
- * sweep_one. */
-#define SWEEP_LIST_SQL "SELECT id FROM orders WHERE status IN ('sent', " \
-	"'processing') AND updated_at < now() - make_interval(secs => " \
-	"$1::float8) ORDER BY updated_at LIMIT $2"
-
 /* The same condition for one order, locked. */
 #define SWEEP_LOCK_SQL "SELECT attempt, coalesce(order_url, ''), status, " \
 	"trace_id, sweeps, extract(epoch FROM now() - updated_at)::bigint " \

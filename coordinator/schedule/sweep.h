@@ -10,6 +10,13 @@
 #define SWEEP_LEASE_DEFAULT_S	900	/* CERTFLEET_SWEEP_LEASE_S */
 #define SWEEP_DELAY_MAX_S	21600	/* longest wait before a re-drive */
 
+/* The stuck orders ($1 the lease in seconds, $2 the limit), oldest first,
+ * through the partial index orders_in_flight; no lock: each is locked and
+ * checked again before it is re-driven. Public for EXPLAIN in tests. */
+#define SWEEP_LIST_SQL "SELECT id FROM orders WHERE status IN ('sent', " \
+	"'processing') AND updated_at < now() - make_interval(secs => " \
+	"$1::float8) ORDER BY updated_at LIMIT $2"
+
 /*
  * What counts as progress: anything that moves orders.updated_at. The
  * relay sets it when it publishes the job ("sent"), an order_created event

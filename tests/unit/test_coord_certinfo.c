@@ -177,6 +177,35 @@ test_issuer_cut(void **state)
 	}
 }
 
+/* A SAN that is not a printable ASCII DNS name is refused, not stored. */
+static void
+test_san_not_ascii(void **state)
+{
+	char *bad[][1] = { { "caf\xc3\xa9.example.com" }, { "a b.example.com" },
+	    { "tab\t.example.com" } };
+	struct testca ca;
+	struct certinfo ci;
+	char err[256], *pem;
+	EVP_PKEY *k;
+	X509 *x;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(testca_new(&ca), 0);
+	k = keys_generate(KEYS_EC_P256, err, sizeof(err));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_non_null(x = testca_issue(&ca, k, bad[i], 1, "03", NB, NA));
+		pem = testca_pem(x);
+		assert_int_equal(certinfo_parse(pem, strlen(pem), &ci, err,
+		    sizeof(err)), -1);
+		assert_non_null(strstr(err, "not a printable ASCII DNS name"));
+		free(pem);
+		X509_free(x);
+	}
+	EVP_PKEY_free(k);
+	testca_free(&ca);
+}
+
 static void
 test_rsa_key_match(void **state)
 {
@@ -246,6 +275,7 @@ main(void)
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_issuer_utf8),
 		cmocka_unit_test(test_issuer_cut),
+		cmocka_unit_test(test_san_not_ascii),
 		cmocka_unit_test(test_rsa_key_match),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_no_sans),
