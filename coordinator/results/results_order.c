@@ -146,9 +146,9 @@ results_order_created(PGconn *c, const Certfleet__Event *e,
 	long n;
 
 	if (e->attempt != o->attempt) {
-		log_info("job %s attempt %u trace %s: order %s created by a "
-		    "superseded attempt (now %u), ignored", e->job_id, e->attempt,
-		    e->trace_id, e->order_created->order_url, o->attempt);
+		log_info_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id,
+		    o->certificate), "order %s created by a superseded attempt "
+		    "(now %u), ignored", e->order_created->order_url, o->attempt);
 		return RESULTS_IGNORED;
 	}
 	v[0] = e->job_id;

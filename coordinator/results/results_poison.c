@@ -49,17 +49,17 @@ results_poison_act(PGconn *c, const Certfleet__Event *e,
 	if (give_up) {
 		if (results_order_failed(c, e->job_id, o, err, errlen) < 0)
 			return -1;
-		log_warn("job %s attempt %u trace %s: failed for good: %u of its "
-		    "results could not be applied", e->job_id, e->attempt,
-		    e->trace_id, poisoned);
+		log_warn_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id,
+		    o->certificate), "failed for good: %u of its results could "
+		    "not be applied", poisoned);
 		return 0;
 	}
 	if (order_requeue(c, e->job_id, e->attempt + 1, o->order_url, 0,
 	    "pending", err, errlen) < 0)
 		return -1;
-	log_warn("job %s attempt %u trace %s: %s event dead-lettered, order "
-	    "re-driven as attempt %u", e->job_id, e->attempt, e->trace_id,
-	    proto_event_kind_name(e), e->attempt + 1);
+	log_warn_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id,
+	    o->certificate), "%s event dead-lettered, order re-driven as "
+	    "attempt %u", proto_event_kind_name(e), e->attempt + 1);
 	return 0;
 }
 

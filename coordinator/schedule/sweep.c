@@ -11,8 +11,8 @@
 
 /* The same condition for one order, locked. */
 #define SWEEP_LOCK_SQL "SELECT attempt, coalesce(order_url, ''), status, " \
-	"trace_id, sweeps, extract(epoch FROM now() - updated_at)::bigint " \
-	"FROM orders WHERE id = $1 AND status IN ('sent', 'processing') AND " \
+	"trace_id, sweeps, extract(epoch FROM now() - updated_at)::bigint, " \
+	"certificate FROM orders WHERE id = $1 AND status IN ('sent', 'processing') AND " \
 	"updated_at < now() - make_interval(secs => $2::float8) FOR UPDATE " \
 	"SKIP LOCKED"
 
@@ -61,9 +61,9 @@ sweep_one(PGconn *c, const char *id, const char *lease, long lease_s,
 	    "id = $1", 2, (const char *[]){ id, n }, NULL, NULL, err,
 	    errlen) < 0 || db_commit(c, err, errlen) < 0)
 		goto out;
-	log_warn("job %s attempt %u trace %s: no progress for %s s (%s): "
-	    "re-driven as attempt %u%s%s, in %.0f s (re-drive %u without "
-	    "progress)", id, attempt, PQgetvalue(r, 0, 3), PQgetvalue(r, 0, 5),
+	log_warn_ctx(LOG_JOB(id, attempt, PQgetvalue(r, 0, 3), PQgetvalue(r, 0,
+	    6)), "no progress for %s s (%s): re-driven as attempt %u%s%s, in "
+	    "%.0f s (re-drive %u without progress)", PQgetvalue(r, 0, 5),
 	    PQgetvalue(r, 0, 2), attempt + 1, PQgetvalue(r, 0, 1)[0] != '\0' ?
 	    ", resuming " : ", a new ACME order", PQgetvalue(r, 0, 1), delay,
 	    sweeps);
@@ -81,12 +81,12 @@ sweep_postpone(PGconn *c, const char *id, const char *why)
 {
 	char err[512];
 
-	log_err("job %s: stuck, but not re-driven: %s (tried again in a "
-	    "lease)", id, why);
+	log_err_ctx(LOG_JOB(id, 0, NULL, NULL), "stuck, but not re-driven: %s "
+	    "(tried again in a lease)", why);
 	if (db_exec(c, "sweep postpone", "UPDATE orders SET updated_at = now() "
 	    "WHERE id = $1 AND status IN ('sent', 'processing')", 1, &id, NULL,
 	    NULL, err, sizeof(err)) < 0)
-		log_warn("job %s: %s", id, err);
+		log_warn_ctx(LOG_JOB(id, 0, NULL, NULL), "%s", err);
 }
 
 int
