@@ -5,8 +5,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <hiredis/hiredis.h>
-
 #include "accounts.h"
 #include "api.h"
 #include "clock.h"
@@ -92,7 +90,7 @@ struct coordinator {
 	PGconn		*db;
 	rd_kafka_t	*producer;
 	rd_kafka_t	*consumer;
-	redisContext	*redis;
+	struct primer	*primer;
 	struct api	*api;
 };
 
@@ -105,8 +103,7 @@ main_close(struct coordinator *co)
 		rd_kafka_destroy(co->consumer);
 	}
 	publish_close(co->producer, MAIN_FLUSH_MS);
-	if (co->redis != NULL)
-		redisFree(co->redis);
+	primer_free(co->primer);
 	if (co->db != NULL)
 		PQfinish(co->db);
 	vault_free(co->vault);
@@ -128,7 +125,8 @@ main_start(struct coordinator *co, char *err, size_t errlen)
 	    errlen)) == NULL ||
 	    (co->consumer = results_consumer_new(co->s.kafka, err,
 	    errlen)) == NULL ||
-	    (co->api = api_start(&co->s, co->vault, err, errlen)) == NULL)
+	    (co->api = api_start(&co->s, co->vault, err, errlen)) == NULL ||
+	    (co->primer = primer_new(&co->s.prime, err, errlen)) == NULL)
 		return -1;
 	log_info("coordinator up: CA %s at %s, master key %s, %d migration(s) "
 	    "applied", co->s.ca_name, co->s.acme_directory,
@@ -143,7 +141,7 @@ main_run(void)
 	struct sigaction sa;
 	char err[1024];
 	uint64_t last_prime = 0, last_renew = 0, now;
-	int n, rc = 1, busy;
+	int n, rc = 1, busy, prime_busy = 0;
 
 	memset(&co, 0, sizeof(co));
 	memset(&sa, 0, sizeof(sa));
@@ -171,18 +169,19 @@ main_run(void)
 		else if (n > 0)
 			busy = 1;
 		n = results_poll(co.consumer, co.producer, co.db, &co.s,
-		    MAIN_EVENTS_PER_TICK, busy ? 0 : MAIN_POLL_MS);
+		    MAIN_EVENTS_PER_TICK, busy || prime_busy ? 0 : MAIN_POLL_MS);
 		if (n < 0)
 			sleep(1);
 		now = clock_mono_ms();
-		if (n > 0 || now - last_prime >= MAIN_PRIME_EVERY_MS) {
+		/* The primer again at once while a target has work left (a
+		 * re-prime, a backlog of changes): it bounds its own slices. */
+		if (n > 0 || prime_busy || now - last_prime >= MAIN_PRIME_EVERY_MS) {
 			last_prime = now;
-			if (prime_pass(co.db, &co.redis, co.s.redis_url,
-			    (int)co.s.prime_db, co.vault, err, sizeof(err)) < 0)
-				log_warn("%s (will retry)", err);
-			if (prime_withdraw_pass(co.db, &co.redis, co.s.redis_url,
-			    (int)co.s.prime_db, err, sizeof(err)) < 0)
-				log_warn("%s (will retry)", err);
+			if ((prime_busy = primer_tick(co.primer, co.db, co.vault, err,
+			    sizeof(err))) < 0) {
+				log_warn("prime: %s (will retry)", err);
+				prime_busy = 0;
+			}
 		}
 		if (now - last_renew >= MAIN_RENEW_EVERY_MS) {
 			last_renew = now;

@@ -6,6 +6,7 @@
 
 #include "cas.h"
 #include "keys.h"
+#include "prime_conf.h"
 
 #define SETTINGS_MASTER_KEY_HEX	64	/* 32 bytes */
 
@@ -27,6 +28,7 @@ struct settings {
 	struct cas_conf	 cas;		/* every CA (cas.h) */
 	enum keys_type	 account_key_type; /* CERTFLEET_ACCOUNT_KEY_TYPE */
 	const char	*preferred_chain; /* CERTFLEET_PREFERRED_CHAIN or NULL */
+	struct prime_conf prime;	/* CERTFLEET_PRIME_*: targets, style, TTL */
 };
 
 /* Fills s from the environment. When need_daemon is 0 only what `migrate`
