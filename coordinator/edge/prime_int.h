@@ -96,6 +96,13 @@ int prime_write_rows(struct primer *p, struct prime_target *t, PGconn *c,
     const struct vault *v, const PGresult *r, const unsigned char *mask,
     int publish, int fix_ttl, char *err, size_t errlen);
 
+/* prime_write_rows without the replies: the commands are queued in t's
+ * hiredis buffer (sent on the first read), their count in *queued, for
+ * prime_drain. Returns the names queued, or PRIME_EREDIS / PRIME_EDB. */
+int prime_queue_rows(struct primer *p, struct prime_target *t, PGconn *c,
+    const struct vault *v, const PGresult *r, const unsigned char *mask,
+    int publish, int fix_ttl, size_t *queued, char *err, size_t errlen);
+
 /* Reads n replies; 0 when all came and none is an error, else PRIME_EREDIS
  * with the first error in err. */
 int prime_drain(redisContext *rc, size_t n, char *err, size_t errlen);

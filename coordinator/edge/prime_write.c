@@ -252,18 +252,18 @@ prime_queue_gone(redisContext *rc, const struct prime_batch *b,
 }
 
 int
-prime_write_rows(struct primer *p, struct prime_target *t, PGconn *c,
+prime_queue_rows(struct primer *p, struct prime_target *t, PGconn *c,
     const struct vault *v, const PGresult *r, const unsigned char *mask,
-    int publish, int fix_ttl, char *err, size_t errlen)
+    int publish, int fix_ttl, size_t *queued, char *err, size_t errlen)
 {
 	struct prime_batch b;
-	size_t queued = 0;
 	int row, rows = PQntuples(r), q, done = 0;
 
 	memset(&b, 0, sizeof(b));
 	snprintf(b.ttl, sizeof(b.ttl), "%ld", p->pc.ttl);
 	b.fix_ttl = fix_ttl;
 	b.publish = publish ? 1 : 0;
+	*queued = 0;
 	for (row = 0; row < rows; row++) {
 		if ((mask != NULL && !mask[row]) ||
 		    strlen(PQgetvalue(r, row, PRIME_COL_NAME)) > PRIME_NAME_MAX)
@@ -279,8 +279,22 @@ prime_write_rows(struct primer *p, struct prime_target *t, PGconn *c,
 			return q;
 		if (q > 0)
 			done++;
-		queued += (size_t)q;
+		*queued += (size_t)q;
 	}
+	return done;
+}
+
+int
+prime_write_rows(struct primer *p, struct prime_target *t, PGconn *c,
+    const struct vault *v, const PGresult *r, const unsigned char *mask,
+    int publish, int fix_ttl, char *err, size_t errlen)
+{
+	size_t queued;
+	int done;
+
+	if ((done = prime_queue_rows(p, t, c, v, r, mask, publish, fix_ttl,
+	    &queued, err, errlen)) < 0)
+		return done;
 	if (prime_drain(t->rc, queued, err, errlen) < 0)
 		return PRIME_EREDIS;
 	return done;

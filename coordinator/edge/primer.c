@@ -411,31 +411,37 @@ prime_resync_mark(struct prime_target *t, PGconn *c, int done, char *err,
 	return 0;
 }
 
+#define PRIME_RESYNC_SQL \
+	"SELECT " PRIME_ROW_COLS " " PRIME_ROW_FROM "WHERE " \
+	"en.issued_certificate IS NOT NULL AND (en.issued_certificate, " \
+	"en.name) > ($1, $2) ORDER BY en.issued_certificate, en.name LIMIT " \
+	"$3::integer"
+
 /* Batches of the running re-prime, in (issued certificate, name) order from
- * the saved position, until done or past deadline. */
+ * the saved position, until done or past deadline. PostgreSQL reads the
+ * next batch while Redis takes this one (db_send before the replies are
+ * drained), so a re-prime costs about the slower of the two, not both. */
 static int
 prime_resync(struct primer *p, struct prime_target *t, PGconn *c,
     const struct vault *v, uint64_t deadline, char *err, size_t errlen)
 {
-	PGresult *r;
+	PGresult *r = NULL;
 	char lim[16];
-	int n, rows;
+	size_t queued = 0;
+	int rows, sent = 0, rc = PRIME_EDB;
 
+	if (!t->resyncing)
+		return 0;
 	snprintf(lim, sizeof(lim), "%d", PRIME_BATCH);
-	while (t->resyncing && clock_mono_ms() < deadline) {
-		if ((r = db_query(c, "prime resync", "SELECT " PRIME_ROW_COLS " "
-		    PRIME_ROW_FROM "WHERE en.issued_certificate IS NOT NULL AND "
-		    "(en.issued_certificate, en.name) > ($1, $2) ORDER BY "
-		    "en.issued_certificate, en.name LIMIT $3::integer", 3,
-		    (const char *[]){ t->resync_ic, t->resync_name, lim }, NULL,
-		    NULL, err, errlen)) == NULL)
-			return PRIME_EDB;
+	if ((r = db_query(c, "prime resync", PRIME_RESYNC_SQL, 3,
+	    (const char *[]){ t->resync_ic, t->resync_name, lim }, NULL, NULL, err,
+	    errlen)) == NULL)
+		return PRIME_EDB;
+	for (;;) {
 		rows = PQntuples(r);
-		if (rows > 0 && (n = prime_write_rows(p, t, c, v, r, NULL, 0, 0,
-		    err, errlen)) < 0) {
-			PQclear(r);
-			return n;
-		}
+		if (rows > 0 && (rc = prime_queue_rows(p, t, c, v, r, NULL, 0, 0,
+		    &queued, err, errlen)) < 0)
+			goto out;
 		if (rows > 0) {
 			snprintf(t->resync_ic, sizeof(t->resync_ic), "%s",
 			    PQgetvalue(r, rows - 1, PRIME_COL_IC));
@@ -444,14 +450,42 @@ prime_resync(struct primer *p, struct prime_target *t, PGconn *c,
 			t->resync_names += rows;
 		}
 		PQclear(r);
-		if ((n = prime_resync_mark(t, c, rows < PRIME_BATCH, err,
-		    errlen)) < 0)
-			return n;
+		r = NULL;
+		sent = rows == PRIME_BATCH && clock_mono_ms() < deadline;
+		if (sent && db_send(c, "prime resync", PRIME_RESYNC_SQL, 3,
+		    (const char *[]){ t->resync_ic, t->resync_name, lim }, err,
+		    errlen) < 0) {
+			rc = PRIME_EDB;
+			goto out;
+		}
+		if ((rc = prime_drain(t->rc, queued, err, errlen)) < 0)
+			goto out;
+		queued = 0;
+		if (sent && (r = db_receive(c, "prime resync", err,
+		    errlen)) == NULL) {
+			sent = 0;
+			rc = PRIME_EDB;
+			goto out;
+		}
+		sent = 0;
+		/* The position is saved once per slice (a commit each batch
+		 * would cost more than the batch): a restart redoes a slice. */
+		if (r == NULL) {
+			rc = prime_resync_mark(t, c, rows < PRIME_BATCH, err,
+			    errlen);
+			break;
+		}
 	}
-	if (t->resyncing)
+	if (t->resyncing && rc == 0)
 		log_info("prime target %s: re-priming: %lld name(s) so far",
 		    t->conf->name, t->resync_names);
-	return 0;
+out:
+	/* A query still in flight is read before the connection is used again;
+	 * the position saved is the last batch Redis confirmed. */
+	if (sent)
+		PQclear(db_receive(c, "prime resync", err, errlen));
+	PQclear(r);
+	return rc;
 }
 
 /* t's Redis failed: dropped, retried after a growing wait. */
