@@ -149,15 +149,14 @@ prime_check_names(struct primer *p, struct prime_target *t, PGconn *c,
 	PGresult *r = NULL;
 	unsigned char *mask = NULL;
 	int *rows = NULL, n, row, q, nq = 0, bad, rc = PRIME_EDB;
-	char slim[16];
+	char slim[16], after[24];
 
 	snprintf(slim, sizeof(slim), "%d", lim);
+	snprintf(after, sizeof(after), "%lld", t->check_seq);
 	if ((r = db_query(c, "prime check", "SELECT " PRIME_ROW_COLS " "
 	    PRIME_ROW_FROM "WHERE en.issued_certificate IS NOT NULL AND "
-	    "(en.issued_certificate, en.name) > ($1, $2) ORDER BY "
-	    "en.issued_certificate, en.name LIMIT $3::integer", 3,
-	    (const char *[]){ t->check_ic, t->check_name, slim }, NULL, NULL,
-	    err, errlen)) == NULL)
+	    "en.seq > $1::bigint ORDER BY en.seq LIMIT $2::integer", 2,
+	    (const char *[]){ after, slim }, NULL, NULL, err, errlen)) == NULL)
 		return PRIME_EDB;
 	if ((n = PQntuples(r)) == 0) {
 		rc = 0;
@@ -189,10 +188,7 @@ prime_check_names(struct primer *p, struct prime_target *t, PGconn *c,
 	}
 	t->cycle_checked += n;
 	t->cycle_repaired += bad;
-	snprintf(t->check_ic, sizeof(t->check_ic), "%s",
-	    PQgetvalue(r, n - 1, PRIME_COL_IC));
-	snprintf(t->check_name, sizeof(t->check_name), "%s",
-	    PQgetvalue(r, n - 1, PRIME_COL_NAME));
+	t->check_seq = strtoll(PQgetvalue(r, n - 1, PRIME_COL_SEQ), NULL, 10);
 	rc = n;
 out:
 	free(mask);
@@ -283,7 +279,8 @@ prime_check_begin(struct primer *p, struct prime_target *t, PGconn *c,
 	PGresult *r;
 
 	t->cycle_started = now;
-	t->check_ic[0] = t->check_name[0] = '\0';
+	t->check_seq = 0;
+	t->names_done = 0;
 	t->cycle_checked = t->cycle_repaired = t->cycle_swept = 0;
 	t->scan_cursor = 0;
 	t->scan_wrapped = 0;
@@ -313,16 +310,15 @@ prime_check_step(struct primer *p, struct prime_target *t, PGconn *c,
 	    (n = prime_check_begin(p, t, c, now, err, errlen)) < 0)
 		return n;
 	lim = prime_check_lim(p, t);
-	if (t->check_name[0] != '\0' || t->cycle_checked == 0) {
+	if (!t->names_done) {
 		if ((n = prime_check_names(p, t, c, v, lim, err, errlen)) < 0)
 			return n;
-		if (n < lim)
-			t->check_name[0] = '\0';	/* names done */
+		t->names_done = n < lim;
 	}
 	if (!t->scan_wrapped && (n = prime_check_sweep(p, t, c, err,
 	    errlen)) < 0)
 		return n;
-	if (t->check_name[0] == '\0' && t->scan_wrapped) {
+	if (t->names_done && t->scan_wrapped) {
 		/* Quiet when all was well: a small fleet cycles every step. */
 		log_msg(t->cycle_repaired + t->cycle_swept > 0 ? LOGL_INFO :
 		    LOGL_DEBUG, "prime target %s: comparison cycle done in %.1f "

@@ -12,8 +12,9 @@
 #include "prime_conf.h"
 #include "vault.h"
 
-#define PRIME_BATCH		2000	/* rows per query and pipeline */
-#define PRIME_SLICE_MS		400	/* work per target per tick, then the next */
+#define PRIME_BATCH		5000	/* rows per query and pipeline */
+#define PRIME_SLICE_MS		1000	/* work per target per tick, then the next */
+#define PRIME_FLUSH_ROWS	64	/* rows queued between writes to Redis */
 #define PRIME_CONNECT_MS	500	/* connect (and AUTH, SELECT), per target */
 #define PRIME_TIMEOUT_MS	2000	/* each reply, per target */
 #define PRIME_BACKOFF_MAX_MS	8000	/* a target that fails waits 1, 2, 4, 8 s */
@@ -59,16 +60,15 @@ struct prime_target {
 	char		 generation[IDS_LEN + 1];	/* "" when NULL */
 	long long	 applied_seq;
 	int		 resyncing;
-	char		 resync_ic[IDS_LEN + 1];
-	char		 resync_name[PRIME_NAME_MAX + 1];
+	long long	 resync_seq;	/* the last edge_names.seq written */
 	long long	 resync_names;
 	double		 resync_started;	/* epoch seconds */
 	int		 caught_up;	/* the last stream query came back short */
 	/* the periodic comparison (in memory: a restart begins a new cycle) */
 	uint64_t	 next_check;
 	uint64_t	 cycle_started;
-	char		 check_ic[IDS_LEN + 1];
-	char		 check_name[PRIME_NAME_MAX + 1];
+	long long	 check_seq;	/* the last edge_names.seq compared */
+	int		 names_done;	/* every name of this cycle compared */
 	long long	 cycle_total;	/* live names when the cycle began */
 	long long	 cycle_checked, cycle_repaired, cycle_swept;
 	unsigned long long scan_cursor;
@@ -80,6 +80,7 @@ struct primer {
 	struct prime_target	t[PRIME_TARGETS_MAX];
 	struct prime_chain	chains[PRIME_CHAINS_MAX];
 	size_t			nchains;
+	unsigned long		chain_evictions;	/* cache emptied when full */
 	int			registered;	/* prime_targets rows made */
 	uint64_t		last_prune;
 };
@@ -96,12 +97,24 @@ int prime_write_rows(struct primer *p, struct prime_target *t, PGconn *c,
     const struct vault *v, const PGresult *r, const unsigned char *mask,
     int publish, int fix_ttl, char *err, size_t errlen);
 
-/* prime_write_rows without the replies: the commands are queued in t's
- * hiredis buffer (sent on the first read), their count in *queued, for
+/* prime_write_rows without the replies: the commands are sent to t (every
+ * PRIME_FLUSH_ROWS rows, see prime_flush), their count in *queued, for
  * prime_drain. Returns the names queued, or PRIME_EREDIS / PRIME_EDB. */
 int prime_queue_rows(struct primer *p, struct prime_target *t, PGconn *c,
     const struct vault *v, const PGresult *r, const unsigned char *mask,
     int publish, int fix_ttl, size_t *queued, char *err, size_t errlen);
+
+/* Writes everything queued in t's hiredis buffer to the socket. hiredis
+ * 0.14 moves the unsent rest of its buffer after every write(2), so a
+ * pipeline of megabytes is sent in small pieces as it is built, never at
+ * once. Returns 0, or PRIME_EREDIS with err. */
+int prime_flush(redisContext *rc, char *err, size_t errlen);
+
+/* The chains of r's rows in the cache (so that queueing them needs no
+ * query). Returns 0; 1 when they do not all fit in the cache at once (the
+ * caller then queries nothing else while queueing); or PRIME_EDB. */
+int prime_chains_load(struct primer *p, PGconn *c, const PGresult *r,
+    char *err, size_t errlen);
 
 /* Reads n replies; 0 when all came and none is an error, else PRIME_EREDIS
  * with the first error in err. */

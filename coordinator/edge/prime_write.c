@@ -28,6 +28,34 @@ prime_drain(redisContext *rc, size_t n, char *err, size_t errlen)
 	return failed > 0 ? PRIME_EREDIS : 0;
 }
 
+int
+prime_flush(redisContext *rc, char *err, size_t errlen)
+{
+	int done = 0;
+
+	while (!done)
+		if (redisBufferWrite(rc, &done) != REDIS_OK) {
+			snprintf(err, errlen, "redis: %s", rc->errstr);
+			return PRIME_EREDIS;
+		}
+	return 0;
+}
+
+int
+prime_chains_load(struct primer *p, PGconn *c, const PGresult *r, char *err,
+    size_t errlen)
+{
+	unsigned long ev = p->chain_evictions;
+	int row, rows = PQntuples(r);
+
+	for (row = 0; row < rows; row++)
+		if (!PQgetisnull(r, row, PRIME_COL_CHAIN) &&
+		    prime_chain_pem(p, c, PQgetvalue(r, row, PRIME_COL_CHAIN), err,
+		    errlen) == NULL)
+			return PRIME_EDB;
+	return p->chain_evictions != ev ? 1 : 0;
+}
+
 char *
 prime_row_key(const PGresult *r, int row, const struct vault *v, size_t *len)
 {
@@ -68,6 +96,7 @@ prime_chain_pem(struct primer *p, PGconn *c, const char *id, char *err,
 		for (i = 0; i < p->nchains; i++)
 			free(p->chains[i].pem);
 		p->nchains = 0;
+		p->chain_evictions++;
 	}
 	snprintf(p->chains[p->nchains].id, sizeof(p->chains[0].id), "%s", id);
 	p->chains[p->nchains].pem = pem;
@@ -280,6 +309,9 @@ prime_queue_rows(struct primer *p, struct prime_target *t, PGconn *c,
 		if (q > 0)
 			done++;
 		*queued += (size_t)q;
+		if (done % PRIME_FLUSH_ROWS == 0 &&
+		    prime_flush(t->rc, err, errlen) < 0)
+			return PRIME_EREDIS;
 	}
 	return done;
 }

@@ -110,7 +110,7 @@ prime_load(struct prime_target *t, PGconn *c, char *err, size_t errlen)
 	PGresult *r;
 
 	if ((r = db_query(c, "prime target", "SELECT coalesce(generation, ''), "
-	    "applied_seq, resync_started_at IS NOT NULL, resync_ic, resync_name, "
+	    "applied_seq, resync_started_at IS NOT NULL, resync_seq, "
 	    "resync_names, coalesce(extract(epoch FROM resync_started_at), 0) "
 	    "FROM prime_targets WHERE name = $1", 1,
 	    (const char *[]){ t->conf->name }, NULL, NULL, err, errlen)) == NULL)
@@ -124,11 +124,9 @@ prime_load(struct prime_target *t, PGconn *c, char *err, size_t errlen)
 	snprintf(t->generation, sizeof(t->generation), "%s", PQgetvalue(r, 0, 0));
 	t->applied_seq = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
 	t->resyncing = PQgetvalue(r, 0, 2)[0] == 't';
-	snprintf(t->resync_ic, sizeof(t->resync_ic), "%s", PQgetvalue(r, 0, 3));
-	snprintf(t->resync_name, sizeof(t->resync_name), "%s",
-	    PQgetvalue(r, 0, 4));
-	t->resync_names = strtoll(PQgetvalue(r, 0, 5), NULL, 10);
-	t->resync_started = strtod(PQgetvalue(r, 0, 6), NULL);
+	t->resync_seq = strtoll(PQgetvalue(r, 0, 3), NULL, 10);
+	t->resync_names = strtoll(PQgetvalue(r, 0, 4), NULL, 10);
+	t->resync_started = strtod(PQgetvalue(r, 0, 5), NULL);
 	PQclear(r);
 	return 0;
 }
@@ -157,8 +155,8 @@ prime_resync_begin(struct primer *p, struct prime_target *t, PGconn *c,
 		    t->conf->name, why);
 	if ((r = db_query(c, "prime resync", "UPDATE prime_targets SET "
 	    "generation = $2, applied_seq = (SELECT coalesce(max(seq), 0) FROM "
-	    "edge_names), resync_started_at = now(), resync_ic = '', "
-	    "resync_name = '', resync_names = 0, updated_at = now() WHERE name = "
+	    "edge_names), resync_started_at = now(), resync_seq = 0, "
+	    "resync_names = 0, updated_at = now() WHERE name = "
 	    "$1 RETURNING applied_seq, extract(epoch FROM now())", 2,
 	    (const char *[]){ t->conf->name, gen }, NULL, NULL, err,
 	    errlen)) == NULL)
@@ -168,7 +166,7 @@ prime_resync_begin(struct primer *p, struct prime_target *t, PGconn *c,
 	PQclear(r);
 	snprintf(t->generation, sizeof(t->generation), "%s", gen);
 	t->resyncing = 1;
-	t->resync_ic[0] = t->resync_name[0] = '\0';
+	t->resync_seq = 0;
 	t->resync_names = 0;
 	/* The marker outlives no key: with a TTL it lasts a third of it and
 	 * is refreshed every pass (see prime_check_lim). */
@@ -387,19 +385,20 @@ static int
 prime_resync_mark(struct prime_target *t, PGconn *c, int done, char *err,
     size_t errlen)
 {
-	char names[24];
+	char names[24], seq[24];
 
 	snprintf(names, sizeof(names), "%lld", t->resync_names);
+	snprintf(seq, sizeof(seq), "%lld", t->resync_seq);
 	if (done && db_exec(c, "prime resync done", "UPDATE prime_targets SET "
-	    "resync_started_at = NULL, resync_ic = '', resync_name = '', "
+	    "resync_started_at = NULL, resync_seq = 0, "
 	    "resync_names = $2::bigint, resynced_at = now(), updated_at = now() "
 	    "WHERE name = $1", 2, (const char *[]){ t->conf->name, names }, NULL,
 	    NULL, err, errlen) < 0)
 		return PRIME_EDB;
 	if (!done && db_exec(c, "prime resync", "UPDATE prime_targets SET "
-	    "resync_ic = $2, resync_name = $3, resync_names = $4::bigint, "
-	    "updated_at = now() WHERE name = $1", 4, (const char *[]){
-	    t->conf->name, t->resync_ic, t->resync_name, names }, NULL, NULL,
+	    "resync_seq = $2::bigint, resync_names = $3::bigint, "
+	    "updated_at = now() WHERE name = $1", 3, (const char *[]){
+	    t->conf->name, seq, names }, NULL, NULL,
 	    err, errlen) < 0)
 		return PRIME_EDB;
 	if (done) {
@@ -411,13 +410,14 @@ prime_resync_mark(struct prime_target *t, PGconn *c, int done, char *err,
 	return 0;
 }
 
+/* The live names after a seq, in seq order: a walk along edge_names_seq_idx
+ * with two primary-key look-ups a row, the same cost wherever it is. */
 #define PRIME_RESYNC_SQL \
 	"SELECT " PRIME_ROW_COLS " " PRIME_ROW_FROM "WHERE " \
-	"en.issued_certificate IS NOT NULL AND (en.issued_certificate, " \
-	"en.name) > ($1, $2) ORDER BY en.issued_certificate, en.name LIMIT " \
-	"$3::integer"
+	"en.issued_certificate IS NOT NULL AND en.seq > $1::bigint ORDER BY " \
+	"en.seq LIMIT $2::integer"
 
-/* Batches of the running re-prime, in (issued certificate, name) order from
+/* Batches of the running re-prime, in seq order from
  * the saved position, until done or past deadline. PostgreSQL reads the
  * next batch while Redis takes this one (db_send before the replies are
  * drained), so a re-prime costs about the slower of the two, not both. */
@@ -426,43 +426,49 @@ prime_resync(struct primer *p, struct prime_target *t, PGconn *c,
     const struct vault *v, uint64_t deadline, char *err, size_t errlen)
 {
 	PGresult *r = NULL;
-	char lim[16];
+	char lim[16], after[24];
 	size_t queued = 0;
-	int rows, sent = 0, rc = PRIME_EDB;
+	int rows, more, overlap, sent = 0, rc = PRIME_EDB;
 
 	if (!t->resyncing)
 		return 0;
 	snprintf(lim, sizeof(lim), "%d", PRIME_BATCH);
-	if ((r = db_query(c, "prime resync", PRIME_RESYNC_SQL, 3,
-	    (const char *[]){ t->resync_ic, t->resync_name, lim }, NULL, NULL, err,
-	    errlen)) == NULL)
+	snprintf(after, sizeof(after), "%lld", t->resync_seq);
+	if ((r = db_query(c, "prime resync", PRIME_RESYNC_SQL, 2,
+	    (const char *[]){ after, lim }, NULL, NULL, err, errlen)) == NULL)
 		return PRIME_EDB;
 	for (;;) {
 		rows = PQntuples(r);
-		if (rows > 0 && (rc = prime_queue_rows(p, t, c, v, r, NULL, 0, 0,
-		    &queued, err, errlen)) < 0)
+		if ((overlap = prime_chains_load(p, c, r, err, errlen)) < 0) {
+			rc = overlap;
 			goto out;
-		if (rows > 0) {
-			snprintf(t->resync_ic, sizeof(t->resync_ic), "%s",
-			    PQgetvalue(r, rows - 1, PRIME_COL_IC));
-			snprintf(t->resync_name, sizeof(t->resync_name), "%s",
-			    PQgetvalue(r, rows - 1, PRIME_COL_NAME));
-			t->resync_names += rows;
 		}
-		PQclear(r);
-		r = NULL;
-		sent = rows == PRIME_BATCH && clock_mono_ms() < deadline;
-		if (sent && db_send(c, "prime resync", PRIME_RESYNC_SQL, 3,
-		    (const char *[]){ t->resync_ic, t->resync_name, lim }, err,
-		    errlen) < 0) {
+		if (rows > 0)
+			t->resync_seq = strtoll(PQgetvalue(r, rows - 1,
+			    PRIME_COL_SEQ), NULL, 10);
+		more = rows == PRIME_BATCH && clock_mono_ms() < deadline;
+		sent = more && overlap == 0;
+		snprintf(after, sizeof(after), "%lld", t->resync_seq);
+		if (sent && db_send(c, "prime resync", PRIME_RESYNC_SQL, 2,
+		    (const char *[]){ after, lim }, err, errlen) < 0) {
+			sent = 0;
 			rc = PRIME_EDB;
 			goto out;
 		}
-		if ((rc = prime_drain(t->rc, queued, err, errlen)) < 0)
+		if ((rows > 0 && (rc = prime_queue_rows(p, t, c, v, r, NULL, 0, 0,
+		    &queued, err, errlen)) < 0) ||
+		    (rc = prime_drain(t->rc, queued, err, errlen)) < 0)
 			goto out;
+		t->resync_names += rows;
+		PQclear(r);
+		r = NULL;
 		queued = 0;
-		if (sent && (r = db_receive(c, "prime resync", err,
-		    errlen)) == NULL) {
+		if (sent)
+			r = db_receive(c, "prime resync", err, errlen);
+		else if (more)	/* too many chains to overlap: in turn */
+			r = db_query(c, "prime resync", PRIME_RESYNC_SQL, 2,
+			    (const char *[]){ after, lim }, NULL, NULL, err, errlen);
+		if (more && r == NULL) {
 			sent = 0;
 			rc = PRIME_EDB;
 			goto out;

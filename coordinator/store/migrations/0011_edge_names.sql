@@ -46,14 +46,14 @@ CREATE INDEX edge_names_gone ON edge_names (seq)
 --                 or another value there: the target lost its data
 --   applied_seq   every edge_names change up to it is in the target
 --   resync_*      a full re-prime in progress (resync_started_at not NULL),
---                 resumable: the last (issued_certificate, name) written
+--                 resumable: the last edge_names.seq written (a name changed
+--                 meanwhile gets a higher seq, so it is still written)
 CREATE TABLE prime_targets (
 	name		text PRIMARY KEY,
 	generation	text,
 	applied_seq	bigint NOT NULL DEFAULT 0,
 	resync_started_at timestamptz,
-	resync_ic	text NOT NULL DEFAULT '',
-	resync_name	text NOT NULL DEFAULT '',
+	resync_seq	bigint NOT NULL DEFAULT 0,
 	resync_names	bigint NOT NULL DEFAULT 0,
 	resynced_at	timestamptz,
 	created_at	timestamptz NOT NULL DEFAULT now(),
@@ -107,6 +107,9 @@ BEGIN
 	    ORDER BY ic.created_at DESC, ic.id DESC LIMIT 1) o ON true
 	WHERE o.id IS NOT NULL OR EXISTS (SELECT 1 FROM edge_names x
 	    WHERE x.name = a.n AND x.issued_certificate IS NOT NULL)
+	-- the names of one certificate get consecutive seqs: a re-prime in
+	-- seq order then writes its c:/p: once
+	ORDER BY o.id, a.n
 	ON CONFLICT (name) DO UPDATE SET
 		issued_certificate = EXCLUDED.issued_certificate,
 		private_key = EXCLUDED.private_key, chain_id = EXCLUDED.chain_id,
