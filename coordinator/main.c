@@ -1,4 +1,5 @@
 /* main.c -- certfleet-coordinator: flags and environment, signals, and the main loop (relay, results, primer). */
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,8 +8,10 @@
 
 #include "accounts.h"
 #include "api.h"
+#include "backoff.h"
 #include "clock.h"
 #include "db.h"
+#include "expire.h"
 #include "health.h"
 #include "log.h"
 #include "migrate.h"
@@ -48,9 +51,13 @@ usage(FILE *f)
 	    "usage: certfleet-coordinator [COMMAND]\n"
 	    "\n"
 	    "commands:\n"
-	    "  run       (default) apply migrations, ensure the CA's ACME account,\n"
-	    "            then serve the API and run the outbox relay, the result\n"
-	    "            consumer and the Redis primer until SIGTERM or SIGINT\n"
+	    "  run       (default) wait for PostgreSQL, apply migrations, ensure\n"
+	    "            the CAs' ACME accounts, wait for Kafka (its topics) and\n"
+	    "            Redis, then serve the API and run the outbox relay, the\n"
+	    "            result consumer and the Redis primer until SIGTERM or\n"
+	    "            SIGINT. Every wait, at start or after losing a service,\n"
+	    "            is logged and retried with backoff (0.5 s doubling to\n"
+	    "            30 s); Kafka connections are retried by librdkafka\n"
 	    "  migrate   apply the database migrations and exit\n"
 	    "  check     check that PostgreSQL (CERTFLEET_PG), Kafka (KAFKA_BOOTSTRAP)\n"
 	    "            and Redis (REDIS_URL) answer; exit 0 when all do\n"
@@ -92,11 +99,13 @@ struct coordinator {
 	rd_kafka_t	*consumer;
 	struct primer	*primer;
 	struct api	*api;
+	struct expire	*expire;	/* peter_sslers edges' caches */
 };
 
 static void
 main_close(struct coordinator *co)
 {
+	expire_stop(co->expire);
 	api_stop(co->api);
 	if (co->consumer != NULL) {
 		rd_kafka_consumer_close(co->consumer);
@@ -109,6 +118,32 @@ main_close(struct coordinator *co)
 	vault_free(co->vault);
 }
 
+/* Waits for PostgreSQL (health_wait: logged, with backoff), then applies
+ * the migrations and makes sure every CA has its account; a connection
+ * lost on the way is waited for again. Returns the number of migrations
+ * applied, or -1 with err (a real error, or a stop while waiting). */
+static int
+main_prepare_db(struct coordinator *co, char *err, size_t errlen)
+{
+	int n;
+
+	for (;;) {
+		if (health_wait(&health_postgres, co->s.pg, &main_stop) < 0) {
+			snprintf(err, errlen, "stopped while waiting for "
+			    "PostgreSQL");
+			return -1;
+		}
+		if (db_ensure(&co->db, co->s.pg, MAIN_APPNAME, err,
+		    errlen) == 0 && (n = migrate_apply(co->db, err,
+		    errlen)) >= 0 && accounts_ensure(co->db, co->vault, &co->s,
+		    err, errlen) == 0)
+			return n;
+		if (co->db != NULL && PQstatus(co->db) == CONNECTION_OK)
+			return -1;	/* not the connection: a real error */
+		log_warn("PostgreSQL went away while starting: %s", err);
+	}
+}
+
 static int
 main_start(struct coordinator *co, char *err, size_t errlen)
 {
@@ -117,16 +152,21 @@ main_start(struct coordinator *co, char *err, size_t errlen)
 	if (settings_load(&co->s, 1, err, errlen) < 0 ||
 	    (co->vault = vault_new(co->s.master_key, err, errlen)) == NULL)
 		return -1;
-	if (db_ensure(&co->db, co->s.pg, MAIN_APPNAME, err, errlen) < 0 ||
-	    (n = migrate_apply(co->db, err, errlen)) < 0 ||
-	    accounts_ensure(co->db, co->vault, &co->s, err, errlen) < 0)
+	/* Started before its services (a boot, a stack coming up): wait. */
+	if ((n = main_prepare_db(co, err, errlen)) < 0)
 		return -1;
+	if (health_wait(&health_kafka, co->s.kafka, &main_stop) < 0 ||
+	    health_wait(&health_redis, co->s.redis_url, &main_stop) < 0) {
+		snprintf(err, errlen, "stopped while waiting for Kafka and Redis");
+		return -1;
+	}
 	if ((co->producer = publish_producer_new(co->s.kafka, MAIN_APPNAME, err,
 	    errlen)) == NULL ||
 	    (co->consumer = results_consumer_new(co->s.kafka, err,
 	    errlen)) == NULL ||
 	    (co->api = api_start(&co->s, co->vault, err, errlen)) == NULL ||
-	    (co->primer = primer_new(&co->s.prime, err, errlen)) == NULL)
+	    (co->primer = primer_new(&co->s.prime, err, errlen)) == NULL ||
+	    (co->expire = expire_start(&co->s, err, errlen)) == NULL)
 		return -1;
 	log_info("coordinator up: CA %s at %s, master key %s, %d migration(s) "
 	    "applied", co->s.ca_name, co->s.acme_directory,
@@ -134,11 +174,63 @@ main_start(struct coordinator *co, char *err, size_t errlen)
 	return 0;
 }
 
+/* Makes sure the main loop's PostgreSQL connection is up: a lost one is
+ * reconnected with backoff, and its loss and return are logged. Returns 0
+ * when it is up, -1 when not (the caller goes round again). */
+static int
+main_db_up(struct coordinator *co, struct backoff *b)
+{
+	char err[1024];
+	uint64_t now = clock_mono_ms(), down;
+	unsigned wait;
+
+	if (!backoff_due(b, now)) {
+		poll(NULL, 0, MAIN_POLL_MS);
+		return -1;
+	}
+	if (db_ensure(&co->db, co->s.pg, MAIN_APPNAME, err, sizeof(err)) < 0) {
+		wait = backoff_failed(b, now);
+		log_warn("PostgreSQL lost: %s; try %u, next in %.1f s", err,
+		    b->failures, (double)wait / 1000.0);
+		return -1;
+	}
+	if ((down = backoff_ok(b, now)) > 0)
+		log_info("PostgreSQL back after %.1f s", (double)down / 1000.0);
+	return 0;
+}
+
+/* One pass of the primer (edge/primer.h): every Redis target brought up
+ * to PostgreSQL. A target whose Redis fails is backed off inside the
+ * primer while the others go on; a database failure waits here with
+ * backoff, logged once, and the recovery too. Returns 1 when a target has
+ * work left now (call again at once), else 0. */
+static int
+main_prime(struct coordinator *co, struct backoff *b)
+{
+	char err[1024];
+	uint64_t down;
+	unsigned wait;
+	int busy;
+
+	if ((busy = primer_tick(co->primer, co->db, co->vault, err,
+	    sizeof(err))) < 0) {
+		wait = backoff_failed(b, clock_mono_ms());
+		log_warn("primer: %s; try %u, next in %.1f s", err, b->failures,
+		    (double)wait / 1000.0);
+		return 0;
+	}
+	if ((down = backoff_ok(b, clock_mono_ms())) > 0)
+		log_info("primer: working again after %.1f s", (double)down /
+		    1000.0);
+	return busy;
+}
+
 static int
 main_run(void)
 {
 	struct coordinator co;
 	struct sigaction sa;
+	struct backoff pg_retry, prime_retry;
 	char err[1024];
 	uint64_t last_prime = 0, last_renew = 0, now;
 	int n, rc = 1, busy, prime_busy = 0;
@@ -153,15 +245,14 @@ main_run(void)
 
 	if (main_start(&co, err, sizeof(err)) < 0) {
 		log_err("%s", err);
+		rc = main_stop ? 0 : 1;
 		goto out;
 	}
+	backoff_init(&pg_retry, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
+	backoff_init(&prime_retry, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
 	while (!main_stop) {
-		if (db_ensure(&co.db, co.s.pg, MAIN_APPNAME, err,
-		    sizeof(err)) < 0) {
-			log_warn("database: %s; retrying", err);
-			sleep(1);
+		if (main_db_up(&co, &pg_retry) < 0)
 			continue;
-		}
 		busy = 0;
 		if ((n = outbox_relay(co.db, co.producer, &co.s.cas, err,
 		    sizeof(err))) < 0)
@@ -175,13 +266,10 @@ main_run(void)
 		now = clock_mono_ms();
 		/* The primer again at once while a target has work left (a
 		 * re-prime, a backlog of changes): it bounds its own slices. */
-		if (n > 0 || prime_busy || now - last_prime >= MAIN_PRIME_EVERY_MS) {
+		if ((n > 0 || prime_busy || now - last_prime >=
+		    MAIN_PRIME_EVERY_MS) && backoff_due(&prime_retry, now)) {
 			last_prime = now;
-			if ((prime_busy = primer_tick(co.primer, co.db, co.vault, err,
-			    sizeof(err))) < 0) {
-				log_warn("prime: %s (will retry)", err);
-				prime_busy = 0;
-			}
+			prime_busy = main_prime(&co, &prime_retry);
 		}
 		if (now - last_renew >= MAIN_RENEW_EVERY_MS) {
 			last_renew = now;

@@ -53,6 +53,39 @@ settings_listen(struct settings *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* The peter_sslers edges: who may read config.json, whose caches to expire.
+ * The edge URLs themselves are checked by expire_start. */
+static int
+settings_edges(struct settings *s, char *err, size_t errlen)
+{
+	const char *v = config_str("CERTFLEET_EDGE_NETWORKS", NULL), *mode;
+	char why[200];
+
+	if (v != NULL && netlist_parse(&s->edge_networks, v, why,
+	    sizeof(why)) < 0) {
+		snprintf(err, errlen, "CERTFLEET_EDGE_NETWORKS: %s", why);
+		return -1;
+	}
+	s->ps_edges = config_str("CERTFLEET_PETER_SSLERS_EDGES", NULL);
+	s->ps_expire_path = config_str("CERTFLEET_PETER_SSLERS_EXPIRE_PATH",
+	    "/.peter_sslers/nginx/shared_cache/expire");
+	if (s->ps_expire_path[0] != '/' || strlen(s->ps_expire_path) > 200 ||
+	    s->ps_expire_path[strspn(s->ps_expire_path, "abcdefghijklmnopqrstuvw"
+	    "xyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/")] != '\0') {
+		snprintf(err, errlen, "CERTFLEET_PETER_SSLERS_EXPIRE_PATH must be "
+		    "a path of at most 200 letters, digits and ._-/");
+		return -1;
+	}
+	mode = config_str("CERTFLEET_PETER_SSLERS_EXPIRE", "all");
+	if (strcmp(mode, "domain") != 0 && strcmp(mode, "all") != 0) {
+		snprintf(err, errlen, "CERTFLEET_PETER_SSLERS_EXPIRE must be "
+		    "domain or all");
+		return -1;
+	}
+	s->ps_expire_all = strcmp(mode, "all") == 0;
+	return 0;
+}
+
 int
 settings_load(struct settings *s, int need_daemon, char *err, size_t errlen)
 {
@@ -107,7 +140,8 @@ settings_load(struct settings *s, int need_daemon, char *err, size_t errlen)
 	    config_long("CERTFLEET_RETRY_MAX", SETTINGS_RETRY_MAX_DEFAULT, 1, 100,
 	    &s->retry_max, err, errlen) < 0 ||
 	    prime_conf_load(&s->prime, s->redis_url, s->prime_db, err,
-	    errlen) < 0)
+	    errlen) < 0 ||
+	    settings_edges(s, err, errlen) < 0)
 		return -1;
 	return settings_listen(s, err, errlen);
 }
@@ -119,7 +153,9 @@ settings_usage(FILE *f)
 	    "environment:\n"
 	    "  CERTFLEET_PG            PostgreSQL conninfo or URI (required)\n"
 	    "  KAFKA_BOOTSTRAP         Kafka bootstrap servers (required)\n"
-	    "  REDIS_URL               redis://[:password@]host[:port] (required)\n"
+	    "  REDIS_URL               redis[s]://[user:password@]host[:port][/db]\n"
+	    "                          (required; the primer's ACL user; rediss://:\n"
+	    "                          CERTFLEET_REDIS_CA_FILE, _CERT_FILE, _KEY_FILE)\n"
 	    "  CERTFLEET_TOKEN         bearer token of the admin API /v1 (required)\n"
 	    "  CERTFLEET_WORKER_TOKEN  bearer token workers use on /internal/v1\n"
 	    "                          (required, must differ from CERTFLEET_TOKEN)\n"
@@ -185,5 +221,20 @@ settings_usage(FILE *f)
 	    "  CERTFLEET_KAFKA_TOPIC_JOBS, _EVENTS, _DLQ  topic names (defaults\n"
 	    "                          certfleet.jobs, certfleet.events,\n"
 	    "                          certfleet.deadletter)\n"
-	    "  CERTFLEET_LOG_LEVEL     debug, info (default), warn or error\n");
+	    "  CERTFLEET_LOG_LEVEL     debug, info (default), warn or error\n"
+	    "peter_sslers edges (lua-resty-peter_sslers, see README.md):\n"
+	    "  CERTFLEET_EDGE_NETWORKS client networks (CIDR, comma-separated) that\n"
+	    "                          may read GET /.well-known/admin/domain/\n"
+	    "                          {name}/config.json (keys included); unset:\n"
+	    "                          nobody (403)\n"
+	    "  CERTFLEET_PETER_SSLERS_EDGES edges whose certificate cache is expired\n"
+	    "                          when a certificate is primed or withdrawn:\n"
+	    "                          http(s)://[user:password@]host:port, comma-\n"
+	    "                          separated (user:password: basic auth)\n"
+	    "  CERTFLEET_PETER_SSLERS_EXPIRE_PATH the edges' expire route (default\n"
+	    "                          /.peter_sslers/nginx/shared_cache/expire)\n"
+	    "  CERTFLEET_PETER_SSLERS_EXPIRE all (default): one GET <path>/all per\n"
+	    "                          round (the only call that empties a 0.5.0\n"
+	    "                          edge's cache); domain: GET <path>/domain/\n"
+	    "                          <name> per name, as peter_sslers does\n");
 }

@@ -6,6 +6,7 @@
 
 #include "cas.h"
 #include "keys.h"
+#include "netlist.h"
 #include "prime_conf.h"
 
 #define SETTINGS_MASTER_KEY_HEX	64	/* 32 bytes */
@@ -29,6 +30,11 @@ struct settings {
 	enum keys_type	 account_key_type; /* CERTFLEET_ACCOUNT_KEY_TYPE */
 	const char	*preferred_chain; /* CERTFLEET_PREFERRED_CHAIN or NULL */
 	struct prime_conf prime;	/* CERTFLEET_PRIME_*: targets, style, TTL */
+	/* peter_sslers edges (api/api_edge.c, edge/expire.c) */
+	struct netlist	 edge_networks;	/* CERTFLEET_EDGE_NETWORKS; n 0: unset */
+	const char	*ps_edges;	/* CERTFLEET_PETER_SSLERS_EDGES or NULL */
+	const char	*ps_expire_path; /* CERTFLEET_PETER_SSLERS_EXPIRE_PATH */
+	int		 ps_expire_all;	/* CERTFLEET_PETER_SSLERS_EXPIRE all (default) */
 };
 
 /* Fills s from the environment. When need_daemon is 0 only what `migrate`

@@ -332,11 +332,15 @@ proto_event_implies(const Certfleet__Event *e)
 
 /* Checks e->job_kind against the event's kind; a worker older than the
  * field leaves it unset, which is filled in where the event kind tells.
- * Returns 0, or -1 with the reason in err. */
+ * account_registered is the result of a register_account job and also a
+ * progress event of any job that registered its account again (the CA had
+ * forgotten it), so it fits every kind. Returns 0, or -1 with the reason
+ * in err. */
 static int
 proto_event_job_kind(Certfleet__Event *e, char *err, size_t errlen)
 {
 	Certfleet__JobKind implied = proto_event_implies(e);
+	int any = e->kind_case == CERTFLEET__EVENT__KIND_ACCOUNT_REGISTERED;
 
 	if (e->job_kind == CERTFLEET__JOB_KIND__JOB_KIND_UNSPECIFIED)
 		e->job_kind = implied;
@@ -346,7 +350,7 @@ proto_event_job_kind(Certfleet__Event *e, char *err, size_t errlen)
 		return -1;
 	}
 	if (strcmp(proto_job_kind_name(e->job_kind), "unknown") == 0 ||
-	    (implied != CERTFLEET__JOB_KIND__JOB_KIND_UNSPECIFIED &&
+	    (implied != CERTFLEET__JOB_KIND__JOB_KIND_UNSPECIFIED && !any &&
 	    e->job_kind != implied)) {
 		snprintf(err, errlen, "%s event cannot answer a job of kind %s",
 		    proto_event_kind_name(e), proto_job_kind_name(e->job_kind));

@@ -20,3 +20,7 @@ endfunction()
 certfleet_fuzz_target(fuzz_b64 certfleet_base)
 certfleet_fuzz_target(fuzz_pem certfleet_pem)
 certfleet_fuzz_target(fuzz_codec certfleet_proto)
+
+# config.json paths of peter_sslers edges (coordinator/api/edgepath.c)
+certfleet_fuzz_target(fuzz_edge_path certfleet_coordinator certfleet_hostname)
+certfleet_fuzz_target(fuzz_redisurl certfleet_redisconn)

@@ -11,8 +11,10 @@ endfunction()
 certfleet_needed_test(link_responder certfleet-responder libpq librdkafka libcurl)
 # The worker keeps no state: no PostgreSQL.
 certfleet_needed_test(link_worker certfleet-worker libpq)
-# The coordinator never talks to a CA (it only computes ARI CertIDs).
-certfleet_needed_test(link_coordinator certfleet-coordinator libcurl)
+# The coordinator links libcurl since it calls peter_sslers edges' expire
+# routes (coordinator/edge/expire.c); it still never talks to a CA, which
+# no link check can tell. What still holds at link time: no test library.
+certfleet_needed_test(link_coordinator certfleet-coordinator libcmocka)
 # certfleetctl has no such test: `certfleetctl doctor` checks PostgreSQL and
 # Kafka itself (every health_service), so it links libpq and librdkafka.
 

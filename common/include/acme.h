@@ -14,8 +14,9 @@
  * on it. Nothing blocks: the caller's loop calls acme_engine_run(), which
  * waits (curl_multi_poll, also on the caller's extra fds), drives transfers,
  * fires the engine's timers (polling backoff, Retry-After) and invokes the
- * operations' callbacks. All callbacks run inside acme_engine_run() or
- * acme_op_cancel(), on the caller's thread. The engine is not thread-safe.
+ * operations' callbacks. All callbacks run inside acme_engine_run(),
+ * acme_op_cancel() or acme_order_dns01_published(), on the caller's
+ * thread. The engine is not thread-safe.
  *
  * Per CA (keyed by directory URL) the engine caches the directory (fetched
  * once) and a pool of nonces (every Replay-Nonce is kept; newNonce only when
@@ -202,6 +203,9 @@ struct acme_order_cb {
 	void	*arg;
 };
 
+/* begin of struct acme_dns01_cb: publishing goes on in the background. */
+#define ACME_DNS01_PENDING	1
+
 /* What a dns-01 order calls in place of challenge_begin/challenge_end, with
  * the arg of its struct acme_order_cb. */
 struct acme_dns01_cb {
@@ -211,14 +215,19 @@ struct acme_dns01_cb {
 	 * domain for a wildcard ("*.example.com" validates at
 	 * _acme-challenge.example.com), so an order for a wildcard and its
 	 * apex publishes two values at the same name at once. Return 0 when
-	 * published, -1 to fail the order (retryable). Runs on the engine's
-	 * thread: a slow call delays every order. Required. */
+	 * published, ACME_DNS01_PENDING when publishing goes on without
+	 * blocking (a child process, say): the order then waits, without a
+	 * request or a worker's thread, until acme_order_dns01_published()
+	 * says how it went (or its deadline). -1 fails the order (retryable).
+	 * Runs on the engine's thread: it must not block. Required. */
 	int	(*begin)(void *arg, const char *domain, const char *token,
 		    const char *txt);
-	/* Called exactly once for every record whose begin returned 0, when
-	 * its authorization is final or the operation ends; valid is 1 when
-	 * the authorization became valid, 0 otherwise (invalid, failure,
-	 * cancellation, deadline). Required. */
+	/* Called exactly once for every record whose begin returned 0 or
+	 * ACME_DNS01_PENDING (even when publishing then failed), when its
+	 * authorization is final or the operation ends; valid is 1 when the
+	 * authorization became valid, 0 otherwise (invalid, failure,
+	 * cancellation, deadline). After it, acme_order_dns01_published()
+	 * must no longer be called for that token. Required. */
 	void	(*end)(void *arg, const char *domain, const char *token,
 		    const char *txt, int valid);
 };
@@ -261,6 +270,17 @@ struct acme_order_params {
 struct acme_op *acme_order_start(struct acme_engine *e,
     const struct acme_order_params *p, const struct acme_order_cb *cb,
     char *err, size_t errlen);
+
+/*
+ * The dns-01 record whose begin answered ACME_DNS01_PENDING for token is
+ * published (ok 1), or could not be (ok 0; detail says why, one line, no
+ * secret): the order goes on and asks the CA to validate, or fails
+ * (retryable). A token the order no longer waits for is ignored. Call it
+ * from the caller's loop, outside the engine's callbacks; op's own
+ * callbacks, done() included, may run inside it (then op is gone).
+ */
+void acme_order_dns01_published(struct acme_op *op, const char *token,
+    int ok, const char *detail);
 
 /* ---- account and certificate management (acme_manage.c) ---- */
 

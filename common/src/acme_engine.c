@@ -107,6 +107,12 @@ acme_op_sleep(struct acme_op *op, uint64_t ms)
 		acme_op_fail(op, 1, "out of memory for a timer");
 }
 
+void
+acme_op_wake_cancel(struct acme_op *op)
+{
+	heap_remove(op->e, op);
+}
+
 uint64_t
 acme_poll_delay_ms(unsigned int polls, int has_ra, time_t ra, time_t now)
 {
@@ -335,6 +341,8 @@ op_free(struct acme_op *op)
 		free(op->chals[i].txt);
 	}
 	free(op->chals);
+	free(op->dns_wait_url);
+	free(op->dns_wait_token);
 	free(op->chain);
 	for (i = 0; i < op->nalt_urls; i++)
 		free(op->alt_urls[i]);

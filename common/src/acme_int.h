@@ -143,6 +143,8 @@ struct acme_chal {
 	int	 ended;
 	char	*domain;	/* dns-01: identifier of the authorization */
 	char	*txt;		/* dns-01: the TXT value published */
+	int	 pending;	/* dns-01: begin said ACME_DNS01_PENDING, not
+				 * yet acme_order_dns01_published() */
 };
 
 struct acme_op {
@@ -212,6 +214,9 @@ struct acme_op {
 	size_t			 nchals;
 	int			 dns01;		/* challenge type dns-01 */
 	struct acme_dns01_cb	 dns;		/* its callbacks */
+	char			*dns_wait_url;	/* ORD_DNS_WAIT: the challenge to
+						 * trigger once published */
+	char			*dns_wait_token; /* ... and its token */
 	int			 finalize_tries;
 	char			*chain;
 	char			*alt_urls[ACME_ALT_MAX];
@@ -271,6 +276,9 @@ void acme_op_need_directory(struct acme_op *op);
 
 /* Runs on_timer after ms (clipped to the deadline). */
 void acme_op_sleep(struct acme_op *op, uint64_t ms);
+
+/* Takes op's timer off (no on_timer until the next acme_op_sleep). */
+void acme_op_wake_cancel(struct acme_op *op);
 
 /* The wait before poll number `polls` (0 for the first): Retry-After when
  * has_ra (ra is absolute; clamped to [200 ms, 600 s]), else 1, 2, 4, 8, 16
@@ -367,6 +375,8 @@ enum acme_order_step {
 	ORD_READ,		/* POST-as-GET the order (also its poll timer) */
 	ORD_AUTHZ,		/* POST-as-GET authz[authz_i] (also round timer) */
 	ORD_CHALL,		/* POST {} to the challenge */
+	ORD_DNS_WAIT,		/* dns-01 record being published (no request;
+				 * the deadline's timer) */
 	ORD_AUTHZ_POLL,		/* POST-as-GET authz[authz_i] until final */
 	ORD_FINALIZE,		/* POST the CSR */
 	ORD_CERT,		/* POST-as-GET the chain */

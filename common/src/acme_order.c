@@ -400,6 +400,9 @@ order_timer(struct acme_op *op)
 	case ORD_AUTHZ_POLL:
 		acme_order_get(op, ORD_AUTHZ_POLL, op->authz[op->authz_i], 0);
 		break;
+	case ORD_DNS_WAIT:	/* its timer is the deadline */
+		acme_op_fail(op, 1, "dns-01 record not published in time");
+		break;
 	default:
 		acme_op_fail(op, 0, "order: timer in unexpected step %d",
 		    op->step);

@@ -264,12 +264,35 @@ api_route_v1(struct api *a, struct MHD_Connection *conn, const char *path,
 		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    "%s is not allowed on /v1/certificates (GET, POST)", method);
 	}
+	if (strcmp(path, "tenants") == 0 || strncmp(path, "tenants/", 8) == 0)
+		return api_route_tenants(a, conn, path, method, req);
+	if (strncmp(path, "hostnames/", 10) == 0) {
+		if (get)
+			return api_hostname(a, conn, path + 10);
+		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "%s is not allowed on /v1/hostnames (GET)", method);
+	}
+	if (strcmp(path, "overview") == 0) {
+		if (get)
+			return api_overview(a, conn);
+		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "%s is not allowed on /v1/overview (GET)", method);
+	}
+	if (strcmp(path, "certificates:retry") == 0) {
+		if (strcmp(method, "POST") == 0)
+			return api_retry_bulk(a, conn, req);
+		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "%s is not allowed on /v1/certificates:retry (POST)", method);
+	}
 	if (strcmp(path, "accounts") == 0 || strncmp(path, "accounts/", 9) == 0)
 		return api_route_accounts(a, conn, path, method, req);
+	if (strncmp(path, "actions/", 8) == 0)
+		return api_route_actions(a, conn, path, method);
 	if (strncmp(path, "certificates/", 13) != 0)
 		return api_error(conn, MHD_HTTP_NOT_FOUND, "no such path");
 	rest = api_segment(path + 13, id, sizeof(id));
-	if (strcmp(rest, "/revoke") == 0 || strcmp(rest, "/renew") == 0) {
+	if (strcmp(rest, "/revoke") == 0 || strcmp(rest, "/renew") == 0 ||
+	    strcmp(rest, "/retry") == 0) {
 		if (strcmp(method, "POST") != 0)
 			return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 			    "%s is not allowed here (POST)", method);
@@ -278,6 +301,8 @@ api_route_v1(struct api *a, struct MHD_Connection *conn, const char *path,
 			    "not a certificate id");
 		if (strcmp(rest, "/renew") == 0)
 			return api_renew(a, conn, id);
+		if (strcmp(rest, "/retry") == 0)
+			return api_retry(a, conn, id);
 		return api_revoke(a, conn, id, req);
 	}
 	if (strcmp(rest, "") != 0 && strcmp(rest, "/fullchain.pem") != 0 &&
@@ -342,7 +367,47 @@ api_handler(void *cls, struct MHD_Connection *conn, const char *url,
 			    "missing or wrong bearer token (CERTFLEET_WORKER_TOKEN)");
 		return api_route_internal(a, conn, url + 13, method);
 	}
+	if (strcmp(url, "/dashboard") == 0 && (strcmp(method, "GET") == 0 ||
+	    strcmp(method, "HEAD") == 0))
+		return api_dashboard(conn);
+	if (strncmp(url, API_EDGE_PREFIX, strlen(API_EDGE_PREFIX)) == 0)
+		return api_route_edge(a, conn, url + strlen(API_EDGE_PREFIX),
+		    method);
 	return api_error(conn, MHD_HTTP_NOT_FOUND, "no such path");
+}
+
+static int
+api_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* MHD's "%HH" unescaping of paths and arguments, except that "%00" stays
+ * as it is: a NUL would cut a path short and route it as a shorter one. */
+static size_t
+api_unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	char *r = s, *w = s;
+	int hi, lo;
+
+	(void)cls;
+	(void)conn;
+	while (*r != '\0') {
+		if (r[0] == '%' && (hi = api_hex(r[1])) >= 0 &&
+		    (lo = api_hex(r[2])) >= 0 && hi * 16 + lo != 0) {
+			*w++ = (char)(hi * 16 + lo);
+			r += 3;
+		} else
+			*w++ = *r++;
+	}
+	*w = '\0';
+	return (size_t)(w - s);
 }
 
 static void
@@ -391,6 +456,7 @@ api_start(const struct settings *s, const struct vault *v, char *err,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
 	    MHD_OPTION_NOTIFY_COMPLETED, api_completed, NULL,
+	    MHD_OPTION_UNESCAPE_CALLBACK, api_unescape, NULL,
 	    MHD_OPTION_END);
 	if (a->mhd == NULL) {
 		snprintf(err, errlen, "api: cannot listen on %s:%d", s->api_host,

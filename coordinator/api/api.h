@@ -20,10 +20,34 @@
  *                                            ca (issuing CA), cas, history (orders per CA)
  *   GET  /v1/certificates/{id}/fullchain.pem leaf + chain (404 until issued)
  *   GET  /v1/certificates/{id}/privkey.pem   decrypted on the fly (404 until issued)
+ *   POST /v1/certificates/{id}/renew         a renewal now -> 202 {id, order}
+ *   POST /v1/certificates/{id}/revoke        {reason} -> 202 with the action
+ *   POST /v1/certificates/{id}/retry         a failed certificate's new order -> 202
+ *                                            {id, order}; 409 when it has not failed
+ *   POST /v1/certificates:retry              {ca, problem_type} (both optional): up
+ *                                            to 1000 failed ones -> 202 {retried, more}
+ *   GET  /v1/accounts, POST /v1/accounts/{id}/key-rollover|deactivate
+ *                                            (each account's directory_url, and
+ *                                            current: its CA's directory now)
+ *   GET  /v1/actions/{id}                    a revocation, rollover or deactivation:
+ *                                            status pending|done|failed, problem
+ *   GET  /v1/hostnames/{name}                the certificate serving name (exact, else
+ *                                            wildcard), all that carry it, history
+ *   GET  /v1/tenants, PUT /v1/tenants/{name}  tenants and their quotas {max_live,
+ *                                            max_orders_per_hour} (null: no limit)
+ *   GET  /v1/overview                        the fleet at a glance (the dashboard's data)
+ *   GET  /dashboard                          the web dashboard (HTML; asks for the token)
  *   GET  /internal/v1/accounts/{id}/key      account key PEM, worker token only
  *   GET  /internal/v1/accounts/{id}/eab      "kid=..\nhmac=..\n" (text/plain) of the
  *                                            account's External Account Binding;
  *                                            404 when it has none; worker token only
+ *   GET  /.well-known/admin/domain/{name}/config.json
+ *                                            peter_sslers' answer to its edges: the
+ *                                            newest live certificates holding name
+ *                                            (latest_single, latest_multi), keys
+ *                                            included; 404 for an unknown name, 400
+ *                                            for a bad one; only from a client in
+ *                                            CERTFLEET_EDGE_NETWORKS (403 otherwise)
  * /v1 takes only CERTFLEET_TOKEN, /internal only CERTFLEET_WORKER_TOKEN:
  * 401 otherwise. Unknown paths 404, wrong methods 405.
  */

@@ -108,12 +108,72 @@ enum MHD_Result api_renew(struct api *a, struct MHD_Connection *conn,
 enum MHD_Result api_revoke(struct api *a, struct MHD_Connection *conn,
     const char *id, struct api_req *req);
 
+/* ---- the dashboard (api_dashboard.c, api_overview.c) ---- */
+
+/* GET /dashboard: the page (no token: it asks for one and calls /v1). */
+enum MHD_Result api_dashboard(struct MHD_Connection *conn);
+
+/* GET /v1/overview: counts by status, expiry buckets, per CA (certificates
+ * by status, orders in flight, new orders in the last 3 h against the
+ * limit, problems in 24 h), the 20 latest problems. */
+enum MHD_Result api_overview(struct api *a, struct MHD_Connection *conn);
+
+/* ---- GET /v1/hostnames/{name} (api_hostnames.c) ---- */
+
+/* The certificate serving name now (exact, else its wildcard; null when
+ * none is issued and valid), every certificate carrying it, "conflict"
+ * when more than one live certificate has the exact name, and the history
+ * of issued certificates; 404 when none carries it, 400 for a bad name. */
+enum MHD_Result api_hostname(struct api *a, struct MHD_Connection *conn,
+    const char *name);
+
+/* ---- /v1/tenants (api_tenants.c) ---- */
+
+/* path is "tenants" or "tenants/{name}": the list, and setting a tenant's
+ * quotas. */
+enum MHD_Result api_route_tenants(struct api *a, struct MHD_Connection *conn,
+    const char *path, const char *method, struct api_req *req);
+
+/* ---- retries (api_retry.c) ---- */
+
+/* POST /v1/certificates/{id}/retry: 202 with the new order, 404, 409 when
+ * the certificate has not failed; id is valid. */
+enum MHD_Result api_retry(struct api *a, struct MHD_Connection *conn,
+    const char *id);
+
+/* POST /v1/certificates:retry {"ca": ..., "problem_type": ...}: up to
+ * RETRY_BULK_MAX failed certificates retried; 202 {"retried": N, "more":
+ * bool}. */
+enum MHD_Result api_retry_bulk(struct api *a, struct MHD_Connection *conn,
+    struct api_req *req);
+
 /* ---- /v1/accounts (api_accounts.c) ---- */
 
 /* path is "accounts" or "accounts/...": the list, key rollover and
  * deactivation. */
 enum MHD_Result api_route_accounts(struct api *a, struct MHD_Connection *conn,
     const char *path, const char *method, struct api_req *req);
+
+/* ---- peter_sslers edges (api_edge.c) ---- */
+
+/* Where peter_sslers serves its admin routes by default: an edge's
+ * fallback_server keeps its path and only changes host and port. */
+#define API_EDGE_PREFIX "/.well-known/admin/"
+
+/* path follows API_EDGE_PREFIX: "domain/{name}/config.json", GET, from a
+ * client address in CERTFLEET_EDGE_NETWORKS only (403 otherwise, and when
+ * the setting is unset); 400 for a name that is not a host name. */
+enum MHD_Result api_route_edge(struct api *a, struct MHD_Connection *conn,
+    const char *path, const char *method);
+
+/* ---- /v1/actions (api_actions.c) ---- */
+
+/* path is "actions/...": GET /v1/actions/{id}, the state of a revocation,
+ * key rollover or deactivation: {id, kind, status (pending, done, failed),
+ * attempt, account, certificate, issued_certificate, problem {type,
+ * detail} or null, reason, created_at, updated_at}; 404 for an unknown id. */
+enum MHD_Result api_route_actions(struct api *a, struct MHD_Connection *conn,
+    const char *path, const char *method);
 
 /* ---- /internal/v1 (api_internal.c) ---- */
 

@@ -51,9 +51,10 @@ actions_queue(PGconn *c, const char *id, unsigned attempt, double delay_s,
 	int rc = -1;
 
 	if ((r = db_query(c, "actions job", "SELECT x.kind, x.account, "
-	    "a.account_url, a.ca, ca.directory_url, coalesce(ic.cert_pem, ''), "
+	    "a.account_url, a.ca, a.directory_url, coalesce(ic.cert_pem, ''), "
 	    "coalesce(ic.certificate, ''), coalesce(x.reason, 0), "
-	    "coalesce(x.new_key_thumbprint, ''), x.trace_id FROM ca_actions x "
+	    "coalesce(x.new_key_thumbprint, ''), x.trace_id, "
+	    "coalesce(ca.trust, '') FROM ca_actions x "
 	    "JOIN acme_accounts a ON a.id = x.account JOIN cas ca ON "
 	    "ca.name = a.ca LEFT JOIN issued_certificates ic ON "
 	    "ic.id = x.issued_certificate WHERE x.id = $1", 1, &id, NULL, NULL,
@@ -75,6 +76,7 @@ actions_queue(PGconn *c, const char *id, unsigned attempt, double delay_s,
 	ja.account_url = PQgetvalue(r, 0, 2);
 	ja.ca_name = PQgetvalue(r, 0, 3);
 	ja.directory_url = PQgetvalue(r, 0, 4);
+	ja.trust = PQgetvalue(r, 0, 10);
 	ja.certificate_id = PQgetvalue(r, 0, 6);
 	ja.reason = (uint32_t)atoi(PQgetvalue(r, 0, 7));
 	ja.new_key_thumbprint = PQgetvalue(r, 0, 8);
@@ -144,11 +146,17 @@ actions_revoke(PGconn *c, const char *cert_id, int reason,
 
 	if (db_begin(c, err, errlen) < 0)
 		return ACTIONS_ERROR;
+	/* Signed by the account the certificate was ordered under, at the
+	 * directory that issued it (the CA may point elsewhere now). */
 	if ((r = db_query(c, "actions revoke", "SELECT c.current_issued, "
-	    "ic.revoked_at IS NOT NULL, a.id, a.account_url, a.status FROM "
-	    "certificates c JOIN acme_accounts a ON a.ca = c.ca LEFT JOIN "
-	    "issued_certificates ic ON ic.id = c.current_issued WHERE c.id = $1 "
-	    "FOR UPDATE OF c", 1, &cert_id, NULL, NULL, err, errlen)) == NULL)
+	    "ic.revoked_at IS NOT NULL, a.id, a.account_url, "
+	    "coalesce(a.status, 'missing') FROM certificates c LEFT JOIN "
+	    "issued_certificates ic ON ic.id = c.current_issued LEFT JOIN "
+	    "orders o ON o.id = ic.order_id LEFT JOIN acme_accounts a ON a.id = "
+	    "coalesce(o.account, (SELECT a2.id FROM acme_accounts a2 JOIN cas "
+	    "ca ON ca.name = a2.ca AND ca.directory_url = a2.directory_url "
+	    "WHERE a2.ca = coalesce(o.ca, c.ca))) WHERE c.id = $1 FOR UPDATE OF "
+	    "c", 1, &cert_id, NULL, NULL, err, errlen)) == NULL)
 		goto out;
 	if (PQntuples(r) == 0) {
 		snprintf(err, errlen, "no certificate %s", cert_id);

@@ -4,60 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #define CTL_WAIT_DEFAULT 300	/* seconds */
-#define CTL_POLL_S 1
-
-static const char *
-ctl_str(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s != NULL ? s : "-";
-}
-
-/* Polls the certificate until a final status. */
-static int
-ctl_wait(const char *id, long timeout)
-{
-	char path[128], err[1024];
-	time_t end = time(NULL) + timeout;
-	char st[32];
-	json_t *j, *p;
-
-	snprintf(path, sizeof(path), "/v1/certificates/%s", id);
-	for (;;) {
-		if ((j = ctl_api("GET", path, NULL, err, sizeof(err))) == NULL) {
-			fprintf(stderr, "certfleetctl: %s\n", err);
-			return CTL_FAILED;
-		}
-		snprintf(st, sizeof(st), "%s", ctl_str(j, "status"));
-		if (strcmp(st, "issued") == 0) {
-			fprintf(stderr, "issued: serial %s, valid %s to %s, issuer %s, "
-			    "CA %s\n", ctl_str(j, "serial"), ctl_str(j, "not_before"),
-			    ctl_str(j, "not_after"), ctl_str(j, "issuer"),
-			    ctl_str(j, "ca"));
-			json_decref(j);
-			return CTL_OK;
-		}
-		if (strcmp(st, "failed") == 0) {
-			p = json_object_get(j, "problem");
-			fprintf(stderr, "failed: %s: %s\n", ctl_str(p, "type"),
-			    ctl_str(p, "detail"));
-			json_decref(j);
-			return CTL_FAILED;
-		}
-		json_decref(j);
-		if (time(NULL) >= end) {
-			fprintf(stderr, "certfleetctl: still %s after %ld s\n", st,
-			    timeout);
-			return CTL_TIMEOUT;
-		}
-		sleep(CTL_POLL_S);
-	}
-}
 
 /* What `enroll` was told: the request body's fields as the options give
  * them, the names, the CA list, and whether to wait. */
@@ -78,6 +26,7 @@ static const struct {
 	{ "--challenge", "challenge" },
 	{ "--preferred-chain", "preferred_chain" },
 	{ "--profile", "profile" },
+	{ "--tenant", "tenant" },
 };
 
 /* Reads argv into o. Returns 0, or -1 after printing what is wrong. */
@@ -105,6 +54,20 @@ ctl_enroll_args(int argc, char *argv[], struct ctl_enroll_opts *o)
 				json_array_append_new(o->cas, json_string(tok));
 		} else if (strcmp(argv[i], "--wait") == 0)
 			o->wait = 1;
+		else if (strcmp(argv[i], "--force") == 0)
+			json_object_set_new(o->req, "force", json_true());
+		else if (strcmp(argv[i], "--label") == 0 && i + 1 < argc) {
+			if ((end = strchr(argv[++i], '=')) == NULL) {
+				fprintf(stderr, "certfleetctl: --label takes "
+				    "KEY=VALUE\n");
+				return -1;
+			}
+			*end = '\0';
+			if (json_object_get(o->req, "labels") == NULL)
+				json_object_set_new(o->req, "labels", json_object());
+			json_object_set_new(json_object_get(o->req, "labels"),
+			    argv[i], json_string(end + 1));
+		}
 		else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
 			o->timeout = strtol(argv[++i], &end, 10);
 			if (*end != '\0' || o->timeout < 1) {
@@ -122,7 +85,8 @@ ctl_enroll_args(int argc, char *argv[], struct ctl_enroll_opts *o)
 	if (json_array_size(o->names) == 0) {
 		fprintf(stderr, "usage: certfleetctl enroll [--key-type T] "
 		    "[--challenge http-01|dns-01] [--ca NAME[,FALLBACK...]]... "
-		    "[--preferred-chain ISSUER_CN] [--profile NAME] [--wait] "
+		    "[--preferred-chain ISSUER_CN] [--profile NAME] [--tenant NAME] "
+		    "[--label KEY=VALUE]... [--force] [--wait] "
 		    "[--timeout SECONDS] HOST...\n");
 		return -1;
 	}
@@ -140,8 +104,9 @@ int
 ctl_enroll(int argc, char *argv[])
 {
 	struct ctl_enroll_opts o = { 0 };
-	char err[1024], *body = NULL;
-	json_t *j = NULL;
+	char err[1024], path[128], *body = NULL;
+	const char *id;
+	json_t *j = NULL, *fin = NULL;
 	int rc = CTL_USAGE;
 
 	o.req = json_object();
@@ -154,14 +119,28 @@ ctl_enroll(int argc, char *argv[])
 	rc = CTL_FAILED;
 	if ((j = ctl_api("POST", "/v1/certificates", body, err,
 	    sizeof(err))) == NULL) {
-		fprintf(stderr, "certfleetctl: %s\n", err);
+		rc = ctl_fail(CTL_FAILED, err);
 		goto out;
 	}
-	printf("%s\n", ctl_str(j, "id"));
-	fflush(stdout);
-	rc = o.wait ? ctl_wait(ctl_str(j, "id"), o.timeout) : CTL_OK;
+	id = json_string_value(json_object_get(j, "id"));
+	if (!o.wait) {
+		rc = ctl_json() ? ctl_emit(j) : CTL_OK;
+		if (!ctl_json())
+			printf("%s\n", id != NULL ? id : "-");
+		goto out;
+	}
+	if (!ctl_json()) {
+		printf("%s\n", id != NULL ? id : "-");
+		fflush(stdout);
+	}
+	snprintf(path, sizeof(path), "/v1/certificates/%s", id != NULL ? id :
+	    "-");
+	rc = ctl_wait(path, ctl_cert_state, "issued", o.timeout, &fin);
+	if (fin != NULL && ctl_json())
+		ctl_emit(fin);
 out:
 	free(body);
+	json_decref(fin);
 	json_decref(j);
 	json_decref(o.req);
 	json_decref(o.names);

@@ -4,50 +4,42 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #define CTL_ID_MAX 64
 
-/* Prints the queued action's id; with wait, polls path until field is
- * want (exit 0) or timeout passes (exit 3). */
+/* POSTs body to post and prints the queued action's id (the reply with
+ * --json); with wait, polls the action (GET /v1/actions/{id}) until it is
+ * done, failed or timeout passes; --json then prints the action. */
 static int
-ctl_action(const char *post, const char *body, int wait, const char *path,
-    const char *field, const char *want, long timeout)
+ctl_action(const char *post, const char *body, int wait, long timeout)
 {
-	char err[1024];
-	time_t end = time(NULL) + timeout;
+	char err[1024], path[128];
 	const char *v;
-	json_t *j;
+	json_t *j, *fin = NULL;
+	int rc;
 
-	if ((j = ctl_api("POST", post, body, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "certfleetctl: %s\n", err);
-		return CTL_FAILED;
-	}
+	if ((j = ctl_api("POST", post, body, err, sizeof(err))) == NULL)
+		return ctl_fail(CTL_FAILED, err);
 	v = json_string_value(json_object_get(j, "action"));
-	printf("%s\n", v != NULL ? v : "-");
+	if (!ctl_json())
+		printf("%s\n", v != NULL ? v : "-");
+	else if (!wait)
+		ctl_emit(j);
 	fflush(stdout);
-	json_decref(j);
-	while (wait) {
-		if ((j = ctl_api("GET", path, NULL, err, sizeof(err))) == NULL) {
-			fprintf(stderr, "certfleetctl: %s\n", err);
-			return CTL_FAILED;
-		}
-		v = json_string_value(json_object_get(j, field));
-		if (v != NULL && strcmp(v, want) == 0) {
-			fprintf(stderr, "%s\n", want);
-			json_decref(j);
-			return CTL_OK;
-		}
+	if (v == NULL || strlen(v) > CTL_ID_MAX || strchr(v, '/') != NULL) {
 		json_decref(j);
-		if (time(NULL) >= end) {
-			fprintf(stderr, "certfleetctl: not %s after %ld s\n", want,
-			    timeout);
-			return CTL_TIMEOUT;
-		}
-		sleep(1);
+		return wait ? ctl_fail(CTL_FAILED, "the API named no action to "
+		    "wait for") : CTL_OK;
 	}
-	return CTL_OK;
+	snprintf(path, sizeof(path), "/v1/actions/%s", v);
+	json_decref(j);
+	if (!wait)
+		return CTL_OK;
+	rc = ctl_wait(path, ctl_action_state, NULL, timeout, &fin);
+	if (fin != NULL && ctl_json())
+		ctl_emit(fin);
+	json_decref(fin);
+	return rc;
 }
 
 /* Parses [--wait] [--timeout S] and one more option taking a value. */
@@ -80,7 +72,7 @@ int
 ctl_revoke(int argc, char *argv[])
 {
 	const char *id = NULL, *reason = NULL;
-	char post[128], path[128], *body = NULL, *end;
+	char post[128], *body = NULL, *end;
 	long timeout = 120, code;
 	int wait = 0, rc;
 	json_t *b;
@@ -99,43 +91,24 @@ ctl_revoke(int argc, char *argv[])
 		json_decref(b);
 	}
 	snprintf(post, sizeof(post), "/v1/certificates/%s/revoke", id);
-	snprintf(path, sizeof(path), "/v1/certificates/%s", id);
-	rc = ctl_action(post, body != NULL ? body : "{}", wait, path, "status",
-	    "revoked", timeout);
+	rc = ctl_action(post, body != NULL ? body : "{}", wait, timeout);
 	free(body);
 	return rc;
-}
-
-/* Finds account id in GET /v1/accounts and prints or checks it. */
-static const char *
-ctl_account_status(json_t *list, const char *id)
-{
-	json_t *a;
-	size_t i;
-
-	json_array_foreach(json_object_get(list, "accounts"), i, a)
-		if (strcmp(json_string_value(json_object_get(a, "id")) != NULL ?
-		    json_string_value(json_object_get(a, "id")) : "", id) == 0)
-			return json_string_value(json_object_get(a, "status"));
-	return NULL;
 }
 
 int
 ctl_account(int argc, char *argv[])
 {
 	const char *id = NULL, *kt = NULL, *sub = argc >= 2 ? argv[1] : "";
-	char post[128], err[1024], *body = NULL;
+	char post[128], *body = NULL;
 	long timeout = 120;
 	int wait = 0, rc;
 	json_t *j, *a;
 	size_t i;
 
 	if (strcmp(sub, "list") == 0 && argc == 2) {
-		if ((j = ctl_api("GET", "/v1/accounts", NULL, err,
-		    sizeof(err))) == NULL) {
-			fprintf(stderr, "certfleetctl: %s\n", err);
-			return CTL_FAILED;
-		}
+		if ((j = ctl_get_text("/v1/accounts", &rc)) == NULL)
+			return rc;
 		json_array_foreach(json_object_get(j, "accounts"), i, a)
 			printf("%s  %-8s  %-11s  %-8s  %s\n",
 			    json_string_value(json_object_get(a, "id")),
@@ -152,7 +125,8 @@ ctl_account(int argc, char *argv[])
 	    ctl_opts(argc - 1, argv + 1, strcmp(sub, "rollover") == 0 ?
 	    "--key-type" : NULL, &kt, &id, &wait, &timeout) < 0) {
 		fprintf(stderr, "usage: certfleetctl account list | rollover "
-		    "[--key-type ES256|ES384|RS256] ID | deactivate ID\n");
+		    "[--key-type ES256|ES384|RS256] [--wait] [--timeout SECONDS] "
+		    "ID | deactivate [--wait] [--timeout SECONDS] ID\n");
 		return CTL_USAGE;
 	}
 	if (kt != NULL) {
@@ -162,21 +136,7 @@ ctl_account(int argc, char *argv[])
 	}
 	snprintf(post, sizeof(post), "/v1/accounts/%s/%s", id,
 	    strcmp(sub, "rollover") == 0 ? "key-rollover" : "deactivate");
-	rc = ctl_action(post, body != NULL ? body : "{}", 0, NULL, NULL, NULL, 0);
+	rc = ctl_action(post, body != NULL ? body : "{}", wait, timeout);
 	free(body);
-	if (rc != CTL_OK || !wait || strcmp(sub, "deactivate") != 0)
-		return rc;
-	/* --wait: deactivation shows in the account's status */
-	for (i = 0; i < (size_t)timeout; i++) {
-		if ((j = ctl_api("GET", "/v1/accounts", NULL, err,
-		    sizeof(err))) == NULL)
-			return CTL_FAILED;
-		kt = ctl_account_status(j, id);
-		rc = kt != NULL && strcmp(kt, "deactivated") == 0;
-		json_decref(j);
-		if (rc)
-			return CTL_OK;
-		sleep(1);
-	}
-	return CTL_TIMEOUT;
+	return rc;
 }

@@ -11,6 +11,7 @@
 #include "hostname.h"
 #include "log.h"
 #include "order.h"
+#include "tenant.h"
 
 /* How much of a rejected name is echoed back. */
 #define ENROLL_ECHO_MAX 80
@@ -34,6 +35,8 @@ enroll_request_free(struct enroll_request *req)
 	free(req->ca);
 	req->ca = NULL;
 	req->preferred_chain = NULL;
+	free(req->labels);
+	req->labels = NULL;
 }
 
 /* A CA name field: a string that is a well-formed CA name, copied. */
@@ -209,7 +212,8 @@ static int
 enroll_known_fields(json_t *root, char *err, size_t errlen)
 {
 	static const char *const known[] = { "hostnames", "key_type", "ca",
-	    "fallback", "challenge", "preferred_chain", "profile" };
+	    "fallback", "challenge", "preferred_chain", "profile", "force",
+	    "tenant", "labels" };
 	const char *field;
 	json_t *v;
 	size_t i;
@@ -291,6 +295,76 @@ enroll_parse_names(json_t *root, struct enroll_request *req, char *err,
 	return 0;
 }
 
+/* A label key: 1-ENROLL_LABEL_KEY_MAX of [a-z0-9._/-], first a letter or
+ * digit. */
+static int
+enroll_label_key_ok(const char *k)
+{
+	size_t i, n = strlen(k);
+
+	if (n == 0 || n > ENROLL_LABEL_KEY_MAX || !((k[0] >= 'a' &&
+	    k[0] <= 'z') || (k[0] >= '0' && k[0] <= '9')))
+		return 0;
+	for (i = 1; i < n; i++)
+		if (!((k[i] >= 'a' && k[i] <= 'z') || (k[i] >= '0' &&
+		    k[i] <= '9') || strchr("._/-", k[i]) != NULL))
+			return 0;
+	return 1;
+}
+
+/* "tenant" and "labels" of the body. */
+static int
+enroll_parse_tenant(json_t *root, struct enroll_request *req, char *err,
+    size_t errlen)
+{
+	json_t *v, *l;
+	const char *k, *s;
+	size_t i;
+
+	if ((v = json_object_get(root, "tenant")) != NULL) {
+		if ((s = json_string_value(v)) == NULL || !tenant_name_ok(s)) {
+			snprintf(err, errlen, "tenant must be a name of 1-%d "
+			    "characters of [a-z0-9._-], starting with a letter or "
+			    "digit", TENANT_NAME_MAX);
+			return -1;
+		}
+		snprintf(req->tenant, sizeof(req->tenant), "%s", s);
+	}
+	if ((l = json_object_get(root, "labels")) == NULL)
+		return 0;
+	if (!json_is_object(l) || json_object_size(l) > ENROLL_LABELS_MAX) {
+		snprintf(err, errlen, "labels must be an object of at most %d "
+		    "string values", ENROLL_LABELS_MAX);
+		return -1;
+	}
+	json_object_foreach(l, k, v) {
+		s = json_string_value(v);
+		if (!enroll_label_key_ok(k)) {
+			snprintf(err, errlen, "label \"%.40s\": a key is 1-%d of "
+			    "[a-z0-9._/-]", k, ENROLL_LABEL_KEY_MAX);
+			return -1;
+		}
+		if (s == NULL || json_string_length(v) > ENROLL_LABEL_VALUE_MAX ||
+		    strlen(s) != json_string_length(v)) {
+			snprintf(err, errlen, "label %s: the value must be a string "
+			    "of at most %d bytes", k, ENROLL_LABEL_VALUE_MAX);
+			return -1;
+		}
+		for (i = 0; s[i] != '\0'; i++)
+			if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+				snprintf(err, errlen, "label %s: the value holds a "
+				    "control character", k);
+				return -1;
+			}
+	}
+	if ((req->labels = json_dumps(l, JSON_COMPACT | JSON_SORT_KEYS)) ==
+	    NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 int
 enroll_parse(const char *body, size_t len, enum keys_type def,
     struct enroll_request *req, char *err, size_t errlen)
@@ -320,6 +394,15 @@ enroll_parse(const char *body, size_t len, enum keys_type def,
 		goto out;
 	if (enroll_profile(json_object_get(root, "profile"), req, err,
 	    errlen) < 0 || enroll_parse_names(root, req, err, errlen) < 0)
+		goto out;
+	if ((v = json_object_get(root, "force")) != NULL) {
+		if (!json_is_boolean(v)) {
+			snprintf(err, errlen, "force must be true or false");
+			goto out;
+		}
+		req->force = json_is_true(v);
+	}
+	if (enroll_parse_tenant(root, req, err, errlen) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -452,7 +535,7 @@ enroll_certificate(PGconn *c, const struct enroll_request *req,
     const char *id, const char *setid, const char *ca, char *err,
     size_t errlen)
 {
-	const char *p[8];
+	const char *p[10];
 	char *fb;
 	long n;
 
@@ -468,12 +551,43 @@ enroll_certificate(PGconn *c, const struct enroll_request *req,
 	p[5] = req->challenge;
 	p[6] = req->preferred_chain;
 	p[7] = req->profile;
+	p[8] = req->tenant;
+	p[9] = req->labels != NULL ? req->labels : "{}";
 	n = db_exec(c, "enroll certificate", "INSERT INTO certificates (id, "
 	    "hostname_set, ca, key_type, fallback, challenge, preferred_chain, "
-	    "profile) VALUES ($1, $2, $3, $4, $5::text[], $6, $7, nullif($8, ''))",
-	    8, p, NULL, NULL, err, errlen);
+	    "profile, tenant, labels) VALUES ($1, $2, $3, $4, $5::text[], $6, $7, "
+	    "nullif($8, ''), nullif($9, ''), $10::jsonb)", 10, p, NULL, NULL, err,
+	    errlen);
 	free(fb);
 	return n < 0 ? -1 : 0;
+}
+
+int
+enroll_find_live(PGconn *c, const struct enroll_request *req,
+    char id[IDS_LEN + 1], char status[16], char *err, size_t errlen)
+{
+	PGresult *r;
+	char *arr;
+	int found;
+
+	if ((arr = db_array_literal(req->names, req->nnames)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	r = db_query(c, "enroll live", "SELECT c.id, c.status FROM "
+	    "hostname_sets hs JOIN certificates c ON c.hostname_set = hs.id "
+	    "WHERE hs.names = $1::text[] AND c.status IN ('pending', 'issued') "
+	    "ORDER BY c.created_at DESC LIMIT 1", 1, (const char *[]){ arr },
+	    NULL, NULL, err, errlen);
+	free(arr);
+	if (r == NULL)
+		return -1;
+	if ((found = PQntuples(r) == 1)) {
+		snprintf(id, IDS_LEN + 1, "%s", PQgetvalue(r, 0, 0));
+		snprintf(status, 16, "%s", PQgetvalue(r, 0, 1));
+	}
+	PQclear(r);
+	return found;
 }
 
 int
@@ -495,6 +609,11 @@ enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
 	if (enroll_material(v, req, pkid, &m, err, errlen) < 0 ||
 	    db_begin(c, err, errlen) < 0)
 		goto out;
+	if (req->tenant[0] != '\0' && (n = tenant_admit(c, req->tenant, err,
+	    errlen)) <= 0) {
+		rc = n;
+		goto out;
+	}
 	if (enroll_hostname_set(c, req, setid, err, errlen) < 0 ||
 	    enroll_certificate(c, req, id, setid, ca, err, errlen) < 0 ||
 	    enroll_store_key(c, pkid, id, req->key_type, &m, err, errlen) < 0)
@@ -519,9 +638,9 @@ enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
 	log_info("job %s attempt 1 trace %s: issue_order queued for certificate "
 	    "%s (%zu names, %s, %s)", oid, trace, id, req->nnames,
 	    keys_type_name(req->key_type), req->challenge);
-	rc = 0;
+	rc = 1;
 out:
-	if (rc < 0)
+	if (rc < 1)
 		db_rollback(c);
 	enroll_material_free(&m);
 	return rc;

@@ -24,11 +24,19 @@ struct enroll_request {
 	size_t		  nfallback;
 	char		 *preferred_chain;	/* issuer CN, or NULL */
 	char		  profile[65];	/* newOrder profile, "" for the CA's default */
+	int		  force;	/* "force": a new certificate even when a
+					 * live one has this name set */
+	char		  tenant[64];	/* "tenant", "" for none */
+	char		 *labels;	/* "labels" as canonical JSON, or NULL */
 };
+
+#define ENROLL_LABELS_MAX	32	/* labels on one certificate */
+#define ENROLL_LABEL_KEY_MAX	63	/* [a-z0-9._/-], starting with a letter or digit */
+#define ENROLL_LABEL_VALUE_MAX	256	/* printable UTF-8, no control characters */
 
 /* Parses and validates an API body {"hostnames": [...], "key_type": ...,
  * "challenge": ..., "ca": ..., "fallback": [...], "preferred_chain": ...,
- * "profile": ...} (profile optional: 1-64 of [A-Za-z0-9._-], checked
+ * "profile": ..., "force": bool, "tenant": NAME, "labels": {KEY: VALUE}} (profile optional: 1-64 of [A-Za-z0-9._-], checked
  * against the CA's meta.profiles by the worker):
  * JSON object, known fields only, 1-ENROLL_MAX_NAMES strings, every one a
  * valid hostname (normalized, then de-duplicated), key_type one of
@@ -50,10 +58,17 @@ void enroll_request_free(struct enroll_request *req);
 int enroll_check_cas(const struct enroll_request *req, const struct settings *s,
     char *err, size_t errlen);
 
-/* Generates the key and CSR, seals the key, and in ONE transaction writes
- * the hostname set, the certificate, the private key, the order and the
- * outbox row holding its Job{issue_order}. Writes the new certificate's id
- * to id. Returns 0, or -1 with a message in err (nothing written). */
+/* Finds a live certificate (pending or issued) of exactly req's name set.
+ * Returns 1 with its id and status, 0 when there is none, -1 with err. */
+int enroll_find_live(PGconn *c, const struct enroll_request *req,
+    char id[IDS_LEN + 1], char status[16], char *err, size_t errlen);
+
+/* Generates the key and CSR, seals the key, and in ONE transaction checks
+ * the tenant's quotas (tenant.h) and writes the hostname set, the
+ * certificate, the private key, the order and the outbox row holding its
+ * Job{issue_order}. Writes the new certificate's id to id. Returns 1, 0
+ * when a tenant quota refuses it (err, for the client, names the quota;
+ * nothing written), or -1 with a message in err (nothing written). */
 int enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
     const struct enroll_request *req, char id[IDS_LEN + 1], char *err,
     size_t errlen);

@@ -218,3 +218,26 @@ out:
 	PQclear(r);
 	return rc;
 }
+
+long
+budget_orders_used(PGconn *c, const struct cas_ca *ca, char *err,
+    size_t errlen)
+{
+	PGresult *r;
+	char lim[24];
+	const char *p[2];
+	long n;
+
+	snprintf(lim, sizeof(lim), "%ld", ca->limit_orders_3h > 0 ?
+	    ca->limit_orders_3h : -1L);
+	p[0] = ca->name;
+	p[1] = lim;
+	if ((r = db_query(c, "budget orders used", "SELECT count(*) FROM "
+	    "(SELECT 1 FROM orders WHERE ca = $1 AND released_at > now() - "
+	    "interval '3 hours' LIMIT nullif($2::bigint, -1)) t", 2, p, NULL,
+	    NULL, err, errlen)) == NULL)
+		return -1;
+	n = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return n;
+}

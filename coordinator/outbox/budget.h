@@ -38,4 +38,10 @@ double budget_release_at(double *times, size_t n, long limit,
 int budget_admit(PGconn *c, const struct cas_conf *cas, const char *outbox_id,
     const char *job_id, char *err, size_t errlen);
 
+/* Orders released for ca's account in the last 3 hours, counted up to the
+ * CA's limit (the cost is bounded by it; no limit: every one, off the
+ * orders_released index). Returns the count, or -1 with err. */
+long budget_orders_used(PGconn *c, const struct cas_ca *ca, char *err,
+    size_t errlen);
+
 #endif

@@ -27,10 +27,9 @@ ratelimits_record(PGconn *c, const char *job_id, unsigned attempt,
 	if ((n = db_exec(c, "ratelimits record", "INSERT INTO rate_limit_hits (ca, "
 	    "account_id, job_id, attempt, endpoint, problem_type, detail, status, "
 	    "not_before) SELECT w.ca, w.account, $1, $2, $3, $4, $5, $6::integer, "
-	    "to_timestamp($7::float8) FROM (SELECT c.ca, (SELECT a.id FROM "
-	    "acme_accounts a WHERE a.ca = c.ca ORDER BY a.created_at LIMIT 1) "
-	    "AS account FROM orders o JOIN certificates c ON c.id = o.certificate "
-	    "WHERE o.id = $1 UNION ALL SELECT a.ca, a.id FROM acme_accounts a "
+	    "to_timestamp($7::float8) FROM (SELECT c.ca, o.account FROM orders "
+	    "o JOIN certificates c ON c.id = o.certificate WHERE o.id = $1 "
+	    "UNION ALL SELECT a.ca, a.id FROM acme_accounts a "
 	    "WHERE a.id = $1) w LIMIT 1", 7, v, NULL, NULL, err, errlen)) < 0)
 		return -1;
 	if (n == 0) {

@@ -56,7 +56,11 @@ results_consumer_new(const char *bootstrap, char *err, size_t errlen)
 	return rk;
 }
 
-/* account_registered: the account's URL at the CA. */
+/* account_registered: the account's URL at the CA, the result of a
+ * register_account job or the progress of any job that registered the
+ * account again after the CA forgot it. Events of different jobs are not
+ * ordered: a URL older than the stored one costs its next job one more
+ * registration, which reports the current URL again. */
 static enum results_outcome
 results_account_registered(PGconn *c, const Certfleet__Event *e, char *err,
     size_t errlen)
@@ -82,10 +86,10 @@ static enum results_outcome
 results_dispatch(PGconn *c, const struct settings *s, const Certfleet__Event *e,
     char *err, size_t errlen)
 {
+	if (e->kind_case == CERTFLEET__EVENT__KIND_ACCOUNT_REGISTERED)
+		return results_account_registered(c, e, err, errlen);
 	switch (e->job_kind) {
 	case CERTFLEET__JOB_KIND__JOB_KIND_REGISTER_ACCOUNT:
-		if (e->kind_case == CERTFLEET__EVENT__KIND_ACCOUNT_REGISTERED)
-			return results_account_registered(c, e, err, errlen);
 		return results_account(c, s, e, err, errlen);
 	case CERTFLEET__JOB_KIND__JOB_KIND_ISSUE_ORDER:
 		return results_order_event(c, s, e, err, errlen);

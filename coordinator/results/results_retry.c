@@ -81,7 +81,7 @@ results_account(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 	enum results_outcome out = RESULTS_RETRY;
 
 	if ((r = db_query(c, "results account", "SELECT a.register_attempt, "
-	    "a.ca, ca.directory_url, coalesce(a.account_url, ''), ca.trust FROM "
+	    "a.ca, a.directory_url, coalesce(a.account_url, ''), ca.trust FROM "
 	    "acme_accounts a JOIN cas ca ON ca.name = a.ca WHERE a.id = $1 "
 	    "FOR UPDATE OF a", 1, (const char *[]){ e->job_id }, NULL, NULL, err,
 	    errlen)) == NULL)

@@ -85,13 +85,15 @@ ari_recheck_tick(PGconn *c, int limit, char *err, size_t errlen)
 		return -1;
 	if ((r = db_query(c, "ari recheck due", "SELECT ic.id, ic.certificate, "
 	    "coalesce(ic.ari_cert_id, ''), coalesce(ca.name, ''), "
-	    "coalesce(ca.directory_url, ''), coalesce(ca.trust, ''), "
+	    "coalesce(ia.directory_url, ca.directory_url, ''), "
+	    "coalesce(ca.trust, ''), "
 	    "coalesce(ic.sans[1], ''), (c.current_issued IS NOT DISTINCT FROM "
 	    "ic.id AND c.status = 'issued' AND ic.not_after > now() AND "
 	    "ic.ari_window_end IS NOT NULL AND ic.ari_cert_id IS NOT NULL AND "
 	    "ca.name IS NOT NULL)::text FROM issued_certificates ic JOIN "
 	    "certificates c ON c.id = ic.certificate LEFT JOIN orders o ON o.id = "
 	    "ic.order_id LEFT JOIN cas ca ON ca.name = coalesce(o.ca, c.ca) "
+	    "LEFT JOIN acme_accounts ia ON ia.id = o.account "
 	    "WHERE ic.ari_next_at <= now() ORDER BY ic.ari_next_at LIMIT $1 FOR "
 	    "UPDATE OF ic SKIP LOCKED", 1, (const char *[]){ lim }, NULL, NULL,
 	    err, errlen)) == NULL)

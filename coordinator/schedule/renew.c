@@ -57,8 +57,10 @@ renew_one(PGconn *c, const struct vault *v, const char *id,
 	    "coalesce(io.ca, c.ca), c.challenge, coalesce(c.preferred_chain, '') "
 	    "FROM certificates c JOIN hostname_sets hs ON hs.id = c.hostname_set "
 	    "JOIN issued_certificates ic ON ic.id = c.current_issued LEFT JOIN "
-	    "orders io ON io.id = ic.order_id JOIN acme_accounts a ON a.ca = "
-	    "coalesce(io.ca, c.ca) WHERE c.id = $1",
+	    "orders io ON io.id = ic.order_id WHERE c.id = $1 AND EXISTS "
+	    "(SELECT 1 FROM acme_accounts a JOIN cas ca ON ca.name = a.ca AND "
+	    "ca.directory_url = a.directory_url WHERE a.ca = coalesce(io.ca, "
+	    "c.ca))",
 	    1, &id, NULL, NULL, err, errlen)) == NULL)
 		goto out;
 	if (PQntuples(r) != 1) {

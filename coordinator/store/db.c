@@ -115,6 +115,14 @@ int
 db_ensure(PGconn **c, const char *conninfo, const char *appname, char *err,
     size_t errlen)
 {
+	/* An idle connection whose server restarted has its end (a FATAL
+	 * notice, then EOF) waiting on the socket: reading it now marks the
+	 * connection bad here, instead of failing the caller's next query.
+	 * One read takes the notice, the next one meets the EOF; with nothing
+	 * waiting, both return at once. */
+	if (*c != NULL && PQstatus(*c) == CONNECTION_OK &&
+	    PQtransactionStatus(*c) == PQTRANS_IDLE && PQconsumeInput(*c))
+		PQconsumeInput(*c);
 	if (*c != NULL && PQstatus(*c) == CONNECTION_OK)
 		return 0;
 	if (*c != NULL) {

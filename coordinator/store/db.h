@@ -39,8 +39,10 @@ int db_begin(PGconn *c, char *err, size_t errlen);
 int db_commit(PGconn *c, char *err, size_t errlen);
 void db_rollback(PGconn *c);
 
-/* Reconnects *c when the connection is bad (or NULL). Returns 0 when a live
- * connection is in *c, -1 with a message in err. */
+/* Reconnects *c when the connection is bad (or NULL), including an idle one
+ * the server closed meanwhile (a restarted PostgreSQL: what it sent is read
+ * first, without blocking). Returns 0 when a live connection is in *c, -1
+ * with a message in err. */
 int db_ensure(PGconn **c, const char *conninfo, const char *appname,
     char *err, size_t errlen);
 

@@ -80,6 +80,55 @@ if [ "$up" = 1 ]; then
 	check "certfleetctl prints the API's message for a bad name" bash -c "'$ctl' enroll 'x y.example.com' 2>&1 | grep -q 'has a character not allowed'"
 	check "certfleetctl exits 1 on a bad name" bash -c "'$ctl' enroll 'x y.example.com' 2>/dev/null; test \$? = 1"
 	check "certfleetctl enroll --wait times out with exit 3" bash -c "'$ctl' enroll --wait --timeout 1 w-\$(openssl rand -hex 3).example.com >/dev/null 2>&1; test \$? = 3"
+	# retry: only a failed certificate; the rest is refused with a reason
+	status_of() {	# status_of METHOD PATH [BODY]
+		curl -s -o "$work/reply" -w '%{http_code}' -X "$1" \
+			-H "Authorization: Bearer $CERTFLEET_TOKEN" ${3:+--data "$3"} \
+			"$CERTFLEET_API$2"
+	}
+	export -f status_of
+	export work
+	check "retry of a pending certificate is a 409 that says why" bash -c "[ \$(status_of POST /v1/certificates/\$(cat '$work/ctl.id')/retry) = 409 ] && grep -q 'has not failed' '$work/reply'"
+	check "retry of an unknown certificate is a 404" test "$(status_of POST /v1/certificates/00000000-0000-4000-8000-000000000000/retry)" = 404
+	check "bulk retry refuses an unknown filter" bash -c "[ \$(status_of POST /v1/certificates:retry '{\"tenant\": \"x\"}') = 400 ] && grep -q 'not a filter' '$work/reply'"
+	check "bulk retry by CA answers how many it took" bash -c "[ \$(status_of POST /v1/certificates:retry '{\"ca\": \"no-such-ca\"}') = 202 ] && grep -q '\"retried\": *0' '$work/reply'"
+	check "certfleetctl retry prints the API's refusal" bash -c "'$ctl' retry \$(cat '$work/ctl.id') 2>&1 | grep -q 'has not failed'"
+	# --json: one JSON document on stdout for every command, errors too
+	id=$(cat "$work/ctl.id")
+	jsonok() {	# jsonok JQ_FILTER CMD...: stdout is JSON and the filter holds (whatever the exit code)
+		local filter=$1
+		shift
+		{ "$@" 2>/dev/null || true; } | jq -e "$filter" >/dev/null
+	}
+	check "--json enroll answers the new certificate" jsonok '.id and .status == "pending"' "$ctl" --json enroll "js-$(openssl rand -hex 3).example.com"
+	check "--json show" jsonok ".id == \"$id\" and .status == \"pending\"" "$ctl" show --json "$id"
+	check "--json list" jsonok '.certificates | length >= 2' "$ctl" --json list
+	check "--json account list" jsonok '.accounts | length >= 1' "$ctl" --json account list
+	check "--json renew of a pending certificate is an error object" jsonok '.error and .exit == 1' "$ctl" --json renew "$id"
+	check "--json retry of a pending certificate is an error object" jsonok '.error | test("has not failed")' "$ctl" --json retry "$id"
+	check "--json revoke of a pending certificate is an error object" jsonok '.error' "$ctl" --json revoke "$id"
+	check "--json retry --all counts" jsonok '.retried == 0' "$ctl" --json retry --all --ca no-such-ca
+	check "--json doctor lists every service" jsonok 'length == 4 and all(.[]; has("service") and has("ok"))' "$ctl" --json doctor
+	check "--json version" jsonok '.version | length > 0' "$ctl" --json version
+	check "--json enroll --wait that times out is an error object with exit 3" jsonok '.exit == 3' "$ctl" --json enroll --wait --timeout 1 "jw-$(openssl rand -hex 3).example.com"
+	# tenants: labels, filters, quotas refused with the quota named
+	tput() { curl -s -o "$work/reply" -w '%{http_code}' -X PUT -H "Authorization: Bearer $CERTFLEET_TOKEN" --data "$2" "$CERTFLEET_API/v1/tenants/$1"; }
+	t=t$(openssl rand -hex 3)
+	check "a tenant's quotas are set" test "$(tput "$t" '{"max_live": 2, "max_orders_per_hour": null}')" = 200
+	check "  ... a bad quota is refused" test "$(tput "$t" '{"max_live": -1}')" = 400
+	check "enroll --tenant --label makes a certificate of the tenant" \
+		bash -c "'$ctl' enroll --tenant $t --label plan=pro --label region=eu a-$t.example.com > '$work/t1.id'"
+	check "  ... shown with its tenant and labels" jsonok ".tenant == \"$t\" and .labels.plan == \"pro\"" "$ctl" --json show "$(cat "$work/t1.id")"
+	"$ctl" enroll --tenant "$t" "b-$t.example.com" >/dev/null
+	check "the tenant's third live certificate is refused, naming the quota" bash -c \
+		"'$ctl' enroll --tenant $t c-$t.example.com 2>&1 | grep -q 'quota of 2 live certificates (max_live)'"
+	check "list --tenant shows its two" jsonok '.certificates | length == 2' "$ctl" --json list --tenant "$t"
+	check "list --label plan:pro shows the labelled one" jsonok ".certificates | length == 1 and .[0].id == \"$(cat "$work/t1.id")\"" "$ctl" --json list --label plan:pro
+	check "tenant list counts its live certificates" jsonok ".tenants[] | select(.name == \"$t\") | .live == 2 and .max_live == 2" "$ctl" --json tenant list
+	tput "$t" '{"max_live": null, "max_orders_per_hour": 2}' >/dev/null
+	check "an orders-per-hour quota refuses the next enrollment, naming it" bash -c \
+		"'$ctl' enroll --tenant $t d-$t.example.com 2>&1 | grep -q 'quota of 2 new orders per hour (max_orders_per_hour)'"
+	check "enroll --wait shows its progress on stderr" bash -c "'$ctl' enroll --wait --timeout 2 wp-\$(openssl rand -hex 3).example.com 2>&1 >/dev/null | grep -q 'pending, order'"
 fi
 
 # SIGTERM: a clean exit (and, under ASan, no leak).

@@ -19,6 +19,7 @@
 #include "fallback.h"
 #include "migrate.h"
 #include "order.h"
+#include "retry.h"
 #include "settings.h"
 #include "vault.h"
 
@@ -279,11 +280,63 @@ teardown(void **state)
 	return 0;
 }
 
+/* An operator's retry: only a failed certificate gets a new order, with the
+ * key and CSR of its last one, at its first CA; bulk retries filter by CA
+ * and last problem type. */
+static void
+test_retry(void **state)
+{
+	char a[IDS_LEN + 1], b[IDS_LEN + 1], oid[IDS_LEN + 1], err[512];
+	char *last, *got;
+
+	(void)state;
+	enroll("retry-a.example.com", a);
+	enroll("retry-b.example.com", b);
+	assert_int_equal(retry_certificate(db, a, oid, err, sizeof(err)), 2);
+	assert_int_equal(retry_certificate(db,
+	    "00000000-0000-4000-8000-000000000000", oid, err, sizeof(err)), 0);
+	/* Both fail for good, with different problems. */
+	assert_int_equal(db_exec(db, "fail", "UPDATE certificates SET status = "
+	    "'failed', last_problem_type = CASE WHEN id = $1 THEN "
+	    "'urn:ietf:params:acme:error:rejectedIdentifier' ELSE "
+	    "'urn:ietf:params:acme:error:caa' END WHERE id IN ($1, $2)", 2,
+	    (const char *[]){ a, b }, NULL, NULL, err, sizeof(err)), 2);
+	assert_int_equal(db_exec(db, "orders failed", "UPDATE orders SET status "
+	    "= 'failed' WHERE certificate IN ($1, $2)", 2,
+	    (const char *[]){ a, b }, NULL, NULL, err, sizeof(err)), 2);
+	last = sql1("SELECT private_key || encode(csr_der, 'hex') FROM orders "
+	    "WHERE certificate = $1", a);
+
+	if (retry_certificate(db, a, oid, err, sizeof(err)) != 1)
+		fail_msg("retry_certificate: %s", err);
+	assert_sql("SELECT status || ' ' || (last_problem_type IS NULL) FROM "
+	    "certificates WHERE id = $1", a, "pending true");
+	got = sql1("SELECT private_key || encode(csr_der, 'hex') FROM orders "
+	    "WHERE id = $1", oid);
+	assert_string_equal(got, last);
+	free(got);
+	free(last);
+	assert_sql("SELECT ca || ' ' || status || ' ' || attempt FROM orders "
+	    "WHERE id = $1", oid, "ca-a pending 1");
+	proto_job_free(outbox_job(oid, 1));
+
+	/* Bulk: a filter that matches nothing, then the CAA one by type. */
+	assert_int_equal(retry_bulk(db, "ca-b", NULL, err, sizeof(err)), 0);
+	assert_int_equal(retry_bulk(db, NULL,
+	    "urn:ietf:params:acme:error:rejectedIdentifier", err, sizeof(err)),
+	    0);
+	assert_int_equal(retry_bulk(db, "ca-a",
+	    "urn:ietf:params:acme:error:caa", err, sizeof(err)), 1);
+	assert_sql("SELECT status FROM certificates WHERE id = $1", b,
+	    "pending");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fallback_keeps_every_field),
+		cmocka_unit_test(test_retry),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

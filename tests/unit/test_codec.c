@@ -246,6 +246,54 @@ test_event_job_kind(void **state)
 	free(buf);
 }
 
+/* account_registered: the result of register_account when job_kind is
+ * unset, and a progress event of any kind of job that registered its
+ * account again. */
+static void
+test_event_account_registered_any_job(void **state)
+{
+	static const Certfleet__JobKind kinds[] = {
+		CERTFLEET__JOB_KIND__JOB_KIND_UNSPECIFIED,
+		CERTFLEET__JOB_KIND__JOB_KIND_REGISTER_ACCOUNT,
+		CERTFLEET__JOB_KIND__JOB_KIND_ISSUE_ORDER,
+		CERTFLEET__JOB_KIND__JOB_KIND_CA_ACTION,
+	};
+	Certfleet__Event e, *d;
+	Certfleet__AccountRegistered ar = CERTFLEET__ACCOUNT_REGISTERED__INIT;
+	char err[256];
+	size_t i, len;
+	void *buf;
+
+	(void)state;
+	certfleet__event__init(&e);
+	ar.account_id = "acct-1";
+	ar.account_url = "https://127.0.0.1/my-account/7";
+	e.schema_version = PROTO_SCHEMA_VERSION;
+	e.job_id = "job-1";
+	e.attempt = 2;
+	e.trace_id = "t";
+	e.kind_case = CERTFLEET__EVENT__KIND_ACCOUNT_REGISTERED;
+	e.account_registered = &ar;
+	for (i = 0; i < sizeof(kinds) / sizeof(*kinds); i++) {
+		e.job_kind = kinds[i];
+		buf = proto_event_encode(&e, &len);
+		if ((d = proto_event_decode(buf, len, err, sizeof(err))) == NULL)
+			fail_msg("job kind %d: %s", (int)kinds[i], err);
+		assert_int_equal(d->job_kind, kinds[i] ==
+		    CERTFLEET__JOB_KIND__JOB_KIND_UNSPECIFIED ?
+		    CERTFLEET__JOB_KIND__JOB_KIND_REGISTER_ACCOUNT : kinds[i]);
+		assert_string_equal(d->account_registered->account_url,
+		    ar.account_url);
+		proto_event_free(d);
+		free(buf);
+	}
+	ar.account_url = "not a url";	/* the URL is still checked */
+	e.job_kind = CERTFLEET__JOB_KIND__JOB_KIND_CA_ACTION;
+	buf = proto_event_encode(&e, &len);
+	assert_null(proto_event_decode(buf, len, err, sizeof(err)));
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -255,6 +303,7 @@ main(void)
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_event_roundtrip_and_refusal),
 		cmocka_unit_test(test_event_job_kind),
+		cmocka_unit_test(test_event_account_registered_any_job),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

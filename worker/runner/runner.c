@@ -38,6 +38,8 @@ runner_job_free(struct job *j)
 	if (j->next != NULL)
 		j->next->prev = j->prev;
 	r->active--;
+	if (r->d.dns != NULL)
+		dns_forget(r->d.dns, j);	/* no begin reports to a freed job */
 	proto_job_free(j->msg);
 	free(j->kid);
 	jws_key_free(j->new_key);
@@ -205,6 +207,16 @@ job_start(struct job *j)
 		return;
 	}
 	io = j->msg->issue_order;
+	/* No provider: no ACME order is opened at all (it could only fail),
+	 * and nothing a retry could change. */
+	if (strcmp(io->challenge_type, "dns-01") == 0 && j->r->d.dns == NULL) {
+		runner_job_report_failure(j, NULL, RUNNER_PROBLEM_CONFIG,
+		    "dns-01 needs a DNS provider on the worker: set "
+		    "CERTFLEET_DNS_PROVIDER (challtestsrv, hook or rfc2136; see "
+		    "certfleet-worker --help) and restart it, then retry the "
+		    "certificate", 0);
+		return;
+	}
 	if ((key = acache_key(j->r->d.acache, io->account_id, err,
 	    sizeof(err))) == NULL) {
 		runner_job_report_failure(j, NULL, "urn:certfleet:error:accountKeyUnavailable",

@@ -25,6 +25,9 @@ struct job {
 	int		 fresh;		/* a new order after a failed resumption */
 	int		 reregistered;	/* newAccount again after accountDoesNotExist */
 	char		*kid;		/* account URL the order runs under */
+	struct acme_op	*op;		/* the running order, NULL when none
+					 * (dns-01 records published by a child
+					 * report back to it) */
 	struct jws_key	*new_key;	/* ca_action rollover: the new key, owned */
 	struct job_issued *issued;	/* kept while renewalInfo is fetched */
 };
@@ -64,10 +67,22 @@ void runner_job_order(struct job *j, const struct jws_key *key,
 /* Frees a held issued certificate; NULL is fine. */
 void runner_job_issued_free(struct job_issued *ji);
 
-/* ---- register_account (runner_account.c) ---- */
+/* ---- accounts (runner_account.c) ---- */
+
+/* The account id a job runs under (issue_order, ca_action,
+ * register_account). */
+const char *runner_job_account_id(const struct job *j);
+
+/* 1 when res says the CA does not know the account (accountDoesNotExist:
+ * a CA that lost its data, a test CA restarted). */
+int runner_account_lost(const struct acme_result *res);
 
 /* Starts newAccount for key (idempotent at the CA: an existing key gets its
- * existing account back); an issue_order job then goes on with its order. */
+ * existing account back; a key the CA forgot gets a new account). A
+ * register_account job then reports account_registered; an issue_order or
+ * ca_action job reports the URL as a progress account_registered event when
+ * it is not the one the job carried, and goes on with its order or action
+ * under it. key NULL fails the job (retryable). */
 void runner_job_account(struct job *j, const Certfleet__CaRef *ca,
     const struct jws_key *key, const char *const *contacts, size_t ncontacts);
 
@@ -76,8 +91,12 @@ void runner_job_account(struct job *j, const Certfleet__CaRef *ca,
 /* The action's name for logs and events. */
 const char *runner_job_action_name(const Certfleet__CaAction *a);
 
-/* Runs the job's revocation, key rollover or deactivation. */
+/* Runs the job's revocation, key rollover or deactivation under the
+ * account URL this worker learnt last, else the job's. */
 void runner_job_action(struct job *j);
+
+/* Runs it under account URL kid (after a re-registration). */
+void runner_job_action_run(struct job *j, const char *kid);
 
 /* ---- ari_check (runner_ari.c) ---- */
 

@@ -54,16 +54,6 @@ fail:
 	return NULL;
 }
 
-/* The CA no longer knows the account (a CA that lost its data, or a test CA
- * restarted): newAccount with the same key makes it again. */
-static int
-job_account_lost(const struct acme_result *res)
-{
-	return res->outcome == ACME_FAILED && res->has_problem &&
-	    strcmp(res->problem.type,
-	    "urn:ietf:params:acme:error:accountDoesNotExist") == 0;
-}
-
 /* The CA refused the signature (Pebble: malformed, Boulder: unauthorized):
  * the account's key may have been rolled over by another worker. Fetches
  * the key again; returns it when it differs from the one used, else NULL. */
@@ -89,6 +79,22 @@ job_key_rolled(struct job *j, const struct acme_result *res)
 	free(a);
 	free(b);
 	return same ? NULL : key;
+}
+
+/* 1 when url is on the same scheme, host and port as the directory: an
+ * order remembered from another directory (the CA was pointed elsewhere)
+ * is not resumed. */
+static int
+job_same_origin(const char *url, const char *directory)
+{
+	const char *a = strstr(url, "://"), *b = strstr(directory, "://");
+	size_t na, nb;
+
+	if (a == NULL || b == NULL)
+		return 0;
+	na = (size_t)(a - url) + 3 + strcspn(a + 3, "/");
+	nb = (size_t)(b - directory) + 3 + strcspn(b + 3, "/");
+	return na == nb && strncmp(url, directory, na) == 0;
 }
 
 static void
@@ -138,46 +144,71 @@ job_challenge_end(void *arg, const char *token)
 		    j->msg->job_id, err);
 }
 
-/* dns-01: the provider publishes the TXT record (a short blocking call). */
+/* dns-01: a record published by a child (hook, nsupdate) is ready, or not:
+ * the order goes on or fails. */
+static void
+job_dns_published(void *arg, const char *name, const char *token,
+    const char *txt, int ok, const char *err)
+{
+	struct job *j = arg;
+
+	(void)txt;
+	if (ok)
+		log_info("job %s: dns-01 TXT record published at "
+		    "_acme-challenge.%s (%s)", j->msg->job_id, name,
+		    dns_provider_name(j->r->d.dns));
+	else
+		log_warn("job %s: TXT record for %s not published: %s",
+		    j->msg->job_id, name, err);
+	if (j->op != NULL)
+		acme_order_dns01_published(j->op, token, ok, err);
+}
+
+/* dns-01: the provider publishes the TXT record, at once (challtestsrv) or
+ * through a child the event loop watches. */
 static int
 job_dns_begin(void *arg, const char *domain, const char *token,
     const char *txt)
 {
 	struct job *j = arg;
 	char err[512];
+	int rc;
 
-	if (j->r->d.dns == NULL) {
+	if (j->r->d.dns == NULL) {	/* job_start refuses such jobs */
 		log_warn("job %s: dns-01 needs a DNS provider "
 		    "(CERTFLEET_DNS_PROVIDER is not set)", j->msg->job_id);
 		return -1;
 	}
-	if (dns_begin(j->r->d.dns, domain, token, txt, err, sizeof(err)) < 0) {
+	if ((rc = dns_begin(j->r->d.dns, domain, token, txt, job_dns_published,
+	    j, err, sizeof(err))) < 0) {
 		log_warn("job %s: TXT record for %s not published: %s",
 		    j->msg->job_id, domain, err);
 		return -1;
 	}
+	if (rc == 1)
+		return ACME_DNS01_PENDING;
 	log_info("job %s: dns-01 TXT record published at _acme-challenge.%s "
 	    "(%s)", j->msg->job_id, domain, dns_provider_name(j->r->d.dns));
 	return 0;
 }
 
+/* dns-01: the record is withdrawn (after its begin, if that still runs);
+ * the provider logs how it went. */
 static void
 job_dns_end(void *arg, const char *domain, const char *token,
     const char *txt, int valid)
 {
 	struct job *j = arg;
-	char err[512];
+	char err[512], tag[160];
 	int rc;
 
-	rc = valid ? dns_done(j->r->d.dns, domain, token, txt, err, sizeof(err)) :
-	    dns_failed(j->r->d.dns, domain, token, txt, err, sizeof(err));
+	snprintf(tag, sizeof(tag), "job %s", j->msg->job_id);
+	rc = valid ? dns_done(j->r->d.dns, domain, token, txt, tag, err,
+	    sizeof(err)) : dns_failed(j->r->d.dns, domain, token, txt, tag, err,
+	    sizeof(err));
 	if (rc < 0)
 		log_warn("job %s: TXT record at _acme-challenge.%s not removed: %s",
 		    j->msg->job_id, domain, err);
-	else
-		log_info("job %s: dns-01 TXT record at _acme-challenge.%s "
-		    "removed (%s)", j->msg->job_id, domain,
-		    valid ? "done" : "failed");
 }
 
 /* Reports the issued certificate, with the ARI window when ari is a DONE
@@ -262,6 +293,7 @@ job_order_done(void *arg, const struct acme_result *res)
 	const struct jws_key *key;
 	char err[256];
 
+	j->op = NULL;	/* gone once this returns */
 	if (res->outcome == ACME_CANCELLED) {
 		/* Shutdown: not committed, so redelivered and resumed elsewhere. */
 		log_info("job %s: cancelled, left to be redelivered", j->msg->job_id);
@@ -276,7 +308,9 @@ job_order_done(void *arg, const struct acme_result *res)
 		runner_job_order(j, key, j->kid);
 		return;
 	}
-	if (job_account_lost(res) && !j->reregistered) {
+	/* The CA no longer knows the account: newAccount with the same key
+	 * makes it again. */
+	if (runner_account_lost(res) && !j->reregistered) {
 		log_warn("job %s: the CA lost account %s: registering it again",
 		    j->msg->job_id, j->kid);
 		j->reregistered = 1;
@@ -330,6 +364,11 @@ runner_job_order(struct job *j, const struct jws_key *key, const char *kid)
 	    sizeof(resume), err, sizeof(err)) < 0)
 		log_warn("job %s: no resume lookup (%s): a new order is opened",
 		    j->msg->job_id, err);
+	if (resume[0] != '\0' && !job_same_origin(resume, io->ca->directory_url)) {
+		log_info("job %s: order %s is not at %s: a new order is opened",
+		    j->msg->job_id, resume, io->ca->directory_url);
+		resume[0] = '\0';
+	}
 	j->resumed = resume[0] != '\0';
 	p.directory = io->ca->directory_url;
 	p.ca_file = trust_file(io->ca->trust, j->r->d.ca_file);
@@ -352,6 +391,7 @@ runner_job_order(struct job *j, const struct jws_key *key, const char *kid)
 	if (p.order_url != NULL)
 		log_info("job %s attempt %u: resuming order %s", j->msg->job_id,
 		    j->msg->attempt, p.order_url);
-	if (acme_order_start(j->r->d.engine, &p, &cb, err, sizeof(err)) == NULL)
+	if ((j->op = acme_order_start(j->r->d.engine, &p, &cb, err,
+	    sizeof(err))) == NULL)
 		runner_job_report_failure(j, NULL, "urn:certfleet:error:badJob", err, 0);
 }
