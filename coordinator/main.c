@@ -6,8 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <hiredis/hiredis.h>
-
 #include "accounts.h"
 #include "api.h"
 #include "backoff.h"
@@ -102,7 +100,7 @@ struct coordinator {
 	PGconn		*db;
 	rd_kafka_t	*producer;
 	rd_kafka_t	*consumer;
-	redisContext	*redis;
+	struct primer	*primer;
 	struct api	*api;
 	struct expire	*expire;	/* peter_sslers edges' caches */
 	struct ops	*ops;
@@ -120,8 +118,7 @@ main_close(struct coordinator *co)
 		rd_kafka_destroy(co->consumer);
 	}
 	publish_close(co->producer, MAIN_FLUSH_MS);
-	if (co->redis != NULL)
-		redisFree(co->redis);
+	primer_free(co->primer);
 	if (co->db != NULL)
 		PQfinish(co->db);
 	vault_free(co->vault);
@@ -174,6 +171,7 @@ main_start(struct coordinator *co, char *err, size_t errlen)
 	    (co->consumer = results_consumer_new(co->s.kafka, err,
 	    errlen)) == NULL ||
 	    (co->api = api_start(&co->s, co->vault, err, errlen)) == NULL ||
+	    (co->primer = primer_new(&co->s.prime, err, errlen)) == NULL ||
 	    (co->expire = expire_start(&co->s, err, errlen)) == NULL ||
 	    cmetrics_ops_start(&co->ops, &co->s, co->consumer, err, errlen) < 0)
 		return -1;
@@ -208,30 +206,30 @@ main_db_up(struct coordinator *co, struct backoff *b)
 	return 0;
 }
 
-/* One pass of the primer (issued certificates into Redis, revoked ones
- * out); when it fails (Redis gone, most often) the next pass waits with
- * backoff, and the failure and the recovery are logged once each. */
-static void
+/* One pass of the primer (edge/primer.h): every Redis target brought up
+ * to PostgreSQL. A target whose Redis fails is backed off inside the
+ * primer while the others go on; a database failure waits here with
+ * backoff, logged once, and the recovery too. Returns 1 when a target has
+ * work left now (call again at once), else 0. */
+static int
 main_prime(struct coordinator *co, struct backoff *b)
 {
 	char err[1024];
 	uint64_t down;
 	unsigned wait;
-	int n;
+	int busy;
 
-	if ((n = prime_pass(co->db, &co->redis, co->s.redis_url,
-	    (int)co->s.prime_db, co->vault, err, sizeof(err))) >= 0)
-		cmetrics_primed(n);
-	if (n < 0 || prime_withdraw_pass(co->db, &co->redis, co->s.redis_url,
-	    (int)co->s.prime_db, err, sizeof(err)) < 0) {
+	if ((busy = primer_tick(co->primer, co->db, co->vault, err,
+	    sizeof(err))) < 0) {
 		wait = backoff_failed(b, clock_mono_ms());
-		log_warn("%s; try %u, next in %.1f s", err, b->failures,
+		log_warn("primer: %s; try %u, next in %.1f s", err, b->failures,
 		    (double)wait / 1000.0);
-		return;
+		return 0;
 	}
 	if ((down = backoff_ok(b, clock_mono_ms())) > 0)
 		log_info("primer: working again after %.1f s", (double)down /
 		    1000.0);
+	return busy;
 }
 
 static int
@@ -242,7 +240,7 @@ main_run(void)
 	struct backoff pg_retry, prime_retry;
 	char err[1024];
 	uint64_t last_prime = 0, last_renew = 0, now;
-	int n, rc = 1, busy;
+	int n, rc = 1, busy, prime_busy = 0;
 
 	memset(&co, 0, sizeof(co));
 	memset(&sa, 0, sizeof(sa));
@@ -270,14 +268,17 @@ main_run(void)
 		else if (n > 0)
 			busy = 1;
 		n = results_poll(co.consumer, co.producer, co.db, &co.s,
-		    &co.stall, MAIN_EVENTS_PER_TICK, busy ? 0 : MAIN_POLL_MS);
+		    &co.stall, MAIN_EVENTS_PER_TICK, busy || prime_busy ? 0 :
+		    MAIN_POLL_MS);
 		if (n < 0)
 			sleep(1);
 		now = clock_mono_ms();
-		if ((n > 0 || now - last_prime >= MAIN_PRIME_EVERY_MS) &&
-		    backoff_due(&prime_retry, now)) {
+		/* The primer again at once while a target has work left (a
+		 * re-prime, a backlog of changes): it bounds its own slices. */
+		if ((n > 0 || prime_busy || now - last_prime >=
+		    MAIN_PRIME_EVERY_MS) && backoff_due(&prime_retry, now)) {
 			last_prime = now;
-			main_prime(&co, &prime_retry);
+			prime_busy = main_prime(&co, &prime_retry);
 		}
 		if (now - last_renew >= MAIN_RENEW_EVERY_MS) {
 			last_renew = now;

@@ -142,6 +142,8 @@ settings_load(struct settings *s, int need_daemon, char *err, size_t errlen)
 	    &s->retry_max, err, errlen) < 0 ||
 	    config_long("CERTFLEET_SWEEP_LEASE_S", SWEEP_LEASE_DEFAULT_S, 1,
 	    7 * 86400, &s->sweep_lease_s, err, errlen) < 0 ||
+	    prime_conf_load(&s->prime, s->redis_url, s->prime_db, err,
+	    errlen) < 0 ||
 	    settings_edges(s, err, errlen) < 0)
 		return -1;
 	return settings_listen(s, err, errlen);
@@ -196,7 +198,28 @@ settings_usage(FILE *f)
 	    "  CERTFLEET_PREFERRED_CHAIN issuer common name of the chain to serve\n"
 	    "                          when the CA offers several (default: the\n"
 	    "                          CA's default chain)\n"
-	    "  CERTFLEET_REDIS_PRIME_DB Redis database the primer writes (default 9)\n"
+	    "  CERTFLEET_REDIS_PRIME_DB Redis database the primer writes on every\n"
+	    "                          target (default 9)\n"
+	    "  CERTFLEET_PRIME_TARGETS the Redis servers the primer keeps for the\n"
+	    "                          edges, one per edge region:\n"
+	    "                          name=redis://...,name2=rediss://... (names\n"
+	    "                          [a-z0-9-], up to 16 targets; default: one\n"
+	    "                          target \"default\" at REDIS_URL). Each is\n"
+	    "                          primed and repaired on its own (state in the\n"
+	    "                          table prime_targets): one that is down is\n"
+	    "                          retried after 1 s doubling to 8 s while the\n"
+	    "                          others go on (connect timeout 0.5 s, reply\n"
+	    "                          timeout 2 s); a database in a URL is\n"
+	    "                          overridden by CERTFLEET_REDIS_PRIME_DB\n"
+	    "  CERTFLEET_PRIME_STYLE   1 (d1:/c:/p:/i:), 2 (d2:) or both (default):\n"
+	    "                          the peter_sslers prime styles written; keys of\n"
+	    "                          a style turned off are deleted\n"
+	    "  CERTFLEET_PRIME_TTL     seconds every edge key lives unless refreshed:\n"
+	    "                          0 or unset = no TTL (default), else 60-7776000;\n"
+	    "                          the primer's comparison visits every name\n"
+	    "                          within a quarter of it and refreshes it, and a\n"
+	    "                          target left alone longer than a third of it\n"
+	    "                          is re-primed in full when seen again\n"
 	    "  CERTFLEET_RETRY_MAX     attempts of a retryable failed order (default 5)\n"
 	    "  CERTFLEET_SWEEP_LEASE_S seconds an order may be sent or processing\n"
 	    "                          without progress before the sweeper\n"

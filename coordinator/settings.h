@@ -7,6 +7,7 @@
 #include "cas.h"
 #include "keys.h"
 #include "netlist.h"
+#include "prime_conf.h"
 
 #define SETTINGS_MASTER_KEY_HEX	64	/* 32 bytes */
 
@@ -29,6 +30,7 @@ struct settings {
 	struct cas_conf	 cas;		/* every CA (cas.h) */
 	enum keys_type	 account_key_type; /* CERTFLEET_ACCOUNT_KEY_TYPE */
 	const char	*preferred_chain; /* CERTFLEET_PREFERRED_CHAIN or NULL */
+	struct prime_conf prime;	/* CERTFLEET_PRIME_*: targets, style, TTL */
 	/* peter_sslers edges (api/api_edge.c, edge/expire.c) */
 	struct netlist	 edge_networks;	/* CERTFLEET_EDGE_NETWORKS; n 0: unset */
 	const char	*ps_edges;	/* CERTFLEET_PETER_SSLERS_EDGES or NULL */

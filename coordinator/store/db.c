@@ -124,6 +124,37 @@ db_query(PGconn *c, const char *what, const char *sql, int n,
 	return r;
 }
 
+int
+db_send(PGconn *c, const char *what, const char *sql, int n,
+    const char *const *params, char *err, size_t errlen)
+{
+	if (PQsendQueryParams(c, sql, n, NULL, params, NULL, NULL, 0) != 1) {
+		db_error(err, errlen, what, PQerrorMessage(c));
+		return -1;
+	}
+	return 0;
+}
+
+PGresult *
+db_receive(PGconn *c, const char *what, char *err, size_t errlen)
+{
+	PGresult *r, *extra;
+	ExecStatusType st;
+
+	r = PQgetResult(c);
+	/* One statement was sent: drain to the NULL that ends it. */
+	while ((extra = PQgetResult(c)) != NULL)
+		PQclear(extra);
+	st = PQresultStatus(r);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		db_error(err, errlen, what, r != NULL ? PQresultErrorMessage(r) :
+		    PQerrorMessage(c));
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}
+
 long
 db_exec(PGconn *c, const char *what, const char *sql, int n,
     const char *const *params, const int *lens, const int *formats, char *err,

@@ -56,6 +56,14 @@ enum db_fault db_fault(PGconn *c, char sqlstate[6]);
 /* Forgets the last failure noted on c. */
 void db_fault_clear(PGconn *c);
 
+/* db_query in two halves, so the caller can work while the server does:
+ * db_send sends sql with n text parameters (0, or -1 with err); then, before
+ * any other statement on c, db_receive waits for its result and returns it
+ * as db_query would (NULL with "<what>: <server message>" in err). */
+int db_send(PGconn *c, const char *what, const char *sql, int n,
+    const char *const *params, char *err, size_t errlen);
+PGresult *db_receive(PGconn *c, const char *what, char *err, size_t errlen);
+
 /* BEGIN, COMMIT, ROLLBACK. Return 0, or -1 with a message in err.
  * db_rollback never fails loudly: it is called on paths already failing. */
 int db_begin(PGconn *c, char *err, size_t errlen);
