@@ -167,7 +167,8 @@ api_bulk_existing(struct api_bulk_set *b, size_t i,
 		    b[i].er.names[k]) == 0; k++)
 			;
 		if (k == b[i].er.nnames) {
-			snprintf(b[i].id, sizeof(b[i].id), "%s", b[j].id);
+			/* j < i: two distinct sets of the batch */
+			memcpy(b[i].id, b[j].id, sizeof(b[i].id));
 			snprintf(b[i].status, sizeof(b[i].status), "pending");
 			b[i].code = MHD_HTTP_OK;
 			return 1;
