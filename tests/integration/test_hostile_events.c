@@ -572,7 +572,7 @@ test_sweeper_index(void **state)
 	PQclear(r);
 	PQclear(PQexec(db, "RESET enable_seqscan"));
 	printf("%s", plan);
-	assert_non_null(strstr(plan, "orders_in_flight"));
+	assert_non_null(strstr(plan, "orders_sweep"));
 	free(plan);
 }
 
