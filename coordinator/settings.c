@@ -149,6 +149,8 @@ settings_load(struct settings *s, int need_daemon, char *err, size_t errlen)
 	return settings_listen(s, err, errlen);
 }
 
+static void settings_usage_edges(FILE *f);
+
 void
 settings_usage(FILE *f)
 {
@@ -236,7 +238,15 @@ settings_usage(FILE *f)
 	    "                          scrape when this old (default 15, 1-3600)\n"
 	    "  CERTFLEET_LOG_LEVEL     debug, info (default), warn or error\n"
 	    "  CERTFLEET_LOG_FORMAT    text (default) or json: one JSON object per\n"
-	    "                          line\n"
+	    "                          line\n");
+	settings_usage_edges(f);
+}
+
+/* The variables of peter_sslers edges. */
+static void
+settings_usage_edges(FILE *f)
+{
+	fprintf(f,
 	    "peter_sslers edges (lua-resty-peter_sslers, see README.md):\n"
 	    "  CERTFLEET_EDGE_NETWORKS client networks (CIDR, comma-separated) that\n"
 	    "                          may read GET /.well-known/admin/domain/\n"
