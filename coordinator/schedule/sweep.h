@@ -11,7 +11,7 @@
 #define SWEEP_DELAY_MAX_S	21600	/* longest wait before a re-drive */
 
 /* The stuck orders ($1 the lease in seconds, $2 the limit), oldest first,
- * through the partial index orders_in_flight; no lock: each is locked and
+ * through the partial index orders_sweep; no lock: each is locked and
  * checked again before it is re-driven. Public for EXPLAIN in tests. */
 #define SWEEP_LIST_SQL "SELECT id FROM orders WHERE status IN ('sent', " \
 	"'processing') AND updated_at < now() - make_interval(secs => " \
@@ -28,7 +28,7 @@
  * answered), its result (dead-lettered), or its worker.
  *
  * One tick takes at most limit such orders, oldest first, through the
- * partial index orders_in_flight (0025_sweep.sql: updated_at WHERE status
+ * partial index orders_sweep (0025_sweep.sql: updated_at WHERE status
  * IN ('sent', 'processing')), so its cost follows the stuck orders, not the
  * table. Each is re-driven in a transaction of its own through
  * order_requeue: attempt + 1, carrying its order URL so that the ACME order
