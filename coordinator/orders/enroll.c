@@ -703,6 +703,7 @@ enroll_write(PGconn *c, const struct settings *s,
 	on.challenge = req->challenge;
 	on.profile = req->profile;
 	on.preferred_chain = req->preferred_chain;
+	on.priority = req->priority;
 	if ((n = order_create(c, &on, oid, err, errlen)) < 0)
 		return -1;
 	if (n == 0) {

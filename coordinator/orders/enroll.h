@@ -28,6 +28,8 @@ struct enroll_request {
 					 * live one has this name set */
 	char		  tenant[64];	/* "tenant", "" for none */
 	char		 *labels;	/* "labels" as canonical JSON, or NULL */
+	int		  priority;	/* its orders' (order.h); never from
+					 * the API body: on-demand sets 1 */
 };
 
 #define ENROLL_LABELS_MAX	32	/* labels on one certificate */

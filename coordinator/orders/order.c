@@ -20,7 +20,8 @@
 	"THEN '' ELSE coalesce(o.order_url, '') END, o.challenge, " \
 	"coalesce(o.replaces, ''), coalesce(o.profile, ''), ca.name, " \
 	"ca.directory_url, ca.trust, a.id, coalesce(a.account_url, ''), " \
-	"hs.names FROM orders o JOIN certificates c ON c.id = o.certificate " \
+	"hs.names, o.priority FROM orders o JOIN certificates c ON c.id = " \
+	"o.certificate " \
 	"JOIN hostname_sets hs ON hs.id = c.hostname_set JOIN cas ca ON " \
 	"ca.name = o.ca JOIN acme_accounts a ON a.ca = ca.name AND " \
 	"a.directory_url = ca.directory_url WHERE o.id = $1"
@@ -92,6 +93,10 @@ order_publish(PGconn *c, const char *job_id, double delay_s, char *err,
 	    ji.attempt, delay_s, err, errlen) < 0 ||
 	    order_set_account(c, job_id, ji.account_id, err, errlen) < 0)
 		goto out;
+	if (strcmp(PQgetvalue(r, 0, 14), "0") != 0 && outbox_set_priority(c,
+	    job_id, ji.attempt, (int)strtol(PQgetvalue(r, 0, 14), NULL, 10), err,
+	    errlen) < 0)
+		goto out;
 	rc = 0;
 out:
 	free(payload);
@@ -122,8 +127,9 @@ int
 order_create(PGconn *c, const struct order_new *on, char oid[IDS_LEN + 1],
     char *err, size_t errlen)
 {
-	const char *p[10];
-	int lens[10] = { 0 }, fmts[10] = { 0 }, ready;
+	const char *p[11];
+	int lens[11] = { 0 }, fmts[11] = { 0 }, ready;
+	char prio[16];
 	long n;
 
 	if ((ready = order_ca_ready(c, on->ca, err, errlen)) <= 0)
@@ -144,12 +150,14 @@ order_create(PGconn *c, const struct order_new *on, char oid[IDS_LEN + 1],
 	p[7] = on->replaces != NULL ? on->replaces : "";
 	p[8] = on->profile != NULL ? on->profile : "";
 	p[9] = on->preferred_chain != NULL ? on->preferred_chain : "";
+	snprintf(prio, sizeof(prio), "%d", on->priority);
+	p[10] = prio;
 	if ((n = db_exec(c, "order create", "INSERT INTO orders (id, "
 	    "certificate, private_key, csr_der, trace_id, ca, challenge, "
-	    "replaces, profile, preferred_chain, tenant) SELECT $1, $2, $3, $4, "
-	    "$5, $6, $7, nullif($8, ''), nullif($9, ''), nullif($10, ''), "
-	    "c.tenant FROM certificates c WHERE c.id = $2", 10, p, lens, fmts,
-	    err, errlen)) < 0)
+	    "replaces, profile, preferred_chain, tenant, priority) SELECT $1, $2, "
+	    "$3, $4, $5, $6, $7, nullif($8, ''), nullif($9, ''), nullif($10, ''), "
+	    "c.tenant, $11::smallint FROM certificates c WHERE c.id = $2", 11, p,
+	    lens, fmts, err, errlen)) < 0)
 		return -1;
 	if (n != 1) {
 		snprintf(err, errlen, "order: no certificate %s",

@@ -31,11 +31,14 @@ struct order_new {
 	const char		*replaces;	/* ARI CertID renewed, NULL or "" */
 	const char		*profile;	/* newOrder profile, NULL or "" */
 	const char		*preferred_chain; /* issuer CN served, NULL or "" */
+	int			 priority;	/* 0 routine; higher leaves the
+						 * outbox first (on-demand: 1) */
 };
 
 /*
  * In the caller's transaction: writes order row oid (attempt 1, status
- * pending, every field of on) and its Job{issue_order} in the outbox,
+ * pending, every field of on) and its Job{issue_order} in the outbox (with
+ * the order's priority, which its retries keep),
  * keyed by the registered domain of the set's first name. The CA's current
  * account row is locked FOR SHARE. Returns 1 with the new id in oid, 0 when the CA
  * has no account (nothing written), -1 with a message in err (the caller

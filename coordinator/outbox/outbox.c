@@ -43,6 +43,20 @@ outbox_add(PGconn *c, const char *topic, const char *key, const void *payload,
 	    errlen) == 1 ? 0 : -1;
 }
 
+int
+outbox_set_priority(PGconn *c, const char *job_id, uint32_t attempt,
+    int priority, char *err, size_t errlen)
+{
+	char att[16], prio[16];
+
+	snprintf(att, sizeof(att), "%u", attempt);
+	snprintf(prio, sizeof(prio), "%d", priority);
+	return db_exec(c, "outbox priority", "UPDATE outbox SET priority = "
+	    "$3::smallint WHERE job_id = $1 AND attempt = $2::int AND sent_at IS "
+	    "NULL", 3, (const char *[]){ job_id, att, prio }, NULL, NULL, err,
+	    errlen) < 0 ? -1 : 0;
+}
+
 /* One relay pass: the rows taken, and the messages of the admitted ones
  * (msgs[k] is row row[k] of r, its payload decoded into payloads[k]). */
 struct outbox_batch {
@@ -195,8 +209,8 @@ outbox_relay(PGconn *c, rd_kafka_t *producer, const struct cas_conf *cas,
 	    "WHERE o.id = outbox.job_id), (SELECT a.trace_id FROM ca_actions a "
 	    "WHERE a.id = outbox.job_id)), (SELECT o.certificate FROM orders o "
 	    "WHERE o.id = outbox.job_id) FROM outbox WHERE sent_at IS NULL AND "
-	    "available_at <= now() ORDER BY id LIMIT 500 FOR UPDATE OF outbox "
-	    "SKIP LOCKED", 0, NULL, NULL, NULL, err, errlen)) == NULL)
+	    "available_at <= now() ORDER BY priority DESC, id LIMIT 500 FOR UPDATE "
+	    "OF outbox SKIP LOCKED", 0, NULL, NULL, NULL, err, errlen)) == NULL)
 		goto out;
 	if ((b.n = (size_t)PQntuples(b.r)) == 0) {
 		rc = 0;
