@@ -17,6 +17,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "ops.h"
+#include "ondemand.h"
 #include "outbox.h"
 #include "primer.h"
 #include "publish.h"
@@ -105,6 +106,7 @@ struct coordinator {
 	struct expire	*expire;	/* peter_sslers edges' caches */
 	struct ops	*ops;
 	struct results_stall stall;	/* the event the consumer is stuck on */
+	struct ondemand	*ondemand;	/* edges' asks for unknown names */
 };
 
 static void
@@ -113,6 +115,7 @@ main_close(struct coordinator *co)
 	ops_stop(co->ops);	/* its scrapes read the consumer */
 	expire_stop(co->expire);
 	api_stop(co->api);
+	ondemand_stop(co->ondemand);
 	if (co->consumer != NULL) {
 		rd_kafka_consumer_close(co->consumer);
 		rd_kafka_destroy(co->consumer);
@@ -169,6 +172,8 @@ main_start(struct coordinator *co, char *err, size_t errlen)
 	if ((co->producer = publish_producer_new(co->s.kafka, MAIN_APPNAME, err,
 	    errlen)) == NULL ||
 	    (co->consumer = results_consumer_new(co->s.kafka, err,
+	    errlen)) == NULL ||
+	    (co->ondemand = ondemand_start(&co->s, co->vault, err,
 	    errlen)) == NULL ||
 	    (co->api = api_start(&co->s, co->vault, err, errlen)) == NULL ||
 	    (co->primer = primer_new(&co->s.prime, err, errlen)) == NULL ||

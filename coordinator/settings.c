@@ -144,7 +144,8 @@ settings_load(struct settings *s, int need_daemon, char *err, size_t errlen)
 	    7 * 86400, &s->sweep_lease_s, err, errlen) < 0 ||
 	    prime_conf_load(&s->prime, s->redis_url, s->prime_db, err,
 	    errlen) < 0 ||
-	    settings_edges(s, err, errlen) < 0)
+	    settings_edges(s, err, errlen) < 0 ||
+	    odconf_load(&s->od, err, errlen) < 0)
 		return -1;
 	return settings_listen(s, err, errlen);
 }
@@ -262,4 +263,5 @@ settings_usage_edges(FILE *f)
 	    "                          round (the only call that empties a 0.5.0\n"
 	    "                          edge's cache); domain: GET <path>/domain/\n"
 	    "                          <name> per name, as peter_sslers does\n");
+	odconf_usage(f);
 }

@@ -8,6 +8,7 @@
 #include "keys.h"
 #include "netlist.h"
 #include "prime_conf.h"
+#include "odconf.h"
 
 #define SETTINGS_MASTER_KEY_HEX	64	/* 32 bytes */
 
@@ -36,6 +37,7 @@ struct settings {
 	const char	*ps_edges;	/* CERTFLEET_PETER_SSLERS_EDGES or NULL */
 	const char	*ps_expire_path; /* CERTFLEET_PETER_SSLERS_EXPIRE_PATH */
 	int		 ps_expire_all;	/* CERTFLEET_PETER_SSLERS_EXPIRE all (default) */
+	struct odconf	 od;		/* on-demand issuance (ondemand/odconf.h) */
 };
 
 /* Fills s from the environment. When need_daemon is 0 only what `migrate`

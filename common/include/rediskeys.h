@@ -46,6 +46,20 @@
  *   REDISKEYS_PRIME_MARKER holds the target's generation (prime_targets in
  *   PostgreSQL): missing or different, the target lost its data and every
  *   live certificate is written again.
+ *
+ * On-demand issuance (the coordinator's on-demand thread writes, certfleet's
+ * edge reads before it asks the coordinator about an unknown SNI; database
+ * CERTFLEET_REDIS_PRIME_DB):
+ *   "certfleet:ondemand:deny:<domain>"   <domain> and every name under it
+ *                                        were refused (value: by what)
+ *   "certfleet:ondemand:deny1:<name>"    exactly <name> was refused
+ *   "certfleet:ondemand:issuing:<name>"  <name> was allowed and its
+ *                                        certificate is on its way
+ *   TTL: the refusal's (CERTFLEET_ON_DEMAND_DENY_TTL, ..._ASK_ERROR_TTL),
+ *   REDISKEYS_OD_ISSUING_TTL for issuing:. An edge reads, in one MGET,
+ *   deny1:<sni>, issuing:<sni> and deny:<suffix> for the suffixes of the SNI
+ *   of two labels or more, the REDISKEYS_OD_SUFFIXES shortest (see
+ *   negcache_keys() in coordinator/ondemand/negcache.h).
  */
 #define REDISKEYS_HTTP01_PREFIX		"certfleet:http01:"
 #define REDISKEYS_HTTP01_TTL		3600
@@ -57,5 +71,10 @@
 #define REDISKEYS_PRIME_DB_DEFAULT	9
 #define REDISKEYS_CHANNEL_CHANGED	"certfleet:certs:changed"
 #define REDISKEYS_PRIME_MARKER		"certfleet:prime:generation"
+#define REDISKEYS_OD_DENY_PREFIX	"certfleet:ondemand:deny:"
+#define REDISKEYS_OD_DENY1_PREFIX	"certfleet:ondemand:deny1:"
+#define REDISKEYS_OD_ISSUING_PREFIX	"certfleet:ondemand:issuing:"
+#define REDISKEYS_OD_ISSUING_TTL	600
+#define REDISKEYS_OD_SUFFIXES		8
 
 #endif

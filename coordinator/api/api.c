@@ -264,6 +264,8 @@ api_route_v1(struct api *a, struct MHD_Connection *conn, const char *path,
 		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    "%s is not allowed on /v1/certificates (GET, POST)", method);
 	}
+	if (api_ondemand_path(path))
+		return api_route_ondemand(a, conn, path, method, req);
 	if (strcmp(path, "tenants") == 0 || strncmp(path, "tenants/", 8) == 0)
 		return api_route_tenants(a, conn, path, method, req);
 	if (strncmp(path, "hostnames/", 10) == 0) {
@@ -399,6 +401,10 @@ api_handler(void *cls, struct MHD_Connection *conn, const char *url,
 	if (strcmp(url, "/dashboard") == 0 && (strcmp(method, "GET") == 0 ||
 	    strcmp(method, "HEAD") == 0))
 		return api_dashboard(conn);
+	if (strncmp(url, "/edge/v1/", 9) == 0)
+		return api_route_edgeask(a, conn, url + 9, method, req);
+	if (strcmp(url, API_EDGE_PREFIX "api/domain/autocert.json") == 0)
+		return api_autocert(a, conn, method, req);
 	if (strncmp(url, API_EDGE_PREFIX, strlen(API_EDGE_PREFIX)) == 0)
 		return api_route_edge(a, conn, url + strlen(API_EDGE_PREFIX),
 		    method);

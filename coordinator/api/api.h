@@ -58,6 +58,10 @@
  *                                            wildcard), all that carry it, history
  *   GET  /v1/tenants, PUT /v1/tenants/{name}  tenants and their quotas {max_live,
  *                                            max_orders_per_hour} (null: no limit)
+ *   GET  /v1/on-demand                       on-demand issuance: policy, counters,
+ *                                            queue, recent decisions, tenants
+ *   GET|PUT /v1/tenants/{name}/on-demand     a tenant's allow-list and limits
+ *                                            {allow, per_minute, max_pending}
  *   GET  /v1/overview                        the fleet at a glance (the dashboard's data)
  *   GET  /dashboard                          the web dashboard (HTML; asks for the token)
  *   GET  /internal/v1/accounts/{id}/key      account key PEM, worker token only
@@ -71,6 +75,16 @@
  *                                            included; 404 for an unknown name, 400
  *                                            for a bad one; only from a client in
  *                                            CERTFLEET_EDGE_NETWORKS (403 otherwise)
+ *   POST /.well-known/admin/api/domain/autocert.json
+ *                                            peter_sslers' autocert (form field
+ *                                            domain_name): config.json's
+ *                                            document, or 404 {message} while
+ *                                            the name is decided or issued;
+ *                                            CERTFLEET_EDGE_NETWORKS only
+ *   POST /edge/v1/on-demand                  names (one per line) a certfleet
+ *                                            edge asks for -> 202; edges only
+ *                                            (CERTFLEET_EDGE_NETWORKS and/or
+ *                                            CERTFLEET_EDGE_TOKEN)
  * /v1 takes only CERTFLEET_TOKEN, /internal only CERTFLEET_WORKER_TOKEN:
  * 401 otherwise. Unknown paths 404, wrong methods 405.
  */

@@ -191,6 +191,52 @@ enum MHD_Result api_route_accounts(struct api *a, struct MHD_Connection *conn,
 enum MHD_Result api_route_edge(struct api *a, struct MHD_Connection *conn,
     const char *path, const char *method);
 
+/* Writes the client's address as text into client ("?" when unknown) and
+ * returns it, NULL when MHD does not know it. */
+const struct sockaddr *api_edge_client(struct MHD_Connection *conn,
+    char *client, size_t clientlen);
+
+/* 1 when the client (its address written to client) is in
+ * CERTFLEET_EDGE_NETWORKS; else 0 with a 403 queued in *ret (the setting
+ * unset, or the address outside it, which is logged with what). */
+int api_edge_admit(struct api *a, struct MHD_Connection *conn,
+    const char *what, char *client, size_t clientlen, enum MHD_Result *ret);
+
+/* Answers peter_sslers' config.json document of name (normalized) when a
+ * live certificate carries it, keys included: returns 1 with the answer
+ * (200, or 500 when a key does not open) queued in *ret; 0 when none does
+ * and none_ok is 0 (nothing queued); with none_ok 1, the document with both
+ * members null. -1 with a 503 queued when the database fails. The caller
+ * connected a->db. */
+int api_edge_serve(struct api *a, struct MHD_Connection *conn,
+    const char *name, const char *client, int none_ok, enum MHD_Result *ret);
+
+/* ---- on-demand issuance (api_ondemand.c) ---- */
+
+/* POST /.well-known/admin/api/domain/autocert.json: peter_sslers' autocert,
+ * the form field domain_name; edges in CERTFLEET_EDGE_NETWORKS only. 200
+ * with the config.json document when a live certificate carries the name
+ * (waiting up to CERTFLEET_ON_DEMAND_AUTOCERT_WAIT_MS for a new one),
+ * else 404 {"message": why} after asking for it as an edge does. */
+enum MHD_Result api_autocert(struct api *a, struct MHD_Connection *conn,
+    const char *method, struct api_req *req);
+
+/* path follows "/edge/v1/": POST on-demand, the names (one per line) a
+ * certfleet edge asks certificates for; 202. Edges only: a client in
+ * CERTFLEET_EDGE_NETWORKS and/or the bearer CERTFLEET_EDGE_TOKEN (each
+ * one set must pass; 403 when neither is set). */
+enum MHD_Result api_route_edgeask(struct api *a, struct MHD_Connection *conn,
+    const char *path, const char *method, struct api_req *req);
+
+/* 1 when a /v1 path (after "/v1/") is api_route_ondemand's: "on-demand" or
+ * "tenants/{name}/on-demand". */
+int api_ondemand_path(const char *path);
+
+/* GET /v1/on-demand (policy, counters, queue, recent decisions), GET and
+ * PUT /v1/tenants/{name}/on-demand (a tenant's allow-list and limits). */
+enum MHD_Result api_route_ondemand(struct api *a, struct MHD_Connection *conn,
+    const char *path, const char *method, struct api_req *req);
+
 /* ---- /v1/actions (api_actions.c) ---- */
 
 /* path is "actions/...": GET /v1/actions/{id}, the state of a revocation,

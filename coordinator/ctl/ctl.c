@@ -66,6 +66,13 @@ usage(FILE *f)
 	    "  tenant list | set NAME [--max-live N] [--max-orders-per-hour N]\n"
 	    "            tenants, their live certificates and quotas (an omitted\n"
 	    "            quota: no limit); an enrollment over a quota is refused\n"
+	    "  on-demand [show] | policy TENANT |\n"
+	    "          set TENANT [--allow ENTRY]... [--per-minute N] [--max-pending N]\n"
+	    "            on-demand issuance (edges ask for unknown names): the\n"
+	    "            policy, each decision counted, the queue and the recent\n"
+	    "            decisions; a tenant's allow-list (ENTRY: example.com for\n"
+	    "            it and every name under it, *.example.com for one label)\n"
+	    "            and limits (set replaces them; an omitted limit: none)\n"
 	    "  find HOSTNAME  the certificate serving HOSTNAME now (the exact name,\n"
 	    "            else its wildcard), every certificate carrying it, and\n"
 	    "            their issued certificates\n"
@@ -188,6 +195,8 @@ main(int argc, char *argv[])
 		return ctl_find(argc - 1, argv + 1);
 	if (strcmp(cmd, "tenant") == 0)
 		return ctl_tenant(argc - 1, argv + 1);
+	if (strcmp(cmd, "on-demand") == 0)
+		return ctl_ondemand(argc - 1, argv + 1);
 	if (strcmp(cmd, "revoke") == 0)
 		return ctl_revoke(argc - 1, argv + 1);
 	if (strcmp(cmd, "account") == 0)

@@ -93,6 +93,7 @@ int ctl_show(int argc, char *argv[]);
 int ctl_list(int argc, char *argv[]);
 int ctl_find(int argc, char *argv[]);
 int ctl_tenant(int argc, char *argv[]);
+int ctl_ondemand(int argc, char *argv[]);
 int ctl_renew(int argc, char *argv[]);
 int ctl_retry(int argc, char *argv[]);
 int ctl_revoke(int argc, char *argv[]);
