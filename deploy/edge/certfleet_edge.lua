@@ -5,6 +5,11 @@
 --   init_worker()   init_worker_by_lua: worker 0 follows the change channel
 --   serve()         ssl_certificate_by_lua: sets the certificate of the SNI
 --
+-- With conf.on_demand, an SNI that has no certificate is handed to
+-- certfleet_ondemand.lua, which asks the coordinator for one without holding
+-- the handshake; when Redis says that name's certificate is on its way, the
+-- handshake waits up to conf.ask_wait_ms for it, looking every 50 ms.
+--
 -- Cache (lua_shared_dict certfleet_certs, shared by the workers), keyed by
 -- the d2: name the entry came from (the SNI or "*.<parent>"):
 --   c:<name>  certificate chain (DER)      k:<name>  private key (DER)
@@ -17,10 +22,12 @@
 -- empties the cache: changes announced meanwhile were not heard.
 local ssl = require "ngx.ssl"
 local redis = require "nginx.redis"
+local ondemand = require "certfleet_ondemand"
 
 local _M = {}
 
 local CHANNEL = "certfleet:certs:changed"	-- REDISKEYS_CHANNEL_CHANGED
+local WAIT_STEP = 0.05	-- seconds between looks while a certificate is on its way
 local PING_EVERY = 15		-- seconds of silence before the subscriber pings
 local BACKOFF_MAX = 10		-- seconds between resubscription attempts, at most
 
@@ -39,7 +46,9 @@ end
 
 -- Settings, from nginx.conf: host, port, user, password, db, tls,
 -- server_name, client_cert_file, client_key_file (read here, in the
--- master, before workers drop privileges), ttl, miss_ttl, timeout_ms.
+-- master, before workers drop privileges), ttl, miss_ttl, timeout_ms; and
+-- on_demand, ask_host, ask_port, ask_token, ask_timeout_ms, ask_wait_ms,
+-- ask_again (certfleet_ondemand.lua).
 function _M.init(c)
 	conf = c
 	if c.client_cert_file and c.client_cert_file ~= "" then
@@ -173,6 +182,25 @@ local function lookup(name)
 	return cert, key
 end
 
+-- The certificate of sni once it is primed, looking every WAIT_STEP for up
+-- to conf.ask_wait_ms; nil when it did not come in time.
+local function await(sni)
+	local cache = ngx.shared.certfleet_certs
+	local deadline = ngx.now() + conf.ask_wait_ms / 1000
+	while true do
+		ngx.sleep(WAIT_STEP)
+		cache:delete("m:" .. sni)
+		local cert, key, err = lookup(sni)
+		if cert or err then
+			return cert, key, err
+		end
+		ngx.update_time()
+		if ngx.now() >= deadline then
+			return nil
+		end
+	end
+end
+
 function _M.serve()
 	local sni = ssl.server_name()
 	if not sni then
@@ -188,6 +216,10 @@ function _M.serve()
 		if parent then
 			cert, key, err = lookup("*." .. parent)
 		end
+	end
+	if not cert and not err and conf.on_demand and ondemand.miss(sni) and
+		conf.ask_wait_ms > 0 then
+		cert, key, err = await(sni)
 	end
 	if err then
 		ngx.log(ngx.ERR, "certfleet: redis for ", sni, ": ", err)
@@ -287,6 +319,7 @@ local function subscribe_loop(premature)
 end
 
 function _M.init_worker()
+	ondemand.init(conf, connect)
 	if ngx.worker.id() ~= 0 then
 		return	-- the cache is shared: one subscriber per nginx
 	end
