@@ -32,6 +32,8 @@ certfleet_fuzz_target(fuzz_codec certfleet_proto)
 
 # config.json paths of peter_sslers edges (coordinator/api/edgepath.c)
 certfleet_fuzz_target(fuzz_edge_path certfleet_coordinator certfleet_hostname)
+# on-demand ask bodies of edges: names per line, autocert's form (coordinator/api/edgeask.c)
+certfleet_fuzz_target(fuzz_edge_ask certfleet_coordinator certfleet_hostname)
 certfleet_fuzz_target(fuzz_redisurl certfleet_redisconn)
 # Label values and log messages carry bytes from CAs and jobs.
 certfleet_fuzz_target(fuzz_metrics_labels certfleet_metrics)

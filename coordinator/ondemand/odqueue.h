@@ -11,9 +11,9 @@
 #include "ids.h"
 
 #define ODQUEUE_REASON_MAX	640	/* bytes of a decision's sentence */
-#define ODQUEUE_REASK_S		600	/* a name whose certificate exists is
-					 * judged again when asked this long
-					 * after (it may have failed since) */
+#define ODQUEUE_REASK_S		3600	/* a name decided "done" is judged
+					 * again when asked this long after
+					 * (its certificate may have failed) */
 #define ODQUEUE_KEEP_DENIED_S	86400	/* expired refusals kept this long */
 #define ODQUEUE_RECENT		20	/* decisions GET /v1/on-demand shows */
 

@@ -76,7 +76,8 @@ ondemand_connect(struct ondemand *od, char *err, size_t errlen)
 	    NULL, NULL, NULL, err, errlen) < 0)
 		return -1;
 	od->db_pid = PQbackendPID(od->db);
-	od->policy = 1;	/* changes made while not listening were missed */
+	if (od->policy == 0)	/* changes made while not listening were missed */
+		od->policy = 2;
 	return 0;
 }
 
@@ -136,25 +137,82 @@ ondemand_lead(struct ondemand *od, char *err, size_t errlen)
 	return od->leader;
 }
 
-/* Step 1: an allow-list changed, so refusals in Redis may be wrong now.
- * The refusals in PostgreSQL are lifted too, so that a name refused again
- * is written to Redis again. */
+/* The allow-lists' version: when a tenant's policy was last set. 0, or -1
+ * with err. */
+static int
+ondemand_version(struct ondemand *od, char ver[64], char *err, size_t errlen)
+{
+	PGresult *r;
+
+	if ((r = db_query(od->db, "on-demand policy version", "SELECT coalesce("
+	    "max(updated_at)::text, '') FROM tenants", 0, NULL, NULL, NULL, err,
+	    errlen)) == NULL)
+		return -1;
+	snprintf(ver, 64, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return 0;
+}
+
+/* 1 when Redis's refusals were made under version ver, 0 when not, -1. */
+static int
+ondemand_same_version(struct ondemand *od, const char *ver, char *err,
+    size_t errlen)
+{
+	redisReply *rep;
+	int same;
+
+	if ((rep = redisCommand(od->redis, "GET %s", REDISKEYS_OD_POLICY)) ==
+	    NULL || rep->type == REDIS_REPLY_ERROR) {
+		snprintf(err, errlen, "on-demand: GET %s: %s", REDISKEYS_OD_POLICY,
+		    rep != NULL ? rep->str : od->redis->errstr);
+		freeReplyObject(rep);
+		return -1;
+	}
+	same = rep->type == REDIS_REPLY_STRING && strcmp(rep->str, ver) == 0;
+	freeReplyObject(rep);
+	return same;
+}
+
+/* Step 1: an allow-list changed, so refusals in Redis may be wrong now;
+ * after a (re)connection, only if they were made under another version of
+ * the allow-lists. The refusals in PostgreSQL are lifted too, so that a
+ * name refused again is written to Redis again. */
 static void
 ondemand_clear(struct ondemand *od)
 {
-	char err[512];
-	long n;
+	char err[512], ver[64];
+	redisReply *rep;
+	long n = 0;
+	int same = 0;
 
 	if (!od->policy || !ondemand_redis(od))
 		return;
-	if ((n = negcache_clear(od->redis, err, sizeof(err))) < 0) {
-		ondemand_redis_lost(od, err);
-		return;
-	}
-	if (odqueue_lift(od->db, err, sizeof(err)) < 0) {
+	if (ondemand_version(od, ver, err, sizeof(err)) < 0) {
 		log_warn("on-demand: %s (will retry)", err);
 		return;
 	}
+	if (od->policy == 2 && (same = ondemand_same_version(od, ver, err,
+	    sizeof(err))) < 0) {
+		ondemand_redis_lost(od, err);
+		return;
+	}
+	if (!same && (n = negcache_clear(od->redis, err, sizeof(err))) < 0) {
+		ondemand_redis_lost(od, err);
+		return;
+	}
+	if (!same && odqueue_lift(od->db, err, sizeof(err)) < 0) {
+		log_warn("on-demand: %s (will retry)", err);
+		return;
+	}
+	rep = redisCommand(od->redis, "SET %s %s", REDISKEYS_OD_POLICY, ver);
+	if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
+		snprintf(err, sizeof(err), "SET %s: %s", REDISKEYS_OD_POLICY,
+		    rep != NULL ? rep->str : od->redis->errstr);
+		freeReplyObject(rep);
+		ondemand_redis_lost(od, err);
+		return;
+	}
+	freeReplyObject(rep);
 	od->policy = 0;
 	if (n > 0)
 		log_info("on-demand: an allow-list changed: %ld refusal(s) "

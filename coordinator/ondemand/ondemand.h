@@ -41,7 +41,8 @@
  *      CA and key type) whose order has priority ONDEMAND_PRIORITY, and
  *      the marker "issuing" in Redis; a name without room, or refused by a
  *      tenant quota (tenant.h), stays queued (limited) and is released in a
- *      later pass, never dropped.
+ *      later pass, never dropped (a quota, or a failed enrollment, holds it
+ *      ONDEMAND_QUOTA_RETRY_S).
  * Every decision is counted in odstats.h and written to the name's row.
  */
 struct ondemand;

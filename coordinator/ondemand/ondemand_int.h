@@ -21,7 +21,9 @@ struct ondemand {
 	int			 leader; /* holds the advisory lock */
 	redisContext		*redis;	/* NULL until (re)connected */
 	int			 redis_down; /* the outage was logged */
-	int			 policy; /* an allow-list changed: clear Redis */
+	int			 policy; /* 1: an allow-list changed: clear the
+					  * refusals; 2: (re)connected: clear
+					  * them if made under another version */
 	int			 more;	/* the last pass left asks undecided */
 	uint64_t		 settled; /* mono ms of the last housekeeping */
 };

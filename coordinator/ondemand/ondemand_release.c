@@ -104,7 +104,8 @@ od_hold(struct ondemand *od, const char *name, const char *tenant,
 	return 0;
 }
 
-/* Enrolls row i of r or holds it. 0, or -1 with err (the pass stops). */
+/* Enrolls row i of r or holds it (a name whose enrollment failed is tried
+ * again a minute later). 0, or -1 with err (the pass stops). */
 static int
 od_release_one(struct ondemand *od, struct od_release *rel, PGresult *r,
     int i, char *err, size_t errlen)
@@ -123,9 +124,11 @@ od_release_one(struct ondemand *od, struct od_release *rel, PGresult *r,
 		return od_hold(od, name, tenant, limited, t->why, 0, err, errlen);
 	n = od_enroll(od, name, tenant, PQgetvalue(r, i, OQ_SOURCE), id, quota,
 	    sizeof(quota));
-	if (n < 0) {
-		snprintf(err, errlen, "enrolling %s: %s", name, quota);
-		return -1;
+	if (n < 0) {	/* this name only: the others go on */
+		log_warn("on-demand: enrolling %s failed: %s; tried again in a "
+		    "minute", name, quota);
+		return od_hold(od, name, tenant, 1, quota, ONDEMAND_QUOTA_RETRY_S,
+		    err, errlen);
 	}
 	if (n == 0)
 		return od_hold(od, name, tenant, limited, quota,
