@@ -6,7 +6,8 @@ certfleet_unit_test(unit_edgeask unit/test_edgeask.c certfleet_coordinator
 
 # TLS handshakes with chosen SNI, fast (tests and bench/ondemand)
 add_executable(sni_hammer tools/sni_hammer.c)
-target_link_libraries(sni_hammer PRIVATE PkgConfig::SSL PkgConfig::CRYPTO)
+target_link_libraries(sni_hammer PRIVATE certfleet_redisconn PkgConfig::SSL
+	PkgConfig::CRYPTO Threads::Threads)
 certfleet_integration_test(ondemand_edge
 	${CMAKE_CURRENT_SOURCE_DIR}/integration/test_ondemand
 	$<TARGET_FILE_DIR:certfleet-worker>)

@@ -211,7 +211,7 @@ int api_edge_admit(struct api *a, struct MHD_Connection *conn,
 int api_edge_serve(struct api *a, struct MHD_Connection *conn,
     const char *name, const char *client, int none_ok, enum MHD_Result *ret);
 
-/* ---- on-demand issuance (api_ondemand.c) ---- */
+/* ---- on-demand issuance (api_ondemand.c, api_ondemand_policy.c) ---- */
 
 /* POST /.well-known/admin/api/domain/autocert.json: peter_sslers' autocert,
  * the form field domain_name; edges in CERTFLEET_EDGE_NETWORKS only. 200

@@ -1,4 +1,4 @@
-/* sni_hammer.c -- TLS handshakes with chosen SNI against an edge, fast: a flood of random names, or names watched until their own certificate is served. For tests and benchmarks. */
+/* sni_hammer.c -- TLS handshakes with chosen SNI against an edge, fast: a flood of random names, names watched until their own certificate is served, or told by Redis when to look. For tests and benchmarks. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -12,10 +12,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pthread.h>
+
+#include <hiredis/hiredis.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+
+#include "redisconn.h"
+#include "rediskeys.h"
 
 #define HAMMER_NAMES_MAX	100000
 #define HAMMER_NAME_MAX		253
@@ -40,6 +46,14 @@
  *       share the names, so a handshake the edge holds (waiting for a
  *       certificate on its way) delays only its share; one per name times
  *       each name alone.
+ *   sni_hammer await PORT FALLBACK_PEM TIMEOUT_S NAMES_FILE
+ *       as watch, but cheap enough for hundreds of names: one handshake per
+ *       name, one after the other (the first), then a handshake for a name
+ *       only when the primer announces it on REDISKEYS_CHANNEL_CHANGED
+ *       (REDIS_URL, database CERTFLEET_REDIS_PRIME_DB, default 9), again
+ *       every 50 ms until it is served its certificate, and for every
+ *       name still waiting every 2 s (in case an announcement was missed).
+ *       Same output as watch.
  * Connections close with SO_LINGER 0 (no TIME_WAIT); certificates are not
  * verified here (the tests verify chains with openssl verify).
  */
@@ -272,6 +286,140 @@ hammer_watch(SSL_CTX *ctx, int port, X509 *fb, double timeout,
 	return m == n && lines == n ? 0 : 1;
 }
 
+/* await: the names, and the announcements the reader thread saw. */
+struct hammer_await {
+	struct hammer_watched	*w;
+	double			*told;	/* announced at (0: not yet) */
+	long			 n;
+	pthread_mutex_t		 mu;
+	redisContext		*redis;
+};
+
+/* The reader thread: marks the names the primer announces. */
+static void *
+hammer_listen(void *arg)
+{
+	struct hammer_await *aw = arg;
+	redisReply *rep;
+	long i;
+
+	while (redisGetReply(aw->redis, (void **)&rep) == REDIS_OK) {
+		if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 3 &&
+		    rep->element[2]->type == REDIS_REPLY_STRING) {
+			pthread_mutex_lock(&aw->mu);
+			for (i = 0; i < aw->n; i++)
+				if (aw->told[i] == 0 && strcmp(aw->w[i].name,
+				    rep->element[2]->str) == 0)
+					aw->told[i] = hammer_now();
+			pthread_mutex_unlock(&aw->mu);
+		}
+		freeReplyObject(rep);
+	}
+	return NULL;
+}
+
+/* One handshake for name i; records its first and its success. */
+static int
+hammer_look(SSL_CTX *ctx, int port, X509 *fb, struct hammer_watched *w)
+{
+	enum hammer_got got;
+	double t0, t1;
+
+	t0 = hammer_now();
+	got = hammer_once(ctx, port, w->name, fb);
+	t1 = hammer_now();
+	if (w->start == 0) {
+		w->start = t0;
+		w->first_ms = (t1 - t0) * 1000;
+		w->first_fallback = got == GOT_FALLBACK;
+	}
+	if (got != GOT_OWN)
+		return 0;
+	w->latency_ms = (t1 - w->start) * 1000;
+	return 1;
+}
+
+/* Looks at every name not served yet that was announced (or all of them,
+ * every 2 s); returns how many are still waiting. */
+static long
+hammer_await_round(SSL_CTX *ctx, int port, X509 *fb, struct hammer_await *aw,
+    int all)
+{
+	long i, left = 0;
+	int told;
+
+	for (i = 0; i < aw->n; i++) {
+		if (aw->w[i].latency_ms >= 0)
+			continue;
+		pthread_mutex_lock(&aw->mu);
+		told = aw->told[i] > 0;
+		pthread_mutex_unlock(&aw->mu);
+		if ((told || all) && hammer_look(ctx, port, fb, &aw->w[i]))
+			continue;
+		left++;
+	}
+	return left;
+}
+
+static int
+hammer_await(SSL_CTX *ctx, int port, X509 *fb, double timeout,
+    const char *file)
+{
+	struct hammer_await aw = { 0 };
+	const char *url = getenv("REDIS_URL"), *dbs = getenv(REDISKEYS_PRIME_DB_ENV);
+	double end, last_all, *lat;
+	char err[512];
+	redisReply *rep;
+	pthread_t th;
+	long i, m = 0, left;
+
+	pthread_mutex_init(&aw.mu, NULL);
+	if ((aw.n = hammer_names(file, &aw.w)) <= 0 ||
+	    (aw.told = calloc((size_t)aw.n, sizeof(*aw.told))) == NULL ||
+	    (lat = calloc((size_t)aw.n, sizeof(*lat))) == NULL) {
+		fprintf(stderr, "sni_hammer: no names in %s\n", file);
+		return 2;
+	}
+	if (url == NULL || (aw.redis = redisconn_open(url, dbs != NULL ?
+	    atoi(dbs) : REDISKEYS_PRIME_DB_DEFAULT, 5000, err,
+	    sizeof(err))) == NULL) {
+		fprintf(stderr, "sni_hammer: Redis: %s\n", url == NULL ?
+		    "REDIS_URL is not set" : err);
+		return 2;
+	}
+	redisSetTimeout(aw.redis, (struct timeval){ 0, 0 });
+	rep = redisCommand(aw.redis, "SUBSCRIBE %s", REDISKEYS_CHANNEL_CHANGED);
+	freeReplyObject(rep);
+	if (rep == NULL || pthread_create(&th, NULL, hammer_listen, &aw) != 0) {
+		fprintf(stderr, "sni_hammer: cannot subscribe\n");
+		return 2;
+	}
+	end = hammer_now() + timeout;
+	for (i = 0; i < aw.n; i++)	/* the first handshakes */
+		hammer_look(ctx, port, fb, &aw.w[i]);
+	last_all = hammer_now();
+	do {
+		usleep(50000);
+		left = hammer_await_round(ctx, port, fb, &aw,
+		    hammer_now() - last_all >= 2);
+		if (hammer_now() - last_all >= 2)
+			last_all = hammer_now();
+	} while (left > 0 && hammer_now() < end);
+	for (i = 0; i < aw.n; i++) {
+		printf("%s %.3f %d %.3f\n", aw.w[i].name, aw.w[i].first_ms,
+		    aw.w[i].first_fallback, aw.w[i].latency_ms);
+		if (aw.w[i].latency_ms >= 0)
+			lat[m++] = aw.w[i].latency_ms;
+	}
+	qsort(lat, (size_t)m, sizeof(*lat), hammer_cmp);
+	printf("{\"names\": %ld, \"served\": %ld, \"latency_ms_p50\": %.1f, "
+	    "\"latency_ms_p99\": %.1f, \"latency_ms_max\": %.1f}\n", aw.n, m,
+	    hammer_q(lat, (size_t)m, 0.5), hammer_q(lat, (size_t)m, 0.99),
+	    m > 0 ? lat[m - 1] : -1.0);
+	fflush(stdout);
+	_exit(m == aw.n ? 0 : 1);	/* the reader thread stays blocked */
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -281,10 +429,12 @@ main(int argc, char *argv[])
 	int rc = 2;
 
 	if ((argc != 6 && !(argc == 7 && strcmp(argv[1], "watch") == 0)) ||
-	    (strcmp(argv[1], "flood") != 0 && strcmp(argv[1], "watch") != 0)) {
+	    (strcmp(argv[1], "flood") != 0 && strcmp(argv[1], "watch") != 0 &&
+	    strcmp(argv[1], "await") != 0)) {
 		fprintf(stderr, "usage: sni_hammer flood PORT FALLBACK_PEM SUFFIX "
 		    "COUNT\n       sni_hammer watch PORT FALLBACK_PEM TIMEOUT_S "
-		    "NAMES_FILE [PROCS]\n");
+		    "NAMES_FILE [PROCS]\n       sni_hammer await PORT FALLBACK_PEM "
+		    "TIMEOUT_S NAMES_FILE\n");
 		return 2;
 	}
 	if ((f = fopen(argv[3], "r")) == NULL ||
@@ -299,7 +449,10 @@ main(int argc, char *argv[])
 		goto out;
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-	if (strcmp(argv[1], "flood") == 0)
+	if (strcmp(argv[1], "await") == 0)
+		rc = hammer_await(ctx, atoi(argv[2]), fb, strtod(argv[4], NULL),
+		    argv[5]);
+	else if (strcmp(argv[1], "flood") == 0)
 		rc = hammer_flood(ctx, atoi(argv[2]), fb, argv[4],
 		    strtol(argv[5], NULL, 10) > 0 ? strtol(argv[5], NULL, 10) : 1);
 	else
