@@ -51,9 +51,9 @@
  *       name, one after the other (the first), then a handshake for a name
  *       only when the primer announces it on REDISKEYS_CHANNEL_CHANGED
  *       (REDIS_URL, database CERTFLEET_REDIS_PRIME_DB, default 9), again
- *       every 50 ms until it is served its certificate, and for every
- *       name still waiting every 2 s (in case an announcement was missed).
- *       Same output as watch.
+ *       every 50 ms until it is served its certificate; should the
+ *       subscription drop, every waiting name every 2 s. Same output as
+ *       watch.
  * Connections close with SO_LINGER 0 (no TIME_WAIT); certificates are not
  * verified here (the tests verify chains with openssl verify).
  */
@@ -291,6 +291,7 @@ struct hammer_await {
 	struct hammer_watched	*w;
 	double			*told;	/* announced at (0: not yet) */
 	long			 n;
+	int			 lost;	/* the subscription dropped */
 	pthread_mutex_t		 mu;
 	redisContext		*redis;
 };
@@ -315,6 +316,9 @@ hammer_listen(void *arg)
 		}
 		freeReplyObject(rep);
 	}
+	pthread_mutex_lock(&aw->mu);
+	aw->lost = 1;
+	pthread_mutex_unlock(&aw->mu);
 	return NULL;
 }
 
@@ -339,8 +343,10 @@ hammer_look(SSL_CTX *ctx, int port, X509 *fb, struct hammer_watched *w)
 	return 1;
 }
 
-/* Looks at every name not served yet that was announced (or all of them,
- * every 2 s); returns how many are still waiting. */
+/* Looks at every name not served yet that was announced (or all of them:
+ * a name the edge holds, its certificate on its way, costs the edge's
+ * wait, so this is the fallback only); returns how many are still
+ * waiting. */
 static long
 hammer_await_round(SSL_CTX *ctx, int port, X509 *fb, struct hammer_await *aw,
     int all)
@@ -400,9 +406,11 @@ hammer_await(SSL_CTX *ctx, int port, X509 *fb, double timeout,
 	last_all = hammer_now();
 	do {
 		usleep(50000);
-		left = hammer_await_round(ctx, port, fb, &aw,
-		    hammer_now() - last_all >= 2);
-		if (hammer_now() - last_all >= 2)
+		pthread_mutex_lock(&aw.mu);
+		i = aw.lost && hammer_now() - last_all >= 2;
+		pthread_mutex_unlock(&aw.mu);
+		left = hammer_await_round(ctx, port, fb, &aw, (int)i);
+		if (i)
 			last_all = hammer_now();
 	} while (left > 0 && hammer_now() < end);
 	for (i = 0; i < aw.n; i++) {
