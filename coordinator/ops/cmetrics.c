@@ -10,13 +10,16 @@
 #include "kafkaconn.h"
 #include "log.h"
 #include "metrics.h"
+#include "odstats.h"
 
 #define CMETRICS_TYPE_MAX	96	/* longest problem type kept as a label */
 
 static struct {
 	struct metrics		*m;
 	struct metrics_family	*problems, *ratelimits, *holds, *events,
-				*published, *primed, *last_prime, *lag;
+				*published, *primed, *last_prime, *lag,
+				*od_decisions, *od_events;
+	uint64_t		 od_seen[ODSTATS_N];	/* exported so far */
 	struct fleet		*fleet;
 	rd_kafka_t		*consumer;
 	rd_kafka_t		*lag_client;	/* watermark requests */
@@ -27,6 +30,8 @@ static const char *const cmetrics_l_ca_endpoint[] = { "ca", "endpoint" };
 static const char *const cmetrics_l_ca_limit[] = { "ca", "limit" };
 static const char *const cmetrics_l_kind_outcome[] = { "kind", "outcome" };
 static const char *const cmetrics_l_lag[] = { "topic", "partition" };
+static const char *const cmetrics_l_decision[] = { "decision" };
+static const char *const cmetrics_l_event[] = { "event" };
 
 static const struct {
 	struct metrics_family	**fam;
@@ -60,6 +65,14 @@ static const struct {
 	    "Messages of an assigned partition the consumer has not fetched "
 	    "yet (high watermark minus position), measured at the scrape.",
 	    cmetrics_l_lag, 2 },
+	{ &cm.od_decisions, METRICS_COUNTER, "certfleet_ondemand_decisions_total",
+	    "Decisions about names edges asked for on demand: allowed, existing, "
+	    "denied_cache, denied_list, denied_webhook, limited (ondemand/"
+	    "odstats.h).", cmetrics_l_decision, 1 },
+	{ &cm.od_events, METRICS_COUNTER, "certfleet_ondemand_events_total",
+	    "On-demand traffic: names asked, invalid lines, certificates "
+	    "enrolled, ask webhook calls and their errors (ondemand/odstats.h).",
+	    cmetrics_l_event, 1 },
 };
 
 int
@@ -169,6 +182,25 @@ cmetrics_lag_one(void *arg, const char *topic, int32_t partition, int64_t lag)
 	metrics_set_by(cm.lag, (const char *[]){ topic, part }, (double)lag);
 }
 
+/* The on-demand counters (kept in ondemand/odstats.c, process-wide): what
+ * they grew by since the last scrape. */
+static void
+cmetrics_ondemand(void)
+{
+	uint64_t v;
+	int c;
+
+	for (c = 0; c < ODSTATS_N; c++) {
+		v = odstats_get((enum odstats_counter)c);
+		if (v <= cm.od_seen[c])
+			continue;
+		metrics_inc_by(odstats_is_decision((enum odstats_counter)c) ?
+		    cm.od_decisions : cm.od_events, (const char *[]){
+		    odstats_name((enum odstats_counter)c) }, v - cm.od_seen[c]);
+		cm.od_seen[c] = v;
+	}
+}
+
 /* The ops listener's collect callback, on its thread. */
 static void
 cmetrics_collect(void *arg)
@@ -176,6 +208,7 @@ cmetrics_collect(void *arg)
 	char err[512];
 
 	(void)arg;
+	cmetrics_ondemand();
 	if (fleet_refresh(cm.fleet, 0, err, sizeof(err)) < 0)
 		log_warn("metrics: %s", err);
 	metrics_family_reset(cm.lag);
