@@ -55,8 +55,6 @@
  *   "certfleet:ondemand:deny1:<name>"    exactly <name> was refused
  *   "certfleet:ondemand:issuing:<name>"  <name> was allowed and its
  *                                        certificate is on its way
- *   "certfleet:ondemand:policy"          the allow-lists' version the
- *                                        refusals were made under (no TTL)
  *   TTL: the refusal's (CERTFLEET_ON_DEMAND_DENY_TTL, ..._ASK_ERROR_TTL),
  *   REDISKEYS_OD_ISSUING_TTL for issuing:. An edge reads, in one MGET,
  *   deny1:<sni>, issuing:<sni> and deny:<suffix> for the suffixes of the SNI
@@ -77,7 +75,6 @@
 #define REDISKEYS_OD_DENY1_PREFIX	"certfleet:ondemand:deny1:"
 #define REDISKEYS_OD_ISSUING_PREFIX	"certfleet:ondemand:issuing:"
 #define REDISKEYS_OD_ISSUING_TTL	600
-#define REDISKEYS_OD_POLICY		"certfleet:ondemand:policy"
 #define REDISKEYS_OD_SUFFIXES		8
 
 #endif

@@ -153,66 +153,61 @@ ondemand_version(struct ondemand *od, char ver[64], char *err, size_t errlen)
 	return 0;
 }
 
-/* 1 when Redis's refusals were made under version ver, 0 when not, -1. */
+/* 1 when the refusals were last cleared under version ver, 0 when not, -1
+ * with err. */
 static int
 ondemand_same_version(struct ondemand *od, const char *ver, char *err,
     size_t errlen)
 {
-	redisReply *rep;
+	PGresult *r;
 	int same;
 
-	if ((rep = redisCommand(od->redis, "GET %s", REDISKEYS_OD_POLICY)) ==
-	    NULL || rep->type == REDIS_REPLY_ERROR) {
-		snprintf(err, errlen, "on-demand: GET %s: %s", REDISKEYS_OD_POLICY,
-		    rep != NULL ? rep->str : od->redis->errstr);
-		freeReplyObject(rep);
+	if ((r = db_query(od->db, "on-demand refusals version", "SELECT "
+	    "refusals_version FROM on_demand_state", 0, NULL, NULL, NULL, err,
+	    errlen)) == NULL)
 		return -1;
-	}
-	same = rep->type == REDIS_REPLY_STRING && strcmp(rep->str, ver) == 0;
-	freeReplyObject(rep);
+	same = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), ver) == 0;
+	PQclear(r);
 	return same;
 }
 
 /* Step 1: an allow-list changed, so refusals in Redis may be wrong now;
  * after a (re)connection, only if they were made under another version of
- * the allow-lists. The refusals in PostgreSQL are lifted too, so that a
- * name refused again is written to Redis again. */
+ * the allow-lists (on_demand_state: nothing of this is kept in Redis,
+ * whose prime database holds what edges read). The refusals in
+ * PostgreSQL are lifted too, so that a name refused again is written to
+ * Redis again. */
 static void
 ondemand_clear(struct ondemand *od)
 {
 	char err[512], ver[64];
-	redisReply *rep;
-	long n = 0;
-	int same = 0;
+	long n;
+	int same;
 
-	if (!od->policy || !ondemand_redis(od))
+	if (!od->policy)
 		return;
-	if (ondemand_version(od, ver, err, sizeof(err)) < 0) {
+	if (ondemand_version(od, ver, err, sizeof(err)) < 0 || (same =
+	    ondemand_same_version(od, ver, err, sizeof(err))) < 0) {
 		log_warn("on-demand: %s (will retry)", err);
 		return;
 	}
-	if (od->policy == 2 && (same = ondemand_same_version(od, ver, err,
-	    sizeof(err))) < 0) {
+	if (same && od->policy == 2) {
+		od->policy = 0;
+		return;
+	}
+	if (!ondemand_redis(od))
+		return;
+	if ((n = negcache_clear(od->redis, err, sizeof(err))) < 0) {
 		ondemand_redis_lost(od, err);
 		return;
 	}
-	if (!same && (n = negcache_clear(od->redis, err, sizeof(err))) < 0) {
-		ondemand_redis_lost(od, err);
-		return;
-	}
-	if (!same && odqueue_lift(od->db, err, sizeof(err)) < 0) {
+	if (odqueue_lift(od->db, err, sizeof(err)) < 0 ||
+	    db_exec(od->db, "on-demand refusals version", "UPDATE "
+	    "on_demand_state SET refusals_version = $1", 1,
+	    (const char *[]){ ver }, NULL, NULL, err, sizeof(err)) < 0) {
 		log_warn("on-demand: %s (will retry)", err);
 		return;
 	}
-	rep = redisCommand(od->redis, "SET %s %s", REDISKEYS_OD_POLICY, ver);
-	if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
-		snprintf(err, sizeof(err), "SET %s: %s", REDISKEYS_OD_POLICY,
-		    rep != NULL ? rep->str : od->redis->errstr);
-		freeReplyObject(rep);
-		ondemand_redis_lost(od, err);
-		return;
-	}
-	freeReplyObject(rep);
 	od->policy = 0;
 	if (n > 0)
 		log_info("on-demand: an allow-list changed: %ld refusal(s) "

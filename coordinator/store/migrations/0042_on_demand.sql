@@ -56,3 +56,12 @@ CREATE INDEX on_demand_asks_decided ON on_demand_asks (decided_at DESC)
 	WHERE decided_at IS NOT NULL;
 CREATE INDEX on_demand_asks_denied ON on_demand_asks (deny_until)
 	WHERE status = 'denied';
+
+-- The allow-lists' version (max(tenants.updated_at)) the refusals in Redis
+-- were made under: a coordinator that (re)connects clears them only when a
+-- policy changed meanwhile. One row.
+CREATE TABLE on_demand_state (
+	id		boolean PRIMARY KEY DEFAULT true CHECK (id),
+	refusals_version text NOT NULL DEFAULT ''
+);
+INSERT INTO on_demand_state DEFAULT VALUES;
