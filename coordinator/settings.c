@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_conf.h"
 #include "config.h"
 #include "rediskeys.h"
 #include "sweep.h"
@@ -17,6 +18,21 @@ settings_require(const char *name, const char **out, char *err, size_t errlen)
 {
 	if ((*out = config_str(name, NULL)) == NULL) {
 		snprintf(err, errlen, "%s is not set (see --help)", name);
+		return -1;
+	}
+	return 0;
+}
+
+/* A secret: the variable, or the file its _FILE variable names. */
+static int
+settings_require_secret(const char *name, const char **out, char *err,
+    size_t errlen)
+{
+	if (config_secret(name, out, err, errlen) < 0)
+		return -1;
+	if (*out == NULL) {
+		snprintf(err, errlen, "%s (or %s_FILE) is not set (see --help)",
+		    name, name);
 		return -1;
 	}
 	return 0;
@@ -99,10 +115,11 @@ settings_load(struct settings *s, int need_daemon, char *err, size_t errlen)
 		return 0;
 	if (settings_require("KAFKA_BOOTSTRAP", &s->kafka, err, errlen) < 0 ||
 	    settings_require("REDIS_URL", &s->redis_url, err, errlen) < 0 ||
-	    settings_require("CERTFLEET_TOKEN", &s->token, err, errlen) < 0 ||
-	    settings_require("CERTFLEET_WORKER_TOKEN", &s->worker_token, err,
+	    settings_require_secret("CERTFLEET_TOKEN", &s->token, err,
 	    errlen) < 0 ||
-	    settings_require("CERTFLEET_MASTER_KEY", &s->master_key, err,
+	    settings_require_secret("CERTFLEET_WORKER_TOKEN", &s->worker_token,
+	    err, errlen) < 0 ||
+	    settings_require_secret("CERTFLEET_MASTER_KEY", &s->master_key, err,
 	    errlen) < 0 || cas_parse(&s->cas, NULL, NULL, err, errlen) < 0)
 		return -1;
 	s->ca_name = s->cas.ca[s->cas.def].name;
@@ -145,9 +162,10 @@ settings_load(struct settings *s, int need_daemon, char *err, size_t errlen)
 	    prime_conf_load(&s->prime, s->redis_url, s->prime_db, err,
 	    errlen) < 0 ||
 	    settings_edges(s, err, errlen) < 0 ||
-	    odconf_load(&s->od, err, errlen) < 0)
+	    odconf_load(&s->od, err, errlen) < 0 ||
+	    settings_listen(s, err, errlen) < 0)
 		return -1;
-	return settings_listen(s, err, errlen);
+	return api_conf_load(&s->apic, s->api_host, err, errlen);
 }
 
 static void settings_usage_edges(FILE *f);
@@ -162,11 +180,16 @@ settings_usage(FILE *f)
 	    "  REDIS_URL               redis[s]://[user:password@]host[:port][/db]\n"
 	    "                          (required; the primer's ACL user; rediss://:\n"
 	    "                          CERTFLEET_REDIS_CA_FILE, _CERT_FILE, _KEY_FILE)\n"
-	    "  CERTFLEET_TOKEN         bearer token of the admin API /v1 (required)\n"
+	    "  CERTFLEET_TOKEN         the bootstrap admin token of the API /v1\n"
+	    "                          (required; scope admin, audited as\n"
+	    "                          \"bootstrap\"; more tokens: certfleetctl token)\n"
 	    "  CERTFLEET_WORKER_TOKEN  bearer token workers use on /internal/v1\n"
 	    "                          (required, must differ from CERTFLEET_TOKEN)\n"
 	    "  CERTFLEET_MASTER_KEY    64 hex characters (32 bytes): AES-256-GCM key\n"
 	    "                          that encrypts every private key (required)\n"
+	    "                          These three secrets can instead be read from\n"
+	    "                          a file named by <NAME>_FILE (e.g.\n"
+	    "                          CERTFLEET_TOKEN_FILE), one line\n"
 	    "  ACME_DIRECTORY          directory URL of the default CA, https://\n"
 	    "                          (required unless CERTFLEET_CAS is set)\n"
 	    "  CERTFLEET_CA_NAME       name of that CA (default pebble); without\n"
@@ -192,6 +215,7 @@ settings_usage(FILE *f)
 	    "  CERTFLEET_API_LISTEN    host:port of the API (default\n"
 	    "                          127.0.0.1:<CERTFLEET_PORT_BASE+12>, or\n"
 	    "                          127.0.0.1:8443 without a port base)\n"
+	    API_CONF_USAGE
 	    "  CERTFLEET_KEY_TYPE      default certificate key: ec-p256 (default),\n"
 	    "                          ec-p384, rsa-2048, rsa-3072 or rsa-4096 (RSA\n"
 	    "                          keys take 0.2 s to seconds to make, on the\n"

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "api_conf.h"
 #include "cas.h"
 #include "keys.h"
 #include "netlist.h"
@@ -18,6 +19,7 @@ struct settings {
 	const char	*redis_url;	/* REDIS_URL */
 	char		 api_host[64];	/* from CERTFLEET_API_LISTEN */
 	int		 api_port;
+	struct api_conf	 apic;		/* TLS, limits (api/api_conf.h) */
 	const char	*token;		/* CERTFLEET_TOKEN */
 	const char	*worker_token;	/* CERTFLEET_WORKER_TOKEN */
 	const char	*master_key;	/* CERTFLEET_MASTER_KEY, 64 hex chars */

@@ -63,7 +63,13 @@ usage(FILE *f)
 	    "                                  the workers' ACL user; rediss:// reads\n"
 	    "                                  CERTFLEET_REDIS_CA_FILE, _CERT_FILE, _KEY_FILE\n"
 	    "  CERTFLEET_API                   coordinator base URL, for account keys (required)\n"
-	    "  CERTFLEET_WORKER_TOKEN          bearer token of the coordinator's internal API (required)\n"
+	    "  CERTFLEET_WORKER_TOKEN          bearer token of the coordinator's internal API (required;\n"
+	    "                                  or CERTFLEET_WORKER_TOKEN_FILE, a file holding it)\n"
+	    "  CERTFLEET_API_CA_FILE           PEM bundle that verifies an https:// CERTFLEET_API\n"
+	    "                                  (default: CERTFLEET_CA_FILE, else the system's)\n"
+	    "  CERTFLEET_API_CLIENT_CERT_FILE, CERTFLEET_API_CLIENT_KEY_FILE  the worker's client\n"
+	    "                                  certificate for /internal/v1 (when the coordinator\n"
+	    "                                  sets CERTFLEET_API_CLIENT_CA_FILE)\n"
 	    "  CERTFLEET_CA_FILE               PEM bundle trusted for the CAs (default: PEBBLE_TLS_CA,\n"
 	    "                                  else the system's)\n"
 	    "  CERTFLEET_CA_FILE_<TRUST>       PEM bundle of the CAs whose jobs name trust bundle\n"
@@ -116,6 +122,7 @@ worker_need(const char *name)
 /* The worker's settings, read once from the environment. */
 struct worker_conf {
 	const char	*bootstrap, *redis, *api, *token, *ca_file, *group;
+	struct http_tls	 api_tls;	/* the coordinator's API over HTTPS */
 	long		 maxinflight, drain, chdb;
 	char		 id[128];	/* client id in Kafka and in events */
 };
@@ -136,13 +143,18 @@ struct worker {
 static int
 worker_conf_read(struct worker_conf *c)
 {
-	char host[64], err[512];
+	char host[64], err[512] = "";
 
 	if ((c->bootstrap = worker_need("KAFKA_BOOTSTRAP")) == NULL ||
 	    (c->redis = worker_need("REDIS_URL")) == NULL ||
-	    (c->api = worker_need("CERTFLEET_API")) == NULL ||
-	    (c->token = worker_need("CERTFLEET_WORKER_TOKEN")) == NULL)
+	    (c->api = worker_need("CERTFLEET_API")) == NULL)
 		return -1;
+	if (config_secret("CERTFLEET_WORKER_TOKEN", &c->token, err,
+	    sizeof(err)) < 0 || c->token == NULL) {
+		log_err("main: %s", c->token == NULL && err[0] == '\0' ?
+		    "CERTFLEET_WORKER_TOKEN (or _FILE) is not set" : err);
+		return -1;
+	}
 	if (config_long("CERTFLEET_WORKER_MAX_INFLIGHT", 1000, 1, 100000,
 	    &c->maxinflight, err, sizeof(err)) < 0 ||
 	    config_long("CERTFLEET_WORKER_DRAIN_S", 10, 0, 3600, &c->drain, err,
@@ -154,6 +166,14 @@ worker_conf_read(struct worker_conf *c)
 	}
 	c->ca_file = config_str("CERTFLEET_CA_FILE",
 	    config_str("PEBBLE_TLS_CA", NULL));
+	c->api_tls.ca_file = config_str("CERTFLEET_API_CA_FILE", c->ca_file);
+	c->api_tls.cert_file = config_str("CERTFLEET_API_CLIENT_CERT_FILE", NULL);
+	c->api_tls.key_file = config_str("CERTFLEET_API_CLIENT_KEY_FILE", NULL);
+	if ((c->api_tls.cert_file == NULL) != (c->api_tls.key_file == NULL)) {
+		log_err("main: CERTFLEET_API_CLIENT_CERT_FILE and _KEY_FILE go "
+		    "together");
+		return -1;
+	}
 	c->group = config_str("CERTFLEET_WORKER_GROUP", "certfleet-workers");
 	if (gethostname(host, sizeof(host)) < 0)
 		snprintf(host, sizeof(host), "unknown");
@@ -185,7 +205,7 @@ worker_open(struct worker *w, const struct worker_conf *c)
 	ec.observe = wmetrics_acme_observe;
 	if ((w->engine = acme_engine_new(&ec, err, sizeof(err))) == NULL ||
 	    (w->chstore = chstore_new(c->redis, (int)c->chdb)) == NULL ||
-	    (w->acache = acache_new(c->api, c->token)) == NULL) {
+	    (w->acache = acache_new(c->api, c->token, &c->api_tls)) == NULL) {
 		log_err("main: %s", w->engine == NULL ? err : "out of memory");
 		return -1;
 	}

@@ -8,6 +8,17 @@
  * non-empty, else def (which may be NULL). The string is not copied. */
 const char *config_str(const char *name, const char *def);
 
+/* A secret setting: the value of name when set and non-empty, else the
+ * contents of the file named by name + "_FILE" (one trailing newline cut;
+ * read once, kept for the process's life), else NULL. Returns -1 with a
+ * message in err when the _FILE variable names a file that cannot be read,
+ * is empty or holds more than CONFIG_SECRET_MAX bytes; 0 otherwise, with
+ * *out set (NULL when neither is set). Secrets stay out of command lines
+ * and, with _FILE, out of the environment. */
+#define CONFIG_SECRET_MAX 4096
+int config_secret(const char *name, const char **out, char *err,
+    size_t errlen);
+
 /* Reads name as a base-10 integer in [min, max]. Returns def when unset;
  * returns -1 with a message in err when set but not a number in range.
  * *out gets the value on success. */

@@ -25,6 +25,20 @@ int http_request(const char *method, const char *url, const char *ca_file,
     const char *bearer, const char *ctype, const char *body, size_t bodylen,
     size_t max_body, struct http_response *r, char *err, size_t errlen);
 
+/* TLS settings of a request: the CA file to trust (NULL: the system's),
+ * and a client certificate and its key (both or neither, PEM files). */
+struct http_tls {
+	const char	*ca_file;
+	const char	*cert_file;
+	const char	*key_file;
+};
+
+/* http_request with a client certificate when tls has one. */
+int http_request_tls(const struct http_tls *tls, const char *method,
+    const char *url, const char *bearer, const char *ctype, const char *body,
+    size_t bodylen, size_t max_body, struct http_response *r, char *err,
+    size_t errlen);
+
 void http_response_free(struct http_response *r);
 
 #endif

@@ -29,8 +29,10 @@ const char *kafkaconn_topic_events(void);
 const char *kafkaconn_topic_dlq(void);
 
 /* Returns a new configuration with bootstrap.servers and client.id set,
- * message.max.bytes = KAFKACONN_MESSAGE_MAX, and librdkafka's own log lines
- * routed through log.h, or NULL with a message in
+ * message.max.bytes = KAFKACONN_MESSAGE_MAX, then the properties of
+ * CERTFLEET_KAFKA_PROPERTIES_FILE and CERTFLEET_KAFKA_PROPERTIES
+ * (kafkaprops.h: security.protocol, sasl.*, ssl.*, ...), and librdkafka's
+ * own log lines routed through log.h, or NULL with a message in
  * err. The caller owns it (rd_kafka_conf_destroy, or hand it to rd_kafka_new). */
 rd_kafka_conf_t *kafkaconn_conf(const char *bootstrap, const char *client_id,
     char *err, size_t errlen);

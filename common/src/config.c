@@ -65,3 +65,82 @@ config_env_name(char *out, size_t outlen, const char *prefix, const char *name,
 		    (char)toupper((unsigned char)name[i]);
 	return len;
 }
+
+/* Secrets read from files, kept for the process's life (looked up again by
+ * name so a setting read twice is read once). */
+struct config_kept {
+	struct config_kept	*next;
+	char			*name;
+	char			*value;
+};
+static struct config_kept *config_kept_list;
+
+/* Reads path (at most CONFIG_SECRET_MAX bytes, one trailing newline cut)
+ * into a new string. Returns it, or NULL with err. */
+static char *
+config_read_secret(const char *var, const char *path, char *err,
+    size_t errlen)
+{
+	char *buf = NULL;
+	size_t n;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: cannot read %s: %s", var, path,
+		    strerror(errno));
+		return NULL;
+	}
+	if ((buf = malloc(CONFIG_SECRET_MAX + 2)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	n = fread(buf, 1, CONFIG_SECRET_MAX + 1, f);
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	buf[n] = '\0';
+	if (n == 0 || n > CONFIG_SECRET_MAX || strlen(buf) != n) {
+		snprintf(err, errlen, "%s: %s is empty, holds a NUL or is over "
+		    "%d bytes", var, path, CONFIG_SECRET_MAX);
+		free(buf);
+		buf = NULL;
+	}
+out:
+	fclose(f);
+	return buf;
+}
+
+int
+config_secret(const char *name, const char **out, char *err, size_t errlen)
+{
+	struct config_kept *k;
+	const char *path;
+	char var[256];
+	char *v;
+
+	if ((*out = config_str(name, NULL)) != NULL)
+		return 0;
+	for (k = config_kept_list; k != NULL; k = k->next)
+		if (strcmp(k->name, name) == 0) {
+			*out = k->value;
+			return 0;
+		}
+	snprintf(var, sizeof(var), "%s_FILE", name);
+	if ((path = config_str(var, NULL)) == NULL)
+		return 0;
+	if ((v = config_read_secret(var, path, err, errlen)) == NULL)
+		return -1;
+	if ((k = calloc(1, sizeof(*k))) == NULL ||
+	    (k->name = strdup(name)) == NULL) {
+		free(k);
+		free(v);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	k->value = v;
+	k->next = config_kept_list;
+	config_kept_list = k;
+	*out = v;
+	return 0;
+}

@@ -38,6 +38,18 @@ http_request(const char *method, const char *url, const char *ca_file,
     const char *bearer, const char *ctype, const char *body, size_t bodylen,
     size_t max_body, struct http_response *r, char *err, size_t errlen)
 {
+	struct http_tls tls = { ca_file, NULL, NULL };
+
+	return http_request_tls(&tls, method, url, bearer, ctype, body, bodylen,
+	    max_body, r, err, errlen);
+}
+
+int
+http_request_tls(const struct http_tls *tls, const char *method,
+    const char *url, const char *bearer, const char *ctype, const char *body,
+    size_t bodylen, size_t max_body, struct http_response *r, char *err,
+    size_t errlen)
+{
 	struct http_sink sink = { r, max_body, 0 };
 	struct curl_slist *hdrs = NULL;
 	char ebuf[CURL_ERROR_SIZE] = "", line[512];
@@ -60,8 +72,12 @@ http_request(const char *method, const char *url, const char *ca_file,
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "certfleet/0.1");
-	if (ca_file != NULL)
-		curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
+	if (tls->ca_file != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, tls->ca_file);
+	if (tls->cert_file != NULL && tls->key_file != NULL) {
+		curl_easy_setopt(c, CURLOPT_SSLCERT, tls->cert_file);
+		curl_easy_setopt(c, CURLOPT_SSLKEY, tls->key_file);
+	}
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	if (body != NULL) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "kafkaprops.h"
 #include "log.h"
 
 #define KAFKACONN_STR2(x) #x
@@ -65,7 +66,8 @@ kafkaconn_conf(const char *bootstrap, const char *client_id, char *err,
 	    kafkaconn_set(conf, "client.id", client_id, err, errlen) < 0 ||
 	    kafkaconn_set(conf, "broker.address.family", "v4", err, errlen) < 0 ||
 	    kafkaconn_set(conf, "message.max.bytes", KAFKACONN_STR(
-	    KAFKACONN_MESSAGE_MAX), err, errlen) < 0) {
+	    KAFKACONN_MESSAGE_MAX), err, errlen) < 0 ||
+	    kafkaprops_apply(conf, err, errlen) < 0) {
 		rd_kafka_conf_destroy(conf);
 		return NULL;
 	}

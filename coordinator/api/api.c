@@ -26,6 +26,21 @@ struct api_secret {
 	size_t	 len;
 };
 
+/* The status of the last answer this thread queued (api_status_last). */
+static _Thread_local unsigned api_status;
+
+unsigned
+api_status_last(void)
+{
+	return api_status;
+}
+
+void
+api_status_reset(void)
+{
+	api_status = 0;
+}
+
 enum MHD_Result
 api_reply(struct MHD_Connection *conn, unsigned status, const char *ctype,
     const char *body, size_t len)
@@ -33,6 +48,7 @@ api_reply(struct MHD_Connection *conn, unsigned status, const char *ctype,
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
+	api_status = status;
 	r = MHD_create_response_from_buffer(len, (void *)(uintptr_t)body,
 	    MHD_RESPMEM_MUST_COPY);
 	if (r == NULL)
@@ -91,6 +107,7 @@ api_reply_secret_as(struct MHD_Connection *conn, char *pem, size_t len,
 	struct api_secret *sec;
 	enum MHD_Result ret;
 
+	api_status = MHD_HTTP_OK;
 	if ((sec = malloc(sizeof(*sec))) == NULL) {
 		vault_plain_free(pem, len);
 		return MHD_NO;
@@ -116,9 +133,8 @@ api_reply_secret(struct MHD_Connection *conn, char *pem, size_t len)
 	return api_reply_secret_as(conn, pem, len, API_PEM_TYPE);
 }
 
-/* 1 when the request carries "Bearer <token>" hashing to want. Hashing
- * first makes the comparison constant-time whatever the lengths. */
-static int
+/* Hashing first makes the comparison constant-time whatever the lengths. */
+int
 api_authorized(struct MHD_Connection *conn, const unsigned char *want)
 {
 	const char *h;
@@ -248,7 +264,7 @@ api_segment(const char *path, char *id, size_t idlen)
 	return path + strcspn(path, "/");
 }
 
-static enum MHD_Result
+enum MHD_Result
 api_route_v1(struct api *a, struct MHD_Connection *conn, const char *path,
     const char *method, struct api_req *req)
 {
@@ -386,28 +402,16 @@ api_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (strncmp(url, "/v1/", 4) == 0) {
-		if (!api_authorized(conn, a->admin))
-			return api_error(conn, MHD_HTTP_UNAUTHORIZED,
-			    "missing or wrong bearer token (CERTFLEET_TOKEN)");
-		return api_route_v1(a, conn, url + 4, method, req);
-	}
-	if (strncmp(url, "/internal/v1/", 13) == 0) {
-		if (!api_authorized(conn, a->worker))
-			return api_error(conn, MHD_HTTP_UNAUTHORIZED,
-			    "missing or wrong bearer token (CERTFLEET_WORKER_TOKEN)");
-		return api_route_internal(a, conn, url + 13, method);
-	}
+	if (strncmp(url, "/v1/", 4) == 0)
+		return api_serve_v1(a, conn, url, method, req);
+	if (strncmp(url, "/internal/v1/", 13) == 0)
+		return api_serve_internal(a, conn, url, method);
 	if (strcmp(url, "/dashboard") == 0 && (strcmp(method, "GET") == 0 ||
 	    strcmp(method, "HEAD") == 0))
 		return api_dashboard(conn);
-	if (strncmp(url, "/edge/v1/", 9) == 0)
-		return api_route_edgeask(a, conn, url + 9, method, req);
-	if (strcmp(url, API_EDGE_PREFIX "api/domain/autocert.json") == 0)
-		return api_autocert(a, conn, method, req);
-	if (strncmp(url, API_EDGE_PREFIX, strlen(API_EDGE_PREFIX)) == 0)
-		return api_route_edge(a, conn, url + strlen(API_EDGE_PREFIX),
-		    method);
+	if (strncmp(url, "/edge/v1/", 9) == 0 ||
+	    strncmp(url, API_EDGE_PREFIX, strlen(API_EDGE_PREFIX)) == 0)
+		return api_serve_edge(a, conn, url, method, req);
 	return api_error(conn, MHD_HTTP_NOT_FOUND, "no such path");
 }
 
@@ -466,7 +470,10 @@ struct api *
 api_start(const struct settings *s, const struct vault *v, char *err,
     size_t errlen)
 {
+	struct MHD_OptionItem opts[API_TLS_OPTIONS + 1];
 	struct sockaddr_in sin;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	size_t nopts = 0;
 	struct api *a;
 
 	memset(&sin, 0, sizeof(sin));
@@ -486,21 +493,29 @@ api_start(const struct settings *s, const struct vault *v, char *err,
 	SHA256((const unsigned char *)s->token, strlen(s->token), a->admin);
 	SHA256((const unsigned char *)s->worker_token, strlen(s->worker_token),
 	    a->worker);
-	a->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-	    MHD_USE_ERROR_LOG, 0, NULL, NULL, api_handler, a,
+	if (api_tls_options(&s->apic, &a->tls, opts, &nopts, &flags, err,
+	    errlen) < 0) {
+		free(a);
+		return NULL;
+	}
+	opts[nopts].option = MHD_OPTION_END;
+	a->mhd = MHD_start_daemon(flags, 0, NULL, NULL, api_handler, a,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
+	    MHD_OPTION_ARRAY, opts,
 	    MHD_OPTION_NOTIFY_COMPLETED, api_completed, NULL,
 	    MHD_OPTION_UNESCAPE_CALLBACK, api_unescape, NULL,
 	    MHD_OPTION_END);
 	if (a->mhd == NULL) {
-		snprintf(err, errlen, "api: cannot listen on %s:%d", s->api_host,
-		    s->api_port);
+		snprintf(err, errlen, "api: cannot listen on %s:%d%s", s->api_host,
+		    s->api_port, s->apic.tls ? " (or the TLS certificate or key "
+		    "is not usable)" : "");
+		api_tls_free(&a->tls);
 		free(a);
 		return NULL;
 	}
-	log_info("api listening on http://%s:%d", s->api_host, s->api_port);
+	log_info("api listening on %s://%s:%d%s", s->apic.tls ? "https" :
+	    "http", s->api_host, s->api_port, a->tls.client_ca != NULL ?
+	    " (client certificates on /internal/v1)" : "");
 	return a;
 }
 
@@ -512,6 +527,7 @@ api_stop(struct api *a)
 	MHD_stop_daemon(a->mhd);
 	if (a->db != NULL)
 		PQfinish(a->db);
+	api_tls_free(&a->tls);
 	OPENSSL_cleanse(a, sizeof(*a));
 	free(a);
 }

@@ -11,6 +11,7 @@
 
 #include "actions.h"
 #include "api.h"
+#include "api_tls.h"
 
 #define API_PEM_TYPE "application/x-pem-file"
 #define API_JSON_TYPE "application/json"
@@ -25,6 +26,7 @@ struct api {
 	const struct vault	*v;
 	unsigned char		 admin[SHA256_DIGEST_LENGTH];
 	unsigned char		 worker[SHA256_DIGEST_LENGTH];
+	struct api_tls		 tls;	/* HTTPS files (api_tls.c) */
 };
 
 /* Per request: the body read so far (wiped when freed: it may hold a key
@@ -58,6 +60,18 @@ enum MHD_Result api_reply_secret_as(struct MHD_Connection *conn, char *pem,
     size_t len, const char *ctype);
 enum MHD_Result api_reply_secret(struct MHD_Connection *conn, char *pem,
     size_t len);
+
+/* The status of the last answer queued by this thread (api_reply,
+ * api_reply_secret_as), 0 after api_status_reset: the audit log's. */
+unsigned api_status_last(void);
+void api_status_reset(void);
+
+/* 1 when the request carries "Bearer <token>" hashing (SHA-256) to want. */
+int api_authorized(struct MHD_Connection *conn, const unsigned char *want);
+
+/* Routes a /v1 request (path after "/v1/") once authorized. */
+enum MHD_Result api_route_v1(struct api *a, struct MHD_Connection *conn,
+    const char *path, const char *method, struct api_req *req);
 
 /* ---- database and parsing helpers (api.c) ---- */
 
@@ -252,5 +266,54 @@ enum MHD_Result api_route_actions(struct api *a, struct MHD_Connection *conn,
  * External Account Binding. The caller checked the worker token. */
 enum MHD_Result api_route_internal(struct api *a, struct MHD_Connection *conn,
     const char *path, const char *method);
+
+/* ---- tokens, scopes and the audit log (api_tokens.c, api_audit.c) ---- */
+
+enum api_scope {
+	API_SCOPE_NONE,
+	API_SCOPE_READ,		/* GET, no private keys */
+	API_SCOPE_ENROLL,	/* + enroll, bulk, import, renew, retry */
+	API_SCOPE_ADMIN,	/* everything: keys, revoke, tokens, audit */
+};
+
+/* Who calls: an api_tokens id, or "bootstrap" for CERTFLEET_TOKEN. */
+struct api_caller {
+	char		 id[40];
+	enum api_scope	 scope;
+};
+
+/* "read", "enroll", "admin" ("none" for API_SCOPE_NONE). */
+const char *api_scope_name(enum api_scope s);
+
+/* The caller of a /v1 request from its bearer token: 1 with *c, 0 when the
+ * token is missing, unknown or revoked, -1 with err when the database
+ * fails. */
+int api_tokens_caller(struct api *a, struct MHD_Connection *conn,
+    struct api_caller *c, char *err, size_t errlen);
+
+/* The scope a /v1 path (after "/v1/") and method need. */
+enum api_scope api_tokens_need(const char *path, const char *method);
+
+/* path is "tokens" or "tokens/...": POST /v1/tokens {name, scope} -> 201
+ * {id, name, scope, token} (the secret, shown this once), GET the list
+ * (never secrets), POST /v1/tokens/{id}/revoke. */
+enum MHD_Result api_route_tokens(struct api *a, struct MHD_Connection *conn,
+    const char *path, const char *method, struct api_req *req,
+    const struct api_caller *caller);
+
+/* GET /v1/audit[?limit=N&before=ID&token=ID]: newest first, {entries:
+ * [{id, at, token, action, target, source, status}]}. */
+enum MHD_Result api_route_audit(struct api *a, struct MHD_Connection *conn,
+    const char *method);
+
+/* The entry points of the handler: /v1 (token, scope, audit, route),
+ * /internal/v1 (worker token, client certificate, audit), and the edges'
+ * routes (/edge/v1/, API_EDGE_PREFIX; audited as "edge"). url is whole. */
+enum MHD_Result api_serve_v1(struct api *a, struct MHD_Connection *conn,
+    const char *url, const char *method, struct api_req *req);
+enum MHD_Result api_serve_internal(struct api *a,
+    struct MHD_Connection *conn, const char *url, const char *method);
+enum MHD_Result api_serve_edge(struct api *a, struct MHD_Connection *conn,
+    const char *url, const char *method, struct api_req *req);
 
 #endif

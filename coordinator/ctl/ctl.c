@@ -95,6 +95,15 @@ usage(FILE *f)
 	    "            give a failed certificate a new order at its first CA (the\n"
 	    "            key and CSR of its last order); --all: every failed one,\n"
 	    "            or those of CA NAME / with last problem TYPE\n"
+	    "  token create --scope read|enroll|admin NAME | list | revoke ID\n"
+	    "            the API's tokens: read (GETs, no private keys), enroll\n"
+	    "            (+ enroll, bulk, import, renew, retry), admin (all, key\n"
+	    "            downloads too); create prints the secret once (only its\n"
+	    "            hash is stored); a revoked token gets 401 at once\n"
+	    "  audit [--token ID] [--before AUDIT_ID] [LIMIT]\n"
+	    "            the API's audit log, newest first: every state-changing\n"
+	    "            call and key download, its token id (bootstrap: the\n"
+	    "            CERTFLEET_TOKEN; worker; edge), status and source address\n"
 	    "  doctor    check that PostgreSQL, Redis, Kafka and the ACME CA answer,\n"
 	    "            one line each; exit 0 when all do\n"
 	    "  version   print the version\n"
@@ -110,7 +119,11 @@ usage(FILE *f)
 	    "environment:\n"
 	    "  CERTFLEET_API    base URL of the coordinator API, e.g.\n"
 	    "                   http://127.0.0.1:17412 (enroll, show, list)\n"
-	    "  CERTFLEET_TOKEN  the admin API bearer token (enroll, show, list)\n"
+	    "  CERTFLEET_TOKEN  the API bearer token (enroll, show, list); or\n"
+	    "                   CERTFLEET_TOKEN_FILE, a file holding it\n"
+	    "  CERTFLEET_API_CA_FILE, else CERTFLEET_CA_FILE  CA certificates (PEM)\n"
+	    "                   that verify an https:// CERTFLEET_API (default:\n"
+	    "                   the system's)\n"
 	    "  doctor reads CERTFLEET_PG, REDIS_URL, KAFKA_BOOTSTRAP, ACME_DIRECTORY\n"
 	    "  and PEBBLE_TLS_CA: source deploy/local/state/env.\n");
 }
@@ -209,6 +222,10 @@ main(int argc, char *argv[])
 		return ctl_import(argc - 1, argv + 1);
 	if (strcmp(cmd, "export") == 0)
 		return ctl_export(argc - 1, argv + 1);
+	if (strcmp(cmd, "token") == 0)
+		return ctl_token(argc - 1, argv + 1);
+	if (strcmp(cmd, "audit") == 0)
+		return ctl_audit(argc - 1, argv + 1);
 	if (argc == 2 && strcmp(cmd, "doctor") == 0)
 		return ctl_doctor();
 	if (argc == 2 && strcmp(cmd, "version") == 0)

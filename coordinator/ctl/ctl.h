@@ -95,6 +95,8 @@ int ctl_find(int argc, char *argv[]);
 int ctl_tenant(int argc, char *argv[]);
 int ctl_ondemand(int argc, char *argv[]);
 int ctl_renew(int argc, char *argv[]);
+int ctl_token(int argc, char *argv[]);
+int ctl_audit(int argc, char *argv[]);
 int ctl_retry(int argc, char *argv[]);
 int ctl_revoke(int argc, char *argv[]);
 int ctl_account(int argc, char *argv[]);

@@ -28,18 +28,22 @@ ctl_api_raw(const char *method, const char *path, const char *ctype,
     const char *body, size_t len, size_t max, struct http_response *r,
     char *err, size_t errlen)
 {
-	const char *base, *token;
+	const char *base, *token = NULL;
 	char url[2048];
 
 	memset(r, 0, sizeof(*r));
+	if (config_secret("CERTFLEET_TOKEN", &token, err, errlen) < 0)
+		return -1;
 	if ((base = config_str("CERTFLEET_API", NULL)) == NULL ||
-	    (token = config_str("CERTFLEET_TOKEN", NULL)) == NULL) {
-		snprintf(err, errlen, "CERTFLEET_API and CERTFLEET_TOKEN must be "
-		    "set (see certfleetctl --help)");
+	    token == NULL) {
+		snprintf(err, errlen, "CERTFLEET_API and CERTFLEET_TOKEN (or "
+		    "CERTFLEET_TOKEN_FILE) must be set (see certfleetctl --help)");
 		return -1;
 	}
 	snprintf(url, sizeof(url), "%s%s", base, path);
-	if (http_request(method, url, NULL, token, ctype, body, len, max, r, err,
+	if (http_request(method, url, config_str("CERTFLEET_API_CA_FILE",
+	    config_str("CERTFLEET_CA_FILE", NULL)),
+	    token, ctype, body, len, max, r, err,
 	    errlen) < 0)
 		return -1;
 	if (r->status < 200 || r->status > 299) {

@@ -25,17 +25,20 @@ struct account {
 struct acache {
 	char		*api;
 	char		*token;
+	struct http_tls	 tls;	/* borrowed strings (acache_new) */
 	struct account	*list;	/* a handful per CA: a list is enough */
 	struct account	*retired; /* keys replaced while ops may borrow them */
 };
 
 struct acache *
-acache_new(const char *api, const char *token)
+acache_new(const char *api, const char *token, const struct http_tls *tls)
 {
 	struct acache *a;
 
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return NULL;
+	if (tls != NULL)
+		a->tls = *tls;
 	a->api = strdup(api);
 	a->token = strdup(token);
 	if (a->api == NULL || a->token == NULL) {
@@ -112,8 +115,8 @@ acache_fetch(struct acache *a, const char *id, const char *what,
 	}
 	snprintf(url, sizeof(url), "%s/internal/v1/accounts/%s/%s", a->api, id,
 	    what);
-	if (http_request("GET", url, NULL, a->token, NULL, NULL, 0, JWS_KEY_PEM_MAX,
-	    &r, err, errlen) < 0)
+	if (http_request_tls(&a->tls, "GET", url, a->token, NULL, NULL, 0,
+	    JWS_KEY_PEM_MAX, &r, err, errlen) < 0)
 		return NULL;
 	if (r.status != 200)
 		snprintf(err, errlen, "account %s: the coordinator answered HTTP %ld "
@@ -185,8 +188,8 @@ acache_eab(struct acache *a, const char *id, const char **kid,
 	if (!p->eab_known) {
 		snprintf(url, sizeof(url), "%s/internal/v1/accounts/%s/eab", a->api,
 		    id);
-		if (http_request("GET", url, NULL, a->token, NULL, NULL, 0,
-		    ACACHE_EAB_MAX, &r, err, errlen) < 0)
+		if (http_request_tls(&a->tls, "GET", url, a->token, NULL, NULL,
+		    0, ACACHE_EAB_MAX, &r, err, errlen) < 0)
 			return -1;
 		if (r.status == 404)
 			p->eab_known = 1;

@@ -4,13 +4,17 @@
 
 #include <stddef.h>
 
+#include "httpget.h"
 #include "jws.h"
 
 struct acache;
 
 /* api is the coordinator's base URL (CERTFLEET_API), token the workers'
- * bearer token (CERTFLEET_WORKER_TOKEN). Returns NULL when memory runs out. */
-struct acache *acache_new(const char *api, const char *token);
+ * bearer token (CERTFLEET_WORKER_TOKEN), tls (may be NULL; its strings are
+ * borrowed for the cache's life) the CA that verifies an https:// API and
+ * the worker's client certificate. Returns NULL when memory runs out. */
+struct acache *acache_new(const char *api, const char *token,
+    const struct http_tls *tls);
 
 /* Frees every cached key. */
 void acache_free(struct acache *a);
