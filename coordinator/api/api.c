@@ -42,6 +42,13 @@ api_status_reset(void)
 }
 
 enum MHD_Result
+api_queue(struct MHD_Connection *conn, unsigned status, struct MHD_Response *r)
+{
+	api_status = status;
+	return MHD_queue_response(conn, status, r);
+}
+
+enum MHD_Result
 api_reply(struct MHD_Connection *conn, unsigned status, const char *ctype,
     const char *body, size_t len)
 {

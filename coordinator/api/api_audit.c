@@ -150,17 +150,19 @@ api_serve_v1(struct api *a, struct MHD_Connection *conn, const char *url,
 	if ((ok = api_tokens_caller(a, conn, &c, err, sizeof(err))) < 0)
 		return api_unavailable(conn, err);
 	if (ok == 0)
-		return api_error(conn, MHD_HTTP_UNAUTHORIZED, "missing, unknown "
-		    "or revoked bearer token");
-	need = api_tokens_need(url + 4, method);
-	if (c.scope < need)
-		return api_error(conn, MHD_HTTP_FORBIDDEN, "token %s has scope "
-		    "%s; this call needs %s", c.id, api_scope_name(c.scope),
-		    api_scope_name(need));
+		return api_error(conn, MHD_HTTP_UNAUTHORIZED, "missing or wrong "
+		    "bearer token (CERTFLEET_TOKEN or a live token of "
+		    "certfleetctl token)");
+	/* refusals are recorded too: who tried what */
 	if (api_audit_open(a, conn, c.id, method, url, &au, err,
 	    sizeof(err)) < 0)
 		return api_unavailable(conn, err);
-	if (strcmp(url + 4, "tokens") == 0 || strncmp(url + 4, "tokens/", 7) ==
+	need = api_tokens_need(url + 4, method);
+	if (c.scope < need)
+		ret = api_error(conn, MHD_HTTP_FORBIDDEN, "token %s has scope "
+		    "%s; this call needs %s", c.id, api_scope_name(c.scope),
+		    api_scope_name(need));
+	else if (strcmp(url + 4, "tokens") == 0 || strncmp(url + 4, "tokens/", 7) ==
 	    0)
 		ret = api_route_tokens(a, conn, url + 4, method, req, &c);
 	else if (strcmp(url + 4, "audit") == 0)

@@ -424,7 +424,7 @@ api_bulk(struct api *a, struct MHD_Connection *conn, struct api_req *req)
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 	    "application/x-ndjson");
 	MHD_add_response_header(r, "Cache-Control", "no-store");
-	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	ret = api_queue(conn, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;
 }

@@ -29,7 +29,7 @@ api_dashboard(struct MHD_Connection *conn)
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	ret = api_queue(conn, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;
 }

@@ -57,7 +57,7 @@ api_import_reply(struct MHD_Connection *conn, unsigned status,
 	snprintf(loc, sizeof(loc), "/v1/certificates/%s", id);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, API_JSON_TYPE);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, loc);
-	ret = MHD_queue_response(conn, status, r);
+	ret = api_queue(conn, status, r);
 	MHD_destroy_response(r);
 	return ret;
 }

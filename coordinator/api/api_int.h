@@ -61,6 +61,11 @@ enum MHD_Result api_reply_secret_as(struct MHD_Connection *conn, char *pem,
 enum MHD_Result api_reply_secret(struct MHD_Connection *conn, char *pem,
     size_t len);
 
+/* MHD_queue_response that notes status for api_status_last: every answer
+ * is queued through it (or api_reply, api_reply_secret_as). */
+enum MHD_Result api_queue(struct MHD_Connection *conn, unsigned status,
+    struct MHD_Response *r);
+
 /* The status of the last answer queued by this thread (api_reply,
  * api_reply_secret_as), 0 after api_status_reset: the audit log's. */
 unsigned api_status_last(void);
