@@ -31,7 +31,7 @@ settings_require_secret(const char *name, const char **out, char *err,
 	if (config_secret(name, out, err, errlen) < 0)
 		return -1;
 	if (*out == NULL) {
-		snprintf(err, errlen, "%s (or %s_FILE) is not set (see --help)",
+		snprintf(err, errlen, "%s is not set, nor %s_FILE (see --help)",
 		    name, name);
 		return -1;
 	}

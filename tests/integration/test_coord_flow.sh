@@ -40,6 +40,11 @@ export CERTFLEET_PG=${admin_pg%/*}/$dbname
 export CERTFLEET_TOKEN=$(openssl rand -hex 32)
 export CERTFLEET_WORKER_TOKEN=$(openssl rand -hex 32)
 export CERTFLEET_MASTER_KEY=$(openssl rand -hex 32)
+# this test's own secrets: not the stack's files (a variable wins over its
+# _FILE, but an empty one would fall back to the file)
+unset CERTFLEET_TOKEN_FILE CERTFLEET_WORKER_TOKEN_FILE CERTFLEET_MASTER_KEY_FILE
+printf 'Authorization: Bearer %s\n' "$CERTFLEET_TOKEN" >"$work/admin.header"
+export CERTFLEET_AUTH_HEADER_FILE=$work/admin.header
 export CERTFLEET_API_LISTEN=127.0.0.1:$((CERTFLEET_PORT_BASE + 12))
 export CERTFLEET_API=http://$CERTFLEET_API_LISTEN
 export CERTFLEET_ACME_CONTACT=mailto:ops@example.com
@@ -83,7 +88,7 @@ if [ "$up" = 1 ]; then
 	# retry: only a failed certificate; the rest is refused with a reason
 	status_of() {	# status_of METHOD PATH [BODY]
 		curl -s -o "$work/reply" -w '%{http_code}' -X "$1" \
-			-H "Authorization: Bearer $CERTFLEET_TOKEN" ${3:+--data "$3"} \
+			-H @"$CERTFLEET_AUTH_HEADER_FILE" ${3:+--data "$3"} \
 			"$CERTFLEET_API$2"
 	}
 	export -f status_of
@@ -112,7 +117,7 @@ if [ "$up" = 1 ]; then
 	check "--json version" jsonok '.version | length > 0' "$ctl" --json version
 	check "--json enroll --wait that times out is an error object with exit 3" jsonok '.exit == 3' "$ctl" --json enroll --wait --timeout 1 "jw-$(openssl rand -hex 3).example.com"
 	# tenants: labels, filters, quotas refused with the quota named
-	tput() { curl -s -o "$work/reply" -w '%{http_code}' -X PUT -H "Authorization: Bearer $CERTFLEET_TOKEN" --data "$2" "$CERTFLEET_API/v1/tenants/$1"; }
+	tput() { curl -s -o "$work/reply" -w '%{http_code}' -X PUT -H @"$CERTFLEET_AUTH_HEADER_FILE" --data "$2" "$CERTFLEET_API/v1/tenants/$1"; }
 	t=t$(openssl rand -hex 3)
 	check "a tenant's quotas are set" test "$(tput "$t" '{"max_live": 2, "max_orders_per_hour": null}')" = 200
 	check "  ... a bad quota is refused" test "$(tput "$t" '{"max_live": -1}')" = 400

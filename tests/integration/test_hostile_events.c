@@ -215,9 +215,11 @@ enroll(const char *name, struct order *o)
 	char cmd[1024], *v;
 	FILE *f;
 
-	snprintf(cmd, sizeof(cmd), "curl -fsS -H 'Authorization: Bearer %s' "
+	/* the token from the header file: never on a command line */
+	assert_non_null(getenv("CERTFLEET_AUTH_HEADER_FILE"));
+	snprintf(cmd, sizeof(cmd), "curl -fsS -H @'%s' "
 	    "--data '{\"hostnames\": [\"%s.%s.example.com\"]}' %s/v1/certificates "
-	    "| jq -r .id", admin, name, label, api);
+	    "| jq -r .id", getenv("CERTFLEET_AUTH_HEADER_FILE"), name, label, api);
 	assert_non_null(f = popen(cmd, "r"));
 	assert_non_null(fgets(o->cert, sizeof(o->cert), f));
 	pclose(f);

@@ -24,6 +24,11 @@ export CERTFLEET_PG
 export CERTFLEET_TOKEN=$(openssl rand -hex 32)
 export CERTFLEET_WORKER_TOKEN=$(openssl rand -hex 32)
 export CERTFLEET_MASTER_KEY=$(openssl rand -hex 32)
+# this test's own secrets: not the stack's files (a variable wins over its
+# _FILE, but an empty one would fall back to the file)
+unset CERTFLEET_TOKEN_FILE CERTFLEET_WORKER_TOKEN_FILE CERTFLEET_MASTER_KEY_FILE
+printf 'Authorization: Bearer %s\n' "$CERTFLEET_TOKEN" >"$work/admin.header"
+export CERTFLEET_AUTH_HEADER_FILE=$work/admin.header
 export CERTFLEET_API_LISTEN=127.0.0.1:$((CERTFLEET_PORT_BASE + 12))
 export CERTFLEET_API=http://$CERTFLEET_API_LISTEN
 # the test ages the orders it wants swept; nothing else must be
