@@ -4,3 +4,6 @@ certfleet_unit_test(unit_apisec unit/test_apisec.c certfleet_coordinator
 certfleet_integration_test(apisec_api
 	${CMAKE_CURRENT_SOURCE_DIR}/integration/test_apisec
 	$<TARGET_FILE_DIR:certfleet-coordinator>)
+certfleet_integration_test(apisec_daemons_tls
+	${CMAKE_CURRENT_SOURCE_DIR}/integration/test_apisec_daemons
+	$<TARGET_FILE_DIR:certfleet-coordinator>)

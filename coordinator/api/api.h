@@ -85,13 +85,34 @@
  *                                            edge asks for -> 202; edges only
  *                                            (CERTFLEET_EDGE_NETWORKS and/or
  *                                            CERTFLEET_EDGE_TOKEN)
- * /v1 takes only CERTFLEET_TOKEN, /internal only CERTFLEET_WORKER_TOKEN:
- * 401 otherwise. Unknown paths 404, wrong methods 405.
+ *   POST /v1/tokens {name, scope}           a token -> 201 {id, name, scope, token}:
+ *                                            the secret is shown once, only its
+ *                                            SHA-256 is stored (api_tokens)
+ *   GET  /v1/tokens, POST /v1/tokens/{id}/revoke   the tokens (never a secret);
+ *                                            revoking one: 401 from then on
+ *   GET  /v1/audit[?limit=N&before=ID&token=ID]   the audit log, newest first:
+ *                                            {entries: [{id, at, token, action,
+ *                                            target, source, status}]}
+ * /v1 takes CERTFLEET_TOKEN (the bootstrap token, scope admin, audited as
+ * "bootstrap") or a live token of api_tokens: scope read (GET, no private
+ * keys), enroll (+ POST certificates, :bulk, :import, :retry, renew,
+ * retry) or admin (everything: privkey.pem, export.p12, revoke, accounts,
+ * tenants, on-demand, tokens, audit); 403 when the scope falls short.
+ * /internal takes only CERTFLEET_WORKER_TOKEN (and, with
+ * CERTFLEET_API_CLIENT_CA_FILE, a client certificate of that CA: 403
+ * otherwise): 401 otherwise. Every call that is not GET/HEAD and every key
+ * download (privkey.pem, export.p12, /internal, an edge's config.json or
+ * autocert) is written to api_audit with its token id ("worker", "edge"),
+ * action, target, source address and status; a key is served only once
+ * its row is written. HTTPS: api_conf.h. Unknown paths 404, wrong methods
+ * 405.
  */
 struct api;
 
-/* Starts the API on s->api_host:s->api_port, in its own thread with its own
- * PostgreSQL connection (requests are served one at a time). s and v must
+/* Starts the API on s->api_host:s->api_port (HTTPS when s->apic.tls, at most
+ * s->apic.per_ip connections per client address, idle ones closed after
+ * s->apic.timeout_s), in its own thread with its own PostgreSQL connection
+ * (requests are served one at a time). s and v must
  * outlive it. Returns NULL with a message in err. */
 struct api *api_start(const struct settings *s, const struct vault *v,
     char *err, size_t errlen);
