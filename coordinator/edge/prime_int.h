@@ -33,9 +33,12 @@
 #define PRIME_EDB	(-2)
 
 /* The columns every row query selects, in this order (PRIME_COL_*). */
-#define PRIME_ROW_COLS \
-	"en.seq, en.name, en.issued_certificate, en.private_key, en.chain_id, " \
+#define PRIME_ROW_REST \
+	"en.name, en.issued_certificate, en.private_key, en.chain_id, " \
 	"ic.cert_pem, pk.key_ciphertext, pk.key_nonce, pk.key_tag, pk.key_id"
+#define PRIME_ROW_COLS	"en.seq, " PRIME_ROW_REST
+/* the same for a result in binary format (db_send_binary): seq as text */
+#define PRIME_ROW_COLS_BIN "en.seq::text, " PRIME_ROW_REST
 #define PRIME_ROW_FROM \
 	"FROM edge_names en LEFT JOIN issued_certificates ic ON ic.id = " \
 	"en.issued_certificate LEFT JOIN private_keys pk ON pk.id = " \

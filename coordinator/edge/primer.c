@@ -417,9 +417,22 @@ prime_resync_mark(struct prime_target *t, PGconn *c, int done, char *err,
 /* The live names after a seq, in seq order: a walk along edge_names_seq_idx
  * with two primary-key look-ups a row, the same cost wherever it is. */
 #define PRIME_RESYNC_SQL \
-	"SELECT " PRIME_ROW_COLS " " PRIME_ROW_FROM "WHERE " \
+	"SELECT " PRIME_ROW_COLS_BIN " " PRIME_ROW_FROM "WHERE " \
 	"en.issued_certificate IS NOT NULL AND en.seq > $1::bigint ORDER BY " \
 	"en.seq LIMIT $2::integer"
+
+/* A batch of the re-prime, at once. Its rows come in binary format: the
+ * sealed keys as bytes, not hex (a third fewer bytes to send and no
+ * encoding on either side). */
+static PGresult *
+prime_resync_query(PGconn *c, const char *after, const char *lim, char *err,
+    size_t errlen)
+{
+	if (db_send_binary(c, "prime resync", PRIME_RESYNC_SQL, 2,
+	    (const char *[]){ after, lim }, err, errlen) < 0)
+		return NULL;
+	return db_receive(c, "prime resync", err, errlen);
+}
 
 /* Batches of the running re-prime, in seq order from the saved position,
  * until done or past deadline. Three things run at once: PostgreSQL reads
@@ -437,8 +450,7 @@ prime_resync_run(struct primer *p, struct prime_target *t, PGconn *c,
 
 	snprintf(lim, sizeof(lim), "%d", PRIME_BATCH);
 	snprintf(after, sizeof(after), "%lld", t->resync_seq);
-	if ((r = db_query(c, "prime resync", PRIME_RESYNC_SQL, 2,
-	    (const char *[]){ after, lim }, NULL, NULL, err, errlen)) == NULL)
+	if ((r = prime_resync_query(c, after, lim, err, errlen)) == NULL)
 		return PRIME_EDB;
 	for (;;) {
 		rows = PQntuples(r);
@@ -452,8 +464,8 @@ prime_resync_run(struct primer *p, struct prime_target *t, PGconn *c,
 		more = rows == PRIME_BATCH && clock_mono_ms() < deadline;
 		sent = more && overlap == 0;
 		snprintf(after, sizeof(after), "%lld", t->resync_seq);
-		if (sent && db_send(c, "prime resync", PRIME_RESYNC_SQL, 2,
-		    (const char *[]){ after, lim }, err, errlen) < 0) {
+		if (sent && db_send_binary(c, "prime resync", PRIME_RESYNC_SQL,
+		    2, (const char *[]){ after, lim }, err, errlen) < 0) {
 			sent = 0;
 			rc = PRIME_EDB;
 			goto out;
@@ -467,8 +479,7 @@ prime_resync_run(struct primer *p, struct prime_target *t, PGconn *c,
 		if (sent)
 			r = db_receive(c, "prime resync", err, errlen);
 		else if (more)	/* too many chains to overlap: in turn */
-			r = db_query(c, "prime resync", PRIME_RESYNC_SQL, 2,
-			    (const char *[]){ after, lim }, NULL, NULL, err, errlen);
+			r = prime_resync_query(c, after, lim, err, errlen);
 		if (more && r == NULL) {
 			sent = 0;
 			rc = PRIME_EDB;
