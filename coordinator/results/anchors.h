@@ -7,7 +7,8 @@
 
 #define ANCHORS_FILE_MAX	(1024 * 1024)	/* bytes of an anchors file */
 #define ANCHORS_MAX		64		/* certificates in it */
-#define ANCHORS_CHAIN_MAX	16		/* certificates of a chain */
+#define ANCHORS_CHAIN_MAX	1000		/* certificates of a chain (an event's
+						 * size bounds it before) */
 
 /* The problem type of a chain that does not verify. */
 #define ANCHORS_PROBLEM "urn:certfleet:error:untrustedChain"
