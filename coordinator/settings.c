@@ -207,6 +207,31 @@ settings_load(struct settings *s, int need_daemon, char *err, size_t errlen)
 
 static void settings_usage_edges(FILE *f);
 
+/* The signing keys and trust anchors (settings_trust). */
+static void
+settings_usage_trust(FILE *f)
+{
+	fprintf(f,
+	    "  CERTFLEET_JOB_SIGNING_KEY_FILE the coordinator's Ed25519 private key\n"
+	    "                          (PEM, PKCS#8): signs every job (required;\n"
+	    "                          re-read when the file changes: rotation)\n"
+	    "  CERTFLEET_JOB_SIGNING_KEY_PASSWORD_FILE file whose first line is\n"
+	    "                          that key's passphrase, when it is encrypted\n"
+	    "  CERTFLEET_JOB_TTL_S     a job expires this long after it is\n"
+	    "                          published (default 3600, 60-604800); workers\n"
+	    "                          dead-letter it after, the sweeper re-drives\n"
+	    "  CERTFLEET_EVENT_VERIFY_KEYS_FILE the workers' Ed25519 public keys\n"
+	    "                          (PEM, 1-64): an event signed by none is\n"
+	    "                          dead-lettered, never applied (required;\n"
+	    "                          re-read when the file changes)\n"
+	    "  CERTFLEET_CA_ROOTS_FILE trust anchors (PEM) of every CA without\n"
+	    "                          its own CERTFLEET_CA_<NAME>_ROOTS_FILE: an\n"
+	    "                          issued chain (default and each alternate)\n"
+	    "                          must verify to one of them, else the order\n"
+	    "                          fails (urn:certfleet:error:untrustedChain);\n"
+	    "                          one of the two is required per CA\n");
+}
+
 void
 settings_usage(FILE *f)
 {
@@ -235,6 +260,8 @@ settings_usage(FILE *f)
 	    "                          encrypted, given only to workers\n"
 	    "    _TRUST                trust bundle name; workers map it to the file\n"
 	    "                          CERTFLEET_CA_FILE_<TRUST>\n"
+	    "    _ROOTS_FILE           its trust anchors (PEM; default\n"
+	    "                          CERTFLEET_CA_ROOTS_FILE, see below)\n"
 	    "    _LIMIT_ORDERS_PER_3H  budget of new orders per 3 h (default 300)\n"
 	    "    _LIMIT_CERTS_PER_DOMAIN_7D certificates per registered domain (last\n"
 	    "                          two labels) per 7 days (default 50)\n"
@@ -284,24 +311,6 @@ settings_usage(FILE *f)
 	    "                          re-drives it as its next attempt (default\n"
 	    "                          900: more than a worker's 600 s order\n"
 	    "                          deadline; 1 to 604800)\n"
-	    "  CERTFLEET_JOB_SIGNING_KEY_FILE the coordinator's Ed25519 private key\n"
-	    "                          (PEM, PKCS#8): signs every job (required;\n"
-	    "                          re-read when the file changes: rotation)\n"
-	    "  CERTFLEET_JOB_SIGNING_KEY_PASSWORD_FILE file whose first line is\n"
-	    "                          that key's passphrase, when it is encrypted\n"
-	    "  CERTFLEET_JOB_TTL_S     a job expires this long after it is\n"
-	    "                          published (default 3600, 60-604800); workers\n"
-	    "                          dead-letter it after, the sweeper re-drives\n"
-	    "  CERTFLEET_EVENT_VERIFY_KEYS_FILE the workers' Ed25519 public keys\n"
-	    "                          (PEM, 1-64): an event signed by none is\n"
-	    "                          dead-lettered, never applied (required;\n"
-	    "                          re-read when the file changes)\n"
-	    "  CERTFLEET_CA_ROOTS_FILE trust anchors (PEM) of every CA without\n"
-	    "                          its own CERTFLEET_CA_<NAME>_ROOTS_FILE: an\n"
-	    "                          issued chain (default and each alternate)\n"
-	    "                          must verify to one of them, else the order\n"
-	    "                          fails (urn:certfleet:error:untrustedChain);\n"
-	    "                          one of the two is required per CA\n"
 	    "  CERTFLEET_KAFKA_TOPIC_JOBS, _EVENTS, _DLQ  topic names (defaults\n"
 	    "                          certfleet.jobs, certfleet.events,\n"
 	    "                          certfleet.deadletter)\n"
@@ -313,6 +322,7 @@ settings_usage(FILE *f)
 	    "  CERTFLEET_LOG_LEVEL     debug, info (default), warn or error\n"
 	    "  CERTFLEET_LOG_FORMAT    text (default) or json: one JSON object per\n"
 	    "                          line\n");
+	settings_usage_trust(f);
 	settings_usage_edges(f);
 }
 
