@@ -11,8 +11,9 @@
  * authorizations, finalize, certificate) and checks the JWS "url" against
  * them. The control API, on the same listener:
  *
- *   POST /_proxy/fault?kind=K&mode=M&count=N[&retry_after=S]
- *        the next N requests of kind K are answered by the proxy itself
+ *   POST /_proxy/fault?kind=K&mode=M&count=N[&retry_after=S][&name=D]
+ *        the next N requests of kind K (with name: only newOrders whose
+ *        first identifier is D) are answered by the proxy itself
  *        (never forwarded): M is 429 (rateLimited, Retry-After: S), 503
  *        (Retry-After: S), badnonce (400 badNonce) or huge (a 5 MiB JSON
  *        body), each carrying a fresh Replay-Nonce from UPSTREAM; or
@@ -106,6 +107,7 @@ struct fault {
 	enum fault_mode	mode;
 	int		count;
 	int		retry_after;
+	char		name[PROXY_NAME_MAX];	/* newOrder: only for this first name */
 };
 
 struct logline {
@@ -349,7 +351,8 @@ static enum MHD_Result
 control(struct MHD_Connection *conn, const char *url, const char *method)
 {
 	const char *k, *m, *n, *ra;
-	struct fault f = { FAULT_NONE, 0, 0 };
+	struct fault f = { FAULT_NONE, 0, 0, "" };
+	const char *nm;
 	char *out = NULL, line[256];
 	size_t i, cap, len = 0;
 	enum MHD_Result rc;
@@ -374,6 +377,8 @@ control(struct MHD_Connection *conn, const char *url, const char *method)
 			if (strcmp(m, fault_names[i]) == 0)
 				f.mode = (enum fault_mode)i;
 		f.count = n != NULL ? atoi(n) : 1;
+		nm = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "name");
+		snprintf(f.name, sizeof(f.name), "%s", nm != NULL ? nm : "");
 		f.retry_after = ra != NULL ? atoi(ra) : 0;
 		if ((kind = kind_parse(k)) < 0 || f.mode == FAULT_NONE ||
 		    f.count < 0 || f.retry_after < 0)
@@ -698,7 +703,7 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
     size_t *upload_size, void **con_cls)
 {
 	struct preq *q = *con_cls;
-	struct fault f = { FAULT_NONE, 0, 0 };
+	struct fault f = { FAULT_NONE, 0, 0, "" };
 	const char *host;
 	char name[PROXY_NAME_MAX] = "-";
 	unsigned status = 0;
@@ -740,7 +745,10 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 	if (strcmp(kinds[kind].kind, "newOrder") == 0)
 		first_name(q->body, q->len, name, sizeof(name));
 	pthread_mutex_lock(&lock);
-	if (faults[kind].count > 0) {
+	/* a fault for one name (newOrder) leaves other orders alone: jobs of
+	 * other tests or retries never take it */
+	if (faults[kind].count > 0 && (faults[kind].name[0] == '\0' ||
+	    strcmp(faults[kind].name, name) == 0)) {
 		f = faults[kind];
 		faults[kind].count--;
 	}
