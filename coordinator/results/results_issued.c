@@ -94,7 +94,7 @@ results_issued_trusted(PGconn *c, const struct settings *s,
 {
 	const char *name = o->ca[0] != '\0' ? o->ca : s->ca_name;
 	const struct cas_ca *ca = cas_find(&s->cas, name);
-	char why[400], detail[600];
+	char why[400], detail[1024];
 	size_t i;
 
 	if (ca == NULL || ca->roots == NULL) {
