@@ -45,6 +45,9 @@ export CERTFLEET_MASTER_KEY=$(openssl rand -hex 32)
 unset CERTFLEET_TOKEN_FILE CERTFLEET_WORKER_TOKEN_FILE CERTFLEET_MASTER_KEY_FILE
 printf 'Authorization: Bearer %s\n' "$CERTFLEET_TOKEN" >"$work/admin.header"
 export CERTFLEET_AUTH_HEADER_FILE=$work/admin.header
+# the test's own CA is the one trust anchor (the test writes it: test_sign.h)
+export CERTFLEET_CA_ROOTS_FILE=$work/roots.pem
+: >"$CERTFLEET_CA_ROOTS_FILE"
 export CERTFLEET_API_LISTEN=127.0.0.1:$((CERTFLEET_PORT_BASE + 12))
 export CERTFLEET_API=http://$CERTFLEET_API_LISTEN
 export CERTFLEET_ACME_CONTACT=mailto:ops@example.com
