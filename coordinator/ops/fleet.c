@@ -303,7 +303,8 @@ fleet_backlogs(struct fleet *f, char *err, size_t errlen)
 	    "coalesce(extract(epoch from now() - min(ic.created_at)), 0) "
 	    "FROM issued_certificates ic JOIN certificates c ON "
 	    "c.id = ic.certificate AND c.current_issued = ic.id "
-	    "WHERE ic.primed_at IS NULL AND ic.revoked_at IS NULL", 0, NULL,
+	    "WHERE ic.primed_at IS NULL AND ic.revoked_at IS NULL AND "
+	    "ic.withdrawn_at IS NULL", 0, NULL,
 	    NULL, NULL, err, errlen)) == NULL)
 		return -1;
 	metrics_set_by(f->fam[FLEET_PRIMER_BACKLOG], NULL, fleet_num(r, 0, 0));
