@@ -27,6 +27,15 @@ static const char ctl_usage_lifecycle[] =
     "            serving dropped names. Prints ID STATUS (was S), order O\n"
     "  changes ID  the lifecycle changes of a certificate (when, who, what)\n";
 
+/* The environment part of usage. */
+static const char ctl_usage_env[] =
+    "environment:\n"
+    "  CERTFLEET_API    base URL of the coordinator API, e.g.\n"
+    "                   http://127.0.0.1:17412 (enroll, show, list)\n"
+    "  CERTFLEET_TOKEN  the admin API bearer token (enroll, show, list)\n"
+    "  doctor reads CERTFLEET_PG, REDIS_URL, KAFKA_BOOTSTRAP, ACME_DIRECTORY\n"
+    "  and PEBBLE_TLS_CA: source deploy/local/state/env.\n";
+
 static void
 usage(FILE *f)
 {
@@ -127,12 +136,7 @@ usage(FILE *f)
 	    "exit codes: 0 ok, 1 the API refused or the certificate failed (its\n"
 	    "message is printed), 2 usage, 3 timeout\n"
 	    "\n"
-	    "environment:\n"
-	    "  CERTFLEET_API    base URL of the coordinator API, e.g.\n"
-	    "                   http://127.0.0.1:17412 (enroll, show, list)\n"
-	    "  CERTFLEET_TOKEN  the admin API bearer token (enroll, show, list)\n"
-	    "  doctor reads CERTFLEET_PG, REDIS_URL, KAFKA_BOOTSTRAP, ACME_DIRECTORY\n"
-	    "  and PEBBLE_TLS_CA: source deploy/local/state/env.\n", ctl_usage_lifecycle);
+	    "%s", ctl_usage_lifecycle, ctl_usage_env);
 }
 
 /* What `doctor` asks: every service of the stack. */
