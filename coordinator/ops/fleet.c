@@ -105,7 +105,7 @@ struct fleet {
 };
 
 static const char *const fleet_cert_statuses[] = {
-	"pending", "issued", "failed", "revoked",
+	"pending", "issued", "failed", "revoked", "disabled", "deleted",
 };
 static const char *const fleet_order_statuses[] = {
 	"pending", "sent", "processing", "deferred",
@@ -164,7 +164,8 @@ fleet_certs_zero(struct fleet *f)
 		metrics_family_reset(f->fam[i]);
 	for (i = 0; i < f->cas->n; i++) {
 		ca = f->cas->ca[i].name;
-		for (k = 0; k < 4; k++)
+		for (k = 0; k < sizeof(fleet_cert_statuses) /
+		    sizeof(fleet_cert_statuses[0]); k++)
 			metrics_set_by(f->fam[FLEET_CERTS],
 			    (const char *[]){ ca, fleet_cert_statuses[k] }, 0);
 		for (k = 0; k < 3; k++)
