@@ -13,7 +13,6 @@
 #include "keys.h"
 #include "log.h"
 #include "order.h"
-#include "outbox.h"
 
 /* The certificate row, locked, with what a change needs. */
 #define LIFECYCLE_LOCK_SQL "SELECT c.status, c.current_issued IS NOT NULL, " \
@@ -41,30 +40,6 @@ lifecycle_lock(PGconn *c, const char *id, PGresult **r,
 	    LC_STATUS));
 	snprintf(res->to, sizeof(res->to), "%s", res->from);
 	return 1;
-}
-
-/* Cancels the orders of certificate id in flight, their unsent jobs
- * dropped from the outbox. Returns how many, or -1 with err. */
-static long
-lifecycle_cancel(PGconn *c, const char *id, char *err, size_t errlen)
-{
-	PGresult *r;
-	long n;
-	int i;
-
-	if ((r = db_query(c, "lifecycle cancel", "UPDATE orders SET status = "
-	    "'cancelled', updated_at = now() WHERE certificate = $1 AND status "
-	    "IN ('pending', 'sent', 'processing', 'deferred') RETURNING id", 1,
-	    &id, NULL, NULL, err, errlen)) == NULL)
-		return -1;
-	n = PQntuples(r);
-	for (i = 0; i < n; i++)
-		if (outbox_drop_job(c, PQgetvalue(r, i, 0), err, errlen) < 0) {
-			n = -1;
-			break;
-		}
-	PQclear(r);
-	return n;
 }
 
 /* The current issued certificate of id leaves the edges (the primer's
@@ -123,7 +98,7 @@ lifecycle_stop(PGconn *c, const char *id, const char *action, const char *to,
     const char *set_sql, const char *revoke_action, const char *client,
     struct lifecycle_result *res, char *err, size_t errlen)
 {
-	if ((res->cancelled = lifecycle_cancel(c, id, err, errlen)) < 0 ||
+	if ((res->cancelled = order_cancel_in_flight(c, id, err, errlen)) < 0 ||
 	    lifecycle_withdraw(c, id, err, errlen) < 0 ||
 	    db_exec(c, "lifecycle status", set_sql, 1, &id, NULL, NULL, err,
 	    errlen) < 0)
@@ -517,7 +492,7 @@ lifecycle_rename(PGconn *c, const struct vault *v, const char *id,
     const PGresult *r, const char *setid, const char *names_lit,
     struct lifecycle_result *res, char *err, size_t errlen)
 {
-	if ((res->cancelled = lifecycle_cancel(c, id, err, errlen)) < 0 ||
+	if ((res->cancelled = order_cancel_in_flight(c, id, err, errlen)) < 0 ||
 	    db_exec(c, "lifecycle rename", "UPDATE certificates SET hostname_set "
 	    "= $2::bigint, status = CASE WHEN current_issued IS NOT NULL THEN "
 	    "'issued' ELSE 'pending' END, last_problem_type = NULL, "
