@@ -1,4 +1,4 @@
--- 0050_lifecycle.sql -- a certificate's lifecycle: deleted and disabled certificates (withdrawn from the edges, never renewed), cancelled orders, a replacement order for a changed name set, and the record of every such change.
+-- 0060_lifecycle.sql -- a certificate's lifecycle: deleted and disabled certificates (withdrawn from the edges, never renewed), cancelled orders, a replacement order for a changed name set, and the record of every such change.
 
 -- deleted: final; disabled: until enabled again. Neither is renewed,
 -- re-checked (ARI) nor served by the edges.
