@@ -13,6 +13,7 @@
 #include "db.h"
 #include "expire.h"
 #include "health.h"
+#include "keypool.h"
 #include "log.h"
 #include "migrate.h"
 #include "outbox.h"
@@ -94,8 +95,9 @@ struct coordinator {
 	rd_kafka_t	*producer;
 	rd_kafka_t	*consumer;
 	redisContext	*redis;
-	struct api	*api;
+	struct api_server *api;
 	struct expire	*expire;	/* peter_sslers edges' caches */
+	struct keypool	*keypool;	/* keys made ahead, on a thread */
 };
 
 static void
@@ -103,6 +105,7 @@ main_close(struct coordinator *co)
 {
 	expire_stop(co->expire);
 	api_stop(co->api);
+	keypool_stop(co->keypool);
 	if (co->consumer != NULL) {
 		rd_kafka_consumer_close(co->consumer);
 		rd_kafka_destroy(co->consumer);
@@ -131,6 +134,8 @@ main_start(struct coordinator *co, char *err, size_t errlen)
 	    errlen)) == NULL ||
 	    (co->consumer = results_consumer_new(co->s.kafka, err,
 	    errlen)) == NULL ||
+	    (co->keypool = keypool_start(co->s.pg, co->vault, &co->s.key_pool,
+	    err, errlen)) == NULL ||
 	    (co->api = api_start(&co->s, co->vault, err, errlen)) == NULL ||
 	    (co->expire = expire_start(&co->s, err, errlen)) == NULL)
 		return -1;
@@ -190,8 +195,8 @@ main_run(void)
 		}
 		if (now - last_renew >= MAIN_RENEW_EVERY_MS) {
 			last_renew = now;
-			if (renew_tick(co.db, co.vault, RENEW_PER_TICK, err,
-			    sizeof(err)) < 0)
+			if (renew_tick(co.db, co.vault, &co.s.key_pool,
+			    RENEW_PER_TICK, err, sizeof(err)) < 0)
 				log_warn("renewals: %s (will retry)", err);
 			if (ari_recheck_tick(co.db, ARI_RECHECK_PER_TICK, err,
 			    sizeof(err)) < 0)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "cas.h"
+#include "keypool.h"
 #include "keys.h"
 #include "netlist.h"
 
@@ -33,6 +34,12 @@ struct settings {
 	const char	*ps_edges;	/* CERTFLEET_PETER_SSLERS_EDGES or NULL */
 	const char	*ps_expire_path; /* CERTFLEET_PETER_SSLERS_EXPIRE_PATH */
 	int		 ps_expire_all;	/* CERTFLEET_PETER_SSLERS_EXPIRE all (default) */
+	/* the API's threads and connections, the key pool (api/api.c,
+	 * store/pgpool.c, store/keypool.c) */
+	int		 api_threads;	/* CERTFLEET_API_THREADS */
+	int		 pg_pool;	/* CERTFLEET_PG_POOL */
+	int		 pg_pool_wait_ms; /* CERTFLEET_PG_POOL_WAIT_MS */
+	struct keypool_sizes key_pool;	/* CERTFLEET_KEY_POOL_<TYPE> */
 };
 
 /* Fills s from the environment. When need_daemon is 0 only what `migrate`

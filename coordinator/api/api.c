@@ -19,6 +19,10 @@
 #include "db.h"
 #include "ids.h"
 #include "log.h"
+#include "pgpool.h"
+
+#define API_APPNAME "certfleet-coordinator-api"
+#define API_CONNECTIONS_MAX 256	/* client connections at once */
 
 /* A response buffer wiped when MHD is done with it. */
 struct api_secret {
@@ -135,8 +139,9 @@ api_authorized(struct MHD_Connection *conn, const unsigned char *want)
 int
 api_db(struct api *a, char *err, size_t errlen)
 {
-	return db_ensure(&a->db, a->s->pg, "certfleet-coordinator-api", err,
-	    errlen);
+	if (a->db == NULL)
+		a->db = pgpool_acquire(a->srv->pool, err, errlen);
+	return a->db != NULL ? 0 : -1;
 }
 
 enum MHD_Result
@@ -144,7 +149,7 @@ api_unavailable(struct MHD_Connection *conn, const char *err)
 {
 	log_warn("api: %s", err);
 	return api_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-	    "the database is not reachable, try again");
+	    "the database is not reachable or busy, try again");
 }
 
 json_t *
@@ -318,13 +323,41 @@ api_route_v1(struct api *a, struct MHD_Connection *conn, const char *path,
 	return api_privkey(a, conn, id);
 }
 
+/* A whole request, authorized and routed. */
+static enum MHD_Result
+api_route(struct api *a, struct MHD_Connection *conn, const char *url,
+    const char *method, struct api_req *req)
+{
+	if (strncmp(url, "/v1/", 4) == 0) {
+		if (!api_authorized(conn, a->srv->admin))
+			return api_error(conn, MHD_HTTP_UNAUTHORIZED,
+			    "missing or wrong bearer token (CERTFLEET_TOKEN)");
+		return api_route_v1(a, conn, url + 4, method, req);
+	}
+	if (strncmp(url, "/internal/v1/", 13) == 0) {
+		if (!api_authorized(conn, a->srv->worker))
+			return api_error(conn, MHD_HTTP_UNAUTHORIZED,
+			    "missing or wrong bearer token (CERTFLEET_WORKER_TOKEN)");
+		return api_route_internal(a, conn, url + 13, method);
+	}
+	if (strcmp(url, "/dashboard") == 0 && (strcmp(method, "GET") == 0 ||
+	    strcmp(method, "HEAD") == 0))
+		return api_dashboard(conn);
+	if (strncmp(url, API_EDGE_PREFIX, strlen(API_EDGE_PREFIX)) == 0)
+		return api_route_edge(a, conn, url + strlen(API_EDGE_PREFIX),
+		    method);
+	return api_error(conn, MHD_HTTP_NOT_FOUND, "no such path");
+}
+
 static enum MHD_Result
 api_handler(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload,
     size_t *upload_size, void **state)
 {
-	struct api *a = cls;
+	struct api_server *srv = cls;
+	struct api a = { NULL, srv->s, srv->v, srv };
 	struct api_req *req = *state;
+	enum MHD_Result ret;
 	const char *cl;
 	char *nb;
 
@@ -353,25 +386,11 @@ api_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (strncmp(url, "/v1/", 4) == 0) {
-		if (!api_authorized(conn, a->admin))
-			return api_error(conn, MHD_HTTP_UNAUTHORIZED,
-			    "missing or wrong bearer token (CERTFLEET_TOKEN)");
-		return api_route_v1(a, conn, url + 4, method, req);
-	}
-	if (strncmp(url, "/internal/v1/", 13) == 0) {
-		if (!api_authorized(conn, a->worker))
-			return api_error(conn, MHD_HTTP_UNAUTHORIZED,
-			    "missing or wrong bearer token (CERTFLEET_WORKER_TOKEN)");
-		return api_route_internal(a, conn, url + 13, method);
-	}
-	if (strcmp(url, "/dashboard") == 0 && (strcmp(method, "GET") == 0 ||
-	    strcmp(method, "HEAD") == 0))
-		return api_dashboard(conn);
-	if (strncmp(url, API_EDGE_PREFIX, strlen(API_EDGE_PREFIX)) == 0)
-		return api_route_edge(a, conn, url + strlen(API_EDGE_PREFIX),
-		    method);
-	return api_error(conn, MHD_HTTP_NOT_FOUND, "no such path");
+	/* The reply is queued (copied, or owned by MHD): the connection
+	 * goes back to the pool before it is sent. */
+	ret = api_route(&a, conn, url, method, req);
+	pgpool_release(srv->pool, a.db);
+	return ret;
 }
 
 static int
@@ -424,12 +443,12 @@ api_completed(void *cls, struct MHD_Connection *conn, void **state,
 	}
 }
 
-struct api *
+struct api_server *
 api_start(const struct settings *s, const struct vault *v, char *err,
     size_t errlen)
 {
 	struct sockaddr_in sin;
-	struct api *a;
+	struct api_server *a;
 
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
@@ -448,32 +467,42 @@ api_start(const struct settings *s, const struct vault *v, char *err,
 	SHA256((const unsigned char *)s->token, strlen(s->token), a->admin);
 	SHA256((const unsigned char *)s->worker_token, strlen(s->worker_token),
 	    a->worker);
-	a->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-	    MHD_USE_ERROR_LOG, 0, NULL, NULL, api_handler, a,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
-	    MHD_OPTION_NOTIFY_COMPLETED, api_completed, NULL,
-	    MHD_OPTION_UNESCAPE_CALLBACK, api_unescape, NULL,
-	    MHD_OPTION_END);
-	if (a->mhd == NULL) {
-		snprintf(err, errlen, "api: cannot listen on %s:%d", s->api_host,
-		    s->api_port);
+	if ((a->pool = pgpool_new(s->pg, API_APPNAME, s->pg_pool,
+	    s->pg_pool_wait_ms, err, errlen)) == NULL) {
 		free(a);
 		return NULL;
 	}
-	log_info("api listening on http://%s:%d", s->api_host, s->api_port);
+	/* A pool of threads, each polling its own connections (epoll when
+	 * there is one); MHD wants no pool option for a single thread. */
+	a->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+	    MHD_USE_AUTO | MHD_USE_ERROR_LOG, 0, NULL, NULL, api_handler, a,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)API_CONNECTIONS_MAX,
+	    MHD_OPTION_NOTIFY_COMPLETED, api_completed, NULL,
+	    MHD_OPTION_UNESCAPE_CALLBACK, api_unescape, NULL,
+	    s->api_threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
+	    (unsigned int)s->api_threads, MHD_OPTION_END);
+	if (a->mhd == NULL) {
+		snprintf(err, errlen, "api: cannot listen on %s:%d", s->api_host,
+		    s->api_port);
+		pgpool_free(a->pool);
+		free(a);
+		return NULL;
+	}
+	log_info("api listening on http://%s:%d (%d threads, %d PostgreSQL "
+	    "connections)", s->api_host, s->api_port, s->api_threads,
+	    s->pg_pool);
 	return a;
 }
 
 void
-api_stop(struct api *a)
+api_stop(struct api_server *a)
 {
 	if (a == NULL)
 		return;
 	MHD_stop_daemon(a->mhd);
-	if (a->db != NULL)
-		PQfinish(a->db);
+	pgpool_free(a->pool);
 	OPENSSL_cleanse(a, sizeof(*a));
 	free(a);
 }

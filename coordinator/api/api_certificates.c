@@ -356,7 +356,8 @@ api_renew(struct api *a, struct MHD_Connection *conn, const char *id)
 
 	if (api_db(a, err, sizeof(err)) < 0)
 		return api_unavailable(conn, err);
-	if ((n = renew_now(a->db, a->v, id, oid, err, sizeof(err))) < 0) {
+	if ((n = renew_now(a->db, a->v, &a->s->key_pool, id, oid, err,
+	    sizeof(err))) < 0) {
 		log_err("api: renew %s: %s", id, err);
 		return api_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "the renewal could not be stored; nothing was written");

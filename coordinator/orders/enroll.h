@@ -63,7 +63,9 @@ int enroll_check_cas(const struct enroll_request *req, const struct settings *s,
 int enroll_find_live(PGconn *c, const struct enroll_request *req,
     char id[IDS_LEN + 1], char status[16], char *err, size_t errlen);
 
-/* Generates the key and CSR, seals the key, and in ONE transaction checks
+/* Takes the key from the key pool (keypool.h) when s pools req->key_type
+ * and it has one, else generates it; makes the CSR, seals the key, and in
+ * ONE transaction checks
  * the tenant's quotas (tenant.h) and writes the hostname set, the
  * certificate, the private key, the order and the outbox row holding its
  * Job{issue_order}. Writes the new certificate's id to id. Returns 1, 0
@@ -84,8 +86,10 @@ struct enroll_material {
 };
 
 /* Generates a key of req->key_type, seals it for private key id pkid and
- * makes the CSR for req->names. Returns 0, or -1 with a message (release m
- * with enroll_material_free in both cases; m starts zeroed). */
+ * makes the CSR for req->names. m starts zeroed, except that m->key may
+ * hold a key of req->key_type to use instead of a new one (a pooled key,
+ * keypool_take; taken over). Returns 0, or -1 with a message (release m
+ * with enroll_material_free in both cases). */
 int enroll_material(const struct vault *v, const struct enroll_request *req,
     const char *pkid, struct enroll_material *m, char *err, size_t errlen);
 void enroll_material_free(struct enroll_material *m);
