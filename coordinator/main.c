@@ -21,6 +21,7 @@
 #include "publish.h"
 #include "results.h"
 #include "settings.h"
+#include "sigalg.h"
 #include "ari_recheck.h"
 #include "renew.h"
 #include "vault.h"
@@ -201,6 +202,9 @@ main_run(void)
 			if (ari_recheck_tick(co.db, ARI_RECHECK_PER_TICK, err,
 			    sizeof(err)) < 0)
 				log_warn("ARI re-checks: %s (will retry)", err);
+			if (sigalg_backfill(co.db, SIGALG_BACKFILL_BATCH, err,
+			    sizeof(err)) < 0)
+				log_warn("%s (will retry)", err);
 		}
 	}
 	log_info("shutting down");

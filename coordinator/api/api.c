@@ -269,6 +269,12 @@ api_route_v1(struct api *a, struct MHD_Connection *conn, const char *path,
 		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    "%s is not allowed on /v1/certificates (GET, POST)", method);
 	}
+	if (strcmp(path, "certificates:count") == 0) {
+		if (get)
+			return api_count(a, conn);
+		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "%s is not allowed on /v1/certificates:count (GET)", method);
+	}
 	if (strcmp(path, "tenants") == 0 || strncmp(path, "tenants/", 8) == 0)
 		return api_route_tenants(a, conn, path, method, req);
 	if (strncmp(path, "hostnames/", 10) == 0) {

@@ -15,7 +15,11 @@
  * Routes (JSON unless said otherwise; errors are {"error": "..."}):
  *   POST /v1/certificates                    enroll -> 201 {id, status, hostnames};
  *                                            body {hostnames, key_type, ca, fallback}
- *   GET  /v1/certificates[?limit=N]          newest first
+ *   GET  /v1/certificates[?filters]          a page of certificates matching
+ *                                            every filter, and the cursor of
+ *                                            the next page (searchq.h)
+ *   GET  /v1/certificates:count[?filters]    how many match (capped count,
+ *                                            else the planner's estimate)
  *   GET  /v1/certificates/{id}               status, names, serial, dates, issuer, problem,
  *                                            ca (issuing CA), cas, history (orders per CA)
  *   GET  /v1/certificates/{id}/fullchain.pem leaf + chain (404 until issued)

@@ -105,8 +105,12 @@ int api_action_body(const struct api_req *req, const char *field,
 enum MHD_Result api_enroll(struct api *a, struct MHD_Connection *conn,
     struct api_req *req);
 
-/* GET /v1/certificates[?limit=N], newest first. */
+/* GET /v1/certificates[?filters]: a page and the next page's cursor
+ * (api_search.c; the filters are searchq.h's). */
 enum MHD_Result api_list(struct api *a, struct MHD_Connection *conn);
+
+/* GET /v1/certificates:count[?filters]: {"count", "exact", "estimate"}. */
+enum MHD_Result api_count(struct api *a, struct MHD_Connection *conn);
 
 /* GET /v1/certificates/{id}[/fullchain.pem|/privkey.pem]; id is valid. */
 enum MHD_Result api_show(struct api *a, struct MHD_Connection *conn,

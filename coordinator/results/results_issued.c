@@ -17,6 +17,7 @@
 #include "log.h"
 #include "pem.h"
 #include "results_int.h"
+#include "sigalg.h"
 
 #define RESULTS_PROBLEM_MISMATCH "urn:certfleet:error:certificateMismatch"
 #define RESULTS_PROBLEM_BADCERT "urn:certfleet:error:badCertificate"
@@ -291,6 +292,7 @@ results_issued(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 	snprintf(renew, sizeof(renew), "%.0f", results_renew_at_ari(ci_ev, &ci));
 	if (results_issued_store(c, e, o, &ci, leaf, &ch, (size_t)served, icid,
 	    err, errlen) < 0 ||
+	    sigalg_store(c, icid, leaf, ch.e[served].rest, err, errlen) < 0 ||
 	    results_issued_current(c, e, o, icid, renew, err, errlen) < 0)
 		goto out;
 	log_info("job %s attempt %u trace %s: certificate %s issued, serial %s, "
