@@ -30,8 +30,24 @@ usage(FILE *f)
 	    "            certificate; --force makes a new one anyway\n"
 	    "  show ID   a certificate: status, names, serial, validity, issuer,\n"
 	    "            last problem\n"
-	    "  list [--status S] [--name HOST] [--tenant T] [--label KEY:VALUE] [LIMIT]\n"
-	    "            the newest certificates (default 100), filtered\n"
+	    "  list [FILTERS] [--limit N | N] [--after CURSOR] [--all]\n"
+	    "            certificates matching every filter, a page of N (default\n"
+	    "            100, at most 1000); the next page is --after the cursor\n"
+	    "            printed on stderr, --all follows it to the end. Newest\n"
+	    "            first, except: by name with --name/--name-prefix, by\n"
+	    "            reversed name with --name-suffix, by expiry with\n"
+	    "            --expiring-*, by renewal time with --renewal-due\n"
+	    "  count [FILTERS] [--exact]\n"
+	    "            how many match; past 10000 only \"more than\" and the\n"
+	    "            planner's estimate, unless --exact (slow at a million)\n"
+	    "    FILTERS: --status pending|issued|failed|revoked, --ca NAME,\n"
+	    "            --key-type T, --issuer DN (exact, as list shows it),\n"
+	    "            --expiring-before T, --expiring-after T (T: 2030-01-31,\n"
+	    "            2030-01-31T12:00:00Z, or from now: 7d, 12h, -2d),\n"
+	    "            --renewal-due, --tenant T, --label KEY:VALUE, --name HOST,\n"
+	    "            --name-prefix P, --name-suffix S (e.g. .customer.com),\n"
+	    "            --problem TYPE (last problem), --sha1 (a SHA-1 signature\n"
+	    "            in the served chain)\n"
 	    "  tenant list | set NAME [--max-live N] [--max-orders-per-hour N]\n"
 	    "            tenants, their live certificates and quotas (an omitted\n"
 	    "            quota: no limit); an enrollment over a quota is refused\n"
@@ -149,6 +165,8 @@ main(int argc, char *argv[])
 		return ctl_show(argc - 1, argv + 1);
 	if (strcmp(cmd, "list") == 0)
 		return ctl_list(argc - 1, argv + 1);
+	if (strcmp(cmd, "count") == 0)
+		return ctl_count(argc - 1, argv + 1);
 	if (strcmp(cmd, "find") == 0)
 		return ctl_find(argc - 1, argv + 1);
 	if (strcmp(cmd, "tenant") == 0)
