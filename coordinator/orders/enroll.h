@@ -64,8 +64,10 @@ int enroll_find_live(PGconn *c, const struct enroll_request *req,
     char id[IDS_LEN + 1], char status[16], char *err, size_t errlen);
 
 /* Takes the key from the key pool (keypool.h) when s pools req->key_type
- * and it has one, else generates it; makes the CSR, seals the key, and in
- * ONE transaction checks
+ * and it has one, else generates it (either before the transaction, so that
+ * no lock is held while a key is made: a pooled key taken by an enrollment
+ * that then fails is spent, not put back); makes the CSR, seals the key, and
+ * in ONE transaction checks
  * the tenant's quotas (tenant.h) and writes the hostname set, the
  * certificate, the private key, the order and the outbox row holding its
  * Job{issue_order}. Writes the new certificate's id to id. Returns 1, 0
