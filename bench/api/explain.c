@@ -1,4 +1,4 @@
-/* explain.c -- bench-api-explain: EXPLAIN (ANALYZE, BUFFERS) of the very statement GET /v1/certificates runs for each query string given, on $CERTFLEET_PG. */
+/* explain.c -- bench-api-explain: EXPLAIN (ANALYZE, BUFFERS) of the very statement GET /v1/certificates (or, for "count:QUERY", GET /v1/certificates:count) runs for each query string given, on $CERTFLEET_PG. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,11 +12,12 @@
 
 /* Parses "k=v&k=v" (values as they are: no percent-decoding) into q. */
 static int
-explain_parse(const char *qs, struct searchq *q, char *err, size_t errlen)
+explain_parse(const char *qs, enum searchq_kind kind, struct searchq *q,
+    char *err, size_t errlen)
 {
 	char buf[4096], *save = NULL, *kv, *eq;
 
-	searchq_init(q, SEARCHQ_LIST);
+	searchq_init(q, kind);
 	snprintf(buf, sizeof(buf), "%s", qs);
 	for (kv = strtok_r(buf, "&", &save); kv != NULL;
 	    kv = strtok_r(NULL, "&", &save)) {
@@ -28,18 +29,23 @@ explain_parse(const char *qs, struct searchq *q, char *err, size_t errlen)
 	return searchq_check(q, err, errlen);
 }
 
-/* Prints the plan of the first page of qs. Returns 0 or -1. */
+/* Prints the plan of the first page of qs, or of its count when qs
+ * starts with "count:". Returns 0 or -1. */
 static int
-explain_one(PGconn *c, const char *qs)
+explain_one(PGconn *c, const char *arg)
 {
 	struct searchq q;
 	struct searchq_sql s;
-	char err[512], *sql;
+	const char *qs = arg;
+	char err[512] = "", *sql;
 	PGresult *r;
-	int i;
+	int i, count = strncmp(arg, "count:", 6) == 0;
 
-	if (explain_parse(qs, &q, err, sizeof(err)) < 0 ||
-	    searchq_sql(&q, SEARCHQ_PAGE, &s) < 0) {
+	if (count)
+		qs += 6;
+	if (explain_parse(qs, count ? SEARCHQ_COUNT : SEARCHQ_LIST, &q, err,
+	    sizeof(err)) < 0 || searchq_sql(&q, count ? SEARCHQ_COUNT_ROWS :
+	    SEARCHQ_PAGE, &s) < 0) {
 		fprintf(stderr, "bench-api-explain: %s: %s\n", qs, err);
 		return -1;
 	}
@@ -54,7 +60,7 @@ explain_one(PGconn *c, const char *qs)
 		fprintf(stderr, "bench-api-explain: %s: %s\n", qs, err);
 		return -1;
 	}
-	printf("== %s\n", qs);
+	printf("== %s\n", arg);
 	for (i = 0; i < PQntuples(r); i++)
 		printf("%s\n", PQgetvalue(r, i, 0));
 	PQclear(r);
@@ -72,7 +78,7 @@ main(int argc, char *argv[])
 	log_init("bench-api-explain", LOGL_WARN);
 	if (argc < 2 || pg == NULL) {
 		fprintf(stderr, "usage: CERTFLEET_PG=... bench-api-explain "
-		    "QUERY_STRING...\n");
+		    "[count:]QUERY_STRING...\n");
 		return 2;
 	}
 	if ((c = pgconn_open(pg, "bench-api-explain", err, sizeof(err))) ==

@@ -66,7 +66,7 @@ SELECT i, pg_temp.cid(i) AS id, pg_temp.names(i) AS names, pg_temp.status(i) AS 
 	now() - interval '180 days' + (i::float8 / :n) * interval '180 days' AS created_at,
 	CASE WHEN i % 100 = 50 THEN now() + (i % 7) * interval '1 day' + interval '1 hour'
 	    ELSE now() + interval '30 days' + ((i * 7919) % (60 * 24)) * interval '1 hour' END AS not_after
-FROM generate_series(1, :n) i;
+FROM generate_series(1::bigint, :n) i;
 
 INSERT INTO hostname_sets (id, names, domains, created_at)
 SELECT i, names, ARRAY[substring(names[1] from '[^.]+\.[^.]+$')], created_at FROM g;

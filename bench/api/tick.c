@@ -1,4 +1,4 @@
-/* tick.c -- bench-api-tick: the cost of one renewal scheduler tick (renew_tick) on $CERTFLEET_PG: ROUNDS x RENEW_PER_TICK more certificates made due, ticks until none is left (each renewing 16), then ROUNDS ticks with nothing due. */
+/* tick.c -- bench-api-tick: the cost of one renewal scheduler tick (renew_tick) on $CERTFLEET_PG: ROUNDS x RENEW_PER_TICK certificates made due (and nothing else), ticks until none is left (each renewing 16), then ROUNDS ticks with nothing due. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,11 +90,16 @@ main(int argc, char *argv[])
 	    sizeof(err))) == NULL ||
 	    (c = pgconn_open(pg, "bench-api-tick", err, sizeof(err))) == NULL)
 		goto out;
-	/* Issued EC certificates of the CA with an account, no order in
-	 * flight: each due one is renewed. */
+	/* What is due already is put off, as a tick would (its renewals may
+	 * not all be possible: another CA, an order in flight); then issued
+	 * EC certificates of the CA with an account and no order in flight
+	 * are made due: each one is renewed. */
 	snprintf(lim, sizeof(lim), "%d", rounds * RENEW_PER_TICK);
 	p[0] = lim;
-	if (db_exec(c, "make due", "UPDATE certificates SET renew_at = now() - "
+	if (db_exec(c, "put off", "UPDATE certificates SET renew_at = now() + "
+	    "interval '1 hour' WHERE renew_at <= now()", 0, NULL, NULL, NULL, err,
+	    sizeof(err)) < 0 ||
+	    db_exec(c, "make due", "UPDATE certificates SET renew_at = now() - "
 	    "interval '1 minute' WHERE id IN (SELECT id FROM certificates c WHERE "
 	    "renew_at > now() AND status = 'issued' AND ca = 'pebble' AND "
 	    "key_type = 'ec-p256' AND NOT EXISTS (SELECT 1 FROM orders o WHERE "

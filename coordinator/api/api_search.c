@@ -173,10 +173,11 @@ api_count(struct api *a, struct MHD_Connection *conn)
 	struct searchq_sql s = { 0 };
 	char err[512];
 	PGresult *r;
-	long long n, est;
+	long long n, est, cap;
 
 	if (api_search_parse(conn, &q, SEARCHQ_COUNT, err, sizeof(err)) < 0)
 		return api_error(conn, MHD_HTTP_BAD_REQUEST, "%s", err);
+	cap = searchq_count_cap(&q);
 	if (api_db(a, err, sizeof(err)) < 0)
 		return api_unavailable(conn, err);
 	if (searchq_sql(&q, SEARCHQ_COUNT_ROWS, &s) < 0)
@@ -188,14 +189,13 @@ api_count(struct api *a, struct MHD_Connection *conn)
 		return api_unavailable(conn, err);
 	n = atoll(PQgetvalue(r, 0, 0));
 	PQclear(r);
-	if (q.exact || n <= SEARCHQ_COUNT_CAP)
+	if (q.exact || n <= cap)
 		return api_json(conn, MHD_HTTP_OK, json_pack("{s:I, s:b}",
 		    "count", (json_int_t)n, "exact", 1));
 	/* Over the cap: at least that many, and what the planner thinks. */
 	if ((est = api_count_estimate(a, &q, err, sizeof(err))) < 0)
 		log_warn("api: count estimate: %s", err);
 	return api_json(conn, MHD_HTTP_OK, json_pack("{s:I, s:b, s:o}", "count",
-	    (json_int_t)SEARCHQ_COUNT_CAP, "exact", 0, "estimate", est < 0 ?
-	    json_null() : json_integer(est > SEARCHQ_COUNT_CAP ? est :
-	    SEARCHQ_COUNT_CAP + 1)));
+	    (json_int_t)cap, "exact", 0, "estimate", est < 0 ? json_null() :
+	    json_integer(est > cap ? est : cap + 1)));
 }

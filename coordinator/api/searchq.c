@@ -482,6 +482,14 @@ searchq_order(const struct searchq *q)
 	return SEARCHQ_CREATED;
 }
 
+long
+searchq_count_cap(const struct searchq *q)
+{
+	if (q->prefix[0] != '\0' || q->suffix[0] != '\0')
+		return SEARCHQ_COUNT_CAP_NAMES;
+	return SEARCHQ_COUNT_CAP;
+}
+
 const char *
 searchq_order_name(enum searchq_order o)
 {

@@ -12,6 +12,9 @@
 #define SEARCHQ_LIMIT_DEFAULT	100
 #define SEARCHQ_LIMIT_MAX	1000
 #define SEARCHQ_COUNT_CAP	10000	/* a count stops here unless exact */
+#define SEARCHQ_COUNT_CAP_NAMES	1000	/* ... under name_prefix or name_suffix,
+					 * where each match costs a lookup of
+					 * the certificate's other names */
 #define SEARCHQ_PARAMS		24	/* SQL parameters of one statement */
 #define SEARCHQ_REL_MAX_DAYS	36600	/* "+Nd": at most a century away */
 
@@ -101,6 +104,10 @@ int searchq_arg(struct searchq *q, const char *key, const char *value,
 /* The order q's filters give (see enum searchq_order). */
 enum searchq_order searchq_order(const struct searchq *q);
 
+/* Where a count of q stops unless it is exact: SEARCHQ_COUNT_CAP, or
+ * SEARCHQ_COUNT_CAP_NAMES with a name prefix or suffix. */
+long searchq_count_cap(const struct searchq *q);
+
 /* The order as the API names it: "created_at" (newest first), "not_after",
  * "renew_at", "name" or "name_reversed". */
 const char *searchq_order_name(enum searchq_order o);
@@ -112,8 +119,8 @@ int searchq_check(const struct searchq *q, char *err, size_t errlen);
 
 enum searchq_stmt {
 	SEARCHQ_PAGE,		/* up to limit + 1 rows, SEARCHQ_COL_* */
-	SEARCHQ_COUNT_ROWS,	/* one row: count, at most SEARCHQ_COUNT_CAP + 1
-				 * unless q->exact */
+	SEARCHQ_COUNT_ROWS,	/* one row: count, at most searchq_count_cap()
+				 * + 1 unless q->exact */
 	SEARCHQ_ESTIMATE,	/* EXPLAIN (FORMAT JSON) of the match: "Plan
 				 * Rows" is the planner's estimate */
 };

@@ -302,6 +302,26 @@ test_sql(void **state)
 	assert_true(has_param(&s, "604800"));
 	searchq_sql_free(&s);
 
+	/* a name or a label alone is counted off its own table */
+	accepted(&q, SEARCHQ_COUNT, "name_suffix=.customer.com&label=a:b");
+	assert_int_equal(searchq_sql(&q, SEARCHQ_COUNT_ROWS, &s), 0);
+	assert_null(strstr(s.sql, "certificates c"));
+	assert_non_null(strstr(s.sql, "l.certificate = n.certificate"));
+	searchq_sql_free(&s);
+	accepted(&q, SEARCHQ_COUNT, "label=a:b");
+	assert_int_equal(searchq_sql(&q, SEARCHQ_COUNT_ROWS, &s), 0);
+	assert_null(strstr(s.sql, "certificates c"));
+	searchq_sql_free(&s);
+	accepted(&q, SEARCHQ_COUNT, "name_prefix=shop.");
+	assert_int_equal(searchq_count_cap(&q), SEARCHQ_COUNT_CAP_NAMES);
+	assert_int_equal(searchq_sql(&q, SEARCHQ_COUNT_ROWS, &s), 0);
+	assert_non_null(strstr(s.sql, "LIMIT 1001"));
+	searchq_sql_free(&s);
+	accepted(&q, SEARCHQ_COUNT, "label=a:b&status=issued");
+	assert_int_equal(searchq_sql(&q, SEARCHQ_COUNT_ROWS, &s), 0);
+	assert_non_null(strstr(s.sql, "JOIN certificates c"));
+	searchq_sql_free(&s);
+
 	accepted(&q, SEARCHQ_COUNT, "exact=1&sha1=true");
 	assert_int_equal(searchq_sql(&q, SEARCHQ_COUNT_ROWS, &s), 0);
 	assert_int_equal(s.n, 0);

@@ -19,6 +19,8 @@ ALTER TABLE certificates ADD COLUMN not_after timestamptz;
 ALTER TABLE certificates ADD COLUMN issuer text;
 ALTER TABLE certificates ADD COLUMN sha1_in_chain boolean;
 
+-- A new certificate has no current one yet (its issued certificate refers
+-- to it), so only updates matter.
 CREATE FUNCTION certfleet_certificate_current() RETURNS trigger
 	LANGUAGE plpgsql AS $$
 BEGIN
@@ -26,8 +28,7 @@ BEGIN
 		NEW.not_after := NULL;
 		NEW.issuer := NULL;
 		NEW.sha1_in_chain := NULL;
-	ELSIF TG_OP = 'INSERT' OR NEW.current_issued IS DISTINCT FROM
-	    OLD.current_issued THEN
+	ELSE
 		SELECT ic.not_after, ic.issuer, ic.sha1_in_chain
 		INTO NEW.not_after, NEW.issuer, NEW.sha1_in_chain
 		FROM issued_certificates ic WHERE ic.id = NEW.current_issued;
@@ -35,8 +36,10 @@ BEGIN
 	RETURN NEW;
 END
 $$;
-CREATE TRIGGER certificates_current BEFORE INSERT OR UPDATE OF current_issued
-	ON certificates FOR EACH ROW EXECUTE FUNCTION certfleet_certificate_current();
+CREATE TRIGGER certificates_current BEFORE UPDATE OF current_issued
+	ON certificates FOR EACH ROW
+	WHEN (NEW.current_issued IS DISTINCT FROM OLD.current_issued)
+	EXECUTE FUNCTION certfleet_certificate_current();
 
 -- The SHA-1 check of an issued certificate reaches its certificate when it
 -- is the current one.
@@ -66,7 +69,9 @@ CREATE TABLE certificate_names (
 	PRIMARY KEY (name, certificate)
 );
 CREATE INDEX certificate_names_reversed ON certificate_names (reverse(name), certificate);
-CREATE INDEX certificate_names_certificate ON certificate_names (certificate);
+-- (certificate, name): a certificate's other matching names are looked up
+-- from the index alone (one row per certificate under a name order).
+CREATE INDEX certificate_names_certificate ON certificate_names (certificate, name);
 
 CREATE FUNCTION certfleet_certificate_names() RETURNS trigger
 	LANGUAGE plpgsql AS $$
@@ -80,8 +85,12 @@ BEGIN
 	RETURN NULL;
 END
 $$;
-CREATE TRIGGER certificates_names AFTER INSERT OR UPDATE OF hostname_set
-	ON certificates FOR EACH ROW EXECUTE FUNCTION certfleet_certificate_names();
+CREATE TRIGGER certificates_names AFTER INSERT ON certificates FOR EACH ROW
+	EXECUTE FUNCTION certfleet_certificate_names();
+CREATE TRIGGER certificates_names_changed AFTER UPDATE OF hostname_set
+	ON certificates FOR EACH ROW
+	WHEN (NEW.hostname_set IS DISTINCT FROM OLD.hostname_set)
+	EXECUTE FUNCTION certfleet_certificate_names();
 
 INSERT INTO certificate_names (name, certificate)
 SELECT DISTINCT n, c.id FROM certificates c
@@ -110,8 +119,13 @@ BEGIN
 	RETURN NULL;
 END
 $$;
-CREATE TRIGGER certificates_labels AFTER INSERT OR UPDATE OF labels
-	ON certificates FOR EACH ROW EXECUTE FUNCTION certfleet_certificate_labels();
+-- (an enrollment without labels runs no trigger at all)
+CREATE TRIGGER certificates_labels AFTER INSERT ON certificates FOR EACH ROW
+	WHEN (NEW.labels <> '{}'::jsonb)
+	EXECUTE FUNCTION certfleet_certificate_labels();
+CREATE TRIGGER certificates_labels_changed AFTER UPDATE OF labels
+	ON certificates FOR EACH ROW WHEN (NEW.labels IS DISTINCT FROM OLD.labels)
+	EXECUTE FUNCTION certfleet_certificate_labels();
 
 INSERT INTO certificate_labels (key, value, created_at, certificate)
 SELECT l.key, l.value, c.created_at, c.id
