@@ -9,8 +9,8 @@
 --             ec-p384 4%, rsa-4096 1%
 --   tenant    one of 1000 for 70% of certificates; labels env (prod 70%, staging 20%, dev 10%), team (200)
 --   created   spread over the last 180 days, oldest first; not_after uniform over 30-90 days from now,
---             independent of created_at (90-day certificates renewed at 60), except 1% (i%100 = 50) that
---             expire within a week, their renewal in flight; renew_at 30 days before not_after, in the
+--             independent of created_at (90-day certificates renewed at 60), except 1% (i%100 = 55, all
+--             issued) that expire within a week, their renewal in flight; renew_at 30 days before not_after, in the
 --             past for i%1000 = 5 (0.1%: due, all EC keys at pebble)
 --   problem   failed ones: rateLimited, dns, connection or unauthorized; SHA-1 in chain for i%2000 = 7
 -- Triggers are off while loading (session_replication_role = replica: no FK checks, no per-row triggers);
@@ -64,7 +64,7 @@ CREATE TEMP TABLE g AS
 SELECT i, pg_temp.cid(i) AS id, pg_temp.names(i) AS names, pg_temp.status(i) AS status,
 	pg_temp.status(i) IN ('issued', 'revoked') AS issued,
 	now() - interval '180 days' + (i::float8 / :n) * interval '180 days' AS created_at,
-	CASE WHEN i % 100 = 50 THEN now() + (i % 7) * interval '1 day' + interval '1 hour'
+	CASE WHEN i % 100 = 55 THEN now() + (i % 7) * interval '1 day' + interval '1 hour'
 	    ELSE now() + interval '30 days' + ((i * 7919) % (60 * 24)) * interval '1 hour' END AS not_after
 FROM generate_series(1::bigint, :n) i;
 
@@ -81,7 +81,7 @@ SELECT id, i, pg_temp.ca(i), pg_temp.key_type(i), status,
 	created_at, created_at,
 	CASE WHEN issued THEN 'i' || id END,
 	CASE WHEN NOT issued THEN NULL WHEN i % 1000 = 5 THEN now() - (i % 60) * interval '1 minute'
-	    WHEN i % 100 = 50 THEN now() + interval '1 hour' ELSE not_after - interval '30 days' END,
+	    WHEN i % 100 = 55 THEN now() + interval '1 hour' ELSE not_after - interval '30 days' END,
 	CASE WHEN issued THEN not_after END,
 	CASE WHEN issued THEN pg_temp.issuer(i) END,
 	CASE WHEN issued THEN i % 2000 = 7 END,

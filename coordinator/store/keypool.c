@@ -1,10 +1,12 @@
 /* keypool.c -- the key pool: a refill thread making sealed keys into key_pool ahead of need, and the take that enrollments and renewals call. */
 #include "keypool.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -147,11 +149,15 @@ keypool_main(void *arg)
 	struct keypool *kp = arg;
 	PGconn *c = NULL;
 	char err[512];
-	int n;
+	int n, nice;
 
-	/* Linux: a thread's nice value is its own. */
-	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid),
-	    KEYPOOL_NICE) < 0)
+	/* Linux: a thread's name and nice value are its own; KEYPOOL_NICE
+	 * more than the process's, whatever that is. */
+	prctl(PR_SET_NAME, KEYPOOL_THREAD_NAME, 0, 0, 0);
+	errno = 0;
+	nice = getpriority(PRIO_PROCESS, 0);
+	if (errno != 0 || setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid),
+	    nice + KEYPOOL_NICE > 19 ? 19 : nice + KEYPOOL_NICE) < 0)
 		log_debug("key pool: the refill thread keeps its priority");
 	while (!keypool_wait(kp, 0)) {
 		if (db_ensure(&c, kp->conninfo, KEYPOOL_APPNAME, err,

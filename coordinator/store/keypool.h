@@ -13,7 +13,9 @@
 #define KEYPOOL_MAX	100000	/* keys of one type kept at most */
 #define KEYPOOL_BATCH	16	/* keys made between two counts of the pool */
 #define KEYPOOL_IDLE_MS	1000	/* a full pool is counted again this often */
-#define KEYPOOL_NICE	10	/* the refill thread's nice value: requests first */
+#define KEYPOOL_NICE	10	/* the refill thread's nice value above the
+				 * process's (at most 19): requests first */
+#define KEYPOOL_THREAD_NAME "keypool"	/* its name in /proc/PID/task/TID/comm */
 
 /* How many keys of each type to keep ready (CERTFLEET_KEY_POOL_<TYPE>),
  * indexed by enum keys_type; 0: keys of that type are not pooled. */
@@ -28,8 +30,8 @@ struct keypool;
  * it counts the keys of each pooled type in key_pool and makes the missing
  * ones (keys_generate, at most KEYPOOL_BATCH between two counts), each
  * sealed as VAULT_POOL_KEY of its row, then sleeps KEYPOOL_IDLE_MS when all
- * are full. It runs at nice KEYPOOL_NICE so that request threads win the
- * CPU. Keys are rows: a restart keeps them. Without a pooled type no thread
+ * are full. It runs KEYPOOL_NICE nicer than the process so that request
+ * threads win the CPU, named KEYPOOL_THREAD_NAME. Keys are rows: a restart keeps them. Without a pooled type no thread
  * is started. v and sizes must outlive it. Returns the handle, or NULL with
  * a message in err when the thread cannot start.
  */
