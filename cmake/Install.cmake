@@ -24,6 +24,8 @@ install(TARGETS certfleet-coordinator certfleet-worker certfleet-responder
 install(PROGRAMS ${PROJECT_SOURCE_DIR}/deploy/edge/certfleet-edge
 	DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/deploy/edge/nginx.conf.in
+	${PROJECT_SOURCE_DIR}/deploy/edge/certfleet_edge.lua
+	${PROJECT_SOURCE_DIR}/deploy/edge/certfleet_ondemand.lua
 	DESTINATION ${CMAKE_INSTALL_DATADIR}/certfleet/edge)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/docs/design.md
 	DESTINATION ${CMAKE_INSTALL_DOCDIR})

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "pgpool.h"
 #include "rediskeys.h"
+#include "sweep.h"
 
 #define SETTINGS_DEFAULT_PORT 8443
 #define SETTINGS_RETRY_MAX_DEFAULT 5
@@ -173,11 +174,19 @@ settings_load(struct settings *s, int need_daemon, char *err, size_t errlen)
 	    15, &s->prime_db, err, errlen) < 0 ||
 	    config_long("CERTFLEET_RETRY_MAX", SETTINGS_RETRY_MAX_DEFAULT, 1, 100,
 	    &s->retry_max, err, errlen) < 0 ||
+	    config_long("CERTFLEET_SWEEP_LEASE_S", SWEEP_LEASE_DEFAULT_S, 1,
+	    7 * 86400, &s->sweep_lease_s, err, errlen) < 0 ||
+	    prime_conf_load(&s->prime, s->redis_url, s->prime_db, err,
+	    errlen) < 0 ||
 	    settings_edges(s, err, errlen) < 0 ||
+	    odconf_load(&s->od, err, errlen) < 0 ||
 	    settings_pools(s, err, errlen) < 0)
 		return -1;
 	return settings_listen(s, err, errlen);
 }
+
+static void settings_usage_pools(FILE *f);
+static void settings_usage_edges(FILE *f);
 
 void
 settings_usage(FILE *f)
@@ -186,7 +195,9 @@ settings_usage(FILE *f)
 	    "environment:\n"
 	    "  CERTFLEET_PG            PostgreSQL conninfo or URI (required)\n"
 	    "  KAFKA_BOOTSTRAP         Kafka bootstrap servers (required)\n"
-	    "  REDIS_URL               redis://[:password@]host[:port] (required)\n"
+	    "  REDIS_URL               redis[s]://[user:password@]host[:port][/db]\n"
+	    "                          (required; the primer's ACL user; rediss://:\n"
+	    "                          CERTFLEET_REDIS_CA_FILE, _CERT_FILE, _KEY_FILE)\n"
 	    "  CERTFLEET_TOKEN         bearer token of the admin API /v1 (required)\n"
 	    "  CERTFLEET_WORKER_TOKEN  bearer token workers use on /internal/v1\n"
 	    "                          (required, must differ from CERTFLEET_TOKEN)\n"
@@ -221,6 +232,59 @@ settings_usage(FILE *f)
 	    "                          ec-p384, rsa-2048, rsa-3072 or rsa-4096 (RSA\n"
 	    "                          keys take 0.2 s to seconds to make: see\n"
 	    "                          CERTFLEET_KEY_POOL_<TYPE>)\n"
+	    "  CERTFLEET_ACCOUNT_KEY_TYPE key of new ACME accounts: ES256 (default),\n"
+	    "                          ES384 or RS256\n"
+	    "  CERTFLEET_PREFERRED_CHAIN issuer common name of the chain to serve\n"
+	    "                          when the CA offers several (default: the\n"
+	    "                          CA's default chain)\n"
+	    "  CERTFLEET_REDIS_PRIME_DB Redis database the primer writes on every\n"
+	    "                          target (default 9)\n"
+	    "  CERTFLEET_PRIME_TARGETS the Redis servers the primer keeps for the\n"
+	    "                          edges, one per edge region:\n"
+	    "                          name=redis://...,name2=rediss://... (names\n"
+	    "                          [a-z0-9-], up to 16 targets; default: one\n"
+	    "                          target \"default\" at REDIS_URL). Each is\n"
+	    "                          primed and repaired on its own (state in the\n"
+	    "                          table prime_targets): one that is down is\n"
+	    "                          retried after 1 s doubling to 8 s while the\n"
+	    "                          others go on (connect timeout 0.5 s, reply\n"
+	    "                          timeout 2 s); a database in a URL is\n"
+	    "                          overridden by CERTFLEET_REDIS_PRIME_DB\n"
+	    "  CERTFLEET_PRIME_STYLE   1 (d1:/c:/p:/i:), 2 (d2:) or both (default):\n"
+	    "                          the peter_sslers prime styles written; keys of\n"
+	    "                          a style turned off are deleted\n"
+	    "  CERTFLEET_PRIME_TTL     seconds every edge key lives unless refreshed:\n"
+	    "                          0 or unset = no TTL (default), else 60-7776000;\n"
+	    "                          the primer's comparison visits every name\n"
+	    "                          within a quarter of it and refreshes it, and a\n"
+	    "                          target left alone longer than a third of it\n"
+	    "                          is re-primed in full when seen again\n"
+	    "  CERTFLEET_RETRY_MAX     attempts of a retryable failed order (default 5)\n"
+	    "  CERTFLEET_SWEEP_LEASE_S seconds an order may be sent or processing\n"
+	    "                          without progress before the sweeper\n"
+	    "                          re-drives it as its next attempt (default\n"
+	    "                          900: more than a worker's 600 s order\n"
+	    "                          deadline; 1 to 604800)\n"
+	    "  CERTFLEET_KAFKA_TOPIC_JOBS, _EVENTS, _DLQ  topic names (defaults\n"
+	    "                          certfleet.jobs, certfleet.events,\n"
+	    "                          certfleet.deadletter)\n"
+	    "  CERTFLEET_METRICS_LISTEN ADDR:PORT of /metrics, /healthz and /readyz\n"
+	    "                          (PostgreSQL, Kafka, Redis), or off (default\n"
+	    "                          127.0.0.1:9101)\n"
+	    "  CERTFLEET_METRICS_REFRESH_S the PostgreSQL gauges are read again at a\n"
+	    "                          scrape when this old (default 15, 1-3600)\n"
+	    "  CERTFLEET_LOG_LEVEL     debug, info (default), warn or error\n"
+	    "  CERTFLEET_LOG_FORMAT    text (default) or json: one JSON object per\n"
+	    "                          line\n");
+	settings_usage_pools(f);
+	settings_usage_edges(f);
+}
+
+/* The variables of the API's threads, its connections and the key pool. */
+static void
+settings_usage_pools(FILE *f)
+{
+	fprintf(f,
 	    "  CERTFLEET_KEY_POOL_RSA_2048, _RSA_3072, _RSA_4096, _EC_P256, _EC_P384\n"
 	    "                          keys of that type made ahead by a background\n"
 	    "                          thread and kept sealed in PostgreSQL, for\n"
@@ -231,18 +295,14 @@ settings_usage(FILE *f)
 	    "  CERTFLEET_PG_POOL       PostgreSQL connections the API's threads share\n"
 	    "                          (default: CERTFLEET_API_THREADS, at most 256)\n"
 	    "  CERTFLEET_PG_POOL_WAIT_MS how long a request waits for a free\n"
-	    "                          connection before a 503 (default 5000)\n"
-	    "  CERTFLEET_ACCOUNT_KEY_TYPE key of new ACME accounts: ES256 (default),\n"
-	    "                          ES384 or RS256\n"
-	    "  CERTFLEET_PREFERRED_CHAIN issuer common name of the chain to serve\n"
-	    "                          when the CA offers several (default: the\n"
-	    "                          CA's default chain)\n"
-	    "  CERTFLEET_REDIS_PRIME_DB Redis database the primer writes (default 9)\n"
-	    "  CERTFLEET_RETRY_MAX     attempts of a retryable failed order (default 5)\n"
-	    "  CERTFLEET_KAFKA_TOPIC_JOBS, _EVENTS, _DLQ  topic names (defaults\n"
-	    "                          certfleet.jobs, certfleet.events,\n"
-	    "                          certfleet.deadletter)\n"
-	    "  CERTFLEET_LOG_LEVEL     debug, info (default), warn or error\n"
+	    "                          connection before a 503 (default 5000)\n");
+}
+
+/* The variables of peter_sslers edges. */
+static void
+settings_usage_edges(FILE *f)
+{
+	fprintf(f,
 	    "peter_sslers edges (lua-resty-peter_sslers, see README.md):\n"
 	    "  CERTFLEET_EDGE_NETWORKS client networks (CIDR, comma-separated) that\n"
 	    "                          may read GET /.well-known/admin/domain/\n"
@@ -258,4 +318,5 @@ settings_usage(FILE *f)
 	    "                          round (the only call that empties a 0.5.0\n"
 	    "                          edge's cache); domain: GET <path>/domain/\n"
 	    "                          <name> per name, as peter_sslers does\n");
+	odconf_usage(f);
 }

@@ -8,6 +8,8 @@
 #include "keypool.h"
 #include "keys.h"
 #include "netlist.h"
+#include "prime_conf.h"
+#include "odconf.h"
 
 #define SETTINGS_MASTER_KEY_HEX	64	/* 32 bytes */
 
@@ -25,10 +27,12 @@ struct settings {
 	const char	*contact;	/* CERTFLEET_ACME_CONTACT or NULL */
 	long		 prime_db;	/* CERTFLEET_REDIS_PRIME_DB */
 	long		 retry_max;	/* CERTFLEET_RETRY_MAX */
+	long		 sweep_lease_s;	/* CERTFLEET_SWEEP_LEASE_S */
 	enum keys_type	 key_type;	/* CERTFLEET_KEY_TYPE */
 	struct cas_conf	 cas;		/* every CA (cas.h) */
 	enum keys_type	 account_key_type; /* CERTFLEET_ACCOUNT_KEY_TYPE */
 	const char	*preferred_chain; /* CERTFLEET_PREFERRED_CHAIN or NULL */
+	struct prime_conf prime;	/* CERTFLEET_PRIME_*: targets, style, TTL */
 	/* peter_sslers edges (api/api_edge.c, edge/expire.c) */
 	struct netlist	 edge_networks;	/* CERTFLEET_EDGE_NETWORKS; n 0: unset */
 	const char	*ps_edges;	/* CERTFLEET_PETER_SSLERS_EDGES or NULL */
@@ -40,6 +44,7 @@ struct settings {
 	int		 pg_pool;	/* CERTFLEET_PG_POOL */
 	int		 pg_pool_wait_ms; /* CERTFLEET_PG_POOL_WAIT_MS */
 	struct keypool_sizes key_pool;	/* CERTFLEET_KEY_POOL_<TYPE> */
+	struct odconf	 od;		/* on-demand issuance (ondemand/odconf.h) */
 };
 
 /* Fills s from the environment. When need_daemon is 0 only what `migrate`

@@ -1,4 +1,4 @@
-/* api_certificates.c -- the /v1/certificates/{id} endpoints: show, fullchain and private key downloads, renew, revoke. */
+/* api_certificates.c -- the /v1/certificates/{id} endpoints: show, renew, revoke (enroll: api_enroll.c; list and count: api_search.c; files: api_export.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +26,8 @@ api_show_chains(struct api *a, const char *id, json_t *j, char *err,
 
 	if ((r = db_query(a->db, "api show revocation", "SELECT "
 	    API_TS("ic.revoked_at") ", ic.revocation_reason, c.preferred_chain, "
-	    "ic.chain_issuer FROM certificates c LEFT JOIN issued_certificates "
+	    "ic.chain_issuer, " API_TS("ic.imported_at") " FROM certificates c "
+	    "LEFT JOIN issued_certificates "
 	    "ic ON ic.id = c.current_issued WHERE c.id = $1", 1, &id, NULL, NULL,
 	    err, errlen)) == NULL)
 		return -1;
@@ -37,6 +38,8 @@ api_show_chains(struct api *a, const char *id, json_t *j, char *err,
 		    atoi(PQgetvalue(r, 0, 1)))));
 		json_object_set_new(j, "preferred_chain", api_col(r, 0, 2));
 		json_object_set_new(j, "chain_issuer", api_col(r, 0, 3));
+		/* issued elsewhere and imported (api_import.c), or null */
+		json_object_set_new(j, "imported_at", api_col(r, 0, 4));
 	}
 	PQclear(r);
 	if ((r = db_query(a->db, "api show chains", "SELECT ch.top_issuer, "
@@ -132,65 +135,6 @@ api_show(struct api *a, struct MHD_Connection *conn, const char *id)
 		return api_unavailable(conn, err);
 	}
 	return api_json(conn, MHD_HTTP_OK, j);
-}
-
-enum MHD_Result
-api_fullchain(struct api *a, struct MHD_Connection *conn, const char *id)
-{
-	char err[512], *pem;
-	PGresult *r;
-	enum MHD_Result ret;
-	size_t n;
-
-	if (api_db(a, err, sizeof(err)) < 0)
-		return api_unavailable(conn, err);
-	if ((r = db_query(a->db, "api fullchain", "SELECT ic.cert_pem || "
-	    "ic.chain_pem FROM certificates c JOIN issued_certificates ic ON "
-	    "ic.id = c.current_issued WHERE c.id = $1", 1, &id, NULL, NULL, err,
-	    sizeof(err))) == NULL)
-		return api_unavailable(conn, err);
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		return api_error(conn, MHD_HTTP_NOT_FOUND, "certificate %s is not "
-		    "issued (or does not exist)", id);
-	}
-	pem = PQgetvalue(r, 0, 0);
-	n = strlen(pem);
-	ret = api_reply(conn, MHD_HTTP_OK, API_PEM_TYPE, pem, n);
-	PQclear(r);
-	return ret;
-}
-
-enum MHD_Result
-api_privkey(struct api *a, struct MHD_Connection *conn, const char *id)
-{
-	char err[512], *pem;
-	PGresult *r;
-	size_t len;
-
-	if (api_db(a, err, sizeof(err)) < 0)
-		return api_unavailable(conn, err);
-	if ((r = db_query(a->db, "api privkey", "SELECT pk.key_ciphertext, "
-	    "pk.key_nonce, pk.key_tag, pk.key_id, pk.id FROM certificates c JOIN "
-	    "issued_certificates ic ON ic.id = c.current_issued JOIN "
-	    "private_keys pk ON pk.id = ic.private_key WHERE c.id = $1", 1, &id,
-	    NULL, NULL, err, sizeof(err))) == NULL)
-		return api_unavailable(conn, err);
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		return api_error(conn, MHD_HTTP_NOT_FOUND, "certificate %s is not "
-		    "issued (or does not exist)", id);
-	}
-	pem = db_open_box(r, 0, 0, a->v, VAULT_CERT_KEY, PQgetvalue(r, 0, 4),
-	    &len, err, sizeof(err));
-	PQclear(r);
-	if (pem == NULL) {
-		log_err("api: privkey of %s: %s", id, err);
-		return api_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "the stored key cannot be decrypted");
-	}
-	log_info("api: private key of certificate %s served", id);
-	return api_reply_secret(conn, pem, len);
 }
 
 /* POST /v1/certificates/{id}/renew: a renewal order now. */

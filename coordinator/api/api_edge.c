@@ -45,7 +45,7 @@ enum { EC_MULTI, EC_IC, EC_PK, EC_CERT, EC_CHAIN, EC_CHAIN_ID, EC_BOX };
 	"DESC"
 
 /* Writes the client's address as text into out; "?" when unknown. */
-static const struct sockaddr *
+const struct sockaddr *
 api_edge_client(struct MHD_Connection *conn, char *out, size_t outlen)
 {
 	const union MHD_ConnectionInfo *ci;
@@ -251,42 +251,91 @@ api_edge_known(struct api *a, const char *name, char *err, size_t errlen)
 	return known;
 }
 
-/* The answer for a valid, normalized name. */
+/* The document of r's rows for name, keys opened: 200, or 500. */
 static enum MHD_Result
-api_edge_config(struct api *a, struct MHD_Connection *conn, const char *name,
-    const char *client)
+api_edge_reply(struct api *a, struct MHD_Connection *conn, const PGresult *r,
+    const char *name, const char *client)
 {
 	char err[512], *doc;
-	PGresult *r;
 	size_t len;
-	int row, known;
+	int row;
 
-	if (api_db(a, err, sizeof(err)) < 0)
-		return api_unavailable(conn, err);
-	if ((r = db_query(a->db, "api edge config", API_EDGE_SQL, 1, &name,
-	    NULL, NULL, err, sizeof(err))) == NULL)
-		return api_unavailable(conn, err);
-	if (PQntuples(r) == 0 && (known = api_edge_known(a, name, err,
-	    sizeof(err))) <= 0) {
-		PQclear(r);
-		if (known < 0)
-			return api_unavailable(conn, err);
-		return api_json(conn, MHD_HTTP_NOT_FOUND, json_pack("{s:s, s:s, "
-		    "s:s}", "message", "the domain was not found", "code",
-		    "404 Not Found", "title", "Not Found"));
-	}
 	if ((doc = api_edge_document(a, r, name, &len, err,
 	    sizeof(err))) == NULL) {
 		log_err("api: edge config for %s: %s", name, err);
-		PQclear(r);
 		return api_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "the stored key cannot be decrypted");
 	}
 	for (row = 0; row < PQntuples(r); row++)
 		log_info("api: private key of issued certificate %s served to "
 		    "edge %s for %s", PQgetvalue(r, row, EC_IC), client, name);
-	PQclear(r);
 	return api_reply_secret_as(conn, doc, len, API_JSON_TYPE);
+}
+
+int
+api_edge_serve(struct api *a, struct MHD_Connection *conn, const char *name,
+    const char *client, int none_ok, enum MHD_Result *ret)
+{
+	char err[512];
+	PGresult *r;
+
+	if ((r = db_query(a->db, "api edge config", API_EDGE_SQL, 1, &name,
+	    NULL, NULL, err, sizeof(err))) == NULL) {
+		*ret = api_unavailable(conn, err);
+		return -1;
+	}
+	if (PQntuples(r) == 0 && !none_ok) {
+		PQclear(r);
+		return 0;
+	}
+	*ret = api_edge_reply(a, conn, r, name, client);
+	PQclear(r);
+	return 1;
+}
+
+/* The answer for a valid, normalized name: its certificates; 404 when no
+ * hostname set holds it; both null when one does, without a live one. */
+static enum MHD_Result
+api_edge_config(struct api *a, struct MHD_Connection *conn, const char *name,
+    const char *client)
+{
+	enum MHD_Result ret;
+	char err[512];
+	int known;
+
+	if (api_db(a, err, sizeof(err)) < 0)
+		return api_unavailable(conn, err);
+	if (api_edge_serve(a, conn, name, client, 0, &ret) != 0)
+		return ret;
+	if ((known = api_edge_known(a, name, err, sizeof(err))) < 0)
+		return api_unavailable(conn, err);
+	if (known == 0)
+		return api_json(conn, MHD_HTTP_NOT_FOUND, json_pack("{s:s, s:s, "
+		    "s:s}", "message", "the domain was not found", "code",
+		    "404 Not Found", "title", "Not Found"));
+	api_edge_serve(a, conn, name, client, 1, &ret);
+	return ret;
+}
+
+int
+api_edge_admit(struct api *a, struct MHD_Connection *conn, const char *what,
+    char *client, size_t clientlen, enum MHD_Result *ret)
+{
+	const struct sockaddr *sa = api_edge_client(conn, client, clientlen);
+
+	if (a->s->edge_networks.n == 0) {
+		*ret = api_error(conn, MHD_HTTP_FORBIDDEN, "edge endpoints are "
+		    "off: CERTFLEET_EDGE_NETWORKS is not set");
+		return 0;
+	}
+	if (!netlist_contains(&a->s->edge_networks, sa)) {
+		log_warn("api: %s refused to %s: not in CERTFLEET_EDGE_NETWORKS",
+		    what, client);
+		*ret = api_error(conn, MHD_HTTP_FORBIDDEN, "%s is not in "
+		    "CERTFLEET_EDGE_NETWORKS", client);
+		return 0;
+	}
+	return 1;
 }
 
 enum MHD_Result
@@ -294,19 +343,12 @@ api_route_edge(struct api *a, struct MHD_Connection *conn, const char *path,
     const char *method)
 {
 	char client[INET6_ADDRSTRLEN + 1], name[HOSTNAME_MAX + 1];
-	const struct sockaddr *sa = api_edge_client(conn, client,
-	    sizeof(client));
 	enum edgepath_route route;
+	enum MHD_Result ret;
 
-	if (a->s->edge_networks.n == 0)
-		return api_error(conn, MHD_HTTP_FORBIDDEN, "edge endpoints are "
-		    "off: CERTFLEET_EDGE_NETWORKS is not set");
-	if (!netlist_contains(&a->s->edge_networks, sa)) {
-		log_warn("api: edge config refused to %s: not in "
-		    "CERTFLEET_EDGE_NETWORKS", client);
-		return api_error(conn, MHD_HTTP_FORBIDDEN, "%s is not in "
-		    "CERTFLEET_EDGE_NETWORKS", client);
-	}
+	if (!api_edge_admit(a, conn, "edge config", client, sizeof(client),
+	    &ret))
+		return ret;
 	if ((route = edgepath_route(path, strlen(path), name)) ==
 	    EDGEPATH_NOT_FOUND)
 		return api_error(conn, MHD_HTTP_NOT_FOUND, "no such path");

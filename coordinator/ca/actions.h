@@ -23,7 +23,9 @@ enum actions_status {
 
 /*
  * Queues the revocation of certificate cert_id's current issued certificate
- * with reason (acme_revoke_reason_ok), signed by its CA's account. When a
+ * with reason (acme_revoke_reason_ok), signed by the account it was ordered
+ * under, at that account's directory (the CA may point at another one
+ * now; accounts_ensure keeps the old account for this). When a
  * revocation of it is already pending, that action's id is returned. The
  * certificate becomes "revoked" only when the CA confirmed. Writes the
  * action's id to id. err holds a message for the client (NOT_FOUND,

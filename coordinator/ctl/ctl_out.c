@@ -97,3 +97,25 @@ ctl_print_names(json_t *names, const char *sep)
 	json_array_foreach(names, i, n)
 		printf("%s%s", i > 0 ? sep : "", json_string_value(n));
 }
+
+void
+ctl_progress_count(long elapsed, size_t done, size_t total, const char *unit,
+    size_t failed, int last)
+{
+	static size_t shown_fill = (size_t)-1;
+	char bar[CTL_BAR_WIDTH + 1], state[256], bad[48] = "";
+	size_t i, fill = total > 0 ? done * CTL_BAR_WIDTH / total : CTL_BAR_WIDTH;
+
+	/* not a terminal (a log): a line each time the bar grows, not per item */
+	if (!last && fill == shown_fill && !isatty(STDERR_FILENO))
+		return;
+	shown_fill = fill;
+	for (i = 0; i < CTL_BAR_WIDTH; i++)
+		bar[i] = i < fill ? '#' : '.';
+	bar[CTL_BAR_WIDTH] = '\0';
+	if (failed > 0)
+		snprintf(bad, sizeof(bad), ", %zu refused", failed);
+	snprintf(state, sizeof(state), "[%s] %zu/%zu %s%s", bar, done, total,
+	    unit, bad);
+	ctl_progress(elapsed, state, last);
+}

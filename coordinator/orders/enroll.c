@@ -414,16 +414,14 @@ out:
 }
 
 int
-enroll_material(const struct vault *v, const struct enroll_request *req,
-    const char *pkid, struct enroll_material *m, char *err, size_t errlen)
+enroll_seal(const struct vault *v, EVP_PKEY *key, const char *pkid,
+    struct enroll_material *m, char *err, size_t errlen)
 {
 	char aad[VAULT_AAD_MAX], *pem = NULL;
 	size_t pemlen = 0;
 	int rc = -1;
 
-	if (m->key == NULL && (m->key = keys_generate(req->key_type, err,
-	    errlen)) == NULL)
-		return -1;
+	m->key = key;	/* m owns it now */
 	if ((pem = keys_private_pem(m->key, &pemlen)) == NULL ||
 	    (m->spki = keys_public_der(m->key, &m->spkilen)) == NULL) {
 		snprintf(err, errlen, "enroll: key does not encode");
@@ -432,13 +430,26 @@ enroll_material(const struct vault *v, const struct enroll_request *req,
 	vault_aad(VAULT_CERT_KEY, pkid, aad);
 	if (vault_seal(v, pem, pemlen, aad, &m->box, err, errlen) < 0)
 		goto out;
-	if ((m->csr = keys_csr_der(m->key, req->names, req->nnames, &m->csrlen,
-	    err, errlen)) == NULL)
-		goto out;
 	rc = 0;
 out:
 	keys_pem_free(pem, pemlen);
 	return rc;
+}
+
+int
+enroll_material(const struct vault *v, const struct enroll_request *req,
+    const char *pkid, struct enroll_material *m, char *err, size_t errlen)
+{
+	EVP_PKEY *key = m->key;	/* from the key pool, or NULL: made here */
+
+	m->key = NULL;
+	if ((key == NULL && (key = keys_generate(req->key_type, err,
+	    errlen)) == NULL) || enroll_seal(v, key, pkid, m, err, errlen) < 0)
+		return -1;
+	if ((m->csr = keys_csr_der(m->key, req->names, req->nnames, &m->csrlen,
+	    err, errlen)) == NULL)
+		return -1;
+	return 0;
 }
 
 void
@@ -564,6 +575,9 @@ enroll_certificate(PGconn *c, const struct enroll_request *req,
 	return n < 0 ? -1 : 0;
 }
 
+/* What "live" means: a certificate that is or will be served. */
+#define ENROLL_LIVE_SQL "c.status IN ('pending', 'issued')"
+
 int
 enroll_find_live(PGconn *c, const struct enroll_request *req,
     char id[IDS_LEN + 1], char status[16], char *err, size_t errlen)
@@ -578,8 +592,8 @@ enroll_find_live(PGconn *c, const struct enroll_request *req,
 	}
 	r = db_query(c, "enroll live", "SELECT c.id, c.status FROM "
 	    "hostname_sets hs JOIN certificates c ON c.hostname_set = hs.id "
-	    "WHERE hs.names = $1::text[] AND c.status IN ('pending', 'issued') "
-	    "ORDER BY c.created_at DESC LIMIT 1", 1, (const char *[]){ arr },
+	    "WHERE hs.names = $1::text[] AND " ENROLL_LIVE_SQL " ORDER BY "
+	    "c.created_at DESC LIMIT 1", 1, (const char *[]){ arr },
 	    NULL, NULL, err, errlen);
 	free(arr);
 	if (r == NULL)
@@ -592,19 +606,125 @@ enroll_find_live(PGconn *c, const struct enroll_request *req,
 	return found;
 }
 
+/* The name sets of reqs[0..n) as a text[] of text[] literals. */
+static char *
+enroll_sets_literal(const struct enroll_request *const *reqs, size_t n)
+{
+	char **lits, *lit = NULL;
+	size_t i;
+
+	if ((lits = calloc(n > 0 ? n : 1, sizeof(*lits))) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if ((lits[i] = db_array_literal(reqs[i]->names,
+		    reqs[i]->nnames)) == NULL)
+			goto out;
+	lit = db_array_literal(lits, n);
+out:
+	db_array_free(lits, n);
+	return lit;
+}
+
+int
+enroll_find_live_many(PGconn *c, const struct enroll_request *const *reqs,
+    size_t n, struct enroll_live *live, char *err, size_t errlen)
+{
+	PGresult *r;
+	char *arr;
+	size_t i;
+	int row;
+
+	memset(live, 0, n * sizeof(*live));
+	if ((arr = enroll_sets_literal(reqs, n)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	/* newest first within a set: the first row of each set wins */
+	r = db_query(c, "enroll live many", "SELECT x.i - 1, c.id, c.status "
+	    "FROM unnest($1::text[]) WITH ORDINALITY x(lit, i) JOIN "
+	    "hostname_sets hs ON hs.names = x.lit::text[] JOIN certificates c ON "
+	    "c.hostname_set = hs.id WHERE " ENROLL_LIVE_SQL " ORDER BY x.i, "
+	    "c.created_at DESC", 1, (const char *[]){ arr }, NULL, NULL, err,
+	    errlen);
+	free(arr);
+	if (r == NULL)
+		return -1;
+	for (row = 0; row < PQntuples(r); row++) {
+		i = (size_t)strtoul(PQgetvalue(r, row, 0), NULL, 10);
+		if (i >= n || live[i].id[0] != '\0')
+			continue;
+		snprintf(live[i].id, sizeof(live[i].id), "%s", PQgetvalue(r, row, 1));
+		snprintf(live[i].status, sizeof(live[i].status), "%s",
+		    PQgetvalue(r, row, 2));
+	}
+	PQclear(r);
+	return 0;
+}
+
+int
+enroll_insert(PGconn *c, const struct settings *s,
+    const struct enroll_request *req, const char *id, const char *pkid,
+    const struct enroll_material *m, int new_order, char *err, size_t errlen)
+{
+	const char *ca = req->ca != NULL ? req->ca : s->ca_name;
+	char setid[32];
+	int n;
+
+	if (req->tenant[0] != '\0' && (n = tenant_admit(c, req->tenant,
+	    new_order, err, errlen)) <= 0)
+		return n;
+	if (enroll_hostname_set(c, req, setid, err, errlen) < 0 ||
+	    enroll_certificate(c, req, id, setid, ca, err, errlen) < 0 ||
+	    enroll_store_key(c, pkid, id, req->key_type, m, err, errlen) < 0)
+		return -1;
+	return 1;
+}
+
+int
+enroll_write(PGconn *c, const struct settings *s,
+    const struct enroll_request *req, const char *id, const char *pkid,
+    const struct enroll_material *m, char oid[IDS_LEN + 1],
+    char trace[IDS_TRACE_LEN + 1], char *err, size_t errlen)
+{
+	struct order_new on = { 0 };
+	const char *ca = req->ca != NULL ? req->ca : s->ca_name;
+	int n;
+
+	if (ids_trace(trace) < 0) {
+		snprintf(err, errlen, "enroll: no random trace id");
+		return -1;
+	}
+	if ((n = enroll_insert(c, s, req, id, pkid, m, 1, err, errlen)) <= 0)
+		return n;
+	on.certificate_id = id;
+	on.private_key_id = pkid;
+	on.csr = m->csr;
+	on.csrlen = m->csrlen;
+	on.ca = ca;
+	on.trace_id = trace;
+	on.challenge = req->challenge;
+	on.profile = req->profile;
+	on.preferred_chain = req->preferred_chain;
+	on.priority = req->priority;
+	if ((n = order_create(c, &on, oid, err, errlen)) < 0)
+		return -1;
+	if (n == 0) {
+		snprintf(err, errlen, "enroll: CA %s has no account yet", ca);
+		return -1;
+	}
+	return 1;
+}
+
 int
 enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
     const struct enroll_request *req, char id[IDS_LEN + 1], char *err,
     size_t errlen)
 {
 	struct enroll_material m = { 0 };
-	struct order_new on = { 0 };
-	const char *ca = req->ca != NULL ? req->ca : s->ca_name;
 	char pkid[IDS_LEN + 1], oid[IDS_LEN + 1], trace[IDS_TRACE_LEN + 1];
-	char setid[32];
 	int n, rc = -1;
 
-	if (ids_new(id) < 0 || ids_new(pkid) < 0 || ids_trace(trace) < 0) {
+	if (ids_new(id) < 0 || ids_new(pkid) < 0) {
 		snprintf(err, errlen, "enroll: no random ids");
 		return -1;
 	}
@@ -613,34 +733,15 @@ enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
 	    errlen) < 0 || enroll_material(v, req, pkid, &m, err, errlen) < 0 ||
 	    db_begin(c, err, errlen) < 0)
 		goto out;
-	if (req->tenant[0] != '\0' && (n = tenant_admit(c, req->tenant, err,
+	if ((n = enroll_write(c, s, req, id, pkid, &m, oid, trace, err,
 	    errlen)) <= 0) {
 		rc = n;
 		goto out;
 	}
-	if (enroll_hostname_set(c, req, setid, err, errlen) < 0 ||
-	    enroll_certificate(c, req, id, setid, ca, err, errlen) < 0 ||
-	    enroll_store_key(c, pkid, id, req->key_type, &m, err, errlen) < 0)
-		goto out;
-	on.certificate_id = id;
-	on.private_key_id = pkid;
-	on.csr = m.csr;
-	on.csrlen = m.csrlen;
-	on.ca = ca;
-	on.trace_id = trace;
-	on.challenge = req->challenge;
-	on.profile = req->profile;
-	on.preferred_chain = req->preferred_chain;
-	if ((n = order_create(c, &on, oid, err, errlen)) < 0)
-		goto out;
-	if (n == 0) {
-		snprintf(err, errlen, "enroll: CA %s has no account yet", ca);
-		goto out;
-	}
 	if (db_commit(c, err, errlen) < 0)
 		goto out;
-	log_info("job %s attempt 1 trace %s: issue_order queued for certificate "
-	    "%s (%zu names, %s, %s)", oid, trace, id, req->nnames,
+	log_info_ctx(LOG_JOB(oid, 1, trace, id), "issue_order queued for "
+	    "certificate %s (%zu names, %s, %s)", id, req->nnames,
 	    keys_type_name(req->key_type), req->challenge);
 	rc = 1;
 out:

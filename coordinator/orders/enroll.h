@@ -28,6 +28,8 @@ struct enroll_request {
 					 * live one has this name set */
 	char		  tenant[64];	/* "tenant", "" for none */
 	char		 *labels;	/* "labels" as canonical JSON, or NULL */
+	int		  priority;	/* its orders' (order.h); never from
+					 * the API body: on-demand sets 1 */
 };
 
 #define ENROLL_LABELS_MAX	32	/* labels on one certificate */
@@ -63,16 +65,26 @@ int enroll_check_cas(const struct enroll_request *req, const struct settings *s,
 int enroll_find_live(PGconn *c, const struct enroll_request *req,
     char id[IDS_LEN + 1], char status[16], char *err, size_t errlen);
 
+/* The live certificate of a name set, as enroll_find_live finds it; id ""
+ * when there is none. */
+struct enroll_live {
+	char	id[IDS_LEN + 1];
+	char	status[16];
+};
+
+/* enroll_find_live of every reqs[0..n) in one query: live[i] for reqs[i].
+ * Returns 0, or -1 with err. */
+int enroll_find_live_many(PGconn *c, const struct enroll_request *const *reqs,
+    size_t n, struct enroll_live *live, char *err, size_t errlen);
+
 /* Takes the key from the key pool (keypool.h) when s pools req->key_type
  * and it has one, else generates it (either before the transaction, so that
  * no lock is held while a key is made: a pooled key taken by an enrollment
  * that then fails is spent, not put back); makes the CSR, seals the key, and
- * in ONE transaction checks
- * the tenant's quotas (tenant.h) and writes the hostname set, the
- * certificate, the private key, the order and the outbox row holding its
- * Job{issue_order}. Writes the new certificate's id to id. Returns 1, 0
- * when a tenant quota refuses it (err, for the client, names the quota;
- * nothing written), or -1 with a message in err (nothing written). */
+ * in ONE transaction writes everything enroll_write writes. Writes the new
+ * certificate's id to id. Returns 1, 0 when a tenant quota refuses it (err,
+ * for the client, names the quota; nothing written), or -1 with a message
+ * in err (nothing written). */
 int enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
     const struct enroll_request *req, char id[IDS_LEN + 1], char *err,
     size_t errlen);
@@ -95,6 +107,33 @@ struct enroll_material {
 int enroll_material(const struct vault *v, const struct enroll_request *req,
     const char *pkid, struct enroll_material *m, char *err, size_t errlen);
 void enroll_material_free(struct enroll_material *m);
+
+/* Seals key (taken over by m, even on failure) for private key id pkid and
+ * keeps its SPKI: m as enroll_material fills it, without a CSR (an
+ * imported key). Returns 0, or -1 with a message (enroll_material_free m
+ * in both cases; m starts zeroed). */
+int enroll_seal(const struct vault *v, EVP_PKEY *key, const char *pkid,
+    struct enroll_material *m, char *err, size_t errlen);
+
+/* In the caller's transaction: the tenant's quotas (tenant_admit, with
+ * new_order), the hostname set (with its registered domains), certificate
+ * id of req (status pending, at req->ca or the default CA) and its private
+ * key pkid from m. Returns 1, 0 when a tenant quota refuses it (err names
+ * the quota), -1 with err; the caller rolls back on anything but 1. */
+int enroll_insert(PGconn *c, const struct settings *s,
+    const struct enroll_request *req, const char *id, const char *pkid,
+    const struct enroll_material *m, int new_order, char *err, size_t errlen);
+
+/* In the caller's transaction: enroll_insert (new_order), then its first
+ * order with the CSR of m (order_create: the order row and its job in the
+ * outbox), whose id and trace id are written to oid and trace. Returns 1,
+ * 0 when a tenant quota refuses it (err names the quota), -1 with err
+ * (also when the CA has no account); the caller rolls back on anything
+ * but 1, and commits. */
+int enroll_write(PGconn *c, const struct settings *s,
+    const struct enroll_request *req, const char *id, const char *pkid,
+    const struct enroll_material *m, char oid[IDS_LEN + 1],
+    char trace[IDS_TRACE_LEN + 1], char *err, size_t errlen);
 
 /* Inserts m's sealed private key as row pkid of private_keys for
  * certificate, inside the caller's transaction. Returns 0, or -1 with err. */

@@ -41,7 +41,8 @@ tenant_count(PGconn *c, const char *what, const char *sql, const char *tenant,
 }
 
 int
-tenant_admit(PGconn *c, const char *tenant, char *err, size_t errlen)
+tenant_admit(PGconn *c, const char *tenant, int new_order, char *err,
+    size_t errlen)
 {
 	PGresult *r;
 	char live[24], hour[24];
@@ -69,7 +70,7 @@ tenant_admit(PGconn *c, const char *tenant, char *err, size_t errlen)
 			return 0;
 		}
 	}
-	if (strcmp(hour, "-1") != 0) {
+	if (new_order && strcmp(hour, "-1") != 0) {
 		if ((n = tenant_count(c, "tenant orders", "SELECT count(*) FROM "
 		    "(SELECT 1 FROM orders WHERE tenant = $1 AND created_at > now() "
 		    "- interval '1 hour' LIMIT $2::bigint + 1) t", tenant, hour,

@@ -13,13 +13,16 @@
 int tenant_name_ok(const char *name);
 
 /*
- * In the caller's transaction, before one more certificate with one new
- * order is made for tenant: creates the tenant row when it is new (no
- * quota), locks it, and checks its quotas (counted off indexes, each count
- * bounded by its quota). Returns 1 when the enrollment fits, 0 when a quota
- * refuses it (err names the quota, its value and the count), -1 with err.
+ * In the caller's transaction, before one more certificate is made for
+ * tenant, with one new order when new_order (an enrollment) or none (an
+ * import): creates the tenant row when it is new (no quota), locks it, and
+ * checks its quotas (live certificates; new orders per hour only when
+ * new_order), counted off indexes, each count bounded by its quota.
+ * Returns 1 when it fits, 0 when a quota refuses it (err names the quota,
+ * its value and the count), -1 with err.
  */
-int tenant_admit(PGconn *c, const char *tenant, char *err, size_t errlen);
+int tenant_admit(PGconn *c, const char *tenant, int new_order, char *err,
+    size_t errlen);
 
 /*
  * Sets tenant's quotas (a negative value: no limit), creating the tenant

@@ -18,10 +18,17 @@ int outbox_add(PGconn *c, const char *topic, const char *key,
     const void *payload, size_t len, const char *job_id, uint32_t attempt,
     double delay_s, char *err, size_t errlen);
 
+/* In the caller's transaction: the unsent row of job_id/attempt gets
+ * priority (0 routine; the relay takes higher priorities first). Returns
+ * 0, or -1 with err. */
+int outbox_set_priority(PGconn *c, const char *job_id, uint32_t attempt,
+    int priority, char *err, size_t errlen);
+
 struct cas_conf;
 
 /* One relay pass, in its own transaction: locks up to OUTBOX_BATCH due
- * unsent rows (FOR UPDATE SKIP LOCKED, oldest first), holds the issue
+ * unsent rows (FOR UPDATE SKIP LOCKED, highest priority first, then oldest
+ * first), holds the issue
  * orders that exceed a budget of their CA in cas (budget_admit; cas NULL:
  * no budgets), produces the others, waits
  * for the delivery reports, marks only the delivered ones sent (and their

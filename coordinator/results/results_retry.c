@@ -51,21 +51,24 @@ results_unhappy(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 		if (order_requeue(c, e->job_id, e->attempt + 1, order_url, delay,
 		    "deferred", err, errlen) < 0)
 			return RESULTS_RETRY;
-		log_info("job %s attempt %u trace %s: deferred %.0f s (%s)",
-		    e->job_id, e->attempt, e->trace_id, delay, p->type);
+		log_info_ctx(
+		    LOG_JOB(e->job_id, e->attempt, e->trace_id, o->certificate),
+		    "deferred %.0f s (%s)", delay, p->type);
 	} else if (e->failed->retryable && e->attempt < (unsigned)s->retry_max) {
 		delay = RESULTS_RETRY_BASE_S * pow(2.0, (double)e->attempt - 1);
 		if (order_requeue(c, e->job_id, e->attempt + 1, order_url, delay,
 		    "pending", err, errlen) < 0)
 			return RESULTS_RETRY;
-		log_info("job %s attempt %u trace %s: failed (%s), attempt %u in "
-		    "%.0f s", e->job_id, e->attempt, e->trace_id, p->type,
+		log_info_ctx(
+		    LOG_JOB(e->job_id, e->attempt, e->trace_id, o->certificate),
+		    "failed (%s), attempt %u in %.0f s", p->type,
 		    e->attempt + 1, delay);
 	} else {
 		if (results_order_failed(c, e->job_id, o, err, errlen) < 0)
 			return RESULTS_RETRY;
-		log_warn("job %s attempt %u trace %s: failed for good: %s: %s",
-		    e->job_id, e->attempt, e->trace_id, p->type, p->detail);
+		log_warn_ctx(
+		    LOG_JOB(e->job_id, e->attempt, e->trace_id, o->certificate),
+		    "failed for good: %s: %s", p->type, p->detail);
 	}
 	return RESULTS_APPLIED;
 }
@@ -81,7 +84,7 @@ results_account(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 	enum results_outcome out = RESULTS_RETRY;
 
 	if ((r = db_query(c, "results account", "SELECT a.register_attempt, "
-	    "a.ca, ca.directory_url, coalesce(a.account_url, ''), ca.trust FROM "
+	    "a.ca, a.directory_url, coalesce(a.account_url, ''), ca.trust FROM "
 	    "acme_accounts a JOIN cas ca ON ca.name = a.ca WHERE a.id = $1 "
 	    "FOR UPDATE OF a", 1, (const char *[]){ e->job_id }, NULL, NULL, err,
 	    errlen)) == NULL)
@@ -91,8 +94,8 @@ results_account(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 	    e->kind_case == CERTFLEET__EVENT__KIND_ORDER_CREATED ||
 	    PQgetvalue(r, 0, 3)[0] != '\0' ||
 	    (unsigned)atoi(PQgetvalue(r, 0, 0)) != e->attempt) {
-		log_warn("job %s attempt %u trace %s: %s event for no pending job, "
-		    "ignored", e->job_id, e->attempt, e->trace_id,
+		log_warn_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL),
+		    "%s event for no pending job, ignored",
 		    proto_event_kind_name(e));
 		out = RESULTS_IGNORED;
 		goto out;
@@ -109,8 +112,8 @@ results_account(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 		    "status = 'failed', updated_at = now() WHERE id = $1", 1, v,
 		    NULL, NULL, err, errlen) < 0)
 			goto out;
-		log_warn("job %s attempt %u trace %s: account registration failed: "
-		    "%s: %s", e->job_id, e->attempt, e->trace_id, p->type, p->detail);
+		log_warn_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL),
+		    "account registration failed: %s: %s", p->type, p->detail);
 	} else {
 		double delay = RESULTS_RETRY_BASE_S * pow(2.0, (double)e->attempt -
 		    1);
@@ -131,8 +134,8 @@ results_account(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 		    "SET register_attempt = $2, updated_at = now() WHERE id = $1", 2,
 		    v, NULL, NULL, err, errlen) < 0)
 			goto out;
-		log_info("job %s attempt %u trace %s: account registration %s, "
-		    "attempt %u in %.0f s", e->job_id, e->attempt, e->trace_id,
+		log_info_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL),
+		    "account registration %s, attempt %u in %.0f s",
 		    proto_event_kind_name(e), e->attempt + 1, delay);
 	}
 	out = RESULTS_APPLIED;
