@@ -27,8 +27,8 @@ INSERT INTO cas (name, directory_url) VALUES ('pebble', :'directory'),
 INSERT INTO tenants (name) SELECT 'tenant-' || lpad(k::text, 4, '0') FROM generate_series(0, 999) k
 	ON CONFLICT (name) DO NOTHING;
 -- renewals look for an account of the CA (renew.c); this one is never used to sign
-INSERT INTO acme_accounts (id, ca, key_type, key_ciphertext, key_nonce, key_tag, key_id, status)
-	SELECT 'bench-account-pebble', 'pebble', 'ec-p256', '\x00', decode(repeat('00', 12), 'hex'),
+INSERT INTO acme_accounts (id, ca, directory_url, key_type, key_ciphertext, key_nonce, key_tag, key_id, status)
+	SELECT 'bench-account-pebble', 'pebble', :'directory', 'ec-p256', '\x00', decode(repeat('00', 12), 'hex'),
 	decode(repeat('00', 16), 'hex'), 'none', 'valid'
 	WHERE NOT EXISTS (SELECT 1 FROM acme_accounts WHERE ca = 'pebble');
 
