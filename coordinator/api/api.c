@@ -22,7 +22,6 @@
 #include "pgpool.h"
 
 #define API_APPNAME "certfleet-coordinator-api"
-#define API_CONNECTIONS_MAX 256	/* client connections at once */
 
 /* A response buffer wiped when MHD is done with it. */
 struct api_secret {
@@ -361,45 +360,14 @@ api_body_grow(struct api_req *req, size_t need)
 	return nb;
 }
 
-/* A whole request, authorized and routed. */
+/* One call of MHD for a request: its body read, then (on the last call)
+ * authorized and routed with a, its own view of the server. */
 static enum MHD_Result
-api_route(struct api *a, struct MHD_Connection *conn, const char *url,
-    const char *method, struct api_req *req)
-{
-	if (strncmp(url, "/v1/", 4) == 0) {
-		if (!api_authorized(conn, a->srv->admin))
-			return api_error(conn, MHD_HTTP_UNAUTHORIZED,
-			    "missing or wrong bearer token (CERTFLEET_TOKEN)");
-		return api_route_v1(a, conn, url + 4, method, req);
-	}
-	if (strncmp(url, "/internal/v1/", 13) == 0) {
-		if (!api_authorized(conn, a->srv->worker))
-			return api_error(conn, MHD_HTTP_UNAUTHORIZED,
-			    "missing or wrong bearer token (CERTFLEET_WORKER_TOKEN)");
-		return api_route_internal(a, conn, url + 13, method);
-	}
-	if (strcmp(url, "/dashboard") == 0 && (strcmp(method, "GET") == 0 ||
-	    strcmp(method, "HEAD") == 0))
-		return api_dashboard(conn);
-	if (strncmp(url, "/edge/v1/", 9) == 0)
-		return api_route_edgeask(a, conn, url + 9, method, req);
-	if (strcmp(url, API_EDGE_PREFIX "api/domain/autocert.json") == 0)
-		return api_autocert(a, conn, method, req);
-	if (strncmp(url, API_EDGE_PREFIX, strlen(API_EDGE_PREFIX)) == 0)
-		return api_route_edge(a, conn, url + strlen(API_EDGE_PREFIX),
-		    method);
-	return api_error(conn, MHD_HTTP_NOT_FOUND, "no such path");
-}
-
-static enum MHD_Result
-api_handler(void *cls, struct MHD_Connection *conn, const char *url,
+api_request(struct api *a, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload,
     size_t *upload_size, void **state)
 {
-	struct api_server *srv = cls;
-	struct api a = { NULL, srv->s, srv->v, srv };
 	struct api_req *req = *state;
-	enum MHD_Result ret;
 	const char *cl;
 	char *nb;
 
@@ -429,9 +397,46 @@ api_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	/* The reply is queued (copied, or owned by MHD): the connection
-	 * goes back to the pool before it is sent. */
-	ret = api_route(&a, conn, url, method, req);
+	if (strncmp(url, "/v1/", 4) == 0) {
+		if (!api_authorized(conn, a->srv->admin))
+			return api_error(conn, MHD_HTTP_UNAUTHORIZED,
+			    "missing or wrong bearer token (CERTFLEET_TOKEN)");
+		return api_route_v1(a, conn, url + 4, method, req);
+	}
+	if (strncmp(url, "/internal/v1/", 13) == 0) {
+		if (!api_authorized(conn, a->srv->worker))
+			return api_error(conn, MHD_HTTP_UNAUTHORIZED,
+			    "missing or wrong bearer token (CERTFLEET_WORKER_TOKEN)");
+		return api_route_internal(a, conn, url + 13, method);
+	}
+	if (strcmp(url, "/dashboard") == 0 && (strcmp(method, "GET") == 0 ||
+	    strcmp(method, "HEAD") == 0))
+		return api_dashboard(conn);
+	if (strncmp(url, "/edge/v1/", 9) == 0)
+		return api_route_edgeask(a, conn, url + 9, method, req);
+	if (strcmp(url, API_EDGE_PREFIX "api/domain/autocert.json") == 0)
+		return api_autocert(a, conn, method, req);
+	if (strncmp(url, API_EDGE_PREFIX, strlen(API_EDGE_PREFIX)) == 0)
+		return api_route_edge(a, conn, url + strlen(API_EDGE_PREFIX),
+		    method);
+	return api_error(conn, MHD_HTTP_NOT_FOUND, "no such path");
+}
+
+/* MHD's handler, on any of the API's threads: the request gets its own
+ * struct api, whose connection (taken from the pool by api_db when an
+ * endpoint needs one) goes back to the pool once the reply is queued
+ * (copied, or owned by MHD), before it is sent. */
+static enum MHD_Result
+api_handler(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_size, void **state)
+{
+	struct api_server *srv = cls;
+	struct api a = { NULL, srv->s, srv->v, srv };
+	enum MHD_Result ret;
+
+	ret = api_request(&a, conn, url, method, version, upload, upload_size,
+	    state);
 	pgpool_release(srv->pool, a.db);
 	return ret;
 }
@@ -522,7 +527,7 @@ api_start(const struct settings *s, const struct vault *v, char *err,
 	    MHD_USE_AUTO | MHD_USE_ERROR_LOG, 0, NULL, NULL, api_handler, a,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)API_CONNECTIONS_MAX,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
 	    MHD_OPTION_NOTIFY_COMPLETED, api_completed, NULL,
 	    MHD_OPTION_UNESCAPE_CALLBACK, api_unescape, NULL,
 	    s->api_threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
