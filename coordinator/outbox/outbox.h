@@ -8,6 +8,8 @@
 #include <libpq-fe.h>
 #include <librdkafka/rdkafka.h>
 
+#include "msgsig.h"
+
 #define OUTBOX_BATCH 500		/* rows relayed per transaction */
 #define OUTBOX_DELIVERY_MS 30000	/* wait for the batch's delivery reports */
 
@@ -26,15 +28,22 @@ int outbox_set_priority(PGconn *c, const char *job_id, uint32_t attempt,
 
 struct cas_conf;
 
+/* How the relay signs the jobs it publishes (msgsig.h, MSGSIG_JOB): with
+ * signer, expiring ttl_s seconds after publication. */
+struct outbox_signing {
+	struct msgsig_signer	*signer;
+	long			 ttl_s;
+};
+
 /* One relay pass, in its own transaction: locks up to OUTBOX_BATCH due
  * unsent rows (FOR UPDATE SKIP LOCKED, highest priority first, then oldest
  * first), holds the issue
  * orders that exceed a budget of their CA in cas (budget_admit; cas NULL:
- * no budgets), produces the others, waits
+ * no budgets), signs the others (sign) and produces them, waits
  * for the delivery reports, marks only the delivered ones sent (and their
  * orders "sent"), and commits. Returns the number of rows sent (>= 0), or
  * -1 with a message in err (the transaction is rolled back; rows stay). */
 int outbox_relay(PGconn *c, rd_kafka_t *producer, const struct cas_conf *cas,
-    char *err, size_t errlen);
+    const struct outbox_signing *sign, char *err, size_t errlen);
 
 #endif

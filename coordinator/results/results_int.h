@@ -24,6 +24,7 @@ struct results_order {
 	size_t		 nnames;
 	unsigned	 sweeps;	/* re-drives without progress (sweep.c) */
 	unsigned	 poisoned;	/* result events refused (results_poison.c) */
+	const char	*ca;		/* the order's CA, "" for the default */
 };
 
 /* Locks order job_id with its certificate and reads it into o. Returns 1

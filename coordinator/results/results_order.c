@@ -27,7 +27,8 @@ results_order_get(PGconn *c, const char *job_id, struct results_order *o,
 	memset(o, 0, sizeof(*o));
 	if ((o->r = db_query(c, "results order", "SELECT o.status, o.attempt, "
 	    "o.certificate, o.private_key, coalesce(o.order_url, ''), o.trace_id, "
-	    "c.status, hs.names, o.sweeps, o.poisoned FROM orders o JOIN "
+	    "c.status, hs.names, o.sweeps, o.poisoned, coalesce(o.ca, '') "
+	    "FROM orders o JOIN "
 	    "certificates c ON c.id = o.certificate JOIN hostname_sets hs ON "
 	    "hs.id = c.hostname_set WHERE o.id = $1 FOR UPDATE OF o, c", 1,
 	    &job_id, NULL, NULL, err, errlen)) == NULL)
@@ -46,6 +47,7 @@ results_order_get(PGconn *c, const char *job_id, struct results_order *o,
 	o->cert_status = PQgetvalue(o->r, 0, 6);
 	o->sweeps = (unsigned)atoi(PQgetvalue(o->r, 0, 8));
 	o->poisoned = (unsigned)atoi(PQgetvalue(o->r, 0, 9));
+	o->ca = PQgetvalue(o->r, 0, 10);
 	if ((o->names = db_array_parse(PQgetvalue(o->r, 0, 7), &o->nnames)) ==
 	    NULL) {
 		snprintf(err, errlen, "results: bad hostname set of %s", job_id);
