@@ -201,9 +201,10 @@ static int
 searchq_status(struct searchq *q, const char *v, char *err, size_t errlen)
 {
 	if (strcmp(v, "pending") != 0 && strcmp(v, "issued") != 0 &&
-	    strcmp(v, "failed") != 0 && strcmp(v, "revoked") != 0) {
-		snprintf(err, errlen, "status must be pending, issued, failed or "
-		    "revoked");
+	    strcmp(v, "failed") != 0 && strcmp(v, "revoked") != 0 &&
+	    strcmp(v, "disabled") != 0 && strcmp(v, "deleted") != 0) {
+		snprintf(err, errlen, "status must be pending, issued, failed, "
+		    "revoked, disabled or deleted");
 		return -1;
 	}
 	snprintf(q->status, sizeof(q->status), "%s", v);
