@@ -22,7 +22,7 @@ int sigalg_store(PGconn *c, const char *icid, const char *leaf,
     const char *rest, char *err, size_t errlen);
 
 /* One backfill pass: up to limit issued certificates whose sha1_in_chain
- * is still NULL (rows older than migration 0046, or stored by code that
+ * is still NULL (rows older than migration 0061, or stored by code that
  * did not check), oldest first, through a partial index (the cost follows
  * the rows left, not the table). One that does not parse is set false
  * with a warning, so a pass never sees it again. Returns how many were

@@ -1,4 +1,4 @@
--- 0046_search.sql -- search at a million certificates (api/searchq.c): what the current certificate says copied onto certificates, names and labels in tables of their own, SHA-1 in chains, and an index behind every filter.
+-- 0061_search.sql -- search at a million certificates (api/searchq.c): what the current certificate says copied onto certificates, names and labels in tables of their own, SHA-1 in chains, and an index behind every filter.
 -- Every filter's first page must be an index scan that reads about one
 -- page of rows: equality filters have a (column, created_at, id) index
 -- walked newest first; range filters (expiry, renewal, name prefix and

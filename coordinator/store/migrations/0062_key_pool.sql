@@ -1,4 +1,4 @@
--- 0047_key_pool.sql -- certificate keys made ahead by the key pool's thread (store/keypool.c), taken by enrollments and renewals.
+-- 0062_key_pool.sql -- certificate keys made ahead by the key pool's thread (store/keypool.c), taken by enrollments and renewals.
 -- Each key is sealed (vault.c) with AAD "key_pool:<id>" and sealed again for
 -- its private_keys row when it is taken. A row is taken by DELETE ... of a
 -- row picked FOR UPDATE SKIP LOCKED, oldest first, through key_pool_type.
