@@ -181,10 +181,10 @@ api_serve_internal(struct api *a, struct MHD_Connection *conn,
 	enum MHD_Result ret;
 	char err[512], client[NI_MAXHOST];
 
-	if (!api_authorized(conn, a->worker))
+	if (!api_authorized(conn, a->srv->worker))
 		return api_error(conn, MHD_HTTP_UNAUTHORIZED,
 		    "missing or wrong bearer token (CERTFLEET_WORKER_TOKEN)");
-	if (!api_tls_client_ok(&a->tls, conn, err, sizeof(err))) {
+	if (!api_tls_client_ok(&a->srv->tls, conn, err, sizeof(err))) {
 		api_edge_client(conn, client, sizeof(client));
 		log_warn("api: %s from %s refused: %s", url, client, err);
 		return api_error(conn, MHD_HTTP_FORBIDDEN, "%s "

@@ -68,7 +68,7 @@ api_tokens_caller(struct api *a, struct MHD_Connection *conn,
 	if ((bearer = api_bearer(conn)) == NULL)
 		return 0;
 	SHA256((const unsigned char *)bearer, strlen(bearer), got);
-	if (CRYPTO_memcmp(got, a->admin, sizeof(got)) == 0) {
+	if (CRYPTO_memcmp(got, a->srv->admin, sizeof(got)) == 0) {
 		snprintf(c->id, sizeof(c->id), "bootstrap");
 		c->scope = API_SCOPE_ADMIN;
 		return 1;
