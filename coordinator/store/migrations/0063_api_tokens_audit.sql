@@ -1,4 +1,4 @@
--- 0056_api_tokens_audit.sql -- the admin API's tokens (stored hashed, with a scope) and its audit log of every state-changing call and key download.
+-- 0063_api_tokens_audit.sql -- the admin API's tokens (stored hashed, with a scope) and its audit log of every state-changing call and key download.
 
 -- A token of the admin API /v1. Only the SHA-256 of the secret is kept:
 -- the secret is shown once, when certfleetctl token create makes it.
