@@ -16,6 +16,7 @@
 #include "health.h"
 #include "kafkaconn.h"
 #include "log.h"
+#include "pacer.h"
 #include "rediskeys.h"
 #include "runner.h"
 
@@ -63,6 +64,12 @@ usage(FILE *f)
 	    "  CERTFLEET_WORKER_GROUP          Kafka consumer group (default certfleet-workers)\n"
 	    "  CERTFLEET_WORKER_ID             client id in Kafka and events (default worker-<host>-<pid>)\n"
 	    "  CERTFLEET_LOG_LEVEL             debug|info|warn|error (default info)\n"
+	    "  CERTFLEET_CA_<NAME>_PACE_<EP>   requests per second (and burst) to CA NAME, shared by\n"
+	    "                                  every worker through Redis: RATE[:BURST], 0 = no limit;\n"
+	    "                                  EP: NEW_NONCE NEW_ACCOUNT NEW_ORDER CHALLENGE\n"
+	    "                                  FINALIZE POLL RENEWAL_INFO REVOKE_CERT OTHER, and ACME\n"
+	    "                                  (shared by CHALLENGE, FINALIZE, POLL and OTHER); default\n"
+	    "                                  Let's Encrypt's limits per IP (docs/design.md section 4)\n"
 	    "\n"
 	    "dns-01 (certificates enrolled with \"challenge\": \"dns-01\", wildcards):\n"
 	    "  CERTFLEET_DNS_PROVIDER          challtestsrv|hook|rfc2136 (unset: dns-01 jobs fail)\n"
@@ -108,6 +115,7 @@ struct worker {
 	struct dns		*dns;
 	struct events		*events;
 	struct runner		*runner;
+	struct pacer		*pacer;
 };
 
 /* Reads the settings into c. Returns 0, or -1 after logging what is wrong. */
@@ -150,6 +158,7 @@ static int
 worker_open(struct worker *w, const struct worker_conf *c)
 {
 	struct runner_deps deps;
+	struct acme_engine_conf ec;
 	char err[512];
 
 	if (dns_from_env(&w->dns, err, sizeof(err)) < 0) {
@@ -159,7 +168,13 @@ worker_open(struct worker *w, const struct worker_conf *c)
 	if (w->dns != NULL)
 		log_info("main: dns-01 through the %s provider",
 		    dns_provider_name(w->dns));
-	if ((w->engine = acme_engine_new(NULL, err, sizeof(err))) == NULL ||
+	if ((w->pacer = pacer_new(c->redis, (int)c->chdb)) == NULL) {
+		log_err("main: out of memory");
+		return -1;
+	}
+	memset(&ec, 0, sizeof(ec));
+	ec.pacer = pacer_hook(w->pacer);
+	if ((w->engine = acme_engine_new(&ec, err, sizeof(err))) == NULL ||
 	    (w->chstore = chstore_new(c->redis, (int)c->chdb)) == NULL ||
 	    (w->acache = acache_new(c->api, c->token)) == NULL) {
 		log_err("main: %s", w->engine == NULL ? err : "out of memory");
@@ -176,6 +191,7 @@ worker_open(struct worker *w, const struct worker_conf *c)
 	deps.acache = w->acache;
 	deps.ca_file = c->ca_file;
 	deps.dns = w->dns;
+	deps.pacer = w->pacer;
 	if ((w->runner = runner_new(&deps)) == NULL ||
 	    (w->events = events_new(c->bootstrap, c->id, runner_delivered, err,
 	    sizeof(err))) == NULL) {
@@ -198,6 +214,7 @@ worker_close(struct worker *w)
 	acache_free(w->acache);
 	chstore_free(w->chstore);
 	dns_free(w->dns);
+	pacer_free(w->pacer);
 }
 
 /* Takes jobs from Kafka while fewer than maxinflight run, turns the engine

@@ -82,6 +82,7 @@ struct acme_req {
 	int			 body_toobig;
 	struct acme_hdrs	 h;
 	CURLcode		 cc;
+	enum pace_ep		 ep;	/* its class, for the pacer */
 	long			 status;
 	char			 ctype[ACME_CTYPE_MAX];
 	char			 errbuf[CURL_ERROR_SIZE];
@@ -116,6 +117,8 @@ struct acme_ca {
 	json_t			*profiles;	/* meta.profiles object or NULL */
 	struct acme_op		*waiters;	/* ops waiting for the directory */
 	int			 notifying;	/* waking waiters after a fetch */
+	uint64_t		 pace_until[PACE_NEP];	/* monotonic ms: a 429/503
+							 * Retry-After of the class */
 	char			*nonces[ACME_NONCE_POOL];	/* ring, LIFO */
 	size_t			 nonce_head;
 	size_t			 nnonces;
@@ -167,6 +170,14 @@ struct acme_op {
 	void	(*on_response)(struct acme_op *, struct acme_req *);
 	void	(*on_timer)(struct acme_op *);
 	void	(*on_end)(struct acme_op *);	/* before done(): cleanup */
+
+	/* pacing: a request waits for its slot (timer), then goes without
+	 * asking again (pace_granted holds its class + 1) */
+	int			 pace_wait;
+	int			 pace_granted;
+	int			 pace_reask;	/* the wait was a Retry-After:
+						 * ask the pacer after it */
+	char			*get_url;	/* the plain GET in progress */
 
 	/* the POST in progress, resent on badNonce */
 	char			*post_url;
@@ -290,8 +301,14 @@ void acme_op_post(struct acme_op *op, const char *url, const char *payload,
 void acme_op_fail(struct acme_op *op, int retryable, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Ends the op as deferred because the CA did not answer (ca_unavailable,
+ * not_before now + ACME_UNAVAILABLE_S); detail formatted. */
+void acme_op_unavailable(struct acme_op *op, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* Ends the op from an unusable response r (transport error, HTTP error with
- * or without a problem, 429/503 deferral). what names the step. */
+ * or without a problem, 429/503 deferral; no answer or a 5xx other than a
+ * 503 with Retry-After: acme_op_unavailable). what names the step. */
 void acme_op_fail_resp(struct acme_op *op, const struct acme_req *r,
     const char *what);
 

@@ -107,6 +107,14 @@ job_problem(const struct acme_result *res, struct problem_buf *pb)
 	size_t i;
 
 	certfleet__problem__init(&pb->top);
+	if (res->ca_unavailable) {
+		/* whatever the CA sent, the coordinator's breaker counts it */
+		pb->top.type = PROTO_PROBLEM_CA_UNAVAILABLE;
+		pb->top.detail = (char *)res->error;
+		pb->top.status = (int32_t)(res->has_problem ?
+		    res->problem.status : 0);
+		return &pb->top;
+	}
 	if (!res->has_problem) {
 		pb->top.type = "urn:certfleet:error:worker";
 		pb->top.detail = (char *)res->error;
@@ -222,6 +230,32 @@ job_start(struct job *j)
 		runner_job_order(j, key, kid);
 }
 
+/* Tells the pacer which CA name a job's directory URL belongs to. */
+static void
+runner_pace_learn(struct runner *r, const Certfleet__Job *msg)
+{
+	const Certfleet__CaRef *ca = NULL;
+
+	switch (msg->kind_case) {
+	case CERTFLEET__JOB__KIND_ISSUE_ORDER:
+		ca = msg->issue_order->ca;
+		break;
+	case CERTFLEET__JOB__KIND_REGISTER_ACCOUNT:
+		ca = msg->register_account->ca;
+		break;
+	case CERTFLEET__JOB__KIND_CA_ACTION:
+		ca = msg->ca_action->ca;
+		break;
+	case CERTFLEET__JOB__KIND_ARI_CHECK:
+		ca = msg->ari_check->ca;
+		break;
+	default:
+		break;
+	}
+	if (ca != NULL && r->d.pacer != NULL)
+		pacer_learn(r->d.pacer, ca->directory_url, ca->name);
+}
+
 void
 runner_handle(void *arg, const struct consumer_msg *m)
 {
@@ -257,6 +291,7 @@ runner_handle(void *arg, const struct consumer_msg *m)
 		}
 		return;
 	}
+	runner_pace_learn(r, j->msg);
 	log_info("job %s attempt %u trace %s: started (%s)", j->msg->job_id,
 	    j->msg->attempt, j->msg->trace_id,
 	    j->msg->kind_case == CERTFLEET__JOB__KIND_ISSUE_ORDER ?

@@ -10,6 +10,7 @@
 #include "consumer.h"
 #include "dns.h"
 #include "events.h"
+#include "pacer.h"
 
 struct runner;
 
@@ -21,6 +22,7 @@ struct runner_deps {
 	struct acache		*acache;
 	const char		*ca_file;	/* trust bundle for the CAs, or NULL */
 	struct dns		*dns;		/* dns-01 provider, or NULL: none */
+	struct pacer		*pacer;		/* learns each job's CA name, or NULL */
 };
 
 /* Returns a runner, or NULL when memory runs out. */

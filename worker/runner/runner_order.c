@@ -260,6 +260,7 @@ job_order_done(void *arg, const struct acme_result *res)
 {
 	struct job *j = arg;
 	const struct jws_key *key;
+	const char *kid;
 	char err[256];
 
 	if (res->outcome == ACME_CANCELLED) {
@@ -274,6 +275,18 @@ job_order_done(void *arg, const struct acme_result *res)
 		    j->msg->job_id, j->kid, res->problem.type);
 		j->reregistered = 1;
 		runner_job_order(j, key, j->kid);
+		return;
+	}
+	if (job_account_lost(res) && !j->reregistered &&
+	    (kid = acache_url(j->r->d.acache,
+	    j->msg->issue_order->account_id)) != NULL && strcmp(kid, j->kid) != 0) {
+		/* another job of this worker registered it again already */
+		log_info("job %s: the CA lost account %s: going on as %s",
+		    j->msg->job_id, j->kid, kid);
+		j->reregistered = 1;
+		j->fresh = 1;
+		runner_job_order(j, acache_key(j->r->d.acache,
+		    j->msg->issue_order->account_id, err, sizeof(err)), kid);
 		return;
 	}
 	if (job_account_lost(res) && !j->reregistered) {
@@ -319,6 +332,16 @@ runner_job_order(struct job *j, const struct jws_key *key, const char *kid)
 	if (key == NULL || j->kid == NULL) {
 		runner_job_report_failure(j, NULL, "urn:certfleet:error:worker",
 		    "account key unavailable or out of memory", 1);
+		return;
+	}
+	if (strcmp(io->challenge_type, "dns-01") == 0 && j->r->d.dns == NULL) {
+		/* a configuration error: no order is opened, and retrying
+		 * cannot help until the workers are configured */
+		runner_job_report_failure(j, NULL, PROTO_PROBLEM_CONFIG,
+		    "dns-01 needs a DNS provider on the workers: set "
+		    "CERTFLEET_DNS_PROVIDER (challtestsrv, hook or rfc2136, see "
+		    "certfleet-worker --help), then retry the certificate "
+		    "(certfleetctl retry ID)", 0);
 		return;
 	}
 	resume[0] = '\0';
