@@ -9,6 +9,7 @@
 
 #include "accounts.h"
 #include "api.h"
+#include "breaker.h"
 #include "clock.h"
 #include "db.h"
 #include "health.h"
@@ -16,6 +17,7 @@
 #include "migrate.h"
 #include "outbox.h"
 #include "primer.h"
+#include "probe.h"
 #include "publish.h"
 #include "results.h"
 #include "settings.h"
@@ -32,6 +34,7 @@ static const struct health_service *const main_deps[] = {
 #define MAIN_EVENTS_PER_TICK 100
 #define MAIN_PRIME_EVERY_MS 1000
 #define MAIN_RENEW_EVERY_MS 1000	/* renewal scheduler tick */
+#define MAIN_BREAKER_EVERY_MS 1000	/* circuit breakers: probes, fallbacks */
 #define MAIN_FLUSH_MS 10000
 
 static volatile sig_atomic_t main_stop;
@@ -94,6 +97,7 @@ struct coordinator {
 	rd_kafka_t	*consumer;
 	redisContext	*redis;
 	struct api	*api;
+	struct probe	*probe;
 };
 
 static void
@@ -110,6 +114,7 @@ main_close(struct coordinator *co)
 	if (co->db != NULL)
 		PQfinish(co->db);
 	vault_free(co->vault);
+	probe_free(co->probe);
 }
 
 static int
@@ -130,6 +135,10 @@ main_start(struct coordinator *co, char *err, size_t errlen)
 	    errlen)) == NULL ||
 	    (co->api = api_start(&co->s, co->vault, err, errlen)) == NULL)
 		return -1;
+	if ((co->probe = probe_new()) == NULL) {
+		snprintf(err, errlen, "out of memory for the breaker's probes");
+		return -1;
+	}
 	log_info("coordinator up: CA %s at %s, master key %s, %d migration(s) "
 	    "applied", co->s.ca_name, co->s.acme_directory,
 	    vault_key_id(co->vault), n);
@@ -142,7 +151,7 @@ main_run(void)
 	struct coordinator co;
 	struct sigaction sa;
 	char err[1024];
-	uint64_t last_prime = 0, last_renew = 0, now;
+	uint64_t last_prime = 0, last_renew = 0, last_breaker = 0, now;
 	int n, rc = 1, busy;
 
 	memset(&co, 0, sizeof(co));
@@ -192,6 +201,13 @@ main_run(void)
 			if (ari_recheck_tick(co.db, ARI_RECHECK_PER_TICK, err,
 			    sizeof(err)) < 0)
 				log_warn("ARI re-checks: %s (will retry)", err);
+		}
+		if (now - last_breaker >= MAIN_BREAKER_EVERY_MS ||
+		    probe_busy(co.probe)) {
+			last_breaker = now;
+			if (breaker_tick(co.db, co.probe, &co.s, err,
+			    sizeof(err)) < 0)
+				log_warn("breakers: %s (will retry)", err);
 		}
 	}
 	log_info("shutting down");

@@ -9,7 +9,7 @@
 #include "rediskeys.h"
 
 #define SETTINGS_DEFAULT_PORT 8443
-#define SETTINGS_RETRY_MAX_DEFAULT 5
+#define SETTINGS_RETRY_MAX_DEFAULT 0	/* never give up on a transient error */
 
 static int
 settings_require(const char *name, const char **out, char *err, size_t errlen)
@@ -104,8 +104,10 @@ settings_load(struct settings *s, int need_daemon, char *err, size_t errlen)
 	}
 	if (config_long(REDISKEYS_PRIME_DB_ENV, REDISKEYS_PRIME_DB_DEFAULT, 0,
 	    15, &s->prime_db, err, errlen) < 0 ||
-	    config_long("CERTFLEET_RETRY_MAX", SETTINGS_RETRY_MAX_DEFAULT, 1, 100,
-	    &s->retry_max, err, errlen) < 0)
+	    config_long("CERTFLEET_RETRY_MAX", SETTINGS_RETRY_MAX_DEFAULT, 0,
+	    1000, &s->retry_max, err, errlen) < 0 ||
+	    backoff_parse(config_str(BACKOFF_ENV, BACKOFF_DEFAULT), &s->backoff,
+	    err, errlen) < 0)
 		return -1;
 	return settings_listen(s, err, errlen);
 }
@@ -144,6 +146,13 @@ settings_usage(FILE *f)
 	    "                          fit wait (urn:certfleet:error:budget), ARI\n"
 	    "                          renewals (replaces) are exempt; also for the\n"
 	    "                          ACME_DIRECTORY CA\n"
+	    "    _MAX_IN_FLIGHT        orders released to the workers and not\n"
+	    "                          answered yet, across every worker (default\n"
+	    "                          100; 0 = no cap): the rest waits in the outbox\n"
+	    "    _PACE_<EP>            requests per second to the CA, shared by every\n"
+	    "                          worker (RATE[:BURST], 0 = no limit; see\n"
+	    "                          certfleet-worker --help): read by the workers,\n"
+	    "                          shown by GET /v1/cas\n"
 	    "  CERTFLEET_ACME_CONTACT  mailto: URI for the ACME account (optional)\n"
 	    "  CERTFLEET_API_LISTEN    host:port of the API (default\n"
 	    "                          127.0.0.1:<CERTFLEET_PORT_BASE+12>, or\n"
@@ -158,7 +167,16 @@ settings_usage(FILE *f)
 	    "                          when the CA offers several (default: the\n"
 	    "                          CA's default chain)\n"
 	    "  CERTFLEET_REDIS_PRIME_DB Redis database the primer writes (default 9)\n"
-	    "  CERTFLEET_RETRY_MAX     attempts of a retryable failed order (default 5)\n"
+	    "  CERTFLEET_RETRY_BACKOFF waits in seconds after the 1st, 2nd... transient\n"
+	    "                          failure of an order, the last repeating, each\n"
+	    "                          +-20 percent (default 60,600,6000,86400: Let's\n"
+	    "                          Encrypt's integration guide)\n"
+	    "  CERTFLEET_RETRY_MAX     transient failures after which an order fails\n"
+	    "                          for good (default 0: never; only problems the\n"
+	    "                          CA will not fix and configuration errors end\n"
+	    "                          a certificate as failed)\n"
+	    "  CERTFLEET_COORDINATOR_GROUP  Kafka consumer group of the result\n"
+	    "                          consumer (default certfleet-coordinator)\n"
 	    "  CERTFLEET_KAFKA_TOPIC_JOBS, _EVENTS, _DLQ  topic names (defaults\n"
 	    "                          certfleet.jobs, certfleet.events,\n"
 	    "                          certfleet.deadletter)\n"

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "backoff.h"
 #include "cas.h"
 #include "keys.h"
 
@@ -22,7 +23,8 @@ struct settings {
 	const char	*acme_directory; /* its directory */
 	const char	*contact;	/* CERTFLEET_ACME_CONTACT or NULL */
 	long		 prime_db;	/* CERTFLEET_REDIS_PRIME_DB */
-	long		 retry_max;	/* CERTFLEET_RETRY_MAX */
+	long		 retry_max;	/* CERTFLEET_RETRY_MAX, 0: no limit */
+	struct backoff	 backoff;	/* CERTFLEET_RETRY_BACKOFF */
 	enum keys_type	 key_type;	/* CERTFLEET_KEY_TYPE */
 	struct cas_conf	 cas;		/* every CA (cas.h) */
 	enum keys_type	 account_key_type; /* CERTFLEET_ACCOUNT_KEY_TYPE */

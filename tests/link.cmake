@@ -11,8 +11,9 @@ endfunction()
 certfleet_needed_test(link_responder certfleet-responder libpq librdkafka libcurl)
 # The worker keeps no state: no PostgreSQL.
 certfleet_needed_test(link_worker certfleet-worker libpq)
-# The coordinator never talks to a CA (it only computes ARI CertIDs).
-certfleet_needed_test(link_coordinator certfleet-coordinator libcurl)
+# The coordinator has no such test since its circuit breakers probe CA
+# directories (coordinator/ca/probe.c): it links libcurl, but never the ACME
+# engine (certfleet_acme), which is the workers' alone.
 # certfleetctl has no such test: `certfleetctl doctor` checks PostgreSQL and
 # Kafka itself (every health_service), so it links libpq and librdkafka.
 

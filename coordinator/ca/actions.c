@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "backoff.h"
 #include "db.h"
 #include "jobmsg.h"
 #include "jws.h"
@@ -91,7 +92,7 @@ actions_queue(PGconn *c, const char *id, unsigned attempt, double delay_s,
 	}
 	snprintf(att, sizeof(att), "%u", attempt);
 	if (outbox_add(c, kafkaconn_topic_jobs(), ja.ca_name, payload, plen, id,
-	    attempt, delay_s, err, errlen) < 0 ||
+	    attempt, delay_s, ja.ca_name, 0, err, errlen) < 0 ||
 	    db_exec(c, "actions attempt", "UPDATE ca_actions SET attempt = $2, "
 	    "updated_at = now() WHERE id = $1", 2, (const char *[]){ id, att },
 	    NULL, NULL, err, errlen) < 0)
@@ -408,11 +409,11 @@ actions_apply_unhappy(PGconn *c, const struct settings *s,
 	    "id = $1", 3, (const char *[]){ e->job_id, p->type, p->detail }, NULL,
 	    NULL, err, errlen) < 0)
 		return -1;
-	if (deferred || (e->failed->retryable &&
-	    e->attempt < (unsigned)s->retry_max)) {
+	if (deferred || (!backoff_final(p, e->failed->retryable) &&
+	    (s->retry_max == 0 || e->attempt < (unsigned)s->retry_max))) {
 		delay = deferred ? fmax(0, (double)e->deferred->not_before_unix_ms /
 		    1000.0 - (double)time(NULL)) :
-		    RESULTS_RETRY_BASE_S * pow(2.0, (double)e->attempt - 1);
+		    backoff_delay(&s->backoff, e->attempt);
 		log_info("job %s attempt %u trace %s: %s (%s), attempt %u in %.0f s",
 		    e->job_id, e->attempt, e->trace_id, proto_event_kind_name(e),
 		    p->type, e->attempt + 1, delay);

@@ -14,6 +14,11 @@
 #define CAS_DEF_DOMAIN_7D	50
 #define CAS_DEF_DUPS_7D		5
 
+/* Orders in flight at once at one CA, across every worker (outbox/flow.c).
+ * Pebble deadlocks when too many are (docs/design.md, section 7): the
+ * default stays well below where it was seen to wedge. */
+#define CAS_DEF_MAX_IN_FLIGHT	100
+
 /* One CA. Strings point into the environment (or the lookup's storage). */
 struct cas_ca {
 	char		 name[CAS_NAME_MAX + 1];
@@ -24,7 +29,8 @@ struct cas_ca {
 	long		 limit_orders_3h;	/* new orders per account per 3 h */
 	long		 limit_domain_7d;	/* certificates per registered domain per 7 days */
 	long		 limit_dups_7d;		/* certificates per exact name set per 7 days */
-};				/* limits: 0 = no limit (budget.h) */
+	long		 max_in_flight;		/* orders released and not answered */
+};				/* limits: 0 = no limit (budget.h, flow.h) */
 
 struct cas_conf {
 	struct cas_ca	ca[CAS_MAX];

@@ -37,6 +37,9 @@ usage(FILE *f)
 	    "          deactivate [--wait] ID\n"
 	    "            the ACME accounts; roll an account over to a new key, or\n"
 	    "            deactivate it for good\n"
+	    "  ca list   each CA: circuit breaker (closed, open, half_open), orders\n"
+	    "            in flight against the cap and waiting, request pacing\n"
+	    "            (slowed by 429/503), recent errors, budget headroom\n"
 	    "  renew ID  renew certificate ID now (a fresh key; replaces the current\n"
 	    "            certificate through ARI when its CA offers it)\n"
 	    "  retry ID | retry [--ca NAME] [--problem TYPE] --all\n"
@@ -145,6 +148,8 @@ main(int argc, char *argv[])
 		return ctl_account(argc - 1, argv + 1);
 	if (strcmp(cmd, "renew") == 0)
 		return ctl_renew(argc - 1, argv + 1);
+	if (strcmp(cmd, "ca") == 0)
+		return ctl_ca(argc - 1, argv + 1);
 	if (strcmp(cmd, "retry") == 0)
 		return ctl_retry(argc - 1, argv + 1);
 	if (argc == 2 && strcmp(cmd, "doctor") == 0)

@@ -70,5 +70,6 @@ int ctl_renew(int argc, char *argv[]);
 int ctl_retry(int argc, char *argv[]);
 int ctl_revoke(int argc, char *argv[]);
 int ctl_account(int argc, char *argv[]);
+int ctl_ca(int argc, char *argv[]);
 
 #endif

@@ -7,17 +7,18 @@
 
 #include "budget.h"
 #include "db.h"
+#include "flow.h"
 #include "log.h"
 #include "publish.h"
 
 int
 outbox_add(PGconn *c, const char *topic, const char *key, const void *payload,
     size_t len, const char *job_id, uint32_t attempt, double delay_s,
-    char *err, size_t errlen)
+    const char *ca, int issue, char *err, size_t errlen)
 {
 	char att[16], delay[32];
-	const char *p[6];
-	int lens[6] = { 0 }, fmts[6] = { 0 };
+	const char *p[8];
+	int lens[8] = { 0 }, fmts[8] = { 0 };
 
 	snprintf(att, sizeof(att), "%u", attempt);
 	snprintf(delay, sizeof(delay), "%.3f", delay_s);
@@ -29,10 +30,22 @@ outbox_add(PGconn *c, const char *topic, const char *key, const void *payload,
 	p[3] = job_id;
 	p[4] = att;
 	p[5] = delay;
+	p[6] = ca;
+	p[7] = issue ? "t" : "f";
 	return db_exec(c, "outbox_add", "INSERT INTO outbox (topic, key, payload, "
-	    "job_id, attempt, available_at) VALUES ($1, $2, $3, $4, $5, "
-	    "now() + make_interval(secs => $6::float8))", 6, p, lens, fmts, err,
-	    errlen) == 1 ? 0 : -1;
+	    "job_id, attempt, available_at, ca, issue) VALUES ($1, $2, $3, $4, "
+	    "$5, now() + make_interval(secs => $6::float8), $7, $8::boolean)", 8,
+	    p, lens, fmts, err, errlen) == 1 ? 0 : -1;
+}
+
+int
+outbox_cancel(PGconn *c, const char *job_id, char *err, size_t errlen)
+{
+	long n;
+
+	n = db_exec(c, "outbox cancel", "DELETE FROM outbox WHERE job_id = $1 AND "
+	    "sent_at IS NULL", 1, &job_id, NULL, NULL, err, errlen);
+	return n < 0 ? -1 : (int)n;
 }
 
 /* One relay pass: the rows taken, and the messages of the admitted ones
@@ -58,10 +71,11 @@ outbox_batch_free(struct outbox_batch *b)
 	PQclear(b->r);
 }
 
-/* Makes a message of every row of b that its CA's budgets admit. Returns
- * 0, or -1 with err. */
+/* Makes a message of every row of b that its CA has room for (issue
+ * orders: under its cap, see flow.c) and its budgets admit. Returns 0, or
+ * -1 with err. */
 static int
-outbox_batch_admit(PGconn *c, const struct cas_conf *cas,
+outbox_batch_admit(PGconn *c, const struct cas_conf *cas, struct flow *f,
     struct outbox_batch *b, char *err, size_t errlen)
 {
 	struct publish_msg *pm;
@@ -75,6 +89,10 @@ outbox_batch_admit(PGconn *c, const struct cas_conf *cas,
 		return -1;
 	}
 	for (i = 0; i < b->n; i++) {
+		if (strcmp(PQgetvalue(b->r, (int)i, 7), "t") == 0 &&
+		    !PQgetisnull(b->r, (int)i, 6) &&
+		    !flow_take(f, PQgetvalue(b->r, (int)i, 6)))
+			continue;	/* no room: it waits, untouched */
 		if ((ok = budget_admit(c, cas, PQgetvalue(b->r, (int)i, 0),
 		    PQgetvalue(b->r, (int)i, 4), err, errlen)) < 0)
 			return -1;
@@ -155,20 +173,33 @@ outbox_relay(PGconn *c, rd_kafka_t *producer, const struct cas_conf *cas,
     char *err, size_t errlen)
 {
 	struct outbox_batch b = { 0 };
+	struct flow f;
+	char *open = NULL, *full = NULL;
 	int sent, rc = -1;
 
 	if (db_begin(c, err, errlen) < 0)
 		return -1;
+	if (db_exec(c, "outbox_relay lock", "SELECT pg_advisory_xact_lock("
+	    "hashtext('certfleet-relay'))", 0, NULL, NULL, NULL, err,
+	    errlen) < 0 || flow_read(c, cas, &f, err, errlen) < 0)
+		goto out;
+	if ((open = flow_held(&f, 0)) == NULL || (full = flow_held(&f, 1)) ==
+	    NULL) {
+		snprintf(err, errlen, "outbox_relay: out of memory");
+		goto out;
+	}
 	if ((b.r = db_query(c, "outbox_relay select", "SELECT id, topic, key, "
-	    "payload, job_id, attempt FROM outbox WHERE sent_at IS NULL AND "
-	    "available_at <= now() ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED",
-	    0, NULL, NULL, NULL, err, errlen)) == NULL)
+	    "payload, job_id, attempt, ca, issue FROM outbox WHERE sent_at IS "
+	    "NULL AND available_at <= now() AND (ca IS NULL OR NOT (ca = "
+	    "ANY($1::text[]) OR (issue AND ca = ANY($2::text[])))) ORDER BY id "
+	    "LIMIT 500 FOR UPDATE SKIP LOCKED", 2, (const char *[]){ open, full },
+	    NULL, NULL, err, errlen)) == NULL)
 		goto out;
 	if ((b.n = (size_t)PQntuples(b.r)) == 0) {
 		rc = 0;
 		goto out;
 	}
-	if (outbox_batch_admit(c, cas, &b, err, errlen) < 0)
+	if (outbox_batch_admit(c, cas, &f, &b, err, errlen) < 0)
 		goto out;
 	if (b.m > 0)
 		publish_batch(producer, b.msgs, b.m, OUTBOX_DELIVERY_MS);
@@ -180,5 +211,7 @@ out:
 	if (rc < 0 || b.n == 0)
 		db_rollback(c);
 	outbox_batch_free(&b);
+	free(open);
+	free(full);
 	return rc;
 }

@@ -10,6 +10,10 @@
 #include "results.h"
 #include "settings.h"
 
+#define RESULTS_ACME_URN	"urn:ietf:params:acme:error:"
+#define RESULTS_UNAVAILABLE_S	15.0	/* least wait after "CA unavailable" */
+#define RESULTS_DETAIL_MAX	2048	/* a problem's detail with its hint */
+
 /* The order an event is about, locked with its certificate. */
 struct results_order {
 	PGresult	*r;
@@ -20,6 +24,8 @@ struct results_order {
 	const char	*order_url;
 	const char	*trace_id;
 	const char	*cert_status;
+	const char	*ca;		/* the CA the order runs against */
+	unsigned	 failures;	/* transient failures so far */
 	char		**names;
 	size_t		 nnames;
 };

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "breaker.h"
 #include "codec.h"
 #include "db.h"
 #include "fallback.h"
@@ -27,7 +28,8 @@ results_order_get(PGconn *c, const char *job_id, struct results_order *o,
 	memset(o, 0, sizeof(*o));
 	if ((o->r = db_query(c, "results order", "SELECT o.status, o.attempt, "
 	    "o.certificate, o.private_key, coalesce(o.order_url, ''), o.trace_id, "
-	    "c.status, hs.names FROM orders o JOIN certificates c ON "
+	    "c.status, hs.names, o.ca, o.failures FROM orders o JOIN "
+	    "certificates c ON "
 	    "c.id = o.certificate JOIN hostname_sets hs ON hs.id = c.hostname_set "
 	    "WHERE o.id = $1 FOR UPDATE OF o, c", 1, &job_id, NULL, NULL, err,
 	    errlen)) == NULL)
@@ -44,6 +46,8 @@ results_order_get(PGconn *c, const char *job_id, struct results_order *o,
 	o->order_url = PQgetvalue(o->r, 0, 4);
 	o->trace_id = PQgetvalue(o->r, 0, 5);
 	o->cert_status = PQgetvalue(o->r, 0, 6);
+	o->ca = PQgetvalue(o->r, 0, 8);
+	o->failures = (unsigned)atoi(PQgetvalue(o->r, 0, 9));
 	if ((o->names = db_array_parse(PQgetvalue(o->r, 0, 7), &o->nnames)) ==
 	    NULL) {
 		snprintf(err, errlen, "results: bad hostname set of %s", job_id);
@@ -152,6 +156,25 @@ results_order_created(PGconn *c, const Certfleet__Event *e, char *err,
 	return n > 0 ? RESULTS_APPLIED : RESULTS_IGNORED;
 }
 
+/* 1 when e shows that its CA answered: an order made or issued, or a
+ * problem document of the CA (a refusal, a rate limit). A failure of the
+ * worker itself, or a CA that did not answer, shows nothing. */
+static int
+results_ca_answered(const Certfleet__Event *e)
+{
+	const Certfleet__Problem *p = NULL;
+
+	if (e->kind_case == CERTFLEET__EVENT__KIND_ORDER_CREATED ||
+	    e->kind_case == CERTFLEET__EVENT__KIND_CERTIFICATE_ISSUED)
+		return 1;
+	if (e->kind_case == CERTFLEET__EVENT__KIND_FAILED)
+		p = e->failed->problem;
+	else if (e->kind_case == CERTFLEET__EVENT__KIND_DEFERRED)
+		p = e->deferred->problem;
+	return p != NULL && p->type != NULL && strncmp(p->type,
+	    RESULTS_ACME_URN, strlen(RESULTS_ACME_URN)) == 0;
+}
+
 enum results_outcome
 results_order_event(PGconn *c, const struct settings *s,
     const Certfleet__Event *e, char *err, size_t errlen)
@@ -167,6 +190,11 @@ results_order_event(PGconn *c, const struct settings *s,
 		    "ignored", e->job_id, e->attempt, e->trace_id,
 		    proto_event_kind_name(e));
 		return RESULTS_IGNORED;
+	}
+	if (results_ca_answered(e) && breaker_answer(c, o.ca, err,
+	    errlen) < 0) {
+		results_order_free(&o);
+		return RESULTS_RETRY;
 	}
 	switch (e->kind_case) {
 	case CERTFLEET__EVENT__KIND_ORDER_CREATED:

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "accounts.h"
+#include "backoff.h"
+#include "breaker.h"
 #include "clock.h"
 #include "codec.h"
 #include "db.h"
@@ -23,7 +25,62 @@ results_until(int64_t ms)
 	return d > 0 ? d : 0;
 }
 
-/* failed and deferred: record the problem, then retry, defer or give up. */
+/* deferred: the CA's Retry-After (or our pacing) passes first; a CA that
+ * did not answer counts against its breaker. No failure is counted. */
+static enum results_outcome
+results_deferred(PGconn *c, const Certfleet__Event *e,
+    const struct results_order *o, const char *order_url, char *err,
+    size_t errlen)
+{
+	const Certfleet__Problem *p = e->deferred->problem;
+	double delay = results_until(e->deferred->not_before_unix_ms);
+	int open = 0;
+
+	if (strcmp(p->type, PROTO_PROBLEM_CA_UNAVAILABLE) == 0) {
+		if ((open = breaker_failure(c, o->ca, p->detail, err, errlen)) < 0)
+			return RESULTS_RETRY;
+		if (delay < RESULTS_UNAVAILABLE_S)
+			delay = backoff_jitter(RESULTS_UNAVAILABLE_S);
+	} else if (ratelimits_record(c, e->job_id, e->attempt, e->deferred, err,
+	    errlen) < 0)
+		return RESULTS_RETRY;
+	if (order_requeue(c, e->job_id, e->attempt + 1, order_url, delay,
+	    "deferred", err, errlen) < 0)
+		return RESULTS_RETRY;
+	log_info("job %s attempt %u trace %s: deferred %.0f s (%s)%s", e->job_id,
+	    e->attempt, e->trace_id, delay, p->type, open ?
+	    "; the CA's breaker is open: it waits for the CA" : "");
+	return RESULTS_APPLIED;
+}
+
+/* failed, for good: the certificate's problem says what to change (or the
+ * next CA of its list takes over). */
+static enum results_outcome
+results_final(PGconn *c, const struct settings *s, const Certfleet__Event *e,
+    const struct results_order *o, int exhausted, char *err, size_t errlen)
+{
+	const Certfleet__Problem *p = e->failed->problem;
+	const char *hint = backoff_hint(p->type);
+	char detail[RESULTS_DETAIL_MAX];
+
+	if (exhausted)
+		snprintf(detail, sizeof(detail), "%s (given up after %u transient "
+		    "failures: CERTFLEET_RETRY_MAX=%ld)", p->detail, o->failures + 1,
+		    s->retry_max);
+	else
+		snprintf(detail, sizeof(detail), "%s%s%s", p->detail,
+		    hint[0] != '\0' ? " -- what to do: " : "", hint);
+	if (results_problem(c, e->job_id, e->attempt, o->certificate, p->type,
+	    detail, p->status, p, err, errlen) < 0 ||
+	    results_order_failed(c, e->job_id, o, err, errlen) < 0)
+		return RESULTS_RETRY;
+	log_warn("job %s attempt %u trace %s: failed for good: %s: %s",
+	    e->job_id, e->attempt, e->trace_id, p->type, detail);
+	return RESULTS_APPLIED;
+}
+
+/* failed and deferred: record the problem, then defer, retry after the
+ * backoff, or give up (only on a final problem, backoff_final). */
 enum results_outcome
 results_unhappy(PGconn *c, const struct settings *s, const Certfleet__Event *e,
     const struct results_order *o, char *err, size_t errlen)
@@ -32,6 +89,7 @@ results_unhappy(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 	const char *order_url;
 	double delay;
 	int deferred = e->kind_case == CERTFLEET__EVENT__KIND_DEFERRED;
+	int exhausted;
 
 	if (strcmp(o->status, "valid") == 0 || strcmp(o->status, "failed") == 0 ||
 	    e->attempt != o->attempt)
@@ -40,33 +98,28 @@ results_unhappy(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 	order_url = deferred ? e->deferred->order_url : e->failed->order_url;
 	if (order_url == NULL || order_url[0] == '\0')
 		order_url = o->order_url;
-	if (results_problem(c, e->job_id, e->attempt, o->certificate, p->type,
-	    p->detail, p->status, p, err, errlen) < 0)
-		return RESULTS_RETRY;
 	if (deferred) {
-		delay = results_until(e->deferred->not_before_unix_ms);
-		if (ratelimits_record(c, e->job_id, e->attempt, e->deferred, err,
-		    errlen) < 0)
+		if (results_problem(c, e->job_id, e->attempt, o->certificate,
+		    p->type, p->detail, p->status, p, err, errlen) < 0)
 			return RESULTS_RETRY;
-		if (order_requeue(c, e->job_id, e->attempt + 1, order_url, delay,
-		    "deferred", err, errlen) < 0)
-			return RESULTS_RETRY;
-		log_info("job %s attempt %u trace %s: deferred %.0f s (%s)",
-		    e->job_id, e->attempt, e->trace_id, delay, p->type);
-	} else if (e->failed->retryable && e->attempt < (unsigned)s->retry_max) {
-		delay = RESULTS_RETRY_BASE_S * pow(2.0, (double)e->attempt - 1);
-		if (order_requeue(c, e->job_id, e->attempt + 1, order_url, delay,
-		    "pending", err, errlen) < 0)
-			return RESULTS_RETRY;
-		log_info("job %s attempt %u trace %s: failed (%s), attempt %u in "
-		    "%.0f s", e->job_id, e->attempt, e->trace_id, p->type,
-		    e->attempt + 1, delay);
-	} else {
-		if (results_order_failed(c, e->job_id, o, err, errlen) < 0)
-			return RESULTS_RETRY;
-		log_warn("job %s attempt %u trace %s: failed for good: %s: %s",
-		    e->job_id, e->attempt, e->trace_id, p->type, p->detail);
+		return results_deferred(c, e, o, order_url, err, errlen);
 	}
+	exhausted = s->retry_max > 0 && o->failures + 1 >= (unsigned)s->retry_max;
+	if (backoff_final(p, e->failed->retryable) || exhausted)
+		return results_final(c, s, e, o, exhausted &&
+		    !backoff_final(p, e->failed->retryable), err, errlen);
+	delay = backoff_delay(&s->backoff, o->failures + 1);
+	if (results_problem(c, e->job_id, e->attempt, o->certificate, p->type,
+	    p->detail, p->status, p, err, errlen) < 0 ||
+	    order_requeue(c, e->job_id, e->attempt + 1, order_url, delay,
+	    "pending", err, errlen) < 0 ||
+	    db_exec(c, "results failures", "UPDATE orders SET failures = "
+	    "failures + 1 WHERE id = $1", 1, (const char *[]){ e->job_id }, NULL,
+	    NULL, err, errlen) < 0)
+		return RESULTS_RETRY;
+	log_info("job %s attempt %u trace %s: failed (%s), transient failure %u: "
+	    "attempt %u in %.0f s", e->job_id, e->attempt, e->trace_id, p->type,
+	    o->failures + 1, e->attempt + 1, delay);
 	return RESULTS_APPLIED;
 }
 
@@ -103,8 +156,9 @@ results_account(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 	    p->status, p, err, errlen) < 0)
 		goto out;
 	v[0] = e->job_id;
-	if ((e->kind_case == CERTFLEET__EVENT__KIND_FAILED &&
-	    (!e->failed->retryable || e->attempt >= (unsigned)s->retry_max))) {
+	if (e->kind_case == CERTFLEET__EVENT__KIND_FAILED &&
+	    (backoff_final(p, e->failed->retryable) || (s->retry_max > 0 &&
+	    e->attempt >= (unsigned)s->retry_max))) {
 		if (db_exec(c, "results account failed", "UPDATE acme_accounts SET "
 		    "status = 'failed', updated_at = now() WHERE id = $1", 1, v,
 		    NULL, NULL, err, errlen) < 0)
@@ -112,13 +166,13 @@ results_account(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 		log_warn("job %s attempt %u trace %s: account registration failed: "
 		    "%s: %s", e->job_id, e->attempt, e->trace_id, p->type, p->detail);
 	} else {
-		double delay = RESULTS_RETRY_BASE_S * pow(2.0, (double)e->attempt -
-		    1);
+		double delay = backoff_delay(&s->backoff, e->attempt);
 		char att[16];
 
 		if (e->kind_case == CERTFLEET__EVENT__KIND_DEFERRED) {
 			delay = results_until(e->deferred->not_before_unix_ms);
-			if (ratelimits_record(c, e->job_id, e->attempt, e->deferred,
+			if (strcmp(p->type, PROTO_PROBLEM_CA_UNAVAILABLE) != 0 &&
+			    ratelimits_record(c, e->job_id, e->attempt, e->deferred,
 			    err, errlen) < 0)
 				goto out;
 		}
