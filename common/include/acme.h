@@ -234,7 +234,8 @@ struct acme_order_cb {
 	int	(*challenge_begin)(void *arg, const char *token,
 		    const char *key_authorization);
 	/* Called exactly once for every token whose challenge_begin returned
-	 * 0, when its authorization is final or the operation ends. Required. */
+	 * 0, when the order leaves "pending" (its authorizations are final)
+	 * or the operation ends. Required. */
 	void	(*challenge_end)(void *arg, const char *token);
 	/* Called exactly once, last. Required. */
 	acme_done_fn *done;
@@ -255,7 +256,8 @@ struct acme_dns01_cb {
 	int	(*begin)(void *arg, const char *domain, const char *token,
 		    const char *txt);
 	/* Called exactly once for every record whose begin returned 0, when
-	 * its authorization is final or the operation ends; valid is 1 when
+	 * the order leaves "pending" (its authorizations are final) or the
+	 * operation ends; valid is 1 when
 	 * the authorization became valid, 0 otherwise (invalid, failure,
 	 * cancellation, deadline). Required. */
 	void	(*end)(void *arg, const char *domain, const char *token,
@@ -290,8 +292,10 @@ struct acme_order_params {
 /*
  * Runs one order to its certificate: newOrder (or re-reads order_url),
  * authorizations (already valid ones are skipped), challenge_begin, trigger,
- * poll (Retry-After or 1,2,4..30 s backoff), finalize (a retried finalize
- * re-reads the order first), poll, download the chain and its alternates.
+ * then polls the order (Retry-After or 1,2,4..30 s backoff) until it leaves
+ * "pending", never the authorizations themselves, finalize (a retried
+ * finalize re-reads the order first), poll, download the chain and its
+ * alternates.
  * The leaf must carry the CSR's public key. Callbacks as documented in
  * struct acme_order_cb. Returns the operation handle, valid until done()
  * returns, or NULL with a message in err for invalid parameters (then no

@@ -172,7 +172,6 @@ op_pace_ep(const struct acme_op *op, const char *url)
 		return PACE_FINALIZE;
 	case ORD_READ:
 	case ORD_AUTHZ:
-	case ORD_AUTHZ_POLL:
 		return PACE_POLL;
 	default:
 		return PACE_OTHER;

@@ -381,10 +381,11 @@ int acme_authz_view(json_t *j, const char *chal_type, struct acme_authz_view *v,
 enum acme_order_step {
 	ORD_START,		/* ACME_STEP_START */
 	ORD_NEWORDER,		/* POST newOrder */
-	ORD_READ,		/* POST-as-GET the order (also its poll timer) */
+	ORD_READ,		/* POST-as-GET the order (also its poll timer: once
+				 * the challenges are triggered, until it leaves
+				 * "pending") */
 	ORD_AUTHZ,		/* POST-as-GET authz[authz_i] (also round timer) */
 	ORD_CHALL,		/* POST {} to the challenge */
-	ORD_AUTHZ_POLL,		/* POST-as-GET authz[authz_i] until final */
 	ORD_FINALIZE,		/* POST the CSR */
 	ORD_CERT,		/* POST-as-GET the chain */
 	ORD_ALT,		/* POST-as-GET alt_urls[alt_i] */
@@ -394,12 +395,16 @@ enum acme_order_step {
 void acme_order_get(struct acme_op *op, int step, const char *url, int pem);
 
 /* Goes on with the next authorization that is not final (ORD_AUTHZ), or
- * polls them once all were triggered. */
+ * polls the order once all were triggered. */
 void acme_order_authz_next(struct acme_op *op);
 
-/* Responses of the steps ORD_AUTHZ and ORD_AUTHZ_POLL. */
+/* Response of the step ORD_AUTHZ. */
 void acme_order_authz_response(struct acme_op *op, struct acme_req *r);
-void acme_order_poll_response(struct acme_op *op, struct acme_req *r);
+
+/* The order left "pending": withdraws every answer still published (valid
+ * says how the authorizations ended). Returns 1 when the op ended inside a
+ * callback. */
+int acme_order_chal_end_all(struct acme_op *op, int valid);
 
 /* on_end of an order: withdraws every answer still published. */
 void acme_order_on_end(struct acme_op *op);
