@@ -148,7 +148,7 @@ settings_usage(FILE *f)
 	    "                          ACME_DIRECTORY CA\n"
 	    "    _MAX_IN_FLIGHT        orders released to the workers and not\n"
 	    "                          answered yet, across every worker (default\n"
-	    "                          100; 0 = no cap): the rest waits in the outbox\n"
+	    "                          50; 0 = no cap): the rest waits in the outbox\n"
 	    "    _PACE_<EP>            requests per second to the CA, shared by every\n"
 	    "                          worker (RATE[:BURST], 0 = no limit; see\n"
 	    "                          certfleet-worker --help): read by the workers,\n"

@@ -103,13 +103,15 @@ breaker_answer(PGconn *c, const char *ca, char *err, size_t errlen)
 {
 	PGresult *r;
 
-	if ((r = db_query(c, "breaker answer", "UPDATE ca_health h SET state = "
-	    "'closed', failures = 0, opened_at = NULL, probe_at = NULL, "
-	    "probe_interval = 5, changed_at = CASE WHEN h.state <> 'closed' "
-	    "THEN now() ELSE h.changed_at END FROM (SELECT state FROM ca_health "
-	    "WHERE ca = $1 FOR UPDATE) old WHERE h.ca = $1 AND (h.failures > 0 "
-	    "OR h.state <> 'closed') RETURNING old.state", 1, &ca, NULL, NULL,
-	    err, errlen)) == NULL)
+	/* Most answers find the breaker closed and clear: a read, no write
+	 * (this runs for every event). */
+	if ((r = db_query(c, "breaker answer", "WITH old AS (SELECT state FROM "
+	    "ca_health WHERE ca = $1 AND (failures > 0 OR state <> 'closed')) "
+	    "UPDATE ca_health h SET state = 'closed', failures = 0, opened_at = "
+	    "NULL, probe_at = NULL, probe_interval = 5, changed_at = CASE WHEN "
+	    "h.state <> 'closed' THEN now() ELSE h.changed_at END FROM old WHERE "
+	    "h.ca = $1 RETURNING old.state", 1, &ca, NULL, NULL, err,
+	    errlen)) == NULL)
 		return -1;
 	if (PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "closed") != 0)
 		log_info("breaker: CA %s answered: closed (was %s)", ca,

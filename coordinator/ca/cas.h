@@ -15,9 +15,10 @@
 #define CAS_DEF_DUPS_7D		5
 
 /* Orders in flight at once at one CA, across every worker (outbox/flow.c).
- * Pebble deadlocks when too many are (docs/design.md, section 7): the
- * default stays well below where it was seen to wedge. */
-#define CAS_DEF_MAX_IN_FLIGHT	100
+ * Pebble deadlocks under load (docs/design.md, section 7: seen with 100 and
+ * more, and with 25 and 50 when newOrder came in bursts); 50 with newOrder
+ * smoothed (PACE_NEW_ORDER=20:1) kept it alive through 2,000 orders. */
+#define CAS_DEF_MAX_IN_FLIGHT	50
 
 /* One CA. Strings point into the environment (or the lookup's storage). */
 struct cas_ca {
