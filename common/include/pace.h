@@ -76,7 +76,4 @@ typedef const char *pace_lookup_fn(void *arg, const char *name);
 int pace_conf_read(struct pace_conf *c, const char *ca_name,
     pace_lookup_fn *lookup, void *arg, char *err, size_t errlen);
 
-/* "300/s burst 200", "off": a bucket for display, into out. */
-void pace_limit_str(const struct pace_limit *l, char *out, size_t outlen);
-
 #endif

@@ -128,12 +128,3 @@ pace_conf_read(struct pace_conf *c, const char *ca_name,
 	}
 	return 0;
 }
-
-void
-pace_limit_str(const struct pace_limit *l, char *out, size_t outlen)
-{
-	if (l->rate <= 0)
-		snprintf(out, outlen, "off");
-	else
-		snprintf(out, outlen, "%g/s burst %g", l->rate, l->burst);
-}

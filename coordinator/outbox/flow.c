@@ -67,15 +67,46 @@ flow_read(PGconn *c, const struct cas_conf *cas, struct flow *f, char *err,
 }
 
 char *
-flow_held(const struct flow *f, int issue)
+flow_open(const struct flow *f)
 {
 	char *names[CAS_MAX];
 	size_t i, n = 0;
 
 	for (i = 0; i < f->n; i++)
-		if (f->ca[i].open || (issue && f->ca[i].room == 0))
+		if (f->ca[i].open)
 			names[n++] = (char *)(uintptr_t)f->ca[i].ca->name;
 	return db_array_literal(names, n);
+}
+
+int
+flow_rooms(const struct flow *f, long max, char **cas, char **rooms)
+{
+	char *names[CAS_MAX], *p;
+	size_t i, n = 0, len;
+	long room;
+
+	*rooms = NULL;
+	if ((*rooms = malloc(CAS_MAX * 24 + 3)) == NULL)
+		return -1;
+	p = *rooms;
+	*p++ = '{';
+	for (i = 0; i < f->n; i++) {
+		room = f->ca[i].room < 0 || f->ca[i].room > max ? max :
+		    f->ca[i].room;
+		if (f->ca[i].open || room == 0)
+			continue;
+		len = (size_t)snprintf(p, 24, "%s%ld", n > 0 ? "," : "", room);
+		p += len;
+		names[n++] = (char *)(uintptr_t)f->ca[i].ca->name;
+	}
+	*p++ = '}';
+	*p = '\0';
+	if ((*cas = db_array_literal(names, n)) == NULL) {
+		free(*rooms);
+		*rooms = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 int

@@ -32,10 +32,14 @@ struct flow {
 int flow_read(PGconn *c, const struct cas_conf *cas, struct flow *f,
     char *err, size_t errlen);
 
-/* A PostgreSQL text[] literal of the CAs whose breaker is open (issue 0),
- * or of those with no room for an issue order (issue 1); NULL when memory
- * runs out. The caller frees it. */
-char *flow_held(const struct flow *f, int issue);
+/* A PostgreSQL text[] literal of the CAs whose breaker is open; NULL when
+ * memory runs out. The caller frees it. */
+char *flow_open(const struct flow *f);
+
+/* The CAs with room for issue orders and how many each may take (at most
+ * max): a text[] literal in *cas and an integer[] literal in *rooms, both
+ * malloc'd. Returns 0, or -1 when memory runs out. */
+int flow_rooms(const struct flow *f, long max, char **cas, char **rooms);
 
 /* An issue order of CA name wants to go now: 1 when it may (its room is
  * taken), 0 when the CA is at its cap or open. A CA not configured has no

@@ -48,6 +48,22 @@ outbox_cancel(PGconn *c, const char *job_id, char *err, size_t errlen)
 	return n < 0 ? -1 : (int)n;
 }
 
+/*
+ * The due unsent rows of a pass, oldest first: the jobs that are no issue
+ * order, unless their CA's breaker is open ($1), and the issue orders of
+ * each CA with room ($2), at most its room ($3) each. Both come off
+ * partial indexes (0020_flow.sql), so rows held for a CA at its cap are
+ * never read.
+ */
+#define OUTBOX_SELECT_SQL "SELECT id, topic, key, payload, job_id, attempt, " \
+	"ca, issue FROM outbox WHERE id IN (SELECT id FROM outbox WHERE " \
+	"sent_at IS NULL AND NOT issue AND available_at <= now() AND (ca IS " \
+	"NULL OR NOT ca = ANY($1::text[])) ORDER BY id LIMIT 500) OR id IN " \
+	"(SELECT x.id FROM unnest($2::text[], $3::integer[]) r(ca, room), " \
+	"LATERAL (SELECT id FROM outbox WHERE sent_at IS NULL AND issue AND " \
+	"ca = r.ca AND available_at <= now() ORDER BY id LIMIT r.room) x) " \
+	"ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED"
+
 /* One relay pass: the rows taken, and the messages of the admitted ones
  * (msgs[k] is row row[k] of r, its payload decoded into payloads[k]). */
 struct outbox_batch {
@@ -174,7 +190,7 @@ outbox_relay(PGconn *c, rd_kafka_t *producer, const struct cas_conf *cas,
 {
 	struct outbox_batch b = { 0 };
 	struct flow f;
-	char *open = NULL, *full = NULL;
+	char *open = NULL, *cas_room = NULL, *rooms = NULL;
 	int sent, rc = -1;
 
 	if (db_begin(c, err, errlen) < 0)
@@ -183,17 +199,14 @@ outbox_relay(PGconn *c, rd_kafka_t *producer, const struct cas_conf *cas,
 	    "hashtext('certfleet-relay'))", 0, NULL, NULL, NULL, err,
 	    errlen) < 0 || flow_read(c, cas, &f, err, errlen) < 0)
 		goto out;
-	if ((open = flow_held(&f, 0)) == NULL || (full = flow_held(&f, 1)) ==
-	    NULL) {
+	if ((open = flow_open(&f)) == NULL ||
+	    flow_rooms(&f, OUTBOX_BATCH, &cas_room, &rooms) < 0) {
 		snprintf(err, errlen, "outbox_relay: out of memory");
 		goto out;
 	}
-	if ((b.r = db_query(c, "outbox_relay select", "SELECT id, topic, key, "
-	    "payload, job_id, attempt, ca, issue FROM outbox WHERE sent_at IS "
-	    "NULL AND available_at <= now() AND (ca IS NULL OR NOT (ca = "
-	    "ANY($1::text[]) OR (issue AND ca = ANY($2::text[])))) ORDER BY id "
-	    "LIMIT 500 FOR UPDATE SKIP LOCKED", 2, (const char *[]){ open, full },
-	    NULL, NULL, err, errlen)) == NULL)
+	if ((b.r = db_query(c, "outbox_relay select", OUTBOX_SELECT_SQL, 3,
+	    (const char *[]){ open, cas_room, rooms }, NULL, NULL, err,
+	    errlen)) == NULL)
 		goto out;
 	if ((b.n = (size_t)PQntuples(b.r)) == 0) {
 		rc = 0;
@@ -212,6 +225,7 @@ out:
 		db_rollback(c);
 	outbox_batch_free(&b);
 	free(open);
-	free(full);
+	free(cas_room);
+	free(rooms);
 	return rc;
 }

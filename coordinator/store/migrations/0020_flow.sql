@@ -25,6 +25,12 @@ ALTER TABLE outbox ADD COLUMN ca text, ADD COLUMN issue boolean NOT NULL DEFAULT
 UPDATE outbox b SET ca = o.ca, issue = true FROM orders o
 	WHERE o.id = b.job_id AND b.sent_at IS NULL;
 
+-- The relay reads unsent rows per CA (issue orders, as many as the CA has
+-- room for) and the other jobs apart, so that a CA at its cap with many rows
+-- waiting costs a relay pass nothing (outbox/outbox.c).
+CREATE INDEX outbox_unsent_issue ON outbox (ca, id) WHERE sent_at IS NULL AND issue;
+CREATE INDEX outbox_unsent_other ON outbox (id) WHERE sent_at IS NULL AND NOT issue;
+
 -- Orders in flight at a CA: released to a worker, no result yet.
 CREATE INDEX orders_in_flight ON orders (ca) WHERE status IN ('sent', 'processing');
 
