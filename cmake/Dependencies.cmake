@@ -1,8 +1,10 @@
 # Dependencies.cmake -- every external library, found through pkg-config (installed by deploy/local/install-deps).
 find_package(PkgConfig REQUIRED)
 
-# libcrypto only: no certfleet code calls libssl (libcurl brings its own TLS).
 pkg_check_modules(CRYPTO REQUIRED IMPORTED_TARGET libcrypto>=3.0)
+# libssl: rediss:// only (common/src/redistls.c); libcurl brings its own TLS.
+pkg_check_modules(SSL REQUIRED IMPORTED_TARGET libssl>=3.0)
+find_package(Threads REQUIRED)
 pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
 pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka)
 pkg_check_modules(PQ REQUIRED IMPORTED_TARGET libpq)

@@ -1,20 +1,24 @@
-/* main.c -- certfleet-coordinator: flags and environment, signals, and the main loop (relay, results, primer). */
+/* main.c -- certfleet-coordinator: flags and environment, signals, and the main loop (relay, results, primer, ticks). */
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <hiredis/hiredis.h>
-
 #include "accounts.h"
 #include "api.h"
+#include "backoff.h"
 #include "breaker.h"
 #include "clock.h"
+#include "cmetrics.h"
 #include "db.h"
+#include "expire.h"
 #include "health.h"
 #include "log.h"
 #include "migrate.h"
+#include "ops.h"
+#include "ondemand.h"
 #include "outbox.h"
 #include "primer.h"
 #include "probe.h"
@@ -23,6 +27,7 @@
 #include "settings.h"
 #include "ari_recheck.h"
 #include "renew.h"
+#include "sweep.h"
 #include "vault.h"
 
 /* The services `check` asks. */
@@ -53,9 +58,13 @@ usage(FILE *f)
 	    "usage: certfleet-coordinator [COMMAND]\n"
 	    "\n"
 	    "commands:\n"
-	    "  run       (default) apply migrations, ensure the CA's ACME account,\n"
-	    "            then serve the API and run the outbox relay, the result\n"
-	    "            consumer and the Redis primer until SIGTERM or SIGINT\n"
+	    "  run       (default) wait for PostgreSQL, apply migrations, ensure\n"
+	    "            the CAs' ACME accounts, wait for Kafka (its topics) and\n"
+	    "            Redis, then serve the API and run the outbox relay, the\n"
+	    "            result consumer and the Redis primer until SIGTERM or\n"
+	    "            SIGINT. Every wait, at start or after losing a service,\n"
+	    "            is logged and retried with backoff (0.5 s doubling to\n"
+	    "            30 s); Kafka connections are retried by librdkafka\n"
 	    "  migrate   apply the database migrations and exit\n"
 	    "  check     check that PostgreSQL (CERTFLEET_PG), Kafka (KAFKA_BOOTSTRAP)\n"
 	    "            and Redis (REDIS_URL) answer; exit 0 when all do\n"
@@ -95,26 +104,58 @@ struct coordinator {
 	PGconn		*db;
 	rd_kafka_t	*producer;
 	rd_kafka_t	*consumer;
-	redisContext	*redis;
+	struct primer	*primer;
 	struct api	*api;
 	struct probe	*probe;
+	struct expire	*expire;	/* peter_sslers edges' caches */
+	struct ops	*ops;
+	struct results_stall stall;	/* the event the consumer is stuck on */
+	struct ondemand	*ondemand;	/* edges' asks for unknown names */
 };
 
 static void
 main_close(struct coordinator *co)
 {
+	ops_stop(co->ops);	/* its scrapes read the consumer */
+	expire_stop(co->expire);
 	api_stop(co->api);
+	ondemand_stop(co->ondemand);
 	if (co->consumer != NULL) {
 		rd_kafka_consumer_close(co->consumer);
 		rd_kafka_destroy(co->consumer);
 	}
 	publish_close(co->producer, MAIN_FLUSH_MS);
-	if (co->redis != NULL)
-		redisFree(co->redis);
+	primer_free(co->primer);
 	if (co->db != NULL)
 		PQfinish(co->db);
 	vault_free(co->vault);
 	probe_free(co->probe);
+}
+
+/* Waits for PostgreSQL (health_wait: logged, with backoff), then applies
+ * the migrations and makes sure every CA has its account; a connection
+ * lost on the way is waited for again. Returns the number of migrations
+ * applied, or -1 with err (a real error, or a stop while waiting). */
+static int
+main_prepare_db(struct coordinator *co, char *err, size_t errlen)
+{
+	int n;
+
+	for (;;) {
+		if (health_wait(&health_postgres, co->s.pg, &main_stop) < 0) {
+			snprintf(err, errlen, "stopped while waiting for "
+			    "PostgreSQL");
+			return -1;
+		}
+		if (db_ensure(&co->db, co->s.pg, MAIN_APPNAME, err,
+		    errlen) == 0 && (n = migrate_apply(co->db, err,
+		    errlen)) >= 0 && accounts_ensure(co->db, co->vault, &co->s,
+		    err, errlen) == 0)
+			return n;
+		if (co->db != NULL && PQstatus(co->db) == CONNECTION_OK)
+			return -1;	/* not the connection: a real error */
+		log_warn("PostgreSQL went away while starting: %s", err);
+	}
 }
 
 static int
@@ -125,15 +166,24 @@ main_start(struct coordinator *co, char *err, size_t errlen)
 	if (settings_load(&co->s, 1, err, errlen) < 0 ||
 	    (co->vault = vault_new(co->s.master_key, err, errlen)) == NULL)
 		return -1;
-	if (db_ensure(&co->db, co->s.pg, MAIN_APPNAME, err, errlen) < 0 ||
-	    (n = migrate_apply(co->db, err, errlen)) < 0 ||
-	    accounts_ensure(co->db, co->vault, &co->s, err, errlen) < 0)
+	/* Started before its services (a boot, a stack coming up): wait. */
+	if ((n = main_prepare_db(co, err, errlen)) < 0)
 		return -1;
+	if (health_wait(&health_kafka, co->s.kafka, &main_stop) < 0 ||
+	    health_wait(&health_redis, co->s.redis_url, &main_stop) < 0) {
+		snprintf(err, errlen, "stopped while waiting for Kafka and Redis");
+		return -1;
+	}
 	if ((co->producer = publish_producer_new(co->s.kafka, MAIN_APPNAME, err,
 	    errlen)) == NULL ||
 	    (co->consumer = results_consumer_new(co->s.kafka, err,
 	    errlen)) == NULL ||
-	    (co->api = api_start(&co->s, co->vault, err, errlen)) == NULL)
+	    (co->ondemand = ondemand_start(&co->s, co->vault, err,
+	    errlen)) == NULL ||
+	    (co->api = api_start(&co->s, co->vault, err, errlen)) == NULL ||
+	    (co->primer = primer_new(&co->s.prime, err, errlen)) == NULL ||
+	    (co->expire = expire_start(&co->s, err, errlen)) == NULL ||
+	    cmetrics_ops_start(&co->ops, &co->s, co->consumer, err, errlen) < 0)
 		return -1;
 	if ((co->probe = probe_new()) == NULL) {
 		snprintf(err, errlen, "out of memory for the breaker's probes");
@@ -145,14 +195,66 @@ main_start(struct coordinator *co, char *err, size_t errlen)
 	return 0;
 }
 
+/* Makes sure the main loop's PostgreSQL connection is up: a lost one is
+ * reconnected with backoff, and its loss and return are logged. Returns 0
+ * when it is up, -1 when not (the caller goes round again). */
+static int
+main_db_up(struct coordinator *co, struct backoff *b)
+{
+	char err[1024];
+	uint64_t now = clock_mono_ms(), down;
+	unsigned wait;
+
+	if (!backoff_due(b, now)) {
+		poll(NULL, 0, MAIN_POLL_MS);
+		return -1;
+	}
+	if (db_ensure(&co->db, co->s.pg, MAIN_APPNAME, err, sizeof(err)) < 0) {
+		wait = backoff_failed(b, now);
+		log_warn("PostgreSQL lost: %s; try %u, next in %.1f s", err,
+		    b->failures, (double)wait / 1000.0);
+		return -1;
+	}
+	if ((down = backoff_ok(b, now)) > 0)
+		log_info("PostgreSQL back after %.1f s", (double)down / 1000.0);
+	return 0;
+}
+
+/* One pass of the primer (edge/primer.h): every Redis target brought up
+ * to PostgreSQL. A target whose Redis fails is backed off inside the
+ * primer while the others go on; a database failure waits here with
+ * backoff, logged once, and the recovery too. Returns 1 when a target has
+ * work left now (call again at once), else 0. */
+static int
+main_prime(struct coordinator *co, struct backoff *b)
+{
+	char err[1024];
+	uint64_t down;
+	unsigned wait;
+	int busy;
+
+	if ((busy = primer_tick(co->primer, co->db, co->vault, err,
+	    sizeof(err))) < 0) {
+		wait = backoff_failed(b, clock_mono_ms());
+		log_warn("primer: %s; try %u, next in %.1f s", err, b->failures,
+		    (double)wait / 1000.0);
+		return 0;
+	}
+	if ((down = backoff_ok(b, clock_mono_ms())) > 0)
+		log_info("primer: working again after %.1f s", (double)down /
+		    1000.0);
+	return busy;
+}
+
 static int
 main_run(void)
 {
 	struct coordinator co;
 	struct sigaction sa;
+	struct backoff pg_retry, prime_retry;
 	char err[1024];
 	uint64_t last_prime = 0, last_renew = 0, last_breaker = 0, now;
-	int n, rc = 1, busy;
+	int n, rc = 1, busy, prime_busy = 0;
 
 	memset(&co, 0, sizeof(co));
 	memset(&sa, 0, sizeof(sa));
@@ -162,17 +264,17 @@ main_run(void)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (main_start(&co, err, sizeof(err)) < 0) {
+	if (cmetrics_init(err, sizeof(err)) < 0 ||
+	    main_start(&co, err, sizeof(err)) < 0) {
 		log_err("%s", err);
+		rc = main_stop ? 0 : 1;
 		goto out;
 	}
+	backoff_init(&pg_retry, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
+	backoff_init(&prime_retry, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
 	while (!main_stop) {
-		if (db_ensure(&co.db, co.s.pg, MAIN_APPNAME, err,
-		    sizeof(err)) < 0) {
-			log_warn("database: %s; retrying", err);
-			sleep(1);
+		if (main_db_up(&co, &pg_retry) < 0)
 			continue;
-		}
 		busy = 0;
 		if ((n = outbox_relay(co.db, co.producer, &co.s.cas, err,
 		    sizeof(err))) < 0)
@@ -180,18 +282,17 @@ main_run(void)
 		else if (n > 0)
 			busy = 1;
 		n = results_poll(co.consumer, co.producer, co.db, &co.s,
-		    MAIN_EVENTS_PER_TICK, busy ? 0 : MAIN_POLL_MS);
+		    &co.stall, MAIN_EVENTS_PER_TICK, busy || prime_busy ? 0 :
+		    MAIN_POLL_MS);
 		if (n < 0)
 			sleep(1);
 		now = clock_mono_ms();
-		if (n > 0 || now - last_prime >= MAIN_PRIME_EVERY_MS) {
+		/* The primer again at once while a target has work left (a
+		 * re-prime, a backlog of changes): it bounds its own slices. */
+		if ((n > 0 || prime_busy || now - last_prime >=
+		    MAIN_PRIME_EVERY_MS) && backoff_due(&prime_retry, now)) {
 			last_prime = now;
-			if (prime_pass(co.db, &co.redis, co.s.redis_url,
-			    (int)co.s.prime_db, co.vault, err, sizeof(err)) < 0)
-				log_warn("%s (will retry)", err);
-			if (prime_withdraw_pass(co.db, &co.redis, co.s.redis_url,
-			    (int)co.s.prime_db, err, sizeof(err)) < 0)
-				log_warn("%s (will retry)", err);
+			prime_busy = main_prime(&co, &prime_retry);
 		}
 		if (now - last_renew >= MAIN_RENEW_EVERY_MS) {
 			last_renew = now;
@@ -201,6 +302,9 @@ main_run(void)
 			if (ari_recheck_tick(co.db, ARI_RECHECK_PER_TICK, err,
 			    sizeof(err)) < 0)
 				log_warn("ARI re-checks: %s (will retry)", err);
+			if (sweep_tick(co.db, co.s.sweep_lease_s, SWEEP_PER_TICK,
+			    err, sizeof(err)) < 0)
+				log_warn("sweeper: %s (will retry)", err);
 		}
 		if (now - last_breaker >= MAIN_BREAKER_EVERY_MS ||
 		    probe_busy(co.probe)) {
@@ -214,6 +318,7 @@ main_run(void)
 	rc = 0;
 out:
 	main_close(&co);
+	cmetrics_free();
 	return rc;
 }
 

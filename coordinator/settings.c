@@ -6,10 +6,11 @@
 #include <string.h>
 
 #include "config.h"
+#include "log.h"
 #include "rediskeys.h"
+#include "sweep.h"
 
 #define SETTINGS_DEFAULT_PORT 8443
-#define SETTINGS_RETRY_MAX_DEFAULT 0	/* never give up on a transient error */
 
 static int
 settings_require(const char *name, const char **out, char *err, size_t errlen)
@@ -50,6 +51,39 @@ settings_listen(struct settings *s, char *err, size_t errlen)
 	memcpy(s->api_host, v, (size_t)(colon - v));
 	s->api_host[colon - v] = '\0';
 	s->api_port = (int)port;
+	return 0;
+}
+
+/* The peter_sslers edges: who may read config.json, whose caches to expire.
+ * The edge URLs themselves are checked by expire_start. */
+static int
+settings_edges(struct settings *s, char *err, size_t errlen)
+{
+	const char *v = config_str("CERTFLEET_EDGE_NETWORKS", NULL), *mode;
+	char why[200];
+
+	if (v != NULL && netlist_parse(&s->edge_networks, v, why,
+	    sizeof(why)) < 0) {
+		snprintf(err, errlen, "CERTFLEET_EDGE_NETWORKS: %s", why);
+		return -1;
+	}
+	s->ps_edges = config_str("CERTFLEET_PETER_SSLERS_EDGES", NULL);
+	s->ps_expire_path = config_str("CERTFLEET_PETER_SSLERS_EXPIRE_PATH",
+	    "/.peter_sslers/nginx/shared_cache/expire");
+	if (s->ps_expire_path[0] != '/' || strlen(s->ps_expire_path) > 200 ||
+	    s->ps_expire_path[strspn(s->ps_expire_path, "abcdefghijklmnopqrstuvw"
+	    "xyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/")] != '\0') {
+		snprintf(err, errlen, "CERTFLEET_PETER_SSLERS_EXPIRE_PATH must be "
+		    "a path of at most 200 letters, digits and ._-/");
+		return -1;
+	}
+	mode = config_str("CERTFLEET_PETER_SSLERS_EXPIRE", "all");
+	if (strcmp(mode, "domain") != 0 && strcmp(mode, "all") != 0) {
+		snprintf(err, errlen, "CERTFLEET_PETER_SSLERS_EXPIRE must be "
+		    "domain or all");
+		return -1;
+	}
+	s->ps_expire_all = strcmp(mode, "all") == 0;
 	return 0;
 }
 
@@ -104,13 +138,24 @@ settings_load(struct settings *s, int need_daemon, char *err, size_t errlen)
 	}
 	if (config_long(REDISKEYS_PRIME_DB_ENV, REDISKEYS_PRIME_DB_DEFAULT, 0,
 	    15, &s->prime_db, err, errlen) < 0 ||
-	    config_long("CERTFLEET_RETRY_MAX", SETTINGS_RETRY_MAX_DEFAULT, 0,
-	    1000, &s->retry_max, err, errlen) < 0 ||
-	    backoff_parse(config_str(BACKOFF_ENV, BACKOFF_DEFAULT), &s->backoff,
-	    err, errlen) < 0)
+	    retrysched_parse(config_str(RETRYSCHED_ENV, RETRYSCHED_DEFAULT),
+	    &s->retry_sched, err, errlen) < 0 ||
+	    config_long("CERTFLEET_SWEEP_LEASE_S", SWEEP_LEASE_DEFAULT_S, 1,
+	    7 * 86400, &s->sweep_lease_s, err, errlen) < 0 ||
+	    prime_conf_load(&s->prime, s->redis_url, s->prime_db, err,
+	    errlen) < 0 ||
+	    settings_edges(s, err, errlen) < 0 ||
+	    odconf_load(&s->od, err, errlen) < 0)
 		return -1;
+	if (getenv("CERTFLEET_RETRY_MAX") != NULL)
+		log_warn("CERTFLEET_RETRY_MAX is no longer used: a transient "
+		    "failure is retried without end (CERTFLEET_RETRY_BACKOFF); "
+		    "only final problems end a certificate as failed");
 	return settings_listen(s, err, errlen);
 }
+
+static void settings_usage_edges(FILE *f);
+static void settings_usage_run(FILE *f);
 
 void
 settings_usage(FILE *f)
@@ -119,7 +164,9 @@ settings_usage(FILE *f)
 	    "environment:\n"
 	    "  CERTFLEET_PG            PostgreSQL conninfo or URI (required)\n"
 	    "  KAFKA_BOOTSTRAP         Kafka bootstrap servers (required)\n"
-	    "  REDIS_URL               redis://[:password@]host[:port] (required)\n"
+	    "  REDIS_URL               redis[s]://[user:password@]host[:port][/db]\n"
+	    "                          (required; the primer's ACL user; rediss://:\n"
+	    "                          CERTFLEET_REDIS_CA_FILE, _CERT_FILE, _KEY_FILE)\n"
 	    "  CERTFLEET_TOKEN         bearer token of the admin API /v1 (required)\n"
 	    "  CERTFLEET_WORKER_TOKEN  bearer token workers use on /internal/v1\n"
 	    "                          (required, must differ from CERTFLEET_TOKEN)\n"
@@ -166,19 +213,83 @@ settings_usage(FILE *f)
 	    "  CERTFLEET_PREFERRED_CHAIN issuer common name of the chain to serve\n"
 	    "                          when the CA offers several (default: the\n"
 	    "                          CA's default chain)\n"
-	    "  CERTFLEET_REDIS_PRIME_DB Redis database the primer writes (default 9)\n"
+	    "  CERTFLEET_REDIS_PRIME_DB Redis database the primer writes on every\n"
+	    "                          target (default 9)\n"
+	    "  CERTFLEET_PRIME_TARGETS the Redis servers the primer keeps for the\n"
+	    "                          edges, one per edge region:\n"
+	    "                          name=redis://...,name2=rediss://... (names\n"
+	    "                          [a-z0-9-], up to 16 targets; default: one\n"
+	    "                          target \"default\" at REDIS_URL). Each is\n"
+	    "                          primed and repaired on its own (state in the\n"
+	    "                          table prime_targets): one that is down is\n"
+	    "                          retried after 1 s doubling to 8 s while the\n"
+	    "                          others go on (connect timeout 0.5 s, reply\n"
+	    "                          timeout 2 s); a database in a URL is\n"
+	    "                          overridden by CERTFLEET_REDIS_PRIME_DB\n"
+	    "  CERTFLEET_PRIME_STYLE   1 (d1:/c:/p:/i:), 2 (d2:) or both (default):\n"
+	    "                          the peter_sslers prime styles written; keys of\n"
+	    "                          a style turned off are deleted\n"
+	    "  CERTFLEET_PRIME_TTL     seconds every edge key lives unless refreshed:\n"
+	    "                          0 or unset = no TTL (default), else 60-7776000;\n"
+	    "                          the primer's comparison visits every name\n"
+	    "                          within a quarter of it and refreshes it, and a\n"
+	    "                          target left alone longer than a third of it\n"
+	    "                          is re-primed in full when seen again\n");
+	settings_usage_run(f);
+	settings_usage_edges(f);
+}
+
+/* The variables of retries, the sweeper, Kafka, metrics and logs. */
+static void
+settings_usage_run(FILE *f)
+{
+	fprintf(f,
 	    "  CERTFLEET_RETRY_BACKOFF waits in seconds after the 1st, 2nd... transient\n"
 	    "                          failure of an order, the last repeating, each\n"
 	    "                          +-20 percent (default 60,600,6000,86400: Let's\n"
-	    "                          Encrypt's integration guide)\n"
-	    "  CERTFLEET_RETRY_MAX     transient failures after which an order fails\n"
-	    "                          for good (default 0: never; only problems the\n"
-	    "                          CA will not fix and configuration errors end\n"
-	    "                          a certificate as failed)\n"
+	    "                          Encrypt's integration guide). A transient\n"
+	    "                          failure is retried without end: only problems\n"
+	    "                          the CA will not fix and configuration errors\n"
+	    "                          end a certificate as failed\n"
+	    "  CERTFLEET_SWEEP_LEASE_S seconds an order may be sent or processing\n"
+	    "                          without progress before the sweeper\n"
+	    "                          re-drives it as its next attempt (default\n"
+	    "                          900: more than a worker's 600 s order\n"
+	    "                          deadline; 1 to 604800)\n"
 	    "  CERTFLEET_COORDINATOR_GROUP  Kafka consumer group of the result\n"
 	    "                          consumer (default certfleet-coordinator)\n"
 	    "  CERTFLEET_KAFKA_TOPIC_JOBS, _EVENTS, _DLQ  topic names (defaults\n"
 	    "                          certfleet.jobs, certfleet.events,\n"
 	    "                          certfleet.deadletter)\n"
-	    "  CERTFLEET_LOG_LEVEL     debug, info (default), warn or error\n");
+	    "  CERTFLEET_METRICS_LISTEN ADDR:PORT of /metrics, /healthz and /readyz\n"
+	    "                          (PostgreSQL, Kafka, Redis), or off (default\n"
+	    "                          127.0.0.1:9101)\n"
+	    "  CERTFLEET_METRICS_REFRESH_S the PostgreSQL gauges are read again at a\n"
+	    "                          scrape when this old (default 15, 1-3600)\n"
+	    "  CERTFLEET_LOG_LEVEL     debug, info (default), warn or error\n"
+	    "  CERTFLEET_LOG_FORMAT    text (default) or json: one JSON object per\n"
+	    "                          line\n");
+}
+
+/* The variables of peter_sslers edges. */
+static void
+settings_usage_edges(FILE *f)
+{
+	fprintf(f,
+	    "peter_sslers edges (lua-resty-peter_sslers, see README.md):\n"
+	    "  CERTFLEET_EDGE_NETWORKS client networks (CIDR, comma-separated) that\n"
+	    "                          may read GET /.well-known/admin/domain/\n"
+	    "                          {name}/config.json (keys included); unset:\n"
+	    "                          nobody (403)\n"
+	    "  CERTFLEET_PETER_SSLERS_EDGES edges whose certificate cache is expired\n"
+	    "                          when a certificate is primed or withdrawn:\n"
+	    "                          http(s)://[user:password@]host:port, comma-\n"
+	    "                          separated (user:password: basic auth)\n"
+	    "  CERTFLEET_PETER_SSLERS_EXPIRE_PATH the edges' expire route (default\n"
+	    "                          /.peter_sslers/nginx/shared_cache/expire)\n"
+	    "  CERTFLEET_PETER_SSLERS_EXPIRE all (default): one GET <path>/all per\n"
+	    "                          round (the only call that empties a 0.5.0\n"
+	    "                          edge's cache); domain: GET <path>/domain/\n"
+	    "                          <name> per name, as peter_sslers does\n");
+	odconf_usage(f);
 }

@@ -4,9 +4,12 @@
 
 #include <stdio.h>
 
-#include "backoff.h"
+#include "retrysched.h"
 #include "cas.h"
 #include "keys.h"
+#include "netlist.h"
+#include "prime_conf.h"
+#include "odconf.h"
 
 #define SETTINGS_MASTER_KEY_HEX	64	/* 32 bytes */
 
@@ -23,12 +26,19 @@ struct settings {
 	const char	*acme_directory; /* its directory */
 	const char	*contact;	/* CERTFLEET_ACME_CONTACT or NULL */
 	long		 prime_db;	/* CERTFLEET_REDIS_PRIME_DB */
-	long		 retry_max;	/* CERTFLEET_RETRY_MAX, 0: no limit */
-	struct backoff	 backoff;	/* CERTFLEET_RETRY_BACKOFF */
+	struct retrysched retry_sched;	/* CERTFLEET_RETRY_BACKOFF */
+	long		 sweep_lease_s;	/* CERTFLEET_SWEEP_LEASE_S */
 	enum keys_type	 key_type;	/* CERTFLEET_KEY_TYPE */
 	struct cas_conf	 cas;		/* every CA (cas.h) */
 	enum keys_type	 account_key_type; /* CERTFLEET_ACCOUNT_KEY_TYPE */
 	const char	*preferred_chain; /* CERTFLEET_PREFERRED_CHAIN or NULL */
+	struct prime_conf prime;	/* CERTFLEET_PRIME_*: targets, style, TTL */
+	/* peter_sslers edges (api/api_edge.c, edge/expire.c) */
+	struct netlist	 edge_networks;	/* CERTFLEET_EDGE_NETWORKS; n 0: unset */
+	const char	*ps_edges;	/* CERTFLEET_PETER_SSLERS_EDGES or NULL */
+	const char	*ps_expire_path; /* CERTFLEET_PETER_SSLERS_EXPIRE_PATH */
+	int		 ps_expire_all;	/* CERTFLEET_PETER_SSLERS_EXPIRE all (default) */
+	struct odconf	 od;		/* on-demand issuance (ondemand/odconf.h) */
 };
 
 /* Fills s from the environment. When need_daemon is 0 only what `migrate`

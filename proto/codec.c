@@ -7,6 +7,7 @@
 
 #include "hostname.h"
 #include "pem.h"
+#include "utf8.h"
 
 /* Non-empty, at most max bytes, printable ASCII. */
 static int
@@ -298,6 +299,16 @@ proto_job_free(Certfleet__Job *j)
 		certfleet__job__free_unpacked(j, NULL);
 }
 
+/* Proto3 strings are UTF-8; PostgreSQL's text type is too, and refuses
+ * anything else. */
+static int
+proto_text_ok(const char *s)
+{
+	return s != NULL && utf8_valid(s, strlen(s));
+}
+
+/* A problem: a URN type, at most one level of subproblems; its texts are
+ * checked by proto_problem_text_ok. */
 static int
 proto_problem_ok(const Certfleet__Problem *p, int depth)
 {
@@ -307,6 +318,20 @@ proto_problem_ok(const Certfleet__Problem *p, int depth)
 		return 0;
 	for (i = 0; i < p->n_subproblems; i++)
 		if (!proto_problem_ok(p->subproblems[i], depth + 1))
+			return 0;
+	return 1;
+}
+
+/* 1 when every detail and identifier of p and its subproblems is UTF-8. */
+static int
+proto_problem_text_ok(const Certfleet__Problem *p)
+{
+	size_t i;
+
+	if (!proto_text_ok(p->detail) || !proto_text_ok(p->identifier))
+		return 0;
+	for (i = 0; i < p->n_subproblems; i++)
+		if (!proto_problem_text_ok(p->subproblems[i]))
 			return 0;
 	return 1;
 }
@@ -332,11 +357,15 @@ proto_event_implies(const Certfleet__Event *e)
 
 /* Checks e->job_kind against the event's kind; a worker older than the
  * field leaves it unset, which is filled in where the event kind tells.
- * Returns 0, or -1 with the reason in err. */
+ * account_registered is the result of a register_account job and also a
+ * progress event of any job that registered its account again (the CA had
+ * forgotten it), so it fits every kind. Returns 0, or -1 with the reason
+ * in err. */
 static int
 proto_event_job_kind(Certfleet__Event *e, char *err, size_t errlen)
 {
 	Certfleet__JobKind implied = proto_event_implies(e);
+	int any = e->kind_case == CERTFLEET__EVENT__KIND_ACCOUNT_REGISTERED;
 
 	if (e->job_kind == CERTFLEET__JOB_KIND__JOB_KIND_UNSPECIFIED)
 		e->job_kind = implied;
@@ -346,7 +375,7 @@ proto_event_job_kind(Certfleet__Event *e, char *err, size_t errlen)
 		return -1;
 	}
 	if (strcmp(proto_job_kind_name(e->job_kind), "unknown") == 0 ||
-	    (implied != CERTFLEET__JOB_KIND__JOB_KIND_UNSPECIFIED &&
+	    (implied != CERTFLEET__JOB_KIND__JOB_KIND_UNSPECIFIED && !any &&
 	    e->job_kind != implied)) {
 		snprintf(err, errlen, "%s event cannot answer a job of kind %s",
 		    proto_event_kind_name(e), proto_job_kind_name(e->job_kind));
@@ -452,7 +481,14 @@ proto_event_decode(const void *buf, size_t len, char *err, size_t errlen)
 		snprintf(err, errlen, "event has no known kind");
 		goto out;
 	}
-	if (!ok)
+	if (ok && (e->kind_case == CERTFLEET__EVENT__KIND_FAILED ||
+	    e->kind_case == CERTFLEET__EVENT__KIND_DEFERRED) &&
+	    !proto_problem_text_ok(e->kind_case == CERTFLEET__EVENT__KIND_FAILED ?
+	    e->failed->problem : e->deferred->problem)) {
+		snprintf(err, errlen, "%s event: a problem detail or identifier "
+		    "is not valid UTF-8", proto_event_kind_name(e));
+		ok = 0;
+	} else if (!ok)
 		snprintf(err, errlen, "%s event lacks a required field or has a "
 		    "bad one", proto_event_kind_name(e));
 	else
@@ -463,6 +499,29 @@ out:
 		return NULL;
 	}
 	return e;
+}
+
+Certfleet__Event *
+proto_event_decode_header(const void *buf, size_t len)
+{
+	Certfleet__Event *e;
+	char err[128];
+
+	if (len > PROTO_MAX_MESSAGE ||
+	    (e = certfleet__event__unpack(NULL, len, buf)) == NULL)
+		return NULL;
+	if (!proto_header_ok(e->schema_version, e->job_id, e->attempt,
+	    e->trace_id, err, sizeof(err))) {
+		certfleet__event__free_unpacked(e, NULL);
+		return NULL;
+	}
+	return e;
+}
+
+size_t
+proto_event_size(const Certfleet__Event *e)
+{
+	return protobuf_c_message_get_packed_size(&e->base);
 }
 
 void

@@ -38,13 +38,24 @@ Certfleet__Job *proto_job_decode(const void *buf, size_t len, char *err,
     size_t errlen);
 void proto_job_free(Certfleet__Job *j);
 
-/* Same for an Event, as the coordinator consumes it. job_kind must name the
+/* Same for an Event, as the coordinator consumes it (problem details and
+ * identifiers must be valid UTF-8, utf8.h). job_kind must name the
  * kind of job the event answers and fit the event's kind; when a worker
  * older than the field left it unset, it is filled in from the event kind
  * where that tells (all but failed and deferred, which are refused). */
 Certfleet__Event *proto_event_decode(const void *buf, size_t len, char *err,
     size_t errlen);
 void proto_event_free(Certfleet__Event *e);
+
+/* For an event proto_event_decode refused: decodes buf[0..len) checking
+ * only the header every message carries (schema version, job id, attempt,
+ * trace id), so that the consumer can tell whose event it dead-letters.
+ * Nothing beyond the header may be trusted. Returns the message (free with
+ * proto_event_free), or NULL when even the header is unusable. */
+Certfleet__Event *proto_event_decode_header(const void *buf, size_t len);
+
+/* The bytes proto_event_encode would produce for e. */
+size_t proto_event_size(const Certfleet__Event *e);
 
 /* Packs a message into a malloc'd buffer the caller frees, with *len set.
  * Returns NULL when memory runs out or the message is over

@@ -13,7 +13,9 @@
 #include "config.h"
 #include "health.h"
 #include "log.h"
+#include "ops.h"
 #include "rediskeys.h"
+#include "rmetrics.h"
 #include "server.h"
 #include "store.h"
 
@@ -59,8 +61,11 @@ usage(FILE *f)
 	    "options:\n"
 	    "  --listen ADDR:PORT  address to bind, IPv4 or [IPv6] (only that address)\n"
 	    "                      (env " LISTEN_ENV ", default " LISTEN_DEFAULT ")\n"
-	    "  --redis URL         redis://[[user]:password@]host[:port][/db]\n"
-	    "                      (env REDIS_URL, default " REDIS_DEFAULT ")\n"
+	    "  --redis URL         redis[s]://[user:password@]host[:port][/db]\n"
+	    "                      (env REDIS_URL, default " REDIS_DEFAULT "; a URL\n"
+	    "                      with a password belongs in REDIS_URL, not argv;\n"
+	    "                      rediss:// reads CERTFLEET_REDIS_CA_FILE,\n"
+	    "                      CERTFLEET_REDIS_CERT_FILE, CERTFLEET_REDIS_KEY_FILE)\n"
 	    "  --threads N         server threads, each with its own Redis connection\n"
 	    "                      (env " THREADS_ENV ", default: number of CPUs)\n"
 	    "  --redis-timeout MS  Redis connect and command timeout\n"
@@ -74,7 +79,10 @@ usage(FILE *f)
 	    "environment:\n"
 	    "  " REDISKEYS_CHALLENGE_DB_ENV "  Redis database of the answers (default: the\n"
 	    "                      URL's database, else %d)\n"
+	    "  CERTFLEET_METRICS_LISTEN  ADDR:PORT of /metrics, /healthz and /readyz\n"
+	    "                      (Redis), or off (default " RMETRICS_LISTEN_DEFAULT ")\n"
 	    "  CERTFLEET_LOG_LEVEL debug|info|warn|error\n"
+	    "  CERTFLEET_LOG_FORMAT text (default) or json: one JSON object per line\n"
 	    "\n"
 	    "commands:\n"
 	    "  check     check that Redis (REDIS_URL) answers; exit 0 when it does\n"
@@ -252,6 +260,7 @@ serve(const struct opts *o)
 	socklen_t sslen;
 	struct store *st = NULL;
 	struct server *srv = NULL;
+	struct ops *ops = NULL;
 	sigset_t stop;
 	int sig, rc = 1, pidfile_written = 0;
 
@@ -279,6 +288,10 @@ serve(const struct opts *o)
 		log_err("%s on %s", err, o->listen);
 		goto out;
 	}
+	if (rmetrics_ops_start(&ops, o->redis, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		goto out;
+	}
 	if (o->pidfile != NULL) {
 		if (write_pidfile(o->pidfile, err, sizeof(err)) < 0) {
 			log_err("pidfile: %s", err);
@@ -294,6 +307,7 @@ serve(const struct opts *o)
 	log_info("%s: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	rc = 0;
 out:
+	ops_stop(ops);
 	server_stop(srv);
 	store_close(st);
 	if (pidfile_written)
@@ -325,5 +339,11 @@ main(int argc, char *argv[])
 		usage(stdout);
 		return 0;
 	}
-	return serve(&o);
+	if (rmetrics_init(err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		return 1;
+	}
+	rc = serve(&o);
+	rmetrics_free();
+	return rc;
 }

@@ -11,6 +11,7 @@
 #include <microhttpd.h>
 
 #include "log.h"
+#include "rmetrics.h"
 #include "token.h"
 
 #define SERVER_ERR_MAX		256	/* one error line */
@@ -86,9 +87,12 @@ server_challenge(struct server *srv, struct MHD_Connection *conn,
 {
 	char value[STORE_VALUE_MAX + 1], err[SERVER_ERR_MAX];
 	size_t len;
+	int rc;
 
-	switch (store_get_http01(srv->st, tok, toklen, value, sizeof(value),
-	    &len, err, sizeof(err))) {
+	rc = store_get_http01(srv->st, tok, toklen, value, sizeof(value), &len,
+	    err, sizeof(err));
+	rmetrics_lookup(rc);
+	switch (rc) {
 	case 1:
 		return server_answer(conn, value, len);
 	case 0:
@@ -130,6 +134,7 @@ server_request(void *cls, struct MHD_Connection *conn, const char *url,
     size_t *upload_data_size, void **con_cls)
 {
 	struct server *srv = cls;
+	enum token_route route;
 	const char *tok;
 	size_t toklen, urllen;
 
@@ -152,7 +157,9 @@ server_request(void *cls, struct MHD_Connection *conn, const char *url,
 	urllen = strlen(url);
 	if (urllen > SERVER_URL_MAX)
 		return server_canned(srv, conn, CANNED_URI_LONG);
-	switch (token_route(url, urllen, &tok, &toklen)) {
+	route = token_route(url, urllen, &tok, &toklen);
+	rmetrics_request(route);
+	switch (route) {
 	case TOKEN_ROUTE_CHALLENGE:
 		return server_challenge(srv, conn, tok, toklen);
 	case TOKEN_ROUTE_BAD_TOKEN:

@@ -43,6 +43,7 @@ store_open(const char *url, int db, int timeout_ms, unsigned cache_ms,
 	struct redis_url u;
 	struct store *st = NULL, *rv = NULL;
 	size_t i, inited = 0;
+	int udb;
 
 	if (nslots < 1 || nslots > STORE_SLOTS_MAX) {
 		snprintf(err, errlen, "store_open: %zu connections: expected 1..%d",
@@ -57,14 +58,16 @@ store_open(const char *url, int db, int timeout_ms, unsigned cache_ms,
 		snprintf(err, errlen, "store_open: Redis URL too long");
 		goto out;
 	}
-	if (redisconn_parse_url(url, &u, err, errlen) < 0)
+	if (redisurl_parse(url, &u, err, errlen) < 0)
 		goto out;
+	udb = u.db;
+	redisurl_wipe(&u);	/* only its database is needed */
 	if ((st = calloc(1, sizeof(*st) + nslots * sizeof(st->slots[0]))) == NULL) {
 		snprintf(err, errlen, "store_open: out of memory");
 		goto out;
 	}
 	memcpy(st->url, url, strlen(url) + 1);
-	st->db = db >= 0 ? db : (u.db >= 0 ? u.db : 0);
+	st->db = db >= 0 ? db : (udb >= 0 ? udb : 0);
 	st->timeout_ms = timeout_ms;
 	st->nslots = nslots;
 	atomic_init(&st->next, 0);
@@ -170,6 +173,17 @@ store_get_http01(struct store *st, const char *tok, size_t toklen, char *out,
 		return -1;
 	r = redisCommand(s->ctx, "GET " REDISKEYS_HTTP01_PREFIX "%b", tok,
 	    toklen);
+	if (r == NULL) {
+		/* A connection Redis closed while it was idle (a restart, an
+		 * ACL LOAD, a timeout) fails its next command: the CA must not
+		 * see that, so one new connection, once. */
+		redisFree(s->ctx);
+		s->ctx = NULL;
+		if (store_connect(st, s, err, errlen) < 0)
+			return -1;
+		r = redisCommand(s->ctx, "GET " REDISKEYS_HTTP01_PREFIX "%b", tok,
+		    toklen);
+	}
 	if (r == NULL) {
 		snprintf(err, errlen, "GET: %s", s->ctx->errstr);
 		broken = 1;

@@ -3,8 +3,10 @@ set(ACME_PRIVATE_INC ${PROJECT_SOURCE_DIR}/common/src)
 
 certfleet_unit_test(unit_jws unit/test_jws.c certfleet_jws certfleet_base
 	PkgConfig::CRYPTO PkgConfig::JANSSON)
-certfleet_unit_test(unit_acme_problem unit/test_acme_problem.c certfleet_acme)
-certfleet_unit_test(unit_acme_headers unit/test_acme_headers.c certfleet_acme)
+certfleet_unit_test(unit_acme_problem unit/test_acme_problem.c certfleet_acme
+	certfleet_base)
+certfleet_unit_test(unit_acme_headers unit/test_acme_headers.c certfleet_acme
+	PkgConfig::JANSSON)
 certfleet_unit_test(unit_acme_engine unit/test_acme_engine.c certfleet_acme
 	PkgConfig::CRYPTO)
 target_include_directories(unit_acme_headers PRIVATE ${ACME_PRIVATE_INC})

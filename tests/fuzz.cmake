@@ -1,7 +1,8 @@
-# tests/fuzz.cmake -- libFuzzer targets of common/ and proto/ parsers (built with clang only; see tests/run).
+# tests/fuzz.cmake -- libFuzzer targets of common/ and proto/ parsers and of the bytes common/ renders (built with clang only; see tests/run).
 # certfleet_fuzz_target(NAME LIBS...): tests/fuzz/NAME.c, seed corpus
-# tests/fuzz/corpus/NAME/ (read only; new inputs go to the build tree), and a
-# ctest labelled fuzz that runs it for 20 s.
+# tests/fuzz/corpus/NAME/ (read only; new inputs go to the build tree), plus
+# tests/fixtures/fuzz/NAME/ for seeds that hold test keys (keys are committed
+# under tests/fixtures/ only), and a ctest labelled fuzz that runs it for 20 s.
 function(certfleet_fuzz_target name)
 	if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
 		return()
@@ -12,11 +13,35 @@ function(certfleet_fuzz_target name)
 	target_link_libraries(${name} PRIVATE ${ARGN})
 	set(work ${CMAKE_CURRENT_BINARY_DIR}/${name}.corpus)
 	file(MAKE_DIRECTORY ${work})
+	set(seeds)
+	if(IS_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/${name})
+		list(APPEND seeds ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/${name})
+	endif()
+	if(IS_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/fuzz/${name})
+		list(APPEND seeds ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/fuzz/${name})
+	endif()
 	add_test(NAME ${name} COMMAND ${name} -max_total_time=20 -max_len=65536
-		${work} ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/${name})
+		${work} ${seeds})
 	set_tests_properties(${name} PROPERTIES LABELS fuzz TIMEOUT 120)
 endfunction()
 
 certfleet_fuzz_target(fuzz_b64 certfleet_base)
+certfleet_fuzz_target(fuzz_utf8 certfleet_base)
 certfleet_fuzz_target(fuzz_pem certfleet_pem)
 certfleet_fuzz_target(fuzz_codec certfleet_proto)
+
+# config.json paths of peter_sslers edges (coordinator/api/edgepath.c)
+certfleet_fuzz_target(fuzz_edge_path certfleet_coordinator certfleet_hostname)
+# on-demand ask bodies of edges: names per line, autocert's form (coordinator/api/edgeask.c)
+certfleet_fuzz_target(fuzz_edge_ask certfleet_coordinator certfleet_hostname)
+certfleet_fuzz_target(fuzz_redisurl certfleet_redisconn)
+# Label values and log messages carry bytes from CAs and jobs.
+certfleet_fuzz_target(fuzz_metrics_labels certfleet_metrics)
+certfleet_fuzz_target(fuzz_log_line certfleet_base PkgConfig::JANSSON)
+
+# the NDJSON body of POST /v1/certificates:bulk (common/ndjson.c)
+certfleet_fuzz_target(fuzz_ndjson certfleet_base)
+# POST /v1/certificates:import: the body and the PEM certificate, chain and
+# key (coordinator/results/import.c)
+certfleet_fuzz_target(fuzz_import certfleet_coordinator certfleet_hostname
+	PkgConfig::JANSSON)

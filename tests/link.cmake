@@ -11,9 +11,12 @@ endfunction()
 certfleet_needed_test(link_responder certfleet-responder libpq librdkafka libcurl)
 # The worker keeps no state: no PostgreSQL.
 certfleet_needed_test(link_worker certfleet-worker libpq)
-# The coordinator has no such test since its circuit breakers probe CA
-# directories (coordinator/ca/probe.c): it links libcurl, but never the ACME
-# engine (certfleet_acme), which is the workers' alone.
+# The coordinator links libcurl since it calls peter_sslers edges' expire
+# routes (coordinator/edge/expire.c) and its circuit breakers probe CA
+# directories (coordinator/ca/probe.c), but never the ACME engine
+# (certfleet_acme), which is the workers' alone. What still holds at link
+# time: no test library.
+certfleet_needed_test(link_coordinator certfleet-coordinator libcmocka)
 # certfleetctl has no such test: `certfleetctl doctor` checks PostgreSQL and
 # Kafka itself (every health_service), so it links libpq and librdkafka.
 

@@ -1,4 +1,5 @@
 /* main.c -- certfleet-worker: configuration, signals and the event loop joining Kafka, the ACME engine and Redis. */
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +18,11 @@
 #include "kafkaconn.h"
 #include "log.h"
 #include "pacer.h"
+#include "ops.h"
 #include "rediskeys.h"
 #include "runner.h"
+#include "spawn.h"
+#include "wmetrics.h"
 
 /* The services `check` asks. */
 static const struct health_service *const worker_deps[] = {
@@ -27,6 +31,7 @@ static const struct health_service *const worker_deps[] = {
 #define WORKER_TICK_MS 50		/* longest wait of one loop turn */
 #define WORKER_POLL_BATCH 200		/* jobs taken from Kafka per turn */
 #define WORKER_COMMIT_EVERY_MS 1000
+#define WORKER_DNS_DRAIN_MS 15000	/* DNS withdrawals finished at a stop */
 
 static volatile sig_atomic_t worker_stop;
 
@@ -43,14 +48,21 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: certfleet-worker [run | check | version]\n"
 	    "\n"
-	    "  run       (default) consume jobs and run their ACME flows until\n"
-	    "            SIGTERM/SIGINT, then drain and leave the group\n"
+	    "  run       (default) wait for Kafka (its topics) and Redis, consume\n"
+	    "            jobs and run their ACME flows until SIGTERM/SIGINT, then\n"
+	    "            drain and leave the group. Waits are logged and retried\n"
+	    "            with backoff (0.5 s doubling to 30 s); while Redis is\n"
+	    "            lost no new job is taken; Kafka connections are retried\n"
+	    "            by librdkafka\n"
 	    "  check     check that Kafka, Redis and the ACME directory answer\n"
 	    "  version   print the version\n"
 	    "\n"
 	    "environment (deploy/local/state/env exports the first ones):\n"
 	    "  KAFKA_BOOTSTRAP                 Kafka brokers (required)\n"
-	    "  REDIS_URL                       Redis for http-01 answers (required)\n"
+	    "  REDIS_URL                       Redis for http-01 answers (required):\n"
+	    "                                  redis[s]://[user:password@]host[:port][/db],\n"
+	    "                                  the workers' ACL user; rediss:// reads\n"
+	    "                                  CERTFLEET_REDIS_CA_FILE, _CERT_FILE, _KEY_FILE\n"
 	    "  CERTFLEET_API                   coordinator base URL, for account keys (required)\n"
 	    "  CERTFLEET_WORKER_TOKEN          bearer token of the coordinator's internal API (required)\n"
 	    "  CERTFLEET_CA_FILE               PEM bundle trusted for the CAs (default: PEBBLE_TLS_CA,\n"
@@ -63,6 +75,8 @@ usage(FILE *f)
 	    "  CERTFLEET_WORKER_DRAIN_S        seconds to finish jobs on SIGTERM (default 10)\n"
 	    "  CERTFLEET_WORKER_GROUP          Kafka consumer group (default certfleet-workers)\n"
 	    "  CERTFLEET_WORKER_ID             client id in Kafka and events (default worker-<host>-<pid>)\n"
+	    "  CERTFLEET_METRICS_LISTEN        ADDR:PORT of /metrics, /healthz and /readyz (Kafka,\n"
+	    "                                  Redis), or off (default " WMETRICS_LISTEN_DEFAULT ")\n"
 	    "  CERTFLEET_LOG_LEVEL             debug|info|warn|error (default info)\n"
 	    "  CERTFLEET_CA_<NAME>_PACE_<EP>   requests per second (and burst) to CA NAME, shared by\n"
 	    "                                  every worker through Redis: RATE[:BURST], 0 = no limit;\n"
@@ -70,12 +84,19 @@ usage(FILE *f)
 	    "                                  FINALIZE POLL RENEWAL_INFO REVOKE_CERT OTHER, and ACME\n"
 	    "                                  (shared by CHALLENGE, FINALIZE, POLL and OTHER); default\n"
 	    "                                  Let's Encrypt's limits per IP (docs/design.md section 4)\n"
+	    "  CERTFLEET_LOG_FORMAT            text (default) or json: one JSON object per line\n"
 	    "\n"
 	    "dns-01 (certificates enrolled with \"challenge\": \"dns-01\", wildcards):\n"
-	    "  CERTFLEET_DNS_PROVIDER          challtestsrv|hook|rfc2136 (unset: dns-01 jobs fail)\n"
-	    "  CERTFLEET_DNS_TIMEOUT_S         limit of one DNS call (default 10); the calls block\n"
-	    "                                  the worker's loop briefly (one HTTP request or one\n"
-	    "                                  child process per record, begin and cleanup)\n"
+	    "  CERTFLEET_DNS_PROVIDER          challtestsrv|hook|rfc2136 (unset: a dns-01 job fails\n"
+	    "                                  at once, not retried, with problem\n"
+	    "                                  urn:certfleet:error:workerConfiguration and no\n"
+	    "                                  ACME order; deploy/local/stack sets challtestsrv)\n"
+	    "  CERTFLEET_DNS_TIMEOUT_S         limit of one DNS call (default 10). The hook and\n"
+	    "                                  nsupdate run as child processes watched by the\n"
+	    "                                  worker's loop (up to 32 at once, more wait their\n"
+	    "                                  turn): a slow DNS delays only its own orders;\n"
+	    "                                  challtestsrv is one short HTTP request to a local\n"
+	    "                                  test server\n"
 	    "  challtestsrv: CERTFLEET_DNS_CHALLTESTSRV  management URL (default CHALLTESTSRV_MGMT)\n"
 	    "  hook:         CERTFLEET_DNS_HOOK  absolute path of an executable run (no shell) as\n"
 	    "                HOOK begin|done|failed HOSTNAME TOKEN TXT; exit 0 = success. Its\n"
@@ -108,6 +129,7 @@ struct worker_conf {
 
 /* What worker_run owns; each part is NULL until made. */
 struct worker {
+	struct ops		*ops;
 	struct acme_engine	*engine;
 	struct acache		*acache;
 	struct chstore		*chstore;
@@ -157,8 +179,8 @@ worker_conf_read(struct worker_conf *c)
 static int
 worker_open(struct worker *w, const struct worker_conf *c)
 {
+	struct acme_engine_conf ec = { 0 };
 	struct runner_deps deps;
-	struct acme_engine_conf ec;
 	char err[512];
 
 	if (dns_from_env(&w->dns, err, sizeof(err)) < 0) {
@@ -172,8 +194,8 @@ worker_open(struct worker *w, const struct worker_conf *c)
 		log_err("main: out of memory");
 		return -1;
 	}
-	memset(&ec, 0, sizeof(ec));
 	ec.pacer = pacer_hook(w->pacer);
+	ec.observe = wmetrics_acme_observe;
 	if ((w->engine = acme_engine_new(&ec, err, sizeof(err))) == NULL ||
 	    (w->chstore = chstore_new(c->redis, (int)c->chdb)) == NULL ||
 	    (w->acache = acache_new(c->api, c->token)) == NULL) {
@@ -199,6 +221,11 @@ worker_open(struct worker *w, const struct worker_conf *c)
 		return -1;
 	}
 	runner_set_events(w->runner, w->events);
+	if (wmetrics_ops_start(&w->ops, w->consumer, c->bootstrap, c->id, err,
+	    sizeof(err)) < 0) {
+		log_err("main: %s", err);
+		return -1;
+	}
 	return 0;
 }
 
@@ -207,7 +234,11 @@ worker_open(struct worker *w, const struct worker_conf *c)
 static void
 worker_close(struct worker *w)
 {
+	ops_stop(w->ops);	/* its scrapes read the consumer */
 	acme_engine_free(w->engine);
+	/* Cancelled dns-01 orders withdrew their records: let that finish. */
+	if (w->dns != NULL)
+		dns_drain(w->dns, WORKER_DNS_DRAIN_MS);
 	events_free(w->events, 10000);
 	consumer_free(w->consumer);
 	runner_free(w->runner);
@@ -215,6 +246,37 @@ worker_close(struct worker *w)
 	chstore_free(w->chstore);
 	dns_free(w->dns);
 	pacer_free(w->pacer);
+}
+
+/* One wait of the loop: the engine's transfers and timers, and the
+ * children of the DNS provider (hook, nsupdate), whose ends are handled
+ * right after. Returns acme_engine_run's answer. */
+static int
+worker_turn(struct worker *w)
+{
+	struct pollfd pfd[SPAWN_FDS_MAX];
+	struct curl_waitfd wfd[SPAWN_FDS_MAX];
+	int timeout = WORKER_TICK_MS, rc;
+	size_t i, n = 0;
+
+	if (w->dns != NULL)
+		n = dns_fds(w->dns, pfd, SPAWN_FDS_MAX, &timeout);
+	for (i = 0; i < n; i++) {
+		wfd[i].fd = pfd[i].fd;
+		wfd[i].events = (short)((pfd[i].events & POLLIN ?
+		    CURL_WAIT_POLLIN : 0) | (pfd[i].events & POLLOUT ?
+		    CURL_WAIT_POLLOUT : 0));
+		wfd[i].revents = 0;
+	}
+	rc = acme_engine_run(w->engine, timeout, n > 0 ? wfd : NULL,
+	    (unsigned)n);
+	for (i = 0; i < n; i++)
+		pfd[i].revents = (short)((wfd[i].revents & CURL_WAIT_POLLIN ?
+		    POLLIN : 0) | (wfd[i].revents & CURL_WAIT_POLLOUT ?
+		    POLLOUT : 0));
+	if (w->dns != NULL)
+		dns_process(w->dns, pfd, n);
+	return rc;
 }
 
 /* Takes jobs from Kafka while fewer than maxinflight run, turns the engine
@@ -229,14 +291,19 @@ worker_loop(struct worker *w, long maxinflight)
 
 	while (!worker_stop) {
 		active = runner_active(w->runner);
+		wmetrics_inflight(active);
 		budget = active < (size_t)maxinflight ?
 		    (unsigned)((size_t)maxinflight - active) : 0;
 		if (budget > WORKER_POLL_BATCH)
 			budget = WORKER_POLL_BATCH;
+		/* Redis lost: no new jobs until it answers again (the store
+		 * retries with backoff); jobs in flight go on. */
+		if (!chstore_ready(w->chstore))
+			budget = 0;
 		/* Paused partitions keep the membership alive while full. */
 		consumer_pause(w->consumer, budget == 0);
 		consumer_poll(w->consumer, budget, runner_handle, w->runner);
-		if (acme_engine_run(w->engine, WORKER_TICK_MS, NULL, 0) < 0) {
+		if (worker_turn(w) < 0) {
 			log_err("main: the ACME engine failed; exiting");
 			return -1;
 		}
@@ -262,7 +329,7 @@ worker_drain(struct worker *w, long drain)
 	deadline = clock_mono_ms() + (uint64_t)drain * 1000;
 	while (runner_active(w->runner) > 0 && clock_mono_ms() < deadline) {
 		consumer_poll(w->consumer, 0, runner_handle, w->runner);
-		acme_engine_run(w->engine, WORKER_TICK_MS, NULL, 0);
+		worker_turn(w);
 		events_poll(w->events);
 	}
 }
@@ -274,11 +341,24 @@ worker_run(void)
 {
 	struct worker_conf c;
 	struct worker w;
+	char err[256];
 	int rc = 1;
 
 	memset(&c, 0, sizeof(c));
 	memset(&w, 0, sizeof(w));
-	if (worker_conf_read(&c) < 0 || worker_open(&w, &c) < 0)
+	if (wmetrics_init(err, sizeof(err)) < 0) {
+		log_err("main: %s", err);
+		goto out;
+	}
+	if (worker_conf_read(&c) < 0)
+		goto out;
+	/* Started before its services: wait for them (logged, backoff). */
+	if (health_wait(&health_kafka, c.bootstrap, &worker_stop) < 0 ||
+	    health_wait(&health_redis, c.redis, &worker_stop) < 0) {
+		rc = 0;		/* stopped while waiting */
+		goto out;
+	}
+	if (worker_open(&w, &c) < 0)
 		goto out;
 	log_info("main: worker %s consuming %s in group %s, up to %ld jobs in flight",
 	    c.id, kafkaconn_topic_jobs(), c.group, c.maxinflight);
@@ -288,6 +368,7 @@ worker_run(void)
 	rc = 0;
 out:
 	worker_close(&w);
+	wmetrics_free();
 	return rc;
 }
 

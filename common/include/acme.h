@@ -15,8 +15,9 @@
  * on it. Nothing blocks: the caller's loop calls acme_engine_run(), which
  * waits (curl_multi_poll, also on the caller's extra fds), drives transfers,
  * fires the engine's timers (polling backoff, Retry-After) and invokes the
- * operations' callbacks. All callbacks run inside acme_engine_run() or
- * acme_op_cancel(), on the caller's thread. The engine is not thread-safe.
+ * operations' callbacks. All callbacks run inside acme_engine_run(),
+ * acme_op_cancel() or acme_order_dns01_published(), on the caller's
+ * thread. The engine is not thread-safe.
  *
  * Per CA (keyed by directory URL) the engine caches the directory (fetched
  * once) and a pool of nonces (every Replay-Nonce is kept; newNonce only when
@@ -44,6 +45,29 @@ struct acme_op;
 #define ACME_SUBPROBLEMS_MAX	32		/* subproblems kept per problem */
 #define ACME_IDENTIFIERS_MAX	100		/* names per order */
 #define ACME_CONTACTS_MAX	8
+#define ACME_PROBLEM_TEXT_MAX	1024		/* bytes of a problem's type or
+						 * detail kept, cut on a UTF-8
+						 * character boundary */
+
+/* One finished HTTP request, as the engine tells its observer; the strings
+ * are valid only during the call. */
+struct acme_request_stats {
+	const char	*directory;	/* the CA's directory URL */
+	const char	*endpoint;	/* what was asked: "directory", "newNonce",
+					 * "newAccount", "newOrder", "order",
+					 * "authz", "challenge", "finalize",
+					 * "certificate", "revokeCert", "keyChange",
+					 * "account" or "renewalInfo" */
+	long		 status;	/* HTTP status; 0 when no usable response
+					 * came (connection, timeout, a cap) */
+	double		 seconds;	/* the transfer, first byte out to last in */
+};
+
+/* Told about every request the engine finishes, on the engine's thread,
+ * before the response is acted on. It must not call into the engine. This
+ * is how a program measures the engine (the worker's metrics) without the
+ * engine linking anything for it. */
+typedef void acme_observe_fn(void *arg, const struct acme_request_stats *s);
 
 /*
  * Request pacing, shared with whoever else talks to the same CA (the
@@ -71,6 +95,8 @@ struct acme_engine_conf {
 	const char *user_agent;		/* NULL: "certfleet/<version>" */
 	const struct acme_pacer *pacer;	/* NULL: no pacing; borrowed for the
 					 * engine's life */
+	acme_observe_fn *observe;	/* NULL: nobody is told */
+	void	*observe_arg;
 };
 
 /* Creates an engine; conf may be NULL for defaults (copied). Returns NULL
@@ -119,10 +145,17 @@ struct acme_problem {
 	size_t			 nsub;
 };
 
+/* The problem type of a CA answer the engine refuses because it hands out a
+ * plain http:// URL (Location, Link, directory, order, authorization or
+ * challenge URLs): not retryable, its detail names the URL. */
+#define ACME_PROBLEM_INSECURE_URL "urn:certfleet:error:insecureUrl"
+
 /* Parses an application/problem+json body of at most ACME_JSON_MAX bytes.
  * http_status is used when the document has no status. Returns 0 with *p
  * filled (free with acme_problem_free), or -1 with a message in err and *p
- * empty. Strings are sanitised: control characters become '?'. */
+ * empty. Strings are sanitised (utf8.h, utf8_sanitize): valid UTF-8 on one
+ * line, control characters become '?', at most ACME_PROBLEM_TEXT_MAX bytes
+ * cut on a character boundary. */
 int acme_problem_parse(const char *body, size_t len, long http_status,
     struct acme_problem *p, char *err, size_t errlen);
 void acme_problem_free(struct acme_problem *p);
@@ -173,7 +206,9 @@ struct acme_result {
 						 * request kind that got it ("newOrder",
 						 * "finalize"...), else NULL */
 	int			 has_problem;
-	struct acme_problem	 problem;	/* from the CA, when has_problem */
+	struct acme_problem	 problem;	/* from the CA, when has_problem, or
+						 * the engine's own refusal of an
+						 * answer (ACME_PROBLEM_INSECURE_URL) */
 	char			 error[512];	/* one-line description, "" on success */
 	const char		*account_url;	/* account ops: the account (kid) */
 	const char		*order_url;	/* order ops: NULL if never created */
@@ -242,6 +277,9 @@ struct acme_order_cb {
 	void	*arg;
 };
 
+/* begin of struct acme_dns01_cb: publishing goes on in the background. */
+#define ACME_DNS01_PENDING	1
+
 /* What a dns-01 order calls in place of challenge_begin/challenge_end, with
  * the arg of its struct acme_order_cb. */
 struct acme_dns01_cb {
@@ -251,15 +289,20 @@ struct acme_dns01_cb {
 	 * domain for a wildcard ("*.example.com" validates at
 	 * _acme-challenge.example.com), so an order for a wildcard and its
 	 * apex publishes two values at the same name at once. Return 0 when
-	 * published, -1 to fail the order (retryable). Runs on the engine's
-	 * thread: a slow call delays every order. Required. */
+	 * published, ACME_DNS01_PENDING when publishing goes on without
+	 * blocking (a child process, say): the order then waits, without a
+	 * request or a worker's thread, until acme_order_dns01_published()
+	 * says how it went (or its deadline). -1 fails the order (retryable).
+	 * Runs on the engine's thread: it must not block. Required. */
 	int	(*begin)(void *arg, const char *domain, const char *token,
 		    const char *txt);
-	/* Called exactly once for every record whose begin returned 0, when
-	 * the order leaves "pending" (its authorizations are final) or the
-	 * operation ends; valid is 1 when
-	 * the authorization became valid, 0 otherwise (invalid, failure,
-	 * cancellation, deadline). Required. */
+	/* Called exactly once for every record whose begin returned 0 or
+	 * ACME_DNS01_PENDING (even when publishing then failed), when the
+	 * order leaves "pending" (its authorizations are final) or the
+	 * operation ends; valid is 1 when the authorization became valid, 0
+	 * otherwise (invalid, failure, cancellation, deadline). After it,
+	 * acme_order_dns01_published() must no longer be called for that
+	 * token. Required. */
 	void	(*end)(void *arg, const char *domain, const char *token,
 		    const char *txt, int valid);
 };
@@ -304,6 +347,17 @@ struct acme_order_params {
 struct acme_op *acme_order_start(struct acme_engine *e,
     const struct acme_order_params *p, const struct acme_order_cb *cb,
     char *err, size_t errlen);
+
+/*
+ * The dns-01 record whose begin answered ACME_DNS01_PENDING for token is
+ * published (ok 1), or could not be (ok 0; detail says why, one line, no
+ * secret): the order goes on and asks the CA to validate, or fails
+ * (retryable). A token the order no longer waits for is ignored. Call it
+ * from the caller's loop, outside the engine's callbacks; op's own
+ * callbacks, done() included, may run inside it (then op is gone).
+ */
+void acme_order_dns01_published(struct acme_op *op, const char *token,
+    int ok, const char *detail);
 
 /* ---- account and certificate management (acme_manage.c) ---- */
 

@@ -2,6 +2,7 @@
 #ifndef CERTFLEET_HEALTH_H
 #define CERTFLEET_HEALTH_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -42,5 +43,17 @@ int health_run(const struct health_service *const *services, size_t n,
  * <where> <detail>". Returns the number that failed. */
 int health_check(const struct health_service *const *services, size_t n,
     FILE *out);
+
+/*
+ * A daemon starting before the services it needs: probes svc at where (a
+ * URL or connection string; any password is shown as "***") until it
+ * answers. Each failure is logged with the reason and the wait before the
+ * next try, which doubles from BACKOFF_MIN_MS to BACKOFF_MAX_MS with jitter
+ * (backoff.h); an answer after failures is logged too. The wait checks
+ * *stop (set by a signal handler) every 100 ms. Returns 0 once it answered,
+ * -1 when *stop was set first.
+ */
+int health_wait(const struct health_service *svc, const char *where,
+    const volatile sig_atomic_t *stop);
 
 #endif

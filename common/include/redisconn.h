@@ -1,4 +1,4 @@
-/* redisconn.h -- Redis connection helpers on hiredis: redis:// URLs, timeouts, PING. */
+/* redisconn.h -- Redis connection helpers on hiredis: redis:// and rediss:// URLs, ACL users, timeouts, PING. */
 #ifndef CERTFLEET_REDISCONN_H
 #define CERTFLEET_REDISCONN_H
 
@@ -6,22 +6,26 @@
 
 #include <hiredis/hiredis.h>
 
-struct redis_url {
-	char	host[256];
-	int	port;
-	int	db;		/* -1 when the URL names none */
-	char	password[256];	/* empty when none */
-};
+#include "redisurl.h"
 
-/* Parses redis://[[user]:password@]host[:port][/db]. Port defaults to 6379.
- * Returns 0, or -1 with a message in err. */
-int redisconn_parse_url(const char *url, struct redis_url *u, char *err,
-    size_t errlen);
+/* rediss:// settings, read from the environment at each connect:
+ *   CERTFLEET_REDIS_CA_FILE    PEM file of the CAs that may sign the
+ *                              server's certificate (default: the system's
+ *                              trust store)
+ *   CERTFLEET_REDIS_CERT_FILE  client certificate (PEM, chain allowed), for
+ *                              a Redis with tls-auth-clients yes
+ *   CERTFLEET_REDIS_KEY_FILE   its private key (default: CERT_FILE) */
+#define REDISCONN_CA_FILE_ENV	"CERTFLEET_REDIS_CA_FILE"
+#define REDISCONN_CERT_FILE_ENV	"CERTFLEET_REDIS_CERT_FILE"
+#define REDISCONN_KEY_FILE_ENV	"CERTFLEET_REDIS_KEY_FILE"
 
-/* Connects to url with connect and command timeouts of timeout_ms,
- * authenticates when the URL has a password, and selects db (or the URL's
- * database when db is -1). Returns the context, or NULL with a message in
- * err. The caller frees it with redisFree. */
+/* Connects to url (redisurl_parse() says which forms) with connect and
+ * command timeouts of timeout_ms: over TLS for rediss://, the server's
+ * certificate verified against the URL's host. Authenticates with
+ * "AUTH user password" when the URL names a user, "AUTH password" when it
+ * has only a password, and selects db (or the URL's database when db is
+ * -1). Returns the context, or NULL with a message in err (which never
+ * holds the password). The caller frees it with redisFree. */
 redisContext *redisconn_open(const char *url, int db, int timeout_ms, char *err,
     size_t errlen);
 

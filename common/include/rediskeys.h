@@ -27,11 +27,48 @@
  *   TTL       one hour after its last use (worker/runner/pacer.c)
  *
  * Certificates for edges (primer writes, OpenResty edges read), the
- * peter_sslers formats, database CERTFLEET_REDIS_PRIME_DB, default 9:
+ * peter_sslers formats, database CERTFLEET_REDIS_PRIME_DB, default 9, on each
+ * target of CERTFLEET_PRIME_TARGETS (one per edge region; default REDIS_URL):
  *   prime style 1: hash "d1:<hostname>" {c: <cert id>, p: <key id>, i: <chain id>}
- *                  strings "c:<id>" cert PEM, "p:<id>" key PEM, "i:<id>" chain PEM
+ *                  strings "c:<cert id>" cert PEM, "p:<key id>" key PEM,
+ *                  "i:<chain id>" chain PEM (without the leaf)
+ *                  An edge reads HMGET d1:<host> c p i, then GET c:<c>,
+ *                  GET p:<p>, GET i:<i>, and serves cert, newline, chain.
  *   prime style 2: hash "d2:<hostname>" {f: full chain PEM, p: key PEM}
- *   after each write, PUBLISH REDISKEYS_CHANNEL_CHANGED <hostname>
+ *                  An edge reads HMGET d2:<host> p f.
+ *   CERTFLEET_PRIME_STYLE (1, 2 or both, default both) says which are written.
+ *   ids: <cert id> is issued_certificates.id, <key id> private_keys.id (a new
+ *   one at every renewal), <chain id> the first 32 hex digits of the SHA-256
+ *   of the chain PEM (issued_certificates.chain_id), so every certificate of
+ *   one chain shares one i: string, as peter_sslers shares one chain id.
+ *   <hostname> is a name of the certificate as issued ("*.example.com" for
+ *   a wildcard); when several live certificates carry one, the newest wins.
+ *   Only what serves a name is kept: once no d1: points at a c:, p: or i:
+ *   (renewal, revocation, a name leaving its set), it is deleted, and the
+ *   primer's periodic comparison deletes any d1:/d2:/c:/p:/i: key of the
+ *   prime database that PostgreSQL does not call for: the prime database
+ *   belongs to the primer.
+ *   TTL: none, or CERTFLEET_PRIME_TTL seconds on every edge key, refreshed
+ *   by the comparison well before it runs out.
+ *   After each change of a name (written, replaced, deleted), PUBLISH
+ *   REDISKEYS_CHANNEL_CHANGED <hostname>; a full re-prime publishes nothing.
+ *   REDISKEYS_PRIME_MARKER holds the target's generation (prime_targets in
+ *   PostgreSQL): missing or different, the target lost its data and every
+ *   live certificate is written again.
+ *
+ * On-demand issuance (the coordinator's on-demand thread writes, certfleet's
+ * edge reads before it asks the coordinator about an unknown SNI; database
+ * CERTFLEET_REDIS_PRIME_DB):
+ *   "certfleet:ondemand:deny:<domain>"   <domain> and every name under it
+ *                                        were refused (value: by what)
+ *   "certfleet:ondemand:deny1:<name>"    exactly <name> was refused
+ *   "certfleet:ondemand:issuing:<name>"  <name> was allowed and its
+ *                                        certificate is on its way
+ *   TTL: the refusal's (CERTFLEET_ON_DEMAND_DENY_TTL, ..._ASK_ERROR_TTL),
+ *   REDISKEYS_OD_ISSUING_TTL for issuing:. An edge reads, in one MGET,
+ *   deny1:<sni>, issuing:<sni> and deny:<suffix> for the suffixes of the SNI
+ *   of two labels or more, the REDISKEYS_OD_SUFFIXES shortest (see
+ *   negcache_keys() in coordinator/ondemand/negcache.h).
  */
 #define REDISKEYS_HTTP01_PREFIX		"certfleet:http01:"
 #define REDISKEYS_HTTP01_TTL		3600
@@ -43,5 +80,11 @@
 #define REDISKEYS_PRIME_DB_ENV		"CERTFLEET_REDIS_PRIME_DB"
 #define REDISKEYS_PRIME_DB_DEFAULT	9
 #define REDISKEYS_CHANNEL_CHANGED	"certfleet:certs:changed"
+#define REDISKEYS_PRIME_MARKER		"certfleet:prime:generation"
+#define REDISKEYS_OD_DENY_PREFIX	"certfleet:ondemand:deny:"
+#define REDISKEYS_OD_DENY1_PREFIX	"certfleet:ondemand:deny1:"
+#define REDISKEYS_OD_ISSUING_PREFIX	"certfleet:ondemand:issuing:"
+#define REDISKEYS_OD_ISSUING_TTL	600
+#define REDISKEYS_OD_SUFFIXES		8
 
 #endif

@@ -50,7 +50,8 @@ account_ready(struct acme_op *op)
 	if (op->eab_kid != NULL && account_bind(op) < 0)
 		return;
 	op->step = ACCT_NEWACCOUNT;
-	acme_op_post(op, op->ca->new_account, op->account_payload, 0, 1);
+	acme_op_post(op, "newAccount", op->ca->new_account,
+	    op->account_payload, 0, 1);
 }
 
 static void

@@ -130,7 +130,7 @@ ari_ready(struct acme_op *op)
 	}
 	snprintf(url, sizeof(url), "%s/%s", op->ca->renewal_info, op->cert_id);
 	op->step = ARI_GET;
-	acme_op_get(op, url);
+	acme_op_get(op, "renewalInfo", url);
 }
 
 static void

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "b64.h"
+#include "clock.h"
 
 #define ORDER_NAME_MAX	253
 
@@ -50,7 +51,8 @@ acme_order_on_end(struct acme_op *op)
 }
 
 /* Publishes the answer for token (dns-01: the TXT value for domain); 0 to
- * go on, -1 when the op ended. */
+ * go on, ACME_DNS01_PENDING when a dns-01 record is still being published,
+ * -1 when the op ended. */
 static int
 order_chal_begin(struct acme_op *op, const char *token, const char *domain)
 {
@@ -61,7 +63,7 @@ order_chal_begin(struct acme_op *op, const char *token, const char *domain)
 
 	for (i = 0; i < op->nchals; i++)
 		if (!op->chals[i].ended && strcmp(op->chals[i].token, token) == 0)
-			return 0;	/* already published */
+			return op->chals[i].pending ? ACME_DNS01_PENDING : 0;
 	if ((ka = jws_key_authorization(op->key, token)) == NULL) {
 		acme_op_fail(op, 0, "challenge token is not base64url");
 		return -1;
@@ -86,12 +88,13 @@ order_chal_begin(struct acme_op *op, const char *token, const char *domain)
 		rc = op->cb.challenge_begin(op->cb.arg, tok, ka);
 	explicit_bzero(ka, strlen(ka));
 	free(ka);
-	if (rc == 0) {
+	if (rc == 0 || (op->dns01 && rc == ACME_DNS01_PENDING)) {
 		c[op->nchals].token = tok;
 		c[op->nchals].authz = op->authz_i;
 		c[op->nchals].ended = 0;
 		c[op->nchals].domain = dom;
 		c[op->nchals].txt = txt;
+		c[op->nchals].pending = rc == ACME_DNS01_PENDING;
 		op->nchals++;
 	} else {
 		free(tok);
@@ -100,11 +103,64 @@ order_chal_begin(struct acme_op *op, const char *token, const char *domain)
 	}
 	if (acme_op_cb_leave(op))
 		return -1;
+	if (rc == ACME_DNS01_PENDING && op->dns01)
+		return ACME_DNS01_PENDING;
 	if (rc != 0) {
 		acme_op_fail(op, 1, "challenge_begin failed to publish the answer");
 		return -1;
 	}
 	return 0;
+}
+
+/* The challenge at url (token) is triggered once its record is published:
+ * until then the op holds no request, only its deadline's timer. */
+static void
+order_dns_wait(struct acme_op *op, const char *url, const char *token)
+{
+	uint64_t now = clock_mono_ms();
+
+	free(op->dns_wait_url);
+	free(op->dns_wait_token);
+	op->dns_wait_token = NULL;
+	if ((op->dns_wait_url = strdup(url)) == NULL ||
+	    (op->dns_wait_token = strdup(token)) == NULL) {
+		acme_op_fail(op, 1, "out of memory");
+		return;
+	}
+	op->step = ORD_DNS_WAIT;
+	acme_op_sleep(op, op->deadline_ms > now ? op->deadline_ms - now : 0);
+}
+
+void
+acme_order_dns01_published(struct acme_op *op, const char *token, int ok,
+    const char *detail)
+{
+	char *url;
+	size_t i;
+
+	for (i = 0; i < op->nchals; i++)
+		if (!op->chals[i].ended && op->chals[i].pending &&
+		    strcmp(op->chals[i].token, token) == 0)
+			break;
+	if (i == op->nchals)
+		return;		/* ended, or never asked for */
+	op->chals[i].pending = 0;
+	if (op->step != ORD_DNS_WAIT || op->dns_wait_token == NULL ||
+	    strcmp(op->dns_wait_token, token) != 0)
+		return;		/* the CA did not wait for this one */
+	if (!ok) {
+		acme_op_fail(op, 1, "dns-01 record at _acme-challenge.%s not "
+		    "published: %s", op->chals[i].domain, detail);
+		return;
+	}
+	acme_op_wake_cancel(op);
+	url = op->dns_wait_url;
+	op->dns_wait_url = NULL;
+	free(op->dns_wait_token);
+	op->dns_wait_token = NULL;
+	op->step = ORD_CHALL;
+	acme_op_post(op, "challenge", url, "{}", 0, 0);
+	free(url);
 }
 
 static const char *
@@ -187,6 +243,7 @@ acme_order_authz_response(struct acme_op *op, struct acme_req *r)
 	const char *st, *cst, *tok, *curl, *dom = NULL;
 	struct acme_authz_view v;
 	char err[128];
+	int rc;
 
 	if ((j = acme_op_json(op, r, "authorization")) == NULL)
 		return;
@@ -214,11 +271,13 @@ acme_order_authz_response(struct acme_op *op, struct acme_req *r)
 	else if (strcmp(cst, "invalid") == 0)
 		acme_op_fail_problem(op, json_object_get(c, "error"),
 		    "challenge is invalid");
-	else if (order_chal_begin(op, tok, dom) < 0)
+	else if ((rc = order_chal_begin(op, tok, dom)) < 0)
 		;	/* op ended */
+	else if (strcmp(cst, "pending") == 0 && rc == ACME_DNS01_PENDING)
+		order_dns_wait(op, curl, tok);
 	else if (strcmp(cst, "pending") == 0) {
 		op->step = ORD_CHALL;
-		acme_op_post(op, curl, "{}", 0, 0);
+		acme_op_post(op, "challenge", curl, "{}", 0, 0);
 	} else {		/* processing or valid: triggered earlier */
 		op->authz_i++;
 		acme_order_authz_next(op);

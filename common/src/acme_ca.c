@@ -121,8 +121,8 @@ void
 acme_ca_directory_done(struct acme_ca *ca, struct acme_req *r)
 {
 	json_t *d = NULL;
-	const char *nn, *na, *no;
-	char why[256] = "";
+	const char *nn, *na, *no, *u;
+	char why[256] = "", insecure[ACME_URL_MAX + 1] = "";
 	struct acme_op *op;
 	int down = (r->cc != CURLE_OK && !r->body_toobig && !r->h.toobig) ||
 	    (r->cc == CURLE_OK && r->status >= 500);
@@ -138,6 +138,10 @@ acme_ca_directory_done(struct acme_ca *ca, struct acme_req *r)
 	else if ((d = acme_directory_parse(r->body, r->len, why,
 	    sizeof(why))) == NULL)
 		;	/* why is set */
+	else if ((u = acme_json_insecure(d)) != NULL) {
+		snprintf(insecure, sizeof(insecure), "%s", u);
+		snprintf(why, sizeof(why), "a plain http URL: %.128s", u);
+	}
 	else if ((nn = acme_json_url(d, "newNonce")) == NULL ||
 	    (na = acme_json_url(d, "newAccount")) == NULL ||
 	    (no = acme_json_url(d, "newOrder")) == NULL)
@@ -179,6 +183,8 @@ acme_ca_directory_done(struct acme_ca *ca, struct acme_req *r)
 		else if (down)
 			acme_op_unavailable(op, "directory %s: %s", ca->dir_url,
 			    why);
+		else if (insecure[0] != '\0')
+			acme_op_fail_insecure(op, "directory", insecure);
 		else
 			acme_op_fail(op, 1, "directory %s: %s", ca->dir_url, why);
 	}
@@ -201,7 +207,8 @@ acme_op_need_directory(struct acme_op *op)
 	}
 	if (ca->dir_state == ACME_DIR_NONE) {
 		if (acme_req_send(op->e, ACME_REQ_DIRECTORY, NULL, ca, ca->dir_url,
-		    NULL, 0, op->e->conf.request_timeout_ms, err, sizeof(err)) < 0) {
+		    "directory", NULL, 0, op->e->conf.request_timeout_ms, err,
+		    sizeof(err)) < 0) {
 			acme_op_fail(op, 1, "directory: %s", err);
 			return;
 		}

@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "utf8.h"
 
 #define ACME_STEP_START		0	/* every op's first step */
 #define ACME_RETRY_AFTER_MAX_S	600	/* longest poll wait we honour */
@@ -105,6 +106,12 @@ acme_op_sleep(struct acme_op *op, uint64_t ms)
 		op->wake_ms = op->deadline_ms;
 	if (heap_insert(op->e, op) < 0)
 		acme_op_fail(op, 1, "out of memory for a timer");
+}
+
+void
+acme_op_wake_cancel(struct acme_op *op)
+{
+	heap_remove(op->e, op);
 }
 
 uint64_t
@@ -267,7 +274,8 @@ op_send_post(struct acme_op *op)
 		if (op_paced(op, PACE_NEW_NONCE))
 			return;
 		if (acme_req_send(op->e, ACME_REQ_NONCE, op, op->ca,
-		    op->ca->new_nonce, NULL, 0, t, err, sizeof(err)) < 0)
+		    op->ca->new_nonce, "newNonce", NULL, 0, t, err,
+		    sizeof(err)) < 0)
 			acme_op_fail(op, 1, "newNonce: %s", err);
 		else
 			op->req->ep = PACE_NEW_NONCE;
@@ -284,14 +292,14 @@ op_send_post(struct acme_op *op)
 		acme_op_fail(op, 0, "%s", err);
 		return;
 	}
-	if (acme_req_send(op->e, ACME_REQ_POST, op, op->ca, op->post_url, body,
-	    op->post_pem, t, err, sizeof(err)) < 0)
+	if (acme_req_send(op->e, ACME_REQ_POST, op, op->ca, op->post_url,
+	    op->post_endpoint, body, op->post_pem, t, err, sizeof(err)) < 0)
 		acme_op_fail(op, 1, "%s", err);
 	else
 		op->req->ep = ep;
 }
 
-/* Sends the stored plain GET (get_url). */
+/* Sends the stored plain GET (get_url, get_endpoint). */
 static void
 op_send_get(struct acme_op *op)
 {
@@ -304,15 +312,15 @@ op_send_get(struct acme_op *op)
 	}
 	if (op_paced(op, PACE_RENEWAL_INFO))
 		return;
-	if (acme_req_send(op->e, ACME_REQ_GET, op, op->ca, op->get_url, NULL, 0,
-	    t, err, sizeof(err)) < 0)
+	if (acme_req_send(op->e, ACME_REQ_GET, op, op->ca, op->get_url,
+	    op->get_endpoint, NULL, 0, t, err, sizeof(err)) < 0)
 		acme_op_fail(op, 1, "%s", err);
 	else
 		op->req->ep = PACE_RENEWAL_INFO;
 }
 
 void
-acme_op_get(struct acme_op *op, const char *url)
+acme_op_get(struct acme_op *op, const char *endpoint, const char *url)
 {
 	char *u;
 
@@ -322,12 +330,13 @@ acme_op_get(struct acme_op *op, const char *url)
 	}
 	free(op->get_url);
 	op->get_url = u;
+	op->get_endpoint = endpoint;
 	op_send_get(op);
 }
 
 void
-acme_op_post(struct acme_op *op, const char *url, const char *payload,
-    int accept_pem, int use_jwk)
+acme_op_post(struct acme_op *op, const char *endpoint, const char *url,
+    const char *payload, int accept_pem, int use_jwk)
 {
 	char *u, *p = NULL;
 
@@ -340,6 +349,7 @@ acme_op_post(struct acme_op *op, const char *url, const char *payload,
 	free(op->post_url);
 	free(op->post_payload);
 	op->post_url = u;
+	op->post_endpoint = endpoint;
 	op->post_payload = p;
 	op->post_pem = accept_pem;
 	op->post_jwk = use_jwk;
@@ -365,6 +375,23 @@ req_is_badnonce(const struct acme_req *r)
 	return bad;
 }
 
+/* Tells the engine's observer, if any, about the finished request r. */
+static void
+engine_observe(struct acme_engine *e, const struct acme_req *r)
+{
+	struct acme_request_stats st;
+	curl_off_t us = 0;
+
+	if (e->conf.observe == NULL)
+		return;
+	curl_easy_getinfo(r->easy, CURLINFO_TOTAL_TIME_T, &us);
+	st.directory = r->ca->dir_url;
+	st.endpoint = r->endpoint != NULL ? r->endpoint : "unknown";
+	st.status = r->cc == CURLE_OK ? r->status : 0;
+	st.seconds = (double)us / 1e6;
+	e->conf.observe(e->conf.observe_arg, &st);
+}
+
 /* A transfer finished: route it. r is freed here. */
 static void
 engine_complete(struct acme_engine *e, struct acme_req *r)
@@ -376,6 +403,7 @@ engine_complete(struct acme_engine *e, struct acme_req *r)
 	if (curl_easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK &&
 	    ct != NULL)
 		snprintf(r->ctype, sizeof(r->ctype), "%s", ct);
+	engine_observe(e, r);
 	if (r->h.nonce[0] != '\0')
 		acme_nonce_push(r->ca, r->h.nonce);
 	if (r->kind != ACME_REQ_DIRECTORY && r->cc == CURLE_OK &&
@@ -395,6 +423,10 @@ engine_complete(struct acme_engine *e, struct acme_req *r)
 			acme_op_fail(op, 1, "newNonce: no valid Replay-Nonce");
 		else
 			op_send_post(op);
+	} else if (r->cc == CURLE_OK && r->h.insecure != NULL) {
+		/* Refused before anything of the answer is used or reported:
+		 * the coordinator would refuse an http:// URL in turn. */
+		acme_op_fail_insecure(op, "header", r->h.insecure);
 	} else if (r->kind == ACME_REQ_POST && r->cc == CURLE_OK &&
 	    req_is_badnonce(r) &&
 	    op->badnonce < ACME_BADNONCE_TRIES) {
@@ -412,7 +444,7 @@ acme_op_register(struct acme_engine *e, struct acme_op *op, const char *dir,
     const char *ca_file, int deadline_s, char *err, size_t errlen)
 {
 	if (!acme_url_ok(dir)) {
-		snprintf(err, errlen, "directory URL is not an http(s) URL");
+		snprintf(err, errlen, "directory URL is not an https URL");
 		return -1;
 	}
 	if ((op->ca = acme_ca_get(e, dir, ca_file)) == NULL) {
@@ -468,6 +500,8 @@ op_free(struct acme_op *op)
 		free(op->chals[i].txt);
 	}
 	free(op->chals);
+	free(op->dns_wait_url);
+	free(op->dns_wait_token);
 	free(op->chain);
 	for (i = 0; i < op->nalt_urls; i++)
 		free(op->alt_urls[i]);
@@ -542,6 +576,27 @@ acme_op_fail(struct acme_op *op, int retryable, const char *fmt, ...)
 	vsnprintf(res.error, sizeof(res.error), fmt, ap);
 	va_end(ap);
 	op_end(op, &res);
+}
+
+void
+acme_op_fail_insecure(struct acme_op *op, const char *where, const char *url)
+{
+	struct acme_result res;
+	char raw[ACME_URL_MAX + 256];
+
+	memset(&res, 0, sizeof(res));
+	res.outcome = ACME_FAILED;
+	res.retryable = 0;	/* the CA's configuration must change first */
+	snprintf(raw, sizeof(raw), "the CA gave a plain http URL (%s %s): "
+	    "refused, ACME is https only (RFC 8555 section 6.1); the CA's "
+	    "configuration or the proxy in front of it must use https", where,
+	    url);
+	utf8_sanitize(raw, strlen(raw), res.error, sizeof(res.error));
+	if ((res.problem.type = strdup(ACME_PROBLEM_INSECURE_URL)) != NULL &&
+	    (res.problem.detail = strdup(res.error)) != NULL)
+		res.has_problem = 1;
+	op_end(op, &res);
+	acme_problem_free(&res.problem);
 }
 
 /* Fills outcome/retryable/not_before of res from its problem and status. */
@@ -714,6 +769,7 @@ json_t *
 acme_op_json(struct acme_op *op, const struct acme_req *r, const char *what)
 {
 	json_error_t je;
+	const char *u;
 	json_t *j;
 
 	if (r->cc != CURLE_OK || r->status < 200 || r->status > 299) {
@@ -732,6 +788,11 @@ acme_op_json(struct acme_op *op, const struct acme_req *r, const char *what)
 		acme_op_fail(op, 0, "%s: body is not a JSON object", what);
 		return NULL;
 	}
+	if ((u = acme_json_insecure(j)) != NULL) {
+		acme_op_fail_insecure(op, what, u);
+		json_decref(j);
+		return NULL;
+	}
 	return j;
 }
 
@@ -741,6 +802,32 @@ acme_json_url(json_t *o, const char *key)
 	const char *s = json_string_value(json_object_get(o, key));
 
 	return acme_url_ok(s) ? s : NULL;
+}
+
+const char *
+acme_json_insecure(json_t *o)
+{
+	static const char *const members[] = { "url", "finalize",
+	    "certificate", "orders", "newNonce", "newAccount", "newOrder",
+	    "revokeCert", "keyChange", "renewalInfo" };
+	const char *s;
+	json_t *a, *v;
+	size_t i;
+
+	for (i = 0; i < sizeof(members) / sizeof(members[0]); i++)
+		if (acme_url_insecure(s = json_string_value(json_object_get(o,
+		    members[i]))))
+			return s;
+	a = json_object_get(o, "authorizations");
+	json_array_foreach(a, i, v)
+		if (acme_url_insecure(s = json_string_value(v)))
+			return s;
+	a = json_object_get(o, "challenges");
+	json_array_foreach(a, i, v)
+		if (acme_url_insecure(s = json_string_value(json_object_get(v,
+		    "url"))))
+			return s;
+	return NULL;
 }
 
 /* ---- the engine ---- */

@@ -15,22 +15,49 @@ acme_nonce_ok(const char *s, size_t len)
 	return len > 0 && len <= ACME_NONCE_MAX && b64url_charset_ok(s, len);
 }
 
-int
-acme_url_ok(const char *s)
+/* 1 when s is an URL of scheme (with "://") without controls, spaces or
+ * bytes above 0x7e, and at most ACME_URL_MAX bytes. */
+static int
+url_of_scheme(const char *s, const char *scheme)
 {
 	size_t i, n;
 
 	if (s == NULL)
 		return 0;
 	n = strlen(s);
-	if (n == 0 || n > ACME_URL_MAX)
-		return 0;
-	if (strncasecmp(s, "https://", 8) != 0 && strncasecmp(s, "http://", 7) != 0)
+	if (n == 0 || n > ACME_URL_MAX ||
+	    strncasecmp(s, scheme, strlen(scheme)) != 0 ||
+	    n == strlen(scheme))
 		return 0;
 	for (i = 0; i < n; i++)
 		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
 			return 0;
 	return 1;
+}
+
+int
+acme_url_ok(const char *s)
+{
+	return url_of_scheme(s, "https://");
+}
+
+int
+acme_url_insecure(const char *s)
+{
+	return url_of_scheme(s, "http://");
+}
+
+/* Notes the first http:// URL a header offered. */
+static void
+hdrs_insecure(struct acme_hdrs *h, const char *header, const char *url)
+{
+	size_t n;
+
+	if (h->insecure != NULL || !acme_url_insecure(url))
+		return;
+	n = strlen(header) + strlen(url) + 3;
+	if ((h->insecure = malloc(n)) != NULL)
+		snprintf(h->insecure, n, "%s: %s", header, url);
 }
 
 int
@@ -178,6 +205,9 @@ acme_hdrs_link(void *arg, const char *url, size_t ulen, const char *rel,
 	if (ulen > ACME_URL_MAX || (u = strndup(url, ulen)) == NULL)
 		return;
 	if (!acme_url_ok(u)) {
+		if ((rlen == 9 && strncasecmp(rel, "alternate", 9) == 0) ||
+		    (rlen == 2 && strncasecmp(rel, "up", 2) == 0))
+			hdrs_insecure(h, "Link", u);
 		free(u);
 		return;
 	}
@@ -200,6 +230,7 @@ acme_hdrs_free(struct acme_hdrs *h)
 
 	free(h->location);
 	free(h->up);
+	free(h->insecure);
 	for (i = 0; i < h->nalt; i++)
 		free(h->alt[i]);
 	memset(h, 0, sizeof(*h));
@@ -258,8 +289,10 @@ acme_hdrs_line(struct acme_hdrs *h, const char *line, size_t len, time_t now)
 		if (vl <= ACME_URL_MAX && (u = strndup(v, vl)) != NULL) {
 			if (acme_url_ok(u) && h->location == NULL)
 				h->location = u;
-			else
+			else {
+				hdrs_insecure(h, "Location", u);
 				free(u);
+			}
 		}
 	} else if (hdr_is(line, len, "Retry-After", &v, &vl)) {
 		if (acme_retry_after_parse(v, vl, now, &t) == 0) {
@@ -318,8 +351,9 @@ acme_req_free(struct acme_req *r)
 
 int
 acme_req_send(struct acme_engine *e, enum acme_req_kind kind,
-    struct acme_op *op, struct acme_ca *ca, const char *url, char *post,
-    int accept_pem, long timeout_ms, char *err, size_t errlen)
+    struct acme_op *op, struct acme_ca *ca, const char *url,
+    const char *endpoint, char *post, int accept_pem, long timeout_ms,
+    char *err, size_t errlen)
 {
 	struct acme_req *r;
 	struct curl_slist *l;
@@ -334,6 +368,7 @@ acme_req_send(struct acme_engine *e, enum acme_req_kind kind,
 	r->kind = kind;
 	r->op = op;
 	r->ca = ca;
+	r->endpoint = endpoint;
 	r->post = post;
 	r->max = accept_pem ? ACME_CERT_MAX : ACME_JSON_MAX;
 	if ((c = r->easy = curl_easy_init()) == NULL)

@@ -29,6 +29,9 @@ struct acme_hdrs {
 	char	*alt[ACME_ALT_MAX];	/* Link rel="alternate" URLs */
 	size_t	 nalt;
 	char	*up;			/* Link rel="up" URL or NULL */
+	char	*insecure;		/* the first http:// URL offered, as
+					 * "Location: <url>" or "Link: <url>":
+					 * refused (acme_url_insecure), or NULL */
 };
 
 /* Feeds one raw header line (with or without CR LF). A status line
@@ -53,8 +56,20 @@ int acme_link_parse(const char *v, size_t len,
 /* 1 when s[0..len) is a usable Replay-Nonce (base64url, 1..ACME_NONCE_MAX). */
 int acme_nonce_ok(const char *s, size_t len);
 
-/* 1 when s is an http(s) URL without controls or spaces, under ACME_URL_MAX. */
+/* 1 when s is an https URL without controls or spaces, under ACME_URL_MAX.
+ * ACME is https only (RFC 8555 section 6.1): a URL a worker would follow
+ * or report must never be plain http. */
 int acme_url_ok(const char *s);
+
+/* 1 when s would pass acme_url_ok but for being http:// (a CA, or a proxy
+ * in front of it, that hands out plain http URLs): the engine refuses the
+ * answer with an ACME_PROBLEM_INSECURE_URL problem. */
+int acme_url_insecure(const char *s);
+
+/* The first http:// URL among the URL members of a CA's JSON resource
+ * (directory entries; url, finalize, certificate, orders; each of
+ * authorizations; each challenge's url), or NULL when there is none. */
+const char *acme_json_insecure(json_t *o);
 
 /* 1 when the media type of ctype (before any ';') is want, ignoring case. */
 int acme_ctype_is(const char *ctype, const char *want);
@@ -73,6 +88,7 @@ struct acme_req {
 	enum acme_req_kind	 kind;
 	struct acme_op		*op;	/* NONCE, POST */
 	struct acme_ca		*ca;
+	const char		*endpoint;	/* static: what is asked (acme.h) */
 	CURL			*easy;
 	struct curl_slist	*hdrlist;
 	char			*post;	/* body sent, owned */
@@ -90,10 +106,13 @@ struct acme_req {
 
 /* Creates and adds a request to the multi handle. post NULL means GET (or
  * HEAD for ACME_REQ_NONCE); post is taken over. accept_pem asks for a PEM
- * chain and raises the body cap. Returns 0, or -1 with a message. */
+ * chain and raises the body cap. endpoint (a static string, see struct
+ * acme_request_stats) names the request for the engine's observer.
+ * Returns 0, or -1 with a message. */
 int acme_req_send(struct acme_engine *e, enum acme_req_kind kind,
-    struct acme_op *op, struct acme_ca *ca, const char *url, char *post,
-    int accept_pem, long timeout_ms, char *err, size_t errlen);
+    struct acme_op *op, struct acme_ca *ca, const char *url,
+    const char *endpoint, char *post, int accept_pem, long timeout_ms,
+    char *err, size_t errlen);
 
 /* Removes from the multi handle (if added) and frees; NULL accepted. */
 void acme_req_free(struct acme_req *r);
@@ -146,6 +165,8 @@ struct acme_chal {
 	int	 ended;
 	char	*domain;	/* dns-01: identifier of the authorization */
 	char	*txt;		/* dns-01: the TXT value published */
+	int	 pending;	/* dns-01: begin said ACME_DNS01_PENDING, not
+				 * yet acme_order_dns01_published() */
 };
 
 struct acme_op {
@@ -178,9 +199,11 @@ struct acme_op {
 	int			 pace_reask;	/* the wait was a Retry-After:
 						 * ask the pacer after it */
 	char			*get_url;	/* the plain GET in progress */
+	const char		*get_endpoint;	/* static name of get_url */
 
 	/* the POST in progress, resent on badNonce */
 	char			*post_url;
+	const char		*post_endpoint;	/* static name of post_url */
 	char			*post_payload;	/* NULL: POST-as-GET */
 	int			 post_pem;
 	int			 post_jwk;	/* sign with jwk, not kid */
@@ -223,6 +246,9 @@ struct acme_op {
 	size_t			 nchals;
 	int			 dns01;		/* challenge type dns-01 */
 	struct acme_dns01_cb	 dns;		/* its callbacks */
+	char			*dns_wait_url;	/* ORD_DNS_WAIT: the challenge to
+						 * trigger once published */
+	char			*dns_wait_token; /* ... and its token */
 	int			 finalize_tries;
 	char			*chain;
 	char			*alt_urls[ACME_ALT_MAX];
@@ -283,6 +309,9 @@ void acme_op_need_directory(struct acme_op *op);
 /* Runs on_timer after ms (clipped to the deadline). */
 void acme_op_sleep(struct acme_op *op, uint64_t ms);
 
+/* Takes op's timer off (no on_timer until the next acme_op_sleep). */
+void acme_op_wake_cancel(struct acme_op *op);
+
 /* The wait before poll number `polls` (0 for the first): Retry-After when
  * has_ra (ra is absolute; clamped to [200 ms, 600 s]), else 1, 2, 4, 8, 16
  * then ACME_POLL_MAX_MS. Pure: the schedule is unit-tested. */
@@ -292,10 +321,11 @@ uint64_t acme_poll_delay_ms(unsigned int polls, int has_ra, time_t ra,
 /* Sleep for a poll: Retry-After of r when present (capped), else backoff. */
 void acme_op_poll_later(struct acme_op *op, const struct acme_req *r);
 
-/* Signs and sends a POST (payload NULL: POST-as-GET), getting a nonce first
- * when the pool is empty. Failures end the op. url and payload are copied. */
-void acme_op_post(struct acme_op *op, const char *url, const char *payload,
-    int accept_pem, int use_jwk);
+/* Signs and sends a POST (payload NULL: POST-as-GET) to endpoint (a static
+ * name, see struct acme_request_stats), getting a nonce first when the pool
+ * is empty. Failures end the op. url and payload are copied. */
+void acme_op_post(struct acme_op *op, const char *endpoint, const char *url,
+    const char *payload, int accept_pem, int use_jwk);
 
 /* Ends the op as failed: detail formatted; retryable as given. */
 void acme_op_fail(struct acme_op *op, int retryable, const char *fmt, ...)
@@ -305,6 +335,11 @@ void acme_op_fail(struct acme_op *op, int retryable, const char *fmt, ...)
  * not_before now + ACME_UNAVAILABLE_S); detail formatted. */
 void acme_op_unavailable(struct acme_op *op, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* Ends the op, not retryable, with an ACME_PROBLEM_INSECURE_URL problem
+ * naming where (e.g. "Location", "finalize") the http:// url was given. */
+void acme_op_fail_insecure(struct acme_op *op, const char *where,
+    const char *url);
 
 /* Ends the op from an unusable response r (transport error, HTTP error with
  * or without a problem, 429/503 deferral; no answer or a 5xx other than a
@@ -319,9 +354,9 @@ void acme_op_fail_problem(struct acme_op *op, json_t *j, const char *what);
 /* Ends the op successfully. */
 void acme_op_succeed(struct acme_op *op);
 
-/* Sends a plain GET of url for op (no JWS, no nonce); the response goes to
- * on_response. Failures end the op. */
-void acme_op_get(struct acme_op *op, const char *url);
+/* Sends a plain GET of url (endpoint names it) for op (no JWS, no nonce);
+ * the response goes to on_response. Failures end the op. */
+void acme_op_get(struct acme_op *op, const char *endpoint, const char *url);
 
 /* Calls a caller callback with cancellation deferred while it runs; returns
  * 1 when the op must stop now (cancel requested inside; it has ended). */
@@ -386,6 +421,8 @@ enum acme_order_step {
 				 * "pending") */
 	ORD_AUTHZ,		/* POST-as-GET authz[authz_i] (also round timer) */
 	ORD_CHALL,		/* POST {} to the challenge */
+	ORD_DNS_WAIT,		/* dns-01 record being published (no request;
+				 * the deadline's timer) */
 	ORD_FINALIZE,		/* POST the CSR */
 	ORD_CERT,		/* POST-as-GET the chain */
 	ORD_ALT,		/* POST-as-GET alt_urls[alt_i] */

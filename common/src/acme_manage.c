@@ -56,7 +56,8 @@ manage_ready(struct acme_op *op)
 			acme_op_fail(op, 0, "revokeCert: the CA's directory has none");
 			return;
 		}
-		acme_op_post(op, op->ca->revoke_cert, op->manage_payload, 0, 0);
+		acme_op_post(op, "revokeCert", op->ca->revoke_cert,
+		    op->manage_payload, 0, 0);
 		break;
 	case MANAGE_KEYCHANGE:
 		if (op->ca->key_change == NULL) {
@@ -68,11 +69,11 @@ manage_ready(struct acme_op *op)
 			acme_op_fail(op, 0, "%s", err);
 			return;
 		}
-		acme_op_post(op, op->ca->key_change, inner, 0, 0);
+		acme_op_post(op, "keyChange", op->ca->key_change, inner, 0, 0);
 		free(inner);
 		break;
 	default:
-		acme_op_post(op, op->kid, op->manage_payload, 0, 0);
+		acme_op_post(op, "account", op->kid, op->manage_payload, 0, 0);
 		break;
 	}
 }

@@ -22,7 +22,8 @@ void
 acme_order_get(struct acme_op *op, int step, const char *url, int pem)
 {
 	op->step = step;
-	acme_op_post(op, url, NULL, pem, 0);
+	acme_op_post(op, step == ORD_READ ? "order" : step == ORD_CERT ||
+	    step == ORD_ALT ? "certificate" : "authz", url, NULL, pem, 0);
 }
 
 /* Reports the order URL once; 1 when the op ended inside the callback. */
@@ -104,7 +105,7 @@ order_finalize(struct acme_op *op)
 	}
 	snprintf(payload, n, "{\"csr\":\"%s\"}", b);
 	op->step = ORD_FINALIZE;
-	acme_op_post(op, op->finalize_url, payload, 0, 0);
+	acme_op_post(op, "finalize", op->finalize_url, payload, 0, 0);
 	free(b);
 	free(payload);
 }
@@ -400,6 +401,9 @@ order_timer(struct acme_op *op)
 	case ORD_AUTHZ:
 		acme_order_authz_next(op);
 		break;
+	case ORD_DNS_WAIT:	/* its timer is the deadline */
+		acme_op_fail(op, 1, "dns-01 record not published in time");
+		break;
 	default:
 		acme_op_fail(op, 0, "order: timer in unexpected step %d",
 		    op->step);
@@ -443,7 +447,7 @@ order_ready(struct acme_op *op)
 	if ((payload = json_dumps(o, JSON_COMPACT)) == NULL)
 		goto oom;
 	op->step = ORD_NEWORDER;
-	acme_op_post(op, op->ca->new_order, payload, 0, 0);
+	acme_op_post(op, "newOrder", op->ca->new_order, payload, 0, 0);
 	free(payload);
 	json_decref(o);
 	return;

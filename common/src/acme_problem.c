@@ -5,27 +5,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ACME_ERR_NS	"urn:ietf:params:acme:error:"
-#define ACME_STR_MAX	1024	/* longest type/detail kept */
+#include "utf8.h"
 
-/* Copies a string member, control characters replaced by '?', truncated to
- * ACME_STR_MAX; "" when absent or not a string. NULL only when out of
- * memory. */
+#define ACME_ERR_NS	"urn:ietf:params:acme:error:"
+
+/* Copies a string member as valid UTF-8 on one line (utf8_sanitize:
+ * control characters become '?'), cut on a character boundary to at most
+ * ACME_PROBLEM_TEXT_MAX bytes, so that it can go into an event and a
+ * PostgreSQL text column as it is; "" when absent or not a string. NULL
+ * only when out of memory. */
 static char *
 problem_str(json_t *o, const char *key)
 {
 	json_t *v = json_object_get(o, key);
 	const char *s = json_is_string(v) ? json_string_value(v) : "";
-	size_t i, n = json_is_string(v) ? json_string_length(v) : 0;
-	char *out;
+	size_t n = json_is_string(v) ? json_string_length(v) : 0;
+	char *out, *fit;
 
-	if (n > ACME_STR_MAX)
-		n = ACME_STR_MAX;
-	if ((out = malloc(n + 1)) == NULL)
+	if ((out = malloc(ACME_PROBLEM_TEXT_MAX + 1)) == NULL)
 		return NULL;
-	for (i = 0; i < n; i++)
-		out[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
-	out[n] = '\0';
+	n = utf8_sanitize(s, n, out, ACME_PROBLEM_TEXT_MAX + 1);
+	if ((fit = realloc(out, n + 1)) != NULL)
+		out = fit;
 	return out;
 }
 

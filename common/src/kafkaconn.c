@@ -1,4 +1,4 @@
-/* kafkaconn.c -- librdkafka configuration defaults and a metadata check. */
+/* kafkaconn.c -- librdkafka configuration defaults, a metadata check, and the lag of a consumer's partitions. */
 #include "kafkaconn.h"
 
 #include <stdio.h>
@@ -6,6 +6,9 @@
 
 #include "config.h"
 #include "log.h"
+
+#define KAFKACONN_STR2(x) #x
+#define KAFKACONN_STR(x) KAFKACONN_STR2(x)
 
 const char *
 kafkaconn_topic_jobs(void)
@@ -60,7 +63,9 @@ kafkaconn_conf(const char *bootstrap, const char *client_id, char *err,
 	}
 	if (kafkaconn_set(conf, "bootstrap.servers", bootstrap, err, errlen) < 0 ||
 	    kafkaconn_set(conf, "client.id", client_id, err, errlen) < 0 ||
-	    kafkaconn_set(conf, "broker.address.family", "v4", err, errlen) < 0) {
+	    kafkaconn_set(conf, "broker.address.family", "v4", err, errlen) < 0 ||
+	    kafkaconn_set(conf, "message.max.bytes", KAFKACONN_STR(
+	    KAFKACONN_MESSAGE_MAX), err, errlen) < 0) {
 		rd_kafka_conf_destroy(conf);
 		return NULL;
 	}
@@ -111,5 +116,97 @@ out:
 	if (md != NULL)
 		rd_kafka_metadata_destroy(md);
 	rd_kafka_destroy(rk);
+	return rc;
+}
+
+/* Fills the offset of each partition of a that has no position yet with
+ * the group's committed offset. Returns 0, or -1 with err. */
+static int
+kafkaconn_fill_committed(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *a,
+    int timeout_ms, char *err, size_t errlen)
+{
+	rd_kafka_topic_partition_list_t *c;
+	rd_kafka_resp_err_t e;
+	int i, j;
+
+	if ((c = rd_kafka_topic_partition_list_new(a->cnt)) == NULL) {
+		snprintf(err, errlen, "kafka lag: out of memory");
+		return -1;
+	}
+	for (i = 0; i < a->cnt; i++)
+		if (a->elems[i].offset < 0)
+			rd_kafka_topic_partition_list_add(c, a->elems[i].topic,
+			    a->elems[i].partition);
+	e = c->cnt > 0 ? rd_kafka_committed(rk, c, timeout_ms) :
+	    RD_KAFKA_RESP_ERR_NO_ERROR;
+	for (i = 0; e == RD_KAFKA_RESP_ERR_NO_ERROR && i < c->cnt; i++)
+		for (j = 0; j < a->cnt; j++)
+			if (a->elems[j].partition == c->elems[i].partition &&
+			    strcmp(a->elems[j].topic, c->elems[i].topic) == 0)
+				a->elems[j].offset = c->elems[i].offset;
+	rd_kafka_topic_partition_list_destroy(c);
+	if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		snprintf(err, errlen, "kafka lag: committed offsets: %s",
+		    rd_kafka_err2str(e));
+		return -1;
+	}
+	return 0;
+}
+
+rd_kafka_t *
+kafkaconn_lag_client(const char *bootstrap, const char *client_id, char *err,
+    size_t errlen)
+{
+	rd_kafka_conf_t *conf;
+	rd_kafka_t *rk;
+	char e[256];
+
+	if ((conf = kafkaconn_conf(bootstrap, client_id, err, errlen)) == NULL)
+		return NULL;
+	if ((rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof(e))) == NULL) {
+		rd_kafka_conf_destroy(conf);
+		snprintf(err, errlen, "kafka lag client: %s", e);
+		return NULL;
+	}
+	return rk;
+}
+
+int
+kafkaconn_lag(rd_kafka_t *rk, rd_kafka_t *client, int timeout_ms,
+    kafkaconn_lag_fn *fn, void *arg, char *err, size_t errlen)
+{
+	rd_kafka_topic_partition_list_t *a = NULL;
+	rd_kafka_topic_partition_t *p;
+	rd_kafka_resp_err_t e;
+	int64_t lo, hi, off;
+	int i, rc = -1;
+
+	if ((e = rd_kafka_assignment(rk, &a)) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		snprintf(err, errlen, "kafka lag: assignment: %s",
+		    rd_kafka_err2str(e));
+		return -1;
+	}
+	if ((e = rd_kafka_position(rk, a)) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		snprintf(err, errlen, "kafka lag: position: %s",
+		    rd_kafka_err2str(e));
+		goto out;
+	}
+	if (kafkaconn_fill_committed(rk, a, timeout_ms, err, errlen) < 0)
+		goto out;
+	for (i = 0; i < a->cnt; i++) {
+		p = &a->elems[i];
+		if ((e = rd_kafka_query_watermark_offsets(client, p->topic,
+		    p->partition, &lo, &hi, timeout_ms)) !=
+		    RD_KAFKA_RESP_ERR_NO_ERROR) {
+			snprintf(err, errlen, "kafka lag: watermarks of %s [%d]: %s",
+			    p->topic, (int)p->partition, rd_kafka_err2str(e));
+			goto out;
+		}
+		off = p->offset >= 0 ? p->offset : lo;
+		fn(arg, p->topic, p->partition, hi > off ? hi - off : 0);
+	}
+	rc = a->cnt;
+out:
+	rd_kafka_topic_partition_list_destroy(a);
 	return rc;
 }

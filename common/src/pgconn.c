@@ -4,16 +4,25 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Copies libpq's message without its trailing newline. */
+/* Copies libpq's message on one line: its hint lines ("\n\tIs the server
+ * running...") joined with spaces, no trailing newline. */
 static void
 pgconn_err(PGconn *c, const char *what, char *err, size_t errlen)
 {
 	const char *m = c != NULL ? PQerrorMessage(c) : "out of memory";
-	size_t n = strlen(m);
+	size_t n = strlen(m), i, o;
 
 	while (n > 0 && (m[n - 1] == '\n' || m[n - 1] == ' '))
 		n--;
 	snprintf(err, errlen, "%s: %.*s", what, (int)n, m);
+	for (i = o = 0; err[i] != '\0'; i++) {
+		if (err[i] == '\n' || err[i] == '\t' || err[i] == '\r') {
+			if (o > 0 && err[o - 1] != ' ')
+				err[o++] = ' ';
+		} else
+			err[o++] = err[i];
+	}
+	err[o] = '\0';
 }
 
 PGconn *

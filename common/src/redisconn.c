@@ -1,62 +1,12 @@
-/* redisconn.c -- Redis connection helpers: URL parsing, connect with timeouts, AUTH, SELECT, PING. */
+/* redisconn.c -- Redis connection helpers: connect (plain or TLS) with timeouts, AUTH with an ACL user, SELECT, PING. */
 #include "redisconn.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-int
-redisconn_parse_url(const char *url, struct redis_url *u, char *err, size_t errlen)
-{
-	const char *p, *at, *end, *colon;
-	char *e;
-	long n;
-
-	memset(u, 0, sizeof(*u));
-	u->port = 6379;
-	u->db = -1;
-	if (strncmp(url, "redis://", 8) != 0) {
-		snprintf(err, errlen, "redis URL must start with redis://");
-		return -1;
-	}
-	p = url + 8;
-	end = p + strcspn(p, "/");
-	if ((at = memchr(p, '@', (size_t)(end - p))) != NULL) {
-		colon = memchr(p, ':', (size_t)(at - p));
-		if (colon != NULL) {
-			if ((size_t)(at - colon - 1) >= sizeof(u->password)) {
-				snprintf(err, errlen, "redis URL password too long");
-				return -1;
-			}
-			memcpy(u->password, colon + 1, (size_t)(at - colon - 1));
-		}
-		p = at + 1;
-	}
-	colon = memchr(p, ':', (size_t)(end - p));
-	if ((size_t)((colon ? colon : end) - p) >= sizeof(u->host) ||
-	    (colon ? colon : end) == p) {
-		snprintf(err, errlen, "redis URL has no host or too long a host");
-		return -1;
-	}
-	memcpy(u->host, p, (size_t)((colon ? colon : end) - p));
-	if (colon != NULL) {
-		n = strtol(colon + 1, &e, 10);
-		if (e != end || n < 1 || n > 65535) {
-			snprintf(err, errlen, "redis URL has a bad port");
-			return -1;
-		}
-		u->port = (int)n;
-	}
-	if (*end == '/' && end[1] != '\0') {
-		n = strtol(end + 1, &e, 10);
-		if (*e != '\0' || n < 0 || n > 1000) {
-			snprintf(err, errlen, "redis URL has a bad database number");
-			return -1;
-		}
-		u->db = (int)n;
-	}
-	return 0;
-}
+#include "redistls.h"
 
 /* Runs one command expecting a status reply; returns 0 or -1 with err. */
 static int
@@ -75,42 +25,80 @@ redisconn_status(redisContext *c, const char *what, redisReply *r, char *err,
 	return rc;
 }
 
-redisContext *
-redisconn_open(const char *url, int db, int timeout_ms, char *err, size_t errlen)
+/* AUTH [user] password; 0 or -1 with err (Redis's reply never echoes
+ * the password). */
+static int
+redisconn_auth(redisContext *c, const struct redis_url *u, char *err,
+    size_t errlen)
 {
-	struct redis_url u;
+	const char *argv[3] = { "AUTH", u->user, u->password };
+	size_t lens[3] = { 4, strlen(u->user), strlen(u->password) };
+
+	if (u->user[0] != '\0')
+		return redisconn_status(c, "AUTH", redisCommandArgv(c, 3, argv,
+		    lens), err, errlen);
+	argv[1] = u->password;
+	lens[1] = lens[2];
+	return redisconn_status(c, "AUTH", redisCommandArgv(c, 2, argv, lens),
+	    err, errlen);
+}
+
+/* The hiredis context for u: plain TCP, or the local end of a TLS relay.
+ * Returns it, or NULL with err. */
+static redisContext *
+redisconn_connect(const struct redis_url *u, int timeout_ms, char *err,
+    size_t errlen)
+{
 	struct timeval tv;
 	redisContext *c;
+	int fd;
 
-	if (redisconn_parse_url(url, &u, err, errlen) < 0)
-		return NULL;
 	tv.tv_sec = timeout_ms / 1000;
 	tv.tv_usec = (timeout_ms % 1000) * 1000;
-	c = redisConnectWithTimeout(u.host, u.port, tv);
+	if (!u->tls)
+		c = redisConnectWithTimeout(u->host, u->port, tv);
+	else if ((fd = redistls_connect(u, timeout_ms, err, errlen)) < 0)
+		return NULL;
+	else if ((c = redisConnectFd(fd)) == NULL)
+		close(fd);
 	if (c == NULL || c->err) {
-		snprintf(err, errlen, "connect %s:%d: %s", u.host, u.port,
+		snprintf(err, errlen, "connect %s:%d: %s", u->host, u->port,
 		    c != NULL ? c->errstr : "out of memory");
 		redisFree(c);
 		return NULL;
 	}
 	if (redisSetTimeout(c, tv) != REDIS_OK) {
 		snprintf(err, errlen, "set timeout: %s", c->errstr);
-		goto fail;
+		redisFree(c);
+		return NULL;
 	}
-	if (u.password[0] != '\0' &&
-	    redisconn_status(c, "AUTH", redisCommand(c, "AUTH %s", u.password),
-	    err, errlen) < 0)
-		goto fail;
+	return c;
+}
+
+redisContext *
+redisconn_open(const char *url, int db, int timeout_ms, char *err, size_t errlen)
+{
+	struct redis_url u;
+	redisContext *c = NULL, *rv = NULL;
+
+	if (redisurl_parse(url, &u, err, errlen) < 0)
+		return NULL;
+	if ((c = redisconn_connect(&u, timeout_ms, err, errlen)) == NULL)
+		goto out;
+	if (u.password[0] != '\0' && redisconn_auth(c, &u, err, errlen) < 0)
+		goto out;
 	if (db < 0)
 		db = u.db;
 	if (db > 0 &&
 	    redisconn_status(c, "SELECT", redisCommand(c, "SELECT %d", db),
 	    err, errlen) < 0)
-		goto fail;
-	return c;
-fail:
+		goto out;
+	rv = c;
+	c = NULL;	/* the caller's now */
+out:
 	redisFree(c);
-	return NULL;
+	redisurl_wipe(&u);
+	return rv;
 }
 
 int

@@ -264,6 +264,16 @@ api_route_v1(struct api *a, struct MHD_Connection *conn, const char *path,
 		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    "%s is not allowed on /v1/certificates (GET, POST)", method);
 	}
+	if (api_ondemand_path(path))
+		return api_route_ondemand(a, conn, path, method, req);
+	if (strcmp(path, "tenants") == 0 || strncmp(path, "tenants/", 8) == 0)
+		return api_route_tenants(a, conn, path, method, req);
+	if (strncmp(path, "hostnames/", 10) == 0) {
+		if (get)
+			return api_hostname(a, conn, path + 10);
+		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "%s is not allowed on /v1/hostnames (GET)", method);
+	}
 	if (strcmp(path, "overview") == 0) {
 		if (get)
 			return api_overview(a, conn);
@@ -276,6 +286,18 @@ api_route_v1(struct api *a, struct MHD_Connection *conn, const char *path,
 		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    "%s is not allowed on /v1/cas (GET)", method);
 	}
+	if (strcmp(path, "certificates:import") == 0) {
+		if (strcmp(method, "POST") == 0)
+			return api_import(a, conn, req);
+		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "%s is not allowed on /v1/certificates:import (POST)", method);
+	}
+	if (strcmp(path, "certificates:bulk") == 0) {
+		if (strcmp(method, "POST") == 0)
+			return api_bulk(a, conn, req);
+		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "%s is not allowed on /v1/certificates:bulk (POST)", method);
+	}
 	if (strcmp(path, "certificates:retry") == 0) {
 		if (strcmp(method, "POST") == 0)
 			return api_retry_bulk(a, conn, req);
@@ -284,6 +306,8 @@ api_route_v1(struct api *a, struct MHD_Connection *conn, const char *path,
 	}
 	if (strcmp(path, "accounts") == 0 || strncmp(path, "accounts/", 9) == 0)
 		return api_route_accounts(a, conn, path, method, req);
+	if (strncmp(path, "actions/", 8) == 0)
+		return api_route_actions(a, conn, path, method);
 	if (strncmp(path, "certificates/", 13) != 0)
 		return api_error(conn, MHD_HTTP_NOT_FOUND, "no such path");
 	rest = api_segment(path + 13, id, sizeof(id));
@@ -301,19 +325,35 @@ api_route_v1(struct api *a, struct MHD_Connection *conn, const char *path,
 			return api_retry(a, conn, id);
 		return api_revoke(a, conn, id, req);
 	}
-	if (strcmp(rest, "") != 0 && strcmp(rest, "/fullchain.pem") != 0 &&
-	    strcmp(rest, "/privkey.pem") != 0)
-		return api_error(conn, MHD_HTTP_NOT_FOUND, "no such path");
+	if (rest[0] != '\0')
+		return api_route_export(a, conn, id, rest, method, req);
 	if (!get)
 		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    "%s is not allowed here (GET)", method);
 	if (!ids_valid(id))
 		return api_error(conn, MHD_HTTP_NOT_FOUND, "not a certificate id");
-	if (rest[0] == '\0')
-		return api_show(a, conn, id);
-	if (strcmp(rest, "/fullchain.pem") == 0)
-		return api_fullchain(a, conn, id);
-	return api_privkey(a, conn, id);
+	return api_show(a, conn, id);
+}
+
+/* Makes room for need bytes of body, doubling (a bulk body comes in many
+ * pieces), the old copy wiped. Returns the body, or NULL. */
+static char *
+api_body_grow(struct api_req *req, size_t need)
+{
+	size_t alloc = req->alloc > 0 ? req->alloc : 4096;
+	char *nb;
+
+	while (alloc < need)
+		alloc *= 2;
+	if ((nb = malloc(alloc)) == NULL)
+		return NULL;
+	if (req->body != NULL) {
+		memcpy(nb, req->body, req->len);
+		OPENSSL_clear_free(req->body, req->alloc);
+	}
+	req->body = nb;
+	req->alloc = alloc;
+	return nb;
 }
 
 static enum MHD_Result
@@ -331,18 +371,19 @@ api_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		if ((req = calloc(1, sizeof(*req))) == NULL)
 			return MHD_NO;
 		*state = req;
+		req->cap = api_body_cap(url);
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl != NULL && strtoull(cl, NULL, 10) > API_MAX_BODY)
+		if (cl != NULL && strtoull(cl, NULL, 10) > req->cap)
 			req->toobig = 1;
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
-		if (!req->toobig && req->len + *upload_size <= API_MAX_BODY) {
-			if ((nb = realloc(req->body, req->len + *upload_size +
+		if (!req->toobig && req->len + *upload_size <= req->cap) {
+			if (req->len + *upload_size + 1 > req->alloc &&
+			    (nb = api_body_grow(req, req->len + *upload_size +
 			    1)) == NULL)
 				return MHD_NO;
-			req->body = nb;
 			memcpy(req->body + req->len, upload, *upload_size);
 			req->len += *upload_size;
 			req->body[req->len] = '\0';
@@ -366,7 +407,48 @@ api_handler(void *cls, struct MHD_Connection *conn, const char *url,
 	if (strcmp(url, "/dashboard") == 0 && (strcmp(method, "GET") == 0 ||
 	    strcmp(method, "HEAD") == 0))
 		return api_dashboard(conn);
+	if (strncmp(url, "/edge/v1/", 9) == 0)
+		return api_route_edgeask(a, conn, url + 9, method, req);
+	if (strcmp(url, API_EDGE_PREFIX "api/domain/autocert.json") == 0)
+		return api_autocert(a, conn, method, req);
+	if (strncmp(url, API_EDGE_PREFIX, strlen(API_EDGE_PREFIX)) == 0)
+		return api_route_edge(a, conn, url + strlen(API_EDGE_PREFIX),
+		    method);
 	return api_error(conn, MHD_HTTP_NOT_FOUND, "no such path");
+}
+
+static int
+api_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* MHD's "%HH" unescaping of paths and arguments, except that "%00" stays
+ * as it is: a NUL would cut a path short and route it as a shorter one. */
+static size_t
+api_unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	char *r = s, *w = s;
+	int hi, lo;
+
+	(void)cls;
+	(void)conn;
+	while (*r != '\0') {
+		if (r[0] == '%' && (hi = api_hex(r[1])) >= 0 &&
+		    (lo = api_hex(r[2])) >= 0 && hi * 16 + lo != 0) {
+			*w++ = (char)(hi * 16 + lo);
+			r += 3;
+		} else
+			*w++ = *r++;
+	}
+	*w = '\0';
+	return (size_t)(w - s);
 }
 
 static void
@@ -379,7 +461,8 @@ api_completed(void *cls, struct MHD_Connection *conn, void **state,
 	(void)conn;
 	(void)toe;
 	if (req != NULL) {
-		free(req->body);
+		if (req->body != NULL)
+			OPENSSL_clear_free(req->body, req->alloc);
 		free(req);
 		*state = NULL;
 	}
@@ -415,6 +498,7 @@ api_start(const struct settings *s, const struct vault *v, char *err,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
 	    MHD_OPTION_NOTIFY_COMPLETED, api_completed, NULL,
+	    MHD_OPTION_UNESCAPE_CALLBACK, api_unescape, NULL,
 	    MHD_OPTION_END);
 	if (a->mhd == NULL) {
 		snprintf(err, errlen, "api: cannot listen on %s:%d", s->api_host,

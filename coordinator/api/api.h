@@ -8,6 +8,9 @@
 #include "vault.h"
 
 #define API_MAX_BODY (64 * 1024)	/* request bodies; more gets 413 */
+#define API_BULK_MAX_BODY (16 * 1024 * 1024) /* POST /v1/certificates:bulk only */
+#define API_BULK_MAX_SETS 10000		/* sets of one bulk request */
+#define API_BULK_BATCH 100		/* bulk sets written per transaction */
 #define API_LIST_DEFAULT 100
 #define API_LIST_MAX 1000
 
@@ -17,9 +20,29 @@
  *                                            body {hostnames, key_type, ca, fallback}
  *   GET  /v1/certificates[?limit=N]          newest first
  *   GET  /v1/certificates/{id}               status, names, serial, dates, issuer, problem,
- *                                            ca (issuing CA), cas, history (orders per CA)
- *   GET  /v1/certificates/{id}/fullchain.pem leaf + chain (404 until issued)
+ *                                            ca (issuing CA), cas, history (orders per CA),
+ *                                            imported_at (null unless imported)
+ *   POST /v1/certificates:import             a certificate issued elsewhere -> 201 {id,
+ *                                            status: issued, hostnames, serial,
+ *                                            key_type, not_after, renew_at}; 200 when
+ *                                            stored already; 400 when it does not
+ *                                            validate (nothing written); 409 when a live
+ *                                            certificate has its names (unless force);
+ *                                            body {certificate, chain, private_key (PEM),
+ *                                            and the fields of an enrollment but
+ *                                            hostnames and key_type}
+ *   POST /v1/certificates:bulk               NDJSON, one enrollment body per line, up to
+ *                                            API_BULK_MAX_SETS -> 200 NDJSON, one line per
+ *                                            set in order: {line, code (201, 200, or the
+ *                                            enrollment's error status), id, status,
+ *                                            hostnames, existing} or {line, code, error}
+ *   GET  /v1/certificates/{id}/cert.pem|chain.pem|fullchain.pem   PEM (404 until
+ *                                            issued); cert.der: the leaf in DER
  *   GET  /v1/certificates/{id}/privkey.pem   decrypted on the fly (404 until issued)
+ *   POST /v1/certificates/{id}/export.p12    {password, legacy}: PKCS#12 of key, leaf
+ *                                            and chain (application/x-pkcs12); modern
+ *                                            AES-256/SHA-256 or legacy 3DES/SHA-1. Key
+ *                                            downloads are recorded in key_downloads
  *   POST /v1/certificates/{id}/renew         a renewal now -> 202 {id, order}
  *   POST /v1/certificates/{id}/revoke        {reason} -> 202 with the action
  *   POST /v1/certificates/{id}/retry         a failed certificate's new order -> 202
@@ -27,12 +50,41 @@
  *   POST /v1/certificates:retry              {ca, problem_type} (both optional): up
  *                                            to 1000 failed ones -> 202 {retried, more}
  *   GET  /v1/accounts, POST /v1/accounts/{id}/key-rollover|deactivate
+ *                                            (each account's directory_url, and
+ *                                            current: its CA's directory now)
+ *   GET  /v1/actions/{id}                    a revocation, rollover or deactivation:
+ *                                            status pending|done|failed, problem
+ *   GET  /v1/hostnames/{name}                the certificate serving name (exact, else
+ *                                            wildcard), all that carry it, history
+ *   GET  /v1/tenants, PUT /v1/tenants/{name}  tenants and their quotas {max_live,
+ *                                            max_orders_per_hour} (null: no limit)
+ *   GET  /v1/on-demand                       on-demand issuance: policy, counters,
+ *                                            queue, recent decisions, tenants
+ *   GET|PUT /v1/tenants/{name}/on-demand     a tenant's allow-list and limits
+ *                                            {allow, per_minute, max_pending}
  *   GET  /v1/overview                        the fleet at a glance (the dashboard's data)
  *   GET  /dashboard                          the web dashboard (HTML; asks for the token)
  *   GET  /internal/v1/accounts/{id}/key      account key PEM, worker token only
  *   GET  /internal/v1/accounts/{id}/eab      "kid=..\nhmac=..\n" (text/plain) of the
  *                                            account's External Account Binding;
  *                                            404 when it has none; worker token only
+ *   GET  /.well-known/admin/domain/{name}/config.json
+ *                                            peter_sslers' answer to its edges: the
+ *                                            newest live certificates holding name
+ *                                            (latest_single, latest_multi), keys
+ *                                            included; 404 for an unknown name, 400
+ *                                            for a bad one; only from a client in
+ *                                            CERTFLEET_EDGE_NETWORKS (403 otherwise)
+ *   POST /.well-known/admin/api/domain/autocert.json
+ *                                            peter_sslers' autocert (form field
+ *                                            domain_name): config.json's
+ *                                            document, or 404 {message} while
+ *                                            the name is decided or issued;
+ *                                            CERTFLEET_EDGE_NETWORKS only
+ *   POST /edge/v1/on-demand                  names (one per line) a certfleet
+ *                                            edge asks for -> 202; edges only
+ *                                            (CERTFLEET_EDGE_NETWORKS and/or
+ *                                            CERTFLEET_EDGE_TOKEN)
  * /v1 takes only CERTFLEET_TOKEN, /internal only CERTFLEET_WORKER_TOKEN:
  * 401 otherwise. Unknown paths 404, wrong methods 405.
  */

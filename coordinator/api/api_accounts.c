@@ -21,18 +21,24 @@ api_accounts(struct api *a, struct MHD_Connection *conn)
 
 	if (api_db(a, err, sizeof(err)) < 0)
 		return api_unavailable(conn, err);
-	if ((r = db_query(a->db, "api accounts", "SELECT id, ca, key_type, "
-	    "status, account_url, " API_TS("key_rolled_at") ", "
-	    API_TS("deactivated_at") " FROM acme_accounts ORDER BY created_at, "
-	    "id", 0, NULL, NULL, NULL, err, sizeof(err))) == NULL)
+	/* current: the account of the directory its CA has now; the others
+	 * belong to directories the CA was pointed at before. */
+	if ((r = db_query(a->db, "api accounts", "SELECT a.id, a.ca, "
+	    "a.key_type, a.status, a.account_url, " API_TS("a.key_rolled_at")
+	    ", " API_TS("a.deactivated_at") ", a.directory_url, "
+	    "ca.directory_url IS NOT DISTINCT FROM a.directory_url FROM "
+	    "acme_accounts a LEFT JOIN cas ca ON ca.name = a.ca ORDER BY "
+	    "a.created_at, a.id", 0, NULL, NULL, NULL, err, sizeof(err))) == NULL)
 		return api_unavailable(conn, err);
 	arr = json_array();
 	for (i = 0; i < PQntuples(r); i++)
 		json_array_append_new(arr, json_pack("{s:o, s:o, s:o, s:o, s:o, "
-		    "s:o, s:o}", "id", api_col(r, i, 0), "ca", api_col(r, i, 1),
-		    "key_type", api_col(r, i, 2), "status", api_col(r, i, 3),
-		    "account_url", api_col(r, i, 4), "key_rolled_at",
-		    api_col(r, i, 5), "deactivated_at", api_col(r, i, 6)));
+		    "s:o, s:o, s:o, s:b}", "id", api_col(r, i, 0), "ca",
+		    api_col(r, i, 1), "key_type", api_col(r, i, 2), "status",
+		    api_col(r, i, 3), "account_url", api_col(r, i, 4),
+		    "key_rolled_at", api_col(r, i, 5), "deactivated_at",
+		    api_col(r, i, 6), "directory_url", api_col(r, i, 7), "current",
+		    strcmp(PQgetvalue(r, i, 8), "t") == 0));
 	PQclear(r);
 	return api_json(conn, MHD_HTTP_OK, json_pack("{s:o}", "accounts", arr));
 }

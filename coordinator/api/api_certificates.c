@@ -1,4 +1,4 @@
-/* api_certificates.c -- the /v1/certificates endpoints: enroll, list, show, fullchain and private key downloads, renew, revoke. */
+/* api_certificates.c -- the /v1/certificates endpoints: list, show, renew, revoke (enroll: api_enroll.c; files: api_export.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,65 +13,47 @@
 #include "hostname.h"
 #include "enroll.h"
 #include "ids.h"
+#include "tenant.h"
 #include "log.h"
 #include "renew.h"
 #include "vault.h"
 
-enum MHD_Result
-api_enroll(struct api *a, struct MHD_Connection *conn, struct api_req *req)
-{
-	struct enroll_request er;
-	char err[512], id[IDS_LEN + 1], loc[64];
-	struct MHD_Response *r;
-	enum MHD_Result ret;
-	json_t *j;
-	char *s;
+/* The list's filters: limit, status, name (a valid hostname, exact),
+ * tenant, and label KEY:VALUE (as a JSON object to match, malloc'd, or
+ * NULL). */
+struct api_list_filter {
+	char		 limit[16];
+	const char	*status;
+	char		 name[HOSTNAME_MAX + 1];
+	const char	*tenant;
+	char		*label;
+};
 
-	if (req->toobig)
-		return api_error(conn, MHD_HTTP_CONTENT_TOO_LARGE,
-		    "the body is over %d bytes", API_MAX_BODY);
-	if (enroll_parse(req->body != NULL ? req->body : "", req->len,
-	    a->s->key_type, &er, err, sizeof(err)) < 0)
-		return api_error(conn, MHD_HTTP_BAD_REQUEST, "%s", err);
-	if (enroll_check_cas(&er, a->s, err, sizeof(err)) < 0) {
-		enroll_request_free(&er);
-		return api_error(conn, MHD_HTTP_BAD_REQUEST, "%s", err);
+/* "label=KEY:VALUE" as {"KEY": "VALUE"}; -1 with err. */
+static int
+api_list_label(const char *v, char **out, char *err, size_t errlen)
+{
+	const char *colon = strchr(v, ':');
+	json_t *o;
+	char key[64];
+
+	if (colon == NULL || colon == v || (size_t)(colon - v) >= sizeof(key)) {
+		snprintf(err, errlen, "label must be KEY:VALUE");
+		return -1;
 	}
-	if (api_db(a, err, sizeof(err)) < 0) {
-		enroll_request_free(&er);
-		return api_unavailable(conn, err);
+	snprintf(key, sizeof(key), "%.*s", (int)(colon - v), v);
+	o = json_pack("{s:s}", key, colon + 1);
+	*out = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (*out == NULL) {
+		snprintf(err, errlen, "label must be KEY:VALUE in UTF-8");
+		return -1;
 	}
-	if (enroll_create(a->db, a->v, a->s, &er, id, err, sizeof(err)) < 0) {
-		log_err("api: enroll: %s", err);
-		enroll_request_free(&er);
-		return api_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "the enrollment could not be stored; nothing was written");
-	}
-	j = json_pack("{s:s, s:s, s:o, s:s}", "id", id, "status", "pending",
-	    "hostnames", api_names(er.names, er.nnames), "challenge",
-	    er.challenge);
-	enroll_request_free(&er);
-	if (j == NULL || (s = json_dumps(j, JSON_COMPACT)) == NULL) {
-		json_decref(j);
-		return MHD_NO;
-	}
-	json_decref(j);
-	r = MHD_create_response_from_buffer(strlen(s), s,
-	    MHD_RESPMEM_MUST_FREE);
-	if (r == NULL) {
-		free(s);
-		return MHD_NO;
-	}
-	snprintf(loc, sizeof(loc), "/v1/certificates/%s", id);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, API_JSON_TYPE);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, loc);
-	ret = MHD_queue_response(conn, MHD_HTTP_CREATED, r);
-	MHD_destroy_response(r);
-	return ret;
+	return 0;
 }
 
-/* The list's filters from the query string: limit, status, name (a valid
- * hostname, exact). Returns 0, or -1 with a message for the client. */
+/* limit, status and name of the query string. Returns 0, or -1 with a
+ * message for the client. */
 static int
 api_list_args(struct MHD_Connection *conn, char limit[16], const char **status,
     char name[HOSTNAME_MAX + 1], char *err, size_t errlen)
@@ -115,37 +97,71 @@ api_list_args(struct MHD_Connection *conn, char limit[16], const char **status,
 	return 0;
 }
 
+/* The query string's filters into f. Returns 0, or -1 with a message for
+ * the client. */
+static int
+api_list_filter(struct MHD_Connection *conn, struct api_list_filter *f,
+    char *err, size_t errlen)
+{
+	const char *v;
+
+	f->tenant = "";
+	f->label = NULL;
+	if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+	    "tenant")) != NULL) {
+		if (!tenant_name_ok(v)) {
+			snprintf(err, errlen, "tenant is not a tenant name");
+			return -1;
+		}
+		f->tenant = v;
+	}
+	if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+	    "label")) != NULL && api_list_label(v, &f->label, err, errlen) < 0)
+		return -1;
+	return api_list_args(conn, f->limit, &f->status, f->name, err, errlen);
+}
+
 enum MHD_Result
 api_list(struct api *a, struct MHD_Connection *conn)
 {
-	char err[512], limit[16], name[HOSTNAME_MAX + 1];
-	const char *p[3], *status;
+	struct api_list_filter f;
+	char err[512];
+	const char *p[5];
 	PGresult *r;
 	json_t *arr, *o;
 	int i;
 
-	if (api_list_args(conn, limit, &status, name, err, sizeof(err)) < 0)
+	if (api_list_filter(conn, &f, err, sizeof(err)) < 0) {
+		free(f.label);
 		return api_error(conn, MHD_HTTP_BAD_REQUEST, "%s", err);
-	if (api_db(a, err, sizeof(err)) < 0)
+	}
+	if (api_db(a, err, sizeof(err)) < 0) {
+		free(f.label);
 		return api_unavailable(conn, err);
-	p[0] = limit;
-	p[1] = status;
-	p[2] = name;
-	if ((r = db_query(a->db, "api list", "SELECT c.id, c.status, hs.names, "
-	    API_TS("c.created_at") ", " API_TS("ic.not_after") " FROM "
+	}
+	p[0] = f.limit;
+	p[1] = f.status;
+	p[2] = f.name;
+	p[3] = f.tenant;
+	p[4] = f.label != NULL ? f.label : "";
+	r = db_query(a->db, "api list", "SELECT c.id, c.status, hs.names, "
+	    API_TS("c.created_at") ", " API_TS("ic.not_after") ", c.tenant FROM "
 	    "certificates c JOIN hostname_sets hs ON hs.id = c.hostname_set LEFT "
 	    "JOIN issued_certificates ic ON ic.id = c.current_issued WHERE ($2 = "
-	    "'' OR c.status = $2) AND ($3 = '' OR hs.names @> ARRAY[$3]) "
-	    "ORDER BY "
-	    "c.created_at DESC, c.id LIMIT $1::int", 3, p, NULL, NULL, err,
-	    sizeof(err))) == NULL)
+	    "'' OR c.status = $2) AND ($3 = '' OR hs.names @> ARRAY[$3]) AND ($4 "
+	    "= '' OR c.tenant = $4) AND ($5 = '' OR c.labels @> $5::jsonb) "
+	    "ORDER BY c.created_at DESC, c.id LIMIT $1::int", 5, p, NULL, NULL,
+	    err, sizeof(err));
+	free(f.label);
+	if (r == NULL)
 		return api_unavailable(conn, err);
 	arr = json_array();
 	for (i = 0; i < PQntuples(r); i++) {
-		o = json_pack("{s:o, s:o, s:o, s:o, s:o}", "id", api_col(r, i, 0),
-		    "status", api_col(r, i, 1), "hostnames",
+		o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "id",
+		    api_col(r, i, 0), "status", api_col(r, i, 1), "hostnames",
 		    api_names_pg(PQgetvalue(r, i, 2)), "created_at",
-		    api_col(r, i, 3), "not_after", api_col(r, i, 4));
+		    api_col(r, i, 3), "not_after", api_col(r, i, 4), "tenant",
+		    api_col(r, i, 5));
 		json_array_append_new(arr, o);
 	}
 	PQclear(r);
@@ -164,7 +180,8 @@ api_show_chains(struct api *a, const char *id, json_t *j, char *err,
 
 	if ((r = db_query(a->db, "api show revocation", "SELECT "
 	    API_TS("ic.revoked_at") ", ic.revocation_reason, c.preferred_chain, "
-	    "ic.chain_issuer FROM certificates c LEFT JOIN issued_certificates "
+	    "ic.chain_issuer, " API_TS("ic.imported_at") " FROM certificates c "
+	    "LEFT JOIN issued_certificates "
 	    "ic ON ic.id = c.current_issued WHERE c.id = $1", 1, &id, NULL, NULL,
 	    err, errlen)) == NULL)
 		return -1;
@@ -175,6 +192,8 @@ api_show_chains(struct api *a, const char *id, json_t *j, char *err,
 		    atoi(PQgetvalue(r, 0, 1)))));
 		json_object_set_new(j, "preferred_chain", api_col(r, 0, 2));
 		json_object_set_new(j, "chain_issuer", api_col(r, 0, 3));
+		/* issued elsewhere and imported (api_import.c), or null */
+		json_object_set_new(j, "imported_at", api_col(r, 0, 4));
 	}
 	PQclear(r);
 	if ((r = db_query(a->db, "api show chains", "SELECT ch.top_issuer, "
@@ -221,8 +240,9 @@ api_show(struct api *a, struct MHD_Connection *conn, const char *id)
 	    "1)) ORDER BY o.created_at, o.id), '[]')::text FROM orders o WHERE "
 	    "o.certificate = c.id), "
 	    "c.profile, ic.ari_cert_id, " API_TS("ic.ari_window_start") ", "
-	    API_TS("ic.ari_window_end") ", ic.ari_explanation_url "
-	    "FROM certificates c JOIN hostname_sets hs ON hs.id = c.hostname_set "
+	    API_TS("ic.ari_window_end") ", ic.ari_explanation_url, c.tenant, "
+	    "c.labels::text FROM certificates c JOIN hostname_sets hs ON hs.id = "
+	    "c.hostname_set "
 	    "LEFT JOIN issued_certificates ic ON ic.id = c.current_issued WHERE "
 	    "c.id = $1", 1, &id, NULL, NULL, err, sizeof(err))) == NULL)
 		return api_unavailable(conn, err);
@@ -243,6 +263,11 @@ api_show(struct api *a, struct MHD_Connection *conn, const char *id)
 	    "order_status", api_col(r, 0, 12), "order_attempt",
 	    PQgetisnull(r, 0, 13) ? json_null() :
 	    json_integer(atoi(PQgetvalue(r, 0, 13))));
+	if (j != NULL) {
+		json_object_set_new(j, "tenant", api_col(r, 0, 22));
+		json_object_set_new(j, "labels", json_loads(PQgetvalue(r, 0, 23),
+		    0, NULL));
+	}
 	/* the CA that issued it (or works on it), the list, the orders */
 	if (j != NULL) {
 		json_object_set_new(j, "ca", api_col(r, 0, 14));
@@ -264,65 +289,6 @@ api_show(struct api *a, struct MHD_Connection *conn, const char *id)
 		return api_unavailable(conn, err);
 	}
 	return api_json(conn, MHD_HTTP_OK, j);
-}
-
-enum MHD_Result
-api_fullchain(struct api *a, struct MHD_Connection *conn, const char *id)
-{
-	char err[512], *pem;
-	PGresult *r;
-	enum MHD_Result ret;
-	size_t n;
-
-	if (api_db(a, err, sizeof(err)) < 0)
-		return api_unavailable(conn, err);
-	if ((r = db_query(a->db, "api fullchain", "SELECT ic.cert_pem || "
-	    "ic.chain_pem FROM certificates c JOIN issued_certificates ic ON "
-	    "ic.id = c.current_issued WHERE c.id = $1", 1, &id, NULL, NULL, err,
-	    sizeof(err))) == NULL)
-		return api_unavailable(conn, err);
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		return api_error(conn, MHD_HTTP_NOT_FOUND, "certificate %s is not "
-		    "issued (or does not exist)", id);
-	}
-	pem = PQgetvalue(r, 0, 0);
-	n = strlen(pem);
-	ret = api_reply(conn, MHD_HTTP_OK, API_PEM_TYPE, pem, n);
-	PQclear(r);
-	return ret;
-}
-
-enum MHD_Result
-api_privkey(struct api *a, struct MHD_Connection *conn, const char *id)
-{
-	char err[512], *pem;
-	PGresult *r;
-	size_t len;
-
-	if (api_db(a, err, sizeof(err)) < 0)
-		return api_unavailable(conn, err);
-	if ((r = db_query(a->db, "api privkey", "SELECT pk.key_ciphertext, "
-	    "pk.key_nonce, pk.key_tag, pk.key_id, pk.id FROM certificates c JOIN "
-	    "issued_certificates ic ON ic.id = c.current_issued JOIN "
-	    "private_keys pk ON pk.id = ic.private_key WHERE c.id = $1", 1, &id,
-	    NULL, NULL, err, sizeof(err))) == NULL)
-		return api_unavailable(conn, err);
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		return api_error(conn, MHD_HTTP_NOT_FOUND, "certificate %s is not "
-		    "issued (or does not exist)", id);
-	}
-	pem = db_open_box(r, 0, 0, a->v, VAULT_CERT_KEY, PQgetvalue(r, 0, 4),
-	    &len, err, sizeof(err));
-	PQclear(r);
-	if (pem == NULL) {
-		log_err("api: privkey of %s: %s", id, err);
-		return api_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "the stored key cannot be decrypted");
-	}
-	log_info("api: private key of certificate %s served", id);
-	return api_reply_secret(conn, pem, len);
 }
 
 /* POST /v1/certificates/{id}/renew: a renewal order now. */

@@ -27,10 +27,13 @@ struct api {
 	unsigned char		 worker[SHA256_DIGEST_LENGTH];
 };
 
-/* Per request: the body read so far. */
+/* Per request: the body read so far (wiped when freed: it may hold a key
+ * to import or a bundle's password). */
 struct api_req {
 	char	*body;
 	size_t	 len;
+	size_t	 alloc;		/* bytes allocated for body */
+	size_t	 cap;		/* longest body taken (api_body_cap) */
 	int	 toobig;
 };
 
@@ -94,12 +97,8 @@ enum MHD_Result api_enroll(struct api *a, struct MHD_Connection *conn,
 /* GET /v1/certificates[?limit=N], newest first. */
 enum MHD_Result api_list(struct api *a, struct MHD_Connection *conn);
 
-/* GET /v1/certificates/{id}[/fullchain.pem|/privkey.pem]; id is valid. */
+/* GET /v1/certificates/{id}; id is valid. */
 enum MHD_Result api_show(struct api *a, struct MHD_Connection *conn,
-    const char *id);
-enum MHD_Result api_fullchain(struct api *a, struct MHD_Connection *conn,
-    const char *id);
-enum MHD_Result api_privkey(struct api *a, struct MHD_Connection *conn,
     const char *id);
 
 /* POST /v1/certificates/{id}/renew|revoke; id is valid. */
@@ -107,6 +106,32 @@ enum MHD_Result api_renew(struct api *a, struct MHD_Connection *conn,
     const char *id);
 enum MHD_Result api_revoke(struct api *a, struct MHD_Connection *conn,
     const char *id, struct api_req *req);
+
+/* ---- imports, exports and bulk enrollment (api_import.c, api_export.c,
+ * api_bulk.c) ---- */
+
+/* POST /v1/certificates:import: 201 with Location, 200 for a certificate
+ * stored already, 400 (nothing written) when it does not validate, 409
+ * when a live certificate has its name set (unless force), 429 quota. */
+enum MHD_Result api_import(struct api *a, struct MHD_Connection *conn,
+    struct api_req *req);
+
+/* rest follows /v1/certificates/{id} (id not checked yet): "/cert.pem",
+ * "/chain.pem", "/fullchain.pem", "/cert.der", "/privkey.pem" (GET) and
+ * "/export.p12" (POST); 404 for anything else or a certificate that is
+ * not issued, 405 for a wrong method. */
+enum MHD_Result api_route_export(struct api *a, struct MHD_Connection *conn,
+    const char *id, const char *rest, const char *method,
+    struct api_req *req);
+
+/* POST /v1/certificates:bulk: 200 with one NDJSON line per set, in order;
+ * 413 over API_BULK_MAX_BODY or API_BULK_MAX_SETS (nothing written). */
+enum MHD_Result api_bulk(struct api *a, struct MHD_Connection *conn,
+    struct api_req *req);
+
+/* The longest body a request to url may send: API_BULK_MAX_BODY for the
+ * bulk route, API_MAX_BODY for every other. */
+size_t api_body_cap(const char *url);
 
 /* ---- the dashboard (api_dashboard.c, api_overview.c) ---- */
 
@@ -125,6 +150,22 @@ enum MHD_Result api_overview(struct api *a, struct MHD_Connection *conn);
  * now, read from Redis; "factor": null when Redis does not answer), recent
  * errors and budget headroom. */
 enum MHD_Result api_cas(struct api *a, struct MHD_Connection *conn);
+
+/* ---- GET /v1/hostnames/{name} (api_hostnames.c) ---- */
+
+/* The certificate serving name now (exact, else its wildcard; null when
+ * none is issued and valid), every certificate carrying it, "conflict"
+ * when more than one live certificate has the exact name, and the history
+ * of issued certificates; 404 when none carries it, 400 for a bad name. */
+enum MHD_Result api_hostname(struct api *a, struct MHD_Connection *conn,
+    const char *name);
+
+/* ---- /v1/tenants (api_tenants.c) ---- */
+
+/* path is "tenants" or "tenants/{name}": the list, and setting a tenant's
+ * quotas. */
+enum MHD_Result api_route_tenants(struct api *a, struct MHD_Connection *conn,
+    const char *path, const char *method, struct api_req *req);
 
 /* ---- retries (api_retry.c) ---- */
 
@@ -145,6 +186,73 @@ enum MHD_Result api_retry_bulk(struct api *a, struct MHD_Connection *conn,
  * deactivation. */
 enum MHD_Result api_route_accounts(struct api *a, struct MHD_Connection *conn,
     const char *path, const char *method, struct api_req *req);
+
+/* ---- peter_sslers edges (api_edge.c) ---- */
+
+/* Where peter_sslers serves its admin routes by default: an edge's
+ * fallback_server keeps its path and only changes host and port. */
+#define API_EDGE_PREFIX "/.well-known/admin/"
+
+/* path follows API_EDGE_PREFIX: "domain/{name}/config.json", GET, from a
+ * client address in CERTFLEET_EDGE_NETWORKS only (403 otherwise, and when
+ * the setting is unset); 400 for a name that is not a host name. */
+enum MHD_Result api_route_edge(struct api *a, struct MHD_Connection *conn,
+    const char *path, const char *method);
+
+/* Writes the client's address as text into client ("?" when unknown) and
+ * returns it, NULL when MHD does not know it. */
+const struct sockaddr *api_edge_client(struct MHD_Connection *conn,
+    char *client, size_t clientlen);
+
+/* 1 when the client (its address written to client) is in
+ * CERTFLEET_EDGE_NETWORKS; else 0 with a 403 queued in *ret (the setting
+ * unset, or the address outside it, which is logged with what). */
+int api_edge_admit(struct api *a, struct MHD_Connection *conn,
+    const char *what, char *client, size_t clientlen, enum MHD_Result *ret);
+
+/* Answers peter_sslers' config.json document of name (normalized) when a
+ * live certificate carries it, keys included: returns 1 with the answer
+ * (200, or 500 when a key does not open) queued in *ret; 0 when none does
+ * and none_ok is 0 (nothing queued); with none_ok 1, the document with both
+ * members null. -1 with a 503 queued when the database fails. The caller
+ * connected a->db. */
+int api_edge_serve(struct api *a, struct MHD_Connection *conn,
+    const char *name, const char *client, int none_ok, enum MHD_Result *ret);
+
+/* ---- on-demand issuance (api_ondemand.c, api_ondemand_policy.c) ---- */
+
+/* POST /.well-known/admin/api/domain/autocert.json: peter_sslers' autocert,
+ * the form field domain_name; edges in CERTFLEET_EDGE_NETWORKS only. 200
+ * with the config.json document when a live certificate carries the name
+ * (waiting up to CERTFLEET_ON_DEMAND_AUTOCERT_WAIT_MS for a new one),
+ * else 404 {"message": why} after asking for it as an edge does. */
+enum MHD_Result api_autocert(struct api *a, struct MHD_Connection *conn,
+    const char *method, struct api_req *req);
+
+/* path follows "/edge/v1/": POST on-demand, the names (one per line) a
+ * certfleet edge asks certificates for; 202. Edges only: a client in
+ * CERTFLEET_EDGE_NETWORKS and/or the bearer CERTFLEET_EDGE_TOKEN (each
+ * one set must pass; 403 when neither is set). */
+enum MHD_Result api_route_edgeask(struct api *a, struct MHD_Connection *conn,
+    const char *path, const char *method, struct api_req *req);
+
+/* 1 when a /v1 path (after "/v1/") is api_route_ondemand's: "on-demand" or
+ * "tenants/{name}/on-demand". */
+int api_ondemand_path(const char *path);
+
+/* GET /v1/on-demand (policy, counters, queue, recent decisions), GET and
+ * PUT /v1/tenants/{name}/on-demand (a tenant's allow-list and limits). */
+enum MHD_Result api_route_ondemand(struct api *a, struct MHD_Connection *conn,
+    const char *path, const char *method, struct api_req *req);
+
+/* ---- /v1/actions (api_actions.c) ---- */
+
+/* path is "actions/...": GET /v1/actions/{id}, the state of a revocation,
+ * key rollover or deactivation: {id, kind, status (pending, done, failed),
+ * attempt, account, certificate, issued_certificate, problem {type,
+ * detail} or null, reason, created_at, updated_at}; 404 for an unknown id. */
+enum MHD_Result api_route_actions(struct api *a, struct MHD_Connection *conn,
+    const char *path, const char *method);
 
 /* ---- /internal/v1 (api_internal.c) ---- */
 

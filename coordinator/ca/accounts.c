@@ -98,18 +98,83 @@ out:
 	return rc;
 }
 
+/* Logs, when CA ca had accounts at other directories, that they are kept
+ * for their certificates and the new directory gets its own account. */
+static void
+accounts_log_moved(PGconn *c, const struct cas_ca *ca, const char *id)
+{
+	PGresult *r;
+	char err[256];
+
+	if ((r = db_query(c, "accounts earlier", "SELECT count(*), "
+	    "coalesce(string_agg(directory_url, ', ' ORDER BY created_at), '') "
+	    "FROM acme_accounts WHERE ca = $1 AND directory_url <> $2", 2,
+	    (const char *[]){ ca->name, ca->directory }, NULL, NULL, err,
+	    sizeof(err))) == NULL)
+		return;
+	if (atol(PQgetvalue(r, 0, 0)) > 0)
+		log_warn("CA %s now at %s: account %s is made for that directory; "
+		    "the account(s) at %s stay for the certificates they issued "
+		    "(revocation)", ca->name, ca->directory, id, PQgetvalue(r, 0, 1));
+	PQclear(r);
+}
+
+/* Makes account id (a new key of s->account_key_type, sealed) for CA ca at
+ * its directory, with its External Account Binding, in the caller's
+ * transaction. Returns 0, or -1 with err. */
+static int
+accounts_create(PGconn *c, const struct vault *v, const struct settings *s,
+    const struct cas_ca *ca, const char *id, char *err, size_t errlen)
+{
+	EVP_PKEY *k = NULL;
+	char *pem = NULL, aad[VAULT_AAD_MAX];
+	struct vault_box box = { 0 };
+	size_t pemlen = 0;
+	const char *p[8];
+	int lens[8] = { 0 }, fmts[8] = { 0 }, rc = -1;
+
+	if ((k = keys_generate(s->account_key_type, err, errlen)) == NULL)
+		return -1;
+	if ((pem = keys_private_pem(k, &pemlen)) == NULL) {
+		snprintf(err, errlen, "accounts: key does not encode");
+		goto out;
+	}
+	vault_aad(VAULT_ACCOUNT_KEY, id, aad);
+	if (vault_seal(v, pem, pemlen, aad, &box, err, errlen) < 0)
+		goto out;
+	p[0] = id;
+	p[1] = ca->name;
+	db_bind_box(p, lens, fmts, 2, &box);
+	p[6] = keys_type_name(s->account_key_type);
+	p[7] = ca->directory;
+	if (db_exec(c, "accounts insert", "INSERT INTO acme_accounts (id, ca, "
+	    "key_type, key_ciphertext, key_nonce, key_tag, key_id, "
+	    "directory_url) VALUES ($1, $2, $7, $3, $4, $5, $6, $8)", 8, p, lens,
+	    fmts, err, errlen) < 0 ||
+	    accounts_eab_store(c, v, id, ca, err, errlen) < 0)
+		goto out;
+	log_info("account %s created for CA %s at %s%s", id, ca->name,
+	    ca->directory, ca->eab_kid != NULL ?
+	    " (with an external account binding)" : "");
+	accounts_log_moved(c, ca, id);
+	rc = 0;
+out:
+	vault_box_clear(&box);
+	keys_pem_free(pem, pemlen);
+	EVP_PKEY_free(k);
+	return rc;
+}
+
+/* The CA's row, and its account at the directory it has now: found (and
+ * registered or queued), or made and queued for registration. */
 static int
 accounts_ensure_ca(PGconn *c, const struct vault *v, const struct settings *s,
     const struct cas_ca *ca, char *err, size_t errlen)
 {
 	PGresult *r = NULL;
-	EVP_PKEY *k = NULL;
-	char *pem = NULL, id[IDS_LEN + 1], trace[IDS_TRACE_LEN + 1];
-	char aad[VAULT_AAD_MAX];
-	struct vault_box box = { 0 };
-	size_t pemlen = 0;
-	const char *p[7];
-	int lens[7] = { 0 }, fmts[7] = { 0 }, rc = -1;
+	char id[IDS_LEN + 1], trace[IDS_TRACE_LEN + 1];
+	const char *p[3];
+	int rc = -1;
 
 	if (db_begin(c, err, errlen) < 0)
 		return -1;
@@ -123,8 +188,9 @@ accounts_ensure_ca(PGconn *c, const struct vault *v, const struct settings *s,
 		goto out;
 	if ((r = db_query(c, "accounts select", "SELECT id, account_url, "
 	    "(SELECT count(*) FROM outbox o WHERE o.job_id = a.id AND "
-	    "o.sent_at IS NULL) FROM acme_accounts a WHERE ca = $1 FOR UPDATE",
-	    1, p, NULL, NULL, err, errlen)) == NULL)
+	    "o.sent_at IS NULL) FROM acme_accounts a WHERE ca = $1 AND "
+	    "directory_url = $2 FOR UPDATE", 2, p, NULL, NULL, err,
+	    errlen)) == NULL)
 		goto out;
 	if (PQntuples(r) == 1) {
 		snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, 0));
@@ -135,46 +201,19 @@ accounts_ensure_ca(PGconn *c, const struct vault *v, const struct settings *s,
 			rc = db_commit(c, err, errlen);
 			goto out;
 		}
-	} else {
-		if (ids_new(id) < 0) {
-			snprintf(err, errlen, "accounts: no random id");
-			goto out;
-		}
-		if ((k = keys_generate(s->account_key_type, err, errlen)) == NULL)
-			goto out;
-		if ((pem = keys_private_pem(k, &pemlen)) == NULL) {
-			snprintf(err, errlen, "accounts: key does not encode");
-			goto out;
-		}
-		vault_aad(VAULT_ACCOUNT_KEY, id, aad);
-		if (vault_seal(v, pem, pemlen, aad, &box, err, errlen) < 0)
-			goto out;
-		p[0] = id;
-		p[1] = ca->name;
-		db_bind_box(p, lens, fmts, 2, &box);
-		p[6] = keys_type_name(s->account_key_type);
-		if (db_exec(c, "accounts insert", "INSERT INTO acme_accounts (id, "
-		    "ca, key_type, key_ciphertext, key_nonce, key_tag, key_id) "
-		    "VALUES ($1, $2, $7, $3, $4, $5, $6)", 7, p, lens, fmts,
-		    err, errlen) < 0)
-			goto out;
-		if (accounts_eab_store(c, v, id, ca, err, errlen) < 0)
-			goto out;
-		log_info("account %s created for CA %s%s", id, ca->name,
-		    ca->eab_kid != NULL ? " (with an external account binding)" :
-		    "");
-	}
+	} else if (ids_new(id) < 0) {
+		snprintf(err, errlen, "accounts: no random id");
+		goto out;
+	} else if (accounts_create(c, v, s, ca, id, err, errlen) < 0)
+		goto out;
 	if (ids_trace(trace) < 0 || accounts_requeue(c, id, ca->name,
 	    ca->directory, ca->trust, s->contact, trace, 1, 0, err, errlen) < 0)
 		goto out;
-	log_info("job %s attempt 1 trace %s: register_account queued", id, trace);
+	log_info_ctx(LOG_JOB(id, 1, trace, NULL), "register_account queued");
 	rc = db_commit(c, err, errlen);
 out:
 	if (rc < 0)
 		db_rollback(c);
-	vault_box_clear(&box);
-	keys_pem_free(pem, pemlen);
-	EVP_PKEY_free(k);
 	PQclear(r);
 	return rc;
 }

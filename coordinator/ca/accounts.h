@@ -10,11 +10,15 @@
 #include "vault.h"
 
 /* Ensures every CA of s->cas is in cas (directory and trust updated) and
- * has one account: generates a key of s->account_key_type
- * (CERTFLEET_ACCOUNT_KEY_TYPE), seals it, seals the CA's External Account
- * Binding MAC key (or clears it when none is configured) and, when the
- * account has no URL yet and no registration job is pending, queues a
- * Job{register_account} in the outbox; one transaction per CA.
+ * has an account at the directory it has now: an account belongs to one
+ * directory URL (acme_accounts.directory_url), so a CA pointed at another
+ * directory gets a new account, and the accounts of its earlier
+ * directories stay (their certificates are revoked through them). A new
+ * account gets a key of s->account_key_type (CERTFLEET_ACCOUNT_KEY_TYPE),
+ * sealed; the CA's External Account Binding MAC key is sealed into the
+ * current account (or cleared when none is configured) and, when that
+ * account has no URL yet and no registration job is pending, a
+ * Job{register_account} is queued in the outbox; one transaction per CA.
  * Returns 0, or -1 with a message in err. */
 int accounts_ensure(PGconn *c, const struct vault *v,
     const struct settings *s, char *err, size_t errlen);

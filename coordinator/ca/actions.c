@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "backoff.h"
+#include "retrysched.h"
 #include "db.h"
 #include "jobmsg.h"
 #include "jws.h"
@@ -52,9 +52,10 @@ actions_queue(PGconn *c, const char *id, unsigned attempt, double delay_s,
 	int rc = -1;
 
 	if ((r = db_query(c, "actions job", "SELECT x.kind, x.account, "
-	    "a.account_url, a.ca, ca.directory_url, coalesce(ic.cert_pem, ''), "
+	    "a.account_url, a.ca, a.directory_url, coalesce(ic.cert_pem, ''), "
 	    "coalesce(ic.certificate, ''), coalesce(x.reason, 0), "
-	    "coalesce(x.new_key_thumbprint, ''), x.trace_id FROM ca_actions x "
+	    "coalesce(x.new_key_thumbprint, ''), x.trace_id, "
+	    "coalesce(ca.trust, '') FROM ca_actions x "
 	    "JOIN acme_accounts a ON a.id = x.account JOIN cas ca ON "
 	    "ca.name = a.ca LEFT JOIN issued_certificates ic ON "
 	    "ic.id = x.issued_certificate WHERE x.id = $1", 1, &id, NULL, NULL,
@@ -76,6 +77,7 @@ actions_queue(PGconn *c, const char *id, unsigned attempt, double delay_s,
 	ja.account_url = PQgetvalue(r, 0, 2);
 	ja.ca_name = PQgetvalue(r, 0, 3);
 	ja.directory_url = PQgetvalue(r, 0, 4);
+	ja.trust = PQgetvalue(r, 0, 10);
 	ja.certificate_id = PQgetvalue(r, 0, 6);
 	ja.reason = (uint32_t)atoi(PQgetvalue(r, 0, 7));
 	ja.new_key_thumbprint = PQgetvalue(r, 0, 8);
@@ -97,8 +99,8 @@ actions_queue(PGconn *c, const char *id, unsigned attempt, double delay_s,
 	    "updated_at = now() WHERE id = $1", 2, (const char *[]){ id, att },
 	    NULL, NULL, err, errlen) < 0)
 		goto out;
-	log_info("job %s attempt %u trace %s: %s queued", id, attempt,
-	    ja.trace_id, actions_kind_names[ja.kind]);
+	log_info_ctx(LOG_JOB(id, attempt, ja.trace_id, NULL), "%s queued",
+	    actions_kind_names[ja.kind]);
 	rc = 0;
 out:
 	free(payload);
@@ -145,11 +147,17 @@ actions_revoke(PGconn *c, const char *cert_id, int reason,
 
 	if (db_begin(c, err, errlen) < 0)
 		return ACTIONS_ERROR;
+	/* Signed by the account the certificate was ordered under, at the
+	 * directory that issued it (the CA may point elsewhere now). */
 	if ((r = db_query(c, "actions revoke", "SELECT c.current_issued, "
-	    "ic.revoked_at IS NOT NULL, a.id, a.account_url, a.status FROM "
-	    "certificates c JOIN acme_accounts a ON a.ca = c.ca LEFT JOIN "
-	    "issued_certificates ic ON ic.id = c.current_issued WHERE c.id = $1 "
-	    "FOR UPDATE OF c", 1, &cert_id, NULL, NULL, err, errlen)) == NULL)
+	    "ic.revoked_at IS NOT NULL, a.id, a.account_url, "
+	    "coalesce(a.status, 'missing') FROM certificates c LEFT JOIN "
+	    "issued_certificates ic ON ic.id = c.current_issued LEFT JOIN "
+	    "orders o ON o.id = ic.order_id LEFT JOIN acme_accounts a ON a.id = "
+	    "coalesce(o.account, (SELECT a2.id FROM acme_accounts a2 JOIN cas "
+	    "ca ON ca.name = a2.ca AND ca.directory_url = a2.directory_url "
+	    "WHERE a2.ca = coalesce(o.ca, c.ca))) WHERE c.id = $1 FOR UPDATE OF "
+	    "c", 1, &cert_id, NULL, NULL, err, errlen)) == NULL)
 		goto out;
 	if (PQntuples(r) == 0) {
 		snprintf(err, errlen, "no certificate %s", cert_id);
@@ -357,9 +365,10 @@ actions_apply_done(PGconn *c, const Certfleet__Event *e, PGresult *r,
 		    "WHERE current_issued = $1", 1, &issued, NULL, NULL, err,
 		    errlen) < 0)
 			return -1;
-		log_info("job %s trace %s: issued certificate %s revoked (%s%s)",
-		    e->job_id, e->trace_id, issued, PQgetvalue(r, 0, 3),
-		    e->ca_action_done->already_revoked ? ", already revoked" : "");
+		log_info_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL),
+		    "issued certificate %s revoked (%s%s)", issued,
+		    PQgetvalue(r, 0, 3), e->ca_action_done->already_revoked ?
+		    ", already revoked" : "");
 		return 0;
 	case JOBMSG_ACTION_ROLLOVER:
 		if (db_exec(c, "actions key rolled", "UPDATE acme_accounts SET "
@@ -372,16 +381,16 @@ actions_apply_done(PGconn *c, const Certfleet__Event *e, PGresult *r,
 		    "pending_key_ciphertext IS NOT NULL", 1, &account, NULL, NULL,
 		    err, errlen) < 0)
 			return -1;
-		log_info("job %s trace %s: account %s now signs with its new key",
-		    e->job_id, e->trace_id, account);
+		log_info_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL),
+		    "account %s now signs with its new key", account);
 		return 0;
 	case JOBMSG_ACTION_DEACTIVATE:
 		if (db_exec(c, "actions deactivated", "UPDATE acme_accounts SET "
 		    "status = 'deactivated', deactivated_at = now(), updated_at = "
 		    "now() WHERE id = $1", 1, &account, NULL, NULL, err, errlen) < 0)
 			return -1;
-		log_info("job %s trace %s: account %s deactivated", e->job_id,
-		    e->trace_id, account);
+		log_info_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL),
+		    "account %s deactivated", account);
 		return 0;
 	}
 	return -1;
@@ -409,13 +418,12 @@ actions_apply_unhappy(PGconn *c, const struct settings *s,
 	    "id = $1", 3, (const char *[]){ e->job_id, p->type, p->detail }, NULL,
 	    NULL, err, errlen) < 0)
 		return -1;
-	if (deferred || (!backoff_final(p, e->failed->retryable) &&
-	    (s->retry_max == 0 || e->attempt < (unsigned)s->retry_max))) {
+	if (deferred || !retrysched_final(p, e->failed->retryable)) {
 		delay = deferred ? fmax(0, (double)e->deferred->not_before_unix_ms /
 		    1000.0 - (double)time(NULL)) :
-		    backoff_delay(&s->backoff, e->attempt);
-		log_info("job %s attempt %u trace %s: %s (%s), attempt %u in %.0f s",
-		    e->job_id, e->attempt, e->trace_id, proto_event_kind_name(e),
+		    retrysched_delay(&s->retry_sched, e->attempt);
+		log_info_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL),
+		    "%s (%s), attempt %u in %.0f s", proto_event_kind_name(e),
 		    p->type, e->attempt + 1, delay);
 		return actions_queue(c, e->job_id, e->attempt + 1, delay, err,
 		    errlen);
@@ -431,9 +439,8 @@ actions_apply_unhappy(PGconn *c, const struct settings *s,
 	    "NULL, updated_at = now() WHERE id = $1", 1,
 	    (const char *[]){ PQgetvalue(r, 0, 1) }, NULL, NULL, err, errlen) < 0)
 		return -1;
-	log_warn("job %s attempt %u trace %s: %s failed for good: %s: %s",
-	    e->job_id, e->attempt, e->trace_id, PQgetvalue(r, 0, 0), p->type,
-	    p->detail);
+	log_warn_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL), "%s "
+	    "failed for good: %s: %s", PQgetvalue(r, 0, 0), p->type, p->detail);
 	return 0;
 }
 
@@ -451,8 +458,8 @@ actions_result(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 	    (const char *[]){ e->job_id }, NULL, NULL, err, errlen)) == NULL)
 		return RESULTS_RETRY;
 	if (PQntuples(r) == 0) {
-		log_warn("job %s attempt %u trace %s: %s for no known CA action, "
-		    "ignored", e->job_id, e->attempt, e->trace_id,
+		log_warn_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL),
+		    "%s for no known CA action, ignored",
 		    proto_event_kind_name(e));
 		out = RESULTS_IGNORED;
 		goto out;

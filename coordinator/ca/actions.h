@@ -23,7 +23,9 @@ enum actions_status {
 
 /*
  * Queues the revocation of certificate cert_id's current issued certificate
- * with reason (acme_revoke_reason_ok), signed by its CA's account. When a
+ * with reason (acme_revoke_reason_ok), signed by the account it was ordered
+ * under, at that account's directory (the CA may point at another one
+ * now; accounts_ensure keeps the old account for this). When a
  * revocation of it is already pending, that action's id is returned. The
  * certificate becomes "revoked" only when the CA confirmed. Writes the
  * action's id to id. err holds a message for the client (NOT_FOUND,
@@ -55,8 +57,8 @@ int actions_pending_key_pem(PGconn *c, const struct vault *v, const char *id,
 
 /* Applies event e when its job is a CaAction, inside the caller's
  * transaction: done -> the state change; failed/deferred -> problem
- * recorded, then retried (retryable, under s->retry_max attempts; deferred
- * until not_before) or given up (a rollover's pending key is dropped).
+ * recorded, then retried (any problem but a final one, retrysched_final,
+ * after CERTFLEET_RETRY_BACKOFF; deferred until not_before) or given up (a rollover's pending key is dropped).
  * The result consumer calls it for events of ca_action jobs only; an
  * unknown action id is RESULTS_IGNORED. */
 enum results_outcome actions_result(PGconn *c, const struct settings *s,

@@ -8,6 +8,8 @@
 #include "health.h"
 #include "log.h"
 
+static void usage_tail(FILE *f);
+
 static void
 usage(FILE *f)
 {
@@ -17,26 +19,78 @@ usage(FILE *f)
 	    "commands:\n"
 	    "  enroll [--key-type ec-p256|ec-p384|rsa-2048|rsa-3072|rsa-4096]\n"
 	    "         [--challenge http-01|dns-01] [--ca NAME[,FALLBACK...]]...\n"
-	    "         [--preferred-chain ISSUER_CN] [--profile NAME] [--wait]\n"
+	    "         [--preferred-chain ISSUER_CN] [--profile NAME] [--tenant NAME]\n"
+	    "         [--label KEY=VALUE]... [--force] [--wait]\n"
 	    "         [--timeout SECONDS] HOST...   (wildcards \"*.example.com\" need dns-01)\n"
 	    "            ask for one certificate carrying every HOST; prints its id.\n"
 	    "            --wait polls until it is issued (exit 0) or failed (exit 1,\n"
 	    "            printing the problem), or --timeout passes (default 300 s,\n"
 	    "            exit 3). --ca NAME picks the CA; more names (repeated\n"
 	    "            --ca, or NAME,NEXT,...) are the fallbacks tried in order\n"
-	    "            when a CA refuses the order for good\n"
+	    "            when a CA refuses the order for good. A name set that a\n"
+	    "            pending or issued certificate already has answers that\n"
+	    "            certificate; --force makes a new one anyway\n"
+	    "  enroll [the options above but --wait] --from FILE|-\n"
+	    "            one certificate per line of FILE: host names separated by\n"
+	    "            spaces, or a JSON object as the API takes it (NDJSON);\n"
+	    "            blank lines and lines starting with # are skipped; the\n"
+	    "            options apply to every line that does not set them. Sent\n"
+	    "            in batches (POST /v1/certificates:bulk) with a progress bar\n"
+	    "            on stderr; prints ID, created|existing and the names per\n"
+	    "            set, a refused line as FILE:LINE: reason on stderr (exit 1)\n"
+	    "  import [--ca NAME] [--tenant NAME] [--label KEY=VALUE]...\n"
+	    "         [--challenge http-01|dns-01] [--force] DIR\n"
+	    "            take over certificates issued elsewhere: DIR is a certbot\n"
+	    "            directory (holding live/ and archive/, e.g. /etc/letsencrypt,\n"
+	    "            or its live/ or one live/NAME/), a lego directory (holding\n"
+	    "            certificates/, or that directory: NAME.crt, NAME.key,\n"
+	    "            NAME.issuer.crt, NAME.json) or any directory of PEM files\n"
+	    "            (each private key paired with the certificate of its public\n"
+	    "            key; the chain from the certificates after it in its file,\n"
+	    "            else from its issuers beside it). Each certificate is checked\n"
+	    "            (key, names, dates, chain), stored with its key sealed, served\n"
+	    "            by the edges and renewed at --ca (default: the default CA).\n"
+	    "            Prints ID, imported|existing and the name per certificate\n"
+	    "  export [--format fullchain|cert|chain|der|key|p12] [--legacy]\n"
+	    "         [--password-file FILE|-] [--out FILE] ID\n"
+	    "            a certificate's file (default fullchain PEM; der: the leaf\n"
+	    "            in DER; key: the private key; p12: PKCS#12 with the key,\n"
+	    "            AES-256/SHA-256, or 3DES/SHA-1 with --legacy for Windows\n"
+	    "            Server 2016 and older). The p12 password comes from the\n"
+	    "            first line of --password-file (- for stdin) or\n"
+	    "            CERTFLEET_EXPORT_PASSWORD, never the command line. --out\n"
+	    "            writes FILE (mode 0600 for key and p12), else stdout. Key\n"
+	    "            downloads are recorded by the coordinator\n"
 	    "  show ID   a certificate: status, names, serial, validity, issuer,\n"
 	    "            last problem\n"
-	    "  list [LIMIT]  the newest certificates (default 100)\n"
+	    "  list [--status S] [--name HOST] [--tenant T] [--label KEY:VALUE] [LIMIT]\n"
+	    "            the newest certificates (default 100), filtered\n"
+	    "  tenant list | set NAME [--max-live N] [--max-orders-per-hour N]\n"
+	    "            tenants, their live certificates and quotas (an omitted\n"
+	    "            quota: no limit); an enrollment over a quota is refused\n"
+	    "  on-demand [show] | policy TENANT |\n"
+	    "          set TENANT [--allow ENTRY]... [--per-minute N] [--max-pending N]\n"
+	    "            on-demand issuance (edges ask for unknown names): the\n"
+	    "            policy, each decision counted, the queue and the recent\n"
+	    "            decisions; a tenant's allow-list (ENTRY: example.com for\n"
+	    "            it and every name under it, *.example.com for one label)\n"
+	    "            and limits (set replaces them; an omitted limit: none)\n"
+	    "  find HOSTNAME  the certificate serving HOSTNAME now (the exact name,\n"
+	    "            else its wildcard), every certificate carrying it, and\n"
+	    "            their issued certificates\n"
 	    "  revoke [--reason CODE] [--wait] [--timeout SECONDS] ID\n"
 	    "            revoke the certificate's current issued certificate at the\n"
 	    "            CA; CODE: unspecified|0 (default), keyCompromise|1,\n"
 	    "            affiliationChanged|3, superseded|4, cessationOfOperation|5;\n"
 	    "            prints the action id; --wait until the CA confirmed\n"
-	    "  account list | rollover [--key-type ES256|ES384|RS256] ID |\n"
+	    "            (exit 0) or the action failed for good (exit 1, at once,\n"
+	    "            with the CA's problem)\n"
+	    "  account list | rollover [--key-type ES256|ES384|RS256] [--wait] ID |\n"
 	    "          deactivate [--wait] ID\n"
-	    "            the ACME accounts; roll an account over to a new key, or\n"
-	    "            deactivate it for good\n"
+	    "            the ACME accounts (each belongs to one directory URL; the\n"
+	    "            current one is its CA's directory now); roll an account\n"
+	    "            over to a new key, or deactivate it for good; --wait and\n"
+	    "            --timeout as for revoke\n"
 	    "  ca list   each CA: circuit breaker (closed, open, half_open), orders\n"
 	    "            in flight against the cap and waiting, request pacing\n"
 	    "            (slowed by 429/503), recent errors, budget headroom\n"
@@ -48,7 +102,15 @@ usage(FILE *f)
 	    "            or those of CA NAME / with last problem TYPE\n"
 	    "  doctor    check that PostgreSQL, Redis, Kafka and the ACME CA answer,\n"
 	    "            one line each; exit 0 when all do\n"
-	    "  version   print the version\n"
+	    "  version   print the version\n");
+	usage_tail(f);
+}
+
+/* The part of usage() after the commands: output, exit codes, environment. */
+static void
+usage_tail(FILE *f)
+{
+	fprintf(f,
 	    "\n"
 	    "--json (anywhere on the line): every command prints one JSON\n"
 	    "  document on stdout instead of text: the API's answer, or the final\n"
@@ -142,6 +204,12 @@ main(int argc, char *argv[])
 		return ctl_show(argc - 1, argv + 1);
 	if (strcmp(cmd, "list") == 0)
 		return ctl_list(argc - 1, argv + 1);
+	if (strcmp(cmd, "find") == 0)
+		return ctl_find(argc - 1, argv + 1);
+	if (strcmp(cmd, "tenant") == 0)
+		return ctl_tenant(argc - 1, argv + 1);
+	if (strcmp(cmd, "on-demand") == 0)
+		return ctl_ondemand(argc - 1, argv + 1);
 	if (strcmp(cmd, "revoke") == 0)
 		return ctl_revoke(argc - 1, argv + 1);
 	if (strcmp(cmd, "account") == 0)
@@ -152,6 +220,10 @@ main(int argc, char *argv[])
 		return ctl_ca(argc - 1, argv + 1);
 	if (strcmp(cmd, "retry") == 0)
 		return ctl_retry(argc - 1, argv + 1);
+	if (strcmp(cmd, "import") == 0)
+		return ctl_import(argc - 1, argv + 1);
+	if (strcmp(cmd, "export") == 0)
+		return ctl_export(argc - 1, argv + 1);
 	if (argc == 2 && strcmp(cmd, "doctor") == 0)
 		return ctl_doctor();
 	if (argc == 2 && strcmp(cmd, "version") == 0)

@@ -1,4 +1,4 @@
-/* ctl_enroll.c -- certfleetctl enroll: ask for a certificate and optionally wait until it is issued or failed. */
+/* ctl_enroll.c -- certfleetctl enroll: ask for a certificate and optionally wait until it is issued or failed; --from FILE hands many to ctl_bulk.c. */
 #include "ctl.h"
 
 #include <stdio.h>
@@ -13,6 +13,7 @@ struct ctl_enroll_opts {
 	json_t	*req;		/* key_type, challenge, preferred_chain, profile */
 	json_t	*names;
 	json_t	*cas;		/* the CA, then its fallbacks */
+	const char *from;	/* --from FILE: the sets, one per line */
 	int	 wait;
 	long	 timeout;
 };
@@ -26,6 +27,7 @@ static const struct {
 	{ "--challenge", "challenge" },
 	{ "--preferred-chain", "preferred_chain" },
 	{ "--profile", "profile" },
+	{ "--tenant", "tenant" },
 };
 
 /* Reads argv into o. Returns 0, or -1 after printing what is wrong. */
@@ -51,8 +53,24 @@ ctl_enroll_args(int argc, char *argv[], struct ctl_enroll_opts *o)
 			for (tok = strtok_r(argv[++i], ",", &save); tok != NULL;
 			    tok = strtok_r(NULL, ",", &save))
 				json_array_append_new(o->cas, json_string(tok));
-		} else if (strcmp(argv[i], "--wait") == 0)
+		} else if (strcmp(argv[i], "--from") == 0 && i + 1 < argc)
+			o->from = argv[++i];
+		else if (strcmp(argv[i], "--wait") == 0)
 			o->wait = 1;
+		else if (strcmp(argv[i], "--force") == 0)
+			json_object_set_new(o->req, "force", json_true());
+		else if (strcmp(argv[i], "--label") == 0 && i + 1 < argc) {
+			if ((end = strchr(argv[++i], '=')) == NULL) {
+				fprintf(stderr, "certfleetctl: --label takes "
+				    "KEY=VALUE\n");
+				return -1;
+			}
+			*end = '\0';
+			if (json_object_get(o->req, "labels") == NULL)
+				json_object_set_new(o->req, "labels", json_object());
+			json_object_set_new(json_object_get(o->req, "labels"),
+			    argv[i], json_string(end + 1));
+		}
 		else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
 			o->timeout = strtol(argv[++i], &end, 10);
 			if (*end != '\0' || o->timeout < 1) {
@@ -67,14 +85,19 @@ ctl_enroll_args(int argc, char *argv[], struct ctl_enroll_opts *o)
 		} else
 			json_array_append_new(o->names, json_string(argv[i]));
 	}
-	if (json_array_size(o->names) == 0) {
+	if ((json_array_size(o->names) == 0) == (o->from == NULL) ||
+	    (o->from != NULL && o->wait)) {
 		fprintf(stderr, "usage: certfleetctl enroll [--key-type T] "
 		    "[--challenge http-01|dns-01] [--ca NAME[,FALLBACK...]]... "
-		    "[--preferred-chain ISSUER_CN] [--profile NAME] [--wait] "
-		    "[--timeout SECONDS] HOST...\n");
+		    "[--preferred-chain ISSUER_CN] [--profile NAME] [--tenant NAME] "
+		    "[--label KEY=VALUE]... [--force] [--wait] "
+		    "[--timeout SECONDS] HOST...\n"
+		    "       certfleetctl enroll [the same options but --wait] "
+		    "--from FILE|-\n");
 		return -1;
 	}
-	json_object_set(o->req, "hostnames", o->names);
+	if (o->from == NULL)
+		json_object_set(o->req, "hostnames", o->names);
 	if (json_array_size(o->cas) > 0) {
 		json_object_set(o->req, "ca", json_array_get(o->cas, 0));
 		json_array_remove(o->cas, 0);
@@ -99,6 +122,10 @@ ctl_enroll(int argc, char *argv[])
 	o.timeout = CTL_WAIT_DEFAULT;
 	if (ctl_enroll_args(argc, argv, &o) < 0)
 		goto out;
+	if (o.from != NULL) {
+		rc = ctl_enroll_from(o.from, o.req);
+		goto out;
+	}
 	body = json_dumps(o.req, JSON_COMPACT);
 	rc = CTL_FAILED;
 	if ((j = ctl_api("POST", "/v1/certificates", body, err,

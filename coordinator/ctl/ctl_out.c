@@ -61,3 +61,43 @@ ctl_progress(long elapsed, const char *state, int last)
 	snprintf(shown, sizeof(shown), "%s", state);
 	fflush(stderr);
 }
+
+json_t *
+ctl_get_text(const char *path, int *rc)
+{
+	char err[1024];
+	json_t *j;
+
+	if ((j = ctl_api("GET", path, NULL, err, sizeof(err))) == NULL) {
+		*rc = ctl_fail(CTL_FAILED, err);
+		return NULL;
+	}
+	*rc = CTL_OK;
+	if (!ctl_json())
+		return j;
+	*rc = ctl_emit(j);
+	json_decref(j);
+	return NULL;
+}
+
+void
+ctl_progress_count(long elapsed, size_t done, size_t total, const char *unit,
+    size_t failed, int last)
+{
+	static size_t shown_fill = (size_t)-1;
+	char bar[CTL_BAR_WIDTH + 1], state[256], bad[48] = "";
+	size_t i, fill = total > 0 ? done * CTL_BAR_WIDTH / total : CTL_BAR_WIDTH;
+
+	/* not a terminal (a log): a line each time the bar grows, not per item */
+	if (!last && fill == shown_fill && !isatty(STDERR_FILENO))
+		return;
+	shown_fill = fill;
+	for (i = 0; i < CTL_BAR_WIDTH; i++)
+		bar[i] = i < fill ? '#' : '.';
+	bar[CTL_BAR_WIDTH] = '\0';
+	if (failed > 0)
+		snprintf(bad, sizeof(bad), ", %zu refused", failed);
+	snprintf(state, sizeof(state), "[%s] %zu/%zu %s%s", bar, done, total,
+	    unit, bad);
+	ctl_progress(elapsed, state, last);
+}

@@ -8,29 +8,36 @@
 
 #include "ctl.h"
 
-int
-ctl_renew(int argc, char *argv[])
+/* POST /v1/certificates/ID/WHAT (renew, retry): prints the new order, or
+ * the reply with --json. */
+static int
+ctl_order_now(const char *id, const char *what)
 {
 	char path[256], err[1024];
 	json_t *j;
 
+	snprintf(path, sizeof(path), "/v1/certificates/%s/%s", id, what);
+	if ((j = ctl_api("POST", path, "", err, sizeof(err))) == NULL)
+		return ctl_fail(CTL_FAILED, err);
+	if (ctl_json())
+		ctl_emit(j);
+	else
+		printf("%s %s order %s\n", id, strcmp(what, "renew") == 0 ?
+		    "renewal" : what, json_is_string(json_object_get(j,
+		    "order")) ? json_string_value(json_object_get(j, "order")) :
+		    "-");
+	json_decref(j);
+	return CTL_OK;
+}
+
+int
+ctl_renew(int argc, char *argv[])
+{
 	if (argc != 2 || argv[1][0] == '-') {
 		fprintf(stderr, "usage: certfleetctl renew ID\n");
 		return CTL_USAGE;
 	}
-	snprintf(path, sizeof(path), "/v1/certificates/%s/renew", argv[1]);
-	if ((j = ctl_api("POST", path, "", err, sizeof(err))) == NULL)
-		return ctl_fail(CTL_FAILED, err);
-	if (ctl_json()) {
-		ctl_emit(j);
-		json_decref(j);
-		return CTL_OK;
-	}
-	printf("%s renewal order %s\n", argv[1],
-	    json_is_string(json_object_get(j, "order")) ?
-	    json_string_value(json_object_get(j, "order")) : "-");
-	json_decref(j);
-	return CTL_OK;
+	return ctl_order_now(argv[1], "renew");
 }
 
 /* retry --all [--ca NAME] [--problem TYPE]: calls the bulk retry until it
@@ -80,8 +87,6 @@ int
 ctl_retry(int argc, char *argv[])
 {
 	const char *ca = NULL, *problem = NULL;
-	char path[256], err[1024];
-	json_t *j;
 	int i, all = 0;
 
 	for (i = 1; i < argc; i++) {
@@ -102,17 +107,5 @@ ctl_retry(int argc, char *argv[])
 		    "[--ca NAME] [--problem TYPE] --all\n");
 		return CTL_USAGE;
 	}
-	snprintf(path, sizeof(path), "/v1/certificates/%s/retry", argv[1]);
-	if ((j = ctl_api("POST", path, "", err, sizeof(err))) == NULL)
-		return ctl_fail(CTL_FAILED, err);
-	if (ctl_json()) {
-		ctl_emit(j);
-		json_decref(j);
-		return CTL_OK;
-	}
-	printf("%s retry order %s\n", argv[1],
-	    json_is_string(json_object_get(j, "order")) ?
-	    json_string_value(json_object_get(j, "order")) : "-");
-	json_decref(j);
-	return CTL_OK;
+	return ctl_order_now(argv[1], "retry");
 }

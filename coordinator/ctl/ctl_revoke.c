@@ -1,7 +1,6 @@
 /* ctl_revoke.c -- certfleetctl revoke and account: revocation, account key rollover and deactivation through the API. */
 #include "ctl.h"
 
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,12 +8,12 @@
 #define CTL_ID_MAX 64
 
 /* POSTs body to post and prints the queued action's id (the reply with
- * --json); with wait, polls path with state(arg) until final or timeout. */
+ * --json); with wait, polls the action (GET /v1/actions/{id}) until it is
+ * done, failed or timeout passes; --json then prints the action. */
 static int
-ctl_action(const char *post, const char *body, int wait, const char *path,
-    ctl_state_fn *state, void *arg, long timeout)
+ctl_action(const char *post, const char *body, int wait, long timeout)
 {
-	char err[1024];
+	char err[1024], path[128];
 	const char *v;
 	json_t *j, *fin = NULL;
 	int rc;
@@ -27,10 +26,16 @@ ctl_action(const char *post, const char *body, int wait, const char *path,
 	else if (!wait)
 		ctl_emit(j);
 	fflush(stdout);
+	if (v == NULL || strlen(v) > CTL_ID_MAX || strchr(v, '/') != NULL) {
+		json_decref(j);
+		return wait ? ctl_fail(CTL_FAILED, "the API named no action to "
+		    "wait for") : CTL_OK;
+	}
+	snprintf(path, sizeof(path), "/v1/actions/%s", v);
 	json_decref(j);
 	if (!wait)
 		return CTL_OK;
-	rc = ctl_wait(path, state, arg, timeout, &fin);
+	rc = ctl_wait(path, ctl_action_state, NULL, timeout, &fin);
 	if (fin != NULL && ctl_json())
 		ctl_emit(fin);
 	json_decref(fin);
@@ -67,7 +72,7 @@ int
 ctl_revoke(int argc, char *argv[])
 {
 	const char *id = NULL, *reason = NULL;
-	char post[128], path[128], *body = NULL, *end;
+	char post[128], *body = NULL, *end;
 	long timeout = 120, code;
 	int wait = 0, rc;
 	json_t *b;
@@ -86,9 +91,7 @@ ctl_revoke(int argc, char *argv[])
 		json_decref(b);
 	}
 	snprintf(post, sizeof(post), "/v1/certificates/%s/revoke", id);
-	snprintf(path, sizeof(path), "/v1/certificates/%s", id);
-	rc = ctl_action(post, body != NULL ? body : "{}", wait, path,
-	    ctl_cert_state, "revoked", timeout);
+	rc = ctl_action(post, body != NULL ? body : "{}", wait, timeout);
 	free(body);
 	return rc;
 }
@@ -97,21 +100,15 @@ int
 ctl_account(int argc, char *argv[])
 {
 	const char *id = NULL, *kt = NULL, *sub = argc >= 2 ? argv[1] : "";
-	char post[128], err[1024], *body = NULL;
+	char post[128], *body = NULL;
 	long timeout = 120;
 	int wait = 0, rc;
 	json_t *j, *a;
 	size_t i;
 
 	if (strcmp(sub, "list") == 0 && argc == 2) {
-		if ((j = ctl_api("GET", "/v1/accounts", NULL, err,
-		    sizeof(err))) == NULL)
-			return ctl_fail(CTL_FAILED, err);
-		if (ctl_json()) {
-			rc = ctl_emit(j);
-			json_decref(j);
+		if ((j = ctl_get_text("/v1/accounts", &rc)) == NULL)
 			return rc;
-		}
 		json_array_foreach(json_object_get(j, "accounts"), i, a)
 			printf("%s  %-8s  %-11s  %-8s  %s\n",
 			    json_string_value(json_object_get(a, "id")),
@@ -128,7 +125,8 @@ ctl_account(int argc, char *argv[])
 	    ctl_opts(argc - 1, argv + 1, strcmp(sub, "rollover") == 0 ?
 	    "--key-type" : NULL, &kt, &id, &wait, &timeout) < 0) {
 		fprintf(stderr, "usage: certfleetctl account list | rollover "
-		    "[--key-type ES256|ES384|RS256] ID | deactivate ID\n");
+		    "[--key-type ES256|ES384|RS256] [--wait] [--timeout SECONDS] "
+		    "ID | deactivate [--wait] [--timeout SECONDS] ID\n");
 		return CTL_USAGE;
 	}
 	if (kt != NULL) {
@@ -138,9 +136,7 @@ ctl_account(int argc, char *argv[])
 	}
 	snprintf(post, sizeof(post), "/v1/accounts/%s/%s", id,
 	    strcmp(sub, "rollover") == 0 ? "key-rollover" : "deactivate");
-	wait = wait && strcmp(sub, "deactivate") == 0;
-	rc = ctl_action(post, body != NULL ? body : "{}", wait, "/v1/accounts",
-	    ctl_account_state, (void *)(uintptr_t)id, timeout);
+	rc = ctl_action(post, body != NULL ? body : "{}", wait, timeout);
 	free(body);
 	return rc;
 }

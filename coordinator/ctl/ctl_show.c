@@ -1,7 +1,8 @@
-/* ctl_show.c -- certfleetctl show and list: a certificate, or the newest ones, in human-readable form. */
+/* ctl_show.c -- certfleetctl show, list and find: a certificate, the newest ones, or what serves a hostname, in human-readable form. */
 #include "ctl.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *
@@ -25,7 +26,7 @@ ctl_print_names(json_t *names, const char *sep)
 int
 ctl_show(int argc, char *argv[])
 {
-	char path[256], err[1024];
+	char path[256];
 	json_t *j, *p;
 	int rc;
 
@@ -34,13 +35,8 @@ ctl_show(int argc, char *argv[])
 		return CTL_USAGE;
 	}
 	snprintf(path, sizeof(path), "/v1/certificates/%s", argv[1]);
-	if ((j = ctl_api("GET", path, NULL, err, sizeof(err))) == NULL)
-		return ctl_fail(CTL_FAILED, err);
-	if (ctl_json()) {
-		rc = ctl_emit(j);
-		json_decref(j);
+	if ((j = ctl_get_text(path, &rc)) == NULL)
 		return rc;
-	}
 	printf("certificate  %s\n", ctl_field(j, "id"));
 	printf("status       %s\n", ctl_field(j, "status"));
 	printf("hostnames    ");
@@ -67,37 +63,185 @@ ctl_show(int argc, char *argv[])
 	return CTL_OK;
 }
 
+/* Appends "&key=value" (or "?key=value" first) to the path in buf,
+ * percent-encoding value. Returns 0, or -1 when it does not fit. */
+static int
+ctl_query_add(char *buf, size_t len, const char *key, const char *value)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(buf);
+	const unsigned char *v;
+
+	if (n + strlen(key) + 2 >= len)
+		return -1;
+	n += (size_t)snprintf(buf + n, len - n, "%c%s=", strchr(buf, '?') !=
+	    NULL ? '&' : '?', key);
+	for (v = (const unsigned char *)value; *v != '\0'; v++) {
+		if (n + 4 >= len)
+			return -1;
+		if ((*v >= 'a' && *v <= 'z') || (*v >= 'A' && *v <= 'Z') ||
+		    (*v >= '0' && *v <= '9') || strchr("-._~", *v) != NULL)
+			buf[n++] = (char)*v;
+		else {
+			buf[n++] = '%';
+			buf[n++] = hex[*v >> 4];
+			buf[n++] = hex[*v & 15];
+		}
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
 int
 ctl_list(int argc, char *argv[])
 {
-	char path[128], err[1024];
+	static const char *const filters[] = { "status", "name", "tenant",
+	    "label" };
+	char path[2048] = "/v1/certificates";
 	json_t *j, *c;
-	size_t i;
-	int rc;
+	size_t i, f;
+	int rc, k;
 
-	if (argc > 2) {
-		fprintf(stderr, "usage: certfleetctl list [LIMIT]\n");
-		return CTL_USAGE;
+	for (k = 1; k < argc; k++) {
+		for (f = 0; f < sizeof(filters) / sizeof(filters[0]); f++)
+			if (strncmp(argv[k], "--", 2) == 0 &&
+			    strcmp(argv[k] + 2, filters[f]) == 0)
+				break;
+		if (f < sizeof(filters) / sizeof(filters[0]) && k + 1 < argc) {
+			if (ctl_query_add(path, sizeof(path), filters[f],
+			    argv[++k]) < 0)
+				return ctl_fail(CTL_USAGE, "filters too long");
+		} else if (argv[k][0] != '-' && strspn(argv[k], "0123456789") ==
+		    strlen(argv[k]) && ctl_query_add(path, sizeof(path), "limit",
+		    argv[k]) == 0)
+			continue;
+		else {
+			fprintf(stderr, "usage: certfleetctl list [--status S] "
+			    "[--name HOST] [--tenant T] [--label KEY:VALUE] "
+			    "[LIMIT]\n");
+			return CTL_USAGE;
+		}
 	}
-	snprintf(path, sizeof(path), "/v1/certificates%s%s", argc == 2 ?
-	    "?limit=" : "", argc == 2 ? argv[1] : "");
-	if (strpbrk(path + 16, "&#/ ") != NULL) {
-		fprintf(stderr, "certfleetctl: LIMIT must be a number\n");
-		return CTL_USAGE;
-	}
-	if ((j = ctl_api("GET", path, NULL, err, sizeof(err))) == NULL)
-		return ctl_fail(CTL_FAILED, err);
-	if (ctl_json()) {
-		rc = ctl_emit(j);
-		json_decref(j);
+	if ((j = ctl_get_text(path, &rc)) == NULL)
 		return rc;
-	}
 	json_array_foreach(json_object_get(j, "certificates"), i, c) {
 		printf("%s  %-8s  %-20s  ", ctl_field(c, "id"),
 		    ctl_field(c, "status"), ctl_field(c, "not_after"));
 		ctl_print_names(json_object_get(c, "hostnames"), ",");
 		printf("\n");
 	}
+	json_decref(j);
+	return CTL_OK;
+}
+
+/* An integer field as text, "-" when null. */
+static const char *
+ctl_num(json_t *o, const char *k, char buf[24])
+{
+	json_t *v = json_object_get(o, k);
+
+	if (!json_is_integer(v))
+		return "-";
+	snprintf(buf, 24, "%lld", (long long)json_integer_value(v));
+	return buf;
+}
+
+/* tenant list | tenant set NAME [--max-live N] [--max-orders-per-hour N] */
+int
+ctl_tenant(int argc, char *argv[])
+{
+	char path[256], err[1024], *body, *end, n[3][24];
+	json_t *j, *req, *t;
+	size_t i;
+	int k, rc;
+
+	if (argc == 2 && strcmp(argv[1], "list") == 0) {
+		if ((j = ctl_get_text("/v1/tenants", &rc)) == NULL)
+			return rc;
+		json_array_foreach(json_object_get(j, "tenants"), i, t)
+			printf("%-24s  live %-8s  max_live %-8s  "
+			    "max_orders_per_hour %s\n", ctl_field(t, "name"),
+			    ctl_num(t, "live", n[0]), ctl_num(t, "max_live", n[1]),
+			    ctl_num(t, "max_orders_per_hour", n[2]));
+		json_decref(j);
+		return CTL_OK;
+	}
+	if (argc < 3 || strcmp(argv[1], "set") != 0 || argv[2][0] == '-' ||
+	    strlen(argv[2]) > 64)
+		goto usage;
+	req = json_object();
+	for (k = 3; k + 1 < argc; k += 2) {
+		if (strcmp(argv[k], "--max-live") != 0 &&
+		    strcmp(argv[k], "--max-orders-per-hour") != 0)
+			break;
+		json_object_set_new(req, strcmp(argv[k], "--max-live") == 0 ?
+		    "max_live" : "max_orders_per_hour",
+		    json_integer(strtoll(argv[k + 1], &end, 10)));
+		if (*end != '\0' || argv[k + 1][0] == '\0')
+			break;
+	}
+	if (k != argc) {
+		json_decref(req);
+		goto usage;
+	}
+	body = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	snprintf(path, sizeof(path), "/v1/tenants/%s", argv[2]);
+	j = ctl_api("PUT", path, body, err, sizeof(err));
+	free(body);
+	if (j == NULL)
+		return ctl_fail(CTL_FAILED, err);
+	rc = ctl_json() ? ctl_emit(j) : CTL_OK;
+	if (!ctl_json())
+		printf("tenant %s set\n", argv[2]);
+	json_decref(j);
+	return rc;
+usage:
+	fprintf(stderr, "usage: certfleetctl tenant list | tenant set NAME "
+	    "[--max-live N] [--max-orders-per-hour N]\n");
+	return CTL_USAGE;
+}
+
+int
+ctl_find(int argc, char *argv[])
+{
+	char path[512];
+	json_t *j, *s, *c;
+	size_t i;
+	int rc;
+
+	if (argc != 2 || argv[1][0] == '-' || strlen(argv[1]) > 300 ||
+	    strpbrk(argv[1], "/?#% ") != NULL) {
+		fprintf(stderr, "usage: certfleetctl find HOSTNAME\n");
+		return CTL_USAGE;
+	}
+	snprintf(path, sizeof(path), "/v1/hostnames/%s", argv[1]);
+	if ((j = ctl_get_text(path, &rc)) == NULL)
+		return rc;
+	s = json_object_get(j, "serving");
+	if (json_is_object(s))
+		printf("served by    %s%s, serial %s, not after %s\n",
+		    ctl_field(s, "id"), json_is_true(json_object_get(s,
+		    "wildcard")) ? " (wildcard)" : "", ctl_field(s, "serial"),
+		    ctl_field(s, "not_after"));
+	else
+		printf("served by    nothing issued yet\n");
+	if (json_is_true(json_object_get(j, "conflict")))
+		printf("conflict     several live certificates carry this name; "
+		    "the newest one is served\n");
+	json_array_foreach(json_object_get(j, "certificates"), i, c) {
+		printf("certificate  %s  %-8s  %-20s  ", ctl_field(c, "id"),
+		    ctl_field(c, "status"), ctl_field(c, "not_after"));
+		ctl_print_names(json_object_get(c, "hostnames"), ",");
+		printf("\n");
+	}
+	json_array_foreach(json_object_get(j, "history"), i, c)
+		printf("issued       %s  serial %s  %s .. %s%s%s\n",
+		    ctl_field(c, "certificate"), ctl_field(c, "serial"),
+		    ctl_field(c, "not_before"), ctl_field(c, "not_after"),
+		    json_is_string(json_object_get(c, "revoked_at")) ?
+		    "  revoked " : "", json_is_string(json_object_get(c,
+		    "revoked_at")) ? ctl_field(c, "revoked_at") : "");
 	json_decref(j);
 	return CTL_OK;
 }

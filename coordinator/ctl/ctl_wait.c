@@ -80,19 +80,24 @@ ctl_cert_state(json_t *j, void *arg, char *what, size_t len)
 }
 
 int
-ctl_account_state(json_t *j, void *arg, char *what, size_t len)
+ctl_action_state(json_t *j, void *arg, char *what, size_t len)
 {
-	const char *id = arg, *st = NULL;
-	json_t *a;
-	size_t i;
+	const char *st = ctl_wait_str(j, "status");
+	json_t *p = json_object_get(j, "problem");
 
-	json_array_foreach(json_object_get(j, "accounts"), i, a)
-		if (strcmp(ctl_wait_str(a, "id"), id) == 0)
-			st = ctl_wait_str(a, "status");
-	if (st == NULL) {
-		snprintf(what, len, "no account %s", id);
+	(void)arg;
+	if (strcmp(st, "done") == 0) {
+		snprintf(what, len, "%s done", ctl_wait_str(j, "kind"));
+		return 1;
+	}
+	if (strcmp(st, "failed") == 0) {
+		snprintf(what, len, "%s failed: %s: %s", ctl_wait_str(j, "kind"),
+		    ctl_wait_str(p, "type"), ctl_wait_str(p, "detail"));
 		return -1;
 	}
-	snprintf(what, len, "account %s", st);
-	return strcmp(st, "deactivated") == 0;
+	snprintf(what, len, "%s %s (attempt %lld)%s%s", ctl_wait_str(j, "kind"),
+	    st, (long long)json_integer_value(json_object_get(j, "attempt")),
+	    json_is_object(p) ? ", last problem " : "", json_is_object(p) ?
+	    ctl_wait_str(p, "type") : "");
+	return 0;
 }

@@ -1,248 +1,612 @@
-/* primer.c -- pipelines issued certificates and their keys into Redis for the edges, withdraws revoked ones, and announces both. */
+/* primer.c -- the edge feed: plans edge_names from the issued certificates, then brings each Redis target up to it (changes in order, a full re-prime after a loss) and hands it to the periodic comparison. */
 #include "primer.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
+#include "clock.h"
+#include "cmetrics.h"
 #include "db.h"
 #include "log.h"
+#include "prime_int.h"
 #include "redisconn.h"
 #include "rediskeys.h"
 
-/* Queues the commands for one certificate; returns how many were queued,
- * or -1 when hiredis ran out of memory. */
-static int
-prime_append(redisContext *rc, const char *icid, const char *pkid,
-    const char *cert, const char *chain, const char *key, char *const *names,
-    size_t nnames)
+struct primer *
+primer_new(const struct prime_conf *pc, char *err, size_t errlen)
 {
-	size_t i, fulllen = strlen(cert) + strlen(chain);
-	char *full;
-	int n = 0;
+	struct primer *p;
+	size_t i;
 
-	if ((full = malloc(fulllen + 1)) == NULL)
-		return -1;
-	snprintf(full, fulllen + 1, "%s%s", cert, chain);
-	if (redisAppendCommand(rc, "SET c:%s %s", icid, cert) != REDIS_OK ||
-	    redisAppendCommand(rc, "SET p:%s %s", pkid, key) != REDIS_OK ||
-	    redisAppendCommand(rc, "SET i:%s %s", icid, chain) != REDIS_OK)
-		goto fail;
-	n += 3;
-	for (i = 0; i < nnames; i++) {
-		if (redisAppendCommand(rc, "HSET d1:%s c %s p %s i %s", names[i],
-		    icid, pkid, icid) != REDIS_OK ||
-		    redisAppendCommand(rc, "HSET d2:%s f %b p %s", names[i], full,
-		    fulllen, key) != REDIS_OK ||
-		    redisAppendCommand(rc, "PUBLISH %s %s",
-		    REDISKEYS_CHANNEL_CHANGED, names[i]) != REDIS_OK)
-			goto fail;
-		n += 3;
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		snprintf(err, errlen, "primer: out of memory");
+		return NULL;
 	}
-	/* hiredis copied the key into its output buffer; wipe our copy. */
-	memset(full, 0, fulllen);
-	free(full);
-	return n;
-fail:
-	free(full);
-	return -1;
+	p->pc = *pc;
+	for (i = 0; i < p->pc.ntargets; i++)
+		p->t[i].conf = &p->pc.t[i];
+	return p;
 }
 
-/* A kind of pass over issued certificates: the rows it takes (column 0
- * the issued certificate's id), how one row becomes Redis commands, and
- * how the rows done are marked in PostgreSQL. */
-struct prime_kind {
-	const char	*what;		/* "prime", "withdraw": logs and errors */
-	const char	*select_sql;	/* up to PRIME_BATCH rows */
-	const char	*mark_sql;	/* $1: text[] of the ids done */
-	const char	*done;		/* log: "primed %d <done> redis db %d" */
-	/* Queues row's commands: how many (0: the row is skipped, logged),
-	 * or -1 with err when they cannot be queued. */
-	int		(*queue)(redisContext *rc, const PGresult *r, int row,
-			    const struct vault *v, char *err, size_t errlen);
-};
+void
+primer_free(struct primer *p)
+{
+	size_t i;
 
-/* Reads n replies; 0 when all came and none is an error, else -1 with the
- * first error in err. */
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->pc.ntargets; i++)
+		if (p->t[i].rc != NULL)
+			redisFree(p->t[i].rc);
+	for (i = 0; i < p->nchains; i++)
+		free(p->chains[i].pem);
+	free(p);
+}
+
+/* The configured targets get their prime_targets rows; rows of targets no
+ * longer configured go (one added again is then re-primed in full). */
 static int
-prime_drain(redisContext *rc, size_t n, const char *what, char *err,
+prime_register(struct primer *p, PGconn *c, char *err, size_t errlen)
+{
+	char *names[PRIME_TARGETS_MAX], *lit;
+	size_t i;
+	long n;
+
+	for (i = 0; i < p->pc.ntargets; i++)
+		names[i] = p->pc.t[i].name;
+	if ((lit = db_array_literal(names, p->pc.ntargets)) == NULL) {
+		snprintf(err, errlen, "primer: out of memory");
+		return -1;
+	}
+	n = db_exec(c, "prime targets", "INSERT INTO prime_targets (name) SELECT "
+	    "unnest($1::text[]) ON CONFLICT DO NOTHING", 1,
+	    (const char *[]){ lit }, NULL, NULL, err, errlen);
+	if (n >= 0 && (n = db_exec(c, "prime targets", "DELETE FROM "
+	    "prime_targets WHERE name <> ALL ($1::text[])", 1,
+	    (const char *[]){ lit }, NULL, NULL, err, errlen)) > 0)
+		log_info("prime: %ld target(s) no longer configured forgotten", n);
+	free(lit);
+	if (n < 0)
+		return -1;
+	for (i = 0; i < p->pc.ntargets; i++)
+		log_info("prime target %s: style %s, TTL %ld s, database %d",
+		    p->pc.t[i].name, prime_style_name(p->pc.style), p->pc.ttl,
+		    p->pc.db);
+	p->registered = 1;
+	return 0;
+}
+
+/* The plan (certfleet_prime_plan) until nothing is left or the slice is
+ * spent. Returns the issued certificates planned, or -1 with err. */
+static int
+prime_plan(PGconn *c, char *err, size_t errlen)
+{
+	uint64_t deadline = clock_mono_ms() + PRIME_SLICE_MS;
+	PGresult *r;
+	char lim[16];
+	int n, total = 0;
+
+	snprintf(lim, sizeof(lim), "%d", PRIME_BATCH);
+	do {
+		if ((r = db_query(c, "prime plan", "SELECT "
+		    "certfleet_prime_plan($1::integer)", 1, (const char *[]){ lim },
+		    NULL, NULL, err, errlen)) == NULL)
+			return -1;
+		n = atoi(PQgetvalue(r, 0, 0));
+		PQclear(r);
+		total += n;
+	} while (n >= PRIME_BATCH && clock_mono_ms() < deadline);
+	if (total > 0)
+		log_info("prime plan: %d issued certificate(s) planned into "
+		    "edge_names", total);
+	cmetrics_primed(total);
+	return total;
+}
+
+/* t's prime_targets row into t. */
+static int
+prime_load(struct prime_target *t, PGconn *c, char *err, size_t errlen)
+{
+	PGresult *r;
+
+	if ((r = db_query(c, "prime target", "SELECT coalesce(generation, ''), "
+	    "applied_seq, resync_started_at IS NOT NULL, resync_seq, "
+	    "resync_names, coalesce(extract(epoch FROM resync_started_at), 0) "
+	    "FROM prime_targets WHERE name = $1", 1,
+	    (const char *[]){ t->conf->name }, NULL, NULL, err, errlen)) == NULL)
+		return PRIME_EDB;
+	if (PQntuples(r) != 1) {
+		snprintf(err, errlen, "prime target %s: no prime_targets row",
+		    t->conf->name);
+		PQclear(r);
+		return PRIME_EDB;
+	}
+	snprintf(t->generation, sizeof(t->generation), "%s", PQgetvalue(r, 0, 0));
+	t->applied_seq = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+	t->resyncing = PQgetvalue(r, 0, 2)[0] == 't';
+	t->resync_seq = strtoll(PQgetvalue(r, 0, 3), NULL, 10);
+	t->resync_names = strtoll(PQgetvalue(r, 0, 4), NULL, 10);
+	t->resync_started = strtod(PQgetvalue(r, 0, 5), NULL);
+	PQclear(r);
+	return 0;
+}
+
+/* Starts a full re-prime of t: a new generation in PostgreSQL and in the
+ * marker; the changes made so far are all in what it writes. */
+static int
+prime_resync_begin(struct primer *p, struct prime_target *t, PGconn *c,
+    const char *why, char *err, size_t errlen)
+{
+	char gen[IDS_LEN + 1], ttl[24];
+	redisReply *reply;
+	PGresult *r;
+
+	if (ids_new(gen) < 0) {
+		snprintf(err, errlen, "prime: no random generation");
+		return PRIME_EDB;
+	}
+	if (t->generation[0] == '\0')
+		log_info("prime target %s: %s: priming every live certificate",
+		    t->conf->name, why);
+	else
+		log_warn("prime target %s: generation marker %s: Redis lost the "
+		    "edge keys (restart without data, failover, flush or "
+		    "eviction); re-priming every live certificate",
+		    t->conf->name, why);
+	if ((r = db_query(c, "prime resync", "UPDATE prime_targets SET "
+	    "generation = $2, applied_seq = (SELECT coalesce(max(seq), 0) FROM "
+	    "edge_names), resync_started_at = now(), resync_seq = 0, "
+	    "resync_names = 0, updated_at = now() WHERE name = "
+	    "$1 RETURNING applied_seq, extract(epoch FROM now())", 2,
+	    (const char *[]){ t->conf->name, gen }, NULL, NULL, err,
+	    errlen)) == NULL)
+		return PRIME_EDB;
+	t->applied_seq = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	t->resync_started = strtod(PQgetvalue(r, 0, 1), NULL);
+	PQclear(r);
+	snprintf(t->generation, sizeof(t->generation), "%s", gen);
+	t->resyncing = 1;
+	t->resync_seq = 0;
+	t->resync_names = 0;
+	/* The marker outlives no key: with a TTL it lasts a third of it and
+	 * is refreshed every pass (see prime_check_lim). */
+	snprintf(ttl, sizeof(ttl), "%ld", p->pc.ttl / 3);
+	reply = p->pc.ttl > 0 ? redisCommand(t->rc, "SET %s %s EX %s",
+	    REDISKEYS_PRIME_MARKER, gen, ttl) : redisCommand(t->rc, "SET %s %s",
+	    REDISKEYS_PRIME_MARKER, gen);
+	if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
+		snprintf(err, errlen, "redis: SET marker: %s", reply == NULL ?
+		    t->rc->errstr : reply->str);
+		freeReplyObject(reply);
+		return PRIME_EREDIS;
+	}
+	freeReplyObject(reply);
+	return 0;
+}
+
+/* One GET: the marker t holds against the generation of its row. */
+static int
+prime_marker(struct primer *p, struct prime_target *t, PGconn *c, char *err,
     size_t errlen)
 {
 	redisReply *reply;
-	size_t i;
-	int failed = 0;
+	const char *why = NULL;
 
-	for (i = 0; i < n; i++) {
-		if (redisGetReply(rc, (void **)&reply) != REDIS_OK) {
-			snprintf(err, errlen, "%s: redis: %s", what, rc->errstr);
-			return -1;
+	reply = redisCommand(t->rc, "GET %s", REDISKEYS_PRIME_MARKER);
+	if (reply == NULL || (reply->type != REDIS_REPLY_STRING &&
+	    reply->type != REDIS_REPLY_NIL)) {
+		snprintf(err, errlen, "redis: GET marker: %s", reply == NULL ?
+		    t->rc->errstr : reply->type == REDIS_REPLY_ERROR ? reply->str :
+		    "unexpected reply");
+		freeReplyObject(reply);
+		return PRIME_EREDIS;
+	}
+	if (t->generation[0] == '\0')
+		why = "a new target";
+	else if (reply->type == REDIS_REPLY_NIL)
+		why = "missing";
+	else if (strcmp(reply->str, t->generation) != 0)
+		why = "of another generation";
+	freeReplyObject(reply);
+	if (why != NULL)
+		return prime_resync_begin(p, t, c, why, err, errlen);
+	if (p->pc.ttl > 0) {
+		reply = redisCommand(t->rc, "EXPIRE %s %ld", REDISKEYS_PRIME_MARKER,
+		    p->pc.ttl / 3);
+		if (reply == NULL) {
+			snprintf(err, errlen, "redis: EXPIRE marker: %s",
+			    t->rc->errstr);
+			return PRIME_EREDIS;
 		}
-		if (reply->type == REDIS_REPLY_ERROR && failed++ == 0)
-			snprintf(err, errlen, "%s: redis: %s", what, reply->str);
 		freeReplyObject(reply);
 	}
-	return failed > 0 ? -1 : 0;
+	return 0;
 }
 
-/* One pass of kind k: select, pipeline, drain, mark. Returns the number of
- * rows done, or -1 with err (*redis dropped when the link may hold unread
- * replies). */
+/* Adds "<prefix><id>" to keys when id is set and differs from now. */
 static int
-prime_run(PGconn *c, redisContext **redis, const char *url, int db,
-    const struct vault *v, const struct prime_kind *k, char *err,
+prime_candidate(char **keys, size_t *n, const char *prefix,
+    const redisReply *old, const char *now)
+{
+	size_t len;
+
+	if (old->type != REDIS_REPLY_STRING || (now != NULL &&
+	    strcmp(old->str, now) == 0) || old->len > PRIME_NAME_MAX)
+		return 0;
+	len = strlen(prefix) + old->len + 1;
+	if ((keys[*n] = malloc(len)) == NULL)
+		return -1;
+	snprintf(keys[*n], len, "%s%s", prefix, old->str);
+	(*n)++;
+	return 0;
+}
+
+/* Before the rows of a change batch are written: what each d1: pointed at
+ * in t, when it is not what the row will point at; those keys may be
+ * unused afterwards. Returns the count in *n (keys malloc'd, 3 per row at
+ * most), or PRIME_EREDIS. */
+static int
+prime_old_refs(struct prime_target *t, const PGresult *r, char **keys,
+    size_t *n, char *err, size_t errlen)
+{
+	static const char *const pre[3] = { "c:", "p:", "i:" };
+	redisReply *reply;
+	int row, rows = PQntuples(r), j, gone, failed = 0;
+
+	*n = 0;
+	for (row = 0; row < rows; row++)
+		if (redisAppendCommand(t->rc, "HMGET d1:%s c p i",
+		    PQgetvalue(r, row, PRIME_COL_NAME)) != REDIS_OK) {
+			snprintf(err, errlen, "redis: cannot queue commands");
+			return PRIME_EREDIS;
+		}
+	for (row = 0; row < rows; row++) {
+		if (redisGetReply(t->rc, (void **)&reply) != REDIS_OK) {
+			snprintf(err, errlen, "redis: %s", t->rc->errstr);
+			return PRIME_EREDIS;
+		}
+		gone = PQgetisnull(r, row, PRIME_COL_IC);
+		if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 3)
+			for (j = 0; j < 3 && !failed; j++)
+				failed = prime_candidate(keys, n, pre[j],
+				    reply->element[j], gone ? NULL :
+				    PQgetvalue(r, row, PRIME_COL_IC + j)) < 0;
+		freeReplyObject(reply);
+	}
+	if (failed) {
+		snprintf(err, errlen, "prime: out of memory");
+		return PRIME_EREDIS;
+	}
+	return 0;
+}
+
+static int
+prime_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorts keys[0..*n) and frees the duplicates (names of one certificate
+ * point at the same keys). */
+static void
+prime_unique(char **keys, size_t *n)
+{
+	size_t i, j = 0;
+
+	if (*n == 0)
+		return;
+	qsort(keys, *n, sizeof(*keys), prime_strcmp);
+	for (i = 1; i < *n; i++) {
+		if (strcmp(keys[i], keys[j]) == 0)
+			free(keys[i]);
+		else
+			keys[++j] = keys[i];
+	}
+	*n = j + 1;
+}
+
+/* One batch of changes, applied: old references read, names written or
+ * deleted, unused keys deleted. Returns the names done, or an error. */
+static int
+prime_stream_batch(struct primer *p, struct prime_target *t, PGconn *c,
+    const struct vault *v, const PGresult *r, char *err, size_t errlen)
+{
+	char **old = NULL;
+	size_t nold = 0, i;
+	int n = 0, swept = 0;
+
+	if ((p->pc.style & PRIME_STYLE_1) && (old = calloc(
+	    (size_t)PQntuples(r) * 3 + 1, sizeof(*old))) == NULL) {
+		snprintf(err, errlen, "prime: out of memory");
+		return PRIME_EREDIS;
+	}
+	if ((old == NULL || (n = prime_old_refs(t, r, old, &nold, err,
+	    errlen)) == 0) &&
+	    (n = prime_write_rows(p, t, c, v, r, NULL, 1, 0, err, errlen)) >= 0) {
+		prime_unique(old, &nold);
+		swept = prime_sweep_keys(p, t, c, old, nold, err, errlen);
+	}
+	for (i = 0; i < nold; i++)
+		free(old[i]);
+	free(old);
+	if (n < 0 || swept < 0)
+		return n < 0 ? n : swept;
+	log_info("prime target %s: %d name(s) written or withdrawn, %d unused "
+	    "key(s) deleted", t->conf->name, n, swept);
+	return n;
+}
+
+/* The edge_names changes t has not applied, in order, until caught up or
+ * past deadline. */
+static int
+prime_stream(struct primer *p, struct prime_target *t, PGconn *c,
+    const struct vault *v, uint64_t deadline, char *err, size_t errlen)
+{
+	PGresult *r;
+	char after[24], lim[16], seq[24];
+	int n, rows;
+
+	snprintf(lim, sizeof(lim), "%d", PRIME_BATCH);
+	t->caught_up = 0;
+	do {
+		snprintf(after, sizeof(after), "%lld", t->applied_seq);
+		if ((r = db_query(c, "prime changes", "SELECT " PRIME_ROW_COLS " "
+		    PRIME_ROW_FROM "WHERE en.seq > $1::bigint ORDER BY en.seq "
+		    "LIMIT $2::integer", 2, (const char *[]){ after, lim }, NULL,
+		    NULL, err, errlen)) == NULL)
+			return PRIME_EDB;
+		if ((rows = PQntuples(r)) > 0 &&
+		    (n = prime_stream_batch(p, t, c, v, r, err, errlen)) < 0) {
+			PQclear(r);
+			return n;
+		}
+		if (rows > 0) {
+			snprintf(seq, sizeof(seq), "%s",
+			    PQgetvalue(r, rows - 1, PRIME_COL_SEQ));
+			/* The names of this batch are in t now (and their
+			 * issued certificates were marked primed / withdrawn
+			 * by the plan): a hook telling t's edges goes here. */
+		}
+		PQclear(r);
+		if (rows > 0 && db_exec(c, "prime applied", "UPDATE prime_targets "
+		    "SET applied_seq = $2::bigint, updated_at = now() WHERE name = "
+		    "$1", 2, (const char *[]){ t->conf->name, seq }, NULL, NULL, err,
+		    errlen) < 0)
+			return PRIME_EDB;
+		if (rows > 0)
+			t->applied_seq = strtoll(seq, NULL, 10);
+		t->caught_up = rows < PRIME_BATCH;
+	} while (!t->caught_up && clock_mono_ms() < deadline);
+	return 0;
+}
+
+/* The re-prime's position saved, or its end recorded and logged. */
+static int
+prime_resync_mark(struct prime_target *t, PGconn *c, int done, char *err,
     size_t errlen)
 {
-	PGresult *r = NULL;
-	char **ids = NULL, *lit = NULL;
-	size_t queued = 0, nids = 0;
-	int rows, row, n, rc = -1;
+	char names[24], seq[24];
 
-	if ((r = db_query(c, k->what, k->select_sql, 0, NULL, NULL, NULL, err,
-	    errlen)) == NULL)
-		return -1;
-	if ((rows = PQntuples(r)) == 0) {
-		rc = 0;
-		goto out;
-	}
-	if (*redis == NULL && (*redis = redisconn_open(url, db,
-	    PRIME_TIMEOUT_MS, err, errlen)) == NULL)
-		goto out;
-	if ((ids = calloc((size_t)rows, sizeof(*ids))) == NULL) {
-		snprintf(err, errlen, "%s: out of memory", k->what);
-		goto out;
-	}
-	for (row = 0; row < rows; row++) {
-		if ((n = k->queue(*redis, r, row, v, err, errlen)) < 0)
-			goto drop;
-		if (n == 0)
-			continue;
-		queued += (size_t)n;
-		ids[nids++] = PQgetvalue(r, row, 0);
-	}
-	if (prime_drain(*redis, queued, k->what, err, errlen) < 0)
-		goto drop;
-	if (nids == 0) {
-		rc = 0;
-		goto out;
-	}
-	if ((lit = db_array_literal(ids, nids)) == NULL) {
-		snprintf(err, errlen, "%s: out of memory", k->what);
-		goto out;
-	}
-	if (db_exec(c, k->what, k->mark_sql, 1, (const char *[]){ lit }, NULL,
+	snprintf(names, sizeof(names), "%lld", t->resync_names);
+	snprintf(seq, sizeof(seq), "%lld", t->resync_seq);
+	if (done && db_exec(c, "prime resync done", "UPDATE prime_targets SET "
+	    "resync_started_at = NULL, resync_seq = 0, "
+	    "resync_names = $2::bigint, resynced_at = now(), updated_at = now() "
+	    "WHERE name = $1", 2, (const char *[]){ t->conf->name, names }, NULL,
 	    NULL, err, errlen) < 0)
-		goto out;
-	log_info("%s: %zu %s redis db %d", k->what, nids, k->done, db);
-	rc = (int)nids;
-	goto out;
-drop:
-	/* Unread replies or a broken link: start afresh next pass. */
-	redisFree(*redis);
-	*redis = NULL;
+		return PRIME_EDB;
+	if (!done && db_exec(c, "prime resync", "UPDATE prime_targets SET "
+	    "resync_seq = $2::bigint, resync_names = $3::bigint, "
+	    "updated_at = now() WHERE name = $1", 3, (const char *[]){
+	    t->conf->name, seq, names }, NULL, NULL,
+	    err, errlen) < 0)
+		return PRIME_EDB;
+	if (done) {
+		log_info("prime target %s: re-primed %lld name(s) in %.2f s",
+		    t->conf->name, t->resync_names, (double)clock_wall_ms() /
+		    1000.0 - t->resync_started);
+		t->resyncing = 0;
+	}
+	return 0;
+}
+
+/* The live names after a seq, in seq order: a walk along edge_names_seq_idx
+ * with two primary-key look-ups a row, the same cost wherever it is. */
+#define PRIME_RESYNC_SQL \
+	"SELECT " PRIME_ROW_COLS " " PRIME_ROW_FROM "WHERE " \
+	"en.issued_certificate IS NOT NULL AND en.seq > $1::bigint ORDER BY " \
+	"en.seq LIMIT $2::integer"
+
+/* Batches of the running re-prime, in seq order from
+ * the saved position, until done or past deadline. PostgreSQL reads the
+ * next batch while Redis takes this one (db_send before the replies are
+ * drained), so a re-prime costs about the slower of the two, not both. */
+static int
+prime_resync(struct primer *p, struct prime_target *t, PGconn *c,
+    const struct vault *v, uint64_t deadline, char *err, size_t errlen)
+{
+	PGresult *r = NULL;
+	char lim[16], after[24];
+	size_t queued = 0;
+	int rows, more, overlap, sent = 0, rc = PRIME_EDB;
+
+	if (!t->resyncing)
+		return 0;
+	snprintf(lim, sizeof(lim), "%d", PRIME_BATCH);
+	snprintf(after, sizeof(after), "%lld", t->resync_seq);
+	if ((r = db_query(c, "prime resync", PRIME_RESYNC_SQL, 2,
+	    (const char *[]){ after, lim }, NULL, NULL, err, errlen)) == NULL)
+		return PRIME_EDB;
+	for (;;) {
+		rows = PQntuples(r);
+		if ((overlap = prime_chains_load(p, c, r, err, errlen)) < 0) {
+			rc = overlap;
+			goto out;
+		}
+		if (rows > 0)
+			t->resync_seq = strtoll(PQgetvalue(r, rows - 1,
+			    PRIME_COL_SEQ), NULL, 10);
+		more = rows == PRIME_BATCH && clock_mono_ms() < deadline;
+		sent = more && overlap == 0;
+		snprintf(after, sizeof(after), "%lld", t->resync_seq);
+		if (sent && db_send(c, "prime resync", PRIME_RESYNC_SQL, 2,
+		    (const char *[]){ after, lim }, err, errlen) < 0) {
+			sent = 0;
+			rc = PRIME_EDB;
+			goto out;
+		}
+		if ((rows > 0 && (rc = prime_queue_rows(p, t, c, v, r, NULL, 0, 0,
+		    &queued, err, errlen)) < 0) ||
+		    (rc = prime_drain(t->rc, queued, err, errlen)) < 0)
+			goto out;
+		t->resync_names += rows;
+		PQclear(r);
+		r = NULL;
+		queued = 0;
+		if (sent)
+			r = db_receive(c, "prime resync", err, errlen);
+		else if (more)	/* too many chains to overlap: in turn */
+			r = db_query(c, "prime resync", PRIME_RESYNC_SQL, 2,
+			    (const char *[]){ after, lim }, NULL, NULL, err, errlen);
+		if (more && r == NULL) {
+			sent = 0;
+			rc = PRIME_EDB;
+			goto out;
+		}
+		sent = 0;
+		/* The position is saved once per slice (a commit each batch
+		 * would cost more than the batch): a restart redoes a slice. */
+		if (r == NULL) {
+			rc = prime_resync_mark(t, c, rows < PRIME_BATCH, err,
+			    errlen);
+			break;
+		}
+	}
+	if (t->resyncing && rc == 0)
+		log_info("prime target %s: re-priming: %lld name(s) so far",
+		    t->conf->name, t->resync_names);
 out:
-	free(lit);
-	free(ids);
+	/* A query still in flight is read before the connection is used again;
+	 * the position saved is the last batch Redis confirmed. */
+	if (sent)
+		PQclear(db_receive(c, "prime resync", err, errlen));
 	PQclear(r);
 	return rc;
 }
 
-/* A current certificate: its key opened, its names in both prime styles. */
+/* t's Redis failed: dropped, retried after a growing wait. */
+static void
+prime_target_failed(struct prime_target *t, const char *err)
+{
+	if (t->rc != NULL)
+		redisFree(t->rc);
+	t->rc = NULL;
+	t->backoff_ms = t->backoff_ms == 0 ? 1000 : t->backoff_ms * 2;
+	if (t->backoff_ms > PRIME_BACKOFF_MAX_MS)
+		t->backoff_ms = PRIME_BACKOFF_MAX_MS;
+	t->retry_at = clock_mono_ms() + (uint64_t)t->backoff_ms;
+	log_warn("prime target %s: %s; retrying in %d s (other targets go on)",
+	    t->conf->name, err, t->backoff_ms / 1000);
+	t->down = 1;
+}
+
+/* Opens t: a short connect, so a target that does not answer costs little
+ * (PRIME_CONNECT_MS every PRIME_BACKOFF_MAX_MS at most), then a longer
+ * timeout for the replies of big pipelines. */
 static int
-prime_queue(redisContext *rc, const PGresult *r, int row,
+prime_connect(struct primer *p, struct prime_target *t, char *err,
+    size_t errlen)
+{
+	struct timeval tv = { PRIME_TIMEOUT_MS / 1000,
+	    (PRIME_TIMEOUT_MS % 1000) * 1000 };
+
+	if ((t->rc = redisconn_open(t->conf->url, p->pc.db, PRIME_CONNECT_MS,
+	    err, errlen)) == NULL)
+		return PRIME_EREDIS;
+	if (redisSetTimeout(t->rc, tv) != REDIS_OK) {
+		snprintf(err, errlen, "redis: set timeout: %s", t->rc->errstr);
+		return PRIME_EREDIS;
+	}
+	return 0;
+}
+
+/* One target's share of a pass: 1 work left, 0 caught up, PRIME_EDB. */
+static int
+prime_target_tick(struct primer *p, struct prime_target *t, PGconn *c,
     const struct vault *v, char *err, size_t errlen)
 {
-	char *key, **names;
-	size_t keylen, nnames;
-	int k;
+	uint64_t now = clock_mono_ms(), deadline = now + PRIME_SLICE_MS;
+	char rerr[512];
+	int rc;
 
-	if ((key = db_open_box(r, row, 5, v, VAULT_CERT_KEY,
-	    PQgetvalue(r, row, 1), &keylen, err, errlen)) == NULL) {
-		log_warn("prime: certificate %s: %s", PQgetvalue(r, row, 0), err);
+	if (now < t->retry_at)
+		return 0;
+	if ((rc = prime_load(t, c, err, errlen)) < 0)
+		return rc;
+	if (t->rc == NULL && (rc = prime_connect(p, t, rerr,
+	    sizeof(rerr))) < 0) {
+		prime_target_failed(t, rerr);
 		return 0;
 	}
-	names = db_array_parse(PQgetvalue(r, row, 4), &nnames);
-	k = names == NULL ? -1 : prime_append(rc, PQgetvalue(r, row, 0),
-	    PQgetvalue(r, row, 1), PQgetvalue(r, row, 2), PQgetvalue(r, row, 3),
-	    key, names, nnames);
-	vault_plain_free(key, keylen);
-	db_array_free(names, nnames);
-	if (k < 0)
-		snprintf(err, errlen, "prime: cannot queue commands");
-	return k;
+	if ((rc = prime_marker(p, t, c, rerr, sizeof(rerr))) == 0 &&
+	    (rc = prime_stream(p, t, c, v, deadline, rerr, sizeof(rerr))) == 0 &&
+	    (rc = prime_resync(p, t, c, v, deadline, rerr, sizeof(rerr))) == 0 &&
+	    t->caught_up && !t->resyncing)
+		rc = prime_check_step(p, t, c, v, rerr, sizeof(rerr));
+	if (rc == PRIME_EDB) {
+		snprintf(err, errlen, "%s", rerr);
+		return PRIME_EDB;
+	}
+	if (rc == PRIME_EREDIS) {
+		prime_target_failed(t, rerr);
+		return 0;
+	}
+	if (t->down)
+		log_info("prime target %s: reachable again", t->conf->name);
+	t->down = 0;
+	t->backoff_ms = 0;
+	return !t->caught_up || t->resyncing;
 }
 
-static const struct prime_kind prime_kind_prime = {
-	"prime",
-	"SELECT ic.id, ic.private_key, ic.cert_pem, ic.chain_pem, ic.sans, "
-	"pk.key_ciphertext, pk.key_nonce, pk.key_tag, pk.key_id FROM "
-	"issued_certificates ic JOIN certificates c ON c.current_issued = ic.id "
-	"JOIN private_keys pk ON pk.id = ic.private_key WHERE ic.primed_at IS "
-	"NULL AND ic.revoked_at IS NULL ORDER BY ic.created_at LIMIT 1000",
-	"UPDATE issued_certificates SET primed_at = now() WHERE id = "
-	"ANY($1::text[])",
-	"certificate(s) primed into",
-	prime_queue,
-};
-
-int
-prime_pass(PGconn *c, redisContext **redis, const char *url, int db,
-    const struct vault *v, char *err, size_t errlen)
-{
-	return prime_run(c, redis, url, db, v, &prime_kind_prime, err, errlen);
-}
-
-/* Deletes d1:/d2: of a name only while d1: points at this certificate. */
-#define PRIME_WITHDRAW_LUA \
-	"if redis.call('HGET', KEYS[1], 'c') == ARGV[1] then " \
-	"redis.call('DEL', KEYS[1], KEYS[2]) " \
-	"redis.call('PUBLISH', ARGV[2], ARGV[3]) return 1 end return 0"
-
-/* A revoked certificate: its names (while still its own) and strings go. */
+/* Withdrawn names every target has applied are forgotten. */
 static int
-prime_withdraw_queue(redisContext *rc, const PGresult *r, int row,
-    const struct vault *v, char *err, size_t errlen)
+prime_prune(struct primer *p, PGconn *c, char *err, size_t errlen)
 {
-	const char *icid = PQgetvalue(r, row, 0), *pkid = PQgetvalue(r, row, 1);
-	char d1[300], d2[300], **names;
-	size_t nnames, i;
-	int n = 0;
+	uint64_t now = clock_mono_ms();
+	long n;
 
-	(void)v;
-	if ((names = db_array_parse(PQgetvalue(r, row, 2), &nnames)) == NULL) {
-		snprintf(err, errlen, "withdraw: bad names of %s", icid);
+	if (now - p->last_prune < PRIME_PRUNE_EVERY_MS)
+		return 0;
+	p->last_prune = now;
+	if ((n = db_exec(c, "prime prune", "DELETE FROM edge_names WHERE "
+	    "issued_certificate IS NULL AND seq <= (SELECT min(applied_seq) FROM "
+	    "prime_targets)", 0, NULL, NULL, NULL, err, errlen)) < 0)
 		return -1;
-	}
-	for (i = 0; i < nnames; i++, n++) {
-		snprintf(d1, sizeof(d1), "d1:%s", names[i]);
-		snprintf(d2, sizeof(d2), "d2:%s", names[i]);
-		if (redisAppendCommand(rc, "EVAL %s 2 %s %s %s %s %s",
-		    PRIME_WITHDRAW_LUA, d1, d2, icid, REDISKEYS_CHANNEL_CHANGED,
-		    names[i]) != REDIS_OK)
-			break;
-	}
-	db_array_free(names, nnames);
-	if (i < nnames || redisAppendCommand(rc, "DEL c:%s i:%s p:%s", icid,
-	    icid, pkid) != REDIS_OK) {
-		snprintf(err, errlen, "withdraw: cannot queue commands");
-		return -1;
-	}
-	return n + 1;
+	if (n > 0)
+		log_debug("prime: %ld withdrawn name(s) applied everywhere, "
+		    "forgotten", n);
+	return 0;
 }
 
-static const struct prime_kind prime_kind_withdraw = {
-	"withdraw",
-	"SELECT id, private_key, sans FROM issued_certificates WHERE revoked_at "
-	"IS NOT NULL AND unprimed_at IS NULL ORDER BY revoked_at LIMIT 1000",
-	"UPDATE issued_certificates SET unprimed_at = now() WHERE id = "
-	"ANY($1::text[])",
-	"revoked certificate(s) withdrawn from",
-	prime_withdraw_queue,
-};
-
 int
-prime_withdraw_pass(PGconn *c, redisContext **redis, const char *url, int db,
-    char *err, size_t errlen)
+primer_tick(struct primer *p, PGconn *c, const struct vault *v, char *err,
+    size_t errlen)
 {
-	return prime_run(c, redis, url, db, NULL, &prime_kind_withdraw, err,
-	    errlen);
+	size_t i;
+	int rc, busy = 0;
+
+	if (!p->registered && prime_register(p, c, err, errlen) < 0)
+		return -1;
+	if (prime_plan(c, err, errlen) < 0)
+		return -1;
+	for (i = 0; i < p->pc.ntargets; i++) {
+		if ((rc = prime_target_tick(p, &p->t[i], c, v, err, errlen)) < 0)
+			return -1;
+		busy |= rc;
+	}
+	if (prime_prune(p, c, err, errlen) < 0)
+		return -1;
+	return busy;
 }

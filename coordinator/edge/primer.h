@@ -1,36 +1,42 @@
-/* primer.h -- writes issued certificates to Redis in the peter_sslers formats for edges (rediskeys.h). */
+/* primer.h -- keeps every Redis target of the edges equal to PostgreSQL, in the peter_sslers formats (rediskeys.h): changes, full re-prime after a loss, periodic comparison. */
 #ifndef CERTFLEET_COORD_PRIMER_H
 #define CERTFLEET_COORD_PRIMER_H
 
 #include <stddef.h>
 
-#include <hiredis/hiredis.h>
 #include <libpq-fe.h>
 
+#include "prime_conf.h"
 #include "vault.h"
 
-#define PRIME_BATCH 1000	/* certificates per pass */
-#define PRIME_TIMEOUT_MS 5000
+struct primer;
 
-/* One pass: every current issued certificate with primed_at NULL (up to
- * PRIME_BATCH) is written, for each of its hostnames, in prime style 1
- * (d1:<host> hash c/p/i, strings c:<id>, p:<id>, i:<id>) and style 2
- * (d2:<host> hash f/p), pipelined, followed by PUBLISH on
- * REDISKEYS_CHANNEL_CHANGED per hostname; then primed_at is set. *redis is
- * (re)connected to url, database db, as needed and dropped on error, so a
- * Redis outage only delays priming. Returns the number of certificates
- * primed (>= 0), or -1 with a message in err. */
-int prime_pass(PGconn *c, redisContext **redis, const char *url, int db,
-    const struct vault *v, char *err, size_t errlen);
+/* A primer for the targets, style and TTL of pc (copied). Connects to
+ * nothing yet. Returns NULL with a message in err when memory runs out. */
+struct primer *primer_new(const struct prime_conf *pc, char *err,
+    size_t errlen);
+void primer_free(struct primer *p);	/* closes the targets; NULL is fine */
 
-/* One pass of withdrawals: every revoked issued certificate not withdrawn
- * yet (up to PRIME_BATCH) leaves Redis: for each hostname, d1:<host> and
- * d2:<host> are deleted (and the name PUBLISHed on
- * REDISKEYS_CHANNEL_CHANGED) only while d1:<host> still points at it, so a
- * newer certificate primed for the name stays; its c:/i:/p: strings go.
- * Then unprimed_at is set. Returns the number withdrawn (>= 0), or -1 with
- * a message in err (*redis dropped as in prime_pass). */
-int prime_withdraw_pass(PGconn *c, redisContext **redis, const char *url,
-    int db, char *err, size_t errlen);
+/* One pass:
+ *  1. plan: new current issued certificates and revoked ones (primed_at /
+ *     unprimed_at NULL) move edge_names, the owner of each hostname
+ *     (certfleet_prime_plan), and are marked primed / withdrawn;
+ *  2. for each target in turn, up to PRIME_SLICE_MS of work each: one GET of
+ *     its generation marker (missing or not the one in prime_targets: the
+ *     target lost its data, and a full re-prime of every live name starts,
+ *     resumable from prime_targets after a restart); the edge_names changes
+ *     it has not applied (names written or deleted and PUBLISHed, then the
+ *     c:/p:/i: keys they pointed at deleted once nothing calls for them);
+ *     the next batch of a running re-prime; and, once caught up, one step of
+ *     the throttled comparison (prime_check_step).
+ * A target whose Redis fails is dropped and retried after a backoff (1 s
+ * doubling to 8 s; connecting may take 0.5 s, a reply 2 s) while the
+ * others go on; its errors are logged, not returned. The cost of a pass
+ * with nothing to do is one GET and two small queries per target, plus the
+ * comparison step, whatever the fleet's size.
+ * Returns 1 when a target has work left now (call again without waiting),
+ * 0 when every target is caught up, or -1 with err on a database error. */
+int primer_tick(struct primer *p, PGconn *c, const struct vault *v, char *err,
+    size_t errlen);
 
 #endif

@@ -11,6 +11,7 @@
 #include "hostname.h"
 #include "log.h"
 #include "order.h"
+#include "tenant.h"
 
 /* How much of a rejected name is echoed back. */
 #define ENROLL_ECHO_MAX 80
@@ -34,6 +35,8 @@ enroll_request_free(struct enroll_request *req)
 	free(req->ca);
 	req->ca = NULL;
 	req->preferred_chain = NULL;
+	free(req->labels);
+	req->labels = NULL;
 }
 
 /* A CA name field: a string that is a well-formed CA name, copied. */
@@ -209,7 +212,8 @@ static int
 enroll_known_fields(json_t *root, char *err, size_t errlen)
 {
 	static const char *const known[] = { "hostnames", "key_type", "ca",
-	    "fallback", "challenge", "preferred_chain", "profile" };
+	    "fallback", "challenge", "preferred_chain", "profile", "force",
+	    "tenant", "labels" };
 	const char *field;
 	json_t *v;
 	size_t i;
@@ -291,6 +295,76 @@ enroll_parse_names(json_t *root, struct enroll_request *req, char *err,
 	return 0;
 }
 
+/* A label key: 1-ENROLL_LABEL_KEY_MAX of [a-z0-9._/-], first a letter or
+ * digit. */
+static int
+enroll_label_key_ok(const char *k)
+{
+	size_t i, n = strlen(k);
+
+	if (n == 0 || n > ENROLL_LABEL_KEY_MAX || !((k[0] >= 'a' &&
+	    k[0] <= 'z') || (k[0] >= '0' && k[0] <= '9')))
+		return 0;
+	for (i = 1; i < n; i++)
+		if (!((k[i] >= 'a' && k[i] <= 'z') || (k[i] >= '0' &&
+		    k[i] <= '9') || strchr("._/-", k[i]) != NULL))
+			return 0;
+	return 1;
+}
+
+/* "tenant" and "labels" of the body. */
+static int
+enroll_parse_tenant(json_t *root, struct enroll_request *req, char *err,
+    size_t errlen)
+{
+	json_t *v, *l;
+	const char *k, *s;
+	size_t i;
+
+	if ((v = json_object_get(root, "tenant")) != NULL) {
+		if ((s = json_string_value(v)) == NULL || !tenant_name_ok(s)) {
+			snprintf(err, errlen, "tenant must be a name of 1-%d "
+			    "characters of [a-z0-9._-], starting with a letter or "
+			    "digit", TENANT_NAME_MAX);
+			return -1;
+		}
+		snprintf(req->tenant, sizeof(req->tenant), "%s", s);
+	}
+	if ((l = json_object_get(root, "labels")) == NULL)
+		return 0;
+	if (!json_is_object(l) || json_object_size(l) > ENROLL_LABELS_MAX) {
+		snprintf(err, errlen, "labels must be an object of at most %d "
+		    "string values", ENROLL_LABELS_MAX);
+		return -1;
+	}
+	json_object_foreach(l, k, v) {
+		s = json_string_value(v);
+		if (!enroll_label_key_ok(k)) {
+			snprintf(err, errlen, "label \"%.40s\": a key is 1-%d of "
+			    "[a-z0-9._/-]", k, ENROLL_LABEL_KEY_MAX);
+			return -1;
+		}
+		if (s == NULL || json_string_length(v) > ENROLL_LABEL_VALUE_MAX ||
+		    strlen(s) != json_string_length(v)) {
+			snprintf(err, errlen, "label %s: the value must be a string "
+			    "of at most %d bytes", k, ENROLL_LABEL_VALUE_MAX);
+			return -1;
+		}
+		for (i = 0; s[i] != '\0'; i++)
+			if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+				snprintf(err, errlen, "label %s: the value holds a "
+				    "control character", k);
+				return -1;
+			}
+	}
+	if ((req->labels = json_dumps(l, JSON_COMPACT | JSON_SORT_KEYS)) ==
+	    NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 int
 enroll_parse(const char *body, size_t len, enum keys_type def,
     struct enroll_request *req, char *err, size_t errlen)
@@ -321,6 +395,15 @@ enroll_parse(const char *body, size_t len, enum keys_type def,
 	if (enroll_profile(json_object_get(root, "profile"), req, err,
 	    errlen) < 0 || enroll_parse_names(root, req, err, errlen) < 0)
 		goto out;
+	if ((v = json_object_get(root, "force")) != NULL) {
+		if (!json_is_boolean(v)) {
+			snprintf(err, errlen, "force must be true or false");
+			goto out;
+		}
+		req->force = json_is_true(v);
+	}
+	if (enroll_parse_tenant(root, req, err, errlen) < 0)
+		goto out;
 	rc = 0;
 out:
 	if (rc < 0)
@@ -330,15 +413,14 @@ out:
 }
 
 int
-enroll_material(const struct vault *v, const struct enroll_request *req,
-    const char *pkid, struct enroll_material *m, char *err, size_t errlen)
+enroll_seal(const struct vault *v, EVP_PKEY *key, const char *pkid,
+    struct enroll_material *m, char *err, size_t errlen)
 {
 	char aad[VAULT_AAD_MAX], *pem = NULL;
 	size_t pemlen = 0;
 	int rc = -1;
 
-	if ((m->key = keys_generate(req->key_type, err, errlen)) == NULL)
-		return -1;
+	m->key = key;	/* m owns it now */
 	if ((pem = keys_private_pem(m->key, &pemlen)) == NULL ||
 	    (m->spki = keys_public_der(m->key, &m->spkilen)) == NULL) {
 		snprintf(err, errlen, "enroll: key does not encode");
@@ -347,13 +429,25 @@ enroll_material(const struct vault *v, const struct enroll_request *req,
 	vault_aad(VAULT_CERT_KEY, pkid, aad);
 	if (vault_seal(v, pem, pemlen, aad, &m->box, err, errlen) < 0)
 		goto out;
-	if ((m->csr = keys_csr_der(m->key, req->names, req->nnames, &m->csrlen,
-	    err, errlen)) == NULL)
-		goto out;
 	rc = 0;
 out:
 	keys_pem_free(pem, pemlen);
 	return rc;
+}
+
+int
+enroll_material(const struct vault *v, const struct enroll_request *req,
+    const char *pkid, struct enroll_material *m, char *err, size_t errlen)
+{
+	EVP_PKEY *key;
+
+	if ((key = keys_generate(req->key_type, err, errlen)) == NULL ||
+	    enroll_seal(v, key, pkid, m, err, errlen) < 0)
+		return -1;
+	if ((m->csr = keys_csr_der(m->key, req->names, req->nnames, &m->csrlen,
+	    err, errlen)) == NULL)
+		return -1;
+	return 0;
 }
 
 void
@@ -452,7 +546,7 @@ enroll_certificate(PGconn *c, const struct enroll_request *req,
     const char *id, const char *setid, const char *ca, char *err,
     size_t errlen)
 {
-	const char *p[8];
+	const char *p[10];
 	char *fb;
 	long n;
 
@@ -468,12 +562,155 @@ enroll_certificate(PGconn *c, const struct enroll_request *req,
 	p[5] = req->challenge;
 	p[6] = req->preferred_chain;
 	p[7] = req->profile;
+	p[8] = req->tenant;
+	p[9] = req->labels != NULL ? req->labels : "{}";
 	n = db_exec(c, "enroll certificate", "INSERT INTO certificates (id, "
 	    "hostname_set, ca, key_type, fallback, challenge, preferred_chain, "
-	    "profile) VALUES ($1, $2, $3, $4, $5::text[], $6, $7, nullif($8, ''))",
-	    8, p, NULL, NULL, err, errlen);
+	    "profile, tenant, labels) VALUES ($1, $2, $3, $4, $5::text[], $6, $7, "
+	    "nullif($8, ''), nullif($9, ''), $10::jsonb)", 10, p, NULL, NULL, err,
+	    errlen);
 	free(fb);
 	return n < 0 ? -1 : 0;
+}
+
+/* What "live" means: a certificate that is or will be served. */
+#define ENROLL_LIVE_SQL "c.status IN ('pending', 'issued')"
+
+int
+enroll_find_live(PGconn *c, const struct enroll_request *req,
+    char id[IDS_LEN + 1], char status[16], char *err, size_t errlen)
+{
+	PGresult *r;
+	char *arr;
+	int found;
+
+	if ((arr = db_array_literal(req->names, req->nnames)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	r = db_query(c, "enroll live", "SELECT c.id, c.status FROM "
+	    "hostname_sets hs JOIN certificates c ON c.hostname_set = hs.id "
+	    "WHERE hs.names = $1::text[] AND " ENROLL_LIVE_SQL " ORDER BY "
+	    "c.created_at DESC LIMIT 1", 1, (const char *[]){ arr },
+	    NULL, NULL, err, errlen);
+	free(arr);
+	if (r == NULL)
+		return -1;
+	if ((found = PQntuples(r) == 1)) {
+		snprintf(id, IDS_LEN + 1, "%s", PQgetvalue(r, 0, 0));
+		snprintf(status, 16, "%s", PQgetvalue(r, 0, 1));
+	}
+	PQclear(r);
+	return found;
+}
+
+/* The name sets of reqs[0..n) as a text[] of text[] literals. */
+static char *
+enroll_sets_literal(const struct enroll_request *const *reqs, size_t n)
+{
+	char **lits, *lit = NULL;
+	size_t i;
+
+	if ((lits = calloc(n > 0 ? n : 1, sizeof(*lits))) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if ((lits[i] = db_array_literal(reqs[i]->names,
+		    reqs[i]->nnames)) == NULL)
+			goto out;
+	lit = db_array_literal(lits, n);
+out:
+	db_array_free(lits, n);
+	return lit;
+}
+
+int
+enroll_find_live_many(PGconn *c, const struct enroll_request *const *reqs,
+    size_t n, struct enroll_live *live, char *err, size_t errlen)
+{
+	PGresult *r;
+	char *arr;
+	size_t i;
+	int row;
+
+	memset(live, 0, n * sizeof(*live));
+	if ((arr = enroll_sets_literal(reqs, n)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	/* newest first within a set: the first row of each set wins */
+	r = db_query(c, "enroll live many", "SELECT x.i - 1, c.id, c.status "
+	    "FROM unnest($1::text[]) WITH ORDINALITY x(lit, i) JOIN "
+	    "hostname_sets hs ON hs.names = x.lit::text[] JOIN certificates c ON "
+	    "c.hostname_set = hs.id WHERE " ENROLL_LIVE_SQL " ORDER BY x.i, "
+	    "c.created_at DESC", 1, (const char *[]){ arr }, NULL, NULL, err,
+	    errlen);
+	free(arr);
+	if (r == NULL)
+		return -1;
+	for (row = 0; row < PQntuples(r); row++) {
+		i = (size_t)strtoul(PQgetvalue(r, row, 0), NULL, 10);
+		if (i >= n || live[i].id[0] != '\0')
+			continue;
+		snprintf(live[i].id, sizeof(live[i].id), "%s", PQgetvalue(r, row, 1));
+		snprintf(live[i].status, sizeof(live[i].status), "%s",
+		    PQgetvalue(r, row, 2));
+	}
+	PQclear(r);
+	return 0;
+}
+
+int
+enroll_insert(PGconn *c, const struct settings *s,
+    const struct enroll_request *req, const char *id, const char *pkid,
+    const struct enroll_material *m, int new_order, char *err, size_t errlen)
+{
+	const char *ca = req->ca != NULL ? req->ca : s->ca_name;
+	char setid[32];
+	int n;
+
+	if (req->tenant[0] != '\0' && (n = tenant_admit(c, req->tenant,
+	    new_order, err, errlen)) <= 0)
+		return n;
+	if (enroll_hostname_set(c, req, setid, err, errlen) < 0 ||
+	    enroll_certificate(c, req, id, setid, ca, err, errlen) < 0 ||
+	    enroll_store_key(c, pkid, id, req->key_type, m, err, errlen) < 0)
+		return -1;
+	return 1;
+}
+
+int
+enroll_write(PGconn *c, const struct settings *s,
+    const struct enroll_request *req, const char *id, const char *pkid,
+    const struct enroll_material *m, char oid[IDS_LEN + 1],
+    char trace[IDS_TRACE_LEN + 1], char *err, size_t errlen)
+{
+	struct order_new on = { 0 };
+	const char *ca = req->ca != NULL ? req->ca : s->ca_name;
+	int n;
+
+	if (ids_trace(trace) < 0) {
+		snprintf(err, errlen, "enroll: no random trace id");
+		return -1;
+	}
+	if ((n = enroll_insert(c, s, req, id, pkid, m, 1, err, errlen)) <= 0)
+		return n;
+	on.certificate_id = id;
+	on.private_key_id = pkid;
+	on.csr = m->csr;
+	on.csrlen = m->csrlen;
+	on.ca = ca;
+	on.trace_id = trace;
+	on.challenge = req->challenge;
+	on.profile = req->profile;
+	on.preferred_chain = req->preferred_chain;
+	on.priority = req->priority;
+	if ((n = order_create(c, &on, oid, err, errlen)) < 0)
+		return -1;
+	if (n == 0) {
+		snprintf(err, errlen, "enroll: CA %s has no account yet", ca);
+		return -1;
+	}
+	return 1;
 }
 
 int
@@ -482,46 +719,29 @@ enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
     size_t errlen)
 {
 	struct enroll_material m = { 0 };
-	struct order_new on = { 0 };
-	const char *ca = req->ca != NULL ? req->ca : s->ca_name;
 	char pkid[IDS_LEN + 1], oid[IDS_LEN + 1], trace[IDS_TRACE_LEN + 1];
-	char setid[32];
 	int n, rc = -1;
 
-	if (ids_new(id) < 0 || ids_new(pkid) < 0 || ids_trace(trace) < 0) {
+	if (ids_new(id) < 0 || ids_new(pkid) < 0) {
 		snprintf(err, errlen, "enroll: no random ids");
 		return -1;
 	}
 	if (enroll_material(v, req, pkid, &m, err, errlen) < 0 ||
 	    db_begin(c, err, errlen) < 0)
 		goto out;
-	if (enroll_hostname_set(c, req, setid, err, errlen) < 0 ||
-	    enroll_certificate(c, req, id, setid, ca, err, errlen) < 0 ||
-	    enroll_store_key(c, pkid, id, req->key_type, &m, err, errlen) < 0)
-		goto out;
-	on.certificate_id = id;
-	on.private_key_id = pkid;
-	on.csr = m.csr;
-	on.csrlen = m.csrlen;
-	on.ca = ca;
-	on.trace_id = trace;
-	on.challenge = req->challenge;
-	on.profile = req->profile;
-	on.preferred_chain = req->preferred_chain;
-	if ((n = order_create(c, &on, oid, err, errlen)) < 0)
-		goto out;
-	if (n == 0) {
-		snprintf(err, errlen, "enroll: CA %s has no account yet", ca);
+	if ((n = enroll_write(c, s, req, id, pkid, &m, oid, trace, err,
+	    errlen)) <= 0) {
+		rc = n;
 		goto out;
 	}
 	if (db_commit(c, err, errlen) < 0)
 		goto out;
-	log_info("job %s attempt 1 trace %s: issue_order queued for certificate "
-	    "%s (%zu names, %s, %s)", oid, trace, id, req->nnames,
+	log_info_ctx(LOG_JOB(oid, 1, trace, id), "issue_order queued for "
+	    "certificate %s (%zu names, %s, %s)", id, req->nnames,
 	    keys_type_name(req->key_type), req->challenge);
-	rc = 0;
+	rc = 1;
 out:
-	if (rc < 0)
+	if (rc < 1)
 		db_rollback(c);
 	enroll_material_free(&m);
 	return rc;

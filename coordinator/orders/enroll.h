@@ -24,11 +24,21 @@ struct enroll_request {
 	size_t		  nfallback;
 	char		 *preferred_chain;	/* issuer CN, or NULL */
 	char		  profile[65];	/* newOrder profile, "" for the CA's default */
+	int		  force;	/* "force": a new certificate even when a
+					 * live one has this name set */
+	char		  tenant[64];	/* "tenant", "" for none */
+	char		 *labels;	/* "labels" as canonical JSON, or NULL */
+	int		  priority;	/* its orders' (order.h); never from
+					 * the API body: on-demand sets 1 */
 };
+
+#define ENROLL_LABELS_MAX	32	/* labels on one certificate */
+#define ENROLL_LABEL_KEY_MAX	63	/* [a-z0-9._/-], starting with a letter or digit */
+#define ENROLL_LABEL_VALUE_MAX	256	/* printable UTF-8, no control characters */
 
 /* Parses and validates an API body {"hostnames": [...], "key_type": ...,
  * "challenge": ..., "ca": ..., "fallback": [...], "preferred_chain": ...,
- * "profile": ...} (profile optional: 1-64 of [A-Za-z0-9._-], checked
+ * "profile": ..., "force": bool, "tenant": NAME, "labels": {KEY: VALUE}} (profile optional: 1-64 of [A-Za-z0-9._-], checked
  * against the CA's meta.profiles by the worker):
  * JSON object, known fields only, 1-ENROLL_MAX_NAMES strings, every one a
  * valid hostname (normalized, then de-duplicated), key_type one of
@@ -50,10 +60,28 @@ void enroll_request_free(struct enroll_request *req);
 int enroll_check_cas(const struct enroll_request *req, const struct settings *s,
     char *err, size_t errlen);
 
+/* Finds a live certificate (pending or issued) of exactly req's name set.
+ * Returns 1 with its id and status, 0 when there is none, -1 with err. */
+int enroll_find_live(PGconn *c, const struct enroll_request *req,
+    char id[IDS_LEN + 1], char status[16], char *err, size_t errlen);
+
+/* The live certificate of a name set, as enroll_find_live finds it; id ""
+ * when there is none. */
+struct enroll_live {
+	char	id[IDS_LEN + 1];
+	char	status[16];
+};
+
+/* enroll_find_live of every reqs[0..n) in one query: live[i] for reqs[i].
+ * Returns 0, or -1 with err. */
+int enroll_find_live_many(PGconn *c, const struct enroll_request *const *reqs,
+    size_t n, struct enroll_live *live, char *err, size_t errlen);
+
 /* Generates the key and CSR, seals the key, and in ONE transaction writes
- * the hostname set, the certificate, the private key, the order and the
- * outbox row holding its Job{issue_order}. Writes the new certificate's id
- * to id. Returns 0, or -1 with a message in err (nothing written). */
+ * everything enroll_write writes. Writes the new certificate's id to id.
+ * Returns 1, 0 when a tenant quota refuses it (err, for the client, names
+ * the quota; nothing written), or -1 with a message in err (nothing
+ * written). */
 int enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
     const struct enroll_request *req, char id[IDS_LEN + 1], char *err,
     size_t errlen);
@@ -74,6 +102,33 @@ struct enroll_material {
 int enroll_material(const struct vault *v, const struct enroll_request *req,
     const char *pkid, struct enroll_material *m, char *err, size_t errlen);
 void enroll_material_free(struct enroll_material *m);
+
+/* Seals key (taken over by m, even on failure) for private key id pkid and
+ * keeps its SPKI: m as enroll_material fills it, without a CSR (an
+ * imported key). Returns 0, or -1 with a message (enroll_material_free m
+ * in both cases; m starts zeroed). */
+int enroll_seal(const struct vault *v, EVP_PKEY *key, const char *pkid,
+    struct enroll_material *m, char *err, size_t errlen);
+
+/* In the caller's transaction: the tenant's quotas (tenant_admit, with
+ * new_order), the hostname set (with its registered domains), certificate
+ * id of req (status pending, at req->ca or the default CA) and its private
+ * key pkid from m. Returns 1, 0 when a tenant quota refuses it (err names
+ * the quota), -1 with err; the caller rolls back on anything but 1. */
+int enroll_insert(PGconn *c, const struct settings *s,
+    const struct enroll_request *req, const char *id, const char *pkid,
+    const struct enroll_material *m, int new_order, char *err, size_t errlen);
+
+/* In the caller's transaction: enroll_insert (new_order), then its first
+ * order with the CSR of m (order_create: the order row and its job in the
+ * outbox), whose id and trace id are written to oid and trace. Returns 1,
+ * 0 when a tenant quota refuses it (err names the quota), -1 with err
+ * (also when the CA has no account); the caller rolls back on anything
+ * but 1, and commits. */
+int enroll_write(PGconn *c, const struct settings *s,
+    const struct enroll_request *req, const char *id, const char *pkid,
+    const struct enroll_material *m, char oid[IDS_LEN + 1],
+    char trace[IDS_TRACE_LEN + 1], char *err, size_t errlen);
 
 /* Inserts m's sealed private key as row pkid of private_keys for
  * certificate, inside the caller's transaction. Returns 0, or -1 with err. */

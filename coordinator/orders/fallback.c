@@ -50,10 +50,11 @@ fallback_order(PGconn *c, const PGresult *r, char *const *cas, size_t ncas,
 		if ((n = order_create(c, &on, oid, err, errlen)) < 0)
 			return -1;
 		if (n == 1) {
-			log_info("job %s attempt 1 trace %s: certificate %s falls "
-			    "back from CA %s to CA %s (order %s failed for good)",
-			    oid, on.trace_id, on.certificate_id, from, cas[i],
-			    job_id);
+			log_info_ctx(
+			    LOG_JOB(oid, 1, on.trace_id, on.certificate_id),
+			    "certificate %s falls back from CA %s to CA %s "
+			    "(order %s failed for good)", on.certificate_id,
+			    from, cas[i], job_id);
 			return 1;
 		}
 		log_warn("fallback: CA %s of certificate %s has no account: "

@@ -87,6 +87,7 @@ jobmsg_action_encode(const struct jobmsg_action *ja, size_t *len)
 
 	ca.name = (char *)(uintptr_t)ja->ca_name;
 	ca.directory_url = (char *)(uintptr_t)ja->directory_url;
+	ca.trust = (char *)(uintptr_t)(ja->trust != NULL ? ja->trust : "");
 	a.ca = &ca;
 	a.account_id = (char *)(uintptr_t)ja->account_id;
 	a.account_url = (char *)(uintptr_t)ja->account_url;

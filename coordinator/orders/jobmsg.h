@@ -51,7 +51,8 @@ struct jobmsg_action {
 	uint32_t		 attempt;
 	const char		*trace_id;
 	const char		*ca_name;
-	const char		*directory_url;
+	const char		*directory_url;	/* of the account's directory */
+	const char		*trust;		/* the CA's trust bundle name, NULL or "" */
 	const char		*account_id;
 	const char		*account_url;
 	const char		*certificate_id;

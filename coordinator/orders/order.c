@@ -11,14 +11,33 @@
 #include "kafkaconn.h"
 #include "outbox.h"
 
-/* Columns of the row a job is built from, in this order. */
+/* Columns of the row a job is built from, in this order. The account is
+ * the CA's current one (at the CA's directory URL as configured now); an
+ * order URL opened under another account (the CA's directory changed) is
+ * not resumed. */
 #define ORDER_JOB_SQL "SELECT o.attempt, o.trace_id, o.certificate, " \
-	"o.csr_der, coalesce(o.order_url, ''), o.challenge, " \
+	"o.csr_der, CASE WHEN o.account IS NOT NULL AND o.account <> a.id " \
+	"THEN '' ELSE coalesce(o.order_url, '') END, o.challenge, " \
 	"coalesce(o.replaces, ''), coalesce(o.profile, ''), ca.name, " \
 	"ca.directory_url, ca.trust, a.id, coalesce(a.account_url, ''), " \
-	"hs.names FROM orders o JOIN certificates c ON c.id = o.certificate " \
+	"hs.names, o.priority FROM orders o JOIN certificates c ON c.id = " \
+	"o.certificate " \
 	"JOIN hostname_sets hs ON hs.id = c.hostname_set JOIN cas ca ON " \
-	"ca.name = o.ca JOIN acme_accounts a ON a.ca = ca.name WHERE o.id = $1"
+	"ca.name = o.ca JOIN acme_accounts a ON a.ca = ca.name AND " \
+	"a.directory_url = ca.directory_url WHERE o.id = $1"
+
+/* Records that order job_id's job is built for account (an order URL of
+ * another account is forgotten). Returns 0, or -1 with err. */
+static int
+order_set_account(PGconn *c, const char *job_id, const char *account,
+    char *err, size_t errlen)
+{
+	return db_exec(c, "order account", "UPDATE orders SET order_url = CASE "
+	    "WHEN account IS NOT NULL AND account <> $2 THEN NULL ELSE "
+	    "order_url END, account = $2 WHERE id = $1", 2,
+	    (const char *[]){ job_id, account }, NULL, NULL, err, errlen) < 0 ?
+	    -1 : 0;
+}
 
 /* Puts order job_id's Job{issue_order}, built from its row as it is now,
  * in the outbox delay_s seconds from now. Returns 0, or -1 with err. */
@@ -71,7 +90,12 @@ order_publish(PGconn *c, const char *job_id, double delay_s, char *err,
 	}
 	jobmsg_kafka_key(names[0], key, sizeof(key));
 	if (outbox_add(c, kafkaconn_topic_jobs(), key, payload, plen, job_id,
-	    ji.attempt, delay_s, ji.ca_name, 1, err, errlen) < 0)
+	    ji.attempt, delay_s, ji.ca_name, 1, err, errlen) < 0 ||
+	    order_set_account(c, job_id, ji.account_id, err, errlen) < 0)
+		goto out;
+	if (strcmp(PQgetvalue(r, 0, 14), "0") != 0 && outbox_set_priority(c,
+	    job_id, ji.attempt, (int)strtol(PQgetvalue(r, 0, 14), NULL, 10), err,
+	    errlen) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -89,8 +113,10 @@ order_ca_ready(PGconn *c, const char *ca, char *err, size_t errlen)
 	PGresult *r;
 	int n;
 
-	if ((r = db_query(c, "order account", "SELECT 1 FROM acme_accounts "
-	    "WHERE ca = $1 FOR SHARE", 1, &ca, NULL, NULL, err, errlen)) == NULL)
+	if ((r = db_query(c, "order account", "SELECT 1 FROM acme_accounts a "
+	    "JOIN cas ca ON ca.name = a.ca AND ca.directory_url = "
+	    "a.directory_url WHERE a.ca = $1 FOR SHARE OF a", 1, &ca, NULL, NULL,
+	    err, errlen)) == NULL)
 		return -1;
 	n = PQntuples(r) > 0;
 	PQclear(r);
@@ -101,8 +127,10 @@ int
 order_create(PGconn *c, const struct order_new *on, char oid[IDS_LEN + 1],
     char *err, size_t errlen)
 {
-	const char *p[10];
-	int lens[10] = { 0 }, fmts[10] = { 0 }, ready;
+	const char *p[11];
+	int lens[11] = { 0 }, fmts[11] = { 0 }, ready;
+	char prio[16];
+	long n;
 
 	if ((ready = order_ca_ready(c, on->ca, err, errlen)) <= 0)
 		return ready;
@@ -122,11 +150,21 @@ order_create(PGconn *c, const struct order_new *on, char oid[IDS_LEN + 1],
 	p[7] = on->replaces != NULL ? on->replaces : "";
 	p[8] = on->profile != NULL ? on->profile : "";
 	p[9] = on->preferred_chain != NULL ? on->preferred_chain : "";
-	if (db_exec(c, "order create", "INSERT INTO orders (id, certificate, "
-	    "private_key, csr_der, trace_id, ca, challenge, replaces, profile, "
-	    "preferred_chain) VALUES ($1, $2, $3, $4, $5, $6, $7, nullif($8, ''), "
-	    "nullif($9, ''), nullif($10, ''))", 10, p, lens, fmts, err,
-	    errlen) < 0 || order_publish(c, oid, 0, err, errlen) < 0)
+	snprintf(prio, sizeof(prio), "%d", on->priority);
+	p[10] = prio;
+	if ((n = db_exec(c, "order create", "INSERT INTO orders (id, "
+	    "certificate, private_key, csr_der, trace_id, ca, challenge, "
+	    "replaces, profile, preferred_chain, tenant, priority) SELECT $1, $2, "
+	    "$3, $4, $5, $6, $7, nullif($8, ''), nullif($9, ''), nullif($10, ''), "
+	    "c.tenant, $11::smallint FROM certificates c WHERE c.id = $2", 11, p,
+	    lens, fmts, err, errlen)) < 0)
+		return -1;
+	if (n != 1) {
+		snprintf(err, errlen, "order: no certificate %s",
+		    on->certificate_id);
+		return -1;
+	}
+	if (order_publish(c, oid, 0, err, errlen) < 0)
 		return -1;
 	return 1;
 }

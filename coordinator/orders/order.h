@@ -11,8 +11,12 @@
 /*
  * Enrollment, renewal, fallback to the next CA and retries all come here:
  * the job is always built from the order's row (joined with its CA, the
- * CA's account and the certificate's hostname set) by one function, so no
- * caller can forget a field.
+ * CA's current account and the certificate's hostname set) by one function,
+ * so no caller can forget a field. The CA's current account is the one
+ * registered at the directory URL the CA has now (cas.directory_url); the
+ * order's row remembers the account each job was built for
+ * (orders.account), and an order URL opened under another account (the CA
+ * was pointed at another directory) is never resumed.
  */
 
 /* What a new order is made of. Strings may be NULL where noted. */
@@ -27,13 +31,16 @@ struct order_new {
 	const char		*replaces;	/* ARI CertID renewed, NULL or "" */
 	const char		*profile;	/* newOrder profile, NULL or "" */
 	const char		*preferred_chain; /* issuer CN served, NULL or "" */
+	int			 priority;	/* 0 routine; higher leaves the
+						 * outbox first (on-demand: 1) */
 };
 
 /*
  * In the caller's transaction: writes order row oid (attempt 1, status
- * pending, every field of on) and its Job{issue_order} in the outbox,
- * keyed by the registered domain of the set's first name. The CA's account
- * row is locked FOR SHARE. Returns 1 with the new id in oid, 0 when the CA
+ * pending, every field of on) and its Job{issue_order} in the outbox (with
+ * the order's priority, which its retries keep),
+ * keyed by the registered domain of the set's first name. The CA's current
+ * account row is locked FOR SHARE. Returns 1 with the new id in oid, 0 when the CA
  * has no account (nothing written), -1 with a message in err (the caller
  * rolls back).
  */
@@ -44,7 +51,8 @@ int order_create(PGconn *c, const struct order_new *on,
  * In the caller's transaction: attempt `attempt` of order job_id, carrying
  * order_url (NULL or "": a new ACME order), is queued delay_s seconds from
  * now, and the order's row moves to status ("pending" or "deferred") with
- * that attempt, URL and not_before. Returns 0, or -1 with err.
+ * that attempt, URL and not_before. The URL is dropped when the CA's current
+ * account is not the one it was opened under. Returns 0, or -1 with err.
  */
 int order_requeue(PGconn *c, const char *job_id, unsigned attempt,
     const char *order_url, double delay_s, const char *status, char *err,

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cmetrics.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
@@ -95,16 +96,23 @@ budget_hold(PGconn *c, const char *oid, const char *job, const char *cert,
 	    "updated_at = now() WHERE id = $1", 2, p, NULL, NULL, err,
 	    errlen) < 0)
 		return -1;
-	log_info("job %s held: %s", job, detail);
+	log_info_ctx(LOG_JOB(job, 0, NULL, cert), "%s", detail);
 	return 0;
 }
 
+/* The metrics' names of the three limits, in budget_measure's order. */
+static const char *const budget_limit_names[] = {
+	"orders_per_3h", "certs_per_domain_7d", "duplicates_7d",
+};
+
 /* The latest release time (0: fits now) of an order of ca for hostname
- * set setid at now, with the binding limit described in detail; -1 on
- * error. Each query reads at most limit rows per key off a range index. */
+ * set setid at now, with the binding limit described in detail and its
+ * index in budget_limit_names in *which; -1 on error. Each query reads at
+ * most limit rows per key off a range index. */
 static double
 budget_measure(PGconn *c, const struct cas_ca *ca, const char *setid,
-    double now, char *detail, size_t detaillen, char *err, size_t errlen)
+    double now, char *detail, size_t detaillen, size_t *which, char *err,
+    size_t errlen)
 {
 	char lim[3][24], key[3][300], when[32], var[96];
 	const char *p[3], *what;
@@ -154,6 +162,7 @@ budget_measure(PGconn *c, const struct cas_ca *ca, const char *setid,
 		}
 	if (worst == 0)
 		return 0;
+	*which = w;
 	tt = (time_t)ceil(worst);
 	gmtime_r(&tt, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -178,6 +187,7 @@ budget_admit(PGconn *c, const struct cas_conf *cas, const char *outbox_id,
 	char detail[BUDGET_DETAIL_MAX];
 	const char *p[1];
 	double worst = 0;
+	size_t which = 0;
 	int rc = -1;
 
 	p[0] = job_id;
@@ -198,10 +208,11 @@ budget_admit(PGconn *c, const struct cas_conf *cas, const char *outbox_id,
 		    errlen) < 0 ||
 		    (worst = budget_measure(c, ca, PQgetvalue(r, 0, 2),
 		    strtod(PQgetvalue(r, 0, 4), NULL), detail, sizeof(detail),
-		    err, errlen)) < 0)
+		    &which, err, errlen)) < 0)
 			goto out;
 	}
 	if (worst > 0) {
+		cmetrics_budget_held(ca->name, budget_limit_names[which]);
 		if (budget_hold(c, outbox_id, job_id, PQgetvalue(r, 0, 1), worst,
 		    detail, err, errlen) < 0)
 			goto out;

@@ -1,15 +1,23 @@
 /* outbox.c -- outbox rows and the relay that publishes them with the idempotent producer. */
 #include "outbox.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "budget.h"
+#include "cmetrics.h"
 #include "db.h"
 #include "flow.h"
 #include "log.h"
 #include "publish.h"
+
+/* The columns of a row taken by the relay. */
+enum outbox_col {
+	OUTBOX_ID, OUTBOX_TOPIC, OUTBOX_KEY, OUTBOX_PAYLOAD, OUTBOX_JOB,
+	OUTBOX_ATTEMPT, OUTBOX_TRACE, OUTBOX_CERT, OUTBOX_CA, OUTBOX_ISSUE,
+};
 
 int
 outbox_add(PGconn *c, const char *topic, const char *key, const void *payload,
@@ -49,20 +57,40 @@ outbox_cancel(PGconn *c, const char *job_id, char *err, size_t errlen)
 }
 
 /*
- * The due unsent rows of a pass, oldest first: the jobs that are no issue
- * order, unless their CA's breaker is open ($1), and the issue orders of
- * each CA with room ($2), at most its room ($3) each. Both come off
- * partial indexes (0020_flow.sql), so rows held for a CA at its cap are
- * never read.
+ * The due unsent rows of a pass, highest priority first, then oldest
+ * first: the jobs that are no issue order, unless their CA's breaker is
+ * open ($1), and the issue orders of each CA with room ($2), at most its
+ * room ($3) each. Both come off partial indexes (0043_flow.sql), so rows
+ * held for a CA at its cap are never read. The trace and certificate are
+ * for the log lines: a job that is an order or a CA action has them on its
+ * row (a primary key lookup).
  */
 #define OUTBOX_SELECT_SQL "SELECT id, topic, key, payload, job_id, attempt, " \
-	"ca, issue FROM outbox WHERE id IN (SELECT id FROM outbox WHERE " \
-	"sent_at IS NULL AND NOT issue AND available_at <= now() AND (ca IS " \
-	"NULL OR NOT ca = ANY($1::text[])) ORDER BY id LIMIT 500) OR id IN " \
-	"(SELECT x.id FROM unnest($2::text[], $3::integer[]) r(ca, room), " \
-	"LATERAL (SELECT id FROM outbox WHERE sent_at IS NULL AND issue AND " \
-	"ca = r.ca AND available_at <= now() ORDER BY id LIMIT r.room) x) " \
-	"ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED"
+	"coalesce((SELECT o.trace_id FROM orders o WHERE o.id = " \
+	"outbox.job_id), (SELECT a.trace_id FROM ca_actions a WHERE a.id = " \
+	"outbox.job_id)), (SELECT o.certificate FROM orders o WHERE o.id = " \
+	"outbox.job_id), ca, issue FROM outbox WHERE id IN (SELECT id FROM " \
+	"outbox WHERE sent_at IS NULL AND NOT issue AND available_at <= now() " \
+	"AND (ca IS NULL OR NOT ca = ANY($1::text[])) ORDER BY priority DESC, " \
+	"id LIMIT 500) OR id IN (SELECT x.id FROM unnest($2::text[], " \
+	"$3::integer[]) r(ca, room), LATERAL (SELECT id FROM outbox WHERE " \
+	"sent_at IS NULL AND issue AND ca = r.ca AND available_at <= now() " \
+	"ORDER BY priority DESC, id LIMIT r.room) x) ORDER BY priority DESC, " \
+	"id LIMIT 500 FOR UPDATE OF outbox SKIP LOCKED"
+
+int
+outbox_set_priority(PGconn *c, const char *job_id, uint32_t attempt,
+    int priority, char *err, size_t errlen)
+{
+	char att[16], prio[16];
+
+	snprintf(att, sizeof(att), "%u", attempt);
+	snprintf(prio, sizeof(prio), "%d", priority);
+	return db_exec(c, "outbox priority", "UPDATE outbox SET priority = "
+	    "$3::smallint WHERE job_id = $1 AND attempt = $2::int AND sent_at IS "
+	    "NULL", 3, (const char *[]){ job_id, att, prio }, NULL, NULL, err,
+	    errlen) < 0 ? -1 : 0;
+}
 
 /* One relay pass: the rows taken, and the messages of the admitted ones
  * (msgs[k] is row row[k] of r, its payload decoded into payloads[k]). */
@@ -105,21 +133,21 @@ outbox_batch_admit(PGconn *c, const struct cas_conf *cas, struct flow *f,
 		return -1;
 	}
 	for (i = 0; i < b->n; i++) {
-		if (strcmp(PQgetvalue(b->r, (int)i, 7), "t") == 0 &&
-		    !PQgetisnull(b->r, (int)i, 6) &&
-		    !flow_take(f, PQgetvalue(b->r, (int)i, 6)))
+		if (strcmp(PQgetvalue(b->r, (int)i, OUTBOX_ISSUE), "t") == 0 &&
+		    !PQgetisnull(b->r, (int)i, OUTBOX_CA) &&
+		    !flow_take(f, PQgetvalue(b->r, (int)i, OUTBOX_CA)))
 			continue;	/* no room: it waits, untouched */
-		if ((ok = budget_admit(c, cas, PQgetvalue(b->r, (int)i, 0),
-		    PQgetvalue(b->r, (int)i, 4), err, errlen)) < 0)
+		if ((ok = budget_admit(c, cas, PQgetvalue(b->r, (int)i, OUTBOX_ID),
+		    PQgetvalue(b->r, (int)i, OUTBOX_JOB), err, errlen)) < 0)
 			return -1;
 		if (ok == 0)
 			continue;
 		pm = &b->msgs[b->m];
-		pm->topic = PQgetvalue(b->r, (int)i, 1);
-		pm->key = PQgetvalue(b->r, (int)i, 2);
+		pm->topic = PQgetvalue(b->r, (int)i, OUTBOX_TOPIC);
+		pm->key = PQgetvalue(b->r, (int)i, OUTBOX_KEY);
 		pm->keylen = strlen(pm->key);
-		if ((b->payloads[b->m] = db_bytea(b->r, (int)i, 3, &pm->len)) ==
-		    NULL) {
+		if ((b->payloads[b->m] = db_bytea(b->r, (int)i, OUTBOX_PAYLOAD,
+		    &pm->len)) == NULL) {
 			snprintf(err, errlen, "outbox_relay: bad payload");
 			return -1;
 		}
@@ -127,6 +155,28 @@ outbox_batch_admit(PGconn *c, const struct cas_conf *cas, struct flow *f,
 		b->row[b->m++] = i;
 	}
 	return 0;
+}
+
+/* Logs a line about row i of r (its job, attempt, and when the job is an
+ * order or a CA action its trace and certificate). */
+__attribute__((format(printf, 4, 5)))
+static void
+outbox_log(const PGresult *r, int i, enum log_level level, const char *fmt,
+    ...)
+{
+	struct log_ctx ctx = { 0 };
+	va_list ap;
+
+	ctx.job_id = PQgetvalue(r, i, OUTBOX_JOB);
+	ctx.attempt = (unsigned)strtoul(PQgetvalue(r, i, OUTBOX_ATTEMPT), NULL,
+	    10);
+	if (!PQgetisnull(r, i, OUTBOX_TRACE))
+		ctx.trace_id = PQgetvalue(r, i, OUTBOX_TRACE);
+	if (!PQgetisnull(r, i, OUTBOX_CERT))
+		ctx.certificate_id = PQgetvalue(r, i, OUTBOX_CERT);
+	va_start(ap, fmt);
+	log_vmsg_ctx(level, &ctx, fmt, ap);
+	va_end(ap);
 }
 
 /* Marks the delivered messages' rows sent and their orders "sent". Returns
@@ -147,16 +197,15 @@ outbox_batch_mark(PGconn *c, const struct outbox_batch *b, char *err,
 	for (k = 0; k < b->m; k++) {
 		i = b->row[k];
 		if (b->msgs[k].delivered != 1) {
-			log_warn("outbox: row %s (job %s attempt %s) not delivered: "
-			    "%s", PQgetvalue(b->r, (int)i, 0), PQgetvalue(b->r,
-			    (int)i, 4), PQgetvalue(b->r, (int)i, 5),
+			outbox_log(b->r, (int)i, LOGL_WARN, "outbox row %s not "
+			    "delivered: %s", PQgetvalue(b->r, (int)i, OUTBOX_ID),
 			    b->msgs[k].error);
 			continue;
 		}
-		ids[sent] = PQgetvalue(b->r, (int)i, 0);
-		jobs[sent++] = PQgetvalue(b->r, (int)i, 4);
-		log_info("job %s attempt %s published to %s", PQgetvalue(b->r,
-		    (int)i, 4), PQgetvalue(b->r, (int)i, 5), b->msgs[k].topic);
+		ids[sent] = PQgetvalue(b->r, (int)i, OUTBOX_ID);
+		jobs[sent++] = PQgetvalue(b->r, (int)i, OUTBOX_JOB);
+		outbox_log(b->r, (int)i, LOGL_INFO, "published to %s",
+		    b->msgs[k].topic);
 	}
 	if (sent == 0) {
 		rc = 0;
@@ -219,6 +268,7 @@ outbox_relay(PGconn *c, rd_kafka_t *producer, const struct cas_conf *cas,
 	if ((sent = outbox_batch_mark(c, &b, err, errlen)) < 0 ||
 	    db_commit(c, err, errlen) < 0)
 		goto out;
+	cmetrics_published(sent);
 	rc = sent;
 out:
 	if (rc < 0 || b.n == 0)

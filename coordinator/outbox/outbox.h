@@ -25,13 +25,20 @@ int outbox_add(PGconn *c, const char *topic, const char *key,
  * number dropped, or -1 with err. */
 int outbox_cancel(PGconn *c, const char *job_id, char *err, size_t errlen);
 
+/* In the caller's transaction: the unsent row of job_id/attempt gets
+ * priority (0 routine; the relay takes higher priorities first). Returns
+ * 0, or -1 with err. */
+int outbox_set_priority(PGconn *c, const char *job_id, uint32_t attempt,
+    int priority, char *err, size_t errlen);
+
 struct cas_conf;
 
 /*
  * One relay pass, in its own transaction, under an advisory lock (one
  * relay at a time across coordinators, so that a CA's cap holds): reads
  * each CA's orders in flight and breaker (flow.c), then locks up to
- * OUTBOX_BATCH due unsent rows (FOR UPDATE SKIP LOCKED, oldest first) that
+ * OUTBOX_BATCH due unsent rows (FOR UPDATE SKIP LOCKED, highest priority
+ * first, then oldest first) that
  * are not for a CA whose breaker is open, nor issue orders of a CA at its
  * cap; admits issue orders while their CA has room under its cap
  * (CERTFLEET_CA_<NAME>_MAX_IN_FLIGHT) and fits its budgets (budget_admit;

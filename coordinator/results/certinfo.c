@@ -14,6 +14,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "utf8.h"
+
 static int
 certinfo_time(const ASN1_TIME *t, time_t *out)
 {
@@ -57,8 +59,15 @@ certinfo_sans(X509 *x, struct certinfo *ci, char *err, size_t errlen)
 			continue;
 		d = ASN1_STRING_get0_data(g->d.dNSName);
 		len = (size_t)ASN1_STRING_length(g->d.dNSName);
-		if (memchr(d, '\0', len) != NULL) {
-			snprintf(err, errlen, "certificate has a SAN with a NUL");
+		for (j = 0; j < len; j++)
+			if (d[j] < 0x21 || d[j] > 0x7e)
+				break;
+		if (j < len) {
+			/* a dNSName is an IA5String of LDH labels (RFC 5280):
+			 * anything else is not a name we asked for, nor text
+			 * PostgreSQL must be handed */
+			snprintf(err, errlen, "certificate has a SAN that is not a "
+			    "printable ASCII DNS name");
 			goto out;
 		}
 		if ((ci->sans[ci->nsans] = malloc(len + 1)) == NULL)
@@ -84,10 +93,64 @@ out:
 }
 
 int
+certinfo_name_utf8(const X509_NAME *name, char *out, size_t outlen)
+{
+	BIO *b;
+	char *data;
+	long len;
+	size_t n;
+	int rc = -1;
+
+	out[0] = '\0';
+	if ((b = BIO_new(BIO_s_mem())) == NULL)
+		return -1;
+	/* RFC 4514 (XN_FLAG_RFC2253): every string type converted to UTF-8,
+	 * special characters and controls escaped, but characters beyond
+	 * ASCII kept as they are instead of as \XX escapes. */
+	if (X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253 &
+	    ~ASN1_STRFLGS_ESC_MSB) < 0 ||
+	    (len = BIO_get_mem_data(b, &data)) < 0 ||
+	    !utf8_valid(data, (size_t)len))
+		goto out;
+	n = len > 0 ? utf8_cut(data, (size_t)len, outlen - 1) : 0;
+	if (n > 0)
+		memcpy(out, data, n);
+	out[n] = '\0';
+	rc = 0;
+out:
+	ERR_clear_error();
+	BIO_free(b);
+	return rc;
+}
+
+int
+certinfo_cn_utf8(const X509_NAME *name, char *out, size_t outlen)
+{
+	const X509_NAME_ENTRY *ne;
+	unsigned char *u = NULL;
+	int i, n;
+
+	out[0] = '\0';
+	if ((i = X509_NAME_get_index_by_NID(name, NID_commonName, -1)) < 0)
+		return 0;
+	if ((ne = X509_NAME_get_entry(name, i)) == NULL ||
+	    (n = ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(ne))) < 0 ||
+	    !utf8_valid((const char *)u, (size_t)n)) {
+		OPENSSL_free(u);
+		ERR_clear_error();
+		return -1;
+	}
+	/* Controls become '?'; cut on a character boundary. */
+	utf8_sanitize((const char *)u, (size_t)n, out, outlen);
+	OPENSSL_free(u);
+	return 1;
+}
+
+int
 certinfo_parse(const char *pem, size_t len, struct certinfo *ci, char *err,
     size_t errlen)
 {
-	BIO *b = NULL, *nb = NULL;
+	BIO *b = NULL;
 	X509 *x = NULL;
 	BIGNUM *bn = NULL;
 	char *hex = NULL, *p;
@@ -114,14 +177,13 @@ certinfo_parse(const char *pem, size_t len, struct certinfo *ci, char *err,
 		snprintf(err, errlen, "certificate has bad validity dates");
 		goto out;
 	}
-	if ((nb = BIO_new(BIO_s_mem())) == NULL ||
-	    X509_NAME_print_ex(nb, X509_get_issuer_name(x), 0,
-	    XN_FLAG_RFC2253) < 0) {
-		snprintf(err, errlen, "certificate issuer does not print");
+	if (certinfo_name_utf8(X509_get_issuer_name(x), ci->issuer,
+	    sizeof(ci->issuer)) < 0) {
+		snprintf(err, errlen, "certificate issuer name is not valid "
+		    "UTF-8 once decoded (a malformed BMPString, UniversalString "
+		    "or UTF8String)");
 		goto out;
 	}
-	n = BIO_read(nb, ci->issuer, CERTINFO_MAX_ISSUER);
-	ci->issuer[n > 0 ? n : 0] = '\0';
 	if ((n = i2d_PUBKEY(X509_get0_pubkey(x), NULL)) <= 0 ||
 	    (ci->spki = malloc((size_t)n)) == NULL) {
 		snprintf(err, errlen, "certificate public key does not encode");
@@ -139,7 +201,6 @@ out:
 	OPENSSL_free(hex);
 	BN_free(bn);
 	X509_free(x);
-	BIO_free(nb);
 	BIO_free(b);
 	return rc;
 }

@@ -11,21 +11,19 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "certinfo.h"
 #include "db.h"
 #include "log.h"
 #include "pem.h"
 
-/* The CN of name into out ("" when it has none). */
+/* The CN of name into out as UTF-8 ("" when it has none or it does not
+ * convert: a chain without a usable name is still a chain, only one that
+ * no preferred-chain rule picks by name). Never the raw ASN.1 bytes: a
+ * T61String or BMPString CN would not be text PostgreSQL takes. */
 static void
 chains_cn(const X509_NAME *name, char *out, size_t outlen)
 {
-	int n;
-
-	out[0] = '\0';
-	n = X509_NAME_get_text_by_NID((X509_NAME *)(uintptr_t)name,
-	    NID_commonName, out, (int)outlen);
-	if (n < 0)
-		out[0] = '\0';
+	(void)certinfo_cn_utf8(name, out, outlen);
 }
 
 /* Calls fn for the issuer CN of every certificate of pem, in order; the

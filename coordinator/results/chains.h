@@ -7,7 +7,8 @@
 #include <libpq-fe.h>
 
 #define CHAINS_MAX 9		/* the default chain and ACME_ALT_MAX alternates */
-#define CHAINS_ISSUER_MAX 256	/* bytes of an issuer CN kept */
+#define CHAINS_ISSUER_MAX 256	/* bytes of an issuer CN kept (UTF-8, cut
+				 * on a character boundary) */
 
 struct chains_entry {
 	char	*rest;		/* PEM of the chain without the leaf */

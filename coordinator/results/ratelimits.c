@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 
+#include "cmetrics.h"
 #include "db.h"
 
 int
@@ -11,7 +12,7 @@ ratelimits_record(PGconn *c, const char *job_id, unsigned attempt,
 {
 	char att[16], nb[32], st[16];
 	const char *v[7];
-	long n;
+	PGresult *r;
 
 	snprintf(att, sizeof(att), "%u", attempt);
 	snprintf(nb, sizeof(nb), "%.3f", (double)d->not_before_unix_ms / 1000.0);
@@ -24,19 +25,22 @@ ratelimits_record(PGconn *c, const char *job_id, unsigned attempt,
 	v[5] = d->problem->status != 0 ? st : NULL;
 	v[6] = nb;
 	/* The job is an order (CA from its certificate) or an account. */
-	if ((n = db_exec(c, "ratelimits record", "INSERT INTO rate_limit_hits (ca, "
-	    "account_id, job_id, attempt, endpoint, problem_type, detail, status, "
-	    "not_before) SELECT w.ca, w.account, $1, $2, $3, $4, $5, $6::integer, "
-	    "to_timestamp($7::float8) FROM (SELECT c.ca, (SELECT a.id FROM "
-	    "acme_accounts a WHERE a.ca = c.ca ORDER BY a.created_at LIMIT 1) "
-	    "AS account FROM orders o JOIN certificates c ON c.id = o.certificate "
-	    "WHERE o.id = $1 UNION ALL SELECT a.ca, a.id FROM acme_accounts a "
-	    "WHERE a.id = $1) w LIMIT 1", 7, v, NULL, NULL, err, errlen)) < 0)
+	if ((r = db_query(c, "ratelimits record", "INSERT INTO rate_limit_hits "
+	    "(ca, account_id, job_id, attempt, endpoint, problem_type, detail, "
+	    "status, not_before) SELECT w.ca, w.account, $1, $2, $3, $4, $5, "
+	    "$6::integer, to_timestamp($7::float8) FROM (SELECT c.ca, o.account "
+	    "FROM orders o JOIN certificates c ON c.id = o.certificate WHERE "
+	    "o.id = $1 UNION ALL SELECT a.ca, a.id FROM acme_accounts a WHERE "
+	    "a.id = $1) w LIMIT 1 RETURNING ca", 7, v, NULL, NULL, err,
+	    errlen)) == NULL)
 		return -1;
-	if (n == 0) {
+	if (PQntuples(r) == 0) {
+		PQclear(r);
 		snprintf(err, errlen, "ratelimits: job %s is no order or account",
 		    job_id);
 		return -1;
 	}
+	cmetrics_rate_limited(PQgetvalue(r, 0, 0), v[2]);
+	PQclear(r);
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include "actions.h"
 #include "ari_recheck.h"
 #include "clock.h"
+#include "cmetrics.h"
 #include "codec.h"
 #include "config.h"
 #include "db.h"
@@ -16,6 +17,7 @@
 #include "log.h"
 #include "publish.h"
 #include "results_int.h"
+#include "utf8.h"
 
 #define RESULTS_DLQ_WAIT_MS 30000
 
@@ -58,7 +60,11 @@ results_consumer_new(const char *bootstrap, char *err, size_t errlen)
 	return rk;
 }
 
-/* account_registered: the account's URL at the CA. */
+/* account_registered: the account's URL at the CA, the result of a
+ * register_account job or the progress of any job that registered the
+ * account again after the CA forgot it. Events of different jobs are not
+ * ordered: a URL older than the stored one costs its next job one more
+ * registration, which reports the current URL again. */
 static enum results_outcome
 results_account_registered(PGconn *c, const Certfleet__Event *e, char *err,
     size_t errlen)
@@ -72,8 +78,8 @@ results_account_registered(PGconn *c, const Certfleet__Event *e, char *err,
 	    "SET account_url = $2, status = 'valid', updated_at = now() WHERE "
 	    "id = $1", 2, v, NULL, NULL, err, errlen)) < 0)
 		return RESULTS_RETRY;
-	log_info("job %s attempt %u trace %s: account %s registered%s",
-	    e->job_id, e->attempt, e->trace_id, v[0], n == 0 ?
+	log_info_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL),
+	    "account %s registered%s", v[0], n == 0 ?
 	    " (unknown account, ignored)" : "");
 	return n == 0 ? RESULTS_IGNORED : RESULTS_APPLIED;
 }
@@ -84,10 +90,10 @@ static enum results_outcome
 results_dispatch(PGconn *c, const struct settings *s, const Certfleet__Event *e,
     char *err, size_t errlen)
 {
+	if (e->kind_case == CERTFLEET__EVENT__KIND_ACCOUNT_REGISTERED)
+		return results_account_registered(c, e, err, errlen);
 	switch (e->job_kind) {
 	case CERTFLEET__JOB_KIND__JOB_KIND_REGISTER_ACCOUNT:
-		if (e->kind_case == CERTFLEET__EVENT__KIND_ACCOUNT_REGISTERED)
-			return results_account_registered(c, e, err, errlen);
 		return results_account(c, s, e, err, errlen);
 	case CERTFLEET__JOB_KIND__JOB_KIND_ISSUE_ORDER:
 		return results_order_event(c, s, e, err, errlen);
@@ -102,18 +108,41 @@ results_dispatch(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 	}
 }
 
+/* The outcome's name, for metrics. */
+static const char *
+results_outcome_name(enum results_outcome o)
+{
+	switch (o) {
+	case RESULTS_APPLIED:
+		return "applied";
+	case RESULTS_IGNORED:
+		return "ignored";
+	case RESULTS_REJECTED:
+		return "rejected";
+	case RESULTS_INVALID:
+		return "invalid";
+	case RESULTS_POISON:
+		return "poison";
+	default:
+		return "retry";
+	}
+}
+
 enum results_outcome
 results_apply(PGconn *c, const struct settings *s, const void *buf,
     size_t len, char *err, size_t errlen)
 {
 	Certfleet__Event *e;
 	const char *v[3];
-	char att[16];
+	char att[16], st[6], why[400];
 	enum results_outcome out = RESULTS_RETRY;
 	long n;
 
-	if ((e = proto_event_decode(buf, len, err, errlen)) == NULL)
+	if ((e = proto_event_decode(buf, len, err, errlen)) == NULL) {
+		cmetrics_event("undecodable", results_outcome_name(RESULTS_INVALID));
 		return RESULTS_INVALID;
+	}
+	db_fault_clear(c);
 	if (db_begin(c, err, errlen) < 0)
 		goto out;
 	snprintf(att, sizeof(att), "%u", e->attempt);
@@ -125,8 +154,8 @@ results_apply(PGconn *c, const struct settings *s, const void *buf,
 	    3, v, NULL, NULL, err, errlen)) < 0)
 		goto out;
 	if (n == 0) {
-		log_info("job %s attempt %u trace %s: %s seen before, ignored",
-		    e->job_id, e->attempt, e->trace_id, v[2]);
+		log_info_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL),
+		    "%s seen before, ignored", v[2]);
 		out = RESULTS_IGNORED;
 		goto out;
 	}
@@ -135,6 +164,14 @@ results_apply(PGconn *c, const struct settings *s, const void *buf,
 		out = RESULTS_RETRY;
 out:
 	db_rollback(c);
+	if (out == RESULTS_RETRY && db_fault(c, st) == DB_FAULT_CONTENT) {
+		/* the same bytes will be refused again */
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errlen, "the database refused its content "
+		    "(SQLSTATE %s): %s", st, why);
+		out = RESULTS_POISON;
+	}
+	cmetrics_event(proto_event_kind_name(e), results_outcome_name(out));
 	proto_event_free(e);
 	return out;
 }
@@ -147,6 +184,7 @@ results_deadletter(rd_kafka_t *producer, const rd_kafka_message_t *m,
 {
 	Certfleet__DeadLetter d = CERTFLEET__DEAD_LETTER__INIT;
 	struct publish_msg pm = { 0 };
+	char why[1024];
 	void *buf;
 	size_t len;
 
@@ -155,10 +193,17 @@ results_deadletter(rd_kafka_t *producer, const rd_kafka_message_t *m,
 	d.partition = m->partition;
 	d.offset = m->offset;
 	d.key.data = m->key;
-	d.key.len = m->key_len;
+	d.key.len = m->key_len < 1024 ? m->key_len : 1024;
 	d.payload.data = m->payload;
-	d.payload.len = m->len;
-	d.reason = (char *)(uintptr_t)reason;
+	/* Under the topic's cap whatever came in: the original stays on the
+	 * events topic until its retention ends. */
+	d.payload.len = m->len < KAFKACONN_DLQ_PAYLOAD_MAX ? m->len :
+	    KAFKACONN_DLQ_PAYLOAD_MAX;
+	utf8_sanitize(reason, strlen(reason), why, sizeof(why));
+	if (d.payload.len < m->len)
+		snprintf(why + strlen(why), sizeof(why) - strlen(why),
+		    " (payload cut to %zu of %zu bytes)", d.payload.len, m->len);
+	d.reason = why;
 	d.consumer = (char *)(uintptr_t)"certfleet-coordinator";
 	d.at_unix_ms = clock_wall_ms();
 	if ((buf = proto_deadletter_encode(&d, &len)) == NULL)
@@ -192,9 +237,80 @@ results_rewind(rd_kafka_t *consumer, const rd_kafka_message_t *m)
 	rd_kafka_topic_partition_list_destroy(l);
 }
 
+/* Dead-letters m (reason why) and re-drives its order. Returns 0, or -1
+ * when either step failed for now (the caller rewinds to m). */
+static int
+results_refuse(rd_kafka_t *producer, PGconn *c, const struct settings *s,
+    const rd_kafka_message_t *m, const char *why)
+{
+	char err[512];
+
+	log_warn("results: %s [%d] offset %lld dead-lettered: %s",
+	    rd_kafka_topic_name(m->rkt), m->partition, (long long)m->offset, why);
+	/* The order first: a re-drive already done is not done twice
+	 * (results_poison is idempotent), a dead letter would be. */
+	if (results_poison(c, s, m->payload, m->len, why, err,
+	    sizeof(err)) == RESULTS_RETRY) {
+		if (db_fault(c, NULL) == DB_FAULT_TRANSIENT) {
+			log_warn("results: re-drive after offset %lld failed, will "
+			    "retry: %s", (long long)m->offset, err);
+			return -1;
+		}
+		/* Never a reason to hold the partition: the sweeper tries
+		 * again once the order's lease has passed. */
+		log_err("results: the order of offset %lld is not re-driven: %s",
+		    (long long)m->offset, err);
+	}
+	return results_deadletter(producer, m, why);
+}
+
+/* What to do with m after results_apply said out (err its reason), as
+ * RESULTS_APPLIED (done: commit), RESULTS_POISON (dead-letter it) or
+ * RESULTS_RETRY (rewind and try again); counts non-transient failures of
+ * the same message in stall. */
+static enum results_outcome
+results_judge(PGconn *c, struct results_stall *stall,
+    const rd_kafka_message_t *m, enum results_outcome out, char *err,
+    size_t errlen)
+{
+	char st[6], first[400];
+
+	if (out == RESULTS_INVALID || out == RESULTS_POISON)
+		return RESULTS_POISON;
+	if (out != RESULTS_RETRY) {
+		stall->tries = 0;
+		return RESULTS_APPLIED;
+	}
+	if (db_fault(c, st) == DB_FAULT_TRANSIENT) {
+		log_warn("results: %s [%d] offset %lld not applied, will retry "
+		    "(transient%s%s): %s", rd_kafka_topic_name(m->rkt),
+		    m->partition, (long long)m->offset, st[0] != '\0' ?
+		    ", SQLSTATE " : "", st, err);
+		return RESULTS_RETRY;
+	}
+	if (stall->partition != m->partition || stall->offset != m->offset) {
+		stall->partition = m->partition;
+		stall->offset = m->offset;
+		stall->tries = 0;
+	}
+	if (++stall->tries < RESULTS_STALL_MAX) {
+		log_warn("results: %s [%d] offset %lld not applied (try %d of %d"
+		    "%s%s): %s", rd_kafka_topic_name(m->rkt), m->partition,
+		    (long long)m->offset, stall->tries, RESULTS_STALL_MAX,
+		    st[0] != '\0' ? ", SQLSTATE " : "", st, err);
+		return RESULTS_RETRY;
+	}
+	snprintf(first, sizeof(first), "%s", err);
+	snprintf(err, errlen, "not applied after %d tries: %s",
+	    RESULTS_STALL_MAX, first);
+	stall->tries = 0;
+	return RESULTS_POISON;
+}
+
 int
 results_poll(rd_kafka_t *consumer, rd_kafka_t *producer, PGconn *c,
-    const struct settings *s, int max, int timeout_ms)
+    const struct settings *s, struct results_stall *stall, int max,
+    int timeout_ms)
 {
 	rd_kafka_message_t *m;
 	rd_kafka_resp_err_t ce;
@@ -215,16 +331,10 @@ results_poll(rd_kafka_t *consumer, rd_kafka_t *producer, PGconn *c,
 		}
 		err[0] = '\0';
 		out = results_apply(c, s, m->payload, m->len, err, sizeof(err));
-		if (out == RESULTS_INVALID) {
-			log_warn("results: %s [%d] offset %lld dead-lettered: %s",
-			    rd_kafka_topic_name(m->rkt), m->partition,
-			    (long long)m->offset, err);
-			if (results_deadletter(producer, m, err) < 0)
-				out = RESULTS_RETRY;
-		} else if (out == RESULTS_RETRY)
-			log_warn("results: %s [%d] offset %lld not applied, will "
-			    "retry: %s", rd_kafka_topic_name(m->rkt), m->partition,
-			    (long long)m->offset, err);
+		out = results_judge(c, stall, m, out, err, sizeof(err));
+		if (out == RESULTS_POISON && results_refuse(producer, c, s, m,
+		    err) < 0)
+			out = RESULTS_RETRY;
 		if (out == RESULTS_RETRY) {
 			results_rewind(consumer, m);
 			rd_kafka_message_destroy(m);

@@ -3,6 +3,7 @@
 #define CERTFLEET_COORD_RESULTS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <libpq-fe.h>
 #include <librdkafka/rdkafka.h>
@@ -12,6 +13,14 @@
 #define RESULTS_GROUP "certfleet-coordinator"	/* default consumer group */
 #define RESULTS_GROUP_ENV "CERTFLEET_COORDINATOR_GROUP"
 #define RESULTS_RENEW_JITTER 0.05	/* +-5% of the lifetime */
+/* Refused results of one order before it is failed instead of re-driven. */
+#define RESULTS_POISON_MAX 3
+/* Tries of one event that fails for a reason that is neither transient nor
+ * its content (db_fault DB_FAULT_OTHER or no database error) before it is
+ * handled as a poison event. */
+#define RESULTS_STALL_MAX 10
+/* The problem of an order whose result event could not be applied. */
+#define RESULTS_PROBLEM_REJECTED "urn:certfleet:error:eventRejected"
 
 /* Outcome of applying one event. */
 enum results_outcome {
@@ -20,6 +29,16 @@ enum results_outcome {
 	RESULTS_REJECTED,	/* recorded as a problem (e.g. certificate for another key) */
 	RESULTS_INVALID,	/* does not decode or validate: dead-letter it */
 	RESULTS_RETRY,		/* transient failure (database): apply it again later */
+	RESULTS_POISON,		/* the database refused its content (db_fault
+				 * DB_FAULT_CONTENT): dead-letter it */
+};
+
+/* The event the consumer is stuck on, if any: kept by the caller across
+ * results_poll calls (zero it first). */
+struct results_stall {
+	int32_t	partition;
+	int64_t	offset;
+	int	tries;		/* failed applications not known transient */
 };
 
 /* A consumer in group CERTFLEET_COORDINATOR_GROUP (default RESULTS_GROUP),
@@ -29,16 +48,25 @@ rd_kafka_t *results_consumer_new(const char *bootstrap, char *err,
 
 /* Applies the event in buf[0..len) in ONE transaction. Undecodable or
  * invalid events return RESULTS_INVALID with the reason in err: the caller
- * dead-letters them. RESULTS_RETRY means nothing was written. */
+ * dead-letters them. RESULTS_POISON (the database refused what the event
+ * carries) and RESULTS_RETRY (any other failure) mean nothing was
+ * written. */
 enum results_outcome results_apply(PGconn *c, const struct settings *s,
     const void *buf, size_t len, char *err, size_t errlen);
 
-/* Polls up to max messages (waiting at most timeout_ms for the first),
- * applies each, dead-letters the invalid ones through producer (waiting for
- * delivery), and commits each offset only once its effect is durable. On a
- * transient failure it rewinds to the message and returns. Returns the
- * number of messages handled, or -1 on a transient failure. */
+/*
+ * Polls up to max messages (waiting at most timeout_ms for the first),
+ * applies each, and commits each offset only once its effect is durable.
+ * An event that cannot be applied because of what it is (RESULTS_INVALID,
+ * RESULTS_POISON, or RESULTS_STALL_MAX failures that are not transient, as
+ * counted in *stall) is dead-lettered through producer (waiting for the
+ * delivery) with the reason, and its order re-driven or failed
+ * (results_poison); so one bad event never holds its partition. On a
+ * transient failure (database or dead-letter topic) it rewinds to the
+ * message and returns -1; else the number of messages handled.
+ */
 int results_poll(rd_kafka_t *consumer, rd_kafka_t *producer, PGconn *c,
-    const struct settings *s, int max, int timeout_ms);
+    const struct settings *s, struct results_stall *stall, int max,
+    int timeout_ms);
 
 #endif

@@ -28,7 +28,16 @@ struct results_order {
 	unsigned	 failures;	/* transient failures so far */
 	char		**names;
 	size_t		 nnames;
+	unsigned	 sweeps;	/* re-drives without progress (sweep.c) */
+	unsigned	 poisoned;	/* result events refused (results_poison.c) */
 };
+
+/* Locks order job_id with its certificate and reads it into o. Returns 1
+ * when found (release with results_order_free), 0 when the job is no
+ * order (o holds nothing), -1 with a message in err. */
+int results_order_get(PGconn *c, const char *job_id, struct results_order *o,
+    char *err, size_t errlen);
+void results_order_free(struct results_order *o);
 
 /* ---- issue orders (results_order.c) ---- */
 
@@ -70,5 +79,26 @@ enum results_outcome results_unhappy(PGconn *c, const struct settings *s,
 /* Events about a register_account job (its job id is the account id). */
 enum results_outcome results_account(PGconn *c, const struct settings *s,
     const Certfleet__Event *e, char *err, size_t errlen);
+
+/* ---- events that cannot be applied (results_poison.c) ---- */
+
+/*
+ * The event in buf[0..len) was refused (it does not validate, or the
+ * database refused its content) and is being dead-lettered for reason.
+ * When it is the result (certificate_issued, failed, deferred) of an issue
+ * order's current attempt, that order is re-driven in one transaction:
+ * the problem is recorded (RESULTS_PROBLEM_REJECTED) and the order is
+ * queued again as the next attempt with its order URL (order_requeue), or,
+ * once RESULTS_POISON_MAX of its results were refused, failed with that
+ * problem (results_order_failed: fallback CA or certificate failed).
+ * Anything else (progress events, other jobs' events, an older attempt, an
+ * order already final, bytes without a usable header) changes nothing.
+ * Idempotent: a second call for the same event finds the attempt moved on.
+ * Returns RESULTS_APPLIED (re-driven or failed), RESULTS_IGNORED (nothing
+ * to do), or RESULTS_RETRY with err (nothing written).
+ */
+enum results_outcome results_poison(PGconn *c, const struct settings *s,
+    const void *buf, size_t len, const char *reason, char *err,
+    size_t errlen);
 
 #endif

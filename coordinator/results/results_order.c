@@ -6,13 +6,14 @@
 #include <jansson.h>
 
 #include "breaker.h"
+#include "cmetrics.h"
 #include "codec.h"
 #include "db.h"
 #include "fallback.h"
 #include "log.h"
 #include "results_int.h"
 
-static void
+void
 results_order_free(struct results_order *o)
 {
 	db_array_free(o->names, o->nnames);
@@ -20,19 +21,17 @@ results_order_free(struct results_order *o)
 	memset(o, 0, sizeof(*o));
 }
 
-/* Returns 1 when found, 0 when the job is no order, -1 on error. */
-static int
+int
 results_order_get(PGconn *c, const char *job_id, struct results_order *o,
     char *err, size_t errlen)
 {
 	memset(o, 0, sizeof(*o));
 	if ((o->r = db_query(c, "results order", "SELECT o.status, o.attempt, "
 	    "o.certificate, o.private_key, coalesce(o.order_url, ''), o.trace_id, "
-	    "c.status, hs.names, o.ca, o.failures FROM orders o JOIN "
-	    "certificates c ON "
-	    "c.id = o.certificate JOIN hostname_sets hs ON hs.id = c.hostname_set "
-	    "WHERE o.id = $1 FOR UPDATE OF o, c", 1, &job_id, NULL, NULL, err,
-	    errlen)) == NULL)
+	    "c.status, hs.names, o.sweeps, o.poisoned, o.ca, o.failures FROM "
+	    "orders o JOIN certificates c ON c.id = o.certificate JOIN "
+	    "hostname_sets hs ON hs.id = c.hostname_set WHERE o.id = $1 FOR "
+	    "UPDATE OF o, c", 1, &job_id, NULL, NULL, err, errlen)) == NULL)
 		return -1;
 	if (PQntuples(o->r) == 0) {
 		PQclear(o->r);	/* the caller frees o only when found */
@@ -46,11 +45,14 @@ results_order_get(PGconn *c, const char *job_id, struct results_order *o,
 	o->order_url = PQgetvalue(o->r, 0, 4);
 	o->trace_id = PQgetvalue(o->r, 0, 5);
 	o->cert_status = PQgetvalue(o->r, 0, 6);
-	o->ca = PQgetvalue(o->r, 0, 8);
-	o->failures = (unsigned)atoi(PQgetvalue(o->r, 0, 9));
+	o->sweeps = (unsigned)atoi(PQgetvalue(o->r, 0, 8));
+	o->poisoned = (unsigned)atoi(PQgetvalue(o->r, 0, 9));
+	o->ca = PQgetvalue(o->r, 0, 10);
+	o->failures = (unsigned)atoi(PQgetvalue(o->r, 0, 11));
 	if ((o->names = db_array_parse(PQgetvalue(o->r, 0, 7), &o->nnames)) ==
 	    NULL) {
 		snprintf(err, errlen, "results: bad hostname set of %s", job_id);
+		results_order_free(o);
 		return -1;
 	}
 	return 1;
@@ -98,6 +100,7 @@ results_problem(PGconn *c, const char *job_id, unsigned attempt,
 	    "attempt, type, detail, status, subproblems) VALUES ($1, $2, $3, $4, "
 	    "$5, $6::jsonb)", 6, v, NULL, NULL, err, errlen) < 0)
 		goto out;
+	cmetrics_problem(type);
 	if (certificate != NULL) {
 		if (db_exec(c, "results last problem", "UPDATE certificates SET "
 		    "last_problem_type = $2, last_problem_detail = $3, updated_at = "
@@ -134,14 +137,23 @@ results_order_failed(PGconn *c, const char *job_id,
 	return 0;
 }
 
-/* order_created: the order URL a re-delivered job resumes from. */
+/* order_created: the order URL a re-delivered job resumes from. Only the
+ * current attempt's counts: an older attempt, superseded by a retry or by
+ * the sweeper, must not move the order back to processing nor replace the
+ * URL the new attempt carries. */
 static enum results_outcome
-results_order_created(PGconn *c, const Certfleet__Event *e, char *err,
-    size_t errlen)
+results_order_created(PGconn *c, const Certfleet__Event *e,
+    const struct results_order *o, char *err, size_t errlen)
 {
 	const char *v[2];
 	long n;
 
+	if (e->attempt != o->attempt) {
+		log_info_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id,
+		    o->certificate), "order %s created by a superseded attempt "
+		    "(now %u), ignored", e->order_created->order_url, o->attempt);
+		return RESULTS_IGNORED;
+	}
 	v[0] = e->job_id;
 	v[1] = e->order_created->order_url;
 	if ((n = db_exec(c, "results order created", "UPDATE orders SET "
@@ -151,8 +163,8 @@ results_order_created(PGconn *c, const Certfleet__Event *e, char *err,
 	    errlen)) < 0)
 		return RESULTS_RETRY;
 	if (n > 0)
-		log_info("job %s attempt %u trace %s: order %s created", e->job_id,
-		    e->attempt, e->trace_id, v[1]);
+		log_info_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL),
+		    "order %s created", v[1]);
 	return n > 0 ? RESULTS_APPLIED : RESULTS_IGNORED;
 }
 
@@ -186,9 +198,8 @@ results_order_event(PGconn *c, const struct settings *s,
 	if ((found = results_order_get(c, e->job_id, &o, err, errlen)) < 0)
 		return RESULTS_RETRY;
 	if (found == 0) {
-		log_warn("job %s attempt %u trace %s: %s for no known order, "
-		    "ignored", e->job_id, e->attempt, e->trace_id,
-		    proto_event_kind_name(e));
+		log_warn_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL),
+		    "%s for no known order, ignored", proto_event_kind_name(e));
 		return RESULTS_IGNORED;
 	}
 	if (results_ca_answered(e) && breaker_answer(c, o.ca, err,
@@ -198,7 +209,7 @@ results_order_event(PGconn *c, const struct settings *s,
 	}
 	switch (e->kind_case) {
 	case CERTFLEET__EVENT__KIND_ORDER_CREATED:
-		out = results_order_created(c, e, err, errlen);
+		out = results_order_created(c, e, &o, err, errlen);
 		break;
 	case CERTFLEET__EVENT__KIND_CERTIFICATE_ISSUED:
 		out = results_issued(c, s, e, &o, err, errlen);
@@ -207,6 +218,13 @@ results_order_event(PGconn *c, const struct settings *s,
 		out = results_unhappy(c, s, e, &o, err, errlen);
 		break;
 	}
+	/* Progress of the current attempt: the sweeper's count of re-drives
+	 * without progress starts again (schedule/sweep.c). */
+	if (out == RESULTS_APPLIED && o.sweeps > 0 && e->attempt == o.attempt &&
+	    db_exec(c, "results progress", "UPDATE orders SET sweeps = 0 WHERE "
+	    "id = $1", 1, (const char *const *)&e->job_id, NULL, NULL, err,
+	    errlen) < 0)
+		out = RESULTS_RETRY;
 	results_order_free(&o);
 	return out;
 }

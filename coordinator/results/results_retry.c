@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "accounts.h"
-#include "backoff.h"
+#include "retrysched.h"
 #include "breaker.h"
 #include "clock.h"
 #include "codec.h"
@@ -40,15 +40,15 @@ results_deferred(PGconn *c, const Certfleet__Event *e,
 		if ((open = breaker_failure(c, o->ca, p->detail, err, errlen)) < 0)
 			return RESULTS_RETRY;
 		if (delay < RESULTS_UNAVAILABLE_S)
-			delay = backoff_jitter(RESULTS_UNAVAILABLE_S);
+			delay = retrysched_jitter(RESULTS_UNAVAILABLE_S);
 	} else if (ratelimits_record(c, e->job_id, e->attempt, e->deferred, err,
 	    errlen) < 0)
 		return RESULTS_RETRY;
 	if (order_requeue(c, e->job_id, e->attempt + 1, order_url, delay,
 	    "deferred", err, errlen) < 0)
 		return RESULTS_RETRY;
-	log_info("job %s attempt %u trace %s: deferred %.0f s (%s)%s", e->job_id,
-	    e->attempt, e->trace_id, delay, p->type, open ?
+	log_info_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, o->certificate),
+	    "deferred %.0f s (%s)%s", delay, p->type, open ?
 	    "; the CA's breaker is open: it waits for the CA" : "");
 	return RESULTS_APPLIED;
 }
@@ -56,31 +56,26 @@ results_deferred(PGconn *c, const Certfleet__Event *e,
 /* failed, for good: the certificate's problem says what to change (or the
  * next CA of its list takes over). */
 static enum results_outcome
-results_final(PGconn *c, const struct settings *s, const Certfleet__Event *e,
-    const struct results_order *o, int exhausted, char *err, size_t errlen)
+results_final(PGconn *c, const Certfleet__Event *e,
+    const struct results_order *o, char *err, size_t errlen)
 {
 	const Certfleet__Problem *p = e->failed->problem;
-	const char *hint = backoff_hint(p->type);
+	const char *hint = retrysched_hint(p->type);
 	char detail[RESULTS_DETAIL_MAX];
 
-	if (exhausted)
-		snprintf(detail, sizeof(detail), "%s (given up after %u transient "
-		    "failures: CERTFLEET_RETRY_MAX=%ld)", p->detail, o->failures + 1,
-		    s->retry_max);
-	else
-		snprintf(detail, sizeof(detail), "%s%s%s", p->detail,
-		    hint[0] != '\0' ? " -- what to do: " : "", hint);
+	snprintf(detail, sizeof(detail), "%s%s%s", p->detail,
+	    hint[0] != '\0' ? " -- what to do: " : "", hint);
 	if (results_problem(c, e->job_id, e->attempt, o->certificate, p->type,
 	    detail, p->status, p, err, errlen) < 0 ||
 	    results_order_failed(c, e->job_id, o, err, errlen) < 0)
 		return RESULTS_RETRY;
-	log_warn("job %s attempt %u trace %s: failed for good: %s: %s",
-	    e->job_id, e->attempt, e->trace_id, p->type, detail);
+	log_warn_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, o->certificate),
+	    "failed for good: %s: %s", p->type, detail);
 	return RESULTS_APPLIED;
 }
 
 /* failed and deferred: record the problem, then defer, retry after the
- * backoff, or give up (only on a final problem, backoff_final). */
+ * backoff, or give up (only on a final problem, retrysched_final). */
 enum results_outcome
 results_unhappy(PGconn *c, const struct settings *s, const Certfleet__Event *e,
     const struct results_order *o, char *err, size_t errlen)
@@ -89,7 +84,6 @@ results_unhappy(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 	const char *order_url;
 	double delay;
 	int deferred = e->kind_case == CERTFLEET__EVENT__KIND_DEFERRED;
-	int exhausted;
 
 	if (strcmp(o->status, "valid") == 0 || strcmp(o->status, "failed") == 0 ||
 	    e->attempt != o->attempt)
@@ -104,11 +98,11 @@ results_unhappy(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 			return RESULTS_RETRY;
 		return results_deferred(c, e, o, order_url, err, errlen);
 	}
-	exhausted = s->retry_max > 0 && o->failures + 1 >= (unsigned)s->retry_max;
-	if (backoff_final(p, e->failed->retryable) || exhausted)
-		return results_final(c, s, e, o, exhausted &&
-		    !backoff_final(p, e->failed->retryable), err, errlen);
-	delay = backoff_delay(&s->backoff, o->failures + 1);
+	/* Never given up on a transient failure: only a final problem ends
+	 * the certificate as failed (docs/design.md section 7). */
+	if (retrysched_final(p, e->failed->retryable))
+		return results_final(c, e, o, err, errlen);
+	delay = retrysched_delay(&s->retry_sched, o->failures + 1);
 	if (results_problem(c, e->job_id, e->attempt, o->certificate, p->type,
 	    p->detail, p->status, p, err, errlen) < 0 ||
 	    order_requeue(c, e->job_id, e->attempt + 1, order_url, delay,
@@ -117,8 +111,8 @@ results_unhappy(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 	    "failures + 1 WHERE id = $1", 1, (const char *[]){ e->job_id }, NULL,
 	    NULL, err, errlen) < 0)
 		return RESULTS_RETRY;
-	log_info("job %s attempt %u trace %s: failed (%s), transient failure %u: "
-	    "attempt %u in %.0f s", e->job_id, e->attempt, e->trace_id, p->type,
+	log_info_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, o->certificate),
+	    "failed (%s), transient failure %u: attempt %u in %.0f s", p->type,
 	    o->failures + 1, e->attempt + 1, delay);
 	return RESULTS_APPLIED;
 }
@@ -134,7 +128,7 @@ results_account(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 	enum results_outcome out = RESULTS_RETRY;
 
 	if ((r = db_query(c, "results account", "SELECT a.register_attempt, "
-	    "a.ca, ca.directory_url, coalesce(a.account_url, ''), ca.trust FROM "
+	    "a.ca, a.directory_url, coalesce(a.account_url, ''), ca.trust FROM "
 	    "acme_accounts a JOIN cas ca ON ca.name = a.ca WHERE a.id = $1 "
 	    "FOR UPDATE OF a", 1, (const char *[]){ e->job_id }, NULL, NULL, err,
 	    errlen)) == NULL)
@@ -144,8 +138,8 @@ results_account(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 	    e->kind_case == CERTFLEET__EVENT__KIND_ORDER_CREATED ||
 	    PQgetvalue(r, 0, 3)[0] != '\0' ||
 	    (unsigned)atoi(PQgetvalue(r, 0, 0)) != e->attempt) {
-		log_warn("job %s attempt %u trace %s: %s event for no pending job, "
-		    "ignored", e->job_id, e->attempt, e->trace_id,
+		log_warn_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL),
+		    "%s event for no pending job, ignored",
 		    proto_event_kind_name(e));
 		out = RESULTS_IGNORED;
 		goto out;
@@ -157,16 +151,15 @@ results_account(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 		goto out;
 	v[0] = e->job_id;
 	if (e->kind_case == CERTFLEET__EVENT__KIND_FAILED &&
-	    (backoff_final(p, e->failed->retryable) || (s->retry_max > 0 &&
-	    e->attempt >= (unsigned)s->retry_max))) {
+	    retrysched_final(p, e->failed->retryable)) {
 		if (db_exec(c, "results account failed", "UPDATE acme_accounts SET "
 		    "status = 'failed', updated_at = now() WHERE id = $1", 1, v,
 		    NULL, NULL, err, errlen) < 0)
 			goto out;
-		log_warn("job %s attempt %u trace %s: account registration failed: "
-		    "%s: %s", e->job_id, e->attempt, e->trace_id, p->type, p->detail);
+		log_warn_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL),
+		    "account registration failed: %s: %s", p->type, p->detail);
 	} else {
-		double delay = backoff_delay(&s->backoff, e->attempt);
+		double delay = retrysched_delay(&s->retry_sched, e->attempt);
 		char att[16];
 
 		if (e->kind_case == CERTFLEET__EVENT__KIND_DEFERRED) {
@@ -185,8 +178,8 @@ results_account(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 		    "SET register_attempt = $2, updated_at = now() WHERE id = $1", 2,
 		    v, NULL, NULL, err, errlen) < 0)
 			goto out;
-		log_info("job %s attempt %u trace %s: account registration %s, "
-		    "attempt %u in %.0f s", e->job_id, e->attempt, e->trace_id,
+		log_info_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL),
+		    "account registration %s, attempt %u in %.0f s",
 		    proto_event_kind_name(e), e->attempt + 1, delay);
 	}
 	out = RESULTS_APPLIED;

@@ -63,9 +63,9 @@ ari_recheck_one(PGconn *c, PGresult *r, int i, char *err, size_t errlen)
 	    (const char *[]){ a.issued_certificate_id, jid }, NULL, NULL, err,
 	    errlen) < 0)
 		goto out;
-	log_info("job %s attempt 1 trace %s: ari_check of issued certificate %s "
-	    "(certificate %s) queued", jid, trace, a.issued_certificate_id,
-	    a.certificate_id);
+	log_info_ctx(LOG_JOB(jid, 1, trace, a.certificate_id), "ari_check of "
+	    "issued certificate %s (certificate %s) queued",
+	    a.issued_certificate_id, a.certificate_id);
 	rc = 0;
 out:
 	free(payload);
@@ -85,13 +85,15 @@ ari_recheck_tick(PGconn *c, int limit, char *err, size_t errlen)
 		return -1;
 	if ((r = db_query(c, "ari recheck due", "SELECT ic.id, ic.certificate, "
 	    "coalesce(ic.ari_cert_id, ''), coalesce(ca.name, ''), "
-	    "coalesce(ca.directory_url, ''), coalesce(ca.trust, ''), "
+	    "coalesce(ia.directory_url, ca.directory_url, ''), "
+	    "coalesce(ca.trust, ''), "
 	    "coalesce(ic.sans[1], ''), (c.current_issued IS NOT DISTINCT FROM "
 	    "ic.id AND c.status = 'issued' AND ic.not_after > now() AND "
 	    "ic.ari_window_end IS NOT NULL AND ic.ari_cert_id IS NOT NULL AND "
 	    "ca.name IS NOT NULL)::text FROM issued_certificates ic JOIN "
 	    "certificates c ON c.id = ic.certificate LEFT JOIN orders o ON o.id = "
 	    "ic.order_id LEFT JOIN cas ca ON ca.name = coalesce(o.ca, c.ca) "
+	    "LEFT JOIN acme_accounts ia ON ia.id = o.account "
 	    "WHERE ic.ari_next_at <= now() ORDER BY ic.ari_next_at LIMIT $1 FOR "
 	    "UPDATE OF ic SKIP LOCKED", 1, (const char *[]){ lim }, NULL, NULL,
 	    err, errlen)) == NULL)
@@ -151,8 +153,8 @@ ari_recheck_window(PGconn *c, const Certfleet__Event *e, PGresult *r,
 	    w->explanation_url, nx }, NULL, NULL, err, errlen) < 0)
 		return -1;
 	if (!moved) {
-		log_info("job %s attempt %u trace %s: ARI window of %s unchanged, "
-		    "next check at %s", e->job_id, e->attempt, e->trace_id,
+		log_info_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL),
+		    "ARI window of %s unchanged, next check at %s",
 		    w->issued_certificate_id, nx);
 		return 0;
 	}
@@ -169,8 +171,8 @@ ari_recheck_window(PGconn *c, const Certfleet__Event *e, PGresult *r,
 	    "'processing', 'deferred'))", 3, (const char *[]){ cert,
 	    w->issued_certificate_id, renew }, NULL, NULL, err, errlen)) < 0)
 		return -1;
-	log_info("job %s attempt %u trace %s: ARI window of %s moved to %s-%s; "
-	    "%s, next check at %s", e->job_id, e->attempt, e->trace_id,
+	log_info_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL), "ARI "
+	    "window of %s moved to %s-%s; %s, next check at %s",
 	    w->issued_certificate_id, ws, we, n > 0 ? "renew_at follows it" :
 	    "a renewal is in flight, renew_at kept", nx);
 	return 0;
@@ -193,8 +195,8 @@ ari_recheck_result(PGconn *c, const Certfleet__Event *e, char *err,
 	    (const char *[]){ e->job_id }, NULL, NULL, err, errlen)) == NULL)
 		return RESULTS_RETRY;
 	if (PQntuples(r) == 0) {
-		log_info("job %s attempt %u trace %s: %s of a superseded or "
-		    "unknown check, ignored", e->job_id, e->attempt, e->trace_id,
+		log_info_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL),
+		    "%s of a superseded or unknown check, ignored",
 		    proto_event_kind_name(e));
 		out = RESULTS_IGNORED;
 		goto out;
@@ -203,9 +205,10 @@ ari_recheck_result(PGconn *c, const Certfleet__Event *e, char *err,
 	case CERTFLEET__EVENT__KIND_ARI_WINDOW:
 		if (strcmp(PQgetvalue(r, 0, 1),
 		    e->ari_window->issued_certificate_id) != 0) {
-			log_warn("job %s attempt %u trace %s: ari_window names "
-			    "another issued certificate, ignored", e->job_id,
-			    e->attempt, e->trace_id);
+			log_warn_ctx(
+			    LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL),
+			    "ari_window names another issued certificate, "
+			    "ignored");
 			out = RESULTS_IGNORED;
 			goto out;
 		}
@@ -223,9 +226,9 @@ ari_recheck_result(PGconn *c, const Certfleet__Event *e, char *err,
 		    (const char *[]){ PQgetvalue(r, 0, 1), nb,
 		    ARI_RECHECK_DEFER_MIN_S_SQL }, NULL, NULL, err, errlen)) < 0)
 			goto out;
-		log_info("job %s attempt %u trace %s: ari_check of %s deferred "
-		    "by the CA (%s): next check not before %s", e->job_id,
-		    e->attempt, e->trace_id, PQgetvalue(r, 0, 1), p->type, nb);
+		log_info_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL),
+		    "ari_check of %s deferred by the CA (%s): next check not "
+		    "before %s", PQgetvalue(r, 0, 1), p->type, nb);
 		break;
 	default:
 		/* The lease set by the tick is the next try. */
@@ -235,10 +238,9 @@ ari_recheck_result(PGconn *c, const Certfleet__Event *e, char *err,
 		    (const char *[]){ PQgetvalue(r, 0, 1) }, NULL, NULL, err,
 		    errlen) < 0)
 			goto out;
-		log_warn("job %s attempt %u trace %s: ari_check of %s failed "
-		    "(%s: %s): tried again when its lease ends", e->job_id,
-		    e->attempt, e->trace_id, PQgetvalue(r, 0, 1), p->type,
-		    p->detail);
+		log_warn_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL),
+		    "ari_check of %s failed (%s: %s): tried again when its "
+		    "lease ends", PQgetvalue(r, 0, 1), p->type, p->detail);
 		break;
 	}
 	out = RESULTS_APPLIED;

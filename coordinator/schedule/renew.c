@@ -57,8 +57,10 @@ renew_one(PGconn *c, const struct vault *v, const char *id,
 	    "coalesce(io.ca, c.ca), c.challenge, coalesce(c.preferred_chain, '') "
 	    "FROM certificates c JOIN hostname_sets hs ON hs.id = c.hostname_set "
 	    "JOIN issued_certificates ic ON ic.id = c.current_issued LEFT JOIN "
-	    "orders io ON io.id = ic.order_id JOIN acme_accounts a ON a.ca = "
-	    "coalesce(io.ca, c.ca) WHERE c.id = $1",
+	    "orders io ON io.id = ic.order_id WHERE c.id = $1 AND EXISTS "
+	    "(SELECT 1 FROM acme_accounts a JOIN cas ca ON ca.name = a.ca AND "
+	    "ca.directory_url = a.directory_url WHERE a.ca = coalesce(io.ca, "
+	    "c.ca))",
 	    1, &id, NULL, NULL, err, errlen)) == NULL)
 		goto out;
 	if (PQntuples(r) != 1) {
@@ -90,8 +92,8 @@ renew_one(PGconn *c, const struct vault *v, const char *id,
 	on.profile = PQgetvalue(r, 0, 1);
 	on.preferred_chain = PQgetvalue(r, 0, 6);
 	if ((rc = order_create(c, &on, oid, err, errlen)) == 1)
-		log_info("job %s attempt 1 trace %s: renewal of certificate %s "
-		    "queued%s%s", oid, trace, id, on.replaces[0] != '\0' ?
+		log_info_ctx(LOG_JOB(oid, 1, trace, id), "renewal of "
+		    "certificate %s queued%s%s", id, on.replaces[0] != '\0' ?
 		    ", replaces " : " (no ARI)", on.replaces);
 out:
 	enroll_material_free(&m);

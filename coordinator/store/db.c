@@ -5,7 +5,92 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libpq-events.h>
+
 #include "pgconn.h"
+
+/* Instance data of a connection (libpq-events.h): its last failure. */
+struct db_diag {
+	int	failed;
+	char	sqlstate[6];
+};
+
+static int
+db_evproc(PGEventId id, void *info, void *passthrough)
+{
+	(void)passthrough;
+	if (id == PGEVT_CONNDESTROY)
+		free(PQinstanceData(((PGEventConnDestroy *)info)->conn,
+		    db_evproc));
+	return 1;
+}
+
+/* The diagnostics of c, attached on first use; NULL when memory runs out. */
+static struct db_diag *
+db_diag(PGconn *c)
+{
+	struct db_diag *d;
+
+	if ((d = PQinstanceData(c, db_evproc)) != NULL)
+		return d;
+	/* Fails only when already registered (the data then could not be
+	 * set): the instance data is tried again below either way. */
+	(void)PQregisterEventProc(c, db_evproc, "certfleet-db", NULL);
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return NULL;
+	if (!PQsetInstanceData(c, db_evproc, d)) {
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+/* Notes the failure of r (NULL: no answer at all) on c. */
+static void
+db_note(PGconn *c, const PGresult *r)
+{
+	struct db_diag *d;
+	const char *st;
+
+	if ((d = db_diag(c)) == NULL)
+		return;
+	st = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	d->failed = 1;
+	snprintf(d->sqlstate, sizeof(d->sqlstate), "%s", st != NULL &&
+	    strlen(st) == 5 ? st : "");
+}
+
+enum db_fault
+db_fault(PGconn *c, char sqlstate[6])
+{
+	struct db_diag *d = PQinstanceData(c, db_evproc);
+	const char *st = d != NULL ? d->sqlstate : "";
+
+	if (sqlstate != NULL)
+		snprintf(sqlstate, 6, "%s", st);
+	if (PQstatus(c) != CONNECTION_OK)
+		return DB_FAULT_TRANSIENT;
+	if (d == NULL || !d->failed)
+		return DB_FAULT_NONE;
+	if (st[0] == '\0' || strncmp(st, "08", 2) == 0 ||
+	    strncmp(st, "40", 2) == 0 || strncmp(st, "53", 2) == 0 ||
+	    strncmp(st, "57", 2) == 0 || strncmp(st, "58", 2) == 0 ||
+	    strcmp(st, "55P03") == 0)
+		return DB_FAULT_TRANSIENT;
+	if (strncmp(st, "22", 2) == 0 || strncmp(st, "23", 2) == 0 ||
+	    strncmp(st, "54", 2) == 0)
+		return DB_FAULT_CONTENT;
+	return DB_FAULT_OTHER;
+}
+
+void
+db_fault_clear(PGconn *c)
+{
+	struct db_diag *d = PQinstanceData(c, db_evproc);
+
+	if (d != NULL)
+		memset(d, 0, sizeof(*d));
+}
 
 static void
 db_error(char *err, size_t errlen, const char *what, const char *msg)
@@ -28,6 +113,38 @@ db_query(PGconn *c, const char *what, const char *sql, int n,
 	ExecStatusType st;
 
 	r = PQexecParams(c, sql, n, NULL, params, lens, formats, 0);
+	st = PQresultStatus(r);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		db_note(c, r);
+		db_error(err, errlen, what, r != NULL ? PQresultErrorMessage(r) :
+		    PQerrorMessage(c));
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}
+
+int
+db_send(PGconn *c, const char *what, const char *sql, int n,
+    const char *const *params, char *err, size_t errlen)
+{
+	if (PQsendQueryParams(c, sql, n, NULL, params, NULL, NULL, 0) != 1) {
+		db_error(err, errlen, what, PQerrorMessage(c));
+		return -1;
+	}
+	return 0;
+}
+
+PGresult *
+db_receive(PGconn *c, const char *what, char *err, size_t errlen)
+{
+	PGresult *r, *extra;
+	ExecStatusType st;
+
+	r = PQgetResult(c);
+	/* One statement was sent: drain to the NULL that ends it. */
+	while ((extra = PQgetResult(c)) != NULL)
+		PQclear(extra);
 	st = PQresultStatus(r);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		db_error(err, errlen, what, r != NULL ? PQresultErrorMessage(r) :
@@ -84,6 +201,14 @@ int
 db_ensure(PGconn **c, const char *conninfo, const char *appname, char *err,
     size_t errlen)
 {
+	/* An idle connection whose server restarted has its end (a FATAL
+	 * notice, then EOF) waiting on the socket: reading it now marks the
+	 * connection bad here, instead of failing the caller's next query.
+	 * One read takes the notice, the next one meets the EOF; with nothing
+	 * waiting, both return at once. */
+	if (*c != NULL && PQstatus(*c) == CONNECTION_OK &&
+	    PQtransactionStatus(*c) == PQTRANS_IDLE && PQconsumeInput(*c))
+		PQconsumeInput(*c);
 	if (*c != NULL && PQstatus(*c) == CONNECTION_OK)
 		return 0;
 	if (*c != NULL) {

@@ -14,7 +14,8 @@
 /* Runs sql with n parameters (text unless formats[i] is 1, then binary of
  * lens[i] bytes; lens and formats may be NULL for all-text). Returns the
  * result when its status is PGRES_COMMAND_OK or PGRES_TUPLES_OK (PQclear
- * it), or NULL with "<what>: <server message>" in err. */
+ * it), or NULL with "<what>: <server message>" in err and the failure
+ * noted on c (db_fault). */
 PGresult *db_query(PGconn *c, const char *what, const char *sql, int n,
     const char *const *params, const int *lens, const int *formats, char *err,
     size_t errlen);
@@ -25,14 +26,54 @@ long db_exec(PGconn *c, const char *what, const char *sql, int n,
     const char *const *params, const int *lens, const int *formats, char *err,
     size_t errlen);
 
+/*
+ * What the last failed statement on a connection says about trying again.
+ * db_query and db_exec note the SQLSTATE of every failure on the
+ * connection itself (libpq instance data, no global); db_fault reads it.
+ */
+enum db_fault {
+	DB_FAULT_NONE,		/* nothing failed since db_fault_clear */
+	DB_FAULT_TRANSIENT,	/* the connection went away (class 08 or no
+				 * answer), serialization failure or deadlock
+				 * (class 40), shutdown or cancel (57),
+				 * resources (53), lock not available (55P03),
+				 * system error (58): the same statement can
+				 * succeed later */
+	DB_FAULT_CONTENT,	/* the data was refused: data exception (22:
+				 * invalid byte sequence, value too long, out
+				 * of range...), integrity constraint (23),
+				 * program limit (54): the same data will be
+				 * refused again */
+	DB_FAULT_OTHER,		/* any other SQLSTATE: most likely a bug or a
+				 * schema that does not match the code */
+};
+
+/* The fault of the last statement that failed on c since db_fault_clear,
+ * with its SQLSTATE ("" when none or no answer) in sqlstate when not
+ * NULL. A connection that is not CONNECTION_OK is DB_FAULT_TRANSIENT. */
+enum db_fault db_fault(PGconn *c, char sqlstate[6]);
+
+/* Forgets the last failure noted on c. */
+void db_fault_clear(PGconn *c);
+
+/* db_query in two halves, so the caller can work while the server does:
+ * db_send sends sql with n text parameters (0, or -1 with err); then, before
+ * any other statement on c, db_receive waits for its result and returns it
+ * as db_query would (NULL with "<what>: <server message>" in err). */
+int db_send(PGconn *c, const char *what, const char *sql, int n,
+    const char *const *params, char *err, size_t errlen);
+PGresult *db_receive(PGconn *c, const char *what, char *err, size_t errlen);
+
 /* BEGIN, COMMIT, ROLLBACK. Return 0, or -1 with a message in err.
  * db_rollback never fails loudly: it is called on paths already failing. */
 int db_begin(PGconn *c, char *err, size_t errlen);
 int db_commit(PGconn *c, char *err, size_t errlen);
 void db_rollback(PGconn *c);
 
-/* Reconnects *c when the connection is bad (or NULL). Returns 0 when a live
- * connection is in *c, -1 with a message in err. */
+/* Reconnects *c when the connection is bad (or NULL), including an idle one
+ * the server closed meanwhile (a restarted PostgreSQL: what it sent is read
+ * first, without blocking). Returns 0 when a live connection is in *c, -1
+ * with a message in err. */
 int db_ensure(PGconn **c, const char *conninfo, const char *appname,
     char *err, size_t errlen);
 

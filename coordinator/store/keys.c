@@ -8,7 +8,9 @@
 
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
+#include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -78,6 +80,45 @@ keys_type_name(enum keys_type t)
 	return "ec-p256";
 }
 
+int
+keys_type_of(const EVP_PKEY *k, enum keys_type *t, char *err, size_t errlen)
+{
+	char curve[64];
+	size_t i, len;
+	int bits = EVP_PKEY_get_bits(k);
+
+	if (EVP_PKEY_is_a(k, "RSA")) {
+		for (i = 0; i < KEYS_NTYPES; i++)
+			if (keys_types[i].rsa_bits == (size_t)bits) {
+				*t = keys_types[i].t;
+				return 0;
+			}
+		snprintf(err, errlen, "an RSA key of %d bits (certfleet keeps "
+		    KEYS_TYPE_NAMES ")", bits);
+		return -1;
+	}
+	if (EVP_PKEY_is_a(k, "EC")) {
+		if (EVP_PKEY_get_utf8_string_param(k, "group", curve,
+		    sizeof(curve), &len) != 1)
+			snprintf(curve, sizeof(curve), "unknown");
+		/* OpenSSL names the group "prime256v1", we say "P-256" */
+		for (i = 0; i < KEYS_NTYPES; i++)
+			if (keys_types[i].curve != NULL && OBJ_sn2nid(curve) ==
+			    EC_curve_nist2nid(keys_types[i].curve)) {
+				*t = keys_types[i].t;
+				return 0;
+			}
+		ERR_clear_error();
+		snprintf(err, errlen, "an EC key on curve %s (certfleet keeps "
+		    KEYS_TYPE_NAMES ")", curve);
+		return -1;
+	}
+	snprintf(err, errlen, "a %s key (certfleet keeps " KEYS_TYPE_NAMES ")",
+	    EVP_PKEY_get0_type_name(k) != NULL ? EVP_PKEY_get0_type_name(k) :
+	    "unknown");
+	return -1;
+}
+
 EVP_PKEY *
 keys_generate(enum keys_type t, char *err, size_t errlen)
 {
@@ -126,6 +167,18 @@ keys_pem_free(char *pem, size_t len)
 		OPENSSL_clear_free(pem, len + 1);
 }
 
+/* The password callback of PEM reads: none is given, so an encrypted key
+ * fails to read instead of OpenSSL asking for a password on a terminal. */
+static int
+keys_no_password(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return -1;
+}
+
 EVP_PKEY *
 keys_from_pem(const char *pem, size_t len, char *err, size_t errlen)
 {
@@ -136,7 +189,8 @@ keys_from_pem(const char *pem, size_t len, char *err, size_t errlen)
 		snprintf(err, errlen, "keys_from_pem: bad input");
 		return NULL;
 	}
-	if ((k = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL)) == NULL)
+	if ((k = PEM_read_bio_PrivateKey(b, NULL, keys_no_password, NULL)) ==
+	    NULL)
 		keys_error(err, errlen, "keys_from_pem");
 	BIO_free(b);
 	return k;

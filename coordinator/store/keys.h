@@ -36,12 +36,20 @@ int keys_account_type_parse(const char *s, enum keys_type *t);
  * Returns the key (EVP_PKEY_free it), or NULL with a message in err. */
 EVP_PKEY *keys_generate(enum keys_type t, char *err, size_t errlen);
 
+/* The keys_type of k (an EC key on P-256 or P-384, an RSA key of 2048,
+ * 3072 or 4096 bits). Returns 0, or -1 with a message in err saying what
+ * k is instead ("an RSA key of 1024 bits (certfleet keeps ...)"). */
+int keys_type_of(const EVP_PKEY *k, enum keys_type *t, char *err,
+    size_t errlen);
+
 /* The private key as PKCS#8 PEM, malloc'd and NUL-terminated, *len set.
  * Free it with keys_pem_free, which wipes it. Returns NULL on failure. */
 char *keys_private_pem(EVP_PKEY *k, size_t *len);
 void keys_pem_free(char *pem, size_t len);
 
-/* Parses a PEM private key. Returns NULL with a message in err on failure. */
+/* Parses a PEM private key (PKCS#8, SEC1 or PKCS#1); an encrypted one is
+ * not read (no password is asked for). Returns NULL with a message in err
+ * on failure. */
 EVP_PKEY *keys_from_pem(const char *pem, size_t len, char *err, size_t errlen);
 
 /* The public key as DER SubjectPublicKeyInfo, malloc'd, *len set; NULL on

@@ -42,6 +42,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < h.nalt; i++)
 		if (!acme_url_ok(h.alt[i]))
 			__builtin_trap();
+	/* an http URL is never used, only noted for the refusal */
+	if (h.insecure != NULL && (strstr(h.insecure, ": ") == NULL ||
+	    !acme_url_insecure(strstr(h.insecure, ": ") + 2)))
+		__builtin_trap();
 	acme_hdrs_free(&h);
 
 	/* and the whole input as one value */

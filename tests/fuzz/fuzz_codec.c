@@ -24,9 +24,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		proto_job_free(j);
 	}
 	if ((e = proto_event_decode(data, size, err, sizeof(err))) != NULL) {
-		if ((again = proto_event_encode(e, &len)) == NULL)
+		if ((again = proto_event_encode(e, &len)) == NULL ||
+		    len != proto_event_size(e))
 			abort();
 		free(again);
+		proto_event_free(e);
+	}
+	/* what a refused event still tells: its header, checked */
+	if ((e = proto_event_decode_header(data, size)) != NULL) {
+		if (e->job_id[0] == '\0' || e->attempt < 1)
+			abort();
 		proto_event_free(e);
 	}
 	return 0;

@@ -1,4 +1,4 @@
-/* test_acme_pebble.c -- integration test of the ACME engine against the stack's Pebble: 20 concurrent orders, resume, rejection. */
+/* test_acme_pebble.c -- integration test of the ACME engine against the stack's Pebble: 20 concurrent orders, resume, rejection, dns-01 records published in the background. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include <curl/curl.h>
 #include <microhttpd.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
@@ -497,6 +498,161 @@ test_rejected_identifier(void **state)
 	assert_int_equal(begun, ended);
 }
 
+/* ---- dns-01 published in the background (ACME_DNS01_PENDING) ---- */
+
+/* One dns-01 order whose record the test publishes itself, later. */
+struct dnsjob {
+	struct job	j;
+	char		token[300];
+	char		txt[64];
+	char		domain[128];
+	int		begins, ends;
+};
+
+static int
+on_dns_begin(void *arg, const char *domain, const char *token,
+    const char *txt)
+{
+	struct dnsjob *d = arg;
+
+	d->begins++;
+	snprintf(d->domain, sizeof(d->domain), "%s", domain);
+	snprintf(d->token, sizeof(d->token), "%s", token);
+	snprintf(d->txt, sizeof(d->txt), "%s", txt);
+	return ACME_DNS01_PENDING;
+}
+
+static void
+on_dns_end(void *arg, const char *domain, const char *token, const char *txt,
+    int valid)
+{
+	struct dnsjob *d = arg;
+
+	(void)domain;
+	(void)token;
+	(void)txt;
+	(void)valid;
+	d->ends++;
+}
+
+static void
+on_dns_done(void *arg, const struct acme_result *r)
+{
+	on_done(&((struct dnsjob *)arg)->j, r);
+}
+
+/* POSTs a JSON body to challtestsrv's management API (set-txt). */
+static void
+challtestsrv_set_txt(const char *domain, const char *txt)
+{
+	char url[512], body[512];
+	CURL *c = curl_easy_init();
+	long status = 0;
+
+	assert_non_null(c);
+	snprintf(url, sizeof(url), "%s/set-txt", need("CHALLTESTSRV_MGMT"));
+	snprintf(body, sizeof(body), "{\"host\":\"_acme-challenge.%s.\","
+	    "\"value\":\"%s\"}", domain, txt);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	assert_int_equal(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	assert_int_equal(status, 200);
+	curl_easy_cleanup(c);
+}
+
+static void
+dns_start(struct fixture *f, struct dnsjob *d)
+{
+	static const struct acme_dns01_cb dcb = { on_dns_begin, on_dns_end };
+	struct acme_order_params p;
+	struct acme_order_cb cb = { 0 };
+	const char *names[1] = { d->j.name };
+	unsigned char *csr;
+	size_t csrlen;
+	char err[512];
+
+	csr = make_csr(d->j.name, &csrlen);
+	memset(&p, 0, sizeof(p));
+	p.directory = f->dir;
+	p.ca_file = f->ca_file;
+	p.key = f->key;
+	p.account_url = f->account_url;
+	p.names = names;
+	p.nnames = 1;
+	p.csr_der = csr;
+	p.csr_len = csrlen;
+	p.challenge_type = "dns-01";
+	p.dns01 = &dcb;
+	p.deadline_s = RUN_LIMIT_S;
+	cb.done = on_dns_done;
+	cb.arg = d;
+	if ((d->j.op = acme_order_start(f->eng, &p, &cb, err,
+	    sizeof(err))) == NULL)
+		fail_msg("acme_order_start: %s", err);
+	OPENSSL_free(csr);
+}
+
+/* Turns the engine until d's record is asked for; then a few more seconds
+ * to see the order hold (no request, no end) while it is unpublished. */
+static void
+dns_wait_begin(struct fixture *f, struct dnsjob *d)
+{
+	time_t start = time(NULL);
+
+	while (d->begins == 0 && d->j.done == 0) {
+		if (time(NULL) - start > 60)
+			fail_msg("%s: no dns-01 begin in 60 s", d->j.name);
+		assert_int_equal(acme_engine_run(f->eng, 500, NULL, 0), 0);
+	}
+	assert_int_equal(d->begins, 1);
+	assert_int_equal(acme_engine_inflight(f->eng), 1);
+	start = time(NULL);
+	while (time(NULL) - start < 2)
+		assert_int_equal(acme_engine_run(f->eng, 200, NULL, 0), 0);
+	assert_int_equal(d->j.done, 0);
+	assert_int_equal(d->ends, 0);
+}
+
+/* begin answers ACME_DNS01_PENDING: the order waits, published later it
+ * is issued; a record that could not be published fails the order
+ * (retryable) with the caller's detail; every begin gets its end. */
+static void
+test_dns01_published_later(void **state)
+{
+	struct fixture *f = *state;
+	unsigned int salt = (unsigned int)time(NULL) ^ (unsigned int)getpid();
+	struct dnsjob ok, bad;
+
+	memset(&ok, 0, sizeof(ok));
+	snprintf(ok.j.name, sizeof(ok.j.name), "dnslater-%u.example.test", salt);
+	dns_start(f, &ok);
+	dns_wait_begin(f, &ok);
+	assert_string_equal(ok.domain, ok.j.name);
+	challtestsrv_set_txt(ok.domain, ok.txt);
+	acme_order_dns01_published(ok.j.op, "not-a-token-it-waits-for", 1, "");
+	acme_order_dns01_published(ok.j.op, ok.token, 1, "");
+	run_until(f, &ok.j, 1);
+	if (ok.j.outcome != ACME_DONE)
+		fail_msg("%s: %s", ok.j.name, ok.j.error);
+	check_chain(ok.j.chain, ok.j.name);
+	assert_int_equal(ok.ends, 1);
+	free(ok.j.chain);
+
+	memset(&bad, 0, sizeof(bad));
+	snprintf(bad.j.name, sizeof(bad.j.name), "dnsbad-%u.example.test", salt);
+	dns_start(f, &bad);
+	dns_wait_begin(f, &bad);
+	acme_order_dns01_published(bad.j.op, bad.token, 0, "no such zone");
+	assert_int_equal(bad.j.done, 1);	/* at once, inside the call */
+	assert_int_equal(bad.j.outcome, ACME_FAILED);
+	assert_int_equal(bad.j.retryable, 1);
+	assert_non_null(strstr(bad.j.error, "no such zone"));
+	assert_int_equal(bad.ends, 1);
+	free(bad.j.chain);
+}
+
 int
 main(void)
 {
@@ -505,6 +661,7 @@ main(void)
 		cmocka_unit_test(test_resume),
 		cmocka_unit_test(test_cancel_in_flight),
 		cmocka_unit_test(test_rejected_identifier),
+		cmocka_unit_test(test_dns01_published_later),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

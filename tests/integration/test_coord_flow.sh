@@ -53,7 +53,7 @@ refuses() {	# refuses VALUE WORDS
 check "refuses to start without CERTFLEET_MASTER_KEY" refuses "" "CERTFLEET_MASTER_KEY is not set"
 check "refuses a short master key" refuses abcd "64 hex"
 check "refuses a master key that is not hex" refuses "$(printf 'z%.0s' $(seq 64))" "not hex"
-check "--help documents every variable" bash -c "'$coord' --help | grep -q CERTFLEET_WORKER_TOKEN && '$coord' --help | grep -q CERTFLEET_MASTER_KEY && '$coord' --help | grep -q CERTFLEET_RETRY_MAX"
+check "--help documents every variable" bash -c "'$coord' --help | grep -q CERTFLEET_WORKER_TOKEN && '$coord' --help | grep -q CERTFLEET_MASTER_KEY && '$coord' --help | grep -q CERTFLEET_RETRY_BACKOFF"
 nmig=$(find "$(dirname "$0")/../../coordinator/store/migrations" -name '[0-9]*_*.sql' | wc -l)
 check "migrate applies every migration on a fresh database" bash -c "'$coord' migrate | grep -q '^$nmig migration'"
 check "migrate again applies nothing" bash -c "'$coord' migrate | grep -q '0 migration'"
@@ -111,6 +111,23 @@ if [ "$up" = 1 ]; then
 	check "--json doctor lists every service" jsonok 'length == 4 and all(.[]; has("service") and has("ok"))' "$ctl" --json doctor
 	check "--json version" jsonok '.version | length > 0' "$ctl" --json version
 	check "--json enroll --wait that times out is an error object with exit 3" jsonok '.exit == 3' "$ctl" --json enroll --wait --timeout 1 "jw-$(openssl rand -hex 3).example.com"
+	# tenants: labels, filters, quotas refused with the quota named
+	tput() { curl -s -o "$work/reply" -w '%{http_code}' -X PUT -H "Authorization: Bearer $CERTFLEET_TOKEN" --data "$2" "$CERTFLEET_API/v1/tenants/$1"; }
+	t=t$(openssl rand -hex 3)
+	check "a tenant's quotas are set" test "$(tput "$t" '{"max_live": 2, "max_orders_per_hour": null}')" = 200
+	check "  ... a bad quota is refused" test "$(tput "$t" '{"max_live": -1}')" = 400
+	check "enroll --tenant --label makes a certificate of the tenant" \
+		bash -c "'$ctl' enroll --tenant $t --label plan=pro --label region=eu a-$t.example.com > '$work/t1.id'"
+	check "  ... shown with its tenant and labels" jsonok ".tenant == \"$t\" and .labels.plan == \"pro\"" "$ctl" --json show "$(cat "$work/t1.id")"
+	"$ctl" enroll --tenant "$t" "b-$t.example.com" >/dev/null
+	check "the tenant's third live certificate is refused, naming the quota" bash -c \
+		"'$ctl' enroll --tenant $t c-$t.example.com 2>&1 | grep -q 'quota of 2 live certificates (max_live)'"
+	check "list --tenant shows its two" jsonok '.certificates | length == 2' "$ctl" --json list --tenant "$t"
+	check "list --label plan:pro shows the labelled one" jsonok ".certificates | length == 1 and .[0].id == \"$(cat "$work/t1.id")\"" "$ctl" --json list --label plan:pro
+	check "tenant list counts its live certificates" jsonok ".tenants[] | select(.name == \"$t\") | .live == 2 and .max_live == 2" "$ctl" --json tenant list
+	tput "$t" '{"max_live": null, "max_orders_per_hour": 2}' >/dev/null
+	check "an orders-per-hour quota refuses the next enrollment, naming it" bash -c \
+		"'$ctl' enroll --tenant $t d-$t.example.com 2>&1 | grep -q 'quota of 2 new orders per hour (max_orders_per_hour)'"
 	check "enroll --wait shows its progress on stderr" bash -c "'$ctl' enroll --wait --timeout 2 wp-\$(openssl rand -hex 3).example.com 2>&1 >/dev/null | grep -q 'pending, order'"
 fi
 

@@ -28,32 +28,106 @@ static const char *zone;	/* CERTFLEET_DNS_ZONE */
 static const char *secret;	/* CERTFLEET_DNS_TSIG_SECRET */
 static char stderr_path[] = "/tmp/certfleet-rfc2136-stderr-XXXXXX";
 
+/* What dig printed, from its spawn_done_fn. */
+struct dig_out {
+	int	status;
+	char	out[SPAWN_OUTPUT_MAX];
+	char	err[256];
+};
+
+static void
+dig_done(void *arg, const struct spawn_result *r)
+{
+	struct dig_out *o = arg;
+
+	o->status = r->status;
+	snprintf(o->out, sizeof(o->out), "%s", r->out);
+	snprintf(o->err, sizeof(o->err), "%s", r->err);
+}
+
 /* The TXT answers named gives for _acme-challenge.<name>, one
  * "owner ttl IN TXT value" line each with single spaces, into out. */
 static void
 dig_txt(const char *name, char *out, size_t outlen)
 {
-	char qname[300], raw[DIG_OUT_MAX], err[256];
+	char qname[300], err[256];
 	char *argv[] = { "dig", "@127.0.0.1", "-p", (char *)port, "+noall",
 	    "+answer", "+norecurse", "+time=2", "+tries=1", "TXT", qname,
 	    NULL };
 	char *envp[] = { NULL };
+	struct dig_out o = { -1, "", "" };
+	struct spawner *sp;
 	size_t i, j = 0;
-	int st;
 
 	snprintf(qname, sizeof(qname), "_acme-challenge.%s.", name);
-	st = spawn_run("/usr/bin/dig", argv, envp, NULL, 0, 5000, raw,
-	    sizeof(raw), err, sizeof(err));
-	if (st != 0)
-		fail_msg("dig %s: %d %s %s", qname, st, err, raw);
-	for (i = 0; raw[i] != '\0' && j + 1 < outlen; i++) {
-		if (raw[i] == ' ' || raw[i] == '\t') {
+	assert_non_null(sp = spawn_new());
+	if (spawn_start(sp, "/usr/bin/dig", argv, envp, NULL, 0, 5000, dig_done,
+	    &o, err, sizeof(err)) < 0)
+		fail_msg("dig %s: %s", qname, err);
+	spawn_drain(sp, 10000);
+	spawn_free(sp);
+	if (o.status != 0)
+		fail_msg("dig %s: %d %s %s", qname, o.status, o.err, o.out);
+	for (i = 0; o.out[i] != '\0' && j + 1 < outlen; i++) {
+		if (o.out[i] == ' ' || o.out[i] == '\t') {
 			if (j > 0 && out[j - 1] != ' ' && out[j - 1] != '\n')
 				out[j++] = ' ';
 		} else
-			out[j++] = raw[i];
+			out[j++] = o.out[i];
 	}
 	out[j] = '\0';
+}
+
+/* The outcome of a begin run as a child. */
+struct outcome {
+	int	called, ok;
+	char	err[512];
+};
+
+static void
+on_done(void *arg, const char *name, const char *token, const char *txt,
+    int ok, const char *err)
+{
+	struct outcome *o = arg;
+
+	(void)name;
+	(void)token;
+	(void)txt;
+	o->called++;
+	o->ok = ok;
+	snprintf(o->err, sizeof(o->err), "%s", err);
+}
+
+/* dns_begin run to its end: 0 when published, -1 with err. */
+static int
+begin_sync(struct dns *d, const char *name, const char *txt, char *err,
+    size_t errlen)
+{
+	struct outcome o = { 0 };
+	int rc;
+
+	if ((rc = dns_begin(d, name, TOKEN, txt, on_done, &o, err,
+	    errlen)) <= 0)
+		return rc;
+	dns_drain(d, 30000);
+	assert_int_equal(o.called, 1);
+	if (o.ok)
+		return 0;
+	snprintf(err, errlen, "%s", o.err);
+	return -1;
+}
+
+/* dns_done (valid) or dns_failed run to its end; its outcome is logged. */
+static int
+end_sync(struct dns *d, int valid, const char *name, const char *txt,
+    char *err, size_t errlen)
+{
+	int rc;
+
+	rc = valid ? dns_done(d, name, TOKEN, txt, "test", err, errlen) :
+	    dns_failed(d, name, TOKEN, txt, "test", err, errlen);
+	dns_drain(d, 30000);
+	return rc;
 }
 
 /* The answer line the provider's record must give: owner, the configured
@@ -143,12 +217,12 @@ test_begin_done(void **state)
 	snprintf(name, sizeof(name), "www.%s", zone);
 	dig_txt(name, got, sizeof(got));
 	assert_string_equal(got, "");
-	if (dns_begin(d, name, TOKEN, TXT_A, err, sizeof(err)) != 0)
+	if (begin_sync(d, name, TXT_A, err, sizeof(err)) != 0)
 		fail_msg("dns_begin: %s", err);
 	dig_txt(name, got, sizeof(got));
 	rr_line(name, TXT_A, want, sizeof(want));
 	assert_string_equal(got, want);
-	if (dns_done(d, name, TOKEN, TXT_A, err, sizeof(err)) != 0)
+	if (end_sync(d, 1, name, TXT_A, err, sizeof(err)) != 0)
 		fail_msg("dns_done: %s", err);
 	dig_txt(name, got, sizeof(got));
 	assert_string_equal(got, "");
@@ -168,23 +242,23 @@ test_two_values_one_name(void **state)
 	snprintf(name, sizeof(name), "wild.%s", zone);
 	rr_line(name, TXT_A, a, sizeof(a));
 	rr_line(name, TXT_B, b, sizeof(b));
-	if (dns_begin(d, name, TOKEN, TXT_A, err, sizeof(err)) != 0 ||
-	    dns_begin(d, name, TOKEN, TXT_B, err, sizeof(err)) != 0)
+	if (begin_sync(d, name, TXT_A, err, sizeof(err)) != 0 ||
+	    begin_sync(d, name, TXT_B, err, sizeof(err)) != 0)
 		fail_msg("dns_begin: %s", err);
 	dig_txt(name, got, sizeof(got));
 	assert_non_null(strstr(got, a));
 	assert_non_null(strstr(got, b));
 	assert_int_equal(strlen(got), strlen(a) + strlen(b));
-	if (dns_done(d, name, TOKEN, TXT_A, err, sizeof(err)) != 0)
+	if (end_sync(d, 1, name, TXT_A, err, sizeof(err)) != 0)
 		fail_msg("dns_done: %s", err);
 	dig_txt(name, got, sizeof(got));
 	assert_string_equal(got, b);
-	if (dns_failed(d, name, TOKEN, TXT_B, err, sizeof(err)) != 0)
+	if (end_sync(d, 0, name, TXT_B, err, sizeof(err)) != 0)
 		fail_msg("dns_failed: %s", err);
 	dig_txt(name, got, sizeof(got));
 	assert_string_equal(got, "");
 	/* Withdrawing a value that is not there is not an error. */
-	assert_int_equal(dns_done(d, name, TOKEN, TXT_A, err, sizeof(err)), 0);
+	assert_int_equal(end_sync(d, 1, name, TXT_A, err, sizeof(err)), 0);
 	dns_free(d);
 }
 
@@ -199,20 +273,19 @@ test_zone_found_by_nsupdate(void **state)
 	(void)state;
 	d = provider_with(getenv("CERTFLEET_DNS_TSIG_NAME"), secret, 1);
 	snprintf(name, sizeof(name), "deep.sub.%s", zone);
-	if (dns_begin(d, name, TOKEN, TXT_B, err, sizeof(err)) != 0)
+	if (begin_sync(d, name, TXT_B, err, sizeof(err)) != 0)
 		fail_msg("dns_begin: %s", err);
 	dig_txt(name, got, sizeof(got));
 	rr_line(name, TXT_B, want, sizeof(want));
 	assert_string_equal(got, want);
-	if (dns_done(d, name, TOKEN, TXT_B, err, sizeof(err)) != 0)
+	if (end_sync(d, 1, name, TXT_B, err, sizeof(err)) != 0)
 		fail_msg("dns_done: %s", err);
 	dig_txt(name, got, sizeof(got));
 	assert_string_equal(got, "");
 	dns_free(d);
 
 	d = provider_from_env();
-	assert_int_equal(dns_begin(d, "www.other.test", TOKEN, TXT_A, err,
-	    sizeof(err)), -1);
+	assert_int_equal(begin_sync(d, "www.other.test", TXT_A, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "dns: nsupdate add www.other.test"));
 	assert_null(strstr(err, secret));
 	dns_free(d);
@@ -232,7 +305,7 @@ begin_quiet(struct dns *d, const char *name, char *err, size_t errlen,
 	saved = dup(2);
 	assert_true(saved >= 0);
 	assert_non_null(freopen(stderr_path, "w", stderr));
-	rc = dns_begin(d, name, TOKEN, TXT_A, err, errlen);
+	rc = begin_sync(d, name, TXT_A, err, errlen);
 	fprintf(stderr, "worker would log: %s\n", err);
 	fflush(stderr);
 	dup2(saved, 2);

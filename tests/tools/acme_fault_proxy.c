@@ -1,4 +1,4 @@
-/* acme_fault_proxy.c -- test tool: an HTTPS proxy in front of Pebble that counts ACME requests by kind and injects 429/503/badNonce/oversized answers. */
+/* acme_fault_proxy.c -- test tool: an HTTPS proxy in front of Pebble that counts ACME requests by kind and injects 429/503/badNonce/oversized/hostile answers. */
 /*
  * Usage: acme_fault_proxy -l PORT -u UPSTREAM -c CERT -k KEY -a CAFILE
  *
@@ -16,9 +16,16 @@
  *        K for the next T seconds) are answered by the proxy itself
  *        (never forwarded): M is 429 (rateLimited, Retry-After: S), 503
  *        (Retry-After: S), badnonce (400 badNonce), huge (a 5 MiB JSON
- *        body) or rejected (400 rejectedIdentifier; newOrder only), each
- *        carrying a fresh Replay-Nonce from UPSTREAM; or stall: held S
- *        seconds (retry_after), then forwarded.
+ *        body) or rejected (400 rejectedIdentifier; newOrder only), each carrying a fresh Replay-Nonce from UPSTREAM; or
+ *        stall: held S seconds (retry_after), then forwarded. Hostile
+ *        answers: utf8detail (400 rejectedIdentifier whose detail is 3 KB of
+ *        two-byte characters, so that a cut at 1,024 bytes splits one);
+ *        httplocation (forwarded, its Location turned into http://);
+ *        bigchain (a certificate download forwarded with its chain padded
+ *        to PROXY_BIGCHAIN_BYTES by copies of its last certificate);
+ *        bigalts (the same download with PROXY_ALTS Link rel="alternate"
+ *        headers to /_proxy/alt/N, each a chain of PROXY_ALT_BYTES).
+ *   POST /_proxy/alt/N  the padded alternate N of the last bigalts chain
  *   GET  /_proxy/log    one line per request seen since the last reset:
  *        "<unix ms> <kind> <method> <status> <fault|-> <first name|->"
  *   GET  /_proxy/inflight  orders in flight at the CA, as the proxy saw
@@ -57,12 +64,16 @@
 #define PROXY_HUGE_BODY		(5 * 1024 * 1024)
 #define PROXY_KINDS		11
 #define PROXY_NAME_MAX		64
+#define PROXY_BIGCHAIN_BYTES	1020000	/* over an event, under ACME_CERT_MAX */
+#define PROXY_ALT_BYTES		400000
+#define PROXY_ALTS		8
 
 enum fault_mode { FAULT_NONE, FAULT_429, FAULT_503, FAULT_BADNONCE, FAULT_HUGE,
-    FAULT_STALL, FAULT_REJECTED };
+    FAULT_STALL, FAULT_REJECTED, FAULT_UTF8DETAIL, FAULT_HTTPLOCATION,
+    FAULT_BIGCHAIN, FAULT_BIGALTS };
 
 static const char *const fault_names[] = { "-", "429", "503", "badnonce", "huge",
-    "stall", "rejected" };
+    "stall", "rejected", "utf8detail", "httplocation", "bigchain", "bigalts" };
 
 static const struct {
 	const char *prefix;
@@ -114,6 +125,8 @@ static struct fault faults[PROXY_KINDS];
 static struct logline *logbuf;
 static size_t nlog;
 static const char *upstream, *cafile;
+static char *alt_chain;		/* the last bigalts chain, padded */
+static size_t alt_len;
 
 /* A request being received. */
 struct preq {
@@ -507,6 +520,56 @@ control(struct MHD_Connection *conn, const char *url, const char *method)
 	    MHD_RESPMEM_PERSISTENT);
 }
 
+/* A problem whose detail is "a" and 1,500 times U+00E9 (2 bytes each):
+ * byte 1,024 falls inside a character. */
+static struct MHD_Response *
+utf8_detail_response(const char *type, unsigned status)
+{
+	char *body;
+	size_t off, i;
+
+	if ((body = malloc(4096)) == NULL)
+		return NULL;
+	off = (size_t)snprintf(body, 4096, "{\"type\":\"%s\",\"status\":%u,"
+	    "\"detail\":\"a", type, status);
+	for (i = 0; i < 1500; i++) {
+		body[off++] = (char)0xc3;
+		body[off++] = (char)0xa9;
+	}
+	off += (size_t)snprintf(body + off, 4096 - off, "\"}");
+	return MHD_create_response_from_buffer(off, body, MHD_RESPMEM_MUST_FREE);
+}
+
+/* chain[0..len) followed by copies of its last certificate until it is at
+ * least target bytes: malloc'd, *outlen set; NULL when it has none. */
+static char *
+pad_chain(const char *chain, size_t len, size_t target, size_t *outlen)
+{
+	static const char end[] = "-----END CERTIFICATE-----\n";
+	const char *b = NULL, *p, *e;
+	size_t blen, n = len;
+	char *out;
+
+	for (p = chain; (p = strstr(p, "-----BEGIN CERTIFICATE-----")) != NULL;
+	    p++)
+		b = p;
+	if (b == NULL || (e = strstr(b, end)) == NULL)
+		return NULL;
+	blen = (size_t)(e + strlen(end) - b);
+	if ((out = malloc(target + blen + 1)) == NULL)
+		return NULL;
+	memcpy(out, chain, len);
+	if (n > 0 && out[n - 1] != '\n')
+		out[n++] = '\n';
+	while (n < target) {
+		memcpy(out + n, b, blen);
+		n += blen;
+	}
+	out[n] = '\0';
+	*outlen = n;
+	return out;
+}
+
 /* Answers with an injected fault; never forwarded. */
 static enum MHD_Result
 inject(struct MHD_Connection *conn, const char *host, const struct fault *f)
@@ -541,10 +604,16 @@ inject(struct MHD_Connection *conn, const char *host, const struct fault *f)
 		type = "urn:ietf:params:acme:error:rejectedIdentifier";
 		detail = "Cannot issue for this name: the CA's policy forbids it";
 		break;
+	case FAULT_UTF8DETAIL:
+		status = 400;
+		type = "urn:ietf:params:acme:error:rejectedIdentifier";
+		break;
 	default:
 		break;
 	}
-	if (type != NULL) {
+	if (f->mode == FAULT_UTF8DETAIL) {
+		resp = utf8_detail_response(type, status);
+	} else if (type != NULL) {
 		snprintf(body, sizeof(body), "{\"type\":\"%s\",\"detail\":\"%s\","
 		    "\"status\":%u}", type, detail, status);
 		resp = MHD_create_response_from_buffer(strlen(body), body,
@@ -576,9 +645,75 @@ inject(struct MHD_Connection *conn, const char *host, const struct fault *f)
 	return rc;
 }
 
+/* The answer of the alternate chains of the last bigalts download. */
+static enum MHD_Result
+alt_reply(struct MHD_Connection *conn, const char *host)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result rc;
+	char nonce[512];
+
+	fresh_nonce(host, nonce, sizeof(nonce));
+	pthread_mutex_lock(&lock);
+	resp = alt_chain != NULL ? MHD_create_response_from_buffer(alt_len,
+	    alt_chain, MHD_RESPMEM_MUST_COPY) : NULL;
+	pthread_mutex_unlock(&lock);
+	if (resp == NULL)
+		return reply(conn, 404, "text/plain", "no alternate\n", 13,
+		    MHD_RESPMEM_PERSISTENT);
+	MHD_add_response_header(resp, "Content-Type",
+	    "application/pem-certificate-chain");
+	if (nonce[0] != '\0')
+		MHD_add_response_header(resp, "Replay-Nonce", nonce);
+	rc = MHD_queue_response(conn, 200, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+/* Applies a forwarding fault to upstream's answer r (headers, body). */
+static void
+forward_fault(const struct fault *f, const char *host, struct presp *r)
+{
+	size_t n, i;
+	char *b, *h;
+
+	if (f->mode == FAULT_HTTPLOCATION) {
+		for (i = 0; i < r->nhdr; i++)
+			if (strncasecmp(r->hdr[i], "location: https://", 18) == 0 &&
+			    (h = malloc(strlen(r->hdr[i]))) != NULL) {
+				sprintf(h, "Location: http://%s", r->hdr[i] + 18);
+				free(r->hdr[i]);
+				r->hdr[i] = h;
+			}
+		return;
+	}
+	if (r->body == NULL || (b = pad_chain(r->body, r->len, f->mode ==
+	    FAULT_BIGCHAIN ? PROXY_BIGCHAIN_BYTES : PROXY_ALT_BYTES, &n)) == NULL)
+		return;
+	if (f->mode == FAULT_BIGCHAIN) {
+		free(r->body);
+		r->body = b;
+		r->len = n;
+		return;
+	}
+	pthread_mutex_lock(&lock);
+	free(alt_chain);
+	alt_chain = b;
+	alt_len = n;
+	pthread_mutex_unlock(&lock);
+	for (i = 0; i < PROXY_ALTS && r->nhdr < PROXY_HDR_MAX; i++) {
+		if ((h = malloc(strlen(host) + 80)) == NULL)
+			break;
+		sprintf(h, "Link: <https://%s/_proxy/alt/%zu>;rel=\"alternate\"",
+		    host, i);
+		r->hdr[r->nhdr++] = h;
+	}
+}
+
 static enum MHD_Result
 forward(struct MHD_Connection *conn, const char *url, const char *method,
-    const char *host, const struct preq *q, unsigned *status)
+    const char *host, const struct preq *q, const struct fault *f,
+    unsigned *status)
 {
 	struct MHD_Response *resp;
 	struct presp r = { 0 };
@@ -600,6 +735,9 @@ forward(struct MHD_Connection *conn, const char *url, const char *method,
 	}
 	*status = (unsigned)st;
 	order_track(kind_of(url), url, st, &r);
+	if ((f->mode == FAULT_HTTPLOCATION || f->mode == FAULT_BIGCHAIN ||
+	    f->mode == FAULT_BIGALTS) && host != NULL)
+		forward_fault(f, host, &r);
 	resp = MHD_create_response_from_buffer(r.len, r.body != NULL ? r.body :
 	    (char *)"", MHD_RESPMEM_MUST_COPY);
 	if (resp == NULL)
@@ -652,12 +790,16 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
+	if (strncmp(url, "/_proxy/alt/", 12) == 0) {
+		log_add(PROXY_KINDS - 1, method, 200, FAULT_BIGALTS, name);
+		return alt_reply(conn, host);
+	}
 	if (strncmp(url, "/_proxy/", 8) == 0)
 		return control(conn, url, method);
 	if (q->toobig)
 		return reply(conn, 413, "text/plain", "too big\n", 8,
 		    MHD_RESPMEM_PERSISTENT);
-	host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
 	kind = kind_of(url);
 	if (strcmp(kinds[kind].kind, "newOrder") == 0)
 		first_name(q->body, q->len, name, sizeof(name));
@@ -672,14 +814,15 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 	pthread_mutex_unlock(&lock);
 	if (f.mode == FAULT_STALL)
 		sleep((unsigned)f.retry_after);
-	else if (f.mode != FAULT_NONE) {
+	else if (f.mode != FAULT_NONE && f.mode != FAULT_HTTPLOCATION &&
+	    f.mode != FAULT_BIGCHAIN && f.mode != FAULT_BIGALTS) {
 		status = f.mode == FAULT_429 ? 429 : f.mode == FAULT_503 ? 503 :
-		    f.mode == FAULT_BADNONCE || f.mode == FAULT_REJECTED ? 400 :
-		    200;
+		    f.mode == FAULT_BADNONCE || f.mode == FAULT_REJECTED ||
+		    f.mode == FAULT_UTF8DETAIL ? 400 : 200;
 		log_add(kind, method, status, f.mode, name);
 		return inject(conn, host, &f);
 	}
-	rc = forward(conn, url, method, host, q, &status);
+	rc = forward(conn, url, method, host, q, &f, &status);
 	log_add(kind, method, status, f.mode, name);
 	return rc;
 }

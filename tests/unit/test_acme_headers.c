@@ -116,11 +116,31 @@ test_hdrs(void **state)
 	big[sizeof(big) - 1] = '\0';
 	line(&h, big, 0);
 	assert_string_equal(h.nonce, "AbC-_09");
-	/* a Location that is not http(s), or has spaces, is ignored */
+	/* a Location that is not https, or has spaces, is ignored */
 	acme_hdrs_free(&h);
 	line(&h, "Location: javascript:alert(1)\r\n", 0);
 	line(&h, "Location: https://a b\r\n", 0);
 	assert_null(h.location);
+	assert_null(h.insecure);
+	/* a plain http one is never used, and noted so that the engine
+	 * refuses the answer with a clear problem */
+	line(&h, "Location: http://ca.test/order/8\r\n", 0);
+	assert_null(h.location);
+	assert_string_equal(h.insecure, "Location: http://ca.test/order/8");
+	line(&h, "Link: <http://ca.test/cert/8/1>;rel=\"alternate\"\r\n", 0);
+	assert_int_equal(h.nalt, 0);
+	assert_string_equal(h.insecure, "Location: http://ca.test/order/8");
+	acme_hdrs_free(&h);
+	line(&h, "Link: <http://ca.test/dir>;rel=\"index\"\r\n", 0);
+	assert_null(h.insecure);	/* a link the engine never follows */
+	line(&h, "Link: <http://ca.test/cert/8/1>;rel=\"alternate\"\r\n", 0);
+	assert_int_equal(h.nalt, 0);
+	assert_string_equal(h.insecure, "Link: http://ca.test/cert/8/1");
+	acme_hdrs_free(&h);
+	line(&h, "Link: <http://ca.test/issuer>;rel=\"up\"\r\n", 0);
+	assert_null(h.up);
+	assert_string_equal(h.insecure, "Link: http://ca.test/issuer");
+	acme_hdrs_free(&h);
 	/* a new status line (after 100 Continue) starts over */
 	line(&h, "Replay-Nonce: first\r\n", 0);
 	line(&h, "HTTP/1.1 200 OK\r\n", 0);
@@ -144,7 +164,16 @@ test_helpers(void **state)
 	assert_int_equal(acme_nonce_ok("", 0), 0);
 	assert_int_equal(acme_nonce_ok("a b", 3), 0);
 	assert_int_equal(acme_url_ok("https://x/y"), 1);
-	assert_int_equal(acme_url_ok("HTTP://x"), 1);
+	assert_int_equal(acme_url_ok("HTTPS://x"), 1);
+	assert_int_equal(acme_url_ok("https://"), 0);
+	/* ACME is https only (RFC 8555 section 6.1) */
+	assert_int_equal(acme_url_ok("http://x"), 0);
+	assert_int_equal(acme_url_ok("HTTP://x"), 0);
+	assert_int_equal(acme_url_insecure("http://x/y"), 1);
+	assert_int_equal(acme_url_insecure("HTTP://x"), 1);
+	assert_int_equal(acme_url_insecure("https://x"), 0);
+	assert_int_equal(acme_url_insecure("http://a b"), 0);
+	assert_int_equal(acme_url_insecure(NULL), 0);
 	assert_int_equal(acme_url_ok("ftp://x"), 0);
 	assert_int_equal(acme_url_ok("https://x/\x7f"), 0);
 	assert_int_equal(acme_url_ok(NULL), 0);
@@ -155,6 +184,46 @@ test_helpers(void **state)
 	assert_int_equal(acme_ctype_is(NULL, "application/json"), 0);
 }
 
+/* Every URL member of a CA's resources is looked at; others are not. */
+static void
+test_json_insecure(void **state)
+{
+	static const struct {
+		const char *json;
+		const char *want;	/* NULL: none */
+	} cases[] = {
+		{ "{\"newNonce\":\"https://ca/n\",\"newOrder\":\"https://ca/o\"}",
+		    NULL },
+		{ "{\"newOrder\":\"http://ca/o\"}", "http://ca/o" },
+		{ "{\"status\":\"pending\",\"finalize\":\"http://ca/f\"}",
+		    "http://ca/f" },
+		{ "{\"certificate\":\"http://ca/c\"}", "http://ca/c" },
+		{ "{\"authorizations\":[\"https://ca/a/1\",\"http://ca/a/2\"]}",
+		    "http://ca/a/2" },
+		{ "{\"challenges\":[{\"type\":\"http-01\",\"url\":"
+		    "\"http://ca/ch/1\"}]}", "http://ca/ch/1" },
+		{ "{\"url\":\"http://ca/ch/2\"}", "http://ca/ch/2" },
+		{ "{\"renewalInfo\":\"http://ca/ari\"}", "http://ca/ari" },
+		/* not a URL the engine follows or reports */
+		{ "{\"meta\":{\"website\":\"http://ca.example\"}}", NULL },
+		{ "{\"explanationURL\":\"http://ca/why\"}", NULL },
+	};
+	json_t *j;
+	const char *got;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_non_null(j = json_loads(cases[i].json, 0, NULL));
+		got = acme_json_insecure(j);
+		if (cases[i].want == NULL)
+			assert_null(got);
+		else
+			assert_string_equal(got, cases[i].want);
+		json_decref(j);
+	}
+}
+
 int
 main(void)
 {
@@ -163,6 +232,7 @@ main(void)
 		cmocka_unit_test(test_link),
 		cmocka_unit_test(test_hdrs),
 		cmocka_unit_test(test_helpers),
+		cmocka_unit_test(test_json_insecure),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,12 +3,14 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "acme.h"
+#include "utf8.h"
 
 static void
 test_valid(void **state)
@@ -131,6 +133,56 @@ test_huge(void **state)
 	free(doc);
 }
 
+/* The cut of a long detail never splits a character: a detail cut inside
+ * one would make PostgreSQL refuse the whole event (SQLSTATE 22021). */
+static void
+test_utf8_cut(void **state)
+{
+	struct acme_problem p;
+	char err[128], *doc, *d;
+	size_t n, i, off;
+
+	(void)state;
+	/* "a" then 1500 x "é" (2 bytes): byte 1024 falls inside an "é" */
+	doc = malloc(8192);
+	off = (size_t)sprintf(doc, "{\"type\":\"urn:ietf:params:acme:error:"
+	    "rejectedIdentifier\",\"detail\":\"a");
+	for (i = 0; i < 1500; i++)
+		off += (size_t)sprintf(doc + off, "\xc3\xa9");
+	off += (size_t)sprintf(doc + off, "\"}");
+	assert_int_equal(acme_problem_parse(doc, off, 400, &p, err,
+	    sizeof(err)), 0);
+	n = strlen(p.detail);
+	assert_int_equal(n, 1023);	/* 1 + 511 x 2: the 512th "é" did not fit */
+	assert_true(utf8_valid(p.detail, n));
+	assert_int_equal((unsigned char)p.detail[n - 1], 0xa9);
+	acme_problem_free(&p);
+	/* 4-byte characters and escapes: same rule */
+	off = (size_t)sprintf(doc, "{\"detail\":\"");
+	for (i = 0; i < 400; i++)
+		off += (size_t)sprintf(doc + off, "\\ud83d\\ude00");	/* U+1F600 */
+	off += (size_t)sprintf(doc + off, "\"}");
+	assert_int_equal(acme_problem_parse(doc, off, 400, &p, err,
+	    sizeof(err)), 0);
+	assert_int_equal(strlen(p.detail), 1024);	/* 256 x 4 */
+	assert_true(utf8_valid(p.detail, strlen(p.detail)));
+	acme_problem_free(&p);
+	/* controls (C0, DEL, C1) become '?', the rest is kept */
+	strcpy(doc, "{\"detail\":\"x\\u0001\\u007f\\u0085y\\u00e9\"}");
+	assert_int_equal(acme_problem_parse(doc, strlen(doc), 400, &p, err,
+	    sizeof(err)), 0);
+	assert_string_equal(p.detail, "x???y\xc3\xa9");
+	acme_problem_free(&p);
+	/* invalid UTF-8 or a lone surrogate: not a problem document at all */
+	d = "{\"detail\":\"\xff\xfe\"}";
+	assert_int_equal(acme_problem_parse(d, strlen(d), 400, &p, err,
+	    sizeof(err)), -1);
+	d = "{\"detail\":\"\\ud800\"}";
+	assert_int_equal(acme_problem_parse(d, strlen(d), 400, &p, err,
+	    sizeof(err)), -1);
+	free(doc);
+}
+
 static void
 test_retry_policy(void **state)
 {
@@ -170,6 +222,7 @@ main(void)
 		cmocka_unit_test(test_subproblems),
 		cmocka_unit_test(test_broken),
 		cmocka_unit_test(test_huge),
+		cmocka_unit_test(test_utf8_cut),
 		cmocka_unit_test(test_retry_policy),
 	};
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -19,6 +20,7 @@
 #include "jobmsg.h"
 #include "jws.h"
 #include "keys.h"
+#include "test_coord_ca.h"
 
 static void
 test_key_types(void **state)
@@ -209,6 +211,53 @@ test_chains_select(void **state)
 	EVP_PKEY_free(ck);
 }
 
+/* A chain named by a T61String or BMPString CN is named in UTF-8 (what
+ * PostgreSQL and CERTFLEET_PREFERRED_CHAIN hold), never by the raw bytes. */
+static void
+test_chains_cn_utf8(void **state)
+{
+	static const struct {
+		int		 type;
+		const char	*cn;
+		int		 len;
+		const char	*want;
+	} cases[] = {
+		{ V_ASN1_T61STRING, "Caf\xe9 Root", 9, "Caf\xc3\xa9 Root" },
+		{ V_ASN1_BMPSTRING, "\0R\0\xe9", 4, "R\xc3\xa9" },
+		{ V_ASN1_UTF8STRING, "R\xc3\xa9", 3, "R\xc3\xa9" },
+	};
+	char *names[] = { "t61.example.test" }, *lp, *cp, *def, err[256];
+	struct testca ca;
+	struct chains ch;
+	EVP_PKEY *k;
+	X509 *leaf;
+	size_t i;
+
+	(void)state;
+	k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(testca_new_cn(&ca, cases[i].type, cases[i].cn,
+		    cases[i].len), 0);
+		assert_non_null(leaf = testca_issue(&ca, k, names, 1, "02",
+		    time(NULL) - 60, time(NULL) + 86400));
+		lp = testca_pem(leaf);
+		cp = testca_pem(ca.cert);
+		def = cat3(lp, cp, "");
+		assert_int_equal(chains_parse(def, NULL, 0, &ch, err,
+		    sizeof(err)), 0);
+		assert_int_equal(ch.n, 1);
+		assert_string_equal(ch.e[0].top_issuer, cases[i].want);
+		assert_int_equal(chains_select(&ch, cases[i].want), 0);
+		chains_free(&ch);
+		free(def);
+		free(lp);
+		free(cp);
+		X509_free(leaf);
+		testca_free(&ca);
+	}
+	EVP_PKEY_free(k);
+}
+
 /* ---- the CaAction job on the wire ---- */
 
 static void
@@ -278,6 +327,7 @@ main(void)
 		cmocka_unit_test(test_account_key_types),
 		cmocka_unit_test(test_revoke_reasons),
 		cmocka_unit_test(test_chains_select),
+		cmocka_unit_test(test_chains_cn_utf8),
 		cmocka_unit_test(test_action_codec),
 	};
 

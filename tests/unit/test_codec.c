@@ -210,6 +210,80 @@ test_event_roundtrip_and_refusal(void **state)
 	free(buf);
 }
 
+/* Problem texts must be UTF-8 (PostgreSQL would refuse them); a refused
+ * event still tells whose it is through proto_event_decode_header. */
+static void
+test_event_utf8(void **state)
+{
+	Certfleet__Event e, *d;
+	Certfleet__JobFailed f;
+	Certfleet__Problem p, sub, *subs[1];
+	char err[256];
+	size_t len;
+	void *buf;
+
+	(void)state;
+	certfleet__event__init(&e);
+	certfleet__job_failed__init(&f);
+	certfleet__problem__init(&p);
+	certfleet__problem__init(&sub);
+	sub.type = "urn:ietf:params:acme:error:caa";
+	sub.identifier = "b.example.com";
+	subs[0] = &sub;
+	p.type = "urn:ietf:params:acme:error:compound";
+	p.detail = "caf\xc3\xa9 \xe2\x82\xac";
+	p.subproblems = subs;
+	p.n_subproblems = 1;
+	f.problem = &p;
+	f.order_url = "https://127.0.0.1/order/9";
+	e.schema_version = PROTO_SCHEMA_VERSION;
+	e.job_id = "job-9";
+	e.attempt = 3;
+	e.trace_id = "t9";
+	e.kind_case = CERTFLEET__EVENT__KIND_FAILED;
+	e.job_kind = CERTFLEET__JOB_KIND__JOB_KIND_ISSUE_ORDER;
+	e.failed = &f;
+	buf = proto_event_encode(&e, &len);
+	assert_int_equal(proto_event_size(&e), len);
+	if ((d = proto_event_decode(buf, len, err, sizeof(err))) == NULL)
+		fail_msg("%s", err);
+	assert_string_equal(d->failed->problem->detail, "caf\xc3\xa9 \xe2\x82\xac");
+	proto_event_free(d);
+	free(buf);
+	/* a detail cut inside a character */
+	p.detail = "caf\xc3";
+	buf = proto_event_encode(&e, &len);
+	assert_null(proto_event_decode(buf, len, err, sizeof(err)));
+	assert_string_equal(err, "failed event: a problem detail or identifier "
+	    "is not valid UTF-8");
+	/* ... is refused, but its header is there for the dead letter */
+	assert_non_null(d = proto_event_decode_header(buf, len));
+	assert_string_equal(d->job_id, "job-9");
+	assert_int_equal(d->attempt, 3);
+	assert_int_equal(d->kind_case, CERTFLEET__EVENT__KIND_FAILED);
+	proto_event_free(d);
+	free(buf);
+	/* Latin-1 in a subproblem's identifier */
+	p.detail = "ok";
+	sub.identifier = "caf\xe9.example.com";
+	buf = proto_event_encode(&e, &len);
+	assert_null(proto_event_decode(buf, len, err, sizeof(err)));
+	assert_non_null(strstr(err, "not valid UTF-8"));
+	free(buf);
+	/* an http:// order URL is refused too */
+	sub.identifier = "b.example.com";
+	f.order_url = "http://127.0.0.1/order/9";
+	buf = proto_event_encode(&e, &len);
+	assert_null(proto_event_decode(buf, len, err, sizeof(err)));
+	free(buf);
+	/* no usable header: nobody to tell */
+	assert_null(proto_event_decode_header("\xff\xff garbage", 10));
+	e.job_id = "";
+	buf = proto_event_encode(&e, &len);
+	assert_null(proto_event_decode_header(buf, len));
+	free(buf);
+}
+
 /* job_kind: filled in from an event kind that tells (a worker older than
  * the field), refused when it contradicts the event kind. */
 static void
@@ -246,6 +320,54 @@ test_event_job_kind(void **state)
 	free(buf);
 }
 
+/* account_registered: the result of register_account when job_kind is
+ * unset, and a progress event of any kind of job that registered its
+ * account again. */
+static void
+test_event_account_registered_any_job(void **state)
+{
+	static const Certfleet__JobKind kinds[] = {
+		CERTFLEET__JOB_KIND__JOB_KIND_UNSPECIFIED,
+		CERTFLEET__JOB_KIND__JOB_KIND_REGISTER_ACCOUNT,
+		CERTFLEET__JOB_KIND__JOB_KIND_ISSUE_ORDER,
+		CERTFLEET__JOB_KIND__JOB_KIND_CA_ACTION,
+	};
+	Certfleet__Event e, *d;
+	Certfleet__AccountRegistered ar = CERTFLEET__ACCOUNT_REGISTERED__INIT;
+	char err[256];
+	size_t i, len;
+	void *buf;
+
+	(void)state;
+	certfleet__event__init(&e);
+	ar.account_id = "acct-1";
+	ar.account_url = "https://127.0.0.1/my-account/7";
+	e.schema_version = PROTO_SCHEMA_VERSION;
+	e.job_id = "job-1";
+	e.attempt = 2;
+	e.trace_id = "t";
+	e.kind_case = CERTFLEET__EVENT__KIND_ACCOUNT_REGISTERED;
+	e.account_registered = &ar;
+	for (i = 0; i < sizeof(kinds) / sizeof(*kinds); i++) {
+		e.job_kind = kinds[i];
+		buf = proto_event_encode(&e, &len);
+		if ((d = proto_event_decode(buf, len, err, sizeof(err))) == NULL)
+			fail_msg("job kind %d: %s", (int)kinds[i], err);
+		assert_int_equal(d->job_kind, kinds[i] ==
+		    CERTFLEET__JOB_KIND__JOB_KIND_UNSPECIFIED ?
+		    CERTFLEET__JOB_KIND__JOB_KIND_REGISTER_ACCOUNT : kinds[i]);
+		assert_string_equal(d->account_registered->account_url,
+		    ar.account_url);
+		proto_event_free(d);
+		free(buf);
+	}
+	ar.account_url = "not a url";	/* the URL is still checked */
+	e.job_kind = CERTFLEET__JOB_KIND__JOB_KIND_CA_ACTION;
+	buf = proto_event_encode(&e, &len);
+	assert_null(proto_event_decode(buf, len, err, sizeof(err)));
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -255,6 +377,8 @@ main(void)
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_event_roundtrip_and_refusal),
 		cmocka_unit_test(test_event_job_kind),
+		cmocka_unit_test(test_event_account_registered_any_job),
+		cmocka_unit_test(test_event_utf8),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,4 +1,4 @@
-/* test_config.c -- unit tests of environment settings, per-object variable names and redis:// URL parsing. */
+/* test_config.c -- unit tests of environment settings and per-object variable names. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,7 +9,6 @@
 #include <cmocka.h>
 
 #include "config.h"
-#include "redisconn.h"
 
 static void
 test_config_long(void **state)
@@ -73,29 +72,6 @@ test_env_name_refusals(void **state)
 	assert_int_equal(config_env_name(out, 0, "P", "ab", "S"), -1);
 }
 
-static void
-test_redis_url(void **state)
-{
-	struct redis_url u;
-	char err[256];
-
-	(void)state;
-	assert_int_equal(redisconn_parse_url("redis://127.0.0.1:6380", &u, err, sizeof(err)), 0);
-	assert_string_equal(u.host, "127.0.0.1");
-	assert_int_equal(u.port, 6380);
-	assert_int_equal(u.db, -1);
-	assert_string_equal(u.password, "");
-	assert_int_equal(redisconn_parse_url("redis://:s3cret@localhost/9", &u, err, sizeof(err)), 0);
-	assert_string_equal(u.host, "localhost");
-	assert_int_equal(u.port, 6379);
-	assert_int_equal(u.db, 9);
-	assert_string_equal(u.password, "s3cret");
-	assert_int_equal(redisconn_parse_url("http://x", &u, err, sizeof(err)), -1);
-	assert_int_equal(redisconn_parse_url("redis://:1", &u, err, sizeof(err)), -1);
-	assert_int_equal(redisconn_parse_url("redis://h:99999", &u, err, sizeof(err)), -1);
-	assert_int_equal(redisconn_parse_url("redis://h:1/x", &u, err, sizeof(err)), -1);
-}
-
 int
 main(void)
 {
@@ -103,7 +79,6 @@ main(void)
 		cmocka_unit_test(test_config_long),
 		cmocka_unit_test(test_env_name),
 		cmocka_unit_test(test_env_name_refusals),
-		cmocka_unit_test(test_redis_url),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

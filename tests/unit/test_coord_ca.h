@@ -19,9 +19,12 @@ struct testca {
 	X509		*cert;
 };
 
-/* A P-256 self-signed CA valid for a year. Returns 0 or -1. */
+/* A P-256 self-signed CA valid for a year whose CN is cn[0..cnlen) as an
+ * ASN.1 string of type cn_type, bytes as given (V_ASN1_T61STRING,
+ * V_ASN1_BMPSTRING...: what a CA of another age may carry), or MBSTRING_ASC
+ * for plain text. Returns 0 or -1. */
 static inline int
-testca_new(struct testca *ca)
+testca_new_cn(struct testca *ca, int cn_type, const char *cn, int cnlen)
 {
 	X509_NAME *n;
 
@@ -36,11 +39,19 @@ testca_new(struct testca *ca)
 	n = X509_get_subject_name(ca->cert);
 	X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC,
 	    (const unsigned char *)"certfleet tests", -1, -1, 0);
-	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
-	    (const unsigned char *)TESTCA_NAME, -1, -1, 0);
+	if (X509_NAME_add_entry_by_NID(n, NID_commonName, cn_type,
+	    (const unsigned char *)cn, cnlen, -1, 0) != 1)
+		return -1;
 	X509_set_issuer_name(ca->cert, n);
 	X509_set_pubkey(ca->cert, ca->key);
 	return X509_sign(ca->cert, ca->key, EVP_sha256()) > 0 ? 0 : -1;
+}
+
+/* A P-256 self-signed CA named TESTCA_NAME, valid for a year. */
+static inline int
+testca_new(struct testca *ca)
+{
+	return testca_new_cn(ca, MBSTRING_ASC, TESTCA_NAME, -1);
 }
 
 static inline void

@@ -1,4 +1,4 @@
-/* test_dns01.c -- unit tests of dns-01: the TXT value, provider argument checks, the hook's calls, nsupdate scripts and secrets, the codec's rules. */
+/* test_dns01.c -- unit tests of dns-01: the TXT value, provider argument checks, the hook's calls (children of the loop: asynchronous, a withdrawal after its begin), nsupdate scripts and secrets, the codec's rules. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -121,6 +121,58 @@ slurp(const char *path)
 	return buf;
 }
 
+/* What the done() of a begin that ran as a child said. */
+struct outcome {
+	int	called, ok;
+	char	err[512];
+};
+
+static void
+on_done(void *arg, const char *name, const char *token, const char *txt,
+    int ok, const char *err)
+{
+	struct outcome *o = arg;
+
+	(void)name;
+	(void)token;
+	(void)txt;
+	o->called++;
+	o->ok = ok;
+	snprintf(o->err, sizeof(o->err), "%s", err);
+}
+
+/* dns_begin run to its end: 0 when published, -1 with err. */
+static int
+begin_wait(struct dns *d, const char *name, const char *token,
+    const char *txt, char *err, size_t errlen)
+{
+	struct outcome o = { 0 };
+	int rc;
+
+	if ((rc = dns_begin(d, name, token, txt, on_done, &o, err,
+	    errlen)) <= 0)
+		return rc;
+	dns_drain(d, 30000);
+	assert_int_equal(o.called, 1);
+	if (o.ok)
+		return 0;
+	snprintf(err, errlen, "%s", o.err);
+	return -1;
+}
+
+/* dns_done or dns_failed run to its end (the outcome is logged). */
+static int
+end_wait(struct dns *d, int valid, const char *name, char *err,
+    size_t errlen)
+{
+	int rc;
+
+	rc = valid ? dns_done(d, name, TOKEN, KA_TXT, "job test", err, errlen) :
+	    dns_failed(d, name, TOKEN, KA_TXT, "job test", err, errlen);
+	dns_drain(d, 30000);
+	return rc;
+}
+
 static void
 test_hook_calls(void **state)
 {
@@ -143,19 +195,17 @@ test_hook_calls(void **state)
 	c.hook = hook;
 	c.timeout_ms = 5000;
 	assert_non_null(d = dns_new(&c, err, sizeof(err)));
-	assert_int_equal(dns_begin(d, "wild-1.test", TOKEN, KA_TXT, err,
+	assert_int_equal(begin_wait(d, "wild-1.test", TOKEN, KA_TXT, err,
 	    sizeof(err)), 0);
-	assert_int_equal(dns_done(d, "wild-1.test", TOKEN, KA_TXT, err,
-	    sizeof(err)), 0);
-	assert_int_equal(dns_failed(d, "wild-1.test", TOKEN, KA_TXT, err,
-	    sizeof(err)), 0);
+	assert_int_equal(end_wait(d, 1, "wild-1.test", err, sizeof(err)), 0);
+	assert_int_equal(end_wait(d, 0, "wild-1.test", err, sizeof(err)), 0);
 	/* Bad arguments never reach the hook. */
 	assert_int_equal(dns_begin(d, "x;touch /tmp/p.test", TOKEN, KA_TXT,
+	    on_done, NULL, err, sizeof(err)), -1);
+	assert_int_equal(dns_begin(d, "x.test", "$(id)", KA_TXT, on_done, NULL,
 	    err, sizeof(err)), -1);
-	assert_int_equal(dns_begin(d, "x.test", "$(id)", KA_TXT, err,
-	    sizeof(err)), -1);
 	/* A non-zero exit is a failure carrying its output. */
-	assert_int_equal(dns_begin(d, "fail.test", TOKEN, KA_TXT, err,
+	assert_int_equal(begin_wait(d, "fail.test", TOKEN, KA_TXT, err,
 	    sizeof(err)), -1);
 	assert_non_null(strstr(err, "exited 3"));
 	assert_non_null(strstr(err, "no such zone"));
@@ -164,6 +214,7 @@ test_hook_calls(void **state)
 	    "4 done wild-1.test " TOKEN " " KA_TXT "\n"
 	    "4 failed wild-1.test " TOKEN " " KA_TXT "\n"
 	    "4 begin fail.test " TOKEN " " KA_TXT "\n");
+	assert_int_equal(dns_pending(d), 0);
 	dns_free(d);
 }
 
@@ -171,6 +222,7 @@ static void
 test_hook_timeout(void **state)
 {
 	struct dns_conf c = { 0 };
+	struct outcome o = { 0 };
 	struct dns *d;
 	char err[512], hook[256];
 	time_t t0;
@@ -182,13 +234,111 @@ test_hook_timeout(void **state)
 	c.timeout_ms = 300;
 	assert_non_null(d = dns_new(&c, err, sizeof(err)));
 	t0 = time(NULL);
-	assert_int_equal(dns_begin(d, "a.test", TOKEN, KA_TXT, err,
-	    sizeof(err)), -1);
+	assert_int_equal(dns_begin(d, "a.test", TOKEN, KA_TXT, on_done, &o, err,
+	    sizeof(err)), 1);
+	assert_int_equal(o.called, 0);
+	dns_drain(d, 30000);
 	assert_true(time(NULL) - t0 < 5);
-	assert_non_null(strstr(err, "killed after 300 ms"));
+	assert_int_equal(o.called, 1);
+	assert_int_equal(o.ok, 0);
+	assert_non_null(strstr(o.err, "killed after 300 ms"));
 	dns_free(d);
 	c.hook = "relative/hook";
 	assert_null(dns_new(&c, err, sizeof(err)));
+}
+
+/* The caller's loop, as the worker's: poll on dns_fds, then dns_process,
+ * until nothing is pending. Returns the turns it took. */
+static int
+loop_until_idle(struct dns *d)
+{
+	struct pollfd fds[SPAWN_FDS_MAX];
+	int turns = 0, t;
+	size_t n;
+
+	while (dns_pending(d) > 0 && turns < 100000) {
+		t = 50;
+		n = dns_fds(d, fds, SPAWN_FDS_MAX, &t);
+		assert_true(n <= SPAWN_FDS_MAX);
+		assert_true(t >= 0 && t <= 50);
+		assert_true(poll(fds, n, t) >= 0);
+		dns_process(d, fds, n);
+		turns++;
+	}
+	return turns;
+}
+
+/* begin returns at once while the hook runs; the loop drives it; more
+ * calls than SPAWN_CHILDREN_MAX all end, each done() exactly once. */
+static void
+test_hook_async(void **state)
+{
+	struct dns_conf c = { 0 };
+	struct outcome o[SPAWN_CHILDREN_MAX + 8];
+	struct dns *d;
+	char err[512], hook[256], rec[256], name[64];
+	size_t i, n = sizeof(o) / sizeof(*o);
+
+	(void)state;
+	snprintf(rec, sizeof(rec), "%s/async", tmpdir);
+	unlink(rec);
+	setenv("CERTFLEET_HOOK_RECORD", rec, 1);
+	snprintf(hook, sizeof(hook), "%s", script("hook-slow",
+	    "#!/bin/sh\nsleep 0.3\necho \"$1 $2\" >> \"$CERTFLEET_HOOK_RECORD\"\n"));
+	c.provider = "hook";
+	c.hook = hook;
+	c.timeout_ms = 10000;
+	assert_non_null(d = dns_new(&c, err, sizeof(err)));
+	memset(o, 0, sizeof(o));
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "n%zu.test", i);
+		assert_int_equal(dns_begin(d, name, TOKEN, KA_TXT, on_done, &o[i],
+		    err, sizeof(err)), 1);
+	}
+	assert_int_equal(dns_pending(d), n);
+	assert_true(loop_until_idle(d) > 1);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(o[i].called, 1);
+		assert_int_equal(o[i].ok, 1);
+	}
+	dns_free(d);
+}
+
+/* A record withdrawn while its begin runs: the withdrawal runs after the
+ * begin, and the begin's done() is never called; dns_forget silences a
+ * begin. */
+static void
+test_hook_end_waits_for_begin(void **state)
+{
+	struct dns_conf c = { 0 };
+	struct outcome o = { 0 }, o2 = { 0 };
+	struct dns *d;
+	char err[512], hook[256], rec[256];
+
+	(void)state;
+	snprintf(rec, sizeof(rec), "%s/order", tmpdir);
+	unlink(rec);
+	setenv("CERTFLEET_HOOK_RECORD", rec, 1);
+	snprintf(hook, sizeof(hook), "%s", script("hook-order",
+	    "#!/bin/sh\n[ \"$1 $2\" = \"begin a.test\" ] && sleep 0.5\n"
+	    "echo \"$1 $2\" >> \"$CERTFLEET_HOOK_RECORD\"\n"));
+	c.provider = "hook";
+	c.hook = hook;
+	c.timeout_ms = 10000;
+	assert_non_null(d = dns_new(&c, err, sizeof(err)));
+	assert_int_equal(dns_begin(d, "a.test", TOKEN, KA_TXT, on_done, &o, err,
+	    sizeof(err)), 1);
+	assert_int_equal(dns_failed(d, "a.test", TOKEN, KA_TXT, "job t", err,
+	    sizeof(err)), 0);
+	assert_int_equal(dns_begin(d, "b.test", TOKEN, KA_TXT, on_done, &o2, err,
+	    sizeof(err)), 1);
+	dns_forget(d, &o2);
+	loop_until_idle(d);
+	assert_int_equal(o.called, 0);
+	assert_int_equal(o2.called, 0);
+	assert_string_equal(slurp(rec), "begin b.test\nbegin a.test\n"
+	    "failed a.test\n");
+	dns_free(d);
 }
 
 static void
@@ -272,12 +422,11 @@ test_nsupdate_secret_not_logged(void **state)
 	snprintf(logf, sizeof(logf), "%s/log", tmpdir);
 	saved = dup(2);
 	assert_non_null(f = freopen(logf, "w", stderr));
-	assert_int_equal(dns_begin(d, "a.example.test", TOKEN, KA_TXT, err,
+	assert_int_equal(begin_wait(d, "a.example.test", TOKEN, KA_TXT, err,
 	    sizeof(err)), -1);
 	fprintf(stderr, "worker would log: %s\n", err);
-	assert_int_equal(dns_done(d, "a.example.test", TOKEN, KA_TXT, err,
-	    sizeof(err)), -1);
-	fprintf(stderr, "worker would log: %s\n", err);
+	/* the withdrawal logs its own failure */
+	assert_int_equal(end_wait(d, 1, "a.example.test", err, sizeof(err)), 0);
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
@@ -294,7 +443,7 @@ test_nsupdate_secret_not_logged(void **state)
 		c.port = 9;
 		c.timeout_ms = 1000;
 		assert_non_null(d = dns_new(&c, err, sizeof(err)));
-		assert_int_equal(dns_begin(d, "a.example.test", TOKEN, KA_TXT,
+		assert_int_equal(begin_wait(d, "a.example.test", TOKEN, KA_TXT,
 		    err, sizeof(err)), -1);
 		assert_null(strstr(err, FAKE_SECRET));
 		dns_free(d);
@@ -321,8 +470,8 @@ test_provider_choice(void **state)
 	assert_non_null(d = dns_new(&c, err, sizeof(err)));
 	assert_string_equal(dns_provider_name(d), "challtestsrv");
 	/* Nobody listens: a clear, bounded failure. */
-	assert_int_equal(dns_begin(d, "a.test", TOKEN, KA_TXT, err,
-	    sizeof(err)), -1);
+	assert_int_equal(dns_begin(d, "a.test", TOKEN, KA_TXT, on_done, NULL,
+	    err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "challtestsrv /set-txt"));
 	dns_free(d);
 	unsetenv("CERTFLEET_DNS_PROVIDER");
@@ -415,6 +564,8 @@ main(void)
 		cmocka_unit_test(test_args),
 		cmocka_unit_test(test_hook_calls),
 		cmocka_unit_test(test_hook_timeout),
+		cmocka_unit_test(test_hook_async),
+		cmocka_unit_test(test_hook_end_waits_for_begin),
 		cmocka_unit_test(test_nsupdate_script),
 		cmocka_unit_test(test_nsupdate_secret_not_logged),
 		cmocka_unit_test(test_provider_choice),

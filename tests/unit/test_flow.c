@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "acme.h"
-#include "backoff.h"
+#include "retrysched.h"
 #include "cas.h"
 #include "flow.h"
 #include "pace.h"
@@ -189,67 +189,67 @@ test_final_problems(void **state)
 		snprintf(t, sizeof(t), "urn:ietf:params:acme:error:%s", final[i]);
 		assert_true(acme_problem_final(t));
 		/* the worker's retryable flag does not matter for them */
-		assert_true(backoff_final(problem(t, NULL, 0), 1));
+		assert_true(retrysched_final(problem(t, NULL, 0), 1));
 	}
 	for (i = 0; i < sizeof(transient) / sizeof(transient[0]); i++) {
 		snprintf(t, sizeof(t), "urn:ietf:params:acme:error:%s",
 		    transient[i]);
 		assert_false(acme_problem_final(t));
-		assert_false(backoff_final(problem(t, NULL, 0), 0));
+		assert_false(retrysched_final(problem(t, NULL, 0), 0));
 	}
 	/* compound: final only when every subproblem is */
 	certfleet__problem__init(&s1);
 	certfleet__problem__init(&s2);
 	s1.type = "urn:ietf:params:acme:error:caa";
 	s2.type = "urn:ietf:params:acme:error:dns";
-	assert_false(backoff_final(problem("urn:ietf:params:acme:error:compound",
+	assert_false(retrysched_final(problem("urn:ietf:params:acme:error:compound",
 	    subs, 2), 0));
 	s2.type = "urn:ietf:params:acme:error:rejectedIdentifier";
-	assert_true(backoff_final(problem("urn:ietf:params:acme:error:compound",
+	assert_true(retrysched_final(problem("urn:ietf:params:acme:error:compound",
 	    subs, 2), 1));
 	/* certfleet's own: as the worker said */
-	assert_true(backoff_final(problem(PROTO_PROBLEM_CONFIG, NULL, 0), 0));
-	assert_false(backoff_final(problem("urn:certfleet:error:worker", NULL, 0),
+	assert_true(retrysched_final(problem(PROTO_PROBLEM_CONFIG, NULL, 0), 0));
+	assert_false(retrysched_final(problem("urn:certfleet:error:worker", NULL, 0),
 	    1));
-	assert_false(backoff_final(problem(PROTO_PROBLEM_CA_UNAVAILABLE, NULL, 0),
+	assert_false(retrysched_final(problem(PROTO_PROBLEM_CA_UNAVAILABLE, NULL, 0),
 	    1));
 	/* every final ACME problem says what to change */
-	assert_non_null(strstr(backoff_hint(
+	assert_non_null(strstr(retrysched_hint(
 	    "urn:ietf:params:acme:error:caa"), "CAA"));
-	assert_non_null(strstr(backoff_hint(
+	assert_non_null(strstr(retrysched_hint(
 	    "urn:ietf:params:acme:error:rejectedIdentifier"), "--ca"));
-	assert_string_equal(backoff_hint(PROTO_PROBLEM_CONFIG), "");
+	assert_string_equal(retrysched_hint(PROTO_PROBLEM_CONFIG), "");
 }
 
 static void
 test_backoff_schedule(void **state)
 {
-	struct backoff b;
+	struct retrysched b;
 	char err[256];
 	double d;
 	int i;
 
 	(void)state;
-	assert_int_equal(backoff_parse(BACKOFF_DEFAULT, &b, err, sizeof(err)), 0);
+	assert_int_equal(retrysched_parse(RETRYSCHED_DEFAULT, &b, err, sizeof(err)), 0);
 	/* a minute, ten, a hundred, then daily (Let's Encrypt) */
-	assert_true(backoff_step(&b, 1) == 60 && backoff_step(&b, 2) == 600 &&
-	    backoff_step(&b, 3) == 6000 && backoff_step(&b, 4) == 86400 &&
-	    backoff_step(&b, 50) == 86400);
+	assert_true(retrysched_step(&b, 1) == 60 && retrysched_step(&b, 2) == 600 &&
+	    retrysched_step(&b, 3) == 6000 && retrysched_step(&b, 4) == 86400 &&
+	    retrysched_step(&b, 50) == 86400);
 	for (i = 0; i < 1000; i++) {
-		d = backoff_delay(&b, 2);
-		assert_true(d >= 600 * (1 - BACKOFF_JITTER) &&
-		    d <= 600 * (1 + BACKOFF_JITTER));
+		d = retrysched_delay(&b, 2);
+		assert_true(d >= 600 * (1 - RETRYSCHED_JITTER) &&
+		    d <= 600 * (1 + RETRYSCHED_JITTER));
 	}
-	assert_int_equal(backoff_parse("5", &b, err, sizeof(err)), 0);
-	assert_true(backoff_step(&b, 9) == 5);
-	assert_int_equal(backoff_parse("", &b, err, sizeof(err)), -1);
-	assert_int_equal(backoff_parse("0", &b, err, sizeof(err)), -1);
-	assert_int_equal(backoff_parse("60,", &b, err, sizeof(err)), -1);
-	assert_int_equal(backoff_parse("60;600", &b, err, sizeof(err)), -1);
-	assert_int_equal(backoff_parse("999999999", &b, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, BACKOFF_ENV));
+	assert_int_equal(retrysched_parse("5", &b, err, sizeof(err)), 0);
+	assert_true(retrysched_step(&b, 9) == 5);
+	assert_int_equal(retrysched_parse("", &b, err, sizeof(err)), -1);
+	assert_int_equal(retrysched_parse("0", &b, err, sizeof(err)), -1);
+	assert_int_equal(retrysched_parse("60,", &b, err, sizeof(err)), -1);
+	assert_int_equal(retrysched_parse("60;600", &b, err, sizeof(err)), -1);
+	assert_int_equal(retrysched_parse("999999999", &b, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, RETRYSCHED_ENV));
 	/* the schedule that was there stays */
-	assert_true(backoff_step(&b, 1) == 5);
+	assert_true(retrysched_step(&b, 1) == 5);
 }
 
 int

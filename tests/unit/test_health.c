@@ -1,4 +1,4 @@
-/* test_health.c -- unit tests of health_check: one line per service named, passwords hidden, unset variables failed. */
+/* test_health.c -- unit tests of health_check (one line per service named, passwords hidden, unset variables failed) and health_wait (tries until an answer, stops on request). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -70,12 +70,52 @@ test_unset(void **state)
 	free(text);
 }
 
+/* A service that answers on its third probe. */
+static int flaky_calls;
+
+static int
+flaky_probe(const char *where, char *detail, size_t len)
+{
+	(void)where;
+	if (++flaky_calls < 3) {
+		snprintf(detail, len, "not yet (%d)", flaky_calls);
+		return 0;
+	}
+	snprintf(detail, len, "up");
+	return 1;
+}
+
+/* health_wait tries again, with a growing wait, until the answer; a stop
+ * asked for ends it without an answer. */
+static void
+test_wait(void **state)
+{
+	static const struct health_service flaky = { "flaky", "FLAKY_URL",
+	    flaky_probe };
+	static const struct health_service dead = { "fake", "FAKE_URL",
+	    fake_probe };
+	volatile sig_atomic_t stop = 0;
+
+	(void)state;
+	flaky_calls = 0;
+	assert_int_equal(health_wait(&flaky, "flaky://u:pw@127.0.0.1:1", &stop),
+	    0);
+	assert_int_equal(flaky_calls, 3);
+	stop = 1;
+	flaky_calls = 0;
+	assert_int_equal(health_wait(&flaky, "flaky://", &stop), -1);
+	assert_int_equal(flaky_calls, 0);
+	stop = 0;
+	assert_int_equal(health_wait(&dead, "fake://", &stop), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_probe_runs),
 		cmocka_unit_test(test_unset),
+		cmocka_unit_test(test_wait),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,9 @@
 #include <hiredis/hiredis.h>
 
 #include "b64.h"
+#include "backoff.h"
+#include "clock.h"
+#include "log.h"
 #include "redisconn.h"
 #include "rediskeys.h"
 
@@ -18,6 +21,7 @@ struct chstore {
 	char		*url;
 	int		 db;
 	redisContext	*c;
+	struct backoff	 retry;		/* connecting again after a loss */
 };
 
 struct chstore *
@@ -32,7 +36,57 @@ chstore_new(const char *url, int db)
 		return NULL;
 	}
 	cs->db = db;
+	backoff_init(&cs->retry, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
 	return cs;
+}
+
+/* Connects when there is no connection, unless the last tries failed and
+ * the next one is not due yet: a worker whose Redis is gone fails fast
+ * instead of waiting out a connect timeout on every call. Losses and
+ * returns are logged once each. Returns 0, or -1 with err. */
+static int
+chstore_connect(struct chstore *cs, char *err, size_t errlen)
+{
+	uint64_t now = clock_mono_ms(), down;
+	unsigned wait;
+
+	if (cs->c != NULL)
+		return 0;
+	if (!backoff_due(&cs->retry, now)) {
+		snprintf(err, errlen, "redis: unavailable, next try in %.1f s",
+		    (double)(cs->retry.next_ms - now) / 1000.0);
+		return -1;
+	}
+	if ((cs->c = redisconn_open(cs->url, cs->db, CHSTORE_TIMEOUT_MS, err,
+	    errlen)) == NULL) {
+		wait = backoff_failed(&cs->retry, now);
+		log_warn("challenge store: %s; try %u, next in %.1f s", err,
+		    cs->retry.failures, (double)wait / 1000.0);
+		return -1;
+	}
+	if ((down = backoff_ok(&cs->retry, now)) > 0)
+		log_info("challenge store: Redis back after %.1f s",
+		    (double)down / 1000.0);
+	return 0;
+}
+
+int
+chstore_ready(struct chstore *cs)
+{
+	char err[256];
+
+	if (cs->retry.failures == 0)
+		return 1;
+	if (!backoff_due(&cs->retry, clock_mono_ms()))
+		return 0;
+	if (chstore_connect(cs, err, sizeof(err)) < 0)
+		return 0;
+	if (redisconn_ping(cs->c, err, sizeof(err)) != 1) {
+		redisFree(cs->c);
+		cs->c = NULL;
+		return 0;
+	}
+	return 1;
 }
 
 void
@@ -57,9 +111,7 @@ chstore_command(struct chstore *cs, int argc, const char **argv, char *err,
 	int try;
 
 	for (try = 0; try < 2; try++) {
-		if (cs->c == NULL &&
-		    (cs->c = redisconn_open(cs->url, cs->db, CHSTORE_TIMEOUT_MS,
-		    err, errlen)) == NULL)
+		if (chstore_connect(cs, err, errlen) < 0)
 			return NULL;
 		r = redisCommandArgv(cs->c, argc, argv, NULL);
 		if (r != NULL)

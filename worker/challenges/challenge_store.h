@@ -18,9 +18,16 @@ struct chstore *chstore_new(const char *url, int db);
 /* Closes the connection and frees; cs may be NULL. */
 void chstore_free(struct chstore *cs);
 
+/* 1 when Redis is usable as far as the store knows. After a failed
+ * connection it reconnects (and PINGs) only when its backoff says a try is
+ * due (BACKOFF_MIN_MS doubling to BACKOFF_MAX_MS): 0 until one works. The
+ * worker takes no new jobs while it is 0. */
+int chstore_ready(struct chstore *cs);
+
 /* Stores the key authorization for token with REDISKEYS_HTTP01_TTL.
  * The token must match [A-Za-z0-9_-]+. Returns 0, or -1 with err (Redis down
- * or a bad token). Reconnects once when the connection was lost. */
+ * or a bad token). Reconnects once when the connection was lost; after a
+ * failed reconnection it fails at once until the next try is due. */
 int chstore_http01_put(struct chstore *cs, const char *token,
     const char *keyauth, char *err, size_t errlen);
 

@@ -1,4 +1,4 @@
-/* dns.c -- the dns-01 provider interface: settings, argument checks and dispatch to the provider files. */
+/* dns.c -- the dns-01 provider interface: settings, argument checks, dispatch to the provider files, and the calls that run as children (a withdrawal waits for its record's begin). */
 #include "dns_int.h"
 
 #include <stdio.h>
@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "log.h"
 
 static int
 dns_ldh(char c)
@@ -55,14 +56,33 @@ dns_dup(const char *s, const char **dst)
 	return (*dst = strdup(s)) == NULL ? -1 : 0;
 }
 
+static void
+dns_call_free(struct dns_call *c)
+{
+	if (c == NULL)
+		return;
+	free(c->name);
+	free(c->token);
+	free(c->txt);
+	free(c->tag);
+	free(c);
+}
+
 void
 dns_free(struct dns *d)
 {
 	struct dns_conf *c;
+	struct dns_call *k;
 
 	if (d == NULL)
 		return;
 	c = &d->conf;
+	spawn_free(d->spawn);	/* kills the children: no callback runs */
+	while ((k = d->calls) != NULL) {
+		d->calls = k->next;
+		dns_call_free(k->then);
+		dns_call_free(k);
+	}
 	dns_cts_free(d);
 	free((char *)c->provider);
 	free((char *)c->mgmt_url);
@@ -143,6 +163,8 @@ dns_new(const struct dns_conf *conf, char *err, size_t errlen)
 		    "(challtestsrv, hook or rfc2136)", c->provider);
 		goto fail;
 	}
+	if (d->kind != DNS_CHALLTESTSRV && (d->spawn = spawn_new()) == NULL)
+		goto oom;
 	return d;
 oom:
 	snprintf(err, errlen, "dns: out of memory");
@@ -191,55 +213,209 @@ dns_provider_name(const struct dns *d)
 	return d->conf.provider;
 }
 
+const char *
+dns_verb_name(enum dns_verb v)
+{
+	return v == DNS_BEGIN ? "begin" : v == DNS_DONE ? "done" : "failed";
+}
+
+/* A call of verb for the record, not linked yet; NULL when memory runs
+ * out. */
+static struct dns_call *
+dns_call_new(struct dns *d, enum dns_verb verb, const char *name,
+    const char *token, const char *txt, const char *tag)
+{
+	struct dns_call *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->d = d;
+	c->verb = verb;
+	if ((c->name = strdup(name)) == NULL ||
+	    (c->token = strdup(token)) == NULL ||
+	    (c->txt = strdup(txt)) == NULL ||
+	    (tag != NULL && (c->tag = strdup(tag)) == NULL)) {
+		dns_call_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* Starts c's child and links c. Returns 0, or -1 with err (c not linked). */
+static int
+dns_call_start(struct dns_call *c, char *err, size_t errlen)
+{
+	struct dns *d = c->d;
+	int rc;
+
+	rc = d->kind == DNS_HOOK ? dns_hook_start(d, c, err, errlen) :
+	    dns_rfc2136_start(d, c, err, errlen);
+	if (rc < 0)
+		return -1;
+	c->started = 1;
+	c->next = d->calls;
+	d->calls = c;
+	return 0;
+}
+
+/* Logs how a withdrawal went. */
+static void
+dns_log_end(const struct dns_call *c, int ok, const char *err)
+{
+	if (ok)
+		log_info("%s: dns-01 TXT record at _acme-challenge.%s removed "
+		    "(%s)", c->tag != NULL ? c->tag : "dns", c->name,
+		    dns_verb_name(c->verb));
+	else
+		log_warn("%s: TXT record at _acme-challenge.%s not removed: %s",
+		    c->tag != NULL ? c->tag : "dns", c->name, err);
+}
+
+void
+dns_call_over(struct dns_call *c, int ok, const char *err)
+{
+	struct dns *d = c->d;
+	struct dns_call **pp, *then = c->then;
+	char e[512];
+
+	for (pp = &d->calls; *pp != NULL && *pp != c; pp = &(*pp)->next)
+		;
+	if (*pp == c)
+		*pp = c->next;
+	if (c->verb != DNS_BEGIN)
+		dns_log_end(c, ok, err);
+	else if (c->done != NULL)
+		c->done(c->arg, c->name, c->token, c->txt, ok, err);
+	dns_call_free(c);
+	if (then != NULL && dns_call_start(then, e, sizeof(e)) < 0) {
+		dns_log_end(then, 0, e);
+		dns_call_free(then);
+	}
+}
+
 int
 dns_begin(struct dns *d, const char *name, const char *token,
-    const char *txt, char *err, size_t errlen)
+    const char *txt, dns_done_fn *done, void *arg, char *err, size_t errlen)
 {
+	struct dns_call *c;
+
 	if (!dns_args_ok(name, token, txt)) {
 		snprintf(err, errlen, "dns: bad name, token or TXT value");
 		return -1;
 	}
-	switch (d->kind) {
-	case DNS_CHALLTESTSRV:
+	if (d->kind == DNS_CHALLTESTSRV)
 		return dns_cts_begin(d, name, txt, err, errlen);
-	case DNS_HOOK:
-		return dns_hook_call(d, "begin", name, token, txt, err, errlen);
-	case DNS_RFC2136:
-		return dns_rfc2136_update(d, 1, name, txt, err, errlen);
+	if ((c = dns_call_new(d, DNS_BEGIN, name, token, txt, NULL)) == NULL) {
+		snprintf(err, errlen, "dns: out of memory");
+		return -1;
 	}
-	return -1;
+	c->done = done;
+	c->arg = arg;
+	if (dns_call_start(c, err, errlen) < 0) {
+		dns_call_free(c);
+		return -1;
+	}
+	return 1;
+}
+
+/* The begin of this record still running, or NULL. */
+static struct dns_call *
+dns_running_begin(struct dns *d, const char *name, const char *token,
+    const char *txt)
+{
+	struct dns_call *c;
+
+	for (c = d->calls; c != NULL; c = c->next)
+		if (c->verb == DNS_BEGIN && c->then == NULL &&
+		    strcmp(c->name, name) == 0 && strcmp(c->token, token) == 0 &&
+		    strcmp(c->txt, txt) == 0)
+			return c;
+	return NULL;
 }
 
 static int
-dns_end(struct dns *d, int valid, const char *name, const char *token,
-    const char *txt, char *err, size_t errlen)
+dns_end(struct dns *d, enum dns_verb verb, const char *name,
+    const char *token, const char *txt, const char *tag, char *err,
+    size_t errlen)
 {
+	struct dns_call *c, *b;
+
 	if (!dns_args_ok(name, token, txt)) {
 		snprintf(err, errlen, "dns: bad name, token or TXT value");
 		return -1;
 	}
-	switch (d->kind) {
-	case DNS_CHALLTESTSRV:
-		return dns_cts_end(d, name, err, errlen);
-	case DNS_HOOK:
-		return dns_hook_call(d, valid ? "done" : "failed", name, token,
-		    txt, err, errlen);
-	case DNS_RFC2136:
-		return dns_rfc2136_update(d, 0, name, txt, err, errlen);
+	if (d->kind == DNS_CHALLTESTSRV) {
+		if (dns_cts_end(d, name, err, errlen) < 0)
+			return -1;
+		log_info("%s: dns-01 TXT record at _acme-challenge.%s removed "
+		    "(%s)", tag != NULL ? tag : "dns", name,
+		    dns_verb_name(verb));
+		return 0;
 	}
-	return -1;
+	if ((c = dns_call_new(d, verb, name, token, txt, tag)) == NULL) {
+		snprintf(err, errlen, "dns: out of memory");
+		return -1;
+	}
+	/* Withdrawn while its begin runs: the begin's outcome no longer
+	 * matters to anyone, and the withdrawal must come after it. */
+	if ((b = dns_running_begin(d, name, token, txt)) != NULL) {
+		b->done = NULL;
+		b->then = c;
+		return 0;
+	}
+	if (dns_call_start(c, err, errlen) < 0) {
+		dns_call_free(c);
+		return -1;
+	}
+	return 0;
 }
 
 int
 dns_done(struct dns *d, const char *name, const char *token,
-    const char *txt, char *err, size_t errlen)
+    const char *txt, const char *tag, char *err, size_t errlen)
 {
-	return dns_end(d, 1, name, token, txt, err, errlen);
+	return dns_end(d, DNS_DONE, name, token, txt, tag, err, errlen);
 }
 
 int
 dns_failed(struct dns *d, const char *name, const char *token,
-    const char *txt, char *err, size_t errlen)
+    const char *txt, const char *tag, char *err, size_t errlen)
 {
-	return dns_end(d, 0, name, token, txt, err, errlen);
+	return dns_end(d, DNS_FAILED, name, token, txt, tag, err, errlen);
+}
+
+void
+dns_forget(struct dns *d, void *arg)
+{
+	struct dns_call *c;
+
+	for (c = d->calls; c != NULL; c = c->next)
+		if (c->arg == arg)
+			c->done = NULL;
+}
+
+size_t
+dns_pending(const struct dns *d)
+{
+	return d->spawn != NULL ? spawn_pending(d->spawn) : 0;
+}
+
+size_t
+dns_fds(const struct dns *d, struct pollfd *fds, size_t n, int *timeout_ms)
+{
+	return d->spawn != NULL ? spawn_fds(d->spawn, fds, n, timeout_ms) : 0;
+}
+
+void
+dns_process(struct dns *d, const struct pollfd *fds, size_t n)
+{
+	if (d->spawn != NULL)
+		spawn_process(d->spawn, fds, n);
+}
+
+void
+dns_drain(struct dns *d, int timeout_ms)
+{
+	if (d->spawn != NULL)
+		spawn_drain(d->spawn, timeout_ms);
 }

@@ -1,23 +1,32 @@
-/* dns.h -- dns-01 TXT records: the provider interface (begin, done, failed) and its three providers. */
+/* dns.h -- dns-01 TXT records: the provider interface (begin, done, failed), asynchronous for the providers that run a program, and its three providers. */
 #ifndef CERTFLEET_DNS_H
 #define CERTFLEET_DNS_H
 
+#include <poll.h>
 #include <stddef.h>
 
 /*
  * A provider publishes and withdraws the TXT record of a dns-01 challenge
  * at "_acme-challenge.<name>." (name: the identifier, without the "*." of a
  * wildcard). Providers:
- *   challtestsrv  pebble-challtestsrv's management API (tests, local stack)
+ *   challtestsrv  pebble-challtestsrv's management API (tests, local stack):
+ *                 one short HTTP request to a local test server, made on
+ *                 the spot
  *   hook          an executable: HOOK begin|done|failed NAME TOKEN TXT
  *   rfc2136       RFC 2136 dynamic update signed with TSIG, by nsupdate
- * Every call blocks the caller for one short HTTP request or one child
- * process, bounded by the provider's timeout: the worker's event loop
- * waits meanwhile (dns-01 orders are expected to be a small share).
+ * The hook and nsupdate run as child processes watched by the worker's
+ * event loop (spawn.h: dns_fds and dns_process), so a slow DNS never
+ * stalls other orders; each call is bounded by the provider's timeout.
  * Arguments are validated before use: name is an LDH hostname, token is
  * base64url, txt is the 43-character base64url SHA-256 value.
  */
 struct dns;
+
+/* How a begin that ran as a child ended: ok 1, or 0 with err (one line, no
+ * secret). name, token and txt are the record's; everything is valid only
+ * during the call. */
+typedef void dns_done_fn(void *arg, const char *name, const char *token,
+    const char *txt, int ok, const char *err);
 
 /* Settings of every provider; unused ones are ignored. */
 struct dns_conf {
@@ -53,16 +62,44 @@ void dns_free(struct dns *d);
 /* The provider's name, for logs. */
 const char *dns_provider_name(const struct dns *d);
 
-/* Publishes txt for name. Returns 0, or -1 with a message in err. */
+/*
+ * Publishes txt for name. Returns 0 when it is published already
+ * (challtestsrv), 1 when a child was started (hook, rfc2136): done(arg, ...)
+ * is then called exactly once, from dns_process() or dns_drain(), unless
+ * the record is withdrawn first (dns_done or dns_failed of the same name,
+ * token and txt: done() is then never called, and the withdrawal runs once
+ * the begin has ended) or dns_forget(arg) comes first. -1 with a message in
+ * err: nothing was started.
+ */
 int dns_begin(struct dns *d, const char *name, const char *token,
-    const char *txt, char *err, size_t errlen);
+    const char *txt, dns_done_fn *done, void *arg, char *err, size_t errlen);
 
 /* Withdraws the record after the authorization became valid (done) or did
- * not (failed). Returns 0, or -1 with a message in err. */
+ * not (failed): now (challtestsrv) or as a child, after the record's begin
+ * when that still runs. The outcome is logged, the line starting with tag
+ * (say "job <id>"). Returns 0 when done or started, or -1 with a message
+ * in err (nothing started). */
 int dns_done(struct dns *d, const char *name, const char *token,
-    const char *txt, char *err, size_t errlen);
+    const char *txt, const char *tag, char *err, size_t errlen);
 int dns_failed(struct dns *d, const char *name, const char *token,
-    const char *txt, char *err, size_t errlen);
+    const char *txt, const char *tag, char *err, size_t errlen);
+
+/* Drops every done() of arg: its begins run on, unobserved. */
+void dns_forget(struct dns *d, void *arg);
+
+/* Calls begun or queued and not yet over. */
+size_t dns_pending(const struct dns *d);
+
+/* The event loop's side (spawn_fds, spawn_process): the descriptors to
+ * watch (at most SPAWN_FDS_MAX) and the longest wait, then the work once
+ * the poll returned; done() callbacks run inside dns_process. */
+size_t dns_fds(const struct dns *d, struct pollfd *fds, size_t n,
+    int *timeout_ms);
+void dns_process(struct dns *d, const struct pollfd *fds, size_t n);
+
+/* Runs every pending call to its end for at most timeout_ms, blocking (a
+ * stopping worker withdraws its records). */
+void dns_drain(struct dns *d, int timeout_ms);
 
 /* ---- exposed for tests ---- */
 

@@ -1,4 +1,4 @@
-/* dns_hook.c -- dns-01 provider running an executable hook: HOOK begin|done|failed NAME TOKEN TXT, no shell, with a time limit. */
+/* dns_hook.c -- dns-01 provider running an executable hook as a child of the event loop: HOOK begin|done|failed NAME TOKEN TXT, no shell, with a time limit. */
 #include "dns_int.h"
 
 #include <stdio.h>
@@ -40,31 +40,41 @@ hook_env(char *envp[HOOK_ENV_MAX + 1])
 	envp[n] = NULL;
 }
 
-int
-dns_hook_call(struct dns *d, const char *verb, const char *name,
-    const char *token, const char *txt, char *err, size_t errlen)
+/* The hook ended: exit 0 is success, anything else an error carrying its
+ * output on one line. */
+static void
+hook_over(void *arg, const struct spawn_result *r)
 {
-	char *argv[6], *envp[HOOK_ENV_MAX + 1], out[SPAWN_OUTPUT_MAX];
-	char serr[256];
-	int st;
+	struct dns_call *c = arg;
+	char out[SPAWN_OUTPUT_MAX], err[512];
+
+	if (r->status == 0) {
+		dns_call_over(c, 1, "");
+		return;
+	}
+	snprintf(out, sizeof(out), "%s", r->out);
+	hook_oneline(out);
+	if (r->status < 0)
+		snprintf(err, sizeof(err), "dns: hook %s %s: %s",
+		    dns_verb_name(c->verb), c->name, r->err);
+	else
+		snprintf(err, sizeof(err), "dns: hook %s %s exited %d: %.200s",
+		    dns_verb_name(c->verb), c->name, r->status, out);
+	dns_call_over(c, 0, err);
+}
+
+int
+dns_hook_start(struct dns *d, struct dns_call *c, char *err, size_t errlen)
+{
+	char *argv[6], *envp[HOOK_ENV_MAX + 1];
 
 	argv[0] = (char *)d->conf.hook;
-	argv[1] = (char *)verb;
-	argv[2] = (char *)name;
-	argv[3] = (char *)token;
-	argv[4] = (char *)txt;
+	argv[1] = (char *)dns_verb_name(c->verb);
+	argv[2] = c->name;
+	argv[3] = c->token;
+	argv[4] = c->txt;
 	argv[5] = NULL;
 	hook_env(envp);
-	serr[0] = '\0';
-	st = spawn_run(d->conf.hook, argv, envp, NULL, 0, d->conf.timeout_ms,
-	    out, sizeof(out), serr, sizeof(serr));
-	if (st == 0)
-		return 0;
-	hook_oneline(out);
-	if (st < 0)
-		snprintf(err, errlen, "dns: hook %s %s: %s", verb, name, serr);
-	else
-		snprintf(err, errlen, "dns: hook %s %s exited %d: %.200s", verb,
-		    name, st, out);
-	return -1;
+	return spawn_start(d->spawn, d->conf.hook, argv, envp, NULL, 0,
+	    d->conf.timeout_ms, hook_over, c, err, errlen);
 }

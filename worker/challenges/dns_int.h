@@ -3,6 +3,7 @@
 #define CERTFLEET_DNS_INT_H
 
 #include "dns.h"
+#include "spawn.h"
 
 #define DNS_TIMEOUT_MS_DEFAULT	10000
 #define DNS_TXT_LEN		43	/* base64url of a SHA-256 */
@@ -20,23 +21,51 @@ struct dns_cts_host {
 	unsigned		 refs;
 };
 
+/* What a call does to its record. */
+enum dns_verb { DNS_BEGIN, DNS_DONE, DNS_FAILED };
+
+/* One call of a provider that runs a child (hook, rfc2136), from its start
+ * (or its wait behind the record's begin) to its end. */
+struct dns_call {
+	struct dns_call	*next;
+	struct dns	*d;
+	enum dns_verb	 verb;
+	char		*name, *token, *txt;
+	char		*tag;		/* withdrawals: the log line's start */
+	dns_done_fn	*done;		/* begins: NULL once withdrawn or forgotten */
+	void		*arg;
+	struct dns_call	*then;		/* the withdrawal waiting for this begin */
+	int		 started;	/* its child runs */
+};
+
 struct dns {
 	enum dns_kind		 kind;
 	struct dns_conf		 conf;		/* strings owned */
 	struct dns_cts_host	*hosts;		/* challtestsrv */
+	struct spawner		*spawn;		/* hook, rfc2136 */
+	struct dns_call		*calls;		/* hook, rfc2136: in flight */
 };
 
-/* Each provider: publish (begin) and withdraw (end, valid as in done vs
- * failed). Arguments are already checked with dns_args_ok. 0 or -1. */
+/* challtestsrv: publish and withdraw on the spot. Arguments are already
+ * checked with dns_args_ok. 0 or -1. */
 int dns_cts_begin(struct dns *d, const char *name, const char *txt,
     char *err, size_t errlen);
 int dns_cts_end(struct dns *d, const char *name, char *err, size_t errlen);
 void dns_cts_free(struct dns *d);
 
-int dns_hook_call(struct dns *d, const char *verb, const char *name,
-    const char *token, const char *txt, char *err, size_t errlen);
+/* hook and rfc2136: start the child of call c on d->spawn. When it ends,
+ * dns_call_over(c, ok, err) is called with a one-line message free of
+ * secrets. Returns 0, or -1 with err (nothing started). */
+int dns_hook_start(struct dns *d, struct dns_call *c, char *err,
+    size_t errlen);
+int dns_rfc2136_start(struct dns *d, struct dns_call *c, char *err,
+    size_t errlen);
 
-int dns_rfc2136_update(struct dns *d, int add, const char *name,
-    const char *txt, char *err, size_t errlen);
+/* The child of call c ended (dns.c): its begin's done() or the log line of
+ * a withdrawal, then the withdrawal that waited for it; c is freed. */
+void dns_call_over(struct dns_call *c, int ok, const char *err);
+
+/* The verb's word on the hook's command line: begin, done, failed. */
+const char *dns_verb_name(enum dns_verb v);
 
 #endif

@@ -1,4 +1,4 @@
-/* dns_rfc2136.c -- dns-01 provider by RFC 2136 dynamic update with TSIG: a generated script on nsupdate's stdin, no shell. */
+/* dns_rfc2136.c -- dns-01 provider by RFC 2136 dynamic update with TSIG: a generated script on the stdin of nsupdate, run as a child of the event loop, no shell. */
 #include "dns_int.h"
 
 #include <stdio.h>
@@ -88,18 +88,48 @@ rfc2136_tsig_hint(const char *out)
 	return "";
 }
 
+/* nsupdate ended: exit 0 is success; its output is scrubbed of the secret
+ * before it goes into a message. */
+static void
+rfc2136_over(void *arg, const struct spawn_result *r)
+{
+	struct dns_call *c = arg;
+	const struct dns_conf *conf = &c->d->conf;
+	const char *what = c->verb == DNS_BEGIN ? "add" : "delete";
+	char out[SPAWN_OUTPUT_MAX], err[768];
+
+	if (r->status == 0) {
+		dns_call_over(c, 1, "");
+		return;
+	}
+	snprintf(out, sizeof(out), "%s", r->out);
+	rfc2136_scrub(out, conf->key_secret);
+	if (r->status < 0)
+		snprintf(err, sizeof(err), "dns: nsupdate %s %s: %s", what,
+		    c->name, r->err);
+	else if (rfc2136_tsig_hint(out)[0] != '\0')
+		snprintf(err, sizeof(err), "dns: nsupdate %s %s refused by %s "
+		    "port %d for key %s (%s): %.200s", what, c->name,
+		    conf->server, conf->port, conf->key_name,
+		    rfc2136_tsig_hint(out), out);
+	else
+		snprintf(err, sizeof(err), "dns: nsupdate %s %s exited %d: "
+		    "%.200s", what, c->name, r->status, out);
+	explicit_bzero(out, sizeof(out));
+	dns_call_over(c, 0, err);
+}
+
 int
-dns_rfc2136_update(struct dns *d, int add, const char *name, const char *txt,
-    char *err, size_t errlen)
+dns_rfc2136_start(struct dns *d, struct dns_call *c, char *err,
+    size_t errlen)
 {
 	static char path_env[] = "PATH=/usr/bin:/bin";
-	char script[DNS_SCRIPT_MAX], out[SPAWN_OUTPUT_MAX], serr[256];
-	char tmo[16], *argv[4], *envp[2];
-	int n, st, rc = -1;
+	char script[DNS_SCRIPT_MAX], tmo[16], *argv[4], *envp[2];
+	int n, rc;
 
-	if ((n = dns_rfc2136_script(&d->conf, add, name, txt, script,
-	    sizeof(script))) < 0) {
-		snprintf(err, errlen, "dns: rfc2136: no script for %s", name);
+	if ((n = dns_rfc2136_script(&d->conf, c->verb == DNS_BEGIN, c->name,
+	    c->txt, script, sizeof(script))) < 0) {
+		snprintf(err, errlen, "dns: rfc2136: no script for %s", c->name);
 		return -1;
 	}
 	/* nsupdate's own limit first, ours a second later as a backstop. */
@@ -111,23 +141,8 @@ dns_rfc2136_update(struct dns *d, int add, const char *name, const char *txt,
 	argv[3] = NULL;
 	envp[0] = path_env;
 	envp[1] = NULL;
-	serr[0] = '\0';
-	st = spawn_run(d->conf.nsupdate, argv, envp, script, (size_t)n,
-	    d->conf.timeout_ms + 1000, out, sizeof(out), serr, sizeof(serr));
-	rfc2136_scrub(out, d->conf.key_secret);
-	if (st == 0)
-		rc = 0;
-	else if (st < 0)
-		snprintf(err, errlen, "dns: nsupdate %s %s: %s",
-		    add ? "add" : "delete", name, serr);
-	else if (rfc2136_tsig_hint(out)[0] != '\0')
-		snprintf(err, errlen, "dns: nsupdate %s %s refused by %s port %d "
-		    "for key %s (%s): %.200s", add ? "add" : "delete", name,
-		    d->conf.server, d->conf.port, d->conf.key_name,
-		    rfc2136_tsig_hint(out), out);
-	else
-		snprintf(err, errlen, "dns: nsupdate %s %s exited %d: %.200s",
-		    add ? "add" : "delete", name, st, out);
+	rc = spawn_start(d->spawn, d->conf.nsupdate, argv, envp, script,
+	    (size_t)n, d->conf.timeout_ms + 1000, rfc2136_over, c, err, errlen);
 	explicit_bzero(script, sizeof(script));
 	return rc;
 }

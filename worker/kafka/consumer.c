@@ -215,3 +215,10 @@ consumer_inflight(const struct consumer *cn)
 {
 	return offsets_inflight(cn->off);
 }
+
+int
+consumer_lag(struct consumer *cn, rd_kafka_t *client, int timeout_ms,
+    kafkaconn_lag_fn *fn, void *arg, char *err, size_t errlen)
+{
+	return kafkaconn_lag(cn->rk, client, timeout_ms, fn, arg, err, errlen);
+}

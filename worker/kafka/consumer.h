@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kafkaconn.h"
+
 struct consumer;
 
 /* One consumed message, valid only during the handler call. */
@@ -47,5 +49,13 @@ void consumer_pause(struct consumer *cn, int pause);
 
 /* Jobs consumed and not yet done, over partitions still assigned. */
 uint64_t consumer_inflight(const struct consumer *cn);
+
+/* Measures the lag of every assigned partition (kafkaconn_lag, asking the
+ * watermarks through client: blocks up to timeout_ms per broker request);
+ * the one function here that may run on another thread than the loop's,
+ * for metrics. Returns the number of partitions reported, or -1 with a
+ * message in err. */
+int consumer_lag(struct consumer *cn, rd_kafka_t *client, int timeout_ms,
+    kafkaconn_lag_fn *fn, void *arg, char *err, size_t errlen);
 
 #endif

@@ -111,6 +111,12 @@ events_publish(struct events *ev, Certfleet__Event *e, void *opaque, char *err,
 		snprintf(err, errlen, "event for job %s does not encode", e->job_id);
 		return -1;
 	}
+	if (len > EVENTS_MAX_BYTES) {
+		free(buf);
+		snprintf(err, errlen, "event for job %s is %zu bytes, over the "
+		    "events topic's limit of %d", e->job_id, len, EVENTS_MAX_BYTES);
+		return -1;
+	}
 	return events_produce(ev, kafkaconn_topic_events(), e->job_id,
 	    strlen(e->job_id), buf, len, opaque, err, errlen);
 }
@@ -131,8 +137,10 @@ events_deadletter(struct events *ev, const char *topic, int32_t partition,
 	d.key.data = (uint8_t *)key;
 	d.key.len = key != NULL ? keylen : 0;
 	d.payload.data = (uint8_t *)payload;
-	/* Keep the dead letter under the cap even for a huge bad message. */
-	d.payload.len = len < PROTO_MAX_MESSAGE / 2 ? len : PROTO_MAX_MESSAGE / 2;
+	/* Keep the dead letter under the topic's cap even for a huge bad
+	 * message. */
+	d.payload.len = len < KAFKACONN_DLQ_PAYLOAD_MAX ? len :
+	    KAFKACONN_DLQ_PAYLOAD_MAX;
 	d.reason = (char *)reason;
 	d.consumer = ev->worker_id;
 	d.at_unix_ms = clock_wall_ms();

@@ -6,6 +6,12 @@
 #include <stdint.h>
 
 #include "codec.h"
+#include "kafkaconn.h"
+
+/* The largest event this worker publishes: the producers' cap less room for
+ * the key (a job id) and the fields events_publish stamps. A result over it
+ * is trimmed or refused by the runner (runner_order.c), never produced. */
+#define EVENTS_MAX_BYTES	(KAFKACONN_MESSAGE_MAX - 4096)
 
 struct events;
 
@@ -24,11 +30,13 @@ void events_free(struct events *ev, int timeout_ms);
 
 /* Publishes e on the events topic keyed by its job id, after stamping
  * schema_version, worker_id and at_unix_ms. opaque comes back through the
- * callback. Returns 0 when queued, -1 with err. */
+ * callback. Returns 0 when queued, -1 with err (also when the event is over
+ * EVENTS_MAX_BYTES). */
 int events_publish(struct events *ev, Certfleet__Event *e, void *opaque,
     char *err, size_t errlen);
 
-/* Publishes a DeadLetter for a message this worker cannot use. */
+/* Publishes a DeadLetter for a message this worker cannot use; at most
+ * KAFKACONN_DLQ_PAYLOAD_MAX bytes of its payload are carried. */
 int events_deadletter(struct events *ev, const char *topic, int32_t partition,
     int64_t offset, const void *key, size_t keylen, const void *payload,
     size_t len, const char *reason, void *opaque, char *err, size_t errlen);

@@ -1,6 +1,7 @@
 /* runner.c -- one job's life in the worker: decode, dispatch by kind, result event, delivery, commit. */
 #include "runner.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,8 @@
 #include "codec.h"
 #include "log.h"
 #include "runner_int.h"
+#include "utf8.h"
+#include "wmetrics.h"
 
 struct runner *
 runner_new(const struct runner_deps *deps)
@@ -38,6 +41,8 @@ runner_job_free(struct job *j)
 	if (j->next != NULL)
 		j->next->prev = j->prev;
 	r->active--;
+	if (r->d.dns != NULL)
+		dns_forget(r->d.dns, j);	/* no begin reports to a freed job */
 	proto_job_free(j->msg);
 	free(j->kid);
 	jws_key_free(j->new_key);
@@ -61,10 +66,57 @@ runner_active(const struct runner *r)
 	return r->active;
 }
 
-static const char *
-job_id(const struct job *j)
+/* The CA a job runs against. */
+static const Certfleet__CaRef *
+job_ca(const Certfleet__Job *m)
 {
-	return j->msg != NULL ? j->msg->job_id : "-";
+	switch (m->kind_case) {
+	case CERTFLEET__JOB__KIND_ISSUE_ORDER:
+		return m->issue_order->ca;
+	case CERTFLEET__JOB__KIND_REGISTER_ACCOUNT:
+		return m->register_account->ca;
+	case CERTFLEET__JOB__KIND_CA_ACTION:
+		return m->ca_action->ca;
+	case CERTFLEET__JOB__KIND_ARI_CHECK:
+		return m->ari_check->ca;
+	default:
+		return NULL;
+	}
+}
+
+/* The certificate a job is about, or NULL. */
+static const char *
+job_certificate(const Certfleet__Job *m)
+{
+	const char *id = NULL;
+
+	if (m->kind_case == CERTFLEET__JOB__KIND_ISSUE_ORDER)
+		id = m->issue_order->certificate_id;
+	else if (m->kind_case == CERTFLEET__JOB__KIND_ARI_CHECK)
+		id = m->ari_check->certificate_id;
+	else if (m->kind_case == CERTFLEET__JOB__KIND_CA_ACTION &&
+	    m->ca_action->action_case ==
+	    CERTFLEET__CA_ACTION__ACTION_REVOKE_CERTIFICATE)
+		id = m->ca_action->revoke_certificate->certificate_id;
+	return id != NULL && id[0] != '\0' ? id : NULL;
+}
+
+void
+runner_job_log(const struct job *j, enum log_level level, const char *fmt,
+    ...)
+{
+	struct log_ctx ctx = { 0 };
+	va_list ap;
+
+	if (j->msg != NULL) {
+		ctx.job_id = j->msg->job_id;
+		ctx.attempt = j->msg->attempt;
+		ctx.trace_id = j->msg->trace_id;
+		ctx.certificate_id = job_certificate(j->msg);
+	}
+	va_start(ap, fmt);
+	log_vmsg_ctx(level, &ctx, fmt, ap);
+	va_end(ap);
 }
 
 /* Fills the header every event carries from the job. */
@@ -85,51 +137,90 @@ runner_job_report(struct job *j, Certfleet__Event *e)
 	char err[256];
 
 	j->reported = 1;
+	wmetrics_job_done(proto_job_kind_name(proto_job_kind_of(j->msg)),
+	    proto_event_kind_name(e));
 	if (events_publish(j->r->ev, e, j, err, sizeof(err)) < 0) {
 		/* Not committed: the job is redelivered after a restart. */
-		log_err("job %s: result not queued, left uncommitted: %s",
-		    job_id(j), err);
+		runner_job_log(j, LOGL_ERR, "result not queued, left "
+		    "uncommitted: %s", err);
 		runner_job_free(j);
 	}
 }
 
-/* Converts the engine's problem (borrowed) into subproblem storage of the
- * caller's stack frame. */
+/* A problem as it goes into an event: every string sanitised into the
+ * buffers here (heap: about 100 KiB with every subproblem). */
 struct problem_buf {
 	Certfleet__Problem	 top;
 	Certfleet__Problem	 sub[ACME_SUBPROBLEMS_MAX];
 	Certfleet__Problem	*subp[ACME_SUBPROBLEMS_MAX];
+	char			 text[1 + ACME_SUBPROBLEMS_MAX][3]
+				    [ACME_PROBLEM_TEXT_MAX + 1];
 };
 
+/* A problem type as the codec takes it: 1 to PROTO_MAX_URL printable ASCII
+ * characters (a URN); anything else from a CA becomes "about:blank". */
+static char *
+job_problem_type(const char *t, char *out)
+{
+	size_t i, n = t != NULL ? strlen(t) : 0;
+
+	if (n == 0 || n > ACME_PROBLEM_TEXT_MAX)
+		t = "about:blank";
+	for (i = 0; i < n; i++)
+		if (t[i] < 0x21 || t[i] > 0x7e) {
+			t = "about:blank";
+			break;
+		}
+	snprintf(out, ACME_PROBLEM_TEXT_MAX + 1, "%s", t);
+	return out;
+}
+
+/* s as valid UTF-8 on one line, cut on a character boundary, in out. */
+static char *
+job_problem_text(const char *s, char *out)
+{
+	utf8_sanitize(s != NULL ? s : "", s != NULL ? strlen(s) : 0, out,
+	    ACME_PROBLEM_TEXT_MAX + 1);
+	return out;
+}
+
+/* Fills pb from the engine's result (has_problem or not), or from a local
+ * type and detail when res is NULL: whatever a CA or a library wrote is
+ * made safe for the codec and for PostgreSQL here (utf8.h), so that one
+ * odd byte never makes the coordinator refuse the whole event. */
 static Certfleet__Problem *
-job_problem(const struct acme_result *res, struct problem_buf *pb)
+job_problem(const struct acme_result *res, const char *type,
+    const char *detail, struct problem_buf *pb)
 {
 	size_t i;
 
 	certfleet__problem__init(&pb->top);
-	if (res->ca_unavailable) {
+	if (res != NULL && res->ca_unavailable) {
 		/* whatever the CA sent, the coordinator's breaker counts it */
 		pb->top.type = PROTO_PROBLEM_CA_UNAVAILABLE;
-		pb->top.detail = (char *)res->error;
+		pb->top.detail = job_problem_text(res->error, pb->text[0][1]);
 		pb->top.status = (int32_t)(res->has_problem ?
 		    res->problem.status : 0);
 		return &pb->top;
 	}
-	if (!res->has_problem) {
-		pb->top.type = "urn:certfleet:error:worker";
-		pb->top.detail = (char *)res->error;
+	if (res == NULL || !res->has_problem) {
+		pb->top.type = job_problem_type(res != NULL ?
+		    "urn:certfleet:error:worker" : type, pb->text[0][0]);
+		pb->top.detail = job_problem_text(res != NULL ? res->error :
+		    detail, pb->text[0][1]);
 		return &pb->top;
 	}
-	pb->top.type = res->problem.type[0] != '\0' ? res->problem.type :
-	    "about:blank";
-	pb->top.detail = res->problem.detail;
+	pb->top.type = job_problem_type(res->problem.type, pb->text[0][0]);
+	pb->top.detail = job_problem_text(res->problem.detail, pb->text[0][1]);
 	pb->top.status = (int32_t)res->problem.status;
 	for (i = 0; i < res->problem.nsub && i < ACME_SUBPROBLEMS_MAX; i++) {
 		certfleet__problem__init(&pb->sub[i]);
-		pb->sub[i].type = res->problem.sub[i].type[0] != '\0' ?
-		    res->problem.sub[i].type : "about:blank";
-		pb->sub[i].detail = res->problem.sub[i].detail;
-		pb->sub[i].identifier = res->problem.sub[i].id_value;
+		pb->sub[i].type = job_problem_type(res->problem.sub[i].type,
+		    pb->text[i + 1][0]);
+		pb->sub[i].detail = job_problem_text(res->problem.sub[i].detail,
+		    pb->text[i + 1][1]);
+		pb->sub[i].identifier = job_problem_text(
+		    res->problem.sub[i].id_value, pb->text[i + 1][2]);
 		pb->subp[i] = &pb->sub[i];
 	}
 	pb->top.subproblems = pb->subp;
@@ -146,19 +237,19 @@ runner_job_report_failure(struct job *j, const struct acme_result *res,
 	Certfleet__Event e;
 	Certfleet__JobFailed f = CERTFLEET__JOB_FAILED__INIT;
 	Certfleet__JobDeferred d = CERTFLEET__JOB_DEFERRED__INIT;
-	Certfleet__Problem local = CERTFLEET__PROBLEM__INIT, *p;
-	struct problem_buf pb;
+	Certfleet__Problem *p;
+	struct problem_buf *pb;
 	char *order_url = res != NULL && res->order_url != NULL ?
 	    (char *)res->order_url : "";
 
-	runner_job_event_init(j, &e);
-	if (res != NULL)
-		p = job_problem(res, &pb);
-	else {
-		local.type = (char *)type;
-		local.detail = (char *)detail;
-		p = &local;
+	if ((pb = malloc(sizeof(*pb))) == NULL) {
+		runner_job_log(j, LOGL_ERR, "out of memory for its problem: left "
+		    "uncommitted");
+		runner_job_free(j);
+		return;
 	}
+	runner_job_event_init(j, &e);
+	p = job_problem(res, type, detail, pb);
 	if (res != NULL && res->outcome == ACME_DEFERRED) {
 		d.problem = p;
 		d.not_before_unix_ms = (int64_t)res->not_before * 1000;
@@ -166,8 +257,7 @@ runner_job_report_failure(struct job *j, const struct acme_result *res,
 		d.endpoint = res->endpoint != NULL ? (char *)res->endpoint : "";
 		e.kind_case = CERTFLEET__EVENT__KIND_DEFERRED;
 		e.deferred = &d;
-		log_info("job %s attempt %u trace %s: deferred until %lld: %s",
-		    j->msg->job_id, j->msg->attempt, j->msg->trace_id,
+		runner_job_log(j, LOGL_INFO, "deferred until %lld: %s",
 		    (long long)res->not_before, p->type);
 	} else {
 		f.problem = p;
@@ -175,12 +265,12 @@ runner_job_report_failure(struct job *j, const struct acme_result *res,
 		f.order_url = order_url;
 		e.kind_case = CERTFLEET__EVENT__KIND_FAILED;
 		e.failed = &f;
-		log_info("job %s attempt %u trace %s: failed (%s): %s: %s",
-		    j->msg->job_id, j->msg->attempt, j->msg->trace_id,
+		runner_job_log(j, LOGL_INFO, "failed (%s): %s: %s",
 		    f.retryable ? "retryable" : "final", p->type,
-		    res != NULL ? res->error : detail);
+		    res != NULL ? res->error : p->detail);
 	}
 	runner_job_report(j, &e);
+	free(pb);
 }
 
 static void
@@ -213,6 +303,16 @@ job_start(struct job *j)
 		return;
 	}
 	io = j->msg->issue_order;
+	/* No provider: no ACME order is opened at all (it could only fail),
+	 * and nothing a retry could change. */
+	if (strcmp(io->challenge_type, "dns-01") == 0 && j->r->d.dns == NULL) {
+		runner_job_report_failure(j, NULL, RUNNER_PROBLEM_CONFIG,
+		    "dns-01 needs a DNS provider on the worker: set "
+		    "CERTFLEET_DNS_PROVIDER (challtestsrv, hook or rfc2136; see "
+		    "certfleet-worker --help) and restart it, then retry the "
+		    "certificate", 0);
+		return;
+	}
 	if ((key = acache_key(j->r->d.acache, io->account_id, err,
 	    sizeof(err))) == NULL) {
 		runner_job_report_failure(j, NULL, "urn:certfleet:error:accountKeyUnavailable",
@@ -260,6 +360,7 @@ void
 runner_handle(void *arg, const struct consumer_msg *m)
 {
 	struct runner *r = arg;
+	const Certfleet__CaRef *ca;
 	struct job *j;
 	char reason[256], err[256];
 
@@ -292,8 +393,9 @@ runner_handle(void *arg, const struct consumer_msg *m)
 		return;
 	}
 	runner_pace_learn(r, j->msg);
-	log_info("job %s attempt %u trace %s: started (%s)", j->msg->job_id,
-	    j->msg->attempt, j->msg->trace_id,
+	if ((ca = job_ca(j->msg)) != NULL)
+		wmetrics_ca_seen(ca->name, ca->directory_url);
+	runner_job_log(j, LOGL_INFO, "started (%s)",
 	    j->msg->kind_case == CERTFLEET__JOB__KIND_ISSUE_ORDER ?
 	    "issue_order" : j->msg->kind_case == CERTFLEET__JOB__KIND_CA_ACTION ?
 	    runner_job_action_name(j->msg->ca_action) :
@@ -315,7 +417,7 @@ runner_delivered(void *opaque, int ok, const char *err)
 	if (ok)
 		consumer_done(j->r->d.consumer, j->partition, j->offset);
 	else
-		log_err("job %s: result not delivered (%s): left uncommitted",
-		    job_id(j), err);
+		runner_job_log(j, LOGL_ERR, "result not delivered (%s): left "
+		    "uncommitted", err);
 	runner_job_free(j);
 }

@@ -14,6 +14,11 @@
 
 struct runner;
 
+/* The problem type of a failure the worker's own configuration causes (a
+ * dns-01 job on a worker with no DNS provider): not retryable, and its
+ * detail says what to set. */
+#define RUNNER_PROBLEM_CONFIG "urn:certfleet:error:workerConfiguration"
+
 /* Everything a runner drives; all borrowed, all outliving the runner. */
 struct runner_deps {
 	struct acme_engine	*engine;

@@ -1,12 +1,76 @@
-/* runner_account.c -- account registration for a register_account job or before an order, with the External Account Binding the CA may want. */
+/* runner_account.c -- account registration for a register_account job, before an order, or again for any job whose account the CA forgot; the External Account Binding the CA may want. */
 #include <stddef.h>
+#include <string.h>
 
 #include "codec.h"
 #include "log.h"
 #include "runner_int.h"
 #include "trust.h"
 
-/* An account lookup/registration done before an order or as a job. */
+const char *
+runner_job_account_id(const struct job *j)
+{
+	switch (j->msg->kind_case) {
+	case CERTFLEET__JOB__KIND_ISSUE_ORDER:
+		return j->msg->issue_order->account_id;
+	case CERTFLEET__JOB__KIND_CA_ACTION:
+		return j->msg->ca_action->account_id;
+	default:
+		return j->msg->register_account->account_id;
+	}
+}
+
+int
+runner_account_lost(const struct acme_result *res)
+{
+	return res->outcome == ACME_FAILED && res->has_problem &&
+	    strcmp(res->problem.type,
+	    "urn:ietf:params:acme:error:accountDoesNotExist") == 0;
+}
+
+/* The account URL the job carried from the coordinator ("" when none). */
+static const char *
+job_known_url(const struct job *j)
+{
+	switch (j->msg->kind_case) {
+	case CERTFLEET__JOB__KIND_ISSUE_ORDER:
+		return j->msg->issue_order->account_url;
+	case CERTFLEET__JOB__KIND_CA_ACTION:
+		return j->msg->ca_action->account_url;
+	default:
+		return "";
+	}
+}
+
+/* A job other than register_account (re-)registered its account: the URL
+ * goes to the coordinator as a progress event, so that the next jobs
+ * carry it. Its delivery gates nothing: a lost one costs the next job
+ * the same re-registration. */
+static void
+job_account_progress(struct job *j, const char *id, const char *url)
+{
+	Certfleet__Event e;
+	Certfleet__AccountRegistered ar = CERTFLEET__ACCOUNT_REGISTERED__INIT;
+	char err[256];
+
+	if (strcmp(job_known_url(j), url) == 0)
+		return;	/* the coordinator has it already */
+	runner_job_event_init(j, &e);
+	ar.account_id = (char *)id;
+	ar.account_url = (char *)url;
+	e.kind_case = CERTFLEET__EVENT__KIND_ACCOUNT_REGISTERED;
+	e.account_registered = &ar;
+	if (events_publish(j->r->ev, &e, NULL, err, sizeof(err)) < 0)
+		log_warn("job %s: new URL of account %s not reported: %s",
+		    j->msg->job_id, id, err);
+	else
+		log_info("job %s attempt %u trace %s: account %s is now %s "
+		    "(reported)", j->msg->job_id, j->msg->attempt,
+		    j->msg->trace_id, id, url);
+}
+
+/* An account lookup/registration done as a job, before an order, or again
+ * for a job whose account the CA no longer knew. */
 static void
 job_account_done(void *arg, const struct acme_result *res)
 {
@@ -24,22 +88,29 @@ job_account_done(void *arg, const struct acme_result *res)
 		runner_job_report_failure(j, res, NULL, NULL, 0);
 		return;
 	}
-	id = j->msg->kind_case == CERTFLEET__JOB__KIND_ISSUE_ORDER ?
-	    j->msg->issue_order->account_id : j->msg->register_account->account_id;
+	id = runner_job_account_id(j);
 	if (acache_set_url(j->r->d.acache, id, res->account_url) < 0)
-		log_warn("job %s: account URL not cached (no memory)", j->msg->job_id);
-	if (j->msg->kind_case == CERTFLEET__JOB__KIND_ISSUE_ORDER) {
-		runner_job_order(j, acache_key(j->r->d.acache, id, err, sizeof(err)),
-		    res->account_url);
+		runner_job_log(j, LOGL_WARN, "account URL not cached (no "
+		    "memory)");
+	switch (j->msg->kind_case) {
+	case CERTFLEET__JOB__KIND_ISSUE_ORDER:
+		job_account_progress(j, id, res->account_url);
+		runner_job_order(j, acache_key(j->r->d.acache, id, err,
+		    sizeof(err)), res->account_url);
 		return;
+	case CERTFLEET__JOB__KIND_CA_ACTION:
+		job_account_progress(j, id, res->account_url);
+		runner_job_action_run(j, res->account_url);
+		return;
+	default:
+		break;
 	}
 	runner_job_event_init(j, &e);
 	ar.account_id = (char *)id;
 	ar.account_url = (char *)res->account_url;
 	e.kind_case = CERTFLEET__EVENT__KIND_ACCOUNT_REGISTERED;
 	e.account_registered = &ar;
-	log_info("job %s trace %s: account %s is %s", j->msg->job_id,
-	    j->msg->trace_id, id, res->account_url);
+	runner_job_log(j, LOGL_INFO, "account %s is %s", id, res->account_url);
 	runner_job_report(j, &e);
 }
 
@@ -53,10 +124,15 @@ runner_job_account(struct job *j, const Certfleet__CaRef *ca, const struct jws_k
 	const char *id;
 	char err[512];
 
+	if (key == NULL) {
+		runner_job_report_failure(j, NULL,
+		    "urn:certfleet:error:accountKeyUnavailable",
+		    "the account key is not available", 1);
+		return;
+	}
 	/* A CA that wants an External Account Binding gets the one the
 	 * coordinator holds for this account (none: a plain newAccount). */
-	id = j->msg->kind_case == CERTFLEET__JOB__KIND_ISSUE_ORDER ?
-	    j->msg->issue_order->account_id : j->msg->register_account->account_id;
+	id = runner_job_account_id(j);
 	if (acache_eab(j->r->d.acache, id, &p.eab_kid, &p.eab_hmac, err,
 	    sizeof(err)) < 0) {
 		runner_job_report_failure(j, NULL, "urn:certfleet:error:eabUnavailable",

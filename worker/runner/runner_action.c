@@ -1,9 +1,12 @@
-/* runner_action.c -- a ca_action job: certificate revocation, account key rollover, account deactivation. */
+/* runner_action.c -- a ca_action job: certificate revocation, account key rollover, account deactivation; the account registered again when the CA forgot it. */
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "codec.h"
 #include "log.h"
 #include "runner_int.h"
+#include "trust.h"
 
 const char *
 runner_job_action_name(const Certfleet__CaAction *a)
@@ -26,8 +29,22 @@ job_action_done(void *arg, const struct acme_result *res)
 	Certfleet__Event e;
 	Certfleet__CaActionDone d = CERTFLEET__CA_ACTION_DONE__INIT;
 
+	char err[256];
+
 	if (res->outcome == ACME_CANCELLED) {
 		runner_job_free(j);
+		return;
+	}
+	/* The CA no longer knows the account: newAccount with the same key
+	 * (a new account URL at a CA that lost its data), then the action
+	 * again under it, once per attempt. */
+	if (runner_account_lost(res) && !j->reregistered) {
+		log_warn("job %s: the CA lost account %s (%s): registering it "
+		    "again before %s", j->msg->job_id, a->account_id, j->kid,
+		    runner_job_action_name(a));
+		j->reregistered = 1;
+		runner_job_account(j, a->ca, acache_key(j->r->d.acache,
+		    a->account_id, err, sizeof(err)), NULL, 0);
 		return;
 	}
 	if (res->outcome != ACME_DONE) {
@@ -46,8 +63,7 @@ job_action_done(void *arg, const struct acme_result *res)
 	d.already_revoked = res->already_revoked;
 	e.kind_case = CERTFLEET__EVENT__KIND_CA_ACTION_DONE;
 	e.ca_action_done = &d;
-	log_info("job %s attempt %u trace %s: %s done%s", j->msg->job_id,
-	    j->msg->attempt, j->msg->trace_id, d.action, d.already_revoked ?
+	runner_job_log(j, LOGL_INFO, "%s done%s", d.action, d.already_revoked ?
 	    " (it was already revoked)" : "");
 	runner_job_report(j, &e);
 }
@@ -56,21 +72,38 @@ void
 runner_job_action(struct job *j)
 {
 	const Certfleet__CaAction *a = j->msg->ca_action;
+	const char *kid;
+
+	/* What this worker learnt last beats the job's copy: it may have
+	 * registered the account again after the CA lost it. */
+	kid = acache_url(j->r->d.acache, a->account_id);
+	runner_job_action_run(j, kid != NULL ? kid : a->account_url);
+}
+
+void
+runner_job_action_run(struct job *j, const char *kid)
+{
+	const Certfleet__CaAction *a = j->msg->ca_action;
 	struct acme_manage_params p = { 0 };
 	const struct jws_key *key;
 	struct acme_op *op;
 	char err[512];
 
-	if ((key = acache_key(j->r->d.acache, a->account_id, err,
-	    sizeof(err))) == NULL) {
+	if (kid != j->kid) {
+		free(j->kid);
+		j->kid = strdup(kid);
+	}
+	if (j->kid == NULL || (key = acache_key(j->r->d.acache, a->account_id,
+	    err, sizeof(err))) == NULL) {
 		runner_job_report_failure(j, NULL,
-		    "urn:certfleet:error:accountKeyUnavailable", err, 1);
+		    "urn:certfleet:error:accountKeyUnavailable", j->kid == NULL ?
+		    "out of memory" : err, 1);
 		return;
 	}
 	p.directory = a->ca->directory_url;
-	p.ca_file = j->r->d.ca_file;
+	p.ca_file = trust_file(a->ca->trust, j->r->d.ca_file);
 	p.key = key;
-	p.account_url = a->account_url;
+	p.account_url = j->kid;
 	switch (a->action_case) {
 	case CERTFLEET__CA_ACTION__ACTION_REVOKE_CERTIFICATE:
 		op = acme_revoke_start(j->r->d.engine, &p,
@@ -80,9 +113,10 @@ runner_job_action(struct job *j)
 		    sizeof(err));
 		break;
 	case CERTFLEET__CA_ACTION__ACTION_ROLLOVER_ACCOUNT_KEY:
-		if ((j->new_key = acache_pending_key(j->r->d.acache,
-		    a->account_id, a->rollover_account_key->new_key_thumbprint,
-		    err, sizeof(err))) == NULL) {
+		if (j->new_key == NULL && (j->new_key = acache_pending_key(
+		    j->r->d.acache, a->account_id,
+		    a->rollover_account_key->new_key_thumbprint, err,
+		    sizeof(err))) == NULL) {
 			runner_job_report_failure(j, NULL,
 			    "urn:certfleet:error:accountKeyUnavailable", err, 1);
 			return;

@@ -15,7 +15,8 @@ job_ari_check_done(void *arg, const struct acme_result *res)
 	Certfleet__AriWindow w = CERTFLEET__ARI_WINDOW__INIT;
 
 	if (res->outcome == ACME_CANCELLED) {
-		log_info("job %s: cancelled, left to be redelivered", j->msg->job_id);
+		runner_job_log(j, LOGL_INFO, "cancelled, left to be "
+		    "redelivered");
 		runner_job_free(j);
 		return;
 	}
@@ -32,9 +33,8 @@ job_ari_check_done(void *arg, const struct acme_result *res)
 	w.next_check_unix_ms = (int64_t)res->ari_next * 1000;
 	e.kind_case = CERTFLEET__EVENT__KIND_ARI_WINDOW;
 	e.ari_window = &w;
-	log_info("job %s attempt %u trace %s: ari_check of %s: window %lld-%lld, "
-	    "next check at %lld", j->msg->job_id, j->msg->attempt,
-	    j->msg->trace_id, a->issued_certificate_id,
+	runner_job_log(j, LOGL_INFO, "ari_check of %s: window %lld-%lld, next "
+	    "check at %lld", a->issued_certificate_id,
 	    (long long)res->window_start, (long long)res->window_end,
 	    (long long)res->ari_next);
 	runner_job_report(j, &e);

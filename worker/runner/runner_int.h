@@ -8,6 +8,7 @@
 #include "acme.h"
 #include "codec.h"
 #include "jws.h"
+#include "log.h"
 #include "runner.h"
 
 struct job_issued;
@@ -25,6 +26,9 @@ struct job {
 	int		 fresh;		/* a new order after a failed resumption */
 	int		 reregistered;	/* newAccount again after accountDoesNotExist */
 	char		*kid;		/* account URL the order runs under */
+	struct acme_op	*op;		/* the running order, NULL when none
+					 * (dns-01 records published by a child
+					 * report back to it) */
 	struct jws_key	*new_key;	/* ca_action rollover: the new key, owned */
 	struct job_issued *issued;	/* kept while renewalInfo is fetched */
 };
@@ -45,6 +49,12 @@ void runner_job_free(struct job *j);
 /* Fills the header every event carries from the job. */
 void runner_job_event_init(const struct job *j, Certfleet__Event *e);
 
+/* Logs a line about j (log.h's log_ctx): its job id, attempt, trace id and
+ * certificate id as fields in JSON, the usual "job <id> attempt <n> trace
+ * <t>: " prefix in text. j->msg may be NULL (a dead letter). */
+void runner_job_log(const struct job *j, enum log_level level,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Queues the job's result; the job ends when it is delivered (it is freed
  * at once, uncommitted, when the result cannot be queued). */
 void runner_job_report(struct job *j, Certfleet__Event *e);
@@ -64,10 +74,22 @@ void runner_job_order(struct job *j, const struct jws_key *key,
 /* Frees a held issued certificate; NULL is fine. */
 void runner_job_issued_free(struct job_issued *ji);
 
-/* ---- register_account (runner_account.c) ---- */
+/* ---- accounts (runner_account.c) ---- */
+
+/* The account id a job runs under (issue_order, ca_action,
+ * register_account). */
+const char *runner_job_account_id(const struct job *j);
+
+/* 1 when res says the CA does not know the account (accountDoesNotExist:
+ * a CA that lost its data, a test CA restarted). */
+int runner_account_lost(const struct acme_result *res);
 
 /* Starts newAccount for key (idempotent at the CA: an existing key gets its
- * existing account back); an issue_order job then goes on with its order. */
+ * existing account back; a key the CA forgot gets a new account). A
+ * register_account job then reports account_registered; an issue_order or
+ * ca_action job reports the URL as a progress account_registered event when
+ * it is not the one the job carried, and goes on with its order or action
+ * under it. key NULL fails the job (retryable). */
 void runner_job_account(struct job *j, const Certfleet__CaRef *ca,
     const struct jws_key *key, const char *const *contacts, size_t ncontacts);
 
@@ -76,8 +98,12 @@ void runner_job_account(struct job *j, const Certfleet__CaRef *ca,
 /* The action's name for logs and events. */
 const char *runner_job_action_name(const Certfleet__CaAction *a);
 
-/* Runs the job's revocation, key rollover or deactivation. */
+/* Runs the job's revocation, key rollover or deactivation under the
+ * account URL this worker learnt last, else the job's. */
 void runner_job_action(struct job *j);
+
+/* Runs it under account URL kid (after a re-registration). */
+void runner_job_action_run(struct job *j, const char *kid);
 
 /* ---- ari_check (runner_ari.c) ---- */
 

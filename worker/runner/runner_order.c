@@ -4,11 +4,14 @@
 #include <string.h>
 
 #include "codec.h"
+#include "events.h"
 #include "log.h"
 #include "runner_int.h"
 #include "trust.h"
 
 #define RUNNER_ORDER_URL_MAX ACME_URL_MAX
+/* A certificate chain too big for any event (EVENTS_MAX_BYTES). */
+#define RUNNER_PROBLEM_TOO_LARGE "urn:certfleet:error:resultTooLarge"
 
 /* An issued certificate held back while its renewalInfo is fetched (the
  * engine's result strings live only during done()). */
@@ -54,16 +57,6 @@ fail:
 	return NULL;
 }
 
-/* The CA no longer knows the account (a CA that lost its data, or a test CA
- * restarted): newAccount with the same key makes it again. */
-static int
-job_account_lost(const struct acme_result *res)
-{
-	return res->outcome == ACME_FAILED && res->has_problem &&
-	    strcmp(res->problem.type,
-	    "urn:ietf:params:acme:error:accountDoesNotExist") == 0;
-}
-
 /* The CA refused the signature (Pebble: malformed, Boulder: unauthorized):
  * the account's key may have been rolled over by another worker. Fetches
  * the key again; returns it when it differs from the one used, else NULL. */
@@ -91,6 +84,22 @@ job_key_rolled(struct job *j, const struct acme_result *res)
 	return same ? NULL : key;
 }
 
+/* 1 when url is on the same scheme, host and port as the directory: an
+ * order remembered from another directory (the CA was pointed elsewhere)
+ * is not resumed. */
+static int
+job_same_origin(const char *url, const char *directory)
+{
+	const char *a = strstr(url, "://"), *b = strstr(directory, "://");
+	size_t na, nb;
+
+	if (a == NULL || b == NULL)
+		return 0;
+	na = (size_t)(a - url) + 3 + strcspn(a + 3, "/");
+	nb = (size_t)(b - directory) + 3 + strcspn(b + 3, "/");
+	return na == nb && strncmp(url, directory, na) == 0;
+}
+
 static void
 job_order_created(void *arg, const char *order_url)
 {
@@ -101,16 +110,17 @@ job_order_created(void *arg, const char *order_url)
 
 	if (chstore_order_put(j->r->d.chstore, j->msg->job_id, order_url, err,
 	    sizeof(err)) < 0)
-		log_warn("job %s: order URL not kept in Redis: %s", j->msg->job_id, err);
+		runner_job_log(j, LOGL_WARN, "order URL not kept in Redis: %s",
+		    err);
 	runner_job_event_init(j, &e);
 	oc.order_url = (char *)order_url;
 	e.kind_case = CERTFLEET__EVENT__KIND_ORDER_CREATED;
 	e.order_created = &oc;
 	/* Progress: its delivery gates nothing (opaque NULL). */
 	if (events_publish(j->r->ev, &e, NULL, err, sizeof(err)) < 0)
-		log_warn("job %s: progress event not queued: %s", j->msg->job_id, err);
-	log_info("job %s attempt %u trace %s: order %s", j->msg->job_id,
-	    j->msg->attempt, j->msg->trace_id, order_url);
+		runner_job_log(j, LOGL_WARN, "progress event not queued: %s",
+		    err);
+	runner_job_log(j, LOGL_INFO, "order %s", order_url);
 }
 
 static int
@@ -121,7 +131,8 @@ job_challenge_begin(void *arg, const char *token, const char *keyauth)
 
 	if (chstore_http01_put(j->r->d.chstore, token, keyauth, err,
 	    sizeof(err)) < 0) {
-		log_warn("job %s: http-01 answer not published: %s", j->msg->job_id, err);
+		runner_job_log(j, LOGL_WARN, "http-01 answer not published: %s",
+		    err);
 		return -1;
 	}
 	return 0;
@@ -134,60 +145,109 @@ job_challenge_end(void *arg, const char *token)
 	char err[256];
 
 	if (chstore_http01_del(j->r->d.chstore, token, err, sizeof(err)) < 0)
-		log_warn("job %s: http-01 answer not withdrawn (expires by TTL): %s",
-		    j->msg->job_id, err);
+		runner_job_log(j, LOGL_WARN, "http-01 answer not withdrawn "
+		    "(expires by TTL): %s", err);
 }
 
-/* dns-01: the provider publishes the TXT record (a short blocking call). */
+/* dns-01: a record published by a child (hook, nsupdate) is ready, or not:
+ * the order goes on or fails. */
+static void
+job_dns_published(void *arg, const char *name, const char *token,
+    const char *txt, int ok, const char *err)
+{
+	struct job *j = arg;
+
+	(void)txt;
+	if (ok)
+		log_info("job %s: dns-01 TXT record published at "
+		    "_acme-challenge.%s (%s)", j->msg->job_id, name,
+		    dns_provider_name(j->r->d.dns));
+	else
+		log_warn("job %s: TXT record for %s not published: %s",
+		    j->msg->job_id, name, err);
+	if (j->op != NULL)
+		acme_order_dns01_published(j->op, token, ok, err);
+}
+
+/* dns-01: the provider publishes the TXT record, at once (challtestsrv) or
+ * through a child the event loop watches. */
 static int
 job_dns_begin(void *arg, const char *domain, const char *token,
     const char *txt)
 {
 	struct job *j = arg;
 	char err[512];
+	int rc;
 
-	if (j->r->d.dns == NULL) {
-		log_warn("job %s: dns-01 needs a DNS provider "
-		    "(CERTFLEET_DNS_PROVIDER is not set)", j->msg->job_id);
+	if (j->r->d.dns == NULL) {	/* job_start refuses such jobs */
+		runner_job_log(j, LOGL_WARN, "dns-01 needs a DNS provider "
+		    "(CERTFLEET_DNS_PROVIDER is not set)");
 		return -1;
 	}
-	if (dns_begin(j->r->d.dns, domain, token, txt, err, sizeof(err)) < 0) {
-		log_warn("job %s: TXT record for %s not published: %s",
-		    j->msg->job_id, domain, err);
+	if ((rc = dns_begin(j->r->d.dns, domain, token, txt, job_dns_published,
+	    j, err, sizeof(err))) < 0) {
+		runner_job_log(j, LOGL_WARN, "TXT record for %s not published: "
+		    "%s", domain, err);
 		return -1;
 	}
-	log_info("job %s: dns-01 TXT record published at _acme-challenge.%s "
-	    "(%s)", j->msg->job_id, domain, dns_provider_name(j->r->d.dns));
+	if (rc == 1)
+		return ACME_DNS01_PENDING;
+	runner_job_log(j, LOGL_INFO, "dns-01 TXT record published at "
+	    "_acme-challenge.%s (%s)", domain, dns_provider_name(j->r->d.dns));
 	return 0;
 }
 
+/* dns-01: the record is withdrawn (after its begin, if that still runs);
+ * the provider logs how it went. */
 static void
 job_dns_end(void *arg, const char *domain, const char *token,
     const char *txt, int valid)
 {
 	struct job *j = arg;
-	char err[512];
+	char err[512], tag[160];
 	int rc;
 
-	rc = valid ? dns_done(j->r->d.dns, domain, token, txt, err, sizeof(err)) :
-	    dns_failed(j->r->d.dns, domain, token, txt, err, sizeof(err));
+	snprintf(tag, sizeof(tag), "job %s", j->msg->job_id);
+	rc = valid ? dns_done(j->r->d.dns, domain, token, txt, tag, err,
+	    sizeof(err)) : dns_failed(j->r->d.dns, domain, token, txt, tag, err,
+	    sizeof(err));
 	if (rc < 0)
-		log_warn("job %s: TXT record at _acme-challenge.%s not removed: %s",
-		    j->msg->job_id, domain, err);
-	else
-		log_info("job %s: dns-01 TXT record at _acme-challenge.%s "
-		    "removed (%s)", j->msg->job_id, domain,
-		    valid ? "done" : "failed");
+		runner_job_log(j, LOGL_WARN, "TXT record at _acme-challenge.%s "
+		    "not removed: %s", domain, err);
+}
+
+/* Drops alternates of ci (from the last) until e, which carries ci, fits
+ * in an event; logs what went. Returns e's size once it fits, or the size
+ * of e with the default chain alone when even that is too big. */
+static size_t
+job_issued_fit(const struct job *j, Certfleet__Event *e,
+    Certfleet__CertificateIssued *ci)
+{
+	size_t size, offered = ci->n_alternate_chain_pem;
+
+	while ((size = proto_event_size(e)) > EVENTS_MAX_BYTES &&
+	    ci->n_alternate_chain_pem > 0)
+		ci->n_alternate_chain_pem--;
+	if (ci->n_alternate_chain_pem < offered)
+		runner_job_log(j, LOGL_WARN, "%zu of %zu alternate chain(s) "
+		    "dropped: with them the result would be over the events "
+		    "topic's limit of %d bytes", offered -
+		    ci->n_alternate_chain_pem, offered, EVENTS_MAX_BYTES);
+	return size;
 }
 
 /* Reports the issued certificate, with the ARI window when ari is a DONE
- * renewalInfo result (else without). */
+ * renewalInfo result (else without), and as many alternate chains as fit
+ * in an event; a default chain too big for any event is a final failure
+ * (RUNNER_PROBLEM_TOO_LARGE). */
 static void
 job_report_issued(struct job *j, const struct acme_result *ari)
 {
 	struct job_issued *ji = j->issued;
 	Certfleet__Event e;
 	Certfleet__CertificateIssued ci = CERTFLEET__CERTIFICATE_ISSUED__INIT;
+	char detail[512];
+	size_t size;
 
 	runner_job_event_init(j, &e);
 	ci.order_url = ji->order_url;
@@ -203,9 +263,19 @@ job_report_issued(struct job *j, const struct acme_result *ari)
 	}
 	e.kind_case = CERTFLEET__EVENT__KIND_CERTIFICATE_ISSUED;
 	e.certificate_issued = &ci;
-	log_info("job %s attempt %u trace %s: certificate issued (order %s)%s",
-	    j->msg->job_id, j->msg->attempt, j->msg->trace_id, ji->order_url,
-	    ci.ari_window_end_unix_ms > 0 ? " with its ARI window" : "");
+	if ((size = job_issued_fit(j, &e, &ci)) > EVENTS_MAX_BYTES) {
+		snprintf(detail, sizeof(detail), "the CA's certificate chain is "
+		    "%zu bytes: a result event carries at most %d bytes (Kafka's "
+		    "message.max.bytes), so the certificate of order %.200s "
+		    "cannot be delivered", strlen(ji->chain), EVENTS_MAX_BYTES,
+		    ji->order_url);
+		runner_job_report_failure(j, NULL, RUNNER_PROBLEM_TOO_LARGE,
+		    detail, 0);
+		return;
+	}
+	runner_job_log(j, LOGL_INFO, "certificate issued (order %s)%s, %zu "
+	    "bytes", ji->order_url, ci.ari_window_end_unix_ms > 0 ?
+	    " with its ARI window" : "", size);
 	runner_job_report(j, &e);
 }
 
@@ -215,12 +285,13 @@ job_ari_done(void *arg, const struct acme_result *res)
 	struct job *j = arg;
 
 	if (res->outcome == ACME_CANCELLED) {
-		log_info("job %s: cancelled, left to be redelivered", j->msg->job_id);
+		runner_job_log(j, LOGL_INFO, "cancelled, left to be "
+		    "redelivered");
 		runner_job_free(j);
 		return;
 	}
 	if (res->outcome != ACME_DONE)
-		log_info("job %s: no ARI window: %s", j->msg->job_id, res->error);
+		runner_job_log(j, LOGL_INFO, "no ARI window: %s", res->error);
 	job_report_issued(j, res);
 }
 
@@ -234,14 +305,14 @@ job_issued(struct job *j, const struct acme_result *res)
 	char certid[ACME_CERTID_MAX], err[256];
 
 	if ((j->issued = job_issued_copy(res)) == NULL) {
-		log_err("job %s: out of memory for the issued chain: left "
-		    "uncommitted", j->msg->job_id);
+		runner_job_log(j, LOGL_ERR, "out of memory for the issued "
+		    "chain: left uncommitted");
 		runner_job_free(j);
 		return;
 	}
 	if (acme_ari_certid_pem(res->chain, strlen(res->chain), certid,
 	    sizeof(certid), err, sizeof(err)) < 0) {
-		log_info("job %s: no ARI window: %s", j->msg->job_id, err);
+		runner_job_log(j, LOGL_INFO, "no ARI window: %s", err);
 		job_report_issued(j, NULL);
 		return;
 	}
@@ -250,7 +321,7 @@ job_issued(struct job *j, const struct acme_result *res)
 	p.cert_id = certid;
 	if (acme_ari_start(j->r->d.engine, &p, job_ari_done, j, err,
 	    sizeof(err)) == NULL) {
-		log_info("job %s: no ARI window: %s", j->msg->job_id, err);
+		runner_job_log(j, LOGL_INFO, "no ARI window: %s", err);
 		job_report_issued(j, NULL);
 	}
 }
@@ -263,35 +334,38 @@ job_order_done(void *arg, const struct acme_result *res)
 	const char *kid;
 	char err[256];
 
+	j->op = NULL;	/* gone once this returns */
 	if (res->outcome == ACME_CANCELLED) {
 		/* Shutdown: not committed, so redelivered and resumed elsewhere. */
-		log_info("job %s: cancelled, left to be redelivered", j->msg->job_id);
+		runner_job_log(j, LOGL_INFO, "cancelled, left to be "
+		    "redelivered");
 		runner_job_free(j);
 		return;
 	}
 	if (!j->reregistered && (key = job_key_rolled(j, res)) != NULL) {
-		log_warn("job %s: the CA refused the key of account %s (%s): it "
-		    "was rolled over, the order goes on with the new key",
-		    j->msg->job_id, j->kid, res->problem.type);
+		runner_job_log(j, LOGL_WARN, "the CA refused the key of "
+		    "account %s (%s): it was rolled over, the order goes on "
+		    "with the new key", j->kid, res->problem.type);
 		j->reregistered = 1;
 		runner_job_order(j, key, j->kid);
 		return;
 	}
-	if (job_account_lost(res) && !j->reregistered &&
+	/* The CA no longer knows the account: newAccount with the same key
+	 * makes it again, unless another job of this worker did already. */
+	if (runner_account_lost(res) && !j->reregistered &&
 	    (kid = acache_url(j->r->d.acache,
 	    j->msg->issue_order->account_id)) != NULL && strcmp(kid, j->kid) != 0) {
-		/* another job of this worker registered it again already */
-		log_info("job %s: the CA lost account %s: going on as %s",
-		    j->msg->job_id, j->kid, kid);
+		runner_job_log(j, LOGL_INFO, "the CA lost account %s: going on "
+		    "as %s", j->kid, kid);
 		j->reregistered = 1;
 		j->fresh = 1;
 		runner_job_order(j, acache_key(j->r->d.acache,
 		    j->msg->issue_order->account_id, err, sizeof(err)), kid);
 		return;
 	}
-	if (job_account_lost(res) && !j->reregistered) {
-		log_warn("job %s: the CA lost account %s: registering it again",
-		    j->msg->job_id, j->kid);
+	if (runner_account_lost(res) && !j->reregistered) {
+		runner_job_log(j, LOGL_WARN, "the CA lost account %s: "
+		    "registering it again", j->kid);
 		j->reregistered = 1;
 		j->fresh = 1;	/* orders of the lost account are gone too */
 		runner_job_account(j, j->msg->issue_order->ca,
@@ -302,8 +376,8 @@ job_order_done(void *arg, const struct acme_result *res)
 	if (res->outcome == ACME_FAILED && j->resumed && !j->fresh) {
 		/* The earlier order is invalid or gone: open one new order,
 		 * once. */
-		log_info("job %s: resumed order failed (%s): opening a new one",
-		    j->msg->job_id, res->error);
+		runner_job_log(j, LOGL_INFO, "resumed order failed (%s): "
+		    "opening a new one", res->error);
 		j->fresh = 1;
 		runner_job_order(j, acache_key(j->r->d.acache,
 		    j->msg->issue_order->account_id, err, sizeof(err)), j->kid);
@@ -351,8 +425,13 @@ runner_job_order(struct job *j, const struct jws_key *key, const char *kid)
 		snprintf(resume, sizeof(resume), "%s", io->order_url);
 	else if (chstore_order_get(j->r->d.chstore, j->msg->job_id, resume,
 	    sizeof(resume), err, sizeof(err)) < 0)
-		log_warn("job %s: no resume lookup (%s): a new order is opened",
-		    j->msg->job_id, err);
+		runner_job_log(j, LOGL_WARN, "no resume lookup (%s): a new "
+		    "order is opened", err);
+	if (resume[0] != '\0' && !job_same_origin(resume, io->ca->directory_url)) {
+		runner_job_log(j, LOGL_INFO, "order %s is not at %s: a new order "
+		    "is opened", resume, io->ca->directory_url);
+		resume[0] = '\0';
+	}
 	j->resumed = resume[0] != '\0';
 	p.directory = io->ca->directory_url;
 	p.ca_file = trust_file(io->ca->trust, j->r->d.ca_file);
@@ -373,8 +452,8 @@ runner_job_order(struct job *j, const struct jws_key *key, const char *kid)
 	cb.done = job_order_done;
 	cb.arg = j;
 	if (p.order_url != NULL)
-		log_info("job %s attempt %u: resuming order %s", j->msg->job_id,
-		    j->msg->attempt, p.order_url);
-	if (acme_order_start(j->r->d.engine, &p, &cb, err, sizeof(err)) == NULL)
+		runner_job_log(j, LOGL_INFO, "resuming order %s", p.order_url);
+	if ((j->op = acme_order_start(j->r->d.engine, &p, &cb, err,
+	    sizeof(err))) == NULL)
 		runner_job_report_failure(j, NULL, "urn:certfleet:error:badJob", err, 0);
 }

@@ -1,0 +1,34 @@
+/* tenant.h -- tenants of certificates and their quotas (live certificates, new orders per hour), checked at enrollment. */
+#ifndef CERTFLEET_COORD_TENANT_H
+#define CERTFLEET_COORD_TENANT_H
+
+#include <stddef.h>
+
+#include <libpq-fe.h>
+
+#define TENANT_NAME_MAX	63	/* [a-z0-9][a-z0-9._-]* */
+#define TENANT_QUOTA_PROBLEM "urn:certfleet:error:quota"
+
+/* 1 when name is a well-formed tenant name. */
+int tenant_name_ok(const char *name);
+
+/*
+ * In the caller's transaction, before one more certificate is made for
+ * tenant, with one new order when new_order (an enrollment) or none (an
+ * import): creates the tenant row when it is new (no quota), locks it, and
+ * checks its quotas (live certificates; new orders per hour only when
+ * new_order), counted off indexes, each count bounded by its quota.
+ * Returns 1 when it fits, 0 when a quota refuses it (err names the quota,
+ * its value and the count), -1 with err.
+ */
+int tenant_admit(PGconn *c, const char *tenant, int new_order, char *err,
+    size_t errlen);
+
+/*
+ * Sets tenant's quotas (a negative value: no limit), creating the tenant
+ * when it is new. Returns 0, or -1 with err.
+ */
+int tenant_set(PGconn *c, const char *tenant, long long max_live,
+    long long max_orders_per_hour, char *err, size_t errlen);
+
+#endif

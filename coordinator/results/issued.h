@@ -1,0 +1,52 @@
+/* issued.h -- the one place an issued certificate is recorded: stored with its chains and ARI CertID, made its certificate's current one with renew_at; for the result consumer and for imports. */
+#ifndef CERTFLEET_COORD_ISSUED_H
+#define CERTFLEET_COORD_ISSUED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "certinfo.h"
+#include "chains.h"
+#include "ids.h"
+
+/* What is recorded. Strings may be NULL where noted. */
+struct issued_new {
+	const char		*certificate;	/* certificates.id */
+	const char		*order_id;	/* the order it answers; NULL:
+						 * imported (issued elsewhere) */
+	const char		*private_key;	/* private_keys.id of its key */
+	const struct certinfo	*ci;		/* the leaf, parsed */
+	const char		*leaf;		/* the leaf's PEM */
+	const struct chains	*ch;		/* every chain, e[served] served */
+	size_t			 served;
+	/* The CA's ARI window (Unix ms; 0 and 0: none), the first re-check
+	 * it asked for (0: ACME_ARI_RECHECK_S from now) and its explanation
+	 * URL (NULL or ""). */
+	int64_t			 ari_start_ms;
+	int64_t			 ari_end_ms;
+	int64_t			 ari_next_ms;
+	const char		*ari_explanation_url;
+};
+
+/* When to renew (Unix seconds): a uniformly random moment in the ARI
+ * window [start_ms, end_ms) when there is one (RFC 9773 section 4.2), else
+ * not_before + 2/3 of the lifetime, +- RESULTS_RENEW_JITTER of it. */
+double issued_renew_at(const struct certinfo *ci, int64_t start_ms,
+    int64_t end_ms);
+
+/*
+ * In the caller's transaction: inserts the issued certificate (a new id,
+ * written to icid; imported_at set when in->order_id is NULL) with every
+ * chain, the served chain's top issuer, its ARI CertID (computed from the
+ * leaf's AKI and serial; none when it has no AKI) and window; then makes it
+ * in->certificate's current one: status issued, renew_at from
+ * issued_renew_at (written to renew as Unix seconds), last problem cleared,
+ * and the ARI re-checks of the certificates it replaces stopped.
+ * Returns 0, or -1 with a message in err.
+ */
+int issued_record(PGconn *c, const struct issued_new *in,
+    char icid[IDS_LEN + 1], char renew[32], char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,9 @@
+# tests/prime.cmake -- the primer repairs itself: Redis re-primed after a flush or a restart without data, no orphans across renewals, prime styles, several targets.
+# prime_fill writes issued certificates straight into PostgreSQL (10,000 are
+# too slow through Pebble); the coordinator's real primer primes them.
+add_executable(prime_fill tools/prime_fill.c)
+target_link_libraries(prime_fill PRIVATE certfleet_coordinator PkgConfig::CRYPTO)
+certfleet_integration_test(prime_repair ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_prime
+	$<TARGET_FILE_DIR:certfleet-coordinator>)
+set_tests_properties(prime_repair PROPERTIES TIMEOUT 300)
+certfleet_unit_test(unit_prime_conf unit/test_prime_conf.c certfleet_coordinator)
