@@ -1,4 +1,4 @@
--- 0043_flow.sql -- flow control per CA: its circuit breaker, the CA and kind of each outbox row (held at the relay), orders in flight counted off an index, transient failures per order (the backoff step).
+-- 0043_flow.sql -- flow control per CA: its circuit breaker, the CA and kind of each outbox row (held at the relay), orders in flight counted off 0017's index, transient failures per order (the backoff step).
 
 -- A CA's circuit breaker (ca/breaker.c). closed: jobs flow; open: the CA's
 -- jobs wait in the outbox (or move to the next CA of their certificate)
@@ -31,8 +31,8 @@ UPDATE outbox b SET ca = o.ca, issue = true FROM orders o
 CREATE INDEX outbox_unsent_issue ON outbox (ca, priority DESC, id) WHERE sent_at IS NULL AND issue;
 CREATE INDEX outbox_unsent_other ON outbox (priority DESC, id) WHERE sent_at IS NULL AND NOT issue;
 
--- Orders in flight at a CA: released to a worker, no result yet.
-CREATE INDEX orders_in_flight ON orders (ca) WHERE status IN ('sent', 'processing');
+-- Orders in flight at a CA (released to a worker, no result yet) are
+-- counted off 0017's orders_in_flight (ca, status), which covers them.
 
 -- Transient failures of an order so far: the step of its backoff schedule
 -- (CERTFLEET_RETRY_BACKOFF). Deferrals do not count.
