@@ -71,7 +71,7 @@ enum results_outcome results_issued(PGconn *c, const struct settings *s,
 /* ---- failed and deferred (results_retry.c) ---- */
 
 /* failed and deferred of an issue order: record the problem, then retry,
- * defer or give up. */
+ * defer, or give up (only on a final problem: never on a transient one). */
 enum results_outcome results_unhappy(PGconn *c, const struct settings *s,
     const Certfleet__Event *e, const struct results_order *o, char *err,
     size_t errlen);
