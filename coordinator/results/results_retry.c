@@ -15,6 +15,7 @@
 #include "order.h"
 #include "ratelimits.h"
 #include "results_int.h"
+#include "utf8.h"
 
 /* Seconds from now (to the millisecond) until the absolute time ms, >= 0. */
 static double
@@ -61,10 +62,15 @@ results_final(PGconn *c, const Certfleet__Event *e,
 {
 	const Certfleet__Problem *p = e->failed->problem;
 	const char *hint = retrysched_hint(p->type);
+	const char *sep = hint[0] != '\0' ? " -- what to do: " : "";
 	char detail[RESULTS_DETAIL_MAX];
+	size_t room = sizeof(detail) - 1 - strlen(sep) - strlen(hint), n;
 
-	snprintf(detail, sizeof(detail), "%s%s%s", p->detail,
-	    hint[0] != '\0' ? " -- what to do: " : "", hint);
+	/* the CA's detail whole, or cut on a character boundary: never a
+	 * split UTF-8 sequence PostgreSQL would refuse */
+	n = utf8_cut(p->detail, strlen(p->detail), room);
+	snprintf(detail, sizeof(detail), "%.*s%s%s", (int)n, p->detail, sep,
+	    hint);
 	if (results_problem(c, e->job_id, e->attempt, o->certificate, p->type,
 	    detail, p->status, p, err, errlen) < 0 ||
 	    results_order_failed(c, e->job_id, o, err, errlen) < 0)
