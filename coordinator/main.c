@@ -130,6 +130,7 @@ main_close(struct coordinator *co)
 		PQfinish(co->db);
 	vault_free(co->vault);
 	probe_free(co->probe);
+	settings_keys_free(&co->s);
 }
 
 /* Waits for PostgreSQL (health_wait: logged, with backoff), then applies
@@ -164,6 +165,7 @@ main_start(struct coordinator *co, char *err, size_t errlen)
 	int n;
 
 	if (settings_load(&co->s, 1, err, errlen) < 0 ||
+	    settings_keys(&co->s, err, errlen) < 0 ||
 	    (co->vault = vault_new(co->s.master_key, err, errlen)) == NULL)
 		return -1;
 	/* Started before its services (a boot, a stack coming up): wait. */
@@ -190,8 +192,10 @@ main_start(struct coordinator *co, char *err, size_t errlen)
 		return -1;
 	}
 	log_info("coordinator up: CA %s at %s, master key %s, %d migration(s) "
-	    "applied", co->s.ca_name, co->s.acme_directory,
-	    vault_key_id(co->vault), n);
+	    "applied, jobs signed with key %s, events verified with %zu key(s)",
+	    co->s.ca_name, co->s.acme_directory, vault_key_id(co->vault), n,
+	    msgsig_signer_kid(co->s.job_signer),
+	    msgsig_verifier_count(co->s.event_keys));
 	return 0;
 }
 
@@ -252,6 +256,7 @@ main_run(void)
 	struct coordinator co;
 	struct sigaction sa;
 	struct backoff pg_retry, prime_retry;
+	struct outbox_signing sign;
 	char err[1024];
 	uint64_t last_prime = 0, last_renew = 0, last_breaker = 0, now;
 	int n, rc = 1, busy, prime_busy = 0;
@@ -270,14 +275,16 @@ main_run(void)
 		rc = main_stop ? 0 : 1;
 		goto out;
 	}
+	sign.signer = co.s.job_signer;
+	sign.ttl_s = co.s.job_ttl_s;
 	backoff_init(&pg_retry, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
 	backoff_init(&prime_retry, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
 	while (!main_stop) {
 		if (main_db_up(&co, &pg_retry) < 0)
 			continue;
 		busy = 0;
-		if ((n = outbox_relay(co.db, co.producer, &co.s.cas, err,
-		    sizeof(err))) < 0)
+		if ((n = outbox_relay(co.db, co.producer, &co.s.cas, &sign,
+		    err, sizeof(err))) < 0)
 			log_warn("%s", err);
 		else if (n > 0)
 			busy = 1;

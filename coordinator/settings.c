@@ -11,6 +11,7 @@
 #include "sweep.h"
 
 #define SETTINGS_DEFAULT_PORT 8443
+#define SETTINGS_JOB_TTL_DEFAULT_S 3600
 
 static int
 settings_require(const char *name, const char **out, char *err, size_t errlen)
@@ -87,6 +88,59 @@ settings_edges(struct settings *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* The message signing files and the jobs' lifetime; every CA's trust
+ * anchors (CERTFLEET_CA_<NAME>_ROOTS_FILE or CERTFLEET_CA_ROOTS_FILE). */
+static int
+settings_trust(struct settings *s, char *err, size_t errlen)
+{
+	size_t i;
+
+	if (settings_require("CERTFLEET_JOB_SIGNING_KEY_FILE",
+	    &s->job_signing_key, err, errlen) < 0 ||
+	    settings_require("CERTFLEET_EVENT_VERIFY_KEYS_FILE",
+	    &s->event_verify_keys, err, errlen) < 0 ||
+	    config_long("CERTFLEET_JOB_TTL_S", SETTINGS_JOB_TTL_DEFAULT_S, 60,
+	    7 * 86400, &s->job_ttl_s, err, errlen) < 0)
+		return -1;
+	s->job_signing_pass = config_str("CERTFLEET_JOB_SIGNING_KEY_PASSWORD_FILE",
+	    NULL);
+	for (i = 0; i < s->cas.n; i++)
+		if (s->cas.ca[i].roots == NULL) {
+			snprintf(err, errlen, "CA %s has no trust anchors: set "
+			    "CERTFLEET_CA_<NAME>_ROOTS_FILE or CERTFLEET_CA_ROOTS_FILE",
+			    s->cas.ca[i].name);
+			return -1;
+		}
+	return 0;
+}
+
+int
+settings_keys(struct settings *s, char *err, size_t errlen)
+{
+	char why[512];
+
+	if ((s->job_signer = msgsig_signer_load(s->job_signing_key,
+	    s->job_signing_pass, why, sizeof(why))) == NULL) {
+		snprintf(err, errlen, "CERTFLEET_JOB_SIGNING_KEY_FILE: %s", why);
+		return -1;
+	}
+	if ((s->event_keys = msgsig_verifier_load(s->event_verify_keys, why,
+	    sizeof(why))) == NULL) {
+		snprintf(err, errlen, "CERTFLEET_EVENT_VERIFY_KEYS_FILE: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
+void
+settings_keys_free(struct settings *s)
+{
+	msgsig_signer_free(s->job_signer);
+	msgsig_verifier_free(s->event_keys);
+	s->job_signer = NULL;
+	s->event_keys = NULL;
+}
+
 int
 settings_load(struct settings *s, int need_daemon, char *err, size_t errlen)
 {
@@ -145,6 +199,7 @@ settings_load(struct settings *s, int need_daemon, char *err, size_t errlen)
 	    prime_conf_load(&s->prime, s->redis_url, s->prime_db, err,
 	    errlen) < 0 ||
 	    settings_edges(s, err, errlen) < 0 ||
+	    settings_trust(s, err, errlen) < 0 ||
 	    odconf_load(&s->od, err, errlen) < 0)
 		return -1;
 	if (getenv("CERTFLEET_RETRY_MAX") != NULL)
@@ -156,6 +211,31 @@ settings_load(struct settings *s, int need_daemon, char *err, size_t errlen)
 
 static void settings_usage_edges(FILE *f);
 static void settings_usage_run(FILE *f);
+
+/* The signing keys and trust anchors (settings_trust). */
+static void
+settings_usage_trust(FILE *f)
+{
+	fprintf(f,
+	    "  CERTFLEET_JOB_SIGNING_KEY_FILE the coordinator's Ed25519 private key\n"
+	    "                          (PEM, PKCS#8): signs every job (required;\n"
+	    "                          re-read when the file changes: rotation)\n"
+	    "  CERTFLEET_JOB_SIGNING_KEY_PASSWORD_FILE file whose first line is\n"
+	    "                          that key's passphrase, when it is encrypted\n"
+	    "  CERTFLEET_JOB_TTL_S     a job expires this long after it is\n"
+	    "                          published (default 3600, 60-604800); workers\n"
+	    "                          dead-letter it after, the sweeper re-drives\n"
+	    "  CERTFLEET_EVENT_VERIFY_KEYS_FILE the workers' Ed25519 public keys\n"
+	    "                          (PEM, 1-64): an event signed by none is\n"
+	    "                          dead-lettered, never applied (required;\n"
+	    "                          re-read when the file changes)\n"
+	    "  CERTFLEET_CA_ROOTS_FILE trust anchors (PEM) of every CA without\n"
+	    "                          its own CERTFLEET_CA_<NAME>_ROOTS_FILE: an\n"
+	    "                          issued chain (default and each alternate)\n"
+	    "                          must verify to one of them, else the order\n"
+	    "                          fails (urn:certfleet:error:untrustedChain);\n"
+	    "                          one of the two is required per CA\n");
+}
 
 void
 settings_usage(FILE *f)
@@ -185,6 +265,8 @@ settings_usage(FILE *f)
 	    "                          encrypted, given only to workers\n"
 	    "    _TRUST                trust bundle name; workers map it to the file\n"
 	    "                          CERTFLEET_CA_FILE_<TRUST>\n"
+	    "    _ROOTS_FILE           its trust anchors (PEM; default\n"
+	    "                          CERTFLEET_CA_ROOTS_FILE, see below)\n"
 	    "    _LIMIT_ORDERS_PER_3H  budget of new orders per 3 h (default 300)\n"
 	    "    _LIMIT_CERTS_PER_DOMAIN_7D certificates per registered domain (last\n"
 	    "                          two labels) per 7 days (default 50)\n"
@@ -269,6 +351,7 @@ settings_usage_run(FILE *f)
 	    "  CERTFLEET_LOG_LEVEL     debug, info (default), warn or error\n"
 	    "  CERTFLEET_LOG_FORMAT    text (default) or json: one JSON object per\n"
 	    "                          line\n");
+	settings_usage_trust(f);
 }
 
 /* The variables of peter_sslers edges. */

@@ -7,6 +7,7 @@
 #include "retrysched.h"
 #include "cas.h"
 #include "keys.h"
+#include "msgsig.h"
 #include "netlist.h"
 #include "prime_conf.h"
 #include "odconf.h"
@@ -39,13 +40,27 @@ struct settings {
 	const char	*ps_expire_path; /* CERTFLEET_PETER_SSLERS_EXPIRE_PATH */
 	int		 ps_expire_all;	/* CERTFLEET_PETER_SSLERS_EXPIRE all (default) */
 	struct odconf	 od;		/* on-demand issuance (ondemand/odconf.h) */
+	/* signed messages (msgsig.h): the files, and the keys main.c loads */
+	const char	*job_signing_key;	/* CERTFLEET_JOB_SIGNING_KEY_FILE */
+	const char	*job_signing_pass;	/* ..._PASSWORD_FILE or NULL */
+	const char	*event_verify_keys;	/* CERTFLEET_EVENT_VERIFY_KEYS_FILE */
+	long		 job_ttl_s;		/* CERTFLEET_JOB_TTL_S */
+	struct msgsig_signer	*job_signer;	/* signs every job published */
+	struct msgsig_verifier	*event_keys;	/* workers' keys: events */
 };
 
 /* Fills s from the environment. When need_daemon is 0 only what `migrate`
- * needs (CERTFLEET_PG) is required. Returns 0, or -1 with a message naming
+ * needs (CERTFLEET_PG) is required. The key files are named, not read:
+ * settings_keys loads them. Returns 0, or -1 with a message naming
  * the variable in err. The strings point into the environment. */
 int settings_load(struct settings *s, int need_daemon, char *err,
     size_t errlen);
+
+/* Loads the job signing key and the event verifying keys of the files s
+ * names into s->job_signer and s->event_keys. Returns 0, or -1 with a
+ * message in err (never key material). settings_keys_free frees them. */
+int settings_keys(struct settings *s, char *err, size_t errlen);
+void settings_keys_free(struct settings *s);
 
 /* Prints the documentation of every variable. */
 void settings_usage(FILE *f);

@@ -9,8 +9,9 @@ certfleet_integration_test(hostile_events
 	${CMAKE_CURRENT_SOURCE_DIR}/integration/test_hostile_events.sh
 	$<TARGET_FILE:certfleet-coordinator> $<TARGET_FILE:test_hostile_events>)
 
-# A CA that sends hostile bytes (the fault proxy before Pebble) and a lost
-# job, through the real daemons.
+# A CA that sends hostile bytes (the fault proxy before Pebble, its hostile
+# answers in tests/tools/acme_fault_hostile.c) and a lost job, through the
+# real daemons.
 certfleet_integration_test(hostile_ca ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_hostile_ca
 	$<TARGET_FILE_DIR:certfleet-worker>)
 

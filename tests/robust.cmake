@@ -1,7 +1,8 @@
 # tests/robust.cmake -- protocol robustness: the fault-injecting ACME proxy, rate limits (429/503) deferred and recorded, badNonce, caps, the poll schedule, and fuzzing of the engine's JSON parsers.
-add_executable(acme_fault_proxy tools/acme_fault_proxy.c)
+add_executable(acme_fault_proxy tools/acme_fault_proxy.c
+	tools/acme_fault_hostile.c)
 target_link_libraries(acme_fault_proxy PRIVATE certfleet_base PkgConfig::CURL
-	PkgConfig::JANSSON PkgConfig::MHD)
+	PkgConfig::JANSSON PkgConfig::MHD PkgConfig::CRYPTO)
 
 certfleet_integration_test(robust_faults ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_robust
 	$<TARGET_FILE_DIR:certfleet-worker>)

@@ -18,6 +18,7 @@
 #include "kafkaconn.h"
 #include "log.h"
 #include "pacer.h"
+#include "msgsig.h"
 #include "ops.h"
 #include "rediskeys.h"
 #include "runner.h"
@@ -70,6 +71,14 @@ usage(FILE *f)
 	    "  CERTFLEET_CA_FILE_<TRUST>       PEM bundle of the CAs whose jobs name trust bundle\n"
 	    "                                  TRUST (upper-cased, '-' as '_'); default\n"
 	    "                                  CERTFLEET_CA_FILE\n"
+	    "  CERTFLEET_JOB_VERIFY_KEYS_FILE  PEM file of the coordinator's Ed25519 public keys\n"
+	    "                                  (1 to 64): a job signed by none, or expired, is\n"
+	    "                                  dead-lettered, never run (required; re-read when\n"
+	    "                                  it changes)\n"
+	    "  CERTFLEET_EVENT_SIGNING_KEY_FILE  this worker's Ed25519 private key (PEM, PKCS#8),\n"
+	    "                                  signs every event (required; re-read when it changes)\n"
+	    "  CERTFLEET_EVENT_SIGNING_KEY_PASSWORD_FILE  file whose first line is that key's\n"
+	    "                                  passphrase, when it is encrypted\n"
 	    "  CERTFLEET_REDIS_CHALLENGE_DB    Redis database of http-01 answers (default %d)\n"
 	    "  CERTFLEET_WORKER_MAX_INFLIGHT   jobs in flight before consumption pauses (default 1000)\n"
 	    "  CERTFLEET_WORKER_DRAIN_S        seconds to finish jobs on SIGTERM (default 10)\n"
@@ -123,6 +132,7 @@ worker_need(const char *name)
 /* The worker's settings, read once from the environment. */
 struct worker_conf {
 	const char	*bootstrap, *redis, *api, *token, *ca_file, *group;
+	const char	*jobkeys, *signkey, *signpass;	/* msgsig.h files */
 	long		 maxinflight, drain, chdb;
 	char		 id[128];	/* client id in Kafka and in events */
 };
@@ -138,6 +148,8 @@ struct worker {
 	struct events		*events;
 	struct runner		*runner;
 	struct pacer		*pacer;
+	struct msgsig_verifier	*jobkeys;
+	struct msgsig_signer	*signer;
 };
 
 /* Reads the settings into c. Returns 0, or -1 after logging what is wrong. */
@@ -149,8 +161,12 @@ worker_conf_read(struct worker_conf *c)
 	if ((c->bootstrap = worker_need("KAFKA_BOOTSTRAP")) == NULL ||
 	    (c->redis = worker_need("REDIS_URL")) == NULL ||
 	    (c->api = worker_need("CERTFLEET_API")) == NULL ||
-	    (c->token = worker_need("CERTFLEET_WORKER_TOKEN")) == NULL)
+	    (c->token = worker_need("CERTFLEET_WORKER_TOKEN")) == NULL ||
+	    (c->jobkeys = worker_need("CERTFLEET_JOB_VERIFY_KEYS_FILE")) == NULL ||
+	    (c->signkey = worker_need("CERTFLEET_EVENT_SIGNING_KEY_FILE")) == NULL)
 		return -1;
+	c->signpass = config_str("CERTFLEET_EVENT_SIGNING_KEY_PASSWORD_FILE",
+	    NULL);
 	if (config_long("CERTFLEET_WORKER_MAX_INFLIGHT", 1000, 1, 100000,
 	    &c->maxinflight, err, sizeof(err)) < 0 ||
 	    config_long("CERTFLEET_WORKER_DRAIN_S", 10, 0, 3600, &c->drain, err,
@@ -183,6 +199,15 @@ worker_open(struct worker *w, const struct worker_conf *c)
 	struct runner_deps deps;
 	char err[512];
 
+	if ((w->jobkeys = msgsig_verifier_load(c->jobkeys, err,
+	    sizeof(err))) == NULL || (w->signer = msgsig_signer_load(c->signkey,
+	    c->signpass, err, sizeof(err))) == NULL) {
+		log_err("main: message signing keys: %s", err);
+		return -1;
+	}
+	log_info("main: jobs verified with %zu key(s), events signed with key "
+	    "%s", msgsig_verifier_count(w->jobkeys),
+	    msgsig_signer_kid(w->signer));
 	if (dns_from_env(&w->dns, err, sizeof(err)) < 0) {
 		log_err("main: %s", err);
 		return -1;
@@ -214,9 +239,10 @@ worker_open(struct worker *w, const struct worker_conf *c)
 	deps.ca_file = c->ca_file;
 	deps.dns = w->dns;
 	deps.pacer = w->pacer;
+	deps.jobkeys = w->jobkeys;
 	if ((w->runner = runner_new(&deps)) == NULL ||
-	    (w->events = events_new(c->bootstrap, c->id, runner_delivered, err,
-	    sizeof(err))) == NULL) {
+	    (w->events = events_new(c->bootstrap, c->id, w->signer,
+	    runner_delivered, err, sizeof(err))) == NULL) {
 		log_err("main: %s", w->runner == NULL ? "out of memory" : err);
 		return -1;
 	}
@@ -246,6 +272,8 @@ worker_close(struct worker *w)
 	chstore_free(w->chstore);
 	dns_free(w->dns);
 	pacer_free(w->pacer);
+	msgsig_verifier_free(w->jobkeys);
+	msgsig_signer_free(w->signer);
 }
 
 /* One wait of the loop: the engine's transfers and timers, and the

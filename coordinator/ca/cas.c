@@ -81,7 +81,7 @@ cas_limit(struct cas_ca *ca, const char *what, long def, long *out,
 	return 0;
 }
 
-/* Fills the optional settings of ca (EAB, trust) and its directory when
+/* Fills the optional settings of ca (EAB, trust, roots) and its directory when
  * dir is NULL. */
 static int
 cas_fill(struct cas_ca *ca, const char *dir, cas_lookup_fn *lookup,
@@ -130,6 +130,9 @@ cas_fill(struct cas_ca *ca, const char *dir, cas_lookup_fn *lookup,
 		return -1;
 	}
 	ca->trust = v != NULL ? v : "";
+	if ((ca->roots = cas_var(lookup, arg, ca->name, "ROOTS_FILE", var,
+	    sizeof(var))) == NULL)
+		ca->roots = lookup(arg, "CERTFLEET_CA_ROOTS_FILE");
 	if (cas_limit(ca, "LIMIT_ORDERS_PER_3H", CAS_DEF_ORDERS_3H,
 	    &ca->limit_orders_3h, lookup, arg, err, errlen) < 0 ||
 	    cas_limit(ca, "LIMIT_CERTS_PER_DOMAIN_7D", CAS_DEF_DOMAIN_7D,

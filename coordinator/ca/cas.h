@@ -27,6 +27,7 @@ struct cas_ca {
 	const char	*eab_kid;	/* External Account Binding key id, or NULL */
 	const char	*eab_hmac;	/* its MAC key, base64url (a secret), or NULL */
 	const char	*trust;		/* trust bundle name, or "" (worker default) */
+	const char	*roots;		/* PEM file of its trust anchors, or NULL */
 	long		 limit_orders_3h;	/* new orders per account per 3 h */
 	long		 limit_domain_7d;	/* certificates per registered domain per 7 days */
 	long		 limit_dups_7d;		/* certificates per exact name set per 7 days */
@@ -48,7 +49,8 @@ typedef const char *cas_lookup_fn(void *arg, const char *name);
  * and default CA. CERTFLEET_CAS (comma-separated names) adds more; each needs
  * CERTFLEET_CA_<NAME>_DIRECTORY (NAME upper-cased, '-' as '_') unless it is
  * the ACME_DIRECTORY CA, and may have _EAB_KID with _EAB_HMAC (both or none)
- * and _TRUST, and the budgets _LIMIT_ORDERS_PER_3H, _LIMIT_CERTS_PER_DOMAIN_7D
+ * and _TRUST, _ROOTS_FILE (the PEM file of the trust anchors its issued
+ * chains must verify to; default CERTFLEET_CA_ROOTS_FILE, else NULL), and the budgets _LIMIT_ORDERS_PER_3H, _LIMIT_CERTS_PER_DOMAIN_7D
  * and _LIMIT_DUPLICATES_7D (0 to CAS_LIMIT_MAX, 0 = no limit; default
  * CAS_DEF_*). Without ACME_DIRECTORY the default is CERTFLEET_CA_NAME when
  * set (it must be listed), else the first listed. lookup NULL means getenv.

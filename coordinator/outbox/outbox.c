@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "budget.h"
+#include "clock.h"
 #include "cmetrics.h"
 #include "db.h"
 #include "flow.h"
@@ -119,9 +120,11 @@ outbox_batch_free(struct outbox_batch *b)
  * orders: under its cap, see flow.c) and its budgets admit. Returns 0, or
  * -1 with err. */
 static int
-outbox_batch_admit(PGconn *c, const struct cas_conf *cas, struct flow *f,
-    struct outbox_batch *b, char *err, size_t errlen)
+outbox_batch_admit(PGconn *c, const struct cas_conf *cas,
+    const struct outbox_signing *sign, struct flow *f, struct outbox_batch *b,
+    char *err, size_t errlen)
 {
+	int64_t exp = clock_wall_ms() + (int64_t)sign->ttl_s * 1000;
 	struct publish_msg *pm;
 	size_t i;
 	int ok;
@@ -152,6 +155,10 @@ outbox_batch_admit(PGconn *c, const struct cas_conf *cas, struct flow *f,
 			return -1;
 		}
 		pm->payload = b->payloads[b->m];
+		if (msgsig_sign(sign->signer, MSGSIG_JOB, exp, pm->key,
+		    pm->keylen, pm->payload, pm->len, pm->sig, sizeof(pm->sig),
+		    err, errlen) < 0)
+			return -1;
 		b->row[b->m++] = i;
 	}
 	return 0;
@@ -235,7 +242,7 @@ out:
 
 int
 outbox_relay(PGconn *c, rd_kafka_t *producer, const struct cas_conf *cas,
-    char *err, size_t errlen)
+    const struct outbox_signing *sign, char *err, size_t errlen)
 {
 	struct outbox_batch b = { 0 };
 	struct flow f;
@@ -261,7 +268,7 @@ outbox_relay(PGconn *c, rd_kafka_t *producer, const struct cas_conf *cas,
 		rc = 0;
 		goto out;
 	}
-	if (outbox_batch_admit(c, cas, &f, &b, err, errlen) < 0)
+	if (outbox_batch_admit(c, cas, sign, &f, &b, err, errlen) < 0)
 		goto out;
 	if (b.m > 0)
 		publish_batch(producer, b.msgs, b.m, OUTBOX_DELIVERY_MS);

@@ -8,6 +8,8 @@
 #include <libpq-fe.h>
 #include <librdkafka/rdkafka.h>
 
+#include "msgsig.h"
+
 #define OUTBOX_BATCH 500		/* rows relayed per transaction */
 #define OUTBOX_DELIVERY_MS 30000	/* wait for the batch's delivery reports */
 
@@ -33,6 +35,13 @@ int outbox_set_priority(PGconn *c, const char *job_id, uint32_t attempt,
 
 struct cas_conf;
 
+/* How the relay signs the jobs it publishes (msgsig.h, MSGSIG_JOB): with
+ * signer, expiring ttl_s seconds after publication. */
+struct outbox_signing {
+	struct msgsig_signer	*signer;
+	long			 ttl_s;
+};
+
 /*
  * One relay pass, in its own transaction, under an advisory lock (one
  * relay at a time across coordinators, so that a CA's cap holds): reads
@@ -42,7 +51,8 @@ struct cas_conf;
  * are not for a CA whose breaker is open, nor issue orders of a CA at its
  * cap; admits issue orders while their CA has room under its cap
  * (CERTFLEET_CA_<NAME>_MAX_IN_FLIGHT) and fits its budgets (budget_admit;
- * cas NULL: no cap, no budgets); produces the admitted rows, waits for
+ * cas NULL: no cap, no budgets); signs the admitted rows (sign) and
+ * produces them, waits for
  * the delivery reports, marks only the delivered ones sent (and their
  * orders "sent"), and commits. Rows held for room stay as they are: they
  * take no worker slot and no Kafka partition. Returns the number of rows
@@ -50,6 +60,6 @@ struct cas_conf;
  * back; rows stay).
  */
 int outbox_relay(PGconn *c, rd_kafka_t *producer, const struct cas_conf *cas,
-    char *err, size_t errlen);
+    const struct outbox_signing *sign, char *err, size_t errlen);
 
 #endif

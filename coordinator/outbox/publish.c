@@ -55,6 +55,25 @@ publish_producer_new(const char *bootstrap, const char *client_id, char *err,
 	return rk;
 }
 
+/* Queues m (copied), with its signature header when it has one. */
+static rd_kafka_resp_err_t
+publish_one(rd_kafka_t *rk, struct publish_msg *m)
+{
+	if (m->sig[0] != '\0')
+		return rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(m->topic),
+		    RD_KAFKA_V_KEY((void *)(uintptr_t)m->key, m->keylen),
+		    RD_KAFKA_V_VALUE((void *)(uintptr_t)m->payload, m->len),
+		    RD_KAFKA_V_HEADER(MSGSIG_HEADER, m->sig,
+		    (ssize_t)strlen(m->sig)),
+		    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+		    RD_KAFKA_V_OPAQUE(m), RD_KAFKA_V_END);
+	return rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(m->topic),
+	    RD_KAFKA_V_KEY((void *)(uintptr_t)m->key, m->keylen),
+	    RD_KAFKA_V_VALUE((void *)(uintptr_t)m->payload, m->len),
+	    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+	    RD_KAFKA_V_OPAQUE(m), RD_KAFKA_V_END);
+}
+
 size_t
 publish_batch(rd_kafka_t *rk, struct publish_msg *msgs, size_t n,
     int timeout_ms)
@@ -66,14 +85,7 @@ publish_batch(rd_kafka_t *rk, struct publish_msg *msgs, size_t n,
 	for (i = 0; i < n; i++) {
 		msgs[i].delivered = 0;
 		msgs[i].error[0] = '\0';
-		e = rd_kafka_producev(rk,
-		    RD_KAFKA_V_TOPIC(msgs[i].topic),
-		    RD_KAFKA_V_KEY((void *)(uintptr_t)msgs[i].key, msgs[i].keylen),
-		    RD_KAFKA_V_VALUE((void *)(uintptr_t)msgs[i].payload,
-		    msgs[i].len),
-		    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-		    RD_KAFKA_V_OPAQUE(&msgs[i]),
-		    RD_KAFKA_V_END);
+		e = publish_one(rk, &msgs[i]);
 		if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
 			msgs[i].delivered = -1;
 			snprintf(msgs[i].error, sizeof(msgs[i].error), "%s",

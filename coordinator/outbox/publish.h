@@ -6,6 +6,8 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "msgsig.h"
+
 /* One message to publish; delivered is set by publish_batch. */
 struct publish_msg {
 	const char	*topic;
@@ -13,6 +15,7 @@ struct publish_msg {
 	size_t		 keylen;
 	const void	*payload;
 	size_t		 len;
+	char		 sig[MSGSIG_HEADER_MAX + 1]; /* signature header, "" none */
 	int		 delivered;	/* 1 acknowledged by all in-sync replicas, -1 not */
 	char		 error[128];
 };

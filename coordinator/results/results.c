@@ -15,6 +15,7 @@
 #include "db.h"
 #include "kafkaconn.h"
 #include "log.h"
+#include "msgsig.h"
 #include "publish.h"
 #include "results_int.h"
 #include "utf8.h"
@@ -307,6 +308,34 @@ results_judge(PGconn *c, struct results_stall *stall,
 	return RESULTS_POISON;
 }
 
+/* Checks m's signature (a worker's key of s->event_keys, msgsig.h). An
+ * event that is unsigned or badly signed is dead-lettered with the reason
+ * and nothing else: no order is touched, none re-driven. Returns 1 when m
+ * may be applied, 0 when it was dead-lettered, -1 when its dead letter was
+ * not delivered (the caller rewinds to m). */
+static int
+results_verified(rd_kafka_t *producer, const struct settings *s,
+    rd_kafka_message_t *m)
+{
+	rd_kafka_headers_t *h = NULL;
+	const void *sig = NULL;
+	size_t siglen = 0;
+	char why[400];
+
+	if (rd_kafka_message_headers(m, &h) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+	    rd_kafka_header_get_last(h, MSGSIG_HEADER, &sig, &siglen) !=
+	    RD_KAFKA_RESP_ERR_NO_ERROR)
+		sig = NULL;
+	if (msgsig_verify(s->event_keys, MSGSIG_EVENT, sig, siglen, m->key,
+	    m->key_len, m->payload, m->len, clock_wall_ms(), why,
+	    sizeof(why)) == 0)
+		return 1;
+	log_warn("results: %s [%d] offset %lld dead-lettered, not applied: %s",
+	    rd_kafka_topic_name(m->rkt), m->partition, (long long)m->offset, why);
+	cmetrics_event("unverified", "invalid");
+	return results_deadletter(producer, m, why) < 0 ? -1 : 0;
+}
+
 int
 results_poll(rd_kafka_t *consumer, rd_kafka_t *producer, PGconn *c,
     const struct settings *s, struct results_stall *stall, int max,
@@ -316,7 +345,7 @@ results_poll(rd_kafka_t *consumer, rd_kafka_t *producer, PGconn *c,
 	rd_kafka_resp_err_t ce;
 	enum results_outcome out;
 	char err[512];
-	int handled = 0;
+	int handled = 0, ok;
 
 	while (handled < max) {
 		m = rd_kafka_consumer_poll(consumer, handled == 0 ? timeout_ms : 0);
@@ -330,11 +359,16 @@ results_poll(rd_kafka_t *consumer, rd_kafka_t *producer, PGconn *c,
 			continue;
 		}
 		err[0] = '\0';
-		out = results_apply(c, s, m->payload, m->len, err, sizeof(err));
-		out = results_judge(c, stall, m, out, err, sizeof(err));
-		if (out == RESULTS_POISON && results_refuse(producer, c, s, m,
-		    err) < 0)
-			out = RESULTS_RETRY;
+		if ((ok = results_verified(producer, s, m)) <= 0)
+			out = ok == 0 ? RESULTS_APPLIED : RESULTS_RETRY;
+		else {
+			out = results_apply(c, s, m->payload, m->len, err,
+			    sizeof(err));
+			out = results_judge(c, stall, m, out, err, sizeof(err));
+			if (out == RESULTS_POISON && results_refuse(producer, c,
+			    s, m, err) < 0)
+				out = RESULTS_RETRY;
+		}
 		if (out == RESULTS_RETRY) {
 			results_rewind(consumer, m);
 			rd_kafka_message_destroy(m);

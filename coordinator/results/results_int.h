@@ -24,12 +24,12 @@ struct results_order {
 	const char	*order_url;
 	const char	*trace_id;
 	const char	*cert_status;
-	const char	*ca;		/* the CA the order runs against */
 	unsigned	 failures;	/* transient failures so far */
 	char		**names;
 	size_t		 nnames;
 	unsigned	 sweeps;	/* re-drives without progress (sweep.c) */
 	unsigned	 poisoned;	/* result events refused (results_poison.c) */
+	const char	*ca;		/* the order's CA, "" for the default */
 };
 
 /* Locks order job_id with its certificate and reads it into o. Returns 1

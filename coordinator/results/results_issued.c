@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "anchors.h"
+#include "cas.h"
 #include "certinfo.h"
 #include "chains.h"
 #include "codec.h"
@@ -78,6 +80,40 @@ results_issued_check(PGconn *c, const Certfleet__Event *e,
 		return results_reject_cert(c, e, o, RESULTS_PROBLEM_MISMATCH,
 		    "the issued certificate's names differ from the requested "
 		    "hostname set", err, errlen);
+	return RESULTS_APPLIED;
+}
+
+/* Every chain of ch (the default and each alternate kept) must verify to
+ * the trust anchors of the order's CA. Returns RESULTS_APPLIED when they
+ * do, else RESULTS_REJECTED (problem recorded, order failed, nothing
+ * stored or primed) or RESULTS_RETRY on a database error. */
+static enum results_outcome
+results_issued_trusted(PGconn *c, const struct settings *s,
+    const Certfleet__Event *e, const struct results_order *o,
+    const char *leaf, const struct chains *ch, char *err, size_t errlen)
+{
+	const char *name = o->ca[0] != '\0' ? o->ca : s->ca_name;
+	const struct cas_ca *ca = cas_find(&s->cas, name);
+	char why[400], detail[1024];
+	size_t i;
+
+	if (ca == NULL || ca->roots == NULL) {
+		snprintf(detail, sizeof(detail), "CA %s has no trust anchors "
+		    "configured (CERTFLEET_CA_<NAME>_ROOTS_FILE): its chain "
+		    "cannot be verified", name);
+		return results_reject_cert(c, e, o, ANCHORS_PROBLEM, detail, err,
+		    errlen);
+	}
+	for (i = 0; i < ch->n; i++)
+		if (anchors_verify(ca->roots, leaf, ch->e[i].rest, 0, why,
+		    sizeof(why)) < 0) {
+			snprintf(detail, sizeof(detail), "%s chain %zu of %zu "
+			    "(top issuer \"%s\"): %s", ch->e[i].is_default ?
+			    "default" : "alternate", i + 1, ch->n,
+			    ch->e[i].top_issuer, why);
+			return results_reject_cert(c, e, o, ANCHORS_PROBLEM,
+			    detail, err, errlen);
+		}
 	return RESULTS_APPLIED;
 }
 
@@ -157,6 +193,10 @@ results_issued(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 		    err, errlen);
 		goto out;
 	}
+	if ((out = results_issued_trusted(c, s, e, o, leaf, &ch, err,
+	    errlen)) != RESULTS_APPLIED)
+		goto out;
+	out = RESULTS_RETRY;
 	if ((served = results_issued_served(c, s, e, &ch, err, errlen)) < 0)
 		goto out;
 	in.certificate = o->certificate;

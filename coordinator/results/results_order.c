@@ -28,10 +28,11 @@ results_order_get(PGconn *c, const char *job_id, struct results_order *o,
 	memset(o, 0, sizeof(*o));
 	if ((o->r = db_query(c, "results order", "SELECT o.status, o.attempt, "
 	    "o.certificate, o.private_key, coalesce(o.order_url, ''), o.trace_id, "
-	    "c.status, hs.names, o.sweeps, o.poisoned, o.ca, o.failures FROM "
-	    "orders o JOIN certificates c ON c.id = o.certificate JOIN "
-	    "hostname_sets hs ON hs.id = c.hostname_set WHERE o.id = $1 FOR "
-	    "UPDATE OF o, c", 1, &job_id, NULL, NULL, err, errlen)) == NULL)
+	    "c.status, hs.names, o.sweeps, o.poisoned, coalesce(o.ca, ''), "
+	    "o.failures FROM orders o JOIN certificates c ON c.id = "
+	    "o.certificate JOIN hostname_sets hs ON hs.id = c.hostname_set "
+	    "WHERE o.id = $1 FOR UPDATE OF o, c", 1, &job_id, NULL, NULL, err,
+	    errlen)) == NULL)
 		return -1;
 	if (PQntuples(o->r) == 0) {
 		PQclear(o->r);	/* the caller frees o only when found */

@@ -38,7 +38,8 @@ results_deferred(PGconn *c, const Certfleet__Event *e,
 	int open = 0;
 
 	if (strcmp(p->type, PROTO_PROBLEM_CA_UNAVAILABLE) == 0) {
-		if ((open = breaker_failure(c, o->ca, p->detail, err, errlen)) < 0)
+		if (o->ca[0] != '\0' && (open = breaker_failure(c, o->ca,
+		    p->detail, err, errlen)) < 0)
 			return RESULTS_RETRY;
 		if (delay < RESULTS_UNAVAILABLE_S)
 			delay = retrysched_jitter(RESULTS_UNAVAILABLE_S);

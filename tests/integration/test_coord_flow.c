@@ -19,6 +19,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "../unit/test_coord_ca.h"
+#include "test_sign.h"
 #include "codec.h"
 #include "httpget.h"
 #include "kafkaconn.h"
@@ -150,10 +151,15 @@ produce(const char *topic, const char *key, const void *buf, size_t len)
 {
 	rd_kafka_resp_err_t e;
 
-	e = rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic),
-	    RD_KAFKA_V_KEY((void *)(uintptr_t)key, strlen(key)),
-	    RD_KAFKA_V_VALUE((void *)(uintptr_t)buf, len),
-	    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+	/* events are signed as a worker signs them (test_sign.h) */
+	if (strcmp(topic, kafkaconn_topic_events()) == 0)
+		e = testsig_produce_event(producer, RD_KAFKA_PARTITION_UA, key,
+		    buf, len, topic);
+	else
+		e = rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic),
+		    RD_KAFKA_V_KEY((void *)(uintptr_t)key, strlen(key)),
+		    RD_KAFKA_V_VALUE((void *)(uintptr_t)buf, len),
+		    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
 	assert_int_equal(e, RD_KAFKA_RESP_ERR_NO_ERROR);
 	assert_int_equal(rd_kafka_flush(producer, 10000),
 	    RD_KAFKA_RESP_ERR_NO_ERROR);
@@ -930,7 +936,9 @@ setup(void **state)
 	if (conf == NULL || (producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err,
 	    sizeof(err))) == NULL)
 		return -1;
-	return testca_new(&ca);
+	if (testca_new(&ca) < 0)
+		return -1;
+	return testsig_trust(ca.cert);
 }
 
 static int

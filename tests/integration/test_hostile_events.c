@@ -17,6 +17,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "../unit/test_coord_ca.h"
+#include "test_sign.h"
 #include "clock.h"
 #include "codec.h"
 #include "kafkaconn.h"
@@ -95,11 +96,9 @@ produce_event(Certfleet__Event *ev)
 	if (ev->job_kind == CERTFLEET__JOB_KIND__JOB_KIND_UNSPECIFIED)
 		ev->job_kind = CERTFLEET__JOB_KIND__JOB_KIND_ISSUE_ORDER;
 	assert_non_null(buf = proto_event_encode(ev, &len));
-	e = rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(kafkaconn_topic_events()),
-	    RD_KAFKA_V_PARTITION(PARTITION),
-	    RD_KAFKA_V_KEY(ev->job_id, strlen(ev->job_id)),
-	    RD_KAFKA_V_VALUE(buf, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),
-	    RD_KAFKA_V_END);
+	e = testsig_produce_event(producer, PARTITION, ev->job_id, buf, len,
+	    kafkaconn_topic_events());
+	free(buf);
 	assert_int_equal(e, RD_KAFKA_RESP_ERR_NO_ERROR);
 	assert_int_equal(rd_kafka_flush(producer, 10000),
 	    RD_KAFKA_RESP_ERR_NO_ERROR);
@@ -375,6 +374,7 @@ test_t61_issuer(void **state)
 	(void)state;
 	assert_int_equal(testca_new_cn(&t61, V_ASN1_T61STRING,
 	    "Caf\xe9 Root CA", 12), 0);
+	assert_int_equal(testsig_trust(t61.cert), 0);
 	enroll("t61", &c);
 	enroll("behind-t61", &d);
 	t0 = clock_mono_ms();
@@ -603,7 +603,9 @@ setup(void **state)
 	    (producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err,
 	    sizeof(err))) == NULL)
 		return -1;
-	return testca_new(&ca);
+	if (testca_new(&ca) < 0)
+		return -1;
+	return testsig_trust(ca.cert);
 }
 
 static int

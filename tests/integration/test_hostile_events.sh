@@ -24,6 +24,9 @@ export CERTFLEET_PG
 export CERTFLEET_TOKEN=$(openssl rand -hex 32)
 export CERTFLEET_WORKER_TOKEN=$(openssl rand -hex 32)
 export CERTFLEET_MASTER_KEY=$(openssl rand -hex 32)
+# the test's own CA is the one trust anchor (the test writes it: test_sign.h)
+export CERTFLEET_CA_ROOTS_FILE=$work/roots.pem
+: >"$CERTFLEET_CA_ROOTS_FILE"
 export CERTFLEET_API_LISTEN=127.0.0.1:$((CERTFLEET_PORT_BASE + 12))
 export CERTFLEET_API=http://$CERTFLEET_API_LISTEN
 # the test ages the orders it wants swept; nothing else must be

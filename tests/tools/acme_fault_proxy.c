@@ -11,9 +11,10 @@
  * authorizations, finalize, certificate) and checks the JWS "url" against
  * them. The control API, on the same listener:
  *
- *   POST /_proxy/fault?kind=K&mode=M&count=N[&retry_after=S][&for_s=T]
+ *   POST /_proxy/fault?kind=K&mode=M&count=N[&retry_after=S][&for_s=T][&name=D]
  *        the next N requests of kind K (with for_s: every request of kind
- *        K for the next T seconds) are answered by the proxy itself
+ *        K for the next T seconds; with name: only newOrders whose first
+ *        identifier is D) are answered by the proxy itself
  *        (never forwarded): M is 429 (rateLimited, Retry-After: S), 503
  *        (Retry-After: S), badnonce (400 badNonce), huge (a 5 MiB JSON
  *        body) or rejected (400 rejectedIdentifier; newOrder only), each carrying a fresh Replay-Nonce from UPSTREAM; or
@@ -25,6 +26,13 @@
  *        to PROXY_BIGCHAIN_BYTES by copies of its last certificate);
  *        bigalts (the same download with PROXY_ALTS Link rel="alternate"
  *        headers to /_proxy/alt/N, each a chain of PROXY_ALT_BYTES).
+ *        A hostile CA (acme_fault_hostile.c): deepjson (200, 30,000 nested
+ *        arrays), trickle (the answer sent one byte a second), redirectloop
+ *        (302 to the same URL), httplink (forwarded, plus a Link
+ *        rel="alternate" to an http:// URL), otherkey (a certificate
+ *        download whose leaf is for another key), badchain (the leaf kept,
+ *        the chain replaced by a self-signed stranger: it does not verify),
+ *        hugechain (the download padded to 10 MB).
  *   POST /_proxy/alt/N  the padded alternate N of the last bigalts chain
  *   GET  /_proxy/log    one line per request seen since the last reset:
  *        "<unix ms> <kind> <method> <status> <fault|-> <first name|->"
@@ -54,6 +62,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
+#include "acme_fault_hostile.h"
 #include "b64.h"
 #include "clock.h"
 
@@ -70,10 +79,19 @@
 
 enum fault_mode { FAULT_NONE, FAULT_429, FAULT_503, FAULT_BADNONCE, FAULT_HUGE,
     FAULT_STALL, FAULT_REJECTED, FAULT_UTF8DETAIL, FAULT_HTTPLOCATION,
-    FAULT_BIGCHAIN, FAULT_BIGALTS };
+    FAULT_BIGCHAIN, FAULT_BIGALTS, FAULT_DEEPJSON, FAULT_TRICKLE,
+    FAULT_REDIRECTLOOP, FAULT_HTTPLINK, FAULT_OTHERKEY, FAULT_BADCHAIN,
+    FAULT_HUGECHAIN };
 
 static const char *const fault_names[] = { "-", "429", "503", "badnonce", "huge",
-    "stall", "rejected", "utf8detail", "httplocation", "bigchain", "bigalts" };
+    "stall", "rejected", "utf8detail", "httplocation", "bigchain", "bigalts", "deepjson",
+    "trickle", "redirectloop", "httplink", "otherkey", "badchain",
+    "hugechain" };
+
+/* Modes that forward the request and change upstream's answer. */
+#define FAULT_FORWARDS(m) ((m) == FAULT_HTTPLOCATION || (m) == FAULT_BIGCHAIN || \
+    (m) == FAULT_BIGALTS || (m) == FAULT_HTTPLINK || (m) == FAULT_OTHERKEY || \
+    (m) == FAULT_BADCHAIN || (m) == FAULT_HUGECHAIN)
 
 static const struct {
 	const char *prefix;
@@ -97,6 +115,7 @@ struct fault {
 	int		count;
 	int		retry_after;
 	long long	until_ms;	/* for_s: every request until then */
+	char		name[PROXY_NAME_MAX];	/* newOrder: only for this first name */
 };
 
 /* Orders seen at the CA: their ids (the last segment of the order URL) in
@@ -444,7 +463,8 @@ static enum MHD_Result
 control(struct MHD_Connection *conn, const char *url, const char *method)
 {
 	const char *k, *m, *n, *ra, *fs;
-	struct fault f = { FAULT_NONE, 0, 0, 0 };
+	struct fault f = { FAULT_NONE, 0, 0, 0, "" };
+	const char *nm;
 	char *out = NULL, line[256];
 	size_t i, cap, len = 0;
 	enum MHD_Result rc;
@@ -473,6 +493,8 @@ control(struct MHD_Connection *conn, const char *url, const char *method)
 			if (strcmp(m, fault_names[i]) == 0)
 				f.mode = (enum fault_mode)i;
 		f.count = n != NULL ? atoi(n) : 1;
+		nm = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "name");
+		snprintf(f.name, sizeof(f.name), "%s", nm != NULL ? nm : "");
 		f.retry_after = ra != NULL ? atoi(ra) : 0;
 		if (fs != NULL && atoi(fs) > 0)
 			f.until_ms = clock_wall_ms() + 1000LL * atoi(fs);
@@ -645,6 +667,41 @@ inject(struct MHD_Connection *conn, const char *host, const struct fault *f)
 	return rc;
 }
 
+/* A hostile answer made here (acme_fault_hostile.c), never forwarded: deep
+ * JSON, a trickled problem, or a redirect to the very URL asked. */
+static enum MHD_Result
+hostile_reply(struct MHD_Connection *conn, const char *host, const char *url,
+    const struct fault *f)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result rc;
+	char nonce[512], loc[1024];
+	unsigned status = 200;
+
+	fresh_nonce(host, nonce, sizeof(nonce));
+	if (f->mode == FAULT_DEEPJSON)
+		resp = hostile_deepjson();
+	else if (f->mode == FAULT_TRICKLE)
+		resp = hostile_trickle();
+	else {
+		status = 302;
+		resp = MHD_create_response_from_buffer(0, (char *)"",
+		    MHD_RESPMEM_PERSISTENT);
+		snprintf(loc, sizeof(loc), "https://%s%s", host != NULL ? host :
+		    "127.0.0.1", url);
+		if (resp != NULL)
+			MHD_add_response_header(resp, "Location", loc);
+	}
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Content-Type", "application/json");
+	if (nonce[0] != '\0')
+		MHD_add_response_header(resp, "Replay-Nonce", nonce);
+	rc = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
 /* The answer of the alternate chains of the last bigalts download. */
 static enum MHD_Result
 alt_reply(struct MHD_Connection *conn, const char *host)
@@ -677,6 +734,23 @@ forward_fault(const struct fault *f, const char *host, struct presp *r)
 	size_t n, i;
 	char *b, *h;
 
+	if (f->mode == FAULT_HTTPLINK && r->nhdr < PROXY_HDR_MAX &&
+	    (h = malloc(strlen(host) + 80)) != NULL) {
+		sprintf(h, "Link: <http://%s/_proxy/alt/0>;rel=\"alternate\"", host);
+		r->hdr[r->nhdr++] = h;
+		return;
+	}
+	if (f->mode == FAULT_OTHERKEY || f->mode == FAULT_BADCHAIN) {
+		b = r->body == NULL ? NULL : f->mode == FAULT_OTHERKEY ?
+		    hostile_otherkey(r->body, r->len, &n) :
+		    hostile_badchain(r->body, r->len, &n);
+		if (b != NULL) {
+			free(r->body);
+			r->body = b;
+			r->len = n;
+		}
+		return;
+	}
 	if (f->mode == FAULT_HTTPLOCATION) {
 		for (i = 0; i < r->nhdr; i++)
 			if (strncasecmp(r->hdr[i], "location: https://", 18) == 0 &&
@@ -688,9 +762,10 @@ forward_fault(const struct fault *f, const char *host, struct presp *r)
 		return;
 	}
 	if (r->body == NULL || (b = pad_chain(r->body, r->len, f->mode ==
-	    FAULT_BIGCHAIN ? PROXY_BIGCHAIN_BYTES : PROXY_ALT_BYTES, &n)) == NULL)
+	    FAULT_BIGCHAIN ? PROXY_BIGCHAIN_BYTES : f->mode == FAULT_HUGECHAIN ?
+	    HOSTILE_HUGECHAIN_BYTES : PROXY_ALT_BYTES, &n)) == NULL)
 		return;
-	if (f->mode == FAULT_BIGCHAIN) {
+	if (f->mode == FAULT_BIGCHAIN || f->mode == FAULT_HUGECHAIN) {
 		free(r->body);
 		r->body = b;
 		r->len = n;
@@ -735,8 +810,7 @@ forward(struct MHD_Connection *conn, const char *url, const char *method,
 	}
 	*status = (unsigned)st;
 	order_track(kind_of(url), url, st, &r);
-	if ((f->mode == FAULT_HTTPLOCATION || f->mode == FAULT_BIGCHAIN ||
-	    f->mode == FAULT_BIGALTS) && host != NULL)
+	if (FAULT_FORWARDS(f->mode) && host != NULL)
 		forward_fault(f, host, &r);
 	resp = MHD_create_response_from_buffer(r.len, r.body != NULL ? r.body :
 	    (char *)"", MHD_RESPMEM_MUST_COPY);
@@ -762,7 +836,7 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
     size_t *upload_size, void **con_cls)
 {
 	struct preq *q = *con_cls;
-	struct fault f = { FAULT_NONE, 0, 0, 0 };
+	struct fault f = { FAULT_NONE, 0, 0, 0, "" };
 	const char *host;
 	char name[PROXY_NAME_MAX] = "-";
 	unsigned status = 0;
@@ -804,18 +878,25 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 	if (strcmp(kinds[kind].kind, "newOrder") == 0)
 		first_name(q->body, q->len, name, sizeof(name));
 	pthread_mutex_lock(&lock);
+	/* a fault for one name (newOrder) leaves other orders alone: jobs of
+	 * other tests or retries never take it */
 	if (faults[kind].until_ms > 0) {
 		if (faults[kind].until_ms > clock_wall_ms())
 			f = faults[kind];
-	} else if (faults[kind].count > 0) {
+	} else if (faults[kind].count > 0 && (faults[kind].name[0] == '\0' ||
+	    strcmp(faults[kind].name, name) == 0)) {
 		f = faults[kind];
 		faults[kind].count--;
 	}
 	pthread_mutex_unlock(&lock);
 	if (f.mode == FAULT_STALL)
 		sleep((unsigned)f.retry_after);
-	else if (f.mode != FAULT_NONE && f.mode != FAULT_HTTPLOCATION &&
-	    f.mode != FAULT_BIGCHAIN && f.mode != FAULT_BIGALTS) {
+	else if (f.mode == FAULT_DEEPJSON || f.mode == FAULT_TRICKLE ||
+	    f.mode == FAULT_REDIRECTLOOP) {
+		log_add(kind, method, f.mode == FAULT_REDIRECTLOOP ? 302 : 200,
+		    f.mode, name);
+		return hostile_reply(conn, host, url, &f);
+	} else if (f.mode != FAULT_NONE && !FAULT_FORWARDS(f.mode)) {
 		status = f.mode == FAULT_429 ? 429 : f.mode == FAULT_503 ? 503 :
 		    f.mode == FAULT_BADNONCE || f.mode == FAULT_REJECTED ||
 		    f.mode == FAULT_UTF8DETAIL ? 400 : 200;

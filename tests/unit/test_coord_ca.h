@@ -23,6 +23,24 @@ struct testca {
  * ASN.1 string of type cn_type, bytes as given (V_ASN1_T61STRING,
  * V_ASN1_BMPSTRING...: what a CA of another age may carry), or MBSTRING_ASC
  * for plain text. Returns 0 or -1. */
+/* Adds extension nid with value (OpenSSL's config syntax) to self-signed
+ * x. Returns 0 or -1. */
+static inline int
+testca_ext(X509 *x, int nid, const char *value)
+{
+	X509V3_CTX ctx;
+	X509_EXTENSION *e;
+	int ok;
+
+	X509V3_set_ctx_nodb(&ctx);
+	X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
+	if ((e = X509V3_EXT_conf_nid(NULL, &ctx, nid, value)) == NULL)
+		return -1;
+	ok = X509_add_ext(x, e, -1);
+	X509_EXTENSION_free(e);
+	return ok == 1 ? 0 : -1;
+}
+
 static inline int
 testca_new_cn(struct testca *ca, int cn_type, const char *cn, int cnlen)
 {
@@ -44,6 +62,10 @@ testca_new_cn(struct testca *ca, int cn_type, const char *cn, int cnlen)
 		return -1;
 	X509_set_issuer_name(ca->cert, n);
 	X509_set_pubkey(ca->cert, ca->key);
+	/* a CA a chain check accepts as one (results/anchors.c) */
+	if (testca_ext(ca->cert, NID_basic_constraints, "critical,CA:TRUE") < 0 ||
+	    testca_ext(ca->cert, NID_key_usage, "critical,keyCertSign,cRLSign") < 0)
+		return -1;
 	return X509_sign(ca->cert, ca->key, EVP_sha256()) > 0 ? 0 : -1;
 }
 

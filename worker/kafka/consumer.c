@@ -7,6 +7,7 @@
 
 #include "kafkaconn.h"
 #include "log.h"
+#include "msgsig.h"
 #include "offsets.h"
 
 struct consumer {
@@ -139,6 +140,23 @@ consumer_free(struct consumer *cn)
 	free(cn);
 }
 
+/* The message's signature header (the last one when there are several),
+ * for the runner to verify (msgsig.h). */
+static void
+consumer_sig(rd_kafka_message_t *m, struct consumer_msg *jm)
+{
+	rd_kafka_headers_t *h = NULL;
+
+	jm->sig = NULL;
+	jm->siglen = 0;
+	if (rd_kafka_message_headers(m, &h) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+	    rd_kafka_header_get_last(h, MSGSIG_HEADER, &jm->sig, &jm->siglen) !=
+	    RD_KAFKA_RESP_ERR_NO_ERROR || jm->sig == NULL) {
+		jm->sig = NULL;
+		jm->siglen = 0;
+	}
+}
+
 unsigned
 consumer_poll(struct consumer *cn, unsigned max, consumer_handler_fn *handler,
     void *arg)
@@ -168,6 +186,7 @@ consumer_poll(struct consumer *cn, unsigned max, consumer_handler_fn *handler,
 		jm.keylen = m->key_len;
 		jm.payload = m->payload;
 		jm.len = m->len;
+		consumer_sig(m, &jm);
 		handler(arg, &jm);
 		rd_kafka_message_destroy(m);
 		n++;

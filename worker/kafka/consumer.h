@@ -18,6 +18,8 @@ struct consumer_msg {
 	size_t		 keylen;
 	const void	*payload;
 	size_t		 len;
+	const void	*sig;		/* its MSGSIG_HEADER value, or NULL */
+	size_t		 siglen;
 };
 
 /* Handles one message. The message's offset is in flight from this call on

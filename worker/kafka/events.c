@@ -12,6 +12,7 @@
 struct events {
 	rd_kafka_t		*rk;
 	char			*worker_id;
+	struct msgsig_signer	*signer;
 	events_delivered_fn	*cb;
 };
 
@@ -26,8 +27,9 @@ events_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *arg)
 }
 
 struct events *
-events_new(const char *bootstrap, const char *worker_id, events_delivered_fn *cb,
-    char *err, size_t errlen)
+events_new(const char *bootstrap, const char *worker_id,
+    struct msgsig_signer *signer, events_delivered_fn *cb, char *err,
+    size_t errlen)
 {
 	struct events *ev;
 	rd_kafka_conf_t *conf;
@@ -39,6 +41,7 @@ events_new(const char *bootstrap, const char *worker_id, events_delivered_fn *cb
 		goto fail;
 	}
 	ev->cb = cb;
+	ev->signer = signer;
 	if ((conf = kafkaconn_conf(bootstrap, worker_id, err, errlen)) == NULL)
 		goto fail;
 	/* Idempotent, and retried until delivered (message.timeout.ms 0): a
@@ -78,17 +81,26 @@ events_free(struct events *ev, int timeout_ms)
 	free(ev);
 }
 
-/* Queues buf (which librdkafka frees) on topic. */
+/* Queues buf (which librdkafka frees) on topic, with the signature header
+ * sig when not NULL. */
 static int
 events_produce(struct events *ev, const char *topic, const void *key,
-    size_t keylen, void *buf, size_t len, void *opaque, char *err, size_t errlen)
+    size_t keylen, void *buf, size_t len, const char *sig, void *opaque,
+    char *err, size_t errlen)
 {
 	rd_kafka_resp_err_t e;
 
-	e = rd_kafka_producev(ev->rk, RD_KAFKA_V_TOPIC(topic),
-	    RD_KAFKA_V_KEY(key, keylen), RD_KAFKA_V_VALUE(buf, len),
-	    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE), RD_KAFKA_V_OPAQUE(opaque),
-	    RD_KAFKA_V_END);
+	if (sig != NULL)
+		e = rd_kafka_producev(ev->rk, RD_KAFKA_V_TOPIC(topic),
+		    RD_KAFKA_V_KEY(key, keylen), RD_KAFKA_V_VALUE(buf, len),
+		    RD_KAFKA_V_HEADER(MSGSIG_HEADER, sig, (ssize_t)strlen(sig)),
+		    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),
+		    RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+	else
+		e = rd_kafka_producev(ev->rk, RD_KAFKA_V_TOPIC(topic),
+		    RD_KAFKA_V_KEY(key, keylen), RD_KAFKA_V_VALUE(buf, len),
+		    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),
+		    RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
 	if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
 		free(buf);
 		snprintf(err, errlen, "produce to %s: %s", topic, rd_kafka_err2str(e));
@@ -101,6 +113,7 @@ int
 events_publish(struct events *ev, Certfleet__Event *e, void *opaque, char *err,
     size_t errlen)
 {
+	char sig[MSGSIG_HEADER_MAX + 1];
 	size_t len;
 	void *buf;
 
@@ -117,8 +130,13 @@ events_publish(struct events *ev, Certfleet__Event *e, void *opaque, char *err,
 		    "events topic's limit of %d", e->job_id, len, EVENTS_MAX_BYTES);
 		return -1;
 	}
+	if (msgsig_sign(ev->signer, MSGSIG_EVENT, 0, e->job_id,
+	    strlen(e->job_id), buf, len, sig, sizeof(sig), err, errlen) < 0) {
+		free(buf);
+		return -1;
+	}
 	return events_produce(ev, kafkaconn_topic_events(), e->job_id,
-	    strlen(e->job_id), buf, len, opaque, err, errlen);
+	    strlen(e->job_id), buf, len, sig, opaque, err, errlen);
 }
 
 int
@@ -149,7 +167,7 @@ events_deadletter(struct events *ev, const char *topic, int32_t partition,
 		return -1;
 	}
 	return events_produce(ev, kafkaconn_topic_dlq(), key, d.key.len, buf, n,
-	    opaque, err, errlen);
+	    NULL, opaque, err, errlen);
 }
 
 void

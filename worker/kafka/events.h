@@ -7,6 +7,7 @@
 
 #include "codec.h"
 #include "kafkaconn.h"
+#include "msgsig.h"
 
 /* The largest event this worker publishes: the producers' cap less room for
  * the key (a job id) and the fields events_publish stamps. A result over it
@@ -20,16 +21,19 @@ struct events;
  * the caller may publish again). */
 typedef void events_delivered_fn(void *opaque, int ok, const char *err);
 
-/* Creates an idempotent producer (acks=all) on bootstrap. Returns NULL with
- * err on failure. */
+/* Creates an idempotent producer (acks=all) on bootstrap; every event it
+ * publishes is signed with signer (borrowed, outliving the producer;
+ * msgsig.h). Returns NULL with err on failure. */
 struct events *events_new(const char *bootstrap, const char *worker_id,
-    events_delivered_fn *cb, char *err, size_t errlen);
+    struct msgsig_signer *signer, events_delivered_fn *cb, char *err,
+    size_t errlen);
 
 /* Flushes what is queued for up to timeout_ms, then frees. */
 void events_free(struct events *ev, int timeout_ms);
 
 /* Publishes e on the events topic keyed by its job id, after stamping
- * schema_version, worker_id and at_unix_ms. opaque comes back through the
+ * schema_version, worker_id and at_unix_ms, with its signature header
+ * (MSGSIG_EVENT, no expiry). opaque comes back through the
  * callback. Returns 0 when queued, -1 with err (also when the event is over
  * EVENTS_MAX_BYTES). */
 int events_publish(struct events *ev, Certfleet__Event *e, void *opaque,

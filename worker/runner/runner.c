@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "codec.h"
 #include "log.h"
 #include "runner_int.h"
@@ -378,8 +379,10 @@ runner_handle(void *arg, const struct consumer_msg *m)
 	r->jobs = j;
 	r->active++;
 
-	if ((j->msg = proto_job_decode(m->payload, m->len, reason,
-	    sizeof(reason))) == NULL) {
+	if (msgsig_verify(r->d.jobkeys, MSGSIG_JOB, m->sig, m->siglen, m->key,
+	    m->keylen, m->payload, m->len, clock_wall_ms(), reason,
+	    sizeof(reason)) < 0 || (j->msg = proto_job_decode(m->payload,
+	    m->len, reason, sizeof(reason))) == NULL) {
 		log_warn("runner: message %s/%d/%lld dead-lettered: %s", m->topic,
 		    (int)m->partition, (long long)m->offset, reason);
 		j->reported = 1;

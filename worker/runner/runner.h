@@ -11,6 +11,7 @@
 #include "dns.h"
 #include "events.h"
 #include "pacer.h"
+#include "msgsig.h"
 
 struct runner;
 
@@ -28,6 +29,7 @@ struct runner_deps {
 	const char		*ca_file;	/* trust bundle for the CAs, or NULL */
 	struct dns		*dns;		/* dns-01 provider, or NULL: none */
 	struct pacer		*pacer;		/* learns each job's CA name, or NULL */
+	struct msgsig_verifier	*jobkeys;	/* the coordinator's job keys */
 };
 
 /* Returns a runner, or NULL when memory runs out. */
@@ -41,8 +43,10 @@ void runner_free(struct runner *r);
  * is runner_delivered with the runner as opaque). */
 void runner_set_events(struct runner *r, struct events *ev);
 
-/* consumer_handler_fn: decodes one message and starts its job; a message
- * that does not decode is dead-lettered with the reason. */
+/* consumer_handler_fn: verifies one message's signature (a job signed by
+ * a key of deps->jobkeys, not expired), decodes it and starts its job; a
+ * message that is unsigned, badly signed, expired or does not decode is
+ * dead-lettered with the reason, and nothing else is done for it. */
 void runner_handle(void *r, const struct consumer_msg *m);
 
 /* events_delivered_fn for the producer. */

@@ -1,0 +1,30 @@
+/* anchors.h -- verifies a chain a CA sent against that CA's configured trust anchors (a PEM file); pure, no database. */
+#ifndef CERTFLEET_COORD_ANCHORS_H
+#define CERTFLEET_COORD_ANCHORS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ANCHORS_FILE_MAX	(1024 * 1024)	/* bytes of an anchors file */
+#define ANCHORS_MAX		64		/* certificates in it */
+#define ANCHORS_CHAIN_MAX	1000		/* certificates of a chain (an event's
+						 * size bounds it before) */
+
+/* The problem type of a chain that does not verify. */
+#define ANCHORS_PROBLEM "urn:certfleet:error:untrustedChain"
+
+/*
+ * Verifies that leaf (one PEM certificate) chains to one of the trust
+ * anchors in file path (PEM certificates; read at every call, so a changed
+ * file counts at once) through the certificates of rest (PEM, the chain
+ * without its leaf, may be empty), at time now_s (Unix seconds; 0 = now):
+ * OpenSSL's path building and checks (signatures, validity, CA flags, path
+ * lengths, the leaf usable for a TLS server); an anchor may be an
+ * intermediate (partial chains). Returns 0 when it does, or -1 with the
+ * reason in err (the file unusable, a chain over ANCHORS_CHAIN_MAX, or
+ * OpenSSL's verdict with the certificate depth it concerns).
+ */
+int anchors_verify(const char *path, const char *leaf, const char *rest,
+    int64_t now_s, char *err, size_t errlen);
+
+#endif

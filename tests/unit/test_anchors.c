@@ -1,0 +1,161 @@
+/* test_anchors.c -- unit tests of the chain check against a CA's trust anchors: trusted, another CA, expired, an anchors file that is missing or holds no certificate. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "anchors.h"
+#include "test_coord_ca.h"
+
+static struct testca ours, theirs;
+static char dir[64], roots[128], empty[128];
+
+static int
+setup(void **state)
+{
+	FILE *fp;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/test_anchors.XXXXXX");
+	if (mkdtemp(dir) == NULL || testca_new(&ours) < 0 ||
+	    testca_new(&theirs) < 0)
+		return -1;
+	snprintf(roots, sizeof(roots), "%s/roots.pem", dir);
+	snprintf(empty, sizeof(empty), "%s/empty.pem", dir);
+	if ((fp = fopen(roots, "w")) == NULL)
+		return -1;
+	fputs("# the CA's roots\n", fp);
+	PEM_write_X509(fp, ours.cert);
+	fclose(fp);
+	if ((fp = fopen(empty, "w")) == NULL)
+		return -1;
+	fputs("no certificate here\n", fp);
+	fclose(fp);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	unlink(roots);
+	unlink(empty);
+	rmdir(dir);
+	testca_free(&ours);
+	testca_free(&theirs);
+	return 0;
+}
+
+/* A leaf of ca for a new key, valid from nb to na, as PEM. */
+static char *
+leaf_of(const struct testca *ca, time_t nb, time_t na)
+{
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	char *names[] = { "www.example.com" }, *pem;
+	X509 *x;
+
+	assert_non_null(k);
+	assert_non_null(x = testca_issue(ca, k, names, 1, "1234", nb, na));
+	pem = testca_pem(x);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	return pem;
+}
+
+static void
+test_trusted(void **state)
+{
+	time_t now = time(NULL);
+	char *leaf = leaf_of(&ours, now - 60, now + 86400), *top;
+	char err[256];
+
+	(void)state;
+	top = testca_pem(ours.cert);
+	if (anchors_verify(roots, leaf, top, 0, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	/* the CA need not send its root: the anchor is enough */
+	assert_int_equal(anchors_verify(roots, leaf, "", 0, err, sizeof(err)),
+	    0);
+	free(top);
+	free(leaf);
+}
+
+/* The leaf matches, the chain is whole, but its root is not ours. */
+static void
+test_other_ca(void **state)
+{
+	time_t now = time(NULL);
+	char *leaf = leaf_of(&theirs, now - 60, now + 86400), *top;
+	char err[256];
+
+	(void)state;
+	top = testca_pem(theirs.cert);
+	assert_int_equal(anchors_verify(roots, leaf, top, 0, err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "does not verify"));
+	/* a chain that claims our root does not make it ours */
+	free(top);
+	top = testca_pem(ours.cert);
+	assert_int_equal(anchors_verify(roots, leaf, top, 0, err, sizeof(err)),
+	    -1);
+	free(top);
+	free(leaf);
+}
+
+static void
+test_expired(void **state)
+{
+	time_t now = time(NULL);
+	char *leaf = leaf_of(&ours, now - 1800, now - 60);
+	char err[256];
+
+	(void)state;
+	assert_int_equal(anchors_verify(roots, leaf, "", 0, err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "expired"));
+	/* at a time it was valid, it verifies */
+	assert_int_equal(anchors_verify(roots, leaf, "", (int64_t)now - 900,
+	    err, sizeof(err)), 0);
+	free(leaf);
+}
+
+static void
+test_bad_inputs(void **state)
+{
+	time_t now = time(NULL);
+	char *leaf = leaf_of(&ours, now - 60, now + 86400);
+	char err[256], path[160];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/missing.pem", dir);
+	assert_int_equal(anchors_verify(path, leaf, "", 0, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "missing.pem"));
+	assert_int_equal(anchors_verify(empty, leaf, "", 0, err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "no PEM certificate"));
+	assert_int_equal(anchors_verify(roots, "not a certificate", "", 0, err,
+	    sizeof(err)), -1);
+	assert_int_equal(anchors_verify(roots, leaf, "-----BEGIN CERTIFICATE-----"
+	    "\nAAAA\n-----END CERTIFICATE-----\n", 0, err, sizeof(err)), -1);
+	free(leaf);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_trusted),
+		cmocka_unit_test(test_other_ca),
+		cmocka_unit_test(test_expired),
+		cmocka_unit_test(test_bad_inputs),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
