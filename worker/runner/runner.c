@@ -258,8 +258,8 @@ runner_job_report_failure(struct job *j, const struct acme_result *res,
 		d.endpoint = res->endpoint != NULL ? (char *)res->endpoint : "";
 		e.kind_case = CERTFLEET__EVENT__KIND_DEFERRED;
 		e.deferred = &d;
-		runner_job_log(j, LOGL_INFO, "deferred until %lld: %s",
-		    (long long)res->not_before, p->type);
+		runner_job_log(j, LOGL_INFO, "deferred until %lld: %s: %s",
+		    (long long)res->not_before, p->type, p->detail);
 	} else {
 		f.problem = p;
 		f.retryable = res != NULL ? res->retryable : retryable;
