@@ -258,7 +258,8 @@ main_run(void)
 	struct backoff pg_retry, prime_retry;
 	struct outbox_signing sign;
 	char err[1024];
-	uint64_t last_prime = 0, last_renew = 0, last_breaker = 0, now;
+	uint64_t last_prime = 0, last_renew = 0, last_breaker = 0, last_watch = 0;
+	uint64_t now;
 	int n, rc = 1, busy, prime_busy = 0;
 
 	memset(&co, 0, sizeof(co));
@@ -296,6 +297,10 @@ main_run(void)
 		now = clock_mono_ms();
 		/* The primer again at once while a target has work left (a
 		 * re-prime, a backlog of changes): it bounds its own slices. */
+		if (!prime_busy && now - last_watch >= PRIMER_WATCH_MS) {
+			last_watch = now;
+			prime_busy = primer_watch(co.primer);
+		}
 		if ((n > 0 || prime_busy || now - last_prime >=
 		    MAIN_PRIME_EVERY_MS) && backoff_due(&prime_retry, now)) {
 			last_prime = now;

@@ -358,9 +358,12 @@ expire_round_load(struct expire *e, struct expire_edge *ed, char *err,
 	PGresult *r;
 	int row, rows;
 
+	/* Only changes every Redis target has written: an edge that drops its
+	 * cache re-reads Redis, and must find the new keys there. */
 	if ((r = db_query(e->db, "expire changes", "SELECT q.id, q.names FROM "
 	    "edge_expiries q WHERE NOT EXISTS (SELECT 1 FROM edge_expiry_sent s "
-	    "WHERE s.expiry = q.id AND s.edge = $1) ORDER BY q.id LIMIT 20", 1,
+	    "WHERE s.expiry = q.id AND s.edge = $1) AND coalesce(q.seq, 0) <= "
+	    "(SELECT certfleet_prime_written()) ORDER BY q.id LIMIT 20", 1,
 	    (const char *[]){ ed->id }, NULL, NULL, err, errlen)) == NULL)
 		return -1;
 	rows = PQntuples(r);

@@ -20,9 +20,12 @@
 /*
  * The changes come from PostgreSQL: a trigger (migration 0015) adds a row
  * to edge_expiries, with the certificate's names, in the transaction that
- * first sets issued_certificates.primed_at or .unprimed_at. A thread of its
- * own (own PostgreSQL connection, libcurl multi) takes, for each configured
- * edge, up to EXPIRE_BATCH changes that edge has not taken yet and calls its
+ * first sets issued_certificates.primed_at or .unprimed_at, with the seq
+ * the plan gave its names in edge_names. A thread of its own (own
+ * PostgreSQL connection, libcurl multi) takes, for each configured edge, up
+ * to EXPIRE_BATCH changes that edge has not taken yet and that every Redis
+ * target has written (seq <= certfleet_prime_written(), migration 0059: the
+ * keys are in Redis before any edge is told to re-read it) and calls its
  * expire route (peter_sslers' nginx.reset_path):
  *   all mode     GET <edge><path>/all, once per round (the default: in
  *                lua-resty-peter_sslers 0.5.0 the domain route answers

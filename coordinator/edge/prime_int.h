@@ -15,6 +15,7 @@
 #define PRIME_BATCH		5000	/* rows per query and pipeline */
 #define PRIME_SLICE_MS		1000	/* work per target per tick, then the next */
 #define PRIME_FLUSH_ROWS	64	/* rows queued between writes to Redis */
+#define PRIME_INFLIGHT_MAX	40000	/* commands sent, replies not read */
 #define PRIME_CONNECT_MS	500	/* connect (and AUTH, SELECT), per target */
 #define PRIME_TIMEOUT_MS	2000	/* each reply, per target */
 #define PRIME_BACKOFF_MAX_MS	8000	/* a target that fails waits 1, 2, 4, 8 s */
@@ -32,9 +33,12 @@
 #define PRIME_EDB	(-2)
 
 /* The columns every row query selects, in this order (PRIME_COL_*). */
-#define PRIME_ROW_COLS \
-	"en.seq, en.name, en.issued_certificate, en.private_key, en.chain_id, " \
+#define PRIME_ROW_REST \
+	"en.name, en.issued_certificate, en.private_key, en.chain_id, " \
 	"ic.cert_pem, pk.key_ciphertext, pk.key_nonce, pk.key_tag, pk.key_id"
+#define PRIME_ROW_COLS	"en.seq, " PRIME_ROW_REST
+/* the same for a result in binary format (db_send_binary): seq as text */
+#define PRIME_ROW_COLS_BIN "en.seq::text, " PRIME_ROW_REST
 #define PRIME_ROW_FROM \
 	"FROM edge_names en LEFT JOIN issued_certificates ic ON ic.id = " \
 	"en.issued_certificate LEFT JOIN private_keys pk ON pk.id = " \
@@ -53,6 +57,7 @@ struct prime_chain {
 struct prime_target {
 	const struct prime_target_conf *conf;
 	redisContext	*rc;
+	size_t		 inflight;	/* commands sent whose replies wait */
 	uint64_t	 retry_at;	/* clock_mono_ms: no attempt before */
 	int		 backoff_ms;
 	int		 down;		/* logged as unreachable */
@@ -97,18 +102,31 @@ int prime_write_rows(struct primer *p, struct prime_target *t, PGconn *c,
     const struct vault *v, const PGresult *r, const unsigned char *mask,
     int publish, int fix_ttl, char *err, size_t errlen);
 
-/* prime_write_rows without the replies: the commands are sent to t (every
- * PRIME_FLUSH_ROWS rows, see prime_flush), their count in *queued, for
- * prime_drain. Returns the names queued, or PRIME_EREDIS / PRIME_EDB. */
+/* prime_write_rows without waiting for the replies: the commands are sent
+ * to t every PRIME_FLUSH_ROWS rows (prime_pump) and counted in t->inflight;
+ * the replies that came meanwhile are read as it goes, so Redis never waits
+ * for the writer nor the writer for Redis. prime_wait reads the rest.
+ * Returns the names queued, or PRIME_EREDIS / PRIME_EDB (then t's
+ * connection holds unread replies: the caller drops it). */
 int prime_queue_rows(struct primer *p, struct prime_target *t, PGconn *c,
     const struct vault *v, const PGresult *r, const unsigned char *mask,
-    int publish, int fix_ttl, size_t *queued, char *err, size_t errlen);
+    int publish, int fix_ttl, char *err, size_t errlen);
 
 /* Writes everything queued in t's hiredis buffer to the socket. hiredis
  * 0.14 moves the unsent rest of its buffer after every write(2), so a
  * pipeline of megabytes is sent in small pieces as it is built, never at
  * once. Returns 0, or PRIME_EREDIS with err. */
 int prime_flush(redisContext *rc, char *err, size_t errlen);
+
+/* One step of t's pipeline: what is queued is written, the replies
+ * already arrived are read (without waiting), then more (waiting) while
+ * over PRIME_INFLIGHT_MAX commands are in flight. Returns 0, or
+ * PRIME_EREDIS with err (a reply was an error, or the connection failed). */
+int prime_pump(struct prime_target *t, char *err, size_t errlen);
+
+/* Reads every reply t->inflight still waits for; 0 when none is an error,
+ * else PRIME_EREDIS with the first error in err. */
+int prime_wait(struct prime_target *t, char *err, size_t errlen);
 
 /* The chains of r's rows in the cache (so that queueing them needs no
  * query). Returns 0; 1 when they do not all fit in the cache at once (the

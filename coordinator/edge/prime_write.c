@@ -1,6 +1,7 @@
 /* prime_write.c -- rows of edge_names into one Redis target: the peter_sslers keys written or deleted, pipelined; chains shared and cached; unused keys swept. */
 #include "prime_int.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,61 @@ prime_flush(redisContext *rc, char *err, size_t errlen)
 			return PRIME_EREDIS;
 		}
 	return 0;
+}
+
+/* Reads t's replies until at most keep are in flight; when wait is 0, only
+ * those already arrived. Everything counted in t->inflight must have been
+ * written (prime_flush) before, or this waits for replies never coming. */
+static int
+prime_replies(struct prime_target *t, size_t keep, int wait, char *err,
+    size_t errlen)
+{
+	struct pollfd pfd = { .fd = t->rc->fd, .events = POLLIN };
+	redisReply *reply;
+	int failed;
+
+	while (t->inflight > keep) {
+		if (redisGetReplyFromReader(t->rc, (void **)&reply) != REDIS_OK) {
+			snprintf(err, errlen, "redis: %s", t->rc->errstr);
+			return PRIME_EREDIS;
+		}
+		if (reply != NULL) {
+			if ((failed = reply->type == REDIS_REPLY_ERROR))
+				snprintf(err, errlen, "redis: %s", reply->str);
+			freeReplyObject(reply);
+			t->inflight--;
+			if (failed)
+				return PRIME_EREDIS;
+			continue;
+		}
+		if (!wait && poll(&pfd, 1, 0) <= 0)
+			return 0;
+		/* one read(2) (blocking: up to the context's timeout) */
+		if (redisBufferRead(t->rc) != REDIS_OK) {
+			snprintf(err, errlen, "redis: %s", t->rc->errstr);
+			return PRIME_EREDIS;
+		}
+	}
+	return 0;
+}
+
+int
+prime_pump(struct prime_target *t, char *err, size_t errlen)
+{
+	if (prime_flush(t->rc, err, errlen) < 0 ||
+	    prime_replies(t, 0, 0, err, errlen) < 0)
+		return PRIME_EREDIS;
+	if (t->inflight > PRIME_INFLIGHT_MAX)
+		return prime_replies(t, PRIME_INFLIGHT_MAX / 2, 1, err, errlen);
+	return 0;
+}
+
+int
+prime_wait(struct prime_target *t, char *err, size_t errlen)
+{
+	if (prime_flush(t->rc, err, errlen) < 0)
+		return PRIME_EREDIS;
+	return prime_replies(t, 0, 1, err, errlen);
 }
 
 int
@@ -283,7 +339,7 @@ prime_queue_gone(redisContext *rc, const struct prime_batch *b,
 int
 prime_queue_rows(struct primer *p, struct prime_target *t, PGconn *c,
     const struct vault *v, const PGresult *r, const unsigned char *mask,
-    int publish, int fix_ttl, size_t *queued, char *err, size_t errlen)
+    int publish, int fix_ttl, char *err, size_t errlen)
 {
 	struct prime_batch b;
 	int row, rows = PQntuples(r), q, done = 0;
@@ -292,7 +348,6 @@ prime_queue_rows(struct primer *p, struct prime_target *t, PGconn *c,
 	snprintf(b.ttl, sizeof(b.ttl), "%ld", p->pc.ttl);
 	b.fix_ttl = fix_ttl;
 	b.publish = publish ? 1 : 0;
-	*queued = 0;
 	for (row = 0; row < rows; row++) {
 		if ((mask != NULL && !mask[row]) ||
 		    strlen(PQgetvalue(r, row, PRIME_COL_NAME)) > PRIME_NAME_MAX)
@@ -306,14 +361,12 @@ prime_queue_rows(struct primer *p, struct prime_target *t, PGconn *c,
 		} else if ((q = prime_queue_row(p, t, c, v, &b, r, row, err,
 		    errlen)) < 0)
 			return q;
-		if (q > 0)
-			done++;
-		*queued += (size_t)q;
-		if (done % PRIME_FLUSH_ROWS == 0 &&
-		    prime_flush(t->rc, err, errlen) < 0)
+		t->inflight += (size_t)q;
+		if (q > 0 && ++done % PRIME_FLUSH_ROWS == 0 &&
+		    prime_pump(t, err, errlen) < 0)
 			return PRIME_EREDIS;
 	}
-	return done;
+	return prime_pump(t, err, errlen) < 0 ? PRIME_EREDIS : done;
 }
 
 int
@@ -321,13 +374,12 @@ prime_write_rows(struct primer *p, struct prime_target *t, PGconn *c,
     const struct vault *v, const PGresult *r, const unsigned char *mask,
     int publish, int fix_ttl, char *err, size_t errlen)
 {
-	size_t queued;
 	int done;
 
 	if ((done = prime_queue_rows(p, t, c, v, r, mask, publish, fix_ttl,
-	    &queued, err, errlen)) < 0)
+	    err, errlen)) < 0)
 		return done;
-	if (prime_drain(t->rc, queued, err, errlen) < 0)
+	if (prime_wait(t, err, errlen) < 0)
 		return PRIME_EREDIS;
 	return done;
 }

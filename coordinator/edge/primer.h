@@ -39,4 +39,12 @@ void primer_free(struct primer *p);	/* closes the targets; NULL is fine */
 int primer_tick(struct primer *p, PGconn *c, const struct vault *v, char *err,
     size_t errlen);
 
+/* Between passes: one GET of the generation marker of each connected target
+ * that is not re-priming already (no PostgreSQL, nothing written). Returns 1
+ * when one of them lost its marker, or its connection failed: the caller
+ * then runs primer_tick at once instead of at its next turn (a flushed or
+ * restarted Redis is noticed within PRIMER_WATCH_MS, not a whole period). */
+#define PRIMER_WATCH_MS 200
+int primer_watch(struct primer *p);
+
 #endif

@@ -124,15 +124,30 @@ db_query(PGconn *c, const char *what, const char *sql, int n,
 	return r;
 }
 
-int
-db_send(PGconn *c, const char *what, const char *sql, int n,
-    const char *const *params, char *err, size_t errlen)
+static int
+db_send_as(PGconn *c, const char *what, const char *sql, int n,
+    const char *const *params, int binary, char *err, size_t errlen)
 {
-	if (PQsendQueryParams(c, sql, n, NULL, params, NULL, NULL, 0) != 1) {
+	if (PQsendQueryParams(c, sql, n, NULL, params, NULL, NULL,
+	    binary) != 1) {
 		db_error(err, errlen, what, PQerrorMessage(c));
 		return -1;
 	}
 	return 0;
+}
+
+int
+db_send(PGconn *c, const char *what, const char *sql, int n,
+    const char *const *params, char *err, size_t errlen)
+{
+	return db_send_as(c, what, sql, n, params, 0, err, errlen);
+}
+
+int
+db_send_binary(PGconn *c, const char *what, const char *sql, int n,
+    const char *const *params, char *err, size_t errlen)
+{
+	return db_send_as(c, what, sql, n, params, 1, err, errlen);
 }
 
 PGresult *
@@ -329,6 +344,14 @@ db_bytea(const PGresult *r, int row, int col, size_t *len)
 	unsigned char *t, *out;
 	size_t n;
 
+	if (PQfformat(r, col) == 1) {
+		n = (size_t)PQgetlength(r, row, col);
+		if ((out = malloc(n > 0 ? n : 1)) != NULL) {
+			memcpy(out, PQgetvalue(r, row, col), n);
+			*len = n;
+		}
+		return out;
+	}
 	t = PQunescapeBytea((const unsigned char *)PQgetvalue(r, row, col), &n);
 	if (t == NULL)
 		return NULL;

@@ -62,6 +62,12 @@ void db_fault_clear(PGconn *c);
  * as db_query would (NULL with "<what>: <server message>" in err). */
 int db_send(PGconn *c, const char *what, const char *sql, int n,
     const char *const *params, char *err, size_t errlen);
+/* db_send asking for every column of the result in binary format: text
+ * columns come as their bytes (PQgetvalue still ends them with a NUL),
+ * bytea as its bytes (db_bytea takes both), other types in their binary
+ * send format (cast them to text in sql to read them with PQgetvalue). */
+int db_send_binary(PGconn *c, const char *what, const char *sql, int n,
+    const char *const *params, char *err, size_t errlen);
 PGresult *db_receive(PGconn *c, const char *what, char *err, size_t errlen);
 
 /* BEGIN, COMMIT, ROLLBACK. Return 0, or -1 with a message in err.
@@ -95,8 +101,8 @@ void db_bind_box(const char **p, int *lens, int *fmts, int i,
 char **db_array_parse(const char *s, size_t *n);
 void db_array_free(char **a, size_t n);
 
-/* Decodes a bytea column in text format. Returns malloc'd bytes with *len
- * set, or NULL. */
+/* Decodes a bytea column, in text (hex) or binary format. Returns malloc'd
+ * bytes with *len set, or NULL. */
 unsigned char *db_bytea(const PGresult *r, int row, int col, size_t *len);
 
 /* Opens the secret of kind `what` sealed for row id (vault_aad), stored in

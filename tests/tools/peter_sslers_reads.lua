@@ -18,8 +18,11 @@ local redis = require "nginx.redis"	-- lua-nginx-redis: resty.redis 0.27
 
 local M = { host = "127.0.0.1", port = 6379, db = 9 }
 
-function M.configure(host, port, db)
-	M.host, M.port, M.db = host, port, db
+-- check: optional { host =, port =, password = }, the Redis the primer
+-- writes (the stack's, with its administrator's password): the expire route
+-- reads there what a name points at when it is called (see M.expire).
+function M.configure(host, port, db, check)
+	M.host, M.port, M.db, M.check = host, port, db, check
 end
 
 local function connection()
@@ -110,10 +113,37 @@ function M.serve(style)
 	end
 end
 
+-- What d1:<name> points at (its c, the issued certificate) in the Redis
+-- the primer writes, at the moment of the call: "seen=<id>", "seen=none"
+-- when there is no d1:<name>, "seen=?" when it cannot be read.
+local function seen(name)
+	local ck = M.check
+	if not ck then
+		return "seen=?"
+	end
+	local red = redis:new()
+	red:set_timeout(1000)
+	local ok = red:connect(ck.host, ck.port)
+	if ok and ck.password then
+		ok = red:auth(ck.password)
+	end
+	if ok then
+		ok = red:select(M.db)
+	end
+	local c = ok and red:hget("d1:" .. name, "c")
+	red:close()
+	if not ok or c == nil then
+		return "seen=?"
+	end
+	return "seen=" .. (c == ngx.null and "none" or c)
+end
+
 -- The expire route as the module answers it: 200 {"result": "success",
 -- ...} for <prefix>/all and <prefix>/domain/<name> (name of letters, digits,
 -- '-' and '.'), else 404 {"result": "error", ...}. This edge keeps no cache;
--- the route only records the calls (the access log of its location).
+-- the route records the calls (the access log of its location) and, for a
+-- name, what Redis held for it when the call came ($expire_seen): a call
+-- made before the primer wrote the change shows the old certificate.
 function M.expire(prefix)
 	ngx.header.content_type = "application/json"
 	local uri = ngx.var.request_uri
@@ -123,6 +153,7 @@ function M.expire(prefix)
 	end
 	local name = uri:match("^" .. prefix:gsub("%p", "%%%0") .. "/domain/([%w.-]+)$")
 	if name then
+		ngx.var.expire_seen = seen(name)
 		ngx.say('{"result": "success", "expired": "domain", "domain": "', name, '"}')
 		return
 	end

@@ -54,6 +54,11 @@
  *       every 50 ms until it is served its certificate; should the
  *       subscription drop, every waiting name every 2 s. Same output as
  *       watch.
+ *   sni_hammer served PORT FALLBACK_PEM EXPECTED_FILE
+ *       EXPECTED_FILE lines "NAME SHA256HEX": a handshake per name (up to 3
+ *       if it does not match), the SHA-256 of the certificate served
+ *       compared; prints the names that were not served theirs and a JSON
+ *       summary; exits 0 when every name was.
  * Connections close with SO_LINGER 0 (no TIME_WAIT); certificates are not
  * verified here (the tests verify chains with openssl verify).
  */
@@ -69,9 +74,11 @@ hammer_now(void)
 
 enum hammer_got { GOT_FAIL, GOT_FALLBACK, GOT_OTHER, GOT_OWN };
 
-/* One handshake with sni; what came back. */
+/* One handshake with sni; what came back, and when md is not NULL the
+ * SHA-256 of the certificate served (zeros when none was). */
 static enum hammer_got
-hammer_once(SSL_CTX *ctx, int port, const char *sni, X509 *fallback)
+hammer_served(SSL_CTX *ctx, int port, const char *sni, X509 *fallback,
+    unsigned char md[32])
 {
 	struct sockaddr_in sin;
 	struct linger lg = { 1, 0 };
@@ -93,9 +100,13 @@ hammer_once(SSL_CTX *ctx, int port, const char *sni, X509 *fallback)
 		goto out;
 	SSL_set_fd(ssl, fd);
 	SSL_set_tlsext_host_name(ssl, sni);
+	if (md != NULL)
+		memset(md, 0, 32);
 	if (SSL_connect(ssl) != 1 || (peer = SSL_get1_peer_certificate(ssl)) ==
 	    NULL)
 		goto out;
+	if (md != NULL && X509_digest(peer, EVP_sha256(), md, NULL) != 1)
+		memset(md, 0, 32);
 	if (X509_cmp(peer, fallback) == 0)
 		got = GOT_FALLBACK;
 	else if (X509_check_host(peer, sni, 0, 0, NULL) == 1)
@@ -108,6 +119,59 @@ out:
 	close(fd);
 	ERR_clear_error();
 	return got;
+}
+
+static enum hammer_got
+hammer_once(SSL_CTX *ctx, int port, const char *sni, X509 *fallback)
+{
+	return hammer_served(ctx, port, sni, fallback, NULL);
+}
+
+/* "served": each line of file is "NAME SHA256HEX" (lower case, the
+ * certificate the edge must serve for NAME); a handshake per name (up to 3
+ * when it does not match: a connection a Redis restart broke is tried
+ * again). Prints the names not served their certificate (at most 20, then
+ * only counted) and a JSON summary; 0 when every name was. */
+static int
+hammer_check(SSL_CTX *ctx, int port, X509 *fb, const char *file)
+{
+	char line[HAMMER_NAME_MAX + 80], *hex, got[65];
+	unsigned char md[32];
+	long names = 0, wrong = 0, fallback = 0, failed = 0;
+	double start = hammer_now();
+	enum hammer_got g = GOT_FAIL;
+	FILE *f;
+	int try, k;
+
+	if ((f = fopen(file, "r")) == NULL)
+		return 2;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if ((hex = strchr(line, ' ')) == NULL)
+			continue;
+		*hex++ = '\0';
+		names++;
+		for (try = 0; try < 3; try++) {
+			g = hammer_served(ctx, port, line, fb, md);
+			for (k = 0; k < 32; k++)
+				snprintf(got + 2 * k, 3, "%02x", md[k]);
+			if (strcmp(got, hex) == 0)
+				break;
+			usleep(200000);
+		}
+		if (try < 3)
+			continue;
+		wrong++;
+		fallback += g == GOT_FALLBACK;
+		failed += g == GOT_FAIL;
+		if (wrong <= 20)
+			printf("%s: served %s, expected %s\n", line, got, hex);
+	}
+	fclose(f);
+	printf("{\"names\": %ld, \"not_served\": %ld, \"fallback\": %ld, "
+	    "\"failed\": %ld, \"seconds\": %.3f}\n", names, wrong, fallback,
+	    failed, hammer_now() - start);
+	return names > 0 && wrong == 0 ? 0 : 1;
 }
 
 static int
@@ -436,13 +500,15 @@ main(int argc, char *argv[])
 	FILE *f;
 	int rc = 2;
 
-	if ((argc != 6 && !(argc == 7 && strcmp(argv[1], "watch") == 0)) ||
+	if ((argc != 6 && !(argc == 7 && strcmp(argv[1], "watch") == 0) &&
+	    !(argc == 5 && strcmp(argv[1], "served") == 0)) ||
 	    (strcmp(argv[1], "flood") != 0 && strcmp(argv[1], "watch") != 0 &&
-	    strcmp(argv[1], "await") != 0)) {
+	    strcmp(argv[1], "await") != 0 && strcmp(argv[1], "served") != 0)) {
 		fprintf(stderr, "usage: sni_hammer flood PORT FALLBACK_PEM SUFFIX "
 		    "COUNT\n       sni_hammer watch PORT FALLBACK_PEM TIMEOUT_S "
 		    "NAMES_FILE [PROCS]\n       sni_hammer await PORT FALLBACK_PEM "
-		    "TIMEOUT_S NAMES_FILE\n");
+		    "TIMEOUT_S NAMES_FILE\n       sni_hammer served PORT "
+		    "FALLBACK_PEM EXPECTED_FILE\n");
 		return 2;
 	}
 	if ((f = fopen(argv[3], "r")) == NULL ||
@@ -457,7 +523,9 @@ main(int argc, char *argv[])
 		goto out;
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-	if (strcmp(argv[1], "await") == 0)
+	if (strcmp(argv[1], "served") == 0)
+		rc = hammer_check(ctx, atoi(argv[2]), fb, argv[4]);
+	else if (strcmp(argv[1], "await") == 0)
 		rc = hammer_await(ctx, atoi(argv[2]), fb, strtod(argv[4], NULL),
 		    argv[5]);
 	else if (strcmp(argv[1], "flood") == 0)
