@@ -311,6 +311,8 @@ api_route_v1(struct api *a, struct MHD_Connection *conn, const char *path,
 	if (strncmp(path, "certificates/", 13) != 0)
 		return api_error(conn, MHD_HTTP_NOT_FOUND, "no such path");
 	rest = api_segment(path + 13, id, sizeof(id));
+	if (api_lifecycle_path(rest, method))
+		return api_route_lifecycle(a, conn, id, rest, method, req);
 	if (strcmp(rest, "/revoke") == 0 || strcmp(rest, "/renew") == 0 ||
 	    strcmp(rest, "/retry") == 0) {
 		if (strcmp(method, "POST") != 0)

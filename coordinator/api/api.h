@@ -47,6 +47,28 @@
  *   POST /v1/certificates/{id}/revoke        {reason} -> 202 with the action
  *   POST /v1/certificates/{id}/retry         a failed certificate's new order -> 202
  *                                            {id, order}; 409 when it has not failed
+ *   DELETE /v1/certificates/{id}[?revoke=true&reason=R]
+ *                                            stops renewing, cancels orders in flight,
+ *                                            withdraws it from Redis (the primer);
+ *                                            revoke=true also queues its revocation
+ *                                            (409, nothing deleted, when the CA
+ *                                            cannot revoke it) -> 200 {id, action,
+ *                                            changed, previous_status, status,
+ *                                            order, orders_cancelled, revocation};
+ *                                            deleted already: 200, changed false
+ *   POST /v1/certificates/{id}/disable|enable
+ *                                            disabled: not renewed, withdrawn from
+ *                                            Redis; enabled: served and renewed
+ *                                            again (202 with a new order when it was
+ *                                            never issued) -> the same body; 409 when
+ *                                            deleted or revoked
+ *   POST /v1/certificates/{id}/names         {add: [names], drop: [names]} -> 202
+ *                                            with the replacement order; the current
+ *                                            certificate is served until it issues;
+ *                                            400 bad or duplicate names, a name
+ *                                            added twice, dropped but absent, or no
+ *                                            name left; 409 disabled/deleted/revoked
+ *   GET  /v1/certificates/{id}/changes       those changes, newest first (who, when)
  *   POST /v1/certificates:retry              {ca, problem_type} (both optional): up
  *                                            to 1000 failed ones -> 202 {retried, more}
  *   GET  /v1/accounts, POST /v1/accounts/{id}/key-rollover|deactivate

@@ -59,7 +59,7 @@ api_list_args(struct MHD_Connection *conn, char limit[16], const char **status,
     char name[HOSTNAME_MAX + 1], char *err, size_t errlen)
 {
 	static const char *const statuses[] = { "pending", "issued", "failed",
-	    "revoked" };
+	    "revoked", "disabled", "deleted" };
 	const char *v;
 	char *end, why[160];
 	long n = API_LIST_DEFAULT;
@@ -83,7 +83,7 @@ api_list_args(struct MHD_Connection *conn, char limit[16], const char **status,
 				*status = statuses[i];
 		if (**status == '\0') {
 			snprintf(err, errlen, "status must be pending, issued, "
-			    "failed or revoked");
+			    "failed, revoked, disabled or deleted");
 			return -1;
 		}
 	}

@@ -40,7 +40,8 @@ enum { EC_MULTI, EC_IC, EC_PK, EC_CERT, EC_CHAIN, EC_CHAIN_ID, EC_BOX };
 	"pk.key_id FROM hostname_sets h JOIN certificates c ON c.hostname_set " \
 	"= h.id JOIN issued_certificates ic ON ic.id = c.current_issued JOIN " \
 	"private_keys pk ON pk.id = ic.private_key WHERE h.names @> " \
-	"ARRAY[$1]::text[] AND ic.revoked_at IS NULL AND ic.not_after > now() " \
+	"ARRAY[$1]::text[] AND ic.revoked_at IS NULL AND ic.withdrawn_at IS " \
+	"NULL AND ic.not_after > now() " \
 	"ORDER BY cardinality(h.names) > 1, ic.not_after DESC, ic.created_at " \
 	"DESC"
 

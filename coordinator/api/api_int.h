@@ -180,6 +180,23 @@ enum MHD_Result api_retry(struct api *a, struct MHD_Connection *conn,
 enum MHD_Result api_retry_bulk(struct api *a, struct MHD_Connection *conn,
     struct api_req *req);
 
+/* ---- a certificate's lifecycle (api_lifecycle.c) ---- */
+
+/* 1 when rest (after /v1/certificates/{id}) with method is
+ * api_route_lifecycle's: "" with DELETE, "/disable", "/enable", "/names",
+ * "/changes". */
+int api_lifecycle_path(const char *rest, const char *method);
+
+/* DELETE /v1/certificates/{id}[?revoke=true&reason=R], POST .../disable,
+ * .../enable, .../names {"add": [...], "drop": [...]}: 200 {id, action,
+ * changed, previous_status, status, order, orders_cancelled, revocation}
+ * (202 when an order was queued), 400 bad input, 404 unknown id, 409 a
+ * status that does not allow it; nothing written unless 200/202. GET
+ * .../changes: the changes recorded, newest first. id not checked yet. */
+enum MHD_Result api_route_lifecycle(struct api *a,
+    struct MHD_Connection *conn, const char *id, const char *rest,
+    const char *method, struct api_req *req);
+
 /* ---- /v1/accounts (api_accounts.c) ---- */
 
 /* path is "accounts" or "accounts/...": the list, key rollover and

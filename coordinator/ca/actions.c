@@ -138,15 +138,13 @@ actions_create(PGconn *c, enum jobmsg_action_kind kind, const char *account,
 }
 
 enum actions_status
-actions_revoke(PGconn *c, const char *cert_id, int reason,
+actions_revoke_in(PGconn *c, const char *cert_id, int reason,
     char id[IDS_LEN + 1], char *err, size_t errlen)
 {
 	PGresult *r = NULL, *p = NULL;
 	char rs[16];
 	enum actions_status st = ACTIONS_ERROR;
 
-	if (db_begin(c, err, errlen) < 0)
-		return ACTIONS_ERROR;
 	/* Signed by the account the certificate was ordered under, at the
 	 * directory that issued it (the CA may point elsewhere now). */
 	if ((r = db_query(c, "actions revoke", "SELECT c.current_issued, "
@@ -192,15 +190,28 @@ actions_revoke(PGconn *c, const char *cert_id, int reason,
 	}
 	snprintf(rs, sizeof(rs), "%d", reason);
 	if (actions_create(c, JOBMSG_ACTION_REVOKE, PQgetvalue(r, 0, 2),
-	    PQgetvalue(r, 0, 0), rs, NULL, id, err, errlen) < 0 ||
-	    db_commit(c, err, errlen) < 0)
+	    PQgetvalue(r, 0, 0), rs, NULL, id, err, errlen) < 0)
 		goto out;
 	st = ACTIONS_QUEUED;
 out:
-	if (st != ACTIONS_QUEUED || PQtransactionStatus(c) != PQTRANS_IDLE)
-		db_rollback(c);
 	PQclear(p);
 	PQclear(r);
+	return st;
+}
+
+enum actions_status
+actions_revoke(PGconn *c, const char *cert_id, int reason,
+    char id[IDS_LEN + 1], char *err, size_t errlen)
+{
+	enum actions_status st;
+
+	if (db_begin(c, err, errlen) < 0)
+		return ACTIONS_ERROR;
+	st = actions_revoke_in(c, cert_id, reason, id, err, errlen);
+	if (st == ACTIONS_QUEUED && db_commit(c, err, errlen) < 0)
+		st = ACTIONS_ERROR;
+	if (st != ACTIONS_QUEUED || PQtransactionStatus(c) != PQTRANS_IDLE)
+		db_rollback(c);
 	return st;
 }
 
@@ -362,7 +373,7 @@ actions_apply_done(PGconn *c, const Certfleet__Event *e, PGresult *r,
 		    NULL, NULL, err, errlen) < 0 ||
 		    db_exec(c, "actions certificate revoked", "UPDATE certificates "
 		    "SET status = 'revoked', renew_at = NULL, updated_at = now() "
-		    "WHERE current_issued = $1", 1, &issued, NULL, NULL, err,
+		    "WHERE current_issued = $1 AND status <> 'deleted'", 1, &issued, NULL, NULL, err,
 		    errlen) < 0)
 			return -1;
 		log_info_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL),

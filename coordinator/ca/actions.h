@@ -34,6 +34,12 @@ enum actions_status {
 enum actions_status actions_revoke(PGconn *c, const char *cert_id,
     int reason, char id[IDS_LEN + 1], char *err, size_t errlen);
 
+/* actions_revoke inside the caller's transaction (which it neither commits
+ * nor rolls back; the caller rolls back on anything but ACTIONS_QUEUED
+ * when it must write nothing). Same returns. */
+enum actions_status actions_revoke_in(PGconn *c, const char *cert_id,
+    int reason, char id[IDS_LEN + 1], char *err, size_t errlen);
+
 /*
  * Generates a new account key of type t (an account type: ec-p256, ec-p384
  * or rsa-2048), seals it as the account's pending key and queues the

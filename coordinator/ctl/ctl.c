@@ -10,6 +10,34 @@
 
 static void usage_tail(FILE *f);
 
+/* The lifecycle verbs of usage (ctl_lifecycle.c). */
+static const char ctl_usage_lifecycle[] =
+    "  delete [--revoke [--reason CODE]] ID\n"
+    "            stop managing a certificate: never renewed again, its\n"
+    "            orders in flight cancelled, withdrawn from the edges\n"
+    "            (Redis) at once; --revoke also revokes it at the CA (CODE\n"
+    "            as for revoke; refused, nothing deleted, when the CA cannot\n"
+    "            revoke it). Deleting a deleted certificate changes nothing\n"
+    "  disable ID | enable ID\n"
+    "            disable: not renewed and withdrawn from the edges, kept\n"
+    "            with its keys; enable: served and renewed again (a new\n"
+    "            order when it was never issued)\n"
+    "  names ID [--add HOST]... [--drop HOST]...\n"
+    "            change a certificate's names: a replacement certificate is\n"
+    "            ordered for the new set (same id); the current one is served\n"
+    "            until it is issued, then the edges swap to it and stop\n"
+    "            serving dropped names. Prints ID STATUS (was S), order O\n"
+    "  changes ID  the lifecycle changes of a certificate (when, who, what)\n";
+
+/* The environment part of usage. */
+static const char ctl_usage_env[] =
+    "environment:\n"
+    "  CERTFLEET_API    base URL of the coordinator API, e.g.\n"
+    "                   http://127.0.0.1:17412 (enroll, show, list)\n"
+    "  CERTFLEET_TOKEN  the admin API bearer token (enroll, show, list)\n"
+    "  doctor reads CERTFLEET_PG, REDIS_URL, KAFKA_BOOTSTRAP, ACME_DIRECTORY\n"
+    "  and PEBBLE_TLS_CA: source deploy/local/state/env.\n";
+
 static void
 usage(FILE *f)
 {
@@ -85,6 +113,7 @@ usage(FILE *f)
 	    "            prints the action id; --wait until the CA confirmed\n"
 	    "            (exit 0) or the action failed for good (exit 1, at once,\n"
 	    "            with the CA's problem)\n"
+	    "%s"
 	    "  account list | rollover [--key-type ES256|ES384|RS256] [--wait] ID |\n"
 	    "          deactivate [--wait] ID\n"
 	    "            the ACME accounts (each belongs to one directory URL; the\n"
@@ -102,7 +131,7 @@ usage(FILE *f)
 	    "            or those of CA NAME / with last problem TYPE\n"
 	    "  doctor    check that PostgreSQL, Redis, Kafka and the ACME CA answer,\n"
 	    "            one line each; exit 0 when all do\n"
-	    "  version   print the version\n");
+	    "  version   print the version\n", ctl_usage_lifecycle);
 	usage_tail(f);
 }
 
@@ -120,12 +149,7 @@ usage_tail(FILE *f)
 	    "exit codes: 0 ok, 1 the API refused or the certificate failed (its\n"
 	    "message is printed), 2 usage, 3 timeout\n"
 	    "\n"
-	    "environment:\n"
-	    "  CERTFLEET_API    base URL of the coordinator API, e.g.\n"
-	    "                   http://127.0.0.1:17412 (enroll, show, list)\n"
-	    "  CERTFLEET_TOKEN  the admin API bearer token (enroll, show, list)\n"
-	    "  doctor reads CERTFLEET_PG, REDIS_URL, KAFKA_BOOTSTRAP, ACME_DIRECTORY\n"
-	    "  and PEBBLE_TLS_CA: source deploy/local/state/env.\n");
+	    "%s", ctl_usage_env);
 }
 
 /* What `doctor` asks: every service of the stack. */
@@ -224,6 +248,14 @@ main(int argc, char *argv[])
 		return ctl_import(argc - 1, argv + 1);
 	if (strcmp(cmd, "export") == 0)
 		return ctl_export(argc - 1, argv + 1);
+	if (strcmp(cmd, "delete") == 0)
+		return ctl_delete(argc - 1, argv + 1);
+	if (strcmp(cmd, "disable") == 0 || strcmp(cmd, "enable") == 0)
+		return ctl_able(argc - 1, argv + 1);
+	if (strcmp(cmd, "names") == 0)
+		return ctl_names(argc - 1, argv + 1);
+	if (strcmp(cmd, "changes") == 0)
+		return ctl_changes(argc - 1, argv + 1);
 	if (argc == 2 && strcmp(cmd, "doctor") == 0)
 		return ctl_doctor();
 	if (argc == 2 && strcmp(cmd, "version") == 0)

@@ -101,6 +101,12 @@ int ctl_account(int argc, char *argv[]);
 int ctl_ca(int argc, char *argv[]);
 int ctl_import(int argc, char *argv[]);
 int ctl_export(int argc, char *argv[]);
+/* ctl_lifecycle.c: delete, disable and enable (ctl_able: argv[0] is the
+ * verb), names, changes. */
+int ctl_delete(int argc, char *argv[]);
+int ctl_able(int argc, char *argv[]);
+int ctl_names(int argc, char *argv[]);
+int ctl_changes(int argc, char *argv[]);
 
 /* enroll --from FILE (ctl_bulk.c): every set of FILE through
  * POST /v1/certificates:bulk; defaults holds the body fields the options

@@ -105,7 +105,7 @@ struct fleet {
 };
 
 static const char *const fleet_cert_statuses[] = {
-	"pending", "issued", "failed", "revoked",
+	"pending", "issued", "failed", "revoked", "disabled", "deleted",
 };
 static const char *const fleet_order_statuses[] = {
 	"pending", "sent", "processing", "deferred",
@@ -164,7 +164,8 @@ fleet_certs_zero(struct fleet *f)
 		metrics_family_reset(f->fam[i]);
 	for (i = 0; i < f->cas->n; i++) {
 		ca = f->cas->ca[i].name;
-		for (k = 0; k < 4; k++)
+		for (k = 0; k < sizeof(fleet_cert_statuses) /
+		    sizeof(fleet_cert_statuses[0]); k++)
 			metrics_set_by(f->fam[FLEET_CERTS],
 			    (const char *[]){ ca, fleet_cert_statuses[k] }, 0);
 		for (k = 0; k < 3; k++)
@@ -303,7 +304,8 @@ fleet_backlogs(struct fleet *f, char *err, size_t errlen)
 	    "coalesce(extract(epoch from now() - min(ic.created_at)), 0) "
 	    "FROM issued_certificates ic JOIN certificates c ON "
 	    "c.id = ic.certificate AND c.current_issued = ic.id "
-	    "WHERE ic.primed_at IS NULL AND ic.revoked_at IS NULL", 0, NULL,
+	    "WHERE ic.primed_at IS NULL AND ic.revoked_at IS NULL AND "
+	    "ic.withdrawn_at IS NULL", 0, NULL,
 	    NULL, NULL, err, errlen)) == NULL)
 		return -1;
 	metrics_set_by(f->fam[FLEET_PRIMER_BACKLOG], NULL, fleet_num(r, 0, 0));

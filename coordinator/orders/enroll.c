@@ -508,9 +508,7 @@ enroll_store_key(PGconn *c, const char *pkid, const char *certificate,
 	    lens, fmts, err, errlen);
 }
 
-/* Inserts (or finds) the hostname set of req, with its registered
- * domains, and writes its id to setid. Returns 0, or -1 with err. */
-static int
+int
 enroll_hostname_set(PGconn *c, const struct enroll_request *req,
     char setid[32], char *err, size_t errlen)
 {

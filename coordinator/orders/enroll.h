@@ -130,6 +130,12 @@ int enroll_write(PGconn *c, const struct settings *s,
     const struct enroll_material *m, char oid[IDS_LEN + 1],
     char trace[IDS_TRACE_LEN + 1], char *err, size_t errlen);
 
+/* Inserts (or finds) the hostname set of req->names (normalized, sorted,
+ * unique), with its registered domains, and writes its id to setid, in the
+ * caller's transaction. Returns 0, or -1 with err. */
+int enroll_hostname_set(PGconn *c, const struct enroll_request *req,
+    char setid[32], char *err, size_t errlen);
+
 /* Inserts m's sealed private key as row pkid of private_keys for
  * certificate, inside the caller's transaction. Returns 0, or -1 with err. */
 int enroll_store_key(PGconn *c, const char *pkid, const char *certificate,

@@ -191,3 +191,26 @@ order_requeue(PGconn *c, const char *job_id, unsigned attempt,
 		return -1;
 	return order_publish(c, job_id, delay_s, err, errlen);
 }
+
+long
+order_cancel_in_flight(PGconn *c, const char *certificate_id, char *err,
+    size_t errlen)
+{
+	PGresult *r;
+	long n;
+	int i;
+
+	if ((r = db_query(c, "order cancel", "UPDATE orders SET status = "
+	    "'cancelled', updated_at = now() WHERE certificate = $1 AND status "
+	    "IN ('pending', 'sent', 'processing', 'deferred') RETURNING id", 1,
+	    &certificate_id, NULL, NULL, err, errlen)) == NULL)
+		return -1;
+	n = PQntuples(r);
+	for (i = 0; i < n; i++)
+		if (outbox_drop_job(c, PQgetvalue(r, i, 0), err, errlen) < 0) {
+			n = -1;
+			break;
+		}
+	PQclear(r);
+	return n;
+}

@@ -58,4 +58,15 @@ int order_requeue(PGconn *c, const char *job_id, unsigned attempt,
     const char *order_url, double delay_s, const char *status, char *err,
     size_t errlen);
 
+/*
+ * In the caller's transaction: every order of certificate certificate_id
+ * in flight (pending, sent, processing, deferred) becomes "cancelled", and
+ * its unsent jobs leave the outbox (outbox_drop_job); a job already on
+ * Kafka still runs, and the result consumer ignores its events. The caller
+ * holds the certificate's row lock. Returns how many were cancelled, or -1
+ * with err.
+ */
+long order_cancel_in_flight(PGconn *c, const char *certificate_id, char *err,
+    size_t errlen);
+
 #endif

@@ -93,6 +93,13 @@ outbox_set_priority(PGconn *c, const char *job_id, uint32_t attempt,
 	    errlen) < 0 ? -1 : 0;
 }
 
+long
+outbox_drop_job(PGconn *c, const char *job_id, char *err, size_t errlen)
+{
+	return db_exec(c, "outbox drop", "DELETE FROM outbox WHERE job_id = $1 "
+	    "AND sent_at IS NULL", 1, &job_id, NULL, NULL, err, errlen);
+}
+
 /* One relay pass: the rows taken, and the messages of the admitted ones
  * (msgs[k] is row row[k] of r, its payload decoded into payloads[k]). */
 struct outbox_batch {

@@ -33,6 +33,13 @@ int outbox_cancel(PGconn *c, const char *job_id, char *err, size_t errlen);
 int outbox_set_priority(PGconn *c, const char *job_id, uint32_t attempt,
     int priority, char *err, size_t errlen);
 
+/* In the caller's transaction: the unsent rows of job_id (any attempt) are
+ * dropped, so a cancelled order's job never reaches a worker (a row the
+ * relay holds is sent; its events are then ignored). Returns how many
+ * were dropped, or -1 with err. */
+long outbox_drop_job(PGconn *c, const char *job_id, char *err,
+    size_t errlen);
+
 struct cas_conf;
 
 /* How the relay signs the jobs it publishes (msgsig.h, MSGSIG_JOB): with

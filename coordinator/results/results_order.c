@@ -203,8 +203,17 @@ results_order_event(PGconn *c, const struct settings *s,
 		    "%s for no known order, ignored", proto_event_kind_name(e));
 		return RESULTS_IGNORED;
 	}
-	if (results_ca_answered(e) && breaker_answer(c, o.ca, err,
-	    errlen) < 0) {
+	/* Its certificate was deleted, disabled or given another name set
+	 * (orders/lifecycle.c): nothing the CA says about it matters now. */
+	if (strcmp(o.status, "cancelled") == 0) {
+		log_info_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id,
+		    o.certificate), "%s for a cancelled order, ignored",
+		    proto_event_kind_name(e));
+		results_order_free(&o);
+		return RESULTS_IGNORED;
+	}
+	if (results_ca_answered(e) && o.ca[0] != '\0' && breaker_answer(c,
+	    o.ca, err, errlen) < 0) {
 		results_order_free(&o);
 		return RESULTS_RETRY;
 	}

@@ -86,7 +86,8 @@ results_poison(PGconn *c, const struct settings *s, const void *buf,
 		goto out;
 	out = RESULTS_IGNORED;
 	if (found == 0 || strcmp(o.status, "valid") == 0 ||
-	    strcmp(o.status, "failed") == 0 || o.attempt != e->attempt)
+	    strcmp(o.status, "failed") == 0 ||
+	    strcmp(o.status, "cancelled") == 0 || o.attempt != e->attempt)
 		goto out;	/* final already, or a later attempt runs */
 	out = RESULTS_RETRY;
 	if (results_poison_act(c, e, &o, reason, err, errlen) < 0 ||

@@ -166,7 +166,8 @@ ari_recheck_window(PGconn *c, const Certfleet__Event *e, PGresult *r,
 	    (time_t)(w->window_end_unix_ms / 1000), (double)rnd / 4294967296.0));
 	if ((n = db_exec(c, "ari recheck renew_at", "UPDATE certificates SET "
 	    "renew_at = to_timestamp($3::float8), updated_at = now() WHERE id = "
-	    "$1 AND current_issued = $2 AND NOT EXISTS (SELECT 1 FROM orders "
+	    "$1 AND current_issued = $2 AND status NOT IN ('disabled', "
+	    "'deleted') AND NOT EXISTS (SELECT 1 FROM orders "
 	    "WHERE certificate = $1 AND status IN ('pending', 'sent', "
 	    "'processing', 'deferred'))", 3, (const char *[]){ cert,
 	    w->issued_certificate_id, renew }, NULL, NULL, err, errlen)) < 0)

@@ -156,7 +156,8 @@ renew_now(PGconn *c, const struct vault *v, const char *id,
 	if (db_begin(c, err, errlen) < 0)
 		return -1;
 	if ((r = db_query(c, "renew lock", "SELECT 1 FROM certificates WHERE "
-	    "id = $1 AND current_issued IS NOT NULL FOR UPDATE", 1, &id, NULL,
+	    "id = $1 AND current_issued IS NOT NULL AND status NOT IN ('disabled', "
+	    "'deleted') FOR UPDATE", 1, &id, NULL,
 	    NULL, err, errlen)) == NULL)
 		goto out;
 	if (PQntuples(r) == 0) {

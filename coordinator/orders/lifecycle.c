@@ -1,0 +1,563 @@
+/* lifecycle.c -- deletes, disables and enables certificates and changes their name sets: orders cancelled or created, edge withdrawal marked, the change recorded, all in the caller's transaction. */
+#include "lifecycle.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "db.h"
+#include "enroll.h"
+#include "hostname.h"
+#include "keys.h"
+#include "log.h"
+#include "order.h"
+
+/* The certificate row, locked, with what a change needs. */
+#define LIFECYCLE_LOCK_SQL "SELECT c.status, c.current_issued IS NOT NULL, " \
+	"hs.names, c.challenge, c.key_type, c.ca, coalesce(c.profile, ''), " \
+	"coalesce(c.preferred_chain, '') FROM certificates c JOIN " \
+	"hostname_sets hs ON hs.id = c.hostname_set WHERE c.id = $1 " \
+	"FOR UPDATE OF c"
+enum { LC_STATUS, LC_ISSUED, LC_NAMES, LC_CHALLENGE, LC_KEYTYPE, LC_CA,
+	LC_PROFILE, LC_CHAIN };
+
+/* Locks certificate id: 1 with its row in *r, 0 when there is none, -1. */
+static int
+lifecycle_lock(PGconn *c, const char *id, PGresult **r,
+    struct lifecycle_result *res, char *err, size_t errlen)
+{
+	memset(res, 0, sizeof(*res));
+	if ((*r = db_query(c, "lifecycle lock", LIFECYCLE_LOCK_SQL, 1, &id, NULL,
+	    NULL, err, errlen)) == NULL)
+		return -1;
+	if (PQntuples(*r) != 1) {
+		snprintf(err, errlen, "no certificate %s", id);
+		return 0;
+	}
+	snprintf(res->from, sizeof(res->from), "%s", PQgetvalue(*r, 0,
+	    LC_STATUS));
+	snprintf(res->to, sizeof(res->to), "%s", res->from);
+	return 1;
+}
+
+/* The current issued certificate of id leaves the edges (the primer's
+ * plan takes it like a revoked one). Returns 0, or -1 with err. */
+static int
+lifecycle_withdraw(PGconn *c, const char *id, char *err, size_t errlen)
+{
+	return db_exec(c, "lifecycle withdraw", "UPDATE issued_certificates SET "
+	    "withdrawn_at = now() WHERE id = (SELECT current_issued FROM "
+	    "certificates WHERE id = $1) AND withdrawn_at IS NULL", 1, &id, NULL,
+	    NULL, err, errlen) < 0 ? -1 : 0;
+}
+
+/* Records the change in certificate_changes. added/dropped: PostgreSQL
+ * array literals or NULL. Returns 0, or -1 with err. */
+static int
+lifecycle_record(PGconn *c, const char *id, const char *action,
+    const struct lifecycle_result *res, const char *added,
+    const char *dropped, const char *revoke_action, const char *client,
+    char *err, size_t errlen)
+{
+	char cl[LIFECYCLE_CLIENT_MAX + 1], n[32];
+	const char *v[10];
+
+	snprintf(cl, sizeof(cl), "%s", client != NULL ? client : "");
+	snprintf(n, sizeof(n), "%ld", res->cancelled);
+	v[0] = id;
+	v[1] = action;
+	v[2] = res->from;
+	v[3] = res->to;
+	v[4] = added != NULL ? added : "{}";
+	v[5] = dropped != NULL ? dropped : "{}";
+	v[6] = res->order;
+	v[7] = n;
+	v[8] = revoke_action != NULL ? revoke_action : "";
+	v[9] = cl;
+	if (db_exec(c, "lifecycle record", "INSERT INTO certificate_changes "
+	    "(certificate, action, from_status, to_status, names_added, "
+	    "names_dropped, order_id, orders_cancelled, revoke_action, client) "
+	    "VALUES ($1, $2, $3, $4, $5::text[], $6::text[], nullif($7, ''), "
+	    "$8::integer, nullif($9, ''), nullif($10, ''))", 10, v, NULL, NULL,
+	    err, errlen) < 0)
+		return -1;
+	log_info("certificate %s: %s (%s -> %s%s%s, %ld order(s) cancelled%s%s)"
+	    " by %s", id, action, res->from, res->to, res->order[0] != '\0' ?
+	    ", order " : "", res->order, res->cancelled, v[8][0] != '\0' ?
+	    ", revocation " : "", v[8], cl[0] != '\0' ? cl : "?");
+	return 0;
+}
+
+/* Status of a change that stops a certificate (delete, disable): orders
+ * cancelled, withdrawn, the row moved to status `to` by set_sql ($1: id),
+ * recorded. */
+static enum lifecycle_status
+lifecycle_stop(PGconn *c, const char *id, const char *action, const char *to,
+    const char *set_sql, const char *revoke_action, const char *client,
+    struct lifecycle_result *res, char *err, size_t errlen)
+{
+	if ((res->cancelled = order_cancel_in_flight(c, id, err, errlen)) < 0 ||
+	    lifecycle_withdraw(c, id, err, errlen) < 0 ||
+	    db_exec(c, "lifecycle status", set_sql, 1, &id, NULL, NULL, err,
+	    errlen) < 0)
+		return LIFECYCLE_ERROR;
+	snprintf(res->to, sizeof(res->to), "%s", to);
+	if (lifecycle_record(c, id, action, res, NULL, NULL, revoke_action,
+	    client, err, errlen) < 0)
+		return LIFECYCLE_ERROR;
+	return LIFECYCLE_DONE;
+}
+
+enum lifecycle_status
+lifecycle_delete(PGconn *c, const char *id, const char *revoke_action,
+    const char *client, struct lifecycle_result *res, char *err,
+    size_t errlen)
+{
+	enum lifecycle_status st = LIFECYCLE_ERROR;
+	PGresult *r = NULL;
+	int n;
+
+	if ((n = lifecycle_lock(c, id, &r, res, err, errlen)) <= 0) {
+		st = n == 0 ? LIFECYCLE_NOT_FOUND : LIFECYCLE_ERROR;
+		goto out;
+	}
+	if (strcmp(res->from, "deleted") == 0) {
+		st = LIFECYCLE_UNCHANGED;
+		if (revoke_action != NULL && revoke_action[0] != '\0' &&
+		    lifecycle_record(c, id, "delete", res, NULL, NULL,
+		    revoke_action, client, err, errlen) < 0)
+			st = LIFECYCLE_ERROR;
+		goto out;
+	}
+	st = lifecycle_stop(c, id, "delete", "deleted", "UPDATE certificates "
+	    "SET status = 'deleted', deleted_at = now(), renew_at = NULL, "
+	    "updated_at = now() WHERE id = $1", revoke_action, client, res, err,
+	    errlen);
+out:
+	PQclear(r);
+	return st;
+}
+
+enum lifecycle_status
+lifecycle_disable(PGconn *c, const char *id, const char *client,
+    struct lifecycle_result *res, char *err, size_t errlen)
+{
+	enum lifecycle_status st = LIFECYCLE_ERROR;
+	PGresult *r = NULL;
+	int n;
+
+	if ((n = lifecycle_lock(c, id, &r, res, err, errlen)) <= 0) {
+		st = n == 0 ? LIFECYCLE_NOT_FOUND : LIFECYCLE_ERROR;
+		goto out;
+	}
+	if (strcmp(res->from, "disabled") == 0) {
+		st = LIFECYCLE_UNCHANGED;
+		goto out;
+	}
+	if (strcmp(res->from, "deleted") == 0 ||
+	    strcmp(res->from, "revoked") == 0) {
+		snprintf(err, errlen, "certificate %s is %s: it cannot be "
+		    "disabled", id, res->from);
+		st = LIFECYCLE_CONFLICT;
+		goto out;
+	}
+	st = lifecycle_stop(c, id, "disable", "disabled", "UPDATE certificates "
+	    "SET status = 'disabled', disabled_at = now(), renew_at = NULL, "
+	    "updated_at = now() WHERE id = $1", NULL, client, res, err, errlen);
+out:
+	PQclear(r);
+	return st;
+}
+
+/* A new order for certificate id (row r, as locked) for the names in
+ * names_lit (a PostgreSQL array literal): a fresh key of its type sealed
+ * and stored, its CSR, at its first CA. Order id to res->order. Returns 0,
+ * or -1 with err (also when the CA has no account). */
+static int
+lifecycle_order(PGconn *c, const struct vault *v, const char *id,
+    const PGresult *r, const char *names_lit, struct lifecycle_result *res,
+    char *err, size_t errlen)
+{
+	struct enroll_request req = { 0 };
+	struct enroll_material m = { 0 };
+	struct order_new on = { 0 };
+	char pkid[IDS_LEN + 1], trace[IDS_TRACE_LEN + 1];
+	int rc = -1, n;
+
+	if (keys_type_parse(PQgetvalue(r, 0, LC_KEYTYPE), &req.key_type) < 0 ||
+	    (req.names = db_array_parse(names_lit, &req.nnames)) == NULL ||
+	    req.nnames == 0) {
+		snprintf(err, errlen, "lifecycle: certificate %s has a bad key "
+		    "type or hostname set", id);
+		goto out;
+	}
+	if (ids_new(pkid) < 0 || ids_trace(trace) < 0) {
+		snprintf(err, errlen, "lifecycle: no random ids");
+		goto out;
+	}
+	if (enroll_material(v, &req, pkid, &m, err, errlen) < 0 ||
+	    enroll_store_key(c, pkid, id, req.key_type, &m, err, errlen) < 0)
+		goto out;
+	on.certificate_id = id;
+	on.private_key_id = pkid;
+	on.csr = m.csr;
+	on.csrlen = m.csrlen;
+	on.ca = PQgetvalue(r, 0, LC_CA);
+	on.trace_id = trace;
+	on.challenge = PQgetvalue(r, 0, LC_CHALLENGE);
+	on.profile = PQgetvalue(r, 0, LC_PROFILE);
+	on.preferred_chain = PQgetvalue(r, 0, LC_CHAIN);
+	if ((n = order_create(c, &on, res->order, err, errlen)) == 0)
+		snprintf(err, errlen, "CA %s of certificate %s has no account",
+		    on.ca, id);
+	if (n == 1)
+		rc = 0;
+out:
+	enroll_material_free(&m);
+	db_array_free(req.names, req.nnames);
+	return rc;
+}
+
+/* Enabling a certificate with a current issued certificate: issued again,
+ * renewed on schedule, primed again. Returns 0, or -1 with err. */
+static int
+lifecycle_reissue(PGconn *c, const char *id, char *err, size_t errlen)
+{
+	if (db_exec(c, "lifecycle enable issued", "UPDATE certificates c SET "
+	    "status = 'issued', disabled_at = NULL, renew_at = greatest(now(), "
+	    "coalesce(ic.ari_window_start, ic.not_before + (ic.not_after - "
+	    "ic.not_before) * 2 / 3)), updated_at = now() FROM "
+	    "issued_certificates ic WHERE c.id = $1 AND ic.id = "
+	    "c.current_issued", 1, &id, NULL, NULL, err, errlen) < 0)
+		return -1;
+	return db_exec(c, "lifecycle enable prime", "UPDATE issued_certificates "
+	    "SET withdrawn_at = NULL, primed_at = NULL, unprimed_at = NULL WHERE "
+	    "id = (SELECT current_issued FROM certificates WHERE id = $1) AND "
+	    "revoked_at IS NULL", 1, &id, NULL, NULL, err, errlen) < 0 ? -1 : 0;
+}
+
+enum lifecycle_status
+lifecycle_enable(PGconn *c, const struct vault *v, const char *id,
+    const char *client, struct lifecycle_result *res, char *err,
+    size_t errlen)
+{
+	enum lifecycle_status st = LIFECYCLE_ERROR;
+	PGresult *r = NULL;
+	int n;
+
+	if ((n = lifecycle_lock(c, id, &r, res, err, errlen)) <= 0) {
+		st = n == 0 ? LIFECYCLE_NOT_FOUND : LIFECYCLE_ERROR;
+		goto out;
+	}
+	if (strcmp(res->from, "deleted") == 0 ||
+	    strcmp(res->from, "revoked") == 0) {
+		snprintf(err, errlen, "certificate %s is %s: it cannot be enabled",
+		    id, res->from);
+		st = LIFECYCLE_CONFLICT;
+		goto out;
+	}
+	if (strcmp(res->from, "disabled") != 0) {
+		st = LIFECYCLE_UNCHANGED;
+		goto out;
+	}
+	if (strcmp(PQgetvalue(r, 0, LC_ISSUED), "t") == 0) {
+		if (lifecycle_reissue(c, id, err, errlen) < 0)
+			goto out;
+		snprintf(res->to, sizeof(res->to), "issued");
+	} else {
+		if (lifecycle_order(c, v, id, r, PQgetvalue(r, 0, LC_NAMES), res,
+		    err, errlen) < 0 ||
+		    db_exec(c, "lifecycle enable pending", "UPDATE certificates SET "
+		    "status = 'pending', disabled_at = NULL, last_problem_type = "
+		    "NULL, last_problem_detail = NULL, updated_at = now() WHERE id "
+		    "= $1", 1, &id, NULL, NULL, err, errlen) < 0)
+			goto out;
+		snprintf(res->to, sizeof(res->to), "pending");
+	}
+	if (lifecycle_record(c, id, "enable", res, NULL, NULL, NULL, client, err,
+	    errlen) < 0)
+		goto out;
+	st = LIFECYCLE_DONE;
+out:
+	PQclear(r);
+	return st;
+}
+
+void
+lifecycle_names_free(struct lifecycle_names *ln)
+{
+	size_t i;
+
+	for (i = 0; i < ln->nadd; i++)
+		free(ln->add[i]);
+	for (i = 0; i < ln->ndrop; i++)
+		free(ln->drop[i]);
+	free(ln->add);
+	free(ln->drop);
+	memset(ln, 0, sizeof(*ln));
+}
+
+/* Field `field` of the body (NULL: absent) into out[0..*n), normalized.
+ * Returns 0, or -1 with a message for the client. */
+static int
+lifecycle_names_list(const json_t *a, const char *field, char ***out,
+    size_t *n, char *err, size_t errlen)
+{
+	char norm[HOSTNAME_MAX + 1], why[160];
+	const char *s;
+	size_t i;
+
+	*out = NULL;
+	*n = 0;
+	if (a == NULL)
+		return 0;
+	if (!json_is_array(a) || json_array_size(a) > LIFECYCLE_NAMES_MAX) {
+		snprintf(err, errlen, "%s must be an array of at most %d names",
+		    field, LIFECYCLE_NAMES_MAX);
+		return -1;
+	}
+	if ((*out = calloc(json_array_size(a) + 1, sizeof(**out))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < json_array_size(a); i++) {
+		if ((s = json_string_value(json_array_get(a, i))) == NULL) {
+			snprintf(err, errlen, "%s[%zu] is not a string", field, i);
+			return -1;
+		}
+		if (hostname_normalize(s, norm, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "%s[%zu] is not a hostname: %s", field,
+			    i, why);
+			return -1;
+		}
+		if (((*out)[i] = strdup(norm)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		(*n)++;
+	}
+	return 0;
+}
+
+static int
+lifecycle_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* 0 when no name is in add and drop together or twice in either, else -1
+ * with a message naming it. */
+static int
+lifecycle_names_unique(const struct lifecycle_names *ln, char *err,
+    size_t errlen)
+{
+	size_t n = ln->nadd + ln->ndrop, i;
+	char **all;
+	int rc = 0;
+
+	if ((all = calloc(n + 1, sizeof(*all))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (ln->nadd > 0)
+		memcpy(all, ln->add, ln->nadd * sizeof(*all));
+	if (ln->ndrop > 0)
+		memcpy(all + ln->nadd, ln->drop, ln->ndrop * sizeof(*all));
+	qsort(all, n, sizeof(*all), lifecycle_cmp);
+	for (i = 1; i < n && rc == 0; i++)
+		if (strcmp(all[i - 1], all[i]) == 0) {
+			snprintf(err, errlen, "%s is named twice in the change",
+			    all[i]);
+			rc = -1;
+		}
+	free(all);
+	return rc;
+}
+
+int
+lifecycle_names_parse(const char *body, size_t len,
+    struct lifecycle_names *ln, char *err, size_t errlen)
+{
+	json_error_t je;
+	json_t *root;
+	const char *k;
+	json_t *val;
+	int rc = -1;
+
+	memset(ln, 0, sizeof(*ln));
+	if ((root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je)) == NULL ||
+	    !json_is_object(root)) {
+		snprintf(err, errlen, "the body must be a JSON object {\"add\": "
+		    "[names], \"drop\": [names]}");
+		goto out;
+	}
+	json_object_foreach(root, k, val) {
+		if (strcmp(k, "add") != 0 && strcmp(k, "drop") != 0) {
+			snprintf(err, errlen, "unknown field %.64s (add, drop)", k);
+			goto out;
+		}
+	}
+	if (lifecycle_names_list(json_object_get(root, "add"), "add", &ln->add,
+	    &ln->nadd, err, errlen) < 0 ||
+	    lifecycle_names_list(json_object_get(root, "drop"), "drop",
+	    &ln->drop, &ln->ndrop, err, errlen) < 0)
+		goto out;
+	if (ln->nadd + ln->ndrop == 0) {
+		snprintf(err, errlen, "nothing to change: add or drop at least one "
+		    "name");
+		goto out;
+	}
+	rc = lifecycle_names_unique(ln, err, errlen);
+out:
+	json_decref(root);
+	if (rc < 0)
+		lifecycle_names_free(ln);
+	return rc;
+}
+
+/* 1 when name is one of names[0..n). */
+static int
+lifecycle_has(char *const *names, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* The new name set: cur[0..ncur) plus ln->add minus ln->drop, sorted, into
+ * req->names (owned). Returns 0, or -1 with a message for the client in
+ * err (*bad set) or for the log. */
+static int
+lifecycle_names_set(char *const *cur, size_t ncur,
+    const struct lifecycle_names *ln, int dns01, struct enroll_request *req,
+    int *bad, char *err, size_t errlen)
+{
+	size_t i;
+
+	*bad = 1;
+	for (i = 0; i < ln->nadd; i++) {
+		if (lifecycle_has(cur, ncur, ln->add[i])) {
+			snprintf(err, errlen, "%s is in the name set already",
+			    ln->add[i]);
+			return -1;
+		}
+		if (hostname_is_wildcard(ln->add[i]) && !dns01) {
+			snprintf(err, errlen, "%s: a wildcard needs dns-01, and this "
+			    "certificate uses http-01", ln->add[i]);
+			return -1;
+		}
+	}
+	for (i = 0; i < ln->ndrop; i++)
+		if (!lifecycle_has(cur, ncur, ln->drop[i])) {
+			snprintf(err, errlen, "%s is not in the name set", ln->drop[i]);
+			return -1;
+		}
+	if (ncur + ln->nadd - ln->ndrop == 0) {
+		snprintf(err, errlen, "a certificate keeps at least one name: "
+		    "delete it instead");
+		return -1;
+	}
+	if (ncur + ln->nadd - ln->ndrop > ENROLL_MAX_NAMES) {
+		snprintf(err, errlen, "a certificate has at most %d names",
+		    ENROLL_MAX_NAMES);
+		return -1;
+	}
+	*bad = 0;
+	if ((req->names = calloc(ncur + ln->nadd + 1, sizeof(char *))) == NULL)
+		goto oom;
+	for (i = 0; i < ncur; i++)
+		if (!lifecycle_has(ln->drop, ln->ndrop, cur[i]) &&
+		    (req->names[req->nnames++] = strdup(cur[i])) == NULL)
+			goto oom;
+	for (i = 0; i < ln->nadd; i++)
+		if ((req->names[req->nnames++] = strdup(ln->add[i])) == NULL)
+			goto oom;
+	req->nnames = hostname_set_unique(req->names, req->nnames);
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+/* The certificate moves to hostname set setid with the new order: orders
+ * in flight cancelled, status issued (it still serves its current one) or
+ * pending. Returns 0, or -1 with err. */
+static int
+lifecycle_rename(PGconn *c, const struct vault *v, const char *id,
+    const PGresult *r, const char *setid, const char *names_lit,
+    struct lifecycle_result *res, char *err, size_t errlen)
+{
+	if ((res->cancelled = order_cancel_in_flight(c, id, err, errlen)) < 0 ||
+	    db_exec(c, "lifecycle rename", "UPDATE certificates SET hostname_set "
+	    "= $2::bigint, status = CASE WHEN current_issued IS NOT NULL THEN "
+	    "'issued' ELSE 'pending' END, last_problem_type = NULL, "
+	    "last_problem_detail = NULL, updated_at = now() WHERE id = $1", 2,
+	    (const char *[]){ id, setid }, NULL, NULL, err, errlen) < 0 ||
+	    lifecycle_order(c, v, id, r, names_lit, res, err, errlen) < 0)
+		return -1;
+	snprintf(res->to, sizeof(res->to), "%s", strcmp(PQgetvalue(r, 0,
+	    LC_ISSUED), "t") == 0 ? "issued" : "pending");
+	return 0;
+}
+
+enum lifecycle_status
+lifecycle_names(PGconn *c, const struct vault *v, const char *id,
+    const struct lifecycle_names *ln, const char *client,
+    struct lifecycle_result *res, char *err, size_t errlen)
+{
+	enum lifecycle_status st = LIFECYCLE_ERROR;
+	struct enroll_request req = { 0 };
+	PGresult *r = NULL;
+	char **cur = NULL, *lit = NULL, *added = NULL, *dropped = NULL;
+	char setid[32];
+	size_t ncur = 0;
+	int n, bad;
+
+	if ((n = lifecycle_lock(c, id, &r, res, err, errlen)) <= 0) {
+		st = n == 0 ? LIFECYCLE_NOT_FOUND : LIFECYCLE_ERROR;
+		goto out;
+	}
+	if (strcmp(res->from, "disabled") == 0 ||
+	    strcmp(res->from, "deleted") == 0 ||
+	    strcmp(res->from, "revoked") == 0) {
+		snprintf(err, errlen, "certificate %s is %s: its names cannot "
+		    "change%s", id, res->from, strcmp(res->from, "disabled") == 0 ?
+		    " (enable it first)" : "");
+		st = LIFECYCLE_CONFLICT;
+		goto out;
+	}
+	if ((cur = db_array_parse(PQgetvalue(r, 0, LC_NAMES), &ncur)) == NULL) {
+		snprintf(err, errlen, "lifecycle: bad hostname set of %s", id);
+		goto out;
+	}
+	if (lifecycle_names_set(cur, ncur, ln, strcmp(PQgetvalue(r, 0,
+	    LC_CHALLENGE), "dns-01") == 0, &req, &bad, err, errlen) < 0) {
+		st = bad ? LIFECYCLE_BAD : LIFECYCLE_ERROR;
+		goto out;
+	}
+	if ((lit = db_array_literal(req.names, req.nnames)) == NULL ||
+	    (added = db_array_literal(ln->add, ln->nadd)) == NULL ||
+	    (dropped = db_array_literal(ln->drop, ln->ndrop)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (enroll_hostname_set(c, &req, setid, err, errlen) < 0 ||
+	    lifecycle_rename(c, v, id, r, setid, lit, res, err, errlen) < 0 ||
+	    lifecycle_record(c, id, "names", res, added, dropped, NULL, client,
+	    err, errlen) < 0)
+		goto out;
+	st = LIFECYCLE_DONE;
+out:
+	free(lit);
+	free(added);
+	free(dropped);
+	db_array_free(cur, ncur);
+	db_array_free(req.names, req.nnames);
+	PQclear(r);
+	return st;
+}

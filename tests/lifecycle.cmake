@@ -1,0 +1,12 @@
+# lifecycle.cmake -- a certificate's lifecycle (delete, disable, enable, names added or dropped): the unit test of its body's parser, its fuzz target and the integration test on the real stack.
+certfleet_unit_test(unit_coord_lifecycle unit/test_coord_lifecycle.c
+	certfleet_coordinator PkgConfig::JANSSON)
+# the body of POST /v1/certificates/{id}/names (coordinator/orders/lifecycle.c)
+certfleet_fuzz_target(fuzz_lifecycle_names certfleet_coordinator certfleet_hostname)
+
+# Delete, disable/enable, an order in flight cancelled, names added and
+# dropped, against Pebble with one worker and the edge; Redis db 9 checked.
+certfleet_integration_test(lifecycle
+	${CMAKE_CURRENT_SOURCE_DIR}/integration/test_lifecycle
+	$<TARGET_FILE_DIR:certfleet-coordinator>)
+set_tests_properties(lifecycle PROPERTIES TIMEOUT 420)
