@@ -15,6 +15,7 @@
 #include "db.h"
 #include "expire.h"
 #include "health.h"
+#include "keypool.h"
 #include "log.h"
 #include "migrate.h"
 #include "ops.h"
@@ -25,6 +26,7 @@
 #include "publish.h"
 #include "results.h"
 #include "settings.h"
+#include "sigalg.h"
 #include "ari_recheck.h"
 #include "renew.h"
 #include "sweep.h"
@@ -105,12 +107,13 @@ struct coordinator {
 	rd_kafka_t	*producer;
 	rd_kafka_t	*consumer;
 	struct primer	*primer;
-	struct api	*api;
+	struct api_server *api;
 	struct probe	*probe;
 	struct expire	*expire;	/* peter_sslers edges' caches */
 	struct ops	*ops;
 	struct results_stall stall;	/* the event the consumer is stuck on */
 	struct ondemand	*ondemand;	/* edges' asks for unknown names */
+	struct keypool	*keypool;	/* keys made ahead, on a thread */
 };
 
 static void
@@ -119,6 +122,7 @@ main_close(struct coordinator *co)
 	ops_stop(co->ops);	/* its scrapes read the consumer */
 	expire_stop(co->expire);
 	api_stop(co->api);
+	keypool_stop(co->keypool);
 	ondemand_stop(co->ondemand);
 	if (co->consumer != NULL) {
 		rd_kafka_consumer_close(co->consumer);
@@ -180,6 +184,8 @@ main_start(struct coordinator *co, char *err, size_t errlen)
 	    errlen)) == NULL ||
 	    (co->consumer = results_consumer_new(co->s.kafka, err,
 	    errlen)) == NULL ||
+	    (co->keypool = keypool_start(co->s.pg, co->vault, &co->s.key_pool,
+	    err, errlen)) == NULL ||
 	    (co->ondemand = ondemand_start(&co->s, co->vault, err,
 	    errlen)) == NULL ||
 	    (co->api = api_start(&co->s, co->vault, err, errlen)) == NULL ||
@@ -308,12 +314,15 @@ main_run(void)
 		}
 		if (now - last_renew >= MAIN_RENEW_EVERY_MS) {
 			last_renew = now;
-			if (renew_tick(co.db, co.vault, RENEW_PER_TICK, err,
-			    sizeof(err)) < 0)
+			if (renew_tick(co.db, co.vault, &co.s.key_pool,
+			    RENEW_PER_TICK, err, sizeof(err)) < 0)
 				log_warn("renewals: %s (will retry)", err);
 			if (ari_recheck_tick(co.db, ARI_RECHECK_PER_TICK, err,
 			    sizeof(err)) < 0)
 				log_warn("ARI re-checks: %s (will retry)", err);
+			if (sigalg_backfill(co.db, SIGALG_BACKFILL_BATCH, err,
+			    sizeof(err)) < 0)
+				log_warn("%s (will retry)", err);
 			if (sweep_tick(co.db, co.s.sweep_lease_s, SWEEP_PER_TICK,
 			    err, sizeof(err)) < 0)
 				log_warn("sweeper: %s (will retry)", err);

@@ -7,10 +7,14 @@
 
 #include "config.h"
 #include "log.h"
+#include "pgpool.h"
 #include "rediskeys.h"
 #include "sweep.h"
 
 #define SETTINGS_DEFAULT_PORT 8443
+#define SETTINGS_API_THREADS 8		/* CERTFLEET_API_THREADS */
+#define SETTINGS_API_THREADS_MAX 128
+#define SETTINGS_PG_WAIT_MS 5000	/* CERTFLEET_PG_POOL_WAIT_MS */
 #define SETTINGS_JOB_TTL_DEFAULT_S 3600
 
 static int
@@ -85,6 +89,36 @@ settings_edges(struct settings *s, char *err, size_t errlen)
 		return -1;
 	}
 	s->ps_expire_all = strcmp(mode, "all") == 0;
+	return 0;
+}
+
+/* The API's threads, its PostgreSQL pool, and the key pool's sizes. */
+static int
+settings_pools(struct settings *s, char *err, size_t errlen)
+{
+	char name[64];
+	long v;
+	int t;
+
+	if (config_long("CERTFLEET_API_THREADS", SETTINGS_API_THREADS, 1,
+	    SETTINGS_API_THREADS_MAX, &v, err, errlen) < 0)
+		return -1;
+	s->api_threads = (int)v;
+	if (config_long("CERTFLEET_PG_POOL", v, 1, PGPOOL_MAX, &v, err,
+	    errlen) < 0)
+		return -1;
+	s->pg_pool = (int)v;
+	if (config_long("CERTFLEET_PG_POOL_WAIT_MS", SETTINGS_PG_WAIT_MS, 0,
+	    600000, &v, err, errlen) < 0)
+		return -1;
+	s->pg_pool_wait_ms = (int)v;
+	for (t = 0; t < KEYS_TYPE_COUNT; t++) {
+		if (config_env_name(name, sizeof(name), "CERTFLEET_KEY_POOL",
+		    keys_type_name((enum keys_type)t), NULL) < 0 ||
+		    config_long(name, 0, 0, KEYPOOL_MAX, &s->key_pool.n[t], err,
+		    errlen) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -200,7 +234,8 @@ settings_load(struct settings *s, int need_daemon, char *err, size_t errlen)
 	    errlen) < 0 ||
 	    settings_edges(s, err, errlen) < 0 ||
 	    settings_trust(s, err, errlen) < 0 ||
-	    odconf_load(&s->od, err, errlen) < 0)
+	    odconf_load(&s->od, err, errlen) < 0 ||
+	    settings_pools(s, err, errlen) < 0)
 		return -1;
 	if (getenv("CERTFLEET_RETRY_MAX") != NULL)
 		log_warn("CERTFLEET_RETRY_MAX is no longer used: a transient "
@@ -209,6 +244,7 @@ settings_load(struct settings *s, int need_daemon, char *err, size_t errlen)
 	return settings_listen(s, err, errlen);
 }
 
+static void settings_usage_pools(FILE *f);
 static void settings_usage_edges(FILE *f);
 static void settings_usage_run(FILE *f);
 
@@ -288,8 +324,8 @@ settings_usage(FILE *f)
 	    "                          127.0.0.1:8443 without a port base)\n"
 	    "  CERTFLEET_KEY_TYPE      default certificate key: ec-p256 (default),\n"
 	    "                          ec-p384, rsa-2048, rsa-3072 or rsa-4096 (RSA\n"
-	    "                          keys take 0.2 s to seconds to make, on the\n"
-	    "                          API's thread)\n"
+	    "                          keys take 0.2 s to seconds to make: see\n"
+	    "                          CERTFLEET_KEY_POOL_<TYPE>)\n"
 	    "  CERTFLEET_ACCOUNT_KEY_TYPE key of new ACME accounts: ES256 (default),\n"
 	    "                          ES384 or RS256\n"
 	    "  CERTFLEET_PREFERRED_CHAIN issuer common name of the chain to serve\n"
@@ -351,7 +387,26 @@ settings_usage_run(FILE *f)
 	    "  CERTFLEET_LOG_LEVEL     debug, info (default), warn or error\n"
 	    "  CERTFLEET_LOG_FORMAT    text (default) or json: one JSON object per\n"
 	    "                          line\n");
+	settings_usage_pools(f);
 	settings_usage_trust(f);
+}
+
+/* The variables of the API's threads, its connections and the key pool. */
+static void
+settings_usage_pools(FILE *f)
+{
+	fprintf(f,
+	    "  CERTFLEET_KEY_POOL_RSA_2048, _RSA_3072, _RSA_4096, _EC_P256, _EC_P384\n"
+	    "                          keys of that type made ahead by a background\n"
+	    "                          thread and kept sealed in PostgreSQL, for\n"
+	    "                          enrollments and renewals to take (default 0:\n"
+	    "                          none; at most 100000; e.g. 100 for RSA-2048)\n"
+	    "  CERTFLEET_API_THREADS   threads serving the API (default 8, at most\n"
+	    "                          128)\n"
+	    "  CERTFLEET_PG_POOL       PostgreSQL connections the API's threads share\n"
+	    "                          (default: CERTFLEET_API_THREADS, at most 256)\n"
+	    "  CERTFLEET_PG_POOL_WAIT_MS how long a request waits for a free\n"
+	    "                          connection before a 503 (default 5000)\n");
 }
 
 /* The variables of peter_sslers edges. */

@@ -6,6 +6,7 @@
 
 #include "retrysched.h"
 #include "cas.h"
+#include "keypool.h"
 #include "keys.h"
 #include "msgsig.h"
 #include "netlist.h"
@@ -39,6 +40,12 @@ struct settings {
 	const char	*ps_edges;	/* CERTFLEET_PETER_SSLERS_EDGES or NULL */
 	const char	*ps_expire_path; /* CERTFLEET_PETER_SSLERS_EXPIRE_PATH */
 	int		 ps_expire_all;	/* CERTFLEET_PETER_SSLERS_EXPIRE all (default) */
+	/* the API's threads and connections, the key pool (api/api.c,
+	 * store/pgpool.c, store/keypool.c) */
+	int		 api_threads;	/* CERTFLEET_API_THREADS */
+	int		 pg_pool;	/* CERTFLEET_PG_POOL */
+	int		 pg_pool_wait_ms; /* CERTFLEET_PG_POOL_WAIT_MS */
+	struct keypool_sizes key_pool;	/* CERTFLEET_KEY_POOL_<TYPE> */
 	struct odconf	 od;		/* on-demand issuance (ondemand/odconf.h) */
 	/* signed messages (msgsig.h): the files, and the keys main.c loads */
 	const char	*job_signing_key;	/* CERTFLEET_JOB_SIGNING_KEY_FILE */

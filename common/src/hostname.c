@@ -2,6 +2,7 @@
 #include "hostname.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,17 +10,24 @@
 #include <idn2.h>
 #include <libpsl.h>
 
+static const psl_ctx_t *hostname_psl_ctx;
+static pthread_once_t hostname_psl_once = PTHREAD_ONCE_INIT;
+
+static void
+hostname_psl_load(void)
+{
+	if ((hostname_psl_ctx = psl_latest(NULL)) == NULL)
+		hostname_psl_ctx = psl_builtin();
+}
+
 /* The newest public suffix list on the machine, else libpsl's built-in one.
- * Loaded once; never freed (process lifetime). Not thread-safe on first use:
- * callers normalize names on one thread. */
+ * Loaded once, by whichever thread comes first (the API normalizes names on
+ * several); never freed (process lifetime). */
 static const psl_ctx_t *
 hostname_psl(void)
 {
-	static const psl_ctx_t *psl;
-
-	if (psl == NULL && (psl = psl_latest(NULL)) == NULL)
-		psl = psl_builtin();
-	return psl;
+	pthread_once(&hostname_psl_once, hostname_psl_load);
+	return hostname_psl_ctx;
 }
 
 static int

@@ -19,6 +19,9 @@
 #include "db.h"
 #include "ids.h"
 #include "log.h"
+#include "pgpool.h"
+
+#define API_APPNAME "certfleet-coordinator-api"
 
 /* A response buffer wiped when MHD is done with it. */
 struct api_secret {
@@ -135,8 +138,9 @@ api_authorized(struct MHD_Connection *conn, const unsigned char *want)
 int
 api_db(struct api *a, char *err, size_t errlen)
 {
-	return db_ensure(&a->db, a->s->pg, "certfleet-coordinator-api", err,
-	    errlen);
+	if (a->db == NULL)
+		a->db = pgpool_acquire(a->srv->pool, err, errlen);
+	return a->db != NULL ? 0 : -1;
 }
 
 enum MHD_Result
@@ -144,7 +148,7 @@ api_unavailable(struct MHD_Connection *conn, const char *err)
 {
 	log_warn("api: %s", err);
 	return api_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-	    "the database is not reachable, try again");
+	    "the database is not reachable or busy, try again");
 }
 
 json_t *
@@ -264,6 +268,12 @@ api_route_v1(struct api *a, struct MHD_Connection *conn, const char *path,
 		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    "%s is not allowed on /v1/certificates (GET, POST)", method);
 	}
+	if (strcmp(path, "certificates:count") == 0) {
+		if (get)
+			return api_count(a, conn);
+		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "%s is not allowed on /v1/certificates:count (GET)", method);
+	}
 	if (api_ondemand_path(path))
 		return api_route_ondemand(a, conn, path, method, req);
 	if (strcmp(path, "tenants") == 0 || strncmp(path, "tenants/", 8) == 0)
@@ -358,12 +368,13 @@ api_body_grow(struct api_req *req, size_t need)
 	return nb;
 }
 
+/* One call of MHD for a request: its body read, then (on the last call)
+ * authorized and routed with a, its own view of the server. */
 static enum MHD_Result
-api_handler(void *cls, struct MHD_Connection *conn, const char *url,
+api_request(struct api *a, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload,
     size_t *upload_size, void **state)
 {
-	struct api *a = cls;
 	struct api_req *req = *state;
 	const char *cl;
 	char *nb;
@@ -395,13 +406,13 @@ api_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_YES;
 	}
 	if (strncmp(url, "/v1/", 4) == 0) {
-		if (!api_authorized(conn, a->admin))
+		if (!api_authorized(conn, a->srv->admin))
 			return api_error(conn, MHD_HTTP_UNAUTHORIZED,
 			    "missing or wrong bearer token (CERTFLEET_TOKEN)");
 		return api_route_v1(a, conn, url + 4, method, req);
 	}
 	if (strncmp(url, "/internal/v1/", 13) == 0) {
-		if (!api_authorized(conn, a->worker))
+		if (!api_authorized(conn, a->srv->worker))
 			return api_error(conn, MHD_HTTP_UNAUTHORIZED,
 			    "missing or wrong bearer token (CERTFLEET_WORKER_TOKEN)");
 		return api_route_internal(a, conn, url + 13, method);
@@ -417,6 +428,25 @@ api_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		return api_route_edge(a, conn, url + strlen(API_EDGE_PREFIX),
 		    method);
 	return api_error(conn, MHD_HTTP_NOT_FOUND, "no such path");
+}
+
+/* MHD's handler, on any of the API's threads: the request gets its own
+ * struct api, whose connection (taken from the pool by api_db when an
+ * endpoint needs one) goes back to the pool once the reply is queued
+ * (copied, or owned by MHD), before it is sent. */
+static enum MHD_Result
+api_handler(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_size, void **state)
+{
+	struct api_server *srv = cls;
+	struct api a = { NULL, srv->s, srv->v, srv };
+	enum MHD_Result ret;
+
+	ret = api_request(&a, conn, url, method, version, upload, upload_size,
+	    state);
+	pgpool_release(srv->pool, a.db);
+	return ret;
 }
 
 static int
@@ -470,12 +500,12 @@ api_completed(void *cls, struct MHD_Connection *conn, void **state,
 	}
 }
 
-struct api *
+struct api_server *
 api_start(const struct settings *s, const struct vault *v, char *err,
     size_t errlen)
 {
 	struct sockaddr_in sin;
-	struct api *a;
+	struct api_server *a;
 
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
@@ -494,32 +524,42 @@ api_start(const struct settings *s, const struct vault *v, char *err,
 	SHA256((const unsigned char *)s->token, strlen(s->token), a->admin);
 	SHA256((const unsigned char *)s->worker_token, strlen(s->worker_token),
 	    a->worker);
+	if ((a->pool = pgpool_new(s->pg, API_APPNAME, s->pg_pool,
+	    s->pg_pool_wait_ms, err, errlen)) == NULL) {
+		free(a);
+		return NULL;
+	}
+	/* A pool of threads, each polling its own connections (epoll when
+	 * there is one); MHD wants no pool option for a single thread. */
 	a->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-	    MHD_USE_ERROR_LOG, 0, NULL, NULL, api_handler, a,
+	    MHD_USE_AUTO | MHD_USE_ERROR_LOG, 0, NULL, NULL, api_handler, a,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
 	    MHD_OPTION_NOTIFY_COMPLETED, api_completed, NULL,
 	    MHD_OPTION_UNESCAPE_CALLBACK, api_unescape, NULL,
-	    MHD_OPTION_END);
+	    s->api_threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
+	    (unsigned int)s->api_threads, MHD_OPTION_END);
 	if (a->mhd == NULL) {
 		snprintf(err, errlen, "api: cannot listen on %s:%d", s->api_host,
 		    s->api_port);
+		pgpool_free(a->pool);
 		free(a);
 		return NULL;
 	}
-	log_info("api listening on http://%s:%d", s->api_host, s->api_port);
+	log_info("api listening on http://%s:%d (%d threads, %d PostgreSQL "
+	    "connections)", s->api_host, s->api_port, s->api_threads,
+	    s->pg_pool);
 	return a;
 }
 
 void
-api_stop(struct api *a)
+api_stop(struct api_server *a)
 {
 	if (a == NULL)
 		return;
 	MHD_stop_daemon(a->mhd);
-	if (a->db != NULL)
-		PQfinish(a->db);
+	pgpool_free(a->pool);
 	OPENSSL_cleanse(a, sizeof(*a));
 	free(a);
 }

@@ -18,7 +18,11 @@
  * Routes (JSON unless said otherwise; errors are {"error": "..."}):
  *   POST /v1/certificates                    enroll -> 201 {id, status, hostnames};
  *                                            body {hostnames, key_type, ca, fallback}
- *   GET  /v1/certificates[?limit=N]          newest first
+ *   GET  /v1/certificates[?filters]          a page of certificates matching
+ *                                            every filter, and the cursor of
+ *                                            the next page (searchq.h)
+ *   GET  /v1/certificates:count[?filters]    how many match (capped count,
+ *                                            else the planner's estimate)
  *   GET  /v1/certificates/{id}               status, names, serial, dates, issuer, problem,
  *                                            ca (issuing CA), cas, history (orders per CA),
  *                                            imported_at (null unless imported)
@@ -110,15 +114,19 @@
  * /v1 takes only CERTFLEET_TOKEN, /internal only CERTFLEET_WORKER_TOKEN:
  * 401 otherwise. Unknown paths 404, wrong methods 405.
  */
-struct api;
+struct api_server;
 
-/* Starts the API on s->api_host:s->api_port, in its own thread with its own
- * PostgreSQL connection (requests are served one at a time). s and v must
+/* Starts the API on s->api_host:s->api_port: s->api_threads threads
+ * (libmicrohttpd's thread pool), sharing s->pg_pool PostgreSQL connections
+ * (pgpool.h; a request waits up to s->pg_pool_wait_ms for one, then gets a
+ * 503). Each request holds its own connection while its handler runs, so
+ * requests are served side by side and a slow one (an RSA key made for
+ * want of a pooled one, a lock wait) holds one thread only. s and v must
  * outlive it. Returns NULL with a message in err. */
-struct api *api_start(const struct settings *s, const struct vault *v,
+struct api_server *api_start(const struct settings *s, const struct vault *v,
     char *err, size_t errlen);
 
-/* Stops the thread, closes the connections; NULL is fine. */
-void api_stop(struct api *a);
+/* Stops the threads, closes the connections; NULL is fine. */
+void api_stop(struct api_server *srv);
 
 #endif

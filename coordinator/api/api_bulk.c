@@ -1,4 +1,4 @@
-/* api_bulk.c -- POST /v1/certificates:bulk: up to API_BULK_MAX_SETS enrollments as NDJSON, answered line for line in order; API_BULK_BATCH sets per transaction (a savepoint each), the next batch's keys made meanwhile. */
+/* api_bulk.c -- POST /v1/certificates:bulk: up to API_BULK_MAX_SETS enrollments as NDJSON, answered line for line in order; API_BULK_BATCH sets per transaction (a savepoint each), the next batch read meanwhile on a thread (keys made, or taken from the key pool). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +11,10 @@
 #include "db.h"
 #include "enroll.h"
 #include "ids.h"
+#include "keypool.h"
 #include "log.h"
 #include "ndjson.h"
+#include "pgpool.h"
 
 #define API_BULK_PATH "/v1/certificates:bulk"
 
@@ -101,11 +103,47 @@ api_bulk_result(struct api_bulk_out *o, const struct api_bulk_set *b)
 	    (json_int_t)b->lineno, "code", (int)b->code, "error", b->error));
 }
 
-/* Reads the next set of the body into b (parsed and checked, its key made)
- * or records why it cannot be. Returns 0 at the end of the body, else 1. */
-static int
-api_bulk_read(struct api *a, struct ndjson *nd, struct api_bulk_set *b)
+/* What the reader thread fills while the request's thread writes the
+ * batch before it: parsing and key generation are CPU, writing mostly
+ * waits on PostgreSQL, so the two overlap. The reader takes pooled keys
+ * through a connection of its own (own.db, from the API's pool). */
+struct api_bulk_reader {
+	struct api		 own;	/* the request's view, its own db */
+	int			 nopool; /* no connection for pooled keys */
+	struct ndjson		*nd;
+	struct api_bulk_set	*b;
+	size_t			 n;	/* sets read */
+};
+
+/* Puts a key made ahead into b->m.key when the key pool keeps keys of
+ * b's type (keypool.h) and has one; else (pool empty, or no connection:
+ * then not asked again for this request) the key is made as usual. */
+static void
+api_bulk_pooled_key(struct api_bulk_reader *r, struct api_bulk_set *b)
 {
+	const struct keypool_sizes *sz = &r->own.s->key_pool;
+	enum keys_type t = b->er.key_type;
+	char err[512];
+
+	if (r->nopool || (int)t < 0 || (int)t >= KEYS_TYPE_COUNT ||
+	    sz->n[t] <= 0)
+		return;
+	if (api_db(&r->own, err, sizeof(err)) < 0 || keypool_take(r->own.db,
+	    r->own.v, sz, t, &b->m.key, err, sizeof(err)) < 0) {
+		log_warn("api: bulk: keys are made, not taken from the key "
+		    "pool: %s", err);
+		r->nopool = 1;
+	}
+}
+
+/* Reads the next set of the body into b (parsed and checked, its key made
+ * or taken from the key pool) or records why it cannot be. Returns 0 at
+ * the end of the body, else 1. */
+static int
+api_bulk_read(struct api_bulk_reader *r, struct api_bulk_set *b)
+{
+	struct api *a = &r->own;
+	struct ndjson *nd = r->nd;
 	const char *line;
 	size_t len;
 
@@ -137,6 +175,7 @@ api_bulk_read(struct api *a, struct ndjson *nd, struct api_bulk_set *b)
 		snprintf(b->error, sizeof(b->error), "no random ids");
 		return 1;
 	}
+	api_bulk_pooled_key(r, b);
 	if (enroll_material(a->v, &b->er, b->pkid, &b->m, b->error,
 	    sizeof(b->error)) < 0) {
 		log_err("api: bulk line %zu: %s", b->lineno, b->error);
@@ -304,22 +343,12 @@ api_bulk_batch(struct api *a, struct api_bulk_set *b, size_t n)
 		}
 }
 
-/* What the reader thread fills while the request's thread writes the
- * batch before it: parsing and key generation are CPU, writing mostly
- * waits on PostgreSQL, so the two overlap. */
-struct api_bulk_reader {
-	struct api		*a;
-	struct ndjson		*nd;
-	struct api_bulk_set	*b;
-	size_t			 n;	/* sets read */
-};
-
 static void *
 api_bulk_reader_run(void *arg)
 {
 	struct api_bulk_reader *r = arg;
 
-	for (r->n = 0; r->n < API_BULK_BATCH && api_bulk_read(r->a, r->nd,
+	for (r->n = 0; r->n < API_BULK_BATCH && api_bulk_read(r,
 	    &r->b[r->n]); r->n++)
 		;
 	return NULL;
@@ -357,7 +386,9 @@ api_bulk_run(struct api *a, const struct api_req *req, struct api_bulk_out *o)
 		goto out;
 	}
 	ndjson_init(&nd, req->body, req->len, API_MAX_BODY);
-	r.a = a;
+	r.own = *a;
+	r.own.db = NULL;
+	r.nopool = 0;
 	r.nd = &nd;
 	r.b = buf[cur];
 	api_bulk_reader_run(&r);
@@ -374,6 +405,7 @@ api_bulk_run(struct api *a, const struct api_req *req, struct api_bulk_out *o)
 		api_bulk_done(o, buf[cur], n);
 		cur = 1 - cur;
 	}
+	pgpool_release(a->srv->pool, r.own.db);
 out:
 	free(buf[0]);
 	free(buf[1]);

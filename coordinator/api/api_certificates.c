@@ -1,4 +1,4 @@
-/* api_certificates.c -- the /v1/certificates endpoints: list, show, renew, revoke (enroll: api_enroll.c; files: api_export.c). */
+/* api_certificates.c -- the /v1/certificates/{id} endpoints: show, renew, revoke (enroll: api_enroll.c; list and count: api_search.c; files: api_export.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,164 +10,10 @@
 #include "actions.h"
 #include "api_int.h"
 #include "db.h"
-#include "hostname.h"
-#include "enroll.h"
 #include "ids.h"
-#include "tenant.h"
 #include "log.h"
 #include "renew.h"
 #include "vault.h"
-
-/* The list's filters: limit, status, name (a valid hostname, exact),
- * tenant, and label KEY:VALUE (as a JSON object to match, malloc'd, or
- * NULL). */
-struct api_list_filter {
-	char		 limit[16];
-	const char	*status;
-	char		 name[HOSTNAME_MAX + 1];
-	const char	*tenant;
-	char		*label;
-};
-
-/* "label=KEY:VALUE" as {"KEY": "VALUE"}; -1 with err. */
-static int
-api_list_label(const char *v, char **out, char *err, size_t errlen)
-{
-	const char *colon = strchr(v, ':');
-	json_t *o;
-	char key[64];
-
-	if (colon == NULL || colon == v || (size_t)(colon - v) >= sizeof(key)) {
-		snprintf(err, errlen, "label must be KEY:VALUE");
-		return -1;
-	}
-	snprintf(key, sizeof(key), "%.*s", (int)(colon - v), v);
-	o = json_pack("{s:s}", key, colon + 1);
-	*out = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
-	json_decref(o);
-	if (*out == NULL) {
-		snprintf(err, errlen, "label must be KEY:VALUE in UTF-8");
-		return -1;
-	}
-	return 0;
-}
-
-/* limit, status and name of the query string. Returns 0, or -1 with a
- * message for the client. */
-static int
-api_list_args(struct MHD_Connection *conn, char limit[16], const char **status,
-    char name[HOSTNAME_MAX + 1], char *err, size_t errlen)
-{
-	static const char *const statuses[] = { "pending", "issued", "failed",
-	    "revoked", "disabled", "deleted" };
-	const char *v;
-	char *end, why[160];
-	long n = API_LIST_DEFAULT;
-	size_t i;
-
-	if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-	    "limit")) != NULL) {
-		n = strtol(v, &end, 10);
-		if (*v == '\0' || *end != '\0' || n < 1 || n > API_LIST_MAX) {
-			snprintf(err, errlen, "limit must be a number from 1 to %d",
-			    API_LIST_MAX);
-			return -1;
-		}
-	}
-	snprintf(limit, 16, "%ld", n);
-	*status = "";
-	if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-	    "status")) != NULL) {
-		for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
-			if (strcmp(v, statuses[i]) == 0)
-				*status = statuses[i];
-		if (**status == '\0') {
-			snprintf(err, errlen, "status must be pending, issued, "
-			    "failed, revoked, disabled or deleted");
-			return -1;
-		}
-	}
-	name[0] = '\0';
-	if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-	    "name")) != NULL && hostname_normalize(v, name, why,
-	    sizeof(why)) < 0) {
-		snprintf(err, errlen, "name is not a hostname: %s", why);
-		return -1;
-	}
-	return 0;
-}
-
-/* The query string's filters into f. Returns 0, or -1 with a message for
- * the client. */
-static int
-api_list_filter(struct MHD_Connection *conn, struct api_list_filter *f,
-    char *err, size_t errlen)
-{
-	const char *v;
-
-	f->tenant = "";
-	f->label = NULL;
-	if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-	    "tenant")) != NULL) {
-		if (!tenant_name_ok(v)) {
-			snprintf(err, errlen, "tenant is not a tenant name");
-			return -1;
-		}
-		f->tenant = v;
-	}
-	if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-	    "label")) != NULL && api_list_label(v, &f->label, err, errlen) < 0)
-		return -1;
-	return api_list_args(conn, f->limit, &f->status, f->name, err, errlen);
-}
-
-enum MHD_Result
-api_list(struct api *a, struct MHD_Connection *conn)
-{
-	struct api_list_filter f;
-	char err[512];
-	const char *p[5];
-	PGresult *r;
-	json_t *arr, *o;
-	int i;
-
-	if (api_list_filter(conn, &f, err, sizeof(err)) < 0) {
-		free(f.label);
-		return api_error(conn, MHD_HTTP_BAD_REQUEST, "%s", err);
-	}
-	if (api_db(a, err, sizeof(err)) < 0) {
-		free(f.label);
-		return api_unavailable(conn, err);
-	}
-	p[0] = f.limit;
-	p[1] = f.status;
-	p[2] = f.name;
-	p[3] = f.tenant;
-	p[4] = f.label != NULL ? f.label : "";
-	r = db_query(a->db, "api list", "SELECT c.id, c.status, hs.names, "
-	    API_TS("c.created_at") ", " API_TS("ic.not_after") ", c.tenant FROM "
-	    "certificates c JOIN hostname_sets hs ON hs.id = c.hostname_set LEFT "
-	    "JOIN issued_certificates ic ON ic.id = c.current_issued WHERE ($2 = "
-	    "'' OR c.status = $2) AND ($3 = '' OR hs.names @> ARRAY[$3]) AND ($4 "
-	    "= '' OR c.tenant = $4) AND ($5 = '' OR c.labels @> $5::jsonb) "
-	    "ORDER BY c.created_at DESC, c.id LIMIT $1::int", 5, p, NULL, NULL,
-	    err, sizeof(err));
-	free(f.label);
-	if (r == NULL)
-		return api_unavailable(conn, err);
-	arr = json_array();
-	for (i = 0; i < PQntuples(r); i++) {
-		o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "id",
-		    api_col(r, i, 0), "status", api_col(r, i, 1), "hostnames",
-		    api_names_pg(PQgetvalue(r, i, 2)), "created_at",
-		    api_col(r, i, 3), "not_after", api_col(r, i, 4), "tenant",
-		    api_col(r, i, 5));
-		json_array_append_new(arr, o);
-	}
-	PQclear(r);
-	return api_json(conn, MHD_HTTP_OK, json_pack("{s:o}", "certificates",
-	    arr));
-}
 
 /* Adds revocation and chain fields of certificate id to j. */
 static int
@@ -300,7 +146,8 @@ api_renew(struct api *a, struct MHD_Connection *conn, const char *id)
 
 	if (api_db(a, err, sizeof(err)) < 0)
 		return api_unavailable(conn, err);
-	if ((n = renew_now(a->db, a->v, id, oid, err, sizeof(err))) < 0) {
+	if ((n = renew_now(a->db, a->v, &a->s->key_pool, id, oid, err,
+	    sizeof(err))) < 0) {
 		log_err("api: renew %s: %s", id, err);
 		return api_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "the renewal could not be stored; nothing was written");

@@ -18,13 +18,25 @@
 #define API_TS(col) "to_char(" col " AT TIME ZONE 'UTC', " \
 	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
-struct api {
+/* The server: shared by every request thread, read only once started. */
+struct api_server {
 	struct MHD_Daemon	*mhd;
-	PGconn			*db;	/* used by the MHD thread only */
+	struct pgpool		*pool;	/* the requests' PostgreSQL connections */
 	const struct settings	*s;
 	const struct vault	*v;
 	unsigned char		 admin[SHA256_DIGEST_LENGTH];
 	unsigned char		 worker[SHA256_DIGEST_LENGTH];
+};
+
+/* One request's view of the server, made by api.c for each request and
+ * handed to its endpoint: the settings, the vault, and the PostgreSQL
+ * connection this request alone holds (NULL until api_db() takes one from
+ * the pool; given back when the endpoint returns). */
+struct api {
+	PGconn			*db;
+	const struct settings	*s;
+	const struct vault	*v;
+	struct api_server	*srv;
 };
 
 /* Per request: the body read so far (wiped when freed: it may hold a key
@@ -61,10 +73,12 @@ enum MHD_Result api_reply_secret(struct MHD_Connection *conn, char *pem,
 
 /* ---- database and parsing helpers (api.c) ---- */
 
-/* Connects the API's own PostgreSQL connection when needed; 0 or -1. */
+/* Makes a->db this request's connection, taken from the pool when it has
+ * none yet (waiting up to CERTFLEET_PG_POOL_WAIT_MS). Returns 0, or -1 with
+ * a message in err: PostgreSQL unreachable, or every connection busy. */
 int api_db(struct api *a, char *err, size_t errlen);
 
-/* 503: the database is not reachable (err is logged, not sent). */
+/* 503: the database is unreachable or busy (err is logged, not sent). */
 enum MHD_Result api_unavailable(struct MHD_Connection *conn, const char *err);
 
 /* A JSON array of names[0..n), or of a PostgreSQL text[] literal. */
@@ -94,8 +108,12 @@ int api_action_body(const struct api_req *req, const char *field,
 enum MHD_Result api_enroll(struct api *a, struct MHD_Connection *conn,
     struct api_req *req);
 
-/* GET /v1/certificates[?limit=N], newest first. */
+/* GET /v1/certificates[?filters]: a page and the next page's cursor
+ * (api_search.c; the filters are searchq.h's). */
 enum MHD_Result api_list(struct api *a, struct MHD_Connection *conn);
+
+/* GET /v1/certificates:count[?filters]: {"count", "exact", "estimate"}. */
+enum MHD_Result api_count(struct api *a, struct MHD_Connection *conn);
 
 /* GET /v1/certificates/{id}; id is valid. */
 enum MHD_Result api_show(struct api *a, struct MHD_Connection *conn,

@@ -38,13 +38,12 @@ static const char ctl_usage_env[] =
     "  doctor reads CERTFLEET_PG, REDIS_URL, KAFKA_BOOTSTRAP, ACME_DIRECTORY\n"
     "  and PEBBLE_TLS_CA: source deploy/local/state/env.\n";
 
+/* The commands that make or take over certificates: enroll, import,
+ * export. */
 static void
-usage(FILE *f)
+usage_enroll(FILE *f)
 {
 	fprintf(f,
-	    "usage: certfleetctl COMMAND [ARGS]\n"
-	    "\n"
-	    "commands:\n"
 	    "  enroll [--key-type ec-p256|ec-p384|rsa-2048|rsa-3072|rsa-4096]\n"
 	    "         [--challenge http-01|dns-01] [--ca NAME[,FALLBACK...]]...\n"
 	    "         [--preferred-chain ISSUER_CN] [--profile NAME] [--tenant NAME]\n"
@@ -88,11 +87,51 @@ usage(FILE *f)
 	    "            first line of --password-file (- for stdin) or\n"
 	    "            CERTFLEET_EXPORT_PASSWORD, never the command line. --out\n"
 	    "            writes FILE (mode 0600 for key and p12), else stdout. Key\n"
-	    "            downloads are recorded by the coordinator\n"
+	    "            downloads are recorded by the coordinator\n");
+}
+
+/* The commands that find certificates: show, list, count, find. */
+static void
+usage_find(FILE *f)
+{
+	fprintf(f,
 	    "  show ID   a certificate: status, names, serial, validity, issuer,\n"
 	    "            last problem\n"
-	    "  list [--status S] [--name HOST] [--tenant T] [--label KEY:VALUE] [LIMIT]\n"
-	    "            the newest certificates (default 100), filtered\n"
+	    "  list [FILTERS] [--limit N | N] [--after CURSOR] [--all]\n"
+	    "            certificates matching every filter, a page of N (default\n"
+	    "            100, at most 1000); the next page is --after the cursor\n"
+	    "            printed on stderr, --all follows it to the end. Newest\n"
+	    "            first, except: by name with --name/--name-prefix, by\n"
+	    "            reversed name with --name-suffix, by expiry with\n"
+	    "            --expiring-*, by renewal time with --renewal-due\n"
+	    "  count [FILTERS] [--exact]\n"
+	    "            how many match; past 10000 (1000 with --name-prefix or\n"
+	    "            --name-suffix) only \"more than\" and the planner's\n"
+	    "            estimate, unless --exact (slow at a million)\n"
+	    "    FILTERS: --status pending|issued|failed|revoked|disabled|deleted,\n"
+	    "            --ca NAME,\n"
+	    "            --key-type T, --issuer DN (exact, as list shows it),\n"
+	    "            --expiring-before T, --expiring-after T (T: 2030-01-31,\n"
+	    "            2030-01-31T12:00:00Z, or from now: 7d, 12h, -2d),\n"
+	    "            --renewal-due, --tenant T, --label KEY:VALUE, --name HOST,\n"
+	    "            --name-prefix P, --name-suffix S (e.g. .customer.com),\n"
+	    "            --problem TYPE (last problem), --sha1 (a SHA-1 signature\n"
+	    "            in the served chain)\n"
+	    "  find HOSTNAME  the certificate serving HOSTNAME now (the exact name,\n"
+	    "            else its wildcard), every certificate carrying it, and\n"
+	    "            their issued certificates\n");
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: certfleetctl COMMAND [ARGS]\n"
+	    "\n"
+	    "commands:\n");
+	usage_enroll(f);
+	usage_find(f);
+	fprintf(f,
 	    "  tenant list | set NAME [--max-live N] [--max-orders-per-hour N]\n"
 	    "            tenants, their live certificates and quotas (an omitted\n"
 	    "            quota: no limit); an enrollment over a quota is refused\n"
@@ -103,9 +142,6 @@ usage(FILE *f)
 	    "            decisions; a tenant's allow-list (ENTRY: example.com for\n"
 	    "            it and every name under it, *.example.com for one label)\n"
 	    "            and limits (set replaces them; an omitted limit: none)\n"
-	    "  find HOSTNAME  the certificate serving HOSTNAME now (the exact name,\n"
-	    "            else its wildcard), every certificate carrying it, and\n"
-	    "            their issued certificates\n"
 	    "  revoke [--reason CODE] [--wait] [--timeout SECONDS] ID\n"
 	    "            revoke the certificate's current issued certificate at the\n"
 	    "            CA; CODE: unspecified|0 (default), keyCompromise|1,\n"
@@ -228,6 +264,8 @@ main(int argc, char *argv[])
 		return ctl_show(argc - 1, argv + 1);
 	if (strcmp(cmd, "list") == 0)
 		return ctl_list(argc - 1, argv + 1);
+	if (strcmp(cmd, "count") == 0)
+		return ctl_count(argc - 1, argv + 1);
 	if (strcmp(cmd, "find") == 0)
 		return ctl_find(argc - 1, argv + 1);
 	if (strcmp(cmd, "tenant") == 0)

@@ -52,6 +52,12 @@ json_t *ctl_get_text(const char *path, int *rc);
  * {"error": msg, "exit": code} on stdout. Returns code. */
 int ctl_fail(int code, const char *msg);
 
+/* A string field of o, or "-" when it is absent or not a string. */
+const char *ctl_field(json_t *o, const char *k);
+
+/* Prints the strings of the JSON array names separated by sep. */
+void ctl_print_names(json_t *names, const char *sep);
+
 /* Shows what a wait is at on stderr: rewritten in place on a terminal, a
  * line per change otherwise; last ends the line. */
 void ctl_progress(long elapsed, const char *state, int last);
@@ -91,6 +97,7 @@ int ctl_action_state(json_t *j, void *arg, char *what, size_t len);
 int ctl_enroll(int argc, char *argv[]);
 int ctl_show(int argc, char *argv[]);
 int ctl_list(int argc, char *argv[]);
+int ctl_count(int argc, char *argv[]);
 int ctl_find(int argc, char *argv[]);
 int ctl_tenant(int argc, char *argv[]);
 int ctl_ondemand(int argc, char *argv[]);

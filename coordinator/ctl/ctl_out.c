@@ -80,6 +80,24 @@ ctl_get_text(const char *path, int *rc)
 	return NULL;
 }
 
+const char *
+ctl_field(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_string(v) ? json_string_value(v) : "-";
+}
+
+void
+ctl_print_names(json_t *names, const char *sep)
+{
+	size_t i;
+	json_t *n;
+
+	json_array_foreach(names, i, n)
+		printf("%s%s", i > 0 ? sep : "", json_string_value(n));
+}
+
 void
 ctl_progress_count(long elapsed, size_t done, size_t total, const char *unit,
     size_t failed, int last)

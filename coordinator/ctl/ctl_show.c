@@ -1,27 +1,9 @@
-/* ctl_show.c -- certfleetctl show, list and find: a certificate, the newest ones, or what serves a hostname, in human-readable form. */
+/* ctl_show.c -- certfleetctl show, find and tenant: a certificate, what serves a hostname, the tenants, in human-readable form. */
 #include "ctl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *
-ctl_field(json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-
-	return json_is_string(v) ? json_string_value(v) : "-";
-}
-
-static void
-ctl_print_names(json_t *names, const char *sep)
-{
-	size_t i;
-	json_t *n;
-
-	json_array_foreach(names, i, n)
-		printf("%s%s", i > 0 ? sep : "", json_string_value(n));
-}
 
 int
 ctl_show(int argc, char *argv[])
@@ -59,77 +41,6 @@ ctl_show(int argc, char *argv[])
 	if (json_is_object(p))
 		printf("problem      %s: %s\n", ctl_field(p, "type"),
 		    ctl_field(p, "detail"));
-	json_decref(j);
-	return CTL_OK;
-}
-
-/* Appends "&key=value" (or "?key=value" first) to the path in buf,
- * percent-encoding value. Returns 0, or -1 when it does not fit. */
-static int
-ctl_query_add(char *buf, size_t len, const char *key, const char *value)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t n = strlen(buf);
-	const unsigned char *v;
-
-	if (n + strlen(key) + 2 >= len)
-		return -1;
-	n += (size_t)snprintf(buf + n, len - n, "%c%s=", strchr(buf, '?') !=
-	    NULL ? '&' : '?', key);
-	for (v = (const unsigned char *)value; *v != '\0'; v++) {
-		if (n + 4 >= len)
-			return -1;
-		if ((*v >= 'a' && *v <= 'z') || (*v >= 'A' && *v <= 'Z') ||
-		    (*v >= '0' && *v <= '9') || strchr("-._~", *v) != NULL)
-			buf[n++] = (char)*v;
-		else {
-			buf[n++] = '%';
-			buf[n++] = hex[*v >> 4];
-			buf[n++] = hex[*v & 15];
-		}
-	}
-	buf[n] = '\0';
-	return 0;
-}
-
-int
-ctl_list(int argc, char *argv[])
-{
-	static const char *const filters[] = { "status", "name", "tenant",
-	    "label" };
-	char path[2048] = "/v1/certificates";
-	json_t *j, *c;
-	size_t i, f;
-	int rc, k;
-
-	for (k = 1; k < argc; k++) {
-		for (f = 0; f < sizeof(filters) / sizeof(filters[0]); f++)
-			if (strncmp(argv[k], "--", 2) == 0 &&
-			    strcmp(argv[k] + 2, filters[f]) == 0)
-				break;
-		if (f < sizeof(filters) / sizeof(filters[0]) && k + 1 < argc) {
-			if (ctl_query_add(path, sizeof(path), filters[f],
-			    argv[++k]) < 0)
-				return ctl_fail(CTL_USAGE, "filters too long");
-		} else if (argv[k][0] != '-' && strspn(argv[k], "0123456789") ==
-		    strlen(argv[k]) && ctl_query_add(path, sizeof(path), "limit",
-		    argv[k]) == 0)
-			continue;
-		else {
-			fprintf(stderr, "usage: certfleetctl list [--status S] "
-			    "[--name HOST] [--tenant T] [--label KEY:VALUE] "
-			    "[LIMIT]\n");
-			return CTL_USAGE;
-		}
-	}
-	if ((j = ctl_get_text(path, &rc)) == NULL)
-		return rc;
-	json_array_foreach(json_object_get(j, "certificates"), i, c) {
-		printf("%s  %-8s  %-20s  ", ctl_field(c, "id"),
-		    ctl_field(c, "status"), ctl_field(c, "not_after"));
-		ctl_print_names(json_object_get(c, "hostnames"), ",");
-		printf("\n");
-	}
 	json_decref(j);
 	return CTL_OK;
 }

@@ -77,11 +77,14 @@ struct enroll_live {
 int enroll_find_live_many(PGconn *c, const struct enroll_request *const *reqs,
     size_t n, struct enroll_live *live, char *err, size_t errlen);
 
-/* Generates the key and CSR, seals the key, and in ONE transaction writes
- * everything enroll_write writes. Writes the new certificate's id to id.
- * Returns 1, 0 when a tenant quota refuses it (err, for the client, names
- * the quota; nothing written), or -1 with a message in err (nothing
- * written). */
+/* Takes the key from the key pool (keypool.h) when s pools req->key_type
+ * and it has one, else generates it (either before the transaction, so that
+ * no lock is held while a key is made: a pooled key taken by an enrollment
+ * that then fails is spent, not put back); makes the CSR, seals the key, and
+ * in ONE transaction writes everything enroll_write writes. Writes the new
+ * certificate's id to id. Returns 1, 0 when a tenant quota refuses it (err,
+ * for the client, names the quota; nothing written), or -1 with a message
+ * in err (nothing written). */
 int enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
     const struct enroll_request *req, char id[IDS_LEN + 1], char *err,
     size_t errlen);
@@ -97,8 +100,10 @@ struct enroll_material {
 };
 
 /* Generates a key of req->key_type, seals it for private key id pkid and
- * makes the CSR for req->names. Returns 0, or -1 with a message (release m
- * with enroll_material_free in both cases; m starts zeroed). */
+ * makes the CSR for req->names. m starts zeroed, except that m->key may
+ * hold a key of req->key_type to use instead of a new one (a pooled key,
+ * keypool_take; taken over). Returns 0, or -1 with a message (release m
+ * with enroll_material_free in both cases). */
 int enroll_material(const struct vault *v, const struct enroll_request *req,
     const char *pkid, struct enroll_material *m, char *err, size_t errlen);
 void enroll_material_free(struct enroll_material *m);

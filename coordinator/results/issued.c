@@ -11,6 +11,7 @@
 #include "acme.h"
 #include "db.h"
 #include "results.h"
+#include "sigalg.h"
 
 /* A uniform random number in [0, 1). */
 static double
@@ -128,7 +129,9 @@ issued_record(PGconn *c, const struct issued_new *in, char icid[IDS_LEN + 1],
 	}
 	snprintf(renew, 32, "%.0f", issued_renew_at(in->ci, in->ari_start_ms,
 	    in->ari_end_ms));
-	if (issued_store(c, in, icid, err, errlen) < 0)
+	if (issued_store(c, in, icid, err, errlen) < 0 ||
+	    sigalg_store(c, icid, in->leaf, in->ch->e[in->served].rest, err,
+	    errlen) < 0)
 		return -1;
 	v[0] = in->certificate;
 	v[1] = icid;

@@ -7,6 +7,7 @@
 
 #include "db.h"
 #include "enroll.h"
+#include "keypool.h"
 #include "keys.h"
 #include "log.h"
 #include "order.h"
@@ -36,8 +37,8 @@ renew_busy(PGconn *c, const char *id, char *err, size_t errlen)
  * certificate (or its CA has no account), 2 an order is in flight, -1
  * error. */
 static int
-renew_one(PGconn *c, const struct vault *v, const char *id,
-    char oid[IDS_LEN + 1], char *err, size_t errlen)
+renew_one(PGconn *c, const struct vault *v, const struct keypool_sizes *pool,
+    const char *id, char oid[IDS_LEN + 1], char *err, size_t errlen)
 {
 	struct enroll_request req = { 0 };
 	struct enroll_material m = { 0 };
@@ -78,7 +79,8 @@ renew_one(PGconn *c, const struct vault *v, const char *id,
 		snprintf(err, errlen, "renew: no random ids");
 		goto out;
 	}
-	if (enroll_material(v, &req, pkid, &m, err, errlen) < 0 ||
+	if (keypool_take(c, v, pool, req.key_type, &m.key, err, errlen) < 0 ||
+	    enroll_material(v, &req, pkid, &m, err, errlen) < 0 ||
 	    enroll_store_key(c, pkid, id, req.key_type, &m, err, errlen) < 0)
 		goto out;
 	on.certificate_id = id;
@@ -112,8 +114,8 @@ renew_lease(PGconn *c, const char *id, char *err, size_t errlen)
 }
 
 int
-renew_tick(PGconn *c, const struct vault *v, int limit, char *err,
-    size_t errlen)
+renew_tick(PGconn *c, const struct vault *v, const struct keypool_sizes *pool,
+    int limit, char *err, size_t errlen)
 {
 	PGresult *r = NULL;
 	char lim[16], oid[IDS_LEN + 1];
@@ -129,7 +131,7 @@ renew_tick(PGconn *c, const struct vault *v, int limit, char *err,
 	    "LOCKED", 1, p, NULL, NULL, err, errlen)) == NULL)
 		goto out;
 	for (i = 0; i < PQntuples(r); i++) {
-		if ((n = renew_one(c, v, PQgetvalue(r, i, 0), oid, err,
+		if ((n = renew_one(c, v, pool, PQgetvalue(r, i, 0), oid, err,
 		    errlen)) < 0 || renew_lease(c, PQgetvalue(r, i, 0), err,
 		    errlen) < 0)
 			goto out;
@@ -147,8 +149,8 @@ out:
 }
 
 int
-renew_now(PGconn *c, const struct vault *v, const char *id,
-    char oid[IDS_LEN + 1], char *err, size_t errlen)
+renew_now(PGconn *c, const struct vault *v, const struct keypool_sizes *pool,
+    const char *id, char oid[IDS_LEN + 1], char *err, size_t errlen)
 {
 	PGresult *r = NULL;
 	int n, rc = -1;
@@ -164,7 +166,7 @@ renew_now(PGconn *c, const struct vault *v, const char *id,
 		rc = 0;
 		goto out;
 	}
-	if ((n = renew_one(c, v, id, oid, err, errlen)) < 0)
+	if ((n = renew_one(c, v, pool, id, oid, err, errlen)) < 0)
 		goto out;
 	if (n != 1) {
 		rc = n;

@@ -7,6 +7,7 @@
 #include <libpq-fe.h>
 
 #include "ids.h"
+#include "keypool.h"
 #include "vault.h"
 
 #define RENEW_PER_TICK	16	/* due certificates taken by one tick */
@@ -18,20 +19,22 @@
  * LOCKED: the cost depends on the due rows, not on the table's size, and
  * coordinators running side by side never take the same row), and for each
  * one with no order in flight writes, in one transaction, a fresh key, its
- * CSR, a renewal order (replaces = the ARI CertID of the current
+ * CSR (the key from the key pool when pool holds one of its type; pool
+ * may be NULL), a renewal order (replaces = the ARI CertID of the current
  * certificate when its CA gave an ARI window) and its outbox row. renew_at
  * moves RENEW_LEASE_S ahead; the renewal's result sets it anew. Returns the
  * number of renewals queued, or -1 with a message (nothing written).
  */
-int renew_tick(PGconn *c, const struct vault *v, int limit, char *err,
-    size_t errlen);
+int renew_tick(PGconn *c, const struct vault *v,
+    const struct keypool_sizes *pool, int limit, char *err, size_t errlen);
 
 /*
  * Queues a renewal of certificate id now, as the tick would. Returns 1 with
  * the order id in oid, 0 when there is no issued certificate id, 2 when an
  * order for it is already in flight (nothing written), -1 with a message.
  */
-int renew_now(PGconn *c, const struct vault *v, const char *id,
-    char oid[IDS_LEN + 1], char *err, size_t errlen);
+int renew_now(PGconn *c, const struct vault *v,
+    const struct keypool_sizes *pool, const char *id, char oid[IDS_LEN + 1],
+    char *err, size_t errlen);
 
 #endif

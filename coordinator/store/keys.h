@@ -13,6 +13,7 @@ enum keys_type {
 	KEYS_RSA_3072,
 	KEYS_RSA_4096,
 };
+#define KEYS_TYPE_COUNT 5	/* enum keys_type runs from 0 to this - 1 */
 
 /* Parses "ec-p256", "ec-p384", "rsa-2048", "rsa-3072" or "rsa-4096".
  * Returns 0, or -1 for anything else. */
@@ -31,8 +32,8 @@ int keys_account_type_parse(const char *s, enum keys_type *t);
 /* Generates a key. Cost on this machine's OpenSSL 3: P-256 and P-384 well
  * under 1 ms; RSA-2048 ~0.2 s median, RSA-3072 ~0.7 s, RSA-4096 1-5 s (prime
  * search is random, so the tail is long). The caller's thread is blocked
- * meanwhile: the API enrolls RSA keys on its request thread, so RSA
- * enrollments serialise behind one another.
+ * meanwhile: enrollments and renewals take RSA keys from the key pool
+ * (keypool.h) when one is configured, and make them here otherwise.
  * Returns the key (EVP_PKEY_free it), or NULL with a message in err. */
 EVP_PKEY *keys_generate(enum keys_type t, char *err, size_t errlen);
 

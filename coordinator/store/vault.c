@@ -196,6 +196,9 @@ vault_aad(enum vault_secret what, const char *id, char aad[VAULT_AAD_MAX])
 	case VAULT_ACCOUNT_EAB:
 		table = "acme_accounts_eab";
 		break;
+	case VAULT_POOL_KEY:
+		table = "key_pool";
+		break;
 	case VAULT_ACCOUNT_KEY:
 	default:
 		table = "acme_accounts";

@@ -21,6 +21,9 @@ enum vault_secret {
 				 * "acme_accounts:<id>" */
 	VAULT_ACCOUNT_EAB,	/* acme_accounts row, its EAB MAC key:
 				 * "acme_accounts_eab:<id>" */
+	VAULT_POOL_KEY,		/* key_pool row, a certificate key made ahead
+				 * (keypool.h): "key_pool:<id>"; sealed again
+				 * as VAULT_CERT_KEY when it is taken */
 };
 
 #define VAULT_AAD_MAX	192	/* longest table name + ':' + an id */
