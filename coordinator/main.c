@@ -9,6 +9,7 @@
 #include "accounts.h"
 #include "api.h"
 #include "backoff.h"
+#include "breaker.h"
 #include "clock.h"
 #include "cmetrics.h"
 #include "db.h"
@@ -21,6 +22,7 @@
 #include "ondemand.h"
 #include "outbox.h"
 #include "primer.h"
+#include "probe.h"
 #include "publish.h"
 #include "results.h"
 #include "settings.h"
@@ -39,6 +41,7 @@ static const struct health_service *const main_deps[] = {
 #define MAIN_EVENTS_PER_TICK 100
 #define MAIN_PRIME_EVERY_MS 1000
 #define MAIN_RENEW_EVERY_MS 1000	/* renewal scheduler tick */
+#define MAIN_BREAKER_EVERY_MS 1000	/* circuit breakers: probes, fallbacks */
 #define MAIN_FLUSH_MS 10000
 
 static volatile sig_atomic_t main_stop;
@@ -105,6 +108,7 @@ struct coordinator {
 	rd_kafka_t	*consumer;
 	struct primer	*primer;
 	struct api_server *api;
+	struct probe	*probe;
 	struct expire	*expire;	/* peter_sslers edges' caches */
 	struct ops	*ops;
 	struct results_stall stall;	/* the event the consumer is stuck on */
@@ -129,6 +133,7 @@ main_close(struct coordinator *co)
 	if (co->db != NULL)
 		PQfinish(co->db);
 	vault_free(co->vault);
+	probe_free(co->probe);
 	settings_keys_free(&co->s);
 }
 
@@ -188,6 +193,10 @@ main_start(struct coordinator *co, char *err, size_t errlen)
 	    (co->expire = expire_start(&co->s, err, errlen)) == NULL ||
 	    cmetrics_ops_start(&co->ops, &co->s, co->consumer, err, errlen) < 0)
 		return -1;
+	if ((co->probe = probe_new()) == NULL) {
+		snprintf(err, errlen, "out of memory for the breaker's probes");
+		return -1;
+	}
 	log_info("coordinator up: CA %s at %s, master key %s, %d migration(s) "
 	    "applied, jobs signed with key %s, events verified with %zu key(s)",
 	    co->s.ca_name, co->s.acme_directory, vault_key_id(co->vault), n,
@@ -255,7 +264,8 @@ main_run(void)
 	struct backoff pg_retry, prime_retry;
 	struct outbox_signing sign;
 	char err[1024];
-	uint64_t last_prime = 0, last_renew = 0, last_watch = 0, now;
+	uint64_t last_prime = 0, last_renew = 0, last_breaker = 0, last_watch = 0;
+	uint64_t now;
 	int n, rc = 1, busy, prime_busy = 0;
 
 	memset(&co, 0, sizeof(co));
@@ -316,6 +326,13 @@ main_run(void)
 			if (sweep_tick(co.db, co.s.sweep_lease_s, SWEEP_PER_TICK,
 			    err, sizeof(err)) < 0)
 				log_warn("sweeper: %s (will retry)", err);
+		}
+		if (now - last_breaker >= MAIN_BREAKER_EVERY_MS ||
+		    probe_busy(co.probe)) {
+			last_breaker = now;
+			if (breaker_tick(co.db, co.probe, &co.s, err,
+			    sizeof(err)) < 0)
+				log_warn("breakers: %s (will retry)", err);
 		}
 	}
 	log_info("shutting down");

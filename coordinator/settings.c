@@ -7,12 +7,12 @@
 
 #include "api_conf.h"
 #include "config.h"
+#include "log.h"
 #include "pgpool.h"
 #include "rediskeys.h"
 #include "sweep.h"
 
 #define SETTINGS_DEFAULT_PORT 8443
-#define SETTINGS_RETRY_MAX_DEFAULT 5
 #define SETTINGS_API_THREADS 8		/* CERTFLEET_API_THREADS */
 #define SETTINGS_API_THREADS_MAX 128
 #define SETTINGS_PG_WAIT_MS 5000	/* CERTFLEET_PG_POOL_WAIT_MS */
@@ -243,8 +243,8 @@ settings_load(struct settings *s, int need_daemon, char *err, size_t errlen)
 	}
 	if (config_long(REDISKEYS_PRIME_DB_ENV, REDISKEYS_PRIME_DB_DEFAULT, 0,
 	    15, &s->prime_db, err, errlen) < 0 ||
-	    config_long("CERTFLEET_RETRY_MAX", SETTINGS_RETRY_MAX_DEFAULT, 1, 100,
-	    &s->retry_max, err, errlen) < 0 ||
+	    retrysched_parse(config_str(RETRYSCHED_ENV, RETRYSCHED_DEFAULT),
+	    &s->retry_sched, err, errlen) < 0 ||
 	    config_long("CERTFLEET_SWEEP_LEASE_S", SWEEP_LEASE_DEFAULT_S, 1,
 	    7 * 86400, &s->sweep_lease_s, err, errlen) < 0 ||
 	    prime_conf_load(&s->prime, s->redis_url, s->prime_db, err,
@@ -255,11 +255,16 @@ settings_load(struct settings *s, int need_daemon, char *err, size_t errlen)
 	    settings_pools(s, err, errlen) < 0 ||
 	    settings_listen(s, err, errlen) < 0)
 		return -1;
+	if (getenv("CERTFLEET_RETRY_MAX") != NULL)
+		log_warn("CERTFLEET_RETRY_MAX is no longer used: a transient "
+		    "failure is retried without end (CERTFLEET_RETRY_BACKOFF); "
+		    "only final problems end a certificate as failed");
 	return api_conf_load(&s->apic, s->api_host, err, errlen);
 }
 
 static void settings_usage_pools(FILE *f);
 static void settings_usage_edges(FILE *f);
+static void settings_usage_run(FILE *f);
 
 /* The signing keys and trust anchors (settings_trust). */
 static void
@@ -329,6 +334,13 @@ settings_usage(FILE *f)
 	    "                          fit wait (urn:certfleet:error:budget), ARI\n"
 	    "                          renewals (replaces) are exempt; also for the\n"
 	    "                          ACME_DIRECTORY CA\n"
+	    "    _MAX_IN_FLIGHT        orders released to the workers and not\n"
+	    "                          answered yet, across every worker (default\n"
+	    "                          50; 0 = no cap): the rest waits in the outbox\n"
+	    "    _PACE_<EP>            requests per second to the CA, shared by every\n"
+	    "                          worker (RATE[:BURST], 0 = no limit; see\n"
+	    "                          certfleet-worker --help): read by the workers,\n"
+	    "                          shown by GET /v1/cas\n"
 	    "  CERTFLEET_ACME_CONTACT  mailto: URI for the ACME account (optional)\n"
 	    "  CERTFLEET_API_LISTEN    host:port of the API (default\n"
 	    "                          127.0.0.1:<CERTFLEET_PORT_BASE+12>, or\n"
@@ -364,13 +376,30 @@ settings_usage(FILE *f)
 	    "                          the primer's comparison visits every name\n"
 	    "                          within a quarter of it and refreshes it, and a\n"
 	    "                          target left alone longer than a third of it\n"
-	    "                          is re-primed in full when seen again\n"
-	    "  CERTFLEET_RETRY_MAX     attempts of a retryable failed order (default 5)\n"
+	    "                          is re-primed in full when seen again\n");
+	settings_usage_run(f);
+	settings_usage_edges(f);
+}
+
+/* The variables of retries, the sweeper, Kafka, metrics and logs. */
+static void
+settings_usage_run(FILE *f)
+{
+	fprintf(f,
+	    "  CERTFLEET_RETRY_BACKOFF waits in seconds after the 1st, 2nd... transient\n"
+	    "                          failure of an order, the last repeating, each\n"
+	    "                          +-20 percent (default 60,600,6000,86400: Let's\n"
+	    "                          Encrypt's integration guide). A transient\n"
+	    "                          failure is retried without end: only problems\n"
+	    "                          the CA will not fix and configuration errors\n"
+	    "                          end a certificate as failed\n"
 	    "  CERTFLEET_SWEEP_LEASE_S seconds an order may be sent or processing\n"
 	    "                          without progress before the sweeper\n"
 	    "                          re-drives it as its next attempt (default\n"
 	    "                          900: more than a worker's 600 s order\n"
 	    "                          deadline; 1 to 604800)\n"
+	    "  CERTFLEET_COORDINATOR_GROUP  Kafka consumer group of the result\n"
+	    "                          consumer (default certfleet-coordinator)\n"
 	    "  CERTFLEET_KAFKA_TOPIC_JOBS, _EVENTS, _DLQ  topic names (defaults\n"
 	    "                          certfleet.jobs, certfleet.events,\n"
 	    "                          certfleet.deadletter)\n"
@@ -384,7 +413,6 @@ settings_usage(FILE *f)
 	    "                          line\n");
 	settings_usage_pools(f);
 	settings_usage_trust(f);
-	settings_usage_edges(f);
 }
 
 /* The variables of the API's threads, its connections and the key pool. */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "api_conf.h"
+#include "retrysched.h"
 #include "cas.h"
 #include "keypool.h"
 #include "keys.h"
@@ -29,7 +30,7 @@ struct settings {
 	const char	*acme_directory; /* its directory */
 	const char	*contact;	/* CERTFLEET_ACME_CONTACT or NULL */
 	long		 prime_db;	/* CERTFLEET_REDIS_PRIME_DB */
-	long		 retry_max;	/* CERTFLEET_RETRY_MAX */
+	struct retrysched retry_sched;	/* CERTFLEET_RETRY_BACKOFF */
 	long		 sweep_lease_s;	/* CERTFLEET_SWEEP_LEASE_S */
 	enum keys_type	 key_type;	/* CERTFLEET_KEY_TYPE */
 	struct cas_conf	 cas;		/* every CA (cas.h) */

@@ -20,6 +20,15 @@
 #define PROTO_MAX_CSR (16 * 1024)
 #define PROTO_MAX_CERT_DER (64 * 1024)	/* one certificate to revoke */
 
+/* Problem types of certfleet's own that the coordinator acts on (the ACME
+ * ones are RFC 8555's). caUnavailable: a deferred event whose CA did not
+ * answer (no connection, a timeout, a 5xx other than a 503 with
+ * Retry-After): it counts against the CA's circuit breaker and spends no
+ * attempt. config: the job cannot run as configured (a failed event, not
+ * retryable; the detail names what to change). */
+#define PROTO_PROBLEM_CA_UNAVAILABLE	"urn:certfleet:error:caUnavailable"
+#define PROTO_PROBLEM_CONFIG		"urn:certfleet:error:config"
+
 /* Decodes buf[0..len) as a Job and checks it is one a worker can run:
  * known schema version, ids present and bounded, attempt >= 1, a kind set,
  * and for each kind its required fields (normalized unique hostnames, a CSR,

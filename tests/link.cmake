@@ -12,8 +12,10 @@ certfleet_needed_test(link_responder certfleet-responder libpq librdkafka libcur
 # The worker keeps no state: no PostgreSQL.
 certfleet_needed_test(link_worker certfleet-worker libpq)
 # The coordinator links libcurl since it calls peter_sslers edges' expire
-# routes (coordinator/edge/expire.c); it still never talks to a CA, which
-# no link check can tell. What still holds at link time: no test library.
+# routes (coordinator/edge/expire.c) and its circuit breakers probe CA
+# directories (coordinator/ca/probe.c), but never the ACME engine
+# (certfleet_acme), which is the workers' alone. What still holds at link
+# time: no test library.
 certfleet_needed_test(link_coordinator certfleet-coordinator libcmocka)
 # certfleetctl has no such test: `certfleetctl doctor` checks PostgreSQL and
 # Kafka itself (every health_service), so it links libpq and librdkafka.

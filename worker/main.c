@@ -17,6 +17,7 @@
 #include "health.h"
 #include "kafkaconn.h"
 #include "log.h"
+#include "pacer.h"
 #include "msgsig.h"
 #include "ops.h"
 #include "rediskeys.h"
@@ -92,6 +93,12 @@ usage(FILE *f)
 	    "  CERTFLEET_METRICS_LISTEN        ADDR:PORT of /metrics, /healthz and /readyz (Kafka,\n"
 	    "                                  Redis), or off (default " WMETRICS_LISTEN_DEFAULT ")\n"
 	    "  CERTFLEET_LOG_LEVEL             debug|info|warn|error (default info)\n"
+	    "  CERTFLEET_CA_<NAME>_PACE_<EP>   requests per second (and burst) to CA NAME, shared by\n"
+	    "                                  every worker through Redis: RATE[:BURST], 0 = no limit;\n"
+	    "                                  EP: NEW_NONCE NEW_ACCOUNT NEW_ORDER CHALLENGE\n"
+	    "                                  FINALIZE POLL RENEWAL_INFO REVOKE_CERT OTHER, and ACME\n"
+	    "                                  (shared by CHALLENGE, FINALIZE, POLL and OTHER); default\n"
+	    "                                  Let's Encrypt's limits per IP (docs/design.md section 4)\n"
 	    "  CERTFLEET_LOG_FORMAT            text (default) or json: one JSON object per line\n"
 	    "\n"
 	    "dns-01 (certificates enrolled with \"challenge\": \"dns-01\", wildcards):\n"
@@ -147,6 +154,7 @@ struct worker {
 	struct dns		*dns;
 	struct events		*events;
 	struct runner		*runner;
+	struct pacer		*pacer;
 	struct msgsig_verifier	*jobkeys;
 	struct msgsig_signer	*signer;
 };
@@ -227,6 +235,11 @@ worker_open(struct worker *w, const struct worker_conf *c)
 	if (w->dns != NULL)
 		log_info("main: dns-01 through the %s provider",
 		    dns_provider_name(w->dns));
+	if ((w->pacer = pacer_new(c->redis, (int)c->chdb)) == NULL) {
+		log_err("main: out of memory");
+		return -1;
+	}
+	ec.pacer = pacer_hook(w->pacer);
 	ec.observe = wmetrics_acme_observe;
 	if ((w->engine = acme_engine_new(&ec, err, sizeof(err))) == NULL ||
 	    (w->chstore = chstore_new(c->redis, (int)c->chdb)) == NULL ||
@@ -245,6 +258,7 @@ worker_open(struct worker *w, const struct worker_conf *c)
 	deps.acache = w->acache;
 	deps.ca_file = c->ca_file;
 	deps.dns = w->dns;
+	deps.pacer = w->pacer;
 	deps.jobkeys = w->jobkeys;
 	if ((w->runner = runner_new(&deps)) == NULL ||
 	    (w->events = events_new(c->bootstrap, c->id, w->signer,
@@ -277,6 +291,7 @@ worker_close(struct worker *w)
 	acache_free(w->acache);
 	chstore_free(w->chstore);
 	dns_free(w->dns);
+	pacer_free(w->pacer);
 	msgsig_verifier_free(w->jobkeys);
 	msgsig_signer_free(w->signer);
 }

@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 
 #include "jws.h"
+#include "pace.h"
 
 /*
  * Model. One struct acme_engine owns one CURLM and every operation started
@@ -22,13 +23,17 @@
  * once) and a pool of nonces (every Replay-Nonce is kept; newNonce only when
  * the pool is empty).
  *
- * Two parts need no CA and no libcurl: revocation reason names
- * (acme_reason.c) and ARI CertIDs with the renewal pick (acme_certid.c).
+ * Three parts need no CA and no libcurl: revocation reason names
+ * (acme_reason.c), ARI CertIDs with the renewal pick (acme_certid.c) and
+ * which problem types are final (acme_final.c).
  * They form certfleet_acme_offline, which a program that only computes them
  * links instead of certfleet_acme (common/CMakeLists.txt).
  */
 struct acme_engine;
 struct acme_op;
+
+#define ACME_UNAVAILABLE_S	15	/* not_before of a CA that did not answer */
+#define ACME_PACE_DEFER_MS	30000	/* a longer pacing wait defers the op */
 
 /* Caps on what a CA may send. */
 #define ACME_JSON_MAX		(64 * 1024)	/* JSON or problem body */
@@ -64,10 +69,32 @@ struct acme_request_stats {
  * engine linking anything for it. */
 typedef void acme_observe_fn(void *arg, const struct acme_request_stats *s);
 
+/*
+ * Request pacing, shared with whoever else talks to the same CA (the
+ * worker's pacer keeps the buckets in Redis). The engine never blocks on
+ * it: ask() answers at once, and a request that must wait is sent later
+ * from the engine's timers.
+ */
+struct acme_pacer {
+	/* Before every request of an op (not the directory GET): the
+	 * milliseconds until it may be sent, its slot then being taken (the
+	 * engine sends it at that time without asking again); 0: now. Over
+	 * ACME_PACE_DEFER_MS, no slot is taken and the op ends DEFERRED
+	 * until then. directory is the CA's directory URL. */
+	long	(*ask)(void *arg, const char *directory, enum pace_ep ep);
+	/* A response of the CA was 429 or 503: it asks to slow down.
+	 * retry_after is the absolute time of its Retry-After, 0 when none. */
+	void	(*slow)(void *arg, const char *directory, enum pace_ep ep,
+		    long status, time_t retry_after);
+	void	*arg;
+};
+
 struct acme_engine_conf {
 	long	max_host_connections;	/* per CA host; 0: 16 (HTTP/2 multiplexes) */
 	long	request_timeout_ms;	/* one HTTP request; 0: 30000 */
 	const char *user_agent;		/* NULL: "certfleet/<version>" */
+	const struct acme_pacer *pacer;	/* NULL: no pacing; borrowed for the
+					 * engine's life */
 	acme_observe_fn *observe;	/* NULL: nobody is told */
 	void	*observe_arg;
 };
@@ -143,12 +170,20 @@ enum acme_retry {
  * decided by the HTTP status, 5xx retryable, 429 deferred). */
 enum acme_retry acme_problem_retry(const char *type, long http_status);
 
+/* 1 when type is an ACME problem (RFC 8555 section 6.7) the CA will not
+ * change its mind about (rejectedIdentifier, unauthorized, caa, badCSR...:
+ * the list and why is in acme_final.c), 0 for the transient ones, for
+ * "compound" (decide by its subproblems) and for any other URN. Needs no
+ * CA: part of certfleet_acme_offline. */
+int acme_problem_final(const char *type);
+
 /* ---- results ---- */
 
 enum acme_outcome {
 	ACME_DONE,		/* success */
 	ACME_FAILED,		/* see retryable, problem, error */
-	ACME_DEFERRED,		/* 429/503 or rateLimited: retry after not_before */
+	ACME_DEFERRED,		/* 429/503 or rateLimited, or the CA did not
+				 * answer (ca_unavailable): retry after not_before */
 	ACME_CANCELLED,		/* acme_op_cancel or acme_engine_free */
 };
 
@@ -162,7 +197,11 @@ const char *acme_outcome_name(enum acme_outcome o);
 struct acme_result {
 	enum acme_outcome	 outcome;
 	int			 retryable;	/* FAILED: worth retrying later */
-	time_t			 not_before;	/* DEFERRED: Retry-After (else now+60) */
+	time_t			 not_before;	/* DEFERRED: Retry-After (else now+60;
+						 * ca_unavailable: now+ACME_UNAVAILABLE_S) */
+	int			 ca_unavailable; /* DEFERRED: no answer (connection,
+						 * timeout, TLS) or a 5xx other than
+						 * a 503 with Retry-After */
 	const char		*endpoint;	/* FAILED/DEFERRED from a response: the
 						 * request kind that got it ("newOrder",
 						 * "finalize"...), else NULL */
@@ -230,7 +269,8 @@ struct acme_order_cb {
 	int	(*challenge_begin)(void *arg, const char *token,
 		    const char *key_authorization);
 	/* Called exactly once for every token whose challenge_begin returned
-	 * 0, when its authorization is final or the operation ends. Required. */
+	 * 0, when the order leaves "pending" (its authorizations are final)
+	 * or the operation ends. Required. */
 	void	(*challenge_end)(void *arg, const char *token);
 	/* Called exactly once, last. Required. */
 	acme_done_fn *done;
@@ -257,11 +297,12 @@ struct acme_dns01_cb {
 	int	(*begin)(void *arg, const char *domain, const char *token,
 		    const char *txt);
 	/* Called exactly once for every record whose begin returned 0 or
-	 * ACME_DNS01_PENDING (even when publishing then failed), when its
-	 * authorization is final or the operation ends; valid is 1 when the
-	 * authorization became valid, 0 otherwise (invalid, failure,
-	 * cancellation, deadline). After it, acme_order_dns01_published()
-	 * must no longer be called for that token. Required. */
+	 * ACME_DNS01_PENDING (even when publishing then failed), when the
+	 * order leaves "pending" (its authorizations are final) or the
+	 * operation ends; valid is 1 when the authorization became valid, 0
+	 * otherwise (invalid, failure, cancellation, deadline). After it,
+	 * acme_order_dns01_published() must no longer be called for that
+	 * token. Required. */
 	void	(*end)(void *arg, const char *domain, const char *token,
 		    const char *txt, int valid);
 };
@@ -294,8 +335,10 @@ struct acme_order_params {
 /*
  * Runs one order to its certificate: newOrder (or re-reads order_url),
  * authorizations (already valid ones are skipped), challenge_begin, trigger,
- * poll (Retry-After or 1,2,4..30 s backoff), finalize (a retried finalize
- * re-reads the order first), poll, download the chain and its alternates.
+ * then polls the order (Retry-After or 1,2,4..30 s backoff) until it leaves
+ * "pending", never the authorizations themselves, finalize (a retried
+ * finalize re-reads the order first), poll, download the chain and its
+ * alternates.
  * The leaf must carry the CSR's public key. Callbacks as documented in
  * struct acme_order_cb. Returns the operation handle, valid until done()
  * returns, or NULL with a message in err for invalid parameters (then no

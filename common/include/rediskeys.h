@@ -17,6 +17,15 @@
  *   TTL       REDISKEYS_ORDER_TTL seconds. A job re-delivered after a crash
  *             resumes this order instead of opening another.
  *
+ * Request pacing (workers write and read; the coordinator reads them for
+ * GET /v1/cas), database CERTFLEET_REDIS_CHALLENGE_DB:
+ *   key       "certfleet:pace:<CA name>:<endpoint>" (pace_ep_name: newOrder,
+ *             poll, acme...), a hash: tat (GCRA theoretical arrival time,
+ *             epoch ms), f0 and t0 (the rate factor after the last slow-down
+ *             and when: it recovers linearly to 1), cut (last slow-down,
+ *             ms), until (blocked until, ms: a Retry-After)
+ *   TTL       one hour after its last use (worker/runner/pacer.c)
+ *
  * Certificates for edges (primer writes, OpenResty edges read), the
  * peter_sslers formats, database CERTFLEET_REDIS_PRIME_DB, default 9, on each
  * target of CERTFLEET_PRIME_TARGETS (one per edge region; default REDIS_URL):
@@ -65,6 +74,7 @@
 #define REDISKEYS_HTTP01_TTL		3600
 #define REDISKEYS_ORDER_PREFIX		"certfleet:order:"
 #define REDISKEYS_ORDER_TTL		(7 * 24 * 3600)
+#define REDISKEYS_PACE_PREFIX		"certfleet:pace:"
 #define REDISKEYS_CHALLENGE_DB_ENV	"CERTFLEET_REDIS_CHALLENGE_DB"
 #define REDISKEYS_CHALLENGE_DB_DEFAULT	0
 #define REDISKEYS_PRIME_DB_ENV		"CERTFLEET_REDIS_PRIME_DB"

@@ -1,4 +1,4 @@
-/* acme_authz.c -- an order's authorizations: the http-01 or dns-01 challenge of each, its answer published and withdrawn through the caller's callbacks, polled until final. */
+/* acme_authz.c -- an order's authorizations: the http-01 or dns-01 challenge of each, its answer published and withdrawn through the caller's callbacks once the order says they are final. */
 #include "acme_int.h"
 
 #include <stdlib.h>
@@ -9,7 +9,7 @@
 
 #define ORDER_NAME_MAX	253
 
-static void order_poll_next(struct acme_op *, int);
+static void order_poll_order(struct acme_op *);
 
 /* Withdraws one begun challenge through the callback of its type. */
 static void
@@ -295,54 +295,31 @@ acme_order_authz_next(struct acme_op *op)
 		return;
 	}
 	op->authz_i = 0;
-	order_poll_next(op, 0);
+	order_poll_order(op);
 }
 
-/* Polls the next authorization that is not final, or re-reads the order
- * once all are. */
+/* Every challenge of the order was triggered: the order itself tells when
+ * its authorizations are valid (it leaves "pending"). Polling the order and
+ * not each authorization keeps POST-as-GETs of authorizations, which lock
+ * them at the CA, to one per authorization (Pebble deadlocks when they
+ * meet its newOrder scans, docs/design.md section 7). */
 static void
-order_poll_next(struct acme_op *op, int now)
+order_poll_order(struct acme_op *op)
 {
-	while (op->authz_i < op->nauthz && op->authz_final[op->authz_i])
-		op->authz_i++;
 	op->backoff = 0;
-	if (op->authz_i >= op->nauthz) {
-		acme_order_get(op, ORD_READ, op->order_url, 0);
-		return;
-	}
-	op->step = ORD_AUTHZ_POLL;
-	if (now)
-		acme_order_get(op, ORD_AUTHZ_POLL, op->authz[op->authz_i], 0);
-	else
-		acme_op_poll_later(op, NULL);
+	op->step = ORD_READ;
+	acme_op_poll_later(op, NULL);
 }
 
-void
-acme_order_poll_response(struct acme_op *op, struct acme_req *r)
+int
+acme_order_chal_end_all(struct acme_op *op, int valid)
 {
-	json_t *j;
-	const char *st;
-	struct acme_authz_view v;
-	char err[128];
+	size_t i;
 
-	if ((j = acme_op_json(op, r, "authorization")) == NULL)
-		return;
-	st = json_string_value(json_object_get(j, "status"));
-	if (acme_authz_view(j, NULL, &v, err, sizeof(err)) < 0)
-		acme_op_fail(op, 0, "%s", err);
-	else if (strcmp(st, "valid") == 0) {
-		op->authz_final[op->authz_i] = 1;
-		if (order_chal_end(op, op->authz_i, 1) == 0) {
-			op->authz_i++;
-			order_poll_next(op, 1);
-		}
-	} else if (strcmp(st, "pending") == 0 || strcmp(st, "processing") == 0)
-		acme_op_poll_later(op, r);
-	else if (strcmp(st, "invalid") == 0) {
-		if (order_chal_end(op, op->authz_i, 0) == 0)
-			acme_op_fail_problem(op, order_authz_error(j),
-			    "authorization is invalid");
-	} else
-		acme_op_fail(op, 0, "authorization is %.32s", st);
-	json_decref(j);
+	for (i = 0; i < op->nauthz; i++) {
+		op->authz_final[i] = 1;
+		if (order_chal_end(op, i, valid))
+			return 1;
+	}
+	return 0;
 }

@@ -124,6 +124,8 @@ acme_ca_directory_done(struct acme_ca *ca, struct acme_req *r)
 	const char *nn, *na, *no, *u;
 	char why[256] = "", insecure[ACME_URL_MAX + 1] = "";
 	struct acme_op *op;
+	int down = (r->cc != CURLE_OK && !r->body_toobig && !r->h.toobig) ||
+	    (r->cc == CURLE_OK && r->status >= 500);
 
 	if (r->cc != CURLE_OK)
 		snprintf(why, sizeof(why), "%s", r->body_toobig ?
@@ -178,6 +180,9 @@ acme_ca_directory_done(struct acme_ca *ca, struct acme_req *r)
 		op->waiting_dir = 0;
 		if (why[0] == '\0')
 			op->on_ready(op);
+		else if (down)
+			acme_op_unavailable(op, "directory %s: %s", ca->dir_url,
+			    why);
 		else if (insecure[0] != '\0')
 			acme_op_fail_insecure(op, "directory", insecure);
 		else

@@ -158,24 +158,133 @@ op_timeout(struct acme_op *op)
 	return t;
 }
 
+/* The class of a request of op to url, for the pacer. */
+static enum pace_ep
+op_pace_ep(const struct acme_op *op, const char *url)
+{
+	const struct acme_ca *ca = op->ca;
+
+	if (ca->new_order != NULL && strcmp(url, ca->new_order) == 0)
+		return PACE_NEW_ORDER;
+	if (ca->new_account != NULL && strcmp(url, ca->new_account) == 0)
+		return PACE_NEW_ACCOUNT;
+	if (ca->revoke_cert != NULL && strcmp(url, ca->revoke_cert) == 0)
+		return PACE_REVOKE_CERT;
+	if (op->kind != ACME_OP_ORDER)
+		return PACE_OTHER;
+	switch (op->step) {
+	case ORD_CHALL:
+		return PACE_CHALLENGE;
+	case ORD_FINALIZE:
+		return PACE_FINALIZE;
+	case ORD_READ:
+	case ORD_AUTHZ:
+		return PACE_POLL;
+	default:
+		return PACE_OTHER;
+	}
+}
+
+static void op_end(struct acme_op *op, struct acme_result *res);
+
+/* The pacer asks for a wait too long to sleep through: the op ends
+ * DEFERRED until then, like a rate limit of the CA. */
+static void
+op_defer_paced(struct acme_op *op, enum pace_ep ep, long ms)
+{
+	struct acme_result res;
+
+	memset(&res, 0, sizeof(res));
+	res.outcome = ACME_DEFERRED;
+	res.retryable = 1;
+	res.endpoint = pace_ep_name(ep);
+	res.not_before = time(NULL) + (ms + 999) / 1000;
+	snprintf(res.error, sizeof(res.error), "%s: paced %ld s ahead "
+	    "(the CA's request limit, shared by every worker)", res.endpoint,
+	    (ms + 999) / 1000);
+	op_end(op, &res);
+}
+
+/* 1 when a request of class ep must wait for its slot: op then sleeps and
+ * resends from engine_timers; 0 when it may go now (a slot granted earlier
+ * for this class is used up here). */
+static int
+op_paced(struct acme_op *op, enum pace_ep ep)
+{
+	const struct acme_pacer *p = op->e->conf.pacer;
+	int granted = op->pace_granted == (int)ep + 1;
+	uint64_t now = clock_mono_ms();
+	long ms;
+
+	op->pace_granted = 0;
+	if (op->ca->pace_until[ep] > now) {
+		/* the CA told this engine to wait (Retry-After) */
+		op->pace_wait = (int)ep + 1;
+		op->pace_reask = 1;
+		acme_op_sleep(op, op->ca->pace_until[ep] - now);
+		return 1;
+	}
+	if (p == NULL || granted)
+		return 0;
+	if ((ms = p->ask(p->arg, op->ca->dir_url, ep)) <= 0)
+		return 0;
+	if (ms > ACME_PACE_DEFER_MS) {
+		op_defer_paced(op, ep, ms);
+		return 1;
+	}
+	op->pace_wait = (int)ep + 1;
+	op->pace_reask = 0;
+	acme_op_sleep(op, (uint64_t)ms);
+	return 1;
+}
+
+/* A 429 or 503 of class ep with a Retry-After: this engine's requests of
+ * that class wait for it (the pacer, told too, makes the others wait). */
+static void
+engine_retry_after(struct acme_engine *e, struct acme_req *r)
+{
+	const struct acme_pacer *p = e->conf.pacer;
+	time_t now = time(NULL);
+	uint64_t until;
+
+	if (r->h.has_retry_after && r->h.retry_after > now &&
+	    r->h.retry_after - now <= ACME_RETRY_AFTER_MAX_S) {
+		until = clock_mono_ms() + (uint64_t)(r->h.retry_after - now) * 1000;
+		if (until > r->ca->pace_until[r->ep])
+			r->ca->pace_until[r->ep] = until;
+	}
+	if (p != NULL)
+		p->slow(p->arg, r->ca->dir_url, r->ep, r->status,
+		    r->h.has_retry_after ? r->h.retry_after : 0);
+}
+
 /* Sends the stored POST with a pooled nonce, or fetches a nonce first. */
 static void
 op_send_post(struct acme_op *op)
 {
 	char err[256], *nonce = NULL, *body = NULL;
+	enum pace_ep ep;
 	long t;
 
 	if ((t = op_timeout(op)) <= 0) {
 		acme_op_fail(op, 1, "deadline exceeded");
 		return;
 	}
-	if ((nonce = acme_nonce_pop(op->ca)) == NULL) {
+	if (op->ca->nnonces == 0) {
+		if (op_paced(op, PACE_NEW_NONCE))
+			return;
 		if (acme_req_send(op->e, ACME_REQ_NONCE, op, op->ca,
 		    op->ca->new_nonce, "newNonce", NULL, 0, t, err,
 		    sizeof(err)) < 0)
 			acme_op_fail(op, 1, "newNonce: %s", err);
+		else
+			op->req->ep = PACE_NEW_NONCE;
 		return;
 	}
+	ep = op_pace_ep(op, op->post_url);
+	if (op_paced(op, ep))
+		return;
+	nonce = acme_nonce_pop(op->ca);
 	body = jws_sign(op->key, op->post_jwk ? NULL : op->kid, nonce,
 	    op->post_url, op->post_payload, err, sizeof(err));
 	free(nonce);
@@ -186,10 +295,13 @@ op_send_post(struct acme_op *op)
 	if (acme_req_send(op->e, ACME_REQ_POST, op, op->ca, op->post_url,
 	    op->post_endpoint, body, op->post_pem, t, err, sizeof(err)) < 0)
 		acme_op_fail(op, 1, "%s", err);
+	else
+		op->req->ep = ep;
 }
 
-void
-acme_op_get(struct acme_op *op, const char *endpoint, const char *url)
+/* Sends the stored plain GET (get_url, get_endpoint). */
+static void
+op_send_get(struct acme_op *op)
 {
 	char err[256];
 	long t;
@@ -198,9 +310,28 @@ acme_op_get(struct acme_op *op, const char *endpoint, const char *url)
 		acme_op_fail(op, 1, "deadline exceeded");
 		return;
 	}
-	if (acme_req_send(op->e, ACME_REQ_GET, op, op->ca, url, endpoint, NULL,
-	    0, t, err, sizeof(err)) < 0)
+	if (op_paced(op, PACE_RENEWAL_INFO))
+		return;
+	if (acme_req_send(op->e, ACME_REQ_GET, op, op->ca, op->get_url,
+	    op->get_endpoint, NULL, 0, t, err, sizeof(err)) < 0)
 		acme_op_fail(op, 1, "%s", err);
+	else
+		op->req->ep = PACE_RENEWAL_INFO;
+}
+
+void
+acme_op_get(struct acme_op *op, const char *endpoint, const char *url)
+{
+	char *u;
+
+	if ((u = strdup(url)) == NULL) {
+		acme_op_fail(op, 1, "out of memory");
+		return;
+	}
+	free(op->get_url);
+	op->get_url = u;
+	op->get_endpoint = endpoint;
+	op_send_get(op);
 }
 
 void
@@ -275,6 +406,9 @@ engine_complete(struct acme_engine *e, struct acme_req *r)
 	engine_observe(e, r);
 	if (r->h.nonce[0] != '\0')
 		acme_nonce_push(r->ca, r->h.nonce);
+	if (r->kind != ACME_REQ_DIRECTORY && r->cc == CURLE_OK &&
+	    (r->status == 429 || r->status == 503))
+		engine_retry_after(e, r);
 	if (r->kind == ACME_REQ_DIRECTORY) {
 		r->ca->dir_req = NULL;
 		acme_ca_directory_done(r->ca, r);
@@ -340,6 +474,7 @@ op_free(struct acme_op *op)
 
 	free(op->post_url);
 	free(op->post_payload);
+	free(op->get_url);
 	free(op->kid);
 	free(op->account_payload);
 	free(op->account_url);
@@ -486,6 +621,35 @@ result_classify(struct acme_result *res, long status, int has_ra, time_t ra)
 }
 
 void
+acme_op_unavailable(struct acme_op *op, const char *fmt, ...)
+{
+	struct acme_result res;
+	va_list ap;
+
+	memset(&res, 0, sizeof(res));
+	res.outcome = ACME_DEFERRED;
+	res.retryable = 1;
+	res.ca_unavailable = 1;
+	res.not_before = time(NULL) + ACME_UNAVAILABLE_S;
+	va_start(ap, fmt);
+	vsnprintf(res.error, sizeof(res.error), fmt, ap);
+	va_end(ap);
+	op_end(op, &res);
+}
+
+/* 1 when r shows the CA did not answer: a transport failure that is no
+ * cap of ours, or a 5xx other than a 503 with Retry-After (Let's Encrypt's
+ * request limits answer 503 with Retry-After: that is pacing, not an
+ * outage). */
+static int
+resp_unavailable(const struct acme_req *r)
+{
+	if (r->cc != CURLE_OK)
+		return !r->body_toobig && !r->h.toobig;
+	return r->status >= 500 && !(r->status == 503 && r->h.has_retry_after);
+}
+
+void
 acme_op_fail_resp(struct acme_op *op, const struct acme_req *r,
     const char *what)
 {
@@ -495,6 +659,11 @@ acme_op_fail_resp(struct acme_op *op, const struct acme_req *r,
 	memset(&res, 0, sizeof(res));
 	res.outcome = ACME_FAILED;
 	res.endpoint = what;
+	if (r->cc == CURLE_OK &&
+	    acme_ctype_is(r->ctype, "application/problem+json") &&
+	    acme_problem_parse(r->body != NULL ? r->body : "", r->len, r->status,
+	    &res.problem, perr, sizeof(perr)) == 0)
+		res.has_problem = 1;
 	if (r->cc != CURLE_OK) {
 		if (r->body_toobig)
 			snprintf(res.error, sizeof(res.error),
@@ -503,27 +672,25 @@ acme_op_fail_resp(struct acme_op *op, const struct acme_req *r,
 			snprintf(res.error, sizeof(res.error),
 			    "%s: response headers over %d bytes", what,
 			    ACME_HEADERS_MAX);
-		else {
-			res.retryable = 1;
+		else
 			snprintf(res.error, sizeof(res.error), "%s: %s", what,
 			    r->errbuf[0] != '\0' ? r->errbuf :
 			    curl_easy_strerror(r->cc));
-		}
-		op_end(op, &res);
-		return;
-	}
-	if (acme_ctype_is(r->ctype, "application/problem+json") &&
-	    acme_problem_parse(r->body != NULL ? r->body : "", r->len, r->status,
-	    &res.problem, perr, sizeof(perr)) == 0)
-		res.has_problem = 1;
-	result_classify(&res, r->status, r->h.has_retry_after, r->h.retry_after);
-	if (res.has_problem)
+	} else if (res.has_problem)
 		snprintf(res.error, sizeof(res.error), "%s: HTTP %ld %s: %s", what,
 		    r->status, res.problem.type, res.problem.detail);
 	else
 		snprintf(res.error, sizeof(res.error),
 		    "%s: unexpected HTTP %ld (%s)", what, r->status,
 		    r->ctype[0] != '\0' ? r->ctype : "no content type");
+	if (resp_unavailable(r)) {
+		res.outcome = ACME_DEFERRED;
+		res.retryable = 1;
+		res.ca_unavailable = 1;
+		res.not_before = time(NULL) + ACME_UNAVAILABLE_S;
+	} else if (r->cc == CURLE_OK)
+		result_classify(&res, r->status, r->h.has_retry_after,
+		    r->h.retry_after);
 	op_end(op, &res);
 	acme_problem_free(&res.problem);
 }
@@ -748,7 +915,16 @@ engine_timers(struct acme_engine *e)
 		heap_remove(e, op);
 		if (now >= op->deadline_ms)
 			acme_op_fail(op, 1, "deadline exceeded");
-		else if (op->step == ACME_STEP_START)
+		else if (op->pace_wait) {	/* its slot has come */
+			op->pace_granted = op->pace_reask ? 0 : op->pace_wait;
+			if (op->pace_wait == PACE_RENEWAL_INFO + 1) {
+				op->pace_wait = 0;
+				op_send_get(op);
+			} else {
+				op->pace_wait = 0;
+				op_send_post(op);
+			}
+		} else if (op->step == ACME_STEP_START)
 			acme_op_need_directory(op);
 		else
 			op->on_timer(op);

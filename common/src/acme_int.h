@@ -98,6 +98,7 @@ struct acme_req {
 	int			 body_toobig;
 	struct acme_hdrs	 h;
 	CURLcode		 cc;
+	enum pace_ep		 ep;	/* its class, for the pacer */
 	long			 status;
 	char			 ctype[ACME_CTYPE_MAX];
 	char			 errbuf[CURL_ERROR_SIZE];
@@ -135,6 +136,8 @@ struct acme_ca {
 	json_t			*profiles;	/* meta.profiles object or NULL */
 	struct acme_op		*waiters;	/* ops waiting for the directory */
 	int			 notifying;	/* waking waiters after a fetch */
+	uint64_t		 pace_until[PACE_NEP];	/* monotonic ms: a 429/503
+							 * Retry-After of the class */
 	char			*nonces[ACME_NONCE_POOL];	/* ring, LIFO */
 	size_t			 nonce_head;
 	size_t			 nnonces;
@@ -188,6 +191,15 @@ struct acme_op {
 	void	(*on_response)(struct acme_op *, struct acme_req *);
 	void	(*on_timer)(struct acme_op *);
 	void	(*on_end)(struct acme_op *);	/* before done(): cleanup */
+
+	/* pacing: a request waits for its slot (timer), then goes without
+	 * asking again (pace_granted holds its class + 1) */
+	int			 pace_wait;
+	int			 pace_granted;
+	int			 pace_reask;	/* the wait was a Retry-After:
+						 * ask the pacer after it */
+	char			*get_url;	/* the plain GET in progress */
+	const char		*get_endpoint;	/* static name of get_url */
 
 	/* the POST in progress, resent on badNonce */
 	char			*post_url;
@@ -319,13 +331,19 @@ void acme_op_post(struct acme_op *op, const char *endpoint, const char *url,
 void acme_op_fail(struct acme_op *op, int retryable, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Ends the op as deferred because the CA did not answer (ca_unavailable,
+ * not_before now + ACME_UNAVAILABLE_S); detail formatted. */
+void acme_op_unavailable(struct acme_op *op, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* Ends the op, not retryable, with an ACME_PROBLEM_INSECURE_URL problem
  * naming where (e.g. "Location", "finalize") the http:// url was given. */
 void acme_op_fail_insecure(struct acme_op *op, const char *where,
     const char *url);
 
 /* Ends the op from an unusable response r (transport error, HTTP error with
- * or without a problem, 429/503 deferral). what names the step. */
+ * or without a problem, 429/503 deferral; no answer or a 5xx other than a
+ * 503 with Retry-After: acme_op_unavailable). what names the step. */
 void acme_op_fail_resp(struct acme_op *op, const struct acme_req *r,
     const char *what);
 
@@ -398,12 +416,13 @@ int acme_authz_view(json_t *j, const char *chal_type, struct acme_authz_view *v,
 enum acme_order_step {
 	ORD_START,		/* ACME_STEP_START */
 	ORD_NEWORDER,		/* POST newOrder */
-	ORD_READ,		/* POST-as-GET the order (also its poll timer) */
+	ORD_READ,		/* POST-as-GET the order (also its poll timer: once
+				 * the challenges are triggered, until it leaves
+				 * "pending") */
 	ORD_AUTHZ,		/* POST-as-GET authz[authz_i] (also round timer) */
 	ORD_CHALL,		/* POST {} to the challenge */
 	ORD_DNS_WAIT,		/* dns-01 record being published (no request;
 				 * the deadline's timer) */
-	ORD_AUTHZ_POLL,		/* POST-as-GET authz[authz_i] until final */
 	ORD_FINALIZE,		/* POST the CSR */
 	ORD_CERT,		/* POST-as-GET the chain */
 	ORD_ALT,		/* POST-as-GET alt_urls[alt_i] */
@@ -413,12 +432,16 @@ enum acme_order_step {
 void acme_order_get(struct acme_op *op, int step, const char *url, int pem);
 
 /* Goes on with the next authorization that is not final (ORD_AUTHZ), or
- * polls them once all were triggered. */
+ * polls the order once all were triggered. */
 void acme_order_authz_next(struct acme_op *op);
 
-/* Responses of the steps ORD_AUTHZ and ORD_AUTHZ_POLL. */
+/* Response of the step ORD_AUTHZ. */
 void acme_order_authz_response(struct acme_op *op, struct acme_req *r);
-void acme_order_poll_response(struct acme_op *op, struct acme_req *r);
+
+/* The order left "pending": withdraws every answer still published (valid
+ * says how the authorizations ended). Returns 1 when the op ended inside a
+ * callback. */
+int acme_order_chal_end_all(struct acme_op *op, int valid);
 
 /* on_end of an order: withdraws every answer still published. */
 void acme_order_on_end(struct acme_op *op);

@@ -131,13 +131,19 @@ order_handle(struct acme_op *op, json_t *j, const struct acme_req *r)
 		return;
 	}
 	if (strcmp(st, "pending") == 0) {
-		op->authz_i = 0;
-		op->step = ORD_AUTHZ;
-		if (op->rounds++ > 0)	/* authorizations done, order lags */
+		if (op->rounds++ > 0) {	/* challenges triggered: not yet */
+			op->step = ORD_READ;
 			acme_op_poll_later(op, r);
-		else
+		} else {
+			op->authz_i = 0;
+			op->step = ORD_AUTHZ;
 			acme_order_authz_next(op);
-	} else if (strcmp(st, "ready") == 0)
+		}
+		return;
+	}
+	if (strcmp(st, "invalid") != 0 && acme_order_chal_end_all(op, 1))
+		return;	/* ended inside a callback */
+	if (strcmp(st, "ready") == 0)
 		order_finalize(op);
 	else if (strcmp(st, "processing") == 0) {
 		op->step = ORD_READ;
@@ -369,9 +375,6 @@ order_response(struct acme_op *op, struct acme_req *r)
 			acme_order_authz_next(op);
 		}
 		break;
-	case ORD_AUTHZ_POLL:
-		acme_order_poll_response(op, r);
-		break;
 	case ORD_FINALIZE:
 		order_finalize_response(op, r);
 		break;
@@ -397,9 +400,6 @@ order_timer(struct acme_op *op)
 		break;
 	case ORD_AUTHZ:
 		acme_order_authz_next(op);
-		break;
-	case ORD_AUTHZ_POLL:
-		acme_order_get(op, ORD_AUTHZ_POLL, op->authz[op->authz_i], 0);
 		break;
 	case ORD_DNS_WAIT:	/* its timer is the deadline */
 		acme_op_fail(op, 1, "dns-01 record not published in time");

@@ -313,6 +313,12 @@ api_route_v1(struct api *a, struct MHD_Connection *conn, const char *path,
 		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    "%s is not allowed on /v1/overview (GET)", method);
 	}
+	if (strcmp(path, "cas") == 0) {
+		if (get)
+			return api_cas(a, conn);
+		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "%s is not allowed on /v1/cas (GET)", method);
+	}
 	if (strcmp(path, "certificates:import") == 0) {
 		if (strcmp(method, "POST") == 0)
 			return api_import(a, conn, req);

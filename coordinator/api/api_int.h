@@ -180,6 +180,14 @@ enum MHD_Result api_dashboard(struct MHD_Connection *conn);
  * limit, problems in 24 h), the 20 latest problems. */
 enum MHD_Result api_overview(struct api *a, struct MHD_Connection *conn);
 
+/* ---- the CAs (api_cas.c) ---- */
+
+/* GET /v1/cas: every configured CA with its circuit breaker, orders in
+ * flight and their cap, orders waiting, request pacing (setting and state
+ * now, read from Redis; "factor": null when Redis does not answer), recent
+ * errors and budget headroom. */
+enum MHD_Result api_cas(struct api *a, struct MHD_Connection *conn);
+
 /* ---- GET /v1/hostnames/{name} (api_hostnames.c) ---- */
 
 /* The certificate serving name now (exact, else its wildcard; null when

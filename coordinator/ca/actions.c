@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "retrysched.h"
 #include "db.h"
 #include "jobmsg.h"
 #include "jws.h"
@@ -93,7 +94,7 @@ actions_queue(PGconn *c, const char *id, unsigned attempt, double delay_s,
 	}
 	snprintf(att, sizeof(att), "%u", attempt);
 	if (outbox_add(c, kafkaconn_topic_jobs(), ja.ca_name, payload, plen, id,
-	    attempt, delay_s, err, errlen) < 0 ||
+	    attempt, delay_s, ja.ca_name, 0, err, errlen) < 0 ||
 	    db_exec(c, "actions attempt", "UPDATE ca_actions SET attempt = $2, "
 	    "updated_at = now() WHERE id = $1", 2, (const char *[]){ id, att },
 	    NULL, NULL, err, errlen) < 0)
@@ -428,11 +429,10 @@ actions_apply_unhappy(PGconn *c, const struct settings *s,
 	    "id = $1", 3, (const char *[]){ e->job_id, p->type, p->detail }, NULL,
 	    NULL, err, errlen) < 0)
 		return -1;
-	if (deferred || (e->failed->retryable &&
-	    e->attempt < (unsigned)s->retry_max)) {
+	if (deferred || !retrysched_final(p, e->failed->retryable)) {
 		delay = deferred ? fmax(0, (double)e->deferred->not_before_unix_ms /
 		    1000.0 - (double)time(NULL)) :
-		    RESULTS_RETRY_BASE_S * pow(2.0, (double)e->attempt - 1);
+		    retrysched_delay(&s->retry_sched, e->attempt);
 		log_info_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL),
 		    "%s (%s), attempt %u in %.0f s", proto_event_kind_name(e),
 		    p->type, e->attempt + 1, delay);

@@ -63,8 +63,8 @@ int actions_pending_key_pem(PGconn *c, const struct vault *v, const char *id,
 
 /* Applies event e when its job is a CaAction, inside the caller's
  * transaction: done -> the state change; failed/deferred -> problem
- * recorded, then retried (retryable, under s->retry_max attempts; deferred
- * until not_before) or given up (a rollover's pending key is dropped).
+ * recorded, then retried (any problem but a final one, retrysched_final,
+ * after CERTFLEET_RETRY_BACKOFF; deferred until not_before) or given up (a rollover's pending key is dropped).
  * The result consumer calls it for events of ca_action jobs only; an
  * unknown action id is RESULTS_IGNORED. */
 enum results_outcome actions_result(PGconn *c, const struct settings *s,

@@ -138,7 +138,9 @@ cas_fill(struct cas_ca *ca, const char *dir, cas_lookup_fn *lookup,
 	    cas_limit(ca, "LIMIT_CERTS_PER_DOMAIN_7D", CAS_DEF_DOMAIN_7D,
 	    &ca->limit_domain_7d, lookup, arg, err, errlen) < 0 ||
 	    cas_limit(ca, "LIMIT_DUPLICATES_7D", CAS_DEF_DUPS_7D,
-	    &ca->limit_dups_7d, lookup, arg, err, errlen) < 0)
+	    &ca->limit_dups_7d, lookup, arg, err, errlen) < 0 ||
+	    cas_limit(ca, "MAX_IN_FLIGHT", CAS_DEF_MAX_IN_FLIGHT,
+	    &ca->max_in_flight, lookup, arg, err, errlen) < 0)
 		return -1;
 	return 0;
 }

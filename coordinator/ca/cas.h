@@ -14,6 +14,12 @@
 #define CAS_DEF_DOMAIN_7D	50
 #define CAS_DEF_DUPS_7D		5
 
+/* Orders in flight at once at one CA, across every worker (outbox/flow.c).
+ * Pebble deadlocks under load (docs/design.md, section 7: seen with 100 and
+ * more, and with 25 and 50 when newOrder came in bursts); 50 with newOrder
+ * smoothed (PACE_NEW_ORDER=20:1) kept it alive through 2,000 orders. */
+#define CAS_DEF_MAX_IN_FLIGHT	50
+
 /* One CA. Strings point into the environment (or the lookup's storage). */
 struct cas_ca {
 	char		 name[CAS_NAME_MAX + 1];
@@ -25,7 +31,8 @@ struct cas_ca {
 	long		 limit_orders_3h;	/* new orders per account per 3 h */
 	long		 limit_domain_7d;	/* certificates per registered domain per 7 days */
 	long		 limit_dups_7d;		/* certificates per exact name set per 7 days */
-};				/* limits: 0 = no limit (budget.h) */
+	long		 max_in_flight;		/* orders released and not answered */
+};				/* limits: 0 = no limit (budget.h, flow.h) */
 
 struct cas_conf {
 	struct cas_ca	ca[CAS_MAX];

@@ -8,6 +8,8 @@
 #include "health.h"
 #include "log.h"
 
+static void usage_tail(FILE *f);
+
 /* The lifecycle verbs of usage (ctl_lifecycle.c). */
 static const char ctl_usage_lifecycle[] =
     "  delete [--revoke [--reason CODE]] ID\n"
@@ -158,6 +160,9 @@ usage(FILE *f)
 	    "            current one is its CA's directory now); roll an account\n"
 	    "            over to a new key, or deactivate it for good; --wait and\n"
 	    "            --timeout as for revoke\n"
+	    "  ca list   each CA: circuit breaker (closed, open, half_open), orders\n"
+	    "            in flight against the cap and waiting, request pacing\n"
+	    "            (slowed by 429/503), recent errors, budget headroom\n"
 	    "  renew ID  renew certificate ID now (a fresh key; replaces the current\n"
 	    "            certificate through ARI when its CA offers it)\n"
 	    "  retry ID | retry [--ca NAME] [--problem TYPE] --all\n"
@@ -175,7 +180,15 @@ usage(FILE *f)
 	    "            CERTFLEET_TOKEN; worker; edge), status and source address\n"
 	    "  doctor    check that PostgreSQL, Redis, Kafka and the ACME CA answer,\n"
 	    "            one line each; exit 0 when all do\n"
-	    "  version   print the version\n"
+	    "  version   print the version\n", ctl_usage_lifecycle);
+	usage_tail(f);
+}
+
+/* The part of usage() after the commands: output, exit codes, environment. */
+static void
+usage_tail(FILE *f)
+{
+	fprintf(f,
 	    "\n"
 	    "--json (anywhere on the line): every command prints one JSON\n"
 	    "  document on stdout instead of text: the API's answer, or the final\n"
@@ -185,7 +198,7 @@ usage(FILE *f)
 	    "exit codes: 0 ok, 1 the API refused or the certificate failed (its\n"
 	    "message is printed), 2 usage, 3 timeout\n"
 	    "\n"
-	    "%s", ctl_usage_lifecycle, ctl_usage_env);
+	    "%s", ctl_usage_env);
 }
 
 /* What `doctor` asks: every service of the stack. */
@@ -278,6 +291,8 @@ main(int argc, char *argv[])
 		return ctl_account(argc - 1, argv + 1);
 	if (strcmp(cmd, "renew") == 0)
 		return ctl_renew(argc - 1, argv + 1);
+	if (strcmp(cmd, "ca") == 0)
+		return ctl_ca(argc - 1, argv + 1);
 	if (strcmp(cmd, "retry") == 0)
 		return ctl_retry(argc - 1, argv + 1);
 	if (strcmp(cmd, "import") == 0)

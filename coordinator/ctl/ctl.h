@@ -107,6 +107,7 @@ int ctl_audit(int argc, char *argv[]);
 int ctl_retry(int argc, char *argv[]);
 int ctl_revoke(int argc, char *argv[]);
 int ctl_account(int argc, char *argv[]);
+int ctl_ca(int argc, char *argv[]);
 int ctl_import(int argc, char *argv[]);
 int ctl_export(int argc, char *argv[]);
 /* ctl_lifecycle.c: delete, disable and enable (ctl_able: argv[0] is the

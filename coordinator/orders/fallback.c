@@ -6,8 +6,12 @@
 #include <string.h>
 
 #include "db.h"
+#include "codec.h"
 #include "log.h"
 #include "order.h"
+#include "outbox.h"
+
+#define FALLBACK_AWAY_WAIT_S 30.0	/* an order that found no next CA */
 
 /* The failed order and its certificate's CA list, in this column order. */
 #define FALLBACK_SQL "SELECT c.id, o.ca, ARRAY[c.ca] || c.fallback, " \
@@ -86,4 +90,52 @@ out:
 	db_array_free(cas, ncas);
 	PQclear(r);
 	return rc;
+}
+
+int
+fallback_away(PGconn *c, const char *ca, int max, char *err, size_t errlen)
+{
+	PGresult *r;
+	char lim[16], detail[160];
+	const char *p[3];
+	int i, n, moved = 0;
+
+	snprintf(lim, sizeof(lim), "%d", max);
+	p[0] = ca;
+	p[1] = lim;
+	if ((r = db_query(c, "fallback away", "SELECT o.id, c.id, o.attempt, "
+	    "coalesce(o.order_url, '') FROM orders o "
+	    "JOIN certificates c ON c.id = o.certificate WHERE o.ca = $1 AND "
+	    "o.status IN ('pending', 'deferred') AND c.status = 'pending' AND "
+	    "array_position(ARRAY[c.ca] || c.fallback, o.ca) < "
+	    "cardinality(ARRAY[c.ca] || c.fallback) ORDER BY o.created_at "
+	    "LIMIT $2::integer FOR UPDATE OF o SKIP LOCKED", 2, p, NULL, NULL,
+	    err, errlen)) == NULL)
+		return -1;
+	snprintf(detail, sizeof(detail), "CA %s does not answer (its circuit "
+	    "breaker is open): the order moves to the next CA of the "
+	    "certificate", ca);
+	for (i = 0; i < PQntuples(r); i++) {
+		p[0] = PQgetvalue(r, i, 0);
+		p[1] = PQgetvalue(r, i, 1);
+		p[2] = detail;
+		if (outbox_cancel(c, p[0], err, errlen) < 0 ||
+		    db_exec(c, "fallback away order", "UPDATE orders SET status = "
+		    "'failed', updated_at = now() WHERE id = $1", 1, p, NULL, NULL,
+		    err, errlen) < 0 ||
+		    db_exec(c, "fallback away problem", "UPDATE certificates SET "
+		    "last_problem_type = '" PROTO_PROBLEM_CA_UNAVAILABLE "', "
+		    "last_problem_detail = $3, updated_at = now() WHERE id = $2 AND "
+		    "$1::text IS NOT NULL", 3, p, NULL, NULL, err, errlen) < 0 ||
+		    (n = fallback_next(c, p[0], err, errlen)) < 0 ||
+		    (n == 0 && order_requeue(c, p[0], (unsigned)atoi(PQgetvalue(r,
+		    i, 2)), PQgetvalue(r, i, 3), FALLBACK_AWAY_WAIT_S, "deferred",
+		    err, errlen) < 0)) {
+			PQclear(r);
+			return -1;
+		}
+		moved += n;	/* n == 0: no next CA has an account: it waits */
+	}
+	PQclear(r);
+	return moved;
 }

@@ -18,4 +18,16 @@
  */
 int fallback_next(PGconn *c, const char *job_id, char *err, size_t errlen);
 
+/*
+ * CA ca does not answer (its breaker is open): in the caller's transaction,
+ * up to max of its orders that wait (pending or deferred: not released)
+ * and whose certificate is pending and lists a CA after it give up there:
+ * their unsent outbox rows are dropped, they become "failed", the
+ * certificate's last problem says why, and fallback_next queues the next
+ * CA's order. Orders locked elsewhere are skipped (SKIP LOCKED). Returns
+ * how many moved, or -1 with err.
+ */
+int fallback_away(PGconn *c, const char *ca, int max, char *err,
+    size_t errlen);
+
 #endif

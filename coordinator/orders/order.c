@@ -90,7 +90,7 @@ order_publish(PGconn *c, const char *job_id, double delay_s, char *err,
 	}
 	jobmsg_kafka_key(names[0], key, sizeof(key));
 	if (outbox_add(c, kafkaconn_topic_jobs(), key, payload, plen, job_id,
-	    ji.attempt, delay_s, err, errlen) < 0 ||
+	    ji.attempt, delay_s, ji.ca_name, 1, err, errlen) < 0 ||
 	    order_set_account(c, job_id, ji.account_id, err, errlen) < 0)
 		goto out;
 	if (strcmp(PQgetvalue(r, 0, 14), "0") != 0 && outbox_set_priority(c,

@@ -10,23 +10,24 @@
 #include "clock.h"
 #include "cmetrics.h"
 #include "db.h"
+#include "flow.h"
 #include "log.h"
 #include "publish.h"
 
 /* The columns of a row taken by the relay. */
 enum outbox_col {
 	OUTBOX_ID, OUTBOX_TOPIC, OUTBOX_KEY, OUTBOX_PAYLOAD, OUTBOX_JOB,
-	OUTBOX_ATTEMPT, OUTBOX_TRACE, OUTBOX_CERT,
+	OUTBOX_ATTEMPT, OUTBOX_TRACE, OUTBOX_CERT, OUTBOX_CA, OUTBOX_ISSUE,
 };
 
 int
 outbox_add(PGconn *c, const char *topic, const char *key, const void *payload,
     size_t len, const char *job_id, uint32_t attempt, double delay_s,
-    char *err, size_t errlen)
+    const char *ca, int issue, char *err, size_t errlen)
 {
 	char att[16], delay[32];
-	const char *p[6];
-	int lens[6] = { 0 }, fmts[6] = { 0 };
+	const char *p[8];
+	int lens[8] = { 0 }, fmts[8] = { 0 };
 
 	snprintf(att, sizeof(att), "%u", attempt);
 	snprintf(delay, sizeof(delay), "%.3f", delay_s);
@@ -38,11 +39,45 @@ outbox_add(PGconn *c, const char *topic, const char *key, const void *payload,
 	p[3] = job_id;
 	p[4] = att;
 	p[5] = delay;
+	p[6] = ca;
+	p[7] = issue ? "t" : "f";
 	return db_exec(c, "outbox_add", "INSERT INTO outbox (topic, key, payload, "
-	    "job_id, attempt, available_at) VALUES ($1, $2, $3, $4, $5, "
-	    "now() + make_interval(secs => $6::float8))", 6, p, lens, fmts, err,
-	    errlen) == 1 ? 0 : -1;
+	    "job_id, attempt, available_at, ca, issue) VALUES ($1, $2, $3, $4, "
+	    "$5, now() + make_interval(secs => $6::float8), $7, $8::boolean)", 8,
+	    p, lens, fmts, err, errlen) == 1 ? 0 : -1;
 }
+
+int
+outbox_cancel(PGconn *c, const char *job_id, char *err, size_t errlen)
+{
+	long n;
+
+	n = db_exec(c, "outbox cancel", "DELETE FROM outbox WHERE job_id = $1 AND "
+	    "sent_at IS NULL", 1, &job_id, NULL, NULL, err, errlen);
+	return n < 0 ? -1 : (int)n;
+}
+
+/*
+ * The due unsent rows of a pass, highest priority first, then oldest
+ * first: the jobs that are no issue order, unless their CA's breaker is
+ * open ($1), and the issue orders of each CA with room ($2), at most its
+ * room ($3) each. Both come off partial indexes (0064_flow.sql), so rows
+ * held for a CA at its cap are never read. The trace and certificate are
+ * for the log lines: a job that is an order or a CA action has them on its
+ * row (a primary key lookup).
+ */
+#define OUTBOX_SELECT_SQL "SELECT id, topic, key, payload, job_id, attempt, " \
+	"coalesce((SELECT o.trace_id FROM orders o WHERE o.id = " \
+	"outbox.job_id), (SELECT a.trace_id FROM ca_actions a WHERE a.id = " \
+	"outbox.job_id)), (SELECT o.certificate FROM orders o WHERE o.id = " \
+	"outbox.job_id), ca, issue FROM outbox WHERE id IN (SELECT id FROM " \
+	"outbox WHERE sent_at IS NULL AND NOT issue AND available_at <= now() " \
+	"AND (ca IS NULL OR NOT ca = ANY($1::text[])) ORDER BY priority DESC, " \
+	"id LIMIT 500) OR id IN (SELECT x.id FROM unnest($2::text[], " \
+	"$3::integer[]) r(ca, room), LATERAL (SELECT id FROM outbox WHERE " \
+	"sent_at IS NULL AND issue AND ca = r.ca AND available_at <= now() " \
+	"ORDER BY priority DESC, id LIMIT r.room) x) ORDER BY priority DESC, " \
+	"id LIMIT 500 FOR UPDATE OF outbox SKIP LOCKED"
 
 int
 outbox_set_priority(PGconn *c, const char *job_id, uint32_t attempt,
@@ -88,12 +123,13 @@ outbox_batch_free(struct outbox_batch *b)
 	PQclear(b->r);
 }
 
-/* Makes a message of every row of b that its CA's budgets admit. Returns
- * 0, or -1 with err. */
+/* Makes a message of every row of b that its CA has room for (issue
+ * orders: under its cap, see flow.c) and its budgets admit. Returns 0, or
+ * -1 with err. */
 static int
 outbox_batch_admit(PGconn *c, const struct cas_conf *cas,
-    const struct outbox_signing *sign, struct outbox_batch *b, char *err,
-    size_t errlen)
+    const struct outbox_signing *sign, struct flow *f, struct outbox_batch *b,
+    char *err, size_t errlen)
 {
 	int64_t exp = clock_wall_ms() + (int64_t)sign->ttl_s * 1000;
 	struct publish_msg *pm;
@@ -107,6 +143,10 @@ outbox_batch_admit(PGconn *c, const struct cas_conf *cas,
 		return -1;
 	}
 	for (i = 0; i < b->n; i++) {
+		if (strcmp(PQgetvalue(b->r, (int)i, OUTBOX_ISSUE), "t") == 0 &&
+		    !PQgetisnull(b->r, (int)i, OUTBOX_CA) &&
+		    !flow_take(f, PQgetvalue(b->r, (int)i, OUTBOX_CA)))
+			continue;	/* no room: it waits, untouched */
 		if ((ok = budget_admit(c, cas, PQgetvalue(b->r, (int)i, OUTBOX_ID),
 		    PQgetvalue(b->r, (int)i, OUTBOX_JOB), err, errlen)) < 0)
 			return -1;
@@ -212,25 +252,30 @@ outbox_relay(PGconn *c, rd_kafka_t *producer, const struct cas_conf *cas,
     const struct outbox_signing *sign, char *err, size_t errlen)
 {
 	struct outbox_batch b = { 0 };
+	struct flow f;
+	char *open = NULL, *cas_room = NULL, *rooms = NULL;
 	int sent, rc = -1;
 
 	if (db_begin(c, err, errlen) < 0)
 		return -1;
-	/* The trace and certificate are for the log lines: a job that is an
-	 * order or a CA action has them on its row (a primary key lookup). */
-	if ((b.r = db_query(c, "outbox_relay select", "SELECT id, topic, key, "
-	    "payload, job_id, attempt, coalesce((SELECT o.trace_id FROM orders o "
-	    "WHERE o.id = outbox.job_id), (SELECT a.trace_id FROM ca_actions a "
-	    "WHERE a.id = outbox.job_id)), (SELECT o.certificate FROM orders o "
-	    "WHERE o.id = outbox.job_id) FROM outbox WHERE sent_at IS NULL AND "
-	    "available_at <= now() ORDER BY priority DESC, id LIMIT 500 FOR UPDATE "
-	    "OF outbox SKIP LOCKED", 0, NULL, NULL, NULL, err, errlen)) == NULL)
+	if (db_exec(c, "outbox_relay lock", "SELECT pg_advisory_xact_lock("
+	    "hashtext('certfleet-relay'))", 0, NULL, NULL, NULL, err,
+	    errlen) < 0 || flow_read(c, cas, &f, err, errlen) < 0)
+		goto out;
+	if ((open = flow_open(&f)) == NULL ||
+	    flow_rooms(&f, OUTBOX_BATCH, &cas_room, &rooms) < 0) {
+		snprintf(err, errlen, "outbox_relay: out of memory");
+		goto out;
+	}
+	if ((b.r = db_query(c, "outbox_relay select", OUTBOX_SELECT_SQL, 3,
+	    (const char *[]){ open, cas_room, rooms }, NULL, NULL, err,
+	    errlen)) == NULL)
 		goto out;
 	if ((b.n = (size_t)PQntuples(b.r)) == 0) {
 		rc = 0;
 		goto out;
 	}
-	if (outbox_batch_admit(c, cas, sign, &b, err, errlen) < 0)
+	if (outbox_batch_admit(c, cas, sign, &f, &b, err, errlen) < 0)
 		goto out;
 	if (b.m > 0)
 		publish_batch(producer, b.msgs, b.m, OUTBOX_DELIVERY_MS);
@@ -243,5 +288,8 @@ out:
 	if (rc < 0 || b.n == 0)
 		db_rollback(c);
 	outbox_batch_free(&b);
+	free(open);
+	free(cas_room);
+	free(rooms);
 	return rc;
 }

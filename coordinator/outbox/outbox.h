@@ -15,10 +15,17 @@
 
 /* Adds a row in the caller's transaction: payload for topic under key,
  * about job_id/attempt, publishable delay_s seconds from now (0: at once).
- * Returns 0, or -1 with a message in err. */
+ * ca names the CA the job talks to (NULL: none): the relay holds the row
+ * while that CA's breaker is open; issue marks an issue order, counted
+ * against the CA's cap on orders in flight. Returns 0, or -1 with a
+ * message in err. */
 int outbox_add(PGconn *c, const char *topic, const char *key,
     const void *payload, size_t len, const char *job_id, uint32_t attempt,
-    double delay_s, char *err, size_t errlen);
+    double delay_s, const char *ca, int issue, char *err, size_t errlen);
+
+/* Drops the unsent rows of job_id (an order moved elsewhere). Returns the
+ * number dropped, or -1 with err. */
+int outbox_cancel(PGconn *c, const char *job_id, char *err, size_t errlen);
 
 /* In the caller's transaction: the unsent row of job_id/attempt gets
  * priority (0 routine; the relay takes higher priorities first). Returns
@@ -42,14 +49,23 @@ struct outbox_signing {
 	long			 ttl_s;
 };
 
-/* One relay pass, in its own transaction: locks up to OUTBOX_BATCH due
- * unsent rows (FOR UPDATE SKIP LOCKED, highest priority first, then oldest
- * first), holds the issue
- * orders that exceed a budget of their CA in cas (budget_admit; cas NULL:
- * no budgets), signs the others (sign) and produces them, waits
- * for the delivery reports, marks only the delivered ones sent (and their
- * orders "sent"), and commits. Returns the number of rows sent (>= 0), or
- * -1 with a message in err (the transaction is rolled back; rows stay). */
+/*
+ * One relay pass, in its own transaction, under an advisory lock (one
+ * relay at a time across coordinators, so that a CA's cap holds): reads
+ * each CA's orders in flight and breaker (flow.c), then locks up to
+ * OUTBOX_BATCH due unsent rows (FOR UPDATE SKIP LOCKED, highest priority
+ * first, then oldest first) that
+ * are not for a CA whose breaker is open, nor issue orders of a CA at its
+ * cap; admits issue orders while their CA has room under its cap
+ * (CERTFLEET_CA_<NAME>_MAX_IN_FLIGHT) and fits its budgets (budget_admit;
+ * cas NULL: no cap, no budgets); signs the admitted rows (sign) and
+ * produces them, waits for
+ * the delivery reports, marks only the delivered ones sent (and their
+ * orders "sent"), and commits. Rows held for room stay as they are: they
+ * take no worker slot and no Kafka partition. Returns the number of rows
+ * sent (>= 0), or -1 with a message in err (the transaction is rolled
+ * back; rows stay).
+ */
 int outbox_relay(PGconn *c, rd_kafka_t *producer, const struct cas_conf *cas,
     const struct outbox_signing *sign, char *err, size_t errlen);
 

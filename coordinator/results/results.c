@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "cmetrics.h"
 #include "codec.h"
+#include "config.h"
 #include "db.h"
 #include "kafkaconn.h"
 #include "log.h"
@@ -32,7 +33,8 @@ results_consumer_new(const char *bootstrap, char *err, size_t errlen)
 	if ((conf = kafkaconn_conf(bootstrap, "certfleet-coordinator", err,
 	    errlen)) == NULL)
 		return NULL;
-	if (kafkaconn_set(conf, "group.id", RESULTS_GROUP, err, errlen) < 0 ||
+	if (kafkaconn_set(conf, "group.id", config_str(RESULTS_GROUP_ENV,
+	    RESULTS_GROUP), err, errlen) < 0 ||
 	    kafkaconn_set(conf, "enable.auto.commit", "false", err, errlen) < 0 ||
 	    kafkaconn_set(conf, "auto.offset.reset", "earliest", err,
 	    errlen) < 0) {

@@ -10,8 +10,8 @@
 
 #include "settings.h"
 
-#define RESULTS_GROUP "certfleet-coordinator"
-#define RESULTS_RETRY_BASE_S 30.0	/* backoff: base * 2^(attempt-1) */
+#define RESULTS_GROUP "certfleet-coordinator"	/* default consumer group */
+#define RESULTS_GROUP_ENV "CERTFLEET_COORDINATOR_GROUP"
 #define RESULTS_RENEW_JITTER 0.05	/* +-5% of the lifetime */
 /* Refused results of one order before it is failed instead of re-driven. */
 #define RESULTS_POISON_MAX 3
@@ -41,8 +41,8 @@ struct results_stall {
 	int	tries;		/* failed applications not known transient */
 };
 
-/* A consumer in group RESULTS_GROUP, subscribed to the events topic, with
- * auto commit off. Returns NULL with a message in err. */
+/* A consumer in group CERTFLEET_COORDINATOR_GROUP (default RESULTS_GROUP),
+ * subscribed to the events topic, with auto commit off. Returns NULL with a message in err. */
 rd_kafka_t *results_consumer_new(const char *bootstrap, char *err,
     size_t errlen);
 

@@ -10,6 +10,10 @@
 #include "results.h"
 #include "settings.h"
 
+#define RESULTS_ACME_URN	"urn:ietf:params:acme:error:"
+#define RESULTS_UNAVAILABLE_S	15.0	/* least wait after "CA unavailable" */
+#define RESULTS_DETAIL_MAX	2048	/* a problem's detail with its hint */
+
 /* The order an event is about, locked with its certificate. */
 struct results_order {
 	PGresult	*r;
@@ -20,6 +24,7 @@ struct results_order {
 	const char	*order_url;
 	const char	*trace_id;
 	const char	*cert_status;
+	unsigned	 failures;	/* transient failures so far */
 	char		**names;
 	size_t		 nnames;
 	unsigned	 sweeps;	/* re-drives without progress (sweep.c) */
@@ -66,7 +71,7 @@ enum results_outcome results_issued(PGconn *c, const struct settings *s,
 /* ---- failed and deferred (results_retry.c) ---- */
 
 /* failed and deferred of an issue order: record the problem, then retry,
- * defer or give up. */
+ * defer, or give up (only on a final problem: never on a transient one). */
 enum results_outcome results_unhappy(PGconn *c, const struct settings *s,
     const Certfleet__Event *e, const struct results_order *o, char *err,
     size_t errlen);

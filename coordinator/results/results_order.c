@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "breaker.h"
 #include "cmetrics.h"
 #include "codec.h"
 #include "db.h"
@@ -27,11 +28,11 @@ results_order_get(PGconn *c, const char *job_id, struct results_order *o,
 	memset(o, 0, sizeof(*o));
 	if ((o->r = db_query(c, "results order", "SELECT o.status, o.attempt, "
 	    "o.certificate, o.private_key, coalesce(o.order_url, ''), o.trace_id, "
-	    "c.status, hs.names, o.sweeps, o.poisoned, coalesce(o.ca, '') "
-	    "FROM orders o JOIN "
-	    "certificates c ON c.id = o.certificate JOIN hostname_sets hs ON "
-	    "hs.id = c.hostname_set WHERE o.id = $1 FOR UPDATE OF o, c", 1,
-	    &job_id, NULL, NULL, err, errlen)) == NULL)
+	    "c.status, hs.names, o.sweeps, o.poisoned, coalesce(o.ca, ''), "
+	    "o.failures FROM orders o JOIN certificates c ON c.id = "
+	    "o.certificate JOIN hostname_sets hs ON hs.id = c.hostname_set "
+	    "WHERE o.id = $1 FOR UPDATE OF o, c", 1, &job_id, NULL, NULL, err,
+	    errlen)) == NULL)
 		return -1;
 	if (PQntuples(o->r) == 0) {
 		PQclear(o->r);	/* the caller frees o only when found */
@@ -48,6 +49,7 @@ results_order_get(PGconn *c, const char *job_id, struct results_order *o,
 	o->sweeps = (unsigned)atoi(PQgetvalue(o->r, 0, 8));
 	o->poisoned = (unsigned)atoi(PQgetvalue(o->r, 0, 9));
 	o->ca = PQgetvalue(o->r, 0, 10);
+	o->failures = (unsigned)atoi(PQgetvalue(o->r, 0, 11));
 	if ((o->names = db_array_parse(PQgetvalue(o->r, 0, 7), &o->nnames)) ==
 	    NULL) {
 		snprintf(err, errlen, "results: bad hostname set of %s", job_id);
@@ -167,6 +169,25 @@ results_order_created(PGconn *c, const Certfleet__Event *e,
 	return n > 0 ? RESULTS_APPLIED : RESULTS_IGNORED;
 }
 
+/* 1 when e shows that its CA answered: an order made or issued, or a
+ * problem document of the CA (a refusal, a rate limit). A failure of the
+ * worker itself, or a CA that did not answer, shows nothing. */
+static int
+results_ca_answered(const Certfleet__Event *e)
+{
+	const Certfleet__Problem *p = NULL;
+
+	if (e->kind_case == CERTFLEET__EVENT__KIND_ORDER_CREATED ||
+	    e->kind_case == CERTFLEET__EVENT__KIND_CERTIFICATE_ISSUED)
+		return 1;
+	if (e->kind_case == CERTFLEET__EVENT__KIND_FAILED)
+		p = e->failed->problem;
+	else if (e->kind_case == CERTFLEET__EVENT__KIND_DEFERRED)
+		p = e->deferred->problem;
+	return p != NULL && p->type != NULL && strncmp(p->type,
+	    RESULTS_ACME_URN, strlen(RESULTS_ACME_URN)) == 0;
+}
+
 enum results_outcome
 results_order_event(PGconn *c, const struct settings *s,
     const Certfleet__Event *e, char *err, size_t errlen)
@@ -190,6 +211,11 @@ results_order_event(PGconn *c, const struct settings *s,
 		    proto_event_kind_name(e));
 		results_order_free(&o);
 		return RESULTS_IGNORED;
+	}
+	if (results_ca_answered(e) && o.ca[0] != '\0' && breaker_answer(c,
+	    o.ca, err, errlen) < 0) {
+		results_order_free(&o);
+		return RESULTS_RETRY;
 	}
 	switch (e->kind_case) {
 	case CERTFLEET__EVENT__KIND_ORDER_CREATED:

@@ -61,7 +61,7 @@ refuses() {	# refuses VALUE WORDS
 check "refuses to start without CERTFLEET_MASTER_KEY" refuses "" "CERTFLEET_MASTER_KEY is not set"
 check "refuses a short master key" refuses abcd "64 hex"
 check "refuses a master key that is not hex" refuses "$(printf 'z%.0s' $(seq 64))" "not hex"
-check "--help documents every variable" bash -c "'$coord' --help | grep -q CERTFLEET_WORKER_TOKEN && '$coord' --help | grep -q CERTFLEET_MASTER_KEY && '$coord' --help | grep -q CERTFLEET_RETRY_MAX"
+check "--help documents every variable" bash -c "'$coord' --help | grep -q CERTFLEET_WORKER_TOKEN && '$coord' --help | grep -q CERTFLEET_MASTER_KEY && '$coord' --help | grep -q CERTFLEET_RETRY_BACKOFF"
 nmig=$(find "$(dirname "$0")/../../coordinator/store/migrations" -name '[0-9]*_*.sql' | wc -l)
 check "migrate applies every migration on a fresh database" bash -c "'$coord' migrate | grep -q '^$nmig migration'"
 check "migrate again applies nothing" bash -c "'$coord' migrate | grep -q '0 migration'"

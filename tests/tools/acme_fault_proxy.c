@@ -11,12 +11,13 @@
  * authorizations, finalize, certificate) and checks the JWS "url" against
  * them. The control API, on the same listener:
  *
- *   POST /_proxy/fault?kind=K&mode=M&count=N[&retry_after=S][&name=D]
- *        the next N requests of kind K (with name: only newOrders whose
- *        first identifier is D) are answered by the proxy itself
+ *   POST /_proxy/fault?kind=K&mode=M&count=N[&retry_after=S][&for_s=T][&name=D]
+ *        the next N requests of kind K (with for_s: every request of kind
+ *        K for the next T seconds; with name: only newOrders whose first
+ *        identifier is D) are answered by the proxy itself
  *        (never forwarded): M is 429 (rateLimited, Retry-After: S), 503
- *        (Retry-After: S), badnonce (400 badNonce) or huge (a 5 MiB JSON
- *        body), each carrying a fresh Replay-Nonce from UPSTREAM; or
+ *        (Retry-After: S), badnonce (400 badNonce), huge (a 5 MiB JSON
+ *        body) or rejected (400 rejectedIdentifier; newOrder only), each carrying a fresh Replay-Nonce from UPSTREAM; or
  *        stall: held S seconds (retry_after), then forwarded. Hostile
  *        answers: utf8detail (400 rejectedIdentifier whose detail is 3 KB of
  *        two-byte characters, so that a cut at 1,024 bytes splits one);
@@ -35,8 +36,13 @@
  *   POST /_proxy/alt/N  the padded alternate N of the last bigalts chain
  *   GET  /_proxy/log    one line per request seen since the last reset:
  *        "<unix ms> <kind> <method> <status> <fault|-> <first name|->"
- *   POST /_proxy/reset  forgets the faults and the log
+ *   GET  /_proxy/inflight  orders in flight at the CA, as the proxy saw
+ *        them: "<now> <most ever> <opened> <closed>", an order being open
+ *        from its newOrder 201 until an answer about it (order, finalize)
+ *        says "valid" or "invalid"
+ *   POST /_proxy/reset  forgets the faults, the log and the counts
  *
+ * Upstream connections are kept (one per client connection's thread).
  * Kinds (Pebble's paths): directory newNonce newAccount account newOrder
  * order authz challenge finalize certificate other. The first name is the
  * first identifier of a newOrder payload. A test tool: never shipped.
@@ -72,12 +78,13 @@
 #define PROXY_ALTS		8
 
 enum fault_mode { FAULT_NONE, FAULT_429, FAULT_503, FAULT_BADNONCE, FAULT_HUGE,
-    FAULT_STALL, FAULT_UTF8DETAIL, FAULT_HTTPLOCATION, FAULT_BIGCHAIN,
-    FAULT_BIGALTS, FAULT_DEEPJSON, FAULT_TRICKLE, FAULT_REDIRECTLOOP,
-    FAULT_HTTPLINK, FAULT_OTHERKEY, FAULT_BADCHAIN, FAULT_HUGECHAIN };
+    FAULT_STALL, FAULT_REJECTED, FAULT_UTF8DETAIL, FAULT_HTTPLOCATION,
+    FAULT_BIGCHAIN, FAULT_BIGALTS, FAULT_DEEPJSON, FAULT_TRICKLE,
+    FAULT_REDIRECTLOOP, FAULT_HTTPLINK, FAULT_OTHERKEY, FAULT_BADCHAIN,
+    FAULT_HUGECHAIN };
 
 static const char *const fault_names[] = { "-", "429", "503", "badnonce", "huge",
-    "stall", "utf8detail", "httplocation", "bigchain", "bigalts", "deepjson",
+    "stall", "rejected", "utf8detail", "httplocation", "bigchain", "bigalts", "deepjson",
     "trickle", "redirectloop", "httplink", "otherkey", "badchain",
     "hugechain" };
 
@@ -107,8 +114,21 @@ struct fault {
 	enum fault_mode	mode;
 	int		count;
 	int		retry_after;
+	long long	until_ms;	/* for_s: every request until then */
 	char		name[PROXY_NAME_MAX];	/* newOrder: only for this first name */
 };
+
+/* Orders seen at the CA: their ids (the last segment of the order URL) in
+ * an open-addressing table, each open or closed; never shrunk. */
+#define PROXY_ORDERS_MAX	(1 << 18)
+#define PROXY_ORDER_ID_MAX	64
+struct order_slot {
+	char	id[PROXY_ORDER_ID_MAX];
+	char	state;			/* 0 empty, 1 open, 2 closed */
+};
+static struct order_slot *orders;
+static long n_open, n_max, n_opened, n_closed;
+static pthread_key_t curl_key;		/* each thread's upstream handle */
 
 struct logline {
 	long long	ms;
@@ -267,19 +287,108 @@ presp_free(struct presp *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Sends method path (body: POST) upstream with Host host. Returns the HTTP
- * status, or 0 when the transfer failed. */
+/* The order id at the end of url (after its last '/'), or NULL. */
+static const char *
+order_id(const char *url, char *out, size_t outlen)
+{
+	const char *slash = strrchr(url, '/');
+	size_t n;
+
+	if (slash == NULL)
+		return NULL;
+	n = strcspn(slash + 1, "?# \r\n");
+	if (n == 0 || n >= outlen || strspn(slash + 1, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") < n)
+		return NULL;
+	memcpy(out, slash + 1, n);
+	out[n] = '\0';
+	return out;
+}
+
+/* Marks order id open (a 201 to newOrder) or closed (valid or invalid). */
+static void
+order_mark(const char *id, int open)
+{
+	unsigned long h = 5381;
+	const char *p;
+	size_t i, k;
+
+	for (p = id; *p != '\0'; p++)
+		h = h * 33 + (unsigned char)*p;
+	pthread_mutex_lock(&lock);
+	for (k = 0; k < PROXY_ORDERS_MAX; k++) {
+		i = (h + k) & (PROXY_ORDERS_MAX - 1);
+		if (orders[i].state == 0 || strcmp(orders[i].id, id) == 0)
+			break;
+	}
+	if (k == PROXY_ORDERS_MAX)
+		;	/* full: a test never gets here */
+	else if (orders[i].state == 0 && open) {
+		snprintf(orders[i].id, sizeof(orders[i].id), "%s", id);
+		orders[i].state = 1;
+		n_opened++;
+		if (++n_open > n_max)
+			n_max = n_open;
+	} else if (orders[i].state == 1 && !open) {
+		orders[i].state = 2;
+		n_open--;
+		n_closed++;
+	}
+	pthread_mutex_unlock(&lock);
+}
+
+/* Counts what an answer of upstream says about orders. */
+static void
+order_track(int kind, const char *url, long status, const struct presp *r)
+{
+	char id[PROXY_ORDER_ID_MAX];
+	const char *st;
+	json_t *j;
+	size_t i;
+
+	if (strcmp(kinds[kind].kind, "newOrder") == 0 && status == 201) {
+		for (i = 0; i < r->nhdr; i++)
+			if (strncasecmp(r->hdr[i], "location:", 9) == 0 &&
+			    order_id(r->hdr[i] + 9, id, sizeof(id)) != NULL)
+				order_mark(id, 1);
+		return;
+	}
+	if ((strcmp(kinds[kind].kind, "order") != 0 &&
+	    strcmp(kinds[kind].kind, "finalize") != 0) || status != 200 ||
+	    r->body == NULL || order_id(url, id, sizeof(id)) == NULL ||
+	    (j = json_loadb(r->body, r->len, 0, NULL)) == NULL)
+		return;
+	st = json_string_value(json_object_get(j, "status"));
+	if (st != NULL && (strcmp(st, "valid") == 0 || strcmp(st, "invalid") == 0))
+		order_mark(id, 0);
+	json_decref(j);
+}
+
+static void
+curl_release(void *c)
+{
+	curl_easy_cleanup(c);
+}
+
+/* Sends method path (body: POST) upstream with Host host, on this thread's
+ * handle (its connection kept). Returns the HTTP status, or 0 when the
+ * transfer failed. */
 static long
 upstream_do(const char *method, const char *path, const char *host,
-    const char *ctype, const char *body, size_t len, struct presp *r)
+    const char *ua, const char *ctype, const char *body, size_t len,
+    struct presp *r)
 {
 	struct curl_slist *h = NULL;
 	char url[4096], line[512];
 	long status = 0;
 	CURL *c;
 
-	if ((c = curl_easy_init()) == NULL)
+	if ((c = pthread_getspecific(curl_key)) != NULL)
+		curl_easy_reset(c);
+	else if ((c = curl_easy_init()) == NULL)
 		return 0;
+	else
+		pthread_setspecific(curl_key, c);
 	snprintf(url, sizeof(url), "%s%s", upstream, path);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CAINFO, cafile);
@@ -290,6 +399,9 @@ upstream_do(const char *method, const char *path, const char *host,
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, resp_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+	/* the client's User-Agent (newer Pebbles refuse a request without) */
+	curl_easy_setopt(c, CURLOPT_USERAGENT, ua != NULL ? ua :
+	    "acme_fault_proxy");
 	if (host != NULL) {
 		snprintf(line, sizeof(line), "Host: %s", host);
 		h = curl_slist_append(h, line);
@@ -308,8 +420,8 @@ upstream_do(const char *method, const char *path, const char *host,
 	}
 	if (curl_easy_perform(c) == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
 	return status;
 }
 
@@ -321,7 +433,7 @@ fresh_nonce(const char *host, char *out, size_t outlen)
 	size_t i;
 
 	out[0] = '\0';
-	if (upstream_do("HEAD", "/nonce-plz", host, NULL, NULL, 0, &r) != 0)
+	if (upstream_do("HEAD", "/nonce-plz", host, NULL, NULL, NULL, 0, &r) != 0)
 		for (i = 0; i < r.nhdr; i++)
 			if (strncasecmp(r.hdr[i], "replay-nonce:", 13) == 0)
 				snprintf(out, outlen, "%s", r.hdr[i] + 13 +
@@ -350,8 +462,8 @@ reply(struct MHD_Connection *conn, unsigned status, const char *ctype,
 static enum MHD_Result
 control(struct MHD_Connection *conn, const char *url, const char *method)
 {
-	const char *k, *m, *n, *ra;
-	struct fault f = { FAULT_NONE, 0, 0, "" };
+	const char *k, *m, *n, *ra, *fs;
+	struct fault f = { FAULT_NONE, 0, 0, 0, "" };
 	const char *nm;
 	char *out = NULL, line[256];
 	size_t i, cap, len = 0;
@@ -362,6 +474,8 @@ control(struct MHD_Connection *conn, const char *url, const char *method)
 		pthread_mutex_lock(&lock);
 		memset(faults, 0, sizeof(faults));
 		nlog = 0;
+		memset(orders, 0, PROXY_ORDERS_MAX * sizeof(*orders));
+		n_open = n_max = n_opened = n_closed = 0;
 		pthread_mutex_unlock(&lock);
 		return reply(conn, 200, "text/plain", "ok\n", 3,
 		    MHD_RESPMEM_PERSISTENT);
@@ -372,6 +486,8 @@ control(struct MHD_Connection *conn, const char *url, const char *method)
 		n = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "count");
 		ra = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
 		    "retry_after");
+		fs = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+		    "for_s");
 		for (i = 1; m != NULL && i < sizeof(fault_names) /
 		    sizeof(fault_names[0]); i++)
 			if (strcmp(m, fault_names[i]) == 0)
@@ -380,6 +496,8 @@ control(struct MHD_Connection *conn, const char *url, const char *method)
 		nm = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "name");
 		snprintf(f.name, sizeof(f.name), "%s", nm != NULL ? nm : "");
 		f.retry_after = ra != NULL ? atoi(ra) : 0;
+		if (fs != NULL && atoi(fs) > 0)
+			f.until_ms = clock_wall_ms() + 1000LL * atoi(fs);
 		if ((kind = kind_parse(k)) < 0 || f.mode == FAULT_NONE ||
 		    f.count < 0 || f.retry_after < 0)
 			return reply(conn, 400, "text/plain",
@@ -390,6 +508,14 @@ control(struct MHD_Connection *conn, const char *url, const char *method)
 		pthread_mutex_unlock(&lock);
 		return reply(conn, 200, "text/plain", "ok\n", 3,
 		    MHD_RESPMEM_PERSISTENT);
+	}
+	if (strcmp(url, "/_proxy/inflight") == 0 && strcmp(method, "GET") == 0) {
+		pthread_mutex_lock(&lock);
+		snprintf(line, sizeof(line), "%ld %ld %ld %ld\n", n_open, n_max,
+		    n_opened, n_closed);
+		pthread_mutex_unlock(&lock);
+		return reply(conn, 200, "text/plain", line, strlen(line),
+		    MHD_RESPMEM_MUST_COPY);
 	}
 	if (strcmp(url, "/_proxy/log") == 0 && strcmp(method, "GET") == 0) {
 		pthread_mutex_lock(&lock);
@@ -494,6 +620,11 @@ inject(struct MHD_Connection *conn, const char *host, const struct fault *f)
 		status = 400;
 		type = "urn:ietf:params:acme:error:badNonce";
 		detail = "JWS has an invalid anti-replay nonce";
+		break;
+	case FAULT_REJECTED:
+		status = 400;
+		type = "urn:ietf:params:acme:error:rejectedIdentifier";
+		detail = "Cannot issue for this name: the CA's policy forbids it";
 		break;
 	case FAULT_UTF8DETAIL:
 		status = 400;
@@ -669,7 +800,8 @@ forward(struct MHD_Connection *conn, const char *url, const char *method,
 
 	ctype = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    "Content-Type");
-	st = upstream_do(method, url, host, ctype, q->body, q->len, &r);
+	st = upstream_do(method, url, host, MHD_lookup_connection_value(conn,
+	    MHD_HEADER_KIND, "User-Agent"), ctype, q->body, q->len, &r);
 	if (st == 0 || r.toobig) {
 		*status = 502;
 		presp_free(&r);
@@ -677,6 +809,7 @@ forward(struct MHD_Connection *conn, const char *url, const char *method,
 		    MHD_RESPMEM_PERSISTENT);
 	}
 	*status = (unsigned)st;
+	order_track(kind_of(url), url, st, &r);
 	if (FAULT_FORWARDS(f->mode) && host != NULL)
 		forward_fault(f, host, &r);
 	resp = MHD_create_response_from_buffer(r.len, r.body != NULL ? r.body :
@@ -703,7 +836,7 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
     size_t *upload_size, void **con_cls)
 {
 	struct preq *q = *con_cls;
-	struct fault f = { FAULT_NONE, 0, 0, "" };
+	struct fault f = { FAULT_NONE, 0, 0, 0, "" };
 	const char *host;
 	char name[PROXY_NAME_MAX] = "-";
 	unsigned status = 0;
@@ -747,7 +880,10 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 	pthread_mutex_lock(&lock);
 	/* a fault for one name (newOrder) leaves other orders alone: jobs of
 	 * other tests or retries never take it */
-	if (faults[kind].count > 0 && (faults[kind].name[0] == '\0' ||
+	if (faults[kind].until_ms > 0) {
+		if (faults[kind].until_ms > clock_wall_ms())
+			f = faults[kind];
+	} else if (faults[kind].count > 0 && (faults[kind].name[0] == '\0' ||
 	    strcmp(faults[kind].name, name) == 0)) {
 		f = faults[kind];
 		faults[kind].count--;
@@ -762,8 +898,8 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 		return hostile_reply(conn, host, url, &f);
 	} else if (f.mode != FAULT_NONE && !FAULT_FORWARDS(f.mode)) {
 		status = f.mode == FAULT_429 ? 429 : f.mode == FAULT_503 ? 503 :
-		    f.mode == FAULT_BADNONCE || f.mode == FAULT_UTF8DETAIL ? 400 :
-		    200;
+		    f.mode == FAULT_BADNONCE || f.mode == FAULT_REJECTED ||
+		    f.mode == FAULT_UTF8DETAIL ? 400 : 200;
 		log_add(kind, method, status, f.mode, name);
 		return inject(conn, host, &f);
 	}
@@ -844,6 +980,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if ((logbuf = calloc(PROXY_LOG_MAX, sizeof(*logbuf))) == NULL ||
+	    (orders = calloc(PROXY_ORDERS_MAX, sizeof(*orders))) == NULL ||
+	    pthread_key_create(&curl_key, curl_release) != 0 ||
 	    curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return 1;
 	memset(&sa, 0, sizeof(sa));
@@ -871,6 +1009,7 @@ main(int argc, char **argv)
 	MHD_stop_daemon(d);
 	curl_global_cleanup();
 	free(logbuf);
+	free(orders);
 	free(cert);
 	free(key);
 	return 0;

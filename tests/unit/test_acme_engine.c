@@ -1,10 +1,11 @@
-/* test_acme_engine.c -- unit tests of the ACME engine without a CA: argument checks, unreachable CA, cancel and free balance callbacks. */
+/* test_acme_engine.c -- unit tests of the ACME engine without a CA: argument checks, an unreachable CA deferred as unavailable, cancel and free balance callbacks. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -20,6 +21,8 @@ struct counts {
 	int	created;
 	enum acme_outcome outcome;
 	int	retryable;
+	int	ca_unavailable;
+	time_t	not_before;
 	char	error[512];
 };
 
@@ -31,6 +34,8 @@ on_done(void *arg, const struct acme_result *r)
 	c->done++;
 	c->outcome = r->outcome;
 	c->retryable = r->retryable;
+	c->ca_unavailable = r->ca_unavailable;
+	c->not_before = r->not_before;
 	strcpy(c->error, r->error);
 }
 
@@ -191,10 +196,14 @@ test_unreachable_ca(void **state)
 	for (i = 0; i < 200 && acme_engine_inflight(e) > 0; i++)
 		assert_int_equal(acme_engine_run(e, 100, NULL, 0), 0);
 	assert_int_equal(acme_engine_inflight(e), 0);
+	/* A CA that does not answer defers (no attempt spent), marked so
+	 * that the coordinator's breaker counts it. */
 	for (i = 0; i < 3; i++) {
 		assert_int_equal(c[i].done, 1);
-		assert_int_equal(c[i].outcome, ACME_FAILED);
+		assert_int_equal(c[i].outcome, ACME_DEFERRED);
 		assert_int_equal(c[i].retryable, 1);
+		assert_int_equal(c[i].ca_unavailable, 1);
+		assert_true(c[i].not_before >= time(NULL) + ACME_UNAVAILABLE_S - 2);
 		assert_non_null(strstr(c[i].error, "directory"));
 		assert_int_equal(c[i].created, 0);
 	}

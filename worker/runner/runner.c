@@ -196,6 +196,14 @@ job_problem(const struct acme_result *res, const char *type,
 	size_t i;
 
 	certfleet__problem__init(&pb->top);
+	if (res != NULL && res->ca_unavailable) {
+		/* whatever the CA sent, the coordinator's breaker counts it */
+		pb->top.type = PROTO_PROBLEM_CA_UNAVAILABLE;
+		pb->top.detail = job_problem_text(res->error, pb->text[0][1]);
+		pb->top.status = (int32_t)(res->has_problem ?
+		    res->problem.status : 0);
+		return &pb->top;
+	}
 	if (res == NULL || !res->has_problem) {
 		pb->top.type = job_problem_type(res != NULL ?
 		    "urn:certfleet:error:worker" : type, pb->text[0][0]);
@@ -250,8 +258,8 @@ runner_job_report_failure(struct job *j, const struct acme_result *res,
 		d.endpoint = res->endpoint != NULL ? (char *)res->endpoint : "";
 		e.kind_case = CERTFLEET__EVENT__KIND_DEFERRED;
 		e.deferred = &d;
-		runner_job_log(j, LOGL_INFO, "deferred until %lld: %s",
-		    (long long)res->not_before, p->type);
+		runner_job_log(j, LOGL_INFO, "deferred until %lld: %s: %s",
+		    (long long)res->not_before, p->type, p->detail);
 	} else {
 		f.problem = p;
 		f.retryable = res != NULL ? res->retryable : retryable;
@@ -323,6 +331,32 @@ job_start(struct job *j)
 		runner_job_order(j, key, kid);
 }
 
+/* Tells the pacer which CA name a job's directory URL belongs to. */
+static void
+runner_pace_learn(struct runner *r, const Certfleet__Job *msg)
+{
+	const Certfleet__CaRef *ca = NULL;
+
+	switch (msg->kind_case) {
+	case CERTFLEET__JOB__KIND_ISSUE_ORDER:
+		ca = msg->issue_order->ca;
+		break;
+	case CERTFLEET__JOB__KIND_REGISTER_ACCOUNT:
+		ca = msg->register_account->ca;
+		break;
+	case CERTFLEET__JOB__KIND_CA_ACTION:
+		ca = msg->ca_action->ca;
+		break;
+	case CERTFLEET__JOB__KIND_ARI_CHECK:
+		ca = msg->ari_check->ca;
+		break;
+	default:
+		break;
+	}
+	if (ca != NULL && r->d.pacer != NULL)
+		pacer_learn(r->d.pacer, ca->directory_url, ca->name);
+}
+
 void
 runner_handle(void *arg, const struct consumer_msg *m)
 {
@@ -361,6 +395,7 @@ runner_handle(void *arg, const struct consumer_msg *m)
 		}
 		return;
 	}
+	runner_pace_learn(r, j->msg);
 	if ((ca = job_ca(j->msg)) != NULL)
 		wmetrics_ca_seen(ca->name, ca->directory_url);
 	runner_job_log(j, LOGL_INFO, "started (%s)",

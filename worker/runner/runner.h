@@ -10,6 +10,7 @@
 #include "consumer.h"
 #include "dns.h"
 #include "events.h"
+#include "pacer.h"
 #include "msgsig.h"
 
 struct runner;
@@ -27,6 +28,7 @@ struct runner_deps {
 	struct acache		*acache;
 	const char		*ca_file;	/* trust bundle for the CAs, or NULL */
 	struct dns		*dns;		/* dns-01 provider, or NULL: none */
+	struct pacer		*pacer;		/* learns each job's CA name, or NULL */
 	struct msgsig_verifier	*jobkeys;	/* the coordinator's job keys */
 };
 

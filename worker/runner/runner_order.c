@@ -331,6 +331,7 @@ job_order_done(void *arg, const struct acme_result *res)
 {
 	struct job *j = arg;
 	const struct jws_key *key;
+	const char *kid;
 	char err[256];
 
 	j->op = NULL;	/* gone once this returns */
@@ -350,7 +351,18 @@ job_order_done(void *arg, const struct acme_result *res)
 		return;
 	}
 	/* The CA no longer knows the account: newAccount with the same key
-	 * makes it again. */
+	 * makes it again, unless another job of this worker did already. */
+	if (runner_account_lost(res) && !j->reregistered &&
+	    (kid = acache_url(j->r->d.acache,
+	    j->msg->issue_order->account_id)) != NULL && strcmp(kid, j->kid) != 0) {
+		runner_job_log(j, LOGL_INFO, "the CA lost account %s: going on "
+		    "as %s", j->kid, kid);
+		j->reregistered = 1;
+		j->fresh = 1;
+		runner_job_order(j, acache_key(j->r->d.acache,
+		    j->msg->issue_order->account_id, err, sizeof(err)), kid);
+		return;
+	}
 	if (runner_account_lost(res) && !j->reregistered) {
 		runner_job_log(j, LOGL_WARN, "the CA lost account %s: "
 		    "registering it again", j->kid);
@@ -394,6 +406,16 @@ runner_job_order(struct job *j, const struct jws_key *key, const char *kid)
 	if (key == NULL || j->kid == NULL) {
 		runner_job_report_failure(j, NULL, "urn:certfleet:error:worker",
 		    "account key unavailable or out of memory", 1);
+		return;
+	}
+	if (strcmp(io->challenge_type, "dns-01") == 0 && j->r->d.dns == NULL) {
+		/* a configuration error: no order is opened, and retrying
+		 * cannot help until the workers are configured */
+		runner_job_report_failure(j, NULL, PROTO_PROBLEM_CONFIG,
+		    "dns-01 needs a DNS provider on the workers: set "
+		    "CERTFLEET_DNS_PROVIDER (challtestsrv, hook or rfc2136, see "
+		    "certfleet-worker --help), then retry the certificate "
+		    "(certfleetctl retry ID)", 0);
 		return;
 	}
 	resume[0] = '\0';

@@ -1,4 +1,4 @@
-/* trust.h -- maps a CA's trust bundle name (CaRef.trust) to a PEM file named in the worker's environment. */
+/* trust.h -- maps a CA's trust bundle name (CaRef.trust) to a PEM file named in the environment (workers, and the coordinator's directory probe). */
 #ifndef CERTFLEET_TRUST_H
 #define CERTFLEET_TRUST_H
 

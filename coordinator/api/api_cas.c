@@ -1,0 +1,161 @@
+/* api_cas.c -- GET /v1/cas: each CA's health and flow: circuit breaker, orders in flight against the cap, request pacing now, recent errors, budget headroom. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+
+#include "api_int.h"
+#include "budget.h"
+#include "clock.h"
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "pace.h"
+#include "redisconn.h"
+#include "rediskeys.h"
+#include "settings.h"
+
+#define API_CAS_REDIS_MS 1000
+
+/* The breaker, orders in flight and waiting, per CA, in this order. */
+#define API_CAS_SQL "SELECT coalesce(h.state, 'closed'), " \
+	"coalesce(h.failures, 0), " API_TS("h.opened_at") ", " \
+	API_TS("h.probe_at") ", coalesce(h.probe_interval, 0), " \
+	API_TS("h.changed_at") ", coalesce(h.errors, '[]')::text, " \
+	"(SELECT count(*) FROM orders WHERE ca = $1 AND status IN ('sent', " \
+	"'processing')), (SELECT count(*) FROM orders WHERE ca = $1 AND " \
+	"status IN ('pending', 'deferred')) FROM (SELECT $1::text AS ca) x " \
+	"LEFT JOIN ca_health h ON h.ca = x.ca"
+
+/* One bucket of ca: its setting and, when Redis answers, its state now:
+ * the rate factor (1: full) and the Retry-After it is blocked until. */
+static json_t *
+api_cas_bucket(redisContext *rc, const char *ca, enum pace_ep ep,
+    const struct pace_limit *l, uint64_t now_ms)
+{
+	redisReply *r = NULL;
+	json_t *o;
+	double f0 = 1, t0 = 0, until = 0, f;
+
+	o = json_pack("{s:s, s:f, s:f}", "endpoint", pace_ep_name(ep),
+	    "rate_per_s", l->rate, "burst", l->burst);
+	if (rc != NULL)
+		r = redisCommand(rc, "HMGET " REDISKEYS_PACE_PREFIX "%s:%s f0 t0 "
+		    "until", ca, pace_ep_name(ep));
+	if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 3) {
+		if (r->element[0]->type == REDIS_REPLY_STRING)
+			f0 = strtod(r->element[0]->str, NULL);
+		if (r->element[1]->type == REDIS_REPLY_STRING)
+			t0 = strtod(r->element[1]->str, NULL);
+		if (r->element[2]->type == REDIS_REPLY_STRING)
+			until = strtod(r->element[2]->str, NULL);
+		f = f0 + ((double)now_ms - t0) / (PACE_RECOVER_S * 1000.0);
+		f = f > 1 ? 1 : f;
+		json_object_set_new(o, "factor", json_real(f));
+		json_object_set_new(o, "current_rate_per_s", json_real(l->rate * f));
+		json_object_set_new(o, "blocked_for_s", json_real(until >
+		    (double)now_ms ? (until - (double)now_ms) / 1000.0 : 0));
+	} else
+		json_object_set_new(o, "factor", json_null());
+	freeReplyObject(r);
+	return o;
+}
+
+/* The buckets of ca that limit anything (a rate above 0). */
+static json_t *
+api_cas_pacing(redisContext *rc, const struct cas_ca *ca)
+{
+	struct pace_conf pc;
+	char err[256];
+	json_t *a = json_array();
+	uint64_t now_ms = (uint64_t)clock_wall_ms();
+	size_t i;
+
+	if (pace_conf_read(&pc, ca->name, NULL, NULL, err, sizeof(err)) < 0) {
+		json_array_append_new(a, json_pack("{s:s}", "error", err));
+		return a;
+	}
+	for (i = 0; i < PACE_NEP; i++)
+		if (pc.ep[i].rate > 0)
+			json_array_append_new(a, api_cas_bucket(rc, ca->name,
+			    (enum pace_ep)i, &pc.ep[i], now_ms));
+	return a;
+}
+
+/* Everything about ca; NULL with err on a database error. */
+static json_t *
+api_cas_one(struct api *a, redisContext *rc, const struct cas_ca *ca,
+    char *err, size_t errlen)
+{
+	PGresult *r;
+	json_t *o, *errors;
+	long used;
+
+	if ((r = db_query(a->db, "cas", API_CAS_SQL, 1, (const char *[]){
+	    ca->name }, NULL, NULL, err, errlen)) == NULL)
+		return NULL;
+	if ((used = budget_orders_used(a->db, ca, err, errlen)) < 0) {
+		PQclear(r);
+		return NULL;
+	}
+	if ((errors = json_loads(PQgetvalue(r, 0, 6), 0, NULL)) == NULL)
+		errors = json_array();
+	o = json_pack("{s:s, s:s, s:b, s:{s:s, s:i, s:o, s:o, s:f, s:o}, s:i, "
+	    "s:I, s:i, s:o, s:o, s:{s:i, s:I, s:I}}",
+	    "name", ca->name, "directory", ca->directory,
+	    "default", ca == &a->s->cas.ca[a->s->cas.def],
+	    "breaker", "state", PQgetvalue(r, 0, 0),
+	    "failures_in_a_row", atoi(PQgetvalue(r, 0, 1)),
+	    "opened_at", api_col(r, 0, 2), "next_probe_at", api_col(r, 0, 3),
+	    "probe_interval_s", strtod(PQgetvalue(r, 0, 4), NULL),
+	    "changed_at", api_col(r, 0, 5),
+	    "in_flight", atoi(PQgetvalue(r, 0, 7)),
+	    "max_in_flight", (json_int_t)ca->max_in_flight,
+	    "waiting", atoi(PQgetvalue(r, 0, 8)),
+	    "pacing", api_cas_pacing(rc, ca),
+	    "recent_errors", errors,
+	    "budget", "orders_3h_used", (int)used,
+	    "orders_3h_limit", (json_int_t)ca->limit_orders_3h,
+	    "orders_3h_headroom", (json_int_t)(ca->limit_orders_3h > 0 ?
+	    (ca->limit_orders_3h > used ? ca->limit_orders_3h - used : 0) : -1));
+	PQclear(r);
+	return o;
+}
+
+enum MHD_Result
+api_cas(struct api *a, struct MHD_Connection *conn)
+{
+	redisContext *rc;
+	json_t *list = json_array(), *o;
+	char err[512], rerr[256];
+	long db;
+	size_t i;
+
+	if (api_db(a, err, sizeof(err)) < 0) {
+		json_decref(list);
+		return api_unavailable(conn, err);
+	}
+	if (config_long(REDISKEYS_CHALLENGE_DB_ENV,
+	    REDISKEYS_CHALLENGE_DB_DEFAULT, 0, 1000, &db, rerr,
+	    sizeof(rerr)) < 0 ||
+	    (rc = redisconn_open(a->s->redis_url, (int)db, API_CAS_REDIS_MS,
+	    rerr, sizeof(rerr))) == NULL) {
+		log_warn("api: GET /v1/cas without the pacing state: %s", rerr);
+		rc = NULL;
+	}
+	for (i = 0; i < a->s->cas.n; i++) {
+		if ((o = api_cas_one(a, rc, &a->s->cas.ca[i], err,
+		    sizeof(err))) == NULL) {
+			if (rc != NULL)
+				redisFree(rc);
+			json_decref(list);
+			return api_unavailable(conn, err);
+		}
+		json_array_append_new(list, o);
+	}
+	if (rc != NULL)
+		redisFree(rc);
+	return api_json(conn, MHD_HTTP_OK, json_pack("{s:o}", "cas", list));
+}

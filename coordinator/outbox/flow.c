@@ -1,0 +1,123 @@
+/* flow.c -- per relay pass, each CA's room: its cap on orders in flight (CERTFLEET_CA_<NAME>_MAX_IN_FLIGHT) minus those in flight, none while its breaker is open. */
+#include "flow.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+
+static struct flow_ca *
+flow_find(struct flow *f, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		if (strcmp(f->ca[i].ca->name, name) == 0)
+			return &f->ca[i];
+	return NULL;
+}
+
+int
+flow_read(PGconn *c, const struct cas_conf *cas, struct flow *f, char *err,
+    size_t errlen)
+{
+	PGresult *r;
+	struct flow_ca *fc;
+	long cap;
+	size_t i;
+	int k;
+
+	memset(f, 0, sizeof(*f));
+	for (i = 0; cas != NULL && i < cas->n; i++)
+		f->ca[f->n++].ca = &cas->ca[i];
+	if ((r = db_query(c, "flow in flight", "SELECT o.ca, count(*), "
+	    "coalesce(max(h.state), 'closed') FROM orders o LEFT JOIN ca_health "
+	    "h ON h.ca = o.ca WHERE o.status IN ('sent', 'processing') GROUP BY "
+	    "o.ca UNION ALL SELECT h.ca, 0, h.state FROM ca_health h WHERE "
+	    "h.state <> 'closed'", 0, NULL, NULL, NULL, err, errlen)) == NULL)
+		return -1;
+	for (k = 0; k < PQntuples(r); k++) {
+		if ((fc = flow_find(f, PQgetvalue(r, k, 0))) == NULL)
+			continue;
+		fc->in_flight += strtol(PQgetvalue(r, k, 1), NULL, 10);
+		if (strcmp(PQgetvalue(r, k, 2), "open") == 0)
+			fc->open = 1;
+		else if (strcmp(PQgetvalue(r, k, 2), "half_open") == 0)
+			fc->open = -1;	/* sorted out below */
+	}
+	PQclear(r);
+	for (i = 0; i < f->n; i++) {
+		fc = &f->ca[i];
+		cap = fc->ca->max_in_flight;
+		if (fc->open == -1) {
+			fc->open = 0;
+			if (cap == 0 || cap > FLOW_HALF_OPEN_ORDERS)
+				cap = FLOW_HALF_OPEN_ORDERS;
+		}
+		if (fc->open)
+			fc->room = 0;
+		else if (cap == 0)
+			fc->room = -1;
+		else
+			fc->room = cap > fc->in_flight ? cap - fc->in_flight : 0;
+	}
+	return 0;
+}
+
+char *
+flow_open(const struct flow *f)
+{
+	char *names[CAS_MAX];
+	size_t i, n = 0;
+
+	for (i = 0; i < f->n; i++)
+		if (f->ca[i].open)
+			names[n++] = (char *)(uintptr_t)f->ca[i].ca->name;
+	return db_array_literal(names, n);
+}
+
+int
+flow_rooms(const struct flow *f, long max, char **cas, char **rooms)
+{
+	char *names[CAS_MAX], *p;
+	size_t i, n = 0, len;
+	long room;
+
+	*rooms = NULL;
+	if ((*rooms = malloc(CAS_MAX * 24 + 3)) == NULL)
+		return -1;
+	p = *rooms;
+	*p++ = '{';
+	for (i = 0; i < f->n; i++) {
+		room = f->ca[i].room < 0 || f->ca[i].room > max ? max :
+		    f->ca[i].room;
+		if (f->ca[i].open || room == 0)
+			continue;
+		len = (size_t)snprintf(p, 24, "%s%ld", n > 0 ? "," : "", room);
+		p += len;
+		names[n++] = (char *)(uintptr_t)f->ca[i].ca->name;
+	}
+	*p++ = '}';
+	*p = '\0';
+	if ((*cas = db_array_literal(names, n)) == NULL) {
+		free(*rooms);
+		*rooms = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+flow_take(struct flow *f, const char *name)
+{
+	struct flow_ca *fc = flow_find(f, name);
+
+	if (fc == NULL || fc->room < 0)
+		return 1;
+	if (fc->room == 0)
+		return 0;
+	fc->room--;
+	return 1;
+}

@@ -1,0 +1,20 @@
+# flow.cmake -- flow control per CA: pacing settings, the cap's room, final problems and the retry schedule (unit); a 2,000-set burst under the cap, and three CAs that stop, die and answer 503 (integration, on CAs of their own: no stack lock).
+certfleet_unit_test(unit_flow unit/test_flow.c certfleet_coordinator
+	certfleet_acme_offline certfleet_base)
+
+# Long by nature (minutes of outage), so they hold no stack lock: each brings
+# its own Pebbles, responder, fault proxy, database, Kafka topics and
+# consumer groups (integration/flow_lib), and runs while the locked tests
+# run. They share the base's six free ports (CERTFLEET_TEST_PORT_BASE + 26,
+# 27, 28, 29, 36, 40), so they run one after the other.
+certfleet_integration_test_own(flow_burst ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_flow_burst
+	$<TARGET_FILE_DIR:certfleet-worker>)
+certfleet_integration_test_own(flow_outages ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_flow_outages
+	$<TARGET_FILE_DIR:certfleet-worker>)
+set_tests_properties(flow_burst flow_outages PROPERTIES RESOURCE_LOCK flow_ports)
+# In CI the outages last 90 s and the 503 window 60 s (the issue's 3 and 2
+# minutes when run by hand): still three times a request's 30 s timeout,
+# longer than the breaker's longest probe interval (60 s) and than the
+# test's first retry steps together (5 + 10 + 20 s), and every order of
+# flow-stop meets the stop.
+set_tests_properties(flow_outages PROPERTIES ENVIRONMENT "FLOW_OUTAGE_S=90;FLOW_WINDOW_S=60")

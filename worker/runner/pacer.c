@@ -1,0 +1,325 @@
+/* pacer.c -- the shared request pacing: GCRA buckets per CA and endpoint in Redis, reserved by a Lua script before each request, slowed by 429/503. */
+#include "pacer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "clock.h"
+#include "log.h"
+#include "redisconn.h"
+#include "rediskeys.h"
+
+#define PACER_TIMEOUT_MS	1000
+#define PACER_KEY_MAX		128
+
+/*
+ * ask: KEYS are the buckets (1 or 2), ARGV their rate and burst pairs,
+ * then the longest wait to reserve and the recovery time (ms). Every
+ * bucket's next slot is start = max(now, tat - (b - 1) * T, until) with
+ * T = 1000 / (rate * factor) ms and b = max(1, burst * factor): a slowed
+ * bucket also bursts less. The request goes at the latest start of its
+ * buckets, which then move their tat past it. Returns the wait in ms
+ * (over the longest, nothing is reserved).
+ */
+static const char pacer_ask_lua[] =
+    "local t = redis.call('TIME')\n"
+    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+    "local n = #KEYS\n"
+    "local maxwait = tonumber(ARGV[2 * n + 1])\n"
+    "local recover = tonumber(ARGV[2 * n + 2])\n"
+    "local start, st = now, {}\n"
+    "for i = 1, n do\n"
+    "  local rate, burst = tonumber(ARGV[2 * i - 1]), tonumber(ARGV[2 * i])\n"
+    "  local h = redis.call('HMGET', KEYS[i], 'tat', 'f0', 't0', 'until')\n"
+    "  local tat, f0 = tonumber(h[1]) or 0, tonumber(h[2]) or 1\n"
+    "  local t0, blk = tonumber(h[3]) or 0, tonumber(h[4]) or 0\n"
+    "  local f = math.min(1, f0 + (now - t0) / recover)\n"
+    "  local T = 1000 / (rate * f)\n"
+    "  local b = math.max(1, math.floor(burst * f))\n"
+    "  local s = math.max(now, tat - (b - 1) * T, blk)\n"
+    "  if s > start then start = s end\n"
+    "  st[i] = {tat, T}\n"
+    "end\n"
+    "local wait = math.ceil(start - now)\n"
+    "if wait > maxwait then return wait end\n"
+    "for i = 1, n do\n"
+    "  redis.call('HSET', KEYS[i], 'tat', math.max(st[i][1], start) + st[i][2])\n"
+    "  redis.call('PEXPIRE', KEYS[i], 3600000)\n"
+    "end\n"
+    "return wait\n";
+
+/*
+ * slow: KEYS[1] the bucket; ARGV the absolute time (ms) it is blocked
+ * until (0: none), the lowest factor and the recovery time (ms). Halves
+ * the factor (once a second at most) and records the block. Returns the
+ * new factor in thousandths.
+ */
+static const char pacer_slow_lua[] =
+    "local t = redis.call('TIME')\n"
+    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+    "local h = redis.call('HMGET', KEYS[1], 'f0', 't0', 'until', 'cut')\n"
+    "local f0, t0 = tonumber(h[1]) or 1, tonumber(h[2]) or 0\n"
+    "local blk, cut = tonumber(h[3]) or 0, tonumber(h[4]) or 0\n"
+    "local f = math.min(1, f0 + (now - t0) / tonumber(ARGV[3]))\n"
+    "if now - cut >= 1000 then\n"
+    "  f = math.max(tonumber(ARGV[2]), f / 2)\n"
+    "  redis.call('HSET', KEYS[1], 'f0', f, 't0', now, 'cut', now)\n"
+    "end\n"
+    "if tonumber(ARGV[1]) > blk then\n"
+    "  redis.call('HSET', KEYS[1], 'until', ARGV[1])\n"
+    "end\n"
+    "redis.call('PEXPIRE', KEYS[1], 3600000)\n"
+    "return math.floor(f * 1000)\n";
+
+struct pacer_ca {
+	char		*dir;
+	char		 name[64];
+	struct pace_conf conf;
+};
+
+struct pacer {
+	char		*url;
+	int		 db;
+	redisContext	*c;
+	char		 ask_sha[41];
+	char		 slow_sha[41];
+	uint64_t	 down_until;	/* monotonic ms: Redis failed, unpaced */
+	struct pacer_ca	 cas[PACER_CAS_MAX];
+	size_t		 ncas;
+	struct acme_pacer hook;
+};
+
+struct pacer *
+pacer_new(const char *url, int db)
+{
+	struct pacer *p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	if ((p->url = strdup(url)) == NULL) {
+		free(p);
+		return NULL;
+	}
+	p->db = db;
+	p->hook.ask = pacer_ask;
+	p->hook.slow = pacer_slow;
+	p->hook.arg = p;
+	return p;
+}
+
+void
+pacer_free(struct pacer *p)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	if (p->c != NULL)
+		redisFree(p->c);
+	for (i = 0; i < p->ncas; i++)
+		free(p->cas[i].dir);
+	free(p->url);
+	free(p);
+}
+
+const struct acme_pacer *
+pacer_hook(struct pacer *p)
+{
+	return &p->hook;
+}
+
+void
+pacer_learn(struct pacer *p, const char *dir, const char *name)
+{
+	struct pacer_ca *ca = NULL;
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < p->ncas; i++)
+		if (strcmp(p->cas[i].dir, dir) == 0) {
+			if (strcmp(p->cas[i].name, name) == 0)
+				return;
+			ca = &p->cas[i];
+			break;
+		}
+	if (ca == NULL) {
+		if (p->ncas == PACER_CAS_MAX) {
+			log_warn("pacer: more than %d CAs: %s goes unpaced",
+			    PACER_CAS_MAX, name);
+			return;
+		}
+		ca = &p->cas[p->ncas];
+		if ((ca->dir = strdup(dir)) == NULL)
+			return;
+		p->ncas++;
+	}
+	snprintf(ca->name, sizeof(ca->name), "%s", name);
+	if (pace_conf_read(&ca->conf, name, NULL, NULL, err, sizeof(err)) < 0) {
+		log_warn("pacer: %s; CA %s keeps Let's Encrypt's limits", err, name);
+		pace_defaults(&ca->conf);
+	}
+}
+
+static const struct pacer_ca *
+pacer_find(const struct pacer *p, const char *dir)
+{
+	size_t i;
+
+	for (i = 0; i < p->ncas; i++)
+		if (strcmp(p->cas[i].dir, dir) == 0)
+			return &p->cas[i];
+	return NULL;
+}
+
+/* Loads script body into sha. Returns 0, or -1 with err. */
+static int
+pacer_load(redisContext *c, const char *body, char sha[41], char *err,
+    size_t errlen)
+{
+	redisReply *r;
+
+	r = redisCommand(c, "SCRIPT LOAD %s", body);
+	if (r == NULL || r->type != REDIS_REPLY_STRING || r->len != 40) {
+		snprintf(err, errlen, "SCRIPT LOAD: %s", r == NULL ? c->errstr :
+		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+		freeReplyObject(r);
+		return -1;
+	}
+	memcpy(sha, r->str, 40);
+	sha[40] = '\0';
+	freeReplyObject(r);
+	return 0;
+}
+
+/* Runs script sha with keys and args; connects (and loads the scripts)
+ * first when needed. On failure the pacer stays off for PACER_RETRY_S.
+ * Returns the integer reply, or -1. */
+static long long
+pacer_eval(struct pacer *p, const char *sha, int nkeys, int argc,
+    const char **argv)
+{
+	const char *av[12];
+	redisReply *r;
+	char err[256];
+	long long v = -1;
+	int i;
+
+	if (p->down_until > clock_mono_ms())
+		return -1;
+	if (p->c == NULL && ((p->c = redisconn_open(p->url, p->db,
+	    PACER_TIMEOUT_MS, err, sizeof(err))) == NULL ||
+	    pacer_load(p->c, pacer_ask_lua, p->ask_sha, err, sizeof(err)) < 0 ||
+	    pacer_load(p->c, pacer_slow_lua, p->slow_sha, err, sizeof(err)) < 0))
+		goto fail;
+	av[0] = "EVALSHA";
+	av[1] = sha == NULL ? p->ask_sha : sha[0] == 's' ? p->slow_sha : "";
+	av[2] = nkeys == 1 ? "1" : "2";
+	for (i = 0; i < argc && i < 9; i++)
+		av[3 + i] = argv[i];
+	if ((r = redisCommandArgv(p->c, 3 + argc, av, NULL)) == NULL) {
+		snprintf(err, sizeof(err), "%s", p->c->errstr);
+		goto fail;
+	}
+	if (r->type != REDIS_REPLY_INTEGER) {
+		snprintf(err, sizeof(err), "%s", r->type == REDIS_REPLY_ERROR ?
+		    r->str : "unexpected reply");
+		freeReplyObject(r);
+		goto fail;
+	}
+	v = r->integer;
+	freeReplyObject(r);
+	return v;
+fail:
+	log_warn("pacer: redis %s: %s; requests go unpaced for %d s", p->url,
+	    err, PACER_RETRY_S);
+	if (p->c != NULL)
+		redisFree(p->c);
+	p->c = NULL;
+	p->down_until = clock_mono_ms() + PACER_RETRY_S * 1000;
+	return -1;
+}
+
+/* The bucket key of CA name's class ep. */
+static void
+pacer_key(char *out, size_t outlen, const char *name, enum pace_ep ep)
+{
+	snprintf(out, outlen, REDISKEYS_PACE_PREFIX "%s:%s", name,
+	    pace_ep_name(ep));
+}
+
+long
+pacer_ask(void *arg, const char *dir, enum pace_ep ep)
+{
+	struct pacer *p = arg;
+	const struct pacer_ca *ca = pacer_find(p, dir);
+	const struct pace_limit *own, *acme;
+	char keys[2][PACER_KEY_MAX], nums[6][32];
+	const char *argv[8];
+	int nk = 0, i;
+	long long wait;
+
+	if (ca == NULL)
+		return 0;
+	own = &ca->conf.ep[ep];
+	acme = pace_ep_in_acme(ep) ? &ca->conf.ep[PACE_ACME] : NULL;
+	if (own->rate > 0) {
+		pacer_key(keys[nk], sizeof(keys[nk]), ca->name, ep);
+		snprintf(nums[2 * nk], sizeof(nums[0]), "%.6g", own->rate);
+		snprintf(nums[2 * nk + 1], sizeof(nums[0]), "%.0f", own->burst);
+		nk++;
+	}
+	if (acme != NULL && acme->rate > 0) {
+		pacer_key(keys[nk], sizeof(keys[nk]), ca->name, PACE_ACME);
+		snprintf(nums[2 * nk], sizeof(nums[0]), "%.6g", acme->rate);
+		snprintf(nums[2 * nk + 1], sizeof(nums[0]), "%.0f", acme->burst);
+		nk++;
+	}
+	if (nk == 0)
+		return 0;
+	for (i = 0; i < nk; i++)
+		argv[i] = keys[i];
+	for (i = 0; i < 2 * nk; i++)
+		argv[nk + i] = nums[i];
+	snprintf(nums[4], sizeof(nums[4]), "%d", PACER_MAX_WAIT_MS);
+	snprintf(nums[5], sizeof(nums[5]), "%d", PACE_RECOVER_S * 1000);
+	argv[3 * nk] = nums[4];
+	argv[3 * nk + 1] = nums[5];
+	wait = pacer_eval(p, NULL, nk, 3 * nk + 2, argv);
+	return wait > 0 ? (long)wait : 0;
+}
+
+void
+pacer_slow(void *arg, const char *dir, enum pace_ep ep, long status,
+    time_t retry_after)
+{
+	struct pacer *p = arg;
+	const struct pacer_ca *ca = pacer_find(p, dir);
+	char key[PACER_KEY_MAX], until[32], minf[16], rec[16];
+	const char *argv[4];
+	long long f;
+
+	if (ca == NULL)
+		return;
+	if (ca->conf.ep[ep].rate <= 0) {
+		/* no bucket of its own: the shared one slows, if any */
+		if (!pace_ep_in_acme(ep) || ca->conf.ep[PACE_ACME].rate <= 0)
+			return;
+		ep = PACE_ACME;
+	}
+	pacer_key(key, sizeof(key), ca->name, ep);
+	snprintf(until, sizeof(until), "%lld", retry_after > 0 ?
+	    (long long)retry_after * 1000 : 0LL);
+	snprintf(minf, sizeof(minf), "%g", PACE_MIN_FACTOR);
+	snprintf(rec, sizeof(rec), "%d", PACE_RECOVER_S * 1000);
+	argv[0] = key;
+	argv[1] = until;
+	argv[2] = minf;
+	argv[3] = rec;
+	if ((f = pacer_eval(p, "slow", 1, 4, argv)) >= 0)
+		log_info("pacer: CA %s answered %ld to %s: its rate is now %.0f%%%s",
+		    ca->name, status, pace_ep_name(ep), (double)f / 10.0,
+		    retry_after > 0 ? " until Retry-After" : "");
+}
