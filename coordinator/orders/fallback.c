@@ -119,7 +119,7 @@ fallback_away(PGconn *c, const char *ca, int max, char *err, size_t errlen)
 		p[0] = PQgetvalue(r, i, 0);
 		p[1] = PQgetvalue(r, i, 1);
 		p[2] = detail;
-		if (outbox_cancel(c, p[0], err, errlen) < 0 ||
+		if (outbox_drop_job(c, p[0], err, errlen) < 0 ||
 		    db_exec(c, "fallback away order", "UPDATE orders SET status = "
 		    "'failed', updated_at = now() WHERE id = $1", 1, p, NULL, NULL,
 		    err, errlen) < 0 ||

@@ -47,16 +47,6 @@ outbox_add(PGconn *c, const char *topic, const char *key, const void *payload,
 	    p, lens, fmts, err, errlen) == 1 ? 0 : -1;
 }
 
-int
-outbox_cancel(PGconn *c, const char *job_id, char *err, size_t errlen)
-{
-	long n;
-
-	n = db_exec(c, "outbox cancel", "DELETE FROM outbox WHERE job_id = $1 AND "
-	    "sent_at IS NULL", 1, &job_id, NULL, NULL, err, errlen);
-	return n < 0 ? -1 : (int)n;
-}
-
 /*
  * The due unsent rows of a pass, highest priority first, then oldest
  * first: the jobs that are no issue order, unless their CA's breaker is

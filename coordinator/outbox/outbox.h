@@ -23,10 +23,6 @@ int outbox_add(PGconn *c, const char *topic, const char *key,
     const void *payload, size_t len, const char *job_id, uint32_t attempt,
     double delay_s, const char *ca, int issue, char *err, size_t errlen);
 
-/* Drops the unsent rows of job_id (an order moved elsewhere). Returns the
- * number dropped, or -1 with err. */
-int outbox_cancel(PGconn *c, const char *job_id, char *err, size_t errlen);
-
 /* In the caller's transaction: the unsent row of job_id/attempt gets
  * priority (0 routine; the relay takes higher priorities first). Returns
  * 0, or -1 with err. */
@@ -34,7 +30,7 @@ int outbox_set_priority(PGconn *c, const char *job_id, uint32_t attempt,
     int priority, char *err, size_t errlen);
 
 /* In the caller's transaction: the unsent rows of job_id (any attempt) are
- * dropped, so a cancelled order's job never reaches a worker (a row the
+ * dropped, so a cancelled order's (or one moved to another CA) job never reaches a worker (a row the
  * relay holds is sent; its events are then ignored). Returns how many
  * were dropped, or -1 with err. */
 long outbox_drop_job(PGconn *c, const char *job_id, char *err,
