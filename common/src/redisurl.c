@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hexdigit.h"
+
 /* Characters RFC 3986 allows unescaped in the user information:
  * unreserved, sub-delims and ':' (the first ':' ends the user name). */
 static int
@@ -23,18 +25,6 @@ redisurl_host_char(unsigned char ch)
 	    (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_';
 }
 
-static int
-redisurl_hex(unsigned char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes [s, s + n) into out (outsz bytes with the NUL). what
  * names the part in messages ("user name", "password"); the bytes
  * themselves are never quoted. Returns 0, or -1 with err. */
@@ -49,8 +39,9 @@ redisurl_decode(const char *s, size_t n, char *out, size_t outsz,
 	for (i = 0; i < n; i++) {
 		ch = (unsigned char)s[i];
 		if (ch == '%') {
-			if (n - i < 3 || (hi = redisurl_hex((unsigned char)s[i + 1])) < 0 ||
-			    (lo = redisurl_hex((unsigned char)s[i + 2])) < 0) {
+			if (n - i < 3 ||
+			    (hi = hexdigit((unsigned char)s[i + 1])) < 0 ||
+			    (lo = hexdigit((unsigned char)s[i + 2])) < 0) {
 				snprintf(err, errlen, "redis URL: bad percent escape "
 				    "in the %s (%%XX with two hex digits expected)",
 				    what);

@@ -17,6 +17,7 @@
 #include "actions.h"
 #include "api_int.h"
 #include "db.h"
+#include "hexdigit.h"
 #include "ids.h"
 #include "log.h"
 #include "pgpool.h"
@@ -460,18 +461,6 @@ api_handler(void *cls, struct MHD_Connection *conn, const char *url,
 	return ret;
 }
 
-static int
-api_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* MHD's "%HH" unescaping of paths and arguments, except that "%00" stays
  * as it is: a NUL would cut a path short and route it as a shorter one. */
 static size_t
@@ -483,8 +472,8 @@ api_unescape(void *cls, struct MHD_Connection *conn, char *s)
 	(void)cls;
 	(void)conn;
 	while (*r != '\0') {
-		if (r[0] == '%' && (hi = api_hex(r[1])) >= 0 &&
-		    (lo = api_hex(r[2])) >= 0 && hi * 16 + lo != 0) {
+		if (r[0] == '%' && (hi = hexdigit((unsigned char)r[1])) >= 0 &&
+		    (lo = hexdigit((unsigned char)r[2])) >= 0 && hi * 16 + lo != 0) {
 			*w++ = (char)(hi * 16 + lo);
 			r += 3;
 		} else

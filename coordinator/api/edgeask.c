@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hexdigit.h"
+
 /* 1 when s[0..len) is a plausible SNI: 1-HOSTNAME_MAX + 1 bytes of ASCII
  * letters, digits, '-' and '.' (hostname_normalize decides the rest). */
 static int
@@ -84,18 +86,6 @@ edgeask_lines(const char *body, size_t len, struct edgeask *a)
 	return EDGEASK_OK;
 }
 
-static int
-edgeask_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes the form value v[0..len) into out (cap bytes); returns its
  * length, or -1 when it is too long or holds a bad escape. */
 static long
@@ -110,8 +100,8 @@ edgeask_unescape(const char *v, size_t len, char *out, size_t cap)
 		if (v[i] == '%') {
 			if (i + 2 >= len)
 				return -1;
-			if ((hi = edgeask_hex(v[i + 1])) < 0 ||
-			    (lo = edgeask_hex(v[i + 2])) < 0)
+			if ((hi = hexdigit((unsigned char)v[i + 1])) < 0 ||
+			    (lo = hexdigit((unsigned char)v[i + 2])) < 0)
 				return -1;
 			out[o++] = (char)(hi * 16 + lo);
 			i += 2;

@@ -11,22 +11,12 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include "hexdigit.h"
+
 struct vault {
 	unsigned char	key[VAULT_KEY_LEN];
 	char		id[VAULT_KEY_ID_LEN + 1];
 };
-
-static int
-vault_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 struct vault *
 vault_new(const char *hex, char *err, size_t errlen)
@@ -48,8 +38,8 @@ vault_new(const char *hex, char *err, size_t errlen)
 		return NULL;
 	}
 	for (i = 0; i < VAULT_KEY_LEN; i++) {
-		hi = vault_hexval(hex[2 * i]);
-		lo = vault_hexval(hex[2 * i + 1]);
+		hi = hexdigit((unsigned char)hex[2 * i]);
+		lo = hexdigit((unsigned char)hex[2 * i + 1]);
 		if (hi < 0 || lo < 0) {
 			snprintf(err, errlen, "the master key has a character "
 			    "that is not hex at position %zu", 2 * i +
