@@ -61,6 +61,12 @@ enum MHD_Result api_reply(struct MHD_Connection *conn, unsigned status,
 enum MHD_Result api_json(struct MHD_Connection *conn, unsigned status,
     json_t *j);
 
+/* Reads the limit or quota field of a JSON body: absent or null (no limit)
+ * sets *out to -1; an integer >= 0 is stored. Returns 0, or -1 with a
+ * message naming the field in err (api_tenants.c). */
+int api_limit_field(json_t *root, const char *field, long long *out,
+    char *err, size_t errlen);
+
 /* Sends {"error": <formatted message>} with status. */
 enum MHD_Result api_error(struct MHD_Connection *conn, unsigned status,
     const char *fmt, ...)

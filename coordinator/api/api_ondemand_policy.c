@@ -131,25 +131,6 @@ api_od_entries(json_t *allow, struct allowlist_entry **es, size_t *n,
 	return 0;
 }
 
-/* A limit field: absent or null (-1), or an integer >= 0. */
-static int
-api_od_limit(json_t *root, const char *field, long long *out, char *err,
-    size_t errlen)
-{
-	json_t *v = json_object_get(root, field);
-
-	*out = -1;
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_integer(v) || json_integer_value(v) < 0) {
-		snprintf(err, errlen, "%s must be a whole number >= 0, or null "
-		    "for no limit", field);
-		return -1;
-	}
-	*out = (long long)json_integer_value(v);
-	return 0;
-}
-
 /* PUT /v1/tenants/{name}/on-demand {"allow", "per_minute", "max_pending"}. */
 static enum MHD_Result
 api_od_put(struct api *a, struct MHD_Connection *conn, const char *tenant,
@@ -179,8 +160,8 @@ api_od_put(struct api *a, struct MHD_Connection *conn, const char *tenant,
 			rc = -1;
 		}
 	if (rc < 0 || api_od_entries(json_object_get(root, "allow"), &es, &n,
-	    err, sizeof(err)) < 0 || api_od_limit(root, "per_minute", &pm, err,
-	    sizeof(err)) < 0 || api_od_limit(root, "max_pending", &mp, err,
+	    err, sizeof(err)) < 0 || api_limit_field(root, "per_minute", &pm, err,
+	    sizeof(err)) < 0 || api_limit_field(root, "max_pending", &mp, err,
 	    sizeof(err)) < 0) {
 		json_decref(root);
 		free(es);

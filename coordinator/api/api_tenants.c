@@ -39,9 +39,8 @@ api_tenants_list(struct api *a, struct MHD_Connection *conn)
 	return api_json(conn, MHD_HTTP_OK, json_pack("{s:o}", "tenants", arr));
 }
 
-/* A quota field: absent or null (no limit: -1), or an integer >= 0. */
-static int
-api_quota(json_t *root, const char *field, long long *out, char *err,
+int
+api_limit_field(json_t *root, const char *field, long long *out, char *err,
     size_t errlen)
 {
 	json_t *v = json_object_get(root, field);
@@ -86,8 +85,9 @@ api_tenant_put(struct api *a, struct MHD_Connection *conn, const char *name,
 			    "\"%.40s\"", k);
 		}
 	}
-	if (api_quota(root, "max_live", &live, err, sizeof(err)) < 0 ||
-	    api_quota(root, "max_orders_per_hour", &hour, err, sizeof(err)) < 0) {
+	if (api_limit_field(root, "max_live", &live, err, sizeof(err)) < 0 ||
+	    api_limit_field(root, "max_orders_per_hour", &hour, err,
+	    sizeof(err)) < 0) {
 		json_decref(root);
 		return api_error(conn, MHD_HTTP_BAD_REQUEST, "%s", err);
 	}
