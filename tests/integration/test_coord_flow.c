@@ -457,45 +457,12 @@ redis_str(redisContext *rc, const char *fmt, const char *a, const char *b)
 	return s;
 }
 
+/* test_issue: the issue order published for the set {n2, n1}. */
 static void
-test_issue(void **state)
+issue_job_checks(const Certfleet__Job *job, const char *n1, const char *n2)
 {
-	char n1[128], n2[128], err[512], *names[2], *leaf_pem, *full, *v;
-	char path[256], *d1c, *d1p, *d1i;
-	Certfleet__Event ev = CERTFLEET__EVENT__INIT;
-	Certfleet__CertificateIssued ci = CERTFLEET__CERTIFICATE_ISSUED__INIT;
-	struct http_response r;
-	rd_kafka_t *jobs;
-	Certfleet__Job *job;
-	redisContext *sub, *rc;
-	redisReply *rep;
-	struct timeval tv = { WAIT_S, 0 };
-	int seen[2] = { 0, 0 };
-	char *id;
-	X509 *leaf;
-	EVP_PKEY *k;
-	BIO *b;
-	json_t *j;
-	size_t i;
+	char *v;
 
-	(void)state;
-	snprintf(n1, sizeof(n1), "www.%s.example.com", label);
-	snprintf(n2, sizeof(n2), "%s.example.com", label);
-	names[0] = n2;	/* sorted */
-	names[1] = n1;
-	sub = redisconn_open(redis_url, 0, 5000, err, sizeof(err));
-	assert_non_null(sub);
-	rep = redisCommand(sub, "SUBSCRIBE %s", REDISKEYS_CHANNEL_CHANGED);
-	freeReplyObject(rep);
-	redisSetTimeout(sub, tv);
-	jobs = tail_open(kafkaconn_topic_jobs());
-
-	id = enroll(n1, n2);
-	snprintf(issued_id, sizeof(issued_id), "%s", id);
-	free(id);
-	order_of(issued_id, issued_job, issued_trace);
-	job = job_published(jobs, issued_job);
-	tail_close(jobs);
 	assert_int_equal(job->kind_case, CERTFLEET__JOB__KIND_ISSUE_ORDER);
 	assert_int_equal(job->attempt, 1);
 	assert_string_equal(job->trace_id, issued_trace);
@@ -508,29 +475,18 @@ test_issue(void **state)
 	v = sql1("SELECT id FROM acme_accounts", NULL);
 	assert_string_equal(job->issue_order->account_id, v);
 	free(v);
-	wait_sql("SELECT status FROM orders WHERE id = $1", issued_job, "sent");
+}
 
-	/* Be the CA: sign the CSR; be the worker: report it. */
-	leaf = testca_sign_csr(&ca, job->issue_order->csr_der.data,
-	    job->issue_order->csr_der.len);
-	assert_non_null(leaf);
-	proto_job_free(job);
-	leaf_pem = testca_pem(leaf);
-	v = testca_pem(ca.cert);
-	full = malloc(strlen(leaf_pem) + strlen(v) + 1);
-	sprintf(full, "%s%s", leaf_pem, v);
-	free(v);
-	ev.job_id = issued_job;
-	ev.attempt = 1;
-	ev.trace_id = issued_trace;
-	ev.kind_case = CERTFLEET__EVENT__KIND_CERTIFICATE_ISSUED;
-	ev.certificate_issued = &ci;
-	ci.order_url = (char *)(uintptr_t)"https://127.0.0.1/order/1";
-	ci.fullchain_pem = full;
-	produce_event(&ev, &issued_event, &issued_eventlen);
+/* test_issue: the API shows the issued certificate leaf (chain full) and
+ * serves both files; the key's download is left in *r for the caller. */
+static void
+issue_api_checks(X509 *leaf, const char *full, struct http_response *r)
+{
+	char path[256];
+	EVP_PKEY *k;
+	BIO *b;
+	json_t *j;
 
-	wait_sql("SELECT status FROM certificates WHERE id = $1", issued_id,
-	    "issued");
 	snprintf(path, sizeof(path), "/v1/certificates/%s", issued_id);
 	j = call_json("GET", path, admin, NULL, 200);
 	assert_string_equal(json_string_value(json_object_get(j, "status")),
@@ -560,22 +516,30 @@ test_issue(void **state)
 	/* fullchain.pem is what the CA sent; privkey.pem is the cert's key. */
 	snprintf(path, sizeof(path), "/v1/certificates/%s/fullchain.pem",
 	    issued_id);
-	assert_int_equal(call("GET", path, admin, NULL, &r), 200);
-	assert_string_equal(r.body, full);
-	http_response_free(&r);
+	assert_int_equal(call("GET", path, admin, NULL, r), 200);
+	assert_string_equal(r->body, full);
+	http_response_free(r);
 	snprintf(path, sizeof(path), "/v1/certificates/%s/privkey.pem",
 	    issued_id);
-	assert_int_equal(call("GET", path, admin, NULL, &r), 200);
-	b = BIO_new_mem_buf(r.body, (int)r.len);
+	assert_int_equal(call("GET", path, admin, NULL, r), 200);
+	b = BIO_new_mem_buf(r->body, (int)r->len);
 	k = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
 	assert_non_null(k);
 	assert_int_equal(X509_check_private_key(leaf, k), 1);
 	BIO_free(b);
 	EVP_PKEY_free(k);
 
-	/* Redis: both prime styles for every name, and a PUBLISH each. */
-	assert_int_equal(sub_read(sub, names, 2, seen), 0);
-	redisFree(sub);
+}
+
+/* test_issue: both prime styles in Redis for each of the two names. */
+static void
+issue_redis_checks(char **names, const char *leaf_pem, const char *full,
+    const char *key_pem)
+{
+	char err[512], *d1c, *d1p, *d1i, *v;
+	redisContext *rc;
+	size_t i;
+
 	rc = redisconn_open(redis_url, REDISKEYS_PRIME_DB_DEFAULT, 5000, err,
 	    sizeof(err));
 	assert_non_null(rc);
@@ -590,7 +554,7 @@ test_issue(void **state)
 		assert_string_equal(v, leaf_pem);
 		free(v);
 		v = redis_str(rc, "GET p:%s", d1p, NULL);
-		assert_string_equal(v, r.body);
+		assert_string_equal(v, key_pem);
 		free(v);
 		v = redis_str(rc, "GET i:%s", d1i, NULL);
 		assert_string_equal(v, full + strlen(leaf_pem));
@@ -599,13 +563,79 @@ test_issue(void **state)
 		assert_string_equal(v, full);
 		free(v);
 		v = redis_str(rc, "HGET d2:%s %s", names[i], "p");
-		assert_string_equal(v, r.body);
+		assert_string_equal(v, key_pem);
 		free(v);
 		free(d1c);
 		free(d1p);
 		free(d1i);
 	}
 	redisFree(rc);
+}
+
+static void
+test_issue(void **state)
+{
+	char n1[128], n2[128], err[512], *names[2], *leaf_pem, *full, *v;
+	Certfleet__Event ev = CERTFLEET__EVENT__INIT;
+	Certfleet__CertificateIssued ci = CERTFLEET__CERTIFICATE_ISSUED__INIT;
+	struct http_response r;
+	rd_kafka_t *jobs;
+	Certfleet__Job *job;
+	redisContext *sub;
+	redisReply *rep;
+	struct timeval tv = { WAIT_S, 0 };
+	int seen[2] = { 0, 0 };
+	char *id;
+	X509 *leaf;
+
+	(void)state;
+	snprintf(n1, sizeof(n1), "www.%s.example.com", label);
+	snprintf(n2, sizeof(n2), "%s.example.com", label);
+	names[0] = n2;	/* sorted */
+	names[1] = n1;
+	sub = redisconn_open(redis_url, 0, 5000, err, sizeof(err));
+	assert_non_null(sub);
+	rep = redisCommand(sub, "SUBSCRIBE %s", REDISKEYS_CHANNEL_CHANGED);
+	freeReplyObject(rep);
+	redisSetTimeout(sub, tv);
+	jobs = tail_open(kafkaconn_topic_jobs());
+
+	id = enroll(n1, n2);
+	snprintf(issued_id, sizeof(issued_id), "%s", id);
+	free(id);
+	order_of(issued_id, issued_job, issued_trace);
+	job = job_published(jobs, issued_job);
+	tail_close(jobs);
+	issue_job_checks(job, n1, n2);
+	wait_sql("SELECT status FROM orders WHERE id = $1", issued_job, "sent");
+
+	/* Be the CA: sign the CSR; be the worker: report it. */
+	leaf = testca_sign_csr(&ca, job->issue_order->csr_der.data,
+	    job->issue_order->csr_der.len);
+	assert_non_null(leaf);
+	proto_job_free(job);
+	leaf_pem = testca_pem(leaf);
+	v = testca_pem(ca.cert);
+	full = malloc(strlen(leaf_pem) + strlen(v) + 1);
+	sprintf(full, "%s%s", leaf_pem, v);
+	free(v);
+	ev.job_id = issued_job;
+	ev.attempt = 1;
+	ev.trace_id = issued_trace;
+	ev.kind_case = CERTFLEET__EVENT__KIND_CERTIFICATE_ISSUED;
+	ev.certificate_issued = &ci;
+	ci.order_url = (char *)(uintptr_t)"https://127.0.0.1/order/1";
+	ci.fullchain_pem = full;
+	produce_event(&ev, &issued_event, &issued_eventlen);
+
+	wait_sql("SELECT status FROM certificates WHERE id = $1", issued_id,
+	    "issued");
+	issue_api_checks(leaf, full, &r);
+
+	/* Redis: both prime styles for every name, and a PUBLISH each. */
+	assert_int_equal(sub_read(sub, names, 2, seen), 0);
+	redisFree(sub);
+	issue_redis_checks(names, leaf_pem, full, r.body);
 	http_response_free(&r);
 	wait_sql("SELECT count(*) FROM issued_certificates WHERE certificate = $1 "
 	    "AND primed_at IS NOT NULL", issued_id, "1");
