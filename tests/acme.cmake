@@ -30,7 +30,7 @@ if(CMAKE_C_COMPILER_ID MATCHES "Clang")
 		target_link_options(${target} PRIVATE -fsanitize=fuzzer,address)
 		target_link_libraries(${target} PRIVATE certfleet_acme)
 		add_test(NAME ${target}
-			COMMAND ${target} -max_total_time=20
+			COMMAND ${target} -max_total_time=${CERTFLEET_FUZZ_SECONDS}
 				-artifact_prefix=${CMAKE_CURRENT_BINARY_DIR}/${target}-
 				${CMAKE_CURRENT_BINARY_DIR}/${target}-corpus
 				${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/${target})

@@ -2,11 +2,8 @@
 # certfleet_fuzz_target(NAME LIBS...): tests/fuzz/NAME.c, seed corpus
 # tests/fuzz/corpus/NAME/ (read only; new inputs go to the build tree), plus
 # tests/fixtures/fuzz/NAME/ for seeds that hold test keys (keys are committed
-# under tests/fixtures/ only), and a ctest labelled fuzz that runs it for CERTFLEET_FUZZ_SECONDS (default 10).
-
-# Seconds of fuzzing per target in the suite (21 targets, two at a time);
-# longer runs by hand: cmake -DCERTFLEET_FUZZ_SECONDS=600 ... && ctest -L fuzz
-set(CERTFLEET_FUZZ_SECONDS 10 CACHE STRING "seconds each fuzz target runs in ctest")
+# under tests/fixtures/ only), and a ctest labelled fuzz that runs it for CERTFLEET_FUZZ_SECONDS
+# (tests/CMakeLists.txt, default 10).
 
 function(certfleet_fuzz_target name)
 	if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")

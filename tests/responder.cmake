@@ -22,7 +22,7 @@ if(CMAKE_C_COMPILER_ID MATCHES "Clang")
 	set(fuzz_work ${CMAKE_CURRENT_BINARY_DIR}/fuzz_responder_path.corpus)
 	file(MAKE_DIRECTORY ${fuzz_work})
 	add_test(NAME fuzz_responder_path COMMAND fuzz_responder_path
-		-max_total_time=20 -max_len=2048 ${fuzz_work}
+		-max_total_time=${CERTFLEET_FUZZ_SECONDS} -max_len=2048 ${fuzz_work}
 		${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/fuzz_responder_path)
 	set_tests_properties(fuzz_responder_path PROPERTIES LABELS fuzz TIMEOUT 120)
 endif()
