@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "db.h"
 #include "enroll.h"
+#include "enroll_batch.h"
 #include "ids.h"
 #include "keypool.h"
 #include "log.h"
@@ -274,8 +275,80 @@ api_bulk_write(struct api *a, struct api_bulk_set *b, int savepoints)
 	return 0;
 }
 
+/* Whether every ready set of batch b[0..n) can be written set-based
+ * (enroll_batch_fits). */
+static int
+api_bulk_fits(const struct api_bulk_set *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (b[i].ready && !enroll_batch_fits(&b[i].er))
+			return 0;
+	return 1;
+}
+
+/* Writes the sets of batch b[0..n) that no live certificate answers with
+ * one statement per table (enroll_batch.h), in the open transaction.
+ * Returns 0, or -1 (the transaction is to be rolled back) with err. */
+static int
+api_bulk_write_set_based(struct api *a, struct api_bulk_set *b, size_t n,
+    const struct enroll_live *live, const size_t *at, char *err,
+    size_t errlen)
+{
+	struct enroll_batch_item *items;
+	size_t i, k = 0;
+	int rc = -1;
+
+	if ((items = calloc(n > 0 ? n : 1, sizeof(*items))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (!b[i].ready || api_bulk_existing(b, i, &live[at[i]]))
+			continue;
+		/* answered as made for the later sets of the batch */
+		b[i].code = MHD_HTTP_CREATED;
+		snprintf(b[i].status, sizeof(b[i].status), "pending");
+		items[k].req = &b[i].er;
+		items[k].id = b[i].id;
+		items[k].pkid = b[i].pkid;
+		items[k++].m = &b[i].m;
+	}
+	if (enroll_batch_write(a->db, a->s, items, k, err, errlen) == 1) {
+		for (i = 0, k = 0; i < n; i++)
+			if (b[i].ready && b[i].code == MHD_HTTP_CREATED &&
+			    b[i].id == items[k].id) {
+				memcpy(b[i].oid, items[k].oid, sizeof(b[i].oid));
+				memcpy(b[i].trace, items[k++].trace,
+				    sizeof(b[i].trace));
+			}
+		rc = 0;
+	}
+	free(items);
+	return rc;
+}
+
+/* Writes the sets of batch b[0..n) that no live certificate answers one
+ * after the other (api_bulk_write). Returns 0, or -1 as api_bulk_write. */
+static int
+api_bulk_write_each(struct api *a, struct api_bulk_set *b, size_t n,
+    const struct enroll_live *live, const size_t *at, int savepoints)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!b[i].ready || api_bulk_existing(b, i, &live[at[i]]))
+			continue;
+		if (api_bulk_write(a, &b[i], savepoints) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* One go at the ready sets of batch b[0..n) in one transaction: the live
- * certificates of their name sets looked up at once, then each written.
+ * certificates of their name sets looked up at once, then all written
+ * set-based when they can be (api_bulk_fits), else each on its own.
  * Returns 1 committed, 0 when a set failed without savepoints (rolled
  * back, to be done again with them), -1 when the database failed (err). */
 static int
@@ -295,13 +368,17 @@ api_bulk_try(struct api *a, struct api_bulk_set *b, size_t n, int savepoints,
 	if (db_begin(a->db, err, errlen) < 0 ||
 	    enroll_find_live_many(a->db, reqs, k, live, err, errlen) < 0)
 		goto fail;
-	for (i = 0; i < n; i++) {
-		if (!b[i].ready || api_bulk_existing(b, i, &live[at[i]]))
-			continue;
-		if (api_bulk_write(a, &b[i], savepoints) < 0) {
+	if (!savepoints && api_bulk_fits(b, n)) {
+		if (api_bulk_write_set_based(a, b, n, live, at, err, errlen) < 0) {
+			/* done again set by set: each failure is its own */
+			log_warn("api: bulk: a batch was not written at once, it is "
+			    "written set by set: %s", err);
 			db_rollback(a->db);
 			return 0;
 		}
+	} else if (api_bulk_write_each(a, b, n, live, at, savepoints) < 0) {
+		db_rollback(a->db);
+		return 0;
 	}
 	if (db_commit(a->db, err, errlen) < 0)
 		goto fail;

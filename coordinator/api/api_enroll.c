@@ -72,7 +72,7 @@ api_idem_find(struct api *a, const char *key, const unsigned char *sum,
 	PGresult *r;
 	int rc;
 
-	if ((r = db_query(a->db, "api idempotency", "SELECT k.certificate, "
+	if ((r = db_pquery(a->db, "api idempotency", "SELECT k.certificate, "
 	    "c.status, k.body_sha256 = $2::bytea FROM idempotency_keys k JOIN "
 	    "certificates c ON c.id = k.certificate WHERE k.key = $1", 2,
 	    (const char *[]){ key, (const char *)sum }, (const int[]){ 0, 32 },
@@ -96,7 +96,7 @@ static int
 api_idem_store(struct api *a, const char *key, const unsigned char *sum,
     const char *id, char *err, size_t errlen)
 {
-	return db_exec(a->db, "api idempotency store", "INSERT INTO "
+	return db_pexec(a->db, "api idempotency store", "INSERT INTO "
 	    "idempotency_keys (key, body_sha256, certificate) VALUES ($1, $2, "
 	    "$3) ON CONFLICT (key) DO NOTHING", 3, (const char *[]){ key,
 	    (const char *)sum, id }, (const int[]){ 0, 32, 0 },

@@ -54,6 +54,11 @@ int enroll_parse(const char *body, size_t len, enum keys_type def,
     struct enroll_request *req, char *err, size_t errlen);
 void enroll_request_free(struct enroll_request *req);
 
+/* The registered domains (public suffix + 1 label, libpsl) of names, sorted
+ * and unique, as a PostgreSQL array literal for the per-domain budget.
+ * Returns NULL when memory runs out. */
+char *enroll_domains_literal(char *const *names, size_t n);
+
 /* Checks the request's CA names against the configured CAs (cas.h): every
  * one must exist, and none may appear twice in ca + fallback. Returns 0, or
  * -1 with a message for the client in err. */

@@ -41,7 +41,7 @@ outbox_add(PGconn *c, const char *topic, const char *key, const void *payload,
 	p[5] = delay;
 	p[6] = ca;
 	p[7] = issue ? "t" : "f";
-	return db_exec(c, "outbox_add", "INSERT INTO outbox (topic, key, payload, "
+	return db_pexec(c, "outbox_add", "INSERT INTO outbox (topic, key, payload, "
 	    "job_id, attempt, available_at, ca, issue) VALUES ($1, $2, $3, $4, "
 	    "$5, now() + make_interval(secs => $6::float8), $7, $8::boolean)", 8,
 	    p, lens, fmts, err, errlen) == 1 ? 0 : -1;
@@ -77,7 +77,7 @@ outbox_set_priority(PGconn *c, const char *job_id, uint32_t attempt,
 
 	snprintf(att, sizeof(att), "%u", attempt);
 	snprintf(prio, sizeof(prio), "%d", priority);
-	return db_exec(c, "outbox priority", "UPDATE outbox SET priority = "
+	return db_pexec(c, "outbox priority", "UPDATE outbox SET priority = "
 	    "$3::smallint WHERE job_id = $1 AND attempt = $2::int AND sent_at IS "
 	    "NULL", 3, (const char *[]){ job_id, att, prio }, NULL, NULL, err,
 	    errlen) < 0 ? -1 : 0;

@@ -243,7 +243,7 @@ keypool_take(PGconn *c, const struct vault *v,
 	if (sizes == NULL || (int)t < 0 || (int)t >= KEYS_TYPE_COUNT ||
 	    sizes->n[t] <= 0)
 		return 0;
-	if ((r = db_query(c, "key pool take", "DELETE FROM key_pool WHERE id = "
+	if ((r = db_pquery(c, "key pool take", "DELETE FROM key_pool WHERE id = "
 	    "(SELECT id FROM key_pool WHERE key_type = $1 ORDER BY created_at "
 	    "LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING key_ciphertext, "
 	    "key_nonce, key_tag, key_id, id", 1, &type, NULL, NULL, err,

@@ -16,6 +16,7 @@
 #include "codec.h"
 #include "db.h"
 #include "enroll.h"
+#include "enroll_batch.h"
 #include "fallback.h"
 #include "migrate.h"
 #include "order.h"
@@ -331,12 +332,195 @@ test_retry(void **state)
 	    "pending");
 }
 
+/* What an enrollment wrote, by certificate id, ids left out: the
+ * certificate with its names, labels and hostname set; its sealed key; its
+ * order; its outbox row; and its job's fields. */
+static char *
+written(const char *id)
+{
+	static const char *const q[] = {
+	    "SELECT c.ca || '|' || c.key_type || '|' || c.fallback::text || '|' "
+	    "|| c.challenge || '|' || coalesce(c.preferred_chain, '-') || '|' || "
+	    "coalesce(c.profile, '-') || '|' || coalesce(c.tenant, '-') || '|' || "
+	    "c.labels::text || '|' || c.status || '|' || coalesce(c.renew_at::text, "
+	    "'-') || '|' || coalesce((SELECT string_agg(l.key || '=' || l.value "
+	    "|| (l.created_at = c.created_at), ',' ORDER BY l.key) FROM "
+	    "certificate_labels l WHERE l.certificate = c.id), '-') || '|' || (SELECT string_agg(n.name, ',' ORDER "
+	    "BY n.name) FROM certificate_names n WHERE n.certificate = c.id) || "
+	    "'|' || hs.names::text || hs.domains::text FROM certificates c JOIN "
+	    "hostname_sets hs ON hs.id = c.hostname_set WHERE c.id = $1",
+	    "SELECT pk.key_type || '|' || length(pk.public_key_der) || '|' || "
+	    "length(pk.key_ciphertext) || '|' || length(pk.key_nonce) || '|' || "
+	    "length(pk.key_tag) || '|' || pk.key_id FROM private_keys pk WHERE "
+	    "pk.certificate = $1",
+	    "SELECT o.ca || '|' || o.challenge || '|' || coalesce(o.profile, '-') "
+	    "|| '|' || coalesce(o.preferred_chain, '-') || '|' || "
+	    "coalesce(o.replaces, '-') || '|' || coalesce(o.order_url, '-') || '|' "
+	    "|| coalesce(o.tenant, '-') || '|' || o.priority || '|' || o.attempt "
+	    "|| '|' || o.status || '|' || (o.account = a.id) || '|' || "
+	    "(o.private_key = pk.id) || '|' || length(o.trace_id) || '|' || "
+	    "(length(o.csr_der) > 0) FROM orders o JOIN private_keys pk ON "
+	    "pk.certificate = o.certificate JOIN cas ca ON ca.name = o.ca JOIN "
+	    "acme_accounts a ON a.ca = ca.name AND a.directory_url = "
+	    "ca.directory_url WHERE o.certificate = $1",
+	    "SELECT ob.topic || '|' || ob.attempt || '|' || ob.ca || '|' || "
+	    "ob.issue || '|' || ob.priority || '|' || (ob.sent_at IS NULL) || '|' "
+	    "|| (ob.available_at <= now()) || '|' || (ob.key <> '') FROM outbox ob "
+	    "JOIN orders o ON o.id = ob.job_id WHERE o.certificate = $1",
+	};
+	char *out = NULL, *v, *oid, *trace, *csr, job[2048];
+	const Certfleet__IssueOrder *io;
+	Certfleet__Job *j;
+	size_t i, len = 0;
+
+	for (i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+		if ((v = sql1(q[i], id)) == NULL)
+			fail_msg("%s [%s]: no row", q[i], id);
+		out = realloc(out, len + strlen(v) + 2);
+		assert_non_null(out);
+		sprintf(out + len, "%s\n", v);
+		len += strlen(v) + 1;
+		free(v);
+	}
+	oid = sql1("SELECT id FROM orders WHERE certificate = $1", id);
+	trace = sql1("SELECT trace_id FROM orders WHERE certificate = $1", id);
+	csr = sql1("SELECT encode(csr_der, 'hex') FROM orders WHERE "
+	    "certificate = $1", id);
+	j = outbox_job(oid, 1);
+	io = j->issue_order;
+	assert_int_equal(j->kind_case, CERTFLEET__JOB__KIND_ISSUE_ORDER);
+	/* the fields of this enrollment's own, against its rows */
+	assert_string_equal(j->job_id, oid);
+	assert_string_equal(j->trace_id, trace);
+	assert_string_equal(io->certificate_id, id);
+	assert_int_equal(io->csr_der.len * 2, strlen(csr));
+	snprintf(job, sizeof(job), "%u|%u|%s|%s|%s|%s|%s|%zu:%s|%s|%s|%s|%s\n",
+	    j->schema_version, j->attempt, io->ca->name, io->ca->directory_url,
+	    io->ca->trust, io->account_id, io->account_url, io->n_identifiers,
+	    io->n_identifiers > 0 ? io->identifiers[0] : "", io->challenge_type,
+	    io->order_url, io->replaces, io->profile);
+	out = realloc(out, len + strlen(job) + 1);
+	assert_non_null(out);
+	strcpy(out + len, job);
+	proto_job_free(j);
+	free(oid);
+	free(trace);
+	free(csr);
+	return out;
+}
+
+/* tmpl with every "%s" replaced by word. */
+static void
+bodyfor(char *out, size_t outlen, const char *tmpl, const char *word)
+{
+	size_t n = 0;
+
+	for (; *tmpl != '\0' && n + strlen(word) + 1 < outlen; tmpl++) {
+		if (tmpl[0] == '%' && tmpl[1] == 's') {
+			memcpy(out + n, word, strlen(word));
+			n += strlen(word);
+			tmpl++;
+		} else
+			out[n++] = *tmpl;
+	}
+	out[n] = '\0';
+}
+
+/* What enroll_batch_write writes for a set (as enroll_create does for
+ * one without a tenant) is what enroll_write writes for it: three sets (two CAs, names, labels, fallback, profile, chain) written
+ * at once compare row for row and job for job with the same sets enrolled
+ * one by one, ids aside. */
+static void
+test_batch_writes_as_single(void **state)
+{
+	static const char *const bodies[] = {
+	    "{\"hostnames\": [\"www.%s-one.example.com\", \"%s-one.example.com\"], "
+	    "\"ca\": \"ca-a\", \"fallback\": [\"ca-b\"], \"profile\": \""
+	    PROFILE "\", \"preferred_chain\": \"" CHAIN "\", \"labels\": "
+	    "{\"env\": \"prod\", \"team\": \"a\\\"b\"}}",
+	    "{\"hostnames\": [\"%s-two.example.org\"], \"ca\": \"ca-b\"}",
+	    "{\"hostnames\": [\"%s-three.example.net\"]}",
+	};
+	struct enroll_request req[2][3];
+	struct enroll_material m[3], m0;
+	struct enroll_batch_item items[3];
+	char pk0[IDS_LEN + 1], oid[IDS_LEN + 1], trace[IDS_TRACE_LEN + 1];
+	char body[512], err[512], ids[2][3][IDS_LEN + 1], pk[3][IDS_LEN + 1];
+	char *a, *b, *sub;
+	size_t i, k;
+
+	(void)state;
+	memset(m, 0, sizeof(m));
+	memset(items, 0, sizeof(items));
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < 3; i++) {
+			bodyfor(body, sizeof(body), bodies[i], k ? "batch" :
+			    "single");
+			if (enroll_parse(body, strlen(body), KEYS_EC_P256, &req[k][i],
+			    err, sizeof(err)) < 0)
+				fail_msg("enroll_parse %s: %s", body, err);
+		}
+	for (i = 0; i < 3; i++) {
+		/* one by one, statement after statement (enroll_write) */
+		assert_int_equal(ids_new(ids[0][i]), 0);
+		assert_int_equal(ids_new(pk0), 0);
+		memset(&m0, 0, sizeof(m0));
+		if (enroll_material(vault, &req[0][i], pk0, &m0, err,
+		    sizeof(err)) < 0 || db_begin(db, err, sizeof(err)) < 0 ||
+		    enroll_write(db, &set, &req[0][i], ids[0][i], pk0, &m0, oid,
+		    trace, err, sizeof(err)) != 1 || db_commit(db, err,
+		    sizeof(err)) < 0)
+			fail_msg("enroll_write: %s", err);
+		enroll_material_free(&m0);
+		assert_true(enroll_batch_fits(&req[1][i]));
+		assert_int_equal(ids_new(ids[1][i]), 0);
+		assert_int_equal(ids_new(pk[i]), 0);
+		if (enroll_material(vault, &req[1][i], pk[i], &m[i], err,
+		    sizeof(err)) < 0)
+			fail_msg("enroll_material: %s", err);
+		items[i].req = &req[1][i];
+		items[i].id = ids[1][i];
+		items[i].pkid = pk[i];
+		items[i].m = &m[i];
+	}
+	assert_int_equal(db_begin(db, err, sizeof(err)), 0);
+	if (enroll_batch_write(db, &set, items, 3, err, sizeof(err)) != 1)
+		fail_msg("enroll_batch_write: %s", err);
+	assert_int_equal(db_commit(db, err, sizeof(err)), 0);
+	for (i = 0; i < 3; i++) {
+		a = written(ids[0][i]);
+		b = written(ids[1][i]);
+		/* the names differ by "single" and "batch" only */
+		while ((sub = strstr(a, "single")) != NULL)
+			memcpy(sub, "batch", 5), memmove(sub + 5, sub + 6,
+			    strlen(sub + 6) + 1);
+		assert_string_equal(b, a);
+		free(a);
+		a = sql1("SELECT id FROM orders WHERE certificate = $1",
+		    ids[1][i]);
+		assert_string_equal(items[i].oid, a);
+		free(a);
+		free(b);
+		enroll_material_free(&m[i]);
+		enroll_request_free(&req[0][i]);
+		enroll_request_free(&req[1][i]);
+	}
+	/* a tenant's set is not one for a batch (its quotas) */
+	snprintf(body, sizeof(body), "{\"hostnames\": [\"t.example.com\"], "
+	    "\"tenant\": \"t1\"}");
+	assert_int_equal(enroll_parse(body, strlen(body), KEYS_EC_P256,
+	    &req[0][0], err, sizeof(err)), 0);
+	assert_false(enroll_batch_fits(&req[0][0]));
+	enroll_request_free(&req[0][0]);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fallback_keeps_every_field),
 		cmocka_unit_test(test_retry),
+		cmocka_unit_test(test_batch_writes_as_single),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

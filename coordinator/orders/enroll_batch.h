@@ -1,0 +1,42 @@
+/* enroll_batch.h -- writes many enrollments at once: one statement per table for the whole batch, set-based. */
+#ifndef CERTFLEET_ENROLL_BATCH_H
+#define CERTFLEET_ENROLL_BATCH_H
+
+#include <stddef.h>
+
+#include <libpq-fe.h>
+
+#include "enroll.h"
+#include "ids.h"
+
+/* One enrollment of a batch: its request, ids and material (made ahead,
+ * as for enroll_write), and what the write gives it. */
+struct enroll_batch_item {
+	const struct enroll_request	*req;
+	const char			*id;	/* certificate id */
+	const char			*pkid;	/* private key id */
+	const struct enroll_material	*m;
+	char				 oid[IDS_LEN + 1];	/* out: order */
+	char				 trace[IDS_TRACE_LEN + 1];	/* out */
+};
+
+/* Whether req can be written by enroll_batch_write: not when it names a
+ * tenant (its quotas are admitted one enrollment after the other, each
+ * counting those written before it: enroll_write does that). */
+int enroll_batch_fits(const struct enroll_request *req);
+
+/*
+ * Writes the n items (each one enroll_batch_fits) in c's open transaction
+ * exactly as n calls of enroll_write would: hostname set, certificate (its
+ * names and labels by the triggers), sealed key, order and its
+ * Job{issue_order} in the outbox; but with one statement per table for the
+ * whole batch, the CAs' accounts read once. Returns 1 with every item's oid
+ * and trace set; -1 with err when anything failed (a CA without an account
+ * yet, the database): the transaction is then to be rolled back, nothing of
+ * the batch is kept, and the caller may write the items one by one to learn
+ * which one failed.
+ */
+int enroll_batch_write(PGconn *c, const struct settings *s,
+    struct enroll_batch_item *items, size_t n, char *err, size_t errlen);
+
+#endif
