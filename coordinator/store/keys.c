@@ -199,17 +199,16 @@ keys_from_pem(const char *pem, size_t len, char *err, size_t errlen)
 unsigned char *
 keys_public_der(EVP_PKEY *k, size_t *len)
 {
-	unsigned char *der = NULL, *p;
+	unsigned char *der = NULL, *tmp = NULL;
 	int n;
 
-	if ((n = i2d_PUBKEY(k, NULL)) <= 0 || (der = malloc((size_t)n)) == NULL)
-		return NULL;
-	p = der;
-	if (i2d_PUBKEY(k, &p) != n) {
-		free(der);
-		return NULL;
+	/* one call that allocates: each i2d_PUBKEY runs OpenSSL 3's encoder
+	 * machinery, which costs more than the key's own bytes */
+	if ((n = i2d_PUBKEY(k, &tmp)) > 0 && (der = malloc((size_t)n)) != NULL) {
+		memcpy(der, tmp, (size_t)n);
+		*len = (size_t)n;
 	}
-	*len = (size_t)n;
+	OPENSSL_free(tmp);
 	return der;
 }
 
