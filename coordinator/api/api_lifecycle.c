@@ -39,6 +39,8 @@ api_lifecycle_reply(struct MHD_Connection *conn, enum lifecycle_status st,
 		return api_error(conn, MHD_HTTP_CONFLICT, "%s", err);
 	case LIFECYCLE_BAD:
 		return api_error(conn, MHD_HTTP_BAD_REQUEST, "%s", err);
+	case LIFECYCLE_QUOTA:	/* as an enrollment's quota refusal */
+		return api_error(conn, MHD_HTTP_TOO_MANY_REQUESTS, "%s", err);
 	default:
 		log_err("api: %s %s: %s", action, id, err);
 		return api_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
