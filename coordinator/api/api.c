@@ -323,13 +323,40 @@ api_change(struct api *a, struct MHD_Connection *conn, struct api_req *req,
 	return api_revoke(a, conn, ch->id, req);
 }
 
-/* POST /v1/certificates:delete (api_lifecycle.c) as an api_idem_fn. */
+/* POST /v1/certificates:delete and :retry as api_idem_fn. */
 static enum MHD_Result
 api_delete_bulk_fn(struct api *a, struct MHD_Connection *conn,
     struct api_req *req, void *ctx)
 {
 	(void)ctx;
 	return api_delete_bulk(a, conn, req);
+}
+
+static enum MHD_Result
+api_retry_bulk_fn(struct api *a, struct MHD_Connection *conn,
+    struct api_req *req, void *ctx)
+{
+	(void)ctx;
+	return api_retry_bulk(a, conn, req);
+}
+
+/* POST /v1/certificates:import, :bulk, :delete and :retry (the last two
+ * under their Idempotency-Key). */
+static enum MHD_Result
+api_route_many(struct api *a, struct MHD_Connection *conn, const char *path,
+    const char *method, struct api_req *req)
+{
+	const char *verb = strchr(path, ':') + 1;
+
+	if (strcmp(method, "POST") != 0)
+		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "%s is not allowed on /v1/%s (POST)", method, path);
+	if (strcmp(verb, "import") == 0)
+		return api_import(a, conn, req);
+	if (strcmp(verb, "bulk") == 0)
+		return api_bulk(a, conn, req);
+	return api_idem_run(a, conn, method, path, req, strcmp(verb,
+	    "delete") == 0 ? api_delete_bulk_fn : api_retry_bulk_fn, NULL);
 }
 
 /* Copies the id segment that starts path (up to '/' or the end) into id. */
@@ -389,31 +416,11 @@ api_route_v1(struct api *a, struct MHD_Connection *conn, const char *path,
 		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    "%s is not allowed on /v1/cas (GET)", method);
 	}
-	if (strcmp(path, "certificates:import") == 0) {
-		if (strcmp(method, "POST") == 0)
-			return api_import(a, conn, req);
-		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
-		    "%s is not allowed on /v1/certificates:import (POST)", method);
-	}
-	if (strcmp(path, "certificates:bulk") == 0) {
-		if (strcmp(method, "POST") == 0)
-			return api_bulk(a, conn, req);
-		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
-		    "%s is not allowed on /v1/certificates:bulk (POST)", method);
-	}
-	if (strcmp(path, "certificates:delete") == 0) {
-		if (strcmp(method, "POST") == 0)
-			return api_idem_run(a, conn, method, path, req,
-			    api_delete_bulk_fn, NULL);
-		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
-		    "%s is not allowed on /v1/certificates:delete (POST)", method);
-	}
-	if (strcmp(path, "certificates:retry") == 0) {
-		if (strcmp(method, "POST") == 0)
-			return api_retry_bulk(a, conn, req);
-		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
-		    "%s is not allowed on /v1/certificates:retry (POST)", method);
-	}
+	if (strcmp(path, "certificates:import") == 0 ||
+	    strcmp(path, "certificates:bulk") == 0 ||
+	    strcmp(path, "certificates:delete") == 0 ||
+	    strcmp(path, "certificates:retry") == 0)
+		return api_route_many(a, conn, path, method, req);
 	if (strcmp(path, "accounts") == 0 || strncmp(path, "accounts/", 9) == 0)
 		return api_route_accounts(a, conn, path, method, req);
 	if (strncmp(path, "actions/", 8) == 0)

@@ -5,14 +5,12 @@
 
 #include <jansson.h>
 
-#include "acme.h"
 #include "api_int.h"
 #include "db.h"
 #include "lifecycle.h"
 #include "log.h"
-#include "searchq.h"
+#include "deletereq.h"
 
-#define API_DELETE_MAX		1000	/* certificates one request deletes */
 #define API_DELETE_BATCH	100	/* certificates one transaction deletes */
 #define API_DELETE_COUNT_MAX	"1000000"	/* a count of matches stops here */
 
@@ -22,167 +20,17 @@
 	"$1) AND ($2 = '' OR EXISTS (SELECT 1 FROM certificate_labels l WHERE " \
 	"l.key = $2 AND l.value = $3 AND l.certificate = c.id))"
 
-/* What a request asks for. */
-struct api_delete_req {
-	char	**ids;		/* listed ids (or NULL: the selector's) */
-	size_t	  nids;
-	char	  tenant[64];
-	char	  label_key[64];
-	char	  label_value[SEARCHQ_VALUE_MAX + 1];
-	long	  limit;
-	int	  dry_run;
-	int	  revoke;
-	int	  reason;
-};
-
 /* What it did. */
 struct api_delete_out {
 	long	 deleted, unchanged, revocations, not_revoked;
 	json_t	*not_found;	/* ids */
 };
 
-/* The ids of the body into dr (at most API_DELETE_MAX, each an id).
- * Returns 0, or -1 with a message for the client. */
-static int
-api_delete_ids(const json_t *a, struct api_delete_req *dr, char *err,
-    size_t errlen)
-{
-	size_t i;
-	const char *s;
-
-	if (!json_is_array(a) || json_array_size(a) == 0 ||
-	    json_array_size(a) > API_DELETE_MAX) {
-		snprintf(err, errlen, "ids must be an array of 1-%d certificate "
-		    "ids", API_DELETE_MAX);
-		return -1;
-	}
-	if ((dr->ids = calloc(json_array_size(a), sizeof(*dr->ids))) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	for (i = 0; i < json_array_size(a); i++) {
-		if ((s = json_string_value(json_array_get(a, i))) == NULL ||
-		    !ids_valid(s)) {
-			snprintf(err, errlen, "ids[%zu] is not a certificate id", i);
-			return -1;
-		}
-		dr->ids[dr->nids++] = (char *)s;	/* the body's, kept alive */
-	}
-	return 0;
-}
-
-/* tenant, label (KEY:VALUE, as GET /v1/certificates takes them) into dr.
- * Returns 0, or -1 with a message for the client. */
-static int
-api_delete_selector(json_t *root, struct api_delete_req *dr, char *err,
-    size_t errlen)
-{
-	json_t *t = json_object_get(root, "tenant"),
-	    *l = json_object_get(root, "label");
-	struct searchq q;
-
-	searchq_init(&q, SEARCHQ_LIST);
-	if ((t != NULL && (!json_is_string(t) || searchq_arg(&q, "tenant",
-	    json_string_value(t), err, errlen) < 0)) ||
-	    (l != NULL && (!json_is_string(l) || searchq_arg(&q, "label",
-	    json_string_value(l), err, errlen) < 0))) {
-		if (err[0] == '\0')
-			snprintf(err, errlen, "tenant and label are strings");
-		return -1;
-	}
-	snprintf(dr->tenant, sizeof(dr->tenant), "%s", q.tenant);
-	snprintf(dr->label_key, sizeof(dr->label_key), "%s", q.label_key);
-	snprintf(dr->label_value, sizeof(dr->label_value), "%s", q.label_value);
-	return 0;
-}
-
-/* The flags and limit of the body into dr. Returns 0, or -1 with a
- * message for the client. */
-static int
-api_delete_flags(json_t *root, struct api_delete_req *dr, char *err,
-    size_t errlen)
-{
-	json_t *lim = json_object_get(root, "limit"),
-	    *dry = json_object_get(root, "dry_run"),
-	    *rv = json_object_get(root, "revoke"),
-	    *rs = json_object_get(root, "reason");
-
-	dr->limit = API_DELETE_MAX;
-	if (lim != NULL && (!json_is_integer(lim) || json_integer_value(lim) < 1 ||
-	    json_integer_value(lim) > API_DELETE_MAX)) {
-		snprintf(err, errlen, "limit must be 1-%d", API_DELETE_MAX);
-		return -1;
-	}
-	if (lim != NULL)
-		dr->limit = (long)json_integer_value(lim);
-	if ((dry != NULL && !json_is_boolean(dry)) ||
-	    (rv != NULL && !json_is_boolean(rv))) {
-		snprintf(err, errlen, "dry_run and revoke are true or false");
-		return -1;
-	}
-	dr->dry_run = json_is_true(dry);
-	dr->revoke = json_is_true(rv);
-	if (rs != NULL && (!dr->revoke || !json_is_string(rs) ||
-	    (dr->reason = acme_revoke_reason_parse(json_string_value(rs))) < 0)) {
-		snprintf(err, errlen, "reason is taken with revoke: true, and is "
-		    "unspecified, keyCompromise, affiliationChanged, superseded or "
-		    "cessationOfOperation");
-		return -1;
-	}
-	return 0;
-}
-
-/* The body: {"ids": [...]} or {"tenant": T, "label": "K:V"} (one of them
- * at least), "limit", "dry_run", "revoke", "reason"; known fields only.
- * Returns 0, or -1 with a message for the client. */
-static int
-api_delete_parse(json_t *root, struct api_delete_req *dr, char *err,
-    size_t errlen)
-{
-	static const char *const known[] = { "ids", "tenant", "label", "limit",
-	    "dry_run", "revoke", "reason" };
-	const char *k;
-	json_t *v;
-	size_t i;
-
-	err[0] = '\0';
-	json_object_foreach(root, k, v) {
-		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-			if (strcmp(k, known[i]) == 0)
-				break;
-		if (i == sizeof(known) / sizeof(known[0])) {
-			snprintf(err, errlen, "unknown field %.64s (ids, tenant, "
-			    "label, limit, dry_run, revoke, reason)", k);
-			return -1;
-		}
-	}
-	if (api_delete_flags(root, dr, err, errlen) < 0)
-		return -1;
-	if (json_object_get(root, "ids") != NULL) {
-		if (json_object_get(root, "tenant") != NULL ||
-		    json_object_get(root, "label") != NULL) {
-			snprintf(err, errlen, "give ids or a tenant/label selector, "
-			    "not both");
-			return -1;
-		}
-		return api_delete_ids(json_object_get(root, "ids"), dr, err,
-		    errlen);
-	}
-	if (api_delete_selector(root, dr, err, errlen) < 0)
-		return -1;
-	if (dr->tenant[0] == '\0' && dr->label_key[0] == '\0') {
-		snprintf(err, errlen, "say which certificates: ids, or tenant "
-		    "and/or label");
-		return -1;
-	}
-	return 0;
-}
-
 /* How many certificates the request would delete now: the listed ones
  * that exist and are not deleted, or the selector's (counted up to
  * API_DELETE_COUNT_MAX). -1 with err. */
 static long
-api_delete_count(struct api *a, const struct api_delete_req *dr, char *err,
+api_delete_count(struct api *a, const struct deletereq *dr, char *err,
     size_t errlen)
 {
 	PGresult *r;
@@ -214,7 +62,7 @@ api_delete_count(struct api *a, const struct api_delete_req *dr, char *err,
 
 /* The selector's first dr->limit certificates (by id). NULL with err. */
 static PGresult *
-api_delete_select(struct api *a, const struct api_delete_req *dr, char *err,
+api_delete_select(struct api *a, const struct deletereq *dr, char *err,
     size_t errlen)
 {
 	char lim[24];
@@ -230,7 +78,7 @@ api_delete_select(struct api *a, const struct api_delete_req *dr, char *err,
  * the CA can: one it cannot is deleted unrevoked and counted). Returns 0,
  * or -1 with err (the caller rolls the batch back). */
 static int
-api_delete_one(struct api *a, const struct api_delete_req *dr,
+api_delete_one(struct api *a, const struct deletereq *dr,
     const char *id, const char *client, struct api_delete_out *o, char *err,
     size_t errlen)
 {
@@ -273,7 +121,7 @@ api_delete_one(struct api *a, const struct api_delete_req *dr,
 /* Deletes ids[0..n) in transactions of API_DELETE_BATCH. Returns 0, or -1
  * with err (the batch that failed wrote nothing; earlier ones stay). */
 static int
-api_delete_run(struct api *a, const struct api_delete_req *dr,
+api_delete_run(struct api *a, const struct deletereq *dr,
     char *const *ids, size_t n, const char *client,
     struct api_delete_out *o, char *err, size_t errlen)
 {
@@ -302,7 +150,7 @@ api_delete_run(struct api *a, const struct api_delete_req *dr,
 /* The selector's (or listed) ids to delete now into *ids (owned by *r or
  * dr). Returns how many, or -1 with err. */
 static long
-api_delete_targets(struct api *a, const struct api_delete_req *dr,
+api_delete_targets(struct api *a, const struct deletereq *dr,
     PGresult **r, char ***ids, char *err, size_t errlen)
 {
 	long i, n;
@@ -326,7 +174,7 @@ api_delete_targets(struct api *a, const struct api_delete_req *dr,
 /* Deletes what dr asks for and answers what was done. */
 static enum MHD_Result
 api_delete_do(struct api *a, struct MHD_Connection *conn,
-    const struct api_delete_req *dr, long matched)
+    const struct deletereq *dr, long matched)
 {
 	struct api_delete_out o = { 0 };
 	char err[512], client[LIFECYCLE_CLIENT_MAX + 1], **ids = NULL;
@@ -366,9 +214,7 @@ enum MHD_Result
 api_delete_bulk(struct api *a, struct MHD_Connection *conn,
     struct api_req *req)
 {
-	struct api_delete_req dr = { 0 };
-	json_error_t je;
-	json_t *root = NULL;
+	struct deletereq dr;
 	char err[512];
 	enum MHD_Result ret;
 	long matched;
@@ -376,17 +222,9 @@ api_delete_bulk(struct api *a, struct MHD_Connection *conn,
 	if (req->toobig)
 		return api_error(conn, MHD_HTTP_CONTENT_TOO_LARGE,
 		    "the body is over %d bytes", API_MAX_BODY);
-	if ((root = json_loadb(req->body != NULL ? req->body : "", req->len,
-	    JSON_REJECT_DUPLICATES, &je)) == NULL || !json_is_object(root)) {
-		json_decref(root);
-		return api_error(conn, MHD_HTTP_BAD_REQUEST, "the body must be a "
-		    "JSON object: {\"ids\": [...]} or {\"tenant\": ..., "
-		    "\"label\": ...}");
-	}
-	if (api_delete_parse(root, &dr, err, sizeof(err)) < 0) {
-		ret = api_error(conn, MHD_HTTP_BAD_REQUEST, "%s", err);
-		goto out;
-	}
+	if (deletereq_parse(req->body != NULL ? req->body : "", req->len, &dr,
+	    err, sizeof(err)) < 0)
+		return api_error(conn, MHD_HTTP_BAD_REQUEST, "%s", err);
 	if (api_db(a, err, sizeof(err)) < 0 ||
 	    (matched = api_delete_count(a, &dr, err, sizeof(err))) < 0) {
 		ret = api_unavailable(conn, err);
@@ -399,7 +237,6 @@ api_delete_bulk(struct api *a, struct MHD_Connection *conn,
 	else
 		ret = api_delete_do(a, conn, &dr, matched);
 out:
-	free(dr.ids);
-	json_decref(root);
+	deletereq_free(&dr);
 	return ret;
 }
