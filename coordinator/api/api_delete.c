@@ -7,9 +7,9 @@
 
 #include "api_int.h"
 #include "db.h"
+#include "deletereq.h"
 #include "lifecycle.h"
 #include "log.h"
-#include "deletereq.h"
 
 #define API_DELETE_BATCH	100	/* certificates one transaction deletes */
 #define API_DELETE_COUNT_MAX	"1000000"	/* a count of matches stops here */
