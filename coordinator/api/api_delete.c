@@ -128,16 +128,27 @@ api_delete_run(struct api *a, const struct deletereq *dr,
 	size_t i, j;
 
 	for (i = 0; i < n; i += API_DELETE_BATCH) {
-		struct api_delete_out b = *o;
+		struct api_delete_out b;
+		size_t nf = json_array_size(o->not_found);
+		int tries = 0;
 
+		db_fault_clear(a->db);
+again:
+		while (json_array_size(o->not_found) > nf)	/* the batch's */
+			json_array_remove(o->not_found, nf);
+		b = *o;
 		if (db_begin(a->db, err, errlen) < 0)
 			return -1;
 		for (j = i; j < n && j < i + API_DELETE_BATCH; j++)
 			if (api_delete_one(a, dr, ids[j], client, &b, err,
-			    errlen) < 0) {
-				db_rollback(a->db);
-				return -1;
-			}
+			    errlen) < 0)
+				break;
+		if (j < n && j < i + API_DELETE_BATCH) {
+			db_rollback(a->db);
+			if (api_lifecycle_retry(a, ++tries))
+				goto again;
+			return -1;
+		}
 		if (db_commit(a->db, err, errlen) < 0) {
 			db_rollback(a->db);
 			return -1;
