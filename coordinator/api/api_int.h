@@ -269,8 +269,7 @@ enum MHD_Result api_idem_run(struct api *a, struct MHD_Connection *conn,
 
 /* After a change's transaction failed and was rolled back, the tries-th
  * time: 1 (the fault noted on a->db cleared) when it met a deadlock or a
- * serialization failure (SQLSTATE class 40, as order_cancel_in_flight can
- * against the relay) and may run again, else 0. */
+ * serialization failure (SQLSTATE class 40) and may run again, else 0. */
 int api_lifecycle_retry(struct api *a, int tries);
 
 /*
