@@ -20,3 +20,9 @@ foreach(target fuzz_acme_directory fuzz_acme_order fuzz_acme_authz)
 		target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/common/src)
 	endif()
 endforeach()
+
+# A raw TLS front before the fault proxy (hostile_ca): it writes an answer's
+# headers back damaged (CR, LF, obs-fold, NUL), which libmicrohttpd refuses.
+add_executable(acme_crlf_front tools/acme_crlf_front.c)
+target_link_libraries(acme_crlf_front PRIVATE certfleet_base PkgConfig::CURL
+	PkgConfig::JANSSON PkgConfig::SSL PkgConfig::CRYPTO)

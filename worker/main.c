@@ -88,6 +88,9 @@ usage(FILE *f)
 	    "  CERTFLEET_REDIS_CHALLENGE_DB    Redis database of http-01 answers (default %d)\n"
 	    "  CERTFLEET_WORKER_MAX_INFLIGHT   jobs in flight before consumption pauses (default 1000)\n"
 	    "  CERTFLEET_WORKER_DRAIN_S        seconds to finish jobs on SIGTERM (default 10)\n"
+	    "  CERTFLEET_ACME_REQUEST_TIMEOUT_S  limit of one HTTP request to a CA, from connect to\n"
+	    "                                  the answer's last byte (default 30, 1..600): a CA\n"
+	    "                                  that answers slower fails that request\n"
 	    "  CERTFLEET_WORKER_GROUP          Kafka consumer group (default certfleet-workers)\n"
 	    "  CERTFLEET_WORKER_ID             client id in Kafka and events (default worker-<host>-<pid>)\n"
 	    "  CERTFLEET_METRICS_LISTEN        ADDR:PORT of /metrics, /healthz and /readyz (Kafka,\n"
@@ -141,6 +144,7 @@ struct worker_conf {
 	struct http_tls	 api_tls;	/* the coordinator's API over HTTPS */
 	const char	*jobkeys, *signkey, *signpass;	/* msgsig.h files */
 	long		 maxinflight, drain, chdb;
+	long		 acme_timeout_s;	/* one request to a CA */
 	char		 id[128];	/* client id in Kafka and in events */
 };
 
@@ -183,6 +187,8 @@ worker_conf_read(struct worker_conf *c)
 	    &c->maxinflight, err, sizeof(err)) < 0 ||
 	    config_long("CERTFLEET_WORKER_DRAIN_S", 10, 0, 3600, &c->drain, err,
 	    sizeof(err)) < 0 ||
+	    config_long("CERTFLEET_ACME_REQUEST_TIMEOUT_S", 30, 1, 600,
+	    &c->acme_timeout_s, err, sizeof(err)) < 0 ||
 	    config_long(REDISKEYS_CHALLENGE_DB_ENV, REDISKEYS_CHALLENGE_DB_DEFAULT,
 	    0, 1000, &c->chdb, err, sizeof(err)) < 0) {
 		log_err("main: %s", err);
@@ -241,6 +247,7 @@ worker_open(struct worker *w, const struct worker_conf *c)
 	}
 	ec.pacer = pacer_hook(w->pacer);
 	ec.observe = wmetrics_acme_observe;
+	ec.request_timeout_ms = c->acme_timeout_s * 1000;
 	if ((w->engine = acme_engine_new(&ec, err, sizeof(err))) == NULL ||
 	    (w->chstore = chstore_new(c->redis, (int)c->chdb)) == NULL ||
 	    (w->acache = acache_new(c->api, c->token, &c->api_tls)) == NULL) {

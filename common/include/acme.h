@@ -150,6 +150,12 @@ struct acme_problem {
  * challenge URLs): not retryable, its detail names the URL. */
 #define ACME_PROBLEM_INSECURE_URL "urn:certfleet:error:insecureUrl"
 
+/* The problem type of a CA answer the engine refuses because a header it
+ * reads (Replay-Nonce, Location, Retry-After, Link) held a control byte
+ * (CR, LF, NUL...) or was folded: retryable, its detail names the header,
+ * never its bytes. */
+#define ACME_PROBLEM_MALFORMED_HEADER "urn:certfleet:error:malformedHeader"
+
 /* Parses an application/problem+json body of at most ACME_JSON_MAX bytes.
  * http_status is used when the document has no status. Returns 0 with *p
  * filled (free with acme_problem_free), or -1 with a message in err and *p

@@ -427,6 +427,10 @@ engine_complete(struct acme_engine *e, struct acme_req *r)
 		/* Refused before anything of the answer is used or reported:
 		 * the coordinator would refuse an http:// URL in turn. */
 		acme_op_fail_insecure(op, "header", r->h.insecure);
+	} else if (r->cc == CURLE_OK && r->h.malformed != NULL) {
+		/* a header read here was dropped: nothing of the answer is
+		 * used (its order, certificate or nonce may be elsewhere) */
+		acme_op_fail_malformed(op, r->endpoint, r->h.malformed);
 	} else if (r->kind == ACME_REQ_POST && r->cc == CURLE_OK &&
 	    req_is_badnonce(r) &&
 	    op->badnonce < ACME_BADNONCE_TRIES) {
@@ -593,6 +597,26 @@ acme_op_fail_insecure(struct acme_op *op, const char *where, const char *url)
 	    url);
 	utf8_sanitize(raw, strlen(raw), res.error, sizeof(res.error));
 	if ((res.problem.type = strdup(ACME_PROBLEM_INSECURE_URL)) != NULL &&
+	    (res.problem.detail = strdup(res.error)) != NULL)
+		res.has_problem = 1;
+	op_end(op, &res);
+	acme_problem_free(&res.problem);
+}
+
+void
+acme_op_fail_malformed(struct acme_op *op, const char *endpoint,
+    const char *header)
+{
+	struct acme_result res;
+
+	memset(&res, 0, sizeof(res));
+	res.outcome = ACME_FAILED;
+	res.retryable = 1;	/* a broken answer, not a broken CA: again later */
+	snprintf(res.error, sizeof(res.error), "%s: the CA's %s header held a "
+	    "control byte (CR, LF or NUL) or was folded over two lines: the "
+	    "answer is refused, nothing of it used", endpoint != NULL ?
+	    endpoint : "request", header);
+	if ((res.problem.type = strdup(ACME_PROBLEM_MALFORMED_HEADER)) != NULL &&
 	    (res.problem.detail = strdup(res.error)) != NULL)
 		res.has_problem = 1;
 	op_end(op, &res);

@@ -258,10 +258,63 @@ hdr_is(const char *line, size_t len, const char *name, const char **val,
 	return 1;
 }
 
+/* 1 when v[0..n) holds a control byte other than HT (CR, LF, NUL...). */
+static int
+hdr_has_ctl(const char *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (((unsigned char)v[i] < 0x20 && v[i] != '\t') || v[i] == 0x7f)
+			return 1;
+	return 0;
+}
+
+/* Drops what header name (one this file reads) gave: the value it would
+ * have had is another (an obs-fold) or holds control bytes. A Link drops
+ * every link of the answer. */
+static void
+hdrs_drop(struct acme_hdrs *h, const char *name)
+{
+	size_t i;
+
+	if (h->malformed == NULL)
+		h->malformed = name;
+	if (strcmp(name, "Replay-Nonce") == 0)
+		h->nonce[0] = '\0';
+	else if (strcmp(name, "Location") == 0) {
+		free(h->location);
+		h->location = NULL;
+	} else if (strcmp(name, "Retry-After") == 0)
+		h->has_retry_after = 0;
+	else {
+		for (i = 0; i < h->nalt; i++)
+			free(h->alt[i]);
+		h->nalt = 0;
+		free(h->up);
+		h->up = NULL;
+	}
+}
+
+/* The header of line among those this file reads, with its value; NULL
+ * when another. */
+static const char *
+hdrs_which(const char *line, size_t len, const char **v, size_t *vl)
+{
+	static const char *const names[] = { "Replay-Nonce", "Location",
+	    "Retry-After", "Link" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (hdr_is(line, len, names[i], v, vl))
+			return names[i];
+	return NULL;
+}
+
 void
 acme_hdrs_line(struct acme_hdrs *h, const char *line, size_t len, time_t now)
 {
-	const char *v;
+	const char *v, *name;
 	size_t vl;
 	time_t t;
 	char *u;
@@ -280,12 +333,23 @@ acme_hdrs_line(struct acme_hdrs *h, const char *line, size_t len, time_t now)
 		h->bytes = bytes;
 		return;
 	}
-	if (hdr_is(line, len, "Replay-Nonce", &v, &vl)) {
+	if (len > 0 && (line[0] == ' ' || line[0] == '\t')) {
+		if (h->last != NULL)	/* an obs-fold: the value goes on */
+			hdrs_drop(h, h->last);
+		return;
+	}
+	if ((h->last = name = hdrs_which(line, len, &v, &vl)) == NULL)
+		return;
+	if (hdr_has_ctl(v, vl)) {
+		hdrs_drop(h, name);
+		return;
+	}
+	if (strcmp(name, "Replay-Nonce") == 0) {
 		if (acme_nonce_ok(v, vl)) {
 			memcpy(h->nonce, v, vl);
 			h->nonce[vl] = '\0';
 		}
-	} else if (hdr_is(line, len, "Location", &v, &vl)) {
+	} else if (strcmp(name, "Location") == 0) {
 		if (vl <= ACME_URL_MAX && (u = strndup(v, vl)) != NULL) {
 			if (acme_url_ok(u) && h->location == NULL)
 				h->location = u;
@@ -294,12 +358,12 @@ acme_hdrs_line(struct acme_hdrs *h, const char *line, size_t len, time_t now)
 				free(u);
 			}
 		}
-	} else if (hdr_is(line, len, "Retry-After", &v, &vl)) {
+	} else if (strcmp(name, "Retry-After") == 0) {
 		if (acme_retry_after_parse(v, vl, now, &t) == 0) {
 			h->has_retry_after = 1;
 			h->retry_after = t;
 		}
-	} else if (hdr_is(line, len, "Link", &v, &vl))
+	} else
 		(void)acme_link_parse(v, vl, acme_hdrs_link, h);
 }
 

@@ -32,11 +32,21 @@ struct acme_hdrs {
 	char	*insecure;		/* the first http:// URL offered, as
 					 * "Location: <url>" or "Link: <url>":
 					 * refused (acme_url_insecure), or NULL */
+	const char *malformed;		/* the first header read here whose
+					 * value held a control byte (CR, LF,
+					 * NUL...) or was folded (obs-fold):
+					 * its name (static), its value
+					 * dropped; or NULL */
+	const char *last;		/* the header of the line before, for
+					 * an obs-fold line; NULL when other */
 };
 
 /* Feeds one raw header line (with or without CR LF). A status line
  * ("HTTP/...") resets what was collected (interim 1xx responses). Bad
- * values are ignored, never fatal; the cap sets toobig. */
+ * values are ignored, never fatal; the cap sets toobig. A value of
+ * Replay-Nonce, Location, Retry-After or Link with a control byte in it
+ * (but HT), or continued on an obs-fold line (RFC 9112 section 5.2: its
+ * value would be another), is dropped and named in malformed. */
 void acme_hdrs_line(struct acme_hdrs *h, const char *line, size_t len,
     time_t now);
 void acme_hdrs_free(struct acme_hdrs *h);
@@ -340,6 +350,11 @@ void acme_op_unavailable(struct acme_op *op, const char *fmt, ...)
  * naming where (e.g. "Location", "finalize") the http:// url was given. */
 void acme_op_fail_insecure(struct acme_op *op, const char *where,
     const char *url);
+
+/* Ends the op, retryable, with an ACME_PROBLEM_MALFORMED_HEADER problem
+ * naming header (never its bytes); endpoint names the request. */
+void acme_op_fail_malformed(struct acme_op *op, const char *endpoint,
+    const char *header);
 
 /* Ends the op from an unusable response r (transport error, HTTP error with
  * or without a problem, 429/503 deferral; no answer or a 5xx other than a

@@ -52,6 +52,34 @@ api_queue(struct MHD_Connection *conn, unsigned status, struct MHD_Response *r)
 	return MHD_queue_response(conn, status, r);
 }
 
+/* The answer this thread queues while api_capture_begin's capture is on. */
+static _Thread_local struct {
+	int	 on;
+	unsigned status;
+	char	*body;
+} api_capture;
+
+void
+api_capture_begin(void)
+{
+	free(api_capture.body);
+	api_capture.body = NULL;
+	api_capture.status = 0;
+	api_capture.on = 1;
+}
+
+char *
+api_capture_end(unsigned *status)
+{
+	char *b = api_capture.body;
+
+	*status = api_capture.status;
+	api_capture.body = NULL;
+	api_capture.status = 0;
+	api_capture.on = 0;
+	return b;
+}
+
 enum MHD_Result
 api_reply(struct MHD_Connection *conn, unsigned status, const char *ctype,
     const char *body, size_t len)
@@ -60,6 +88,9 @@ api_reply(struct MHD_Connection *conn, unsigned status, const char *ctype,
 	enum MHD_Result ret;
 
 	api_status = status;
+	if (api_capture.on && api_capture.body == NULL &&
+	    (api_capture.body = strndup(body, len)) != NULL)
+		api_capture.status = status;
 	r = MHD_create_response_from_buffer(len, (void *)(uintptr_t)body,
 	    MHD_RESPMEM_MUST_COPY);
 	if (r == NULL)
@@ -263,6 +294,71 @@ api_action_body(const struct api_req *req, const char *field, json_t **root,
 	return 0;
 }
 
+/* A request that changes one certificate (api_route_v1 runs it under its
+ * Idempotency-Key): its lifecycle, a revocation, a renewal, a retry. */
+struct api_change {
+	const char	*id;
+	const char	*rest;
+	const char	*method;
+};
+
+static enum MHD_Result
+api_change(struct api *a, struct MHD_Connection *conn, struct api_req *req,
+    void *ctx)
+{
+	const struct api_change *ch = ctx;
+
+	if (api_lifecycle_path(ch->rest, ch->method))
+		return api_route_lifecycle(a, conn, ch->id, ch->rest, ch->method,
+		    req);
+	if (strcmp(ch->method, "POST") != 0)
+		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "%s is not allowed here (POST)", ch->method);
+	if (!ids_valid(ch->id))
+		return api_error(conn, MHD_HTTP_NOT_FOUND, "not a certificate id");
+	if (strcmp(ch->rest, "/renew") == 0)
+		return api_renew(a, conn, ch->id);
+	if (strcmp(ch->rest, "/retry") == 0)
+		return api_retry(a, conn, ch->id);
+	return api_revoke(a, conn, ch->id, req);
+}
+
+/* POST /v1/certificates:delete and :retry as api_idem_fn. */
+static enum MHD_Result
+api_delete_bulk_fn(struct api *a, struct MHD_Connection *conn,
+    struct api_req *req, void *ctx)
+{
+	(void)ctx;
+	return api_delete_bulk(a, conn, req);
+}
+
+static enum MHD_Result
+api_retry_bulk_fn(struct api *a, struct MHD_Connection *conn,
+    struct api_req *req, void *ctx)
+{
+	(void)ctx;
+	return api_retry_bulk(a, conn, req);
+}
+
+/* POST /v1/certificates:import, :bulk, :delete and :retry (the last two
+ * under their Idempotency-Key). */
+static enum MHD_Result
+api_route_many(struct api *a, struct MHD_Connection *conn, const char *path,
+    const char *method, struct api_req *req)
+{
+	const char *verb = strchr(path, ':') + 1;
+
+	if (strcmp(method, "POST") != 0)
+		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "%s is not allowed on /v1/%s (POST)", method, path);
+	if (strcmp(verb, "import") == 0)
+		return api_import(a, conn, req);
+	if (strcmp(verb, "bulk") == 0)
+		return api_bulk(a, conn, req);
+	return api_idem_run(a, conn, method, path, req, strcmp(verb,
+	    "delete") == 0 ? api_delete_bulk_fn : api_retry_bulk_fn, NULL);
+}
+
 /* Copies the id segment that starts path (up to '/' or the end) into id. */
 const char *
 api_segment(const char *path, char *id, size_t idlen)
@@ -320,24 +416,11 @@ api_route_v1(struct api *a, struct MHD_Connection *conn, const char *path,
 		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    "%s is not allowed on /v1/cas (GET)", method);
 	}
-	if (strcmp(path, "certificates:import") == 0) {
-		if (strcmp(method, "POST") == 0)
-			return api_import(a, conn, req);
-		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
-		    "%s is not allowed on /v1/certificates:import (POST)", method);
-	}
-	if (strcmp(path, "certificates:bulk") == 0) {
-		if (strcmp(method, "POST") == 0)
-			return api_bulk(a, conn, req);
-		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
-		    "%s is not allowed on /v1/certificates:bulk (POST)", method);
-	}
-	if (strcmp(path, "certificates:retry") == 0) {
-		if (strcmp(method, "POST") == 0)
-			return api_retry_bulk(a, conn, req);
-		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
-		    "%s is not allowed on /v1/certificates:retry (POST)", method);
-	}
+	if (strcmp(path, "certificates:import") == 0 ||
+	    strcmp(path, "certificates:bulk") == 0 ||
+	    strcmp(path, "certificates:delete") == 0 ||
+	    strcmp(path, "certificates:retry") == 0)
+		return api_route_many(a, conn, path, method, req);
 	if (strcmp(path, "accounts") == 0 || strncmp(path, "accounts/", 9) == 0)
 		return api_route_accounts(a, conn, path, method, req);
 	if (strncmp(path, "actions/", 8) == 0)
@@ -345,21 +428,13 @@ api_route_v1(struct api *a, struct MHD_Connection *conn, const char *path,
 	if (strncmp(path, "certificates/", 13) != 0)
 		return api_error(conn, MHD_HTTP_NOT_FOUND, "no such path");
 	rest = api_segment(path + 13, id, sizeof(id));
-	if (api_lifecycle_path(rest, method))
-		return api_route_lifecycle(a, conn, id, rest, method, req);
-	if (strcmp(rest, "/revoke") == 0 || strcmp(rest, "/renew") == 0 ||
-	    strcmp(rest, "/retry") == 0) {
-		if (strcmp(method, "POST") != 0)
-			return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
-			    "%s is not allowed here (POST)", method);
-		if (!ids_valid(id))
-			return api_error(conn, MHD_HTTP_NOT_FOUND,
-			    "not a certificate id");
-		if (strcmp(rest, "/renew") == 0)
-			return api_renew(a, conn, id);
-		if (strcmp(rest, "/retry") == 0)
-			return api_retry(a, conn, id);
-		return api_revoke(a, conn, id, req);
+	if (api_lifecycle_path(rest, method) || strcmp(rest, "/revoke") == 0 ||
+	    strcmp(rest, "/renew") == 0 || strcmp(rest, "/retry") == 0) {
+		struct api_change ch = { id, rest, method };
+
+		if (get)	/* .../changes; any other GET gets its 405 */
+			return api_change(a, conn, req, &ch);
+		return api_idem_run(a, conn, method, path, req, api_change, &ch);
 	}
 	if (rest[0] != '\0')
 		return api_route_export(a, conn, id, rest, method, req);

@@ -72,7 +72,17 @@
  *                                            400 bad or duplicate names, a name
  *                                            added twice, dropped but absent, or no
  *                                            name left; 409 disabled/deleted/revoked
+ *                                            (enable and names: 429 naming the quota
+ *                                            when the tenant's refuses it)
  *   GET  /v1/certificates/{id}/changes       those changes, newest first (who, when)
+ *   POST /v1/certificates:delete             {ids} or {tenant, label}, limit, dry_run,
+ *                                            revoke, reason: each deleted as DELETE
+ *                                            does, at most 1000 -> 200 {dry_run,
+ *                                            matched, deleted, unchanged, not_found,
+ *                                            revocations, not_revoked, remaining}
+ *   Idempotency-Key (1-255 printable ASCII) on POST /v1/certificates (the same
+ *   certificate again) and on every POST/DELETE above that changes
+ *   certificates (the kept reply again; 422 another request; 409 running)
  *   POST /v1/certificates:retry              {ca, problem_type} (both optional): up
  *                                            to 1000 failed ones -> 202 {retried, more}
  *   GET  /v1/accounts, POST /v1/accounts/{id}/key-rollover|deactivate

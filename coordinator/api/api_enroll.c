@@ -11,8 +11,6 @@
 #include "enroll.h"
 #include "log.h"
 
-#define API_IDEM_KEY_MAX 255	/* Idempotency-Key: printable ASCII */
-
 /* The reply: 201 with Location for a new certificate, 200 for one that
  * existed (by name set or by key). */
 static enum MHD_Result
@@ -43,64 +41,6 @@ api_enroll_reply(struct MHD_Connection *conn, unsigned status,
 	ret = api_queue(conn, status, r);
 	MHD_destroy_response(r);
 	return ret;
-}
-
-/* The request's Idempotency-Key: NULL when absent; -1 when malformed. */
-static int
-api_idem_key(struct MHD_Connection *conn, const char **key)
-{
-	size_t i;
-
-	*key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    "Idempotency-Key");
-	if (*key == NULL)
-		return 0;
-	if ((*key)[0] == '\0' || strlen(*key) > API_IDEM_KEY_MAX)
-		return -1;
-	for (i = 0; (*key)[i] != '\0'; i++)
-		if ((*key)[i] < 0x21 || (*key)[i] > 0x7e)
-			return -1;
-	return 0;
-}
-
-/* Looks key up: 1 with the certificate it answered (same body), 2 when it
- * was used with another body, 0 when unused, -1 with err. */
-static int
-api_idem_find(struct api *a, const char *key, const unsigned char *sum,
-    char id[IDS_LEN + 1], char status[16], char *err, size_t errlen)
-{
-	PGresult *r;
-	int rc;
-
-	if ((r = db_pquery(a->db, "api idempotency", "SELECT k.certificate, "
-	    "c.status, k.body_sha256 = $2::bytea FROM idempotency_keys k JOIN "
-	    "certificates c ON c.id = k.certificate WHERE k.key = $1", 2,
-	    (const char *[]){ key, (const char *)sum }, (const int[]){ 0, 32 },
-	    (const int[]){ 0, 1 }, err, errlen)) == NULL)
-		return -1;
-	if (PQntuples(r) == 0)
-		rc = 0;
-	else if (strcmp(PQgetvalue(r, 0, 2), "t") != 0)
-		rc = 2;
-	else {
-		snprintf(id, IDS_LEN + 1, "%s", PQgetvalue(r, 0, 0));
-		snprintf(status, 16, "%s", PQgetvalue(r, 0, 1));
-		rc = 1;
-	}
-	PQclear(r);
-	return rc;
-}
-
-/* Remembers that key (with body digest sum) answered certificate id. */
-static int
-api_idem_store(struct api *a, const char *key, const unsigned char *sum,
-    const char *id, char *err, size_t errlen)
-{
-	return db_pexec(a->db, "api idempotency store", "INSERT INTO "
-	    "idempotency_keys (key, body_sha256, certificate) VALUES ($1, $2, "
-	    "$3) ON CONFLICT (key) DO NOTHING", 3, (const char *[]){ key,
-	    (const char *)sum, id }, (const int[]){ 0, 32, 0 },
-	    (const int[]){ 0, 1, 0 }, err, errlen) < 0 ? -1 : 0;
 }
 
 /* Enrolls er (after the lookups): the existing live certificate of the name

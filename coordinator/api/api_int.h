@@ -84,6 +84,12 @@ enum MHD_Result api_reply_secret(struct MHD_Connection *conn, char *pem,
 enum MHD_Result api_queue(struct MHD_Connection *conn, unsigned status,
     struct MHD_Response *r);
 
+/* Captures the next answer this thread sends through api_reply (every
+ * JSON answer): api_capture_end returns its body (malloc'd, NULL when none
+ * was sent) and status, and stops capturing. */
+void api_capture_begin(void);
+char *api_capture_end(unsigned *status);
+
 /* The status of the last answer queued by this thread (api_reply,
  * api_reply_secret_as), 0 after api_status_reset: the audit log's. */
 unsigned api_status_last(void);
@@ -223,7 +229,64 @@ enum MHD_Result api_retry(struct api *a, struct MHD_Connection *conn,
 enum MHD_Result api_retry_bulk(struct api *a, struct MHD_Connection *conn,
     struct api_req *req);
 
-/* ---- a certificate's lifecycle (api_lifecycle.c) ---- */
+/* ---- Idempotency-Key (api_idem.c) ---- */
+
+#define API_IDEM_KEY_MAX 255	/* Idempotency-Key: printable ASCII */
+
+/* The request's Idempotency-Key in *key: NULL when absent. Returns 0, or
+ * -1 when it is malformed (empty, longer, not printable ASCII). */
+int api_idem_key(struct MHD_Connection *conn, const char **key);
+
+/* An enrollment's key: 1 with the certificate it answered (same body,
+ * sum: the body's SHA-256), 2 when it was used with another body or by
+ * another kind of request, 0 when unused, -1 with err. */
+int api_idem_find(struct api *a, const char *key, const unsigned char *sum,
+    char id[IDS_LEN + 1], char status[16], char *err, size_t errlen);
+
+/* Remembers that an enrollment's key (body digest sum) answered
+ * certificate id (a key taken already stays as it is). Returns 0, or -1. */
+int api_idem_store(struct api *a, const char *key, const unsigned char *sum,
+    const char *id, char *err, size_t errlen);
+
+typedef enum MHD_Result api_idem_fn(struct api *a,
+    struct MHD_Connection *conn, struct api_req *req, void *ctx);
+
+/*
+ * Runs fn(a, conn, req, ctx), a request that changes certificates, under
+ * its Idempotency-Key when it has one: the key is taken first (one row of
+ * idempotency_keys, with the SHA-256 of method, url, query and body), fn
+ * runs, and its reply is kept with the key (statuses below 500 but 429;
+ * any other lets the key go). The same key again: the kept reply, with
+ * no second effect (same request), 422 (another request, or the key of an
+ * enrollment), 409 (the first is still being answered). 400 when the key
+ * is malformed. Without a key, just fn.
+ */
+enum MHD_Result api_idem_run(struct api *a, struct MHD_Connection *conn,
+    const char *method, const char *url, struct api_req *req,
+    api_idem_fn *fn, void *ctx);
+
+/* ---- a certificate's lifecycle (api_lifecycle.c, api_delete.c) ---- */
+
+/* After a change's transaction failed and was rolled back, the tries-th
+ * time: 1 (the fault noted on a->db cleared) when it met a deadlock or a
+ * serialization failure (SQLSTATE class 40) and may run again, else 0. */
+int api_lifecycle_retry(struct api *a, int tries);
+
+/*
+ * POST /v1/certificates:delete: {"ids": [ids]} (at most 1000) or
+ * {"tenant": T, "label": "KEY:VALUE"} (either or both: the first "limit",
+ * at most 1000, of its certificates not deleted yet, by id), with
+ * "dry_run": true (only "matched", the count it would delete now; a
+ * selector's counted up to 1,000,000), "revoke": true and "reason".
+ * Each certificate goes through lifecycle_delete, in transactions of 100;
+ * 200 with matched, deleted, unchanged (deleted already), not_found (ids),
+ * revocations, not_revoked (revoke asked, but the CA cannot: not issued or
+ * revoked already) and remaining (the selector's not deleted yet: ask
+ * again until 0). 400 on a bad body, nothing changed.
+ */
+enum MHD_Result api_delete_bulk(struct api *a, struct MHD_Connection *conn,
+    struct api_req *req);
+
 
 /* 1 when rest (after /v1/certificates/{id}) with method is
  * api_route_lifecycle's: "" with DELETE, "/disable", "/enable", "/names",

@@ -11,6 +11,7 @@
 #include "log.h"
 
 #define API_CHANGES_MAX "200"	/* changes GET .../changes lists, newest first */
+#define API_LIFECYCLE_TRIES 3	/* runs of a change's transaction on deadlock */
 
 int
 api_lifecycle_path(const char *rest, const char *method)
@@ -39,6 +40,8 @@ api_lifecycle_reply(struct MHD_Connection *conn, enum lifecycle_status st,
 		return api_error(conn, MHD_HTTP_CONFLICT, "%s", err);
 	case LIFECYCLE_BAD:
 		return api_error(conn, MHD_HTTP_BAD_REQUEST, "%s", err);
+	case LIFECYCLE_QUOTA:	/* as an enrollment's quota refusal */
+		return api_error(conn, MHD_HTTP_TOO_MANY_REQUESTS, "%s", err);
 	default:
 		log_err("api: %s %s: %s", action, id, err);
 		return api_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
@@ -90,6 +93,21 @@ api_lifecycle_revoke_arg(struct MHD_Connection *conn, int *reason, char *err,
 	return 1;
 }
 
+int
+api_lifecycle_retry(struct api *a, int tries)
+{
+	char st[6];
+
+	if (tries >= API_LIFECYCLE_TRIES ||
+	    db_fault(a->db, st) != DB_FAULT_TRANSIENT ||
+	    strncmp(st, "40", 2) != 0)
+		return 0;
+	log_warn("api: a lifecycle change met a %s (deadlock or serialization "
+	    "failure): its transaction runs again", st);
+	db_fault_clear(a->db);
+	return 1;
+}
+
 /* Commits a change that went through, rolls back any other. */
 static enum lifecycle_status
 api_lifecycle_end(struct api *a, enum lifecycle_status st, char *err,
@@ -114,7 +132,7 @@ api_delete(struct api *a, struct MHD_Connection *conn, const char *id)
 	enum lifecycle_status st;
 	enum actions_status ast = ACTIONS_QUEUED;
 	char err[512], client[LIFECYCLE_CLIENT_MAX + 1], aid[IDS_LEN + 1] = "";
-	int reason, revoke;
+	int reason, revoke, tries = 0;
 
 	if ((revoke = api_lifecycle_revoke_arg(conn, &reason, err,
 	    sizeof(err))) < 0)
@@ -122,11 +140,15 @@ api_delete(struct api *a, struct MHD_Connection *conn, const char *id)
 	if (api_db(a, err, sizeof(err)) < 0)
 		return api_unavailable(conn, err);
 	api_edge_client(conn, client, sizeof(client));
+	db_fault_clear(a->db);
+again:
 	if (db_begin(a->db, err, sizeof(err)) < 0)
 		return api_unavailable(conn, err);
 	if (revoke && (ast = actions_revoke_in(a->db, id, reason, aid, err,
 	    sizeof(err))) != ACTIONS_QUEUED) {
 		db_rollback(a->db);
+		if (ast == ACTIONS_ERROR && api_lifecycle_retry(a, ++tries))
+			goto again;
 		if (ast == ACTIONS_CONFLICT)
 			return api_error(conn, MHD_HTTP_CONFLICT, "%s; nothing was "
 			    "deleted (delete without revoke=true to keep it valid "
@@ -135,6 +157,8 @@ api_delete(struct api *a, struct MHD_Connection *conn, const char *id)
 	}
 	st = lifecycle_delete(a->db, id, aid, client, &res, err, sizeof(err));
 	st = api_lifecycle_end(a, st, err, sizeof(err));
+	if (st == LIFECYCLE_ERROR && api_lifecycle_retry(a, ++tries))
+		goto again;
 	return api_lifecycle_reply(conn, st, id, "delete", &res, aid, err);
 }
 
@@ -147,17 +171,22 @@ api_lifecycle_change(struct api *a, struct MHD_Connection *conn,
 	struct lifecycle_names ln = { 0 };
 	enum lifecycle_status st;
 	char err[512], client[LIFECYCLE_CLIENT_MAX + 1];
-	int names = strcmp(rest, "/names") == 0;
+	int names = strcmp(rest, "/names") == 0, tries = 0;
 
 	if (names && lifecycle_names_parse(req->body != NULL ? req->body : "",
 	    req->len, &ln, err, sizeof(err)) < 0)
 		return api_error(conn, MHD_HTTP_BAD_REQUEST, "%s", err);
-	if (api_db(a, err, sizeof(err)) < 0 ||
-	    db_begin(a->db, err, sizeof(err)) < 0) {
+	api_edge_client(conn, client, sizeof(client));
+	if (api_db(a, err, sizeof(err)) < 0) {
 		lifecycle_names_free(&ln);
 		return api_unavailable(conn, err);
 	}
-	api_edge_client(conn, client, sizeof(client));
+	db_fault_clear(a->db);
+again:
+	if (db_begin(a->db, err, sizeof(err)) < 0) {
+		lifecycle_names_free(&ln);
+		return api_unavailable(conn, err);
+	}
 	if (names)
 		st = lifecycle_names(a->db, a->v, id, &ln, client, &res, err,
 		    sizeof(err));
@@ -166,8 +195,10 @@ api_lifecycle_change(struct api *a, struct MHD_Connection *conn,
 	else
 		st = lifecycle_enable(a->db, a->v, id, client, &res, err,
 		    sizeof(err));
-	lifecycle_names_free(&ln);
 	st = api_lifecycle_end(a, st, err, sizeof(err));
+	if (st == LIFECYCLE_ERROR && api_lifecycle_retry(a, ++tries))
+		goto again;
+	lifecycle_names_free(&ln);
 	return api_lifecycle_reply(conn, st, id, rest + 1, &res, NULL, err);
 }
 

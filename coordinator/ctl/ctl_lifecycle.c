@@ -60,28 +60,130 @@ ctl_lc_call(const char *method, const char *path, const char *body)
 	return rc;
 }
 
+/* One round of POST /v1/certificates:delete with body: its reply, or NULL
+ * after printing why. */
+static json_t *
+ctl_delete_round(json_t *body)
+{
+	char err[1024], *b;
+	json_t *j;
+
+	if ((b = json_dumps(body, JSON_COMPACT)) == NULL) {
+		ctl_fail(CTL_FAILED, "out of memory");
+		return NULL;
+	}
+	j = ctl_api("POST", "/v1/certificates:delete", b, err, sizeof(err));
+	free(b);
+	if (j == NULL)
+		ctl_fail(CTL_FAILED, err);
+	return j;
+}
+
+/* The count of member k of j added to *sum. */
+static long long
+ctl_delete_add(json_t *j, const char *k, long long *sum)
+{
+	long long n = json_integer_value(json_object_get(j, k));
+
+	*sum += n;
+	return n;
+}
+
+/* delete --tenant T / --label K:V: counts them (no --yes), or deletes them
+ * in rounds until none is left (or a round deletes nothing). */
+static int
+ctl_delete_many(json_t *body, int yes)
+{
+	long long del = 0, rev = 0, norev = 0, n = 0;
+	json_t *j;
+	int rc = CTL_OK;
+
+	json_object_set_new(body, "dry_run", json_boolean(!yes));
+	if (!yes) {
+		if ((j = ctl_delete_round(body)) == NULL)
+			return CTL_FAILED;
+		if (ctl_json())
+			rc = ctl_emit(j);
+		else
+			printf("%lld certificate(s) would be deleted; run again with "
+			    "--yes to delete them\n", (long long)json_integer_value(
+			    json_object_get(j, "matched")));
+		json_decref(j);
+		return rc;
+	}
+	do {
+		if ((j = ctl_delete_round(body)) == NULL)
+			return CTL_FAILED;
+		n = ctl_delete_add(j, "deleted", &del);
+		ctl_delete_add(j, "revocations", &rev);
+		ctl_delete_add(j, "not_revoked", &norev);
+		if (!ctl_json())
+			fprintf(stderr, "\rdeleted %lld, %lld left", del,
+			    (long long)json_integer_value(json_object_get(j,
+			    "remaining")));
+		n = n > 0 ? json_integer_value(json_object_get(j, "remaining")) : 0;
+		json_decref(j);
+	} while (n > 0);
+	if (ctl_json()) {
+		j = json_pack("{s:I, s:I, s:I}", "deleted", (json_int_t)del,
+		    "revocations", (json_int_t)rev, "not_revoked", (json_int_t)norev);
+		rc = ctl_emit(j);
+		json_decref(j);
+		return rc;
+	}
+	fprintf(stderr, "\n");
+	printf("deleted %lld certificate(s)", del);
+	if (json_is_true(json_object_get(body, "revoke")))
+		printf(", %lld revocation(s) queued, %lld not revocable", rev,
+		    norev);
+	printf("\n");
+	return CTL_OK;
+}
+
 int
 ctl_delete(int argc, char *argv[])
 {
-	const char *id = NULL, *reason = NULL;
+	const char *id = NULL, *reason = NULL, *tenant = NULL, *label = NULL;
 	char path[256];
-	int i, revoke = 0;
+	json_t *body;
+	int i, revoke = 0, yes = 0, rc;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--revoke") == 0)
 			revoke = 1;
+		else if (strcmp(argv[i], "--yes") == 0)
+			yes = 1;
 		else if (strcmp(argv[i], "--reason") == 0 && i + 1 < argc)
 			reason = argv[++i];
+		else if (strcmp(argv[i], "--tenant") == 0 && i + 1 < argc)
+			tenant = argv[++i];
+		else if (strcmp(argv[i], "--label") == 0 && i + 1 < argc)
+			label = argv[++i];
 		else if (id == NULL && argv[i][0] != '-')
 			id = argv[i];
 		else
 			id = "-";
 	}
-	if (!ctl_lc_id_ok(id) || (reason != NULL && (!revoke ||
+	if ((tenant != NULL || label != NULL) && id == NULL &&
+	    (reason == NULL || revoke)) {
+		body = json_pack("{s:b}", "revoke", revoke);
+		if (tenant != NULL)
+			json_object_set_new(body, "tenant", json_string(tenant));
+		if (label != NULL)
+			json_object_set_new(body, "label", json_string(label));
+		if (reason != NULL)
+			json_object_set_new(body, "reason", json_string(reason));
+		rc = ctl_delete_many(body, yes);
+		json_decref(body);
+		return rc;
+	}
+	if (yes || tenant != NULL || label != NULL || !ctl_lc_id_ok(id) ||
+	    (reason != NULL && (!revoke ||
 	    strspn(reason, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "0123456789") != strlen(reason)))) {
 		fprintf(stderr, "usage: certfleetctl delete [--revoke [--reason "
-		    "CODE]] ID\n");
+		    "CODE]] ID\n       certfleetctl delete --tenant T [--label "
+		    "KEY:VALUE] [--revoke [--reason CODE]] [--yes]\n");
 		return CTL_USAGE;
 	}
 	snprintf(path, sizeof(path), "/v1/certificates/%s%s%s%s", id,

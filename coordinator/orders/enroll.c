@@ -667,7 +667,8 @@ enroll_insert(PGconn *c, const struct settings *s,
 	int n;
 
 	if (req->tenant[0] != '\0' && (n = tenant_admit(c, req->tenant,
-	    new_order, err, errlen)) <= 0)
+	    TENANT_ADMIT_LIVE | (new_order ? TENANT_ADMIT_ORDER : 0), err,
+	    errlen)) <= 0)
 		return n;
 	if (enroll_hostname_set(c, req, setid, err, errlen) < 0 ||
 	    enroll_certificate(c, req, id, setid, ca, err, errlen) < 0 ||

@@ -120,8 +120,8 @@ void enroll_material_free(struct enroll_material *m);
 int enroll_seal(const struct vault *v, EVP_PKEY *key, const char *pkid,
     struct enroll_material *m, char *err, size_t errlen);
 
-/* In the caller's transaction: the tenant's quotas (tenant_admit, with
- * new_order), the hostname set (with its registered domains), certificate
+/* In the caller's transaction: the tenant's quotas (tenant_admit: a live
+ * certificate, and a new order when new_order), the hostname set (with its registered domains), certificate
  * id of req (status pending, at req->ca or the default CA) and its private
  * key pkid from m. Returns 1, 0 when a tenant quota refuses it (err names
  * the quota), -1 with err; the caller rolls back on anything but 1. */

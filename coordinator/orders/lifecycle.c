@@ -13,33 +13,99 @@
 #include "keys.h"
 #include "log.h"
 #include "order.h"
+#include "tenant.h"
 
 /* The certificate row, locked, with what a change needs. */
 #define LIFECYCLE_LOCK_SQL "SELECT c.status, c.current_issued IS NOT NULL, " \
 	"hs.names, c.challenge, c.key_type, c.ca, coalesce(c.profile, ''), " \
-	"coalesce(c.preferred_chain, '') FROM certificates c JOIN " \
-	"hostname_sets hs ON hs.id = c.hostname_set WHERE c.id = $1 " \
-	"FOR UPDATE OF c"
+	"coalesce(c.preferred_chain, ''), coalesce(c.tenant, '') FROM " \
+	"certificates c JOIN hostname_sets hs ON hs.id = c.hostname_set " \
+	"WHERE c.id = $1 FOR UPDATE OF c"
 enum { LC_STATUS, LC_ISSUED, LC_NAMES, LC_CHALLENGE, LC_KEYTYPE, LC_CA,
-	LC_PROFILE, LC_CHAIN };
+	LC_PROFILE, LC_CHAIN, LC_TENANT };
 
-/* Locks certificate id: 1 with its row in *r, 0 when there is none, -1. */
+/* What a verb does to a certificate in each status: statuses are words of
+ * a space-separated list. */
+struct lifecycle_rule {
+	const char	*same;		/* nothing to do: UNCHANGED */
+	const char	*refuse;	/* not allowed: CONFLICT */
+	const char	*what;		/* "it cannot be disabled", for the message */
+};
+
+static const struct lifecycle_rule lifecycle_rule_delete = {
+	"deleted", "", "it cannot be deleted" };
+static const struct lifecycle_rule lifecycle_rule_disable = {
+	"disabled", "deleted revoked", "it cannot be disabled" };
+static const struct lifecycle_rule lifecycle_rule_enable = {
+	"pending issued failed", "deleted revoked", "it cannot be enabled" };
+static const struct lifecycle_rule lifecycle_rule_names = {
+	"", "disabled deleted revoked", "its names cannot change" };
+
+/* 1 when word is one of list's space-separated words. */
 static int
-lifecycle_lock(PGconn *c, const char *id, PGresult **r,
-    struct lifecycle_result *res, char *err, size_t errlen)
+lifecycle_in(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p;
+
+	for (p = list; (p = strstr(p, word)) != NULL; p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+/*
+ * Locks certificate id and checks its status against the verb's rule:
+ * 1 with its row in *r to go on; 0 with *st NOT_FOUND, UNCHANGED or
+ * CONFLICT (err: why) or ERROR. *r is the caller's to PQclear either way.
+ */
+static int
+lifecycle_open(PGconn *c, const char *id, const struct lifecycle_rule *rule,
+    PGresult **r, struct lifecycle_result *res, enum lifecycle_status *st,
+    char *err, size_t errlen)
 {
 	memset(res, 0, sizeof(*res));
+	*st = LIFECYCLE_ERROR;
 	if ((*r = db_query(c, "lifecycle lock", LIFECYCLE_LOCK_SQL, 1, &id, NULL,
 	    NULL, err, errlen)) == NULL)
-		return -1;
+		return 0;
 	if (PQntuples(*r) != 1) {
 		snprintf(err, errlen, "no certificate %s", id);
+		*st = LIFECYCLE_NOT_FOUND;
 		return 0;
 	}
 	snprintf(res->from, sizeof(res->from), "%s", PQgetvalue(*r, 0,
 	    LC_STATUS));
 	snprintf(res->to, sizeof(res->to), "%s", res->from);
+	if (lifecycle_in(rule->same, res->from)) {
+		*st = LIFECYCLE_UNCHANGED;
+		return 0;
+	}
+	if (lifecycle_in(rule->refuse, res->from)) {
+		snprintf(err, errlen, "certificate %s is %s: %s%s", id, res->from,
+		    rule->what, strcmp(res->from, "disabled") == 0 ?
+		    " (enable it first)" : "");
+		*st = LIFECYCLE_CONFLICT;
+		return 0;
+	}
 	return 1;
+}
+
+/* The tenant's quotas (tenant_admit, what) for a change of certificate id
+ * (row r): 1 when it fits or the certificate has no tenant, 0 with *st
+ * QUOTA (err names the quota), or ERROR. */
+static int
+lifecycle_admit(PGconn *c, const PGresult *r, unsigned what,
+    enum lifecycle_status *st, char *err, size_t errlen)
+{
+	const char *tenant = PQgetvalue(r, 0, LC_TENANT);
+	int n;
+
+	if (tenant[0] == '\0' || (n = tenant_admit(c, tenant, what, err,
+	    errlen)) == 1)
+		return 1;
+	*st = n == 0 ? LIFECYCLE_QUOTA : LIFECYCLE_ERROR;
+	return 0;
 }
 
 /* The current issued certificate of id leaves the edges (the primer's
@@ -115,17 +181,13 @@ lifecycle_delete(PGconn *c, const char *id, const char *revoke_action,
     const char *client, struct lifecycle_result *res, char *err,
     size_t errlen)
 {
-	enum lifecycle_status st = LIFECYCLE_ERROR;
+	enum lifecycle_status st;
 	PGresult *r = NULL;
-	int n;
 
-	if ((n = lifecycle_lock(c, id, &r, res, err, errlen)) <= 0) {
-		st = n == 0 ? LIFECYCLE_NOT_FOUND : LIFECYCLE_ERROR;
-		goto out;
-	}
-	if (strcmp(res->from, "deleted") == 0) {
-		st = LIFECYCLE_UNCHANGED;
-		if (revoke_action != NULL && revoke_action[0] != '\0' &&
+	if (!lifecycle_open(c, id, &lifecycle_rule_delete, &r, res, &st, err,
+	    errlen)) {
+		if (st == LIFECYCLE_UNCHANGED && revoke_action != NULL &&
+		    revoke_action[0] != '\0' &&
 		    lifecycle_record(c, id, "delete", res, NULL, NULL,
 		    revoke_action, client, err, errlen) < 0)
 			st = LIFECYCLE_ERROR;
@@ -144,25 +206,12 @@ enum lifecycle_status
 lifecycle_disable(PGconn *c, const char *id, const char *client,
     struct lifecycle_result *res, char *err, size_t errlen)
 {
-	enum lifecycle_status st = LIFECYCLE_ERROR;
+	enum lifecycle_status st;
 	PGresult *r = NULL;
-	int n;
 
-	if ((n = lifecycle_lock(c, id, &r, res, err, errlen)) <= 0) {
-		st = n == 0 ? LIFECYCLE_NOT_FOUND : LIFECYCLE_ERROR;
+	if (!lifecycle_open(c, id, &lifecycle_rule_disable, &r, res, &st, err,
+	    errlen))
 		goto out;
-	}
-	if (strcmp(res->from, "disabled") == 0) {
-		st = LIFECYCLE_UNCHANGED;
-		goto out;
-	}
-	if (strcmp(res->from, "deleted") == 0 ||
-	    strcmp(res->from, "revoked") == 0) {
-		snprintf(err, errlen, "certificate %s is %s: it cannot be "
-		    "disabled", id, res->from);
-		st = LIFECYCLE_CONFLICT;
-		goto out;
-	}
 	st = lifecycle_stop(c, id, "disable", "disabled", "UPDATE certificates "
 	    "SET status = 'disabled', disabled_at = now(), renew_at = NULL, "
 	    "updated_at = now() WHERE id = $1", NULL, client, res, err, errlen);
@@ -243,26 +292,20 @@ lifecycle_enable(PGconn *c, const struct vault *v, const char *id,
     const char *client, struct lifecycle_result *res, char *err,
     size_t errlen)
 {
-	enum lifecycle_status st = LIFECYCLE_ERROR;
+	enum lifecycle_status st;
 	PGresult *r = NULL;
-	int n;
+	int issued;
 
-	if ((n = lifecycle_lock(c, id, &r, res, err, errlen)) <= 0) {
-		st = n == 0 ? LIFECYCLE_NOT_FOUND : LIFECYCLE_ERROR;
+	if (!lifecycle_open(c, id, &lifecycle_rule_enable, &r, res, &st, err,
+	    errlen))
 		goto out;
-	}
-	if (strcmp(res->from, "deleted") == 0 ||
-	    strcmp(res->from, "revoked") == 0) {
-		snprintf(err, errlen, "certificate %s is %s: it cannot be enabled",
-		    id, res->from);
-		st = LIFECYCLE_CONFLICT;
+	st = LIFECYCLE_ERROR;
+	issued = strcmp(PQgetvalue(r, 0, LC_ISSUED), "t") == 0;
+	/* live again; a new order too when it has nothing issued to serve */
+	if (!lifecycle_admit(c, r, TENANT_ADMIT_LIVE | (issued ? 0 :
+	    TENANT_ADMIT_ORDER), &st, err, errlen))
 		goto out;
-	}
-	if (strcmp(res->from, "disabled") != 0) {
-		st = LIFECYCLE_UNCHANGED;
-		goto out;
-	}
-	if (strcmp(PQgetvalue(r, 0, LC_ISSUED), "t") == 0) {
+	if (issued) {
 		if (lifecycle_reissue(c, id, err, errlen) < 0)
 			goto out;
 		snprintf(res->to, sizeof(res->to), "issued");
@@ -516,21 +559,12 @@ lifecycle_names(PGconn *c, const struct vault *v, const char *id,
 	char **cur = NULL, *lit = NULL, *added = NULL, *dropped = NULL;
 	char setid[32];
 	size_t ncur = 0;
-	int n, bad;
+	int bad;
 
-	if ((n = lifecycle_lock(c, id, &r, res, err, errlen)) <= 0) {
-		st = n == 0 ? LIFECYCLE_NOT_FOUND : LIFECYCLE_ERROR;
+	if (!lifecycle_open(c, id, &lifecycle_rule_names, &r, res, &st, err,
+	    errlen))
 		goto out;
-	}
-	if (strcmp(res->from, "disabled") == 0 ||
-	    strcmp(res->from, "deleted") == 0 ||
-	    strcmp(res->from, "revoked") == 0) {
-		snprintf(err, errlen, "certificate %s is %s: its names cannot "
-		    "change%s", id, res->from, strcmp(res->from, "disabled") == 0 ?
-		    " (enable it first)" : "");
-		st = LIFECYCLE_CONFLICT;
-		goto out;
-	}
+	st = LIFECYCLE_ERROR;
 	if ((cur = db_array_parse(PQgetvalue(r, 0, LC_NAMES), &ncur)) == NULL) {
 		snprintf(err, errlen, "lifecycle: bad hostname set of %s", id);
 		goto out;
@@ -540,6 +574,10 @@ lifecycle_names(PGconn *c, const struct vault *v, const char *id,
 		st = bad ? LIFECYCLE_BAD : LIFECYCLE_ERROR;
 		goto out;
 	}
+	/* the replacement is a new order of the tenant's (still one live) */
+	if (!lifecycle_admit(c, r, TENANT_ADMIT_ORDER, &st, err, errlen))
+		goto out;
+	st = LIFECYCLE_ERROR;
 	if ((lit = db_array_literal(req.names, req.nnames)) == NULL ||
 	    (added = db_array_literal(ln->add, ln->nadd)) == NULL ||
 	    (dropped = db_array_literal(ln->drop, ln->ndrop)) == NULL) {

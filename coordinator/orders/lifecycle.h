@@ -14,7 +14,8 @@
 
 /*
  * Every function here works in the caller's transaction: it locks the
- * certificate row first (FOR UPDATE), and on anything but LIFECYCLE_DONE
+ * certificate row first (FOR UPDATE, then its tenant's row when it checks
+ * a quota), and on anything but LIFECYCLE_DONE
  * and LIFECYCLE_UNCHANGED the caller rolls back (nothing it wrote stays).
  * A change:
  *   - cancels the certificate's orders in flight (status "cancelled": their
@@ -32,6 +33,7 @@ enum lifecycle_status {
 	LIFECYCLE_NOT_FOUND,	/* no such certificate */
 	LIFECYCLE_CONFLICT,	/* its status does not allow it (err: why) */
 	LIFECYCLE_BAD,		/* the names asked for do not fit (err: why) */
+	LIFECYCLE_QUOTA,	/* a quota of its tenant refuses it (err names it) */
 	LIFECYCLE_ERROR,	/* database or crypto failure (err, for the log) */
 };
 
@@ -70,7 +72,9 @@ enum lifecycle_status lifecycle_disable(PGconn *c, const char *id,
  * else two thirds of its life, and now when that is past); without one, a
  * new order (fresh key, the certificate's names, its first CA) and status
  * "pending". UNCHANGED when not disabled (pending, issued, failed);
- * CONFLICT when deleted or revoked. RSA key generation blocks the caller.
+ * CONFLICT when deleted or revoked; QUOTA when its tenant is at its
+ * max_live (or, when it orders, at its max_orders_per_hour: tenant.h).
+ * RSA key generation blocks the caller.
  */
 enum lifecycle_status lifecycle_enable(PGconn *c, const struct vault *v,
     const char *id, const char *client, struct lifecycle_result *res,
@@ -104,7 +108,8 @@ void lifecycle_names_free(struct lifecycle_names *ln);
  * (a renewal, an earlier change) are cancelled. BAD when a name added is
  * in the set already, a name dropped is not in it, the set would be empty
  * or longer than ENROLL_MAX_NAMES, or a wildcard is added to an http-01
- * certificate; CONFLICT when disabled, deleted or revoked.
+ * certificate; CONFLICT when disabled, deleted or revoked; QUOTA when its
+ * tenant is at its max_orders_per_hour (the replacement is a new order).
  */
 enum lifecycle_status lifecycle_names(PGconn *c, const struct vault *v,
     const char *id, const struct lifecycle_names *ln, const char *client,

@@ -198,19 +198,23 @@ order_cancel_in_flight(PGconn *c, const char *certificate_id, char *err,
 {
 	PGresult *r;
 	long n;
-	int i;
 
+	/* The outbox rows first, then the orders: the order the relay takes
+	 * them in (SELECT ... FOR UPDATE OF outbox, then UPDATE orders), so
+	 * the two never wait on each other in a circle. A row the relay holds
+	 * is waited for; sent by then, it stays, and its late result is
+	 * ignored because the order is cancelled. */
+	if (db_exec(c, "order cancel", "DELETE FROM outbox WHERE sent_at IS "
+	    "NULL AND job_id IN (SELECT id FROM orders WHERE certificate = $1 "
+	    "AND status IN ('pending', 'sent', 'processing', 'deferred'))", 1,
+	    &certificate_id, NULL, NULL, err, errlen) < 0)
+		return -1;
 	if ((r = db_query(c, "order cancel", "UPDATE orders SET status = "
 	    "'cancelled', updated_at = now() WHERE certificate = $1 AND status "
 	    "IN ('pending', 'sent', 'processing', 'deferred') RETURNING id", 1,
 	    &certificate_id, NULL, NULL, err, errlen)) == NULL)
 		return -1;
 	n = PQntuples(r);
-	for (i = 0; i < n; i++)
-		if (outbox_drop_job(c, PQgetvalue(r, i, 0), err, errlen) < 0) {
-			n = -1;
-			break;
-		}
 	PQclear(r);
 	return n;
 }

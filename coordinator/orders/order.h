@@ -61,7 +61,8 @@ int order_requeue(PGconn *c, const char *job_id, unsigned attempt,
 /*
  * In the caller's transaction: every order of certificate certificate_id
  * in flight (pending, sent, processing, deferred) becomes "cancelled", and
- * its unsent jobs leave the outbox (outbox_drop_job); a job already on
+ * its unsent jobs leave the outbox (locked before the orders, in the
+ * outbox relay's order, so the two cannot deadlock); a job already on
  * Kafka still runs, and the result consumer ignores its events. The caller
  * holds the certificate's row lock. Returns how many were cancelled, or -1
  * with err.

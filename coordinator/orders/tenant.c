@@ -41,7 +41,7 @@ tenant_count(PGconn *c, const char *what, const char *sql, const char *tenant,
 }
 
 int
-tenant_admit(PGconn *c, const char *tenant, int new_order, char *err,
+tenant_admit(PGconn *c, const char *tenant, unsigned what, char *err,
     size_t errlen)
 {
 	PGresult *r;
@@ -58,7 +58,7 @@ tenant_admit(PGconn *c, const char *tenant, int new_order, char *err,
 	snprintf(live, sizeof(live), "%s", PQgetvalue(r, 0, 0));
 	snprintf(hour, sizeof(hour), "%s", PQgetvalue(r, 0, 1));
 	PQclear(r);
-	if (strcmp(live, "-1") != 0) {
+	if ((what & TENANT_ADMIT_LIVE) && strcmp(live, "-1") != 0) {
 		if ((n = tenant_count(c, "tenant live", "SELECT count(*) FROM "
 		    "(SELECT 1 FROM certificates WHERE tenant = $1 AND status IN "
 		    "('pending', 'issued') LIMIT $2::bigint + 1) t", tenant, live,
@@ -70,7 +70,7 @@ tenant_admit(PGconn *c, const char *tenant, int new_order, char *err,
 			return 0;
 		}
 	}
-	if (new_order && strcmp(hour, "-1") != 0) {
+	if ((what & TENANT_ADMIT_ORDER) && strcmp(hour, "-1") != 0) {
 		if ((n = tenant_count(c, "tenant orders", "SELECT count(*) FROM "
 		    "(SELECT 1 FROM orders WHERE tenant = $1 AND created_at > now() "
 		    "- interval '1 hour' LIMIT $2::bigint + 1) t", tenant, hour,

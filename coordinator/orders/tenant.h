@@ -12,16 +12,21 @@
 /* 1 when name is a well-formed tenant name. */
 int tenant_name_ok(const char *name);
 
+/* What tenant_admit is asked to fit in the tenant's quotas. */
+#define TENANT_ADMIT_LIVE	0x1	/* one more live certificate (max_live) */
+#define TENANT_ADMIT_ORDER	0x2	/* one more new order (max_orders_per_hour) */
+
 /*
- * In the caller's transaction, before one more certificate is made for
- * tenant, with one new order when new_order (an enrollment) or none (an
- * import): creates the tenant row when it is new (no quota), locks it, and
- * checks its quotas (live certificates; new orders per hour only when
- * new_order), counted off indexes, each count bounded by its quota.
- * Returns 1 when it fits, 0 when a quota refuses it (err names the quota,
- * its value and the count), -1 with err.
+ * In the caller's transaction, before one more live certificate
+ * (TENANT_ADMIT_LIVE: an enrollment, an import, a disabled certificate
+ * enabled) and/or one more new order (TENANT_ADMIT_ORDER: an enrollment,
+ * an enable that orders, a change of names) for tenant: creates the tenant
+ * row when it is new (no quota), locks it, and checks the quotas asked
+ * for, counted off indexes, each count bounded by its quota. Returns 1
+ * when it fits, 0 when a quota refuses it (err names the quota, its value
+ * and the count), -1 with err.
  */
-int tenant_admit(PGconn *c, const char *tenant, int new_order, char *err,
+int tenant_admit(PGconn *c, const char *tenant, unsigned what, char *err,
     size_t errlen);
 
 /*

@@ -1,4 +1,4 @@
-/* fuzz_acme_headers.c -- libFuzzer target: response header lines as a CA sends them (Replay-Nonce, Location, Retry-After, Link). */
+/* fuzz_acme_headers.c -- libFuzzer target: response header lines as a CA sends them (Replay-Nonce, Location, Retry-After, Link; control bytes and obs-fold lines named). */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -42,6 +42,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < h.nalt; i++)
 		if (!acme_url_ok(h.alt[i]))
 			__builtin_trap();
+	if (h.up != NULL && !acme_url_ok(h.up))
+		__builtin_trap();
+	/* a damaged header (control byte, obs-fold) is named, never its bytes */
+	if (h.malformed != NULL && strcmp(h.malformed, "Replay-Nonce") != 0 &&
+	    strcmp(h.malformed, "Location") != 0 &&
+	    strcmp(h.malformed, "Retry-After") != 0 &&
+	    strcmp(h.malformed, "Link") != 0)
+		__builtin_trap();
 	/* an http URL is never used, only noted for the refusal */
 	if (h.insecure != NULL && (strstr(h.insecure, ": ") == NULL ||
 	    !acme_url_insecure(strstr(h.insecure, ": ") + 2)))

@@ -13,8 +13,14 @@
  *
  *   POST /_proxy/fault?kind=K&mode=M&count=N[&retry_after=S][&for_s=T][&name=D]
  *        the next N requests of kind K (with for_s: every request of kind
- *        K for the next T seconds; with name: only newOrders whose first
- *        identifier is D) are answered by the proxy itself
+ *        K for the next T seconds; with name: only requests about the
+ *        order whose first identifier is D: its newOrder, the order, its
+ *        finalize and its certificate downloads, alternates included, the
+ *        proxy having seen the newOrder answer and the order's certificate
+ *        URL; faults for up to PROXY_FAULTS names of a kind are armed at
+ *        once, a new one for a name replacing that name's, and a
+ *        request takes its name's before one without a name) are
+ *        answered by the proxy itself
  *        (never forwarded): M is 429 (rateLimited, Retry-After: S), 503
  *        (Retry-After: S), badnonce (400 badNonce), huge (a 5 MiB JSON
  *        body) or rejected (400 rejectedIdentifier; newOrder only), each carrying a fresh Replay-Nonce from UPSTREAM; or
@@ -32,10 +38,14 @@
  *        rel="alternate" to an http:// URL), otherkey (a certificate
  *        download whose leaf is for another key), badchain (the leaf kept,
  *        the chain replaced by a self-signed stranger: it does not verify),
- *        hugechain (the download padded to 10 MB).
+ *        hugechain (the download padded to 10 MB). A forwarding fault
+ *        (httplocation, bigchain, bigalts, httplink, otherkey, badchain,
+ *        hugechain) that meets an error of upstream (a badNonce) is given
+ *        back: the next request of its kind takes it.
  *   POST /_proxy/alt/N  the padded alternate N of the last bigalts chain
  *   GET  /_proxy/log    one line per request seen since the last reset:
  *        "<unix ms> <kind> <method> <status> <fault|-> <first name|->"
+ *        (the first name of the order the request is about, when known)
  *   GET  /_proxy/inflight  orders in flight at the CA, as the proxy saw
  *        them: "<now> <most ever> <opened> <closed>", an order being open
  *        from its newOrder 201 until an answer about it (order, finalize)
@@ -45,7 +55,8 @@
  * Upstream connections are kept (one per client connection's thread).
  * Kinds (Pebble's paths): directory newNonce newAccount account newOrder
  * order authz challenge finalize certificate other. The first name is the
- * first identifier of a newOrder payload. A test tool: never shipped.
+ * first identifier of a newOrder payload; orders and certificates are tied
+ * to it in a table of PROXY_NAMES_MAX ids. A test tool: never shipped.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -76,6 +87,8 @@
 #define PROXY_BIGCHAIN_BYTES	1020000	/* over an event, under ACME_CERT_MAX */
 #define PROXY_ALT_BYTES		400000
 #define PROXY_ALTS		8
+#define PROXY_FAULTS		16	/* faults armed at once per kind (one
+					 * per name, one without) */
 
 enum fault_mode { FAULT_NONE, FAULT_429, FAULT_503, FAULT_BADNONCE, FAULT_HUGE,
     FAULT_STALL, FAULT_REJECTED, FAULT_UTF8DETAIL, FAULT_HTTPLOCATION,
@@ -127,6 +140,16 @@ struct order_slot {
 	char	state;			/* 0 empty, 1 open, 2 closed */
 };
 static struct order_slot *orders;
+
+/* The first name of each order and certificate id seen (order ids from
+ * newOrder answers, certificate ids from the order's "certificate" URL),
+ * open addressing; a full table ties no more. */
+#define PROXY_NAMES_MAX		(1 << 16)
+struct name_slot {
+	char	id[PROXY_ORDER_ID_MAX];
+	char	name[PROXY_NAME_MAX];
+};
+static struct name_slot *names;
 static long n_open, n_max, n_opened, n_closed;
 static pthread_key_t curl_key;		/* each thread's upstream handle */
 
@@ -140,7 +163,7 @@ struct logline {
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct fault faults[PROXY_KINDS];
+static struct fault faults[PROXY_KINDS][PROXY_FAULTS];
 static struct logline *logbuf;
 static size_t nlog;
 static const char *upstream, *cafile;
@@ -337,20 +360,110 @@ order_mark(const char *id, int open)
 	pthread_mutex_unlock(&lock);
 }
 
-/* Counts what an answer of upstream says about orders. */
+/* The slot of id in names (empty when id is not there), or NULL when the
+ * table is full. Call with lock held. */
+static struct name_slot *
+name_slot(const char *id)
+{
+	unsigned long h = 5381;
+	const char *p;
+	size_t i, k;
+
+	for (p = id; *p != '\0'; p++)
+		h = h * 33 + (unsigned char)*p;
+	for (k = 0; k < PROXY_NAMES_MAX; k++) {
+		i = (h + k) & (PROXY_NAMES_MAX - 1);
+		if (names[i].id[0] == '\0' || strcmp(names[i].id, id) == 0)
+			return &names[i];
+	}
+	return NULL;
+}
+
+/* Ties id (an order's or a certificate's) to first name name. */
 static void
-order_track(int kind, const char *url, long status, const struct presp *r)
+name_put(const char *id, const char *name)
+{
+	struct name_slot *sl;
+
+	if (strcmp(name, "-") == 0)
+		return;
+	pthread_mutex_lock(&lock);
+	if ((sl = name_slot(id)) != NULL) {
+		snprintf(sl->id, sizeof(sl->id), "%s", id);
+		snprintf(sl->name, sizeof(sl->name), "%s", name);
+	}
+	pthread_mutex_unlock(&lock);
+}
+
+/* The first name tied to id into out, "-" when none. */
+static void
+name_get(const char *id, char *out, size_t outlen)
+{
+	struct name_slot *sl;
+
+	pthread_mutex_lock(&lock);
+	sl = name_slot(id);
+	snprintf(out, outlen, "%s", sl != NULL && sl->id[0] != '\0' ?
+	    sl->name : "-");
+	pthread_mutex_unlock(&lock);
+}
+
+/* The id in url right after prefix (up to the next '/'), or NULL. */
+static const char *
+id_after(const char *url, const char *prefix, char *out, size_t outlen)
+{
+	const char *p = strstr(url, prefix);
+	size_t n;
+
+	if (p == NULL)
+		return NULL;
+	p += strlen(prefix);
+	n = strcspn(p, "/?# \r\n");
+	if (n == 0 || n >= outlen || strspn(p, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") < n)
+		return NULL;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return out;
+}
+
+/* The first name of the order a request of kind to url is about into out:
+ * a newOrder's from its payload, an order's, a finalize's or a
+ * certificate's from the table; "-" when unknown. */
+static void
+name_of(int kind, const char *url, const struct preq *q, char *out,
+    size_t outlen)
 {
 	char id[PROXY_ORDER_ID_MAX];
-	const char *st;
+	const char *k = kinds[kind].kind;
+
+	snprintf(out, outlen, "-");
+	if (strcmp(k, "newOrder") == 0)
+		first_name(q->body, q->len, out, outlen);
+	else if ((strcmp(k, "order") == 0 || strcmp(k, "finalize") == 0 ||
+	    strcmp(k, "certificate") == 0) &&
+	    id_after(url, kinds[kind].prefix, id, sizeof(id)) != NULL)
+		name_get(id, out, outlen);
+}
+
+/* Counts what an answer of upstream says about orders, and ties the order
+ * (newOrder) and its certificate (order, finalize) to first name name. */
+static void
+order_track(int kind, const char *url, long status, const struct presp *r,
+    const char *name)
+{
+	char id[PROXY_ORDER_ID_MAX], cid[PROXY_ORDER_ID_MAX];
+	const char *st, *cert;
 	json_t *j;
 	size_t i;
 
 	if (strcmp(kinds[kind].kind, "newOrder") == 0 && status == 201) {
 		for (i = 0; i < r->nhdr; i++)
 			if (strncasecmp(r->hdr[i], "location:", 9) == 0 &&
-			    order_id(r->hdr[i] + 9, id, sizeof(id)) != NULL)
+			    order_id(r->hdr[i] + 9, id, sizeof(id)) != NULL) {
 				order_mark(id, 1);
+				name_put(id, name);
+			}
 		return;
 	}
 	if ((strcmp(kinds[kind].kind, "order") != 0 &&
@@ -361,6 +474,10 @@ order_track(int kind, const char *url, long status, const struct presp *r)
 	st = json_string_value(json_object_get(j, "status"));
 	if (st != NULL && (strcmp(st, "valid") == 0 || strcmp(st, "invalid") == 0))
 		order_mark(id, 0);
+	cert = json_string_value(json_object_get(j, "certificate"));
+	if (cert != NULL && strcmp(name, "-") != 0 &&
+	    id_after(cert, "/certZ/", cid, sizeof(cid)) != NULL)
+		name_put(cid, name);
 	json_decref(j);
 }
 
@@ -459,11 +576,61 @@ reply(struct MHD_Connection *conn, unsigned status, const char *ctype,
 	return rc;
 }
 
+/* 1 when fault f can still be taken. */
+static int
+fault_live(const struct fault *f)
+{
+	return f->mode != FAULT_NONE && (f->until_ms > 0 ?
+	    f->until_ms > clock_wall_ms() : f->count > 0);
+}
+
+/* The slot of kind for faults about name ("": any request): its own, else
+ * a spent one, else NULL. Call with lock held. */
+static struct fault *
+fault_slot(int kind, const char *name)
+{
+	struct fault *f, *spent = NULL;
+	size_t i;
+
+	for (i = 0; i < PROXY_FAULTS; i++) {
+		f = &faults[kind][i];
+		if (f->mode != FAULT_NONE && strcmp(f->name, name) == 0)
+			return f;
+		if (spent == NULL && !fault_live(f))
+			spent = f;
+	}
+	return spent;
+}
+
+/* The fault a request of kind about first name name takes (a count spent),
+ * one for its name before one for any request; FAULT_NONE when none. Call
+ * with lock held. */
+static struct fault
+fault_take(int kind, const char *name)
+{
+	struct fault none = { FAULT_NONE, 0, 0, 0, "" }, *f, *hit = NULL;
+	size_t i;
+
+	for (i = 0; i < PROXY_FAULTS; i++) {
+		f = &faults[kind][i];
+		if (!fault_live(f) || (f->name[0] != '\0' &&
+		    strcmp(f->name, name) != 0))
+			continue;
+		if (hit == NULL || (hit->name[0] == '\0' && f->name[0] != '\0'))
+			hit = f;
+	}
+	if (hit == NULL)
+		return none;
+	if (hit->until_ms == 0)
+		hit->count--;
+	return *hit;
+}
+
 static enum MHD_Result
 control(struct MHD_Connection *conn, const char *url, const char *method)
 {
 	const char *k, *m, *n, *ra, *fs;
-	struct fault f = { FAULT_NONE, 0, 0, 0, "" };
+	struct fault f = { FAULT_NONE, 0, 0, 0, "" }, *slot;
 	const char *nm;
 	char *out = NULL, line[256];
 	size_t i, cap, len = 0;
@@ -475,6 +642,7 @@ control(struct MHD_Connection *conn, const char *url, const char *method)
 		memset(faults, 0, sizeof(faults));
 		nlog = 0;
 		memset(orders, 0, PROXY_ORDERS_MAX * sizeof(*orders));
+		memset(names, 0, PROXY_NAMES_MAX * sizeof(*names));
 		n_open = n_max = n_opened = n_closed = 0;
 		pthread_mutex_unlock(&lock);
 		return reply(conn, 200, "text/plain", "ok\n", 3,
@@ -504,8 +672,12 @@ control(struct MHD_Connection *conn, const char *url, const char *method)
 			    "kind, mode, count or retry_after is bad\n", 40,
 			    MHD_RESPMEM_PERSISTENT);
 		pthread_mutex_lock(&lock);
-		faults[kind] = f;
+		if ((slot = fault_slot(kind, f.name)) != NULL)
+			*slot = f;
 		pthread_mutex_unlock(&lock);
+		if (slot == NULL)
+			return reply(conn, 503, "text/plain", "too many faults\n",
+			    16, MHD_RESPMEM_PERSISTENT);
 		return reply(conn, 200, "text/plain", "ok\n", 3,
 		    MHD_RESPMEM_PERSISTENT);
 	}
@@ -788,7 +960,7 @@ forward_fault(const struct fault *f, const char *host, struct presp *r)
 static enum MHD_Result
 forward(struct MHD_Connection *conn, const char *url, const char *method,
     const char *host, const struct preq *q, const struct fault *f,
-    unsigned *status)
+    const char *name, unsigned *status)
 {
 	struct MHD_Response *resp;
 	struct presp r = { 0 };
@@ -809,7 +981,7 @@ forward(struct MHD_Connection *conn, const char *url, const char *method,
 		    MHD_RESPMEM_PERSISTENT);
 	}
 	*status = (unsigned)st;
-	order_track(kind_of(url), url, st, &r);
+	order_track(kind_of(url), url, st, &r, name);
 	if (FAULT_FORWARDS(f->mode) && host != NULL)
 		forward_fault(f, host, &r);
 	resp = MHD_create_response_from_buffer(r.len, r.body != NULL ? r.body :
@@ -836,7 +1008,7 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
     size_t *upload_size, void **con_cls)
 {
 	struct preq *q = *con_cls;
-	struct fault f = { FAULT_NONE, 0, 0, 0, "" };
+	struct fault f = { FAULT_NONE, 0, 0, 0, "" }, *slot;
 	const char *host;
 	char name[PROXY_NAME_MAX] = "-";
 	unsigned status = 0;
@@ -875,19 +1047,11 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 		return reply(conn, 413, "text/plain", "too big\n", 8,
 		    MHD_RESPMEM_PERSISTENT);
 	kind = kind_of(url);
-	if (strcmp(kinds[kind].kind, "newOrder") == 0)
-		first_name(q->body, q->len, name, sizeof(name));
+	name_of(kind, url, q, name, sizeof(name));
 	pthread_mutex_lock(&lock);
-	/* a fault for one name (newOrder) leaves other orders alone: jobs of
-	 * other tests or retries never take it */
-	if (faults[kind].until_ms > 0) {
-		if (faults[kind].until_ms > clock_wall_ms())
-			f = faults[kind];
-	} else if (faults[kind].count > 0 && (faults[kind].name[0] == '\0' ||
-	    strcmp(faults[kind].name, name) == 0)) {
-		f = faults[kind];
-		faults[kind].count--;
-	}
+	/* a fault for one name leaves other orders alone: jobs of other tests,
+	 * retries or the tail of the order before never take it */
+	f = fault_take(kind, name);
 	pthread_mutex_unlock(&lock);
 	if (f.mode == FAULT_STALL)
 		sleep((unsigned)f.retry_after);
@@ -903,8 +1067,17 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 		log_add(kind, method, status, f.mode, name);
 		return inject(conn, host, &f);
 	}
-	rc = forward(conn, url, method, host, q, &f, &status);
+	rc = forward(conn, url, method, host, q, &f, name, &status);
 	log_add(kind, method, status, f.mode, name);
+	/* a forwarding fault meets an answer it can change: upstream's error
+	 * (Pebble's random badNonce) gives it back for the client's retry */
+	if (FAULT_FORWARDS(f.mode) && f.until_ms == 0 && status >= 300) {
+		pthread_mutex_lock(&lock);
+		if ((slot = fault_slot(kind, f.name)) != NULL &&
+		    slot->mode == f.mode)
+			slot->count++;
+		pthread_mutex_unlock(&lock);
+	}
 	return rc;
 }
 
@@ -981,6 +1154,7 @@ main(int argc, char **argv)
 	}
 	if ((logbuf = calloc(PROXY_LOG_MAX, sizeof(*logbuf))) == NULL ||
 	    (orders = calloc(PROXY_ORDERS_MAX, sizeof(*orders))) == NULL ||
+	    (names = calloc(PROXY_NAMES_MAX, sizeof(*names))) == NULL ||
 	    pthread_key_create(&curl_key, curl_release) != 0 ||
 	    curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return 1;
@@ -1010,6 +1184,7 @@ main(int argc, char **argv)
 	curl_global_cleanup();
 	free(logbuf);
 	free(orders);
+	free(names);
 	free(cert);
 	free(key);
 	return 0;

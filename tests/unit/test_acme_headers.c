@@ -1,4 +1,4 @@
-/* test_acme_headers.c -- unit tests of the ACME engine's header parsing: Retry-After, Link, Replay-Nonce, Location, caps. */
+/* test_acme_headers.c -- unit tests of the ACME engine's header parsing: Retry-After, Link, Replay-Nonce, Location, caps, CR/LF/NUL and obs-fold damage. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -224,6 +224,81 @@ test_json_insecure(void **state)
 	}
 }
 
+/* Header damage a hostile CA can send through libcurl (which ends a line at
+ * a bare LF, passes a bare CR inside a line, refuses a NUL itself and hands
+ * an obs-fold line over as a line of its own): no control byte reaches a
+ * value, a folded value is dropped, and the header is named. */
+static void
+test_hdrs_damaged(void **state)
+{
+	static const char nul[] = "Replay-Nonce: AbC\0X-Injected: 1\r\n";
+	struct acme_hdrs h;
+
+	(void)state;
+	memset(&h, 0, sizeof(h));
+	/* a bare CR inside Location: dropped, named */
+	line(&h, "Location: https://ca.test/order/7\rX-Injected: 1\r\n", 0);
+	assert_null(h.location);
+	assert_null(h.insecure);
+	assert_string_equal(h.malformed, "Location");
+	acme_hdrs_free(&h);
+	/* a NUL inside Replay-Nonce (curl refuses it first; the engine too) */
+	acme_hdrs_line(&h, nul, sizeof(nul) - 1, 0);
+	assert_string_equal(h.nonce, "");
+	assert_string_equal(h.malformed, "Replay-Nonce");
+	acme_hdrs_free(&h);
+	/* an obs-fold line after Location: its value is another, dropped */
+	line(&h, "Location: https://ca.test/order/7\r\n", 0);
+	assert_non_null(h.location);
+	line(&h, " X-Injected: 1\r\n", 0);
+	assert_null(h.location);
+	assert_string_equal(h.malformed, "Location");
+	/* the first damaged header is the one named */
+	line(&h, "Replay-Nonce: AbC\r\n", 0);
+	line(&h, "\tmore\r\n", 0);
+	assert_string_equal(h.nonce, "");
+	assert_string_equal(h.malformed, "Location");
+	acme_hdrs_free(&h);
+	/* a folded Link drops every link of the answer */
+	line(&h, "Link: <https://ca.test/cert/7/1>;rel=\"alternate\"\r\n", 0);
+	line(&h, "Link: <https://ca.test/issuer>;rel=\"up\"\r\n", 0);
+	line(&h, " ;rel=\"alternate\"\r\n", 0);
+	assert_int_equal(h.nalt, 0);
+	assert_null(h.up);
+	assert_string_equal(h.malformed, "Link");
+	acme_hdrs_free(&h);
+	/* a CR in Retry-After, or in a Link's URL */
+	line(&h, "Retry-After: 3\rX-Injected: 1\r\n", 100);
+	assert_int_equal(h.has_retry_after, 0);
+	assert_string_equal(h.malformed, "Retry-After");
+	acme_hdrs_free(&h);
+	line(&h, "Link: <https://ca.test/a\rb>;rel=\"alternate\"\r\n", 0);
+	assert_int_equal(h.nalt, 0);
+	assert_string_equal(h.malformed, "Link");
+	acme_hdrs_free(&h);
+	/* a bare LF ends the line (curl): the header before is whole, the
+	 * injected one is a header the engine does not read */
+	line(&h, "Location: https://ca.test/order/7\n", 0);
+	line(&h, "X-Injected: 1\r\n", 0);
+	assert_string_equal(h.location, "https://ca.test/order/7");
+	assert_null(h.malformed);
+	/* a fold after a header the engine does not read changes nothing */
+	line(&h, " more\r\n", 0);
+	assert_string_equal(h.location, "https://ca.test/order/7");
+	assert_null(h.malformed);
+	/* trailing white space and CR LF are no damage; HT inside is none */
+	line(&h, "Replay-Nonce: AbC \t\r\n", 0);
+	assert_string_equal(h.nonce, "AbC");
+	line(&h, "Retry-After: Wed, 21 Oct 2015\t07:28:00 GMT\r\n", 0);
+	assert_null(h.malformed);
+	/* a new status line starts over */
+	line(&h, "Location: https://ca.test/x\ry\r\n", 0);
+	assert_string_equal(h.malformed, "Location");
+	line(&h, "HTTP/1.1 200 OK\r\n", 0);
+	assert_null(h.malformed);
+	acme_hdrs_free(&h);
+}
+
 int
 main(void)
 {
@@ -231,6 +306,7 @@ main(void)
 		cmocka_unit_test(test_retry_after),
 		cmocka_unit_test(test_link),
 		cmocka_unit_test(test_hdrs),
+		cmocka_unit_test(test_hdrs_damaged),
 		cmocka_unit_test(test_helpers),
 		cmocka_unit_test(test_json_insecure),
 	};
