@@ -97,6 +97,7 @@ struct outbox_batch {
 	struct publish_msg	*msgs;
 	unsigned char		**payloads;
 	size_t			*row;
+	unsigned char		*held;	/* held[i]: row i's order locked, or none */
 	size_t			 n, m;
 };
 
@@ -110,7 +111,57 @@ outbox_batch_free(struct outbox_batch *b)
 	free(b->payloads);
 	free(b->msgs);
 	free(b->row);
+	free(b->held);
 	PQclear(b->r);
+}
+
+/* Locks the orders of b's jobs, skipping those another transaction holds:
+ * a cancel (order_cancel_in_flight) takes a certificate's outbox rows, then
+ * its orders, so a relay that waited here for an order while holding outbox
+ * rows could close a circle with it. Such a job waits for the next pass.
+ * After the SELECT ... FOR UPDATE OF outbox SKIP LOCKED and this, the relay
+ * waits for no row. Fills b->held; returns 0, or -1 with err. */
+static int
+outbox_batch_hold(PGconn *c, struct outbox_batch *b, char *err, size_t errlen)
+{
+	PGresult *r = NULL;
+	char **jobs = NULL, *lit = NULL;
+	size_t i, k, n = 0;
+	int rc = -1;
+
+	if ((b->held = calloc(b->n, 1)) == NULL ||
+	    (jobs = calloc(b->n + 1, sizeof(*jobs))) == NULL)
+		goto oom;
+	for (i = 0; i < b->n; i++) {
+		b->held[i] = PQgetisnull(b->r, (int)i, OUTBOX_CERT);
+		if (!b->held[i])
+			jobs[n++] = PQgetvalue(b->r, (int)i, OUTBOX_JOB);
+	}
+	rc = 0;
+	if (n == 0)
+		goto out;
+	if ((lit = db_array_literal(jobs, n)) == NULL)
+		goto oom;
+	if ((r = db_query(c, "outbox_relay hold", "SELECT id FROM orders WHERE "
+	    "id = ANY($1::text[]) FOR UPDATE SKIP LOCKED", 1,
+	    (const char *[]){ lit }, NULL, NULL, err, errlen)) == NULL) {
+		rc = -1;
+		goto out;
+	}
+	for (k = 0; k < (size_t)PQntuples(r); k++)
+		for (i = 0; i < b->n; i++)
+			if (!b->held[i] && strcmp(PQgetvalue(r, (int)k, 0),
+			    PQgetvalue(b->r, (int)i, OUTBOX_JOB)) == 0)
+				b->held[i] = 1;
+	goto out;
+oom:
+	snprintf(err, errlen, "outbox_relay: out of memory");
+	rc = -1;
+out:
+	PQclear(r);
+	free(lit);
+	free(jobs);
+	return rc;
 }
 
 /* Makes a message of every row of b that its CA has room for (issue
@@ -133,6 +184,8 @@ outbox_batch_admit(PGconn *c, const struct cas_conf *cas,
 		return -1;
 	}
 	for (i = 0; i < b->n; i++) {
+		if (!b->held[i])
+			continue;	/* its order is being cancelled */
 		if (strcmp(PQgetvalue(b->r, (int)i, OUTBOX_ISSUE), "t") == 0 &&
 		    !PQgetisnull(b->r, (int)i, OUTBOX_CA) &&
 		    !flow_take(f, PQgetvalue(b->r, (int)i, OUTBOX_CA)))
@@ -265,7 +318,8 @@ outbox_relay(PGconn *c, rd_kafka_t *producer, const struct cas_conf *cas,
 		rc = 0;
 		goto out;
 	}
-	if (outbox_batch_admit(c, cas, sign, &f, &b, err, errlen) < 0)
+	if (outbox_batch_hold(c, &b, err, errlen) < 0 ||
+	    outbox_batch_admit(c, cas, sign, &f, &b, err, errlen) < 0)
 		goto out;
 	if (b.m > 0)
 		publish_batch(producer, b.msgs, b.m, OUTBOX_DELIVERY_MS);
