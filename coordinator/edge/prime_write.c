@@ -207,6 +207,11 @@ prime_publish(redisContext *rc, const char *name)
  * certificate (rows come grouped by certificate), the chains. */
 struct prime_batch {
 	const char	*prev_ic;
+	/* the private key last opened, kept while rows name it (the names of
+	 * one certificate come in a row): opened once, not once a name */
+	const char	*key_id;
+	char		*key;
+	size_t		 keylen;
 	const char	*chains[PRIME_CHAINS_MAX];
 	size_t		 nchains;
 	char		 ttl[24];
@@ -283,6 +288,16 @@ prime_queue_style2(redisContext *rc, struct prime_batch *b, const PGresult *r,
 	return n + q;
 }
 
+/* The batch's open key wiped (hiredis copied it into its output buffer). */
+static void
+prime_batch_key_free(struct prime_batch *b)
+{
+	if (b->key != NULL)
+		vault_plain_free(b->key, b->keylen);
+	b->key = NULL;
+	b->key_id = NULL;
+}
+
 /* A row with an issued certificate: its key opened, its styles queued.
  * Returns the commands queued, 0 when skipped (logged), or an error. */
 static int
@@ -290,24 +305,24 @@ prime_queue_row(struct primer *p, struct prime_target *t, PGconn *c,
     const struct vault *v, struct prime_batch *b, const PGresult *r, int row,
     char *err, size_t errlen)
 {
-	const char *chain;
-	char *key;
-	size_t keylen;
+	const char *chain, *pk = PQgetvalue(r, row, PRIME_COL_PK);
 	int n = 0, q = 0;
 
 	if ((chain = prime_chain_pem(p, c, PQgetvalue(r, row, PRIME_COL_CHAIN),
 	    err, errlen)) == NULL)
 		return PRIME_EDB;
-	if ((key = prime_row_key(r, row, v, &keylen)) == NULL)
-		return 0;
+	if (b->key == NULL || strcmp(b->key_id, pk) != 0) {
+		prime_batch_key_free(b);
+		if ((b->key = prime_row_key(r, row, v, &b->keylen)) == NULL)
+			return 0;
+		b->key_id = pk;
+	}
 	if (p->pc.style & PRIME_STYLE_1)
-		n += (q = prime_queue_style1(t->rc, b, r, row, chain, key,
-		    keylen)) < 0 ? 0 : q;
+		n += (q = prime_queue_style1(t->rc, b, r, row, chain, b->key,
+		    b->keylen)) < 0 ? 0 : q;
 	if (q >= 0 && (p->pc.style & PRIME_STYLE_2))
-		n += (q = prime_queue_style2(t->rc, b, r, row, chain, key,
-		    keylen)) < 0 ? 0 : q;
-	/* hiredis copied the key into its output buffer; wipe our copy. */
-	vault_plain_free(key, keylen);
+		n += (q = prime_queue_style2(t->rc, b, r, row, chain, b->key,
+		    b->keylen)) < 0 ? 0 : q;
 	if (q < 0 || (b->publish && prime_publish(t->rc,
 	    PQgetvalue(r, row, PRIME_COL_NAME)) < 0)) {
 		snprintf(err, errlen, "redis: cannot queue commands");
@@ -342,7 +357,7 @@ prime_queue_rows(struct primer *p, struct prime_target *t, PGconn *c,
     int publish, int fix_ttl, char *err, size_t errlen)
 {
 	struct prime_batch b;
-	int row, rows = PQntuples(r), q, done = 0;
+	int row, rows = PQntuples(r), q = 0, done = 0;
 
 	memset(&b, 0, sizeof(b));
 	snprintf(b.ttl, sizeof(b.ttl), "%ld", p->pc.ttl);
@@ -356,16 +371,22 @@ prime_queue_rows(struct primer *p, struct prime_target *t, PGconn *c,
 			if ((q = prime_queue_gone(t->rc, &b,
 			    PQgetvalue(r, row, PRIME_COL_NAME))) < 0) {
 				snprintf(err, errlen, "redis: cannot queue commands");
-				return PRIME_EREDIS;
+				q = PRIME_EREDIS;
+				break;
 			}
 		} else if ((q = prime_queue_row(p, t, c, v, &b, r, row, err,
 		    errlen)) < 0)
-			return q;
+			break;
 		t->inflight += (size_t)q;
 		if (q > 0 && ++done % PRIME_FLUSH_ROWS == 0 &&
-		    prime_pump(t, err, errlen) < 0)
-			return PRIME_EREDIS;
+		    prime_pump(t, err, errlen) < 0) {
+			q = PRIME_EREDIS;
+			break;
+		}
 	}
+	prime_batch_key_free(&b);
+	if (q < 0)
+		return q;
 	return prime_pump(t, err, errlen) < 0 ? PRIME_EREDIS : done;
 }
 
