@@ -54,20 +54,22 @@ outbox_add(PGconn *c, const char *topic, const char *key, const void *payload,
  * room ($3) each. Both come off partial indexes (0064_flow.sql), so rows
  * held for a CA at its cap are never read. The trace and certificate are
  * for the log lines: a job that is an order or a CA action has them on its
- * row (a primary key lookup).
+ * row (a primary key lookup). The ids are matched as one array (= ANY):
+ * "id IN (...) OR id IN (...)" made PostgreSQL scan the whole table, sent
+ * rows included, on every pass.
  */
 #define OUTBOX_SELECT_SQL "SELECT id, topic, key, payload, job_id, attempt, " \
 	"coalesce((SELECT o.trace_id FROM orders o WHERE o.id = " \
 	"outbox.job_id), (SELECT a.trace_id FROM ca_actions a WHERE a.id = " \
 	"outbox.job_id)), (SELECT o.certificate FROM orders o WHERE o.id = " \
-	"outbox.job_id), ca, issue FROM outbox WHERE id IN (SELECT id FROM " \
-	"outbox WHERE sent_at IS NULL AND NOT issue AND available_at <= now() " \
-	"AND (ca IS NULL OR NOT ca = ANY($1::text[])) ORDER BY priority DESC, " \
-	"id LIMIT 500) OR id IN (SELECT x.id FROM unnest($2::text[], " \
-	"$3::integer[]) r(ca, room), LATERAL (SELECT id FROM outbox WHERE " \
-	"sent_at IS NULL AND issue AND ca = r.ca AND available_at <= now() " \
-	"ORDER BY priority DESC, id LIMIT r.room) x) ORDER BY priority DESC, " \
-	"id LIMIT 500 FOR UPDATE OF outbox SKIP LOCKED"
+	"outbox.job_id), ca, issue FROM outbox WHERE id = ANY(ARRAY(SELECT " \
+	"id FROM outbox WHERE sent_at IS NULL AND NOT issue AND available_at " \
+	"<= now() AND (ca IS NULL OR NOT ca = ANY($1::text[])) ORDER BY " \
+	"priority DESC, id LIMIT 500) || ARRAY(SELECT x.id FROM " \
+	"unnest($2::text[], $3::integer[]) r(ca, room), LATERAL (SELECT id " \
+	"FROM outbox WHERE sent_at IS NULL AND issue AND ca = r.ca AND " \
+	"available_at <= now() ORDER BY priority DESC, id LIMIT r.room) x)) " \
+	"ORDER BY priority DESC, id LIMIT 500 FOR UPDATE OF outbox SKIP LOCKED"
 
 int
 outbox_set_priority(PGconn *c, const char *job_id, uint32_t attempt,

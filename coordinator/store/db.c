@@ -1,4 +1,4 @@
-/* db.c -- libpq helpers: parameterized queries with error text, transactions, reconnects, text[] and bytea. */
+/* db.c -- libpq helpers: parameterized queries (prepared once per connection, dbprep.h) with error text, transactions, reconnects, text[] and bytea. */
 #include "db.h"
 
 #include <stdio.h>
@@ -7,21 +7,35 @@
 
 #include <libpq-events.h>
 
+#include "dbprep.h"
 #include "pgconn.h"
 
-/* Instance data of a connection (libpq-events.h): its last failure. */
+/* Instance data of a connection (libpq-events.h): its last failure and
+ * its prepared statements. */
 struct db_diag {
-	int	failed;
-	char	sqlstate[6];
+	int		 failed;
+	char		 sqlstate[6];
+	struct dbprep	*prep;	/* NULL: statements run unprepared */
 };
 
 static int
 db_evproc(PGEventId id, void *info, void *passthrough)
 {
+	struct db_diag *d;
+
 	(void)passthrough;
-	if (id == PGEVT_CONNDESTROY)
-		free(PQinstanceData(((PGEventConnDestroy *)info)->conn,
-		    db_evproc));
+	if (id == PGEVT_CONNDESTROY) {
+		d = PQinstanceData(((PGEventConnDestroy *)info)->conn,
+		    db_evproc);
+		if (d != NULL)
+			dbprep_free(d->prep);
+		free(d);
+	} else if (id == PGEVT_CONNRESET) {
+		/* a new session: the server has no statement of ours */
+		d = PQinstanceData(((PGEventConnReset *)info)->conn, db_evproc);
+		if (d != NULL)
+			dbprep_forget(d->prep);
+	}
 	return 1;
 }
 
@@ -38,7 +52,9 @@ db_diag(PGconn *c)
 	(void)PQregisterEventProc(c, db_evproc, "certfleet-db", NULL);
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return NULL;
+	d->prep = dbprep_new();	/* NULL: unprepared, still correct */
 	if (!PQsetInstanceData(c, db_evproc, d)) {
+		dbprep_free(d->prep);
 		free(d);
 		return NULL;
 	}
@@ -88,8 +104,10 @@ db_fault_clear(PGconn *c)
 {
 	struct db_diag *d = PQinstanceData(c, db_evproc);
 
-	if (d != NULL)
-		memset(d, 0, sizeof(*d));
+	if (d != NULL) {
+		d->failed = 0;
+		memset(d->sqlstate, 0, sizeof(d->sqlstate));
+	}
 }
 
 static void
@@ -109,10 +127,12 @@ db_query(PGconn *c, const char *what, const char *sql, int n,
     const char *const *params, const int *lens, const int *formats, char *err,
     size_t errlen)
 {
+	struct db_diag *d = db_diag(c);
 	PGresult *r;
 	ExecStatusType st;
 
-	r = PQexecParams(c, sql, n, NULL, params, lens, formats, 0);
+	r = d != NULL ? dbprep_exec(d->prep, c, sql, n, params, lens, formats) :
+	    PQexecParams(c, sql, n, NULL, params, lens, formats, 0);
 	st = PQresultStatus(r);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		db_note(c, r);

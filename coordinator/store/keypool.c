@@ -255,7 +255,7 @@ keypool_take(PGconn *c, const struct vault *v,
 	}
 	if ((pem = db_open_box(r, 0, 0, v, VAULT_POOL_KEY, PQgetvalue(r, 0, 4),
 	    &len, why, sizeof(why))) == NULL ||
-	    (*key = keys_from_pem(pem, len, why, sizeof(why))) == NULL)
+	    (*key = keys_from_pem_as(pem, len, t, why, sizeof(why))) == NULL)
 		log_warn("key pool: key %s discarded: %s", PQgetvalue(r, 0, 4),
 		    why);
 	vault_plain_free(pem, len);
