@@ -29,6 +29,7 @@
 #include "sigalg.h"
 #include "ari_recheck.h"
 #include "renew.h"
+#include "retention.h"
 #include "sweep.h"
 #include "vault.h"
 
@@ -326,6 +327,10 @@ main_run(void)
 			if (sweep_tick(co.db, co.s.sweep_lease_s, SWEEP_PER_TICK,
 			    err, sizeof(err)) < 0)
 				log_warn("sweeper: %s (will retry)", err);
+			if (retention_tick(co.db, co.s.outbox_keep_s,
+			    co.s.idem_keep_s, RETENTION_PER_TICK, err,
+			    sizeof(err)) < 0)
+				log_warn("retention: %s (will retry)", err);
 		}
 		if (now - last_breaker >= MAIN_BREAKER_EVERY_MS ||
 		    probe_busy(co.probe)) {

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "pgpool.h"
 #include "rediskeys.h"
+#include "retention.h"
 #include "sweep.h"
 
 #define SETTINGS_DEFAULT_PORT 8443
@@ -247,6 +248,12 @@ settings_load(struct settings *s, int need_daemon, char *err, size_t errlen)
 	    &s->retry_sched, err, errlen) < 0 ||
 	    config_long("CERTFLEET_SWEEP_LEASE_S", SWEEP_LEASE_DEFAULT_S, 1,
 	    7 * 86400, &s->sweep_lease_s, err, errlen) < 0 ||
+	    config_long("CERTFLEET_OUTBOX_RETENTION_S",
+	    RETENTION_OUTBOX_DEFAULT_S, 3600, 366 * 86400, &s->outbox_keep_s,
+	    err, errlen) < 0 ||
+	    config_long("CERTFLEET_IDEMPOTENCY_RETENTION_S",
+	    RETENTION_IDEM_DEFAULT_S, 3600, 366 * 86400, &s->idem_keep_s, err,
+	    errlen) < 0 ||
 	    prime_conf_load(&s->prime, s->redis_url, s->prime_db, err,
 	    errlen) < 0 ||
 	    settings_edges(s, err, errlen) < 0 ||
@@ -398,6 +405,12 @@ settings_usage_run(FILE *f)
 	    "                          re-drives it as its next attempt (default\n"
 	    "                          900: more than a worker's 600 s order\n"
 	    "                          deadline; 1 to 604800)\n"
+	    "  CERTFLEET_OUTBOX_RETENTION_S  a job's outbox row is deleted this\n"
+	    "                          long after it was sent (default 604800,\n"
+	    "                          3600 to 31622400)\n"
+	    "  CERTFLEET_IDEMPOTENCY_RETENTION_S  an Idempotency-Key is forgotten\n"
+	    "                          this long after it was taken (default\n"
+	    "                          86400, 3600 to 31622400)\n"
 	    "  CERTFLEET_COORDINATOR_GROUP  Kafka consumer group of the result\n"
 	    "                          consumer (default certfleet-coordinator)\n"
 	    "  CERTFLEET_KAFKA_TOPIC_JOBS, _EVENTS, _DLQ  topic names (defaults\n"

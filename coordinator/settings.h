@@ -32,6 +32,8 @@ struct settings {
 	long		 prime_db;	/* CERTFLEET_REDIS_PRIME_DB */
 	struct retrysched retry_sched;	/* CERTFLEET_RETRY_BACKOFF */
 	long		 sweep_lease_s;	/* CERTFLEET_SWEEP_LEASE_S */
+	long		 outbox_keep_s;	/* CERTFLEET_OUTBOX_RETENTION_S */
+	long		 idem_keep_s;	/* CERTFLEET_IDEMPOTENCY_RETENTION_S */
 	enum keys_type	 key_type;	/* CERTFLEET_KEY_TYPE */
 	struct cas_conf	 cas;		/* every CA (cas.h) */
 	enum keys_type	 account_key_type; /* CERTFLEET_ACCOUNT_KEY_TYPE */

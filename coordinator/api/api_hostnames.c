@@ -59,7 +59,7 @@ api_hostname_history(struct api *a, const PGresult *r, json_t *into,
 	free(ids);
 	if (lit == NULL)
 		return -1;
-	h = db_pquery(a->db, "api hostname history", "SELECT certificate, serial, "
+	h = db_query(a->db, "api hostname history", "SELECT certificate, serial, "
 	    API_TS("not_before") ", " API_TS("not_after") ", " API_TS("revoked_at")
 	    " FROM issued_certificates WHERE certificate = ANY($1::text[]) "
 	    "ORDER BY created_at DESC LIMIT 50", 1, (const char *[]){ lit }, NULL,
@@ -94,7 +94,7 @@ api_hostname(struct api *a, struct MHD_Connection *conn, const char *raw)
 		snprintf(wild, sizeof(wild), "*%s", dot);
 	if (api_db(a, err, sizeof(err)) < 0)
 		return api_unavailable(conn, err);
-	if ((r = db_pquery(a->db, "api hostname", API_HOSTNAME_SQL, 2,
+	if ((r = db_query(a->db, "api hostname", API_HOSTNAME_SQL, 2,
 	    (const char *[]){ name, wild }, NULL, NULL, err,
 	    sizeof(err))) == NULL)
 		return api_unavailable(conn, err);

@@ -502,7 +502,7 @@ enroll_store_key(PGconn *c, const char *pkid, const char *certificate,
 	lens[3] = (int)m->spkilen;
 	fmts[3] = 1;
 	db_bind_box(p, lens, fmts, 4, &m->box);
-	return db_pexec(c, "store private key", "INSERT INTO private_keys (id, "
+	return db_exec(c, "store private key", "INSERT INTO private_keys (id, "
 	    "certificate, key_type, public_key_der, key_ciphertext, key_nonce, "
 	    "key_tag, key_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", 8, p,
 	    lens, fmts, err, errlen);
@@ -524,7 +524,7 @@ enroll_hostname_set(PGconn *c, const struct enroll_request *req,
 	}
 	p[0] = arr;
 	p[1] = doms;
-	if ((r = db_pquery(c, "enroll hostname set", "INSERT INTO hostname_sets "
+	if ((r = db_query(c, "enroll hostname set", "INSERT INTO hostname_sets "
 	    "(names, domains) VALUES ($1::text[], $2::text[]) ON CONFLICT (names) "
 	    "DO UPDATE SET names = excluded.names, domains = excluded.domains "
 	    "RETURNING id", 2, p, NULL, NULL, err, errlen)) == NULL)
@@ -562,7 +562,7 @@ enroll_certificate(PGconn *c, const struct enroll_request *req,
 	p[7] = req->profile;
 	p[8] = req->tenant;
 	p[9] = req->labels != NULL ? req->labels : "{}";
-	n = db_pexec(c, "enroll certificate", "INSERT INTO certificates (id, "
+	n = db_exec(c, "enroll certificate", "INSERT INTO certificates (id, "
 	    "hostname_set, ca, key_type, fallback, challenge, preferred_chain, "
 	    "profile, tenant, labels) VALUES ($1, $2, $3, $4, $5::text[], $6, $7, "
 	    "nullif($8, ''), nullif($9, ''), $10::jsonb)", 10, p, NULL, NULL, err,
@@ -586,7 +586,7 @@ enroll_find_live(PGconn *c, const struct enroll_request *req,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	r = db_pquery(c, "enroll live", "SELECT c.id, c.status FROM "
+	r = db_query(c, "enroll live", "SELECT c.id, c.status FROM "
 	    "hostname_sets hs JOIN certificates c ON c.hostname_set = hs.id "
 	    "WHERE hs.names = $1::text[] AND " ENROLL_LIVE_SQL " ORDER BY "
 	    "c.created_at DESC LIMIT 1", 1, (const char *[]){ arr },

@@ -97,7 +97,7 @@ eb_exec(PGconn *c, const char *what, const char *sql, struct eb_cols *t,
 		snprintf(err, errlen, "%s: out of memory", what);
 		return -1;
 	}
-	if ((rows = db_pexec(c, what, sql, (int)t->ncol,
+	if ((rows = db_exec(c, what, sql, (int)t->ncol,
 	    (const char *const *)t->lit, NULL, NULL, err, errlen)) < 0)
 		return -1;
 	if ((size_t)rows != t->n) {
@@ -215,7 +215,7 @@ eb_accounts(PGconn *c, const struct settings *s,
 	free(cas);
 	if (lit == NULL)
 		goto oom;
-	r = db_pquery(c, "enroll batch accounts", "SELECT ca.name, "
+	r = db_query(c, "enroll batch accounts", "SELECT ca.name, "
 	    "ca.directory_url, ca.trust, a.id, coalesce(a.account_url, '') FROM "
 	    "cas ca JOIN acme_accounts a ON a.ca = ca.name AND a.directory_url = "
 	    "ca.directory_url WHERE ca.name = ANY($1::text[]) FOR SHARE OF a", 1,

@@ -32,7 +32,7 @@ static int
 order_set_account(PGconn *c, const char *job_id, const char *account,
     char *err, size_t errlen)
 {
-	return db_pexec(c, "order account", "UPDATE orders SET order_url = CASE "
+	return db_exec(c, "order account", "UPDATE orders SET order_url = CASE "
 	    "WHEN account IS NOT NULL AND account <> $2 THEN NULL ELSE "
 	    "order_url END, account = $2 WHERE id = $1", 2,
 	    (const char *[]){ job_id, account }, NULL, NULL, err, errlen) < 0 ?
@@ -53,7 +53,7 @@ order_publish(PGconn *c, const char *job_id, double delay_s, char *err,
 	void *payload = NULL;
 	int rc = -1;
 
-	if ((r = db_pquery(c, "order job", ORDER_JOB_SQL, 1, &job_id, NULL, NULL,
+	if ((r = db_query(c, "order job", ORDER_JOB_SQL, 1, &job_id, NULL, NULL,
 	    err, errlen)) == NULL)
 		return -1;
 	memset(&ji, 0, sizeof(ji));
@@ -113,7 +113,7 @@ order_ca_ready(PGconn *c, const char *ca, char *err, size_t errlen)
 	PGresult *r;
 	int n;
 
-	if ((r = db_pquery(c, "order account", "SELECT 1 FROM acme_accounts a "
+	if ((r = db_query(c, "order account", "SELECT 1 FROM acme_accounts a "
 	    "JOIN cas ca ON ca.name = a.ca AND ca.directory_url = "
 	    "a.directory_url WHERE a.ca = $1 FOR SHARE OF a", 1, &ca, NULL, NULL,
 	    err, errlen)) == NULL)
@@ -152,7 +152,7 @@ order_create(PGconn *c, const struct order_new *on, char oid[IDS_LEN + 1],
 	p[9] = on->preferred_chain != NULL ? on->preferred_chain : "";
 	snprintf(prio, sizeof(prio), "%d", on->priority);
 	p[10] = prio;
-	if ((n = db_pexec(c, "order create", "INSERT INTO orders (id, "
+	if ((n = db_exec(c, "order create", "INSERT INTO orders (id, "
 	    "certificate, private_key, csr_der, trace_id, ca, challenge, "
 	    "replaces, profile, preferred_chain, tenant, priority) SELECT $1, $2, "
 	    "$3, $4, $5, $6, $7, nullif($8, ''), nullif($9, ''), nullif($10, ''), "

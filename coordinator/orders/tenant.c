@@ -48,10 +48,10 @@ tenant_admit(PGconn *c, const char *tenant, unsigned what, char *err,
 	char live[24], hour[24];
 	long long n;
 
-	if (db_pexec(c, "tenant create", "INSERT INTO tenants (name) VALUES ($1) "
+	if (db_exec(c, "tenant create", "INSERT INTO tenants (name) VALUES ($1) "
 	    "ON CONFLICT (name) DO NOTHING", 1, &tenant, NULL, NULL, err,
 	    errlen) < 0 ||
-	    (r = db_pquery(c, "tenant quotas", "SELECT coalesce(max_live, -1), "
+	    (r = db_query(c, "tenant quotas", "SELECT coalesce(max_live, -1), "
 	    "coalesce(max_orders_per_hour, -1) FROM tenants WHERE name = $1 FOR "
 	    "UPDATE", 1, &tenant, NULL, NULL, err, errlen)) == NULL)
 		return -1;

@@ -201,7 +201,9 @@ budget_admit(PGconn *c, const struct cas_conf *cas, const char *outbox_id,
 	if (PQntuples(r) == 1 && cas != NULL &&
 	    strcmp(PQgetvalue(r, 0, 3), "f") == 0)
 		ca = cas_find(cas, PQgetvalue(r, 0, 0));
-	if (ca != NULL) {
+	/* A CA with every budget lifted has nothing to count: no lock */
+	if (ca != NULL && (ca->limit_orders_3h > 0 || ca->limit_domain_7d > 0 ||
+	    ca->limit_dups_7d > 0)) {
 		p[0] = ca->name;
 		if (db_exec(c, "budget lock", "SELECT pg_advisory_xact_lock("
 		    "hashtext('certfleet-budget:' || $1))", 1, p, NULL, NULL, err,

@@ -41,7 +41,7 @@ outbox_add(PGconn *c, const char *topic, const char *key, const void *payload,
 	p[5] = delay;
 	p[6] = ca;
 	p[7] = issue ? "t" : "f";
-	return db_pexec(c, "outbox_add", "INSERT INTO outbox (topic, key, payload, "
+	return db_exec(c, "outbox_add", "INSERT INTO outbox (topic, key, payload, "
 	    "job_id, attempt, available_at, ca, issue) VALUES ($1, $2, $3, $4, "
 	    "$5, now() + make_interval(secs => $6::float8), $7, $8::boolean)", 8,
 	    p, lens, fmts, err, errlen) == 1 ? 0 : -1;
@@ -54,20 +54,22 @@ outbox_add(PGconn *c, const char *topic, const char *key, const void *payload,
  * room ($3) each. Both come off partial indexes (0064_flow.sql), so rows
  * held for a CA at its cap are never read. The trace and certificate are
  * for the log lines: a job that is an order or a CA action has them on its
- * row (a primary key lookup).
+ * row (a primary key lookup). The ids are matched as one array (= ANY):
+ * "id IN (...) OR id IN (...)" made PostgreSQL scan the whole table, sent
+ * rows included, on every pass.
  */
 #define OUTBOX_SELECT_SQL "SELECT id, topic, key, payload, job_id, attempt, " \
 	"coalesce((SELECT o.trace_id FROM orders o WHERE o.id = " \
 	"outbox.job_id), (SELECT a.trace_id FROM ca_actions a WHERE a.id = " \
 	"outbox.job_id)), (SELECT o.certificate FROM orders o WHERE o.id = " \
-	"outbox.job_id), ca, issue FROM outbox WHERE id IN (SELECT id FROM " \
-	"outbox WHERE sent_at IS NULL AND NOT issue AND available_at <= now() " \
-	"AND (ca IS NULL OR NOT ca = ANY($1::text[])) ORDER BY priority DESC, " \
-	"id LIMIT 500) OR id IN (SELECT x.id FROM unnest($2::text[], " \
-	"$3::integer[]) r(ca, room), LATERAL (SELECT id FROM outbox WHERE " \
-	"sent_at IS NULL AND issue AND ca = r.ca AND available_at <= now() " \
-	"ORDER BY priority DESC, id LIMIT r.room) x) ORDER BY priority DESC, " \
-	"id LIMIT 500 FOR UPDATE OF outbox SKIP LOCKED"
+	"outbox.job_id), ca, issue FROM outbox WHERE id = ANY(ARRAY(SELECT " \
+	"id FROM outbox WHERE sent_at IS NULL AND NOT issue AND available_at " \
+	"<= now() AND (ca IS NULL OR NOT ca = ANY($1::text[])) ORDER BY " \
+	"priority DESC, id LIMIT 500) || ARRAY(SELECT x.id FROM " \
+	"unnest($2::text[], $3::integer[]) r(ca, room), LATERAL (SELECT id " \
+	"FROM outbox WHERE sent_at IS NULL AND issue AND ca = r.ca AND " \
+	"available_at <= now() ORDER BY priority DESC, id LIMIT r.room) x)) " \
+	"ORDER BY priority DESC, id LIMIT 500 FOR UPDATE OF outbox SKIP LOCKED"
 
 int
 outbox_set_priority(PGconn *c, const char *job_id, uint32_t attempt,
@@ -77,7 +79,7 @@ outbox_set_priority(PGconn *c, const char *job_id, uint32_t attempt,
 
 	snprintf(att, sizeof(att), "%u", attempt);
 	snprintf(prio, sizeof(prio), "%d", priority);
-	return db_pexec(c, "outbox priority", "UPDATE outbox SET priority = "
+	return db_exec(c, "outbox priority", "UPDATE outbox SET priority = "
 	    "$3::smallint WHERE job_id = $1 AND attempt = $2::int AND sent_at IS "
 	    "NULL", 3, (const char *[]){ job_id, att, prio }, NULL, NULL, err,
 	    errlen) < 0 ? -1 : 0;
@@ -97,6 +99,7 @@ struct outbox_batch {
 	struct publish_msg	*msgs;
 	unsigned char		**payloads;
 	size_t			*row;
+	unsigned char		*held;	/* held[i]: row i's order locked, or none */
 	size_t			 n, m;
 };
 
@@ -110,7 +113,57 @@ outbox_batch_free(struct outbox_batch *b)
 	free(b->payloads);
 	free(b->msgs);
 	free(b->row);
+	free(b->held);
 	PQclear(b->r);
+}
+
+/* Locks the orders of b's jobs, skipping those another transaction holds:
+ * a cancel (order_cancel_in_flight) takes a certificate's outbox rows, then
+ * its orders, so a relay that waited here for an order while holding outbox
+ * rows could close a circle with it. Such a job waits for the next pass.
+ * After the SELECT ... FOR UPDATE OF outbox SKIP LOCKED and this, the relay
+ * waits for no row. Fills b->held; returns 0, or -1 with err. */
+static int
+outbox_batch_hold(PGconn *c, struct outbox_batch *b, char *err, size_t errlen)
+{
+	PGresult *r = NULL;
+	char **jobs = NULL, *lit = NULL;
+	size_t i, k, n = 0;
+	int rc = -1;
+
+	if ((b->held = calloc(b->n, 1)) == NULL ||
+	    (jobs = calloc(b->n + 1, sizeof(*jobs))) == NULL)
+		goto oom;
+	for (i = 0; i < b->n; i++) {
+		b->held[i] = PQgetisnull(b->r, (int)i, OUTBOX_CERT);
+		if (!b->held[i])
+			jobs[n++] = PQgetvalue(b->r, (int)i, OUTBOX_JOB);
+	}
+	rc = 0;
+	if (n == 0)
+		goto out;
+	if ((lit = db_array_literal(jobs, n)) == NULL)
+		goto oom;
+	if ((r = db_query(c, "outbox_relay hold", "SELECT id FROM orders WHERE "
+	    "id = ANY($1::text[]) FOR UPDATE SKIP LOCKED", 1,
+	    (const char *[]){ lit }, NULL, NULL, err, errlen)) == NULL) {
+		rc = -1;
+		goto out;
+	}
+	for (k = 0; k < (size_t)PQntuples(r); k++)
+		for (i = 0; i < b->n; i++)
+			if (!b->held[i] && strcmp(PQgetvalue(r, (int)k, 0),
+			    PQgetvalue(b->r, (int)i, OUTBOX_JOB)) == 0)
+				b->held[i] = 1;
+	goto out;
+oom:
+	snprintf(err, errlen, "outbox_relay: out of memory");
+	rc = -1;
+out:
+	PQclear(r);
+	free(lit);
+	free(jobs);
+	return rc;
 }
 
 /* Makes a message of every row of b that its CA has room for (issue
@@ -133,6 +186,8 @@ outbox_batch_admit(PGconn *c, const struct cas_conf *cas,
 		return -1;
 	}
 	for (i = 0; i < b->n; i++) {
+		if (!b->held[i])
+			continue;	/* its order is being cancelled */
 		if (strcmp(PQgetvalue(b->r, (int)i, OUTBOX_ISSUE), "t") == 0 &&
 		    !PQgetisnull(b->r, (int)i, OUTBOX_CA) &&
 		    !flow_take(f, PQgetvalue(b->r, (int)i, OUTBOX_CA)))
@@ -265,7 +320,8 @@ outbox_relay(PGconn *c, rd_kafka_t *producer, const struct cas_conf *cas,
 		rc = 0;
 		goto out;
 	}
-	if (outbox_batch_admit(c, cas, sign, &f, &b, err, errlen) < 0)
+	if (outbox_batch_hold(c, &b, err, errlen) < 0 ||
+	    outbox_batch_admit(c, cas, sign, &f, &b, err, errlen) < 0)
 		goto out;
 	if (b.m > 0)
 		publish_batch(producer, b.msgs, b.m, OUTBOX_DELIVERY_MS);

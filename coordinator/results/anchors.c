@@ -2,6 +2,7 @@
 #include "anchors.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,28 +37,60 @@ anchors_read(BIO *bio, STACK_OF(X509) *sk, int max)
 	return n;
 }
 
-/* The anchors of file path as a store. Returns it, or NULL with err. */
+/* The bytes of file path (at most ANCHORS_FILE_MAX) into *buf (free it)
+ * and *len. Returns 0, or -1 with err. */
+static int
+anchors_slurp(const char *path, char **buf, size_t *len, char *err,
+    size_t errlen)
+{
+	FILE *fp;
+	char *more;
+	size_t n = 0, cap = 4096;
+
+	*buf = NULL;
+	if ((fp = fopen(path, "rb")) == NULL) {
+		snprintf(err, errlen, "trust anchors %s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		if ((more = realloc(*buf, cap)) == NULL) {
+			snprintf(err, errlen, "trust anchors: out of memory");
+			goto fail;
+		}
+		*buf = more;
+		n += fread(*buf + n, 1, cap - n, fp);
+		if (ferror(fp) || n > ANCHORS_FILE_MAX) {
+			snprintf(err, errlen, "trust anchors %s: unreadable or "
+			    "over %d bytes", path, ANCHORS_FILE_MAX);
+			goto fail;
+		}
+		if (n < cap)
+			break;		/* the end of the file */
+		cap = cap * 2 > ANCHORS_FILE_MAX + 1 ? ANCHORS_FILE_MAX + 1 :
+		    cap * 2;
+	}
+	fclose(fp);
+	*len = n;
+	return 0;
+fail:
+	fclose(fp);
+	free(*buf);
+	*buf = NULL;
+	return -1;
+}
+
+/* The anchors in buf[0..len) (file path's bytes) as a store. Returns it,
+ * or NULL with err. */
 static X509_STORE *
-anchors_store(const char *path, char *err, size_t errlen)
+anchors_store(const char *path, const char *buf, size_t len, char *err,
+    size_t errlen)
 {
 	STACK_OF(X509) *sk = sk_X509_new_null();
 	X509_STORE *st = NULL;
 	BIO *bio = NULL;
-	FILE *fp;
-	long size;
 	int n, i;
 
-	if ((fp = fopen(path, "rb")) == NULL) {
-		snprintf(err, errlen, "trust anchors %s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (fseek(fp, 0, SEEK_END) < 0 || (size = ftell(fp)) < 0 ||
-	    size > ANCHORS_FILE_MAX || fseek(fp, 0, SEEK_SET) < 0) {
-		snprintf(err, errlen, "trust anchors %s: unreadable or over %d "
-		    "bytes", path, ANCHORS_FILE_MAX);
-		goto out;
-	}
-	if (sk == NULL || (bio = BIO_new_fp(fp, BIO_NOCLOSE)) == NULL ||
+	if (sk == NULL || (bio = BIO_new_mem_buf(buf, (int)len)) == NULL ||
 	    (st = X509_STORE_new()) == NULL) {
 		snprintf(err, errlen, "trust anchors: out of memory");
 		goto out;
@@ -75,9 +108,98 @@ anchors_store(const char *path, char *err, size_t errlen)
 	ERR_clear_error();	/* a duplicate anchor is not an error */
 out:
 	BIO_free(bio);
-	if (fp != NULL)
-		fclose(fp);
 	sk_X509_pop_free(sk, X509_free);
+	return st;
+}
+
+/* Stores built from anchors files, kept while the file holds the same
+ * bytes (it is read and compared at every call, which costs far less than
+ * parsing it: that was a third of an issued event's PEM work). */
+#define ANCHORS_CACHE 8
+
+static struct anchors_cached {
+	char		*path;
+	char		*bytes;
+	size_t		 len;
+	X509_STORE	*st;
+} anchors_cache[ANCHORS_CACHE];
+static unsigned anchors_cache_next;
+static pthread_mutex_t anchors_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The cached store of path when it was built from buf[0..len), with one
+ * reference more; else NULL. Call with the lock held. */
+static X509_STORE *
+anchors_cached(const char *path, const char *buf, size_t len)
+{
+	struct anchors_cached *e;
+	size_t i;
+
+	for (i = 0; i < ANCHORS_CACHE; i++) {
+		e = &anchors_cache[i];
+		if (e->path != NULL && strcmp(e->path, path) == 0 &&
+		    e->len == len && memcmp(e->bytes, buf, len) == 0 &&
+		    X509_STORE_up_ref(e->st) == 1)
+			return e->st;
+	}
+	return NULL;
+}
+
+/* Remembers st (one reference more) as the store of path's bytes buf (the
+ * cache owns buf now). Call with the lock held. */
+static void
+anchors_remember(const char *path, char *buf, size_t len, X509_STORE *st)
+{
+	struct anchors_cached *e;
+	char *copy;
+	size_t i;
+
+	if ((copy = strdup(path)) == NULL || X509_STORE_up_ref(st) != 1) {
+		free(copy);
+		free(buf);
+		return;
+	}
+	for (i = 0; i < ANCHORS_CACHE; i++)	/* the same path's old store */
+		if (anchors_cache[i].path != NULL &&
+		    strcmp(anchors_cache[i].path, path) == 0)
+			break;
+	if (i == ANCHORS_CACHE)
+		i = anchors_cache_next++ % ANCHORS_CACHE;
+	e = &anchors_cache[i];
+	free(e->path);
+	free(e->bytes);
+	X509_STORE_free(e->st);
+	e->path = copy;
+	e->bytes = buf;
+	e->len = len;
+	e->st = st;
+}
+
+/* The store of file path as it is now: the cached one when the file holds
+ * the bytes it was built from, else built now. The caller frees it
+ * (X509_STORE_free drops a reference). NULL with err. */
+static X509_STORE *
+anchors_get(const char *path, char *err, size_t errlen)
+{
+	X509_STORE *st;
+	char *buf;
+	size_t len;
+
+	if (anchors_slurp(path, &buf, &len, err, errlen) < 0)
+		return NULL;
+	pthread_mutex_lock(&anchors_cache_lock);
+	if ((st = anchors_cached(path, buf, len)) != NULL) {
+		pthread_mutex_unlock(&anchors_cache_lock);
+		free(buf);
+		return st;
+	}
+	pthread_mutex_unlock(&anchors_cache_lock);
+	if ((st = anchors_store(path, buf, len, err, errlen)) == NULL) {
+		free(buf);
+		return NULL;
+	}
+	pthread_mutex_lock(&anchors_cache_lock);
+	anchors_remember(path, buf, len, st);
+	pthread_mutex_unlock(&anchors_cache_lock);
 	return st;
 }
 
@@ -111,7 +233,7 @@ anchors_verify(const char *path, const char *leaf, const char *rest,
 		snprintf(err, errlen, "chain check: out of memory");
 		goto out;
 	}
-	if ((st = anchors_store(path, err, errlen)) == NULL)
+	if ((st = anchors_get(path, err, errlen)) == NULL)
 		goto out;
 	if (anchors_pem(leaf, lk, 1) != 1 || anchors_pem(rest, chain,
 	    ANCHORS_CHAIN_MAX) < 0) {

@@ -16,7 +16,8 @@
 /*
  * Verifies that leaf (one PEM certificate) chains to one of the trust
  * anchors in file path (PEM certificates; read at every call, so a changed
- * file counts at once) through the certificates of rest (PEM, the chain
+ * file counts at once, and parsed again only when its bytes changed: a
+ * store per file is cached) through the certificates of rest (PEM, the chain
  * without its leaf, may be empty), at time now_s (Unix seconds; 0 = now):
  * OpenSSL's path building and checks (signatures, validity, CA flags, path
  * lengths, the leaf usable for a TLS server); an anchor may be an

@@ -37,57 +37,67 @@ issued_renew_at(const struct certinfo *ci, int64_t start_ms, int64_t end_ms)
 	    u * RESULTS_RENEW_JITTER * life;
 }
 
-/* Stores the ARI CertID (from the leaf) and the CA's window of issued
- * certificate icid. */
-static int
-issued_ari_store(PGconn *c, const char *icid, const struct issued_new *in,
-    char *err, size_t errlen)
-{
-	char certid[ACME_CERTID_MAX], ws[32], we[32], nx[32], why[128];
-	const char *v[6];
+/* The ARI columns of a new issued certificate, as text ("" for NULL): its
+ * CertID (from the leaf; none without an AKI), the CA's window and the
+ * first re-check. */
+struct issued_ari {
+	char	certid[ACME_CERTID_MAX];
+	char	ws[32], we[32], nx[32];
+};
 
-	if (acme_ari_certid_pem(in->leaf, strlen(in->leaf), certid,
-	    sizeof(certid), why, sizeof(why)) < 0)
-		certid[0] = '\0';	/* no AKI: no ARI for this certificate */
-	ws[0] = we[0] = nx[0] = '\0';
+static void
+issued_ari_values(const struct issued_new *in, struct issued_ari *a)
+{
+	char why[128];
+
+	if (acme_ari_certid_pem(in->leaf, strlen(in->leaf), a->certid,
+	    sizeof(a->certid), why, sizeof(why)) < 0)
+		a->certid[0] = '\0';	/* no AKI: no ARI for this certificate */
+	a->ws[0] = a->we[0] = a->nx[0] = '\0';
 	if (in->ari_start_ms > 0 && in->ari_end_ms > in->ari_start_ms) {
-		snprintf(ws, sizeof(ws), "%.3f", (double)in->ari_start_ms / 1000.0);
-		snprintf(we, sizeof(we), "%.3f", (double)in->ari_end_ms / 1000.0);
+		snprintf(a->ws, sizeof(a->ws), "%.3f",
+		    (double)in->ari_start_ms / 1000.0);
+		snprintf(a->we, sizeof(a->we), "%.3f",
+		    (double)in->ari_end_ms / 1000.0);
 		/* The first re-check (RFC 9773 section 4.3): when the CA
 		 * said, or ACME_ARI_RECHECK_S from now. */
-		if (certid[0] != '\0')
-			snprintf(nx, sizeof(nx), "%.3f", in->ari_next_ms > 0 ?
-			    (double)in->ari_next_ms / 1000.0 :
-			    (double)time(NULL) + ACME_ARI_RECHECK_S);
+		if (a->certid[0] != '\0')
+			snprintf(a->nx, sizeof(a->nx), "%.3f",
+			    in->ari_next_ms > 0 ? (double)in->ari_next_ms /
+			    1000.0 : (double)time(NULL) + ACME_ARI_RECHECK_S);
 	}
-	v[0] = icid;
-	v[1] = certid;
-	v[2] = ws;
-	v[3] = we;
-	v[4] = in->ari_explanation_url != NULL ? in->ari_explanation_url : "";
-	v[5] = nx;
-	return db_exec(c, "issued ari", "UPDATE issued_certificates SET "
-	    "ari_cert_id = nullif($2, ''), ari_window_start = "
-	    "to_timestamp(nullif($3, '')::float8), ari_window_end = "
-	    "to_timestamp(nullif($4, '')::float8), ari_explanation_url = "
-	    "nullif($5, ''), ari_next_at = to_timestamp(nullif($6, '')::float8) "
-	    "WHERE id = $1", 6, v, NULL, NULL, err, errlen) < 0 ? -1 : 0;
 }
 
-/* Inserts the row of issued certificate icid, its chains and ARI data. */
+/* The row of issued certificate icid in ONE insert (its served chain's
+ * top issuer, ARI data and SHA-1 check included: an UPDATE of the fresh
+ * row would write it and its indexes, the GIN on sans among them, again),
+ * then its chains. */
+#define ISSUED_INSERT_SQL "INSERT INTO issued_certificates (id, " \
+	"certificate, order_id, private_key, cert_pem, chain_pem, serial, " \
+	"not_before, not_after, issuer, sans, imported_at, chain_issuer, " \
+	"ari_cert_id, ari_window_start, ari_window_end, ari_explanation_url, " \
+	"ari_next_at, sha1_in_chain) VALUES ($1, $2, $3, $4, $5, $6, $7, " \
+	"to_timestamp($8::float8), to_timestamp($9::float8), $10, $11::text[], " \
+	"CASE WHEN $3::text IS NULL THEN now() END, $12, nullif($13, ''), " \
+	"to_timestamp(nullif($14, '')::float8), " \
+	"to_timestamp(nullif($15, '')::float8), nullif($16, ''), " \
+	"to_timestamp(nullif($17, '')::float8), $18::boolean)"
+
 static int
 issued_store(PGconn *c, const struct issued_new *in, const char *icid,
     char *err, size_t errlen)
 {
 	const struct chains_entry *served = &in->ch->e[in->served];
+	struct issued_ari a;
 	char nb[32], na[32], *sans;
-	const char *v[11];
+	const char *v[18];
 	long n;
 
 	if ((sans = db_array_literal(in->ci->sans, in->ci->nsans)) == NULL) {
 		snprintf(err, errlen, "issued: out of memory");
 		return -1;
 	}
+	issued_ari_values(in, &a);
 	snprintf(nb, sizeof(nb), "%lld", (long long)in->ci->not_before);
 	snprintf(na, sizeof(na), "%lld", (long long)in->ci->not_after);
 	v[0] = icid;
@@ -101,20 +111,19 @@ issued_store(PGconn *c, const struct issued_new *in, const char *icid,
 	v[8] = na;
 	v[9] = in->ci->issuer;
 	v[10] = sans;
-	n = db_exec(c, "issued store certificate", "INSERT INTO "
-	    "issued_certificates (id, certificate, order_id, private_key, "
-	    "cert_pem, chain_pem, serial, not_before, not_after, issuer, sans, "
-	    "imported_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-	    "to_timestamp($8::float8), to_timestamp($9::float8), $10, "
-	    "$11::text[], CASE WHEN $3::text IS NULL THEN now() END)", 11, v,
+	v[11] = served->top_issuer;
+	v[12] = a.certid;
+	v[13] = a.ws;
+	v[14] = a.we;
+	v[15] = in->ari_explanation_url != NULL ? in->ari_explanation_url : "";
+	v[16] = a.nx;
+	v[17] = sigalg_sha1_in_chain(in->leaf, served->rest) == 1 ? "t" : "f";
+	n = db_exec(c, "issued store certificate", ISSUED_INSERT_SQL, 18, v,
 	    NULL, NULL, err, errlen);
 	free(sans);
-	if (n < 0 || chains_store(c, icid, in->ch, in->served, err, errlen) < 0 ||
-	    db_exec(c, "issued chain issuer", "UPDATE issued_certificates SET "
-	    "chain_issuer = $2 WHERE id = $1", 2, (const char *[]){ icid,
-	    served->top_issuer }, NULL, NULL, err, errlen) < 0)
+	if (n < 0 || chains_store(c, icid, in->ch, in->served, err, errlen) < 0)
 		return -1;
-	return issued_ari_store(c, icid, in, err, errlen);
+	return 0;
 }
 
 int
@@ -129,9 +138,7 @@ issued_record(PGconn *c, const struct issued_new *in, char icid[IDS_LEN + 1],
 	}
 	snprintf(renew, 32, "%.0f", issued_renew_at(in->ci, in->ari_start_ms,
 	    in->ari_end_ms));
-	if (issued_store(c, in, icid, err, errlen) < 0 ||
-	    sigalg_store(c, icid, in->leaf, in->ch->e[in->served].rest, err,
-	    errlen) < 0)
+	if (issued_store(c, in, icid, err, errlen) < 0)
 		return -1;
 	v[0] = in->certificate;
 	v[1] = icid;

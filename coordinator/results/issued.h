@@ -41,7 +41,8 @@ double issued_renew_at(const struct certinfo *ci, int64_t start_ms,
  * written to icid; imported_at set when in->order_id is NULL) with every
  * chain, the served chain's top issuer, its ARI CertID (computed from the
  * leaf's AKI and serial; none when it has no AKI), window and whether a
- * SHA-1 signature is in the served chain (sigalg_store); then makes it
+ * SHA-1 signature is in the served chain (sigalg_sha1_in_chain), all in
+ * one INSERT; then makes it
  * in->certificate's current one: status issued, renew_at from
  * issued_renew_at (written to renew as Unix seconds), last problem cleared,
  * and the ARI re-checks of the certificates it replaces stopped.

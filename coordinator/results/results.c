@@ -21,6 +21,9 @@
 #include "utf8.h"
 
 #define RESULTS_DLQ_WAIT_MS 30000
+#define RESULTS_COMMIT_MS 1000	/* stored offsets committed this often */
+#define RESULTS_STR2(x) #x
+#define RESULTS_STR(x) RESULTS_STR2(x)
 
 rd_kafka_t *
 results_consumer_new(const char *bootstrap, char *err, size_t errlen)
@@ -35,7 +38,16 @@ results_consumer_new(const char *bootstrap, char *err, size_t errlen)
 		return NULL;
 	if (kafkaconn_set(conf, "group.id", config_str(RESULTS_GROUP_ENV,
 	    RESULTS_GROUP), err, errlen) < 0 ||
-	    kafkaconn_set(conf, "enable.auto.commit", "false", err, errlen) < 0 ||
+	    /* at least once: an offset is stored only once its event is
+	     * applied (results_poll), and the stored offsets are committed in
+	     * the background every RESULTS_COMMIT_MS and at close, not one
+	     * synchronous commit per event (events are idempotent:
+	     * processed_events) */
+	    kafkaconn_set(conf, "enable.auto.commit", "true", err, errlen) < 0 ||
+	    kafkaconn_set(conf, "enable.auto.offset.store", "false", err,
+	    errlen) < 0 ||
+	    kafkaconn_set(conf, "auto.commit.interval.ms",
+	    RESULTS_STR(RESULTS_COMMIT_MS), err, errlen) < 0 ||
 	    kafkaconn_set(conf, "auto.offset.reset", "earliest", err,
 	    errlen) < 0) {
 		rd_kafka_conf_destroy(conf);
@@ -374,9 +386,9 @@ results_poll(rd_kafka_t *consumer, rd_kafka_t *producer, PGconn *c,
 			rd_kafka_message_destroy(m);
 			return -1;
 		}
-		if ((ce = rd_kafka_commit_message(consumer, m, 0)) !=
-		    RD_KAFKA_RESP_ERR_NO_ERROR)
-			log_warn("results: offset commit failed: %s (the event "
+		if ((ce = rd_kafka_offset_store(m->rkt, m->partition,
+		    m->offset)) != RD_KAFKA_RESP_ERR_NO_ERROR)
+			log_warn("results: offset store failed: %s (the event "
 			    "may be seen again; it will change nothing)",
 			    rd_kafka_err2str(ce));
 		rd_kafka_message_destroy(m);

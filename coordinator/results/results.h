@@ -42,7 +42,9 @@ struct results_stall {
 };
 
 /* A consumer in group CERTFLEET_COORDINATOR_GROUP (default RESULTS_GROUP),
- * subscribed to the events topic, with auto commit off. Returns NULL with a message in err. */
+ * subscribed to the events topic; offsets are stored by results_poll once
+ * applied and committed by librdkafka every RESULTS_COMMIT_MS (results.c)
+ * and at close. Returns NULL with a message in err. */
 rd_kafka_t *results_consumer_new(const char *bootstrap, char *err,
     size_t errlen);
 
@@ -56,7 +58,8 @@ enum results_outcome results_apply(PGconn *c, const struct settings *s,
 
 /*
  * Polls up to max messages (waiting at most timeout_ms for the first),
- * applies each, and commits each offset only once its effect is durable.
+ * applies each, and stores each offset (committed within a second) only
+ * once its effect is durable.
  * An event that cannot be applied because of what it is (RESULTS_INVALID,
  * RESULTS_POISON, or RESULTS_STALL_MAX failures that are not transient, as
  * counted in *stall) is dead-lettered through producer (waiting for the

@@ -64,19 +64,6 @@ sigalg_sha1_in_chain(const char *leaf, const char *rest)
 	return found || sigalg_sha1_pem(rest, &m);
 }
 
-int
-sigalg_store(PGconn *c, const char *icid, const char *leaf, const char *rest,
-    char *err, size_t errlen)
-{
-	const char *p[2];
-
-	p[0] = icid;
-	p[1] = sigalg_sha1_in_chain(leaf, rest) == 1 ? "t" : "f";
-	return db_exec(c, "store SHA-1 check", "UPDATE issued_certificates SET "
-	    "sha1_in_chain = $2::boolean WHERE id = $1", 2, p, NULL, NULL, err,
-	    errlen) < 0 ? -1 : 0;
-}
-
 /* Applies the answers of r's rows (id, cert_pem, chain_pem) in one
  * statement. */
 static int

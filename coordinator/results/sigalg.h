@@ -15,12 +15,6 @@
  * signature is not counted: no client checks it. Pure. */
 int sigalg_sha1_in_chain(const char *leaf, const char *rest);
 
-/* Sets issued_certificates.sha1_in_chain of icid from its leaf and served
- * chain, in the caller's transaction (a trigger copies it to the
- * certificate when icid is its current one). Returns 0, or -1 with err. */
-int sigalg_store(PGconn *c, const char *icid, const char *leaf,
-    const char *rest, char *err, size_t errlen);
-
 /* One backfill pass: up to limit issued certificates whose sha1_in_chain
  * is still NULL (rows older than migration 0061, or stored by code that
  * did not check), oldest first, through a partial index (the cost follows

@@ -1,4 +1,4 @@
-/* db.c -- libpq helpers: parameterized queries with error text, transactions, reconnects, text[] and bytea. */
+/* db.c -- libpq helpers: parameterized queries (prepared once per connection, dbprep.h) with error text, transactions, reconnects, text[] and bytea. */
 #include "db.h"
 
 #include <stdio.h>
@@ -7,15 +7,15 @@
 
 #include <libpq-events.h>
 
+#include "dbprep.h"
 #include "pgconn.h"
 
-/* Instance data of a connection (libpq-events.h): its last failure, and
- * the statements prepared on it (db_pquery), by the address of their text. */
+/* Instance data of a connection (libpq-events.h): its last failure and
+ * its prepared statements. */
 struct db_diag {
 	int		 failed;
 	char		 sqlstate[6];
-	size_t		 nprepared;
-	const char	*prepared[DB_PREPARED_MAX];
+	struct dbprep	*prep;	/* NULL: statements run unprepared */
 };
 
 static int
@@ -24,13 +24,18 @@ db_evproc(PGEventId id, void *info, void *passthrough)
 	struct db_diag *d;
 
 	(void)passthrough;
-	if (id == PGEVT_CONNDESTROY)
-		free(PQinstanceData(((PGEventConnDestroy *)info)->conn,
-		    db_evproc));
-	/* a reset connection is a new session: nothing is prepared on it */
-	if (id == PGEVT_CONNRESET && (d = PQinstanceData(((PGEventConnReset *)
-	    info)->conn, db_evproc)) != NULL)
-		d->nprepared = 0;
+	if (id == PGEVT_CONNDESTROY) {
+		d = PQinstanceData(((PGEventConnDestroy *)info)->conn,
+		    db_evproc);
+		if (d != NULL)
+			dbprep_free(d->prep);
+		free(d);
+	} else if (id == PGEVT_CONNRESET) {
+		/* a new session: the server has no statement of ours */
+		d = PQinstanceData(((PGEventConnReset *)info)->conn, db_evproc);
+		if (d != NULL)
+			dbprep_forget(d->prep);
+	}
 	return 1;
 }
 
@@ -47,7 +52,9 @@ db_diag(PGconn *c)
 	(void)PQregisterEventProc(c, db_evproc, "certfleet-db", NULL);
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return NULL;
+	d->prep = dbprep_new();	/* NULL: unprepared, still correct */
 	if (!PQsetInstanceData(c, db_evproc, d)) {
+		dbprep_free(d->prep);
 		free(d);
 		return NULL;
 	}
@@ -99,7 +106,7 @@ db_fault_clear(PGconn *c)
 
 	if (d != NULL) {
 		d->failed = 0;
-		d->sqlstate[0] = '\0';
+		memset(d->sqlstate, 0, sizeof(d->sqlstate));
 	}
 }
 
@@ -120,10 +127,12 @@ db_query(PGconn *c, const char *what, const char *sql, int n,
     const char *const *params, const int *lens, const int *formats, char *err,
     size_t errlen)
 {
+	struct db_diag *d = db_diag(c);
 	PGresult *r;
 	ExecStatusType st;
 
-	r = PQexecParams(c, sql, n, NULL, params, lens, formats, 0);
+	r = d != NULL ? dbprep_exec(d->prep, c, sql, n, params, lens, formats) :
+	    PQexecParams(c, sql, n, NULL, params, lens, formats, 0);
 	st = PQresultStatus(r);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		db_note(c, r);
@@ -133,76 +142,6 @@ db_query(PGconn *c, const char *what, const char *sql, int n,
 		return NULL;
 	}
 	return r;
-}
-
-/* The name sql is prepared under on c ("cf<k>"), preparing it first when
- * it is not yet; 0 when it cannot be (cache full, no memory, or the server
- * refused it: the caller runs it unprepared and meets the error there). */
-static int
-db_prepared(PGconn *c, const char *sql, int n, char name[16])
-{
-	struct db_diag *d;
-	PGresult *r;
-	size_t k;
-	int ok;
-
-	if ((d = db_diag(c)) == NULL)
-		return 0;
-	for (k = 0; k < d->nprepared && d->prepared[k] != sql; k++)
-		;
-	snprintf(name, 16, "cf%zu", k);
-	if (k < d->nprepared)
-		return 1;
-	if (k == DB_PREPARED_MAX)
-		return 0;
-	r = PQprepare(c, name, sql, n, NULL);
-	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-	PQclear(r);
-	if (ok)
-		d->prepared[d->nprepared++] = sql;
-	return ok;
-}
-
-PGresult *
-db_pquery(PGconn *c, const char *what, const char *sql, int n,
-    const char *const *params, const int *lens, const int *formats, char *err,
-    size_t errlen)
-{
-	PGresult *r;
-	ExecStatusType st;
-	char name[16];
-
-	/* outside a failed transaction only: a prepare there fails anyway */
-	if (PQtransactionStatus(c) == PQTRANS_INERROR ||
-	    !db_prepared(c, sql, n, name))
-		return db_query(c, what, sql, n, params, lens, formats, err,
-		    errlen);
-	r = PQexecPrepared(c, name, n, params, lens, formats, 0);
-	st = PQresultStatus(r);
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		db_note(c, r);
-		db_error(err, errlen, what, r != NULL ? PQresultErrorMessage(r) :
-		    PQerrorMessage(c));
-		PQclear(r);
-		return NULL;
-	}
-	return r;
-}
-
-long
-db_pexec(PGconn *c, const char *what, const char *sql, int n,
-    const char *const *params, const int *lens, const int *formats, char *err,
-    size_t errlen)
-{
-	PGresult *r;
-	long rows;
-
-	if ((r = db_pquery(c, what, sql, n, params, lens, formats, err,
-	    errlen)) == NULL)
-		return -1;
-	rows = atol(PQcmdTuples(r));
-	PQclear(r);
-	return rows;
 }
 
 static int

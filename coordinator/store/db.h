@@ -26,26 +26,6 @@ long db_exec(PGconn *c, const char *what, const char *sql, int n,
     const char *const *params, const int *lens, const int *formats, char *err,
     size_t errlen);
 
-/* Statements prepared per connection by db_pquery at most; more run as
- * db_query runs them. */
-#define DB_PREPARED_MAX 64
-
-/*
- * db_query and db_exec for the statements of hot paths (an enrollment):
- * sql is prepared once per connection (PQprepare, under a name of its own)
- * and then only executed, so the server parses and plans it once instead
- * of on every call. sql is known by its address, so it must be a string
- * that lives as long as the program (a literal), and one whose plan does
- * not depend on the values (a generic plan serves every call). Same
- * contracts as db_query and db_exec.
- */
-PGresult *db_pquery(PGconn *c, const char *what, const char *sql, int n,
-    const char *const *params, const int *lens, const int *formats, char *err,
-    size_t errlen);
-long db_pexec(PGconn *c, const char *what, const char *sql, int n,
-    const char *const *params, const int *lens, const int *formats, char *err,
-    size_t errlen);
-
 /*
  * What the last failed statement on a connection says about trying again.
  * db_query and db_exec note the SQLSTATE of every failure on the

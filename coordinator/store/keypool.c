@@ -243,7 +243,7 @@ keypool_take(PGconn *c, const struct vault *v,
 	if (sizes == NULL || (int)t < 0 || (int)t >= KEYS_TYPE_COUNT ||
 	    sizes->n[t] <= 0)
 		return 0;
-	if ((r = db_pquery(c, "key pool take", "DELETE FROM key_pool WHERE id = "
+	if ((r = db_query(c, "key pool take", "DELETE FROM key_pool WHERE id = "
 	    "(SELECT id FROM key_pool WHERE key_type = $1 ORDER BY created_at "
 	    "LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING key_ciphertext, "
 	    "key_nonce, key_tag, key_id, id", 1, &type, NULL, NULL, err,
@@ -255,7 +255,7 @@ keypool_take(PGconn *c, const struct vault *v,
 	}
 	if ((pem = db_open_box(r, 0, 0, v, VAULT_POOL_KEY, PQgetvalue(r, 0, 4),
 	    &len, why, sizeof(why))) == NULL ||
-	    (*key = keys_from_pem(pem, len, why, sizeof(why))) == NULL)
+	    (*key = keys_from_pem_as(pem, len, t, why, sizeof(why))) == NULL)
 		log_warn("key pool: key %s discarded: %s", PQgetvalue(r, 0, 4),
 		    why);
 	vault_plain_free(pem, len);

@@ -8,6 +8,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
+#include <openssl/decoder.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
@@ -193,6 +194,34 @@ keys_from_pem(const char *pem, size_t len, char *err, size_t errlen)
 	    NULL)
 		keys_error(err, errlen, "keys_from_pem");
 	BIO_free(b);
+	return k;
+}
+
+EVP_PKEY *
+keys_from_pem_as(const char *pem, size_t len, enum keys_type t, char *err,
+    size_t errlen)
+{
+	OSSL_DECODER_CTX *d;
+	EVP_PKEY *k = NULL;
+	const unsigned char *in = (const unsigned char *)pem;
+	size_t i, left = len;
+	const char *alg = NULL;
+
+	for (i = 0; i < KEYS_NTYPES; i++)
+		if (keys_types[i].t == t)
+			alg = keys_types[i].rsa_bits != 0 ? "RSA" : "EC";
+	if (alg == NULL || len > INT32_MAX) {
+		snprintf(err, errlen, "keys_from_pem: bad input");
+		return NULL;
+	}
+	if ((d = OSSL_DECODER_CTX_new_for_pkey(&k, "PEM", NULL, alg,
+	    EVP_PKEY_KEYPAIR, NULL, NULL)) == NULL ||
+	    OSSL_DECODER_from_data(d, &in, &left) != 1 || k == NULL) {
+		keys_error(err, errlen, "keys_from_pem");
+		EVP_PKEY_free(k);
+		k = NULL;
+	}
+	OSSL_DECODER_CTX_free(d);
 	return k;
 }
 

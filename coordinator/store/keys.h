@@ -53,6 +53,12 @@ void keys_pem_free(char *pem, size_t len);
  * on failure. */
 EVP_PKEY *keys_from_pem(const char *pem, size_t len, char *err, size_t errlen);
 
+/* The same for a key known to be of type t (the key pool's): OpenSSL is
+ * asked for that algorithm's decoders only, a third of the CPU of trying
+ * every one. A key of another algorithm is refused (NULL, err). */
+EVP_PKEY *keys_from_pem_as(const char *pem, size_t len, enum keys_type t,
+    char *err, size_t errlen);
+
 /* The public key as DER SubjectPublicKeyInfo, malloc'd, *len set; NULL on
  * failure. */
 unsigned char *keys_public_der(EVP_PKEY *k, size_t *len);

@@ -1,4 +1,4 @@
-/* test_anchors.c -- unit tests of the chain check against a CA's trust anchors: trusted, another CA, expired, an anchors file that is missing or holds no certificate. */
+/* test_anchors.c -- unit tests of the chain check against a CA's trust anchors: trusted, another CA, expired, an anchors file that is missing or holds no certificate, a file changed in place (its store is cached). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -147,6 +147,55 @@ test_bad_inputs(void **state)
 	free(leaf);
 }
 
+/* write_roots: the roots file holds ca's certificate alone, rewritten in
+ * place (same inode, maybe the same size and time stamp). */
+static void
+write_roots(const struct testca *ca)
+{
+	FILE *fp;
+
+	assert_non_null(fp = fopen(roots, "r+"));
+	assert_int_equal(ftruncate(fileno(fp), 0), 0);
+	fputs("# the CA's roots\n", fp);
+	PEM_write_X509(fp, ca->cert);
+	fclose(fp);
+}
+
+/* The store of a file is cached, but a changed file counts at once, even
+ * rewritten in place within the same clock tick. */
+static void
+test_changed_file(void **state)
+{
+	time_t now = time(NULL);
+	char *ours_leaf = leaf_of(&ours, now - 60, now + 86400);
+	char *their_leaf = leaf_of(&theirs, now - 60, now + 86400);
+	char err[256];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {	/* the cached store answers the same */
+		assert_int_equal(anchors_verify(roots, ours_leaf, "", 0, err,
+		    sizeof(err)), 0);
+		assert_int_equal(anchors_verify(roots, their_leaf, "", 0, err,
+		    sizeof(err)), -1);
+	}
+	write_roots(&theirs);
+	assert_int_equal(anchors_verify(roots, their_leaf, "", 0, err,
+	    sizeof(err)), 0);
+	assert_int_equal(anchors_verify(roots, ours_leaf, "", 0, err,
+	    sizeof(err)), -1);
+	write_roots(&ours);
+	assert_int_equal(anchors_verify(roots, ours_leaf, "", 0, err,
+	    sizeof(err)), 0);
+	assert_int_equal(anchors_verify(roots, their_leaf, "", 0, err,
+	    sizeof(err)), -1);
+	/* a file that no longer holds a certificate fails at once too */
+	assert_int_equal(anchors_verify(empty, ours_leaf, "", 0, err,
+	    sizeof(err)), -1);
+	free(ours_leaf);
+	free(their_leaf);
+}
+
 int
 main(void)
 {
@@ -155,6 +204,7 @@ main(void)
 		cmocka_unit_test(test_other_ca),
 		cmocka_unit_test(test_expired),
 		cmocka_unit_test(test_bad_inputs),
+		cmocka_unit_test(test_changed_file),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

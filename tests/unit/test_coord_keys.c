@@ -62,6 +62,15 @@ check_type(enum keys_type t, int base_id, int bits)
 	assert_non_null(strstr(pem, "-----BEGIN " "PRIVATE KEY-----"));
 	assert_non_null(k2 = keys_from_pem(pem, pemlen, err, sizeof(err)));
 	assert_int_equal(EVP_PKEY_eq(k, k2), 1);
+	EVP_PKEY_free(k2);
+	/* the key pool's typed read gives the same key; the other
+	 * algorithm's decoders refuse it */
+	assert_non_null(k2 = keys_from_pem_as(pem, pemlen, t, err,
+	    sizeof(err)));
+	assert_int_equal(EVP_PKEY_eq(k, k2), 1);
+	assert_null(keys_from_pem_as(pem, pemlen, base_id == EVP_PKEY_EC ?
+	    KEYS_RSA_2048 : KEYS_EC_P256, err, sizeof(err)));
+	assert_non_null(strstr(err, "keys_from_pem"));
 	assert_non_null(spki = keys_public_der(k, &spkilen));
 	assert_true(spkilen > 0);
 	assert_non_null(csr = keys_csr_der(k, names, NNAMES, &len, err,
@@ -111,6 +120,9 @@ test_bad_pem(void **state)
 
 	(void)state;
 	assert_null(keys_from_pem("nope", 4, err, sizeof(err)));
+	assert_null(keys_from_pem_as("nope", 4, KEYS_EC_P256, err,
+	    sizeof(err)));
+	assert_null(keys_from_pem_as("", 0, KEYS_RSA_2048, err, sizeof(err)));
 }
 
 /* A name longer than a CN may be still goes in as a SAN. */
