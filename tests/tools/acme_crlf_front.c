@@ -19,6 +19,9 @@
  *          lf    Location: <url>\nX-Injected: 1   (a bare LF: a header more)
  *          fold  Location: <url>\r\n X-Injected: 1  (an obs-fold line)
  *          nul   Replay-Nonce: <nonce>\0X-Injected: 1   (a NUL byte)
+ *        An answer without the header the mode damages (Location; for nul
+ *        Replay-Nonce), such as Pebble's random badNonce, is passed on
+ *        as it is and the fault given back for the next newOrder.
  *   GET  /_front/log  one line per damaged answer: "<unix ms> <mode> <name>"
  *
  * One thread per client connection, one upstream handle per thread. A test
@@ -81,6 +84,8 @@ struct freq {
 struct fresp {
 	SSL		*ssl;
 	enum front_mode	 mode;
+	char		 name[FRONT_NAME_MAX];	/* the fault's, when mode is set */
+	int		 hit;		/* the header it damages was there */
 	char		 head[FRONT_RESP_HDR_MAX];
 	size_t		 hlen;
 	int		 sent;		/* the head was written */
@@ -130,6 +135,7 @@ head_line(struct fresp *r, const char *line, size_t n)
 		    "\r\n ", cutlen = strlen(cut);
 	else if (r->mode == MODE_NUL && nonce)
 		cut = "", cutlen = 1;	/* the NUL byte itself */
+	r->hit |= cut != NULL;
 	if (head_add(r, line, n) < 0 ||
 	    (cut != NULL && (head_add(r, cut, cutlen) < 0 ||
 	    head_add(r, inj, sizeof(inj) - 1) < 0)))
@@ -244,10 +250,10 @@ holds(const unsigned char *hay, size_t n, const char *needle)
 	return 0;
 }
 
-/* The armed mode when q is the newOrder it is for (disarming it), else
- * MODE_NONE. */
+/* The armed mode when q is the newOrder it is for (disarming it, its name
+ * into name), else MODE_NONE. */
 static enum front_mode
-take_fault(const struct freq *q)
+take_fault(const struct freq *q, char name[FRONT_NAME_MAX])
 {
 	json_t *jws = NULL;
 	unsigned char *raw = NULL;
@@ -268,11 +274,7 @@ take_fault(const struct freq *q)
 			continue;
 		m = armed[i].mode;
 		armed[i].mode = MODE_NONE;
-		loglen += (size_t)snprintf(logbuf + loglen, sizeof(logbuf) - loglen,
-		    "%lld %s %s\n", (long long)clock_wall_ms(), mode_names[m],
-		    armed[i].name);
-		if (loglen >= sizeof(logbuf))
-			loglen = sizeof(logbuf) - 1;
+		memcpy(name, armed[i].name, FRONT_NAME_MAX);
 	}
 	pthread_mutex_unlock(&lock);
 out:
@@ -316,6 +318,31 @@ arm_slot(const char *name)
 			free_slot = i;
 	}
 	return free_slot;
+}
+
+/* After r's answer was passed: the damage logged when it was made, else
+ * (an answer without the header, such as Pebble's random badNonce) the
+ * fault given back for the next newOrder about its name. */
+static void
+fault_done(const struct fresp *r)
+{
+	int k;
+
+	if (r->mode == MODE_NONE)
+		return;
+	pthread_mutex_lock(&lock);
+	if (r->hit) {
+		loglen += (size_t)snprintf(logbuf + loglen, sizeof(logbuf) -
+		    loglen, "%lld %s %s\n", (long long)clock_wall_ms(),
+		    mode_names[r->mode], r->name);
+		if (loglen >= sizeof(logbuf))
+			loglen = sizeof(logbuf) - 1;
+	} else if ((k = arm_slot(r->name)) >= 0 &&
+	    armed[k].mode == MODE_NONE) {
+		armed[k].mode = r->mode;
+		snprintf(armed[k].name, sizeof(armed[k].name), "%s", r->name);
+	}
+	pthread_mutex_unlock(&lock);
 }
 
 /* Answers a control request; returns 0. */
@@ -457,11 +484,13 @@ serve(void *arg)
 		}
 		memset(r, 0, sizeof(*r));
 		r->ssl = ssl;
-		r->mode = take_fault(&q);
+		r->mode = take_fault(&q, r->name);
 		if (pass(c, &q, r) < 0) {
+			fault_done(r);
 			free(q.body);
 			break;
 		}
+		fault_done(r);
 		free(q.body);
 	}
 out:
