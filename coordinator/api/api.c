@@ -661,7 +661,7 @@ api_stop(struct api_server *a)
 	enroll_group_counts(a->group, &batches, &items);
 	if (items > 0)
 		log_info("api: %lu single enrollments written in %lu "
-		    "transactions (group commit)", items, batches);
+		    "batches (group commit)", items, batches);
 	enroll_group_free(a->group);
 	pgpool_free(a->pool);
 	api_tls_free(&a->tls);
