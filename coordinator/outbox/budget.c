@@ -86,8 +86,8 @@ budget_hold(PGconn *c, const char *oid, const char *job, const char *cert,
 	p[0] = oid;
 	p[1] = at;
 	if (db_exec(c, "budget hold", "UPDATE outbox SET available_at = "
-	    "to_timestamp($2::float8) WHERE id = $1::bigint", 2, p, NULL, NULL,
-	    err, errlen) < 0)
+	    "to_timestamp($2::float8), held = true WHERE id = $1::bigint", 2, p,
+	    NULL, NULL, err, errlen) < 0)
 		return -1;
 	p[0] = cert;
 	p[1] = detail;

@@ -19,12 +19,56 @@ flow_find(struct flow *f, const char *name)
 	return NULL;
 }
 
+/*
+ * Per configured CA ($1, its cap $2; 0: none): its breaker's state and its
+ * orders in flight, counted only up to the cap that applies (at most
+ * FLOW_HALF_OPEN_ORDERS, $3, while half-open; none counted without a cap):
+ * the room is all a pass needs, and counting every order in flight read
+ * them all on every pass, which grew with the orders nobody answered. Off
+ * the partial index orders_in_flight (0017_fleet_metrics.sql).
+ */
+#define FLOW_READ_SQL "SELECT r.ca, (SELECT count(*) FROM (SELECT 1 FROM " \
+	"orders o WHERE o.ca = r.ca AND o.status IN ('sent', 'processing') " \
+	"LIMIT CASE WHEN h.state = 'half_open' AND (r.cap = 0 OR r.cap > " \
+	"$3::bigint) THEN $3::bigint ELSE r.cap END) x), " \
+	"coalesce(h.state, 'closed') FROM unnest($1::text[], $2::bigint[]) " \
+	"r(ca, cap) LEFT JOIN ca_health h ON h.ca = r.ca"
+
+/* The parameters of FLOW_READ_SQL for f's CAs: a text[] and a bigint[]
+ * literal. Returns 0, or -1 when memory runs out. */
+static int
+flow_params(const struct flow *f, char **names, char **caps)
+{
+	char *n[CAS_MAX], *p;
+	size_t i;
+
+	*caps = NULL;
+	for (i = 0; i < f->n; i++)
+		n[i] = (char *)(uintptr_t)f->ca[i].ca->name;
+	if ((*names = db_array_literal(n, f->n)) == NULL ||
+	    (*caps = malloc(CAS_MAX * 24 + 3)) == NULL) {
+		free(*names);
+		*names = NULL;
+		return -1;
+	}
+	p = *caps;
+	*p++ = '{';
+	for (i = 0; i < f->n; i++)
+		p += snprintf(p, 24, "%s%ld", i > 0 ? "," : "",
+		    f->ca[i].ca->max_in_flight > 0 ?
+		    f->ca[i].ca->max_in_flight : 0L);
+	*p++ = '}';
+	*p = '\0';
+	return 0;
+}
+
 int
 flow_read(PGconn *c, const struct cas_conf *cas, struct flow *f, char *err,
     size_t errlen)
 {
 	PGresult *r;
 	struct flow_ca *fc;
+	char *names = NULL, *caps = NULL, half[16];
 	long cap;
 	size_t i;
 	int k;
@@ -32,16 +76,21 @@ flow_read(PGconn *c, const struct cas_conf *cas, struct flow *f, char *err,
 	memset(f, 0, sizeof(*f));
 	for (i = 0; cas != NULL && i < cas->n; i++)
 		f->ca[f->n++].ca = &cas->ca[i];
-	if ((r = db_query(c, "flow in flight", "SELECT o.ca, count(*), "
-	    "coalesce(max(h.state), 'closed') FROM orders o LEFT JOIN ca_health "
-	    "h ON h.ca = o.ca WHERE o.status IN ('sent', 'processing') GROUP BY "
-	    "o.ca UNION ALL SELECT h.ca, 0, h.state FROM ca_health h WHERE "
-	    "h.state <> 'closed'", 0, NULL, NULL, NULL, err, errlen)) == NULL)
+	if (flow_params(f, &names, &caps) < 0) {
+		snprintf(err, errlen, "flow: out of memory");
+		return -1;
+	}
+	snprintf(half, sizeof(half), "%d", FLOW_HALF_OPEN_ORDERS);
+	r = db_query(c, "flow in flight", FLOW_READ_SQL, 3,
+	    (const char *[]){ names, caps, half }, NULL, NULL, err, errlen);
+	free(names);
+	free(caps);
+	if (r == NULL)
 		return -1;
 	for (k = 0; k < PQntuples(r); k++) {
 		if ((fc = flow_find(f, PQgetvalue(r, k, 0))) == NULL)
 			continue;
-		fc->in_flight += strtol(PQgetvalue(r, k, 1), NULL, 10);
+		fc->in_flight = strtol(PQgetvalue(r, k, 1), NULL, 10);
 		if (strcmp(PQgetvalue(r, k, 2), "open") == 0)
 			fc->open = 1;
 		else if (strcmp(PQgetvalue(r, k, 2), "half_open") == 0)

@@ -13,7 +13,8 @@
 /* One configured CA as the relay sees it in this pass. */
 struct flow_ca {
 	const struct cas_ca	*ca;
-	long			 in_flight;	/* orders sent or processing */
+	long			 in_flight;	/* orders sent or processing,
+						 * counted up to its cap */
 	long			 room;		/* issue orders it may still take;
 						 * -1: no cap */
 	int			 open;		/* breaker open: hold every job */
@@ -25,10 +26,11 @@ struct flow {
 };
 
 /* Reads, in the caller's transaction, each CA of cas: its orders in flight
- * (an index on orders) and its breaker (ca_health), and so its room: the
- * cap (CERTFLEET_CA_<NAME>_MAX_IN_FLIGHT; 0 none) minus what is in flight,
- * at most FLOW_HALF_OPEN_ORDERS in flight while half-open, nothing while
- * open. Returns 0, or -1 with err. */
+ * (an index on orders, read no further than its cap: a pass costs the cap,
+ * not every order in flight) and its breaker (ca_health), and so its room:
+ * the cap (CERTFLEET_CA_<NAME>_MAX_IN_FLIGHT; 0 none) minus what is in
+ * flight, at most FLOW_HALF_OPEN_ORDERS in flight while half-open, nothing
+ * while open. Returns 0, or -1 with err. */
 int flow_read(PGconn *c, const struct cas_conf *cas, struct flow *f,
     char *err, size_t errlen);
 

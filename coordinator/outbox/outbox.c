@@ -42,16 +42,28 @@ outbox_add(PGconn *c, const char *topic, const char *key, const void *payload,
 	p[6] = ca;
 	p[7] = issue ? "t" : "f";
 	return db_exec(c, "outbox_add", "INSERT INTO outbox (topic, key, payload, "
-	    "job_id, attempt, available_at, ca, issue) VALUES ($1, $2, $3, $4, "
-	    "$5, now() + make_interval(secs => $6::float8), $7, $8::boolean)", 8,
+	    "job_id, attempt, available_at, ca, issue, held) VALUES ($1, $2, $3, "
+	    "$4, $5, now() + make_interval(secs => $6::float8), $7, $8::boolean, "
+	    "$6::float8 > 0)", 8,
 	    p, lens, fmts, err, errlen) == 1 ? 0 : -1;
 }
+
+/*
+ * Rows held until later (a budget, a retry's delay) are out of the relay's
+ * indexes (0073_outbox_held.sql); those now due go back in, read off
+ * outbox_held: a pass reads what it may send, not every row waiting. Rows
+ * another transaction holds (a cancel) are released by a later pass.
+ */
+#define OUTBOX_RELEASE_SQL "UPDATE outbox SET held = false WHERE id IN " \
+	"(SELECT id FROM outbox WHERE sent_at IS NULL AND held AND " \
+	"available_at <= now() FOR UPDATE SKIP LOCKED)"
 
 /*
  * The due unsent rows of a pass, highest priority first, then oldest
  * first: the jobs that are no issue order, unless their CA's breaker is
  * open ($1), and the issue orders of each CA with room ($2), at most its
- * room ($3) each. Both come off partial indexes (0064_flow.sql), so rows
+ * room ($3) each. Both come off partial indexes (0064_flow.sql; without
+ * held rows since 0073_outbox_held.sql), so rows
  * held for a CA at its cap are never read. The trace and certificate are
  * for the log lines: a job that is an order or a CA action has them on its
  * row (a primary key lookup). The ids are matched as one array (= ANY):
@@ -63,12 +75,14 @@ outbox_add(PGconn *c, const char *topic, const char *key, const void *payload,
 	"outbox.job_id), (SELECT a.trace_id FROM ca_actions a WHERE a.id = " \
 	"outbox.job_id)), (SELECT o.certificate FROM orders o WHERE o.id = " \
 	"outbox.job_id), ca, issue FROM outbox WHERE id = ANY(ARRAY(SELECT " \
-	"id FROM outbox WHERE sent_at IS NULL AND NOT issue AND available_at " \
-	"<= now() AND (ca IS NULL OR NOT ca = ANY($1::text[])) ORDER BY " \
+	"id FROM outbox WHERE sent_at IS NULL AND NOT issue AND NOT held AND " \
+	"available_at <= now() AND (ca IS NULL OR NOT ca = ANY($1::text[])) " \
+	"ORDER BY " \
 	"priority DESC, id LIMIT 500) || ARRAY(SELECT x.id FROM " \
 	"unnest($2::text[], $3::integer[]) r(ca, room), LATERAL (SELECT id " \
-	"FROM outbox WHERE sent_at IS NULL AND issue AND ca = r.ca AND " \
-	"available_at <= now() ORDER BY priority DESC, id LIMIT r.room) x)) " \
+	"FROM outbox WHERE sent_at IS NULL AND issue AND NOT held AND ca = " \
+	"r.ca AND available_at <= now() ORDER BY priority DESC, id LIMIT " \
+	"r.room) x)) " \
 	"ORDER BY priority DESC, id LIMIT 500 FOR UPDATE OF outbox SKIP LOCKED"
 
 int
@@ -305,7 +319,9 @@ outbox_relay(PGconn *c, rd_kafka_t *producer, const struct cas_conf *cas,
 		return -1;
 	if (db_exec(c, "outbox_relay lock", "SELECT pg_advisory_xact_lock("
 	    "hashtext('certfleet-relay'))", 0, NULL, NULL, NULL, err,
-	    errlen) < 0 || flow_read(c, cas, &f, err, errlen) < 0)
+	    errlen) < 0 || db_exec(c, "outbox_relay release",
+	    OUTBOX_RELEASE_SQL, 0, NULL, NULL, NULL, err, errlen) < 0 ||
+	    flow_read(c, cas, &f, err, errlen) < 0)
 		goto out;
 	if ((open = flow_open(&f)) == NULL ||
 	    flow_rooms(&f, OUTBOX_BATCH, &cas_room, &rooms) < 0) {

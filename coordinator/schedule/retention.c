@@ -5,12 +5,12 @@
 
 #include "db.h"
 
-/* Oldest ids first along the primary key: sent rows are nearly all of the
- * old ones, so the walk stops after about limit rows without an index on
- * sent_at. */
+/* Oldest sent first along outbox_sent (0072_outbox_sent.sql), which holds
+ * the sent rows only: a tick reads the rows it deletes and one more. (Along
+ * the primary key, a table with no row old enough was read whole.) */
 #define RETENTION_OUTBOX_SQL "DELETE FROM outbox WHERE id IN (SELECT id " \
 	"FROM outbox WHERE sent_at < now() - make_interval(secs => " \
-	"$1::float8) ORDER BY id LIMIT $2::integer)"
+	"$1::float8) ORDER BY sent_at LIMIT $2::integer)"
 /* along idempotency_keys_created */
 #define RETENTION_IDEM_SQL "DELETE FROM idempotency_keys WHERE key IN " \
 	"(SELECT key FROM idempotency_keys WHERE created_at < now() - " \
