@@ -167,9 +167,9 @@ ari_recheck_window(PGconn *c, const Certfleet__Event *e, PGresult *r,
 	if ((n = db_exec(c, "ari recheck renew_at", "UPDATE certificates SET "
 	    "renew_at = to_timestamp($3::float8), updated_at = now() WHERE id = "
 	    "$1 AND current_issued = $2 AND status NOT IN ('disabled', "
-	    "'deleted') AND NOT EXISTS (SELECT 1 FROM orders "
-	    "WHERE certificate = $1 AND status IN ('pending', 'sent', "
-	    "'processing', 'deferred'))", 3, (const char *[]){ cert,
+	    "'deleted') AND NOT EXISTS (SELECT 1 FROM (SELECT status FROM "
+	    "orders WHERE certificate = $1 OFFSET 0) o WHERE status IN "
+	    "('pending', 'sent', 'processing', 'deferred'))", 3, (const char *[]){ cert,
 	    w->issued_certificate_id, renew }, NULL, NULL, err, errlen)) < 0)
 		return -1;
 	log_info_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL), "ARI "

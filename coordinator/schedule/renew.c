@@ -14,6 +14,18 @@
 
 #define RENEW_LEASE_SQL "3600"	/* RENEW_LEASE_S as SQL text */
 
+/*
+ * The orders of one certificate (a few: one per renewal) along
+ * orders_certificate, their status tested after the fence (OFFSET 0). With
+ * the status in the scan, statistics taken while few orders were in flight
+ * made the planner walk orders_in_flight whole and filter by certificate:
+ * 15 ms and 2,351 buffers per renewal candidate with 27k orders in flight
+ * (bench/api's kept fleet), against 4 buffers this way.
+ */
+#define RENEW_BUSY_SQL "SELECT 1 FROM (SELECT status FROM orders WHERE " \
+	"certificate = $1 OFFSET 0) o WHERE status IN ('pending', 'sent', " \
+	"'processing', 'deferred') LIMIT 1"
+
 /* 1 when certificate id has an order in flight, 0 when not, -1. */
 static int
 renew_busy(PGconn *c, const char *id, char *err, size_t errlen)
@@ -21,9 +33,8 @@ renew_busy(PGconn *c, const char *id, char *err, size_t errlen)
 	PGresult *r;
 	int n;
 
-	if ((r = db_query(c, "renew in flight", "SELECT 1 FROM orders WHERE "
-	    "certificate = $1 AND status IN ('pending', 'sent', 'processing', "
-	    "'deferred') LIMIT 1", 1, &id, NULL, NULL, err, errlen)) == NULL)
+	if ((r = db_query(c, "renew in flight", RENEW_BUSY_SQL, 1, &id, NULL,
+	    NULL, err, errlen)) == NULL)
 		return -1;
 	n = PQntuples(r) > 0;
 	PQclear(r);

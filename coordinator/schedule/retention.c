@@ -5,7 +5,7 @@
 
 #include "db.h"
 
-/* Oldest sent first along outbox_sent (0072_outbox_sent.sql), which holds
+/* Oldest sent first along outbox_sent (0073_outbox_held.sql), which holds
  * the sent rows only: a tick reads the rows it deletes and one more. (Along
  * the primary key, a table with no row old enough was read whole.) */
 #define RETENTION_OUTBOX_SQL "DELETE FROM outbox WHERE id IN (SELECT id " \

@@ -1,4 +1,4 @@
--- 0073_outbox_held.sql -- outbox rows waiting for a later time (a CA's budget, a retry's delay) are marked held and kept out of the relay's indexes, so that a relay pass reads the rows it may send, not every row waiting.
+-- 0073_outbox_held.sql -- the outbox costs the relay and retention the rows they handle, not every row waiting: held rows (a CA's budget, a retry's delay) out of the relay's indexes, and sent rows found by sent_at.
 -- The relay's partial indexes (0064_flow.sql) are ordered by priority and
 -- id; a row held by a budget until later stayed in them, and every pass
 -- walked all the held rows to find the few due ones (thousands per pass on
@@ -13,3 +13,9 @@ DROP INDEX outbox_unsent_other;
 CREATE INDEX outbox_unsent_issue ON outbox (ca, priority DESC, id) WHERE sent_at IS NULL AND issue AND NOT held;
 CREATE INDEX outbox_unsent_other ON outbox (priority DESC, id) WHERE sent_at IS NULL AND NOT issue AND NOT held;
 CREATE INDEX outbox_held ON outbox (available_at) WHERE sent_at IS NULL AND held;
+
+-- Retention (schedule/retention.c) finds sent rows past their keep time by
+-- sent_at, off an index of the sent rows only. It walked outbox by id and,
+-- while no sent row was old enough (a fleet younger than the keep time, 7
+-- days by default), read the whole table once a second.
+CREATE INDEX outbox_sent ON outbox (sent_at) WHERE sent_at IS NOT NULL;
