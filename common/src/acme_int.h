@@ -109,6 +109,9 @@ struct acme_req {
 	struct acme_hdrs	 h;
 	CURLcode		 cc;
 	enum pace_ep		 ep;	/* its class, for the pacer */
+	enum acme_gate		 gate;	/* the side of the CA's gate it
+					 * holds, or ACME_GATE_NONE */
+	uint64_t		 gate_lease;	/* to release, when gate */
 	long			 status;
 	char			 ctype[ACME_CTYPE_MAX];
 	char			 errbuf[CURL_ERROR_SIZE];
@@ -208,6 +211,8 @@ struct acme_op {
 	int			 pace_granted;
 	int			 pace_reask;	/* the wait was a Retry-After:
 						 * ask the pacer after it */
+	uint64_t		 gate_since;	/* monotonic ms: first kept
+						 * out by the CA's gate, 0 */
 	char			*get_url;	/* the plain GET in progress */
 	const char		*get_endpoint;	/* static name of get_url */
 
