@@ -293,6 +293,7 @@ hammer(unsigned seed, long *entries)
 static void
 test_two_processes_never_overlap(void **state)
 {
+	redisContext *r;
 	pid_t kid[2];
 	long entries = 0;
 	int i, st;
@@ -309,6 +310,10 @@ test_two_processes_never_overlap(void **state)
 		assert_true(WIFEXITED(st));
 		assert_int_equal(WEXITSTATUS(st), 0);
 	}
+	r = admin();
+	freeReplyObject(redisCommand(r, "DEL certfleet:gate:%s:test:n "
+	    "certfleet:gate:%s:test:a", ca, ca));
+	redisFree(r);
 }
 
 int
