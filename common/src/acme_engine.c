@@ -793,23 +793,32 @@ acme_op_fail_resp(struct acme_op *op, const struct acme_req *r,
 }
 
 void
+acme_result_from_problem(struct acme_result *res, json_t *j, const char *what)
+{
+	memset(res, 0, sizeof(*res));
+	if (acme_problem_from_json(j, 0, &res->problem) == 0) {
+		res->has_problem = 1;
+		result_classify(res, res->problem.status, 0, 0);
+		if (res->outcome == ACME_DEFERRED)	/* no header: no 503 hint */
+			res->not_before = time(NULL) + ACME_DEFER_DEFAULT_S;
+		snprintf(res->error, sizeof(res->error), "%s: %s: %s", what,
+		    res->problem.type, res->problem.detail);
+	} else {
+		/* the CA said invalid but not why: nothing says it will not
+		 * change its mind (challtestsrv's DNS under a burst did this) */
+		res->outcome = ACME_FAILED;
+		res->retryable = 1;
+		snprintf(res->error, sizeof(res->error),
+		    "%s (no error detail: retried)", what);
+	}
+}
+
+void
 acme_op_fail_problem(struct acme_op *op, json_t *j, const char *what)
 {
 	struct acme_result res;
 
-	memset(&res, 0, sizeof(res));
-	if (acme_problem_from_json(j, 0, &res.problem) == 0) {
-		res.has_problem = 1;
-		result_classify(&res, res.problem.status, 0, 0);
-		if (res.outcome == ACME_DEFERRED)	/* no header: no 503 hint */
-			res.not_before = time(NULL) + ACME_DEFER_DEFAULT_S;
-		snprintf(res.error, sizeof(res.error), "%s: %s: %s", what,
-		    res.problem.type, res.problem.detail);
-	} else {
-		res.outcome = ACME_FAILED;
-		snprintf(res.error, sizeof(res.error), "%s (no error detail)",
-		    what);
-	}
+	acme_result_from_problem(&res, j, what);
 	op_end(op, &res);
 	acme_problem_free(&res.problem);
 }

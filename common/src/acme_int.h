@@ -371,6 +371,12 @@ void acme_op_fail_resp(struct acme_op *op, const struct acme_req *r,
  * challenge "error"); j may be NULL. */
 void acme_op_fail_problem(struct acme_op *op, json_t *j, const char *what);
 
+/* The result acme_op_fail_problem ends with: the problem's own class, or,
+ * when j holds no problem (an invalid order or authorization without a
+ * reason), a retryable failure. The caller frees res->problem. */
+void acme_result_from_problem(struct acme_result *res, json_t *j,
+    const char *what);
+
 /* Ends the op successfully. */
 void acme_op_succeed(struct acme_op *op);
 
