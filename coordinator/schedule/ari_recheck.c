@@ -169,8 +169,9 @@ ari_recheck_window(PGconn *c, const Certfleet__Event *e, PGresult *r,
 	    "$1 AND current_issued = $2 AND status NOT IN ('disabled', "
 	    "'deleted') AND NOT EXISTS (SELECT 1 FROM (SELECT status FROM "
 	    "orders WHERE certificate = $1 OFFSET 0) o WHERE status IN "
-	    "('pending', 'sent', 'processing', 'deferred'))", 3, (const char *[]){ cert,
-	    w->issued_certificate_id, renew }, NULL, NULL, err, errlen)) < 0)
+	    "('pending', 'sent', 'processing', 'deferred'))", 3,
+	    (const char *[]){ cert, w->issued_certificate_id, renew }, NULL,
+	    NULL, err, errlen)) < 0)
 		return -1;
 	log_info_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL), "ARI "
 	    "window of %s moved to %s-%s; %s, next check at %s",
