@@ -17,6 +17,7 @@
 #include "actions.h"
 #include "api_int.h"
 #include "db.h"
+#include "enroll_group.h"
 #include "hexdigit.h"
 #include "ids.h"
 #include "log.h"
@@ -608,8 +609,15 @@ api_start(const struct settings *s, const struct vault *v, char *err,
 		free(a);
 		return NULL;
 	}
+	if ((a->group = enroll_group_new()) == NULL) {
+		snprintf(err, errlen, "api: out of memory");
+		pgpool_free(a->pool);
+		free(a);
+		return NULL;
+	}
 	if (api_tls_options(&s->apic, &a->tls, opts, &nopts, &flags, err,
 	    errlen) < 0) {
+		enroll_group_free(a->group);
 		pgpool_free(a->pool);
 		free(a);
 		return NULL;
@@ -629,6 +637,7 @@ api_start(const struct settings *s, const struct vault *v, char *err,
 		    s->api_port, s->apic.tls ? " (or the TLS certificate or key "
 		    "is not usable)" : "");
 		api_tls_free(&a->tls);
+		enroll_group_free(a->group);
 		pgpool_free(a->pool);
 		free(a);
 		return NULL;
@@ -644,9 +653,16 @@ api_start(const struct settings *s, const struct vault *v, char *err,
 void
 api_stop(struct api_server *a)
 {
+	unsigned long batches, items;
+
 	if (a == NULL)
 		return;
 	MHD_stop_daemon(a->mhd);
+	enroll_group_counts(a->group, &batches, &items);
+	if (items > 0)
+		log_info("api: %lu single enrollments written in %lu "
+		    "batches (group commit)", items, batches);
+	enroll_group_free(a->group);
 	pgpool_free(a->pool);
 	api_tls_free(&a->tls);
 	OPENSSL_cleanse(a, sizeof(*a));

@@ -56,8 +56,8 @@ api_enroll_create(struct api *a, struct MHD_Connection *conn,
 	if (!er->force && (n = enroll_find_live(a->db, er, id, status, err,
 	    sizeof(err))) < 0)
 		return api_unavailable(conn, err);
-	if (n == 0 && (made = enroll_create(a->db, a->v, a->s, er, id, err,
-	    sizeof(err))) <= 0) {
+	if (n == 0 && (made = enroll_create_grouped(a->db, a->srv->group, a->v,
+	    a->s, er, id, err, sizeof(err))) <= 0) {
 		if (made == 0)
 			return api_error(conn, MHD_HTTP_TOO_MANY_REQUESTS, "%s", err);
 		log_err("api: enroll: %s", err);

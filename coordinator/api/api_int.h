@@ -23,6 +23,7 @@
 struct api_server {
 	struct MHD_Daemon	*mhd;
 	struct pgpool		*pool;	/* the requests' PostgreSQL connections */
+	struct enroll_group	*group;	/* single enrollments' group commit */
 	const struct settings	*s;
 	const struct vault	*v;
 	unsigned char		 admin[SHA256_DIGEST_LENGTH];

@@ -9,6 +9,7 @@
 
 #include "db.h"
 #include "enroll_batch.h"
+#include "enroll_group.h"
 #include "hostname.h"
 #include "keypool.h"
 #include "log.h"
@@ -736,14 +737,49 @@ enroll_write_one(PGconn *c, const struct settings *s,
 	return 1;
 }
 
+/* Writes and commits the enrollment of req (material m made): through g
+ * when there is one and req fits a batch, else in a transaction of its
+ * own. Returns 1, 0 (a tenant quota refused it: rolled back), -1 with err
+ * (rolled back). */
+static int
+enroll_commit(PGconn *c, struct enroll_group *g, const struct settings *s,
+    const struct enroll_request *req, const char *id, const char *pkid,
+    const struct enroll_material *m, char oid[IDS_LEN + 1],
+    char trace[IDS_TRACE_LEN + 1], char *err, size_t errlen)
+{
+	struct enroll_batch_item it = { 0 };
+	int n;
+
+	if (g != NULL && enroll_batch_fits(req)) {
+		it.req = req;
+		it.id = id;
+		it.pkid = pkid;
+		it.m = m;
+		if (enroll_group_write(g, c, s, &it, err, errlen) < 0)
+			return -1;
+		memcpy(oid, it.oid, IDS_LEN + 1);
+		memcpy(trace, it.trace, IDS_TRACE_LEN + 1);
+		return 1;
+	}
+	if (db_begin(c, err, errlen) < 0)
+		return -1;
+	if ((n = enroll_write_one(c, s, req, id, pkid, m, oid, trace, err,
+	    errlen)) <= 0 || db_commit(c, err, errlen) < 0) {
+		db_rollback(c);
+		return n <= 0 ? n : -1;
+	}
+	return 1;
+}
+
 int
-enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
+enroll_create_grouped(PGconn *c, struct enroll_group *g,
+    const struct vault *v, const struct settings *s,
     const struct enroll_request *req, char id[IDS_LEN + 1], char *err,
     size_t errlen)
 {
 	struct enroll_material m = { 0 };
 	char pkid[IDS_LEN + 1], oid[IDS_LEN + 1], trace[IDS_TRACE_LEN + 1];
-	int n, rc = -1;
+	int rc = -1;
 
 	if (ids_new(id) < 0 || ids_new(pkid) < 0) {
 		snprintf(err, errlen, "enroll: no random ids");
@@ -751,23 +787,23 @@ enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
 	}
 	/* A key made ahead when the pool has one: RSA takes 0.2 s and more. */
 	if (keypool_take(c, v, &s->key_pool, req->key_type, &m.key, err,
-	    errlen) < 0 || enroll_material(v, req, pkid, &m, err, errlen) < 0 ||
-	    db_begin(c, err, errlen) < 0)
+	    errlen) < 0 || enroll_material(v, req, pkid, &m, err, errlen) < 0)
 		goto out;
-	if ((n = enroll_write_one(c, s, req, id, pkid, &m, oid, trace, err,
-	    errlen)) <= 0) {
-		rc = n;
-		goto out;
-	}
-	if (db_commit(c, err, errlen) < 0)
+	if ((rc = enroll_commit(c, g, s, req, id, pkid, &m, oid, trace, err,
+	    errlen)) < 1)
 		goto out;
 	log_info_ctx(LOG_JOB(oid, 1, trace, id), "issue_order queued for "
 	    "certificate %s (%zu names, %s, %s)", id, req->nnames,
 	    keys_type_name(req->key_type), req->challenge);
-	rc = 1;
 out:
-	if (rc < 1)
-		db_rollback(c);
 	enroll_material_free(&m);
 	return rc;
+}
+
+int
+enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
+    const struct enroll_request *req, char id[IDS_LEN + 1], char *err,
+    size_t errlen)
+{
+	return enroll_create_grouped(c, NULL, v, s, req, id, err, errlen);
 }

@@ -1,5 +1,6 @@
 /* keys.c -- key generation (ECDSA P-256/P-384, RSA 2048/3072/4096), PKCS#8 PEM, SPKI DER and CSRs with SANs, on OpenSSL 3. */
 #include "keys.h"
+#include "keys_ec.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -149,9 +150,12 @@ keys_private_pem(EVP_PKEY *k, size_t *len)
 	BUF_MEM *m;
 	char *pem = NULL;
 
+	int curve = keys_ec_curve(k);
+
 	if ((b = BIO_new(BIO_s_secmem())) == NULL)
 		return NULL;
-	if (PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL) == 1 &&
+	if ((curve != NID_undef ? keys_ec_write_pkcs8(b, k, curve) :
+	    PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL)) == 1 &&
 	    BIO_get_mem_ptr(b, &m) == 1 && (pem = malloc(m->length + 1)) != NULL) {
 		memcpy(pem, m->data, m->length);
 		pem[m->length] = '\0';
@@ -229,15 +233,23 @@ unsigned char *
 keys_public_der(EVP_PKEY *k, size_t *len)
 {
 	unsigned char *der = NULL, *tmp = NULL;
-	int n;
+	X509_PUBKEY *pub = NULL;
+	int n, curve = keys_ec_curve(k);
 
 	/* one call that allocates: each i2d_PUBKEY runs OpenSSL 3's encoder
-	 * machinery, which costs more than the key's own bytes */
-	if ((n = i2d_PUBKEY(k, &tmp)) > 0 && (der = malloc((size_t)n)) != NULL) {
+	 * machinery, which costs more than the key's own bytes; an EC key's is
+	 * built from its point instead (keys_ec.h) */
+	if (curve != NID_undef)
+		n = (pub = keys_ec_x509_pubkey(k, curve)) != NULL ?
+		    i2d_X509_PUBKEY(pub, &tmp) : -1;
+	else
+		n = i2d_PUBKEY(k, &tmp);
+	if (n > 0 && (der = malloc((size_t)n)) != NULL) {
 		memcpy(der, tmp, (size_t)n);
 		*len = (size_t)n;
 	}
 	OPENSSL_free(tmp);
+	X509_PUBKEY_free(pub);
 	return der;
 }
 
@@ -275,6 +287,19 @@ out:
 	return ext;
 }
 
+/* Sets the CSR's public key: X509_REQ_set_pubkey runs an encoder and then
+ * a decoder of the key (X509_PUBKEY_set in OpenSSL 3); an EC key's point is
+ * set as it is (keys_ec.h). Returns 1, or 0 on failure. */
+static int
+keys_csr_pubkey(X509_REQ *req, EVP_PKEY *k)
+{
+	int curve = keys_ec_curve(k);
+
+	if (curve == NID_undef)
+		return X509_REQ_set_pubkey(req, k);
+	return keys_ec_set_pubkey(X509_REQ_get_X509_PUBKEY(req), k, curve);
+}
+
 unsigned char *
 keys_csr_der(EVP_PKEY *k, char *const *names, size_t n, size_t *len,
     char *err, size_t errlen)
@@ -298,7 +323,7 @@ keys_csr_der(EVP_PKEY *k, char *const *names, size_t n, size_t *len,
 	    (const unsigned char *)names[0], -1, -1, 0) != 1)
 		goto fail;
 	if (X509_REQ_set_subject_name(req, subj) != 1 ||
-	    X509_REQ_set_pubkey(req, k) != 1 ||
+	    keys_csr_pubkey(req, k) != 1 ||
 	    (ext = keys_san_ext(names, n)) == NULL ||
 	    (exts = sk_X509_EXTENSION_new_null()) == NULL ||
 	    sk_X509_EXTENSION_push(exts, ext) == 0)

@@ -1,0 +1,157 @@
+/* enroll_group.c -- group commit of single enrollments: concurrent requests' writes go to PostgreSQL as one batch in one transaction. */
+#include "enroll_group.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+
+/* One waiting thread's item, on that thread's stack. */
+struct eg_wait {
+	struct enroll_batch_item	*it;
+	struct eg_wait			*next;
+	int				 done;
+	int				 rc;
+	char				 err[256];
+};
+
+struct enroll_group {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	struct eg_wait	*head, *tail;	/* queued, not yet taken */
+	int		 writing;	/* a leader is writing a batch */
+	unsigned long	 batches, items;
+};
+
+struct enroll_group *
+enroll_group_new(void)
+{
+	struct enroll_group *g;
+
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return NULL;
+	if (pthread_mutex_init(&g->mu, NULL) != 0) {
+		free(g);
+		return NULL;
+	}
+	if (pthread_cond_init(&g->cv, NULL) != 0) {
+		pthread_mutex_destroy(&g->mu);
+		free(g);
+		return NULL;
+	}
+	return g;
+}
+
+void
+enroll_group_free(struct enroll_group *g)
+{
+	if (g == NULL)
+		return;
+	pthread_cond_destroy(&g->cv);
+	pthread_mutex_destroy(&g->mu);
+	free(g);
+}
+
+void
+enroll_group_counts(struct enroll_group *g, unsigned long *batches,
+    unsigned long *items)
+{
+	pthread_mutex_lock(&g->mu);
+	*batches = g->batches;
+	*items = g->items;
+	pthread_mutex_unlock(&g->mu);
+}
+
+/* Writes items[0..n) in one transaction on c. Returns 0, or -1 with err
+ * (rolled back). */
+static int
+eg_write(PGconn *c, const struct settings *s, struct enroll_batch_item *items,
+    size_t n, char *err, size_t errlen)
+{
+	if (db_begin(c, err, errlen) < 0)
+		return -1;
+	if (enroll_batch_write(c, s, items, n, err, errlen) < 0 ||
+	    db_commit(c, err, errlen) < 0) {
+		db_rollback(c);
+		return -1;
+	}
+	return 0;
+}
+
+/* The leader's write of the batch w[0..n): together, else one by one. */
+static void
+eg_flush(PGconn *c, const struct settings *s, struct eg_wait **w, size_t n)
+{
+	struct enroll_batch_item items[ENROLL_GROUP_MAX];
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		items[i] = *w[i]->it;
+	if (n > 1 && eg_write(c, s, items, n, err, sizeof(err)) == 0) {
+		for (i = 0; i < n; i++) {
+			*w[i]->it = items[i];
+			w[i]->rc = 1;
+		}
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		w[i]->rc = eg_write(c, s, w[i]->it, 1, w[i]->err,
+		    sizeof(w[i]->err)) == 0 ? 1 : -1;
+	}
+}
+
+/* With g->mu held and no write under way: takes up to ENROLL_GROUP_MAX
+ * queued items, writes them without the lock, marks them done. */
+static void
+eg_lead(struct enroll_group *g, PGconn *c, const struct settings *s)
+{
+	struct eg_wait *batch[ENROLL_GROUP_MAX];
+	size_t n = 0, i;
+
+	while (g->head != NULL && n < ENROLL_GROUP_MAX) {
+		batch[n++] = g->head;
+		g->head = g->head->next;
+	}
+	if (g->head == NULL)
+		g->tail = NULL;
+	g->writing = 1;
+	pthread_mutex_unlock(&g->mu);
+	eg_flush(c, s, batch, n);
+	pthread_mutex_lock(&g->mu);
+	for (i = 0; i < n; i++)
+		batch[i]->done = 1;
+	g->batches++;
+	g->items += n;
+	g->writing = 0;
+	pthread_cond_broadcast(&g->cv);
+}
+
+int
+enroll_group_write(struct enroll_group *g, PGconn *c,
+    const struct settings *s, struct enroll_batch_item *it, char *err,
+    size_t errlen)
+{
+	struct eg_wait w;
+
+	memset(&w, 0, sizeof(w));
+	w.it = it;
+	pthread_mutex_lock(&g->mu);
+	if (g->tail != NULL)
+		g->tail->next = &w;
+	else
+		g->head = &w;
+	g->tail = &w;
+	while (!w.done) {
+		if (!g->writing)
+			eg_lead(g, c, s);
+		else
+			pthread_cond_wait(&g->cv, &g->mu);
+	}
+	pthread_mutex_unlock(&g->mu);
+	if (w.rc < 0)
+		snprintf(err, errlen, "%s", w.err);
+	return w.rc;
+}

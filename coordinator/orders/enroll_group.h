@@ -1,0 +1,47 @@
+/* enroll_group.h -- group commit of single enrollments: concurrent requests' writes go to PostgreSQL as one batch in one transaction. */
+#ifndef CERTFLEET_ENROLL_GROUP_H
+#define CERTFLEET_ENROLL_GROUP_H
+
+#include <stddef.h>
+
+#include <libpq-fe.h>
+
+#include "enroll_batch.h"
+
+#define ENROLL_GROUP_MAX 100	/* enrollments in one transaction */
+
+/*
+ * Why: one enrollment alone is a transaction of five statements and a
+ * commit (a WAL flush); PostgreSQL's share of it was as much CPU as the
+ * coordinator's. Threads that enroll at the same time hand their item to
+ * the group; the first finds no write under way and leads: it writes what
+ * is queued (up to ENROLL_GROUP_MAX) with enroll_batch_write on its own
+ * connection, in one transaction, and wakes the others. Nothing waits for
+ * a timer: a thread alone writes at once, and items queue only while a
+ * write is under way, so a batch is as large as the concurrency. Every
+ * item is answered after its transaction committed, as before.
+ */
+struct enroll_group;
+
+/* Returns a group, or NULL when memory runs out. */
+struct enroll_group *enroll_group_new(void);
+
+/* No thread may be inside enroll_group_write any more; NULL is fine. */
+void enroll_group_free(struct enroll_group *g);
+
+/* Writes it (enroll_batch_fits(it->req); material made) and commits, with
+ * whatever other threads hand in meanwhile; c (no transaction open) is used
+ * when this thread leads. A batch that fails is rolled back and its items
+ * written one by one, each in its own transaction, so one bad item fails
+ * alone as it did before. Returns 1 with it->oid and it->trace set and the
+ * item committed, or -1 with err (nothing of it is kept). Thread-safe. */
+int enroll_group_write(struct enroll_group *g, PGconn *c,
+    const struct settings *s, struct enroll_batch_item *it, char *err,
+    size_t errlen);
+
+/* Batches written and items in them since the group was made (for tests
+ * and the bench's figures). */
+void enroll_group_counts(struct enroll_group *g, unsigned long *batches,
+    unsigned long *items);
+
+#endif
