@@ -1,4 +1,4 @@
-# flow.cmake -- flow control per CA: pacing settings, the cap's room, final problems and the retry schedule (unit); a 2,000-set burst under the cap, and three CAs that stop, die and answer 503 (integration, on CAs of their own: no stack lock).
+# flow.cmake -- flow control per CA: pacing and gate settings, the gate's parts, the cap's room, final problems and the retry schedule (unit); the gate on Redis, a 2,000-set burst under the cap, and three CAs that stop, die and answer 503 (integration, on CAs of their own: no stack lock).
 certfleet_unit_test(unit_flow unit/test_flow.c certfleet_coordinator
 	certfleet_acme_offline certfleet_base)
 
@@ -18,3 +18,14 @@ set_tests_properties(flow_burst flow_outages PROPERTIES RESOURCE_LOCK flow_ports
 # test's first retry steps together (5 + 10 + 20 s), and every order of
 # flow-stop meets the stop.
 set_tests_properties(flow_outages PROPERTIES ENVIRONMENT "FLOW_OUTAGE_S=90;FLOW_WINDOW_S=60")
+
+# The CA's gate (worker/runner/gate.h): its sides, lease ids and a worker's
+# memory of a side kept out (unit); on the stack's Redis, in seconds: two
+# workers never hold both sides, the waiting side's turn, a crashed
+# holder's lease expiring, stale waits, Redis down, two processes (integration).
+certfleet_unit_test(unit_gate unit/test_gate.c certfleet_worker)
+add_executable(test_gate integration/test_gate.c)
+target_link_libraries(test_gate PRIVATE certfleet_worker certfleet_redisconn
+	PkgConfig::CMOCKA)
+certfleet_integration_test(flow_gate $<TARGET_FILE:test_gate>)
+set_tests_properties(flow_gate PROPERTIES TIMEOUT 60)

@@ -3,6 +3,7 @@
 #define CERTFLEET_ACME_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -69,6 +70,14 @@ struct acme_request_stats {
  * engine linking anything for it. */
 typedef void acme_observe_fn(void *arg, const struct acme_request_stats *s);
 
+/* The two sides of a CA's gate (acme_pacer.enter): requests of one side may
+ * overlap each other, never one of the other side. */
+enum acme_gate {
+	ACME_GATE_NONE,
+	ACME_GATE_NEW_ORDER,	/* POST newOrder */
+	ACME_GATE_AUTHZ,	/* POST-as-GET of an authorization */
+};
+
 /*
  * Request pacing, shared with whoever else talks to the same CA (the
  * worker's pacer keeps the buckets in Redis). The engine never blocks on
@@ -86,6 +95,17 @@ struct acme_pacer {
 	 * retry_after is the absolute time of its Retry-After, 0 when none. */
 	void	(*slow)(void *arg, const char *directory, enum pace_ep ep,
 		    long status, time_t retry_after);
+	/* The CA's gate (NULL: none): before a newOrder or an authorization's
+	 * POST-as-GET, once its pacing slot is granted. 0: it may go, *lease
+	 * set (0: nothing to release); else the milliseconds until it asks
+	 * again (the other side holds the gate), its slot kept. An op waiting
+	 * over ACME_PACE_DEFER_MS in all ends DEFERRED. */
+	long	(*enter)(void *arg, const char *directory, enum acme_gate side,
+		    uint64_t *lease);
+	/* The request that entered with lease (not 0) ended: answered,
+	 * failed, timed out or cancelled. */
+	void	(*leave)(void *arg, const char *directory, enum acme_gate side,
+		    uint64_t lease);
 	void	*arg;
 };
 

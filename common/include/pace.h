@@ -41,9 +41,13 @@ struct pace_limit {
 	double	burst;
 };
 
-/* The buckets of one CA, indexed by enum pace_ep. */
+/* The buckets of one CA, indexed by enum pace_ep, and its gate: gate_new_order
+ * 1 makes newOrder requests and authorization fetches (POST-as-GET of an
+ * authz URL) mutually exclusive at the CA, cluster-wide (worker/runner/
+ * gate.h: what keeps Pebble out of its deadlock, docs/design.md section 7). */
 struct pace_conf {
 	struct pace_limit ep[PACE_NEP];
+	int		 gate_new_order;
 };
 
 /* The setting's suffix of an endpoint ("NEW_ORDER") and its display name
@@ -70,7 +74,8 @@ typedef const char *pace_lookup_fn(void *arg, const char *name);
  * Reads CA ca_name's buckets over the defaults: CERTFLEET_CA_<NAME>_PACE_<EP>
  * (EP as pace_ep_var) = RATE[:BURST], RATE requests per second (a decimal
  * number, 0 = no limit, up to PACE_RATE_MAX), BURST a count (default: RATE,
- * at least 1). lookup NULL means getenv. Returns 0, or -1 with a message
+ * at least 1); and its gate, CERTFLEET_CA_<NAME>_GATE_NEW_ORDER = 0 or 1
+ * (default 0). lookup NULL means getenv. Returns 0, or -1 with a message
  * naming the variable in err.
  */
 int pace_conf_read(struct pace_conf *c, const char *ca_name,

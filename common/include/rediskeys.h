@@ -26,6 +26,15 @@
  *             ms), until (blocked until, ms: a Retry-After)
  *   TTL       one hour after its last use (worker/runner/pacer.c)
  *
+ * A CA's gate (CERTFLEET_CA_<NAME>_GATE_NEW_ORDER=1; workers write and read,
+ * worker/runner/gate.h), database CERTFLEET_REDIS_CHALLENGE_DB:
+ *   key       "certfleet:gate:<CA name>:newOrder" and "...:authz", sorted
+ *             sets of the leases each side holds (member: a lease id in hex,
+ *             score: when it expires, epoch ms)
+ *             "certfleet:gate:<CA name>:want", a hash of the sides kept out:
+ *             <side>s (waiting since, ms) and <side>l (last asked, ms)
+ *   TTL       two leases (sets) or four wait TTLs (want) after the last write
+ *
  * Certificates for edges (primer writes, OpenResty edges read), the
  * peter_sslers formats, database CERTFLEET_REDIS_PRIME_DB, default 9, on each
  * target of CERTFLEET_PRIME_TARGETS (one per edge region; default REDIS_URL):
@@ -75,6 +84,7 @@
 #define REDISKEYS_ORDER_PREFIX		"certfleet:order:"
 #define REDISKEYS_ORDER_TTL		(7 * 24 * 3600)
 #define REDISKEYS_PACE_PREFIX		"certfleet:pace:"
+#define REDISKEYS_GATE_PREFIX		"certfleet:gate:"
 #define REDISKEYS_CHALLENGE_DB_ENV	"CERTFLEET_REDIS_CHALLENGE_DB"
 #define REDISKEYS_CHALLENGE_DB_DEFAULT	0
 #define REDISKEYS_PRIME_DB_ENV		"CERTFLEET_REDIS_PRIME_DB"

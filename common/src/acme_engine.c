@@ -188,9 +188,10 @@ op_pace_ep(const struct acme_op *op, const char *url)
 static void op_end(struct acme_op *op, struct acme_result *res);
 
 /* The pacer asks for a wait too long to sleep through: the op ends
- * DEFERRED until then, like a rate limit of the CA. */
+ * DEFERRED until then, like a rate limit of the CA. why says what made
+ * it wait. */
 static void
-op_defer_paced(struct acme_op *op, enum pace_ep ep, long ms)
+op_defer_paced(struct acme_op *op, enum pace_ep ep, long ms, const char *why)
 {
 	struct acme_result res;
 
@@ -200,8 +201,8 @@ op_defer_paced(struct acme_op *op, enum pace_ep ep, long ms)
 	res.endpoint = pace_ep_name(ep);
 	res.not_before = time(NULL) + (ms + 999) / 1000;
 	snprintf(res.error, sizeof(res.error), "%s: paced %ld s ahead "
-	    "(the CA's request limit, shared by every worker)", res.endpoint,
-	    (ms + 999) / 1000);
+	    "(%s, shared by every worker)", res.endpoint, (ms + 999) / 1000,
+	    why);
 	op_end(op, &res);
 }
 
@@ -229,13 +230,78 @@ op_paced(struct acme_op *op, enum pace_ep ep)
 	if ((ms = p->ask(p->arg, op->ca->dir_url, ep)) <= 0)
 		return 0;
 	if (ms > ACME_PACE_DEFER_MS) {
-		op_defer_paced(op, ep, ms);
+		op_defer_paced(op, ep, ms, "the CA's request limit");
 		return 1;
 	}
 	op->pace_wait = (int)ep + 1;
 	op->pace_reask = 0;
 	acme_op_sleep(op, (uint64_t)ms);
 	return 1;
+}
+
+/* The side of the CA's gate a request of class ep of op is on. */
+static enum acme_gate
+op_gate_side(const struct acme_op *op, enum pace_ep ep)
+{
+	if (ep == PACE_NEW_ORDER)
+		return ACME_GATE_NEW_ORDER;
+	if (ep == PACE_POLL && op->kind == ACME_OP_ORDER &&
+	    op->step == ORD_AUTHZ)
+		return ACME_GATE_AUTHZ;
+	return ACME_GATE_NONE;
+}
+
+/* 1 when op's request of class ep must wait for the CA's gate: op then
+ * sleeps and resends from engine_timers, its pacing slot kept (or ends
+ * DEFERRED after waiting ACME_PACE_DEFER_MS in all); 0 when it may go,
+ * *side and *lease then saying what to release after it (ACME_GATE_NONE:
+ * nothing). */
+static int
+op_gated(struct acme_op *op, enum pace_ep ep, enum acme_gate *side,
+    uint64_t *lease)
+{
+	const struct acme_pacer *p = op->e->conf.pacer;
+	enum acme_gate g = op_gate_side(op, ep);
+	uint64_t now;
+	long ms;
+
+	*side = ACME_GATE_NONE;
+	*lease = 0;
+	if (p == NULL || p->enter == NULL || g == ACME_GATE_NONE)
+		return 0;
+	if ((ms = p->enter(p->arg, op->ca->dir_url, g, lease)) <= 0) {
+		op->gate_since = 0;
+		if (*lease != 0)
+			*side = g;
+		return 0;
+	}
+	*lease = 0;
+	now = clock_mono_ms();
+	if (op->gate_since == 0)
+		op->gate_since = now;
+	else if (now - op->gate_since > ACME_PACE_DEFER_MS) {
+		op->gate_since = 0;
+		op_defer_paced(op, ep, ms, "the CA's gate: newOrder and "
+		    "authorization fetches take turns");
+		return 1;
+	}
+	op->pace_wait = (int)ep + 1;
+	op->pace_reask = 0;
+	acme_op_sleep(op, (uint64_t)ms);
+	return 1;
+}
+
+/* Releases the side of the CA's gate r holds, if any. */
+static void
+req_gate_leave(struct acme_engine *e, struct acme_req *r)
+{
+	const struct acme_pacer *p = e->conf.pacer;
+
+	if (r == NULL || r->gate == ACME_GATE_NONE)
+		return;
+	if (p != NULL && p->leave != NULL)
+		p->leave(p->arg, r->ca->dir_url, r->gate, r->gate_lease);
+	r->gate = ACME_GATE_NONE;
 }
 
 /* A 429 or 503 of class ep with a Retry-After: this engine's requests of
@@ -263,6 +329,8 @@ static void
 op_send_post(struct acme_op *op)
 {
 	char err[256], *nonce = NULL, *body = NULL;
+	enum acme_gate gate;
+	uint64_t lease;
 	enum pace_ep ep;
 	long t;
 
@@ -282,21 +350,24 @@ op_send_post(struct acme_op *op)
 		return;
 	}
 	ep = op_pace_ep(op, op->post_url);
-	if (op_paced(op, ep))
+	if (op_paced(op, ep) || op_gated(op, ep, &gate, &lease))
 		return;
 	nonce = acme_nonce_pop(op->ca);
 	body = jws_sign(op->key, op->post_jwk ? NULL : op->kid, nonce,
 	    op->post_url, op->post_payload, err, sizeof(err));
 	free(nonce);
-	if (body == NULL) {
-		acme_op_fail(op, 0, "%s", err);
+	if (body == NULL ||
+	    acme_req_send(op->e, ACME_REQ_POST, op, op->ca, op->post_url,
+	    op->post_endpoint, body, op->post_pem, t, err, sizeof(err)) < 0) {
+		if (gate != ACME_GATE_NONE)
+			op->e->conf.pacer->leave(op->e->conf.pacer->arg,
+			    op->ca->dir_url, gate, lease);
+		acme_op_fail(op, body != NULL, "%s", err);
 		return;
 	}
-	if (acme_req_send(op->e, ACME_REQ_POST, op, op->ca, op->post_url,
-	    op->post_endpoint, body, op->post_pem, t, err, sizeof(err)) < 0)
-		acme_op_fail(op, 1, "%s", err);
-	else
-		op->req->ep = ep;
+	op->req->ep = ep;
+	op->req->gate = gate;
+	op->req->gate_lease = lease;
 }
 
 /* Sends the stored plain GET (get_url, get_endpoint). */
@@ -404,6 +475,7 @@ engine_complete(struct acme_engine *e, struct acme_req *r)
 	    ct != NULL)
 		snprintf(r->ctype, sizeof(r->ctype), "%s", ct);
 	engine_observe(e, r);
+	req_gate_leave(e, r);
 	if (r->h.nonce[0] != '\0')
 		acme_nonce_push(r->ca, r->h.nonce);
 	if (r->kind != ACME_REQ_DIRECTORY && r->cc == CURLE_OK &&
@@ -529,6 +601,7 @@ op_end(struct acme_op *op, struct acme_result *res)
 	op->finished = 1;
 	heap_remove(e, op);
 	acme_waiters_remove(op);
+	req_gate_leave(e, op->req);
 	acme_req_free(op->req);
 	op->req = NULL;
 	if (op->on_end != NULL)
@@ -720,23 +793,32 @@ acme_op_fail_resp(struct acme_op *op, const struct acme_req *r,
 }
 
 void
+acme_result_from_problem(struct acme_result *res, json_t *j, const char *what)
+{
+	memset(res, 0, sizeof(*res));
+	if (acme_problem_from_json(j, 0, &res->problem) == 0) {
+		res->has_problem = 1;
+		result_classify(res, res->problem.status, 0, 0);
+		if (res->outcome == ACME_DEFERRED)	/* no header: no 503 hint */
+			res->not_before = time(NULL) + ACME_DEFER_DEFAULT_S;
+		snprintf(res->error, sizeof(res->error), "%s: %s: %s", what,
+		    res->problem.type, res->problem.detail);
+	} else {
+		/* the CA said invalid but not why: nothing says it will not
+		 * change its mind (challtestsrv's DNS under a burst did this) */
+		res->outcome = ACME_FAILED;
+		res->retryable = 1;
+		snprintf(res->error, sizeof(res->error),
+		    "%s (no error detail: retried)", what);
+	}
+}
+
+void
 acme_op_fail_problem(struct acme_op *op, json_t *j, const char *what)
 {
 	struct acme_result res;
 
-	memset(&res, 0, sizeof(res));
-	if (acme_problem_from_json(j, 0, &res.problem) == 0) {
-		res.has_problem = 1;
-		result_classify(&res, res.problem.status, 0, 0);
-		if (res.outcome == ACME_DEFERRED)	/* no header: no 503 hint */
-			res.not_before = time(NULL) + ACME_DEFER_DEFAULT_S;
-		snprintf(res.error, sizeof(res.error), "%s: %s: %s", what,
-		    res.problem.type, res.problem.detail);
-	} else {
-		res.outcome = ACME_FAILED;
-		snprintf(res.error, sizeof(res.error), "%s (no error detail)",
-		    what);
-	}
+	acme_result_from_problem(&res, j, what);
 	op_end(op, &res);
 	acme_problem_free(&res.problem);
 }

@@ -109,6 +109,9 @@ struct acme_req {
 	struct acme_hdrs	 h;
 	CURLcode		 cc;
 	enum pace_ep		 ep;	/* its class, for the pacer */
+	enum acme_gate		 gate;	/* the side of the CA's gate it
+					 * holds, or ACME_GATE_NONE */
+	uint64_t		 gate_lease;	/* to release, when gate */
 	long			 status;
 	char			 ctype[ACME_CTYPE_MAX];
 	char			 errbuf[CURL_ERROR_SIZE];
@@ -208,6 +211,8 @@ struct acme_op {
 	int			 pace_granted;
 	int			 pace_reask;	/* the wait was a Retry-After:
 						 * ask the pacer after it */
+	uint64_t		 gate_since;	/* monotonic ms: first kept
+						 * out by the CA's gate, 0 */
 	char			*get_url;	/* the plain GET in progress */
 	const char		*get_endpoint;	/* static name of get_url */
 
@@ -365,6 +370,12 @@ void acme_op_fail_resp(struct acme_op *op, const struct acme_req *r,
 /* Ends the op from a problem object embedded in a resource (order/authz/
  * challenge "error"); j may be NULL. */
 void acme_op_fail_problem(struct acme_op *op, json_t *j, const char *what);
+
+/* The result acme_op_fail_problem ends with: the problem's own class, or,
+ * when j holds no problem (an invalid order or authorization without a
+ * reason), a retryable failure. The caller frees res->problem. */
+void acme_result_from_problem(struct acme_result *res, json_t *j,
+    const char *what);
 
 /* Ends the op successfully. */
 void acme_op_succeed(struct acme_op *op);

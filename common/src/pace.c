@@ -1,4 +1,4 @@
-/* pace.c -- the request classes of a CA, their Let's Encrypt defaults, and CERTFLEET_CA_<NAME>_PACE_<EP> settings. */
+/* pace.c -- the request classes of a CA, their Let's Encrypt defaults, and CERTFLEET_CA_<NAME>_PACE_<EP> and _GATE_NEW_ORDER settings. */
 #include "pace.h"
 
 #include <stdio.h>
@@ -55,6 +55,7 @@ pace_defaults(struct pace_conf *c)
 		c->ep[i].rate = pace_eps[i].rate;
 		c->ep[i].burst = pace_eps[i].burst;
 	}
+	c->gate_new_order = 0;
 }
 
 static const char *
@@ -97,6 +98,33 @@ pace_parse(const char *v, struct pace_limit *l)
 	return 0;
 }
 
+/* Reads CERTFLEET_CA_<NAME>_GATE_NEW_ORDER into c. Returns 0, or -1 with
+ * err. */
+static int
+pace_gate_read(struct pace_conf *c, const char *ca_name,
+    pace_lookup_fn *lookup, void *arg, char *err, size_t errlen)
+{
+	char var[PACE_VAR_MAX];
+	const char *v;
+
+	if (config_env_name(var, sizeof(var), "CERTFLEET_CA", ca_name,
+	    "GATE_NEW_ORDER") < 0) {
+		snprintf(err, errlen, "CA name \"%.32s\" makes no variable name",
+		    ca_name);
+		return -1;
+	}
+	if ((v = lookup(arg, var)) == NULL)
+		return 0;
+	if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
+		snprintf(err, errlen, "%s must be 0 or 1 (1: newOrder requests "
+		    "and authorization fetches never overlap at the CA), not "
+		    "\"%.32s\"", var, v);
+		return -1;
+	}
+	c->gate_new_order = v[0] == '1';
+	return 0;
+}
+
 int
 pace_conf_read(struct pace_conf *c, const char *ca_name,
     pace_lookup_fn *lookup, void *arg, char *err, size_t errlen)
@@ -108,6 +136,8 @@ pace_conf_read(struct pace_conf *c, const char *ca_name,
 	pace_defaults(c);
 	if (lookup == NULL)
 		lookup = pace_getenv;
+	if (pace_gate_read(c, ca_name, lookup, arg, err, errlen) < 0)
+		return -1;
 	for (i = 0; i < PACE_NEP; i++) {
 		snprintf(what, sizeof(what), "PACE_%s", pace_eps[i].var);
 		if (config_env_name(var, sizeof(var), "CERTFLEET_CA", ca_name,

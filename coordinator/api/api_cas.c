@@ -84,6 +84,19 @@ api_cas_pacing(redisContext *rc, const struct cas_ca *ca)
 	return a;
 }
 
+/* 1 when ca's gate is on (CERTFLEET_CA_<NAME>_GATE_NEW_ORDER=1: newOrder
+ * and authorization fetches never in flight at once, worker/runner/gate.h);
+ * a malformed setting shows in "pacing". */
+static int
+api_cas_gated(const struct cas_ca *ca)
+{
+	struct pace_conf pc;
+	char err[256];
+
+	return pace_conf_read(&pc, ca->name, NULL, NULL, err, sizeof(err)) == 0 &&
+	    pc.gate_new_order;
+}
+
 /* Everything about ca; NULL with err on a database error. */
 static json_t *
 api_cas_one(struct api *a, redisContext *rc, const struct cas_ca *ca,
@@ -103,7 +116,7 @@ api_cas_one(struct api *a, redisContext *rc, const struct cas_ca *ca,
 	if ((errors = json_loads(PQgetvalue(r, 0, 6), 0, NULL)) == NULL)
 		errors = json_array();
 	o = json_pack("{s:s, s:s, s:b, s:{s:s, s:i, s:o, s:o, s:f, s:o}, s:i, "
-	    "s:I, s:i, s:o, s:o, s:{s:i, s:I, s:I}}",
+	    "s:I, s:i, s:o, s:b, s:o, s:{s:i, s:I, s:I}}",
 	    "name", ca->name, "directory", ca->directory,
 	    "default", ca == &a->s->cas.ca[a->s->cas.def],
 	    "breaker", "state", PQgetvalue(r, 0, 0),
@@ -115,6 +128,7 @@ api_cas_one(struct api *a, redisContext *rc, const struct cas_ca *ca,
 	    "max_in_flight", (json_int_t)ca->max_in_flight,
 	    "waiting", atoi(PQgetvalue(r, 0, 8)),
 	    "pacing", api_cas_pacing(rc, ca),
+	    "gate_new_order", api_cas_gated(ca),
 	    "recent_errors", errors,
 	    "budget", "orders_3h_used", (int)used,
 	    "orders_3h_limit", (json_int_t)ca->limit_orders_3h,

@@ -58,6 +58,9 @@ ctl_ca_print(json_t *ca)
 	    ctl_ca_int(ca, "in_flight"), ctl_ca_int(ca, "max_in_flight") == 0 ?
 	    "no cap, " : "", ctl_ca_int(ca, "max_in_flight"),
 	    ctl_ca_int(ca, "waiting"));
+	if (json_is_true(json_object_get(ca, "gate_new_order")))
+		printf("  gate         newOrder and authorization fetches never "
+		    "at once\n");
 	if (ctl_ca_int(bu, "orders_3h_limit") > 0)
 		printf("  budget       %lld of %lld new orders in 3 h used, %lld "
 		    "left\n", ctl_ca_int(bu, "orders_3h_used"), ctl_ca_int(bu,

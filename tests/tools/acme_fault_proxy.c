@@ -50,6 +50,11 @@
  *        them: "<now> <most ever> <opened> <closed>", an order being open
  *        from its newOrder 201 until an answer about it (order, finalize)
  *        says "valid" or "invalid"
+ *   GET  /_proxy/overlap  newOrder requests and authorization fetches at
+ *        the CA (forwarded, not yet answered), as the proxy saw them:
+ *        "<times one began while the other kind was in flight> <most
+ *        newOrders at once> <most authz fetches at once>" (Pebble's
+ *        deadlock needs both at once: docs/design.md section 7)
  *   POST /_proxy/reset  forgets the faults, the log and the counts
  *
  * Upstream connections are kept (one per client connection's thread).
@@ -151,6 +156,8 @@ struct name_slot {
 };
 static struct name_slot *names;
 static long n_open, n_max, n_opened, n_closed;
+/* newOrder and authz requests upstream now, most ever, overlaps */
+static long up_now[2], up_max[2], up_overlaps;
 static pthread_key_t curl_key;		/* each thread's upstream handle */
 
 struct logline {
@@ -487,6 +494,29 @@ curl_release(void *c)
 	curl_easy_cleanup(c);
 }
 
+/* A request to path goes upstream (begin 1) or came back (begin 0):
+ * counts newOrder requests and authz fetches in flight and their overlaps. */
+static void
+upstream_count(const char *path, int begin)
+{
+	const char *k = kinds[kind_of(path)].kind;
+	int i = strcmp(k, "newOrder") == 0 ? 0 : strcmp(k, "authz") == 0 ? 1 :
+	    -1;
+
+	if (i < 0)
+		return;
+	pthread_mutex_lock(&lock);
+	if (!begin)
+		up_now[i]--;
+	else {
+		if (up_now[!i] > 0)
+			up_overlaps++;
+		if (++up_now[i] > up_max[i])
+			up_max[i] = up_now[i];
+	}
+	pthread_mutex_unlock(&lock);
+}
+
 /* Sends method path (body: POST) upstream with Host host, on this thread's
  * handle (its connection kept). Returns the HTTP status, or 0 when the
  * transfer failed. */
@@ -535,8 +565,10 @@ upstream_do(const char *method, const char *path, const char *host,
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body != NULL ? body : "");
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
 	}
+	upstream_count(path, 1);
 	if (curl_easy_perform(c) == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	upstream_count(path, 0);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(h);
 	return status;
@@ -626,6 +658,20 @@ fault_take(int kind, const char *name)
 	return *hit;
 }
 
+/* GET /_proxy/overlap: see the top of this file. */
+static enum MHD_Result
+overlap_reply(struct MHD_Connection *conn)
+{
+	char line[96];
+
+	pthread_mutex_lock(&lock);
+	snprintf(line, sizeof(line), "%ld %ld %ld\n", up_overlaps, up_max[0],
+	    up_max[1]);
+	pthread_mutex_unlock(&lock);
+	return reply(conn, 200, "text/plain", line, strlen(line),
+	    MHD_RESPMEM_MUST_COPY);
+}
+
 static enum MHD_Result
 control(struct MHD_Connection *conn, const char *url, const char *method)
 {
@@ -644,6 +690,7 @@ control(struct MHD_Connection *conn, const char *url, const char *method)
 		memset(orders, 0, PROXY_ORDERS_MAX * sizeof(*orders));
 		memset(names, 0, PROXY_NAMES_MAX * sizeof(*names));
 		n_open = n_max = n_opened = n_closed = 0;
+		up_max[0] = up_max[1] = up_overlaps = 0;
 		pthread_mutex_unlock(&lock);
 		return reply(conn, 200, "text/plain", "ok\n", 3,
 		    MHD_RESPMEM_PERSISTENT);
@@ -689,6 +736,8 @@ control(struct MHD_Connection *conn, const char *url, const char *method)
 		return reply(conn, 200, "text/plain", line, strlen(line),
 		    MHD_RESPMEM_MUST_COPY);
 	}
+	if (strcmp(url, "/_proxy/overlap") == 0 && strcmp(method, "GET") == 0)
+		return overlap_reply(conn);
 	if (strcmp(url, "/_proxy/log") == 0 && strcmp(method, "GET") == 0) {
 		pthread_mutex_lock(&lock);
 		cap = nlog * 128 + 1;

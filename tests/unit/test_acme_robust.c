@@ -1,4 +1,4 @@
-/* test_acme_robust.c -- unit tests of the engine's patience: the poll backoff schedule, Retry-After when polling, and which answers defer. */
+/* test_acme_robust.c -- unit tests of the engine's patience: the poll backoff schedule, Retry-After when polling, which answers defer, and an invalid order without a reason retried. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -61,6 +61,41 @@ test_what_defers(void **state)
 	    "urn:ietf:params:acme:error:malformed", 400), ACME_RETRY_DEFER);
 }
 
+/* An invalid resource without a reason is retried; with one, the problem
+ * decides (rejectedIdentifier ends it, connection is retried). */
+static void
+test_invalid_without_reason(void **state)
+{
+	struct acme_result res;
+	json_t *j;
+
+	(void)state;
+	acme_result_from_problem(&res, NULL, "order is invalid");
+	assert_int_equal(res.outcome, ACME_FAILED);
+	assert_true(res.retryable);
+	assert_false(res.has_problem);
+	assert_non_null(strstr(res.error, "no error detail"));
+	acme_problem_free(&res.problem);
+
+	j = json_pack("{s:s, s:s, s:i}", "type",
+	    "urn:ietf:params:acme:error:rejectedIdentifier", "detail", "no",
+	    "status", 400);
+	acme_result_from_problem(&res, j, "order is invalid");
+	assert_int_equal(res.outcome, ACME_FAILED);
+	assert_false(res.retryable);
+	assert_true(res.has_problem);
+	acme_problem_free(&res.problem);
+	json_decref(j);
+
+	j = json_pack("{s:s, s:s, s:i}", "type",
+	    "urn:ietf:params:acme:error:connection", "detail", "timeout",
+	    "status", 400);
+	acme_result_from_problem(&res, j, "challenge is invalid");
+	assert_true(res.retryable);
+	acme_problem_free(&res.problem);
+	json_decref(j);
+}
+
 int
 main(void)
 {
@@ -69,6 +104,7 @@ main(void)
 		cmocka_unit_test(test_retry_after_when_polling),
 		cmocka_unit_test(test_retry_after_header),
 		cmocka_unit_test(test_what_defers),
+		cmocka_unit_test(test_invalid_without_reason),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,4 +1,4 @@
-/* test_flow.c -- unit tests of flow control per CA without services: pacing settings, the cap's room, final problems, the retry schedule and its jitter. */
+/* test_flow.c -- unit tests of flow control per CA without services: pacing and gate settings, the cap's room, final problems, the retry schedule and its jitter. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -90,6 +90,39 @@ test_pace_bad_settings(void **state)
 		assert_int_equal(pace_conf_read(&c, "b", fake_env, (void *)env, err,
 		    sizeof(err)), -1);
 		assert_non_null(strstr(err, "CERTFLEET_CA_B_PACE_FINALIZE"));
+	}
+}
+
+static void
+test_gate_setting(void **state)
+{
+	static const char *const bad[] = { "2", "yes", "on", "-1", "01", " 1" };
+	const char *on[] = { "CERTFLEET_CA_MY_CA_GATE_NEW_ORDER=1", NULL };
+	const char *off[] = { "CERTFLEET_CA_MY_CA_GATE_NEW_ORDER=0", NULL };
+	const char *none[] = { NULL };
+	const char *env[2] = { NULL, NULL };
+	struct pace_conf c;
+	char err[256], kv[80];
+	size_t i;
+
+	(void)state;
+	/* off unless set: only the stack's Pebbles need it */
+	assert_int_equal(pace_conf_read(&c, "my-ca", fake_env, none, err,
+	    sizeof(err)), 0);
+	assert_int_equal(c.gate_new_order, 0);
+	assert_int_equal(pace_conf_read(&c, "my-ca", fake_env, on, err,
+	    sizeof(err)), 0);
+	assert_int_equal(c.gate_new_order, 1);
+	assert_int_equal(pace_conf_read(&c, "my-ca", fake_env, off, err,
+	    sizeof(err)), 0);
+	assert_int_equal(c.gate_new_order, 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(kv, sizeof(kv), "CERTFLEET_CA_B_GATE_NEW_ORDER=%s",
+		    bad[i]);
+		env[0] = kv;
+		assert_int_equal(pace_conf_read(&c, "b", fake_env, (void *)env,
+		    err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "CERTFLEET_CA_B_GATE_NEW_ORDER"));
 	}
 }
 
@@ -259,6 +292,7 @@ main(void)
 		cmocka_unit_test(test_pace_defaults_are_lets_encrypts),
 		cmocka_unit_test(test_pace_settings),
 		cmocka_unit_test(test_pace_bad_settings),
+		cmocka_unit_test(test_gate_setting),
 		cmocka_unit_test(test_cap_setting),
 		cmocka_unit_test(test_flow_room),
 		cmocka_unit_test(test_final_problems),

@@ -1,4 +1,4 @@
-/* pacer.c -- the shared request pacing: GCRA buckets per CA and endpoint in Redis, reserved by a Lua script before each request, slowed by 429/503. */
+/* pacer.c -- the shared request pacing: GCRA buckets per CA and endpoint in Redis, reserved by a Lua script before each request, slowed by 429/503; and the CA's gate's leases (gate.c). */
 #include "pacer.h"
 
 #include <stdio.h>
@@ -8,6 +8,7 @@
 #include <hiredis/hiredis.h>
 
 #include "clock.h"
+#include "gate.h"
 #include "log.h"
 #include "redisconn.h"
 #include "rediskeys.h"
@@ -74,19 +75,29 @@ static const char pacer_slow_lua[] =
     "redis.call('PEXPIRE', KEYS[1], 3600000)\n"
     "return math.floor(f * 1000)\n";
 
+enum pacer_script { PACER_ASK, PACER_SLOW, PACER_GATE, PACER_NSCRIPTS };
+
+static const char *const pacer_bodies[PACER_NSCRIPTS] = {
+	[PACER_ASK] = pacer_ask_lua,
+	[PACER_SLOW] = pacer_slow_lua,
+	[PACER_GATE] = gate_enter_lua,
+};
+
 struct pacer_ca {
 	char		*dir;
 	char		 name[64];
 	struct pace_conf conf;
+	struct gate_local gate;
 };
 
 struct pacer {
 	char		*url;
 	int		 db;
 	redisContext	*c;
-	char		 ask_sha[41];
-	char		 slow_sha[41];
+	char		 sha[PACER_NSCRIPTS][41];
 	uint64_t	 down_until;	/* monotonic ms: Redis failed, unpaced */
+	int		 down_logged;	/* this outage was logged */
+	struct gate_ids	 ids;
 	struct pacer_ca	 cas[PACER_CAS_MAX];
 	size_t		 ncas;
 	struct acme_pacer hook;
@@ -106,7 +117,10 @@ pacer_new(const char *url, int db)
 	p->db = db;
 	p->hook.ask = pacer_ask;
 	p->hook.slow = pacer_slow;
+	p->hook.enter = pacer_enter;
+	p->hook.leave = pacer_leave;
 	p->hook.arg = p;
+	gate_ids_init(&p->ids);
 	return p;
 }
 
@@ -163,8 +177,8 @@ pacer_learn(struct pacer *p, const char *dir, const char *name)
 	}
 }
 
-static const struct pacer_ca *
-pacer_find(const struct pacer *p, const char *dir)
+static struct pacer_ca *
+pacer_find(struct pacer *p, const char *dir)
 {
 	size_t i;
 
@@ -194,52 +208,98 @@ pacer_load(redisContext *c, const char *body, char sha[41], char *err,
 	return 0;
 }
 
-/* Runs script sha with keys and args; connects (and loads the scripts)
- * first when needed. On failure the pacer stays off for PACER_RETRY_S.
- * Returns the integer reply, or -1. */
-static long long
-pacer_eval(struct pacer *p, const char *sha, int nkeys, int argc,
-    const char **argv)
+/* Connects and loads the scripts when not connected. Returns the
+ * connection, or NULL with err. */
+static redisContext *
+pacer_conn(struct pacer *p, char *err, size_t errlen)
 {
-	const char *av[12];
+	int i;
+
+	if (p->c != NULL)
+		return p->c;
+	if ((p->c = redisconn_open(p->url, p->db, PACER_TIMEOUT_MS, err,
+	    errlen)) == NULL)
+		return NULL;
+	for (i = 0; i < PACER_NSCRIPTS; i++)
+		if (pacer_load(p->c, pacer_bodies[i], p->sha[i], err,
+		    errlen) < 0) {
+			redisFree(p->c);
+			p->c = NULL;
+			return NULL;
+		}
+	if (p->down_logged)
+		log_info("pacer: redis %s answers again: requests are paced and "
+		    "gated again", p->url);
+	p->down_logged = 0;
+	return p->c;
+}
+
+/* Redis failed with err: requests go unpaced and ungated for
+ * PACER_RETRY_S, which is logged once per outage. */
+static void
+pacer_down(struct pacer *p, const char *err)
+{
+	if (!p->down_logged)
+		log_warn("pacer: redis %s: %s; requests go unpaced and ungated "
+		    "until it answers (tried again every %d s)", p->url, err,
+		    PACER_RETRY_S);
+	p->down_logged = 1;
+	if (p->c != NULL)
+		redisFree(p->c);
+	p->c = NULL;
+	p->down_until = clock_mono_ms() + PACER_RETRY_S * 1000;
+}
+
+/* Runs argv (argc words) on the connection. Returns the integer reply, or
+ * -1 when Redis failed (the pacer is then off for PACER_RETRY_S). */
+static long long
+pacer_run(struct pacer *p, int argc, const char **argv)
+{
 	redisReply *r;
 	char err[256];
-	long long v = -1;
-	int i;
+	long long v;
 
 	if (p->down_until > clock_mono_ms())
 		return -1;
-	if (p->c == NULL && ((p->c = redisconn_open(p->url, p->db,
-	    PACER_TIMEOUT_MS, err, sizeof(err))) == NULL ||
-	    pacer_load(p->c, pacer_ask_lua, p->ask_sha, err, sizeof(err)) < 0 ||
-	    pacer_load(p->c, pacer_slow_lua, p->slow_sha, err, sizeof(err)) < 0))
-		goto fail;
-	av[0] = "EVALSHA";
-	av[1] = sha == NULL ? p->ask_sha : sha[0] == 's' ? p->slow_sha : "";
-	av[2] = nkeys == 1 ? "1" : "2";
-	for (i = 0; i < argc && i < 9; i++)
-		av[3 + i] = argv[i];
-	if ((r = redisCommandArgv(p->c, 3 + argc, av, NULL)) == NULL) {
-		snprintf(err, sizeof(err), "%s", p->c->errstr);
-		goto fail;
+	if (pacer_conn(p, err, sizeof(err)) == NULL) {
+		pacer_down(p, err);
+		return -1;
+	}
+	if ((r = redisCommandArgv(p->c, argc, argv, NULL)) == NULL) {
+		pacer_down(p, p->c->errstr);
+		return -1;
 	}
 	if (r->type != REDIS_REPLY_INTEGER) {
 		snprintf(err, sizeof(err), "%s", r->type == REDIS_REPLY_ERROR ?
 		    r->str : "unexpected reply");
 		freeReplyObject(r);
-		goto fail;
+		pacer_down(p, err);
+		return -1;
 	}
 	v = r->integer;
 	freeReplyObject(r);
 	return v;
-fail:
-	log_warn("pacer: redis %s: %s; requests go unpaced for %d s", p->url,
-	    err, PACER_RETRY_S);
-	if (p->c != NULL)
-		redisFree(p->c);
-	p->c = NULL;
-	p->down_until = clock_mono_ms() + PACER_RETRY_S * 1000;
-	return -1;
+}
+
+/* Runs script with nkeys keys and argc words of keys and args. Returns
+ * the integer reply, or -1 as pacer_run. */
+static long long
+pacer_eval(struct pacer *p, enum pacer_script script, int nkeys, int argc,
+    const char **argv)
+{
+	const char *av[16];
+	char nk[8];
+	int i;
+
+	if (argc > 13)
+		return -1;
+	snprintf(nk, sizeof(nk), "%d", nkeys);
+	av[0] = "EVALSHA";
+	av[1] = p->sha[script];	/* filled by pacer_run's connect if need be */
+	av[2] = nk;
+	for (i = 0; i < argc; i++)
+		av[3 + i] = argv[i];
+	return pacer_run(p, 3 + argc, av);
 }
 
 /* The bucket key of CA name's class ep. */
@@ -287,7 +347,7 @@ pacer_ask(void *arg, const char *dir, enum pace_ep ep)
 	snprintf(nums[5], sizeof(nums[5]), "%d", PACE_RECOVER_S * 1000);
 	argv[3 * nk] = nums[4];
 	argv[3 * nk + 1] = nums[5];
-	wait = pacer_eval(p, NULL, nk, 3 * nk + 2, argv);
+	wait = pacer_eval(p, PACER_ASK, nk, 3 * nk + 2, argv);
 	return wait > 0 ? (long)wait : 0;
 }
 
@@ -318,8 +378,75 @@ pacer_slow(void *arg, const char *dir, enum pace_ep ep, long status,
 	argv[1] = until;
 	argv[2] = minf;
 	argv[3] = rec;
-	if ((f = pacer_eval(p, "slow", 1, 4, argv)) >= 0)
+	if ((f = pacer_eval(p, PACER_SLOW, 1, 4, argv)) >= 0)
 		log_info("pacer: CA %s answered %ld to %s: its rate is now %.0f%%%s",
 		    ca->name, status, pace_ep_name(ep), (double)f / 10.0,
 		    retry_after > 0 ? " until Retry-After" : "");
+}
+
+long
+pacer_enter(void *arg, const char *dir, enum acme_gate side, uint64_t *lease)
+{
+	struct pacer *p = arg;
+	struct pacer_ca *ca = pacer_find(p, dir);
+	char keys[3][PACER_KEY_MAX], id[24], lms[16], fair[16], ttl[16], retry[16];
+	const char *argv[11];
+	uint64_t now = clock_mono_ms(), l;
+	long long v;
+	long ms;
+
+	*lease = 0;
+	if (ca == NULL || !ca->conf.gate_new_order ||
+	    gate_other(side) == ACME_GATE_NONE)
+		return 0;
+	if ((ms = gate_local_wait(&ca->gate, side, now)) > 0)
+		return ms;
+	if (gate_key(keys[0], sizeof(keys[0]), ca->name, gate_side_name(side)) < 0 ||
+	    gate_key(keys[1], sizeof(keys[1]), ca->name,
+	    gate_side_name(gate_other(side))) < 0 ||
+	    gate_key(keys[2], sizeof(keys[2]), ca->name, "want") < 0)
+		return 0;	/* the name is capped at 63 bytes: never */
+	l = gate_ids_take(&p->ids);
+	snprintf(id, sizeof(id), "%016llx", (unsigned long long)l);
+	snprintf(lms, sizeof(lms), "%d", GATE_LEASE_MS);
+	snprintf(fair, sizeof(fair), "%d", GATE_FAIR_MS);
+	snprintf(ttl, sizeof(ttl), "%d", GATE_WANT_TTL_MS);
+	snprintf(retry, sizeof(retry), "%d", GATE_RETRY_MS);
+	argv[0] = keys[0];
+	argv[1] = keys[1];
+	argv[2] = keys[2];
+	argv[3] = id;
+	argv[4] = lms;
+	argv[5] = gate_side_name(side);
+	argv[6] = gate_side_name(gate_other(side));
+	argv[7] = fair;
+	argv[8] = ttl;
+	argv[9] = retry;
+	argv[10] = side == ACME_GATE_NEW_ORDER ? "1" : "0";
+	if ((v = pacer_eval(p, PACER_GATE, 3, 11, argv)) < 0)
+		return 0;	/* Redis down: ungated, as unpaced */
+	if (v == 0) {
+		*lease = l;
+		return 0;
+	}
+	gate_local_out(&ca->gate, side, now, (long)v);
+	return (long)v;
+}
+
+void
+pacer_leave(void *arg, const char *dir, enum acme_gate side, uint64_t lease)
+{
+	struct pacer *p = arg;
+	const struct pacer_ca *ca = pacer_find(p, dir);
+	char key[PACER_KEY_MAX], id[24];
+	const char *argv[3];
+
+	if (ca == NULL || lease == 0 ||
+	    gate_key(key, sizeof(key), ca->name, gate_side_name(side)) < 0)
+		return;
+	snprintf(id, sizeof(id), "%016llx", (unsigned long long)lease);
+	argv[0] = "ZREM";
+	argv[1] = key;
+	argv[2] = id;
+	(void)pacer_run(p, 3, argv);	/* failed: the lease expires */
 }

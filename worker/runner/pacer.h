@@ -1,4 +1,4 @@
-/* pacer.h -- request pacing per CA and endpoint shared by every worker: a GCRA in Redis that the ACME engine asks before each request. */
+/* pacer.h -- request pacing per CA and endpoint shared by every worker: a GCRA in Redis that the ACME engine asks before each request, and the CA's gate (gate.h). */
 #ifndef CERTFLEET_PACER_H
 #define CERTFLEET_PACER_H
 
@@ -17,9 +17,9 @@
  * a second, down to PACE_MIN_FACTOR) and blocks it until the Retry-After;
  * they recover linearly, to full in PACE_RECOVER_S. The rates are the CA's
  * settings (pace.h, CERTFLEET_CA_<NAME>_PACE_*), learnt from the CA names
- * the jobs carry. When Redis does not answer, requests go unpaced (the CA's
- * own 429/503 still defer them) and the pacer tries Redis again after
- * PACER_RETRY_S.
+ * the jobs carry. When Redis does not answer, requests go unpaced and
+ * ungated (the CA's own 429/503 still defer them; logged once per outage)
+ * and the pacer tries Redis again after PACER_RETRY_S.
  */
 #define PACER_MAX_WAIT_MS	ACME_PACE_DEFER_MS /* a longer wait defers the job */
 #define PACER_RETRY_S		5	/* after Redis failed */
@@ -49,5 +49,19 @@ long pacer_ask(void *p, const char *dir, enum pace_ep ep);
 /* The engine's slow: the CA answered 429 or 503 to class ep. */
 void pacer_slow(void *p, const char *dir, enum pace_ep ep, long status,
     time_t retry_after);
+
+/* The engine's enter: the CA's gate (gate.h), when its setting
+ * (CERTFLEET_CA_<NAME>_GATE_NEW_ORDER=1) is on. 0 when a request of side
+ * may go, *lease then set (0: ungated: gate off, unknown CA, Redis down);
+ * else the milliseconds until asking again (GATE_RETRY_MS; a wait this
+ * worker already knows of is answered without asking Redis). One Redis
+ * round trip at most. */
+long pacer_enter(void *p, const char *dir, enum acme_gate side,
+    uint64_t *lease);
+
+/* The engine's leave: the request that entered with lease ended; its lease
+ * is removed (one round trip; when Redis fails, it expires). */
+void pacer_leave(void *p, const char *dir, enum acme_gate side,
+    uint64_t lease);
 
 #endif
