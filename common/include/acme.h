@@ -458,6 +458,11 @@ int acme_ari_certid_raw(const unsigned char *aki, size_t akilen,
 int acme_ari_certid_pem(const char *pem, size_t len, char *out,
     size_t outlen, char *err, size_t errlen);
 
+/* The same of a certificate already parsed (OpenSSL's X509). */
+struct x509_st;
+int acme_ari_certid_x509(const struct x509_st *x, char *out, size_t outlen,
+    char *err, size_t errlen);
+
 struct acme_renewal_info {
 	time_t	start;		/* suggestedWindow.start */
 	time_t	end;		/* suggestedWindow.end, after start */

@@ -45,23 +45,15 @@ out:
 }
 
 int
-acme_ari_certid_pem(const char *pem, size_t len, char *out, size_t outlen,
-    char *err, size_t errlen)
+acme_ari_certid_x509(const X509 *x, char *out, size_t outlen, char *err,
+    size_t errlen)
 {
 	AUTHORITY_KEYID *akid = NULL;
 	unsigned char *der = NULL;
 	const unsigned char *content;
-	BIO *bio = NULL;
-	X509 *x = NULL;
 	size_t hdr;
 	int n, rc = -1;
 
-	if (pem == NULL || len == 0 || len > ACME_CERT_MAX ||
-	    (bio = BIO_new_mem_buf(pem, (int)len)) == NULL ||
-	    (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL) {
-		snprintf(err, errlen, "certid: no certificate in PEM");
-		goto out;
-	}
 	akid = X509_get_ext_d2i(x, NID_authority_key_identifier, NULL, NULL);
 	if (akid == NULL || akid->keyid == NULL ||
 	    ASN1_STRING_length(akid->keyid) <= 0) {
@@ -91,6 +83,26 @@ out:
 	ERR_clear_error();
 	OPENSSL_free(der);
 	AUTHORITY_KEYID_free(akid);
+	return rc;
+}
+
+int
+acme_ari_certid_pem(const char *pem, size_t len, char *out, size_t outlen,
+    char *err, size_t errlen)
+{
+	BIO *bio = NULL;
+	X509 *x = NULL;
+	int rc = -1;
+
+	if (pem == NULL || len == 0 || len > ACME_CERT_MAX ||
+	    (bio = BIO_new_mem_buf(pem, (int)len)) == NULL ||
+	    (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL) {
+		snprintf(err, errlen, "certid: no certificate in PEM");
+		goto out;
+	}
+	rc = acme_ari_certid_x509(x, out, outlen, err, errlen);
+out:
+	ERR_clear_error();
 	X509_free(x);
 	BIO_free(bio);
 	return rc;

@@ -221,27 +221,26 @@ anchors_pem(const char *s, STACK_OF(X509) *sk, int max)
 }
 
 int
-anchors_verify(const char *path, const char *leaf, const char *rest,
+anchors_verify_x509(const char *path, X509 *leaf, STACK_OF(X509) *rest,
     int64_t now_s, char *err, size_t errlen)
 {
-	STACK_OF(X509) *lk = sk_X509_new_null(), *chain = sk_X509_new_null();
 	X509_STORE_CTX *ctx = NULL;
 	X509_STORE *st = NULL;
 	int rc = -1, code;
 
-	if (lk == NULL || chain == NULL || (ctx = X509_STORE_CTX_new()) == NULL) {
+	if (leaf == NULL || (rest != NULL && sk_X509_num(rest) >
+	    ANCHORS_CHAIN_MAX)) {
+		snprintf(err, errlen, "the chain does not parse or has over %d "
+		    "certificates", ANCHORS_CHAIN_MAX);
+		return -1;
+	}
+	if ((ctx = X509_STORE_CTX_new()) == NULL) {
 		snprintf(err, errlen, "chain check: out of memory");
 		goto out;
 	}
 	if ((st = anchors_get(path, err, errlen)) == NULL)
 		goto out;
-	if (anchors_pem(leaf, lk, 1) != 1 || anchors_pem(rest, chain,
-	    ANCHORS_CHAIN_MAX) < 0) {
-		snprintf(err, errlen, "the chain does not parse or has over %d "
-		    "certificates", ANCHORS_CHAIN_MAX);
-		goto out;
-	}
-	if (X509_STORE_CTX_init(ctx, st, sk_X509_value(lk, 0), chain) != 1) {
+	if (X509_STORE_CTX_init(ctx, st, leaf, rest) != 1) {
 		snprintf(err, errlen, "chain check: out of memory");
 		goto out;
 	}
@@ -262,6 +261,30 @@ out:
 	ERR_clear_error();
 	X509_STORE_CTX_free(ctx);
 	X509_STORE_free(st);
+	return rc;
+}
+
+int
+anchors_verify(const char *path, const char *leaf, const char *rest,
+    int64_t now_s, char *err, size_t errlen)
+{
+	STACK_OF(X509) *lk = sk_X509_new_null(), *chain = sk_X509_new_null();
+	int rc = -1;
+
+	if (lk == NULL || chain == NULL) {
+		snprintf(err, errlen, "chain check: out of memory");
+		goto out;
+	}
+	if (anchors_pem(leaf, lk, 1) != 1 || anchors_pem(rest, chain,
+	    ANCHORS_CHAIN_MAX) < 0) {
+		snprintf(err, errlen, "the chain does not parse or has over %d "
+		    "certificates", ANCHORS_CHAIN_MAX);
+		goto out;
+	}
+	rc = anchors_verify_x509(path, sk_X509_value(lk, 0), chain, now_s, err,
+	    errlen);
+out:
+	ERR_clear_error();
 	sk_X509_pop_free(lk, X509_free);
 	sk_X509_pop_free(chain, X509_free);
 	return rc;

@@ -2,6 +2,8 @@
 #ifndef CERTFLEET_COORD_ANCHORS_H
 #define CERTFLEET_COORD_ANCHORS_H
 
+#include <openssl/x509.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +28,11 @@
  * OpenSSL's verdict with the certificate depth it concerns).
  */
 int anchors_verify(const char *path, const char *leaf, const char *rest,
+    int64_t now_s, char *err, size_t errlen);
+
+/* The same for a leaf and a chain already parsed (chains.h: leaf_x,
+ * rest_x; rest may be NULL), which stay the caller's. */
+int anchors_verify_x509(const char *path, X509 *leaf, STACK_OF(X509) *rest,
     int64_t now_s, char *err, size_t errlen);
 
 #endif

@@ -184,13 +184,15 @@ certinfo_parse(const char *pem, size_t len, struct certinfo *ci, char *err,
 		    "or UTF8String)");
 		goto out;
 	}
-	if ((n = i2d_PUBKEY(X509_get0_pubkey(x), NULL)) <= 0 ||
+	/* The SubjectPublicKeyInfo as the certificate holds it: i2d_PUBKEY
+	 * of the decoded key would run OpenSSL 3's encoder, twice */
+	if ((n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), NULL)) <= 0 ||
 	    (ci->spki = malloc((size_t)n)) == NULL) {
 		snprintf(err, errlen, "certificate public key does not encode");
 		goto out;
 	}
 	q = ci->spki;
-	ci->spkilen = (size_t)i2d_PUBKEY(X509_get0_pubkey(x), &q);
+	ci->spkilen = (size_t)i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &q);
 	if (certinfo_sans(x, ci, err, errlen) < 0)
 		goto out;
 	rc = 0;

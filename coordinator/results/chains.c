@@ -76,37 +76,79 @@ chains_top_issuer(const char *leaf, const char *rest, char *out, size_t outlen)
 	return chains_walk(leaf, chains_keep_last, &l) > 0 ? 0 : -1;
 }
 
+/* The certificates of PEM text pem (leaf first) into a new stack, or NULL
+ * when memory runs out or pem is over PEM_MAX_INPUT. */
+static STACK_OF(X509) *
+chains_certs(const char *pem)
+{
+	STACK_OF(X509) *sk = sk_X509_new_null();
+	size_t len = strlen(pem);
+	BIO *b;
+	X509 *x;
+
+	if (sk == NULL || len == 0)
+		return sk;
+	if (len > PEM_MAX_INPUT || (b = BIO_new_mem_buf(pem, (int)len)) == NULL) {
+		sk_X509_free(sk);
+		return NULL;
+	}
+	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
+		if (sk_X509_push(sk, x) <= 0) {
+			X509_free(x);
+			sk_X509_pop_free(sk, X509_free);
+			sk = NULL;
+			break;
+		}
+	ERR_clear_error();	/* the end of the input reads as an error */
+	BIO_free(b);
+	return sk;
+}
+
 /* Adds chain pem (leaf first) to ch when its leaf is leaf (or sets leaf
- * when NULL). Returns 0, or -1 when it is unusable. */
+ * and ch->leaf_x when NULL). Returns 0, or -1 when it is unusable. */
 static int
 chains_add(struct chains *ch, const char *pem, char **leaf, int is_default,
     char *err, size_t errlen)
 {
 	struct chains_entry *e = &ch->e[ch->n];
+	STACK_OF(X509) *lx = NULL, *rx = NULL;
 	char *l = NULL, *rest = NULL;
+	const X509 *top;
 
 	if (pem_chain_split(pem, strlen(pem), &l, &rest, err, errlen) < 0)
 		return -1;
 	if (*leaf != NULL && strcmp(*leaf, l) != 0) {
 		snprintf(err, errlen, "its leaf is not the default chain's");
-		free(l);
-		free(rest);
-		return -1;
+		goto fail;
 	}
-	if (chains_top_issuer(l, rest, e->top_issuer, sizeof(e->top_issuer)) < 0) {
+	if ((*leaf == NULL && ((lx = chains_certs(l)) == NULL ||
+	    sk_X509_num(lx) == 0)) || (rx = chains_certs(rest)) == NULL ||
+	    (rest[0] != '\0' && sk_X509_num(rx) == 0)) {
 		snprintf(err, errlen, "no certificate parses");
-		free(l);
-		free(rest);
-		return -1;
+		goto fail;
 	}
-	if (*leaf == NULL)
+	/* the top issuer: of its last certificate, of the leaf without one */
+	top = sk_X509_num(rx) > 0 ? sk_X509_value(rx, sk_X509_num(rx) - 1) :
+	    lx != NULL ? sk_X509_value(lx, 0) : ch->leaf_x;
+	chains_cn(X509_get_issuer_name(top), e->top_issuer,
+	    sizeof(e->top_issuer));
+	if (*leaf == NULL) {
 		*leaf = l;
-	else
+		ch->leaf_x = sk_X509_shift(lx);
+		sk_X509_pop_free(lx, X509_free);
+	} else
 		free(l);
 	e->rest = rest;
+	e->rest_x = rx;
 	e->is_default = is_default;
 	ch->n++;
 	return 0;
+fail:
+	sk_X509_pop_free(lx, X509_free);
+	sk_X509_pop_free(rx, X509_free);
+	free(l);
+	free(rest);
+	return -1;
 }
 
 int
@@ -138,8 +180,11 @@ chains_free(struct chains *ch)
 {
 	size_t i;
 
-	for (i = 0; i < ch->n; i++)
+	for (i = 0; i < ch->n; i++) {
 		free(ch->e[i].rest);
+		sk_X509_pop_free(ch->e[i].rest_x, X509_free);
+	}
+	X509_free(ch->leaf_x);
 	memset(ch, 0, sizeof(*ch));
 }
 

@@ -50,8 +50,10 @@ issued_ari_values(const struct issued_new *in, struct issued_ari *a)
 {
 	char why[128];
 
-	if (acme_ari_certid_pem(in->leaf, strlen(in->leaf), a->certid,
-	    sizeof(a->certid), why, sizeof(why)) < 0)
+	if ((in->ch->leaf_x != NULL ? acme_ari_certid_x509(in->ch->leaf_x,
+	    a->certid, sizeof(a->certid), why, sizeof(why)) :
+	    acme_ari_certid_pem(in->leaf, strlen(in->leaf), a->certid,
+	    sizeof(a->certid), why, sizeof(why))) < 0)
 		a->certid[0] = '\0';	/* no AKI: no ARI for this certificate */
 	a->ws[0] = a->we[0] = a->nx[0] = '\0';
 	if (in->ari_start_ms > 0 && in->ari_end_ms > in->ari_start_ms) {
@@ -117,7 +119,9 @@ issued_store(PGconn *c, const struct issued_new *in, const char *icid,
 	v[14] = a.we;
 	v[15] = in->ari_explanation_url != NULL ? in->ari_explanation_url : "";
 	v[16] = a.nx;
-	v[17] = sigalg_sha1_in_chain(in->leaf, served->rest) == 1 ? "t" : "f";
+	v[17] = (in->ch->leaf_x != NULL ? sigalg_sha1_in_chain_x509(
+	    in->ch->leaf_x, served->rest_x) : sigalg_sha1_in_chain(in->leaf,
+	    served->rest)) == 1 ? "t" : "f";
 	n = db_exec(c, "issued store certificate", ISSUED_INSERT_SQL, 18, v,
 	    NULL, NULL, err, errlen);
 	free(sans);

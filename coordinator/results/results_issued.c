@@ -90,7 +90,7 @@ results_issued_check(PGconn *c, const Certfleet__Event *e,
 static enum results_outcome
 results_issued_trusted(PGconn *c, const struct settings *s,
     const Certfleet__Event *e, const struct results_order *o,
-    const char *leaf, const struct chains *ch, char *err, size_t errlen)
+    const struct chains *ch, char *err, size_t errlen)
 {
 	const char *name = o->ca[0] != '\0' ? o->ca : s->ca_name;
 	const struct cas_ca *ca = cas_find(&s->cas, name);
@@ -105,8 +105,8 @@ results_issued_trusted(PGconn *c, const struct settings *s,
 		    errlen);
 	}
 	for (i = 0; i < ch->n; i++)
-		if (anchors_verify(ca->roots, leaf, ch->e[i].rest, 0, why,
-		    sizeof(why)) < 0) {
+		if (anchors_verify_x509(ca->roots, ch->leaf_x, ch->e[i].rest_x,
+		    0, why, sizeof(why)) < 0) {
 			snprintf(detail, sizeof(detail), "%s chain %zu of %zu "
 			    "(top issuer \"%s\"): %s", ch->e[i].is_default ?
 			    "default" : "alternate", i + 1, ch->n,
@@ -193,7 +193,7 @@ results_issued(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 		    err, errlen);
 		goto out;
 	}
-	if ((out = results_issued_trusted(c, s, e, o, leaf, &ch, err,
+	if ((out = results_issued_trusted(c, s, e, o, &ch, err,
 	    errlen)) != RESULTS_APPLIED)
 		goto out;
 	out = RESULTS_RETRY;

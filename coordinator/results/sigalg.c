@@ -54,6 +54,21 @@ sigalg_sha1_pem(const char *pem, int *n)
 }
 
 int
+sigalg_sha1_in_chain_x509(X509 *leaf, STACK_OF(X509) *rest)
+{
+	int i;
+
+	if (leaf == NULL)
+		return -1;
+	if (sigalg_sha1_cert(leaf))
+		return 1;
+	for (i = 0; rest != NULL && i < sk_X509_num(rest); i++)
+		if (sigalg_sha1_cert(sk_X509_value(rest, i)))
+			return 1;
+	return 0;
+}
+
+int
 sigalg_sha1_in_chain(const char *leaf, const char *rest)
 {
 	int n, m, found;

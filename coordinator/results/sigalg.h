@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include <libpq-fe.h>
+#include <openssl/x509.h>
 
 #define SIGALG_BACKFILL_BATCH 500	/* rows looked at by one backfill pass */
 
@@ -14,6 +15,10 @@
  * does, -1 when the leaf does not parse. A self-signed root's own
  * signature is not counted: no client checks it. Pure. */
 int sigalg_sha1_in_chain(const char *leaf, const char *rest);
+
+/* The same of a leaf and chain already parsed (rest may be NULL); -1 when
+ * leaf is NULL. */
+int sigalg_sha1_in_chain_x509(X509 *leaf, STACK_OF(X509) *rest);
 
 /* One backfill pass: up to limit issued certificates whose sha1_in_chain
  * is still NULL (rows older than migration 0061, or stored by code that

@@ -185,6 +185,21 @@ test_chains_select(void **state)
 	assert_string_equal(ch.e[2].top_issuer, "Root C");
 	/* the rest never holds the leaf */
 	assert_string_equal(ch.e[0].rest, ia);
+	/* every certificate parsed once, for the checks that follow */
+	assert_non_null(ch.leaf_x);
+	assert_int_equal(sk_X509_num(ch.e[0].rest_x), 1);
+	assert_int_equal(sk_X509_num(ch.e[1].rest_x), 1);
+	assert_int_equal(sk_X509_num(ch.e[2].rest_x), 2);
+	{
+		char a[ACME_CERTID_MAX], b[ACME_CERTID_MAX], why[128];
+		int ra = acme_ari_certid_pem(leaf, strlen(leaf), a, sizeof(a),
+		    why, sizeof(why));
+
+		assert_int_equal(acme_ari_certid_x509(ch.leaf_x, b, sizeof(b),
+		    why, sizeof(why)), ra);
+		if (ra == 0)
+			assert_string_equal(a, b);
+	}
 	/* default when nothing or nothing matching is preferred */
 	assert_int_equal(chains_select(&ch, NULL), 0);
 	assert_int_equal(chains_select(&ch, ""), 0);

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <openssl/evp.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
@@ -50,12 +51,31 @@ cert(const char *sub, EVP_PKEY *key, const char *iss, EVP_PKEY *signer,
 	return out;
 }
 
+/* The certificates of PEM text pem, parsed. */
+static STACK_OF(X509) *
+certs(const char *pem)
+{
+	STACK_OF(X509) *sk = sk_X509_new_null();
+	BIO *b = BIO_new_mem_buf(pem, -1);
+	X509 *x;
+
+	assert_non_null(sk);
+	assert_non_null(b);
+	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
+		assert_true(sk_X509_push(sk, x) > 0);
+	ERR_clear_error();
+	BIO_free(b);
+	return sk;
+}
+
 /* root -> intermediate -> leaf, each signed with its own md; rest is the
- * intermediate and the root. */
+ * intermediate and the root. The answer for the chain parsed
+ * (sigalg_sha1_in_chain_x509) is the same as for its PEM. */
 static int
 chain(const EVP_MD *leaf_md, const EVP_MD *inter_md, const EVP_MD *root_md)
 {
 	char *leaf, *inter, *root, rest[16384];
+	STACK_OF(X509) *lx, *rx;
 	int n;
 
 	root = cert("Root", root_key, "Root", root_key, root_md);
@@ -63,6 +83,12 @@ chain(const EVP_MD *leaf_md, const EVP_MD *inter_md, const EVP_MD *root_md)
 	leaf = cert("leaf.example.com", leaf_key, "Inter", inter_key, leaf_md);
 	snprintf(rest, sizeof(rest), "%s%s", inter, root);
 	n = sigalg_sha1_in_chain(leaf, rest);
+	lx = certs(leaf);
+	rx = certs(rest);
+	assert_int_equal(sk_X509_num(rx), 2);
+	assert_int_equal(sigalg_sha1_in_chain_x509(sk_X509_value(lx, 0), rx), n);
+	sk_X509_pop_free(lx, X509_free);
+	sk_X509_pop_free(rx, X509_free);
 	free(leaf);
 	free(inter);
 	free(root);
@@ -137,6 +163,7 @@ test_leaf_alone_and_garbage(void **state)
 	free(leaf);
 	assert_int_equal(sigalg_sha1_in_chain("", ""), -1);
 	assert_int_equal(sigalg_sha1_in_chain(NULL, NULL), -1);
+	assert_int_equal(sigalg_sha1_in_chain_x509(NULL, NULL), -1);
 	assert_int_equal(sigalg_sha1_in_chain("-----BEGIN CERTIFICATE-----\n"
 	    "AAAA\n-----END CERTIFICATE-----\n", ""), -1);
 }

@@ -1,0 +1,2 @@
+-- 0070_prime_plan_generic.sql -- certfleet_prime_plan runs its statements on generic plans: with custom plans PostgreSQL planned each of them again at every call (about 1 ms apiece, the `id = ANY (changed)` statements' arrays looking new each time), which made the primer's plan of one issued certificate cost ~2 ms of PostgreSQL's CPU; generic, ~0.4 ms. Measured by bench/e2e/run (pg_stat_statements, CERTFLEET_STACK_PG_STATS=1).
+ALTER FUNCTION certfleet_prime_plan(integer) SET plan_cache_mode = force_generic_plan;
