@@ -41,6 +41,11 @@ static const struct health_service *const main_deps[] = {
 #define MAIN_POLL_MS 200	/* wait for events when idle */
 #define MAIN_EVENTS_PER_TICK 100
 #define MAIN_PRIME_EVERY_MS 1000
+/* After events were applied, the primer runs at most this often: the
+ * certificates issued meanwhile planned and written in one pass (one call
+ * of certfleet_prime_plan, one pipeline per target) rather than a pass
+ * after every poll (bench/e2e: docs/design.md, section on bench/e2e). */
+#define MAIN_PRIME_GAP_MS 200
 #define MAIN_RENEW_EVERY_MS 1000	/* renewal scheduler tick */
 #define MAIN_BREAKER_EVERY_MS 1000	/* circuit breakers: probes, fallbacks */
 #define MAIN_FLUSH_MS 10000
@@ -257,17 +262,66 @@ main_prime(struct coordinator *co, struct backoff *b)
 	return busy;
 }
 
+/* When the main loop runs the primer. */
+struct main_primer {
+	struct backoff	retry;
+	uint64_t	last;		/* the last pass began */
+	uint64_t	last_watch;	/* the last primer_watch */
+	int		busy;		/* a target has work left: again at once */
+	int		due;		/* events applied since the last pass */
+};
+
+/* How long the result consumer may wait for events at now: until a pass
+ * that applied events call for is due, at most MAIN_POLL_MS. */
+static int
+main_prime_wait(const struct main_primer *ps, uint64_t now)
+{
+	uint64_t left;
+
+	if (!ps->due)
+		return MAIN_POLL_MS;
+	left = now - ps->last >= MAIN_PRIME_GAP_MS ? 0 :
+	    MAIN_PRIME_GAP_MS - (now - ps->last);
+	return left < MAIN_POLL_MS ? (int)left : MAIN_POLL_MS;
+}
+
+/* The primer's turn in the main loop at now (applied: events were applied
+ * by this turn's poll): a pass at once while a target has work left (a
+ * re-prime, a backlog of changes; it bounds its own slices), within
+ * MAIN_PRIME_GAP_MS of applied events (every certificate issued meanwhile
+ * in one pass), and every MAIN_PRIME_EVERY_MS anyway (the API's changes:
+ * a certificate deleted or disabled, a name leaving its set). */
+static void
+main_prime_step(struct coordinator *co, struct main_primer *ps, int applied,
+    uint64_t now)
+{
+	if (!ps->busy && now - ps->last_watch >= PRIMER_WATCH_MS) {
+		ps->last_watch = now;
+		ps->busy = primer_watch(co->primer);
+	}
+	if (applied)
+		ps->due = 1;
+	if (((ps->due && now - ps->last >= MAIN_PRIME_GAP_MS) || ps->busy ||
+	    now - ps->last >= MAIN_PRIME_EVERY_MS) &&
+	    backoff_due(&ps->retry, now)) {
+		ps->last = now;
+		ps->due = 0;
+		ps->busy = main_prime(co, &ps->retry);
+	}
+}
+
 static int
 main_run(void)
 {
 	struct coordinator co;
 	struct sigaction sa;
-	struct backoff pg_retry, prime_retry;
+	struct backoff pg_retry;
+	struct main_primer ps;
 	struct outbox_signing sign;
 	char err[1024];
-	uint64_t last_prime = 0, last_renew = 0, last_breaker = 0, last_watch = 0;
+	uint64_t last_renew = 0, last_breaker = 0;
 	uint64_t now;
-	int n, rc = 1, busy, prime_busy = 0;
+	int n, rc = 1, busy;
 
 	memset(&co, 0, sizeof(co));
 	memset(&sa, 0, sizeof(sa));
@@ -286,7 +340,8 @@ main_run(void)
 	sign.signer = co.s.job_signer;
 	sign.ttl_s = co.s.job_ttl_s;
 	backoff_init(&pg_retry, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
-	backoff_init(&prime_retry, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
+	memset(&ps, 0, sizeof(ps));
+	backoff_init(&ps.retry, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
 	while (!main_stop) {
 		if (main_db_up(&co, &pg_retry) < 0)
 			continue;
@@ -297,22 +352,12 @@ main_run(void)
 		else if (n > 0)
 			busy = 1;
 		n = results_poll(co.consumer, co.producer, co.db, &co.s,
-		    &co.stall, MAIN_EVENTS_PER_TICK, busy || prime_busy ? 0 :
-		    MAIN_POLL_MS);
+		    &co.stall, MAIN_EVENTS_PER_TICK, busy || ps.busy ? 0 :
+		    main_prime_wait(&ps, clock_mono_ms()));
 		if (n < 0)
 			sleep(1);
 		now = clock_mono_ms();
-		/* The primer again at once while a target has work left (a
-		 * re-prime, a backlog of changes): it bounds its own slices. */
-		if (!prime_busy && now - last_watch >= PRIMER_WATCH_MS) {
-			last_watch = now;
-			prime_busy = primer_watch(co.primer);
-		}
-		if ((n > 0 || prime_busy || now - last_prime >=
-		    MAIN_PRIME_EVERY_MS) && backoff_due(&prime_retry, now)) {
-			last_prime = now;
-			prime_busy = main_prime(&co, &prime_retry);
-		}
+		main_prime_step(&co, &ps, n > 0, now);
 		if (now - last_renew >= MAIN_RENEW_EVERY_MS) {
 			last_renew = now;
 			if (renew_tick(co.db, co.vault, &co.s.key_pool,
