@@ -45,10 +45,11 @@ events_new(const char *bootstrap, const char *worker_id,
 	if ((conf = kafkaconn_conf(bootstrap, worker_id, err, errlen)) == NULL)
 		goto fail;
 	/* Idempotent, and retried until delivered (message.timeout.ms 0): a
-	 * result is never dropped while the broker is away. */
+	 * result is never dropped while the broker is away. The events of
+	 * EVENTS_LINGER_MS go in one produce request. */
 	if (kafkaconn_set(conf, "enable.idempotence", "true", err, errlen) < 0 ||
 	    kafkaconn_set(conf, "acks", "all", err, errlen) < 0 ||
-	    kafkaconn_set(conf, "linger.ms", "5", err, errlen) < 0 ||
+	    kafkaconn_set(conf, "linger.ms", EVENTS_LINGER_MS, err, errlen) < 0 ||
 	    kafkaconn_set(conf, "message.timeout.ms", "0", err, errlen) < 0) {
 		rd_kafka_conf_destroy(conf);
 		goto fail;

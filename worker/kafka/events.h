@@ -13,6 +13,11 @@
  * the key (a job id) and the fields events_publish stamps. A result over it
  * is trimmed or refused by the runner (runner_order.c), never produced. */
 #define EVENTS_MAX_BYTES	(KAFKACONN_MESSAGE_MAX - 4096)
+/* linger.ms of the events producer: a busy worker's events of this long
+ * share a produce request (at 5 ms, the default before, almost every event
+ * was a request of its own: bench/e2e, docs/design.md). A job ends when
+ * its event is delivered, so this is also what a job's end may wait. */
+#define EVENTS_LINGER_MS	"50"
 
 struct events;
 
