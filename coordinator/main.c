@@ -272,13 +272,14 @@ struct main_primer {
 };
 
 /* How long the result consumer may wait for events at now: until a pass
- * that applied events call for is due, at most MAIN_POLL_MS. */
+ * that applied events call for is due, at most MAIN_POLL_MS (the whole of
+ * it while the primer is backed off: no busy loop through an outage). */
 static int
 main_prime_wait(const struct main_primer *ps, uint64_t now)
 {
 	uint64_t left;
 
-	if (!ps->due)
+	if (!ps->due || !backoff_due(&ps->retry, now))
 		return MAIN_POLL_MS;
 	left = now - ps->last >= MAIN_PRIME_GAP_MS ? 0 :
 	    MAIN_PRIME_GAP_MS - (now - ps->last);
