@@ -529,8 +529,8 @@ issue(const char *id, int ari)
 	    "cert_pem, chain_pem, serial, not_before, not_after, issuer, sans, "
 	    "ari_cert_id, ari_window_start, ari_window_end) SELECT 'i' || $1, "
 	    "$1, o.id, o.private_key, 'x', '', '01', now(), now() + interval "
-	    "'90 days', 'CN=test', '{}', $2, CASE WHEN $2 IS NOT NULL THEN now() "
-	    "END, CASE WHEN $2 IS NOT NULL THEN now() + interval '1 day' END "
+	    "'90 days', 'CN=test', '{}', $2::text, CASE WHEN $2 IS NOT NULL THEN "
+	    "now() END, CASE WHEN $2 IS NOT NULL THEN now() + interval '1 day' END "
 	    "FROM o RETURNING id) UPDATE certificates SET current_issued = "
 	    "(SELECT id FROM i), status = 'issued' WHERE id = $1", 2, NULL, p,
 	    NULL, NULL, 0);
