@@ -46,11 +46,17 @@
  * same one), their renew_at moved RENEW_LEASE_S ahead (the lease), and what
  * RENEW_ROWS_SQL reads of them. It was four statements per certificate
  * (due, in flight, renewal data, lease): 64 round trips of a tick of 16.
+ * The limit is written into the text (%d), not a parameter: with LIMIT $1
+ * the generic plan was costed for a tenth of the due rows, so every
+ * execution was planned anew, and planning `renew_at <= now()` reads the
+ * lowest renew_at off the index, walking the dead entries there (at 1M
+ * rows 0.54 ms of the 0.6 ms of a tick with nothing due, against 0.06 ms
+ * executing). With the limit in the text the cached generic plan is used.
  */
 #define RENEW_TICK_SQL "WITH due AS MATERIALIZED (SELECT id, renew_at, " \
 	"key_type, profile, hostname_set, current_issued, ca, challenge, " \
 	"preferred_chain FROM certificates WHERE renew_at <= now() ORDER BY " \
-	"renew_at LIMIT $1 FOR UPDATE SKIP LOCKED), lease AS (UPDATE " \
+	"renew_at LIMIT %d FOR UPDATE SKIP LOCKED), lease AS (UPDATE " \
 	"certificates c SET renew_at = now() + make_interval(secs => " \
 	RENEW_LEASE_SQL "), updated_at = now() FROM due WHERE c.id = due.id) " \
 	RENEW_ROWS_SQL("due") " ORDER BY d.renew_at, d.id"
@@ -125,15 +131,17 @@ renew_tick(PGconn *c, const struct vault *v, const struct keypool_sizes *pool,
     int limit, char *err, size_t errlen)
 {
 	PGresult *r = NULL;
-	char lim[16], oid[IDS_LEN + 1];
-	const char *p[1];
+	char sql[sizeof(RENEW_TICK_SQL) + 16], oid[IDS_LEN + 1];
 	int i, n, queued = 0, rc = -1;
 
-	snprintf(lim, sizeof(lim), "%d", limit);
-	p[0] = lim;
+	if (limit < 0) {
+		snprintf(err, errlen, "renew: limit %d", limit);
+		return -1;
+	}
+	snprintf(sql, sizeof(sql), RENEW_TICK_SQL, limit);
 	if (db_begin(c, err, errlen) < 0)
 		return -1;
-	if ((r = db_query(c, "renew due", RENEW_TICK_SQL, 1, p, NULL, NULL, err,
+	if ((r = db_query(c, "renew due", sql, 0, NULL, NULL, NULL, err,
 	    errlen)) == NULL)
 		goto out;
 	for (i = 0; i < PQntuples(r); i++) {
