@@ -112,7 +112,7 @@ main(int argc, char *argv[])
 		goto out;
 	/* The two updates above left a dead renew_at entry per row they
 	 * moved (thousands on a kept fleet), below now(), where every tick
-	 * starts its walk: autovacuum (migration 0074: at 0.5 % + 5,000 dead
+	 * starts its walk: autovacuum (migration 0077: at 0.5 % + 5,000 dead
 	 * rows, at 1M rows spread over more than the 2 % of the table's pages
 	 * below which VACUUM leaves the indexes alone) would remove them in
 	 * production; the ticks are timed on a table as it leaves them, with

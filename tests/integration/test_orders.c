@@ -634,7 +634,7 @@ test_renew_tick(void **state)
 	assert_sql(LEASED, b, "true");
 }
 
-/* Migration 0074: the tables every renewal rewrites are vacuumed after a
+/* Migration 0077: the tables every renewal rewrites are vacuumed after a
  * fixed number of dead rows (0.5 % + 5,000), not a fifth of the table. */
 static void
 test_hot_tables_autovacuum(void **state)

@@ -1,4 +1,4 @@
--- 0074_autovacuum_hot_tables.sql -- the tables every renewal and order rewrites (certificates, orders, outbox) are vacuumed after a fixed number of dead rows, not a fifth of the table, so that the scans of their partial and renew_at indexes walk few dead entries at a million rows.
+-- 0077_autovacuum_hot_tables.sql -- the tables every renewal and order rewrites (certificates, orders, outbox) are vacuumed after a fixed number of dead rows, not a fifth of the table, so that the scans of their partial and renew_at indexes walk few dead entries at a million rows.
 -- A renewal moves a certificate's renew_at twice (the tick's lease, then
 -- the result), leaving two dead entries in certificates_renew_at below
 -- now(), where every renewal tick starts its walk. PostgreSQL's default
