@@ -17,7 +17,8 @@
  * One scheduler tick: takes at most limit certificates with renew_at <= now
  * through the renew_at index (ORDER BY renew_at LIMIT n FOR UPDATE SKIP
  * LOCKED: the cost depends on the due rows, not on the table's size, and
- * coordinators running side by side never take the same row), and for each
+ * coordinators running side by side never take the same row; in the same
+ * statement their lease and what their renewals need), and for each
  * one with no order in flight writes, in one transaction, a fresh key, its
  * CSR (the key from the key pool when pool holds one of its type; pool
  * may be NULL), a renewal order (replaces = the ARI CertID of the current

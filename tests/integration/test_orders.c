@@ -1,4 +1,4 @@
-/* test_orders.c -- the order owner against a real PostgreSQL: enrollment, renewal-like orders, fallback and retries all queue jobs carrying every field. */
+/* test_orders.c -- the order owner against a real PostgreSQL: enrollment, renewal-like orders, fallback and retries all queue jobs carrying every field; the renewal tick takes only due rows and renews only those it may. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -20,6 +20,7 @@
 #include "fallback.h"
 #include "migrate.h"
 #include "order.h"
+#include "renew.h"
 #include "retry.h"
 #include "settings.h"
 #include "tenant.h"
@@ -520,6 +521,137 @@ test_batch_writes_as_single(void **state)
 	}
 }
 
+/* Marks certificate id issued by its first order (valid now), with an ARI
+ * window (CertID REPLACES) when ari. */
+static void
+issue(const char *id, int ari)
+{
+	const char *p[2] = { id, ari ? REPLACES : NULL };
+	PGresult *r;
+
+	r = PQexecParams(db, "WITH o AS (UPDATE orders SET status = 'valid' "
+	    "WHERE certificate = $1 RETURNING id, private_key), i AS (INSERT "
+	    "INTO issued_certificates (id, certificate, order_id, private_key, "
+	    "cert_pem, chain_pem, serial, not_before, not_after, issuer, sans, "
+	    "ari_cert_id, ari_window_start, ari_window_end) SELECT 'i' || $1, "
+	    "$1, o.id, o.private_key, 'x', '', '01', now(), now() + interval "
+	    "'90 days', 'CN=test', '{}', $2::text, CASE WHEN $2 IS NOT NULL THEN "
+	    "now() END, CASE WHEN $2 IS NOT NULL THEN now() + interval '1 day' END "
+	    "FROM o RETURNING id) UPDATE certificates SET current_issued = "
+	    "(SELECT id FROM i), status = 'issued' WHERE id = $1", 2, NULL, p,
+	    NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		fail_msg("issue %s: %s", id, PQerrorMessage(db));
+	PQclear(r);
+}
+
+/* Sets renew_at of certificate id (an SQL expression of now()). */
+static void
+due(const char *id, const char *when)
+{
+	char sql[256];
+	PGresult *r;
+
+	snprintf(sql, sizeof(sql), "UPDATE certificates SET renew_at = %s "
+	    "WHERE id = $1", when);
+	r = PQexecParams(db, sql, 1, NULL, &id, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		fail_msg("%s: %s", sql, PQerrorMessage(db));
+	PQclear(r);
+}
+
+#define LEASED "SELECT (renew_at > now() + interval '50 minutes' AND " \
+	"renew_at < now() + interval '70 minutes')::text FROM certificates " \
+	"WHERE id = $1"
+#define NORDERS "SELECT count(*) FROM orders WHERE certificate = $1"
+
+/* The renewal tick (one statement takes, leases and reads the due rows):
+ * renews a due issued certificate at its CA with ARI replaces; leases but
+ * does not renew one with an order in flight or none issued; leaves a
+ * certificate not due, or locked by another transaction, alone; takes at
+ * most limit rows. */
+static void
+test_renew_tick(void **state)
+{
+	char a[IDS_LEN + 1], b[IDS_LEN + 1], d[IDS_LEN + 1], e[IDS_LEN + 1];
+	char err[512];
+	const char *pe = e;
+	PGconn *other;
+	PGresult *r;
+
+	(void)state;
+	enroll("renew-a.example.com", a);	/* issued, ARI: renewed */
+	enroll("renew-b.example.com", b);	/* its order still in flight */
+	enroll("renew-d.example.com", d);	/* never issued */
+	enroll("renew-e.example.com", e);	/* issued, not due */
+	issue(a, 1);
+	issue(e, 0);
+	assert_sql("UPDATE orders SET status = 'failed' WHERE certificate = $1 "
+	    "RETURNING 'ok'", d, "ok");
+	due(a, "now() - interval '1 minute'");
+	due(b, "now() - interval '2 minutes'");
+	due(d, "now() - interval '3 minutes'");
+	due(e, "now() + interval '1 day'");
+	assert_int_equal(renew_tick(db, vault, NULL, 16, err, sizeof(err)), 1);
+	assert_sql(NORDERS, a, "2");
+	assert_sql("SELECT replaces || '|' || ca || '|' || status FROM orders "
+	    "WHERE certificate = $1 AND status <> 'valid'", a,
+	    REPLACES "|ca-a|pending");
+	assert_sql(NORDERS, b, "1");
+	assert_sql(NORDERS, d, "1");
+	assert_sql(LEASED, a, "true");
+	assert_sql(LEASED, b, "true");
+	assert_sql(LEASED, d, "true");
+	assert_sql("SELECT (renew_at > now() + interval '23 hours')::text FROM "
+	    "certificates WHERE id = $1", e, "true");
+	assert_int_equal(renew_tick(db, vault, NULL, 16, err, sizeof(err)), 0);
+
+	/* a row locked elsewhere is skipped, and limit caps the rows taken */
+	due(e, "now() - interval '1 minute'");
+	due(b, "now() - interval '2 minutes'");
+	due(d, "now() - interval '3 minutes'");
+	other = PQconnectdb(getenv("CERTFLEET_PG"));
+	r = PQexec(other, "BEGIN");
+	PQclear(r);
+	r = PQexecParams(other, "SELECT 1 FROM certificates WHERE id = $1 FOR "
+	    "UPDATE", 1, NULL, (const char *const *)&pe, NULL, NULL, 0);
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	PQclear(r);
+	assert_int_equal(renew_tick(db, vault, NULL, 1, err, sizeof(err)), 0);
+	assert_sql(LEASED, d, "true");	/* the oldest due, not renewable */
+	assert_sql("SELECT (renew_at < now())::text FROM certificates WHERE id "
+	    "= $1", b, "true");	/* beyond the limit of 1 */
+	assert_sql(NORDERS, e, "1");
+	r = PQexec(other, "ROLLBACK");	/* its lock goes (PQfinish alone
+					 * lets it go a moment later) */
+	assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+	PQclear(r);
+	PQfinish(other);
+	assert_int_equal(renew_tick(db, vault, NULL, 16, err, sizeof(err)), 1);
+	assert_sql(NORDERS, e, "2");
+	assert_sql("SELECT coalesce(replaces, 'none') FROM orders WHERE "
+	    "certificate = $1 AND status <> 'valid'", e, "none");
+	assert_sql(LEASED, b, "true");
+}
+
+/* Migration 0077: the tables every renewal rewrites are vacuumed after a
+ * fixed number of dead rows (0.5 % + 5,000), not a fifth of the table. */
+static void
+test_hot_tables_autovacuum(void **state)
+{
+	static const char *const tables[] = { "certificates", "orders",
+	    "outbox" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+		assert_sql("SELECT array_to_string(array(SELECT o FROM "
+		    "unnest(reloptions) o WHERE o LIKE 'autovacuum_vacuum_%' "
+		    "ORDER BY o), ',') FROM pg_class WHERE relname = $1",
+		    tables[i], "autovacuum_vacuum_scale_factor=0.005,"
+		    "autovacuum_vacuum_threshold=5000");
+}
+
 int
 main(void)
 {
@@ -527,6 +659,8 @@ main(void)
 		cmocka_unit_test(test_fallback_keeps_every_field),
 		cmocka_unit_test(test_retry),
 		cmocka_unit_test(test_batch_writes_as_single),
+		cmocka_unit_test(test_renew_tick),
+		cmocka_unit_test(test_hot_tables_autovacuum),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
