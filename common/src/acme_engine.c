@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "clock.h"
 #include "log.h"
@@ -563,6 +564,7 @@ op_free(struct acme_op *op)
 		free(op->names[i]);
 	free(op->names);
 	free(op->csr);
+	EVP_PKEY_free(op->csr_key);
 	free(op->order_url);
 	free(op->finalize_url);
 	free(op->cert_url);

@@ -8,6 +8,7 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "acme.h"
 
@@ -248,6 +249,7 @@ struct acme_op {
 	size_t			 nnames;
 	unsigned char		*csr;
 	size_t			 csrlen;
+	EVP_PKEY		*csr_key;	/* the CSR's public key, parsed once */
 	char			*order_url;
 	int			 order_reported;
 	char			*finalize_url;

@@ -15,6 +15,7 @@
 #include "b64.h"
 #include "log.h"
 #include "pem.h"
+#include "x509cache.h"
 
 #define ORDER_CSR_MAX	(64 * 1024)
 
@@ -199,17 +200,16 @@ order_finalize_response(struct acme_op *op, struct acme_req *r)
 	acme_order_get(op, ORD_READ, op->order_url, 0);
 }
 
-/* Checks a downloaded chain: parses, and the leaf holds the CSR's key and
- * names. 0, or -1 with a message. */
+/* Checks a downloaded chain: parses, and the leaf holds the CSR's key (kept
+ * from the order's start: the CSR is parsed once) and names. 0, or -1 with a
+ * message. */
 static int
 order_check_chain(struct acme_op *op, const char *pem, size_t len, char *err,
     size_t errlen)
 {
-	X509_REQ *req = NULL;
 	X509 *leaf = NULL;
-	EVP_PKEY *rk, *lk;
+	EVP_PKEY *lk;
 	BIO *bio = NULL;
-	const unsigned char *p = op->csr;
 	size_t i;
 	int rc = -1;
 
@@ -219,14 +219,13 @@ order_check_chain(struct acme_op *op, const char *pem, size_t len, char *err,
 		goto out;
 	}
 	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL ||
-	    (leaf = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL ||
-	    (req = d2i_X509_REQ(NULL, &p, (long)op->csrlen)) == NULL) {
+	    (leaf = x509cache_pem_read(bio)) == NULL) {
 		snprintf(err, errlen, "cannot read leaf or CSR");
 		goto out;
 	}
-	rk = X509_REQ_get0_pubkey(req);
 	lk = X509_get0_pubkey(leaf);
-	if (rk == NULL || lk == NULL || EVP_PKEY_eq(rk, lk) != 1) {
+	if (op->csr_key == NULL || lk == NULL ||
+	    EVP_PKEY_eq(op->csr_key, lk) != 1) {
 		snprintf(err, errlen, "leaf certificate is not for the CSR's key");
 		goto out;
 	}
@@ -243,7 +242,6 @@ order_check_chain(struct acme_op *op, const char *pem, size_t len, char *err,
 	rc = 0;
 out:
 	ERR_clear_error();
-	X509_REQ_free(req);
 	X509_free(leaf);
 	BIO_free(bio);
 	return rc;
@@ -485,10 +483,13 @@ order_profile_ok(const char *s)
 }
 
 /* Checks the parameters of acme_order_start (dns01: the order uses
- * dns-01). Returns 0, or -1 with err. */
+ * dns-01). Returns 0 with *csr_key set to the CSR's public key (a new
+ * reference, NULL when OpenSSL cannot decode it: no chain will match it
+ * then), or -1 with err. */
 static int
 order_params_check(const struct acme_order_params *p,
-    const struct acme_order_cb *cb, int dns01, char *err, size_t errlen)
+    const struct acme_order_cb *cb, int dns01, EVP_PKEY **csr_key, char *err,
+    size_t errlen)
 {
 	const unsigned char *d = p->csr_der;
 	X509_REQ *req;
@@ -539,6 +540,8 @@ order_params_check(const struct acme_order_params *p,
 		snprintf(err, errlen, "acme_order_start: CSR is not DER");
 		return -1;
 	}
+	*csr_key = X509_REQ_get_pubkey(req);
+	ERR_clear_error();
 	X509_REQ_free(req);
 	return 0;
 }
@@ -557,6 +560,7 @@ order_op_free(struct acme_op *op)
 	free(op->names);
 	free(op->kid);
 	free(op->csr);
+	EVP_PKEY_free(op->csr_key);
 	free(op->order_url);
 	free(op->replaces);
 	free(op->profile);
@@ -600,15 +604,18 @@ acme_order_start(struct acme_engine *e, const struct acme_order_params *p,
     const struct acme_order_cb *cb, char *err, size_t errlen)
 {
 	struct acme_op *op;
+	EVP_PKEY *csr_key = NULL;
 	int dns01 = p->challenge_type != NULL &&
 	    strcmp(p->challenge_type, "dns-01") == 0;
 
-	if (order_params_check(p, cb, dns01, err, errlen) < 0)
+	if (order_params_check(p, cb, dns01, &csr_key, err, errlen) < 0)
 		return NULL;
 	if ((op = order_op_new(p)) == NULL) {
+		EVP_PKEY_free(csr_key);
 		snprintf(err, errlen, "acme_order_start: out of memory");
 		return NULL;
 	}
+	op->csr_key = csr_key;
 	op->kind = ACME_OP_ORDER;
 	op->dns01 = dns01;
 	if (dns01)
