@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "clock.h"
 #include "log.h"
@@ -564,7 +563,7 @@ op_free(struct acme_op *op)
 		free(op->names[i]);
 	free(op->names);
 	free(op->csr);
-	EVP_PKEY_free(op->csr_key);
+	OPENSSL_free(op->csr_spki);
 	free(op->order_url);
 	free(op->finalize_url);
 	free(op->cert_url);

@@ -200,15 +200,13 @@ order_finalize_response(struct acme_op *op, struct acme_req *r)
 	acme_order_get(op, ORD_READ, op->order_url, 0);
 }
 
-/* Checks a downloaded chain: parses, and the leaf holds the CSR's key (kept
- * from the order's start: the CSR is parsed once) and names. 0, or -1 with a
- * message. */
+/* Checks a downloaded chain: parses, and the leaf holds the CSR's key and
+ * names. 0, or -1 with a message. */
 static int
 order_check_chain(struct acme_op *op, const char *pem, size_t len, char *err,
     size_t errlen)
 {
 	X509 *leaf = NULL;
-	EVP_PKEY *lk;
 	BIO *bio = NULL;
 	size_t i;
 	int rc = -1;
@@ -223,9 +221,7 @@ order_check_chain(struct acme_op *op, const char *pem, size_t len, char *err,
 		snprintf(err, errlen, "cannot read leaf or CSR");
 		goto out;
 	}
-	lk = X509_get0_pubkey(leaf);
-	if (op->csr_key == NULL || lk == NULL ||
-	    EVP_PKEY_eq(op->csr_key, lk) != 1) {
+	if (!acme_csr_leaf_matches(op, leaf)) {
 		snprintf(err, errlen, "leaf certificate is not for the CSR's key");
 		goto out;
 	}
@@ -483,16 +479,13 @@ order_profile_ok(const char *s)
 }
 
 /* Checks the parameters of acme_order_start (dns01: the order uses
- * dns-01). Returns 0 with *csr_key set to the CSR's public key (a new
- * reference, NULL when OpenSSL cannot decode it: no chain will match it
- * then), or -1 with err. */
+ * dns-01). Returns 0 with *spki set to the CSR's SubjectPublicKeyInfo
+ * (OPENSSL_free it) and *spkilen, or -1 with err. */
 static int
 order_params_check(const struct acme_order_params *p,
-    const struct acme_order_cb *cb, int dns01, EVP_PKEY **csr_key, char *err,
-    size_t errlen)
+    const struct acme_order_cb *cb, int dns01, unsigned char **spki,
+    size_t *spkilen, char *err, size_t errlen)
 {
-	const unsigned char *d = p->csr_der;
-	X509_REQ *req;
 	size_t i;
 
 	if (p->key == NULL || p->directory == NULL || cb == NULL ||
@@ -535,14 +528,10 @@ order_params_check(const struct acme_order_params *p,
 			return -1;
 		}
 	if (p->csr_der == NULL || p->csr_len == 0 || p->csr_len > ORDER_CSR_MAX ||
-	    (req = d2i_X509_REQ(NULL, &d, (long)p->csr_len)) == NULL) {
-		ERR_clear_error();
+	    (*spki = acme_csr_spki(p->csr_der, p->csr_len, spkilen)) == NULL) {
 		snprintf(err, errlen, "acme_order_start: CSR is not DER");
 		return -1;
 	}
-	*csr_key = X509_REQ_get_pubkey(req);
-	ERR_clear_error();
-	X509_REQ_free(req);
 	return 0;
 }
 
@@ -560,7 +549,7 @@ order_op_free(struct acme_op *op)
 	free(op->names);
 	free(op->kid);
 	free(op->csr);
-	EVP_PKEY_free(op->csr_key);
+	OPENSSL_free(op->csr_spki);
 	free(op->order_url);
 	free(op->replaces);
 	free(op->profile);
@@ -604,18 +593,20 @@ acme_order_start(struct acme_engine *e, const struct acme_order_params *p,
     const struct acme_order_cb *cb, char *err, size_t errlen)
 {
 	struct acme_op *op;
-	EVP_PKEY *csr_key = NULL;
+	unsigned char *spki = NULL;
+	size_t spkilen = 0;
 	int dns01 = p->challenge_type != NULL &&
 	    strcmp(p->challenge_type, "dns-01") == 0;
 
-	if (order_params_check(p, cb, dns01, &csr_key, err, errlen) < 0)
+	if (order_params_check(p, cb, dns01, &spki, &spkilen, err, errlen) < 0)
 		return NULL;
 	if ((op = order_op_new(p)) == NULL) {
-		EVP_PKEY_free(csr_key);
+		OPENSSL_free(spki);
 		snprintf(err, errlen, "acme_order_start: out of memory");
 		return NULL;
 	}
-	op->csr_key = csr_key;
+	op->csr_spki = spki;
+	op->csr_spkilen = spkilen;
 	op->kind = ACME_OP_ORDER;
 	op->dns01 = dns01;
 	if (dns01)
