@@ -1,5 +1,5 @@
 # coordinator.cmake -- the coordinator's tests: unit tests of its modules, and the end-to-end flow against the stack.
-foreach(name vault keys certinfo enroll sweep dbprep)
+foreach(name vault keys certinfo enroll sweep dbprep ids)
 	certfleet_unit_test(unit_coord_${name} unit/test_coord_${name}.c
 		certfleet_coordinator)
 endforeach()

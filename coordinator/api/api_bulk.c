@@ -16,6 +16,7 @@
 #include "log.h"
 #include "ndjson.h"
 #include "pgpool.h"
+#include "tenant.h"
 
 #define API_BULK_PATH "/v1/certificates:bulk"
 
@@ -275,21 +276,57 @@ api_bulk_write(struct api *a, struct api_bulk_set *b, int savepoints)
 	return 0;
 }
 
-/* Whether every ready set of batch b[0..n) can be written set-based
- * (enroll_batch_fits). */
-static int
-api_bulk_fits(const struct api_bulk_set *b, size_t n)
+/* The quotas of tenant in rooms[0..*n) (room for one per set), read and
+ * its row locked when the batch meets it first (so in the order of its
+ * lines, as the set-by-set path locks them). Returns it, or NULL with err. */
+static struct tenant_room *
+api_bulk_room(struct api *a, struct tenant_room *rooms, size_t *n,
+    const char *tenant, char *err, size_t errlen)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if (b[i].ready && !enroll_batch_fits(&b[i].er))
+	for (i = 0; i < *n; i++)
+		if (strcmp(rooms[i].name, tenant) == 0)
+			return &rooms[i];
+	if (tenant_room_read(a->db, tenant, TENANT_ADMIT_LIVE |
+	    TENANT_ADMIT_ORDER, &rooms[*n], err, errlen) < 0)
+		return NULL;
+	return &rooms[(*n)++];
+}
+
+/* Set i of batch b, no live certificate answering it: answered 429 when
+ * its tenant's quotas refuse it (the batch's sets taken before it
+ * counted), else 201 and added to items[*k]. Returns 0, or -1 with err
+ * (the database). */
+static int
+api_bulk_take(struct api *a, struct api_bulk_set *b,
+    struct enroll_batch_item *items, size_t *k, struct tenant_room *rooms,
+    size_t *nrooms, char *err, size_t errlen)
+{
+	struct tenant_room *room;
+
+	if (b->er.tenant[0] != '\0') {
+		if ((room = api_bulk_room(a, rooms, nrooms, b->er.tenant, err,
+		    errlen)) == NULL)
+			return -1;
+		if (tenant_room_take(room, b->error, sizeof(b->error)) == 0) {
+			b->code = MHD_HTTP_TOO_MANY_REQUESTS;
 			return 0;
-	return 1;
+		}
+	}
+	/* answered as made for the later sets of the batch */
+	b->code = MHD_HTTP_CREATED;
+	snprintf(b->status, sizeof(b->status), "pending");
+	items[*k].req = &b->er;
+	items[*k].id = b->id;
+	items[*k].pkid = b->pkid;
+	items[(*k)++].m = &b->m;
+	return 0;
 }
 
 /* Writes the sets of batch b[0..n) that no live certificate answers with
- * one statement per table (enroll_batch.h), in the open transaction.
+ * one statement per table (enroll_batch.h), in the open transaction, each
+ * tenant's quotas admitted for the batch (a set refused answered 429).
  * Returns 0, or -1 (the transaction is to be rolled back) with err. */
 static int
 api_bulk_write_set_based(struct api *a, struct api_bulk_set *b, size_t n,
@@ -297,24 +334,21 @@ api_bulk_write_set_based(struct api *a, struct api_bulk_set *b, size_t n,
     size_t errlen)
 {
 	struct enroll_batch_item *items;
-	size_t i, k = 0;
+	struct tenant_room *rooms;
+	size_t i, k = 0, nrooms = 0;
 	int rc = -1;
 
-	if ((items = calloc(n > 0 ? n : 1, sizeof(*items))) == NULL) {
+	items = calloc(n > 0 ? n : 1, sizeof(*items));
+	rooms = calloc(n > 0 ? n : 1, sizeof(*rooms));
+	if (items == NULL || rooms == NULL) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		goto out;
 	}
-	for (i = 0; i < n; i++) {
-		if (!b[i].ready || api_bulk_existing(b, i, &live[at[i]]))
-			continue;
-		/* answered as made for the later sets of the batch */
-		b[i].code = MHD_HTTP_CREATED;
-		snprintf(b[i].status, sizeof(b[i].status), "pending");
-		items[k].req = &b[i].er;
-		items[k].id = b[i].id;
-		items[k].pkid = b[i].pkid;
-		items[k++].m = &b[i].m;
-	}
+	for (i = 0; i < n; i++)
+		if (b[i].ready && !api_bulk_existing(b, i, &live[at[i]]) &&
+		    api_bulk_take(a, &b[i], items, &k, rooms, &nrooms, err,
+		    errlen) < 0)
+			goto out;
 	if (enroll_batch_write(a->db, a->s, items, k, err, errlen) == 1) {
 		for (i = 0, k = 0; i < n; i++)
 			if (b[i].ready && b[i].code == MHD_HTTP_CREATED &&
@@ -325,6 +359,8 @@ api_bulk_write_set_based(struct api *a, struct api_bulk_set *b, size_t n,
 			}
 		rc = 0;
 	}
+out:
+	free(rooms);
 	free(items);
 	return rc;
 }
@@ -348,9 +384,10 @@ api_bulk_write_each(struct api *a, struct api_bulk_set *b, size_t n,
 
 /* One go at the ready sets of batch b[0..n) in one transaction: the live
  * certificates of their name sets looked up at once, then all written
- * set-based when they can be (api_bulk_fits), else each on its own.
- * Returns 1 committed, 0 when a set failed without savepoints (rolled
- * back, to be done again with them), -1 when the database failed (err). */
+ * set-based (their tenants' quotas admitted for the batch), or, with
+ * savepoints, each on its own. Returns 1 committed, 0 when the set-based
+ * write or a set failed without savepoints (rolled back, to be done again
+ * with them), -1 when the database failed (err). */
 static int
 api_bulk_try(struct api *a, struct api_bulk_set *b, size_t n, int savepoints,
     char *err, size_t errlen)
@@ -368,7 +405,7 @@ api_bulk_try(struct api *a, struct api_bulk_set *b, size_t n, int savepoints,
 	if (db_begin(a->db, err, errlen) < 0 ||
 	    enroll_find_live_many(a->db, reqs, k, live, err, errlen) < 0)
 		goto fail;
-	if (!savepoints && api_bulk_fits(b, n)) {
+	if (!savepoints) {
 		if (api_bulk_write_set_based(a, b, n, live, at, err, errlen) < 0) {
 			/* done again set by set: each failure is its own */
 			log_warn("api: bulk: a batch was not written at once, it is "

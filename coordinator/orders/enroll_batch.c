@@ -10,7 +10,7 @@
 #include "jobmsg.h"
 #include "kafkaconn.h"
 
-#define EB_COLS 11	/* columns of the widest statement */
+#define EB_COLS 12	/* columns of the widest statement */
 
 /* The columns of one statement, a text[] parameter each: v[col][row]. */
 struct eb_cols {
@@ -124,7 +124,7 @@ eb_certificates(PGconn *c, const struct settings *s,
 	size_t i;
 	int rc;
 
-	if (eb_cols_init(&t, 10, n, err, errlen) < 0)
+	if (eb_cols_init(&t, 11, n, err, errlen) < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
 		r = it[i].req;
@@ -140,21 +140,22 @@ eb_certificates(PGconn *c, const struct settings *s,
 		eb_set(&t, 7, i, r->preferred_chain);
 		eb_set(&t, 8, i, r->profile);
 		eb_set(&t, 9, i, r->labels != NULL ? r->labels : "{}");
+		eb_set(&t, 10, i, r->tenant);
 	}
 	/* a name set twice in the batch (force) is one hostname set */
 	rc = eb_exec(c, "enroll batch certificates", "WITH x AS (SELECT * FROM "
 	    "unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
-	    "$6::text[], $7::text[], $8::text[], $9::text[], $10::text[]) AS "
-	    "x(id, names, domains, ca, key_type, fallback, challenge, chain, "
-	    "profile, labels)), hs AS (INSERT INTO hostname_sets (names, "
+	    "$6::text[], $7::text[], $8::text[], $9::text[], $10::text[], "
+	    "$11::text[]) AS x(id, names, domains, ca, key_type, fallback, "
+	    "challenge, chain, profile, labels, tenant)), hs AS (INSERT INTO hostname_sets (names, "
 	    "domains) SELECT DISTINCT names::text[], domains::text[] FROM x ON "
 	    "CONFLICT (names) DO UPDATE SET names = excluded.names, domains = "
 	    "excluded.domains RETURNING id, names) INSERT INTO certificates (id, "
 	    "hostname_set, ca, key_type, fallback, challenge, preferred_chain, "
-	    "profile, labels) SELECT x.id, hs.id, x.ca, x.key_type, "
+	    "profile, tenant, labels) SELECT x.id, hs.id, x.ca, x.key_type, "
 	    "x.fallback::text[], x.challenge, nullif(x.chain, ''), "
-	    "nullif(x.profile, ''), x.labels::jsonb FROM x JOIN hs ON hs.names = "
-	    "x.names::text[]", &t, err, errlen);
+	    "nullif(x.profile, ''), nullif(x.tenant, ''), x.labels::jsonb FROM x "
+	    "JOIN hs ON hs.names = x.names::text[]", &t, err, errlen);
 	eb_cols_free(&t);
 	return rc;
 }
@@ -263,7 +264,7 @@ eb_orders(PGconn *c, const struct settings *s, const PGresult *acc,
 	size_t i;
 	int rc;
 
-	if (eb_cols_init(&t, 11, n, err, errlen) < 0)
+	if (eb_cols_init(&t, 12, n, err, errlen) < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
 		r = it[i].req;
@@ -285,16 +286,18 @@ eb_orders(PGconn *c, const struct settings *s, const PGresult *acc,
 		eb_set(&t, 9, i, prio);
 		/* the CA's current account, as order_publish records it */
 		eb_set(&t, 10, i, PQgetvalue(acc, eb_account_row(acc, s, r), 3));
+		eb_set(&t, 11, i, r->tenant);	/* the certificate's, as order_create */
 	}
 	rc = eb_exec(c, "enroll batch orders", "INSERT INTO orders (id, "
 	    "certificate, private_key, csr_der, trace_id, ca, challenge, profile, "
-	    "preferred_chain, priority, account) SELECT x.id, x.cert, x.pk, "
-	    "decode(x.csr, 'hex'), x.trace, x.ca, x.challenge, nullif(x.profile, "
-	    "''), nullif(x.chain, ''), x.prio::smallint, x.account FROM unnest("
-	    "$1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
-	    "$6::text[], $7::text[], $8::text[], $9::text[], $10::text[], "
-	    "$11::text[]) AS x(id, cert, pk, csr, trace, ca, challenge, profile, "
-	    "chain, prio, account)", &t, err, errlen);
+	    "preferred_chain, priority, account, tenant) SELECT x.id, x.cert, "
+	    "x.pk, decode(x.csr, 'hex'), x.trace, x.ca, x.challenge, "
+	    "nullif(x.profile, ''), nullif(x.chain, ''), x.prio::smallint, "
+	    "x.account, nullif(x.tenant, '') FROM unnest($1::text[], $2::text[], "
+	    "$3::text[], $4::text[], $5::text[], $6::text[], $7::text[], "
+	    "$8::text[], $9::text[], $10::text[], $11::text[], $12::text[]) AS "
+	    "x(id, cert, pk, csr, trace, ca, challenge, profile, chain, prio, "
+	    "account, tenant)", &t, err, errlen);
 	eb_cols_free(&t);
 	return rc;
 }

@@ -20,16 +20,19 @@ struct enroll_batch_item {
 	char				 trace[IDS_TRACE_LEN + 1];	/* out */
 };
 
-/* Whether req can be written by enroll_batch_write: not when it names a
- * tenant (its quotas are admitted one enrollment after the other, each
- * counting those written before it: enroll_write does that). */
+/* Whether req can be written by enroll_batch_write with no admission
+ * first: when it names no tenant. An item of a tenant is written only once
+ * the caller admitted it in the same transaction (tenant_room_read once per
+ * tenant, then tenant_room_take per item, in the items' order: what
+ * enroll_write's tenant_admit does one enrollment after the other). */
 int enroll_batch_fits(const struct enroll_request *req);
 
 /*
- * Writes the n items (each one enroll_batch_fits) in c's open transaction
- * exactly as n calls of enroll_write would: hostname set, certificate (its
- * names and labels by the triggers), sealed key, order and its
- * Job{issue_order} in the outbox; but with one statement per table for the
+ * Writes the n items (each one enroll_batch_fits, or admitted in this
+ * transaction by its tenant's quotas) in c's open transaction exactly as n
+ * calls of enroll_write would: hostname set, certificate (its names and
+ * labels by the triggers, its tenant), sealed key, order (the certificate's
+ * tenant, as order_create copies it) and its Job{issue_order} in the outbox; but with one statement per table for the
  * whole batch, the CAs' accounts read once. Returns 1 with every item's oid
  * and trace set; -1 with err when anything failed (a CA without an account
  * yet, the database): the transaction is then to be rolled back, nothing of

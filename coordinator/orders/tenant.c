@@ -41,49 +41,75 @@ tenant_count(PGconn *c, const char *what, const char *sql, const char *tenant,
 }
 
 int
-tenant_admit(PGconn *c, const char *tenant, unsigned what, char *err,
-    size_t errlen)
+tenant_room_read(PGconn *c, const char *tenant, unsigned what,
+    struct tenant_room *r, char *err, size_t errlen)
 {
-	PGresult *r;
+	PGresult *res;
 	char live[24], hour[24];
-	long long n;
 
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "%s", tenant);
+	r->what = what;
 	if (db_exec(c, "tenant create", "INSERT INTO tenants (name) VALUES ($1) "
 	    "ON CONFLICT (name) DO NOTHING", 1, &tenant, NULL, NULL, err,
 	    errlen) < 0 ||
-	    (r = db_query(c, "tenant quotas", "SELECT coalesce(max_live, -1), "
+	    (res = db_query(c, "tenant quotas", "SELECT coalesce(max_live, -1), "
 	    "coalesce(max_orders_per_hour, -1) FROM tenants WHERE name = $1 FOR "
 	    "UPDATE", 1, &tenant, NULL, NULL, err, errlen)) == NULL)
 		return -1;
-	snprintf(live, sizeof(live), "%s", PQgetvalue(r, 0, 0));
-	snprintf(hour, sizeof(hour), "%s", PQgetvalue(r, 0, 1));
-	PQclear(r);
-	if ((what & TENANT_ADMIT_LIVE) && strcmp(live, "-1") != 0) {
-		if ((n = tenant_count(c, "tenant live", "SELECT count(*) FROM "
-		    "(SELECT 1 FROM certificates WHERE tenant = $1 AND status IN "
-		    "('pending', 'issued') LIMIT $2::bigint + 1) t", tenant, live,
-		    err, errlen)) < 0)
-			return -1;
-		if (n >= strtoll(live, NULL, 10)) {
-			snprintf(err, errlen, "tenant %s is at its quota of %s live "
-			    "certificates (max_live)", tenant, live);
-			return 0;
-		}
+	snprintf(live, sizeof(live), "%s", PQgetvalue(res, 0, 0));
+	snprintf(hour, sizeof(hour), "%s", PQgetvalue(res, 0, 1));
+	PQclear(res);
+	r->max_live = strtoll(live, NULL, 10);
+	r->max_hour = strtoll(hour, NULL, 10);
+	if ((what & TENANT_ADMIT_LIVE) && r->max_live != -1 &&
+	    (r->live = tenant_count(c, "tenant live", "SELECT count(*) FROM "
+	    "(SELECT 1 FROM certificates WHERE tenant = $1 AND status IN "
+	    "('pending', 'issued') LIMIT $2::bigint + 1) t", tenant, live, err,
+	    errlen)) < 0)
+		return -1;
+	if ((what & TENANT_ADMIT_ORDER) && r->max_hour != -1 &&
+	    (r->hour = tenant_count(c, "tenant orders", "SELECT count(*) FROM "
+	    "(SELECT 1 FROM orders WHERE tenant = $1 AND created_at > now() - "
+	    "interval '1 hour' LIMIT $2::bigint + 1) t", tenant, hour, err,
+	    errlen)) < 0)
+		return -1;
+	return 0;
+}
+
+int
+tenant_room_take(struct tenant_room *r, char *err, size_t errlen)
+{
+	if ((r->what & TENANT_ADMIT_LIVE) && r->max_live != -1 &&
+	    r->live >= r->max_live) {
+		snprintf(err, errlen, "tenant %s is at its quota of %lld live "
+		    "certificates (max_live)", r->name, r->max_live);
+		return 0;
 	}
-	if ((what & TENANT_ADMIT_ORDER) && strcmp(hour, "-1") != 0) {
-		if ((n = tenant_count(c, "tenant orders", "SELECT count(*) FROM "
-		    "(SELECT 1 FROM orders WHERE tenant = $1 AND created_at > now() "
-		    "- interval '1 hour' LIMIT $2::bigint + 1) t", tenant, hour,
-		    err, errlen)) < 0)
-			return -1;
-		if (n >= strtoll(hour, NULL, 10)) {
-			snprintf(err, errlen, "tenant %s is at its quota of %s new "
-			    "orders per hour (max_orders_per_hour): %lld in the last "
-			    "hour", tenant, hour, n);
-			return 0;
-		}
+	if ((r->what & TENANT_ADMIT_ORDER) && r->max_hour != -1 &&
+	    r->hour >= r->max_hour) {
+		snprintf(err, errlen, "tenant %s is at its quota of %lld new "
+		    "orders per hour (max_orders_per_hour): %lld in the last "
+		    "hour", r->name, r->max_hour, r->hour);
+		return 0;
 	}
+	/* what tenant_admit counts again once this enrollment is written */
+	if (r->what & TENANT_ADMIT_LIVE)
+		r->live++;
+	if (r->what & TENANT_ADMIT_ORDER)
+		r->hour++;
 	return 1;
+}
+
+int
+tenant_admit(PGconn *c, const char *tenant, unsigned what, char *err,
+    size_t errlen)
+{
+	struct tenant_room r;
+
+	if (tenant_room_read(c, tenant, what, &r, err, errlen) < 0)
+		return -1;
+	return tenant_room_take(&r, err, errlen);
 }
 
 int

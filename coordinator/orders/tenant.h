@@ -29,6 +29,35 @@ int tenant_name_ok(const char *name);
 int tenant_admit(PGconn *c, const char *tenant, unsigned what, char *err,
     size_t errlen);
 
+/* A tenant's quotas and counts, read once for a batch of enrollments
+ * (tenant_room_read) and taken from one enrollment after the other
+ * (tenant_room_take). */
+struct tenant_room {
+	char		name[TENANT_NAME_MAX + 1];
+	unsigned	what;		/* TENANT_ADMIT_* asked for */
+	long long	max_live;	/* -1: no limit */
+	long long	max_hour;	/* max_orders_per_hour, -1: no limit */
+	long long	live;		/* live certificates, counted up to max_live + 1 */
+	long long	hour;		/* new orders in the last hour, the same */
+};
+
+/*
+ * tenant_admit's reads, once for a batch: in the caller's transaction,
+ * creates tenant's row when it is new (no quota), locks it, and counts
+ * what the quotas asked for (what) limit, each count bounded by its quota.
+ * Returns 0 with r filled, or -1 with err.
+ */
+int tenant_room_read(PGconn *c, const char *tenant, unsigned what,
+    struct tenant_room *r, char *err, size_t errlen);
+
+/*
+ * Admits one more enrollment of r's tenant, as tenant_admit would with the
+ * enrollments taken before it written: 1 when it fits (counted in r), 0
+ * when a quota refuses it (err names the quota, its value and the count,
+ * word for word tenant_admit's message).
+ */
+int tenant_room_take(struct tenant_room *r, char *err, size_t errlen);
+
 /*
  * Sets tenant's quotas (a negative value: no limit), creating the tenant
  * when it is new. Returns 0, or -1 with err.

@@ -1,8 +1,10 @@
-/* ids.c -- random UUID v4 row/job ids and hex trace ids from OpenSSL's CSPRNG. */
+/* ids.c -- row/job ids (UUID v7: the time in ms, then random bits from OpenSSL's CSPRNG) and random hex trace ids. */
 #include "ids.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/rand.h>
 
@@ -22,12 +24,20 @@ ids_hex(const unsigned char *b, size_t n, char *out)
 int
 ids_new(char out[IDS_LEN + 1])
 {
+	struct timespec ts;
 	unsigned char b[16];
 	char h[33];
+	uint64_t ms;
+	int i;
 
-	if (RAND_bytes(b, sizeof(b)) != 1)
+	if (RAND_bytes(b, sizeof(b)) != 1 ||
+	    clock_gettime(CLOCK_REALTIME, &ts) != 0)
 		return -1;
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	/* RFC 9562 version 7: 48 bits of Unix time in ms, big-endian, first */
+	ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	for (i = 5; i >= 0; i--, ms >>= 8)
+		b[i] = (unsigned char)(ms & 0xff);
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x70);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
 	ids_hex(b, sizeof(b), h);
 	snprintf(out, IDS_LEN + 1, "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8,

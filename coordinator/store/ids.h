@@ -1,14 +1,19 @@
-/* ids.h -- random identifiers: row/job ids (UUID v4 text) and trace ids (32 hex). */
+/* ids.h -- identifiers: row/job ids (UUID v7 text: time-ordered, 74 random bits) and random trace ids (32 hex). */
 #ifndef CERTFLEET_COORD_IDS_H
 #define CERTFLEET_COORD_IDS_H
 
 #include <stddef.h>
 
-#define IDS_LEN 36		/* an RFC 4122 version 4 UUID: 8-4-4-4-12 hex digits */
+#define IDS_LEN 36		/* an RFC 9562 version 7 UUID: 8-4-4-4-12 hex digits */
 #define IDS_TRACE_LEN 32
 
-/* Writes a new random UUID v4 (IDS_LEN + 1 bytes). Returns 0, or -1 when
- * the random generator fails. */
+/* Writes a new UUID v7 (IDS_LEN + 1 bytes): the wall clock in ms first,
+ * so that ids made one after the other sort one after the other (an index
+ * on them is written at its end, not at a random page: the pages an
+ * insert touches stay in PostgreSQL's buffers and are logged whole once a
+ * checkpoint, not once an insert), then 74 random bits. Ids made in the
+ * same ms are in no order. Returns 0, or -1 when the random generator or
+ * the clock fails. */
 int ids_new(char out[IDS_LEN + 1]);
 
 /* Writes 16 random bytes as hex (IDS_TRACE_LEN + 1 bytes). Returns 0 or -1. */

@@ -22,6 +22,7 @@
 #include "order.h"
 #include "retry.h"
 #include "settings.h"
+#include "tenant.h"
 #include "vault.h"
 
 #define REPLACES "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE"
@@ -426,10 +427,14 @@ bodyfor(char *out, size_t outlen, const char *tmpl, const char *word)
 	out[n] = '\0';
 }
 
+#define NBODIES 4	/* sets of test_batch_writes_as_single */
+
 /* What enroll_batch_write writes for a set (as enroll_create does for
- * one without a tenant) is what enroll_write writes for it: three sets (two CAs, names, labels, fallback, profile, chain) written
- * at once compare row for row and job for job with the same sets enrolled
- * one by one, ids aside. */
+ * one without a tenant, and a bulk batch for a tenant's set once its quotas
+ * admitted it) is what enroll_write writes for it: four sets (two CAs,
+ * names, labels, fallback, profile, chain, a tenant) written at once
+ * compare row for row and job for job with the same sets enrolled one by
+ * one, ids aside. */
 static void
 test_batch_writes_as_single(void **state)
 {
@@ -440,12 +445,15 @@ test_batch_writes_as_single(void **state)
 	    "{\"env\": \"prod\", \"team\": \"a\\\"b\"}}",
 	    "{\"hostnames\": [\"%s-two.example.org\"], \"ca\": \"ca-b\"}",
 	    "{\"hostnames\": [\"%s-three.example.net\"]}",
+	    "{\"hostnames\": [\"%s-four.example.net\"], \"tenant\": \"t1\"}",
 	};
-	struct enroll_request req[2][3];
-	struct enroll_material m[3], m0;
-	struct enroll_batch_item items[3];
+	struct tenant_room room;
+	struct enroll_request req[2][NBODIES];
+	struct enroll_material m[NBODIES], m0;
+	struct enroll_batch_item items[NBODIES];
 	char pk0[IDS_LEN + 1], oid[IDS_LEN + 1], trace[IDS_TRACE_LEN + 1];
-	char body[512], err[512], ids[2][3][IDS_LEN + 1], pk[3][IDS_LEN + 1];
+	char body[512], err[512], ids[2][NBODIES][IDS_LEN + 1];
+	char pk[NBODIES][IDS_LEN + 1];
 	char *a, *b, *sub;
 	size_t i, k;
 
@@ -453,14 +461,14 @@ test_batch_writes_as_single(void **state)
 	memset(m, 0, sizeof(m));
 	memset(items, 0, sizeof(items));
 	for (k = 0; k < 2; k++)
-		for (i = 0; i < 3; i++) {
+		for (i = 0; i < NBODIES; i++) {
 			bodyfor(body, sizeof(body), bodies[i], k ? "batch" :
 			    "single");
 			if (enroll_parse(body, strlen(body), KEYS_EC_P256, &req[k][i],
 			    err, sizeof(err)) < 0)
 				fail_msg("enroll_parse %s: %s", body, err);
 		}
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < NBODIES; i++) {
 		/* one by one, statement after statement (enroll_write) */
 		assert_int_equal(ids_new(ids[0][i]), 0);
 		assert_int_equal(ids_new(pk0), 0);
@@ -472,7 +480,8 @@ test_batch_writes_as_single(void **state)
 		    sizeof(err)) < 0)
 			fail_msg("enroll_write: %s", err);
 		enroll_material_free(&m0);
-		assert_true(enroll_batch_fits(&req[1][i]));
+		/* a tenant's set is written at once only once admitted */
+		assert_int_equal(enroll_batch_fits(&req[1][i]), i < 3);
 		assert_int_equal(ids_new(ids[1][i]), 0);
 		assert_int_equal(ids_new(pk[i]), 0);
 		if (enroll_material(vault, &req[1][i], pk[i], &m[i], err,
@@ -484,10 +493,14 @@ test_batch_writes_as_single(void **state)
 		items[i].m = &m[i];
 	}
 	assert_int_equal(db_begin(db, err, sizeof(err)), 0);
-	if (enroll_batch_write(db, &set, items, 3, err, sizeof(err)) != 1)
+	if (tenant_room_read(db, "t1", TENANT_ADMIT_LIVE | TENANT_ADMIT_ORDER,
+	    &room, err, sizeof(err)) < 0)
+		fail_msg("tenant_room_read: %s", err);
+	assert_int_equal(tenant_room_take(&room, err, sizeof(err)), 1);
+	if (enroll_batch_write(db, &set, items, NBODIES, err, sizeof(err)) != 1)
 		fail_msg("enroll_batch_write: %s", err);
 	assert_int_equal(db_commit(db, err, sizeof(err)), 0);
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < NBODIES; i++) {
 		a = written(ids[0][i]);
 		b = written(ids[1][i]);
 		/* the names differ by "single" and "batch" only */
@@ -505,13 +518,6 @@ test_batch_writes_as_single(void **state)
 		enroll_request_free(&req[0][i]);
 		enroll_request_free(&req[1][i]);
 	}
-	/* a tenant's set is not one for a batch (its quotas) */
-	snprintf(body, sizeof(body), "{\"hostnames\": [\"t.example.com\"], "
-	    "\"tenant\": \"t1\"}");
-	assert_int_equal(enroll_parse(body, strlen(body), KEYS_EC_P256,
-	    &req[0][0], err, sizeof(err)), 0);
-	assert_false(enroll_batch_fits(&req[0][0]));
-	enroll_request_free(&req[0][0]);
 }
 
 int
