@@ -10,6 +10,9 @@ certfleet_unit_test(unit_acme_headers unit/test_acme_headers.c certfleet_acme
 certfleet_unit_test(unit_acme_engine unit/test_acme_engine.c certfleet_acme
 	PkgConfig::CRYPTO)
 target_include_directories(unit_acme_headers PRIVATE ${ACME_PRIVATE_INC})
+certfleet_unit_test(unit_acme_csr unit/test_acme_csr.c certfleet_acme
+	PkgConfig::CRYPTO)
+target_include_directories(unit_acme_csr PRIVATE ${ACME_PRIVATE_INC})
 
 add_executable(test_acme_pebble integration/test_acme_pebble.c)
 target_link_libraries(test_acme_pebble PRIVATE certfleet_acme certfleet_pem

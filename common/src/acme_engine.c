@@ -563,6 +563,7 @@ op_free(struct acme_op *op)
 		free(op->names[i]);
 	free(op->names);
 	free(op->csr);
+	OPENSSL_free(op->csr_spki);
 	free(op->order_url);
 	free(op->finalize_url);
 	free(op->cert_url);

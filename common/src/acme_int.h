@@ -8,6 +8,7 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <openssl/x509.h>
 
 #include "acme.h"
 
@@ -248,6 +249,8 @@ struct acme_op {
 	size_t			 nnames;
 	unsigned char		*csr;
 	size_t			 csrlen;
+	unsigned char		*csr_spki;	/* its SubjectPublicKeyInfo */
+	size_t			 csr_spkilen;
 	char			*order_url;
 	int			 order_reported;
 	char			*finalize_url;
@@ -474,5 +477,18 @@ void acme_order_on_end(struct acme_op *op);
 
 /* Name check: LDH labels and dots, an optional leading "*.", no more. */
 int acme_order_name_ok(const char *n);
+
+/* ---- the order's CSR (acme_csr.c) ---- */
+
+/* The SubjectPublicKeyInfo of PKCS#10 CSR der[0..len) (OPENSSL_free it),
+ * with *spkilen; NULL when the bytes are not a CSR, exactly where
+ * d2i_X509_REQ fails (its public key is not decoded). */
+unsigned char *acme_csr_spki(const unsigned char *der, size_t len,
+    size_t *spkilen);
+
+/* 1 when leaf holds the public key of op's CSR (the same key as
+ * EVP_PKEY_eq sees it; the CSR is decoded only when the key's bytes
+ * differ), else 0. */
+int acme_csr_leaf_matches(const struct acme_op *op, X509 *leaf);
 
 #endif

@@ -15,6 +15,7 @@
 #include "b64.h"
 #include "log.h"
 #include "pem.h"
+#include "x509cache.h"
 
 #define ORDER_CSR_MAX	(64 * 1024)
 
@@ -205,11 +206,8 @@ static int
 order_check_chain(struct acme_op *op, const char *pem, size_t len, char *err,
     size_t errlen)
 {
-	X509_REQ *req = NULL;
 	X509 *leaf = NULL;
-	EVP_PKEY *rk, *lk;
 	BIO *bio = NULL;
-	const unsigned char *p = op->csr;
 	size_t i;
 	int rc = -1;
 
@@ -219,14 +217,11 @@ order_check_chain(struct acme_op *op, const char *pem, size_t len, char *err,
 		goto out;
 	}
 	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL ||
-	    (leaf = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL ||
-	    (req = d2i_X509_REQ(NULL, &p, (long)op->csrlen)) == NULL) {
+	    (leaf = x509cache_pem_read(bio)) == NULL) {
 		snprintf(err, errlen, "cannot read leaf or CSR");
 		goto out;
 	}
-	rk = X509_REQ_get0_pubkey(req);
-	lk = X509_get0_pubkey(leaf);
-	if (rk == NULL || lk == NULL || EVP_PKEY_eq(rk, lk) != 1) {
+	if (!acme_csr_leaf_matches(op, leaf)) {
 		snprintf(err, errlen, "leaf certificate is not for the CSR's key");
 		goto out;
 	}
@@ -243,7 +238,6 @@ order_check_chain(struct acme_op *op, const char *pem, size_t len, char *err,
 	rc = 0;
 out:
 	ERR_clear_error();
-	X509_REQ_free(req);
 	X509_free(leaf);
 	BIO_free(bio);
 	return rc;
@@ -485,13 +479,13 @@ order_profile_ok(const char *s)
 }
 
 /* Checks the parameters of acme_order_start (dns01: the order uses
- * dns-01). Returns 0, or -1 with err. */
+ * dns-01). Returns 0 with *spki set to the CSR's SubjectPublicKeyInfo
+ * (OPENSSL_free it) and *spkilen, or -1 with err. */
 static int
 order_params_check(const struct acme_order_params *p,
-    const struct acme_order_cb *cb, int dns01, char *err, size_t errlen)
+    const struct acme_order_cb *cb, int dns01, unsigned char **spki,
+    size_t *spkilen, char *err, size_t errlen)
 {
-	const unsigned char *d = p->csr_der;
-	X509_REQ *req;
 	size_t i;
 
 	if (p->key == NULL || p->directory == NULL || cb == NULL ||
@@ -534,12 +528,10 @@ order_params_check(const struct acme_order_params *p,
 			return -1;
 		}
 	if (p->csr_der == NULL || p->csr_len == 0 || p->csr_len > ORDER_CSR_MAX ||
-	    (req = d2i_X509_REQ(NULL, &d, (long)p->csr_len)) == NULL) {
-		ERR_clear_error();
+	    (*spki = acme_csr_spki(p->csr_der, p->csr_len, spkilen)) == NULL) {
 		snprintf(err, errlen, "acme_order_start: CSR is not DER");
 		return -1;
 	}
-	X509_REQ_free(req);
 	return 0;
 }
 
@@ -557,6 +549,7 @@ order_op_free(struct acme_op *op)
 	free(op->names);
 	free(op->kid);
 	free(op->csr);
+	OPENSSL_free(op->csr_spki);
 	free(op->order_url);
 	free(op->replaces);
 	free(op->profile);
@@ -600,15 +593,20 @@ acme_order_start(struct acme_engine *e, const struct acme_order_params *p,
     const struct acme_order_cb *cb, char *err, size_t errlen)
 {
 	struct acme_op *op;
+	unsigned char *spki = NULL;
+	size_t spkilen = 0;
 	int dns01 = p->challenge_type != NULL &&
 	    strcmp(p->challenge_type, "dns-01") == 0;
 
-	if (order_params_check(p, cb, dns01, err, errlen) < 0)
+	if (order_params_check(p, cb, dns01, &spki, &spkilen, err, errlen) < 0)
 		return NULL;
 	if ((op = order_op_new(p)) == NULL) {
+		OPENSSL_free(spki);
 		snprintf(err, errlen, "acme_order_start: out of memory");
 		return NULL;
 	}
+	op->csr_spki = spki;
+	op->csr_spkilen = spkilen;
 	op->kind = ACME_OP_ORDER;
 	op->dns01 = dns01;
 	if (dns01)

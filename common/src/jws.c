@@ -36,6 +36,9 @@ struct jws_key {
 	enum jws_alg	 alg;
 	int		 priv;		/* holds the private half */
 	size_t		 coord;		/* EC: bytes of one coordinate */
+	EVP_MD_CTX	*sign_ctx;	/* DigestSign set up once (NULL: per
+					 * call): each signature copies it,
+					 * without OpenSSL 3.0's fetches */
 };
 
 static char *jws_fmt(const char *, ...) __attribute__((format(printf, 1, 2)));
@@ -104,6 +107,23 @@ jws_key_classify(struct jws_key *k, char *err, size_t errlen)
 	return 0;
 }
 
+static const EVP_MD *jws_md(const struct jws_key *);
+
+/* Sets up k's sign_ctx; without it (out of memory) each signature sets
+ * up its own. */
+static void
+jws_key_sign_ctx(struct jws_key *k)
+{
+	if (!k->priv || (k->sign_ctx = EVP_MD_CTX_new()) == NULL)
+		return;
+	if (EVP_DigestSignInit(k->sign_ctx, NULL, jws_md(k), NULL, k->pkey) !=
+	    1) {
+		EVP_MD_CTX_free(k->sign_ctx);
+		k->sign_ctx = NULL;
+	}
+	ERR_clear_error();
+}
+
 struct jws_key *
 jws_key_from_pem(const char *pem, size_t len, char *err, size_t errlen)
 {
@@ -133,6 +153,7 @@ jws_key_from_pem(const char *pem, size_t len, char *err, size_t errlen)
 	}
 	if (jws_key_classify(k, err, errlen) < 0)
 		goto out;
+	jws_key_sign_ctx(k);
 	ret = k;
 	k = NULL;
 out:
@@ -146,6 +167,7 @@ jws_key_free(struct jws_key *k)
 {
 	if (k == NULL)
 		return;
+	EVP_MD_CTX_free(k->sign_ctx);
 	EVP_PKEY_free(k->pkey);
 	free(k);
 }
@@ -252,7 +274,8 @@ jws_sign_raw(const struct jws_key *k, const void *in, size_t inlen,
 
 	if (!k->priv || (ctx = EVP_MD_CTX_new()) == NULL)
 		goto out;
-	if (EVP_DigestSignInit(ctx, NULL, jws_md(k), NULL, k->pkey) != 1 ||
+	if ((k->sign_ctx != NULL ? EVP_MD_CTX_copy_ex(ctx, k->sign_ctx) :
+	    EVP_DigestSignInit(ctx, NULL, jws_md(k), NULL, k->pkey)) != 1 ||
 	    EVP_DigestSign(ctx, NULL, &dlen, in, inlen) != 1 ||
 	    (der = malloc(dlen)) == NULL ||
 	    EVP_DigestSign(ctx, der, &dlen, in, inlen) != 1)

@@ -10,6 +10,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "x509cache.h"
+
 /* One PEM block as OpenSSL's PEM_read_bio returns it. */
 struct pem_block {
 	char		*name;
@@ -114,11 +116,14 @@ der_to_pem(const unsigned char *der, size_t derlen, const char *label)
 static int
 pem_append_cert(BIO *to, const struct pem_block *b)
 {
-	const unsigned char *p = b->data;
+	size_t used = 0;
 	X509 *x;
 	int ok;
 
-	if ((x = d2i_X509(NULL, &p, b->len)) == NULL || p != b->data + b->len) {
+	if (b->len <= 0 ||
+	    (x = x509cache_d2i(b->data, (size_t)b->len, &used)) == NULL)
+		return -1;
+	if (used != (size_t)b->len) {
 		X509_free(x);
 		return -1;
 	}

@@ -15,6 +15,7 @@
 #include <openssl/x509v3.h>
 
 #include "utf8.h"
+#include "x509cache.h"
 
 static int
 certinfo_time(const ASN1_TIME *t, time_t *out)
@@ -159,7 +160,7 @@ certinfo_parse(const char *pem, size_t len, struct certinfo *ci, char *err,
 
 	memset(ci, 0, sizeof(*ci));
 	if (len > INT32_MAX || (b = BIO_new_mem_buf(pem, (int)len)) == NULL ||
-	    (x = PEM_read_bio_X509(b, NULL, NULL, NULL)) == NULL) {
+	    (x = x509cache_pem_read(b)) == NULL) {
 		snprintf(err, errlen, "not a PEM certificate");
 		goto out;
 	}

@@ -15,6 +15,7 @@
 #include "db.h"
 #include "log.h"
 #include "pem.h"
+#include "x509cache.h"
 
 /* The CN of name into out as UTF-8 ("" when it has none or it does not
  * convert: a chain without a usable name is still a chain, only one that
@@ -41,7 +42,7 @@ chains_walk(const char *pem, void (*fn)(void *, const char *), void *arg)
 		return 0;
 	if (len > PEM_MAX_INPUT || (b = BIO_new_mem_buf(pem, (int)len)) == NULL)
 		return -1;
-	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
+	while ((x = x509cache_pem_read(b)) != NULL) {
 		chains_cn(X509_get_issuer_name(x), cn, sizeof(cn));
 		fn(arg, cn);
 		X509_free(x);
@@ -92,7 +93,7 @@ chains_certs(const char *pem)
 		sk_X509_free(sk);
 		return NULL;
 	}
-	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
+	while ((x = x509cache_pem_read(b)) != NULL)
 		if (sk_X509_push(sk, x) <= 0) {
 			X509_free(x);
 			sk_X509_pop_free(sk, X509_free);
