@@ -20,6 +20,12 @@ foreach(target fuzz_acme_directory fuzz_acme_order fuzz_acme_authz)
 		target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/common/src)
 	endif()
 endforeach()
+# The worker reads an order's CSR with its own reader (acme_csr.c): checked
+# against d2i_X509_REQ, verdict and key bytes.
+certfleet_fuzz_target(fuzz_acme_csr certfleet_acme PkgConfig::CRYPTO)
+if(TARGET fuzz_acme_csr)
+	target_include_directories(fuzz_acme_csr PRIVATE ${PROJECT_SOURCE_DIR}/common/src)
+endif()
 
 # A raw TLS front before the fault proxy (hostile_ca): it writes an answer's
 # headers back damaged (CR, LF, obs-fold, NUL), which libmicrohttpd refuses.
