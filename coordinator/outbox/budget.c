@@ -2,6 +2,7 @@
 #include "budget.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,41 +179,85 @@ budget_measure(PGconn *c, const struct cas_ca *ca, const char *setid,
 	return worst;
 }
 
+/* 1 when ca counts anything (any of its three limits set). */
+static int
+budget_limited(const struct cas_ca *ca)
+{
+	return ca->limit_orders_3h > 0 || ca->limit_domain_7d > 0 ||
+	    ca->limit_dups_7d > 0;
+}
+
+/* The names of cas' CAs that count anything, as a text[] literal
+ * (malloc'd; "{}" for none or cas NULL), or NULL out of memory. */
+static char *
+budget_limited_names(const struct cas_conf *cas)
+{
+	char *names[CAS_MAX];
+	size_t i, n = 0;
+
+	for (i = 0; cas != NULL && i < cas->n && n < CAS_MAX; i++)
+		if (budget_limited(&cas->ca[i]))
+			names[n++] = (char *)(uintptr_t)cas->ca[i].name;
+	return db_array_literal(names, n);
+}
+
+/*
+ * The order's row as budget_admit reads it, and in the same statement its
+ * release (released_at stamped) whenever no limit has to be measured
+ * first: an order that is exempt (it replaces a certificate, or was
+ * released before), of a CA that counts nothing or that is not
+ * configured. The SELECT sees the row as it was before the UPDATE.
+ */
+#define BUDGET_ORDER_SQL "WITH o AS (SELECT o.ca, o.certificate, " \
+	"c.hostname_set, o.replaces IS NOT NULL OR o.released_at IS NOT NULL " \
+	"AS exempt, extract(epoch from now()) AS now FROM orders o JOIN " \
+	"certificates c ON c.id = o.certificate WHERE o.id = $1), rel AS " \
+	"(UPDATE orders SET released_at = now() WHERE id = $1 AND released_at " \
+	"IS NULL AND NOT (replaces IS NULL AND coalesce(ca = ANY($2::text[]), " \
+	"false)) RETURNING 1) SELECT o.ca, o.certificate, o.hostname_set, " \
+	"o.exempt, o.now, (SELECT count(*) FROM rel) FROM o"
+
 int
 budget_admit(PGconn *c, const struct cas_conf *cas, const char *outbox_id,
     const char *job_id, char *err, size_t errlen)
 {
 	PGresult *r = NULL;
 	const struct cas_ca *ca = NULL;
-	char detail[BUDGET_DETAIL_MAX];
-	const char *p[1];
+	char detail[BUDGET_DETAIL_MAX], *limited;
+	const char *p[2];
 	double worst = 0;
 	size_t which = 0;
 	int rc = -1;
 
+	if ((limited = budget_limited_names(cas)) == NULL) {
+		snprintf(err, errlen, "budget: out of memory");
+		return -1;
+	}
 	p[0] = job_id;
-	if ((r = db_query(c, "budget order", "SELECT o.ca, o.certificate, "
-	    "c.hostname_set, o.replaces IS NOT NULL OR o.released_at IS NOT NULL, "
-	    "extract(epoch from now()) FROM orders o JOIN certificates c ON "
-	    "c.id = o.certificate WHERE o.id = $1", 1, p, NULL, NULL, err,
-	    errlen)) == NULL)
+	p[1] = limited;
+	r = db_query(c, "budget order", BUDGET_ORDER_SQL, 2, p, NULL, NULL, err,
+	    errlen);
+	free(limited);
+	if (r == NULL)
 		return -1;
 	/* Not an order, exempt, already counted, or a CA no longer configured. */
 	if (PQntuples(r) == 1 && cas != NULL &&
 	    strcmp(PQgetvalue(r, 0, 3), "f") == 0)
 		ca = cas_find(cas, PQgetvalue(r, 0, 0));
-	/* A CA with every budget lifted has nothing to count: no lock */
-	if (ca != NULL && (ca->limit_orders_3h > 0 || ca->limit_domain_7d > 0 ||
-	    ca->limit_dups_7d > 0)) {
-		p[0] = ca->name;
-		if (db_exec(c, "budget lock", "SELECT pg_advisory_xact_lock("
-		    "hashtext('certfleet-budget:' || $1))", 1, p, NULL, NULL, err,
-		    errlen) < 0 ||
-		    (worst = budget_measure(c, ca, PQgetvalue(r, 0, 2),
-		    strtod(PQgetvalue(r, 0, 4), NULL), detail, sizeof(detail),
-		    &which, err, errlen)) < 0)
-			goto out;
+	/* A CA with every budget lifted has nothing to count: no lock, and
+	 * the order was released by the read (BUDGET_ORDER_SQL) */
+	if (ca == NULL || !budget_limited(ca)) {
+		rc = 1;
+		goto out;
 	}
+	p[0] = ca->name;
+	if (db_exec(c, "budget lock", "SELECT pg_advisory_xact_lock("
+	    "hashtext('certfleet-budget:' || $1))", 1, p, NULL, NULL, err,
+	    errlen) < 0 ||
+	    (worst = budget_measure(c, ca, PQgetvalue(r, 0, 2),
+	    strtod(PQgetvalue(r, 0, 4), NULL), detail, sizeof(detail),
+	    &which, err, errlen)) < 0)
+		goto out;
 	if (worst > 0) {
 		cmetrics_budget_held(ca->name, budget_limit_names[which]);
 		if (budget_hold(c, outbox_id, job_id, PQgetvalue(r, 0, 1), worst,

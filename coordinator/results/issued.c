@@ -130,11 +130,26 @@ issued_store(PGconn *c, const struct issued_new *in, const char *icid,
 	return 0;
 }
 
+/* Makes issued certificate $2 certificate $1's current one (renew_at $3)
+ * in ONE statement: the ARI re-checks of the certificates it replaces
+ * stopped (only the current certificate's window is re-checked) and order
+ * $4 (NULL for an import: none) marked valid with its final URL $5. The
+ * certificates UPDATE's triggers read the new issued row, which the other
+ * two parts do not touch. */
+#define ISSUED_CURRENT_SQL "WITH ari AS (UPDATE issued_certificates SET " \
+	"ari_next_at = NULL, ari_check_job = NULL WHERE certificate = $1 AND " \
+	"id <> $2 AND ari_next_at IS NOT NULL), ord AS (UPDATE orders SET " \
+	"status = 'valid', order_url = $5, updated_at = now() WHERE id = $4) " \
+	"UPDATE certificates SET status = 'issued', " \
+	"current_issued = $2, renew_at = to_timestamp($3::float8), " \
+	"last_problem_type = NULL, last_problem_detail = NULL, updated_at = " \
+	"now() WHERE id = $1"
+
 int
 issued_record(PGconn *c, const struct issued_new *in, char icid[IDS_LEN + 1],
     char renew[32], char *err, size_t errlen)
 {
-	const char *v[3];
+	const char *v[5];
 
 	if (ids_new(icid) < 0) {
 		snprintf(err, errlen, "issued: no random id");
@@ -147,15 +162,10 @@ issued_record(PGconn *c, const struct issued_new *in, char icid[IDS_LEN + 1],
 	v[0] = in->certificate;
 	v[1] = icid;
 	v[2] = renew;
-	/* Only the current certificate's window is re-checked. */
-	if (db_exec(c, "issued ari replaced", "UPDATE issued_certificates SET "
-	    "ari_next_at = NULL, ari_check_job = NULL WHERE certificate = $1 AND "
-	    "id <> $2 AND ari_next_at IS NOT NULL", 2, v, NULL, NULL, err,
-	    errlen) < 0 ||
-	    db_exec(c, "issued current", "UPDATE certificates SET status = "
-	    "'issued', current_issued = $2, renew_at = to_timestamp($3::float8), "
-	    "last_problem_type = NULL, last_problem_detail = NULL, updated_at = "
-	    "now() WHERE id = $1", 3, v, NULL, NULL, err, errlen) < 0)
+	v[3] = in->order_id;
+	v[4] = in->order_url;
+	if (db_exec(c, "issued current", ISSUED_CURRENT_SQL, 5, v, NULL, NULL,
+	    err, errlen) < 0)
 		return -1;
 	return 0;
 }

@@ -28,6 +28,10 @@ struct issued_new {
 	int64_t			 ari_end_ms;
 	int64_t			 ari_next_ms;
 	const char		*ari_explanation_url;
+	/* The CA's final URL of order_id (with order_id only): the order is
+	 * marked valid with it in the statement that makes the certificate
+	 * current. */
+	const char		*order_url;
 };
 
 /* When to renew (Unix seconds): a uniformly random moment in the ARI
@@ -45,8 +49,9 @@ double issued_renew_at(const struct certinfo *ci, int64_t start_ms,
  * one INSERT; then makes it
  * in->certificate's current one: status issued, renew_at from
  * issued_renew_at (written to renew as Unix seconds), last problem cleared,
- * and the ARI re-checks of the certificates it replaces stopped.
- * Returns 0, or -1 with a message in err.
+ * and the ARI re-checks of the certificates it replaces stopped, and order
+ * in->order_id (when not NULL) marked valid with in->order_url, in a second
+ * statement. Returns 0, or -1 with a message in err.
  */
 int issued_record(PGconn *c, const struct issued_new *in,
     char icid[IDS_LEN + 1], char renew[32], char *err, size_t errlen);

@@ -30,6 +30,11 @@ struct results_order {
 	unsigned	 sweeps;	/* re-drives without progress (sweep.c) */
 	unsigned	 poisoned;	/* result events refused (results_poison.c) */
 	const char	*ca;		/* the order's CA, "" for the default */
+	const char	*preferred_chain;	/* the order's, "" for none */
+	unsigned char	*spki;		/* its key's public key DER, NULL: none */
+	size_t		 spkilen;
+	int		 breaker_dirty;	/* its CA's breaker has failures or is
+					 * not closed: an answer clears it */
 };
 
 /* Locks order job_id with its certificate and reads it into o. Returns 1

@@ -46,11 +46,7 @@ results_issued_check(PGconn *c, const Certfleet__Event *e,
     char **rest, char *err, size_t errlen)
 {
 	const char *full = e->certificate_issued->fullchain_pem;
-	PGresult *r;
-	unsigned char *spki = NULL;
-	size_t spkilen = 0;
 	char why[256], detail[400];
-	int match;
 
 	if (pem_chain_split(full, strlen(full), leaf, rest, why,
 	    sizeof(why)) < 0 || certinfo_parse(*leaf, strlen(*leaf), ci, why,
@@ -60,19 +56,12 @@ results_issued_check(PGconn *c, const Certfleet__Event *e,
 		return results_reject_cert(c, e, o, RESULTS_PROBLEM_BADCERT, detail,
 		    err, errlen);
 	}
-	if ((r = db_query(c, "results public key", "SELECT public_key_der FROM "
-	    "private_keys WHERE id = $1", 1, &o->private_key, NULL, NULL, err,
-	    errlen)) == NULL)
-		return RESULTS_RETRY;
-	if (PQntuples(r) != 1 || (spki = db_bytea(r, 0, 0, &spkilen)) == NULL) {
-		PQclear(r);
+	/* the key's public half came with the order (results_order_get) */
+	if (o->spki == NULL) {
 		snprintf(err, errlen, "results: no public key %s", o->private_key);
 		return RESULTS_RETRY;
 	}
-	match = certinfo_key_matches(ci, spki, spkilen);
-	free(spki);
-	PQclear(r);
-	if (!match)
+	if (!certinfo_key_matches(ci, o->spki, o->spkilen))
 		return results_reject_cert(c, e, o, RESULTS_PROBLEM_MISMATCH,
 		    "the issued certificate is for another public key than the "
 		    "order's private key", err, errlen);
@@ -117,40 +106,15 @@ results_issued_trusted(PGconn *c, const struct settings *s,
 	return RESULTS_APPLIED;
 }
 
-/* Picks the chain to serve: the order's preferred issuer, else the
- * configured one, else the CA's default. Returns its index, or -1. */
+/* Picks the chain to serve: the order's preferred issuer (read with the
+ * order), else the configured one, else the CA's default. Returns its
+ * index. */
 static int
-results_issued_served(PGconn *c, const struct settings *s,
-    const Certfleet__Event *e, const struct chains *ch, char *err,
-    size_t errlen)
+results_issued_served(const struct settings *s, const struct results_order *o,
+    const struct chains *ch)
 {
-	PGresult *r;
-	const char *pref;
-	int served = -1;
-
-	if ((r = db_query(c, "results preferred chain", "SELECT "
-	    "coalesce(preferred_chain, '') FROM orders WHERE id = $1", 1,
-	    (const char *const *)&e->job_id, NULL, NULL, err, errlen)) == NULL)
-		return -1;
-	if (PQntuples(r) == 1) {
-		pref = PQgetvalue(r, 0, 0);
-		served = (int)chains_select(ch, pref[0] != '\0' ? pref :
-		    s->preferred_chain);
-	} else
-		snprintf(err, errlen, "results: order %s vanished", e->job_id);
-	PQclear(r);
-	return served;
-}
-
-/* The order is valid: the CA's final order URL kept. */
-static int
-results_issued_valid(PGconn *c, const Certfleet__Event *e, char *err,
-    size_t errlen)
-{
-	return db_exec(c, "results order valid", "UPDATE orders SET status = "
-	    "'valid', order_url = $2, updated_at = now() WHERE id = $1", 2,
-	    (const char *[]){ e->job_id, e->certificate_issued->order_url },
-	    NULL, NULL, err, errlen) < 0 ? -1 : 0;
+	return (int)chains_select(ch, o->preferred_chain[0] != '\0' ?
+	    o->preferred_chain : s->preferred_chain);
 }
 
 enum results_outcome
@@ -197,8 +161,7 @@ results_issued(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 	    errlen)) != RESULTS_APPLIED)
 		goto out;
 	out = RESULTS_RETRY;
-	if ((served = results_issued_served(c, s, e, &ch, err, errlen)) < 0)
-		goto out;
+	served = results_issued_served(s, o, &ch);
 	in.certificate = o->certificate;
 	in.order_id = e->job_id;
 	in.private_key = o->private_key;
@@ -210,8 +173,10 @@ results_issued(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 	in.ari_end_ms = ci_ev->ari_window_end_unix_ms;
 	in.ari_next_ms = ci_ev->ari_next_unix_ms;
 	in.ari_explanation_url = ci_ev->ari_explanation_url;
-	if (issued_record(c, &in, icid, renew, err, errlen) < 0 ||
-	    results_issued_valid(c, e, err, errlen) < 0)
+	/* the order valid with the CA's final URL, in issued_record's
+	 * statement */
+	in.order_url = ci_ev->order_url;
+	if (issued_record(c, &in, icid, renew, err, errlen) < 0)
 		goto out;
 	log_info_ctx(
 	    LOG_JOB(e->job_id, e->attempt, e->trace_id, o->certificate),

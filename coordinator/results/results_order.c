@@ -17,6 +17,7 @@ void
 results_order_free(struct results_order *o)
 {
 	db_array_free(o->names, o->nnames);
+	free(o->spki);
 	PQclear(o->r);
 	memset(o, 0, sizeof(*o));
 }
@@ -26,13 +27,20 @@ results_order_get(PGconn *c, const char *job_id, struct results_order *o,
     char *err, size_t errlen)
 {
 	memset(o, 0, sizeof(*o));
+	/* What every kind of event needs in one read: the preferred chain and
+	 * the public key (certificate_issued) and whether the CA's breaker
+	 * has anything to clear (breaker_answer: most answers find nothing)
+	 * come with the locked order, not in statements of their own. */
 	if ((o->r = db_query(c, "results order", "SELECT o.status, o.attempt, "
 	    "o.certificate, o.private_key, coalesce(o.order_url, ''), o.trace_id, "
 	    "c.status, hs.names, o.sweeps, o.poisoned, coalesce(o.ca, ''), "
-	    "o.failures FROM orders o JOIN certificates c ON c.id = "
-	    "o.certificate JOIN hostname_sets hs ON hs.id = c.hostname_set "
-	    "WHERE o.id = $1 FOR UPDATE OF o, c", 1, &job_id, NULL, NULL, err,
-	    errlen)) == NULL)
+	    "o.failures, coalesce(o.preferred_chain, ''), pk.public_key_der, "
+	    "EXISTS (SELECT 1 FROM ca_health h WHERE h.ca = o.ca AND "
+	    "(h.failures > 0 OR h.state <> 'closed')) FROM orders o JOIN "
+	    "certificates c ON c.id = o.certificate JOIN hostname_sets hs ON "
+	    "hs.id = c.hostname_set LEFT JOIN private_keys pk ON pk.id = "
+	    "o.private_key WHERE o.id = $1 FOR UPDATE OF o, c", 1, &job_id, NULL,
+	    NULL, err, errlen)) == NULL)
 		return -1;
 	if (PQntuples(o->r) == 0) {
 		PQclear(o->r);	/* the caller frees o only when found */
@@ -50,6 +58,10 @@ results_order_get(PGconn *c, const char *job_id, struct results_order *o,
 	o->poisoned = (unsigned)atoi(PQgetvalue(o->r, 0, 9));
 	o->ca = PQgetvalue(o->r, 0, 10);
 	o->failures = (unsigned)atoi(PQgetvalue(o->r, 0, 11));
+	o->preferred_chain = PQgetvalue(o->r, 0, 12);
+	o->spki = PQgetisnull(o->r, 0, 13) ? NULL : db_bytea(o->r, 0, 13,
+	    &o->spkilen);
+	o->breaker_dirty = strcmp(PQgetvalue(o->r, 0, 14), "t") == 0;
 	if ((o->names = db_array_parse(PQgetvalue(o->r, 0, 7), &o->nnames)) ==
 	    NULL) {
 		snprintf(err, errlen, "results: bad hostname set of %s", job_id);
@@ -212,8 +224,8 @@ results_order_event(PGconn *c, const struct settings *s,
 		results_order_free(&o);
 		return RESULTS_IGNORED;
 	}
-	if (results_ca_answered(e) && o.ca[0] != '\0' && breaker_answer(c,
-	    o.ca, err, errlen) < 0) {
+	if (results_ca_answered(e) && o.ca[0] != '\0' && o.breaker_dirty &&
+	    breaker_answer(c, o.ca, err, errlen) < 0) {
 		results_order_free(&o);
 		return RESULTS_RETRY;
 	}
