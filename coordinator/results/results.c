@@ -22,6 +22,11 @@
 
 #define RESULTS_DLQ_WAIT_MS 30000
 #define RESULTS_COMMIT_MS 1000	/* stored offsets committed this often */
+/* Events applied in one transaction by results_poll, each in a savepoint:
+ * PostgreSQL keeps 64 subtransaction ids of a backend in shared memory,
+ * past that every other snapshot has to look them up in pg_subtrans. */
+#define RESULTS_BATCH_MAX 48
+#define RESULTS_SAVEPOINT "results_event"
 #define RESULTS_STR2(x) #x
 #define RESULTS_STR(x) RESULTS_STR2(x)
 
@@ -141,14 +146,57 @@ results_outcome_name(enum results_outcome o)
 	}
 }
 
-enum results_outcome
-results_apply(PGconn *c, const struct settings *s, const void *buf,
-    size_t len, char *err, size_t errlen)
+/* Opens the scope of one event: a transaction of its own (open NULL), or
+ * a savepoint in the batch's transaction, begun first when *open is 0.
+ * Returns 0, or -1 with a message in err. */
+static int
+results_scope_open(PGconn *c, int *open, char *err, size_t errlen)
+{
+	if (open == NULL)
+		return db_begin(c, err, errlen);
+	if (!*open) {
+		if (db_begin(c, err, errlen) < 0)
+			return -1;
+		*open = 1;
+	}
+	return db_exec(c, "results savepoint", "SAVEPOINT " RESULTS_SAVEPOINT,
+	    0, NULL, NULL, NULL, err, errlen) < 0 ? -1 : 0;
+}
+
+/* Closes it: kept (committed, or the savepoint released) or undone. An
+ * undo that fails leaves the batch's transaction failed, and its commit
+ * (results_flush) then applies nothing of the batch. Returns 0, or -1
+ * with a message in err when what was to be kept was not. */
+static int
+results_scope_close(PGconn *c, int *open, int keep, char *err, size_t errlen)
+{
+	if (open == NULL) {
+		if (keep && db_commit(c, err, errlen) == 0)
+			return 0;
+		db_rollback(c);
+		return keep ? -1 : 0;
+	}
+	if (keep && db_exec(c, "results release", "RELEASE SAVEPOINT "
+	    RESULTS_SAVEPOINT, 0, NULL, NULL, NULL, err, errlen) >= 0)
+		return 0;
+	/* raw PQexec: db_fault keeps the event's own failure */
+	if (*open && PQtransactionStatus(c) != PQTRANS_UNKNOWN)
+		PQclear(PQexec(c, "ROLLBACK TO SAVEPOINT " RESULTS_SAVEPOINT
+		    "; RELEASE SAVEPOINT " RESULTS_SAVEPOINT));
+	return keep ? -1 : 0;
+}
+
+/* results_apply, in a savepoint of the batch's transaction when open is
+ * not NULL (*open: whether that transaction is begun). */
+static enum results_outcome
+results_apply_in(PGconn *c, const struct settings *s, const void *buf,
+    size_t len, int *open, char *err, size_t errlen)
 {
 	Certfleet__Event *e;
 	const char *v[3];
 	char att[16], st[6], why[400];
 	enum results_outcome out = RESULTS_RETRY;
+	int keep = 0;
 	long n;
 
 	if ((e = proto_event_decode(buf, len, err, errlen)) == NULL) {
@@ -156,7 +204,7 @@ results_apply(PGconn *c, const struct settings *s, const void *buf,
 		return RESULTS_INVALID;
 	}
 	db_fault_clear(c);
-	if (db_begin(c, err, errlen) < 0)
+	if (results_scope_open(c, open, err, errlen) < 0)
 		goto out;
 	snprintf(att, sizeof(att), "%u", e->attempt);
 	v[0] = e->job_id;
@@ -173,10 +221,10 @@ results_apply(PGconn *c, const struct settings *s, const void *buf,
 		goto out;
 	}
 	out = results_dispatch(c, s, e, err, errlen);
-	if (out != RESULTS_RETRY && db_commit(c, err, errlen) < 0)
-		out = RESULTS_RETRY;
+	keep = out != RESULTS_RETRY;
 out:
-	db_rollback(c);
+	if (results_scope_close(c, open, keep, err, errlen) < 0)
+		out = RESULTS_RETRY;
 	if (out == RESULTS_RETRY && db_fault(c, st) == DB_FAULT_CONTENT) {
 		/* the same bytes will be refused again */
 		snprintf(why, sizeof(why), "%s", err);
@@ -187,6 +235,13 @@ out:
 	cmetrics_event(proto_event_kind_name(e), results_outcome_name(out));
 	proto_event_free(e);
 	return out;
+}
+
+enum results_outcome
+results_apply(PGconn *c, const struct settings *s, const void *buf,
+    size_t len, char *err, size_t errlen)
+{
+	return results_apply_in(c, s, buf, len, NULL, err, errlen);
 }
 
 /* Publishes m's bytes and reason on the dead-letter topic and waits for
@@ -348,16 +403,121 @@ results_verified(rd_kafka_t *producer, const struct settings *s,
 	return results_deadletter(producer, m, why) < 0 ? -1 : 0;
 }
 
+/* The messages of the open batch: applied in its transaction (or
+ * dead-lettered unverified, which needs none), their offsets stored once
+ * it commits. */
+struct results_batch {
+	rd_kafka_message_t	*m[RESULTS_BATCH_MAX];
+	int			 n;
+	int			 open;	/* its transaction is begun */
+};
+
+/* Seeks every partition of b's messages, and extra's (may be NULL), back
+ * to the first of them: the next polls return them again. */
+static void
+results_rewind_batch(rd_kafka_t *consumer, const struct results_batch *b,
+    const rd_kafka_message_t *extra)
+{
+	rd_kafka_topic_partition_list_t *l;
+	rd_kafka_error_t *e;
+	const rd_kafka_message_t *m;
+	int i;
+
+	l = rd_kafka_topic_partition_list_new(b->n + 1);
+	for (i = 0; i <= b->n; i++) {
+		if ((m = i < b->n ? b->m[i] : extra) == NULL)
+			continue;
+		/* in order: a partition's first message is its earliest */
+		if (rd_kafka_topic_partition_list_find(l,
+		    rd_kafka_topic_name(m->rkt), m->partition) == NULL)
+			rd_kafka_topic_partition_list_add(l,
+			    rd_kafka_topic_name(m->rkt), m->partition)->offset =
+			    m->offset;
+	}
+	if ((e = rd_kafka_seek_partitions(consumer, l, 5000)) != NULL) {
+		log_warn("results: rewind failed: %s", rd_kafka_error_string(e));
+		rd_kafka_error_destroy(e);
+	}
+	rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* Stores the offset of m, applied (or dead-lettered) for good. */
+static void
+results_store(rd_kafka_message_t *m)
+{
+	rd_kafka_resp_err_t ce;
+
+	if ((ce = rd_kafka_offset_store(m->rkt, m->partition, m->offset)) !=
+	    RD_KAFKA_RESP_ERR_NO_ERROR)
+		log_warn("results: offset store failed: %s (the event may be "
+		    "seen again; it will change nothing)", rd_kafka_err2str(ce));
+}
+
+/* Commits b's transaction, then stores its messages' offsets. When the
+ * commit fails nothing of b was applied: every partition of b (and of
+ * extra, not NULL: the message being handled after b) is rewound to its
+ * first message. Empties b. Returns 0, or -1 after a rewind. */
+static int
+results_flush(rd_kafka_t *consumer, PGconn *c, struct results_batch *b,
+    const rd_kafka_message_t *extra)
+{
+	char err[512];
+	int rc = 0, i;
+
+	if (b->open) {
+		/* COMMIT of a failed transaction answers ROLLBACK, no error */
+		if (PQtransactionStatus(c) != PQTRANS_INTRANS) {
+			snprintf(err, sizeof(err), "its transaction failed");
+			rc = -1;
+		} else if (db_commit(c, err, sizeof(err)) < 0)
+			rc = -1;
+		if (rc < 0) {
+			db_rollback(c);
+			log_warn("results: %d events not committed, will retry: "
+			    "%s", b->n, err);
+		}
+		b->open = 0;
+	}
+	if (rc < 0)
+		results_rewind_batch(consumer, b, extra);
+	for (i = 0; i < b->n; i++) {
+		if (rc == 0)
+			results_store(b->m[i]);
+		rd_kafka_message_destroy(b->m[i]);
+	}
+	b->n = 0;
+	return rc;
+}
+
+/* Handles m: its signature checked, applied in a savepoint of b's
+ * transaction. Returns RESULTS_APPLIED when m belongs to b now (applied,
+ * or dead-lettered unverified), RESULTS_POISON when it is to be
+ * dead-lettered, RESULTS_RETRY when it is to be rewound (err says why). */
+static enum results_outcome
+results_handle(rd_kafka_t *producer, PGconn *c, const struct settings *s,
+    struct results_stall *stall, struct results_batch *b,
+    rd_kafka_message_t *m, char *err, size_t errlen)
+{
+	enum results_outcome out;
+	int ok;
+
+	err[0] = '\0';
+	if ((ok = results_verified(producer, s, m)) <= 0)
+		return ok == 0 ? RESULTS_APPLIED : RESULTS_RETRY;
+	out = results_apply_in(c, s, m->payload, m->len, &b->open, err, errlen);
+	return results_judge(c, stall, m, out, err, errlen);
+}
+
 int
 results_poll(rd_kafka_t *consumer, rd_kafka_t *producer, PGconn *c,
     const struct settings *s, struct results_stall *stall, int max,
     int timeout_ms)
 {
+	struct results_batch b = { .n = 0 };
 	rd_kafka_message_t *m;
-	rd_kafka_resp_err_t ce;
 	enum results_outcome out;
 	char err[512];
-	int handled = 0, ok;
+	int handled = 0;
 
 	while (handled < max) {
 		m = rd_kafka_consumer_poll(consumer, handled == 0 ? timeout_ms : 0);
@@ -370,29 +530,33 @@ results_poll(rd_kafka_t *consumer, rd_kafka_t *producer, PGconn *c,
 			rd_kafka_message_destroy(m);
 			continue;
 		}
-		err[0] = '\0';
-		if ((ok = results_verified(producer, s, m)) <= 0)
-			out = ok == 0 ? RESULTS_APPLIED : RESULTS_RETRY;
-		else {
-			out = results_apply(c, s, m->payload, m->len, err,
-			    sizeof(err));
-			out = results_judge(c, stall, m, out, err, sizeof(err));
-			if (out == RESULTS_POISON && results_refuse(producer, c,
-			    s, m, err) < 0)
-				out = RESULTS_RETRY;
+		out = results_handle(producer, c, s, stall, &b, m, err,
+		    sizeof(err));
+		if (out == RESULTS_APPLIED) {
+			b.m[b.n++] = m;
+			handled++;
+			if (b.n == RESULTS_BATCH_MAX && results_flush(consumer, c,
+			    &b, NULL) < 0)
+				return -1;
+			continue;
 		}
+		/* What the batch applied is committed first: results_refuse
+		 * writes in transactions of its own. */
+		if (results_flush(consumer, c, &b, m) < 0) {
+			rd_kafka_message_destroy(m);
+			return -1;
+		}
+		if (out == RESULTS_POISON && results_refuse(producer, c, s, m,
+		    err) < 0)
+			out = RESULTS_RETRY;
 		if (out == RESULTS_RETRY) {
 			results_rewind(consumer, m);
 			rd_kafka_message_destroy(m);
 			return -1;
 		}
-		if ((ce = rd_kafka_offset_store(m->rkt, m->partition,
-		    m->offset)) != RD_KAFKA_RESP_ERR_NO_ERROR)
-			log_warn("results: offset store failed: %s (the event "
-			    "may be seen again; it will change nothing)",
-			    rd_kafka_err2str(ce));
+		results_store(m);
 		rd_kafka_message_destroy(m);
 		handled++;
 	}
-	return handled;
+	return results_flush(consumer, c, &b, NULL) < 0 ? -1 : handled;
 }

@@ -59,7 +59,10 @@ enum results_outcome results_apply(PGconn *c, const struct settings *s,
 /*
  * Polls up to max messages (waiting at most timeout_ms for the first),
  * applies each, and stores each offset (committed within a second) only
- * once its effect is durable.
+ * once its effect is durable: up to RESULTS_BATCH_MAX events are applied
+ * in one transaction, each in a savepoint (an event that fails changes
+ * nothing, the others stay), and their offsets are stored after its
+ * commit; a commit that fails rewinds every partition of the batch.
  * An event that cannot be applied because of what it is (RESULTS_INVALID,
  * RESULTS_POISON, or RESULTS_STALL_MAX failures that are not transient, as
  * counted in *stall) is dead-lettered through producer (waiting for the

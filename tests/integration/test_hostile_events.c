@@ -1,6 +1,7 @@
 /* test_hostile_events.c -- hostile bytes on the events topic, against a running certfleet-coordinator: invalid UTF-8,
- * a T61String issuer, a poison event PostgreSQL refuses; each one's order ends issued or with a clear problem, and a
- * good result behind it on the same partition is recorded within seconds. Also the sweeper's re-drives and the late
+ * a T61String issuer, a poison event PostgreSQL refuses (alone, and between two good results applied in the same
+ * transaction); each one's order ends issued or with a clear problem, and a good result behind it on the same
+ * partition is recorded within seconds. Also the sweeper's re-drives and the late
  * events of a superseded attempt. Acts as worker and CA (tests/unit/test_coord_ca.h). Run by test_hostile_events.sh. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -429,6 +430,37 @@ test_poison_event(void **state)
 	    "issued");
 }
 
+/* Results applied together (results_poll: the events of a poll in one
+ * transaction, each in a savepoint): a poison event between two good ones
+ * on the same partition changes nothing of its own, not even its
+ * processed_events row, and the good ones on either side are recorded. */
+static void
+test_poison_inside_batch(void **state)
+{
+	struct order g, p, h;
+	uint64_t t0;
+
+	(void)state;
+	enroll("batch-before", &g);
+	enroll("batch-poison", &p);
+	enroll("batch-after", &h);
+	t0 = clock_mono_ms();
+	produce_issued(&g, 1, &ca, 0, 0);
+	produce_issued(&p, 1, &ca, 1000, INT64_MAX);
+	produce_issued(&h, 1, &ca, 0, 0);
+	behind_recorded(&h, t0, "a poison event between two good ones");
+	assert_sql("SELECT status FROM certificates WHERE id = $1", g.cert,
+	    "issued");
+	wait_sql("SELECT attempt || ' ' || poisoned FROM orders WHERE id = $1",
+	    p.job, "2 1");
+	assert_sql("SELECT count(*) FROM processed_events WHERE job_id = $1",
+	    p.job, "0");
+	assert_sql("SELECT count(*) FROM issued_certificates WHERE certificate "
+	    "= $1", p.cert, "0");
+	assert_sql("SELECT status FROM certificates WHERE id = $1", p.cert,
+	    "pending");
+}
+
 /* A result refused RESULTS_POISON_MAX times: re-driving cannot help, the
  * order fails with a problem that says so. */
 static void
@@ -628,6 +660,7 @@ main(void)
 		cmocka_unit_test(test_invalid_utf8_detail),
 		cmocka_unit_test(test_t61_issuer),
 		cmocka_unit_test(test_poison_event),
+		cmocka_unit_test(test_poison_inside_batch),
 		cmocka_unit_test(test_poison_gives_up),
 		cmocka_unit_test(test_sweeper_and_late_attempt),
 		cmocka_unit_test(test_sweeper_spacing),
