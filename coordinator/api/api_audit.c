@@ -151,8 +151,7 @@ api_audit_restatus(struct api *a, const char *id, unsigned status)
 	snprintf(st, sizeof(st), "%u", status);
 	if (db_exec(a->db, "api audit status", "UPDATE api_audit SET status = "
 	    "$2::integer WHERE id = $1", 2, (const char *[]){ id, status > 0 ?
-	    st : NULL }, NULL,
-	    NULL, err, sizeof(err)) < 0)
+	    st : NULL }, NULL, NULL, err, sizeof(err)) < 0)
 		log_warn("api: audit status of %s: %s", id, err);
 }
 
