@@ -22,6 +22,17 @@
 #define KAFKACONN_TOPIC_MESSAGE_MAX	1048588
 #define KAFKACONN_DLQ_PAYLOAD_MAX	(KAFKACONN_MESSAGE_MAX - 64 * 1024)
 
+/*
+ * fetch.wait.max.ms of certfleet's consumers (jobs in the workers, events
+ * in the coordinator): how long the broker holds a fetch that finds
+ * nothing. With fetch.min.bytes 1 a fetch returns as soon as one message
+ * arrives, so this adds no latency to a message; it sets how often an idle
+ * consumer asks again (librdkafka's default 500 ms: 2 fetches a second per
+ * consumer, each a TLS request the broker handles; docs/design.md, bench/e2e,
+ * "kafkaidle"). It stays well under socket.timeout.ms (60 s).
+ */
+#define KAFKACONN_FETCH_WAIT_MS		"2000"
+
 /* The project's topics, overridable through the environment variables
  * CERTFLEET_KAFKA_TOPIC_JOBS, _EVENTS and _DLQ. */
 const char *kafkaconn_topic_jobs(void);
