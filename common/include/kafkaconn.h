@@ -29,9 +29,12 @@
  * arrives, so this adds no latency to a message; it sets how often an idle
  * consumer asks again (librdkafka's default 500 ms: 2 fetches a second per
  * consumer, each a TLS request the broker handles; docs/design.md, bench/e2e,
- * "kafkaidle"). It stays well under socket.timeout.ms (60 s).
+ * "kafkaidle"). What it does delay: a fetch from a new position (a seek, a
+ * partition assigned or resumed) waits for the one held at the broker. So
+ * it stays at the coordinator's pause before it retries an event it
+ * rewound to (1 s, coordinator/main.c), and a retry waits no longer.
  */
-#define KAFKACONN_FETCH_WAIT_MS		"2000"
+#define KAFKACONN_FETCH_WAIT_MS		"1000"
 
 /* The project's topics, overridable through the environment variables
  * CERTFLEET_KAFKA_TOPIC_JOBS, _EVENTS and _DLQ. */
