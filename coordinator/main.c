@@ -1,4 +1,4 @@
-/* main.c -- certfleet-coordinator: flags and environment, signals, and the main loop (relay, results, primer, ticks). */
+/* main.c -- certfleet-coordinator: flags and environment, signals, and the main loop (relay, results, primer, breakers); the ticks run on their own thread. */
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,11 +26,7 @@
 #include "publish.h"
 #include "results.h"
 #include "settings.h"
-#include "sigalg.h"
-#include "ari_recheck.h"
-#include "renew.h"
-#include "retention.h"
-#include "sweep.h"
+#include "scheduler.h"
 #include "vault.h"
 
 /* The services `check` asks. */
@@ -46,7 +42,6 @@ static const struct health_service *const main_deps[] = {
  * of certfleet_prime_plan, one pipeline per target) rather than a pass
  * after every poll (bench/e2e: docs/design.md, section on bench/e2e). */
 #define MAIN_PRIME_GAP_MS 200
-#define MAIN_RENEW_EVERY_MS 1000	/* renewal scheduler tick */
 #define MAIN_BREAKER_EVERY_MS 1000	/* circuit breakers: probes, fallbacks */
 #define MAIN_FLUSH_MS 10000
 
@@ -120,12 +115,15 @@ struct coordinator {
 	struct results_stall stall;	/* the event the consumer is stuck on */
 	struct ondemand	*ondemand;	/* edges' asks for unknown names */
 	struct keypool	*keypool;	/* keys made ahead, on a thread */
+	struct scheduler *sched;	/* the ticks, on a thread */
+	struct scheduler_conf sched_conf;
 };
 
 static void
 main_close(struct coordinator *co)
 {
 	ops_stop(co->ops);	/* its scrapes read the consumer */
+	scheduler_stop(co->sched);
 	expire_stop(co->expire);
 	api_stop(co->api);
 	keypool_stop(co->keypool);
@@ -169,6 +167,20 @@ main_prepare_db(struct coordinator *co, char *err, size_t errlen)
 	}
 }
 
+/* Starts the ticks' thread (schedule/scheduler.h) on co's settings. */
+static int
+main_schedule(struct coordinator *co, char *err, size_t errlen)
+{
+	co->sched_conf.conninfo = co->s.pg;
+	co->sched_conf.v = co->vault;
+	co->sched_conf.key_pool = &co->s.key_pool;
+	co->sched_conf.sweep_lease_s = co->s.sweep_lease_s;
+	co->sched_conf.outbox_keep_s = co->s.outbox_keep_s;
+	co->sched_conf.idem_keep_s = co->s.idem_keep_s;
+	return (co->sched = scheduler_start(&co->sched_conf, err,
+	    errlen)) == NULL ? -1 : 0;
+}
+
 static int
 main_start(struct coordinator *co, char *err, size_t errlen)
 {
@@ -192,6 +204,7 @@ main_start(struct coordinator *co, char *err, size_t errlen)
 	    errlen)) == NULL ||
 	    (co->keypool = keypool_start(co->s.pg, co->vault, &co->s.key_pool,
 	    err, errlen)) == NULL ||
+	    main_schedule(co, err, errlen) < 0 ||
 	    (co->ondemand = ondemand_start(&co->s, co->vault, err,
 	    errlen)) == NULL ||
 	    (co->api = api_start(&co->s, co->vault, err, errlen)) == NULL ||
@@ -320,7 +333,7 @@ main_run(void)
 	struct main_primer ps;
 	struct outbox_signing sign;
 	char err[1024];
-	uint64_t last_renew = 0, last_breaker = 0;
+	uint64_t last_breaker = 0;
 	uint64_t now;
 	int n, rc = 1, busy;
 
@@ -359,25 +372,6 @@ main_run(void)
 			sleep(1);
 		now = clock_mono_ms();
 		main_prime_step(&co, &ps, n > 0, now);
-		if (now - last_renew >= MAIN_RENEW_EVERY_MS) {
-			last_renew = now;
-			if (renew_tick(co.db, co.vault, &co.s.key_pool,
-			    RENEW_PER_TICK, err, sizeof(err)) < 0)
-				log_warn("renewals: %s (will retry)", err);
-			if (ari_recheck_tick(co.db, ARI_RECHECK_PER_TICK, err,
-			    sizeof(err)) < 0)
-				log_warn("ARI re-checks: %s (will retry)", err);
-			if (sigalg_backfill(co.db, SIGALG_BACKFILL_BATCH, err,
-			    sizeof(err)) < 0)
-				log_warn("%s (will retry)", err);
-			if (sweep_tick(co.db, co.s.sweep_lease_s, SWEEP_PER_TICK,
-			    err, sizeof(err)) < 0)
-				log_warn("sweeper: %s (will retry)", err);
-			if (retention_tick(co.db, co.s.outbox_keep_s,
-			    co.s.idem_keep_s, RETENTION_PER_TICK, err,
-			    sizeof(err)) < 0)
-				log_warn("retention: %s (will retry)", err);
-		}
 		if (now - last_breaker >= MAIN_BREAKER_EVERY_MS ||
 		    probe_busy(co.probe)) {
 			last_breaker = now;

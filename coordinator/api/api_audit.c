@@ -9,6 +9,7 @@
 #include "api_int.h"
 #include "api_tls.h"
 #include "db.h"
+#include "enroll_audit.h"
 #include "ids.h"
 #include "log.h"
 
@@ -23,8 +24,17 @@ enum api_audit_kind {
 
 struct api_audit {
 	enum api_audit_kind	 kind;
+	const char		*token;	/* who */
 	char			 id[24];	/* the row once written */
+	char			 action[API_AUDIT_ACTION_MAX];
+	char			 target[API_AUDIT_TARGET_MAX + 1];
+	char			 source[NI_MAXHOST];
+	struct enroll_audit	 ahead;	/* handed to an enrollment */
+	int			 handed;	/* ahead was handed */
 };
+
+/* The call this thread is serving, between api_audit_open and _close. */
+static _Thread_local struct api_audit *api_audit_cur;
 
 /* What url (path only) and method are to the audit log. */
 static enum api_audit_kind
@@ -73,29 +83,39 @@ api_audit_action(const char *method, const char *url, char *out,
 	}
 }
 
-/* Inserts the row (status NULL unless known). Returns 0 or -1 with err. */
+/* Inserts the row of au (status NULL unless known). Returns 0 or -1 with
+ * err. */
 static int
-api_audit_insert(struct api *a, struct MHD_Connection *conn,
-    const char *token, const char *method, const char *url, unsigned status,
+api_audit_insert(struct api *a, const char *token, unsigned status,
     struct api_audit *au, char *err, size_t errlen)
 {
-	char action[API_AUDIT_ACTION_MAX], target[API_AUDIT_TARGET_MAX + 1];
-	char source[NI_MAXHOST], st[16];
+	char st[16];
 	PGresult *r;
 
-	api_audit_action(method, url, action, sizeof(action));
-	snprintf(target, sizeof(target), "%s", url);
-	api_edge_client(conn, source, sizeof(source));
 	snprintf(st, sizeof(st), "%u", status);
 	if (api_db(a, err, errlen) < 0 || (r = db_query(a->db, "api audit",
 	    "INSERT INTO api_audit (token, action, target, source, status) "
 	    "VALUES ($1, $2, $3, $4, $5::integer) RETURNING id", 5,
-	    (const char *[]){ token, action, target, source, status > 0 ? st :
-	    NULL }, NULL, NULL, err, errlen)) == NULL)
+	    (const char *[]){ token, au->action, au->target, au->source,
+	    status > 0 ? st : NULL }, NULL, NULL, err, errlen)) == NULL)
 		return -1;
 	snprintf(au->id, sizeof(au->id), "%s", PQgetvalue(r, 0, 0));
 	PQclear(r);
 	return 0;
+}
+
+struct enroll_audit *
+api_audit_ahead(unsigned status)
+{
+	struct api_audit *au = api_audit_cur;
+
+	if (au == NULL || au->kind != API_AUDIT_CHANGE || au->handed)
+		return NULL;
+	au->ahead = (struct enroll_audit){ .token = au->token, .action =
+	    au->action, .target = au->target, .source = au->source, .status =
+	    status };
+	au->handed = 1;
+	return &au->ahead;
 }
 
 /* Before routing: a key download is recorded now (-1 with err: it must
@@ -108,32 +128,53 @@ api_audit_open(struct api *a, struct MHD_Connection *conn, const char *token,
 	memset(au, 0, sizeof(*au));
 	au->kind = api_audit_kind(url, method);
 	api_status_reset();
-	if (au->kind != API_AUDIT_KEY)
+	if (au->kind == API_AUDIT_NONE)
 		return 0;
-	return api_audit_insert(a, conn, token, method, url, 0, au, err,
-	    errlen);
+	api_audit_action(method, url, au->action, sizeof(au->action));
+	snprintf(au->target, sizeof(au->target), "%s", url);
+	api_edge_client(conn, au->source, sizeof(au->source));
+	au->token = token;
+	if (au->kind != API_AUDIT_KEY) {
+		api_audit_cur = au;
+		return 0;
+	}
+	return api_audit_insert(a, token, 0, au, err, errlen);
 }
 
-/* After routing: the status of the answer, or the row of a change. */
+/* The row's status set to the answer's (a key download's, or a change
+ * whose row its enrollment wrote ahead with another status). */
 static void
-api_audit_close(struct api *a, struct MHD_Connection *conn,
-    const char *token, const char *method, const char *url,
-    struct api_audit *au)
+api_audit_restatus(struct api *a, const char *id, unsigned status)
 {
-	unsigned status = api_status_last();
 	char err[512], st[16];
 
 	snprintf(st, sizeof(st), "%u", status);
-	if (au->kind == API_AUDIT_CHANGE) {
-		if (api_audit_insert(a, conn, token, method, url, status, au, err,
-		    sizeof(err)) < 0)
+	if (db_exec(a->db, "api audit status", "UPDATE api_audit SET status = "
+	    "$2::integer WHERE id = $1", 2, (const char *[]){ id, status > 0 ?
+	    st : NULL }, NULL, NULL, err, sizeof(err)) < 0)
+		log_warn("api: audit status of %s: %s", id, err);
+}
+
+/* After routing: the status of the answer, or the row of a change (unless
+ * its enrollment wrote it: api_audit_ahead). */
+static void
+api_audit_close(struct api *a, const char *token, const char *method,
+    const char *url, struct api_audit *au)
+{
+	unsigned status = api_status_last();
+	char err[512];
+
+	api_audit_cur = NULL;
+	if (au->kind == API_AUDIT_CHANGE && au->handed && au->ahead.id[0] !=
+	    '\0') {
+		if (status != au->ahead.status)
+			api_audit_restatus(a, au->ahead.id, status);
+	} else if (au->kind == API_AUDIT_CHANGE) {
+		if (api_audit_insert(a, token, status, au, err, sizeof(err)) < 0)
 			log_err("api: audit of %s %s by %s not written: %s",
 			    method, url, token, err);
-	} else if (au->kind == API_AUDIT_KEY && status > 0 && db_exec(a->db,
-	    "api audit status", "UPDATE api_audit SET status = $2::integer "
-	    "WHERE id = $1", 2, (const char *[]){ au->id, st }, NULL, NULL, err,
-	    sizeof(err)) < 0)
-		log_warn("api: audit status of %s: %s", au->id, err);
+	} else if (au->kind == API_AUDIT_KEY && status > 0)
+		api_audit_restatus(a, au->id, status);
 }
 
 enum MHD_Result
@@ -169,7 +210,7 @@ api_serve_v1(struct api *a, struct MHD_Connection *conn, const char *url,
 		ret = api_route_audit(a, conn, method);
 	else
 		ret = api_route_v1(a, conn, url + 4, method, req);
-	api_audit_close(a, conn, c.id, method, url, &au);
+	api_audit_close(a, c.id, method, url, &au);
 	return ret;
 }
 
@@ -194,7 +235,7 @@ api_serve_internal(struct api *a, struct MHD_Connection *conn,
 	    sizeof(err)) < 0)
 		return api_unavailable(conn, err);
 	ret = api_route_internal(a, conn, url + 13, method);
-	api_audit_close(a, conn, "worker", method, url, &au);
+	api_audit_close(a, "worker", method, url, &au);
 	return ret;
 }
 
@@ -216,7 +257,7 @@ api_serve_edge(struct api *a, struct MHD_Connection *conn, const char *url,
 	else
 		ret = api_route_edge(a, conn, url + strlen(API_EDGE_PREFIX),
 		    method);
-	api_audit_close(a, conn, "edge", method, url, &au);
+	api_audit_close(a, "edge", method, url, &au);
 	return ret;
 }
 

@@ -56,8 +56,10 @@ api_enroll_create(struct api *a, struct MHD_Connection *conn,
 	if (!er->force && (n = enroll_find_live(a->db, er, id, status, err,
 	    sizeof(err))) < 0)
 		return api_unavailable(conn, err);
+	/* its audit row (201) in the enrollment's transaction: one commit */
 	if (n == 0 && (made = enroll_create_grouped(a->db, a->srv->group, a->v,
-	    a->s, er, id, err, sizeof(err))) <= 0) {
+	    a->s, er, api_audit_ahead(MHD_HTTP_CREATED), id, err,
+	    sizeof(err))) <= 0) {
 		if (made == 0)
 			return api_error(conn, MHD_HTTP_TOO_MANY_REQUESTS, "%s", err);
 		log_err("api: enroll: %s", err);

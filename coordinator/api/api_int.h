@@ -96,6 +96,15 @@ char *api_capture_end(unsigned *status);
 unsigned api_status_last(void);
 void api_status_reset(void);
 
+/* The audit row of the change this thread is serving, for the enrollment
+ * it makes to write in its own transaction (enroll_audit.h) with status,
+ * what the call answers once that commits; NULL when the call is no
+ * recorded change or its row was handed already. When the row was written
+ * (its id set), the call's end writes no other row, and updates the row's
+ * status if the answer's differs; else it records the call as before. */
+struct enroll_audit;
+struct enroll_audit *api_audit_ahead(unsigned status);
+
 /* 1 when the request carries "Bearer <token>" hashing (SHA-256) to want. */
 int api_authorized(struct MHD_Connection *conn, const unsigned char *want);
 

@@ -737,19 +737,21 @@ enroll_write_one(PGconn *c, const struct settings *s,
 	return 1;
 }
 
-/* Writes and commits the enrollment of req (material m made): through g
- * when there is one and req fits a batch, else in a transaction of its
- * own. Returns 1, 0 (a tenant quota refused it: rolled back), -1 with err
+/* Writes and commits the enrollment of req (material m made), with its
+ * audit row au when not NULL: through g when there is one and req fits a
+ * batch, else in a transaction of its own. Returns 1, 0 (a tenant quota refused it: rolled back), -1 with err
  * (rolled back). */
 static int
 enroll_commit(PGconn *c, struct enroll_group *g, const struct settings *s,
     const struct enroll_request *req, const char *id, const char *pkid,
-    const struct enroll_material *m, char oid[IDS_LEN + 1],
-    char trace[IDS_TRACE_LEN + 1], char *err, size_t errlen)
+    const struct enroll_material *m, struct enroll_audit *au,
+    char oid[IDS_LEN + 1], char trace[IDS_TRACE_LEN + 1], char *err,
+    size_t errlen)
 {
 	struct enroll_batch_item it = { 0 };
 	int n;
 
+	it.audit = au;
 	if (g != NULL && enroll_batch_fits(req)) {
 		it.req = req;
 		it.id = id;
@@ -764,8 +766,10 @@ enroll_commit(PGconn *c, struct enroll_group *g, const struct settings *s,
 	if (db_begin(c, err, errlen) < 0)
 		return -1;
 	if ((n = enroll_write_one(c, s, req, id, pkid, m, oid, trace, err,
-	    errlen)) <= 0 || db_commit(c, err, errlen) < 0) {
+	    errlen)) <= 0 || enroll_audit_write(c, &it, 1, err, errlen) < 0 ||
+	    db_commit(c, err, errlen) < 0) {
 		db_rollback(c);
+		enroll_audit_forget(&it, 1);
 		return n <= 0 ? n : -1;
 	}
 	return 1;
@@ -774,8 +778,8 @@ enroll_commit(PGconn *c, struct enroll_group *g, const struct settings *s,
 int
 enroll_create_grouped(PGconn *c, struct enroll_group *g,
     const struct vault *v, const struct settings *s,
-    const struct enroll_request *req, char id[IDS_LEN + 1], char *err,
-    size_t errlen)
+    const struct enroll_request *req, struct enroll_audit *au,
+    char id[IDS_LEN + 1], char *err, size_t errlen)
 {
 	struct enroll_material m = { 0 };
 	char pkid[IDS_LEN + 1], oid[IDS_LEN + 1], trace[IDS_TRACE_LEN + 1];
@@ -789,8 +793,8 @@ enroll_create_grouped(PGconn *c, struct enroll_group *g,
 	if (keypool_take(c, v, &s->key_pool, req->key_type, &m.key, err,
 	    errlen) < 0 || enroll_material(v, req, pkid, &m, err, errlen) < 0)
 		goto out;
-	if ((rc = enroll_commit(c, g, s, req, id, pkid, &m, oid, trace, err,
-	    errlen)) < 1)
+	if ((rc = enroll_commit(c, g, s, req, id, pkid, &m, au, oid, trace,
+	    err, errlen)) < 1)
 		goto out;
 	log_info_ctx(LOG_JOB(oid, 1, trace, id), "issue_order queued for "
 	    "certificate %s (%zu names, %s, %s)", id, req->nnames,
@@ -805,5 +809,6 @@ enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
     const struct enroll_request *req, char id[IDS_LEN + 1], char *err,
     size_t errlen)
 {
-	return enroll_create_grouped(c, NULL, v, s, req, id, err, errlen);
+	return enroll_create_grouped(c, NULL, v, s, req, NULL, id, err,
+	    errlen);
 }

@@ -96,12 +96,16 @@ int enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
 
 /* The same, the write of a request without a tenant (enroll_batch_fits)
  * committed through group g (enroll_group.h) with other threads' at the
- * same time, when g is not NULL: the API's single enrollments. */
+ * same time, when g is not NULL: the API's single enrollments. With au not
+ * NULL, the call's audit row (enroll_audit.h) is written in the
+ * enrollment's transaction: au->id set when it committed, empty when not
+ * (nothing written). */
 struct enroll_group;
+struct enroll_audit;
 int enroll_create_grouped(PGconn *c, struct enroll_group *g,
     const struct vault *v, const struct settings *s,
-    const struct enroll_request *req, char id[IDS_LEN + 1], char *err,
-    size_t errlen);
+    const struct enroll_request *req, struct enroll_audit *au,
+    char id[IDS_LEN + 1], char *err, size_t errlen);
 
 /* Key, its PEM sealed as VAULT_CERT_KEY of row pkid, its SPKI and the CSR. */
 struct enroll_material {

@@ -7,6 +7,7 @@
 #include <libpq-fe.h>
 
 #include "enroll.h"
+#include "enroll_audit.h"
 #include "ids.h"
 
 /* One enrollment of a batch: its request, ids and material (made ahead,
@@ -18,6 +19,7 @@ struct enroll_batch_item {
 	const struct enroll_material	*m;
 	char				 oid[IDS_LEN + 1];	/* out: order */
 	char				 trace[IDS_TRACE_LEN + 1];	/* out */
+	struct enroll_audit		*audit;	/* or NULL: enroll_audit.h */
 };
 
 /* Whether req can be written by enroll_batch_write with no admission

@@ -64,7 +64,10 @@ enroll_group_counts(struct enroll_group *g, unsigned long *batches,
 	pthread_mutex_unlock(&g->mu);
 }
 
-/* Writes items[0..n) in one transaction on c. Returns 0, or -1 with err
+_Static_assert(ENROLL_GROUP_MAX <= ENROLL_AUDIT_MAX,
+    "a batch's audit rows go in one statement");
+
+/* Writes items[0..n), and their audit rows, in one transaction on c. Returns 0, or -1 with err
  * (rolled back). */
 static int
 eg_write(PGconn *c, const struct settings *s, struct enroll_batch_item *items,
@@ -73,8 +76,10 @@ eg_write(PGconn *c, const struct settings *s, struct enroll_batch_item *items,
 	if (db_begin(c, err, errlen) < 0)
 		return -1;
 	if (enroll_batch_write(c, s, items, n, err, errlen) < 0 ||
+	    enroll_audit_write(c, items, n, err, errlen) < 0 ||
 	    db_commit(c, err, errlen) < 0) {
 		db_rollback(c);
+		enroll_audit_forget(items, n);
 		return -1;
 	}
 	return 0;

@@ -19,7 +19,9 @@
  * connection, in one transaction, and wakes the others. Nothing waits for
  * a timer: a thread alone writes at once, and items queue only while a
  * write is under way, so a batch is as large as the concurrency. Every
- * item is answered after its transaction committed, as before.
+ * item is answered after its transaction committed, as before. An item's
+ * audit row (it->audit, enroll_audit.h) is written in its batch's
+ * transaction.
  */
 struct enroll_group;
 
@@ -29,7 +31,8 @@ struct enroll_group *enroll_group_new(void);
 /* No thread may be inside enroll_group_write any more; NULL is fine. */
 void enroll_group_free(struct enroll_group *g);
 
-/* Writes it (enroll_batch_fits(it->req); material made) and commits, with
+/* Writes it (enroll_batch_fits(it->req); material made), and its audit
+ * row when it->audit is not NULL (its id set once committed), and commits, with
  * whatever other threads hand in meanwhile; c (no transaction open) is used
  * when this thread leads. A batch that fails is rolled back and its items
  * written one by one, each in its own transaction, so one bad item fails
