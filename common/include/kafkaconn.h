@@ -22,6 +22,20 @@
 #define KAFKACONN_TOPIC_MESSAGE_MAX	1048588
 #define KAFKACONN_DLQ_PAYLOAD_MAX	(KAFKACONN_MESSAGE_MAX - 64 * 1024)
 
+/*
+ * fetch.wait.max.ms of certfleet's consumers (jobs in the workers, events
+ * in the coordinator): how long the broker holds a fetch that finds
+ * nothing. With fetch.min.bytes 1 a fetch returns as soon as one message
+ * arrives, so this adds no latency to a message; it sets how often an idle
+ * consumer asks again (librdkafka's default 500 ms: 2 fetches a second per
+ * consumer, each a TLS request the broker handles; docs/design.md, bench/e2e,
+ * "kafkaidle"). What it does delay: a fetch from a new position (a seek, a
+ * partition assigned or resumed) waits for the one held at the broker. So
+ * it stays at the coordinator's pause before it retries an event it
+ * rewound to (1 s, coordinator/main.c), and a retry waits no longer.
+ */
+#define KAFKACONN_FETCH_WAIT_MS		"1000"
+
 /* The project's topics, overridable through the environment variables
  * CERTFLEET_KAFKA_TOPIC_JOBS, _EVENTS and _DLQ. */
 const char *kafkaconn_topic_jobs(void);

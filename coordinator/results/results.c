@@ -54,7 +54,9 @@ results_consumer_new(const char *bootstrap, char *err, size_t errlen)
 	    kafkaconn_set(conf, "auto.commit.interval.ms",
 	    RESULTS_STR(RESULTS_COMMIT_MS), err, errlen) < 0 ||
 	    kafkaconn_set(conf, "auto.offset.reset", "earliest", err,
-	    errlen) < 0) {
+	    errlen) < 0 ||
+	    kafkaconn_set(conf, "fetch.wait.max.ms", KAFKACONN_FETCH_WAIT_MS,
+	    err, errlen) < 0) {
 		rd_kafka_conf_destroy(conf);
 		return NULL;
 	}

@@ -91,7 +91,9 @@ consumer_new(const char *bootstrap, const char *group, const char *topic,
 	    kafkaconn_set(conf, "auto.offset.reset", "earliest", err, errlen) < 0 ||
 	    kafkaconn_set(conf, "session.timeout.ms", "6000", err, errlen) < 0 ||
 	    kafkaconn_set(conf, "heartbeat.interval.ms", "1500", err, errlen) < 0 ||
-	    kafkaconn_set(conf, "fetch.max.bytes", "8388608", err, errlen) < 0)
+	    kafkaconn_set(conf, "fetch.max.bytes", "8388608", err, errlen) < 0 ||
+	    kafkaconn_set(conf, "fetch.wait.max.ms", KAFKACONN_FETCH_WAIT_MS,
+	    err, errlen) < 0)
 		goto fail;
 	rd_kafka_conf_set_rebalance_cb(conf, consumer_rebalance);
 	rd_kafka_conf_set_opaque(conf, cn);

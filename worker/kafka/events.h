@@ -15,9 +15,12 @@
 #define EVENTS_MAX_BYTES	(KAFKACONN_MESSAGE_MAX - 4096)
 /* linger.ms of the events producer: a busy worker's events of this long
  * share a produce request (at 5 ms, the default before, almost every event
- * was a request of its own: bench/e2e, docs/design.md). A job ends when
- * its event is delivered, so this is also what a job's end may wait. */
-#define EVENTS_LINGER_MS	"50"
+ * was a request of its own; at 50 ms a busy worker still sent 20 produce
+ * requests a second, each waking the coordinator's fetch: bench/e2e,
+ * docs/design.md, "kafkaidle"). A job ends when its event is delivered, so
+ * this is also what a job's end may wait, and what a result may take
+ * longer to reach the coordinator. */
+#define EVENTS_LINGER_MS	"200"
 
 struct events;
 
