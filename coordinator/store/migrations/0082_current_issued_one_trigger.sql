@@ -1,4 +1,4 @@
--- 0078_current_issued_one_trigger.sql -- a certificate's copies of its current issued certificate (0017's expiry and renewal deadline, 0061's search columns) written by one trigger reading that row once, and no trigger call when a certificate is inserted without one.
+-- 0082_current_issued_one_trigger.sql -- a certificate's copies of its current issued certificate (0017's expiry and renewal deadline, 0061's search columns) written by one trigger reading that row once, and no trigger call when a certificate is inserted without one.
 -- Before: two BEFORE triggers read the same issued_certificates row on
 -- every change of current_issued (certificates_current, then
 -- certificates_current_validity), and the second also ran on every INSERT
