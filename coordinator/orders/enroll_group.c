@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "log.h"
 
 /* One waiting thread's item, on that thread's stack. */
 struct eg_wait {
@@ -95,12 +96,16 @@ eg_flush(PGconn *c, const struct settings *s, struct eg_wait **w, size_t n)
 
 	for (i = 0; i < n; i++)
 		items[i] = *w[i]->it;
-	if (n > 1 && eg_write(c, s, items, n, err, sizeof(err)) == 0) {
-		for (i = 0; i < n; i++) {
-			*w[i]->it = items[i];
-			w[i]->rc = 1;
+	if (n > 1) {
+		if (eg_write(c, s, items, n, err, sizeof(err)) == 0) {
+			for (i = 0; i < n; i++) {
+				*w[i]->it = items[i];
+				w[i]->rc = 1;
+			}
+			return;
 		}
-		return;
+		log_warn("api: a group of %zu enrollments failed (%s); each is "
+		    "written alone", n, err);
 	}
 	for (i = 0; i < n; i++) {
 		w[i]->rc = eg_write(c, s, w[i]->it, 1, w[i]->err,
