@@ -1,17 +1,11 @@
 /* keypool.c -- the key pool: a refill thread making sealed keys into key_pool ahead of need, and the take that enrollments and renewals call. */
 #include "keypool.h"
 
-#include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "bgthread.h"
 #include "db.h"
 #include "ids.h"
 #include "log.h"
@@ -19,37 +13,11 @@
 #define KEYPOOL_APPNAME "certfleet-coordinator-keypool"
 
 struct keypool {
-	pthread_t		 thread;
-	int			 running;	/* the thread was started */
-	pthread_mutex_t		 mu;
-	pthread_cond_t		 wake;
-	int			 stop;		/* under mu */
+	struct bgthread		 t;
 	char			*conninfo;
 	const struct vault	*v;
 	const struct keypool_sizes *sizes;
 };
-
-/* 1 when stop was asked; else waits up to ms for it, then 0 or 1. */
-static int
-keypool_wait(struct keypool *kp, int ms)
-{
-	struct timespec until;
-	int stop;
-
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&kp->mu);
-	if (!kp->stop && ms > 0)
-		pthread_cond_timedwait(&kp->wake, &kp->mu, &until);
-	stop = kp->stop;
-	pthread_mutex_unlock(&kp->mu);
-	return stop;
-}
 
 /* Makes one key of type t, sealed for a new row, and inserts it. */
 static int
@@ -149,28 +117,20 @@ keypool_main(void *arg)
 	struct keypool *kp = arg;
 	PGconn *c = NULL;
 	char err[512];
-	int n, nice;
+	int n;
 
-	/* Linux: a thread's name and nice value are its own; KEYPOOL_NICE
-	 * more than the process's, whatever that is. */
-	prctl(PR_SET_NAME, KEYPOOL_THREAD_NAME, 0, 0, 0);
-	errno = 0;
-	nice = getpriority(PRIO_PROCESS, 0);
-	if (errno != 0 || setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid),
-	    nice + KEYPOOL_NICE > 19 ? 19 : nice + KEYPOOL_NICE) < 0)
-		log_debug("key pool: the refill thread keeps its priority");
-	while (!keypool_wait(kp, 0)) {
+	while (!bgthread_wait(&kp->t, 0)) {
 		if (db_ensure(&c, kp->conninfo, KEYPOOL_APPNAME, err,
 		    sizeof(err)) < 0) {
 			log_warn("key pool: %s (will retry)", err);
-			keypool_wait(kp, KEYPOOL_IDLE_MS);
+			bgthread_wait(&kp->t, KEYPOOL_IDLE_MS);
 			continue;
 		}
 		if ((n = keypool_fill(c, kp->v, kp->sizes, KEYPOOL_BATCH, err,
 		    sizeof(err))) < 0)
 			log_warn("key pool: %s (will retry)", err);
 		if (n <= 0)
-			keypool_wait(kp, KEYPOOL_IDLE_MS);
+			bgthread_wait(&kp->t, KEYPOOL_IDLE_MS);
 	}
 	if (c != NULL)
 		PQfinish(c);
@@ -192,8 +152,6 @@ keypool_start(const char *conninfo, const struct vault *v,
 	}
 	kp->v = v;
 	kp->sizes = sizes;
-	pthread_mutex_init(&kp->mu, NULL);
-	pthread_cond_init(&kp->wake, NULL);
 	for (t = 0; t < KEYS_TYPE_COUNT; t++)
 		if (sizes->n[t] > 0) {
 			any = 1;
@@ -202,12 +160,12 @@ keypool_start(const char *conninfo, const struct vault *v,
 		}
 	if (!any)
 		return kp;
-	if (pthread_create(&kp->thread, NULL, keypool_main, kp) != 0) {
+	if (bgthread_start(&kp->t, KEYPOOL_THREAD_NAME, KEYPOOL_NICE,
+	    keypool_main, kp) < 0) {
 		snprintf(err, errlen, "key pool: cannot start its thread");
 		keypool_stop(kp);
 		return NULL;
 	}
-	kp->running = 1;
 	return kp;
 }
 
@@ -216,15 +174,7 @@ keypool_stop(struct keypool *kp)
 {
 	if (kp == NULL)
 		return;
-	if (kp->running) {
-		pthread_mutex_lock(&kp->mu);
-		kp->stop = 1;
-		pthread_cond_signal(&kp->wake);
-		pthread_mutex_unlock(&kp->mu);
-		pthread_join(kp->thread, NULL);
-	}
-	pthread_cond_destroy(&kp->wake);
-	pthread_mutex_destroy(&kp->mu);
+	bgthread_stop(&kp->t);
 	free(kp->conninfo);
 	free(kp);
 }
