@@ -35,32 +35,6 @@ ea_cmp(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
-/* Hands the ids of r (one per row written) to the rows of items[0..n)
- * marked in took, in order. Returns 0, or -1 with err. */
-static int
-ea_ids(PGresult *r, struct enroll_batch_item *items, size_t n,
-    const unsigned char *took, char *err, size_t errlen)
-{
-	long long ids[ENROLL_AUDIT_MAX];
-	size_t i, k = 0, rows = (size_t)PQntuples(r);
-
-	for (i = 0; i < rows && i < ENROLL_AUDIT_MAX; i++)
-		ids[i] = strtoll(PQgetvalue(r, (int)i, 0), NULL, 10);
-	qsort(ids, i, sizeof(ids[0]), ea_cmp);
-	for (i = 0; i < n; i++) {
-		if (!took[i])
-			continue;
-		if (k >= rows) {
-			snprintf(err, errlen, "api audit: %zu rows written for "
-			    "more", rows);
-			return -1;
-		}
-		snprintf(items[i].audit->id, sizeof(items[i].audit->id), "%lld",
-		    ids[k++]);
-	}
-	return 0;
-}
-
 /* The JSON array of items[0..n)'s rows (took[i] set for those in it),
  * malloc'd; NULL with *none set when no item has a row, NULL with err when
  * memory runs out. */
@@ -97,26 +71,71 @@ out:
 }
 
 int
-enroll_audit_write(PGconn *c, struct enroll_batch_item *items, size_t n,
+enroll_audit_ids(PGresult *r, struct enroll_batch_item *items, size_t n,
+    const unsigned char *took, char *err, size_t errlen)
+{
+	long long ids[ENROLL_AUDIT_MAX];
+	size_t i, k = 0, rows = (size_t)PQntuples(r);
+
+	for (i = 0; i < rows && i < ENROLL_AUDIT_MAX; i++)
+		ids[i] = strtoll(PQgetvalue(r, (int)i, 0), NULL, 10);
+	qsort(ids, i, sizeof(ids[0]), ea_cmp);
+	for (i = 0; i < n; i++) {
+		if (!took[i])
+			continue;
+		if (k >= rows) {
+			snprintf(err, errlen, "api audit: %zu rows written for "
+			    "more", rows);
+			return -1;
+		}
+		snprintf(items[i].audit->id, sizeof(items[i].audit->id), "%lld",
+		    ids[k++]);
+	}
+	return 0;
+}
+
+int
+enroll_audit_stmt(struct db_stmt *st, char **json,
+    struct enroll_batch_item *items, size_t n, unsigned char *took,
     char *err, size_t errlen)
 {
-	unsigned char took[ENROLL_AUDIT_MAX] = { 0 };
-	PGresult *r;
-	char *s;
-	int none, rc;
+	int none;
 
+	*json = NULL;
 	if (n > ENROLL_AUDIT_MAX) {
 		snprintf(err, errlen, "api audit: %zu rows at once (at most %d)",
 		    n, ENROLL_AUDIT_MAX);
 		return -1;
 	}
-	if ((s = ea_json(items, n, took, &none, err, errlen)) == NULL)
+	memset(took, 0, n);
+	if ((*json = ea_json(items, n, took, &none, err, errlen)) == NULL)
 		return none ? 0 : -1;
-	r = db_query(c, "api audit", EA_SQL, 1, (const char *[]){ s }, NULL,
-	    NULL, err, errlen);
+	memset(st, 0, sizeof(*st));
+	st->what = "api audit";
+	st->sql = EA_SQL;
+	st->n = 1;
+	st->params = (const char *const *)json;
+	return 1;
+}
+
+int
+enroll_audit_write(PGconn *c, struct enroll_batch_item *items, size_t n,
+    char *err, size_t errlen)
+{
+	unsigned char took[ENROLL_AUDIT_MAX];
+	struct db_stmt st;
+	char *s;
+	int rc;
+
+	if ((rc = enroll_audit_stmt(&st, &s, items, n, took, err,
+	    errlen)) <= 0)
+		return rc;
+	st.res = db_query(c, st.what, st.sql, st.n, st.params, NULL, NULL, err,
+	    errlen);
 	free(s);
-	rc = r == NULL ? -1 : ea_ids(r, items, n, took, err, errlen);
-	PQclear(r);
+	rc = st.res == NULL ? -1 : enroll_audit_ids(st.res, items, n, took,
+	    err, errlen);
+	PQclear(st.res);
 	if (rc < 0)
 		enroll_audit_forget(items, n);
 	return rc;

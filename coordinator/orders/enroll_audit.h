@@ -30,6 +30,7 @@ struct enroll_audit {
 };
 
 struct enroll_batch_item;
+struct db_stmt;
 
 /* Inserts the audit rows of items[0..n) that have one (it->audit not NULL),
  * in c's open transaction, in one statement, and sets their id. Returns 0
@@ -37,6 +38,19 @@ struct enroll_batch_item;
  * rolled back: call enroll_audit_forget). */
 int enroll_audit_write(PGconn *c, struct enroll_batch_item *items, size_t n,
     char *err, size_t errlen);
+
+/* The audit rows of items[0..n) that have one as one statement, for a
+ * caller that runs it with others (db_pipeline): sets st (its parameter
+ * *json: free it once st ran) and took[i] for the items with a row, and
+ * returns 1; 0 when no item has a row (st unset); -1 with err. */
+int enroll_audit_stmt(struct db_stmt *st, char **json,
+    struct enroll_batch_item *items, size_t n, unsigned char *took,
+    char *err, size_t errlen);
+
+/* Hands the ids of st's result r (one per row written) to the items marked
+ * in took, in order. Returns 0, or -1 with err. */
+int enroll_audit_ids(PGresult *r, struct enroll_batch_item *items, size_t n,
+    const unsigned char *took, char *err, size_t errlen);
 
 /* Clears the id of items[0..n)'s audit rows: their transaction was rolled
  * back. */

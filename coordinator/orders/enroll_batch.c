@@ -53,7 +53,7 @@ eb_cols_init(struct eb_cols *t, size_t ncol, size_t n, char *err,
 }
 
 /* Sets column col of row to a copy of s (NULL: ""); memory running out is
- * noted on t and found by eb_exec. */
+ * noted on t and found by eb_stmt. */
 static void
 eb_set(struct eb_cols *t, size_t col, size_t row, const char *s)
 {
@@ -81,13 +81,12 @@ eb_set_hex(struct eb_cols *t, size_t col, size_t row, const unsigned char *b,
 	h[2 * len] = '\0';
 }
 
-/* Runs sql with t's columns as its parameters $1..$ncol; it must affect
- * t->n rows. Returns 0, or -1 with err. */
+/* Makes st the statement sql with t's columns as its parameters
+ * $1..$ncol (t must outlive it). Returns 0, or -1 with err. */
 static int
-eb_exec(PGconn *c, const char *what, const char *sql, struct eb_cols *t,
-    char *err, size_t errlen)
+eb_stmt(struct db_stmt *st, const char *what, const char *sql,
+    struct eb_cols *t, char *err, size_t errlen)
 {
-	long rows;
 	size_t k;
 
 	for (k = 0; !t->oom && k < t->ncol; k++)
@@ -97,12 +96,24 @@ eb_exec(PGconn *c, const char *what, const char *sql, struct eb_cols *t,
 		snprintf(err, errlen, "%s: out of memory", what);
 		return -1;
 	}
-	if ((rows = db_exec(c, what, sql, (int)t->ncol,
-	    (const char *const *)t->lit, NULL, NULL, err, errlen)) < 0)
-		return -1;
-	if ((size_t)rows != t->n) {
-		snprintf(err, errlen, "%s: %ld rows written of %zu", what, rows,
-		    t->n);
+	memset(st, 0, sizeof(*st));
+	st->what = what;
+	st->sql = sql;
+	st->n = (int)t->ncol;
+	st->params = (const char *const *)t->lit;
+	return 0;
+}
+
+/* Whether st, run, wrote one row per row of t. Returns 0, or -1 with err. */
+static int
+eb_wrote(const struct db_stmt *st, const struct eb_cols *t, char *err,
+    size_t errlen)
+{
+	long rows = atol(PQcmdTuples(st->res));
+
+	if (rows < 0 || (size_t)rows != t->n) {
+		snprintf(err, errlen, "%s: %ld rows written of %zu", st->what,
+		    rows, t->n);
 		return -1;
 	}
 	return 0;
@@ -116,34 +127,32 @@ enroll_batch_fits(const struct enroll_request *req)
 
 /* Hostname sets and certificates (names and labels by their triggers). */
 static int
-eb_certificates(PGconn *c, const struct settings *s,
-    const struct enroll_batch_item *it, size_t n, char *err, size_t errlen)
+eb_certificates(struct eb_cols *t, struct db_stmt *st,
+    const struct settings *s, const struct enroll_batch_item *it, size_t n, char *err, size_t errlen)
 {
-	struct eb_cols t;
 	const struct enroll_request *r;
 	size_t i;
-	int rc;
 
-	if (eb_cols_init(&t, 11, n, err, errlen) < 0)
+	if (eb_cols_init(t, 11, n, err, errlen) < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
 		r = it[i].req;
-		eb_set(&t, 0, i, it[i].id);
-		if ((t.v[1][i] = db_array_literal(r->names, r->nnames)) == NULL ||
-		    (t.v[2][i] = enroll_domains_literal(r->names,
-		    r->nnames)) == NULL || (t.v[5][i] = db_array_literal(
+		eb_set(t, 0, i, it[i].id);
+		if ((t->v[1][i] = db_array_literal(r->names, r->nnames)) == NULL ||
+		    (t->v[2][i] = enroll_domains_literal(r->names,
+		    r->nnames)) == NULL || (t->v[5][i] = db_array_literal(
 		    r->fallback, r->nfallback)) == NULL)
-			t.oom = 1;
-		eb_set(&t, 3, i, r->ca != NULL ? r->ca : s->ca_name);
-		eb_set(&t, 4, i, keys_type_name(r->key_type));
-		eb_set(&t, 6, i, r->challenge);
-		eb_set(&t, 7, i, r->preferred_chain);
-		eb_set(&t, 8, i, r->profile);
-		eb_set(&t, 9, i, r->labels != NULL ? r->labels : "{}");
-		eb_set(&t, 10, i, r->tenant);
+			t->oom = 1;
+		eb_set(t, 3, i, r->ca != NULL ? r->ca : s->ca_name);
+		eb_set(t, 4, i, keys_type_name(r->key_type));
+		eb_set(t, 6, i, r->challenge);
+		eb_set(t, 7, i, r->preferred_chain);
+		eb_set(t, 8, i, r->profile);
+		eb_set(t, 9, i, r->labels != NULL ? r->labels : "{}");
+		eb_set(t, 10, i, r->tenant);
 	}
 	/* a name set twice in the batch (force) is one hostname set */
-	rc = eb_exec(c, "enroll batch certificates", "WITH x AS (SELECT * FROM "
+	return eb_stmt(st, "enroll batch certificates", "WITH x AS (SELECT * FROM "
 	    "unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
 	    "$6::text[], $7::text[], $8::text[], $9::text[], $10::text[], "
 	    "$11::text[]) AS x(id, names, domains, ca, key_type, fallback, "
@@ -155,88 +164,94 @@ eb_certificates(PGconn *c, const struct settings *s,
 	    "profile, tenant, labels) SELECT x.id, hs.id, x.ca, x.key_type, "
 	    "x.fallback::text[], x.challenge, nullif(x.chain, ''), "
 	    "nullif(x.profile, ''), nullif(x.tenant, ''), x.labels::jsonb FROM x "
-	    "JOIN hs ON hs.names = x.names::text[]", &t, err, errlen);
-	eb_cols_free(&t);
-	return rc;
+	    "JOIN hs ON hs.names = x.names::text[]", t, err, errlen);
 }
 
 /* The sealed private keys. */
 static int
-eb_keys(PGconn *c, const struct enroll_batch_item *it, size_t n, char *err,
-    size_t errlen)
+eb_keys(struct eb_cols *t, struct db_stmt *st,
+    const struct enroll_batch_item *it, size_t n, char *err, size_t errlen)
 {
-	struct eb_cols t;
 	const struct enroll_material *m;
 	size_t i;
-	int rc;
 
-	if (eb_cols_init(&t, 8, n, err, errlen) < 0)
+	if (eb_cols_init(t, 8, n, err, errlen) < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
 		m = it[i].m;
-		eb_set(&t, 0, i, it[i].pkid);
-		eb_set(&t, 1, i, it[i].id);
-		eb_set(&t, 2, i, keys_type_name(it[i].req->key_type));
-		eb_set_hex(&t, 3, i, m->spki, m->spkilen);
-		eb_set_hex(&t, 4, i, m->box.ct, m->box.ctlen);
-		eb_set_hex(&t, 5, i, m->box.nonce, VAULT_NONCE_LEN);
-		eb_set_hex(&t, 6, i, m->box.tag, VAULT_TAG_LEN);
-		eb_set(&t, 7, i, m->box.key_id);
+		eb_set(t, 0, i, it[i].pkid);
+		eb_set(t, 1, i, it[i].id);
+		eb_set(t, 2, i, keys_type_name(it[i].req->key_type));
+		eb_set_hex(t, 3, i, m->spki, m->spkilen);
+		eb_set_hex(t, 4, i, m->box.ct, m->box.ctlen);
+		eb_set_hex(t, 5, i, m->box.nonce, VAULT_NONCE_LEN);
+		eb_set_hex(t, 6, i, m->box.tag, VAULT_TAG_LEN);
+		eb_set(t, 7, i, m->box.key_id);
 	}
-	rc = eb_exec(c, "enroll batch keys", "INSERT INTO private_keys (id, "
+	return eb_stmt(st, "enroll batch keys", "INSERT INTO private_keys (id, "
 	    "certificate, key_type, public_key_der, key_ciphertext, key_nonce, "
 	    "key_tag, key_id) SELECT id, cert, kt, decode(spki, 'hex'), "
 	    "decode(ct, 'hex'), decode(nonce, 'hex'), decode(tag, 'hex'), kid "
 	    "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], "
 	    "$5::text[], $6::text[], $7::text[], $8::text[]) AS x(id, cert, kt, "
-	    "spki, ct, nonce, tag, kid)", &t, err, errlen);
-	eb_cols_free(&t);
-	return rc;
+	    "spki, ct, nonce, tag, kid)", t, err, errlen);
 }
 
 /* The current accounts of the batch's CAs (locked FOR SHARE, as
  * order_create does): rows of name, directory_url, trust, account id and
- * URL. Returns the result, or NULL with err (also when a CA has none). */
-static PGresult *
-eb_accounts(PGconn *c, const struct settings *s,
+ * URL. *lit is the statement's parameter (free it after). Returns 0, or -1
+ * with err. */
+static int
+eb_accounts(struct db_stmt *st, char **lit, const struct settings *s,
     const struct enroll_batch_item *it, size_t n, char *err, size_t errlen)
 {
-	char **cas, *lit;
-	const char *ca;
-	PGresult *r = NULL;
-	size_t i, k = 0;
-	int row;
+	char **cas;
+	size_t i;
 
 	if ((cas = calloc(n, sizeof(*cas))) == NULL)
 		goto oom;
 	for (i = 0; i < n; i++)
-		cas[k++] = (char *)(it[i].req->ca != NULL ? it[i].req->ca :
+		cas[i] = (char *)(it[i].req->ca != NULL ? it[i].req->ca :
 		    s->ca_name);
-	lit = db_array_literal(cas, k);
+	*lit = db_array_literal(cas, n);
 	free(cas);
-	if (lit == NULL)
+	if (*lit == NULL)
 		goto oom;
-	r = db_query(c, "enroll batch accounts", "SELECT ca.name, "
-	    "ca.directory_url, ca.trust, a.id, coalesce(a.account_url, '') FROM "
-	    "cas ca JOIN acme_accounts a ON a.ca = ca.name AND a.directory_url = "
-	    "ca.directory_url WHERE ca.name = ANY($1::text[]) FOR SHARE OF a", 1,
-	    (const char *const *)&lit, NULL, NULL, err, errlen);
-	free(lit);
-	for (i = 0; r != NULL && i < n; i++) {
-		ca = it[i].req->ca != NULL ? it[i].req->ca : s->ca_name;
-		for (row = 0; row < PQntuples(r) && strcmp(PQgetvalue(r, row, 0),
-		    ca) != 0; row++)
-			;
-		if (row == PQntuples(r)) {
-			snprintf(err, errlen, "enroll: CA %s has no account yet", ca);
-			PQclear(r);
-			r = NULL;
-		}
-	}
-	return r;
+	memset(st, 0, sizeof(*st));
+	st->what = "enroll batch accounts";
+	st->sql = "SELECT ca.name, ca.directory_url, ca.trust, a.id, "
+	    "coalesce(a.account_url, '') FROM cas ca JOIN acme_accounts a ON "
+	    "a.ca = ca.name AND a.directory_url = ca.directory_url WHERE "
+	    "ca.name = ANY($1::text[]) FOR SHARE OF a";
+	st->n = 1;
+	st->params = (const char *const *)lit;
+	return 0;
 oom:
 	snprintf(err, errlen, "enroll batch accounts: out of memory");
-	return NULL;
+	return -1;
+}
+
+/* Whether every item's CA has a row in acc. Returns 0, or -1 with err. */
+static int
+eb_accounts_found(const PGresult *acc, const struct settings *s,
+    const struct enroll_batch_item *it, size_t n, char *err, size_t errlen)
+{
+	const char *ca;
+	size_t i;
+	int row;
+
+	for (i = 0; i < n; i++) {
+		ca = it[i].req->ca != NULL ? it[i].req->ca : s->ca_name;
+		for (row = 0; row < PQntuples(acc) && strcmp(PQgetvalue(acc,
+		    row, 0), ca) != 0; row++)
+			;
+		if (row == PQntuples(acc)) {
+			snprintf(err, errlen, "enroll: CA %s has no account yet",
+			    ca);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* The row of accounts acc for the CA of req. */
@@ -255,40 +270,38 @@ eb_account_row(const PGresult *acc, const struct settings *s,
 
 /* The orders, each for its CA's current account. */
 static int
-eb_orders(PGconn *c, const struct settings *s, const PGresult *acc,
-    struct enroll_batch_item *it, size_t n, char *err, size_t errlen)
+eb_orders(struct eb_cols *t, struct db_stmt *st, const struct settings *s,
+    const PGresult *acc, struct enroll_batch_item *it, size_t n, char *err, size_t errlen)
 {
-	struct eb_cols t;
 	const struct enroll_request *r;
 	char prio[16];
 	size_t i;
-	int rc;
 
-	if (eb_cols_init(&t, 12, n, err, errlen) < 0)
+	if (eb_cols_init(t, 12, n, err, errlen) < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
 		r = it[i].req;
 		if (ids_new(it[i].oid) < 0 || ids_trace(it[i].trace) < 0) {
-			eb_cols_free(&t);
+			eb_cols_free(t);
 			snprintf(err, errlen, "enroll: no random ids");
 			return -1;
 		}
 		snprintf(prio, sizeof(prio), "%d", r->priority);
-		eb_set(&t, 0, i, it[i].oid);
-		eb_set(&t, 1, i, it[i].id);
-		eb_set(&t, 2, i, it[i].pkid);
-		eb_set_hex(&t, 3, i, it[i].m->csr, it[i].m->csrlen);
-		eb_set(&t, 4, i, it[i].trace);
-		eb_set(&t, 5, i, r->ca != NULL ? r->ca : s->ca_name);
-		eb_set(&t, 6, i, r->challenge);
-		eb_set(&t, 7, i, r->profile);
-		eb_set(&t, 8, i, r->preferred_chain);
-		eb_set(&t, 9, i, prio);
+		eb_set(t, 0, i, it[i].oid);
+		eb_set(t, 1, i, it[i].id);
+		eb_set(t, 2, i, it[i].pkid);
+		eb_set_hex(t, 3, i, it[i].m->csr, it[i].m->csrlen);
+		eb_set(t, 4, i, it[i].trace);
+		eb_set(t, 5, i, r->ca != NULL ? r->ca : s->ca_name);
+		eb_set(t, 6, i, r->challenge);
+		eb_set(t, 7, i, r->profile);
+		eb_set(t, 8, i, r->preferred_chain);
+		eb_set(t, 9, i, prio);
 		/* the CA's current account, as order_publish records it */
-		eb_set(&t, 10, i, PQgetvalue(acc, eb_account_row(acc, s, r), 3));
-		eb_set(&t, 11, i, r->tenant);	/* the certificate's, as order_create */
+		eb_set(t, 10, i, PQgetvalue(acc, eb_account_row(acc, s, r), 3));
+		eb_set(t, 11, i, r->tenant);	/* the certificate's, as order_create */
 	}
-	rc = eb_exec(c, "enroll batch orders", "INSERT INTO orders (id, "
+	return eb_stmt(st, "enroll batch orders", "INSERT INTO orders (id, "
 	    "certificate, private_key, csr_der, trace_id, ca, challenge, profile, "
 	    "preferred_chain, priority, account, tenant) SELECT x.id, x.cert, "
 	    "x.pk, decode(x.csr, 'hex'), x.trace, x.ca, x.challenge, "
@@ -297,9 +310,7 @@ eb_orders(PGconn *c, const struct settings *s, const PGresult *acc,
 	    "$3::text[], $4::text[], $5::text[], $6::text[], $7::text[], "
 	    "$8::text[], $9::text[], $10::text[], $11::text[], $12::text[]) AS "
 	    "x(id, cert, pk, csr, trace, ca, challenge, profile, chain, prio, "
-	    "account, tenant)", &t, err, errlen);
-	eb_cols_free(&t);
-	return rc;
+	    "account, tenant)", t, err, errlen);
 }
 
 /* Job{issue_order} of item it (its order just written, attempt 1) into
@@ -343,33 +354,103 @@ eb_job(struct eb_cols *t, size_t i, const PGresult *acc, int row,
 
 /* The orders' jobs into the outbox, due now (outbox_add's row each). */
 static int
-eb_outbox(PGconn *c, const struct settings *s, const PGresult *acc,
-    const struct enroll_batch_item *it, size_t n, char *err, size_t errlen)
+eb_outbox(struct eb_cols *t, struct db_stmt *st, const struct settings *s,
+    const PGresult *acc, const struct enroll_batch_item *it, size_t n, char *err, size_t errlen)
 {
-	struct eb_cols t;
 	char prio[16];
 	size_t i;
-	int rc, row;
+	int row;
 
-	if (eb_cols_init(&t, 6, n, err, errlen) < 0)
+	if (eb_cols_init(t, 6, n, err, errlen) < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
 		row = eb_account_row(acc, s, it[i].req);
-		eb_job(&t, i, acc, row, &it[i]);
-		eb_set(&t, 2, i, it[i].oid);
-		eb_set(&t, 3, i, PQgetvalue(acc, row, 0));
+		eb_job(t, i, acc, row, &it[i]);
+		eb_set(t, 2, i, it[i].oid);
+		eb_set(t, 3, i, PQgetvalue(acc, row, 0));
 		snprintf(prio, sizeof(prio), "%d", it[i].req->priority);
-		eb_set(&t, 4, i, prio);
-		eb_set(&t, 5, i, kafkaconn_topic_jobs());
+		eb_set(t, 4, i, prio);
+		eb_set(t, 5, i, kafkaconn_topic_jobs());
 	}
-	rc = eb_exec(c, "enroll batch jobs", "INSERT INTO outbox (topic, key, "
+	return eb_stmt(st, "enroll batch jobs", "INSERT INTO outbox (topic, key, "
 	    "payload, job_id, attempt, available_at, ca, issue, priority) SELECT "
 	    "x.topic, x.key, decode(x.payload, 'hex'), x.job, 1, now(), x.ca, "
 	    "true, x.prio::smallint FROM unnest($1::text[], $2::text[], "
 	    "$3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS "
-	    "x(key, payload, job, ca, prio, topic, i) ORDER BY x.i", &t, err,
+	    "x(key, payload, job, ca, prio, topic, i) ORDER BY x.i", t, err,
 	    errlen);
-	eb_cols_free(&t);
+}
+
+/* The statements of a batch, in two round trips: what needs nothing
+ * read first, then what needs the accounts. */
+enum { EB_BEGIN, EB_ACCOUNTS, EB_CERTS, EB_KEYS, EB_FIRST };
+enum { EB_ORDERS, EB_JOBS, EB_AUDIT, EB_COMMIT, EB_SECOND };
+
+/* Writes items[0..n); with tx, in a transaction of its own begun and
+ * committed here (and their audit rows in it), else in c's. */
+static int
+eb_write(PGconn *c, const struct settings *s, struct enroll_batch_item *items,
+    size_t n, int tx, char *err, size_t errlen)
+{
+	struct db_stmt one[EB_FIRST] = { { 0 } }, two[EB_SECOND] = { { 0 } };
+	struct eb_cols t[4];
+	struct db_stmt *first = one, *second = two;
+	unsigned char took[ENROLL_AUDIT_MAX] = { 0 };
+	char *acclit = NULL, *audit = NULL;
+	size_t nfirst = EB_FIRST, nsecond = EB_COMMIT, k;
+	int rc = -1, audits = 0;
+
+	memset(t, 0, sizeof(t));
+	one[EB_BEGIN].what = "BEGIN";
+	one[EB_BEGIN].sql = "BEGIN";
+	two[EB_COMMIT].what = "COMMIT";
+	two[EB_COMMIT].sql = "COMMIT";
+	if (!tx) {
+		first++;	/* no BEGIN */
+		nfirst--;
+		nsecond = EB_AUDIT;	/* no audit rows, no COMMIT */
+	}
+	if (eb_accounts(&one[EB_ACCOUNTS], &acclit, s, items, n, err,
+	    errlen) < 0 || eb_certificates(&t[0], &one[EB_CERTS], s, items, n,
+	    err, errlen) < 0 || eb_keys(&t[1], &one[EB_KEYS], items, n, err,
+	    errlen) < 0)
+		goto out;
+	if (db_pipeline(c, first, nfirst, err, errlen) < 0)
+		goto out;
+	if (eb_accounts_found(one[EB_ACCOUNTS].res, s, items, n, err,
+	    errlen) < 0 || eb_wrote(&one[EB_CERTS], &t[0], err, errlen) < 0 ||
+	    eb_wrote(&one[EB_KEYS], &t[1], err, errlen) < 0 ||
+	    eb_orders(&t[2], &two[EB_ORDERS], s, one[EB_ACCOUNTS].res, items,
+	    n, err, errlen) < 0 || eb_outbox(&t[3], &two[EB_JOBS], s,
+	    one[EB_ACCOUNTS].res, items, n, err, errlen) < 0)
+		goto out;
+	if (tx && (audits = enroll_audit_stmt(&two[EB_AUDIT], &audit, items, n,
+	    took, err, errlen)) < 0)
+		goto out;
+	if (tx && audits == 0)
+		two[EB_AUDIT] = two[EB_COMMIT];	/* no audit rows */
+	else if (tx)
+		nsecond = EB_SECOND;
+	if (db_pipeline(c, second, nsecond, err, errlen) < 0 ||
+	    eb_wrote(&two[EB_ORDERS], &t[2], err, errlen) < 0 ||
+	    eb_wrote(&two[EB_JOBS], &t[3], err, errlen) < 0 ||
+	    (audits > 0 && enroll_audit_ids(two[EB_AUDIT].res, items, n, took,
+	    err, errlen) < 0))
+		goto out;
+	rc = 1;
+out:
+	for (k = 0; k < EB_FIRST; k++)
+		PQclear(one[k].res);
+	for (k = 0; k < EB_SECOND; k++)
+		PQclear(two[k].res);
+	for (k = 0; k < 4; k++)
+		eb_cols_free(&t[k]);
+	free(acclit);
+	free(audit);
+	if (rc < 0 && tx) {
+		db_rollback(c);
+		enroll_audit_forget(items, n);
+	}
 	return rc;
 }
 
@@ -377,19 +458,21 @@ int
 enroll_batch_write(PGconn *c, const struct settings *s,
     struct enroll_batch_item *items, size_t n, char *err, size_t errlen)
 {
-	PGresult *acc;
-	int rc = -1;
-
 	err[0] = '\0';
 	if (n == 0)
 		return 1;
-	if ((acc = eb_accounts(c, s, items, n, err, errlen)) == NULL)
+	return eb_write(c, s, items, n, 0, err, errlen);
+}
+
+int
+enroll_batch_commit(PGconn *c, const struct settings *s,
+    struct enroll_batch_item *items, size_t n, char *err, size_t errlen)
+{
+	err[0] = '\0';
+	if (n > ENROLL_AUDIT_MAX) {
+		snprintf(err, errlen, "enroll batch: %zu enrollments in one "
+		    "commit (at most %d)", n, ENROLL_AUDIT_MAX);
 		return -1;
-	if (eb_certificates(c, s, items, n, err, errlen) == 0 &&
-	    eb_keys(c, items, n, err, errlen) == 0 &&
-	    eb_orders(c, s, acc, items, n, err, errlen) == 0 &&
-	    eb_outbox(c, s, acc, items, n, err, errlen) == 0)
-		rc = 1;
-	PQclear(acc);
-	return rc;
+	}
+	return eb_write(c, s, items, n, 1, err, errlen);
 }

@@ -44,4 +44,16 @@ int enroll_batch_fits(const struct enroll_request *req);
 int enroll_batch_write(PGconn *c, const struct settings *s,
     struct enroll_batch_item *items, size_t n, char *err, size_t errlen);
 
+/*
+ * The same rows and the items' audit rows (enroll_audit.h) in a transaction
+ * of their own, begun and committed here: BEGIN and every statement that
+ * needs nothing read first go to the server in one round trip
+ * (db_pipeline), the rest and COMMIT in a second, where one statement a
+ * round trip took eight. For up to ENROLL_AUDIT_MAX items. Returns 1 with
+ * every item's oid, trace and audit id set; -1 with err when anything
+ * failed: rolled back, no audit id set.
+ */
+int enroll_batch_commit(PGconn *c, const struct settings *s,
+    struct enroll_batch_item *items, size_t n, char *err, size_t errlen);
+
 #endif

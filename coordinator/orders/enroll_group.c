@@ -68,24 +68,6 @@ enroll_group_counts(struct enroll_group *g, unsigned long *batches,
 _Static_assert(ENROLL_GROUP_MAX <= ENROLL_AUDIT_MAX,
     "a batch's audit rows go in one statement");
 
-/* Writes items[0..n), and their audit rows, in one transaction on c. Returns 0, or -1 with err
- * (rolled back). */
-static int
-eg_write(PGconn *c, const struct settings *s, struct enroll_batch_item *items,
-    size_t n, char *err, size_t errlen)
-{
-	if (db_begin(c, err, errlen) < 0)
-		return -1;
-	if (enroll_batch_write(c, s, items, n, err, errlen) < 0 ||
-	    enroll_audit_write(c, items, n, err, errlen) < 0 ||
-	    db_commit(c, err, errlen) < 0) {
-		db_rollback(c);
-		enroll_audit_forget(items, n);
-		return -1;
-	}
-	return 0;
-}
-
 /* The leader's write of the batch w[0..n): together, else one by one. */
 static void
 eg_flush(PGconn *c, const struct settings *s, struct eg_wait **w, size_t n)
@@ -97,7 +79,7 @@ eg_flush(PGconn *c, const struct settings *s, struct eg_wait **w, size_t n)
 	for (i = 0; i < n; i++)
 		items[i] = *w[i]->it;
 	if (n > 1) {
-		if (eg_write(c, s, items, n, err, sizeof(err)) == 0) {
+		if (enroll_batch_commit(c, s, items, n, err, sizeof(err)) == 1) {
 			for (i = 0; i < n; i++) {
 				*w[i]->it = items[i];
 				w[i]->rc = 1;
@@ -108,8 +90,8 @@ eg_flush(PGconn *c, const struct settings *s, struct eg_wait **w, size_t n)
 		    "written alone", n, err);
 	}
 	for (i = 0; i < n; i++) {
-		w[i]->rc = eg_write(c, s, w[i]->it, 1, w[i]->err,
-		    sizeof(w[i]->err)) == 0 ? 1 : -1;
+		w[i]->rc = enroll_batch_commit(c, s, w[i]->it, 1, w[i]->err,
+		    sizeof(w[i]->err));
 	}
 }
 

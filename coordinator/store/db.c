@@ -1,4 +1,4 @@
-/* db.c -- libpq helpers: parameterized queries (prepared once per connection, dbprep.h) with error text, transactions, reconnects, text[] and bytea. */
+/* db.c -- libpq helpers: parameterized queries (prepared once per connection, dbprep.h) with error text, several in one round trip (pipeline mode), transactions, reconnects, text[] and bytea. */
 #include "db.h"
 
 #include <stdio.h>
@@ -204,6 +204,143 @@ db_exec(PGconn *c, const char *what, const char *sql, int n,
 	rows = atol(PQcmdTuples(r));
 	PQclear(r);
 	return rows;
+}
+
+/* Sends s (prepared first when c's cache takes its text: *prepared is then
+ * set, and the Parse's own result comes before the statement's). Returns
+ * 1, or 0 when libpq could not queue it. */
+static int
+db_pipe_send(struct db_diag *d, PGconn *c, const struct db_stmt *s,
+    int *prepared)
+{
+	const char *name = NULL;
+
+	*prepared = 0;
+	if (d != NULL && d->prep != NULL &&
+	    (name = dbprep_find(d->prep, s->sql)) == NULL &&
+	    (name = dbprep_add(d->prep, s->sql)) != NULL) {
+		if (PQsendPrepare(c, name, s->sql, s->n, NULL) != 1) {
+			dbprep_drop(d->prep, s->sql);
+			return 0;
+		}
+		*prepared = 1;
+	}
+	if (name != NULL)
+		return PQsendQueryPrepared(c, name, s->n, s->params, s->lens,
+		    s->formats, 0);
+	return PQsendQueryParams(c, s->sql, s->n, NULL, s->params, s->lens,
+	    s->formats, 0);
+}
+
+/* Takes the next command's result off c in pipeline mode, and the NULL
+ * that ends it. Returns it (NULL: the connection failed). */
+static PGresult *
+db_pipe_result(PGconn *c)
+{
+	PGresult *r, *extra;
+
+	if ((r = PQgetResult(c)) == NULL)
+		return NULL;
+	if (PQresultStatus(r) == PGRES_PIPELINE_SYNC)
+		return r;
+	while ((extra = PQgetResult(c)) != NULL)
+		PQclear(extra);
+	return r;
+}
+
+/* Notes the first failure of a pipeline: "<what>: <message>" in err. */
+static void
+db_pipe_fail(PGconn *c, const PGresult *r, const char *what, int *failed,
+    char *err, size_t errlen)
+{
+	if (*failed)
+		return;
+	*failed = 1;
+	db_note(c, r);
+	db_error(err, errlen, what, r == NULL ? PQerrorMessage(c) :
+	    PQresultStatus(r) == PGRES_PIPELINE_ABORTED ? "not run: an "
+	    "earlier statement of its pipeline failed" :
+	    PQresultErrorMessage(r));
+}
+
+int
+db_pipeline(PGconn *c, struct db_stmt *s, size_t n, char *err, size_t errlen)
+{
+	struct db_diag *d = db_diag(c);
+	unsigned char prepared[DB_PIPELINE_MAX] = { 0 };
+	size_t i, sent = 0;
+	int failed = 0, p, ok;
+	PGresult *r;
+	ExecStatusType st;
+
+	for (i = 0; i < n; i++)
+		s[i].res = NULL;
+	if (n > DB_PIPELINE_MAX) {
+		snprintf(err, errlen, "%s: %zu statements in one pipeline (at "
+		    "most %d)", s[0].what, n, DB_PIPELINE_MAX);
+		return -1;
+	}
+	if (PQenterPipelineMode(c) != 1) {
+		db_pipe_fail(c, NULL, s[0].what, &failed, err, errlen);
+		return -1;
+	}
+	for (; sent < n; sent++) {
+		if (db_pipe_send(d, c, &s[sent], &p) != 1) {
+			db_pipe_fail(c, NULL, s[sent].what, &failed, err, errlen);
+			break;
+		}
+		prepared[sent] = (unsigned char)p;
+	}
+	/* what was queued is answered up to the Sync, even after a failure */
+	if (PQpipelineSync(c) != 1) {
+		db_pipe_fail(c, NULL, s[0].what, &failed, err, errlen);
+		goto out;
+	}
+	for (i = 0; i < sent; i++) {
+		if (prepared[i]) {
+			if ((r = db_pipe_result(c)) == NULL)
+				goto broken;
+			if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+				dbprep_drop(d->prep, s[i].sql);
+				db_pipe_fail(c, r, s[i].what, &failed, err,
+				    errlen);
+			}
+			PQclear(r);
+		}
+		if ((r = db_pipe_result(c)) == NULL)
+			goto broken;
+		st = PQresultStatus(r);
+		ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+		if (ok && !failed) {
+			s[i].res = r;
+			continue;
+		}
+		if (!ok)
+			db_pipe_fail(c, r, s[i].what, &failed, err, errlen);
+		PQclear(r);
+	}
+	/* the Sync's own result */
+	if ((r = db_pipe_result(c)) == NULL)
+		goto broken;
+	PQclear(r);
+	goto out;
+broken:
+	db_pipe_fail(c, NULL, s[i < n ? i : 0].what, &failed, err, errlen);
+out:
+	if (PQexitPipelineMode(c) != 1) {
+		/* results still queued (a broken connection): drop them */
+		while ((r = PQgetResult(c)) != NULL)
+			PQclear(r);
+		(void)PQexitPipelineMode(c);
+		db_pipe_fail(c, NULL, s[0].what, &failed, err, errlen);
+	}
+	if (!failed)
+		return 0;
+	for (i = 0; i < n; i++) {
+		PQclear(s[i].res);
+		s[i].res = NULL;
+	}
+	return -1;
 }
 
 int

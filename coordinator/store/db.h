@@ -70,6 +70,33 @@ int db_send_binary(PGconn *c, const char *what, const char *sql, int n,
     const char *const *params, char *err, size_t errlen);
 PGresult *db_receive(PGconn *c, const char *what, char *err, size_t errlen);
 
+/*
+ * Several statements in one round trip (libpq's pipeline mode): the server
+ * gets them all at once and answers them in order, as the same db_query
+ * calls one after the other would, each prepared through c's cache. A
+ * statement's result (PGRES_COMMAND_OK or PGRES_TUPLES_OK) lands in its res.
+ */
+#define DB_PIPELINE_MAX	16
+
+struct db_stmt {
+	const char		*what;	/* names it in err */
+	const char		*sql;
+	int			 n;
+	const char *const	*params;	/* as db_query takes them */
+	const int		*lens;
+	const int		*formats;
+	PGresult		*res;	/* out: PQclear it */
+};
+
+/* Runs s[0..n) (n <= DB_PIPELINE_MAX) on c in one pipeline with one Sync
+ * after the last. Returns 0 with every s[i].res set, or -1 with the first
+ * failure's "<what>: <message>" in err, noted on c as db_query notes it,
+ * and no res kept. The server runs nothing after a failed statement;
+ * inside a transaction (BEGIN as s[0], or begun before) the caller rolls
+ * back. */
+int db_pipeline(PGconn *c, struct db_stmt *s, size_t n, char *err,
+    size_t errlen);
+
 /* BEGIN, COMMIT, ROLLBACK. Return 0, or -1 with a message in err.
  * db_rollback never fails loudly: it is called on paths already failing. */
 int db_begin(PGconn *c, char *err, size_t errlen);

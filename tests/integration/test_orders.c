@@ -521,6 +521,163 @@ test_batch_writes_as_single(void **state)
 	}
 }
 
+/* db_pipeline: statements answered in order, prepared on their first run
+ * and by name after; a failure stops the rest, names the statement that
+ * failed, keeps no result, is noted on the connection (db_fault), leaves
+ * the connection usable, and a text that does not parse is not kept as
+ * prepared. */
+static void
+test_db_pipeline(void **state)
+{
+	const char *one[] = { "1" }, *zero[] = { "0" };
+	struct db_stmt st[3];
+	char err[512];
+	int run;
+	PGresult *r;
+
+	(void)state;
+	for (run = 0; run < 2; run++) {	/* then through the cache */
+		memset(st, 0, sizeof(st));
+		st[0] = (struct db_stmt){ .what = "a", .sql = "SELECT $1::int + 1",
+		    .n = 1, .params = one };
+		st[1] = (struct db_stmt){ .what = "b", .sql = "SELECT 'b'" };
+		st[2] = (struct db_stmt){ .what = "c", .sql = "SELECT $1::int * 5 "
+		    "FROM generate_series(1, 3)", .n = 1, .params = one };
+		if (db_pipeline(db, st, 3, err, sizeof(err)) != 0)
+			fail_msg("db_pipeline: %s", err);
+		assert_string_equal(PQgetvalue(st[0].res, 0, 0), "2");
+		assert_string_equal(PQgetvalue(st[1].res, 0, 0), "b");
+		assert_int_equal(PQntuples(st[2].res), 3);
+		PQclear(st[0].res);
+		PQclear(st[1].res);
+		PQclear(st[2].res);
+	}
+	/* the second fails: the third is not run, nothing is kept */
+	assert_int_equal(db_begin(db, err, sizeof(err)), 0);
+	memset(st, 0, sizeof(st));
+	st[0] = (struct db_stmt){ .what = "a", .sql = "SELECT $1::int + 1",
+	    .n = 1, .params = one };
+	st[1] = (struct db_stmt){ .what = "divide", .sql = "SELECT 1 / $1::int",
+	    .n = 1, .params = zero };
+	st[2] = (struct db_stmt){ .what = "c", .sql = "CREATE TABLE "
+	    "pipeline_never_made (x int)" };
+	db_fault_clear(db);
+	assert_int_equal(db_pipeline(db, st, 3, err, sizeof(err)), -1);
+	if (strncmp(err, "divide: ", 8) != 0 || strstr(err, "zero") == NULL)
+		fail_msg("err: %s", err);
+	assert_null(st[0].res);
+	assert_null(st[1].res);
+	assert_null(st[2].res);
+	assert_int_equal(db_fault(db, NULL), DB_FAULT_CONTENT);
+	assert_int_equal(PQtransactionStatus(db), PQTRANS_INERROR);
+	db_rollback(db);
+	assert_sql("SELECT count(*)::text FROM pg_class WHERE relname = $1",
+	    "pipeline_never_made", "0");
+	/* a text that does not parse, twice: the same error both times */
+	for (run = 0; run < 2; run++) {
+		st[0] = (struct db_stmt){ .what = "typo", .sql = "SELEC 1" };
+		assert_int_equal(db_pipeline(db, st, 1, err, sizeof(err)), -1);
+		if (strncmp(err, "typo: ", 6) != 0 || strstr(err, "syntax") ==
+		    NULL)
+			fail_msg("run %d: err: %s", run, err);
+	}
+	/* out of pipeline mode: a plain query works */
+	r = db_query(db, "after", "SELECT 'after'", 0, NULL, NULL, NULL, err,
+	    sizeof(err));
+	assert_non_null(r);
+	assert_string_equal(PQgetvalue(r, 0, 0), "after");
+	PQclear(r);
+}
+
+/* enroll_batch_commit: the rows of enroll_batch_write and the audit rows
+ * committed in one transaction of its own, in two round trips; a batch
+ * with a CA that has no account writes nothing (neither its other sets nor
+ * any audit row) and leaves the connection idle. */
+static void
+test_batch_commit(void **state)
+{
+	static const char *const bodies[] = {
+	    "{\"hostnames\": [\"%s-c1.example.com\"], \"ca\": \"ca-a\"}",
+	    "{\"hostnames\": [\"%s-c2.example.com\"], \"ca\": \"ca-b\"}",
+	    "{\"hostnames\": [\"%s-c3.example.com\"], \"ca\": \"ca-none\"}",
+	};
+	struct enroll_request req[3];
+	struct enroll_material m[3];
+	struct enroll_batch_item items[3];
+	struct enroll_audit au[3];
+	char body[256], err[512], ids[3][IDS_LEN + 1], pk[3][IDS_LEN + 1];
+	char *v;
+	size_t i;
+	int run;
+
+	(void)state;
+	for (run = 0; run < 2; run++) {	/* 2 sets, then all 3 */
+		size_t n = run == 0 ? 2 : 3;
+
+		memset(m, 0, sizeof(m));
+		memset(items, 0, sizeof(items));
+		for (i = 0; i < n; i++) {
+			bodyfor(body, sizeof(body), bodies[i], run ? "bad" :
+			    "commit");
+			if (enroll_parse(body, strlen(body), KEYS_EC_P256,
+			    &req[i], err, sizeof(err)) < 0)
+				fail_msg("enroll_parse %s: %s", body, err);
+			assert_int_equal(ids_new(ids[i]), 0);
+			assert_int_equal(ids_new(pk[i]), 0);
+			if (enroll_material(vault, &req[i], pk[i], &m[i], err,
+			    sizeof(err)) < 0)
+				fail_msg("enroll_material: %s", err);
+			au[i] = (struct enroll_audit){ .token = "t-commit",
+			    .action = "enroll", .target = ids[i],
+			    .source = "127.0.0.1", .status = 201 };
+			items[i] = (struct enroll_batch_item){ .req = &req[i],
+			    .id = ids[i], .pkid = pk[i], .m = &m[i],
+			    .audit = i == 1 ? NULL : &au[i] };
+		}
+		if (run == 0) {
+			if (enroll_batch_commit(db, &set, items, n, err,
+			    sizeof(err)) != 1)
+				fail_msg("enroll_batch_commit: %s", err);
+			assert_int_equal(PQtransactionStatus(db), PQTRANS_IDLE);
+			for (i = 0; i < n; i++) {
+				v = sql1("SELECT id FROM orders WHERE "
+				    "certificate = $1", ids[i]);
+				assert_non_null(v);
+				assert_string_equal(items[i].oid, v);
+				free(v);
+				assert_sql("SELECT count(*)::text FROM outbox "
+				    "WHERE job_id = $1", items[i].oid, "1");
+				assert_sql("SELECT count(*)::text FROM "
+				    "private_keys WHERE certificate = $1", ids[i],
+				    "1");
+			}
+			assert_true(au[0].id[0] != '\0');
+			assert_sql("SELECT target FROM api_audit WHERE id = "
+			    "$1::bigint", au[0].id, ids[0]);
+			assert_sql("SELECT count(*)::text FROM api_audit WHERE "
+			    "target = $1", ids[1], "0");
+		} else {
+			assert_int_equal(enroll_batch_commit(db, &set, items,
+			    n, err, sizeof(err)), -1);
+			if (strstr(err, "ca-none") == NULL)
+				fail_msg("err: %s", err);
+			assert_int_equal(PQtransactionStatus(db), PQTRANS_IDLE);
+			for (i = 0; i < n; i++) {
+				assert_sql("SELECT count(*)::text FROM "
+				    "certificates WHERE id = $1", ids[i], "0");
+				assert_sql("SELECT count(*)::text FROM api_audit "
+				    "WHERE target = $1", ids[i], "0");
+			}
+			assert_string_equal(au[0].id, "");
+			assert_string_equal(au[2].id, "");
+		}
+		for (i = 0; i < n; i++) {
+			enroll_material_free(&m[i]);
+			enroll_request_free(&req[i]);
+		}
+	}
+}
+
 /* Marks certificate id issued by its first order (valid now), with an ARI
  * window (CertID REPLACES) when ari. */
 static void
@@ -659,6 +816,8 @@ main(void)
 		cmocka_unit_test(test_fallback_keeps_every_field),
 		cmocka_unit_test(test_retry),
 		cmocka_unit_test(test_batch_writes_as_single),
+		cmocka_unit_test(test_db_pipeline),
+		cmocka_unit_test(test_batch_commit),
 		cmocka_unit_test(test_renew_tick),
 		cmocka_unit_test(test_hot_tables_autovacuum),
 	};
