@@ -589,6 +589,48 @@ test_db_pipeline(void **state)
 	PQclear(r);
 }
 
+/* db_pipeline on a connection the server ended: -1, a transient fault, out
+ * of pipeline mode; reconnected, the same statements (prepared on the old
+ * session) run again. */
+static void
+test_db_pipeline_lost(void **state)
+{
+	const char *one[] = { "1" };
+	struct db_stmt st[2];
+	char err[512], pid[16];
+	PGconn *c;
+	int run;
+
+	(void)state;
+	c = PQconnectdb(getenv("CERTFLEET_PG"));
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	for (run = 0; run < 3; run++) {
+		st[0] = (struct db_stmt){ .what = "a", .sql = "SELECT $1::int + 41",
+		    .n = 1, .params = one };
+		st[1] = (struct db_stmt){ .what = "b", .sql = "SELECT 'lost'" };
+		if (run == 1) {
+			snprintf(pid, sizeof(pid), "%d", PQbackendPID(c));
+			assert_sql("SELECT pg_terminate_backend($1::int, 10000)::text",
+			    pid, "true");
+			assert_int_equal(db_pipeline(c, st, 2, err, sizeof(err)),
+			    -1);
+			assert_int_equal(db_fault(c, NULL), DB_FAULT_TRANSIENT);
+			assert_int_equal(PQpipelineStatus(c), PQ_PIPELINE_OFF);
+			assert_null(st[0].res);
+			assert_int_equal(db_ensure(&c, getenv("CERTFLEET_PG"),
+			    "test-pipeline", err, sizeof(err)), 0);
+			continue;
+		}
+		if (db_pipeline(c, st, 2, err, sizeof(err)) != 0)
+			fail_msg("run %d: db_pipeline: %s", run, err);
+		assert_string_equal(PQgetvalue(st[0].res, 0, 0), "42");
+		assert_string_equal(PQgetvalue(st[1].res, 0, 0), "lost");
+		PQclear(st[0].res);
+		PQclear(st[1].res);
+	}
+	PQfinish(c);
+}
+
 /* enroll_batch_commit: the rows of enroll_batch_write and the audit rows
  * committed in one transaction of its own, in two round trips; a batch
  * with a CA that has no account writes nothing (neither its other sets nor
@@ -817,6 +859,7 @@ main(void)
 		cmocka_unit_test(test_retry),
 		cmocka_unit_test(test_batch_writes_as_single),
 		cmocka_unit_test(test_db_pipeline),
+		cmocka_unit_test(test_db_pipeline_lost),
 		cmocka_unit_test(test_batch_commit),
 		cmocka_unit_test(test_renew_tick),
 		cmocka_unit_test(test_hot_tables_autovacuum),
