@@ -187,9 +187,17 @@ budget_limited(const struct cas_ca *ca)
 	    ca->limit_dups_7d > 0;
 }
 
-/* The names of cas' CAs that count anything, as a text[] literal
- * (malloc'd; "{}" for none or cas NULL), or NULL out of memory. */
-static char *
+int
+budget_counts(const struct cas_conf *cas, const char *name)
+{
+	const struct cas_ca *ca;
+
+	if (cas == NULL || name == NULL || (ca = cas_find(cas, name)) == NULL)
+		return 0;
+	return budget_limited(ca);
+}
+
+char *
 budget_limited_names(const struct cas_conf *cas)
 {
 	char *names[CAS_MAX];
@@ -212,10 +220,9 @@ budget_limited_names(const struct cas_conf *cas)
 	"c.hostname_set, o.replaces IS NOT NULL OR o.released_at IS NOT NULL " \
 	"AS exempt, extract(epoch from now()) AS now FROM orders o JOIN " \
 	"certificates c ON c.id = o.certificate WHERE o.id = $1), rel AS " \
-	"(UPDATE orders SET released_at = now() WHERE id = $1 AND released_at " \
-	"IS NULL AND NOT (replaces IS NULL AND coalesce(ca = ANY($2::text[]), " \
-	"false)) RETURNING 1) SELECT o.ca, o.certificate, o.hostname_set, " \
-	"o.exempt, o.now, (SELECT count(*) FROM rel) FROM o"
+	"(UPDATE orders SET released_at = now() WHERE id = $1 AND " \
+	BUDGET_RELEASE("$2") " RETURNING 1) SELECT o.ca, o.certificate, " \
+	"o.hostname_set, o.exempt, o.now, (SELECT count(*) FROM rel) FROM o"
 
 int
 budget_admit(PGconn *c, const struct cas_conf *cas, const char *outbox_id,

@@ -38,6 +38,25 @@ double budget_release_at(double *times, size_t n, long limit,
 int budget_admit(PGconn *c, const struct cas_conf *cas, const char *outbox_id,
     const char *job_id, char *err, size_t errlen);
 
+/* 1 when the issue orders of CA name (NULL: none) are measured by
+ * budget_admit before release: name is a CA of cas that counts anything.
+ * 0 when nothing is to be measured: such an order is admitted as it is,
+ * and released (BUDGET_RELEASE) in the statement that marks it sent, so
+ * that its row is written once per relay pass, not twice. Pure. */
+int budget_counts(const struct cas_conf *cas, const char *name);
+
+/* The names of cas' CAs that count anything, as a text[] literal
+ * (malloc'd; "{}" for none or cas NULL), or NULL out of memory: the
+ * parameter of BUDGET_RELEASE. */
+char *budget_limited_names(const struct cas_conf *cas);
+
+/* The orders row condition under which an order is released (its
+ * released_at stamped) without measuring: not released yet, and a renewal
+ * carrying `replaces` or of a CA that counts nothing. p is the parameter
+ * ("$2") bound to budget_limited_names(). */
+#define BUDGET_RELEASE(p) "(released_at IS NULL AND NOT (replaces IS " \
+	"NULL AND coalesce(ca = ANY(" p "::text[]), false)))"
+
 /* Orders released for ca's account in the last 3 hours, counted up to the
  * CA's limit (the cost is bounded by it; no limit: every one, off the
  * orders_released index). Returns the count, or -1 with err. */

@@ -114,6 +114,8 @@ struct outbox_batch {
 	unsigned char		**payloads;
 	size_t			*row;
 	unsigned char		*held;	/* held[i]: row i's order locked, or none */
+	unsigned char		*counted; /* counted[k]: msgs[k]'s order measured
+					   * and released by budget_admit */
 	size_t			 n, m;
 };
 
@@ -128,6 +130,7 @@ outbox_batch_free(struct outbox_batch *b)
 	free(b->msgs);
 	free(b->row);
 	free(b->held);
+	free(b->counted);
 	PQclear(b->r);
 }
 
@@ -181,8 +184,11 @@ out:
 }
 
 /* Makes a message of every row of b that its CA has room for (issue
- * orders: under its cap, see flow.c) and its budgets admit. Returns 0, or
- * -1 with err. */
+ * orders: under its cap, see flow.c) and its budgets admit. Only the
+ * orders of a CA that counts anything cost a statement here
+ * (budget_admit); a job that is no order needs none, and the orders of
+ * other CAs are released by outbox_batch_mark's one statement. Returns 0,
+ * or -1 with err. */
 static int
 outbox_batch_admit(PGconn *c, const struct cas_conf *cas,
     const struct outbox_signing *sign, struct flow *f, struct outbox_batch *b,
@@ -190,27 +196,37 @@ outbox_batch_admit(PGconn *c, const struct cas_conf *cas,
 {
 	int64_t exp = clock_wall_ms() + (int64_t)sign->ttl_s * 1000;
 	struct publish_msg *pm;
+	const char *ca;
 	size_t i;
-	int ok;
+	int issue, counted, ok = 1;
 
 	if ((b->msgs = calloc(b->n, sizeof(*b->msgs))) == NULL ||
 	    (b->payloads = calloc(b->n, sizeof(*b->payloads))) == NULL ||
-	    (b->row = calloc(b->n, sizeof(*b->row))) == NULL) {
+	    (b->row = calloc(b->n, sizeof(*b->row))) == NULL ||
+	    (b->counted = calloc(b->n, 1)) == NULL) {
 		snprintf(err, errlen, "outbox_relay: out of memory");
 		return -1;
 	}
 	for (i = 0; i < b->n; i++) {
 		if (!b->held[i])
 			continue;	/* its order is being cancelled */
-		if (strcmp(PQgetvalue(b->r, (int)i, OUTBOX_ISSUE), "t") == 0 &&
-		    !PQgetisnull(b->r, (int)i, OUTBOX_CA) &&
-		    !flow_take(f, PQgetvalue(b->r, (int)i, OUTBOX_CA)))
+		issue = strcmp(PQgetvalue(b->r, (int)i, OUTBOX_ISSUE), "t") == 0;
+		ca = PQgetisnull(b->r, (int)i, OUTBOX_CA) ? NULL :
+		    PQgetvalue(b->r, (int)i, OUTBOX_CA);
+		if (issue && ca != NULL && !flow_take(f, ca))
 			continue;	/* no room: it waits, untouched */
-		if ((ok = budget_admit(c, cas, PQgetvalue(b->r, (int)i, OUTBOX_ID),
-		    PQgetvalue(b->r, (int)i, OUTBOX_JOB), err, errlen)) < 0)
-			return -1;
-		if (ok == 0)
+		/* an issue row's CA is its order's (written with it, 0064
+		 * filled the older ones; orders.ca never changes): one
+		 * without a CA is left to budget_admit, which reads it */
+		counted = issue && (ca == NULL || budget_counts(cas, ca));
+		if (counted && (ok = budget_admit(c, cas, PQgetvalue(b->r,
+		    (int)i, OUTBOX_ID), PQgetvalue(b->r, (int)i, OUTBOX_JOB),
+		    err, errlen)) <= 0) {
+			if (ok < 0)
+				return -1;
 			continue;
+		}
+		b->counted[b->m] = (unsigned char)counted;
 		pm = &b->msgs[b->m];
 		pm->topic = PQgetvalue(b->r, (int)i, OUTBOX_TOPIC);
 		pm->key = PQgetvalue(b->r, (int)i, OUTBOX_KEY);
@@ -252,23 +268,53 @@ outbox_log(const PGresult *r, int i, enum log_level level, const char *fmt,
 	va_end(ap);
 }
 
-/* Marks the delivered messages' rows sent and their orders "sent". Returns
- * how many were delivered, or -1 with err. */
+/*
+ * The orders of a pass in ONE statement: of the admitted ones ($1), the
+ * delivered ($2) "sent", and those budget_admit did not release ($3,
+ * delivered or not, as budget_admit would have) released. Two UPDATEs of
+ * a row in one transaction write it twice, and the second, finding a row
+ * version of its own transaction, runs its four foreign-key checks again
+ * (RI_FKey_fk_upd_check_required). A plan that reads the whole table
+ * (made while it was small: a new database) first passes over the rows
+ * neither condition can hold for (released and no longer pending), then
+ * compares the others with the one array $1, and only $1's rows with $2
+ * and $3.
+ */
+#define OUTBOX_SENT "(id = ANY($2::text[]) AND status IN ('pending', " \
+	"'deferred'))"
+#define OUTBOX_RELEASE "(id = ANY($3::text[]) AND " BUDGET_RELEASE("$4") ")"
+#define OUTBOX_ORDERS_SQL "UPDATE orders SET status = CASE WHEN " \
+	OUTBOX_SENT " THEN 'sent' ELSE status END, updated_at = CASE WHEN " \
+	OUTBOX_SENT " THEN now() ELSE updated_at END, released_at = CASE " \
+	"WHEN " OUTBOX_RELEASE " THEN now() ELSE released_at END WHERE " \
+	"(released_at IS NULL OR status IN ('pending', 'deferred')) AND " \
+	"id = ANY($1::text[]) AND (" OUTBOX_SENT " OR " OUTBOX_RELEASE ")"
+
+/* Marks the delivered messages' rows sent and their orders "sent", and
+ * releases the admitted orders of CAs that count nothing. Returns how
+ * many were delivered, or -1 with err. */
 static int
-outbox_batch_mark(PGconn *c, const struct outbox_batch *b, char *err,
-    size_t errlen)
+outbox_batch_mark(PGconn *c, const struct cas_conf *cas,
+    const struct outbox_batch *b, char *err, size_t errlen)
 {
-	char **ids = NULL, **jobs = NULL, *idlit = NULL, *joblit = NULL;
-	size_t k, i, sent = 0;
+	char **ids = NULL, **jobs = NULL, **rel = NULL, **all = NULL;
+	char *idlit = NULL, *joblit = NULL, *rellit = NULL, *alllit = NULL;
+	char *limited = NULL;
+	size_t k, i, sent = 0, nrel = 0;
 	int rc = -1;
 
 	if ((ids = calloc(b->m + 1, sizeof(*ids))) == NULL ||
-	    (jobs = calloc(b->m + 1, sizeof(*jobs))) == NULL) {
+	    (jobs = calloc(b->m + 1, sizeof(*jobs))) == NULL ||
+	    (rel = calloc(b->m + 1, sizeof(*rel))) == NULL ||
+	    (all = calloc(b->m + 1, sizeof(*all))) == NULL) {
 		snprintf(err, errlen, "outbox_relay: out of memory");
 		goto out;
 	}
 	for (k = 0; k < b->m; k++) {
 		i = b->row[k];
+		all[k] = PQgetvalue(b->r, (int)i, OUTBOX_JOB);
+		if (!b->counted[k])
+			rel[nrel++] = all[k];
 		if (b->msgs[k].delivered != 1) {
 			outbox_log(b->r, (int)i, LOGL_WARN, "outbox row %s not "
 			    "delivered: %s", PQgetvalue(b->r, (int)i, OUTBOX_ID),
@@ -280,29 +326,36 @@ outbox_batch_mark(PGconn *c, const struct outbox_batch *b, char *err,
 		outbox_log(b->r, (int)i, LOGL_INFO, "published to %s",
 		    b->msgs[k].topic);
 	}
-	if (sent == 0) {
+	if (sent == 0 && nrel == 0) {
 		rc = 0;
 		goto out;
 	}
 	if ((idlit = db_array_literal(ids, sent)) == NULL ||
-	    (joblit = db_array_literal(jobs, sent)) == NULL) {
+	    (joblit = db_array_literal(jobs, sent)) == NULL ||
+	    (rellit = db_array_literal(rel, nrel)) == NULL ||
+	    (alllit = db_array_literal(all, b->m)) == NULL ||
+	    (limited = budget_limited_names(cas)) == NULL) {
 		snprintf(err, errlen, "outbox_relay: out of memory");
 		goto out;
 	}
-	if (db_exec(c, "outbox_relay mark", "UPDATE outbox SET sent_at = now() "
-	    "WHERE id = ANY($1::bigint[])", 1, (const char *[]){ idlit }, NULL,
-	    NULL, err, errlen) < 0 ||
-	    db_exec(c, "outbox_relay orders", "UPDATE orders SET status = "
-	    "'sent', updated_at = now() WHERE id = ANY($1::text[]) AND status IN "
-	    "('pending', 'deferred')", 1, (const char *[]){ joblit }, NULL, NULL,
+	if ((sent > 0 && db_exec(c, "outbox_relay mark", "UPDATE outbox SET "
+	    "sent_at = now() WHERE id = ANY($1::bigint[])", 1,
+	    (const char *[]){ idlit }, NULL, NULL, err, errlen) < 0) ||
+	    db_exec(c, "outbox_relay orders", OUTBOX_ORDERS_SQL, 4,
+	    (const char *[]){ alllit, joblit, rellit, limited }, NULL, NULL,
 	    err, errlen) < 0)
 		goto out;
 	rc = (int)sent;
 out:
 	free(idlit);
 	free(joblit);
+	free(rellit);
+	free(alllit);
+	free(limited);
 	free(ids);
 	free(jobs);
+	free(rel);
+	free(all);
 	return rc;
 }
 
@@ -341,7 +394,7 @@ outbox_relay(PGconn *c, rd_kafka_t *producer, const struct cas_conf *cas,
 		goto out;
 	if (b.m > 0)
 		publish_batch(producer, b.msgs, b.m, OUTBOX_DELIVERY_MS);
-	if ((sent = outbox_batch_mark(c, &b, err, errlen)) < 0 ||
+	if ((sent = outbox_batch_mark(c, cas, &b, err, errlen)) < 0 ||
 	    db_commit(c, err, errlen) < 0)
 		goto out;
 	cmetrics_published(sent);
