@@ -212,6 +212,7 @@ main_start(struct coordinator *co, char *err, size_t errlen)
 	    (co->expire = expire_start(&co->s, err, errlen)) == NULL ||
 	    cmetrics_ops_start(&co->ops, &co->s, co->consumer, err, errlen) < 0)
 		return -1;
+	primer_expiries(co->primer, expire_nedges(co->expire) > 0);
 	if ((co->probe = probe_new()) == NULL) {
 		snprintf(err, errlen, "out of memory for the breaker's probes");
 		return -1;

@@ -528,6 +528,12 @@ fail:
 	return NULL;
 }
 
+size_t
+expire_nedges(const struct expire *e)
+{
+	return e->nedges;
+}
+
 void
 expire_stop(struct expire *e)
 {

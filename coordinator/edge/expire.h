@@ -51,6 +51,9 @@ struct expire;
 struct expire *expire_start(const struct settings *s, char *err,
     size_t errlen);
 
+/* The number of edges configured (0: the thread only empties the queue). */
+size_t expire_nedges(const struct expire *e);
+
 /* Stops the thread (within about EXPIRE_TIMEOUT_MS) and frees e; NULL is
  * fine. */
 void expire_stop(struct expire *e);

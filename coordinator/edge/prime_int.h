@@ -87,6 +87,7 @@ struct primer {
 	size_t			nchains;
 	unsigned long		chain_evictions;	/* cache emptied when full */
 	int			registered;	/* prime_targets rows made */
+	int			no_expiries;	/* no edge_expiries rows (no edge) */
 	uint64_t		last_prune;
 };
 

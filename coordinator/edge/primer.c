@@ -31,6 +31,12 @@ primer_new(const struct prime_conf *pc, char *err, size_t errlen)
 }
 
 void
+primer_expiries(struct primer *p, int on)
+{
+	p->no_expiries = !on;
+}
+
+void
 primer_free(struct primer *p)
 {
 	size_t i;
@@ -81,7 +87,7 @@ prime_register(struct primer *p, PGconn *c, char *err, size_t errlen)
 /* The plan (certfleet_prime_plan) until nothing is left or the slice is
  * spent. Returns the issued certificates planned, or -1 with err. */
 static int
-prime_plan(PGconn *c, char *err, size_t errlen)
+prime_plan(const struct primer *p, PGconn *c, char *err, size_t errlen)
 {
 	uint64_t deadline = clock_mono_ms() + PRIME_SLICE_MS;
 	PGresult *r;
@@ -91,8 +97,9 @@ prime_plan(PGconn *c, char *err, size_t errlen)
 	snprintf(lim, sizeof(lim), "%d", PRIME_BATCH);
 	do {
 		if ((r = db_query(c, "prime plan", "SELECT "
-		    "certfleet_prime_plan($1::integer)", 1, (const char *[]){ lim },
-		    NULL, NULL, err, errlen)) == NULL)
+		    "certfleet_prime_plan($1::integer, $2::boolean)", 2,
+		    (const char *[]){ lim, p->no_expiries ? "f" : "t" }, NULL,
+		    NULL, err, errlen)) == NULL)
 			return -1;
 		n = atoi(PQgetvalue(r, 0, 0));
 		PQclear(r);
@@ -662,7 +669,7 @@ primer_tick(struct primer *p, PGconn *c, const struct vault *v, char *err,
 
 	if (!p->registered && prime_register(p, c, err, errlen) < 0)
 		return -1;
-	if (prime_plan(c, err, errlen) < 0)
+	if (prime_plan(p, c, err, errlen) < 0)
 		return -1;
 	for (i = 0; i < p->pc.ntargets; i++) {
 		if ((rc = prime_target_tick(p, &p->t[i], c, v, err, errlen)) < 0)

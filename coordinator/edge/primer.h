@@ -17,6 +17,12 @@ struct primer *primer_new(const struct prime_conf *pc, char *err,
     size_t errlen);
 void primer_free(struct primer *p);	/* closes the targets; NULL is fine */
 
+/* Whether the plan queues a row in edge_expiries for each certificate it
+ * primes or withdraws (on, the default): the expire thread (expire.h) takes
+ * them to the peter_sslers edges, and deletes them all when there is no
+ * edge, so a coordinator without edges turns it off (migration 0083). */
+void primer_expiries(struct primer *p, int on);
+
 /* One pass:
  *  1. plan: new current issued certificates and revoked ones (primed_at /
  *     unprimed_at NULL) move edge_names, the owner of each hostname
