@@ -19,9 +19,10 @@ unsigned char *pem_to_der(const char *pem, size_t pemlen, const char *label,
  * malloc'd NUL-terminated string, or NULL when memory runs out. */
 char *der_to_pem(const unsigned char *der, size_t derlen, const char *label);
 
-/* Counts the CERTIFICATE blocks of a chain, parsing each as X.509.
- * Returns the count (0 for none), or -1 when a block is not a certificate
- * or the text is malformed, with a message in err. */
+/* Counts the CERTIFICATE blocks of a chain, parsing each as X.509 (the
+ * bytes d2i_X509 accepts; keys not decoded, x509lite.h). Returns the count
+ * (0 for none), or -1 when a block is not a certificate or the text is
+ * malformed, with a message in err. */
 int pem_chain_count(const char *pem, size_t pemlen, char *err, size_t errlen);
 
 /* Splits a chain into its first certificate (the leaf) and the rest (the

@@ -17,7 +17,7 @@
 #include <openssl/x509v3.h>
 
 #include "b64.h"
-#include "x509cache.h"
+#include "x509lite.h"
 
 #define ARI_AKI_MAX	64	/* keyIdentifier bytes accepted */
 #define ARI_SERIAL_MAX	64	/* serial content bytes accepted */
@@ -97,7 +97,7 @@ acme_ari_certid_pem(const char *pem, size_t len, char *out, size_t outlen,
 
 	if (pem == NULL || len == 0 || len > ACME_CERT_MAX ||
 	    (bio = BIO_new_mem_buf(pem, (int)len)) == NULL ||
-	    (x = x509cache_pem_read(bio)) == NULL) {
+	    (x = x509lite_pem_read(bio)) == NULL) {	/* no key needed */
 		snprintf(err, errlen, "certid: no certificate in PEM");
 		goto out;
 	}

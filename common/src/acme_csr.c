@@ -99,18 +99,22 @@ int
 acme_csr_leaf_matches(const struct acme_op *op, X509 *leaf)
 {
 	unsigned char *spki = NULL;
-	EVP_PKEY *lk;
+	const unsigned char *p;
+	EVP_PKEY *lk = NULL;
 	int n, eq;
 
-	if ((lk = X509_get0_pubkey(leaf)) == NULL) {
-		ERR_clear_error();
-		return 0;
-	}
-	/* the same SubjectPublicKeyInfo bytes decode to the same key */
+	/* the same SubjectPublicKeyInfo bytes are the same key: no key is
+	 * decoded, and the leaf may have been read without it (x509lite.h) */
 	n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(leaf), &spki);
 	eq = n > 0 && (size_t)n == op->csr_spkilen &&
 	    memcmp(spki, op->csr_spki, op->csr_spkilen) == 0;
+	if (!eq && n > 0) {
+		p = spki;
+		if ((lk = d2i_PUBKEY(NULL, &p, n)) != NULL && p == spki + n)
+			eq = acme_csr_key_eq(op, lk);
+	}
+	EVP_PKEY_free(lk);
 	OPENSSL_free(spki);
 	ERR_clear_error();
-	return eq || acme_csr_key_eq(op, lk);
+	return eq;
 }

@@ -487,8 +487,9 @@ unsigned char *acme_csr_spki(const unsigned char *der, size_t len,
     size_t *spkilen);
 
 /* 1 when leaf holds the public key of op's CSR (the same key as
- * EVP_PKEY_eq sees it; the CSR is decoded only when the key's bytes
- * differ), else 0. */
+ * EVP_PKEY_eq sees it; both keys are decoded only when their
+ * SubjectPublicKeyInfo bytes differ, so a leaf read without its key,
+ * x509lite.h, will do), else 0. */
 int acme_csr_leaf_matches(const struct acme_op *op, X509 *leaf);
 
 #endif

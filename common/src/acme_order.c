@@ -15,7 +15,7 @@
 #include "b64.h"
 #include "log.h"
 #include "pem.h"
-#include "x509cache.h"
+#include "x509lite.h"
 
 #define ORDER_CSR_MAX	(64 * 1024)
 
@@ -201,7 +201,8 @@ order_finalize_response(struct acme_op *op, struct acme_req *r)
 }
 
 /* Checks a downloaded chain: parses, and the leaf holds the CSR's key and
- * names. 0, or -1 with a message. */
+ * names. The coordinator verifies the chain; here no certificate's key is
+ * decoded (x509lite.h). 0, or -1 with a message. */
 static int
 order_check_chain(struct acme_op *op, const char *pem, size_t len, char *err,
     size_t errlen)
@@ -217,7 +218,7 @@ order_check_chain(struct acme_op *op, const char *pem, size_t len, char *err,
 		goto out;
 	}
 	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL ||
-	    (leaf = x509cache_pem_read(bio)) == NULL) {
+	    (leaf = x509lite_pem_read(bio)) == NULL) {
 		snprintf(err, errlen, "cannot read leaf or CSR");
 		goto out;
 	}

@@ -11,6 +11,7 @@
 #include <openssl/x509.h>
 
 #include "x509cache.h"
+#include "x509lite.h"
 
 /* One PEM block as OpenSSL's PEM_read_bio returns it. */
 struct pem_block {
@@ -112,7 +113,8 @@ der_to_pem(const unsigned char *der, size_t derlen, const char *label)
 	return out;
 }
 
-/* Appends the PEM of one certificate to a memory BIO. */
+/* Appends the PEM of one certificate to a memory BIO; with to NULL, only
+ * checks that it parses (without decoding its key: x509lite.h). */
 static int
 pem_append_cert(BIO *to, const struct pem_block *b)
 {
@@ -120,8 +122,13 @@ pem_append_cert(BIO *to, const struct pem_block *b)
 	X509 *x;
 	int ok;
 
-	if (b->len <= 0 ||
-	    (x = x509cache_d2i(b->data, (size_t)b->len, &used)) == NULL)
+	if (b->len <= 0)
+		return -1;
+	/* a split chain's certificates are verified next: parse them once
+	 * with their keys; a count needs no key */
+	x = to != NULL ? x509cache_d2i(b->data, (size_t)b->len, &used) :
+	    x509lite_d2i(b->data, (size_t)b->len, &used);
+	if (x == NULL)
 		return -1;
 	if (used != (size_t)b->len) {
 		X509_free(x);

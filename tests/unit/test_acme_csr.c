@@ -13,6 +13,7 @@
 #include <openssl/x509v3.h>
 
 #include "acme_int.h"
+#include "x509lite.h"
 
 /* A CSR for key k (with an extension request attribute when ext), as DER. */
 static unsigned char *
@@ -156,6 +157,53 @@ test_leaf_matches(void **state)
 	EVP_PKEY_free(other);
 }
 
+/* A certificate as x509lite reads it (its key not decoded). */
+static X509 *
+lite_of(X509 *x)
+{
+	unsigned char *der = NULL;
+	size_t used;
+	int n = i2d_X509(x, &der);
+	X509 *l;
+
+	assert_true(n > 0);
+	l = x509lite_d2i(der, (size_t)n, &used);
+	assert_non_null(l);
+	assert_null(X509_get0_pubkey(l));
+	OPENSSL_free(der);
+	return l;
+}
+
+/* The worker reads the leaf without its key: the same verdicts. */
+static void
+test_lite_leaf_matches(void **state)
+{
+	EVP_PKEY *k = EVP_EC_gen("P-256"), *other = EVP_EC_gen("P-256");
+	struct acme_op op;
+	X509 *m = make_leaf(k), *t = make_leaf(other);
+	X509 *mine = lite_of(m), *theirs = lite_of(t);
+
+	(void)state;
+	memset(&op, 0, sizeof(op));
+	op.csr = make_csr(k, 0, &op.csrlen);
+	op.csr_spki = acme_csr_spki(op.csr, op.csrlen, &op.csr_spkilen);
+	assert_non_null(op.csr_spki);
+	assert_int_equal(acme_csr_leaf_matches(&op, mine), 1);
+	assert_int_equal(acme_csr_leaf_matches(&op, theirs), 0);
+	/* bytes that differ: both keys decoded, the same verdicts */
+	op.csr_spki[op.csr_spkilen - 1] ^= 0x01;
+	assert_int_equal(acme_csr_leaf_matches(&op, mine), 1);
+	assert_int_equal(acme_csr_leaf_matches(&op, theirs), 0);
+	OPENSSL_free(op.csr_spki);
+	OPENSSL_free(op.csr);
+	X509_free(mine);
+	X509_free(theirs);
+	X509_free(m);
+	X509_free(t);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(other);
+}
+
 int
 main(void)
 {
@@ -163,6 +211,7 @@ main(void)
 		cmocka_unit_test(test_same_verdicts),
 		cmocka_unit_test(test_spki_bytes),
 		cmocka_unit_test(test_leaf_matches),
+		cmocka_unit_test(test_lite_leaf_matches),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,201 @@
+/* test_x509lite.c -- unit tests of certificates read without their key: the bytes d2i_X509 accepts and refuses, the same fields and SPKI bytes, no key, PEM blocks skipped as OpenSSL does. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "x509lite.h"
+
+/* A self-signed certificate for a fresh key of alg ("EC" P-256 or "RSA"),
+ * with a SAN of lite.example, as DER. */
+static unsigned char *
+make_cert_der(const char *alg, size_t *len)
+{
+	EVP_PKEY *k = strcmp(alg, "RSA") == 0 ?
+	    EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048) :
+	    EVP_EC_gen("P-256");
+	X509 *x = X509_new();
+	X509_NAME *n;
+	X509_EXTENSION *san;
+	unsigned char *der = NULL;
+	int dlen;
+
+	assert_non_null(k);
+	assert_int_equal(X509_set_version(x, 2), 1);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 4242);
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	X509_set_pubkey(x, k);
+	n = X509_get_subject_name(x);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
+	    (const unsigned char *)"lite", -1, -1, 0);
+	X509_set_issuer_name(x, n);
+	san = X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name,
+	    "DNS:lite.example");
+	assert_non_null(san);
+	X509_add_ext(x, san, -1);
+	X509_EXTENSION_free(san);
+	assert_true(X509_sign(x, k, EVP_sha256()) > 0);
+	dlen = i2d_X509(x, &der);
+	assert_true(dlen > 100);
+	*len = (size_t)dlen;
+	X509_free(x);
+	EVP_PKEY_free(k);
+	return der;
+}
+
+/* 1 when d2i_X509 reads der[0..len), with *used its advance. */
+static int
+openssl_reads(const unsigned char *der, size_t len, size_t *used)
+{
+	const unsigned char *p = der;
+	X509 *x = d2i_X509(NULL, &p, (long)len);
+
+	*used = (size_t)(p - der);
+	X509_free(x);
+	ERR_clear_error();
+	return x != NULL;
+}
+
+/* Every prefix and every byte flipped (three ways) of der: x509lite_d2i
+ * accepts exactly what d2i_X509 does, consuming as much. */
+static void
+check_same_verdicts(const unsigned char *der, size_t len)
+{
+	static const unsigned char flips[] = { 0x01, 0x80, 0xff };
+	unsigned char *m = malloc(len + 1);
+	size_t i, f, used, want;
+	X509 *x;
+
+	assert_non_null(m);
+	for (i = 1; i <= len; i++) {
+		used = 0;
+		x = x509lite_d2i(der, i, &used);
+		assert_int_equal(x != NULL, openssl_reads(der, i, &want));
+		if (x != NULL)
+			assert_int_equal(used, want);
+		X509_free(x);
+	}
+	for (i = 0; i < len; i++)
+		for (f = 0; f < sizeof(flips); f++) {
+			memcpy(m, der, len);
+			m[i] ^= flips[f];
+			used = 0;
+			x = x509lite_d2i(m, len, &used);
+			assert_int_equal(x != NULL, openssl_reads(m, len,
+			    &want));
+			if (x != NULL)
+				assert_int_equal(used, want);
+			X509_free(x);
+		}
+	ERR_clear_error();
+	free(m);
+}
+
+static void
+test_same_verdicts(void **state)
+{
+	unsigned char *der;
+	size_t len;
+
+	(void)state;
+	der = make_cert_der("EC", &len);
+	check_same_verdicts(der, len);
+	OPENSSL_free(der);
+}
+
+/* The fields a reader uses, the SPKI bytes and the encoding are
+ * d2i_X509's; the key alone is not there. */
+static void
+check_same_fields(const char *alg)
+{
+	size_t len, used = 0;
+	unsigned char *der = make_cert_der(alg, &len), *a = NULL, *b = NULL,
+	    *re = NULL;
+	const unsigned char *p = der;
+	X509 *full = d2i_X509(NULL, &p, (long)len), *lite;
+	int na, nb;
+
+	assert_non_null(full);
+	lite = x509lite_d2i(der, len, &used);
+	assert_non_null(lite);
+	assert_int_equal(used, len);
+	assert_null(X509_get0_pubkey(lite));
+	ERR_clear_error();
+	assert_non_null(X509_get0_pubkey(full));
+	na = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(lite), &a);
+	nb = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(full), &b);
+	assert_true(na > 0);
+	assert_int_equal(na, nb);
+	assert_memory_equal(a, b, (size_t)na);
+	assert_int_equal(i2d_X509(lite, &re), (int)len);
+	assert_memory_equal(re, der, len);
+	assert_int_equal(ASN1_INTEGER_cmp(X509_get0_serialNumber(lite),
+	    X509_get0_serialNumber(full)), 0);
+	assert_int_equal(X509_NAME_cmp(X509_get_issuer_name(lite),
+	    X509_get_issuer_name(full)), 0);
+	assert_int_equal(ASN1_TIME_compare(X509_get0_notAfter(lite),
+	    X509_get0_notAfter(full)), 0);
+	assert_int_equal(X509_check_host(lite, "lite.example", 0, 0, NULL), 1);
+	assert_int_equal(X509_check_host(lite, "other.example", 0, 0, NULL), 0);
+	OPENSSL_free(a);
+	OPENSSL_free(b);
+	OPENSSL_free(re);
+	X509_free(lite);
+	X509_free(full);
+	OPENSSL_free(der);
+}
+
+static void
+test_same_fields(void **state)
+{
+	(void)state;
+	check_same_fields("EC");
+	check_same_fields("RSA");
+}
+
+static void
+test_pem_read(void **state)
+{
+	size_t len;
+	unsigned char *der = make_cert_der("EC", &len);
+	BIO *b = BIO_new(BIO_s_mem());
+	X509 *x;
+
+	(void)state;
+	/* a block of another name first, skipped as PEM_read_bio_X509 does */
+	assert_true(PEM_write_bio(b, "SOMETHING ELSE", "", der, 3) > 0);
+	assert_true(PEM_write_bio(b, "CERTIFICATE", "", der, (long)len) > 0);
+	assert_true(PEM_write_bio(b, "CERTIFICATE", "", der, 10) > 0);
+	x = x509lite_pem_read(b);
+	assert_non_null(x);
+	assert_null(X509_get0_pubkey(x));
+	X509_free(x);
+	assert_null(x509lite_pem_read(b));	/* 10 bytes: not a certificate */
+	assert_null(x509lite_pem_read(b));	/* the end */
+	ERR_clear_error();
+	BIO_free(b);
+	OPENSSL_free(der);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_same_verdicts),
+		cmocka_unit_test(test_same_fields),
+		cmocka_unit_test(test_pem_read),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
