@@ -27,8 +27,9 @@ void jws_key_free(struct jws_key *k);
 const char *jws_key_alg(const struct jws_key *k);
 
 /* The public JWK in RFC 7638 canonical form (required members only, sorted,
- * no whitespace): the exact bytes the thumbprint hashes. malloc'd, or NULL
- * when memory runs out. */
+ * no whitespace): the exact bytes the thumbprint hashes. Made once when the
+ * key is loaded (as is the thumbprint); a copy. malloc'd, or NULL when
+ * memory runs out. */
 char *jws_jwk(const struct jws_key *k);
 
 /* The RFC 7638 SHA-256 thumbprint of the public JWK, base64url. malloc'd or

@@ -39,6 +39,8 @@ struct jws_key {
 	EVP_MD_CTX	*sign_ctx;	/* DigestSign set up once (NULL: per
 					 * call): each signature copies it,
 					 * without OpenSSL 3.0's fetches */
+	char		*jwk;		/* the public JWK and its thumbprint, */
+	char		*thumb;		/* made once (NULL: per call) */
 };
 
 static char *jws_fmt(const char *, ...) __attribute__((format(printf, 1, 2)));
@@ -108,6 +110,8 @@ jws_key_classify(struct jws_key *k, char *err, size_t errlen)
 }
 
 static const EVP_MD *jws_md(const struct jws_key *);
+static char *jws_jwk_make(const struct jws_key *);
+static char *jws_thumbprint_of(const char *);
 
 /* Sets up k's sign_ctx; without it (out of memory) each signature sets
  * up its own. */
@@ -154,6 +158,11 @@ jws_key_from_pem(const char *pem, size_t len, char *err, size_t errlen)
 	if (jws_key_classify(k, err, errlen) < 0)
 		goto out;
 	jws_key_sign_ctx(k);
+	/* every key authorization and newAccount needs them: reading the
+	 * key's coordinates out of OpenSSL 3 costs more than the hash */
+	if ((k->jwk = jws_jwk_make(k)) != NULL)
+		k->thumb = jws_thumbprint_of(k->jwk);
+	ERR_clear_error();
 	ret = k;
 	k = NULL;
 out:
@@ -169,6 +178,8 @@ jws_key_free(struct jws_key *k)
 		return;
 	EVP_MD_CTX_free(k->sign_ctx);
 	EVP_PKEY_free(k->pkey);
+	free(k->jwk);
+	free(k->thumb);
 	free(k);
 }
 
@@ -201,8 +212,9 @@ out:
 	return ret;
 }
 
-char *
-jws_jwk(const struct jws_key *k)
+/* The public JWK of k, read from the key. malloc'd, or NULL. */
+static char *
+jws_jwk_make(const struct jws_key *k)
 {
 	char *a = NULL, *b = NULL, *ret = NULL;
 
@@ -227,16 +239,33 @@ out:
 }
 
 char *
-jws_thumbprint(const struct jws_key *k)
+jws_jwk(const struct jws_key *k)
+{
+	return k->jwk != NULL ? strdup(k->jwk) : jws_jwk_make(k);
+}
+
+/* The RFC 7638 thumbprint of JWK text jwk. malloc'd, or NULL. */
+static char *
+jws_thumbprint_of(const char *jwk)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	char *jwk, *ret = NULL;
 
-	if ((jwk = jws_jwk(k)) == NULL)
+	if (!EVP_Digest(jwk, strlen(jwk), md, &mdlen, EVP_sha256(), NULL))
 		return NULL;
-	if (EVP_Digest(jwk, strlen(jwk), md, &mdlen, EVP_sha256(), NULL))
-		ret = b64url_encode(md, mdlen);
+	return b64url_encode(md, mdlen);
+}
+
+char *
+jws_thumbprint(const struct jws_key *k)
+{
+	char *jwk, *ret;
+
+	if (k->thumb != NULL)
+		return strdup(k->thumb);
+	if ((jwk = jws_jwk_make(k)) == NULL)
+		return NULL;
+	ret = jws_thumbprint_of(jwk);
 	free(jwk);
 	return ret;
 }
@@ -248,6 +277,8 @@ jws_key_authorization(const struct jws_key *k, const char *token)
 
 	if (token == NULL || !b64url_charset_ok(token, strlen(token)))
 		return NULL;
+	if (k->thumb != NULL)
+		return jws_fmt("%s.%s", token, k->thumb);
 	if ((tp = jws_thumbprint(k)) == NULL)
 		return NULL;
 	ret = jws_fmt("%s.%s", token, tp);
