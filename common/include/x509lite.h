@@ -31,4 +31,10 @@ X509 *x509lite_d2i(const unsigned char *der, size_t len, size_t *used);
  * or on a bad block, with OpenSSL's error queue set. */
 X509 *x509lite_pem_read(BIO *b);
 
+/* The same through any parse with x509lite_d2i's contract (x509cache_d2i:
+ * x509cache_pem_read): what PEM_ASN1_read_bio does for PEM_read_bio_X509,
+ * the d2i aside. */
+X509 *x509lite_pem_read_with(BIO *b, X509 *(*d2i)(const unsigned char *der,
+    size_t len, size_t *used));
+
 #endif

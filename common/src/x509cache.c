@@ -1,5 +1,6 @@
 /* x509cache.c -- certificates parsed once per process: DER bytes to a shared X509, a small cache keyed by the bytes. */
 #include "x509cache.h"
+#include "x509lite.h"
 
 #include <limits.h>
 #include <pthread.h>
@@ -95,17 +96,5 @@ x509cache_d2i(const unsigned char *der, size_t len, size_t *used)
 X509 *
 x509cache_pem_read(BIO *b)
 {
-	unsigned char *data = NULL;
-	long len = 0;
-	size_t used;
-	X509 *x;
-
-	/* what PEM_ASN1_read_bio does for PEM_read_bio_X509, d2i aside */
-	if (!PEM_bytes_read_bio(&data, &len, NULL, PEM_STRING_X509, b, NULL,
-	    NULL))
-		return NULL;
-	if ((x = x509cache_d2i(data, len > 0 ? (size_t)len : 0, &used)) == NULL)
-		ERR_raise(ERR_LIB_PEM, ERR_R_ASN1_LIB);
-	OPENSSL_free(data);
-	return x;
+	return x509lite_pem_read_with(b, x509cache_d2i);
 }

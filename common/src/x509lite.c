@@ -48,7 +48,8 @@ x509lite_d2i(const unsigned char *der, size_t len, size_t *used)
 }
 
 X509 *
-x509lite_pem_read(BIO *b)
+x509lite_pem_read_with(BIO *b, X509 *(*d2i)(const unsigned char *der,
+    size_t len, size_t *used))
 {
 	unsigned char *data = NULL;
 	long len = 0;
@@ -59,8 +60,14 @@ x509lite_pem_read(BIO *b)
 	if (!PEM_bytes_read_bio(&data, &len, NULL, PEM_STRING_X509, b, NULL,
 	    NULL))
 		return NULL;
-	if ((x = x509lite_d2i(data, len > 0 ? (size_t)len : 0, &used)) == NULL)
+	if ((x = d2i(data, len > 0 ? (size_t)len : 0, &used)) == NULL)
 		ERR_raise(ERR_LIB_PEM, ERR_R_ASN1_LIB);
 	OPENSSL_free(data);
 	return x;
+}
+
+X509 *
+x509lite_pem_read(BIO *b)
+{
+	return x509lite_pem_read_with(b, x509lite_d2i);
 }
