@@ -88,6 +88,10 @@ usage(FILE *f)
 	    "  CERTFLEET_REDIS_CHALLENGE_DB    Redis database of http-01 answers (default %d)\n"
 	    "  CERTFLEET_WORKER_MAX_INFLIGHT   jobs in flight before consumption pauses (default 1000)\n"
 	    "  CERTFLEET_WORKER_DRAIN_S        seconds to finish jobs on SIGTERM (default 10)\n"
+	    "  CERTFLEET_WORKER_ORDER_REPORT_MS  an order still running after this long is\n"
+	    "                                  reported to the coordinator, which resumes it if\n"
+	    "                                  the job is lost (default %d; 0: every order at\n"
+	    "                                  once); one issued sooner is reported by its result\n"
 	    "  CERTFLEET_ACME_REQUEST_TIMEOUT_S  limit of one HTTP request to a CA, from connect to\n"
 	    "                                  the answer's last byte (default 30, 1..600): a CA\n"
 	    "                                  that answers slower fails that request\n"
@@ -127,7 +131,7 @@ usage(FILE *f)
 	    "                (optional), CERTFLEET_DNS_TSIG_NAME, CERTFLEET_DNS_TSIG_ALGORITHM\n"
 	    "                (hmac-sha256), CERTFLEET_DNS_TSIG_SECRET (base64, never logged),\n"
 	    "                CERTFLEET_DNS_TTL (60), CERTFLEET_DNS_NSUPDATE (/usr/bin/nsupdate)\n",
-	    REDISKEYS_CHALLENGE_DB_DEFAULT);
+	    REDISKEYS_CHALLENGE_DB_DEFAULT, RUNNER_ORDER_REPORT_MS);
 }
 
 /* Reads a required variable; logs and returns NULL when unset. */
@@ -147,6 +151,7 @@ struct worker_conf {
 	struct http_tls	 api_tls;	/* the coordinator's API over HTTPS */
 	const char	*jobkeys, *signkey, *signpass;	/* msgsig.h files */
 	long		 maxinflight, drain, chdb;
+	long		 order_report_ms;	/* runner.h */
 	long		 acme_timeout_s;	/* one request to a CA */
 	char		 id[128];	/* client id in Kafka and in events */
 };
@@ -189,6 +194,9 @@ worker_conf_read(struct worker_conf *c)
 	if (config_long("CERTFLEET_WORKER_MAX_INFLIGHT", 1000, 1, 100000,
 	    &c->maxinflight, err, sizeof(err)) < 0 ||
 	    config_long("CERTFLEET_WORKER_DRAIN_S", 10, 0, 3600, &c->drain, err,
+	    sizeof(err)) < 0 ||
+	    config_long("CERTFLEET_WORKER_ORDER_REPORT_MS",
+	    RUNNER_ORDER_REPORT_MS, 0, 3600000, &c->order_report_ms, err,
 	    sizeof(err)) < 0 ||
 	    config_long("CERTFLEET_ACME_REQUEST_TIMEOUT_S", 30, 1, 600,
 	    &c->acme_timeout_s, err, sizeof(err)) < 0 ||
@@ -270,6 +278,7 @@ worker_open(struct worker *w, const struct worker_conf *c)
 	deps.dns = w->dns;
 	deps.pacer = w->pacer;
 	deps.jobkeys = w->jobkeys;
+	deps.order_report_ms = c->order_report_ms;
 	if ((w->runner = runner_new(&deps)) == NULL ||
 	    (w->events = events_new(c->bootstrap, c->id, w->signer,
 	    runner_delivered, err, sizeof(err))) == NULL) {
@@ -365,6 +374,7 @@ worker_loop(struct worker *w, long maxinflight)
 			log_err("main: the ACME engine failed; exiting");
 			return -1;
 		}
+		runner_tick(w->runner, 0);
 		events_poll(w->events);
 		if (clock_mono_ms() - last_commit >= WORKER_COMMIT_EVERY_MS) {
 			consumer_commit(w->consumer);
@@ -384,6 +394,7 @@ worker_drain(struct worker *w, long drain)
 	log_info("main: stopping: %zu job(s) active, draining up to %ld s",
 	    runner_active(w->runner), drain);
 	consumer_pause(w->consumer, 1);
+	runner_tick(w->runner, 1);	/* the coordinator learns every order */
 	deadline = clock_mono_ms() + (uint64_t)drain * 1000;
 	while (runner_active(w->runner) > 0 && clock_mono_ms() < deadline) {
 		consumer_poll(w->consumer, 0, runner_handle, w->runner);

@@ -45,6 +45,7 @@ runner_job_free(struct job *j)
 	if (r->d.dns != NULL)
 		dns_forget(r->d.dns, j);	/* no begin reports to a freed job */
 	proto_job_free(j->msg);
+	free(j->order_unsent);
 	free(j->kid);
 	jws_key_free(j->new_key);
 	runner_job_issued_free(j->issued);
@@ -132,11 +133,67 @@ runner_job_event_init(const struct job *j, Certfleet__Event *e)
 }
 
 /* Queues the job's result; the job ends when it is delivered. */
+/* Publishes the order_created event of j's order URL not yet reported,
+ * if any. Its delivery gates nothing (opaque NULL): the order URL is also
+ * in Redis, and the result carries it. */
+static void
+runner_job_order_report(struct job *j)
+{
+	Certfleet__Event e;
+	Certfleet__OrderCreated oc = CERTFLEET__ORDER_CREATED__INIT;
+	char err[256];
+
+	if (j->order_unsent == NULL)
+		return;
+	runner_job_event_init(j, &e);
+	oc.order_url = j->order_unsent;
+	e.kind_case = CERTFLEET__EVENT__KIND_ORDER_CREATED;
+	e.order_created = &oc;
+	if (events_publish(j->r->ev, &e, NULL, err, sizeof(err)) < 0)
+		runner_job_log(j, LOGL_WARN, "progress event not queued: %s",
+		    err);
+	free(j->order_unsent);
+	j->order_unsent = NULL;
+}
+
+void
+runner_job_order_created(struct job *j, const char *order_url)
+{
+	free(j->order_unsent);
+	if ((j->order_unsent = strdup(order_url)) == NULL) {
+		runner_job_log(j, LOGL_WARN, "out of memory: order %s not "
+		    "reported", order_url);
+		return;
+	}
+	j->order_at_ms = clock_mono_ms();
+	if (j->r->d.order_report_ms == 0)
+		runner_job_order_report(j);
+}
+
+void
+runner_tick(struct runner *r, int all)
+{
+	struct job *j;
+	uint64_t now = clock_mono_ms();
+
+	if (!all && now - r->ticked_ms < RUNNER_TICK_MS)
+		return;
+	r->ticked_ms = now;
+	for (j = r->jobs; j != NULL; j = j->next)
+		if (j->order_unsent != NULL && (all ||
+		    now - j->order_at_ms >= (uint64_t)r->d.order_report_ms))
+			runner_job_order_report(j);
+}
+
 void
 runner_job_report(struct job *j, Certfleet__Event *e)
 {
 	char err[256];
 
+	if (e->kind_case != CERTFLEET__EVENT__KIND_CERTIFICATE_ISSUED)
+		runner_job_order_report(j);
+	free(j->order_unsent);
+	j->order_unsent = NULL;
 	j->reported = 1;
 	wmetrics_job_done(proto_job_kind_name(proto_job_kind_of(j->msg)),
 	    proto_event_kind_name(e));

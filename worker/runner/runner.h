@@ -20,6 +20,13 @@ struct runner;
  * detail says what to set. */
 #define RUNNER_PROBLEM_CONFIG "urn:certfleet:error:workerConfiguration"
 
+/* How often runner_tick looks for orders to report, in ms. */
+#define RUNNER_TICK_MS		250
+
+/* Default of CERTFLEET_WORKER_ORDER_REPORT_MS: an order still running
+ * after this long is reported to the coordinator. */
+#define RUNNER_ORDER_REPORT_MS	3000
+
 /* Everything a runner drives; all borrowed, all outliving the runner. */
 struct runner_deps {
 	struct acme_engine	*engine;
@@ -30,6 +37,9 @@ struct runner_deps {
 	struct dns		*dns;		/* dns-01 provider, or NULL: none */
 	struct pacer		*pacer;		/* learns each job's CA name, or NULL */
 	struct msgsig_verifier	*jobkeys;	/* the coordinator's job keys */
+	long			 order_report_ms; /* an order running this
+					 * long is reported to the coordinator
+					 * (0: at once) */
 };
 
 /* Returns a runner, or NULL when memory runs out. */
@@ -51,6 +61,12 @@ void runner_handle(void *r, const struct consumer_msg *m);
 
 /* events_delivered_fn for the producer. */
 void runner_delivered(void *opaque, int ok, const char *err);
+
+/* Reports to the coordinator the URL of every order that has run
+ * deps->order_report_ms without its result (all: of every order, at once,
+ * as a stopping worker does); call it from the main loop (it scans the
+ * jobs at most every RUNNER_TICK_MS unless all). */
+void runner_tick(struct runner *r, int all);
 
 /* Jobs started and not yet reported. */
 size_t runner_active(const struct runner *r);

@@ -31,6 +31,9 @@ struct job {
 					 * report back to it) */
 	struct jws_key	*new_key;	/* ca_action rollover: the new key, owned */
 	struct job_issued *issued;	/* kept while renewalInfo is fetched */
+	char		*order_unsent;	/* the order's URL, not yet reported
+					 * to the coordinator (owned) */
+	uint64_t	 order_at_ms;	/* when that order was created */
 };
 
 /* The runner: what it drives, and every job in flight. */
@@ -39,6 +42,7 @@ struct runner {
 	struct events		*ev;
 	struct job		*jobs;	/* every job not yet freed */
 	size_t			 active;
+	uint64_t		 ticked_ms;	/* runner_tick's last scan */
 };
 
 /* ---- a job's life (runner.c) ---- */
@@ -55,8 +59,17 @@ void runner_job_event_init(const struct job *j, Certfleet__Event *e);
 void runner_job_log(const struct job *j, enum log_level level,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Keeps the URL of the order j just created, to be reported to the
+ * coordinator (an order_created event, so that a redelivered job resumes
+ * it) once the order has run deps->order_report_ms, or before a result
+ * that is not an issued certificate. An order issued sooner is reported
+ * by its result alone: one event per certificate, not two. */
+void runner_job_order_created(struct job *j, const char *order_url);
+
 /* Queues the job's result; the job ends when it is delivered (it is freed
- * at once, uncommitted, when the result cannot be queued). */
+ * at once, uncommitted, when the result cannot be queued). An order URL
+ * not yet reported goes first, unless the result is an issued
+ * certificate (which carries it). */
 void runner_job_report(struct job *j, Certfleet__Event *e);
 
 /* Reports a failure or deferral from an engine result, or a local failure

@@ -104,22 +104,13 @@ static void
 job_order_created(void *arg, const char *order_url)
 {
 	struct job *j = arg;
-	Certfleet__Event e;
-	Certfleet__OrderCreated oc = CERTFLEET__ORDER_CREATED__INIT;
 	char err[256];
 
 	if (chstore_order_put(j->r->d.chstore, j->msg->job_id, order_url, err,
 	    sizeof(err)) < 0)
 		runner_job_log(j, LOGL_WARN, "order URL not kept in Redis: %s",
 		    err);
-	runner_job_event_init(j, &e);
-	oc.order_url = (char *)order_url;
-	e.kind_case = CERTFLEET__EVENT__KIND_ORDER_CREATED;
-	e.order_created = &oc;
-	/* Progress: its delivery gates nothing (opaque NULL). */
-	if (events_publish(j->r->ev, &e, NULL, err, sizeof(err)) < 0)
-		runner_job_log(j, LOGL_WARN, "progress event not queued: %s",
-		    err);
+	runner_job_order_created(j, order_url);
 	runner_job_log(j, LOGL_INFO, "order %s", order_url);
 }
 
