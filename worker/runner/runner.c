@@ -132,7 +132,6 @@ runner_job_event_init(const struct job *j, Certfleet__Event *e)
 	e->job_kind = proto_job_kind_of(j->msg);
 }
 
-/* Queues the job's result; the job ends when it is delivered. */
 /* Publishes the order_created event of j's order URL not yet reported,
  * if any. Its delivery gates nothing (opaque NULL): the order URL is also
  * in Redis, and the result carries it. */
@@ -185,6 +184,7 @@ runner_tick(struct runner *r, int all)
 			runner_job_order_report(j);
 }
 
+/* Queues the job's result; the job ends when it is delivered. */
 void
 runner_job_report(struct job *j, Certfleet__Event *e)
 {
