@@ -131,26 +131,35 @@ make_leaf(EVP_PKEY *k)
 	return x;
 }
 
+/* The verdicts of acme_csr_leaf_matches on k's leaf (mine) and another
+ * key's (theirs) against k's CSR (make_csr's ext): from the SPKI bytes,
+ * then, with those bytes made to differ, from both keys decoded. */
 static void
-test_leaf_matches(void **state)
+check_leaf_verdicts(EVP_PKEY *k, int ext, X509 *mine, X509 *theirs)
 {
-	EVP_PKEY *k = EVP_EC_gen("P-256"), *other = EVP_EC_gen("P-256");
 	struct acme_op op;
-	X509 *mine = make_leaf(k), *theirs = make_leaf(other);
 
-	(void)state;
 	memset(&op, 0, sizeof(op));
-	op.csr = make_csr(k, 1, &op.csrlen);
+	op.csr = make_csr(k, ext, &op.csrlen);
 	op.csr_spki = acme_csr_spki(op.csr, op.csrlen, &op.csr_spkilen);
 	assert_non_null(op.csr_spki);
 	assert_int_equal(acme_csr_leaf_matches(&op, mine), 1);
 	assert_int_equal(acme_csr_leaf_matches(&op, theirs), 0);
-	/* bytes that differ fall back to decoding: the key still matches */
 	op.csr_spki[op.csr_spkilen - 1] ^= 0x01;
 	assert_int_equal(acme_csr_leaf_matches(&op, mine), 1);
 	assert_int_equal(acme_csr_leaf_matches(&op, theirs), 0);
 	OPENSSL_free(op.csr_spki);
 	OPENSSL_free(op.csr);
+}
+
+static void
+test_leaf_matches(void **state)
+{
+	EVP_PKEY *k = EVP_EC_gen("P-256"), *other = EVP_EC_gen("P-256");
+	X509 *mine = make_leaf(k), *theirs = make_leaf(other);
+
+	(void)state;
+	check_leaf_verdicts(k, 1, mine, theirs);
 	X509_free(mine);
 	X509_free(theirs);
 	EVP_PKEY_free(k);
@@ -179,23 +188,11 @@ static void
 test_lite_leaf_matches(void **state)
 {
 	EVP_PKEY *k = EVP_EC_gen("P-256"), *other = EVP_EC_gen("P-256");
-	struct acme_op op;
 	X509 *m = make_leaf(k), *t = make_leaf(other);
 	X509 *mine = lite_of(m), *theirs = lite_of(t);
 
 	(void)state;
-	memset(&op, 0, sizeof(op));
-	op.csr = make_csr(k, 0, &op.csrlen);
-	op.csr_spki = acme_csr_spki(op.csr, op.csrlen, &op.csr_spkilen);
-	assert_non_null(op.csr_spki);
-	assert_int_equal(acme_csr_leaf_matches(&op, mine), 1);
-	assert_int_equal(acme_csr_leaf_matches(&op, theirs), 0);
-	/* bytes that differ: both keys decoded, the same verdicts */
-	op.csr_spki[op.csr_spkilen - 1] ^= 0x01;
-	assert_int_equal(acme_csr_leaf_matches(&op, mine), 1);
-	assert_int_equal(acme_csr_leaf_matches(&op, theirs), 0);
-	OPENSSL_free(op.csr_spki);
-	OPENSSL_free(op.csr);
+	check_leaf_verdicts(k, 0, mine, theirs);
 	X509_free(mine);
 	X509_free(theirs);
 	X509_free(m);

@@ -138,6 +138,19 @@ tc_key_pem(const struct tc *t)
 	return tc_take(b);
 }
 
+/* DER of a certificate (OPENSSL_free it) with its length, or NULL. */
+static inline unsigned char *
+tc_der(const struct tc *t, size_t *len)
+{
+	unsigned char *der = NULL;
+	int n = i2d_X509(t->cert, &der);
+
+	if (n <= 0)
+		return NULL;
+	*len = (size_t)n;
+	return der;
+}
+
 /* Writes text to path. 0 or -1. */
 static inline int
 tc_write(const char *path, const char *text)

@@ -12,33 +12,23 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "test_chain.h"
 #include "x509cache.h"
 
-/* A throwaway self-signed P-256 certificate with serial serial, as DER. */
+/* A throwaway self-signed P-256 certificate, as DER (a fresh key: the
+ * bytes differ from every other's). */
 static unsigned char *
-make_cert_der(long serial, size_t *len)
+make_cert_der(size_t *len)
 {
-	EVP_PKEY *k = EVP_EC_gen("P-256");
-	X509 *x = X509_new();
-	X509_NAME *n;
-	unsigned char *der = NULL;
-	int dlen;
+	struct tc t;
+	unsigned char *der;
 
-	assert_non_null(k);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
-	X509_gmtime_adj(X509_getm_notBefore(x), 0);
-	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-	X509_set_pubkey(x, k);
-	n = X509_get_subject_name(x);
-	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
-	    (const unsigned char *)"cache", -1, -1, 0);
-	X509_set_issuer_name(x, n);
-	assert_true(X509_sign(x, k, EVP_sha256()) > 0);
-	dlen = i2d_X509(x, &der);
-	assert_true(dlen > 100);
-	*len = (size_t)dlen;
-	X509_free(x);
-	EVP_PKEY_free(k);
+	assert_int_equal(tc_make(&t, NULL, tc_key("EC", "P-256"), "cache", "",
+	    time(NULL), time(NULL) + 3600), 0);
+	der = tc_der(&t, len);
+	assert_non_null(der);
+	assert_true(*len > 100);
+	tc_free(&t);
 	return der;
 }
 
@@ -46,7 +36,7 @@ static void
 test_parsed_once(void **state)
 {
 	size_t len, used = 0;
-	unsigned char *der = make_cert_der(7, &len), *copy;
+	unsigned char *der = make_cert_der(&len), *copy;
 	X509 *a, *b;
 
 	(void)state;
@@ -70,7 +60,7 @@ static void
 test_trailing_and_bad(void **state)
 {
 	size_t len, used = 0;
-	unsigned char *der = make_cert_der(8, &len), *longer;
+	unsigned char *der = make_cert_der(&len), *longer;
 	X509 *a, *b;
 
 	(void)state;
@@ -105,7 +95,7 @@ test_evicts_oldest(void **state)
 
 	(void)state;
 	for (i = 0; i <= X509CACHE_ENTRIES; i++) {
-		der[i] = make_cert_der(100 + (long)i, &len[i]);
+		der[i] = make_cert_der(&len[i]);
 		x[i] = x509cache_d2i(der[i], len[i], &used);
 		assert_non_null(x[i]);
 	}
@@ -129,7 +119,7 @@ static void
 test_pem_read(void **state)
 {
 	size_t len, used;
-	unsigned char *der = make_cert_der(9, &len);
+	unsigned char *der = make_cert_der(&len);
 	BIO *b = BIO_new(BIO_s_mem());
 	X509 *direct, *x;
 

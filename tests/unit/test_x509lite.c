@@ -14,43 +14,24 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "test_chain.h"
 #include "x509lite.h"
 
-/* A self-signed certificate for a fresh key of alg ("EC" P-256 or "RSA"),
- * with a SAN of lite.example, as DER. */
+/* A self-signed leaf for a fresh key of alg ("EC" P-256 or "RSA"), with a
+ * SAN of lite.example, as DER. */
 static unsigned char *
 make_cert_der(const char *alg, size_t *len)
 {
-	EVP_PKEY *k = strcmp(alg, "RSA") == 0 ?
-	    EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048) :
-	    EVP_EC_gen("P-256");
-	X509 *x = X509_new();
-	X509_NAME *n;
-	X509_EXTENSION *san;
-	unsigned char *der = NULL;
-	int dlen;
+	struct tc t;
+	unsigned char *der;
 
-	assert_non_null(k);
-	assert_int_equal(X509_set_version(x, 2), 1);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), 4242);
-	X509_gmtime_adj(X509_getm_notBefore(x), 0);
-	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-	X509_set_pubkey(x, k);
-	n = X509_get_subject_name(x);
-	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
-	    (const unsigned char *)"lite", -1, -1, 0);
-	X509_set_issuer_name(x, n);
-	san = X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name,
-	    "DNS:lite.example");
-	assert_non_null(san);
-	X509_add_ext(x, san, -1);
-	X509_EXTENSION_free(san);
-	assert_true(X509_sign(x, k, EVP_sha256()) > 0);
-	dlen = i2d_X509(x, &der);
-	assert_true(dlen > 100);
-	*len = (size_t)dlen;
-	X509_free(x);
-	EVP_PKEY_free(k);
+	assert_int_equal(tc_make(&t, NULL, strcmp(alg, "RSA") == 0 ?
+	    tc_key("RSA", "2048") : tc_key("EC", "P-256"), "lite",
+	    "DNS:lite.example", time(NULL), time(NULL) + 3600), 0);
+	der = tc_der(&t, len);
+	assert_non_null(der);
+	assert_true(*len > 100);
+	tc_free(&t);
 	return der;
 }
 
