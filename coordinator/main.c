@@ -46,10 +46,10 @@ static const struct health_service *const main_deps[] = {
 /* After a relay pass that sent less than a full batch (OUTBOX_BATCH), the
  * next one waits this long: the jobs that room freed by results and new
  * enrollments release meanwhile go out together, several to a partition,
- * in fewer produce requests and fetches (bench/e2e: Kafka 1.27 and 1.28
- * ms/cert relaying after every poll, 0.88 and 0.84 at 250 ms; docs/design.md,
- * section 10). A full batch goes again at once: a backlog is not paced. A
- * job waits up to this long more between its enrollment and Kafka. */
+ * in fewer produce requests and fetches (bench/e2e, three alternated runs
+ * each: Kafka 1.20 ms/cert relaying after every poll, 0.86 with the gap;
+ * docs/design.md, section 10). A full batch goes again at once: a backlog
+ * is not paced. A job waits up to this long more on its way to Kafka. */
 #define MAIN_RELAY_GAP_MS 250
 #define MAIN_FLUSH_MS 10000
 
@@ -308,8 +308,8 @@ main_prime_wait(const struct main_primer *ps, uint64_t now)
 	return left < MAIN_POLL_MS ? (int)left : MAIN_POLL_MS;
 }
 
-/* The relay's turn: when the last pass (at last, 0 none yet) is gap
- * milliseconds ago. */
+/* When the relay runs next: gap milliseconds after its last pass (last 0:
+ * none yet, due at once). */
 struct main_relay {
 	uint64_t	last;
 	uint64_t	gap;
