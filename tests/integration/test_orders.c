@@ -373,15 +373,18 @@ written(const char *id)
 	char *out = NULL, *v, *oid, *trace, *csr, job[2048];
 	const Certfleet__IssueOrder *io;
 	Certfleet__Job *j;
-	size_t i, len = 0;
+	size_t i, n, len = 0;
 
 	for (i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
 		if ((v = sql1(q[i], id)) == NULL)
 			fail_msg("%s [%s]: no row", q[i], id);
-		out = realloc(out, len + strlen(v) + 2);
+		n = strlen(v);
+		out = realloc(out, len + n + 2);
 		assert_non_null(out);
-		sprintf(out + len, "%s\n", v);
-		len += strlen(v) + 1;
+		memcpy(out + len, v, n);
+		out[len + n] = '\n';
+		out[len + n + 1] = '\0';
+		len += n + 1;
 		free(v);
 	}
 	oid = sql1("SELECT id FROM orders WHERE certificate = $1", id);
