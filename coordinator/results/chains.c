@@ -1,4 +1,4 @@
-/* chains.c -- splits the CA's chains, names them by their top issuer CN, picks the one to serve and stores them all. */
+/* chains.c -- splits the CA's chains, names them by their top issuer CN, picks the one to serve and builds the INSERTs that store them all. */
 #include "chains.h"
 
 #include <stdint.h>
@@ -223,27 +223,27 @@ chains_select(const struct chains *ch, const char *preferred)
 	return 0;
 }
 
-int
-chains_store(PGconn *c, const char *icid, const struct chains *ch,
-    size_t served, char *err, size_t errlen)
+size_t
+chains_stmts(const char *icid, const struct chains *ch, size_t served,
+    struct chains_rows *r, struct db_stmt *st)
 {
-	char pos[24];
-	const char *v[6];
 	size_t i;
 
 	for (i = 0; i < ch->n; i++) {
-		snprintf(pos, sizeof(pos), "%zu", i);
-		v[0] = icid;
-		v[1] = pos;
-		v[2] = ch->e[i].is_default ? "t" : "f";
-		v[3] = ch->e[i].top_issuer;
-		v[4] = ch->e[i].rest;
-		v[5] = i == served ? "t" : "f";
-		if (db_exec(c, "chains store", "INSERT INTO certificate_chains "
-		    "(issued_certificate, position, is_default, top_issuer, "
-		    "chain_pem, served) VALUES ($1, $2, $3, $4, $5, $6)", 6, v,
-		    NULL, NULL, err, errlen) < 0)
-			return -1;
+		snprintf(r->pos[i], sizeof(r->pos[i]), "%zu", i);
+		r->v[i][0] = icid;
+		r->v[i][1] = r->pos[i];
+		r->v[i][2] = ch->e[i].is_default ? "t" : "f";
+		r->v[i][3] = ch->e[i].top_issuer;
+		r->v[i][4] = ch->e[i].rest;
+		r->v[i][5] = i == served ? "t" : "f";
+		memset(&st[i], 0, sizeof(st[i]));
+		st[i].what = "chains store";
+		st[i].sql = "INSERT INTO certificate_chains (issued_certificate, "
+		    "position, is_default, top_issuer, chain_pem, served) "
+		    "VALUES ($1, $2, $3, $4, $5, $6)";
+		st[i].n = 6;
+		st[i].params = r->v[i];
 	}
-	return 0;
+	return ch->n;
 }

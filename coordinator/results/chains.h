@@ -7,6 +7,8 @@
 #include <libpq-fe.h>
 #include <openssl/x509.h>
 
+#include "db.h"
+
 #define CHAINS_MAX 9		/* the default chain and ACME_ALT_MAX alternates */
 #define CHAINS_ISSUER_MAX 256	/* bytes of an issuer CN kept (UTF-8, cut
 				 * on a character boundary) */
@@ -50,10 +52,18 @@ int chains_top_issuer(const char *leaf, const char *rest, char *out,
  * the default (0). preferred NULL or "" means the default. */
 size_t chains_select(const struct chains *ch, const char *preferred);
 
-/* Inserts every chain of ch for issued certificate icid into
- * certificate_chains, marking served, in the caller's transaction. Returns
- * 0, or -1 with a message in err. */
-int chains_store(PGconn *c, const char *icid, const struct chains *ch,
-    size_t served, char *err, size_t errlen);
+/* The parameters of chains_stmts' statements (they must outlive them). */
+struct chains_rows {
+	char		 pos[CHAINS_MAX][24];
+	const char	*v[CHAINS_MAX][6];
+};
+
+/* Fills st[0..ch->n) with the INSERTs of every chain of ch into
+ * certificate_chains for issued certificate icid, marking served, for the
+ * caller to run in its transaction (db_pipeline: the caller's other
+ * statements in the same round trip); their parameters go into r.
+ * Returns ch->n. Pure. */
+size_t chains_stmts(const char *icid, const struct chains *ch, size_t served,
+    struct chains_rows *r, struct db_stmt *st);
 
 #endif

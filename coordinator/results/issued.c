@@ -85,51 +85,6 @@ issued_ari_values(const struct issued_new *in, struct issued_ari *a)
 	"to_timestamp(nullif($15, '')::float8), nullif($16, ''), " \
 	"to_timestamp(nullif($17, '')::float8), $18::boolean)"
 
-static int
-issued_store(PGconn *c, const struct issued_new *in, const char *icid,
-    char *err, size_t errlen)
-{
-	const struct chains_entry *served = &in->ch->e[in->served];
-	struct issued_ari a;
-	char nb[32], na[32], *sans;
-	const char *v[18];
-	long n;
-
-	if ((sans = db_array_literal(in->ci->sans, in->ci->nsans)) == NULL) {
-		snprintf(err, errlen, "issued: out of memory");
-		return -1;
-	}
-	issued_ari_values(in, &a);
-	snprintf(nb, sizeof(nb), "%lld", (long long)in->ci->not_before);
-	snprintf(na, sizeof(na), "%lld", (long long)in->ci->not_after);
-	v[0] = icid;
-	v[1] = in->certificate;
-	v[2] = in->order_id;	/* NULL: imported */
-	v[3] = in->private_key;
-	v[4] = in->leaf;
-	v[5] = served->rest;
-	v[6] = in->ci->serial;
-	v[7] = nb;
-	v[8] = na;
-	v[9] = in->ci->issuer;
-	v[10] = sans;
-	v[11] = served->top_issuer;
-	v[12] = a.certid;
-	v[13] = a.ws;
-	v[14] = a.we;
-	v[15] = in->ari_explanation_url != NULL ? in->ari_explanation_url : "";
-	v[16] = a.nx;
-	v[17] = (in->ch->leaf_x != NULL ? sigalg_sha1_in_chain_x509(
-	    in->ch->leaf_x, served->rest_x) : sigalg_sha1_in_chain(in->leaf,
-	    served->rest)) == 1 ? "t" : "f";
-	n = db_exec(c, "issued store certificate", ISSUED_INSERT_SQL, 18, v,
-	    NULL, NULL, err, errlen);
-	free(sans);
-	if (n < 0 || chains_store(c, icid, in->ch, in->served, err, errlen) < 0)
-		return -1;
-	return 0;
-}
-
 /* Makes issued certificate $2 certificate $1's current one (renew_at $3)
  * in ONE statement: the ARI re-checks of the certificates it replaces
  * stopped (only the current certificate's window is re-checked) and order
@@ -145,11 +100,80 @@ issued_store(PGconn *c, const struct issued_new *in, const char *icid,
 	"last_problem_type = NULL, last_problem_detail = NULL, updated_at = " \
 	"now() WHERE id = $1"
 
+/* What issued_record sends, and the parameters its statements point to. */
+_Static_assert(2 + CHAINS_MAX <= DB_PIPELINE_MAX,
+    "an issued certificate's statements fit one pipeline");
+struct issued_plan {
+	struct db_stmt		 st[2 + CHAINS_MAX];
+	size_t			 n;
+	const char		*row[18];	/* ISSUED_INSERT_SQL's */
+	const char		*cur[5];	/* ISSUED_CURRENT_SQL's */
+	struct chains_rows	 chains;
+	struct issued_ari	 ari;
+	char			 nb[32], na[32];
+	char			*sans;
+};
+
+/* Plans the row of in (id icid), its chains and the UPDATE that makes it
+ * current (renew_at renew) in p. Returns 0, or -1 when memory runs out. */
+static int
+issued_plan(struct issued_plan *p, const struct issued_new *in,
+    const char *icid, const char *renew)
+{
+	const struct chains_entry *served = &in->ch->e[in->served];
+
+	memset(p, 0, sizeof(*p));
+	if ((p->sans = db_array_literal(in->ci->sans, in->ci->nsans)) == NULL)
+		return -1;
+	issued_ari_values(in, &p->ari);
+	snprintf(p->nb, sizeof(p->nb), "%lld", (long long)in->ci->not_before);
+	snprintf(p->na, sizeof(p->na), "%lld", (long long)in->ci->not_after);
+	p->row[0] = icid;
+	p->row[1] = in->certificate;
+	p->row[2] = in->order_id;	/* NULL: imported */
+	p->row[3] = in->private_key;
+	p->row[4] = in->leaf;
+	p->row[5] = served->rest;
+	p->row[6] = in->ci->serial;
+	p->row[7] = p->nb;
+	p->row[8] = p->na;
+	p->row[9] = in->ci->issuer;
+	p->row[10] = p->sans;
+	p->row[11] = served->top_issuer;
+	p->row[12] = p->ari.certid;
+	p->row[13] = p->ari.ws;
+	p->row[14] = p->ari.we;
+	p->row[15] = in->ari_explanation_url != NULL ?
+	    in->ari_explanation_url : "";
+	p->row[16] = p->ari.nx;
+	p->row[17] = (in->ch->leaf_x != NULL ? sigalg_sha1_in_chain_x509(
+	    in->ch->leaf_x, served->rest_x) : sigalg_sha1_in_chain(in->leaf,
+	    served->rest)) == 1 ? "t" : "f";
+	p->st[0].what = "issued store certificate";
+	p->st[0].sql = ISSUED_INSERT_SQL;
+	p->st[0].n = 18;
+	p->st[0].params = p->row;
+	p->n = 1 + chains_stmts(icid, in->ch, in->served, &p->chains,
+	    &p->st[1]);
+	p->cur[0] = in->certificate;
+	p->cur[1] = icid;
+	p->cur[2] = renew;
+	p->cur[3] = in->order_id;
+	p->cur[4] = in->order_url;
+	p->st[p->n].what = "issued current";
+	p->st[p->n].sql = ISSUED_CURRENT_SQL;
+	p->st[p->n].n = 5;
+	p->st[p->n++].params = p->cur;
+	return 0;
+}
+
 int
 issued_record(PGconn *c, const struct issued_new *in, char icid[IDS_LEN + 1],
     char renew[32], char *err, size_t errlen)
 {
-	const char *v[5];
+	struct issued_plan p;
+	size_t i;
+	int rc;
 
 	if (ids_new(icid) < 0) {
 		snprintf(err, errlen, "issued: no random id");
@@ -157,15 +181,14 @@ issued_record(PGconn *c, const struct issued_new *in, char icid[IDS_LEN + 1],
 	}
 	snprintf(renew, 32, "%.0f", issued_renew_at(in->ci, in->ari_start_ms,
 	    in->ari_end_ms));
-	if (issued_store(c, in, icid, err, errlen) < 0)
+	if (issued_plan(&p, in, icid, renew) < 0) {
+		snprintf(err, errlen, "issued: out of memory");
 		return -1;
-	v[0] = in->certificate;
-	v[1] = icid;
-	v[2] = renew;
-	v[3] = in->order_id;
-	v[4] = in->order_url;
-	if (db_exec(c, "issued current", ISSUED_CURRENT_SQL, 5, v, NULL, NULL,
-	    err, errlen) < 0)
-		return -1;
-	return 0;
+	}
+	/* the row, its chains and the UPDATE in one round trip */
+	rc = db_pipeline(c, p.st, p.n, err, errlen);
+	for (i = 0; rc == 0 && i < p.n; i++)
+		PQclear(p.st[i].res);
+	free(p.sans);
+	return rc;
 }

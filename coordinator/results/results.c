@@ -148,75 +148,118 @@ results_outcome_name(enum results_outcome o)
 	}
 }
 
-/* Opens the scope of one event: a transaction of its own (open NULL), or
- * a savepoint in the batch's transaction, begun first when *open is 0.
- * Returns 0, or -1 with a message in err. */
+/*
+ * The batch's transaction: not begun; begun; begun with the savepoint of
+ * its last event kept (the next event's first round trip releases it, or
+ * COMMIT does); or broken: a savepoint may be missing, so nothing of the
+ * batch may be committed (results_flush rolls it back and rewinds).
+ */
+enum results_tx {
+	RESULTS_TX_NONE,
+	RESULTS_TX_OPEN,
+	RESULTS_TX_KEPT,
+	RESULTS_TX_BROKEN
+};
+
+/* Opens the scope of one event and records it in processed_events, in
+ * ONE round trip: the previous event's savepoint released, the batch's
+ * transaction begun when it is not, this event's savepoint, the INSERT
+ * (or BEGIN and the INSERT, for a transaction of its own: tx NULL).
+ * Returns 1 when the event is new, 0 when seen before, -1 with a message
+ * in err (*tx RESULTS_TX_BROKEN when this event's savepoint was not
+ * taken: the batch cannot be undone to it). */
 static int
-results_scope_open(PGconn *c, int *open, char *err, size_t errlen)
+results_scope_open(PGconn *c, enum results_tx *tx, const char *const v[3],
+    char *err, size_t errlen)
 {
-	if (open == NULL)
-		return db_begin(c, err, errlen);
-	if (!*open) {
-		if (db_begin(c, err, errlen) < 0)
-			return -1;
-		*open = 1;
+	struct db_stmt st[4];
+	size_t n = 0, sp = 0, i;
+	int rc;
+
+	memset(st, 0, sizeof(st));
+	if (tx != NULL && *tx == RESULTS_TX_KEPT) {
+		st[n].what = "results release";
+		st[n++].sql = "RELEASE SAVEPOINT " RESULTS_SAVEPOINT;
 	}
-	return db_exec(c, "results savepoint", "SAVEPOINT " RESULTS_SAVEPOINT,
-	    0, NULL, NULL, NULL, err, errlen) < 0 ? -1 : 0;
+	if (tx == NULL || *tx == RESULTS_TX_NONE) {
+		st[n].what = "results begin";
+		st[n++].sql = "BEGIN";
+	}
+	if (tx != NULL) {
+		sp = n;
+		st[n].what = "results savepoint";
+		st[n++].sql = "SAVEPOINT " RESULTS_SAVEPOINT;
+	}
+	st[n].what = "results processed";
+	st[n].sql = "INSERT INTO processed_events (job_id, attempt, kind) "
+	    "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
+	st[n].n = 3;
+	st[n++].params = v;
+	if (db_pipeline(c, st, n, err, errlen) < 0) {
+		if (tx != NULL)
+			*tx = st[sp].ran ? RESULTS_TX_OPEN : RESULTS_TX_BROKEN;
+		return -1;
+	}
+	if (tx != NULL)
+		*tx = RESULTS_TX_OPEN;
+	rc = atol(PQcmdTuples(st[n - 1].res)) > 0;
+	for (i = 0; i < n; i++)
+		PQclear(st[i].res);
+	return rc;
 }
 
-/* Closes it: kept (committed, or the savepoint released) or undone. An
- * undo that fails leaves the batch's transaction failed, and its commit
- * (results_flush) then applies nothing of the batch. Returns 0, or -1
- * with a message in err when what was to be kept was not. */
+/* Closes it: kept (committed, or the savepoint kept for the next event or
+ * the COMMIT to release) or undone. An undo that fails leaves the batch's
+ * transaction failed, and its commit (results_flush) then applies nothing
+ * of the batch. Returns 0, or -1 with a message in err when what was to
+ * be kept was not. */
 static int
-results_scope_close(PGconn *c, int *open, int keep, char *err, size_t errlen)
+results_scope_close(PGconn *c, enum results_tx *tx, int keep, char *err,
+    size_t errlen)
 {
-	if (open == NULL) {
+	if (tx == NULL) {
 		if (keep && db_commit(c, err, errlen) == 0)
 			return 0;
 		db_rollback(c);
 		return keep ? -1 : 0;
 	}
-	if (keep && db_exec(c, "results release", "RELEASE SAVEPOINT "
-	    RESULTS_SAVEPOINT, 0, NULL, NULL, NULL, err, errlen) >= 0)
+	if (*tx == RESULTS_TX_BROKEN || *tx == RESULTS_TX_NONE)
+		return keep ? -1 : 0;
+	if (keep) {
+		*tx = RESULTS_TX_KEPT;
 		return 0;
+	}
 	/* raw PQexec: db_fault keeps the event's own failure */
-	if (*open && PQtransactionStatus(c) != PQTRANS_UNKNOWN)
+	if (PQtransactionStatus(c) != PQTRANS_UNKNOWN)
 		PQclear(PQexec(c, "ROLLBACK TO SAVEPOINT " RESULTS_SAVEPOINT
 		    "; RELEASE SAVEPOINT " RESULTS_SAVEPOINT));
-	return keep ? -1 : 0;
+	return 0;
 }
 
-/* results_apply, in a savepoint of the batch's transaction when open is
- * not NULL (*open: whether that transaction is begun). */
+/* results_apply, in a savepoint of the batch's transaction when tx is not
+ * NULL (*tx: that transaction's state). */
 static enum results_outcome
 results_apply_in(PGconn *c, const struct settings *s, const void *buf,
-    size_t len, int *open, char *err, size_t errlen)
+    size_t len, enum results_tx *tx, char *err, size_t errlen)
 {
 	Certfleet__Event *e;
 	const char *v[3];
 	char att[16], st[6], why[400];
 	enum results_outcome out = RESULTS_RETRY;
-	int keep = 0;
-	long n;
+	int keep = 0, fresh;
 
 	if ((e = proto_event_decode(buf, len, err, errlen)) == NULL) {
 		cmetrics_event("undecodable", results_outcome_name(RESULTS_INVALID));
 		return RESULTS_INVALID;
 	}
 	db_fault_clear(c);
-	if (results_scope_open(c, open, err, errlen) < 0)
-		goto out;
 	snprintf(att, sizeof(att), "%u", e->attempt);
 	v[0] = e->job_id;
 	v[1] = att;
 	v[2] = proto_event_kind_name(e);
-	if ((n = db_exec(c, "results processed", "INSERT INTO processed_events "
-	    "(job_id, attempt, kind) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-	    3, v, NULL, NULL, err, errlen)) < 0)
+	if ((fresh = results_scope_open(c, tx, v, err, errlen)) < 0)
 		goto out;
-	if (n == 0) {
+	if (fresh == 0) {
 		log_info_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL),
 		    "%s seen before, ignored", v[2]);
 		out = RESULTS_IGNORED;
@@ -225,7 +268,7 @@ results_apply_in(PGconn *c, const struct settings *s, const void *buf,
 	out = results_dispatch(c, s, e, err, errlen);
 	keep = out != RESULTS_RETRY;
 out:
-	if (results_scope_close(c, open, keep, err, errlen) < 0)
+	if (results_scope_close(c, tx, keep, err, errlen) < 0)
 		out = RESULTS_RETRY;
 	if (out == RESULTS_RETRY && db_fault(c, st) == DB_FAULT_CONTENT) {
 		/* the same bytes will be refused again */
@@ -411,7 +454,7 @@ results_verified(rd_kafka_t *producer, const struct settings *s,
 struct results_batch {
 	rd_kafka_message_t	*m[RESULTS_BATCH_MAX];
 	int			 n;
-	int			 open;	/* its transaction is begun */
+	enum results_tx		 tx;	/* its transaction */
 };
 
 /* Seeks every partition of b's messages, and extra's (may be NULL), back
@@ -466,9 +509,10 @@ results_flush(rd_kafka_t *consumer, PGconn *c, struct results_batch *b,
 	char err[512];
 	int rc = 0, i;
 
-	if (b->open) {
+	if (b->tx != RESULTS_TX_NONE) {
 		/* COMMIT of a failed transaction answers ROLLBACK, no error */
-		if (PQtransactionStatus(c) != PQTRANS_INTRANS) {
+		if (b->tx == RESULTS_TX_BROKEN ||
+		    PQtransactionStatus(c) != PQTRANS_INTRANS) {
 			snprintf(err, sizeof(err), "its transaction failed");
 			rc = -1;
 		} else if (db_commit(c, err, sizeof(err)) < 0)
@@ -478,7 +522,7 @@ results_flush(rd_kafka_t *consumer, PGconn *c, struct results_batch *b,
 			log_warn("results: %d events not committed, will retry: "
 			    "%s", b->n, err);
 		}
-		b->open = 0;
+		b->tx = RESULTS_TX_NONE;
 	}
 	if (rc < 0)
 		results_rewind_batch(consumer, b, extra);
@@ -506,7 +550,7 @@ results_handle(rd_kafka_t *producer, PGconn *c, const struct settings *s,
 	err[0] = '\0';
 	if ((ok = results_verified(producer, s, m)) <= 0)
 		return ok == 0 ? RESULTS_APPLIED : RESULTS_RETRY;
-	out = results_apply_in(c, s, m->payload, m->len, &b->open, err, errlen);
+	out = results_apply_in(c, s, m->payload, m->len, &b->tx, err, errlen);
 	return results_judge(c, stall, m, out, err, errlen);
 }
 
@@ -515,7 +559,7 @@ results_poll(rd_kafka_t *consumer, rd_kafka_t *producer, PGconn *c,
     const struct settings *s, struct results_stall *stall, int max,
     int timeout_ms)
 {
-	struct results_batch b = { .n = 0 };
+	struct results_batch b = { .n = 0, .tx = RESULTS_TX_NONE };
 	rd_kafka_message_t *m;
 	enum results_outcome out;
 	char err[512];

@@ -273,8 +273,10 @@ db_pipeline(PGconn *c, struct db_stmt *s, size_t n, char *err, size_t errlen)
 	PGresult *r;
 	ExecStatusType st;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		s[i].res = NULL;
+		s[i].ran = 0;
+	}
 	if (n > DB_PIPELINE_MAX) {
 		snprintf(err, errlen, "%s: %zu statements in one pipeline (at "
 		    "most %d)", s[0].what, n, DB_PIPELINE_MAX);
@@ -311,6 +313,7 @@ db_pipeline(PGconn *c, struct db_stmt *s, size_t n, char *err, size_t errlen)
 			goto broken;
 		st = PQresultStatus(r);
 		ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+		s[i].ran = ok;
 		if (ok && !failed) {
 			s[i].res = r;
 			continue;

@@ -86,14 +86,15 @@ struct db_stmt {
 	const int		*lens;
 	const int		*formats;
 	PGresult		*res;	/* out: PQclear it */
+	int			 ran;	/* out: it ran and succeeded */
 };
 
 /* Runs s[0..n) (n <= DB_PIPELINE_MAX) on c in one pipeline with one Sync
  * after the last. Returns 0 with every s[i].res set, or -1 with the first
  * failure's "<what>: <message>" in err, noted on c as db_query notes it,
- * and no res kept. The server runs nothing after a failed statement;
- * inside a transaction (BEGIN as s[0], or begun before) the caller rolls
- * back. */
+ * and no res kept (ran still tells which statements took effect before the
+ * failure). The server runs nothing after a failed statement; inside a
+ * transaction (BEGIN as s[0], or begun before) the caller rolls back. */
 int db_pipeline(PGconn *c, struct db_stmt *s, size_t n, char *err,
     size_t errlen);
 
