@@ -1,4 +1,4 @@
-# signing.cmake -- signed jobs and events (issue 11, item 1): Ed25519 sign/verify, expiry, rotation (unit); the
+# signing.cmake -- signed jobs and events (issue 11, item 1): P-256 and Ed25519 sign/verify, expiry, rotation (unit); the
 # signature header's parser (fuzz); unsigned, forged and expired messages on the real stack (integration).
 certfleet_unit_test(unit_msgsig unit/test_msgsig.c certfleet_msgsig certfleet_base
 	PkgConfig::CRYPTO)

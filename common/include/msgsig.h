@@ -1,4 +1,4 @@
-/* msgsig.h -- Ed25519 signatures of Kafka messages (jobs by the coordinator, events by workers): keys, header, sign, verify. */
+/* msgsig.h -- signatures of Kafka messages (jobs by the coordinator, events by workers), Ed25519 or ECDSA P-256: keys, header, sign, verify. */
 #ifndef CERTFLEET_MSGSIG_H
 #define CERTFLEET_MSGSIG_H
 
@@ -9,15 +9,22 @@
  * A signed message carries one Kafka header, MSGSIG_HEADER, whose value is
  * ASCII: "v1 <kid> <exp> <sig>", single spaces, nothing else:
  *   kid  16 lower-case hex digits: the first 8 bytes of SHA-256 of the
- *        signer's raw 32-byte Ed25519 public key
+ *        signer's public key: an Ed25519 key's raw 32 bytes, a P-256 key's
+ *        uncompressed point (0x04 || x || y, 65 bytes)
  *   exp  expiry, Unix milliseconds in decimal (no sign, no leading zero);
  *        0 means none (allowed for events only)
- *   sig  base64url (no padding) of the 64-byte Ed25519 signature of
+ *   sig  base64url (no padding) of the 64-byte signature of
  *        "certfleet-msgsig-v1\n" <purpose> "\n" <kid> "\n" <exp> "\n"
  *        <length of the Kafka key in decimal> "\n" <key bytes> <payload bytes>
  *        where purpose is "job" or "event": a job key cannot sign an event's
  *        bytes into a job, and the key and expiry cannot be changed.
- * The payload itself (the protobuf) is untouched.
+ * The signature is the key's kind: Ed25519's 64 bytes, or ECDSA P-256 with
+ * SHA-256 as r || s, 32 bytes each, big-endian (JWS's ES256 form, RFC 7518
+ * section 3.4); the verifier knows which from the key id. P-256 costs less
+ * CPU (OpenSSL 3.0 here: 24 us to sign and 64 to verify, against Ed25519's
+ * 42 and 105; docs/design.md section 10), so the local stack makes P-256
+ * keys; both kinds may be mixed in one verifier's file (a rotation from one
+ * to the other). The payload itself (the protobuf) is untouched.
  */
 #define MSGSIG_HEADER		"certfleet-sig"
 #define MSGSIG_HEADER_MAX	160	/* bytes of a header value we read */
@@ -46,7 +53,7 @@ int msgsig_header_parse(const void *hdr, size_t len, struct msgsig_header *h,
 struct msgsig_signer;
 struct msgsig_verifier;
 
-/* Loads the Ed25519 private key in PEM file path (PKCS#8; encrypted when
+/* Loads the Ed25519 or P-256 private key in PEM file path (PKCS#8; encrypted when
  * passfile names a file whose first line is the passphrase, NULL for a
  * plain key). The file is looked at again at most every MSGSIG_RELOAD_MS
  * when signing and re-read when it changed (rotation without restart; a
@@ -66,7 +73,7 @@ int msgsig_sign(struct msgsig_signer *s, enum msgsig_purpose purpose,
     int64_t exp_ms, const void *key, size_t keylen, const void *payload,
     size_t len, char *out, size_t outlen, char *err, size_t errlen);
 
-/* Loads the Ed25519 public keys (PEM "PUBLIC KEY" blocks, 1 to
+/* Loads the Ed25519 and P-256 public keys (PEM "PUBLIC KEY" blocks, 1 to
  * MSGSIG_KEYS_MAX, text between blocks ignored) of file path: every one is
  * accepted. Re-read on change like a signer's file. Returns NULL with a
  * message in err when the file is unusable. */

@@ -18,6 +18,7 @@
 #include <openssl/pem.h>
 
 #include "b64.h"
+#include "ecdsa_raw.h"
 
 enum jws_alg {
 	JWS_ES256,
@@ -297,10 +298,7 @@ jws_sign_raw(const struct jws_key *k, const void *in, size_t inlen,
     size_t *siglen)
 {
 	EVP_MD_CTX *ctx = NULL;
-	ECDSA_SIG *es = NULL;
 	unsigned char *der = NULL, *ret = NULL;
-	const unsigned char *p;
-	const BIGNUM *r, *s;
 	size_t dlen = 0;
 
 	if (!k->priv || (ctx = EVP_MD_CTX_new()) == NULL)
@@ -318,14 +316,9 @@ jws_sign_raw(const struct jws_key *k, const void *in, size_t inlen,
 		goto out;
 	}
 	/* ECDSA: DER SEQUENCE { r, s } -> fixed-width r || s. */
-	p = der;
-	if ((es = d2i_ECDSA_SIG(NULL, &p, (long)dlen)) == NULL)
-		goto out;
-	ECDSA_SIG_get0(es, &r, &s);
 	if ((ret = malloc(2 * k->coord)) == NULL)
 		goto out;
-	if (BN_bn2binpad(r, ret, (int)k->coord) != (int)k->coord ||
-	    BN_bn2binpad(s, ret + k->coord, (int)k->coord) != (int)k->coord) {
+	if (ecdsa_der_to_raw(der, dlen, k->coord, ret) < 0) {
 		free(ret);
 		ret = NULL;
 		goto out;
@@ -333,7 +326,6 @@ jws_sign_raw(const struct jws_key *k, const void *in, size_t inlen,
 	*siglen = 2 * k->coord;
 out:
 	ERR_clear_error();
-	ECDSA_SIG_free(es);
 	free(der);
 	EVP_MD_CTX_free(ctx);
 	return ret;
@@ -344,27 +336,16 @@ jws_verify_raw(const struct jws_key *k, const void *in, size_t inlen,
     const unsigned char *sig, size_t siglen)
 {
 	EVP_MD_CTX *ctx = NULL;
-	ECDSA_SIG *es = NULL;
-	BIGNUM *r = NULL, *s = NULL;
 	unsigned char *der = NULL;
 	const unsigned char *vsig = sig;
 	size_t vlen = siglen;
-	int dlen, ok = 0;
+	int ok = 0;
 
 	if (k->alg != JWS_RS256) {
-		if (siglen != 2 * k->coord)
-			goto out;
-		r = BN_bin2bn(sig, (int)k->coord, NULL);
-		s = BN_bin2bn(sig + k->coord, (int)k->coord, NULL);
-		if (r == NULL || s == NULL || (es = ECDSA_SIG_new()) == NULL)
-			goto out;
-		if (!ECDSA_SIG_set0(es, r, s))
-			goto out;
-		r = s = NULL;	/* owned by es now */
-		if ((dlen = i2d_ECDSA_SIG(es, &der)) <= 0)
+		if (siglen != 2 * k->coord ||
+		    (der = ecdsa_raw_to_der(sig, k->coord, &vlen)) == NULL)
 			goto out;
 		vsig = der;
-		vlen = (size_t)dlen;
 	}
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		goto out;
@@ -374,9 +355,6 @@ jws_verify_raw(const struct jws_key *k, const void *in, size_t inlen,
 out:
 	ERR_clear_error();
 	OPENSSL_free(der);
-	BN_free(r);
-	BN_free(s);
-	ECDSA_SIG_free(es);
 	EVP_MD_CTX_free(ctx);
 	return ok;
 }

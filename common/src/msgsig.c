@@ -1,4 +1,4 @@
-/* msgsig.c -- Ed25519 signatures of Kafka messages through OpenSSL (EVP_PKEY_ED25519): key files, header, sign, verify. */
+/* msgsig.c -- signatures of Kafka messages through OpenSSL (Ed25519 or ECDSA P-256): key files, header, sign, verify. */
 #include "msgsig.h"
 
 #include <errno.h>
@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 
 #include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -16,9 +18,12 @@
 
 #include "b64.h"
 #include "clock.h"
+#include "ecdsa_raw.h"
 #include "log.h"
 
+#define MSGSIG_SIG_LEN	64	/* Ed25519, or P-256's r || s */
 #define MSGSIG_SIG_B64	86	/* base64url of 64 bytes */
+#define MSGSIG_P256_DER	72	/* bytes of a P-256 DER signature at most */
 #define MSGSIG_PASS_MAX	1024
 
 /* What a key file looked like when read: its change is a reload. */
@@ -48,21 +53,66 @@ msgsig_purpose_name(enum msgsig_purpose p)
 	return p == MSGSIG_JOB ? "job" : "event";
 }
 
-/* The key id of an Ed25519 key (public or private). Returns 0 or -1. */
+/* 1 when k is a key messages are signed with: Ed25519, or EC on P-256. */
+static int
+msgsig_key_ok(EVP_PKEY *k)
+{
+	char group[32];
+
+	if (EVP_PKEY_get_id(k) == EVP_PKEY_ED25519)
+		return 1;
+	return EVP_PKEY_get_id(k) == EVP_PKEY_EC &&
+	    EVP_PKEY_get_group_name(k, group, sizeof(group), NULL) == 1 &&
+	    strcmp(group, "prime256v1") == 0;
+}
+
+/* The public key's bytes a key id hashes: Ed25519's raw 32, or P-256's
+ * uncompressed point (0x04 || x || y, 65). Returns their number, or 0. */
+static size_t
+msgsig_public_bytes(EVP_PKEY *k, unsigned char out[65])
+{
+	BIGNUM *x = NULL, *y = NULL;
+	size_t n = 32;
+
+	if (EVP_PKEY_get_id(k) == EVP_PKEY_ED25519)
+		return EVP_PKEY_get_raw_public_key(k, out, &n) == 1 &&
+		    n == 32 ? n : 0;
+	n = 0;
+	if (EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_EC_PUB_X, &x) == 1 &&
+	    EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_EC_PUB_Y, &y) == 1 &&
+	    BN_bn2binpad(x, out + 1, 32) == 32 &&
+	    BN_bn2binpad(y, out + 33, 32) == 32) {
+		out[0] = 0x04;
+		n = 65;
+	}
+	BN_free(x);
+	BN_free(y);
+	ERR_clear_error();
+	return n;
+}
+
+/* The key id of a key (public or private; see msgsig.h). Returns 0 or -1. */
 static int
 msgsig_kid(EVP_PKEY *k, char out[MSGSIG_KID_LEN + 1])
 {
-	unsigned char raw[32], md[32];
-	size_t rawlen = sizeof(raw), i;
+	unsigned char raw[65], md[32];
+	size_t rawlen, i;
 	unsigned mdlen = sizeof(md);
 
-	if (EVP_PKEY_get_raw_public_key(k, raw, &rawlen) != 1 ||
-	    rawlen != sizeof(raw) ||
+	if ((rawlen = msgsig_public_bytes(k, raw)) == 0 ||
 	    EVP_Digest(raw, rawlen, md, &mdlen, EVP_sha256(), NULL) != 1)
 		return -1;
 	for (i = 0; i < MSGSIG_KID_LEN / 2; i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 	return 0;
+}
+
+/* The digest a key signs through: none for Ed25519 (it hashes itself),
+ * SHA-256 for P-256. */
+static const EVP_MD *
+msgsig_md(EVP_PKEY *k)
+{
+	return EVP_PKEY_get_id(k) == EVP_PKEY_ED25519 ? NULL : EVP_sha256();
 }
 
 /* Reads file path (at most MSGSIG_FILE_MAX bytes) into a memory BIO, and
@@ -146,8 +196,8 @@ msgsig_private(struct msgsig_file *f, char *err, size_t errlen)
 		ERR_clear_error();
 		snprintf(err, errlen, "%s: no PEM private key (or a wrong "
 		    "passphrase)", f->path);
-	} else if (EVP_PKEY_get_id(k) != EVP_PKEY_ED25519) {
-		snprintf(err, errlen, "%s: not an Ed25519 key", f->path);
+	} else if (!msgsig_key_ok(k)) {
+		snprintf(err, errlen, "%s: not an Ed25519 or P-256 key", f->path);
 		EVP_PKEY_free(k);
 		k = NULL;
 	}
@@ -276,7 +326,8 @@ msgsig_sign(struct msgsig_signer *s, enum msgsig_purpose purpose,
     int64_t exp_ms, const void *key, size_t keylen, const void *payload,
     size_t len, char *out, size_t outlen, char *err, size_t errlen)
 {
-	unsigned char *tbs = NULL, sig[64];
+	unsigned char *tbs = NULL, sig[MSGSIG_P256_DER];
+	unsigned char raw[MSGSIG_SIG_LEN];
 	size_t tbslen = 0, siglen = sizeof(sig);
 	EVP_MD_CTX *md = NULL;
 	char *b64 = NULL;
@@ -292,10 +343,23 @@ msgsig_sign(struct msgsig_signer *s, enum msgsig_purpose purpose,
 		snprintf(err, errlen, "msgsig_sign: out of memory");
 		goto out;
 	}
-	if (EVP_DigestSignInit(md, NULL, NULL, NULL, s->key) != 1 ||
-	    EVP_DigestSign(md, sig, &siglen, tbs, tbslen) != 1 ||
-	    siglen != sizeof(sig) || (b64 = b64url_encode(sig, siglen)) == NULL) {
-		snprintf(err, errlen, "msgsig_sign: Ed25519 signing failed");
+	if (EVP_DigestSignInit(md, NULL, msgsig_md(s->key), NULL, s->key) != 1 ||
+	    EVP_DigestSign(md, sig, &siglen, tbs, tbslen) != 1) {
+		ERR_clear_error();
+		snprintf(err, errlen, "msgsig_sign: signing failed");
+		goto out;
+	}
+	/* Ed25519's 64 bytes as they are; P-256's DER as r || s */
+	if (msgsig_md(s->key) == NULL ? siglen != sizeof(raw) :
+	    ecdsa_der_to_raw(sig, siglen, sizeof(raw) / 2, raw) < 0) {
+		snprintf(err, errlen, "msgsig_sign: a signature of an "
+		    "unexpected size");
+		goto out;
+	}
+	if (msgsig_md(s->key) == NULL)
+		memcpy(raw, sig, sizeof(raw));
+	if ((b64 = b64url_encode(raw, sizeof(raw))) == NULL) {
+		snprintf(err, errlen, "msgsig_sign: out of memory");
 		goto out;
 	}
 	snprintf(out, outlen, "v1 %s %" PRId64 " %s", s->kid, exp_ms, b64);
@@ -385,11 +449,11 @@ msgsig_publics(struct msgsig_file *f, EVP_PKEY **key,
 	if ((b = msgsig_read(f->path, &f->st, err, errlen)) == NULL)
 		return -1;
 	while ((k = PEM_read_bio_PUBKEY(b, NULL, NULL, NULL)) != NULL) {
-		if (n == MSGSIG_KEYS_MAX || EVP_PKEY_get_id(k) !=
-		    EVP_PKEY_ED25519 || msgsig_kid(k, kid[n]) < 0) {
+		if (n == MSGSIG_KEYS_MAX || !msgsig_key_ok(k) ||
+		    msgsig_kid(k, kid[n]) < 0) {
 			snprintf(err, errlen, "%s: key %zu is %s", f->path, n + 1,
 			    n == MSGSIG_KEYS_MAX ? "one too many" :
-			    "not an Ed25519 key");
+			    "not an Ed25519 or P-256 key");
 			goto fail;
 		}
 		for (i = 0; i < n; i++)
@@ -491,8 +555,9 @@ msgsig_verify(struct msgsig_verifier *v, enum msgsig_purpose purpose,
     size_t errlen)
 {
 	struct msgsig_header h;
-	unsigned char *tbs = NULL;
-	size_t tbslen = 0;
+	unsigned char *tbs = NULL, *der = NULL;
+	const unsigned char *sig;
+	size_t tbslen = 0, siglen = sizeof(h.sig);
 	EVP_MD_CTX *md = NULL;
 	EVP_PKEY *k;
 	char why[160];
@@ -519,8 +584,18 @@ msgsig_verify(struct msgsig_verifier *v, enum msgsig_purpose purpose,
 		snprintf(err, errlen, "msgsig_verify: out of memory");
 		goto out;
 	}
-	if (EVP_DigestVerifyInit(md, NULL, NULL, NULL, k) != 1 ||
-	    EVP_DigestVerify(md, h.sig, sizeof(h.sig), tbs, tbslen) != 1) {
+	/* P-256: r || s back to the DER OpenSSL verifies */
+	sig = h.sig;
+	if (msgsig_md(k) != NULL) {
+		if ((der = ecdsa_raw_to_der(h.sig, sizeof(h.sig) / 2,
+		    &siglen)) == NULL) {
+			snprintf(err, errlen, "msgsig_verify: out of memory");
+			goto out;
+		}
+		sig = der;
+	}
+	if (EVP_DigestVerifyInit(md, NULL, msgsig_md(k), NULL, k) != 1 ||
+	    EVP_DigestVerify(md, sig, siglen, tbs, tbslen) != 1) {
 		ERR_clear_error();
 		snprintf(err, errlen, "badly signed %s: the signature of key %s "
 		    "does not verify", msgsig_purpose_name(purpose), h.kid);
@@ -534,6 +609,7 @@ msgsig_verify(struct msgsig_verifier *v, enum msgsig_purpose purpose,
 	else
 		rc = 0;
 out:
+	OPENSSL_free(der);
 	free(tbs);
 	EVP_MD_CTX_free(md);
 	return rc;

@@ -1,4 +1,4 @@
-/* test_msgsig.c -- unit tests of signed Kafka messages: sign/verify, tampering, purpose, expiry, unknown keys, rotation, encrypted keys, header strictness. */
+/* test_msgsig.c -- unit tests of signed Kafka messages: sign/verify (Ed25519 and P-256), tampering, purpose, expiry, unknown keys, rotation, encrypted keys, header strictness. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
@@ -25,12 +26,11 @@ path_of(char *out, size_t outlen, const char *name)
 	snprintf(out, outlen, "%s/%s", dir, name);
 }
 
-/* Writes a new Ed25519 key: private to priv (encrypted with pass when not
- * NULL), public appended to pub (when not NULL). */
+/* Writes key k: private to priv (encrypted with pass when not NULL),
+ * public appended to pub (when not NULL). Frees k. */
 static void
-make_key(const char *priv, const char *pub, const char *pass)
+write_key(EVP_PKEY *k, const char *priv, const char *pub, const char *pass)
 {
-	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 	char p[128];
 	FILE *fp;
 
@@ -48,6 +48,21 @@ make_key(const char *priv, const char *pub, const char *pass)
 		fclose(fp);
 	}
 	EVP_PKEY_free(k);
+}
+
+/* A new Ed25519 key, written as write_key does. */
+static void
+make_key(const char *priv, const char *pub, const char *pass)
+{
+	write_key(EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"), priv, pub, pass);
+}
+
+/* A new ECDSA P-256 key, written as write_key does. */
+static void
+make_p256(const char *priv, const char *pub)
+{
+	write_key(EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"), priv, pub,
+	    NULL);
 }
 
 static struct msgsig_signer *
@@ -86,6 +101,9 @@ setup(void **state)
 	make_key("a.key", "ab.pub", NULL);
 	make_key("b.key", "ab.pub", NULL);
 	make_key("c.key", "c.pub", NULL);
+	make_key("m.key", "mix.pub", NULL);
+	make_p256("p.key", "mix.pub");
+	make_p256("q.key", "q.pub");
 	return 0;
 }
 
@@ -270,28 +288,116 @@ test_encrypted_key(void **state)
 	assert_null(msgsig_verifier_load(p, err, sizeof(err)));
 }
 
-/* A key of another type is refused. */
+/* A P-256 key signs and verifies like an Ed25519 one, beside it in one
+ * verifier's file; its key id hashes its uncompressed point; any change to
+ * the message or its signature fails; a P-256 signature is no Ed25519
+ * key's, and the reverse. */
 static void
-test_not_ed25519(void **state)
+test_p256(void **state)
 {
-	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	char p[128], err[256];
+	struct msgsig_signer *p = signer("p.key", NULL), *m = signer("m.key",
+	    NULL), *q = signer("q.key", NULL);
+	struct msgsig_verifier *v = verifier("mix.pub");
+	char hdr[MSGSIG_HEADER_MAX + 1], bad[MSGSIG_HEADER_MAX + 1], err[256];
+	char path[128], kid[MSGSIG_KID_LEN + 1];
+	unsigned char point[65], md[32];
+	size_t n = 0, i;
+	EVP_PKEY *k;
 	FILE *fp;
 
 	(void)state;
-	path_of(p, sizeof(p), "ec.pub");
-	assert_non_null(fp = fopen(p, "w"));
-	PEM_write_PUBKEY(fp, k);
+	assert_int_equal(msgsig_verifier_count(v), 2);
+	/* the key id: SHA-256 of 0x04 || x || y, its first 8 bytes */
+	path_of(path, sizeof(path), "p.key");
+	assert_non_null(fp = fopen(path, "r"));
+	assert_non_null(k = PEM_read_PrivateKey(fp, NULL, NULL, NULL));
 	fclose(fp);
-	assert_null(msgsig_verifier_load(p, err, sizeof(err)));
-	assert_non_null(strstr(err, "not an Ed25519 key"));
-	path_of(p, sizeof(p), "ec.key");
-	assert_non_null(fp = fopen(p, "w"));
-	PEM_write_PrivateKey(fp, k, NULL, NULL, 0, NULL, NULL);
-	fclose(fp);
-	assert_null(msgsig_signer_load(p, NULL, err, sizeof(err)));
-	assert_non_null(strstr(err, "not an Ed25519 key"));
+	assert_int_equal(EVP_PKEY_get_octet_string_param(k,
+	    OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point, sizeof(point), &n), 1);
+	assert_int_equal(n, 65);
+	assert_int_equal(point[0], 0x04);
+	assert_int_equal(EVP_Digest(point, n, md, NULL, EVP_sha256(), NULL), 1);
+	for (i = 0; i < MSGSIG_KID_LEN / 2; i++)
+		snprintf(kid + 2 * i, 3, "%02x", md[i]);
+	assert_string_equal(msgsig_signer_kid(p), kid);
 	EVP_PKEY_free(k);
+
+	sign(p, MSGSIG_JOB, NOW + 60000, "example.com", "payload", hdr);
+	assert_int_equal(strlen(hdr), 3 + 16 + 1 + 13 + 1 + 86);
+	assert_int_equal(verify(v, MSGSIG_JOB, hdr, "example.com", "payload",
+	    err, sizeof(err)), 0);
+	assert_int_equal(verify(v, MSGSIG_JOB, hdr, "example.com", "payloaD",
+	    err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "does not verify"));
+	assert_int_equal(verify(v, MSGSIG_EVENT, hdr, "example.com", "payload",
+	    err, sizeof(err)), -1);
+	/* one signature character changed: r or s is another number */
+	for (i = 3 + 16 + 1 + 13 + 1; i < strlen(hdr); i += 17) {
+		snprintf(bad, sizeof(bad), "%s", hdr);
+		bad[i] = bad[i] == 'A' ? 'B' : 'A';
+		assert_int_equal(verify(v, MSGSIG_JOB, bad, "example.com",
+		    "payload", err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "does not verify"));
+	}
+	/* r = s = 0 is no signature */
+	snprintf(bad, sizeof(bad), "v1 %s %lld %s", msgsig_signer_kid(p),
+	    (long long)(NOW + 60000), "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+	assert_int_equal(verify(v, MSGSIG_JOB, bad, "example.com", "payload",
+	    err, sizeof(err)), -1);
+	/* the Ed25519 key of the same file verifies its own */
+	sign(m, MSGSIG_EVENT, 0, "k", "p", hdr);
+	assert_int_equal(verify(v, MSGSIG_EVENT, hdr, "k", "p", err,
+	    sizeof(err)), 0);
+	/* a P-256 signature under the Ed25519 key's id, and the reverse */
+	sign(p, MSGSIG_EVENT, 0, "k", "p", bad);
+	memcpy(bad + 3, msgsig_signer_kid(m), MSGSIG_KID_LEN);
+	assert_int_equal(verify(v, MSGSIG_EVENT, bad, "k", "p", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "does not verify"));
+	memcpy(hdr + 3, msgsig_signer_kid(p), MSGSIG_KID_LEN);
+	assert_int_equal(verify(v, MSGSIG_EVENT, hdr, "k", "p", err,
+	    sizeof(err)), -1);
+	/* a P-256 key not in the file */
+	sign(q, MSGSIG_EVENT, 0, "k", "p", hdr);
+	assert_int_equal(verify(v, MSGSIG_EVENT, hdr, "k", "p", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "is not one of the 2 accepted"));
+	msgsig_verifier_free(v);
+	msgsig_signer_free(p);
+	msgsig_signer_free(m);
+	msgsig_signer_free(q);
+}
+
+/* A key of another type or curve is refused, public or private. */
+static void
+test_other_key_types(void **state)
+{
+	static const char *const curve[] = { "P-384", "P-521" };
+	char p[128], err[256];
+	EVP_PKEY *k;
+	size_t i;
+	FILE *fp;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		k = i < 2 ? EVP_PKEY_Q_keygen(NULL, NULL, "EC", curve[i]) :
+		    EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+		assert_non_null(k);
+		path_of(p, sizeof(p), "other.pub");
+		assert_non_null(fp = fopen(p, "w"));
+		PEM_write_PUBKEY(fp, k);
+		fclose(fp);
+		assert_null(msgsig_verifier_load(p, err, sizeof(err)));
+		assert_non_null(strstr(err, "not an Ed25519 or P-256 key"));
+		path_of(p, sizeof(p), "other.key");
+		assert_non_null(fp = fopen(p, "w"));
+		PEM_write_PrivateKey(fp, k, NULL, NULL, 0, NULL, NULL);
+		fclose(fp);
+		assert_null(msgsig_signer_load(p, NULL, err, sizeof(err)));
+		assert_non_null(strstr(err, "not an Ed25519 or P-256 key"));
+		EVP_PKEY_free(k);
+	}
 }
 
 /* The header parser takes exactly one form. */
@@ -345,7 +451,8 @@ main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_rotation),
 		cmocka_unit_test(test_encrypted_key),
-		cmocka_unit_test(test_not_ed25519),
+		cmocka_unit_test(test_p256),
+		cmocka_unit_test(test_other_key_types),
 		cmocka_unit_test(test_header_strict),
 	};
 
