@@ -278,16 +278,17 @@ static void
 settings_usage_trust(FILE *f)
 {
 	fprintf(f,
-	    "  CERTFLEET_JOB_SIGNING_KEY_FILE the coordinator's Ed25519 private key\n"
-	    "                          (PEM, PKCS#8): signs every job (required;\n"
-	    "                          re-read when the file changes: rotation)\n"
+	    "  CERTFLEET_JOB_SIGNING_KEY_FILE the coordinator's private key (P-256\n"
+	    "                          or Ed25519; PEM, PKCS#8): signs every job\n"
+	    "                          (required; re-read when the file changes:\n"
+	    "                          rotation)\n"
 	    "  CERTFLEET_JOB_SIGNING_KEY_PASSWORD_FILE file whose first line is\n"
 	    "                          that key's passphrase, when it is encrypted\n"
 	    "  CERTFLEET_JOB_TTL_S     a job expires this long after it is\n"
 	    "                          published (default 3600, 60-604800); workers\n"
 	    "                          dead-letter it after, the sweeper re-drives\n"
-	    "  CERTFLEET_EVENT_VERIFY_KEYS_FILE the workers' Ed25519 public keys\n"
-	    "                          (PEM, 1-64): an event signed by none is\n"
+	    "  CERTFLEET_EVENT_VERIFY_KEYS_FILE the workers' public keys (P-256 or\n"
+	    "                          Ed25519; PEM, 1-64): an event signed by none is\n"
 	    "                          dead-lettered, never applied (required;\n"
 	    "                          re-read when the file changes)\n"
 	    "  CERTFLEET_CA_ROOTS_FILE trust anchors (PEM) of every CA without\n"
