@@ -1,4 +1,4 @@
-# tests/prime.cmake -- the primer repairs itself: Redis re-primed after a flush or a restart without data, no orphans across renewals, prime styles, several targets.
+# tests/prime.cmake -- the primer repairs itself: Redis re-primed after a flush or a restart without data, no orphans across renewals, prime styles, several targets, a target another fleet holds left alone.
 # prime_fill writes issued certificates straight into PostgreSQL (10,000 are
 # too slow through Pebble); the coordinator's real primer primes them.
 add_executable(prime_fill tools/prime_fill.c)
@@ -9,3 +9,4 @@ certfleet_integration_test(prime_repair ${CMAKE_CURRENT_SOURCE_DIR}/integration/
 # stack's services (certfleet_integration_test_own) must not run beside it
 set_tests_properties(prime_repair PROPERTIES TIMEOUT 300 RUN_SERIAL TRUE)
 certfleet_unit_test(unit_prime_conf unit/test_prime_conf.c certfleet_coordinator)
+certfleet_unit_test(unit_prime_lease unit/test_prime_lease.c certfleet_coordinator)

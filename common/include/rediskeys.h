@@ -64,6 +64,11 @@
  *   REDISKEYS_PRIME_MARKER holds the target's generation (prime_targets in
  *   PostgreSQL): missing or different, the target lost its data and every
  *   live certificate is written again.
+ *   REDISKEYS_PRIME_OWNER holds the id of the fleet (the fleet table of its
+ *   PostgreSQL database) whose coordinators prime the database: taken when
+ *   missing (SET NX), renewed while they run, deleted by the last one that
+ *   stops, gone PRIME_LEASE_S after one that died. A coordinator of
+ *   another fleet finds it taken and writes and deletes nothing there.
  *
  * On-demand issuance (the coordinator's on-demand thread writes, certfleet's
  * edge reads before it asks the coordinator about an unknown SNI; database
@@ -91,6 +96,7 @@
 #define REDISKEYS_PRIME_DB_DEFAULT	9
 #define REDISKEYS_CHANNEL_CHANGED	"certfleet:certs:changed"
 #define REDISKEYS_PRIME_MARKER		"certfleet:prime:generation"
+#define REDISKEYS_PRIME_OWNER		"certfleet:prime:owner"
 #define REDISKEYS_OD_DENY_PREFIX	"certfleet:ondemand:deny:"
 #define REDISKEYS_OD_DENY1_PREFIX	"certfleet:ondemand:deny1:"
 #define REDISKEYS_OD_ISSUING_PREFIX	"certfleet:ondemand:issuing:"

@@ -26,6 +26,11 @@
 #define PRIME_CHAIN_ID_LEN	32
 #define PRIME_CHAINS_MAX	64	/* chain PEMs cached */
 #define PRIME_PRUNE_EVERY_MS	10000
+/* The fleet's hold on a target (REDISKEYS_PRIME_OWNER): its TTL, and how
+ * often a coordinator that holds it renews it. */
+#define PRIME_LEASE_S		30
+#define PRIME_LEASE_RENEW_MS	10000
+#define PRIME_FLEET_LEN		64	/* fleet.id: a UUID, 36 characters */
 
 /* Errors of a step: the target's Redis failed (drop it, back off), or the
  * database did (the pass stops; the main loop reconnects). */
@@ -61,6 +66,8 @@ struct prime_target {
 	uint64_t	 retry_at;	/* clock_mono_ms: no attempt before */
 	int		 backoff_ms;
 	int		 down;		/* logged as unreachable */
+	uint64_t	 lease_renew_at;	/* clock_mono_ms: the owner key is
+					 * ours until then; 0: not held */
 	/* its prime_targets row, read at the start of each pass */
 	char		 generation[IDS_LEN + 1];	/* "" when NULL */
 	long long	 applied_seq;
@@ -87,9 +94,18 @@ struct primer {
 	size_t			nchains;
 	unsigned long		chain_evictions;	/* cache emptied when full */
 	int			registered;	/* prime_targets rows made */
+	char			fleet[PRIME_FLEET_LEN + 1];	/* fleet.id */
 	int			no_expiries;	/* no edge_expiries rows (no edge) */
 	uint64_t		last_prune;
 };
+
+/* What the owner key of a target says, read right after a SET NX of
+ * fleet: PRIME_LEASE_OURS when the SET took it (set_ok) or owner is fleet;
+ * PRIME_LEASE_FOREIGN when owner is another fleet's; PRIME_LEASE_GONE when
+ * the SET failed yet the key is missing (it lapsed in between: ask again).
+ * Pure: unit-tested. */
+enum { PRIME_LEASE_OURS, PRIME_LEASE_FOREIGN, PRIME_LEASE_GONE };
+int prime_lease_judge(const char *fleet, int set_ok, const char *owner);
 
 /* Writes the names of rows of r (those with mask[row] set, or all when
  * mask is NULL) into t's Redis in the configured styles: a row with an

@@ -36,6 +36,27 @@ primer_expiries(struct primer *p, int on)
 	p->no_expiries = !on;
 }
 
+/* A target this fleet holds is let go (its owner key deleted when it
+ * still names the fleet), so that a coordinator of another database may
+ * take it at once rather than PRIME_LEASE_S later. A coordinator of the
+ * same fleet still running takes it again at its next renewal. */
+static void
+prime_lease_release(struct primer *p, struct prime_target *t)
+{
+	redisReply *reply;
+
+	if (t->rc == NULL || t->lease_renew_at == 0 || t->inflight > 0)
+		return;
+	reply = redisCommand(t->rc, "GET %s", REDISKEYS_PRIME_OWNER);
+	if (reply != NULL && reply->type == REDIS_REPLY_STRING &&
+	    strcmp(reply->str, p->fleet) == 0) {
+		freeReplyObject(reply);
+		reply = redisCommand(t->rc, "DEL %s", REDISKEYS_PRIME_OWNER);
+	}
+	freeReplyObject(reply);
+	t->lease_renew_at = 0;
+}
+
 void
 primer_free(struct primer *p)
 {
@@ -43,12 +64,37 @@ primer_free(struct primer *p)
 
 	if (p == NULL)
 		return;
-	for (i = 0; i < p->pc.ntargets; i++)
+	for (i = 0; i < p->pc.ntargets; i++) {
+		prime_lease_release(p, &p->t[i]);
 		if (p->t[i].rc != NULL)
 			redisFree(p->t[i].rc);
+	}
 	for (i = 0; i < p->nchains; i++)
 		free(p->chains[i].pem);
 	free(p);
+}
+
+/* The id of the fleet this database is (migration 0084) into p->fleet. */
+static int
+prime_fleet(struct primer *p, PGconn *c, char *err, size_t errlen)
+{
+	PGresult *r;
+	const char *id;
+
+	if ((r = db_query(c, "fleet", "SELECT id FROM fleet", 0, NULL, NULL,
+	    NULL, err, errlen)) == NULL)
+		return -1;
+	id = PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "";
+	if (id[0] == '\0' || strlen(id) > PRIME_FLEET_LEN) {
+		snprintf(err, errlen, "fleet: the table fleet holds no id of 1 "
+		    "to %d characters (migration 0084)", PRIME_FLEET_LEN);
+		PQclear(r);
+		return -1;
+	}
+	snprintf(p->fleet, sizeof(p->fleet), "%s", id);
+	PQclear(r);
+	log_info("prime: fleet %s", p->fleet);
+	return 0;
 }
 
 /* The configured targets get their prime_targets rows; rows of targets no
@@ -66,6 +112,8 @@ prime_register(struct primer *p, PGconn *c, char *err, size_t errlen)
 		snprintf(err, errlen, "primer: out of memory");
 		return -1;
 	}
+	if (prime_fleet(p, c, err, errlen) < 0)
+		return -1;
 	n = db_exec(c, "prime targets", "INSERT INTO prime_targets (name) SELECT "
 	    "unnest($1::text[]) ON CONFLICT DO NOTHING", 1,
 	    (const char *[]){ lit }, NULL, NULL, err, errlen);
@@ -193,6 +241,102 @@ prime_resync_begin(struct primer *p, struct prime_target *t, PGconn *c,
 	return 0;
 }
 
+/* What another process wrote, fit for a log line: printable ASCII, each
+ * other byte as '?', cut to out's size. */
+static void
+prime_printable(char *out, size_t outlen, const char *in)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < outlen && in[i] != '\0'; i++)
+		out[i] = in[i] >= 0x20 && in[i] < 0x7f ? in[i] : '?';
+	out[i] = '\0';
+}
+
+int
+prime_lease_judge(const char *fleet, int set_ok, const char *owner)
+{
+	if (set_ok)
+		return PRIME_LEASE_OURS;
+	if (owner == NULL)
+		return PRIME_LEASE_GONE;
+	return strcmp(owner, fleet) == 0 ? PRIME_LEASE_OURS :
+	    PRIME_LEASE_FOREIGN;
+}
+
+/*
+ * The fleet's hold on t, taken when free and renewed every
+ * PRIME_LEASE_RENEW_MS: one round trip (SET NX EX and GET, pipelined), an
+ * EXPIRE more when it was ours already. Returns 0 while this fleet holds
+ * t; PRIME_EREDIS with err when Redis fails, and when another fleet holds
+ * t: then nothing is written or deleted there, the target is retried
+ * like one that is down (PRIME_BACKOFF_MAX_MS), and the log says why.
+ */
+static int
+prime_lease(struct primer *p, struct prime_target *t, char *err,
+    size_t errlen)
+{
+	redisReply *set = NULL, *get = NULL, *ex = NULL;
+	char other[PRIME_FLEET_LEN + 1];
+	uint64_t now = clock_mono_ms();
+	int rc = PRIME_EREDIS, set_ok;
+
+	if (t->lease_renew_at != 0 && now < t->lease_renew_at)
+		return 0;
+	if (redisAppendCommand(t->rc, "SET %s %s NX EX %d",
+	    REDISKEYS_PRIME_OWNER, p->fleet, PRIME_LEASE_S) != REDIS_OK ||
+	    redisAppendCommand(t->rc, "GET %s", REDISKEYS_PRIME_OWNER) !=
+	    REDIS_OK || redisGetReply(t->rc, (void **)&set) != REDIS_OK ||
+	    redisGetReply(t->rc, (void **)&get) != REDIS_OK) {
+		snprintf(err, errlen, "redis: owner key: %s", t->rc->errstr);
+		goto out;
+	}
+	if (set->type == REDIS_REPLY_ERROR || get->type == REDIS_REPLY_ERROR ||
+	    (get->type != REDIS_REPLY_STRING && get->type != REDIS_REPLY_NIL)) {
+		snprintf(err, errlen, "redis: owner key: %s",
+		    set->type == REDIS_REPLY_ERROR ? set->str :
+		    get->type == REDIS_REPLY_ERROR ? get->str :
+		    "unexpected reply");
+		goto out;
+	}
+	set_ok = set->type == REDIS_REPLY_STATUS;
+	switch (prime_lease_judge(p->fleet, set_ok, get->type ==
+	    REDIS_REPLY_STRING ? get->str : NULL)) {
+	case PRIME_LEASE_GONE:
+		snprintf(err, errlen, "owner key %s lapsed while read; asking "
+		    "again", REDISKEYS_PRIME_OWNER);
+		goto out;
+	case PRIME_LEASE_FOREIGN:
+		prime_printable(other, sizeof(other), get->str);
+		snprintf(err, errlen, "Redis database %d is primed by another "
+		    "certfleet fleet (%s in %s; this coordinator's database is "
+		    "fleet %s): nothing is written or deleted there while that "
+		    "fleet's coordinators run (their hold lapses %d s after the "
+		    "last one stops); give each fleet a Redis database of its "
+		    "own (CERTFLEET_REDIS_PRIME_DB, CERTFLEET_PRIME_TARGETS)",
+		    p->pc.db, other, REDISKEYS_PRIME_OWNER, p->fleet,
+		    PRIME_LEASE_S);
+		goto out;
+	}
+	if (!set_ok && ((ex = redisCommand(t->rc, "EXPIRE %s %d",
+	    REDISKEYS_PRIME_OWNER, PRIME_LEASE_S)) == NULL ||
+	    ex->type == REDIS_REPLY_ERROR)) {
+		snprintf(err, errlen, "redis: EXPIRE owner key: %s", ex == NULL ?
+		    t->rc->errstr : ex->str);
+		goto out;
+	}
+	if (set_ok)
+		log_info("prime target %s: held by this fleet (%s)",
+		    t->conf->name, p->fleet);
+	t->lease_renew_at = now + PRIME_LEASE_RENEW_MS;
+	rc = 0;
+out:
+	freeReplyObject(set);
+	freeReplyObject(get);
+	freeReplyObject(ex);
+	return rc;
+}
+
 /* One GET: the marker t holds against the generation of its row. */
 static int
 prime_marker(struct primer *p, struct prime_target *t, PGconn *c, char *err,
@@ -200,6 +344,7 @@ prime_marker(struct primer *p, struct prime_target *t, PGconn *c, char *err,
 {
 	redisReply *reply;
 	const char *why = NULL;
+	int rc;
 
 	reply = redisCommand(t->rc, "GET %s", REDISKEYS_PRIME_MARKER);
 	if (reply == NULL || (reply->type != REDIS_REPLY_STRING &&
@@ -217,8 +362,14 @@ prime_marker(struct primer *p, struct prime_target *t, PGconn *c, char *err,
 	else if (strcmp(reply->str, t->generation) != 0)
 		why = "of another generation";
 	freeReplyObject(reply);
-	if (why != NULL)
+	if (why != NULL) {
+		/* a Redis that lost its marker lost the owner key with it:
+		 * taken again first, not up to PRIME_LEASE_RENEW_MS later */
+		t->lease_renew_at = 0;
+		if ((rc = prime_lease(p, t, err, errlen)) < 0)
+			return rc;
 		return prime_resync_begin(p, t, c, why, err, errlen);
+	}
 	if (p->pc.ttl > 0) {
 		reply = redisCommand(t->rc, "EXPIRE %s %ld", REDISKEYS_PRIME_MARKER,
 		    p->pc.ttl / 3);
@@ -551,6 +702,7 @@ prime_target_failed(struct prime_target *t, const char *err)
 	if (t->backoff_ms > PRIME_BACKOFF_MAX_MS)
 		t->backoff_ms = PRIME_BACKOFF_MAX_MS;
 	t->retry_at = clock_mono_ms() + (uint64_t)t->backoff_ms;
+	t->lease_renew_at = 0;		/* asked again on the next connection */
 	log_warn("prime target %s: %s; retrying in %d s (other targets go on)",
 	    t->conf->name, err, t->backoff_ms / 1000);
 	t->down = 1;
@@ -594,7 +746,8 @@ prime_target_tick(struct primer *p, struct prime_target *t, PGconn *c,
 		prime_target_failed(t, rerr);
 		return 0;
 	}
-	if ((rc = prime_marker(p, t, c, rerr, sizeof(rerr))) == 0 &&
+	if ((rc = prime_lease(p, t, rerr, sizeof(rerr))) == 0 &&
+	    (rc = prime_marker(p, t, c, rerr, sizeof(rerr))) == 0 &&
 	    (rc = prime_stream(p, t, c, v, deadline, rerr, sizeof(rerr))) == 0 &&
 	    (rc = prime_resync(p, t, c, v, deadline, rerr, sizeof(rerr))) == 0 &&
 	    t->caught_up && !t->resyncing)
