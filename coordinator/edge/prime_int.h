@@ -68,6 +68,7 @@ struct prime_target {
 	int		 down;		/* logged as unreachable */
 	uint64_t	 lease_renew_at;	/* clock_mono_ms: the owner key is
 					 * ours until then; 0: not held */
+	int		 other_fleet;	/* another fleet held it, last asked */
 	/* its prime_targets row, read at the start of each pass */
 	char		 generation[IDS_LEN + 1];	/* "" when NULL */
 	long long	 applied_seq;

@@ -307,6 +307,7 @@ prime_lease(struct primer *p, struct prime_target *t, char *err,
 		    "again", REDISKEYS_PRIME_OWNER);
 		goto out;
 	case PRIME_LEASE_FOREIGN:
+		t->other_fleet = 1;
 		prime_printable(other, sizeof(other), get->str);
 		snprintf(err, errlen, "Redis database %d is primed by another "
 		    "certfleet fleet (%s in %s; this coordinator's database is "
@@ -328,6 +329,7 @@ prime_lease(struct primer *p, struct prime_target *t, char *err,
 	if (set_ok)
 		log_info("prime target %s: held by this fleet (%s)",
 		    t->conf->name, p->fleet);
+	t->other_fleet = 0;
 	t->lease_renew_at = now + PRIME_LEASE_RENEW_MS;
 	rc = 0;
 out:
@@ -706,6 +708,7 @@ prime_target_failed(struct prime_target *t, const char *err)
 	log_warn("prime target %s: %s; retrying in %d s (other targets go on)",
 	    t->conf->name, err, t->backoff_ms / 1000);
 	t->down = 1;
+	cmetrics_prime_target(t->conf->name, 0, t->other_fleet);
 }
 
 /* Opens t: a short connect, so a target that does not answer costs little
@@ -768,6 +771,7 @@ prime_target_tick(struct primer *p, struct prime_target *t, PGconn *c,
 	if (t->down)
 		log_info("prime target %s: reachable again", t->conf->name);
 	t->down = 0;
+	cmetrics_prime_target(t->conf->name, 1, 0);
 	t->backoff_ms = 0;
 	return !t->caught_up || t->resyncing;
 }

@@ -18,6 +18,7 @@ static struct {
 	struct metrics		*m;
 	struct metrics_family	*problems, *ratelimits, *holds, *events,
 				*published, *primed, *last_prime, *lag,
+				*target_up, *target_other,
 				*od_decisions, *od_events;
 	uint64_t		 od_seen[ODSTATS_N];	/* exported so far */
 	struct fleet		*fleet;
@@ -32,6 +33,7 @@ static const char *const cmetrics_l_kind_outcome[] = { "kind", "outcome" };
 static const char *const cmetrics_l_lag[] = { "topic", "partition" };
 static const char *const cmetrics_l_decision[] = { "decision" };
 static const char *const cmetrics_l_event[] = { "event" };
+static const char *const cmetrics_l_target[] = { "target" };
 
 static const struct {
 	struct metrics_family	**fam;
@@ -61,6 +63,13 @@ static const struct {
 	    "certfleet_primer_last_prime_timestamp_seconds",
 	    "Unix time of the last primer pass that primed a certificate (0: "
 	    "none since the coordinator started).", NULL, 0 },
+	{ &cm.target_up, METRICS_GAUGE, "certfleet_primer_target_up",
+	    "1 when the primer's last pass could work on the Redis target, 0 "
+	    "when it is down or another fleet holds it.", cmetrics_l_target, 1 },
+	{ &cm.target_other, METRICS_GAUGE, "certfleet_primer_target_other_fleet",
+	    "1 when another fleet's coordinators hold the Redis target "
+	    "(certfleet:prime:owner): nothing is written there.",
+	    cmetrics_l_target, 1 },
 	{ &cm.lag, METRICS_GAUGE, "certfleet_kafka_consumer_lag",
 	    "Messages of an assigned partition the consumer has not fetched "
 	    "yet (high watermark minus position), measured at the scrape.",
@@ -170,6 +179,14 @@ cmetrics_primed(int n)
 		return;
 	metrics_inc_by(cm.primed, NULL, (uint64_t)n);
 	metrics_set_by(cm.last_prime, NULL, (double)clock_wall_ms() / 1000.0);
+}
+
+void
+cmetrics_prime_target(const char *name, int up, int other_fleet)
+{
+	metrics_set_by(cm.target_up, (const char *[]){ name }, up ? 1 : 0);
+	metrics_set_by(cm.target_other, (const char *[]){ name },
+	    other_fleet ? 1 : 0);
 }
 
 static void

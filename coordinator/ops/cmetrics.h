@@ -59,6 +59,12 @@ void cmetrics_event(const char *kind, const char *outcome);
 /* The relay published n outbox rows. */
 void cmetrics_published(int n);
 
+/* Prime target name after its share of a pass: up 1 when the pass could
+ * do its work there, 0 when it is down or held by another fleet;
+ * other_fleet 1 when another fleet's coordinators hold it
+ * (certfleet:prime:owner). */
+void cmetrics_prime_target(const char *name, int up, int other_fleet);
+
 /* A primer pass primed n certificates (n > 0 also sets the time of the
  * last prime). */
 void cmetrics_primed(int n);
