@@ -12,6 +12,7 @@
 struct events {
 	rd_kafka_t		*rk;
 	char			*worker_id;
+	uint32_t		 home;		/* the worker id's hash: its partition */
 	struct msgsig_signer	*signer;
 	events_delivered_fn	*cb;
 };
@@ -26,6 +27,52 @@ events_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *arg)
 	    rd_kafka_err2str(m->err));
 }
 
+/* FNV-1a of s: the same worker id picks the same partition everywhere. */
+static uint32_t
+events_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+int32_t
+events_home_partition(const char *worker_id, int32_t cnt)
+{
+	if (cnt <= 0)
+		return -1;
+	return (int32_t)(events_hash(worker_id) % (uint32_t)cnt);
+}
+
+/* The partitioner of every topic this producer writes: the worker's own
+ * partition (its id's hash modulo the topic's count), or the next one that
+ * has a leader. librdkafka sends one produce request per partition, so a
+ * worker's events of one linger window go in one request instead of one per
+ * partition their job ids hash to. The key stays the job id (it is signed,
+ * and tools read it); the order the coordinator needs is that of one
+ * worker's events for one job, which one partition keeps (events.h). */
+static int32_t
+events_partition(const rd_kafka_topic_t *rkt, const void *key, size_t keylen,
+    int32_t cnt, void *topic_opaque, void *msg_opaque)
+{
+	const struct events *ev = topic_opaque;
+	int32_t i, p;
+
+	(void)key;
+	(void)keylen;
+	(void)msg_opaque;
+	if (cnt <= 0)
+		return RD_KAFKA_PARTITION_UA;
+	for (i = 0; i < cnt; i++) {
+		p = (int32_t)((ev->home + (uint32_t)i) % (uint32_t)cnt);
+		if (rd_kafka_topic_partition_available(rkt, p))
+			return p;
+	}
+	return (int32_t)(ev->home % (uint32_t)cnt);
+}
+
 struct events *
 events_new(const char *bootstrap, const char *worker_id,
     struct msgsig_signer *signer, events_delivered_fn *cb, char *err,
@@ -33,6 +80,7 @@ events_new(const char *bootstrap, const char *worker_id,
 {
 	struct events *ev;
 	rd_kafka_conf_t *conf;
+	rd_kafka_topic_conf_t *tconf;
 	char e[256];
 
 	if ((ev = calloc(1, sizeof(*ev))) == NULL ||
@@ -40,6 +88,7 @@ events_new(const char *bootstrap, const char *worker_id,
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	ev->home = events_hash(worker_id);
 	ev->cb = cb;
 	ev->signer = signer;
 	if ((conf = kafkaconn_conf(bootstrap, worker_id, err, errlen)) == NULL)
@@ -54,6 +103,20 @@ events_new(const char *bootstrap, const char *worker_id,
 		rd_kafka_conf_destroy(conf);
 		goto fail;
 	}
+	/* The default topic configuration already holds the topic-level
+	 * properties set above and from CERTFLEET_KAFKA_PROPERTIES (acks,
+	 * message.timeout.ms): the partitioner is added to it, not put in a
+	 * new one that would drop them (a new one only when there is none). */
+	if ((tconf = rd_kafka_conf_get_default_topic_conf(conf)) == NULL) {
+		if ((tconf = rd_kafka_topic_conf_new()) == NULL) {
+			rd_kafka_conf_destroy(conf);
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		rd_kafka_conf_set_default_topic_conf(conf, tconf);
+	}
+	rd_kafka_topic_conf_set_partitioner_cb(tconf, events_partition);
+	rd_kafka_topic_conf_set_opaque(tconf, ev);
 	rd_kafka_conf_set_dr_msg_cb(conf, events_dr);
 	rd_kafka_conf_set_opaque(conf, ev);
 	if ((ev->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof(e))) == NULL) {
@@ -108,6 +171,23 @@ events_produce(struct events *ev, const char *topic, const void *key,
 		return -1;
 	}
 	return 0;
+}
+
+int
+events_conf_get(const struct events *ev, const char *name, char *out,
+    size_t outlen)
+{
+	rd_kafka_conf_t *c = (rd_kafka_conf_t *)rd_kafka_conf(ev->rk);
+	rd_kafka_topic_conf_t *tc;
+	size_t n = outlen;
+
+	if (rd_kafka_conf_get(c, name, out, &n) == RD_KAFKA_CONF_OK)
+		return 0;
+	n = outlen;
+	if ((tc = rd_kafka_conf_get_default_topic_conf(c)) != NULL &&
+	    rd_kafka_topic_conf_get(tc, name, out, &n) == RD_KAFKA_CONF_OK)
+		return 0;
+	return -1;
 }
 
 int

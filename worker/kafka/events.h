@@ -39,7 +39,21 @@ struct events *events_new(const char *bootstrap, const char *worker_id,
 /* Flushes what is queued for up to timeout_ms, then frees. */
 void events_free(struct events *ev, int timeout_ms);
 
-/* Publishes e on the events topic keyed by its job id, after stamping
+/* The partition, of a topic of cnt, that worker_id's events go to while it
+ * has a leader (else the next one that has): a hash of the id, the same in
+ * every process. -1 when cnt is not positive. */
+int32_t events_home_partition(const char *worker_id, int32_t cnt);
+
+/* The value of the producer's property name as librdkafka holds it (a
+ * topic-level one, such as acks or message.timeout.ms, from the default
+ * topic configuration) into out; 0, or -1 when it has none. For tests and
+ * diagnostics. */
+int events_conf_get(const struct events *ev, const char *name, char *out,
+    size_t outlen);
+
+/* Publishes e on the events topic keyed by its job id, on this worker's
+ * partition (its id's hash: every event of a worker in one partition, in
+ * order; events.c), after stamping
  * schema_version, worker_id and at_unix_ms, with its signature header
  * (MSGSIG_EVENT, no expiry). opaque comes back through the
  * callback. Returns 0 when queued, -1 with err (also when the event is over
