@@ -52,9 +52,9 @@ int events_conf_get(const struct events *ev, const char *name, char *out,
     size_t outlen);
 
 /* Publishes e on the events topic keyed by its job id, on this worker's
- * partition (its id's hash: every event of a worker in one partition, in
- * order; events.c), after stamping
- * schema_version, worker_id and at_unix_ms, with its signature header
+ * partition (events_home_partition: every event of a worker in one
+ * partition, in order), after stamping schema_version, worker_id and
+ * at_unix_ms, with its signature header
  * (MSGSIG_EVENT, no expiry). opaque comes back through the
  * callback. Returns 0 when queued, -1 with err (also when the event is over
  * EVENTS_MAX_BYTES). */
