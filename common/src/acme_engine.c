@@ -117,7 +117,7 @@ acme_op_wake_cancel(struct acme_op *op)
 uint64_t
 acme_poll_delay_ms(unsigned int polls, int has_ra, time_t ra, time_t now)
 {
-	unsigned int shift = polls < 5 ? polls : 5;
+	unsigned int shift = polls < 8 ? polls : 8;
 	uint64_t ms;
 
 	if (has_ra) {
@@ -128,7 +128,7 @@ acme_poll_delay_ms(unsigned int polls, int has_ra, time_t ra, time_t now)
 			ms = 200;
 		return ms;
 	}
-	ms = 1000ULL << shift;
+	ms = (uint64_t)ACME_POLL_FIRST_MS << shift;
 	return ms > ACME_POLL_MAX_MS ? ACME_POLL_MAX_MS : ms;
 }
 

@@ -14,6 +14,17 @@
 
 #define ACME_NONCE_POOL		256	/* nonces kept per CA */
 #define ACME_BADNONCE_TRIES	8	/* resends of one POST on badNonce */
+/*
+ * Polling a CA that gives no Retry-After (acme_poll_delay_ms): the first
+ * read after ACME_POLL_FIRST_MS, then doubling up to ACME_POLL_MAX_MS. A CA
+ * done within a quarter second (Pebble, a CA next door) is seen done at
+ * the first read; with a first read after 1 s, an order against Pebble
+ * slept through most of its 2.4 s, and an on-demand name's first handshake
+ * waited for it (docs/design.md section 4, "Polling"). A slower CA costs
+ * at most two reads more per wait (at 0.25 and 0.75 s), each paced like any
+ * poll.
+ */
+#define ACME_POLL_FIRST_MS	250
 #define ACME_POLL_MAX_MS	30000	/* polling backoff cap */
 #define ACME_FINALIZE_TRIES	3
 #define ACME_CTYPE_MAX		128
@@ -230,7 +241,7 @@ struct acme_op {
 	acme_done_fn		*done;
 	void			*arg;
 	struct acme_order_cb	 cb;
-	unsigned int		 backoff;	/* polls so far */
+	unsigned int		 backoff;	/* polls so far in this wait */
 
 	/* account */
 	char			*account_payload;
@@ -330,9 +341,10 @@ void acme_op_sleep(struct acme_op *op, uint64_t ms);
 /* Takes op's timer off (no on_timer until the next acme_op_sleep). */
 void acme_op_wake_cancel(struct acme_op *op);
 
-/* The wait before poll number `polls` (0 for the first): Retry-After when
- * has_ra (ra is absolute; clamped to [200 ms, 600 s]), else 1, 2, 4, 8, 16
- * then ACME_POLL_MAX_MS. Pure: the schedule is unit-tested. */
+/* The wait before poll number `polls` of one wait (0 for the first):
+ * Retry-After when has_ra (ra is absolute; clamped to [200 ms, 600 s]),
+ * else 0.25, 0.5, 1, 2, 4, 8, 16 s then ACME_POLL_MAX_MS. Pure: the
+ * schedule is unit-tested. */
 uint64_t acme_poll_delay_ms(unsigned int polls, int has_ra, time_t ra,
     time_t now);
 

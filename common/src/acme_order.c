@@ -98,6 +98,9 @@ order_finalize(struct acme_op *op)
 		return;
 	}
 	op->finalize_tries++;
+	/* waiting for "processing" to end is a wait of its own: its polls
+	 * start again at the first step, however long validation took */
+	op->backoff = 0;
 	if ((b = b64url_encode(op->csr, op->csrlen)) == NULL ||
 	    (payload = malloc((n = strlen(b) + 16))) == NULL) {
 		free(b);

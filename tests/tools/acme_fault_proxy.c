@@ -38,10 +38,13 @@
  *        rel="alternate" to an http:// URL), otherkey (a certificate
  *        download whose leaf is for another key), badchain (the leaf kept,
  *        the chain replaced by a self-signed stranger: it does not verify),
- *        hugechain (the download padded to 10 MB). A forwarding fault
- *        (httplocation, bigchain, bigalts, httplink, otherkey, badchain,
- *        hugechain) that meets an error of upstream (a badNonce) is given
- *        back: the next request of its kind takes it.
+ *        hugechain (the download padded to 10 MB). A CA that takes its
+ *        time: pending and processing (an order or finalize answer
+ *        forwarded with its "status" turned into that word). A forwarding
+ *        fault (httplocation, bigchain, bigalts, httplink, otherkey,
+ *        badchain, hugechain, pending, processing) that meets an error of
+ *        upstream (a badNonce) is given back: the next request of its kind
+ *        takes it.
  *   POST /_proxy/alt/N  the padded alternate N of the last bigalts chain
  *   GET  /_proxy/log    one line per request seen since the last reset:
  *        "<unix ms> <kind> <method> <status> <fault|-> <first name|->"
@@ -99,17 +102,18 @@ enum fault_mode { FAULT_NONE, FAULT_429, FAULT_503, FAULT_BADNONCE, FAULT_HUGE,
     FAULT_STALL, FAULT_REJECTED, FAULT_UTF8DETAIL, FAULT_HTTPLOCATION,
     FAULT_BIGCHAIN, FAULT_BIGALTS, FAULT_DEEPJSON, FAULT_TRICKLE,
     FAULT_REDIRECTLOOP, FAULT_HTTPLINK, FAULT_OTHERKEY, FAULT_BADCHAIN,
-    FAULT_HUGECHAIN };
+    FAULT_HUGECHAIN, FAULT_PENDING, FAULT_PROCESSING };
 
 static const char *const fault_names[] = { "-", "429", "503", "badnonce", "huge",
     "stall", "rejected", "utf8detail", "httplocation", "bigchain", "bigalts", "deepjson",
     "trickle", "redirectloop", "httplink", "otherkey", "badchain",
-    "hugechain" };
+    "hugechain", "pending", "processing" };
 
 /* Modes that forward the request and change upstream's answer. */
 #define FAULT_FORWARDS(m) ((m) == FAULT_HTTPLOCATION || (m) == FAULT_BIGCHAIN || \
     (m) == FAULT_BIGALTS || (m) == FAULT_HTTPLINK || (m) == FAULT_OTHERKEY || \
-    (m) == FAULT_BADCHAIN || (m) == FAULT_HUGECHAIN)
+    (m) == FAULT_BADCHAIN || (m) == FAULT_HUGECHAIN || \
+    (m) == FAULT_PENDING || (m) == FAULT_PROCESSING)
 
 static const struct {
 	const char *prefix;
@@ -948,12 +952,45 @@ alt_reply(struct MHD_Connection *conn, const char *host)
 	return rc;
 }
 
+/* The JSON object body[0..len) (NUL-terminated, as resp_body keeps it)
+ * with the value of its first "status" member replaced by word: a new body
+ * (*n bytes, NUL-terminated), or NULL when it has no such string member. */
+static char *
+status_rewrite(const char *body, size_t len, const char *word, size_t *n)
+{
+	const char *k, *v, *end;
+	char *b;
+
+	if ((k = strstr(body, "\"status\"")) == NULL)
+		return NULL;
+	v = k + 8;
+	v += strspn(v, " \t\r\n:");
+	if (*v != '"' || (end = strchr(v + 1, '"')) == NULL)
+		return NULL;
+	*n = (size_t)(v + 1 - body) + strlen(word) + (size_t)(body + len - end);
+	if ((b = malloc(*n + 1)) == NULL)
+		return NULL;
+	snprintf(b, *n + 1, "%.*s%s%.*s", (int)(v + 1 - body), body, word,
+	    (int)(body + len - end), end);
+	return b;
+}
+
 /* Applies a forwarding fault to upstream's answer r (headers, body). */
 static void
 forward_fault(const struct fault *f, const char *host, struct presp *r)
 {
 	size_t n, i;
 	char *b, *h;
+
+	if (f->mode == FAULT_PENDING || f->mode == FAULT_PROCESSING) {
+		if (r->body != NULL && (b = status_rewrite(r->body, r->len,
+		    fault_names[f->mode], &n)) != NULL) {
+			free(r->body);
+			r->body = b;
+			r->len = n;
+		}
+		return;
+	}
 
 	if (f->mode == FAULT_HTTPLINK && r->nhdr < PROXY_HDR_MAX &&
 	    (h = malloc(strlen(host) + 80)) != NULL) {

@@ -12,8 +12,8 @@
 static void
 test_backoff_schedule(void **state)
 {
-	static const uint64_t want[] = { 1000, 2000, 4000, 8000, 16000, 30000,
-	    30000, 30000 };
+	static const uint64_t want[] = { 250, 500, 1000, 2000, 4000, 8000,
+	    16000, 30000, 30000, 30000 };
 	unsigned int i;
 
 	(void)state;
