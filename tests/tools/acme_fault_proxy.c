@@ -40,7 +40,8 @@
  *        the chain replaced by a self-signed stranger: it does not verify),
  *        hugechain (the download padded to 10 MB). A CA that takes its
  *        time: pending and processing (an order or finalize answer
- *        forwarded with its "status" turned into that word). A forwarding
+ *        forwarded with its "status" turned into that word and without a
+ *        Retry-After, so that the client's own schedule shows). A forwarding
  *        fault (httplocation, bigchain, bigalts, httplink, otherkey,
  *        badchain, hugechain, pending, processing) that meets an error of
  *        upstream (a badNonce) is given back: the next request of its kind
@@ -989,6 +990,13 @@ forward_fault(const struct fault *f, const char *host, struct presp *r)
 			r->body = b;
 			r->len = n;
 		}
+		/* a CA that gives no Retry-After: the client's own schedule */
+		for (i = n = 0; i < r->nhdr; i++)
+			if (strncasecmp(r->hdr[i], "retry-after:", 12) == 0)
+				free(r->hdr[i]);
+			else
+				r->hdr[n++] = r->hdr[i];
+		r->nhdr = n;
 		return;
 	}
 
