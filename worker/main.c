@@ -258,6 +258,7 @@ worker_open(struct worker *w, const struct worker_conf *c)
 	}
 	ec.pacer = pacer_hook(w->pacer);
 	ec.observe = wmetrics_acme_observe;
+	ec.observe_wait = wmetrics_acme_wait;
 	ec.request_timeout_ms = c->acme_timeout_s * 1000;
 	if ((w->engine = acme_engine_new(&ec, err, sizeof(err))) == NULL ||
 	    (w->chstore = chstore_new(c->redis, (int)c->chdb)) == NULL ||

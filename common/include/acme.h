@@ -70,6 +70,35 @@ struct acme_request_stats {
  * engine linking anything for it. */
 typedef void acme_observe_fn(void *arg, const struct acme_request_stats *s);
 
+/* Why an operation waited between two of its requests. */
+enum acme_wait {
+	ACME_WAIT_POLL,		/* its own poll schedule: the CA named no time */
+	ACME_WAIT_RETRY_AFTER,	/* the CA's Retry-After: on an order or
+				 * authorization read, or after a 429 or 503 */
+	ACME_WAIT_PACING,	/* the request pacing shared by the workers */
+	ACME_WAIT_GATE,		/* the CA's gate: newOrder and authorization
+				 * fetches take turns */
+	ACME_WAIT_DIRECTORY,	/* the CA's directory fetched again */
+	ACME_WAIT_DNS,		/* a dns-01 record being published */
+};
+#define ACME_WAITS (ACME_WAIT_DNS + 1)
+
+/* The name of a wait's reason: "poll", "retry_after", "pacing", "gate",
+ * "directory" or "dns". */
+const char *acme_wait_name(enum acme_wait w);
+
+/* One wait of an operation that ended (its timer fired, or the operation
+ * ended or slept again first), as the engine tells its observer. */
+struct acme_wait_stats {
+	const char	*directory;	/* the CA's directory URL */
+	enum acme_wait	 reason;
+	double		 seconds;	/* the time it actually waited */
+};
+
+/* Told about every wait, on the engine's thread, under the same rules as
+ * acme_observe_fn (and with its arg). */
+typedef void acme_observe_wait_fn(void *arg, const struct acme_wait_stats *s);
+
 /* The two sides of a CA's gate (acme_pacer.enter): requests of one side may
  * overlap each other, never one of the other side. */
 enum acme_gate {
@@ -116,6 +145,7 @@ struct acme_engine_conf {
 	const struct acme_pacer *pacer;	/* NULL: no pacing; borrowed for the
 					 * engine's life */
 	acme_observe_fn *observe;	/* NULL: nobody is told */
+	acme_observe_wait_fn *observe_wait;	/* NULL: nobody is told */
 	void	*observe_arg;
 };
 

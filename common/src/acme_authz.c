@@ -128,7 +128,8 @@ order_dns_wait(struct acme_op *op, const char *url, const char *token)
 		return;
 	}
 	op->step = ORD_DNS_WAIT;
-	acme_op_sleep(op, op->deadline_ms > now ? op->deadline_ms - now : 0);
+	acme_op_sleep(op, op->deadline_ms > now ? op->deadline_ms - now : 0,
+	    ACME_WAIT_DNS);
 }
 
 void

@@ -202,7 +202,7 @@ acme_op_need_directory(struct acme_op *op)
 		return;
 	}
 	if (ca->notifying) {		/* a fetch just failed: try again later */
-		acme_op_sleep(op, ACME_DIR_RETRY_MS);
+		acme_op_sleep(op, ACME_DIR_RETRY_MS, ACME_WAIT_DIRECTORY);
 		return;
 	}
 	if (ca->dir_state == ACME_DIR_NONE) {

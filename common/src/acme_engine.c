@@ -95,12 +95,52 @@ heap_insert(struct acme_engine *e, struct acme_op *op)
 	return 0;
 }
 
+const char *
+acme_wait_name(enum acme_wait w)
+{
+	static const char *const names[ACME_WAITS] = {
+		[ACME_WAIT_POLL] = "poll",
+		[ACME_WAIT_RETRY_AFTER] = "retry_after",
+		[ACME_WAIT_PACING] = "pacing",
+		[ACME_WAIT_GATE] = "gate",
+		[ACME_WAIT_DIRECTORY] = "directory",
+		[ACME_WAIT_DNS] = "dns",
+	};
+
+	return (unsigned)w < ACME_WAITS ? names[w] : "unknown";
+}
+
+/* Takes op's timer off at now; when it was a wait (acme_op_sleep, not the
+ * first step's), tells the engine's observer how long it lasted and why. */
+static void
+op_unsleep(struct acme_op *op, uint64_t now)
+{
+	const struct acme_engine_conf *c = &op->e->conf;
+	struct acme_wait_stats st;
+	int told = op->sleeping;
+
+	op->sleeping = 0;
+	if (!op->in_heap)
+		return;
+	heap_remove(op->e, op);
+	if (!told || c->observe_wait == NULL)
+		return;
+	st.directory = op->ca != NULL ? op->ca->dir_url : "";
+	st.reason = op->wait_why;
+	st.seconds = now > op->slept_ms ? (double)(now - op->slept_ms) /
+	    1000.0 : 0.0;
+	c->observe_wait(c->observe_arg, &st);
+}
+
 void
-acme_op_sleep(struct acme_op *op, uint64_t ms)
+acme_op_sleep(struct acme_op *op, uint64_t ms, enum acme_wait why)
 {
 	uint64_t now = clock_mono_ms();
 
-	heap_remove(op->e, op);
+	op_unsleep(op, now);
+	op->sleeping = 1;
+	op->slept_ms = now;
+	op->wait_why = why;
 	op->wake_ms = now + ms;
 	if (op->wake_ms > op->deadline_ms)
 		op->wake_ms = op->deadline_ms;
@@ -111,7 +151,7 @@ acme_op_sleep(struct acme_op *op, uint64_t ms)
 void
 acme_op_wake_cancel(struct acme_op *op)
 {
-	heap_remove(op->e, op);
+	op_unsleep(op, clock_mono_ms());
 }
 
 uint64_t
@@ -135,12 +175,13 @@ acme_poll_delay_ms(unsigned int polls, int has_ra, time_t ra, time_t now)
 void
 acme_op_poll_later(struct acme_op *op, const struct acme_req *r)
 {
+	int ra = r != NULL && r->h.has_retry_after;
 	uint64_t ms;
 
-	ms = acme_poll_delay_ms(op->backoff, r != NULL && r->h.has_retry_after,
-	    r != NULL ? r->h.retry_after : 0, time(NULL));
+	ms = acme_poll_delay_ms(op->backoff, ra, ra ? r->h.retry_after : 0,
+	    time(NULL));
 	op->backoff++;
-	acme_op_sleep(op, ms);
+	acme_op_sleep(op, ms, ra ? ACME_WAIT_RETRY_AFTER : ACME_WAIT_POLL);
 }
 
 /* ---- requests of ops ---- */
@@ -222,7 +263,8 @@ op_paced(struct acme_op *op, enum pace_ep ep)
 		/* the CA told this engine to wait (Retry-After) */
 		op->pace_wait = (int)ep + 1;
 		op->pace_reask = 1;
-		acme_op_sleep(op, op->ca->pace_until[ep] - now);
+		acme_op_sleep(op, op->ca->pace_until[ep] - now,
+		    ACME_WAIT_RETRY_AFTER);
 		return 1;
 	}
 	if (p == NULL || granted)
@@ -235,7 +277,7 @@ op_paced(struct acme_op *op, enum pace_ep ep)
 	}
 	op->pace_wait = (int)ep + 1;
 	op->pace_reask = 0;
-	acme_op_sleep(op, (uint64_t)ms);
+	acme_op_sleep(op, (uint64_t)ms, ACME_WAIT_PACING);
 	return 1;
 }
 
@@ -287,7 +329,7 @@ op_gated(struct acme_op *op, enum pace_ep ep, enum acme_gate *side,
 	}
 	op->pace_wait = (int)ep + 1;
 	op->pace_reask = 0;
-	acme_op_sleep(op, (uint64_t)ms);
+	acme_op_sleep(op, (uint64_t)ms, ACME_WAIT_GATE);
 	return 1;
 }
 
@@ -600,7 +642,7 @@ op_end(struct acme_op *op, struct acme_result *res)
 	if (op->finished)
 		return;
 	op->finished = 1;
-	heap_remove(e, op);
+	op_unsleep(op, clock_mono_ms());
 	acme_waiters_remove(op);
 	req_gate_leave(e, op->req);
 	acme_req_free(op->req);
@@ -1019,7 +1061,7 @@ engine_timers(struct acme_engine *e)
 
 	while (e->nheap > 0 && e->heap[0]->wake_ms <= now) {
 		op = e->heap[0];
-		heap_remove(e, op);
+		op_unsleep(op, now);
 		if (now >= op->deadline_ms)
 			acme_op_fail(op, 1, "deadline exceeded");
 		else if (op->pace_wait) {	/* its slot has come */

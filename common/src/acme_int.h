@@ -204,6 +204,10 @@ struct acme_op {
 	size_t			 heap_idx;
 	int			 in_heap;
 	uint64_t		 wake_ms;
+	int			 sleeping;	/* the timer is a wait, told
+						 * to the observer at its end */
+	uint64_t		 slept_ms;	/* monotonic: that wait began */
+	enum acme_wait		 wait_why;
 	uint64_t		 deadline_ms;
 	int			 step;		/* kind-specific state */
 	struct acme_req		*req;		/* in flight, or NULL */
@@ -335,8 +339,9 @@ int acme_op_register(struct acme_engine *e, struct acme_op *op,
 /* Makes on_ready run once the CA's directory is known (maybe at once). */
 void acme_op_need_directory(struct acme_op *op);
 
-/* Runs on_timer after ms (clipped to the deadline). */
-void acme_op_sleep(struct acme_op *op, uint64_t ms);
+/* Runs on_timer after ms (clipped to the deadline); why goes to the
+ * engine's wait observer when the wait ends. */
+void acme_op_sleep(struct acme_op *op, uint64_t ms, enum acme_wait why);
 
 /* Takes op's timer off (no on_timer until the next acme_op_sleep). */
 void acme_op_wake_cancel(struct acme_op *op);

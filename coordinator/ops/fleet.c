@@ -1,4 +1,4 @@
-/* fleet.c -- refreshes the coordinator's PostgreSQL gauges at most every few seconds, in one read-only snapshot on a connection of its own. */
+/* fleet.c -- refreshes the coordinator's PostgreSQL gauges (certificates, orders, backlogs, budgets, CA breakers) at most every few seconds, in one read-only snapshot on a connection of its own. */
 #include "fleet.h"
 
 #include <stdio.h>
@@ -25,6 +25,7 @@ enum fleet_fam {
 	FLEET_PRIMER_AGE,
 	FLEET_HEADROOM,		/* {ca, limit} */
 	FLEET_LIMIT,		/* {ca, limit} */
+	FLEET_BREAKER,		/* {ca, state} */
 	FLEET_REFRESH_SECONDS,
 	FLEET_REFRESH_TIME,
 	FLEET_REFRESH_ERRORS,
@@ -36,6 +37,7 @@ static const char *const fleet_l_ca_within[] = { "ca", "within" };
 static const char *const fleet_l_ca[] = { "ca" };
 static const char *const fleet_l_state[] = { "state" };
 static const char *const fleet_l_ca_limit[] = { "ca", "limit" };
+static const char *const fleet_l_ca_state[] = { "ca", "state" };
 
 static const struct {
 	enum metrics_type	 type;
@@ -83,6 +85,10 @@ static const struct {
 	    "A CA's configured budget (orders_per_3h, certs_per_domain_7d, "
 	    "duplicates_7d); limits that are off are not shown.",
 	    fleet_l_ca_limit, 2 },
+	[FLEET_BREAKER] = { METRICS_GAUGE, "certfleet_ca_breaker_state",
+	    "Each configured CA's circuit breaker: 1 for the state it is in "
+	    "(closed, open, half_open), 0 for the others. Open: the CA's "
+	    "orders wait, or go to a fallback CA.", fleet_l_ca_state, 2 },
 	[FLEET_REFRESH_SECONDS] = { METRICS_GAUGE,
 	    "certfleet_fleet_refresh_duration_seconds",
 	    "How long the last refresh of the PostgreSQL gauges took.", NULL, 0 },
@@ -111,6 +117,9 @@ static const char *const fleet_order_statuses[] = {
 	"pending", "sent", "processing", "deferred",
 };
 static const char *const fleet_windows[] = { "7d", "14d", "30d" };
+static const char *const fleet_breaker_states[] = {
+	"closed", "open", "half_open",
+};
 
 struct fleet *
 fleet_new(struct metrics *m, const char *pg, const struct cas_conf *cas,
@@ -353,6 +362,36 @@ fleet_budgets(struct fleet *f, char *err, size_t errlen)
 	return 0;
 }
 
+/* Each configured CA's breaker state (a CA without a ca_health row yet
+ * is closed). */
+static int
+fleet_breakers(struct fleet *f, char *err, size_t errlen)
+{
+	const char *ca, *st;
+	PGresult *r;
+	size_t i, k;
+	int row;
+
+	if ((r = db_query(f->db, "fleet breakers", "SELECT ca, state FROM "
+	    "ca_health", 0, NULL, NULL, NULL, err, errlen)) == NULL)
+		return -1;
+	metrics_family_reset(f->fam[FLEET_BREAKER]);
+	for (i = 0; i < f->cas->n; i++) {
+		ca = f->cas->ca[i].name;
+		st = "closed";
+		for (row = 0; row < PQntuples(r); row++)
+			if (strcmp(PQgetvalue(r, row, 0), ca) == 0)
+				st = PQgetvalue(r, row, 1);
+		for (k = 0; k < sizeof(fleet_breaker_states) /
+		    sizeof(fleet_breaker_states[0]); k++)
+			metrics_set_by(f->fam[FLEET_BREAKER], (const char *[]){
+			    ca, fleet_breaker_states[k] },
+			    strcmp(st, fleet_breaker_states[k]) == 0);
+	}
+	PQclear(r);
+	return 0;
+}
+
 /* One refresh in one snapshot; 0, or -1 with err. */
 static int
 fleet_pass(struct fleet *f, char *err, size_t errlen)
@@ -372,6 +411,7 @@ fleet_pass(struct fleet *f, char *err, size_t errlen)
 	    fleet_orders(f, err, errlen) < 0 ||
 	    fleet_backlogs(f, err, errlen) < 0 ||
 	    fleet_budgets(f, err, errlen) < 0 ||
+	    fleet_breakers(f, err, errlen) < 0 ||
 	    db_commit(f->db, err, errlen) < 0)
 		goto out;
 	rc = 0;

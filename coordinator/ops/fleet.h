@@ -1,4 +1,4 @@
-/* fleet.h -- the coordinator's gauges read from PostgreSQL: certificates by CA and status, expiring and overdue, orders in flight, outbox and primer backlogs, budget headroom. */
+/* fleet.h -- the coordinator's gauges read from PostgreSQL: certificates by CA and status, expiring and overdue, orders in flight, outbox and primer backlogs, budget headroom, CA breakers. */
 #ifndef CERTFLEET_COORD_FLEET_H
 #define CERTFLEET_COORD_FLEET_H
 

@@ -1,4 +1,4 @@
-/* test_acme_pebble.c -- integration test of the ACME engine against the stack's Pebble: 20 concurrent orders, resume, rejection, dns-01 records published in the background. */
+/* test_acme_pebble.c -- integration test of the ACME engine against the stack's Pebble: 20 concurrent orders (and the waits between their requests, as the engine reports them), resume, rejection, dns-01 records published in the background. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -35,6 +35,35 @@ struct answer {
 	char	*token;
 	char	*keyauth;
 };
+
+/* Seconds on the monotonic clock. */
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- the waits the engine reports (acme_engine_conf.observe_wait) ---- */
+
+static unsigned int waits_n[ACME_WAITS];
+static double waits_s[ACME_WAITS];
+static unsigned int waits_odd;	/* a reason out of range, or negative time */
+
+static void
+on_wait(void *arg, const struct acme_wait_stats *s)
+{
+	(void)arg;
+	if ((unsigned)s->reason >= ACME_WAITS || s->seconds < 0 ||
+	    s->directory == NULL || s->directory[0] == '\0') {
+		waits_odd++;
+		return;
+	}
+	waits_n[s->reason]++;
+	waits_s[s->reason] += s->seconds;
+}
 
 static struct answer answers[MAXANSWERS];
 static pthread_mutex_t answers_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -258,6 +287,7 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
+	struct acme_engine_conf ec;
 	struct acme_account_params ap;
 	const char *contacts[] = { "mailto:h2@example.test" };
 	struct job acct;
@@ -286,7 +316,9 @@ setup(void **state)
 	BIO_free(bio);
 	EVP_PKEY_free(k);
 
-	f->eng = acme_engine_new(NULL, err, sizeof(err));
+	memset(&ec, 0, sizeof(ec));
+	ec.observe_wait = on_wait;
+	f->eng = acme_engine_new(&ec, err, sizeof(err));
 	assert_non_null(f->eng);
 
 	/* register, then look the account up again */
@@ -390,6 +422,7 @@ test_concurrent_orders(void **state)
 	unsigned int salt = (unsigned int)time(NULL) ^ (unsigned int)getpid();
 	struct job *js;
 	char err[256];
+	double t0, elapsed;
 	long n;
 	size_t i, bad;
 
@@ -397,6 +430,10 @@ test_concurrent_orders(void **state)
 	    sizeof(err)) < 0)
 		fail_msg("%s", err);
 	js = calloc((size_t)n, sizeof(*js));
+	memset(waits_n, 0, sizeof(waits_n));
+	memset(waits_s, 0, sizeof(waits_s));
+	waits_odd = 0;
+	t0 = now_s();
 
 	for (i = 0; i < (size_t)n; i++) {
 		snprintf(js[i].name, sizeof(js[i].name), "h2-%zu-%x.example.test",
@@ -420,6 +457,27 @@ test_concurrent_orders(void **state)
 	assert_int_equal(acme_engine_inflight(f->eng), 0);
 	assert_int_equal(begun, ended);		/* every answer cleaned up */
 	assert_int_equal(answers_count(), 0);
+	/* Every order waited before reading its order after the challenge:
+	 * 0.25 s on its own schedule (Pebble names no time there), or the
+	 * CA's Retry-After when it sends one. Each wait reported is no
+	 * longer than the whole run. */
+	elapsed = now_s() - t0;
+	print_message("waits: poll %u (%.2f s), retry_after %u (%.2f s), "
+	    "pacing %u, gate %u, directory %u, dns %u; run %.2f s\n",
+	    waits_n[ACME_WAIT_POLL], waits_s[ACME_WAIT_POLL],
+	    waits_n[ACME_WAIT_RETRY_AFTER], waits_s[ACME_WAIT_RETRY_AFTER],
+	    waits_n[ACME_WAIT_PACING], waits_n[ACME_WAIT_GATE],
+	    waits_n[ACME_WAIT_DIRECTORY], waits_n[ACME_WAIT_DNS], elapsed);
+	assert_int_equal(waits_odd, 0);
+	assert_true(waits_n[ACME_WAIT_POLL] + waits_n[ACME_WAIT_RETRY_AFTER] >=
+	    (unsigned)n);
+	assert_true(waits_s[ACME_WAIT_POLL] + waits_s[ACME_WAIT_RETRY_AFTER] >=
+	    0.2 * (double)n);
+	assert_true(waits_s[ACME_WAIT_POLL] + waits_s[ACME_WAIT_RETRY_AFTER] <=
+	    elapsed * (double)n);
+	/* no pacer, no dns-01 here */
+	assert_int_equal(waits_n[ACME_WAIT_PACING] + waits_n[ACME_WAIT_GATE] +
+	    waits_n[ACME_WAIT_DNS], 0);
 	free(js);
 }
 

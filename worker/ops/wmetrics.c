@@ -1,4 +1,4 @@
-/* wmetrics.c -- the worker's registry: ACME request latency per CA and endpoint, answers by status, jobs by result, consumer lag. */
+/* wmetrics.c -- the worker's registry: ACME request latency per CA and endpoint, answers by status, waits between requests by reason, jobs by result and duration, consumer lag. */
 #include "wmetrics.h"
 
 #include <stdio.h>
@@ -16,9 +16,22 @@ static const double wmetrics_buckets[] = {
 	10, 30,
 };
 
+/* Waits between an order's requests: a poll step (0.25 s up), a CA's
+ * Retry-After (seconds to minutes), pacing, the gate (ms to 30 s). */
+static const double wmetrics_wait_buckets[] = {
+	0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300,
+};
+
+/* Jobs, received to result reported: an order against a local Pebble
+ * takes about a second, against a slow CA minutes. */
+static const double wmetrics_job_buckets[] = {
+	0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800,
+};
+
 static struct {
 	struct metrics		*m;
-	struct metrics_family	*duration, *requests, *jobs, *inflight, *lag;
+	struct metrics_family	*duration, *requests, *waits, *jobs, *jobtime;
+	struct metrics_family	*inflight, *lag;
 	struct metrics_series	*inflight_s;
 	struct consumer		*consumer;
 	rd_kafka_t		*lag_client;	/* watermark requests */
@@ -44,6 +57,7 @@ int
 wmetrics_init(char *err, size_t errlen)
 {
 	static const char *const ca_ep[] = { "ca", "endpoint", "code" };
+	static const char *const ca_why[] = { "ca", "reason" };
 	static const char *const job[] = { "kind", "result" };
 	static const char *const lag[] = { "topic", "partition" };
 
@@ -59,9 +73,23 @@ wmetrics_init(char *err, size_t errlen)
 	    "certfleet_acme_requests_total", "ACME requests the worker made, by "
 	    "CA, endpoint and HTTP status (0: no usable response).", ca_ep, 3,
 	    err, errlen)) == NULL ||
+	    (wm.waits = metrics_family_new(wm.m, METRICS_HISTOGRAM,
+	    "certfleet_acme_wait_seconds", "Waits of ACME operations between "
+	    "two of their requests, by CA and reason: poll (the worker's own "
+	    "poll schedule), retry_after (the CA's Retry-After), pacing, gate "
+	    "(newOrder and authorization fetches taking turns), directory, "
+	    "dns (a dns-01 record being published).", ca_why, 2,
+	    wmetrics_wait_buckets, sizeof(wmetrics_wait_buckets) /
+	    sizeof(wmetrics_wait_buckets[0]), err, errlen)) == NULL ||
 	    (wm.jobs = wmetrics_family(METRICS_COUNTER, "certfleet_jobs_total",
 	    "Jobs the worker finished, by kind and the kind of their result "
 	    "event.", job, 2, err, errlen)) == NULL ||
+	    (wm.jobtime = metrics_family_new(wm.m, METRICS_HISTOGRAM,
+	    "certfleet_job_duration_seconds", "Jobs the worker finished, by "
+	    "kind: from the job taken off Kafka to its result handed to the "
+	    "producer.", job, 1, wmetrics_job_buckets,
+	    sizeof(wmetrics_job_buckets) / sizeof(wmetrics_job_buckets[0]), err,
+	    errlen)) == NULL ||
 	    (wm.inflight = wmetrics_family(METRICS_GAUGE,
 	    "certfleet_jobs_in_flight", "Jobs consumed and not yet reported.",
 	    NULL, 0, err, errlen)) == NULL ||
@@ -134,9 +162,23 @@ wmetrics_acme_observe(void *arg, const struct acme_request_stats *s)
 }
 
 void
-wmetrics_job_done(const char *kind, const char *result)
+wmetrics_acme_wait(void *arg, const struct acme_wait_stats *s)
+{
+	const char *v[2];
+
+	(void)arg;
+	if (wm.m == NULL)
+		return;
+	v[0] = wmetrics_ca_name(s->directory);
+	v[1] = acme_wait_name(s->reason);
+	metrics_observe_by(wm.waits, v, s->seconds);
+}
+
+void
+wmetrics_job_done(const char *kind, const char *result, double seconds)
 {
 	metrics_inc_by(wm.jobs, (const char *[]){ kind, result }, 1);
+	metrics_observe_by(wm.jobtime, (const char *[]){ kind }, seconds);
 }
 
 void

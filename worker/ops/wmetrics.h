@@ -1,4 +1,4 @@
-/* wmetrics.h -- the worker's metrics (ACME request latency and answers per CA and endpoint, jobs, consumer lag) and its ops listener. */
+/* wmetrics.h -- the worker's metrics (ACME request latency and answers per CA and endpoint, waits by reason, jobs and their duration, consumer lag) and its ops listener. */
 #ifndef CERTFLEET_WMETRICS_H
 #define CERTFLEET_WMETRICS_H
 
@@ -40,14 +40,20 @@ void wmetrics_free(void);
  * request's duration and HTTP status, labelled with its CA's name. */
 void wmetrics_acme_observe(void *arg, const struct acme_request_stats *s);
 
+/* acme_observe_wait_fn for the engine (observe_wait): one wait between two
+ * requests of an operation, labelled with its CA's name and reason. */
+void wmetrics_acme_wait(void *arg, const struct acme_wait_stats *s);
+
 /* A job names CA name at directory: the ca label of requests to that
  * directory (the engine knows CAs by URL only). At most WMETRICS_CAS_MAX
  * are kept; requests to others are labelled "unknown". */
 void wmetrics_ca_seen(const char *name, const char *directory);
 
 /* A job of kind (proto_job_kind_name) ended with result (the kind of its
- * result event: certificate_issued, failed, deferred...). */
-void wmetrics_job_done(const char *kind, const char *result);
+ * result event: certificate_issued, failed, deferred...), seconds after
+ * it was taken off Kafka. */
+void wmetrics_job_done(const char *kind, const char *result,
+    double seconds);
 
 /* Jobs in flight now (set once per loop turn). */
 void wmetrics_inflight(size_t n);

@@ -196,7 +196,8 @@ runner_job_report(struct job *j, Certfleet__Event *e)
 	j->order_unsent = NULL;
 	j->reported = 1;
 	wmetrics_job_done(proto_job_kind_name(proto_job_kind_of(j->msg)),
-	    proto_event_kind_name(e));
+	    proto_event_kind_name(e), (double)(clock_mono_ms() - j->taken_ms) /
+	    1000.0);
 	if (events_publish(j->r->ev, e, j, err, sizeof(err)) < 0) {
 		/* Not committed: the job is redelivered after a restart. */
 		runner_job_log(j, LOGL_ERR, "result not queued, left "
@@ -430,6 +431,7 @@ runner_handle(void *arg, const struct consumer_msg *m)
 	j->r = r;
 	j->partition = m->partition;
 	j->offset = m->offset;
+	j->taken_ms = clock_mono_ms();
 	j->next = r->jobs;
 	if (r->jobs != NULL)
 		r->jobs->prev = j;

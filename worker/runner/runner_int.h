@@ -20,6 +20,7 @@ struct job {
 	struct job	*prev, *next;
 	int32_t		 partition;
 	int64_t		 offset;
+	uint64_t	 taken_ms;	/* monotonic: taken off Kafka */
 	Certfleet__Job	*msg;		/* NULL for a dead letter */
 	int		 reported;	/* result queued on Kafka */
 	int		 resumed;	/* the running order is an earlier one */
