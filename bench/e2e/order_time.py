@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 # order_time.py -- bench/e2e's "where an order's time goes": the workers' /metrics, as the mean seconds per issue_order job spent in ACME requests and in waits by reason.
 #
-# Usage: order_time.py [BEFORE... --] AFTER...   (one scrape file per worker)
+# Usage: order_time.py SCRAPE...   (one /metrics scrape per worker)
 #
-# Without BEFORE, the counts since the workers started. bench/e2e scrapes
-# only after a run: a worker's first scrape starts the Kafka client that
-# measures its lag, which would then idle through the run's CPU count.
+# The counts are since the workers started. bench/e2e scrapes only after a
+# run: a worker's first scrape starts the Kafka client that measures its
+# lag, which would then idle through the run's CPU count.
 #
 # The job is the time from the job taken off Kafka to its result handed to
 # the producer (certfleet_job_duration_seconds{kind="issue_order"}); the
@@ -42,23 +42,18 @@ def total(scrape, name, **want):
 
 
 def main(argv):
-    if not argv or argv[-1] == "--":
-        sys.exit("usage: order_time.py [BEFORE... --] AFTER...")
-    i = argv.index("--") if "--" in argv else -1
-    before, after = read(argv[:i] if i >= 0 else []), read(argv[i + 1:])
-
-    def delta(name, **want):
-        return total(after, name, **want) - total(before, name, **want)
-
-    jobs = delta("certfleet_job_duration_seconds_count", kind="issue_order")
+    if not argv:
+        sys.exit("usage: order_time.py SCRAPE...")
+    scrape = read(argv)
+    jobs = total(scrape, "certfleet_job_duration_seconds_count", kind="issue_order")
     if jobs <= 0:
-        print("  an order's time: no issue_order job finished between the scrapes")
+        print("  an order's time: no issue_order job finished")
         return
-    job = delta("certfleet_job_duration_seconds_sum", kind="issue_order") / jobs
-    req = delta("certfleet_acme_request_duration_seconds_sum") / jobs
-    reasons = sorted({dict(labels).get("reason") for (n, labels) in after
+    job = total(scrape, "certfleet_job_duration_seconds_sum", kind="issue_order") / jobs
+    req = total(scrape, "certfleet_acme_request_duration_seconds_sum") / jobs
+    reasons = sorted({dict(labels).get("reason") for (n, labels) in scrape
                       if n == "certfleet_acme_wait_seconds_sum"} - {None})
-    waits = [(r, delta("certfleet_acme_wait_seconds_sum", reason=r) / jobs) for r in reasons]
+    waits = [(r, total(scrape, "certfleet_acme_wait_seconds_sum", reason=r) / jobs) for r in reasons]
     waits = [(r, s) for r, s in waits if s >= 0.0005]
     waits.sort(key=lambda w: -w[1])
     rest = job - req - sum(s for _, s in waits)
