@@ -189,14 +189,32 @@ main_schedule(struct coordinator *co, char *err, size_t errlen)
 	    errlen)) == NULL ? -1 : 0;
 }
 
+/* Gives the vault CERTFLEET_MASTER_KEYS_OPEN_ONLY's keys, if any. Returns
+ * 0, or -1 with err (which names a bad key by its place, never its bytes). */
+static int
+main_vault_open_only(struct coordinator *co, char *err, size_t errlen)
+{
+	char why[512];
+
+	if (co->s.master_keys_open_only == NULL ||
+	    vault_add_open_only(co->vault, co->s.master_keys_open_only, why,
+	    sizeof(why)) == 0)
+		return 0;
+	snprintf(err, errlen, "CERTFLEET_MASTER_KEYS_OPEN_ONLY: %s", why);
+	return -1;
+}
+
 static int
 main_start(struct coordinator *co, char *err, size_t errlen)
 {
+	size_t i;
 	int n;
 
 	if (settings_load(&co->s, 1, err, errlen) < 0 ||
 	    settings_keys(&co->s, err, errlen) < 0 ||
 	    (co->vault = vault_new(co->s.master_key, err, errlen)) == NULL)
+		return -1;
+	if (main_vault_open_only(co, err, errlen) < 0)
 		return -1;
 	/* Started before its services (a boot, a stack coming up): wait. */
 	if ((n = main_prepare_db(co, err, errlen)) < 0)
@@ -225,11 +243,16 @@ main_start(struct coordinator *co, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory for the breaker's probes");
 		return -1;
 	}
-	log_info("coordinator up: CA %s at %s, master key %s, %d migration(s) "
-	    "applied, jobs signed with key %s, events verified with %zu key(s)",
-	    co->s.ca_name, co->s.acme_directory, vault_key_id(co->vault), n,
-	    msgsig_signer_kid(co->s.job_signer),
+	log_info("coordinator up: CA %s at %s, master key %s%s, %d "
+	    "migration(s) applied, jobs signed with key %s, events verified "
+	    "with %zu key(s)", co->s.ca_name, co->s.acme_directory,
+	    vault_key_id(co->vault), vault_open_only_count(co->vault) > 0 ?
+	    " (and open-only keys: secrets under them are sealed again)" : "",
+	    n, msgsig_signer_kid(co->s.job_signer),
 	    msgsig_verifier_count(co->s.event_keys));
+	for (i = 0; i < vault_open_only_count(co->vault); i++)
+		log_info("open-only master key %s", vault_open_only_id(co->vault,
+		    i));
 	return 0;
 }
 

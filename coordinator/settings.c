@@ -209,7 +209,9 @@ settings_load(struct settings *s, int need_daemon, char *err, size_t errlen)
 	    settings_require_secret("CERTFLEET_WORKER_TOKEN", &s->worker_token,
 	    err, errlen) < 0 ||
 	    settings_require_secret("CERTFLEET_MASTER_KEY", &s->master_key, err,
-	    errlen) < 0 || cas_parse(&s->cas, NULL, NULL, err, errlen) < 0)
+	    errlen) < 0 || config_secret("CERTFLEET_MASTER_KEYS_OPEN_ONLY",
+	    &s->master_keys_open_only, err, errlen) < 0 ||
+	    cas_parse(&s->cas, NULL, NULL, err, errlen) < 0)
 		return -1;
 	s->ca_name = s->cas.ca[s->cas.def].name;
 	s->acme_directory = s->cas.ca[s->cas.def].directory;
@@ -316,7 +318,15 @@ settings_usage(FILE *f)
 	    "                          (required, must differ from CERTFLEET_TOKEN)\n"
 	    "  CERTFLEET_MASTER_KEY    64 hex characters (32 bytes): AES-256-GCM key\n"
 	    "                          that encrypts every private key (required)\n"
-	    "                          These three secrets can instead be read from\n"
+	    "  CERTFLEET_MASTER_KEYS_OPEN_ONLY other master keys (64 hex each,\n"
+	    "                          comma-separated, at most 4) that open what\n"
+	    "                          was sealed under them and never seal: a\n"
+	    "                          rotation. Every secret under one is sealed\n"
+	    "                          again under CERTFLEET_MASTER_KEY in the\n"
+	    "                          background; certfleet_reseal_left says when\n"
+	    "                          none is left (README, \"Rotating the master\n"
+	    "                          key\")\n"
+	    "                          These four secrets can instead be read from\n"
 	    "                          a file named by <NAME>_FILE (e.g.\n"
 	    "                          CERTFLEET_TOKEN_FILE), one line\n"
 	    "  ACME_DIRECTORY          directory URL of the default CA, https://\n"

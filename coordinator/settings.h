@@ -26,6 +26,8 @@ struct settings {
 	const char	*token;		/* CERTFLEET_TOKEN */
 	const char	*worker_token;	/* CERTFLEET_WORKER_TOKEN */
 	const char	*master_key;	/* CERTFLEET_MASTER_KEY, 64 hex chars */
+	const char	*master_keys_open_only;	/* CERTFLEET_MASTER_KEYS_OPEN_ONLY
+						 * or NULL (vault.h) */
 	const char	*ca_name;	/* the default CA (cas.def) */
 	const char	*acme_directory; /* its directory */
 	const char	*contact;	/* CERTFLEET_ACME_CONTACT or NULL */

@@ -19,3 +19,11 @@ certfleet_integration_test(coord_flow
 add_executable(test_orders integration/test_orders.c)
 target_link_libraries(test_orders PRIVATE certfleet_coordinator PkgConfig::CMOCKA)
 certfleet_integration_test(orders_owner $<TARGET_FILE:test_orders>)
+
+# A master key's rotation (store/reseal.c) against PostgreSQL, on a database
+# of its own: every sealed place, batches over ticks, what does not open.
+add_executable(test_reseal integration/test_reseal.c)
+target_link_libraries(test_reseal PRIVATE certfleet_coordinator PkgConfig::CMOCKA)
+certfleet_integration_test_own(reseal bash -c
+	"CERTFLEET_PG=$(\"$0\" reseal) && export CERTFLEET_PG && exec \"$1\""
+	${CMAKE_CURRENT_SOURCE_DIR}/integration/fresh-db $<TARGET_FILE:test_reseal>)

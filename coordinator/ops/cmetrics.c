@@ -19,7 +19,8 @@ static struct {
 	struct metrics_family	*problems, *ratelimits, *holds, *events,
 				*published, *primed, *last_prime, *lag,
 				*target_up, *target_other,
-				*od_decisions, *od_events;
+				*od_decisions, *od_events,
+				*resealed, *reseal_left;
 	uint64_t		 od_seen[ODSTATS_N];	/* exported so far */
 	struct fleet		*fleet;
 	rd_kafka_t		*consumer;
@@ -74,6 +75,15 @@ static const struct {
 	    "Messages of an assigned partition the consumer has not fetched "
 	    "yet (high watermark minus position), measured at the scrape.",
 	    cmetrics_l_lag, 2 },
+	{ &cm.resealed, METRICS_COUNTER, "certfleet_resealed_total",
+	    "Secrets sealed again under the master key by a rotation "
+	    "(CERTFLEET_MASTER_KEYS_OPEN_ONLY; schedule/reseal.h).", NULL, 0 },
+	{ &cm.reseal_left, METRICS_GAUGE, "certfleet_reseal_left",
+	    "Secrets sealed under any key but the master key, counted at the "
+	    "end of the last re-seal pass; passes run only while "
+	    "CERTFLEET_MASTER_KEYS_OPEN_ONLY is set (-1 until the first ends, "
+	    "0 without). 0 after a pass: the open-only keys can be removed.",
+	    NULL, 0 },
 	{ &cm.od_decisions, METRICS_COUNTER, "certfleet_ondemand_decisions_total",
 	    "Decisions about names edges asked for on demand: allowed, existing, "
 	    "denied_cache, denied_list, denied_webhook, limited (ondemand/"
@@ -179,6 +189,19 @@ cmetrics_primed(int n)
 		return;
 	metrics_inc_by(cm.primed, NULL, (uint64_t)n);
 	metrics_set_by(cm.last_prime, NULL, (double)clock_wall_ms() / 1000.0);
+}
+
+void
+cmetrics_resealed(long n)
+{
+	if (n > 0)
+		metrics_inc_by(cm.resealed, NULL, (uint64_t)n);
+}
+
+void
+cmetrics_reseal_left(long n)
+{
+	metrics_set_by(cm.reseal_left, NULL, (double)n);
 }
 
 void

@@ -59,6 +59,11 @@ void cmetrics_event(const char *kind, const char *outcome);
 /* The relay published n outbox rows. */
 void cmetrics_published(int n);
 
+/* A re-seal batch sealed n secrets again under the master key; a pass
+ * ended with n left under other keys (schedule/reseal.h). */
+void cmetrics_resealed(long n);
+void cmetrics_reseal_left(long n);
+
 /* Prime target name after its share of a pass: up 1 when the pass could
  * do its work there, 0 when it is down or held by another fleet;
  * other_fleet 1 when another fleet's coordinators hold it

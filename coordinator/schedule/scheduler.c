@@ -1,4 +1,4 @@
-/* scheduler.c -- the ticks' own thread: one round of renewals, ARI re-checks, backfill, sweeper and retention a second, off the main loop. */
+/* scheduler.c -- the ticks' own thread: one round of renewals, ARI re-checks, backfill, sweeper, retention and re-sealing a second, off the main loop. */
 #include "scheduler.h"
 
 #include <stdio.h>
@@ -6,9 +6,11 @@
 
 #include "ari_recheck.h"
 #include "bgthread.h"
+#include "clock.h"
 #include "db.h"
 #include "log.h"
 #include "renew.h"
+#include "reseal.h"
 #include "retention.h"
 #include "sigalg.h"
 #include "sweep.h"
@@ -18,13 +20,15 @@
 struct scheduler {
 	struct bgthread		 t;
 	struct scheduler_conf	 conf;
+	struct reseal		 reseal;	/* a master key's rotation */
 };
 
 /* One round of every tick on c; each failure is logged, and the next round
  * tries again. */
 static void
-scheduler_round(const struct scheduler_conf *cf, PGconn *c)
+scheduler_round(struct scheduler *s, PGconn *c)
 {
+	const struct scheduler_conf *cf = &s->conf;
 	char err[1024];
 
 	if (renew_tick(c, cf->v, cf->key_pool, RENEW_PER_TICK, err,
@@ -40,6 +44,9 @@ scheduler_round(const struct scheduler_conf *cf, PGconn *c)
 	if (retention_tick(c, cf->outbox_keep_s, cf->idem_keep_s,
 	    RETENTION_PER_TICK, err, sizeof(err)) < 0)
 		log_warn("retention: %s (will retry)", err);
+	if (reseal_tick(c, cf->v, &s->reseal, clock_mono_ms(), err,
+	    sizeof(err)) < 0)
+		log_warn("%s (will retry)", err);
 }
 
 static void *
@@ -63,7 +70,7 @@ scheduler_main(void *arg)
 		if (lost)
 			log_info("schedule: PostgreSQL back, ticks resume");
 		lost = 0;
-		scheduler_round(&s->conf, c);
+		scheduler_round(s, c);
 	}
 	if (c != NULL)
 		PQfinish(c);

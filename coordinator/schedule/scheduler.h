@@ -1,4 +1,4 @@
-/* scheduler.h -- the ticks' own thread: renewals, ARI re-checks, the signature backfill, the sweeper and retention, once a second on a connection of their own. */
+/* scheduler.h -- the ticks' own thread: renewals, ARI re-checks, the signature backfill, the sweeper, retention and re-sealing, once a second on a connection of their own. */
 #ifndef CERTFLEET_COORD_SCHEDULER_H
 #define CERTFLEET_COORD_SCHEDULER_H
 
@@ -28,7 +28,8 @@ struct scheduler;
 /*
  * Starts the thread. Every SCHEDULER_EVERY_MS it runs, in turn and each in
  * its own transactions, renew_tick, ari_recheck_tick, sigalg_backfill,
- * sweep_tick and retention_tick on its own PostgreSQL connection (a lost
+ * sweep_tick, retention_tick and reseal_tick (a master key's rotation,
+ * schedule/reseal.h) on its own PostgreSQL connection (a lost
  * one is reconnected on the next round, logged); a tick that fails is
  * logged and tried again on the next round. It runs SCHEDULER_NICE nicer
  * than the process: a renewal that makes an RSA key without the pool

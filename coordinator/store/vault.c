@@ -1,4 +1,4 @@
-/* vault.c -- AES-256-GCM sealing of private keys: random 96-bit nonce, row identity as AAD, master key id. */
+/* vault.c -- AES-256-GCM sealing of private keys: random 96-bit nonce, row identity as AAD, master key id; open-only keys for a rotation. */
 #include "vault.h"
 
 #include <stdint.h>
@@ -13,28 +13,73 @@
 
 #include "hexdigit.h"
 
-struct vault {
+/* One master key and its id. */
+struct vault_key {
 	unsigned char	key[VAULT_KEY_LEN];
 	char		id[VAULT_KEY_ID_LEN + 1];
+};
+
+struct vault {
+	struct vault_key cur;		/* seals, and opens */
+	struct vault_key open_only[VAULT_OPEN_ONLY_MAX];	/* open only */
+	size_t		 nopen_only;
 	/* fetched once: EVP_aes_256_gcm() in an Init call fetches the
 	 * implementation again on every call, which costs more than sealing
 	 * or opening a key (a full re-prime opens one per name) */
 	EVP_CIPHER	*cipher;
 };
 
-struct vault *
-vault_new(const char *hex, char *err, size_t errlen)
+/* Reads the 64 hex characters at hex[0..len) into k, with its id. Returns
+ * 0, or -1 with a message in err (what names the key in it). */
+static int
+vault_key_parse(struct vault_key *k, const char *hex, size_t len,
+    const char *what, char *err, size_t errlen)
 {
 	static const char digits[] = "0123456789abcdef";
-	unsigned char md[SHA256_DIGEST_LENGTH];
-	struct vault *v;
+	unsigned char md[SHA256_DIGEST_LENGTH], buf[16 + VAULT_KEY_LEN];
 	size_t i;
 	int hi, lo;
 
-	if (hex == NULL || strlen(hex) != 2 * VAULT_KEY_LEN) {
-		snprintf(err, errlen, "the master key must be %d hex characters "
-		    "(32 bytes; make one with: openssl rand -hex 32)",
-		    2 * VAULT_KEY_LEN);
+	if (len != 2 * VAULT_KEY_LEN) {
+		snprintf(err, errlen, "%s must be %d hex characters (32 bytes; "
+		    "make one with: openssl rand -hex 32), not %zu", what,
+		    2 * VAULT_KEY_LEN, len);
+		return -1;
+	}
+	for (i = 0; i < VAULT_KEY_LEN; i++) {
+		hi = hexdigit((unsigned char)hex[2 * i]);
+		lo = hexdigit((unsigned char)hex[2 * i + 1]);
+		if (hi < 0 || lo < 0) {
+			snprintf(err, errlen, "%s has a character that is not "
+			    "hex at position %zu", what, 2 * i + (hi < 0 ? 0 :
+			    1));
+			OPENSSL_cleanse(k->key, sizeof(k->key));
+			return -1;
+		}
+		k->key[i] = (unsigned char)(hi << 4 | lo);
+	}
+	/* The id tells keys apart without revealing them. */
+	memcpy(buf, "certfleet-vault:", 16);
+	memcpy(buf + 16, k->key, VAULT_KEY_LEN);
+	SHA256(buf, sizeof(buf), md);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	for (i = 0; i < VAULT_KEY_ID_LEN / 2; i++) {
+		k->id[2 * i] = digits[md[i] >> 4];
+		k->id[2 * i + 1] = digits[md[i] & 0x0f];
+	}
+	k->id[VAULT_KEY_ID_LEN] = '\0';
+	return 0;
+}
+
+struct vault *
+vault_new(const char *hex, char *err, size_t errlen)
+{
+	struct vault *v;
+
+	if (hex == NULL) {
+		snprintf(err, errlen, "the master key must be %d hex "
+		    "characters (32 bytes; make one with: openssl rand -hex "
+		    "32)", 2 * VAULT_KEY_LEN);
 		return NULL;
 	}
 	if ((v = calloc(1, sizeof(*v))) == NULL) {
@@ -46,33 +91,79 @@ vault_new(const char *hex, char *err, size_t errlen)
 		vault_free(v);
 		return NULL;
 	}
-	for (i = 0; i < VAULT_KEY_LEN; i++) {
-		hi = hexdigit((unsigned char)hex[2 * i]);
-		lo = hexdigit((unsigned char)hex[2 * i + 1]);
-		if (hi < 0 || lo < 0) {
-			snprintf(err, errlen, "the master key has a character "
-			    "that is not hex at position %zu", 2 * i +
-			    (hi < 0 ? 0 : 1));
-			vault_free(v);
-			return NULL;
-		}
-		v->key[i] = (unsigned char)(hi << 4 | lo);
+	if (vault_key_parse(&v->cur, hex, strlen(hex), "the master key", err,
+	    errlen) < 0) {
+		vault_free(v);
+		return NULL;
 	}
-	/* The id tells keys apart without revealing them. */
-	{
-		unsigned char buf[16 + VAULT_KEY_LEN];
-
-		memcpy(buf, "certfleet-vault:", 16);
-		memcpy(buf + 16, v->key, VAULT_KEY_LEN);
-		SHA256(buf, sizeof(buf), md);
-		OPENSSL_cleanse(buf, sizeof(buf));
-	}
-	for (i = 0; i < VAULT_KEY_ID_LEN / 2; i++) {
-		v->id[2 * i] = digits[md[i] >> 4];
-		v->id[2 * i + 1] = digits[md[i] & 0x0f];
-	}
-	v->id[VAULT_KEY_ID_LEN] = '\0';
 	return v;
+}
+
+/* The key whose id is id, or NULL. */
+static const struct vault_key *
+vault_find(const struct vault *v, const char *id)
+{
+	size_t i;
+
+	if (strcmp(v->cur.id, id) == 0)
+		return &v->cur;
+	for (i = 0; i < v->nopen_only; i++)
+		if (strcmp(v->open_only[i].id, id) == 0)
+			return &v->open_only[i];
+	return NULL;
+}
+
+int
+vault_add_open_only(struct vault *v, const char *list, char *err,
+    size_t errlen)
+{
+	struct vault_key k;
+	const char *p = list, *end;
+	size_t len, nth = 0;
+	char what[64];
+
+	while (*p != '\0') {
+		while (*p == ',' || *p == ' ' || *p == '\t' || *p == '\n')
+			p++;
+		if (*p == '\0')
+			break;
+		for (end = p; *end != '\0' && *end != ',' && *end != ' ' &&
+		    *end != '\t' && *end != '\n'; end++)
+			;
+		len = (size_t)(end - p);
+		snprintf(what, sizeof(what), "open-only master key %zu", ++nth);
+		if (vault_key_parse(&k, p, len, what, err, errlen) < 0)
+			return -1;
+		if (vault_find(v, k.id) != NULL) {
+			snprintf(err, errlen, "%s (id %s) is %s", what, k.id,
+			    strcmp(k.id, v->cur.id) == 0 ? "the master key "
+			    "itself: it opens already" : "given twice");
+			OPENSSL_cleanse(&k, sizeof(k));
+			return -1;
+		}
+		if (v->nopen_only == VAULT_OPEN_ONLY_MAX) {
+			snprintf(err, errlen, "more than %d open-only master "
+			    "keys", VAULT_OPEN_ONLY_MAX);
+			OPENSSL_cleanse(&k, sizeof(k));
+			return -1;
+		}
+		v->open_only[v->nopen_only++] = k;
+		OPENSSL_cleanse(&k, sizeof(k));
+		p = end;
+	}
+	return 0;
+}
+
+size_t
+vault_open_only_count(const struct vault *v)
+{
+	return v->nopen_only;
+}
+
+const char *
+vault_open_only_id(const struct vault *v, size_t i)
+{
+	return i < v->nopen_only ? v->open_only[i].id : NULL;
 }
 
 void
@@ -87,7 +178,7 @@ vault_free(struct vault *v)
 const char *
 vault_key_id(const struct vault *v)
 {
-	return v->id;
+	return v->cur.id;
 }
 
 int
@@ -106,7 +197,7 @@ vault_seal(const struct vault *v, const void *plain, size_t len,
 	if ((box->ct = malloc(len)) == NULL ||
 	    RAND_bytes(box->nonce, VAULT_NONCE_LEN) != 1 ||
 	    (ctx = EVP_CIPHER_CTX_new()) == NULL ||
-	    EVP_EncryptInit_ex2(ctx, v->cipher, v->key, box->nonce,
+	    EVP_EncryptInit_ex2(ctx, v->cipher, v->cur.key, box->nonce,
 	    NULL) != 1 ||
 	    EVP_EncryptUpdate(ctx, NULL, &n, (const unsigned char *)aad,
 	    (int)strlen(aad)) != 1 ||
@@ -118,7 +209,7 @@ vault_seal(const struct vault *v, const void *plain, size_t len,
 		goto out;
 	}
 	box->ctlen = (size_t)n + (size_t)fin;
-	memcpy(box->key_id, v->id, sizeof(box->key_id));
+	memcpy(box->key_id, v->cur.id, sizeof(box->key_id));
 	rc = 0;
 out:
 	EVP_CIPHER_CTX_free(ctx);
@@ -131,13 +222,17 @@ char *
 vault_open(const struct vault *v, const struct vault_box *box,
     const char *aad, size_t *len, char *err, size_t errlen)
 {
+	const struct vault_key *k;
 	EVP_CIPHER_CTX *ctx = NULL;
 	unsigned char *plain = NULL;
 	int n = 0, fin = 0, ok = 0;
 
-	if (strcmp(box->key_id, v->id) != 0) {
+	if ((k = vault_find(v, box->key_id)) == NULL) {
 		snprintf(err, errlen, "vault_open: sealed under master key %s, "
-		    "but CERTFLEET_MASTER_KEY is %s", box->key_id, v->id);
+		    "but CERTFLEET_MASTER_KEY is %s%s", box->key_id, v->cur.id,
+		    v->nopen_only > 0 ? " and no open-only key is that one" :
+		    " (give the key it was sealed under in "
+		    "CERTFLEET_MASTER_KEYS_OPEN_ONLY)");
 		return NULL;
 	}
 	if (box->ctlen == 0 || box->ctlen > VAULT_MAX_PLAIN) {
@@ -147,7 +242,7 @@ vault_open(const struct vault *v, const struct vault_box *box,
 	}
 	if ((plain = malloc(box->ctlen + 1)) == NULL ||
 	    (ctx = EVP_CIPHER_CTX_new()) == NULL ||
-	    EVP_DecryptInit_ex2(ctx, v->cipher, v->key, box->nonce,
+	    EVP_DecryptInit_ex2(ctx, v->cipher, k->key, box->nonce,
 	    NULL) != 1 ||
 	    EVP_DecryptUpdate(ctx, NULL, &n, (const unsigned char *)aad,
 	    (int)strlen(aad)) != 1 ||

@@ -61,7 +61,9 @@ refuses() {	# refuses VALUE WORDS
 check "refuses to start without CERTFLEET_MASTER_KEY" refuses "" "CERTFLEET_MASTER_KEY is not set"
 check "refuses a short master key" refuses abcd "64 hex"
 check "refuses a master key that is not hex" refuses "$(printf 'z%.0s' $(seq 64))" "not hex"
-check "--help documents every variable" bash -c "'$coord' --help | grep -q CERTFLEET_WORKER_TOKEN && '$coord' --help | grep -q CERTFLEET_MASTER_KEY && '$coord' --help | grep -q CERTFLEET_RETRY_BACKOFF"
+check "refuses a bad open-only master key, naming the variable" bash -c "out=\$(CERTFLEET_MASTER_KEYS_OPEN_ONLY=abcd timeout 20 '$coord' 2>&1); [ \$? -ne 0 ] && echo \"\$out\" | grep -q 'CERTFLEET_MASTER_KEYS_OPEN_ONLY: open-only master key 1 must be 64 hex' && ! echo \"\$out\" | grep -q abcd"
+check "refuses the master key as an open-only key" bash -c "out=\$(CERTFLEET_MASTER_KEYS_OPEN_ONLY=\$CERTFLEET_MASTER_KEY timeout 20 '$coord' 2>&1); [ \$? -ne 0 ] && echo \"\$out\" | grep -q 'the master key itself'"
+check "--help documents every variable" bash -c "'$coord' --help | grep -q CERTFLEET_WORKER_TOKEN && '$coord' --help | grep -q CERTFLEET_MASTER_KEYS_OPEN_ONLY && '$coord' --help | grep -q CERTFLEET_RETRY_BACKOFF"
 nmig=$(find "$(dirname "$0")/../../coordinator/store/migrations" -name '[0-9]*_*.sql' | wc -l)
 check "migrate applies every migration on a fresh database" bash -c "'$coord' migrate | grep -q '^$nmig migration'"
 check "migrate again applies nothing" bash -c "'$coord' migrate | grep -q '0 migration'"
@@ -137,6 +139,75 @@ if [ "$up" = 1 ]; then
 	check "an orders-per-hour quota refuses the next enrollment, naming it" bash -c \
 		"'$ctl' enroll --tenant $t d-$t.example.com 2>&1 | grep -q 'quota of 2 new orders per hour (max_orders_per_hour)'"
 	check "enroll --wait shows its progress on stderr" bash -c "'$ctl' enroll --wait --timeout 2 wp-\$(openssl rand -hex 3).example.com 2>&1 >/dev/null | grep -q 'pending, order'"
+fi
+
+# A rotation of the master key (README, "Rotating the master key"): the
+# coordinator restarted with a new key and the old one open-only seals every
+# secret again under the new key; then the new key alone opens them all, and
+# the old key alone opens none.
+sql() { psql -qAt "$CERTFLEET_PG" -c "$1"; }
+# secrets of every sealed place under key id $1 ("=") or any other ("<>")
+sealed() {
+	sql "SELECT (SELECT count(*) FROM private_keys WHERE key_id $1 '$2')
+		+ (SELECT count(*) FROM key_pool WHERE key_id $1 '$2')
+		+ (SELECT count(*) FROM acme_accounts WHERE key_id $1 '$2')
+		+ (SELECT count(*) FROM acme_accounts WHERE pending_key_id $1 '$2')
+		+ (SELECT count(*) FROM acme_accounts WHERE eab_key_id $1 '$2')"
+}
+# stop: the coordinator stopped (SIGTERM)
+stop() {
+	kill -TERM "$pid" && wait "$pid" || true
+}
+# start KEY [OPEN_ONLY]: the coordinator started again with KEY as the
+# master key (and OPEN_ONLY's keys); waits for its API
+start() {
+	CERTFLEET_MASTER_KEY=$1 CERTFLEET_MASTER_KEYS_OPEN_ONLY=${2:-} \
+		"$coord" run >>"$work/coordinator.log" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do
+		curl -s -o /dev/null "$CERTFLEET_API/v1/certificates" && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.2
+	done
+	return 1
+}
+# the id of the master key the coordinator logged last at its start
+master_id() {
+	grep -o 'coordinator up: CA [^ ]* at [^ ]*, master key [0-9a-f]\{16\}' "$work/coordinator.log" |
+		tail -1 | awk '{ print $NF }'
+}
+# key_sum ID: sha256 of certificate ID's privkey.pem as the API serves it
+key_sum() {
+	curl -sf -H @"$CERTFLEET_AUTH_HEADER_FILE" "$CERTFLEET_API/v1/certificates/$1/privkey.pem" |
+		sha256sum | cut -d' ' -f1
+}
+if [ "$up" = 1 ] && kill -0 "$pid" 2>/dev/null; then
+	old_key=$CERTFLEET_MASTER_KEY
+	new_key=$(openssl rand -hex 32)
+	old_id=$(master_id)
+	cert=$(sql "SELECT certificate FROM issued_certificates ORDER BY created_at LIMIT 1")
+	sum_before=$(key_sum "$cert")
+	check "before the rotation, the issued certificate's key is served" \
+		test -n "$cert" -a "$sum_before" != "$(printf '' | sha256sum | cut -d' ' -f1)"
+	stop
+	before=$(sealed = "$old_id")
+	check "  ... and keys and accounts are sealed under the old key ($before)" test "$before" -ge 4
+	check "restarted with a new master key and the old one open-only" start "$new_key" "$old_key"
+	new_id=$(master_id)
+	want="reseal: pass done: $before secret(s) sealed again under master key $new_id, 0 did not open; 0 left under other keys: the open-only keys can be removed"
+	for _ in $(seq 100); do
+		grep -qF "$want" "$work/coordinator.log" && break
+		sleep 0.2
+	done
+	check "  ... the log says all $before were sealed again and none is left" grep -qF "$want" "$work/coordinator.log"
+	check "  ... none is left under the old key" test "$(sealed '<>' "$new_id")" = 0
+	check "  ... the key served is the same" test "$(key_sum "$cert")" = "$sum_before"
+	stop
+	check "restarted with the new master key alone" start "$new_key"
+	check "  ... the key served is the same" test "$(key_sum "$cert")" = "$sum_before"
+	stop
+	check "restarted with the old master key alone" start "$old_key"
+	check "  ... the key is not served, and the log says which key it needs" bash -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' -H @\"\$CERTFLEET_AUTH_HEADER_FILE\" '$CERTFLEET_API/v1/certificates/$cert/privkey.pem')\" = 500 ] && grep -q 'sealed under master key $new_id, but CERTFLEET_MASTER_KEY is $old_id' '$work/coordinator.log'"
 fi
 
 # SIGTERM: a clean exit (and, under ASan, no leak).

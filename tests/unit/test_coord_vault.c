@@ -1,4 +1,4 @@
-/* test_coord_vault.c -- unit tests of vault.c: AES-256-GCM roundtrip, wrong key, tampering, swapped AAD, bad keys. */
+/* test_coord_vault.c -- unit tests of vault.c: AES-256-GCM roundtrip, wrong key, tampering, swapped AAD, bad keys, open-only keys. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,6 +12,10 @@
 
 #define KEY_A "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 #define KEY_B "ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+#define KEY_C "ee0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+#define KEY_D "dd0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+#define KEY_E "cc0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+#define KEY_F "bb0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 #define SECRET "-----BEGIN " "PRIVATE KEY-----\nnot really\n-----END PRIVATE KEY-----\n"
 
 static int
@@ -185,6 +189,93 @@ test_empty_plaintext_refused(void **state)
 	vault_free(v);
 }
 
+/* A rotation: B is the master key and A open-only. What A sealed opens,
+ * everything is sealed under B, and a key neither knows is named in the
+ * error. */
+static void
+test_open_only(void **state)
+{
+	struct vault *a, *b, *c, *d;
+	struct vault_box box, box2;
+	char err[256], *plain;
+	size_t len;
+
+	(void)state;
+	a = vault_new(KEY_A, err, sizeof(err));
+	b = vault_new(KEY_B, err, sizeof(err));
+	c = vault_new(KEY_C, err, sizeof(err));
+	assert_int_equal(vault_open_only_count(b), 0);
+	assert_int_equal(vault_seal(a, SECRET, strlen(SECRET), "x:1", &box, err,
+	    sizeof(err)), 0);
+	assert_null(vault_open(b, &box, "x:1", &len, err, sizeof(err)));
+	assert_non_null(strstr(err, "CERTFLEET_MASTER_KEYS_OPEN_ONLY"));
+	assert_int_equal(vault_add_open_only(b, " " KEY_C ", " KEY_A "\n", err,
+	    sizeof(err)), 0);
+	assert_int_equal(vault_open_only_count(b), 2);
+	assert_string_equal(vault_open_only_id(b, 0), vault_key_id(c));
+	assert_string_equal(vault_open_only_id(b, 1), vault_key_id(a));
+	assert_null(vault_open_only_id(b, 2));
+	assert_non_null(plain = vault_open(b, &box, "x:1", &len, err,
+	    sizeof(err)));
+	assert_memory_equal(plain, SECRET, strlen(SECRET));
+	vault_plain_free(plain, len);
+	/* the AAD still binds it to its row under an open-only key */
+	assert_null(vault_open(b, &box, "x:2", &len, err, sizeof(err)));
+	assert_non_null(strstr(err, "authentication failed"));
+	/* sealing is the master key's only */
+	assert_int_equal(vault_seal(b, SECRET, strlen(SECRET), "x:1", &box2,
+	    err, sizeof(err)), 0);
+	assert_string_equal(box2.key_id, vault_key_id(b));
+	assert_null(vault_open(a, &box2, "x:1", &len, err, sizeof(err)));
+	assert_non_null(plain = vault_open(b, &box2, "x:1", &len, err,
+	    sizeof(err)));
+	vault_plain_free(plain, len);
+	vault_box_clear(&box2);
+	vault_box_clear(&box);
+	/* a key b does not know at all */
+	d = vault_new(KEY_D, err, sizeof(err));
+	assert_int_equal(vault_seal(d, SECRET, strlen(SECRET), "x:1", &box, err,
+	    sizeof(err)), 0);
+	assert_null(vault_open(b, &box, "x:1", &len, err, sizeof(err)));
+	assert_non_null(strstr(err, "no open-only key is that one"));
+	vault_box_clear(&box);
+	vault_free(d);
+	vault_free(a);
+	vault_free(b);
+	vault_free(c);
+}
+
+/* Bad open-only lists are refused with what is wrong, and add nothing of
+ * the bad key. */
+static void
+test_open_only_refused(void **state)
+{
+	struct vault *v;
+	char err[256];
+
+	(void)state;
+	v = vault_new(KEY_A, err, sizeof(err));
+	assert_int_equal(vault_add_open_only(v, KEY_A, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "the master key itself"));
+	assert_int_equal(vault_add_open_only(v, KEY_B "," KEY_B, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "open-only master key 2"));
+	assert_non_null(strstr(err, "given twice"));
+	assert_int_equal(vault_open_only_count(v), 1);	/* the first B */
+	assert_int_equal(vault_add_open_only(v, "abcd", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "64 hex characters"));
+	assert_null(strstr(err, "abcd"));	/* never the key's bytes */
+	assert_int_equal(vault_add_open_only(v, "zz0102030405060708090a0b0c0d0e"
+	    "0f101112131415161718191a1b1c1d1e1f", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not hex at position 0"));
+	assert_int_equal(vault_add_open_only(v, KEY_C "," KEY_D "," KEY_E ","
+	    KEY_F, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "more than 4"));
+	assert_int_equal(vault_open_only_count(v), 4);
+	assert_int_equal(vault_add_open_only(v, "", err, sizeof(err)), 0);
+	vault_free(v);
+}
+
 int
 main(void)
 {
@@ -196,6 +287,8 @@ main(void)
 		cmocka_unit_test(test_aad_names),
 		cmocka_unit_test(test_bad_master_keys),
 		cmocka_unit_test(test_empty_plaintext_refused),
+		cmocka_unit_test(test_open_only),
+		cmocka_unit_test(test_open_only_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
