@@ -24,6 +24,7 @@
 #include "retry.h"
 #include "settings.h"
 #include "tenant.h"
+#include "test_coord_env.h"
 #include "vault.h"
 
 #define REPLACES "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE"
@@ -256,15 +257,7 @@ setup(void **state)
 	for (i = 0; i < 64; i++)
 		hex[i] = "0123456789abcdef"[(i * 7 + 3) % 16];
 	setenv("CERTFLEET_PG", url, 1);
-	setenv("KAFKA_BOOTSTRAP", "127.0.0.1:1", 1);
-	setenv("REDIS_URL", "redis://127.0.0.1:1", 1);
-	setenv("CERTFLEET_TOKEN", "admin-token", 1);
-	setenv("CERTFLEET_WORKER_TOKEN", "worker-token", 1);
-	setenv("CERTFLEET_MASTER_KEY", hex, 1);
-	setenv("ACME_DIRECTORY", "https://ca-a.test/dir", 1);
-	setenv("CERTFLEET_CA_NAME", "ca-a", 1);
-	setenv("CERTFLEET_CAS", "ca-b", 1);
-	setenv("CERTFLEET_CA_CA_B_DIRECTORY", "https://ca-b.test/dir", 1);
+	test_coord_env(hex);
 	if (settings_load(&set, 1, err, sizeof(err)) < 0 ||
 	    (vault = vault_new(hex, err, sizeof(err))) == NULL ||
 	    accounts_ensure(db, vault, &set, err, sizeof(err)) < 0) {

@@ -18,6 +18,7 @@
 #include "migrate.h"
 #include "reseal.h"
 #include "settings.h"
+#include "test_coord_env.h"
 #include "vault.h"
 
 #define KEY_OLD "1a1b1c1d1e1f000102030405060708090a0b0c0d0e0f10111213141516171819"
@@ -313,16 +314,7 @@ setup(void **state)
 		fprintf(stderr, "%s: %s %s\n", pg, PQerrorMessage(db), err);
 		return -1;
 	}
-	setenv("KAFKA_BOOTSTRAP", "127.0.0.1:1", 1);
-	setenv("REDIS_URL", "redis://127.0.0.1:1", 1);
-	setenv("CERTFLEET_TOKEN", "admin-token", 1);
-	setenv("CERTFLEET_WORKER_TOKEN", "worker-token", 1);
-	setenv("CERTFLEET_MASTER_KEY", KEY_OLD, 1);
-	unsetenv("CERTFLEET_MASTER_KEY_FILE");
-	setenv("ACME_DIRECTORY", "https://ca-a.test/dir", 1);
-	setenv("CERTFLEET_CA_NAME", "ca-a", 1);
-	setenv("CERTFLEET_CAS", "ca-b", 1);
-	setenv("CERTFLEET_CA_CA_B_DIRECTORY", "https://ca-b.test/dir", 1);
+	test_coord_env(KEY_OLD);
 	setenv("CERTFLEET_CA_CA_A_EAB_KID", "kid-1", 1);
 	setenv("CERTFLEET_CA_CA_A_EAB_HMAC", "c2VjcmV0LW1hYy1rZXktb2YtdGhlLXRlc3Q", 1);
 	if (settings_load(&set, 1, err, sizeof(err)) < 0 ||
