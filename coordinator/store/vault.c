@@ -76,12 +76,6 @@ vault_new(const char *hex, char *err, size_t errlen)
 {
 	struct vault *v;
 
-	if (hex == NULL) {
-		snprintf(err, errlen, "the master key must be %d hex "
-		    "characters (32 bytes; make one with: openssl rand -hex "
-		    "32)", 2 * VAULT_KEY_LEN);
-		return NULL;
-	}
 	if ((v = calloc(1, sizeof(*v))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -91,13 +85,16 @@ vault_new(const char *hex, char *err, size_t errlen)
 		vault_free(v);
 		return NULL;
 	}
-	if (vault_key_parse(&v->cur, hex, strlen(hex), "the master key", err,
-	    errlen) < 0) {
+	if (vault_key_parse(&v->cur, hex != NULL ? hex : "", hex != NULL ?
+	    strlen(hex) : 0, "the master key", err, errlen) < 0) {
 		vault_free(v);
 		return NULL;
 	}
 	return v;
 }
+
+/* What separates the keys of an open-only list. */
+#define VAULT_LIST_SEPS ", \t\n"
 
 /* The key whose id is id, or NULL. */
 static const struct vault_key *
@@ -118,19 +115,15 @@ vault_add_open_only(struct vault *v, const char *list, char *err,
     size_t errlen)
 {
 	struct vault_key k;
-	const char *p = list, *end;
+	const char *p = list;
 	size_t len, nth = 0;
 	char what[64];
 
-	while (*p != '\0') {
-		while (*p == ',' || *p == ' ' || *p == '\t' || *p == '\n')
-			p++;
+	for (;;) {
+		p += strspn(p, VAULT_LIST_SEPS);
 		if (*p == '\0')
 			break;
-		for (end = p; *end != '\0' && *end != ',' && *end != ' ' &&
-		    *end != '\t' && *end != '\n'; end++)
-			;
-		len = (size_t)(end - p);
+		len = strcspn(p, VAULT_LIST_SEPS);
 		snprintf(what, sizeof(what), "open-only master key %zu", ++nth);
 		if (vault_key_parse(&k, p, len, what, err, errlen) < 0)
 			return -1;
@@ -149,7 +142,7 @@ vault_add_open_only(struct vault *v, const char *list, char *err,
 		}
 		v->open_only[v->nopen_only++] = k;
 		OPENSSL_cleanse(&k, sizeof(k));
-		p = end;
+		p += len;
 	}
 	return 0;
 }
