@@ -54,12 +54,15 @@ static const struct health_service *const main_deps[] = {
 #define MAIN_FLUSH_MS 10000
 
 static volatile sig_atomic_t main_stop;
+static volatile sig_atomic_t main_hup;	/* SIGHUP: read the TLS files now */
 
 static void
 main_on_signal(int sig)
 {
-	(void)sig;
-	main_stop = 1;
+	if (sig == SIGHUP)
+		main_hup = 1;
+	else
+		main_stop = 1;
 }
 
 static void
@@ -390,6 +393,22 @@ main_prime_step(struct coordinator *co, struct main_primer *ps, int applied,
 	}
 }
 
+/* On SIGHUP, and every CERTFLEET_API_TLS_RELOAD_S seconds (0: never), the
+ * API reads its certificate and key files again (api.h). Runs first in
+ * each turn of the loop, so before the database is up too. */
+static void
+main_tls_step(struct coordinator *co, uint64_t *last)
+{
+	uint64_t now = clock_mono_ms();
+	long every = co->s.apic.reload_s;
+
+	if (!main_hup && (every == 0 || now - *last < (uint64_t)every * 1000))
+		return;
+	main_hup = 0;
+	*last = now;
+	api_reload_tls(co->api);
+}
+
 static int
 main_run(void)
 {
@@ -400,7 +419,7 @@ main_run(void)
 	struct outbox_signing sign;
 	char err[1024];
 	struct main_relay relay = { 0, 0 };
-	uint64_t last_breaker = 0;
+	uint64_t last_breaker = 0, last_tls;
 	uint64_t now;
 	int n, rc = 1, wait;
 
@@ -410,6 +429,8 @@ main_run(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_flags = SA_RESTART;	/* a reload interrupts nothing */
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	if (cmetrics_init(err, sizeof(err)) < 0 ||
@@ -423,7 +444,9 @@ main_run(void)
 	backoff_init(&pg_retry, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
 	memset(&ps, 0, sizeof(ps));
 	backoff_init(&ps.retry, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
+	last_tls = clock_mono_ms();
 	while (!main_stop) {
+		main_tls_step(&co, &last_tls);
 		if (main_db_up(&co, &pg_retry) < 0)
 			continue;
 		main_relay_step(&co, &relay, &sign, clock_mono_ms());

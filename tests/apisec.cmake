@@ -1,4 +1,4 @@
-# tests/apisec.cmake -- the API's security: token scopes, TLS settings, secrets from files, Kafka properties (unit); HTTPS, scoped tokens, the audit log and client certificates on a coordinator of its own (integration).
+# tests/apisec.cmake -- the API's security: token scopes, TLS settings, secrets from files, Kafka properties (unit); HTTPS, scoped tokens, the audit log, client certificates and a certificate replaced while it runs, on a coordinator of its own (integration).
 certfleet_unit_test(unit_apisec unit/test_apisec.c certfleet_coordinator
 	certfleet_kafkaconn certfleet_base)
 certfleet_integration_test(apisec_api

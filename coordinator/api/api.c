@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <microhttpd.h>
@@ -16,6 +17,7 @@
 
 #include "actions.h"
 #include "api_int.h"
+#include "cmetrics.h"
 #include "db.h"
 #include "enroll_group.h"
 #include "hexdigit.h"
@@ -642,12 +644,41 @@ api_start(const struct settings *s, const struct vault *v, char *err,
 		free(a);
 		return NULL;
 	}
+	if (s->apic.tls)
+		cmetrics_api_tls_reload(-1, a->tls.not_after);
 	log_info("api listening on %s://%s:%d%s (%d threads, %d PostgreSQL "
 	    "connections)", s->apic.tls ? "https" : "http", s->api_host,
 	    s->api_port, a->tls.client_ca != NULL ?
 	    " (client certificates on /internal/v1)" : "", s->api_threads,
 	    s->pg_pool);
 	return a;
+}
+
+void
+api_reload_tls(struct api_server *a)
+{
+	char err[512], when[32];
+	struct tm tm;
+	time_t t;
+	int rc;
+
+	if (a == NULL || !a->s->apic.tls)
+		return;
+	if ((rc = api_tls_reload(&a->tls, &a->s->apic, err, sizeof(err))) < 0) {
+		cmetrics_api_tls_reload(0, a->tls.not_after);
+		if (strcmp(err, a->tls_failure) != 0)
+			log_err("%s; the certificate in use stays", err);
+		snprintf(a->tls_failure, sizeof(a->tls_failure), "%s", err);
+		return;
+	}
+	a->tls_failure[0] = '\0';
+	if (rc == 0)
+		return;
+	t = (time_t)a->tls.not_after;
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+	log_info("api: TLS certificate reloaded from %s (expires %s); new "
+	    "connections get it", a->s->apic.cert_file, when);
+	cmetrics_api_tls_reload(1, a->tls.not_after);
 }
 
 void

@@ -157,6 +157,13 @@ struct api_server;
 struct api_server *api_start(const struct settings *s, const struct vault *v,
     char *err, size_t errlen);
 
+/* With TLS on, reads the certificate and key files again (api_tls.h) and
+ * logs what it found: a new pair swapped in (its expiry), or why a changed
+ * pair was refused, once per distinct reason; the pair in use stays.
+ * Counts the outcome and sets the expiry gauge (cmetrics.h). Call it from
+ * one thread. NULL or TLS off: nothing. */
+void api_reload_tls(struct api_server *srv);
+
 /* Stops the threads, closes the connections; NULL is fine. */
 void api_stop(struct api_server *srv);
 

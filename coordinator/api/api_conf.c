@@ -66,5 +66,7 @@ api_conf_load(struct api_conf *c, const char *host, char *err, size_t errlen)
 	    API_CONF_PER_IP_DEFAULT, 1, API_CONF_PER_IP_MAX, &c->per_ip, err,
 	    errlen) < 0 || config_long("CERTFLEET_API_TIMEOUT_S",
 	    API_CONF_TIMEOUT_DEFAULT, 1, API_CONF_TIMEOUT_MAX, &c->timeout_s, err,
+	    errlen) < 0 || config_long("CERTFLEET_API_TLS_RELOAD_S",
+	    API_CONF_RELOAD_DEFAULT, 0, API_CONF_RELOAD_MAX, &c->reload_s, err,
 	    errlen) < 0 ? -1 : 0;
 }

@@ -9,6 +9,8 @@
 #define API_CONF_TIMEOUT_DEFAULT	30	/* seconds a connection may idle */
 #define API_CONF_TIMEOUT_MAX		3600
 #define API_CONF_CONNECTIONS		256	/* connections in all */
+#define API_CONF_RELOAD_DEFAULT		60	/* seconds between TLS file checks */
+#define API_CONF_RELOAD_MAX		86400
 
 struct api_conf {
 	int		 tls;		/* 1: HTTPS (CERTFLEET_API_TLS) */
@@ -17,6 +19,7 @@ struct api_conf {
 	const char	*client_ca_file; /* CERTFLEET_API_CLIENT_CA_FILE or NULL */
 	long		 per_ip;	/* CERTFLEET_API_PER_IP_CONNECTIONS */
 	long		 timeout_s;	/* CERTFLEET_API_TIMEOUT_S */
+	long		 reload_s;	/* CERTFLEET_API_TLS_RELOAD_S (0: SIGHUP only) */
 };
 
 /* Reads the settings; host is the listen address (TLS is on by default
@@ -35,11 +38,18 @@ int api_conf_loopback(const char *host);
 	"                          plain HTTP gets no answer\n" \
 	"  CERTFLEET_API_TLS_CERT_FILE, CERTFLEET_API_TLS_KEY_FILE  the server's\n" \
 	"                          certificate (PEM, chain after the leaf) and\n" \
-	"                          its key (required with TLS on)\n" \
+	"                          its key (required with TLS on). Both are read\n" \
+	"                          again on SIGHUP and every\n" \
+	"                          CERTFLEET_API_TLS_RELOAD_S seconds (default 60,\n" \
+	"                          0: on SIGHUP only); a changed pair whose key\n" \
+	"                          matches its certificate serves the next\n" \
+	"                          handshakes, anything else is logged and the\n" \
+	"                          pair in use stays\n" \
 	"  CERTFLEET_API_CLIENT_CA_FILE CA certificates (PEM): with TLS on,\n" \
 	"                          /internal/v1 also requires a client\n" \
 	"                          certificate signed by one of them (workers:\n" \
-	"                          CERTFLEET_API_CLIENT_CERT_FILE, _KEY_FILE)\n" \
+	"                          CERTFLEET_API_CLIENT_CERT_FILE, _KEY_FILE);\n" \
+	"                          read at start only\n" \
 	"  CERTFLEET_API_PER_IP_CONNECTIONS connections one client address may\n" \
 	"                          hold open (default 32, 1-4096; 256 in all)\n" \
 	"  CERTFLEET_API_TIMEOUT_S seconds a connection may stay idle or take to\n" \

@@ -19,7 +19,8 @@
 #define API_TS(col) "to_char(" col " AT TIME ZONE 'UTC', " \
 	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
-/* The server: shared by every request thread, read only once started. */
+/* The server: shared by every request thread, read only once started
+ * (but the TLS pair, which api_reload_tls swaps under api_tls.c's lock). */
 struct api_server {
 	struct MHD_Daemon	*mhd;
 	struct pgpool		*pool;	/* the requests' PostgreSQL connections */
@@ -29,6 +30,7 @@ struct api_server {
 	unsigned char		 admin[SHA256_DIGEST_LENGTH];
 	unsigned char		 worker[SHA256_DIGEST_LENGTH];
 	struct api_tls		 tls;	/* HTTPS files (api_tls.c) */
+	char			 tls_failure[512]; /* last reload error logged */
 };
 
 /* One request's view of the server, made by api.c for each request and

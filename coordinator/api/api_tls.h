@@ -1,4 +1,4 @@
-/* api_tls.h -- HTTPS for the API on libmicrohttpd/GnuTLS: the server's certificate and key, and the client certificates /internal/v1 may require. */
+/* api_tls.h -- HTTPS for the API on libmicrohttpd/GnuTLS: the server's certificate and key (replaceable while it runs), and the client certificates /internal/v1 may require. */
 #ifndef CERTFLEET_COORD_API_TLS_H
 #define CERTFLEET_COORD_API_TLS_H
 
@@ -9,24 +9,45 @@
 #include "api_conf.h"
 
 #define API_TLS_PEM_MAX (256 * 1024)	/* longest certificate/key/CA file */
+#define API_TLS_CHAIN_MAX 8		/* certificates in the served chain */
 #define API_TLS_OPTIONS 8		/* MHD options api_tls_options adds */
 
-/* The PEM files, read once at start (MHD keeps pointers to them). */
+/*
+ * The server's certificate chain and key, parsed once per change of the
+ * files, are handed to each handshake through GnuTLS's certificate
+ * callback, so api_tls_reload can swap them while the server runs. That
+ * callback takes no pointer of ours: there is one struct api_tls serving
+ * handshakes per process, the last one api_tls_options set up. The client
+ * CA goes to libmicrohttpd once.
+ */
+struct api_tls_pair;
+
 struct api_tls {
-	char	*cert;
-	char	*key;		/* wiped when freed */
-	char	*client_ca;	/* NULL: no client certificates asked for */
+	struct api_tls_pair *pair;	/* in use; the ones it replaced behind */
+	char		*client_ca;	/* NULL: no client certificates asked for */
+	unsigned char	 digest[32];	/* SHA-256 of the files of pair */
+	long		 not_after;	/* pair's leaf's, Unix time */
 };
 
 /* Reads c's files into t and appends the MHD options of HTTPS (and of the
  * connection limits and timeout, TLS or not) to opts[*n..], at most
  * API_TLS_OPTIONS of them, adding MHD_USE_TLS to *flags when TLS is on.
- * Returns 0, or -1 with err (t freed). */
+ * A key that does not match its certificate is refused here. Returns 0,
+ * or -1 with err (t freed). */
 int api_tls_options(const struct api_conf *c, struct api_tls *t,
     struct MHD_OptionItem *opts, size_t *n, unsigned *flags, char *err,
     size_t errlen);
 
-/* Frees t's buffers (the key wiped). */
+/* Reads c's certificate and key files again. When their bytes changed and
+ * the new key matches the new certificate, the next handshakes use them
+ * (connections already up keep theirs; the pair replaced is kept, a few KB,
+ * until api_tls_free). Returns 1 when swapped, 0 when unchanged, -1 with
+ * err when the new files do not load: the pair in use stays. */
+int api_tls_reload(struct api_tls *t, const struct api_conf *c, char *err,
+    size_t errlen);
+
+/* Frees t's pairs and buffers; handshakes after this get no certificate.
+ * Call it once the server's connections are closed. */
 void api_tls_free(struct api_tls *t);
 
 /* With client certificates configured (CERTFLEET_API_CLIENT_CA_FILE): 1

@@ -20,7 +20,8 @@ static struct {
 				*published, *primed, *last_prime, *lag,
 				*target_up, *target_other,
 				*od_decisions, *od_events,
-				*resealed, *reseal_left;
+				*resealed, *reseal_left,
+				*tls_reloads, *tls_not_after;
 	uint64_t		 od_seen[ODSTATS_N];	/* exported so far */
 	struct fleet		*fleet;
 	rd_kafka_t		*consumer;
@@ -35,6 +36,7 @@ static const char *const cmetrics_l_lag[] = { "topic", "partition" };
 static const char *const cmetrics_l_decision[] = { "decision" };
 static const char *const cmetrics_l_event[] = { "event" };
 static const char *const cmetrics_l_target[] = { "target" };
+static const char *const cmetrics_l_result[] = { "result" };
 
 static const struct {
 	struct metrics_family	**fam;
@@ -84,6 +86,14 @@ static const struct {
 	    "CERTFLEET_MASTER_KEYS_OPEN_ONLY is set (-1 until the first ends, "
 	    "0 without). 0 after a pass: the open-only keys can be removed.",
 	    NULL, 0 },
+	{ &cm.tls_reloads, METRICS_COUNTER, "certfleet_api_tls_reloads_total",
+	    "Changed API certificate/key files read again (SIGHUP or every "
+	    "CERTFLEET_API_TLS_RELOAD_S): ok when swapped in, failed when "
+	    "refused (the pair in use stays).", cmetrics_l_result, 1 },
+	{ &cm.tls_not_after, METRICS_GAUGE,
+	    "certfleet_api_tls_not_after_seconds",
+	    "Unix time the API's TLS certificate in use expires (0 with TLS "
+	    "off).", NULL, 0 },
 	{ &cm.od_decisions, METRICS_COUNTER, "certfleet_ondemand_decisions_total",
 	    "Decisions about names edges asked for on demand: allowed, existing, "
 	    "denied_cache, denied_list, denied_webhook, limited (ondemand/"
@@ -202,6 +212,15 @@ void
 cmetrics_reseal_left(long n)
 {
 	metrics_set_by(cm.reseal_left, NULL, (double)n);
+}
+
+void
+cmetrics_api_tls_reload(int outcome, long not_after)
+{
+	if (outcome >= 0)
+		metrics_inc_by(cm.tls_reloads, (const char *[]){ outcome ?
+		    "ok" : "failed" }, 1);
+	metrics_set_by(cm.tls_not_after, NULL, (double)not_after);
 }
 
 void

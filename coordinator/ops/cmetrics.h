@@ -64,6 +64,11 @@ void cmetrics_published(int n);
 void cmetrics_resealed(long n);
 void cmetrics_reseal_left(long n);
 
+/* The API's TLS pair (api_tls.h): outcome 1 a changed pair was swapped
+ * in, 0 a reload was refused, -1 the pair read at start (not counted);
+ * not_after is the expiry of the pair in use, Unix time. */
+void cmetrics_api_tls_reload(int outcome, long not_after);
+
 /* Prime target name after its share of a pass: up 1 when the pass could
  * do its work there, 0 when it is down or held by another fleet;
  * other_fleet 1 when another fleet's coordinators hold it

@@ -308,14 +308,17 @@ def systemd(units):
         check("@system-service" in s.get("SystemCallFilter", []), "systemd %s: SystemCallFilter=@system-service" % name)
         check(any(re.fullmatch(r"-?/(.*/)?etc/certfleet/[a-z%-]+\.env", e)
                   for e in s.get("EnvironmentFile", [])), "systemd %s: EnvironmentFile=.../etc/certfleet/*.env" % name)
-        seen[name] = {k: v for k, v in s.items() if k not in ("ExecStart", "ExecStartPre", "EnvironmentFile",
-                                                              "Environment", "RestartSec", "TimeoutStopSec")}
+        seen[name] = {k: v for k, v in s.items() if k not in ("ExecStart", "ExecStartPre", "ExecReload",
+                                                              "EnvironmentFile", "Environment", "RestartSec",
+                                                              "TimeoutStopSec")}
     first = next(iter(seen.values()), {})
     for name, s in seen.items():
         check(s == first, "systemd %s: the same hardening as the other units" % name)
     coord = [unit_service(u) for u in units if os.path.basename(u) == "certfleet-coordinator.service"]
     check(bool(coord) and any(x.endswith("/certfleet-coordinator migrate") for x in coord[0].get("ExecStartPre", [])),
           "systemd certfleet-coordinator.service: ExecStartPre=... certfleet-coordinator migrate")
+    check(bool(coord) and coord[0].get("ExecReload") == ["/bin/kill -HUP $MAINPID"],
+          "systemd certfleet-coordinator.service: ExecReload sends SIGHUP (the API's TLS files read again)")
 
 
 # ------------------------------------------------------------- envnames

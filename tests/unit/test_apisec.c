@@ -71,6 +71,16 @@ test_tls_default(void **state)
 	setenv("CERTFLEET_API_PER_IP_CONNECTIONS", "0", 1);
 	assert_int_equal(api_conf_load(&c, "127.0.0.1", err, sizeof(err)), -1);
 	unsetenv("CERTFLEET_API_PER_IP_CONNECTIONS");
+	/* the TLS files are read again every minute unless told otherwise */
+	assert_int_equal(api_conf_load(&c, "127.0.0.1", err, sizeof(err)), 0);
+	assert_int_equal(c.reload_s, API_CONF_RELOAD_DEFAULT);
+	setenv("CERTFLEET_API_TLS_RELOAD_S", "0", 1);
+	assert_int_equal(api_conf_load(&c, "127.0.0.1", err, sizeof(err)), 0);
+	assert_int_equal(c.reload_s, 0);
+	setenv("CERTFLEET_API_TLS_RELOAD_S", "-1", 1);
+	assert_int_equal(api_conf_load(&c, "127.0.0.1", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "CERTFLEET_API_TLS_RELOAD_S"));
+	unsetenv("CERTFLEET_API_TLS_RELOAD_S");
 	assert_int_equal(api_conf_loopback("127.9.9.9"), 1);
 	assert_int_equal(api_conf_loopback("128.0.0.1"), 0);
 }
