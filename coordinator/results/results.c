@@ -22,6 +22,46 @@
 
 #define RESULTS_DLQ_WAIT_MS 30000
 #define RESULTS_COMMIT_MS 1000	/* stored offsets committed this often */
+/* The events partitions the group gives this coordinator, logged ("results:
+ * assigned partition(s) 0,1,2 of certfleet.events"), then taken as
+ * librdkafka takes them without a callback (eager: all revoked, then the
+ * new share): with several coordinators in one group, the log says which
+ * one applies which worker's results, and when a dead one's share moved. */
+static void
+results_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+    rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+	char list[256];
+	size_t n = 0;
+	int i, w;
+
+	(void)opaque;
+	list[0] = '\0';
+	for (i = 0; i < parts->cnt && n < sizeof(list); i++) {
+		w = snprintf(list + n, sizeof(list) - n, "%s%d", i ? "," : "",
+		    (int)parts->elems[i].partition);
+		if (w < 0 || (size_t)w >= sizeof(list) - n)
+			break;
+		n += (size_t)w;
+	}
+	switch (err) {
+	case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+		log_info("results: assigned partition(s) %s of %s", parts->cnt ?
+		    list : "none", kafkaconn_topic_events());
+		rd_kafka_assign(rk, parts);
+		break;
+	case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+		log_info("results: partition(s) %s revoked", parts->cnt ? list :
+		    "none");
+		rd_kafka_assign(rk, NULL);
+		break;
+	default:
+		log_err("results: rebalance error: %s", rd_kafka_err2str(err));
+		rd_kafka_assign(rk, NULL);
+		break;
+	}
+}
+
 /* Events applied in one transaction by results_poll, each in a savepoint:
  * PostgreSQL keeps 64 subtransaction ids of a backend in shared memory,
  * past that every other snapshot has to look them up in pg_subtrans. */
@@ -60,6 +100,7 @@ results_consumer_new(const char *bootstrap, char *err, size_t errlen)
 		rd_kafka_conf_destroy(conf);
 		return NULL;
 	}
+	rd_kafka_conf_set_rebalance_cb(conf, results_rebalance);
 	if ((rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, e, sizeof(e))) == NULL) {
 		snprintf(err, errlen, "consumer: %s", e);
 		rd_kafka_conf_destroy(conf);
