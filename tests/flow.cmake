@@ -11,8 +11,8 @@ certfleet_integration_test_own(flow_burst ${CMAKE_CURRENT_SOURCE_DIR}/integratio
 	$<TARGET_FILE_DIR:certfleet-worker>)
 certfleet_integration_test_own(flow_outages ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_flow_outages
 	$<TARGET_FILE_DIR:certfleet-worker>)
-# Two coordinators on one database, one SIGKILLed while certificates are
-# issued (coordinator/README.md, "Running more than one").
+# Two coordinators on one database issuing and renewing, one SIGKILLed while
+# certificates are renewed (coordinator/README.md, "Running more than one").
 certfleet_integration_test_own(flow_two_coordinators
 	${CMAKE_CURRENT_SOURCE_DIR}/integration/test_flow_two_coordinators
 	$<TARGET_FILE_DIR:certfleet-worker>)
