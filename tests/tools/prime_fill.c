@@ -247,8 +247,8 @@ static const char *const fill_insert_sql[] = {
 	"'90 days', 'prime_fill', hs.names, false FROM pf_stage s JOIN pf_tmpl t USING (tmpl) "
 	"JOIN certificates c ON c.id = s.cert_id JOIN hostname_sets hs ON "
 	"hs.id = c.hostname_set",
-	"UPDATE certificates c SET current_issued = s.ic_id, status = 'issued', "
-	"updated_at = now() FROM pf_stage s WHERE c.id = s.cert_id",
+	("UPDATE certificates c SET current_issued = s.ic_id, status = 'issued', "
+	"updated_at = now() FROM pf_stage s WHERE c.id = s.cert_id"),
 };
 
 static int

@@ -24,6 +24,9 @@ struct fixture {
 };
 
 /* path under the fixture's directory, formatted. */
+static const char *at(const struct fixture *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 static const char *
 at(const struct fixture *f, const char *fmt, ...)
 {

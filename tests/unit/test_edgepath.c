@@ -40,7 +40,7 @@ test_bad_names(void **state)
 		"domain/%2e%2e/config.json", "domain/a..b.example/config.json",
 		"domain/-a.example.com/config.json", "domain/com/config.json",
 		"domain/a.*.example.com/config.json",
-		"domain/b\xc3\xbc" "cher.example/config.json",
+		("domain/b\xc3\xbc" "cher.example/config.json"),
 		"domain/1.2.3.4/config.json",
 	};
 	char name[HOSTNAME_MAX + 1];
