@@ -228,7 +228,6 @@ api_tls_options(const struct api_conf *c, struct api_tls *t,
 	    (intptr_t)c->per_ip, NULL);
 	if (!c->tls)
 		return 0;
-	/* t->digest is zeros: the first read is a change */
 	if (api_tls_reload(t, c, err, errlen) < 0 ||
 	    (c->client_ca_file != NULL && (t->client_ca =
 	    api_tls_read(c->client_ca_file, err, errlen)) == NULL)) {
@@ -262,7 +261,7 @@ api_tls_reload(struct api_tls *t, const struct api_conf *c, char *err,
 		return -1;
 	}
 	api_tls_digest(cert, key, digest);
-	if (memcmp(digest, t->digest, sizeof(digest)) == 0) {
+	if (t->pair != NULL && memcmp(digest, t->digest, sizeof(digest)) == 0) {
 		api_tls_pem_free(cert, key);
 		return 0;
 	}
