@@ -42,6 +42,8 @@ certfleet_fuzz_target(fuzz_redisurl certfleet_redisconn)
 certfleet_fuzz_target(fuzz_metrics_labels certfleet_metrics)
 certfleet_fuzz_target(fuzz_log_line certfleet_base PkgConfig::JANSSON)
 
+# a CA's rate-limit detail: the scope it holds (common/src/ratescope.c)
+certfleet_fuzz_target(fuzz_ratescope certfleet_acme_offline)
 # the NDJSON body of POST /v1/certificates:bulk (common/ndjson.c)
 certfleet_fuzz_target(fuzz_ndjson certfleet_base)
 # POST /v1/certificates:import: the body and the PEM certificate, chain and

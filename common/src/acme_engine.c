@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "ratescope.h"
 #include "utf8.h"
 
 #define ACME_STEP_START		0	/* every op's first step */
@@ -488,6 +489,40 @@ req_is_badnonce(const struct acme_req *r)
 	return bad;
 }
 
+/*
+ * 1 when r is a 429 rateLimited problem naming a limit narrower than the
+ * account's (a registered domain, an exact name set, a name: ratescope.h).
+ * Only the orders in that scope would be refused: the class is neither
+ * blocked nor slowed for every order of the CA (a Let's Encrypt domain
+ * limit says retry in days), and the coordinator holds the scope
+ * (ca_holds). The order itself is deferred to the Retry-After as always.
+ */
+static int
+req_is_scoped_limit(const struct acme_req *r)
+{
+	struct acme_problem p;
+	struct ratescope sc;
+	char err[64];
+	int scoped = 0;
+
+	if (r->status != 429 || !acme_ctype_is(r->ctype,
+	    "application/problem+json") || acme_problem_parse(r->body != NULL ?
+	    r->body : "", r->len, r->status, &p, err, sizeof(err)) < 0)
+		return 0;
+	if (strcmp(p.type, "urn:ietf:params:acme:error:rateLimited") == 0)
+		switch (ratescope_parse(p.detail, strlen(p.detail), &sc)) {
+		case RATESCOPE_DOMAIN:
+		case RATESCOPE_SET:
+		case RATESCOPE_NAME:
+			scoped = 1;
+			break;
+		default:
+			break;
+		}
+	acme_problem_free(&p);
+	return scoped;
+}
+
 /* Tells the engine's observer, if any, about the finished request r. */
 static void
 engine_observe(struct acme_engine *e, const struct acme_req *r)
@@ -521,7 +556,7 @@ engine_complete(struct acme_engine *e, struct acme_req *r)
 	if (r->h.nonce[0] != '\0')
 		acme_nonce_push(r->ca, r->h.nonce);
 	if (r->kind != ACME_REQ_DIRECTORY && r->cc == CURLE_OK &&
-	    (r->status == 429 || r->status == 503))
+	    (r->status == 429 || r->status == 503) && !req_is_scoped_limit(r))
 		engine_retry_after(e, r);
 	if (r->kind == ACME_REQ_DIRECTORY) {
 		r->ca->dir_req = NULL;

@@ -1,4 +1,4 @@
-/* api_cas.c -- GET /v1/cas: each CA's health and flow: circuit breaker, orders in flight against the cap, request pacing now, recent errors, budget headroom. */
+/* api_cas.c -- GET /v1/cas: each CA's health and flow: circuit breaker, orders in flight against the cap, request pacing now, recent errors, budget headroom, the scopes its rate-limit reports hold. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +28,45 @@
 	"'processing')), (SELECT count(*) FROM orders WHERE ca = $1 AND " \
 	"status IN ('pending', 'deferred')) FROM (SELECT $1::text AS ca) x " \
 	"LEFT JOIN ca_health h ON h.ca = x.ca"
+
+/* The scopes CA $1 holds now (ca_holds, results/ratelimits.c), the last
+ * to end first, at most API_CAS_HOLDS_MAX: the kind, what it holds (a
+ * name set's names), until when, the CA's words, the order it refused. */
+#define API_CAS_HOLDS_MAX 100
+#define API_CAS_HOLDS_SQL "SELECT CASE left(key, 2) WHEN 'a:' THEN " \
+	"'account' WHEN 'd:' THEN 'domain' WHEN 's:' THEN 'set' WHEN 'n:' " \
+	"THEN 'name' ELSE key END, CASE WHEN key LIKE 's:%' THEN (SELECT " \
+	"array_to_string(hs.names, ' ') FROM hostname_sets hs WHERE hs.id::text " \
+	"= substr(key, 3)) ELSE substr(key, 3) END, " API_TS("until") ", " \
+	"detail, job_id, count(*) OVER () FROM ca_holds WHERE ca = $1 AND " \
+	"until > now() ORDER BY until DESC LIMIT $2::integer"
+
+/* ca's holds as {"active": N, "scopes": [...]}; NULL with err. */
+static json_t *
+api_cas_holds(struct api *a, const struct cas_ca *ca, char *err,
+    size_t errlen)
+{
+	PGresult *r;
+	json_t *list;
+	char lim[16];
+	int i;
+
+	snprintf(lim, sizeof(lim), "%d", API_CAS_HOLDS_MAX);
+	if ((r = db_query(a->db, "cas holds", API_CAS_HOLDS_SQL, 2,
+	    (const char *[]){ ca->name, lim }, NULL, NULL, err,
+	    errlen)) == NULL)
+		return NULL;
+	list = json_array();
+	for (i = 0; i < PQntuples(r); i++)
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, "
+		    "s:s}", "scope", PQgetvalue(r, i, 0), "holds",
+		    PQgetvalue(r, i, 1), "until", PQgetvalue(r, i, 2),
+		    "detail", PQgetvalue(r, i, 3), "order", PQgetvalue(r, i, 4)));
+	list = json_pack("{s:I, s:o}", "active", (json_int_t)(PQntuples(r) > 0 ?
+	    strtoll(PQgetvalue(r, 0, 5), NULL, 10) : 0), "scopes", list);
+	PQclear(r);
+	return list;
+}
 
 /* One bucket of ca: its setting and, when Redis answers, its state now:
  * the rate factor (1: full) and the Retry-After it is blocked until. */
@@ -103,20 +142,21 @@ api_cas_one(struct api *a, redisContext *rc, const struct cas_ca *ca,
     char *err, size_t errlen)
 {
 	PGresult *r;
-	json_t *o, *errors;
+	json_t *o, *errors, *holds;
 	long used;
 
 	if ((r = db_query(a->db, "cas", API_CAS_SQL, 1, (const char *[]){
 	    ca->name }, NULL, NULL, err, errlen)) == NULL)
 		return NULL;
-	if ((used = budget_orders_used(a->db, ca, err, errlen)) < 0) {
+	if ((used = budget_orders_used(a->db, ca, err, errlen)) < 0 ||
+	    (holds = api_cas_holds(a, ca, err, errlen)) == NULL) {
 		PQclear(r);
 		return NULL;
 	}
 	if ((errors = json_loads(PQgetvalue(r, 0, 6), 0, NULL)) == NULL)
 		errors = json_array();
 	o = json_pack("{s:s, s:s, s:b, s:{s:s, s:i, s:o, s:o, s:f, s:o}, s:i, "
-	    "s:I, s:i, s:o, s:b, s:o, s:{s:i, s:I, s:I}}",
+	    "s:I, s:i, s:o, s:b, s:o, s:{s:i, s:I, s:I}, s:o}",
 	    "name", ca->name, "directory", ca->directory,
 	    "default", ca == &a->s->cas.ca[a->s->cas.def],
 	    "breaker", "state", PQgetvalue(r, 0, 0),
@@ -133,7 +173,8 @@ api_cas_one(struct api *a, redisContext *rc, const struct cas_ca *ca,
 	    "budget", "orders_3h_used", (int)used,
 	    "orders_3h_limit", (json_int_t)ca->limit_orders_3h,
 	    "orders_3h_headroom", (json_int_t)(ca->limit_orders_3h > 0 ?
-	    (ca->limit_orders_3h > used ? ca->limit_orders_3h - used : 0) : -1));
+	    (ca->limit_orders_3h > used ? ca->limit_orders_3h - used : 0) : -1),
+	    "holds", holds);
 	PQclear(r);
 	return o;
 }

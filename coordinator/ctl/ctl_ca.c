@@ -1,4 +1,4 @@
-/* ctl_ca.c -- certfleetctl ca list: each CA's circuit breaker, orders in flight against the cap, pacing, recent errors and budget headroom (GET /v1/cas). */
+/* ctl_ca.c -- certfleetctl ca list: each CA's circuit breaker, orders in flight against the cap, pacing, recent errors, budget headroom and the scopes its rate-limit reports hold (GET /v1/cas). */
 #include "ctl.h"
 
 #include <stdio.h>
@@ -42,7 +42,7 @@ static void
 ctl_ca_print(json_t *ca)
 {
 	json_t *br = json_object_get(ca, "breaker"), *bu = json_object_get(ca,
-	    "budget"), *e, *b;
+	    "budget"), *e, *b, *ho, *h;
 	size_t i;
 
 	printf("%s%s  %s\n", ctl_ca_str(ca, "name"),
@@ -68,6 +68,15 @@ ctl_ca_print(json_t *ca)
 	else
 		printf("  budget       %lld new orders in 3 h, no limit\n",
 		    ctl_ca_int(bu, "orders_3h_used"));
+	ho = json_object_get(ca, "holds");
+	if (ctl_ca_int(ho, "active") > 0)
+		printf("  holds        %lld scope(s) the CA reported limited%s\n",
+		    ctl_ca_int(ho, "active"), ctl_ca_int(ho, "active") >
+		    (long long)json_array_size(json_object_get(ho, "scopes")) ?
+		    " (the last to end listed)" : "");
+	json_array_foreach(json_object_get(ho, "scopes"), i, h)
+		printf("    %-7s %s until %s\n", ctl_ca_str(h, "scope"),
+		    ctl_ca_str(h, "holds"), ctl_ca_str(h, "until"));
 	printf("  pacing%s\n", json_array_size(json_object_get(ca, "pacing")) ==
 	    0 ? "       none" : "");
 	json_array_foreach(json_object_get(ca, "pacing"), i, b)

@@ -210,6 +210,83 @@ budget_limited_names(const struct cas_conf *cas)
 }
 
 /*
+ * The latest hold (ca_holds) over order $1 now: the scopes it is in (its
+ * account, its name set, its registered domains, its names, a wildcard's
+ * as its base name's, as results/ratelimits.c writes them), each looked up
+ * by its key. No row for a renewal carrying `replaces`.
+ */
+#define BUDGET_HOLDS_SQL "SELECT h.key, extract(epoch FROM h.until), " \
+	"h.detail, c.id, h.ca FROM orders o JOIN certificates c ON c.id = " \
+	"o.certificate JOIN hostname_sets hs ON hs.id = c.hostname_set CROSS " \
+	"JOIN LATERAL (SELECT 'a:' || o.account AS key UNION ALL SELECT 's:' " \
+	"|| hs.id UNION ALL SELECT 'd:' || d FROM unnest(hs.domains) d UNION " \
+	"ALL SELECT 'n:' || regexp_replace(n, '^\\*\\.', '') FROM " \
+	"unnest(hs.names) n) k JOIN ca_holds h ON h.ca = coalesce(o.ca, c.ca) " \
+	"AND h.key = k.key AND h.until > now() WHERE o.id = $1 AND o.replaces " \
+	"IS NULL ORDER BY h.until DESC LIMIT 1"
+
+/* What a hold's key (ca_holds.key) covers, in words, into out. */
+static void
+budget_scope_words(const char *key, char *out, size_t outlen)
+{
+	const char *v = key[0] != '\0' && key[1] == ':' ? key + 2 : key;
+
+	switch (key[0]) {
+	case 'a':
+		snprintf(out, outlen, "new orders of account %s", v);
+		break;
+	case 'd':
+		snprintf(out, outlen, "certificates for registered domain %s",
+		    v);
+		break;
+	case 's':
+		snprintf(out, outlen, "certificates for this exact name set");
+		break;
+	case 'n':
+		snprintf(out, outlen, "authorizations of %s", v);
+		break;
+	default:
+		snprintf(out, outlen, "%s", key);
+		break;
+	}
+}
+
+/* Holds outbox row oid (job job_id) when a scope it is in is held now.
+ * Returns 1 held, 0 not, -1 with err. */
+static int
+budget_held(PGconn *c, const char *oid, const char *job_id, char *err,
+    size_t errlen)
+{
+	char detail[BUDGET_DETAIL_MAX], when[32], scope[320];
+	PGresult *r;
+	struct tm tm;
+	time_t tt;
+	double until;
+	int rc;
+
+	if ((r = db_query(c, "budget holds", BUDGET_HOLDS_SQL, 1, &job_id,
+	    NULL, NULL, err, errlen)) == NULL)
+		return -1;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return 0;
+	}
+	until = strtod(PQgetvalue(r, 0, 1), NULL);
+	tt = (time_t)ceil(until);
+	gmtime_r(&tt, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	budget_scope_words(PQgetvalue(r, 0, 0), scope, sizeof(scope));
+	snprintf(detail, sizeof(detail), "held until %s: CA %s reported its "
+	    "limit on %s (it said: %.600s)", when, PQgetvalue(r, 0, 4), scope,
+	    PQgetvalue(r, 0, 2));
+	cmetrics_budget_held(PQgetvalue(r, 0, 4), "ca_reported");
+	rc = budget_hold(c, oid, job_id, PQgetvalue(r, 0, 3), until, detail,
+	    err, errlen) < 0 ? -1 : 1;
+	PQclear(r);
+	return rc;
+}
+
+/*
  * The order's row as budget_admit reads it, and in the same statement its
  * release (released_at stamped) whenever no limit has to be measured
  * first: an order that is exempt (it replaces a certificate, or was
@@ -225,8 +302,8 @@ budget_limited_names(const struct cas_conf *cas)
 	"o.hostname_set, o.exempt, o.now, (SELECT count(*) FROM rel) FROM o"
 
 int
-budget_admit(PGconn *c, const struct cas_conf *cas, const char *outbox_id,
-    const char *job_id, char *err, size_t errlen)
+budget_admit(PGconn *c, const struct cas_conf *cas, int held,
+    const char *outbox_id, const char *job_id, char *err, size_t errlen)
 {
 	PGresult *r = NULL;
 	const struct cas_ca *ca = NULL;
@@ -236,6 +313,8 @@ budget_admit(PGconn *c, const struct cas_conf *cas, const char *outbox_id,
 	size_t which = 0;
 	int rc = -1;
 
+	if (held && (rc = budget_held(c, outbox_id, job_id, err, errlen)) != 0)
+		return rc < 0 ? -1 : 0;
 	if ((limited = budget_limited_names(cas)) == NULL) {
 		snprintf(err, errlen, "budget: out of memory");
 		return -1;

@@ -24,19 +24,23 @@ double budget_release_at(double *times, size_t n, long limit,
 
 /*
  * Decides, in the caller's transaction, whether outbox row outbox_id (job
- * job_id) may be published now. Jobs that are no issue order, orders
- * already released once, and renewals carrying ARI `replaces` (exempt at
- * Let's Encrypt) are admitted; other orders are admitted when they fit the
- * budgets of their CA in cas (orders of its account in the last 3 h,
- * issued certificates per registered domain and per exact name set in the
- * last 7 days), counted from PostgreSQL under a per-CA advisory lock. An
- * admitted order is counted from now (orders.released_at). A held one has
- * its outbox row's available_at pushed to its release time and its
+ * job_id) may be published now. When its CA holds a scope now (held: see
+ * flow_held), an issue order in a held scope (ca_holds: its account, its
+ * name set, one of its registered domains or names, held since the CA
+ * reported that limit) waits until the hold ends, released once or not;
+ * renewals carrying ARI `replaces` (exempt at Let's Encrypt) are not held.
+ * Then jobs that are no issue order, orders already released once, and
+ * `replaces` renewals are admitted; other orders are admitted when they
+ * fit the budgets of their CA in cas (orders of its account in the last
+ * 3 h, issued certificates per registered domain and per exact name set in
+ * the last 7 days), counted from PostgreSQL under a per-CA advisory lock.
+ * An admitted order is counted from now (orders.released_at). A held one
+ * has its outbox row's available_at pushed to its release time and its
  * certificate's last problem set to BUDGET_PROBLEM with the limit named.
  * Returns 1 admitted, 0 held, -1 with a message in err.
  */
-int budget_admit(PGconn *c, const struct cas_conf *cas, const char *outbox_id,
-    const char *job_id, char *err, size_t errlen);
+int budget_admit(PGconn *c, const struct cas_conf *cas, int held,
+    const char *outbox_id, const char *job_id, char *err, size_t errlen);
 
 /* 1 when the issue orders of CA name (NULL: none) are measured by
  * budget_admit before release: name is a CA of cas that counts anything.

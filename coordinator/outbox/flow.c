@@ -25,14 +25,16 @@ flow_find(struct flow *f, const char *name)
  * FLOW_HALF_OPEN_ORDERS, $3, while half-open; none counted without a cap):
  * the room is all a pass needs, and counting every order in flight read
  * them all on every pass, which grew with the orders nobody answered. Off
- * the partial index orders_in_flight (0017_fleet_metrics.sql).
+ * the partial index orders_in_flight (0017_fleet_metrics.sql). Whether
+ * it holds a scope now: one row at most, off ca_holds_until.
  */
 #define FLOW_READ_SQL "SELECT r.ca, (SELECT count(*) FROM (SELECT 1 FROM " \
 	"orders o WHERE o.ca = r.ca AND o.status IN ('sent', 'processing') " \
 	"LIMIT CASE WHEN h.state = 'half_open' AND (r.cap = 0 OR r.cap > " \
 	"$3::bigint) THEN $3::bigint ELSE r.cap END) x), " \
-	"coalesce(h.state, 'closed') FROM unnest($1::text[], $2::bigint[]) " \
-	"r(ca, cap) LEFT JOIN ca_health h ON h.ca = r.ca"
+	"coalesce(h.state, 'closed'), EXISTS (SELECT 1 FROM ca_holds hd " \
+	"WHERE hd.ca = r.ca AND hd.until > now()) FROM unnest($1::text[], " \
+	"$2::bigint[]) r(ca, cap) LEFT JOIN ca_health h ON h.ca = r.ca"
 
 /* The parameters of FLOW_READ_SQL for f's CAs: a text[] and a bigint[]
  * literal. Returns 0, or -1 when memory runs out. */
@@ -95,6 +97,7 @@ flow_read(PGconn *c, const struct cas_conf *cas, struct flow *f, char *err,
 			fc->open = 1;
 		else if (strcmp(PQgetvalue(r, k, 2), "half_open") == 0)
 			fc->open = -1;	/* sorted out below */
+		fc->held = strcmp(PQgetvalue(r, k, 3), "t") == 0;
 	}
 	PQclear(r);
 	for (i = 0; i < f->n; i++) {
@@ -155,6 +158,17 @@ flow_rooms(const struct flow *f, long max, char **cas, char **rooms)
 		*rooms = NULL;
 		return -1;
 	}
+	return 0;
+}
+
+int
+flow_held(const struct flow *f, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		if (strcmp(f->ca[i].ca->name, name) == 0)
+			return f->ca[i].held;
 	return 0;
 }
 

@@ -18,6 +18,9 @@ struct flow_ca {
 	long			 room;		/* issue orders it may still take;
 						 * -1: no cap */
 	int			 open;		/* breaker open: hold every job */
+	int			 held;		/* a scope of it is held now
+						 * (ca_holds): its issue orders
+						 * go through budget_admit */
 };
 
 struct flow {
@@ -30,7 +33,9 @@ struct flow {
  * not every order in flight) and its breaker (ca_health), and so its room:
  * the cap (CERTFLEET_CA_<NAME>_MAX_IN_FLIGHT; 0 none) minus what is in
  * flight, at most FLOW_HALF_OPEN_ORDERS in flight while half-open, nothing
- * while open. Returns 0, or -1 with err. */
+ * while open; and whether it holds any scope now (ca_holds, written when
+ * it reported a rate limit: results/ratelimits.c). Returns 0, or -1 with
+ * err. */
 int flow_read(PGconn *c, const struct cas_conf *cas, struct flow *f,
     char *err, size_t errlen);
 
@@ -47,5 +52,8 @@ int flow_rooms(const struct flow *f, long max, char **cas, char **rooms);
  * taken), 0 when the CA is at its cap or open. A CA not configured has no
  * cap: 1. */
 int flow_take(struct flow *f, const char *name);
+
+/* 1 when CA name holds a scope now (flow_read), else 0. */
+int flow_held(const struct flow *f, const char *name);
 
 #endif

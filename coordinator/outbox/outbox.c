@@ -184,11 +184,11 @@ out:
 }
 
 /* Makes a message of every row of b that its CA has room for (issue
- * orders: under its cap, see flow.c) and its budgets admit. Only the
- * orders of a CA that counts anything cost a statement here
- * (budget_admit); a job that is no order needs none, and the orders of
- * other CAs are released by outbox_batch_mark's one statement. Returns 0,
- * or -1 with err. */
+ * orders: under its cap, see flow.c) and its budgets and holds admit.
+ * Only the orders of a CA that counts anything or holds a scope now cost
+ * a statement here (budget_admit); a job that is no order needs none, and
+ * the orders of other CAs are released by outbox_batch_mark's one
+ * statement. Returns 0, or -1 with err. */
 static int
 outbox_batch_admit(PGconn *c, const struct cas_conf *cas,
     const struct outbox_signing *sign, struct flow *f, struct outbox_batch *b,
@@ -198,7 +198,7 @@ outbox_batch_admit(PGconn *c, const struct cas_conf *cas,
 	struct publish_msg *pm;
 	const char *ca;
 	size_t i;
-	int issue, counted, ok = 1;
+	int issue, counted, held, ok = 1;
 
 	if ((b->msgs = calloc(b->n, sizeof(*b->msgs))) == NULL ||
 	    (b->payloads = calloc(b->n, sizeof(*b->payloads))) == NULL ||
@@ -218,10 +218,12 @@ outbox_batch_admit(PGconn *c, const struct cas_conf *cas,
 		/* an issue row's CA is its order's (written with it, 0064
 		 * filled the older ones; orders.ca never changes): one
 		 * without a CA is left to budget_admit, which reads it */
-		counted = issue && (ca == NULL || budget_counts(cas, ca));
-		if (counted && (ok = budget_admit(c, cas, PQgetvalue(b->r,
-		    (int)i, OUTBOX_ID), PQgetvalue(b->r, (int)i, OUTBOX_JOB),
-		    err, errlen)) <= 0) {
+		held = issue && ca != NULL && flow_held(f, ca);
+		counted = issue && (ca == NULL || budget_counts(cas, ca) ||
+		    held);
+		if (counted && (ok = budget_admit(c, cas, held,
+		    PQgetvalue(b->r, (int)i, OUTBOX_ID), PQgetvalue(b->r,
+		    (int)i, OUTBOX_JOB), err, errlen)) <= 0) {
 			if (ok < 0)
 				return -1;
 			continue;

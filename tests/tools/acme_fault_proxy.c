@@ -11,7 +11,7 @@
  * authorizations, finalize, certificate) and checks the JWS "url" against
  * them. The control API, on the same listener:
  *
- *   POST /_proxy/fault?kind=K&mode=M&count=N[&retry_after=S][&for_s=T][&name=D]
+ *   POST /_proxy/fault?kind=K&mode=M&count=N[&retry_after=S][&for_s=T][&name=D][&limit=L&scope=X]
  *        the next N requests of kind K (with for_s: every request of kind
  *        K for the next T seconds; with name: only requests about the
  *        order whose first identifier is D: its newOrder, the order, its
@@ -21,7 +21,10 @@
  *        once, a new one for a name replacing that name's, and a
  *        request takes its name's before one without a name) are
  *        answered by the proxy itself
- *        (never forwarded): M is 429 (rateLimited, Retry-After: S), 503
+ *        (never forwarded): M is 429 (rateLimited, Retry-After: S; with
+ *        limit, a detail as Let's Encrypt writes it for that limit: L is
+ *        account, domain (X the registered domain it quotes), set or name
+ *        (X the name)), 503
  *        (Retry-After: S), badnonce (400 badNonce), huge (a 5 MiB JSON
  *        body) or rejected (400 rejectedIdentifier; newOrder only), each carrying a fresh Replay-Nonce from UPSTREAM; or
  *        stall: held S seconds (retry_after), then forwarded. Hostile
@@ -139,6 +142,8 @@ struct fault {
 	int		retry_after;
 	long long	until_ms;	/* for_s: every request until then */
 	char		name[PROXY_NAME_MAX];	/* newOrder: only for this first name */
+	char		limit[16];	/* 429: the limit its detail names */
+	char		scope[PROXY_NAME_MAX];	/* ... and the name it quotes */
 };
 
 /* Orders seen at the CA: their ids (the last segment of the order URL) in
@@ -645,7 +650,7 @@ fault_slot(int kind, const char *name)
 static struct fault
 fault_take(int kind, const char *name)
 {
-	struct fault none = { FAULT_NONE, 0, 0, 0, "" }, *f, *hit = NULL;
+	struct fault none = { FAULT_NONE, 0, 0, 0, "", "", "" }, *f, *hit = NULL;
 	size_t i;
 
 	for (i = 0; i < PROXY_FAULTS; i++) {
@@ -677,13 +682,44 @@ overlap_reply(struct MHD_Connection *conn)
 	    MHD_RESPMEM_MUST_COPY);
 }
 
+/* The detail of a 429 naming limit f->limit as Let's Encrypt words it (its
+ * quotes escaped for JSON), into out; NULL for an unknown limit. */
+static const char *
+limit_detail(const struct fault *f, char *out, size_t outlen)
+{
+	static const char docs[] = "https://letsencrypt.org/docs/rate-limits/#";
+
+	if (strcmp(f->limit, "account") == 0)
+		snprintf(out, outlen, "too many new orders (300) from this "
+		    "account in the last 3h0m0s, retry after a while: see "
+		    "%snew-orders-per-account", docs);
+	else if (strcmp(f->limit, "domain") == 0)
+		snprintf(out, outlen, "too many certificates (50) already "
+		    "issued for \\\"%s\\\" in the last 168h0m0s, retry after "
+		    "a while: see %snew-certificates-per-registered-domain",
+		    f->scope, docs);
+	else if (strcmp(f->limit, "set") == 0)
+		snprintf(out, outlen, "too many certificates (5) already issued "
+		    "for this exact set of identifiers in the last 168h0m0s, "
+		    "retry after a while: see "
+		    "%snew-certificates-per-exact-set-of-identifiers", docs);
+	else if (strcmp(f->limit, "name") == 0)
+		snprintf(out, outlen, "too many failed authorizations (5) for "
+		    "\\\"%s\\\" in the last 1h0m0s, retry after a while: see "
+		    "%sauthorization-failures-per-identifier-per-account",
+		    f->scope, docs);
+	else
+		return NULL;
+	return out;
+}
+
 static enum MHD_Result
 control(struct MHD_Connection *conn, const char *url, const char *method)
 {
 	const char *k, *m, *n, *ra, *fs;
-	struct fault f = { FAULT_NONE, 0, 0, 0, "" }, *slot;
-	const char *nm;
-	char *out = NULL, line[256];
+	struct fault f = { FAULT_NONE, 0, 0, 0, "", "", "" }, *slot;
+	const char *nm, *lm, *sc;
+	char *out = NULL, line[256], limited[640];
 	size_t i, cap, len = 0;
 	enum MHD_Result rc;
 	int kind;
@@ -715,11 +751,20 @@ control(struct MHD_Connection *conn, const char *url, const char *method)
 		f.count = n != NULL ? atoi(n) : 1;
 		nm = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "name");
 		snprintf(f.name, sizeof(f.name), "%s", nm != NULL ? nm : "");
+		lm = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+		    "limit");
+		sc = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+		    "scope");
+		snprintf(f.limit, sizeof(f.limit), "%s", lm != NULL ? lm : "");
+		snprintf(f.scope, sizeof(f.scope), "%s", sc != NULL ? sc : "");
 		f.retry_after = ra != NULL ? atoi(ra) : 0;
 		if (fs != NULL && atoi(fs) > 0)
 			f.until_ms = clock_wall_ms() + 1000LL * atoi(fs);
 		if ((kind = kind_parse(k)) < 0 || f.mode == FAULT_NONE ||
-		    f.count < 0 || f.retry_after < 0)
+		    f.count < 0 || f.retry_after < 0 ||
+		    strspn(f.scope, "abcdefghijklmnopqrstuvwxyz0123456789.-") !=
+		    strlen(f.scope) || (f.limit[0] != '\0' &&
+		    limit_detail(&f, limited, sizeof(limited)) == NULL))
 			return reply(conn, 400, "text/plain",
 			    "kind, mode, count or retry_after is bad\n", 40,
 			    MHD_RESPMEM_PERSISTENT);
@@ -823,7 +868,7 @@ static enum MHD_Result
 inject(struct MHD_Connection *conn, const char *host, const struct fault *f)
 {
 	struct MHD_Response *resp;
-	char nonce[512], body[512], ra[32];
+	char nonce[512], body[1024], ra[32], limited[640];
 	const char *type = NULL, *detail = NULL;
 	unsigned status = 200;
 	enum MHD_Result rc;
@@ -834,7 +879,8 @@ inject(struct MHD_Connection *conn, const char *host, const struct fault *f)
 	case FAULT_429:
 		status = 429;
 		type = "urn:ietf:params:acme:error:rateLimited";
-		detail = "too many new orders recently: see "
+		detail = f->limit[0] != '\0' ? limit_detail(f, limited,
+		    sizeof(limited)) : "too many new orders recently: see "
 		    "https://letsencrypt.org/docs/rate-limits/";
 		break;
 	case FAULT_503:
@@ -1102,7 +1148,7 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
     size_t *upload_size, void **con_cls)
 {
 	struct preq *q = *con_cls;
-	struct fault f = { FAULT_NONE, 0, 0, 0, "" }, *slot;
+	struct fault f = { FAULT_NONE, 0, 0, 0, "", "", "" }, *slot;
 	const char *host;
 	char name[PROXY_NAME_MAX] = "-";
 	unsigned status = 0;

@@ -163,9 +163,10 @@ test_flow_room(void **state)
 	cas.n = 3;
 	memset(&f, 0, sizeof(f));
 	f.n = 3;
-	f.ca[0] = (struct flow_ca){ &cas.ca[0], 8, 2, 0 };	/* cap 10 */
-	f.ca[1] = (struct flow_ca){ &cas.ca[1], 0, 0, 1 };	/* open */
-	f.ca[2] = (struct flow_ca){ &cas.ca[2], 50, -1, 0 };	/* no cap */
+	f.ca[0] = (struct flow_ca){ &cas.ca[0], 8, 2, 0, 0 };	/* cap 10 */
+	f.ca[1] = (struct flow_ca){ &cas.ca[1], 0, 0, 1, 0 };	/* open */
+	f.ca[2] = (struct flow_ca){ &cas.ca[2], 50, -1, 0, 1 };	/* no cap, a
+								 * scope held */
 	/* what the relay's select reads: a up to its room, c up to a batch */
 	assert_int_equal(flow_rooms(&f, 500, &names, &rooms), 0);
 	assert_string_equal(names, "{\"a\",\"c\"}");
@@ -179,6 +180,10 @@ test_flow_room(void **state)
 	for (i = 0; i < 1000; i++)
 		assert_int_equal(flow_take(&f, "c"), 1);
 	assert_int_equal(flow_take(&f, "not-configured"), 1);
+	/* only c's orders go through budget_admit for its holds */
+	assert_int_equal(flow_held(&f, "a"), 0);
+	assert_int_equal(flow_held(&f, "c"), 1);
+	assert_int_equal(flow_held(&f, "not-configured"), 0);
 	lit = flow_open(&f);
 	assert_string_equal(lit, "{\"b\"}");
 	free(lit);
