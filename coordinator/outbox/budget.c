@@ -12,6 +12,7 @@
 #include "config.h"
 #include "db.h"
 #include "log.h"
+#include "utf8.h"
 
 #define BUDGET_DETAIL_MAX 1024
 
@@ -258,11 +259,13 @@ budget_held(PGconn *c, const char *oid, const char *job_id, char *err,
     size_t errlen)
 {
 	char detail[BUDGET_DETAIL_MAX], when[32], scope[320];
+	const char *said;
 	PGresult *r;
 	struct tm tm;
 	time_t tt;
 	double until;
-	int rc;
+	size_t k;
+	int rc, n;
 
 	if ((r = db_query(c, "budget holds", BUDGET_HOLDS_SQL, 1, &job_id,
 	    NULL, NULL, err, errlen)) == NULL)
@@ -276,9 +279,16 @@ budget_held(PGconn *c, const char *oid, const char *job_id, char *err,
 	gmtime_r(&tt, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	budget_scope_words(PQgetvalue(r, 0, 0), scope, sizeof(scope));
-	snprintf(detail, sizeof(detail), "held until %s: CA %s reported its "
-	    "limit on %s (it said: %.600s)", when, PQgetvalue(r, 0, 4), scope,
-	    PQgetvalue(r, 0, 2));
+	n = snprintf(detail, sizeof(detail), "held until %s: CA %s reported "
+	    "its limit on %s (it said: ", when, PQgetvalue(r, 0, 4), scope);
+	/* the CA's words, cut on a character's boundary: a split one
+	 * would make PostgreSQL refuse the row, and the relay's pass */
+	if (n > 0 && (size_t)n + 2 < sizeof(detail)) {
+		said = PQgetvalue(r, 0, 2);
+		k = utf8_cut(said, strlen(said), sizeof(detail) - (size_t)n - 2);
+		snprintf(detail + n, sizeof(detail) - (size_t)n, "%.*s)", (int)k,
+		    said);
+	}
 	cmetrics_budget_held(PQgetvalue(r, 0, 4), "ca_reported");
 	rc = budget_hold(c, oid, job_id, PQgetvalue(r, 0, 3), until, detail,
 	    err, errlen) < 0 ? -1 : 1;
