@@ -419,6 +419,8 @@ api_route_v1(struct api *a, struct MHD_Connection *conn, const char *path,
 		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    "%s is not allowed on /v1/cas (GET)", method);
 	}
+	if (strncmp(path, "cas/", 4) == 0)
+		return api_route_ca(a, conn, path + 4, method, req);
 	if (strcmp(path, "certificates:import") == 0 ||
 	    strcmp(path, "certificates:bulk") == 0 ||
 	    strcmp(path, "certificates:delete") == 0 ||

@@ -85,6 +85,11 @@
  *   certificates (the kept reply again; 422 another request; 409 running)
  *   POST /v1/certificates:retry              {ca, problem_type} (both optional): up
  *                                            to 1000 failed ones -> 202 {retried, more}
+ *   GET  /v1/cas                             each CA: breaker, in flight, pacing,
+ *                                            errors, budget, holds
+ *   POST /v1/cas/{name}/holds:release        {scope, holds} or {} (all): the CA's
+ *                                            holds end now, the orders they held
+ *                                            are due -> 200 {released, orders}
  *   GET  /v1/accounts, POST /v1/accounts/{id}/key-rollover|deactivate
  *                                            (each account's directory_url, and
  *                                            current: its CA's directory now)

@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "config.h"
 #include "db.h"
+#include "hostname.h"
 #include "log.h"
 #include "pace.h"
 #include "redisconn.h"
@@ -177,6 +178,130 @@ api_cas_one(struct api *a, redisContext *rc, const struct cas_ca *ca,
 	    "holds", holds);
 	PQclear(r);
 	return o;
+}
+
+/*
+ * Ends CA $1's holds now: all of them ($2 = ''), or the one of scope $2
+ * whose "holds" (as API_CAS_HOLDS_SQL shows it) is $3; then makes due the
+ * orders the CA's holds and budgets held (the relay measures each again:
+ * one a budget or another hold still covers is held again), and the
+ * orders the released holds were refused for (deferred to the CA's
+ * Retry-After).
+ */
+#define API_CAS_RELEASE_SQL "WITH gone AS (DELETE FROM ca_holds WHERE ca = " \
+	"$1 AND until > now() AND ($2 = '' OR key = CASE $2 WHEN 'account' " \
+	"THEN 'a:' || $3 WHEN 'domain' THEN 'd:' || $3 WHEN 'name' THEN 'n:' " \
+	"|| $3 WHEN 'set' THEN 's:' || (SELECT hs.id FROM hostname_sets hs " \
+	"WHERE hs.names = string_to_array($3, ' ')) END) RETURNING job_id), " \
+	"due AS (UPDATE outbox SET available_at = now() WHERE sent_at IS NULL " \
+	"AND available_at > now() AND ((held AND ca = $1) OR job_id IN " \
+	"(SELECT job_id FROM gone)) AND EXISTS (SELECT 1 FROM gone) " \
+	"RETURNING 1) SELECT (SELECT count(*) FROM gone), (SELECT count(*) " \
+	"FROM due)"
+
+/* The body of a release: {} or nothing (all), else {"scope": S, "holds":
+ * V}. Returns 0 with *scope and *holds set ("" for all), or -1 with a
+ * message for the client. */
+static int
+api_cas_release_body(const struct api_req *req, json_t **root,
+    const char **scope, const char **holds, char *err, size_t errlen)
+{
+	static const char *const scopes[] = { "account", "domain", "set",
+	    "name" };
+	json_error_t je;
+	json_t *s, *h;
+	size_t i;
+
+	*scope = *holds = "";
+	*root = NULL;
+	if (req->len == 0)
+		return 0;
+	if ((*root = json_loadb(req->body, req->len, JSON_REJECT_DUPLICATES,
+	    &je)) == NULL || !json_is_object(*root) ||
+	    json_object_size(*root) > 2) {
+		snprintf(err, errlen, "the body must be {} (every hold of the "
+		    "CA) or {\"scope\": S, \"holds\": V} as GET /v1/cas shows "
+		    "a hold");
+		return -1;
+	}
+	if (json_object_size(*root) == 0)
+		return 0;
+	s = json_object_get(*root, "scope");
+	h = json_object_get(*root, "holds");
+	for (i = 0; json_is_string(s) && i < sizeof(scopes) / sizeof(scopes[0]);
+	    i++)
+		if (strcmp(json_string_value(s), scopes[i]) == 0)
+			*scope = scopes[i];
+	if (**scope == '\0' || !json_is_string(h) || json_string_length(h) == 0 ||
+	    json_string_length(h) > 100 * (HOSTNAME_MAX + 1) ||
+	    strlen(json_string_value(h)) != json_string_length(h)) {
+		snprintf(err, errlen, "\"scope\" is one of account, domain, set "
+		    "and name, and \"holds\" what the hold holds, as GET /v1/cas "
+		    "shows it");
+		return -1;
+	}
+	*holds = json_string_value(h);
+	return 0;
+}
+
+enum MHD_Result
+api_cas_release(struct api *a, struct MHD_Connection *conn, const char *name,
+    const struct api_req *req)
+{
+	const char *scope, *holds;
+	json_t *root;
+	PGresult *r;
+	char err[512];
+	enum MHD_Result ret;
+	long released, due;
+
+	if (cas_find(&a->s->cas, name) == NULL)
+		return api_error(conn, MHD_HTTP_NOT_FOUND, "no CA %s is "
+		    "configured", name);
+	if (api_cas_release_body(req, &root, &scope, &holds, err,
+	    sizeof(err)) < 0) {
+		json_decref(root);
+		return api_error(conn, MHD_HTTP_BAD_REQUEST, "%s", err);
+	}
+	if (api_db(a, err, sizeof(err)) < 0) {
+		json_decref(root);
+		return api_unavailable(conn, err);
+	}
+	if ((r = db_query(a->db, "cas release", API_CAS_RELEASE_SQL, 3,
+	    (const char *[]){ name, scope, holds }, NULL, NULL, err,
+	    sizeof(err))) == NULL) {
+		json_decref(root);
+		log_err("api: release of CA %s's holds: %s", name, err);
+		return api_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "the "
+		    "release could not be stored; nothing was changed");
+	}
+	released = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+	due = strtol(PQgetvalue(r, 0, 1), NULL, 10);
+	PQclear(r);
+	log_info("api: CA %s: %ld hold(s) released (%s%s%s), %ld order(s) due "
+	    "again", name, released, *scope != '\0' ? scope : "all",
+	    *scope != '\0' ? " " : "", holds, due);
+	ret = api_json(conn, MHD_HTTP_OK, json_pack("{s:i, s:i}", "released",
+	    (int)released, "orders", (int)due));
+	json_decref(root);
+	return ret;
+}
+
+enum MHD_Result
+api_route_ca(struct api *a, struct MHD_Connection *conn, const char *path,
+    const char *method, const struct api_req *req)
+{
+	char name[CAS_NAME_MAX + 2];
+	const char *rest;
+
+	rest = api_segment(path, name, sizeof(name));
+	if (strcmp(rest, "/holds:release") != 0 || !cas_name_ok(name))
+		return api_error(conn, MHD_HTTP_NOT_FOUND, "no such path (POST "
+		    "/v1/cas/{name}/holds:release)");
+	if (strcmp(method, "POST") != 0)
+		return api_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "%s is not allowed here (POST)", method);
+	return api_cas_release(a, conn, name, req);
 }
 
 enum MHD_Result

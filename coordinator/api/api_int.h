@@ -209,8 +209,19 @@ enum MHD_Result api_overview(struct api *a, struct MHD_Connection *conn);
 /* GET /v1/cas: every configured CA with its circuit breaker, orders in
  * flight and their cap, orders waiting, request pacing (setting and state
  * now, read from Redis; "factor": null when Redis does not answer), recent
- * errors and budget headroom. */
+ * errors, budget headroom and the scopes its rate-limit reports hold. */
 enum MHD_Result api_cas(struct api *a, struct MHD_Connection *conn);
+
+/* POST /v1/cas/{name}/holds:release, body {"scope": S, "holds": V} (both,
+ * as GET /v1/cas shows a hold) or empty (every hold of the CA): the holds
+ * end now, and the orders they held (and the order each was refused for)
+ * are due again -> 200 {released, orders}. */
+enum MHD_Result api_cas_release(struct api *a, struct MHD_Connection *conn,
+    const char *name, const struct api_req *req);
+
+/* path is what follows "cas/": "{name}/holds:release" (POST). */
+enum MHD_Result api_route_ca(struct api *a, struct MHD_Connection *conn,
+    const char *path, const char *method, const struct api_req *req);
 
 /* ---- GET /v1/hostnames/{name} (api_hostnames.c) ---- */
 

@@ -1,7 +1,8 @@
-/* ctl_ca.c -- certfleetctl ca list: each CA's circuit breaker, orders in flight against the cap, pacing, recent errors, budget headroom and the scopes its rate-limit reports hold (GET /v1/cas). */
+/* ctl_ca.c -- certfleetctl ca list: each CA's circuit breaker, orders in flight against the cap, pacing, recent errors, budget headroom and the scopes its rate-limit reports hold (GET /v1/cas); ca release: those holds ended. */
 #include "ctl.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *
@@ -86,6 +87,42 @@ ctl_ca_print(json_t *ca)
 		    ctl_ca_str(e, "at"), ctl_ca_str(e, "detail"));
 }
 
+/* certfleetctl ca release NAME [SCOPE HOLDS] */
+static int
+ctl_ca_release(int argc, char *argv[])
+{
+	char err[1024], path[128], *body = NULL;
+	json_t *j;
+	int rc;
+
+	if ((argc != 3 && argc != 5) || strlen(argv[2]) > 64) {
+		fprintf(stderr, "usage: certfleetctl ca release NAME [SCOPE "
+		    "HOLDS]\n");
+		return CTL_USAGE;
+	}
+	snprintf(path, sizeof(path), "/v1/cas/%s/holds:release", argv[2]);
+	if (argc == 5 && (j = json_pack("{s:s, s:s}", "scope", argv[3],
+	    "holds", argv[4])) != NULL) {
+		body = json_dumps(j, JSON_COMPACT);
+		json_decref(j);
+	}
+	j = ctl_api("POST", path, body != NULL ? body : "{}", err, sizeof(err));
+	free(body);
+	if (j == NULL)
+		return ctl_fail(CTL_FAILED, err);
+	if (ctl_json())
+		rc = ctl_emit(j);
+	else {
+		printf("%lld hold(s) released, %lld order(s) due again\n",
+		    (long long)json_integer_value(json_object_get(j,
+		    "released")), (long long)json_integer_value(
+		    json_object_get(j, "orders")));
+		rc = CTL_OK;
+	}
+	json_decref(j);
+	return rc;
+}
+
 int
 ctl_ca(int argc, char *argv[])
 {
@@ -94,8 +131,11 @@ ctl_ca(int argc, char *argv[])
 	size_t i;
 	int rc;
 
+	if (argc >= 2 && strcmp(argv[1], "release") == 0)
+		return ctl_ca_release(argc, argv);
 	if (argc != 2 || strcmp(argv[1], "list") != 0) {
-		fprintf(stderr, "usage: certfleetctl ca list\n");
+		fprintf(stderr, "usage: certfleetctl ca list | release NAME "
+		    "[SCOPE HOLDS]\n");
 		return CTL_USAGE;
 	}
 	if ((j = ctl_api("GET", "/v1/cas", NULL, err, sizeof(err))) == NULL)
