@@ -106,6 +106,9 @@ ctl_ca_release(int argc, char *argv[])
 		body = json_dumps(j, JSON_COMPACT);
 		json_decref(j);
 	}
+	/* never "{}" (every hold) for a scope that did not encode */
+	if (argc == 5 && body == NULL)
+		return ctl_fail(CTL_USAGE, "SCOPE and HOLDS must be UTF-8 text");
 	j = ctl_api("POST", path, body != NULL ? body : "{}", err, sizeof(err));
 	free(body);
 	if (j == NULL)
