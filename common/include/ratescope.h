@@ -45,6 +45,14 @@ struct ratescope {
 enum ratescope_kind ratescope_parse(const char *detail, size_t len,
     struct ratescope *out);
 
+/* The problem type whose detail ratescope_problem reads (RFC 8555). */
+#define RATESCOPE_PROBLEM_TYPE "urn:ietf:params:acme:error:rateLimited"
+
+/* ratescope_parse of detail when type is RATESCOPE_PROBLEM_TYPE; any other
+ * type, or a NULL one, is RATESCOPE_NONE (out emptied). */
+enum ratescope_kind ratescope_problem(const char *type, const char *detail,
+    struct ratescope *out);
+
 /* "account", "domain", "set", "name" or "none": the kind's word in the
  * API and the logs. */
 const char *ratescope_word(enum ratescope_kind k);

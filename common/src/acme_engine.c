@@ -509,16 +509,15 @@ req_is_scoped_limit(const struct acme_req *r)
 	    "application/problem+json") || acme_problem_parse(r->body != NULL ?
 	    r->body : "", r->len, r->status, &p, err, sizeof(err)) < 0)
 		return 0;
-	if (strcmp(p.type, "urn:ietf:params:acme:error:rateLimited") == 0)
-		switch (ratescope_parse(p.detail, strlen(p.detail), &sc)) {
-		case RATESCOPE_DOMAIN:
-		case RATESCOPE_SET:
-		case RATESCOPE_NAME:
-			scoped = 1;
-			break;
-		default:
-			break;
-		}
+	switch (ratescope_problem(p.type, p.detail, &sc)) {
+	case RATESCOPE_DOMAIN:
+	case RATESCOPE_SET:
+	case RATESCOPE_NAME:
+		scoped = 1;
+		break;
+	default:
+		break;
+	}
 	acme_problem_free(&p);
 	return scoped;
 }

@@ -98,6 +98,17 @@ ratescope_parse(const char *detail, size_t len, struct ratescope *out)
 	return out->kind;
 }
 
+enum ratescope_kind
+ratescope_problem(const char *type, const char *detail, struct ratescope *out)
+{
+	if (type == NULL || detail == NULL ||
+	    strcmp(type, RATESCOPE_PROBLEM_TYPE) != 0) {
+		memset(out, 0, sizeof(*out));
+		return RATESCOPE_NONE;
+	}
+	return ratescope_parse(detail, strlen(detail), out);
+}
+
 const char *
 ratescope_word(enum ratescope_kind k)
 {

@@ -162,14 +162,11 @@ flow_rooms(const struct flow *f, long max, char **cas, char **rooms)
 }
 
 int
-flow_held(const struct flow *f, const char *name)
+flow_held(struct flow *f, const char *name)
 {
-	size_t i;
+	const struct flow_ca *fc = flow_find(f, name);
 
-	for (i = 0; i < f->n; i++)
-		if (strcmp(f->ca[i].ca->name, name) == 0)
-			return f->ca[i].held;
-	return 0;
+	return fc != NULL && fc->held;
 }
 
 int

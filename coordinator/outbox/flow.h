@@ -54,6 +54,6 @@ int flow_rooms(const struct flow *f, long max, char **cas, char **rooms);
 int flow_take(struct flow *f, const char *name);
 
 /* 1 when CA name holds a scope now (flow_read), else 0. */
-int flow_held(const struct flow *f, const char *name);
+int flow_held(struct flow *f, const char *name);
 
 #endif

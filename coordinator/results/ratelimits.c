@@ -2,14 +2,11 @@
 #include "ratelimits.h"
 
 #include <stdio.h>
-#include <string.h>
 
 #include "cmetrics.h"
 #include "db.h"
 #include "log.h"
 #include "ratescope.h"
-
-#define RATELIMITS_TYPE "urn:ietf:params:acme:error:rateLimited"
 
 /*
  * The hold of order $1's scope (kind $2, name $5) until $3 (capped at
@@ -51,10 +48,8 @@ ratelimits_hold(PGconn *c, const char *job_id, const Certfleet__JobDeferred *d,
 	const char *v[6];
 	PGresult *r;
 
-	if (d->problem->type == NULL || strcmp(d->problem->type,
-	    RATELIMITS_TYPE) != 0 || d->problem->detail == NULL ||
-	    ratescope_parse(d->problem->detail, strlen(d->problem->detail),
-	    &sc) == RATESCOPE_NONE)
+	if (ratescope_problem(d->problem->type, d->problem->detail, &sc) ==
+	    RATESCOPE_NONE)
 		return 0;
 	snprintf(cap, sizeof(cap), "%d", RATELIMITS_HOLD_MAX_S);
 	v[0] = job_id;

@@ -92,6 +92,16 @@ test_nothing_usable(void **state)
 	    "authorization-failures-per-hostname-per-account", &sc),
 	    RATESCOPE_NONE);
 	assert_int_equal(ratescope_parse(NULL, 0, &sc), RATESCOPE_NONE);
+	/* the scope of a rateLimited problem only */
+	assert_int_equal(ratescope_problem(RATESCOPE_PROBLEM_TYPE, "see " LE
+	    "new-orders-per-account", &sc), RATESCOPE_ACCOUNT);
+	assert_int_equal(ratescope_problem("urn:ietf:params:acme:error:"
+	    "rejectedIdentifier", "see " LE "new-orders-per-account", &sc),
+	    RATESCOPE_NONE);
+	assert_int_equal(ratescope_problem(NULL, "see " LE
+	    "new-orders-per-account", &sc), RATESCOPE_NONE);
+	assert_int_equal(ratescope_problem(RATESCOPE_PROBLEM_TYPE, NULL, &sc),
+	    RATESCOPE_NONE);
 	assert_int_equal(parse("", &sc), RATESCOPE_NONE);
 }
 
