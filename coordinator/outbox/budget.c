@@ -109,12 +109,14 @@ static const char *const budget_limit_names[] = {
 
 /* The latest release time (0: fits now) of an order of ca for hostname
  * set setid at now, with the binding limit described in detail and its
- * index in budget_limit_names in *which; -1 on error. Each query reads at
- * most limit rows per key off a range index. */
+ * index in budget_limit_names in *which; -1 on error. A renewal (of a
+ * certificate the CA issued for the same exact name set) is measured
+ * against the exact-set limit alone. Each query reads at most limit rows
+ * per key off a range index. */
 static double
 budget_measure(PGconn *c, const struct cas_ca *ca, const char *setid,
-    double now, char *detail, size_t detaillen, size_t *which, char *err,
-    size_t errlen)
+    int renewal, double now, char *detail, size_t detaillen, size_t *which,
+    char *err, size_t errlen)
 {
 	char lim[3][24], key[3][300], when[32], var[96];
 	const char *p[3], *what;
@@ -128,7 +130,7 @@ budget_measure(PGconn *c, const struct cas_ca *ca, const char *setid,
 	snprintf(lim[2], sizeof(lim[2]), "%ld", ca->limit_dups_7d);
 	p[0] = ca->name;
 	p[1] = lim[0];
-	if (ca->limit_orders_3h > 0 && (rel[0] = budget_query(c,
+	if (!renewal && ca->limit_orders_3h > 0 && (rel[0] = budget_query(c,
 	    "budget orders", "SELECT '', extract(epoch from released_at) FROM "
 	    "orders WHERE ca = $1 AND released_at > now() - interval '3 hours' "
 	    "ORDER BY released_at DESC LIMIT $2::integer", 2, p,
@@ -137,7 +139,7 @@ budget_measure(PGconn *c, const struct cas_ca *ca, const char *setid,
 		return -1;
 	p[1] = setid;
 	p[2] = lim[1];
-	if (ca->limit_domain_7d > 0 && (rel[1] = budget_query(c,
+	if (!renewal && ca->limit_domain_7d > 0 && (rel[1] = budget_query(c,
 	    "budget domains", "SELECT d.dom, extract(epoch from t.at) FROM "
 	    "(SELECT DISTINCT dom FROM hostname_sets h, unnest(h.domains) dom "
 	    "WHERE h.id = $2::bigint) d, "
@@ -211,20 +213,39 @@ budget_limited_names(const struct cas_conf *cas)
 }
 
 /*
+ * 1 when order o (of certificate c) renews c's current certificate for the
+ * same exact name set at the CA that issued it: a renewal to Let's Encrypt
+ * even without ARI (its "Limit Exemptions for Renewals": the exact set of
+ * an earlier certificate), exempt from the limits on new orders per
+ * account and on certificates per registered domain, not from those on the
+ * exact name set and on failed authorizations. An imported certificate (no
+ * order) renews nothing at a CA. Reads only through c.current_issued: an
+ * order of a certificate never issued costs one index probe.
+ */
+#define BUDGET_RENEWAL_SQL "EXISTS (SELECT 1 FROM issued_certificates ric " \
+	"JOIN orders rio ON rio.id = ric.order_id JOIN hostname_sets rhs ON " \
+	"rhs.id = c.hostname_set WHERE ric.id = c.current_issued AND " \
+	"coalesce(rio.ca, c.ca) = coalesce(o.ca, c.ca) AND ric.sans @> " \
+	"rhs.names AND rhs.names @> ric.sans)"
+
+/*
  * The latest hold (ca_holds) over order $1 now: the scopes it is in (its
  * account, its name set, its registered domains, its names, a wildcard's
  * as its base name's, as results/ratelimits.c writes them), each looked up
- * by its key. No row for a renewal carrying `replaces`.
+ * by its key. No row for a renewal carrying `replaces`; a renewal without
+ * it (BUDGET_RENEWAL_SQL) is not in its account's and its domains' scopes.
  */
 #define BUDGET_HOLDS_SQL "SELECT h.key, extract(epoch FROM h.until), " \
 	"h.detail, c.id, h.ca FROM orders o JOIN certificates c ON c.id = " \
 	"o.certificate JOIN hostname_sets hs ON hs.id = c.hostname_set CROSS " \
-	"JOIN LATERAL (SELECT 'a:' || o.account AS key UNION ALL SELECT 's:' " \
-	"|| hs.id UNION ALL SELECT 'd:' || d FROM unnest(hs.domains) d UNION " \
-	"ALL SELECT 'n:' || regexp_replace(n, '^\\*\\.', '') FROM " \
-	"unnest(hs.names) n) k JOIN ca_holds h ON h.ca = coalesce(o.ca, c.ca) " \
-	"AND h.key = k.key AND h.until > now() WHERE o.id = $1 AND o.replaces " \
-	"IS NULL ORDER BY h.until DESC LIMIT 1"
+	"JOIN LATERAL (SELECT " BUDGET_RENEWAL_SQL " AS renewal) rn CROSS " \
+	"JOIN LATERAL (SELECT 'a:' || o.account AS key WHERE NOT rn.renewal " \
+	"UNION ALL SELECT 's:' || hs.id UNION ALL SELECT 'd:' || d FROM " \
+	"unnest(hs.domains) d WHERE NOT rn.renewal UNION ALL SELECT 'n:' || " \
+	"regexp_replace(n, '^\\*\\.', '') FROM unnest(hs.names) n) k JOIN " \
+	"ca_holds h ON h.ca = coalesce(o.ca, c.ca) AND h.key = k.key AND " \
+	"h.until > now() WHERE o.id = $1 AND o.replaces IS NULL ORDER BY " \
+	"h.until DESC LIMIT 1"
 
 /* What a hold's key (ca_holds.key) covers, in words, into out. */
 static void
@@ -301,15 +322,20 @@ budget_held(PGconn *c, const char *oid, const char *job_id, char *err,
  * release (released_at stamped) whenever no limit has to be measured
  * first: an order that is exempt (it replaces a certificate, or was
  * released before), of a CA that counts nothing or that is not
- * configured. The SELECT sees the row as it was before the UPDATE.
+ * configured. The SELECT sees the row as it was before the UPDATE. Column
+ * 6: a renewal without `replaces` (BUDGET_RENEWAL_SQL), read only for an
+ * order that is not exempt of a CA that counts.
  */
 #define BUDGET_ORDER_SQL "WITH o AS (SELECT o.ca, o.certificate, " \
 	"c.hostname_set, o.replaces IS NOT NULL OR o.released_at IS NOT NULL " \
-	"AS exempt, extract(epoch from now()) AS now FROM orders o JOIN " \
-	"certificates c ON c.id = o.certificate WHERE o.id = $1), rel AS " \
-	"(UPDATE orders SET released_at = now() WHERE id = $1 AND " \
+	"AS exempt, extract(epoch from now()) AS now, CASE WHEN o.replaces IS " \
+	"NULL AND o.released_at IS NULL AND coalesce(o.ca = ANY($2::text[]), " \
+	"false) THEN " BUDGET_RENEWAL_SQL " ELSE false END AS renewal FROM " \
+	"orders o JOIN certificates c ON c.id = o.certificate WHERE o.id = " \
+	"$1), rel AS (UPDATE orders SET released_at = now() WHERE id = $1 AND " \
 	BUDGET_RELEASE("$2") " RETURNING 1) SELECT o.ca, o.certificate, " \
-	"o.hostname_set, o.exempt, o.now, (SELECT count(*) FROM rel) FROM o"
+	"o.hostname_set, o.exempt, o.now, (SELECT count(*) FROM rel), " \
+	"o.renewal FROM o"
 
 int
 budget_admit(PGconn *c, const struct cas_conf *cas, int held,
@@ -351,6 +377,7 @@ budget_admit(PGconn *c, const struct cas_conf *cas, int held,
 	    "hashtext('certfleet-budget:' || $1))", 1, p, NULL, NULL, err,
 	    errlen) < 0 ||
 	    (worst = budget_measure(c, ca, PQgetvalue(r, 0, 2),
+	    strcmp(PQgetvalue(r, 0, 6), "t") == 0,
 	    strtod(PQgetvalue(r, 0, 4), NULL), detail, sizeof(detail),
 	    &which, err, errlen)) < 0)
 		goto out;

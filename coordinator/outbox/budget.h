@@ -28,12 +28,16 @@ double budget_release_at(double *times, size_t n, long limit,
  * flow_held), an issue order in a held scope (ca_holds: its account, its
  * name set, one of its registered domains or names, held since the CA
  * reported that limit) waits until the hold ends, released once or not;
- * renewals carrying ARI `replaces` (exempt at Let's Encrypt) are not held.
- * Then jobs that are no issue order, orders already released once, and
- * `replaces` renewals are admitted; other orders are admitted when they
- * fit the budgets of their CA in cas (orders of its account in the last
- * 3 h, issued certificates per registered domain and per exact name set in
- * the last 7 days), counted from PostgreSQL under a per-CA advisory lock.
+ * renewals carrying ARI `replaces` (exempt at Let's Encrypt) are not held,
+ * and renewals without it (an order for the exact name set of the
+ * certificate's current one, issued by the same CA) are not held by their
+ * account's or their domains' limits, which Let's Encrypt does not apply
+ * to them. Then jobs that are no issue order, orders already released
+ * once, and `replaces` renewals are admitted; other orders are admitted
+ * when they fit the budgets of their CA in cas (orders of its account in
+ * the last 3 h, issued certificates per registered domain and per exact
+ * name set in the last 7 days; a renewal without `replaces`: the exact
+ * name set's alone), counted from PostgreSQL under a per-CA advisory lock.
  * An admitted order is counted from now (orders.released_at). A held one
  * has its outbox row's available_at pushed to its release time and its
  * certificate's last problem set to BUDGET_PROBLEM with the limit named.
