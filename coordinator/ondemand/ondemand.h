@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "order.h"
 #include "settings.h"
 #include "vault.h"
 
@@ -12,7 +13,7 @@
 #define ONDEMAND_HOOKS		32	/* webhook asks per batch, at most */
 #define ONDEMAND_TICK_MS	1000	/* a pass at least this often */
 #define ONDEMAND_RELEASE_MAX	500	/* queued names looked at per pass */
-#define ONDEMAND_PRIORITY	1	/* of on-demand orders (order.h) */
+#define ONDEMAND_PRIORITY	ORDER_PRIORITY_ON_DEMAND /* order.h */
 #define ONDEMAND_QUOTA_RETRY_S	60	/* a name a tenant quota refused is
 					 * tried again after this */
 #define ONDEMAND_CACHE_HIT_S	60	/* a name found refused in Redis is

@@ -17,8 +17,8 @@
 #define FALLBACK_SQL "SELECT c.id, o.ca, ARRAY[c.ca] || c.fallback, " \
 	"o.private_key, o.csr_der, o.trace_id, c.status, o.challenge, " \
 	"coalesce(o.replaces, ''), coalesce(o.profile, ''), " \
-	"coalesce(o.preferred_chain, '') FROM orders o JOIN certificates c ON " \
-	"c.id = o.certificate WHERE o.id = $1"
+	"coalesce(o.preferred_chain, ''), o.priority FROM orders o JOIN " \
+	"certificates c ON c.id = o.certificate WHERE o.id = $1"
 
 /* Orders from the first CA after the failed order's one in cas[0..ncas)
  * that has an account; the new order keeps everything of the failed one
@@ -43,6 +43,7 @@ fallback_order(PGconn *c, const PGresult *r, char *const *cas, size_t ncas,
 	on.replaces = PQgetvalue(r, 0, 8);
 	on.profile = PQgetvalue(r, 0, 9);
 	on.preferred_chain = PQgetvalue(r, 0, 10);
+	on.priority = atoi(PQgetvalue(r, 0, 11));
 	for (i = 0; i < ncas && strcmp(cas[i], from) != 0; i++)
 		;
 	for (i++; i < ncas; i++) {

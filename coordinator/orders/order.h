@@ -31,9 +31,22 @@ struct order_new {
 	const char		*replaces;	/* ARI CertID renewed, NULL or "" */
 	const char		*profile;	/* newOrder profile, NULL or "" */
 	const char		*preferred_chain; /* issuer CN served, NULL or "" */
-	int			 priority;	/* 0 routine; higher leaves the
-						 * outbox first (on-demand: 1) */
+	int			 priority;	/* ORDER_PRIORITY_*: higher
+						 * leaves the outbox first */
 };
+
+/*
+ * The priorities of orders (orders.priority, outbox.priority): the relay
+ * releases higher first, then older first. A renewal goes before new
+ * certificates, so that a bulk enrollment or an import of a million names
+ * queued at a CA never delays the renewals of the certificates already
+ * served; an on-demand name, which an edge waits for on a handshake, goes
+ * before both. A new order for the same certificate (a fallback to the
+ * next CA, an operator's retry) keeps the priority of the one it replaces.
+ */
+#define ORDER_PRIORITY_ROUTINE		0	/* a new certificate */
+#define ORDER_PRIORITY_RENEWAL		1	/* a renewal (renew.c) */
+#define ORDER_PRIORITY_ON_DEMAND	2	/* a name an edge asked for */
 
 /*
  * In the caller's transaction: writes order row oid (attempt 1, status

@@ -12,10 +12,10 @@
 /* The certificate, locked, with what its last order was made of. */
 #define RETRY_SQL "SELECT c.status, c.ca, c.challenge, " \
 	"coalesce(c.profile, ''), coalesce(c.preferred_chain, ''), " \
-	"o.private_key, o.csr_der, o.trace_id FROM certificates c JOIN LATERAL " \
-	"(SELECT private_key, csr_der, trace_id FROM orders WHERE certificate = " \
-	"c.id ORDER BY created_at DESC LIMIT 1) o ON true WHERE c.id = $1 " \
-	"FOR UPDATE OF c"
+	"o.private_key, o.csr_der, o.trace_id, o.priority FROM certificates c " \
+	"JOIN LATERAL (SELECT private_key, csr_der, trace_id, priority FROM " \
+	"orders WHERE certificate = c.id ORDER BY created_at DESC LIMIT 1) o ON " \
+	"true WHERE c.id = $1 FOR UPDATE OF c"
 
 /* retry_certificate inside the caller's transaction. */
 static int
@@ -50,6 +50,7 @@ retry_one(PGconn *c, const char *id, char oid[IDS_LEN + 1], char *err,
 	on.private_key_id = PQgetvalue(r, 0, 5);
 	on.csr = csr;
 	on.trace_id = PQgetvalue(r, 0, 7);
+	on.priority = atoi(PQgetvalue(r, 0, 8));
 	if ((rc = order_create(c, &on, oid, err, errlen)) == 0) {
 		snprintf(err, errlen, "retry: CA %s of certificate %s has no "
 		    "account", on.ca, id);

@@ -97,6 +97,7 @@ renew_one(PGconn *c, const struct vault *v, const struct keypool_sizes *pool,
 	    enroll_material(v, &req, pkid, &m, err, errlen) < 0 ||
 	    enroll_store_key(c, pkid, id, req.key_type, &m, err, errlen) < 0)
 		goto out;
+	on.priority = ORDER_PRIORITY_RENEWAL;
 	on.certificate_id = id;
 	on.private_key_id = pkid;
 	on.csr = m.csr;

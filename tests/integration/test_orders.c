@@ -126,7 +126,8 @@ enroll(const char *name, char id[IDS_LEN + 1])
 
 /* An order made like a renewal (with ARI replaces) fails for good at ca-a:
  * the fallback order at ca-b keeps profile, replaces, preferred chain,
- * challenge, key, CSR and trace id, and so does its job; a retry of it
+ * challenge, key, CSR, trace id and a renewal's priority, and so does its
+ * job; a retry of it
  * carries them too, with the order URL. */
 static void
 test_fallback_keeps_every_field(void **state)
@@ -165,6 +166,7 @@ test_fallback_keeps_every_field(void **state)
 		on.replaces = REPLACES;
 		on.profile = PROFILE;
 		on.preferred_chain = CHAIN;
+		on.priority = ORDER_PRIORITY_RENEWAL;
 		assert_int_equal(db_begin(db, err, sizeof(err)), 0);
 		if (order_create(db, &on, oid, err, sizeof(err)) != 1)
 			fail_msg("order_create: %s", err);
@@ -190,10 +192,11 @@ test_fallback_keeps_every_field(void **state)
 	    id);
 	assert_non_null(fb);
 	snprintf(want, sizeof(want), PROFILE "|" REPLACES "|" CHAIN "|http-01|"
-	    "%s|%s|%s|1|pending", pk, tr, csr);
+	    "%s|%s|%s|1|pending|1|1", pk, tr, csr);
 	assert_sql("SELECT concat_ws('|', profile, replaces, preferred_chain, "
 	    "challenge, private_key, trace_id, encode(csr_der, 'hex'), attempt, "
-	    "status) FROM orders WHERE id = $1", fb, want);
+	    "status, priority, (SELECT priority FROM outbox WHERE job_id = "
+	    "orders.id)) FROM orders WHERE id = $1", fb, want);
 	j = outbox_job(fb, 1);
 	assert_issue_job(j, "ca-b", "");
 	proto_job_free(j);
@@ -277,8 +280,8 @@ teardown(void **state)
 }
 
 /* An operator's retry: only a failed certificate gets a new order, with the
- * key and CSR of its last one, at its first CA; bulk retries filter by CA
- * and last problem type. */
+ * key, CSR and priority of its last one, at its first CA; bulk retries
+ * filter by CA and last problem type. */
 static void
 test_retry(void **state)
 {
@@ -298,7 +301,8 @@ test_retry(void **state)
 	    "'urn:ietf:params:acme:error:caa' END WHERE id IN ($1, $2)", 2,
 	    (const char *[]){ a, b }, NULL, NULL, err, sizeof(err)), 2);
 	assert_int_equal(db_exec(db, "orders failed", "UPDATE orders SET status "
-	    "= 'failed' WHERE certificate IN ($1, $2)", 2,
+	    "= 'failed', priority = CASE WHEN certificate = $1 THEN 1 ELSE 0 "
+	    "END WHERE certificate IN ($1, $2)", 2,
 	    (const char *[]){ a, b }, NULL, NULL, err, sizeof(err)), 2);
 	last = sql1("SELECT private_key || encode(csr_der, 'hex') FROM orders "
 	    "WHERE certificate = $1", a);
@@ -314,6 +318,9 @@ test_retry(void **state)
 	free(last);
 	assert_sql("SELECT ca || ' ' || status || ' ' || attempt FROM orders "
 	    "WHERE id = $1", oid, "ca-a pending 1");
+	/* it keeps the priority of the order it follows (a renewal's here) */
+	assert_sql("SELECT o.priority || ' ' || ob.priority FROM orders o JOIN "
+	    "outbox ob ON ob.job_id = o.id WHERE o.id = $1", oid, "1 1");
 	proto_job_free(outbox_job(oid, 1));
 
 	/* Bulk: a filter that matches nothing, then the CAA one by type. */
@@ -759,6 +766,10 @@ due(const char *id, const char *when)
 	"renew_at < now() + interval '70 minutes')::text FROM certificates " \
 	"WHERE id = $1"
 #define NORDERS "SELECT count(*) FROM orders WHERE certificate = $1"
+/* the priority of the certificate's renewal order, and of its outbox row */
+#define RENEWAL_PRIORITY "SELECT o.priority || '|' || ob.priority FROM " \
+	"orders o JOIN outbox ob ON ob.job_id = o.id WHERE o.certificate = $1 " \
+	"AND o.status <> 'valid'"
 
 /* The renewal tick (one statement takes, leases and reads the due rows):
  * renews a due issued certificate at its CA with ARI replaces; leases but
@@ -792,6 +803,8 @@ test_renew_tick(void **state)
 	assert_sql("SELECT replaces || '|' || ca || '|' || status FROM orders "
 	    "WHERE certificate = $1 AND status <> 'valid'", a,
 	    REPLACES "|ca-a|pending");
+	/* a renewal leaves the outbox before new certificates (order.h) */
+	assert_sql(RENEWAL_PRIORITY, a, "1|1");
 	assert_sql(NORDERS, b, "1");
 	assert_sql(NORDERS, d, "1");
 	assert_sql(LEASED, a, "true");
@@ -826,6 +839,7 @@ test_renew_tick(void **state)
 	assert_sql(NORDERS, e, "2");
 	assert_sql("SELECT coalesce(replaces, 'none') FROM orders WHERE "
 	    "certificate = $1 AND status <> 'valid'", e, "none");
+	assert_sql(RENEWAL_PRIORITY, e, "1|1");
 	assert_sql(LEASED, b, "true");
 }
 
