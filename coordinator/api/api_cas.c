@@ -186,7 +186,9 @@ api_cas_one(struct api *a, redisContext *rc, const struct cas_ca *ca,
  * orders the CA's holds and budgets held (the relay measures each again:
  * one a budget or another hold still covers is held again), and the
  * orders the released holds were refused for (deferred to the CA's
- * Retry-After).
+ * Retry-After). Orders parked for room in the CA's orders budget
+ * (available_at 'infinity': outbox/budget.h) stay parked: no hold keeps
+ * them, and waking them all would measure each again for nothing.
  */
 #define API_CAS_RELEASE_SQL "WITH gone AS (DELETE FROM ca_holds WHERE ca = " \
 	"$1 AND until > now() AND ($2 = '' OR key = CASE $2 WHEN 'account' " \
@@ -194,7 +196,8 @@ api_cas_one(struct api *a, redisContext *rc, const struct cas_ca *ca,
 	"|| $3 WHEN 'set' THEN 's:' || (SELECT hs.id FROM hostname_sets hs " \
 	"WHERE hs.names = string_to_array($3, ' ')) END) RETURNING job_id), " \
 	"due AS (UPDATE outbox SET available_at = now() WHERE sent_at IS NULL " \
-	"AND available_at > now() AND ((held AND ca = $1) OR job_id IN " \
+	"AND available_at > now() AND available_at <> 'infinity' AND ((held " \
+	"AND ca = $1) OR job_id IN " \
 	"(SELECT job_id FROM gone)) AND EXISTS (SELECT 1 FROM gone) " \
 	"RETURNING 1) SELECT (SELECT count(*) FROM gone), (SELECT count(*) " \
 	"FROM due)"

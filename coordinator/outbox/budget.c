@@ -76,7 +76,10 @@ out:
 	return worst;
 }
 
-/* Holds outbox row oid until rel, saying why on certificate cert. */
+/* Holds outbox row oid until rel, saying why on certificate cert; rel
+ * INFINITY parks it (available_at 'infinity': BUDGET_UNPARK_SQL wakes it
+ * when its CA's orders budget has room and the rows parked before it
+ * went). */
 static int
 budget_hold(PGconn *c, const char *oid, const char *job, const char *cert,
     double rel, const char *detail, char *err, size_t errlen)
@@ -84,7 +87,10 @@ budget_hold(PGconn *c, const char *oid, const char *job, const char *cert,
 	char at[32];
 	const char *p[2];
 
-	snprintf(at, sizeof(at), "%.6f", rel);
+	if (isinf(rel))
+		snprintf(at, sizeof(at), "Infinity");
+	else
+		snprintf(at, sizeof(at), "%.6f", rel);
 	p[0] = oid;
 	p[1] = at;
 	if (db_exec(c, "budget hold", "UPDATE outbox SET available_at = "
@@ -173,8 +179,11 @@ budget_measure(PGconn *c, const struct cas_ca *ca, const char *setid,
 	what = w == 0 ? "LIMIT_ORDERS_PER_3H" : w == 1 ?
 	    "LIMIT_CERTS_PER_DOMAIN_7D" : "LIMIT_DUPLICATES_7D";
 	(void)config_env_name(var, sizeof(var), "CERTFLEET_CA", ca->name, what);
-	snprintf(detail, detaillen, "held until %s by CA %s's limit on %s%s%s: "
-	    "%s=%s", when, ca->name, w == 0 ?
+	/* the orders budget's room goes to the parked orders oldest first
+	 * (budget_park): the next room is not necessarily this order's */
+	snprintf(detail, detaillen, "held %s %s by CA %s's limit on %s%s%s: "
+	    "%s=%s", w == 0 ? "in turn, next room at" : "until", when,
+	    ca->name, w == 0 ?
 	    "new orders per account per 3 hours" : w == 1 ?
 	    "certificates per registered domain per 7 days" :
 	    "certificates per exact name set per 7 days", w == 1 ? " for " : "",
@@ -383,8 +392,9 @@ budget_admit(PGconn *c, const struct cas_conf *cas, int held,
 		goto out;
 	if (worst > 0) {
 		cmetrics_budget_held(ca->name, budget_limit_names[which]);
-		if (budget_hold(c, outbox_id, job_id, PQgetvalue(r, 0, 1), worst,
-		    detail, err, errlen) < 0)
+		/* the orders budget parks it (budget.h, BUDGET_UNPARK_SQL) */
+		if (budget_hold(c, outbox_id, job_id, PQgetvalue(r, 0, 1),
+		    which == 0 ? INFINITY : worst, detail, err, errlen) < 0)
 			goto out;
 		rc = 0;
 		goto out;
@@ -421,4 +431,28 @@ budget_orders_used(PGconn *c, const struct cas_ca *ca, char *err,
 	n = strtol(PQgetvalue(r, 0, 0), NULL, 10);
 	PQclear(r);
 	return n;
+}
+
+int
+budget_orders_limits(const struct cas_conf *cas, char **names, char **limits)
+{
+	char *n[CAS_MAX], lim[CAS_MAX][24], *l[CAS_MAX];
+	size_t i, k = 0;
+
+	for (i = 0; cas != NULL && i < cas->n && k < CAS_MAX; i++, k++) {
+		n[k] = (char *)(uintptr_t)cas->ca[i].name;
+		snprintf(lim[k], sizeof(lim[k]), "%ld",
+		    cas->ca[i].limit_orders_3h > 0 ? cas->ca[i].limit_orders_3h :
+		    0L);
+		l[k] = lim[k];
+	}
+	*names = db_array_literal(n, k);
+	*limits = db_array_literal(l, k);
+	if (*names == NULL || *limits == NULL) {
+		free(*names);
+		free(*limits);
+		*names = *limits = NULL;
+		return -1;
+	}
+	return 0;
 }

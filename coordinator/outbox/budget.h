@@ -65,6 +65,45 @@ char *budget_limited_names(const struct cas_conf *cas);
 #define BUDGET_RELEASE(p) "(released_at IS NULL AND NOT (replaces IS " \
 	"NULL AND coalesce(ca = ANY(" p "::text[]), false)))"
 
+/*
+ * An order that does not fit its CA's budget of orders per 3 hours is
+ * parked (its outbox row held, available_at 'infinity'), not held until
+ * the next room: every order held in one window would get the same time,
+ * and all would be measured again for the one that goes (a herd per
+ * order released). BUDGET_UNPARK_SQL, a relay pass's, is the ids of the
+ * parked rows to wake now: per CA of $1 (text[], with its orders limit in
+ * $2, integer[], 0 for none: budget_orders_limits), its oldest parked
+ * rows by priority, as many as its budget has room for (the limit minus
+ * the orders released in the last 3 hours and minus its issue rows due
+ * and not sent yet, each read no further than the limit: rows woken in a
+ * pass that could not send them, its cap on orders in flight full, are
+ * not woken again), or OUTBOX_BATCH (500) when it counts none (a limit
+ * lifted since).
+ * Each CA costs one probe of outbox_parked when nothing is parked
+ * (0086_outbox_parked.sql): a LATERAL in the index's order with LIMIT 1
+ * (an EXISTS was planned as a hashed subplan reading every parked row, and
+ * a LIMIT 1 alone as a sequential scan of outbox for a CA with none).
+ */
+#define BUDGET_UNPARK_SQL "SELECT p.id FROM unnest($1::text[], " \
+	"$2::integer[]) b(ca, lim) CROSS JOIN LATERAL (SELECT 1 FROM outbox " \
+	"WHERE sent_at IS NULL AND held AND available_at = 'infinity' AND ca " \
+	"= b.ca ORDER BY priority DESC, id LIMIT 1) e CROSS JOIN LATERAL " \
+	"(SELECT CASE WHEN b.lim <= 0 " \
+	"THEN 500 ELSE b.lim - (SELECT count(*) FROM (SELECT 1 FROM orders o " \
+	"WHERE o.ca = b.ca AND o.released_at > now() - interval '3 hours' " \
+	"LIMIT b.lim) t) - (SELECT count(*) FROM (SELECT 1 FROM outbox WHERE " \
+	"sent_at IS NULL AND issue AND NOT held AND ca = b.ca LIMIT b.lim) u) " \
+	"END AS room) f CROSS JOIN LATERAL (SELECT id FROM " \
+	"outbox WHERE sent_at IS NULL AND held AND available_at = 'infinity' " \
+	"AND ca = b.ca ORDER BY priority DESC, id LIMIT greatest(f.room, 0) " \
+	"FOR UPDATE SKIP LOCKED) p"
+
+/* The configured CAs' names and their limits of orders per 3 hours (0:
+ * none) as the text[] and integer[] literals of BUDGET_UNPARK_SQL,
+ * malloc'd. Returns 0, or -1 when memory runs out. */
+int budget_orders_limits(const struct cas_conf *cas, char **names,
+    char **limits);
+
 /* Orders released for ca's account in the last 3 hours, counted up to the
  * CA's limit (the cost is bounded by it; no limit: every one, off the
  * orders_released index). Returns the count, or -1 with err. */

@@ -51,12 +51,18 @@ outbox_add(PGconn *c, const char *topic, const char *key, const void *payload,
 /*
  * Rows held until later (a budget, a retry's delay) are out of the relay's
  * indexes (0073_outbox_held.sql); those now due go back in, read off
- * outbox_held: a pass reads what it may send, not every row waiting. Rows
- * another transaction holds (a cancel) are released by a later pass.
+ * outbox_held: a pass reads what it may send, not every row waiting; and
+ * so do the parked orders their CA's budget has room for now
+ * (BUDGET_UNPARK_SQL, $1 and $2), due from now. Rows another transaction
+ * holds (a cancel) are released by a later pass.
  */
-#define OUTBOX_RELEASE_SQL "UPDATE outbox SET held = false WHERE id IN " \
-	"(SELECT id FROM outbox WHERE sent_at IS NULL AND held AND " \
-	"available_at <= now() FOR UPDATE SKIP LOCKED)"
+_Static_assert(OUTBOX_BATCH == 500, "BUDGET_UNPARK_SQL wakes OUTBOX_BATCH "
+    "parked rows of a CA that counts no orders");
+#define OUTBOX_RELEASE_SQL "UPDATE outbox SET held = false, available_at = " \
+	"least(available_at, now()) WHERE id = ANY(ARRAY(SELECT id FROM " \
+	"outbox WHERE sent_at IS NULL AND held AND available_at <= now() FOR " \
+	"UPDATE SKIP LOCKED) || " \
+	"ARRAY(" BUDGET_UNPARK_SQL "))"
 
 /*
  * The due unsent rows of a pass, highest priority first, then oldest
@@ -367,15 +373,24 @@ outbox_relay(PGconn *c, rd_kafka_t *producer, const struct cas_conf *cas,
 {
 	struct outbox_batch b = { 0 };
 	struct flow f;
-	char *open = NULL, *cas_room = NULL, *rooms = NULL;
+	char *open = NULL, *cas_room = NULL, *rooms = NULL, *names = NULL;
+	char *limits = NULL;
 	int sent, rc = -1;
 
-	if (db_begin(c, err, errlen) < 0)
+	if (budget_orders_limits(cas, &names, &limits) < 0) {
+		snprintf(err, errlen, "outbox_relay: out of memory");
 		return -1;
+	}
+	if (db_begin(c, err, errlen) < 0) {
+		free(names);
+		free(limits);
+		return -1;
+	}
 	if (db_exec(c, "outbox_relay lock", "SELECT pg_advisory_xact_lock("
 	    "hashtext('certfleet-relay'))", 0, NULL, NULL, NULL, err,
 	    errlen) < 0 || db_exec(c, "outbox_relay release",
-	    OUTBOX_RELEASE_SQL, 0, NULL, NULL, NULL, err, errlen) < 0 ||
+	    OUTBOX_RELEASE_SQL, 2, (const char *[]){ names, limits }, NULL,
+	    NULL, err, errlen) < 0 ||
 	    flow_read(c, cas, &f, err, errlen) < 0)
 		goto out;
 	if ((open = flow_open(&f)) == NULL ||
@@ -408,5 +423,7 @@ out:
 	free(open);
 	free(cas_room);
 	free(rooms);
+	free(names);
+	free(limits);
 	return rc;
 }

@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -162,6 +163,34 @@ test_limits_refused(void **state)
 	}
 }
 
+/* The parameters of BUDGET_UNPARK_SQL: every configured CA with its orders
+ * limit, 0 for a CA that counts none (its parked orders are woken). */
+static void
+test_orders_limits_literals(void **state)
+{
+	static const char *const env[] = {
+		"ACME_DIRECTORY=https://127.0.0.1:1/dir",
+		"CERTFLEET_CAS=le-staging",
+		"CERTFLEET_CA_LE_STAGING_DIRECTORY=https://127.0.0.1:2/dir",
+		"CERTFLEET_CA_LE_STAGING_LIMIT_ORDERS_PER_3H=0",
+		NULL };
+	struct cas_conf c;
+	char err[256], *names, *limits;
+
+	(void)state;
+	assert_int_equal(parse(env, &c, err, sizeof(err)), 0);
+	assert_int_equal(budget_orders_limits(&c, &names, &limits), 0);
+	assert_string_equal(names, "{\"pebble\",\"le-staging\"}");
+	assert_string_equal(limits, "{\"300\",\"0\"}");
+	free(names);
+	free(limits);
+	assert_int_equal(budget_orders_limits(NULL, &names, &limits), 0);
+	assert_string_equal(names, "{}");
+	assert_string_equal(limits, "{}");
+	free(names);
+	free(limits);
+}
+
 int
 main(void)
 {
@@ -174,6 +203,7 @@ main(void)
 		cmocka_unit_test(test_limits_default_letsencrypt),
 		cmocka_unit_test(test_limits_set_per_ca),
 		cmocka_unit_test(test_limits_refused),
+		cmocka_unit_test(test_orders_limits_literals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
