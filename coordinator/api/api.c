@@ -666,6 +666,18 @@ api_reload_tls(struct api_server *a)
 
 	if (a == NULL || !a->s->apic.tls)
 		return;
+	if ((rc = api_tls_reload_ca(&a->tls, &a->s->apic, err,
+	    sizeof(err))) < 0) {
+		if (strcmp(err, a->ca_failure) != 0)
+			log_err("%s; the client CA in use stays", err);
+		snprintf(a->ca_failure, sizeof(a->ca_failure), "%s", err);
+	} else {
+		a->ca_failure[0] = '\0';
+		if (rc == 1)
+			log_info("api: client CA reloaded from %s; client "
+			    "certificates on /internal/v1 are verified against "
+			    "it", a->s->apic.client_ca_file);
+	}
 	if ((rc = api_tls_reload(&a->tls, &a->s->apic, err, sizeof(err))) < 0) {
 		cmetrics_api_tls_reload(0, a->tls.not_after);
 		if (strcmp(err, a->tls_failure) != 0)

@@ -164,7 +164,9 @@ struct api_server *api_start(const struct settings *s, const struct vault *v,
 
 /* With TLS on, reads the certificate and key files again (api_tls.h) and
  * logs what it found: a new pair swapped in (its expiry), or why a changed
- * pair was refused, once per distinct reason; the pair in use stays.
+ * pair was refused, once per distinct reason; the pair in use stays. So
+ * for the client CA file, when one is configured (a new CA verifies the
+ * client certificates of /internal/v1 from now on).
  * Counts the outcome and sets the expiry gauge (cmetrics.h). Call it from
  * one thread. NULL or TLS off: nothing. */
 void api_reload_tls(struct api_server *srv);

@@ -31,6 +31,7 @@ struct api_server {
 	unsigned char		 worker[SHA256_DIGEST_LENGTH];
 	struct api_tls		 tls;	/* HTTPS files (api_tls.c) */
 	char			 tls_failure[512]; /* last reload error logged */
+	char			 ca_failure[512]; /* ... of the client CA */
 };
 
 /* One request's view of the server, made by api.c for each request and

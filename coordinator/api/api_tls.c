@@ -2,6 +2,7 @@
 #include "api_tls.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,8 @@
 
 /* The pair handshakes get (api_tls.h): the callback reads it under the
  * read lock, api_tls_reload and api_tls_free change it under the write
- * lock. */
+ * lock; so are the client CA's trust lists read (api_tls_client_ok) and
+ * replaced (api_tls_reload_ca). */
 static pthread_rwlock_t api_tls_lock = PTHREAD_RWLOCK_INITIALIZER;
 static struct api_tls *api_tls_live;
 
@@ -95,6 +97,8 @@ api_tls_free(struct api_tls *t)
 		api_tls_live = NULL;
 	pthread_rwlock_unlock(&api_tls_lock);
 	api_tls_pairs_free(t->pair);
+	if (t->trust != NULL)
+		gnutls_x509_trust_list_deinit(t->trust, 1);
 	free(t->client_ca);
 	memset(t, 0, sizeof(*t));
 }
@@ -229,8 +233,9 @@ api_tls_options(const struct api_conf *c, struct api_tls *t,
 	if (!c->tls)
 		return 0;
 	if (api_tls_reload(t, c, err, errlen) < 0 ||
-	    (c->client_ca_file != NULL && (t->client_ca =
-	    api_tls_read(c->client_ca_file, err, errlen)) == NULL)) {
+	    (c->client_ca_file != NULL && ((t->client_ca =
+	    api_tls_read(c->client_ca_file, err, errlen)) == NULL ||
+	    api_tls_reload_ca(t, c, err, errlen) < 0))) {
 		api_tls_free(t);
 		return -1;
 	}
@@ -279,12 +284,93 @@ api_tls_reload(struct api_tls *t, const struct api_conf *c, char *err,
 }
 
 int
+api_tls_reload_ca(struct api_tls *t, const struct api_conf *c, char *err,
+    size_t errlen)
+{
+	gnutls_x509_trust_list_t trust, old;
+	gnutls_datum_t d;
+	unsigned char digest[32];
+	char *pem;
+	int n;
+
+	if (c->client_ca_file == NULL)
+		return 0;
+	if ((pem = api_tls_read(c->client_ca_file, err, errlen)) == NULL)
+		return -1;
+	api_tls_digest(pem, "", digest);
+	if (t->trust != NULL && memcmp(digest, t->ca_digest,
+	    sizeof(digest)) == 0) {
+		free(pem);
+		return 0;
+	}
+	d.data = (unsigned char *)pem;
+	d.size = (unsigned int)strlen(pem);
+	if (gnutls_x509_trust_list_init(&trust, 0) < 0) {
+		free(pem);
+		snprintf(err, errlen, "api: out of memory");
+		return -1;
+	}
+	n = gnutls_x509_trust_list_add_trust_mem(trust, &d, NULL,
+	    GNUTLS_X509_FMT_PEM, 0, 0);
+	free(pem);
+	if (n <= 0) {
+		gnutls_x509_trust_list_deinit(trust, 1);
+		snprintf(err, errlen, "api: %s holds no certificate GnuTLS reads "
+		    "(%s)", c->client_ca_file, n < 0 ? gnutls_strerror(n) :
+		    "none found");
+		return -1;
+	}
+	pthread_rwlock_wrlock(&api_tls_lock);
+	old = t->trust;
+	t->trust = trust;
+	pthread_rwlock_unlock(&api_tls_lock);
+	/* no reader holds old now: each takes the lock for its whole use */
+	if (old != NULL)
+		gnutls_x509_trust_list_deinit(old, 1);
+	memcpy(t->ca_digest, digest, sizeof(digest));
+	return 1;
+}
+
+/* Verifies the n DER certificates of peers (the leaf first) against t's
+ * trust list, under the read lock. Returns the GnuTLS status (0: trusted)
+ * or UINT_MAX when they do not parse. */
+static unsigned int
+api_tls_verify_chain(const struct api_tls *t, const gnutls_datum_t *peers,
+    unsigned int n)
+{
+	gnutls_x509_crt_t crt[API_TLS_CHAIN_MAX];
+	unsigned int status = UINT_MAX, i, k;
+
+	if (n > API_TLS_CHAIN_MAX)
+		n = API_TLS_CHAIN_MAX;
+	for (k = 0; k < n; k++) {
+		if (gnutls_x509_crt_init(&crt[k]) < 0)
+			goto out;
+		if (gnutls_x509_crt_import(crt[k], &peers[k],
+		    GNUTLS_X509_FMT_DER) < 0) {
+			k++;	/* crt[k] was made: freed below too */
+			goto out;
+		}
+	}
+	pthread_rwlock_rdlock(&api_tls_lock);
+	if (t->trust == NULL || gnutls_x509_trust_list_verify_crt2(t->trust,
+	    crt, n, NULL, 0, 0, &status, NULL) < 0)
+		status = UINT_MAX;
+	pthread_rwlock_unlock(&api_tls_lock);
+out:
+	for (i = 0; i < k; i++)
+		gnutls_x509_crt_deinit(crt[i]);
+	return status;
+}
+
+int
 api_tls_client_ok(const struct api_tls *t, struct MHD_Connection *conn,
     char *why, size_t whylen)
 {
 	const union MHD_ConnectionInfo *ci;
+	const gnutls_datum_t *peers;
 	gnutls_session_t s;
-	unsigned int status = 0, n = 0;
+	unsigned int status, n = 0;
 
 	if (t->client_ca == NULL)
 		return 1;
@@ -294,12 +380,11 @@ api_tls_client_ok(const struct api_tls *t, struct MHD_Connection *conn,
 		return 0;
 	}
 	s = (gnutls_session_t)ci->tls_session;
-	if (gnutls_certificate_get_peers(s, &n) == NULL || n == 0) {
+	if ((peers = gnutls_certificate_get_peers(s, &n)) == NULL || n == 0) {
 		snprintf(why, whylen, "no client certificate");
 		return 0;
 	}
-	if (gnutls_certificate_verify_peers2(s, &status) != GNUTLS_E_SUCCESS ||
-	    status != 0) {
+	if ((status = api_tls_verify_chain(t, peers, n)) != 0) {
 		snprintf(why, whylen, "the client certificate does not verify "
 		    "(GnuTLS status 0x%x)", status);
 		return 0;
