@@ -27,8 +27,10 @@
 	API_TS("h.changed_at") ", coalesce(h.errors, '[]')::text, " \
 	"(SELECT count(*) FROM orders WHERE ca = $1 AND status IN ('sent', " \
 	"'processing')), (SELECT count(*) FROM orders WHERE ca = $1 AND " \
-	"status IN ('pending', 'deferred')) FROM (SELECT $1::text AS ca) x " \
-	"LEFT JOIN ca_health h ON h.ca = x.ca"
+	"status IN ('pending', 'deferred')), (SELECT count(*) FROM outbox " \
+	"WHERE sent_at IS NULL AND held AND available_at = 'infinity' AND ca " \
+	"= $1) FROM (SELECT $1::text AS ca) x LEFT JOIN ca_health h ON h.ca = " \
+	"x.ca"
 
 /* The scopes CA $1 holds now (ca_holds, results/ratelimits.c), the last
  * to end first, at most API_CAS_HOLDS_MAX: the kind, what it holds (a
@@ -157,7 +159,7 @@ api_cas_one(struct api *a, redisContext *rc, const struct cas_ca *ca,
 	if ((errors = json_loads(PQgetvalue(r, 0, 6), 0, NULL)) == NULL)
 		errors = json_array();
 	o = json_pack("{s:s, s:s, s:b, s:{s:s, s:i, s:o, s:o, s:f, s:o}, s:i, "
-	    "s:I, s:i, s:o, s:b, s:o, s:{s:i, s:I, s:I}, s:o}",
+	    "s:I, s:i, s:o, s:b, s:o, s:{s:i, s:I, s:I, s:i}, s:o}",
 	    "name", ca->name, "directory", ca->directory,
 	    "default", ca == &a->s->cas.ca[a->s->cas.def],
 	    "breaker", "state", PQgetvalue(r, 0, 0),
@@ -175,6 +177,7 @@ api_cas_one(struct api *a, redisContext *rc, const struct cas_ca *ca,
 	    "orders_3h_limit", (json_int_t)ca->limit_orders_3h,
 	    "orders_3h_headroom", (json_int_t)(ca->limit_orders_3h > 0 ?
 	    (ca->limit_orders_3h > used ? ca->limit_orders_3h - used : 0) : -1),
+	    "orders_3h_waiting", atoi(PQgetvalue(r, 0, 9)),
 	    "holds", holds);
 	PQclear(r);
 	return o;

@@ -64,8 +64,10 @@ ctl_ca_print(json_t *ca)
 		    "at once\n");
 	if (ctl_ca_int(bu, "orders_3h_limit") > 0)
 		printf("  budget       %lld of %lld new orders in 3 h used, %lld "
-		    "left\n", ctl_ca_int(bu, "orders_3h_used"), ctl_ca_int(bu,
-		    "orders_3h_limit"), ctl_ca_int(bu, "orders_3h_headroom"));
+		    "left, %lld waiting in turn\n", ctl_ca_int(bu,
+		    "orders_3h_used"), ctl_ca_int(bu, "orders_3h_limit"),
+		    ctl_ca_int(bu, "orders_3h_headroom"), ctl_ca_int(bu,
+		    "orders_3h_waiting"));
 	else
 		printf("  budget       %lld new orders in 3 h, no limit\n",
 		    ctl_ca_int(bu, "orders_3h_used"));
