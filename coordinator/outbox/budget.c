@@ -180,7 +180,8 @@ budget_measure(PGconn *c, const struct cas_ca *ca, const char *setid,
 	    "LIMIT_CERTS_PER_DOMAIN_7D" : "LIMIT_DUPLICATES_7D";
 	(void)config_env_name(var, sizeof(var), "CERTFLEET_CA", ca->name, what);
 	/* the orders budget's room goes to the parked orders oldest first
-	 * (budget_park): the next room is not necessarily this order's */
+	 * (parked: budget_hold at INFINITY, BUDGET_UNPARK_SQL): the next
+	 * room is not necessarily this order's */
 	snprintf(detail, detaillen, "held %s %s by CA %s's limit on %s%s%s: "
 	    "%s=%s", w == 0 ? "in turn, next room at" : "until", when,
 	    ca->name, w == 0 ?
