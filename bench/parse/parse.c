@@ -1,4 +1,4 @@
-/* parse.c -- bench-parse: CPU microseconds per certificate read (d2i_X509 against x509cache_d2i on bytes seen before and x509lite_d2i without the key), per order CSR read (d2i_X509_REQ against acme_csr_spki) and per JWS signature (set up per call against copied), next to a bare ECDSA P-256 signature on a reused context, in the same run. */
+/* parse.c -- bench-parse: CPU microseconds per certificate read (d2i_X509 against x509cache_d2i on bytes seen before and x509lite_d2i without the key, x509lite_d2i_keyed with it), per order CSR read (d2i_X509_REQ against acme_csr_spki) and per JWS signature (set up per call against copied), next to a bare ECDSA P-256 signature on a reused context, in the same run. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +48,8 @@ bp_material(EVP_PKEY *k, unsigned char **csr, int *csrlen,
 }
 
 /* Microseconds per call of the parse: 0 d2i_X509, 1 x509cache_d2i,
- * 2 d2i_X509_REQ, 3 acme_csr_spki, 4 x509lite_d2i; -1 on a failure. */
+ * 2 d2i_X509_REQ, 3 acme_csr_spki, 4 x509lite_d2i, 5 x509lite_d2i_keyed
+ * (what x509cache_d2i does with bytes it has not seen); -1 on a failure. */
 static double
 bp_parse(int which, const unsigned char *der, int len, int rounds)
 {
@@ -69,11 +70,13 @@ bp_parse(int which, const unsigned char *der, int len, int rounds)
 			v = d2i_X509_REQ(NULL, &p, len);
 		else if (which == 4)
 			v = x509lite_d2i(der, (size_t)len, &used);
+		else if (which == 5)
+			v = x509lite_d2i_keyed(der, (size_t)len, &used);
 		else if ((spki = acme_csr_spki(der, (size_t)len, &slen)) != NULL)
 			v = spki;
 		if (v == NULL)
 			return -1;
-		if (which <= 1 || which == 4)
+		if (which <= 1 || which >= 4)
 			X509_free(v);
 		else if (which == 2)
 			X509_REQ_free(v);
@@ -144,7 +147,7 @@ int
 main(int argc, char **argv)
 {
 	unsigned char *csr = NULL, *crt = NULL;
-	double r[9];
+	double r[10];
 	EVP_PKEY *k = EVP_EC_gen("P-256");
 	struct jws_key *jk;
 	int rounds = BP_DEFAULT_ROUNDS, csrlen, crtlen, i;
@@ -167,14 +170,16 @@ main(int argc, char **argv)
 	for (i = 0; i < 4; i++)
 		r[4 + i] = bp_sign(i, jk, k, rounds);
 	r[8] = bp_parse(4, crt, crtlen, rounds);
-	for (i = 0; i < 9 && r[i] >= 0; i++)
+	r[9] = bp_parse(5, crt, crtlen, rounds);
+	for (i = 0; i < 10 && r[i] >= 0; i++)
 		;
-	if (i < 9) {
+	if (i < 10) {
 		fprintf(stderr, "bench-parse: step %d failed\n", i);
 		return 1;
 	}
 	printf("certificate: d2i_X509 %.1f us, x509cache_d2i (seen) %.1f us, "
-	    "x509lite_d2i (no key) %.1f us\n", r[0], r[1], r[8]);
+	    "x509lite_d2i (no key) %.1f us, x509lite_d2i_keyed (new bytes, "
+	    "with the key) %.1f us\n", r[0], r[1], r[8], r[9]);
 	printf("order CSR: d2i_X509_REQ %.1f us, acme_csr_spki %.1f us\n",
 	    r[2], r[3]);
 	printf("ES256: DigestSignInit per call %.1f us, copied context "

@@ -15,8 +15,8 @@
 #define X509CACHE_DER_MAX (64 * 1024)
 
 /* d2i_X509 of der[0..len), each distinct byte string parsed once per
- * process (OpenSSL 3.0 sets up a decoder for the public key at every parse:
- * about 0.12 ms). Returns a new reference (X509_free it) and sets *used to
+ * process, through x509lite_d2i_keyed (OpenSSL 3.0's d2i_X509 sets up a
+ * decoder for the public key at every parse: about 0.12 ms). Returns a new reference (X509_free it) and sets *used to
  * the bytes the parse consumed (d2i_X509's advance, <= len), or NULL when
  * the bytes are not a certificate (nothing cached then). Thread-safe; the
  * X509 is shared, so callers must not change it. */

@@ -69,7 +69,6 @@ X509 *
 x509cache_d2i(const unsigned char *der, size_t len, size_t *used)
 {
 	struct x509cache_entry *e;
-	const unsigned char *p = der;
 	X509 *x = NULL;
 
 	if (len > LONG_MAX)
@@ -84,9 +83,8 @@ x509cache_d2i(const unsigned char *der, size_t len, size_t *used)
 	if (x != NULL)
 		return x;
 	/* parsed outside the lock: threads parsing different bytes in parallel */
-	if ((x = d2i_X509(NULL, &p, (long)len)) == NULL)
+	if ((x = x509lite_d2i_keyed(der, len, used)) == NULL)
 		return NULL;
-	*used = (size_t)(p - der);
 	pthread_mutex_lock(&x509cache_lock);
 	x509cache_keep(der, len, *used, x);
 	pthread_mutex_unlock(&x509cache_lock);

@@ -1,13 +1,21 @@
-/* x509lite.c -- certificates read without decoding their public key, through OpenSSL's X509 template in a library context with no provider. */
+/* x509lite.c -- certificates read without OpenSSL 3.0's key decoder: OpenSSL's X509 template in a library context with no provider, the key (when wanted) through the legacy EC and RSA methods. */
+/* EC_KEY and RSA are deprecated in OpenSSL 3.0, and they are the point
+ * here: their d2i functions decode a key without setting up a decoder. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include "x509lite.h"
 
 #include <limits.h>
 #include <pthread.h>
+#include <string.h>
 
 #include <openssl/asn1t.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
+#include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/provider.h>
+#include <openssl/rsa.h>
 
 /* The context the key decoder looks in: only the "null" provider, which
  * offers nothing, so the decoder finds none at once. Made once, kept for
@@ -42,6 +50,90 @@ x509lite_d2i(const unsigned char *der, size_t len, size_t *used)
 		return NULL;
 	if ((x = (X509 *)ASN1_item_d2i_ex(NULL, &p, (long)len,
 	    ASN1_ITEM_rptr(X509), x509lite_ctx, NULL)) == NULL)
+		return NULL;
+	*used = (size_t)(p - der);
+	return x;
+}
+
+/* The key of the SubjectPublicKeyInfo spki[0..len) of algorithm nid as a
+ * legacy EC or RSA EVP_PKEY, or NULL for another kind or a key that does
+ * not decode. */
+static EVP_PKEY *
+x509lite_legacy_key(const unsigned char *spki, int len, int nid)
+{
+	const unsigned char *p = spki;
+	EVP_PKEY *k;
+	EC_KEY *ec = NULL;
+	RSA *rsa = NULL;
+	int ok = 0;
+
+	if ((nid != NID_X9_62_id_ecPublicKey && nid != NID_rsaEncryption) ||
+	    (k = EVP_PKEY_new()) == NULL)
+		return NULL;
+	if (nid == NID_X9_62_id_ecPublicKey)
+		ok = (ec = d2i_EC_PUBKEY(NULL, &p, len)) != NULL &&
+		    EVP_PKEY_assign_EC_KEY(k, ec) == 1;
+	else
+		ok = (rsa = d2i_RSA_PUBKEY(NULL, &p, len)) != NULL &&
+		    EVP_PKEY_assign_RSA(k, rsa) == 1;
+	if (ok)
+		return k;	/* ec or rsa is k's now */
+	EC_KEY_free(ec);
+	RSA_free(rsa);
+	EVP_PKEY_free(k);
+	return NULL;
+}
+
+/* Sets into x (read by x509lite_d2i from der[0..len)) the key of its
+ * SubjectPublicKeyInfo through the legacy methods. Returns 1 when x then
+ * holds that key with its SubjectPublicKeyInfo and its encoding still the
+ * same bytes, else 0 (x to be dropped). */
+static int
+x509lite_set_key(X509 *x, const unsigned char *der, size_t len)
+{
+	ASN1_OBJECT *alg = NULL;
+	unsigned char *spki = NULL, *spki2 = NULL, *again = NULL;
+	EVP_PKEY *k = NULL;
+	int n, n2 = 0, ok = 0;
+
+	if (X509_PUBKEY_get0_param(&alg, NULL, NULL, NULL,
+	    X509_get_X509_PUBKEY(x)) != 1 ||
+	    (n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &spki)) <= 0 ||
+	    (k = x509lite_legacy_key(spki, n, OBJ_obj2nid(alg))) == NULL ||
+	    X509_set_pubkey(x, k) != 1)
+		goto out;
+	/*
+	 * The key goes in as a new SubjectPublicKeyInfo encoded from it, and
+	 * an OpenSSL that marked the certificate changed would check its
+	 * signature over bytes encoded again from its fields: both are taken
+	 * only when they are the bytes the CA sent.
+	 */
+	n2 = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &spki2);
+	ok = n2 == n && memcmp(spki2, spki, (size_t)n) == 0 &&
+	    (n = i2d_X509(x, &again)) > 0 && (size_t)n == len &&
+	    memcmp(again, der, len) == 0;
+out:
+	EVP_PKEY_free(k);
+	OPENSSL_free(spki);
+	OPENSSL_free(spki2);
+	OPENSSL_free(again);
+	return ok;
+}
+
+X509 *
+x509lite_d2i_keyed(const unsigned char *der, size_t len, size_t *used)
+{
+	const unsigned char *p = der;
+	X509 *x;
+
+	if (len > LONG_MAX || (x = x509lite_d2i(der, len, used)) == NULL)
+		return NULL;
+	if (x509lite_set_key(x, der, *used))
+		return x;
+	/* another kind of key, or bytes that would not come back the same */
+	X509_free(x);
+	ERR_clear_error();
+	if ((x = d2i_X509(NULL, &p, (long)len)) == NULL)
 		return NULL;
 	*used = (size_t)(p - der);
 	return x;

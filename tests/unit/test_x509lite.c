@@ -1,4 +1,4 @@
-/* test_x509lite.c -- unit tests of certificates read without their key: the bytes d2i_X509 accepts and refuses, the same fields and SPKI bytes, no key, PEM blocks skipped as OpenSSL does. */
+/* test_x509lite.c -- unit tests of certificates read without OpenSSL's key decoder: the bytes d2i_X509 accepts and refuses, the same fields and SPKI bytes, no key or the same key, signatures checked over the CA's bytes, PEM blocks skipped as OpenSSL does. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -48,10 +48,12 @@ openssl_reads(const unsigned char *der, size_t len, size_t *used)
 	return x != NULL;
 }
 
-/* Every prefix and every byte flipped (three ways) of der: x509lite_d2i
- * accepts exactly what d2i_X509 does, consuming as much. */
+/* Every prefix and every byte flipped (three ways) of der: parse (the
+ * keyless or the keyed read) accepts exactly what d2i_X509 does, consuming
+ * as much. */
 static void
-check_same_verdicts(const unsigned char *der, size_t len)
+check_same_verdicts(X509 *(*parse)(const unsigned char *, size_t, size_t *),
+    const unsigned char *der, size_t len)
 {
 	static const unsigned char flips[] = { 0x01, 0x80, 0xff };
 	unsigned char *m = malloc(len + 1);
@@ -61,7 +63,7 @@ check_same_verdicts(const unsigned char *der, size_t len)
 	assert_non_null(m);
 	for (i = 1; i <= len; i++) {
 		used = 0;
-		x = x509lite_d2i(der, i, &used);
+		x = parse(der, i, &used);
 		assert_int_equal(x != NULL, openssl_reads(der, i, &want));
 		if (x != NULL)
 			assert_int_equal(used, want);
@@ -72,7 +74,7 @@ check_same_verdicts(const unsigned char *der, size_t len)
 			memcpy(m, der, len);
 			m[i] ^= flips[f];
 			used = 0;
-			x = x509lite_d2i(m, len, &used);
+			x = parse(m, len, &used);
 			assert_int_equal(x != NULL, openssl_reads(m, len,
 			    &want));
 			if (x != NULL)
@@ -91,7 +93,8 @@ test_same_verdicts(void **state)
 
 	(void)state;
 	der = make_cert_der("EC", &len);
-	check_same_verdicts(der, len);
+	check_same_verdicts(x509lite_d2i, der, len);
+	check_same_verdicts(x509lite_d2i_keyed, der, len);
 	OPENSSL_free(der);
 }
 
@@ -145,6 +148,103 @@ test_same_fields(void **state)
 	check_same_fields("RSA");
 }
 
+/* A leaf of alg ("EC" P-256, "RSA" or "ED25519") issued by a fresh EC CA:
+ * the keyed read has d2i_X509's key and bytes, and its signature checks
+ * against the CA's key, and fails once the signature is changed. */
+static void
+check_keyed(const char *alg)
+{
+	struct tc ca, leaf;
+	unsigned char *der, *re = NULL;
+	const unsigned char *p;
+	size_t len = 0, used = 0;
+	X509 *full, *keyed;
+
+	assert_int_equal(tc_make(&ca, NULL, tc_key("EC", "P-256"), "ca", NULL,
+	    time(NULL), time(NULL) + 3600), 0);
+	assert_int_equal(tc_make(&leaf, &ca, strcmp(alg, "EC") == 0 ?
+	    tc_key("EC", "P-256") : strcmp(alg, "RSA") == 0 ?
+	    tc_key("RSA", "2048") : tc_key("ED25519", NULL), "leaf",
+	    "DNS:lite.example", time(NULL), time(NULL) + 3600), 0);
+	der = tc_der(&leaf, &len);
+	assert_non_null(der);
+	p = der;
+	full = d2i_X509(NULL, &p, (long)len);
+	keyed = x509lite_d2i_keyed(der, len, &used);
+	assert_non_null(full);
+	assert_non_null(keyed);
+	assert_int_equal(used, len);
+	assert_non_null(X509_get0_pubkey(keyed));
+	assert_int_equal(EVP_PKEY_eq(X509_get0_pubkey(keyed),
+	    X509_get0_pubkey(full)), 1);
+	assert_int_equal(i2d_X509(keyed, &re), (int)len);
+	assert_memory_equal(re, der, len);
+	assert_int_equal(X509_verify(keyed, ca.key), 1);
+	X509_free(keyed);
+	der[len - 1] ^= 0x01;		/* the signature's last byte */
+	keyed = x509lite_d2i_keyed(der, len, &used);
+	assert_non_null(keyed);
+	assert_int_not_equal(X509_verify(keyed, ca.key), 1);
+	ERR_clear_error();
+	X509_free(keyed);
+	X509_free(full);
+	OPENSSL_free(re);
+	OPENSSL_free(der);
+	tc_free(&leaf);
+	tc_free(&ca);
+}
+
+static void
+test_keyed(void **state)
+{
+	(void)state;
+	check_keyed("EC");
+	check_keyed("RSA");
+	check_keyed("ED25519");	/* another kind: d2i_X509 itself */
+}
+
+/* A certificate whose serial's length is in the long form (BER, which
+ * d2i_X509 reads): encoded again it would be one byte shorter, so the
+ * keyed read must keep the CA's bytes, with the key. */
+static void
+test_keyed_keeps_bytes(void **state)
+{
+	unsigned char *der = NULL, *ber, *re = NULL;
+	size_t len, used = 0, at;
+	X509 *keyed;
+	unsigned tbslen, certlen;
+
+	(void)state;
+	der = make_cert_der("EC", &len);
+	/* 30 82 LL LL  30 82 TT TT  a0 03 02 01 02  02 NN serial... */
+	assert_true(der[0] == 0x30 && der[1] == 0x82 && der[4] == 0x30 &&
+	    der[5] == 0x82 && der[8] == 0xa0 && der[13] == 0x02 &&
+	    der[14] < 0x80);
+	certlen = (unsigned)der[2] << 8 | der[3];
+	tbslen = (unsigned)der[6] << 8 | der[7];
+	at = 14;			/* the serial's length byte */
+	ber = malloc(len + 1);
+	assert_non_null(ber);
+	memcpy(ber, der, at);
+	ber[at] = 0x81;			/* long form, one length byte */
+	memcpy(ber + at + 1, der + at, len - at);
+	ber[2] = (unsigned char)((certlen + 1) >> 8);
+	ber[3] = (unsigned char)(certlen + 1);
+	ber[6] = (unsigned char)((tbslen + 1) >> 8);
+	ber[7] = (unsigned char)(tbslen + 1);
+	assert_true(openssl_reads(ber, len + 1, &used));
+	keyed = x509lite_d2i_keyed(ber, len + 1, &used);
+	assert_non_null(keyed);
+	assert_int_equal(used, len + 1);
+	assert_non_null(X509_get0_pubkey(keyed));
+	assert_int_equal(i2d_X509(keyed, &re), (int)(len + 1));
+	assert_memory_equal(re, ber, len + 1);
+	X509_free(keyed);
+	OPENSSL_free(re);
+	free(ber);
+	OPENSSL_free(der);
+}
+
 static void
 test_pem_read(void **state)
 {
@@ -175,6 +275,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_verdicts),
 		cmocka_unit_test(test_same_fields),
+		cmocka_unit_test(test_keyed),
+		cmocka_unit_test(test_keyed_keeps_bytes),
 		cmocka_unit_test(test_pem_read),
 	};
 
