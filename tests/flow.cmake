@@ -1,4 +1,4 @@
-# flow.cmake -- flow control per CA: pacing and gate settings, the gate's parts, the cap's room, final problems and the retry schedule (unit); the gate on Redis, a 2,000-set burst under the cap, three CAs that stop, die and answer 503, and two coordinators one of which dies (integration, on CAs of their own: no stack lock).
+# flow.cmake -- flow control per CA: pacing and gate settings, the gate's parts, the cap's room, final problems and the retry schedule (unit); the gate on Redis, a 2,000-set burst under the cap, three CAs that stop, die and answer 503, two coordinators one of which dies, and two coordinators' sweepers (integration, on CAs of their own: no stack lock).
 certfleet_unit_test(unit_flow unit/test_flow.c certfleet_coordinator
 	certfleet_acme_offline certfleet_base)
 
@@ -16,8 +16,13 @@ certfleet_integration_test_own(flow_outages ${CMAKE_CURRENT_SOURCE_DIR}/integrat
 certfleet_integration_test_own(flow_two_coordinators
 	${CMAKE_CURRENT_SOURCE_DIR}/integration/test_flow_two_coordinators
 	$<TARGET_FILE_DIR:certfleet-worker>)
-set_tests_properties(flow_burst flow_outages flow_two_coordinators PROPERTIES
-	RESOURCE_LOCK flow_ports)
+# Two coordinators' sweepers re-driving the same stuck orders while no
+# worker runs (coordinator/schedule/sweep.h).
+certfleet_integration_test_own(flow_two_sweepers
+	${CMAKE_CURRENT_SOURCE_DIR}/integration/test_flow_two_sweepers
+	$<TARGET_FILE_DIR:certfleet-worker>)
+set_tests_properties(flow_burst flow_outages flow_two_coordinators
+	flow_two_sweepers PROPERTIES RESOURCE_LOCK flow_ports)
 # In CI the outages last 90 s and the 503 window 60 s (the issue's 3 and 2
 # minutes when run by hand): still three times a request's 30 s timeout,
 # longer than the breaker's longest probe interval (60 s) and than the

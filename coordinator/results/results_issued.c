@@ -15,6 +15,10 @@
 #include "pem.h"
 #include "results_int.h"
 
+/* The jobs of an order ($1) queued and not yet sent. */
+#define RESULTS_WITHDRAW_SQL "DELETE FROM outbox WHERE job_id = $1 AND " \
+	"sent_at IS NULL"
+
 #define RESULTS_PROBLEM_MISMATCH "urn:certfleet:error:certificateMismatch"
 #define RESULTS_PROBLEM_BADCERT "urn:certfleet:error:badCertificate"
 
@@ -136,8 +140,10 @@ results_issued(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 	 * holds it to that key and the exact names, so a late certificate of
 	 * an attempt the sweeper or a retry superseded is the certificate this
 	 * order asked for; refusing it would spend another order at the CA.
-	 * The order becomes valid, and whatever the later attempt reports
-	 * then is ignored.
+	 * The order becomes valid, the later attempt's job is withdrawn when
+	 * it is not sent yet, and whatever that attempt reports is ignored.
+	 * (A worker that still runs an earlier attempt when a later one
+	 * reaches it runs one ACME order for both: worker/runner/runner.h.)
 	 */
 	if (strcmp(o->status, "valid") == 0)
 		return RESULTS_IGNORED;
@@ -177,6 +183,12 @@ results_issued(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 	 * statement */
 	in.order_url = ci_ev->order_url;
 	if (issued_record(c, &in, icid, renew, err, errlen) < 0)
+		goto out;
+	/* The certificate of an attempt a re-drive superseded made the order
+	 * valid: the later attempts' jobs not yet sent have nothing to do. */
+	if (e->attempt < o->attempt && db_exec(c, "results withdraw",
+	    RESULTS_WITHDRAW_SQL, 1, (const char *[]){ e->job_id }, NULL, NULL,
+	    err, errlen) < 0)
 		goto out;
 	log_info_ctx(
 	    LOG_JOB(e->job_id, e->attempt, e->trace_id, o->certificate),

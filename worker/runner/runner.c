@@ -415,6 +415,65 @@ runner_pace_learn(struct runner *r, const Certfleet__Job *msg)
 		pacer_learn(r->d.pacer, ca->directory_url, ca->name);
 }
 
+/* 1 when two issue_order jobs ask for the same order: the same
+ * certificate, CA, account, CSR, challenge, profile and replaced
+ * certificate (what an attempt of one order keeps). */
+static int
+job_same_order(const Certfleet__IssueOrder *a, const Certfleet__IssueOrder *b)
+{
+	return strcmp(a->certificate_id, b->certificate_id) == 0 &&
+	    a->ca != NULL && b->ca != NULL &&
+	    strcmp(a->ca->directory_url, b->ca->directory_url) == 0 &&
+	    strcmp(a->account_id, b->account_id) == 0 &&
+	    a->csr_der.len == b->csr_der.len && (a->csr_der.len == 0 ||
+	    memcmp(a->csr_der.data, b->csr_der.data, a->csr_der.len) == 0) &&
+	    strcmp(a->challenge_type, b->challenge_type) == 0 &&
+	    strcmp(a->profile, b->profile) == 0 &&
+	    strcmp(a->replaces, b->replaces) == 0;
+}
+
+/*
+ * j (just decoded) is an attempt of an order another job of this worker
+ * still runs: a re-drive the sweeper or a retry queued behind it (workers
+ * that were away find every attempt of an order queued), or the same
+ * message again. One ACME order serves them: the running job goes on under
+ * the newest attempt number (so that the coordinator counts its events),
+ * j is done at once (its offset is committed only after the running job's,
+ * offsets.h), and no second order is opened at the CA, where it would cost
+ * an order and a duplicate certificate. The running job ends, whatever
+ * happens, by its order's deadline (acme.h: 600 s), with a result the
+ * coordinator takes. Returns 1 when j was merged (and freed), 0 when it is
+ * to run.
+ */
+static int
+runner_merge(struct runner *r, struct job *j)
+{
+	struct job *x;
+
+	if (j->msg->kind_case != CERTFLEET__JOB__KIND_ISSUE_ORDER)
+		return 0;
+	for (x = r->jobs; x != NULL; x = x->next)
+		if (x != j && !x->reported && x->msg != NULL &&
+		    x->msg->kind_case == CERTFLEET__JOB__KIND_ISSUE_ORDER &&
+		    strcmp(x->msg->job_id, j->msg->job_id) == 0 &&
+		    job_same_order(x->msg->issue_order, j->msg->issue_order))
+			break;
+	if (x == NULL)
+		return 0;
+	if (j->msg->attempt > x->msg->attempt) {
+		runner_job_log(x, LOGL_INFO, "attempt %u of this order came "
+		    "while it runs here: it goes on as attempt %u, no second "
+		    "ACME order", j->msg->attempt, j->msg->attempt);
+		x->msg->attempt = j->msg->attempt;
+	} else
+		runner_job_log(x, LOGL_INFO, "attempt %u of this order came "
+		    "again while attempt %u runs here: nothing more to do",
+		    j->msg->attempt, x->msg->attempt);
+	consumer_done(r->d.consumer, j->partition, j->offset);
+	runner_job_free(j);
+	return 1;
+}
+
 void
 runner_handle(void *arg, const struct consumer_msg *m)
 {
@@ -454,6 +513,8 @@ runner_handle(void *arg, const struct consumer_msg *m)
 		}
 		return;
 	}
+	if (runner_merge(r, j))
+		return;
 	runner_pace_learn(r, j->msg);
 	if ((ca = job_ca(j->msg)) != NULL)
 		wmetrics_ca_seen(ca->name, ca->directory_url);

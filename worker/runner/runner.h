@@ -56,7 +56,10 @@ void runner_set_events(struct runner *r, struct events *ev);
 /* consumer_handler_fn: verifies one message's signature (a job signed by
  * a key of deps->jobkeys, not expired), decodes it and starts its job; a
  * message that is unsigned, badly signed, expired or does not decode is
- * dead-lettered with the reason, and nothing else is done for it. */
+ * dead-lettered with the reason, and nothing else is done for it. An
+ * attempt of an order a job of this worker still runs joins that job: the
+ * job takes the newer attempt number, and no second ACME order is
+ * opened. */
 void runner_handle(void *r, const struct consumer_msg *m);
 
 /* events_delivered_fn for the producer. */
