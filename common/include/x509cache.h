@@ -16,10 +16,11 @@
 
 /* d2i_X509 of der[0..len), each distinct byte string parsed once per
  * process, through x509lite_d2i_keyed (OpenSSL 3.0's d2i_X509 sets up a
- * decoder for the public key at every parse: about 0.12 ms). Returns a new reference (X509_free it) and sets *used to
- * the bytes the parse consumed (d2i_X509's advance, <= len), or NULL when
- * the bytes are not a certificate (nothing cached then). Thread-safe; the
- * X509 is shared, so callers must not change it. */
+ * decoder for the public key at every parse: about 0.12 ms). Returns a new
+ * reference (X509_free it) and sets *used to the bytes the parse consumed
+ * (d2i_X509's advance, <= len), or NULL when the bytes are not a
+ * certificate (nothing cached then). Thread-safe; the X509 is shared, so
+ * callers must not change it. */
 X509 *x509cache_d2i(const unsigned char *der, size_t len, size_t *used);
 
 /* PEM_read_bio_X509(b, NULL, NULL, NULL) through x509cache_d2i: the next

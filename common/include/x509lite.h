@@ -28,8 +28,8 @@
 X509 *x509lite_d2i(const unsigned char *der, size_t len, size_t *used);
 
 /*
- * d2i_X509 of der[0..len) with the public key, at about a quarter of its
- * cost for an EC or RSA key (bench-parse): x509lite_d2i, then the key of
+ * d2i_X509 of der[0..len) with the public key, at a fifth to a quarter of
+ * its cost for an EC or RSA key (bench-parse): x509lite_d2i, then the key of
  * the SubjectPublicKeyInfo through OpenSSL's legacy EC or RSA method (no
  * decoder set up) set into the certificate. That is kept only when the
  * certificate's SubjectPublicKeyInfo and its whole encoding are then still
