@@ -20,6 +20,7 @@
 #include "migrate.h"
 #include "ops.h"
 #include "ondemand.h"
+#include "orphans.h"
 #include "outbox.h"
 #include "primer.h"
 #include "probe.h"
@@ -419,7 +420,7 @@ main_run(void)
 	struct outbox_signing sign;
 	char err[1024];
 	struct main_relay relay = { 0, 0 };
-	uint64_t last_breaker = 0, last_tls;
+	uint64_t last_breaker = 0, last_tls, last_orphans = 0;
 	uint64_t now;
 	int n, rc = 1, wait;
 
@@ -467,6 +468,9 @@ main_run(void)
 			    sizeof(err)) < 0)
 				log_warn("breakers: %s (will retry)", err);
 		}
+		if (orphans_tick(co.db, &co.s.cas, now, &last_orphans, err,
+		    sizeof(err)) < 0)
+			log_warn("unconfigured CAs: %s (will retry)", err);
 	}
 	log_info("shutting down");
 	rc = 0;

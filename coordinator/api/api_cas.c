@@ -1,4 +1,4 @@
-/* api_cas.c -- GET /v1/cas: each CA's health and flow: circuit breaker, orders in flight against the cap, request pacing now, recent errors, budget headroom, the scopes its rate-limit reports hold. */
+/* api_cas.c -- GET /v1/cas: each CA's health and flow: circuit breaker, orders in flight against the cap, request pacing now, recent errors, budget headroom, the scopes its rate-limit reports hold; and the CAs orders wait for that are not configured. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +13,7 @@
 #include "db.h"
 #include "hostname.h"
 #include "log.h"
+#include "orphans.h"
 #include "pace.h"
 #include "redisconn.h"
 #include "rediskeys.h"
@@ -310,6 +311,25 @@ api_route_ca(struct api *a, struct MHD_Connection *conn, const char *path,
 	return api_cas_release(a, conn, name, req);
 }
 
+/* The CAs with orders waiting that this coordinator has no configuration
+ * for (ca/orphans.h) as [{"name", "orders_waiting"}]; NULL with err. */
+static json_t *
+api_cas_orphans(struct api *a, char *err, size_t errlen)
+{
+	struct orphan o[ORPHANS_MAX];
+	json_t *list;
+	int i, n;
+
+	if ((n = orphans_list(a->db, &a->s->cas, o, ORPHANS_MAX, err,
+	    errlen)) < 0)
+		return NULL;
+	list = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(list, json_pack("{s:s, s:I}", "name",
+		    o[i].ca, "orders_waiting", (json_int_t)o[i].waiting));
+	return list;
+}
+
 enum MHD_Result
 api_cas(struct api *a, struct MHD_Connection *conn)
 {
@@ -343,5 +363,10 @@ api_cas(struct api *a, struct MHD_Connection *conn)
 	}
 	if (rc != NULL)
 		redisFree(rc);
-	return api_json(conn, MHD_HTTP_OK, json_pack("{s:o}", "cas", list));
+	if ((o = api_cas_orphans(a, err, sizeof(err))) == NULL) {
+		json_decref(list);
+		return api_unavailable(conn, err);
+	}
+	return api_json(conn, MHD_HTTP_OK, json_pack("{s:o, s:o}", "cas", list,
+	    "unconfigured", o));
 }

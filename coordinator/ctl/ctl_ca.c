@@ -1,4 +1,4 @@
-/* ctl_ca.c -- certfleetctl ca list: each CA's circuit breaker, orders in flight against the cap, pacing, recent errors, budget headroom and the scopes its rate-limit reports hold (GET /v1/cas); ca release: those holds ended. */
+/* ctl_ca.c -- certfleetctl ca list: each CA's circuit breaker, orders in flight against the cap, pacing, recent errors, budget headroom and the scopes its rate-limit reports hold, and the CAs orders wait for that are not configured (GET /v1/cas); ca release: those holds ended. */
 #include "ctl.h"
 
 #include <stdio.h>
@@ -152,6 +152,11 @@ ctl_ca(int argc, char *argv[])
 	}
 	json_array_foreach(json_object_get(j, "cas"), i, ca)
 		ctl_ca_print(ca);
+	json_array_foreach(json_object_get(j, "unconfigured"), i, ca)
+		printf("%s  NOT CONFIGURED: %lld order(s) wait for it and are "
+		    "sent nowhere (configure it again, or delete those "
+		    "certificates and enroll them at another CA)\n",
+		    ctl_ca_str(ca, "name"), ctl_ca_int(ca, "orders_waiting"));
 	json_decref(j);
 	return CTL_OK;
 }
