@@ -1,4 +1,4 @@
-/* orphans.c -- orders waiting for a CA this coordinator has no configuration for: found by a skip scan of the orders in flight, listed for GET /v1/cas, logged once a minute. */
+/* orphans.c -- orders waiting for a CA this coordinator has no configuration for: found by a skip scan of the orders in flight, listed for GET /v1/cas, logged at start and once a minute. */
 #include "orphans.h"
 
 #include <stdio.h>

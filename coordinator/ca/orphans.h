@@ -1,4 +1,4 @@
-/* orphans.h -- orders waiting for a CA this coordinator has no configuration for: the relay sends them nowhere, so GET /v1/cas lists them and the coordinator logs them once a minute. */
+/* orphans.h -- orders waiting for a CA this coordinator has no configuration for: the relay sends them nowhere, so GET /v1/cas lists them and the coordinator logs them at start and once a minute. */
 #ifndef CERTFLEET_COORD_ORPHANS_H
 #define CERTFLEET_COORD_ORPHANS_H
 
