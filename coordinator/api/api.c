@@ -326,7 +326,7 @@ api_change(struct api *a, struct MHD_Connection *conn, struct api_req *req,
 	return api_revoke(a, conn, ch->id, req);
 }
 
-/* POST /v1/certificates:delete and :retry as api_idem_fn. */
+/* POST /v1/certificates:delete, :retry and :move as api_idem_fn. */
 static enum MHD_Result
 api_delete_bulk_fn(struct api *a, struct MHD_Connection *conn,
     struct api_req *req, void *ctx)
@@ -343,8 +343,16 @@ api_retry_bulk_fn(struct api *a, struct MHD_Connection *conn,
 	return api_retry_bulk(a, conn, req);
 }
 
-/* POST /v1/certificates:import, :bulk, :delete and :retry (the last two
- * under their Idempotency-Key). */
+static enum MHD_Result
+api_move_bulk_fn(struct api *a, struct MHD_Connection *conn,
+    struct api_req *req, void *ctx)
+{
+	(void)ctx;
+	return api_move_bulk(a, conn, req);
+}
+
+/* POST /v1/certificates:import, :bulk, :delete, :retry and :move (the last
+ * three under their Idempotency-Key). */
 static enum MHD_Result
 api_route_many(struct api *a, struct MHD_Connection *conn, const char *path,
     const char *method, struct api_req *req)
@@ -359,7 +367,8 @@ api_route_many(struct api *a, struct MHD_Connection *conn, const char *path,
 	if (strcmp(verb, "bulk") == 0)
 		return api_bulk(a, conn, req);
 	return api_idem_run(a, conn, method, path, req, strcmp(verb,
-	    "delete") == 0 ? api_delete_bulk_fn : api_retry_bulk_fn, NULL);
+	    "delete") == 0 ? api_delete_bulk_fn : strcmp(verb, "move") == 0 ?
+	    api_move_bulk_fn : api_retry_bulk_fn, NULL);
 }
 
 /* Copies the id segment that starts path (up to '/' or the end) into id. */
@@ -424,7 +433,8 @@ api_route_v1(struct api *a, struct MHD_Connection *conn, const char *path,
 	if (strcmp(path, "certificates:import") == 0 ||
 	    strcmp(path, "certificates:bulk") == 0 ||
 	    strcmp(path, "certificates:delete") == 0 ||
-	    strcmp(path, "certificates:retry") == 0)
+	    strcmp(path, "certificates:retry") == 0 ||
+	    strcmp(path, "certificates:move") == 0)
 		return api_route_many(a, conn, path, method, req);
 	if (strcmp(path, "accounts") == 0 || strncmp(path, "accounts/", 9) == 0)
 		return api_route_accounts(a, conn, path, method, req);

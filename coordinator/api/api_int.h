@@ -311,16 +311,34 @@ int api_lifecycle_retry(struct api *a, int tries);
 enum MHD_Result api_delete_bulk(struct api *a, struct MHD_Connection *conn,
     struct api_req *req);
 
+/*
+ * POST /v1/certificates:move: {"from_ca": A, "ca": B, "fallback": [...],
+ * "now": bool, "tenant": T, "label": "KEY:VALUE", "after": ID, "limit": N,
+ * "dry_run": bool}. The certificates of CA A (A is their CA or a fallback,
+ * issued their current certificate, or holds an order of theirs in
+ * flight), live (pending, issued, failed), of the tenant and label when
+ * given, with ids above after, the first limit (at most 1000) by id: each
+ * goes through lifecycle_ca, in transactions of 100. 200 with moved,
+ * unchanged, conflicts (their status changed meanwhile), orders (new
+ * orders at B), orders_cancelled, renewals_due and next (the last id
+ * taken: ask again with after = next until it is null). dry_run: only
+ * matched, A's certificates (all of them, counted up to 1,000,000). 400 on
+ * a bad body or a CA to move to that is not configured, nothing changed.
+ */
+enum MHD_Result api_move_bulk(struct api *a, struct MHD_Connection *conn,
+    struct api_req *req);
+
 
 /* 1 when rest (after /v1/certificates/{id}) with method is
  * api_route_lifecycle's: "" with DELETE, "/disable", "/enable", "/names",
- * "/changes". */
+ * "/ca", "/changes". */
 int api_lifecycle_path(const char *rest, const char *method);
 
 /* DELETE /v1/certificates/{id}[?revoke=true&reason=R], POST .../disable,
- * .../enable, .../names {"add": [...], "drop": [...]}: 200 {id, action,
- * changed, previous_status, status, order, orders_cancelled, revocation}
- * (202 when an order was queued), 400 bad input, 404 unknown id, 409 a
+ * .../enable, .../names {"add": [...], "drop": [...]}, .../ca {"ca": NAME,
+ * "fallback": [...], "now": bool} (lifecycle_ca): 200 {id, action,
+ * changed, previous_status, status, order, orders_cancelled, revocation;
+ * renewal_due for ca} (202 when an order was queued), 400 bad input, 404 unknown id, 409 a
  * status that does not allow it; nothing written unless 200/202. GET
  * .../changes: the changes recorded, newest first. id not checked yet. */
 enum MHD_Result api_route_lifecycle(struct api *a,

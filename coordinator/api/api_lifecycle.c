@@ -1,10 +1,11 @@
-/* api_lifecycle.c -- DELETE /v1/certificates/{id}, POST .../disable|enable|names and GET .../changes: a certificate's lifecycle (orders/lifecycle.c), each change in one transaction. */
+/* api_lifecycle.c -- DELETE /v1/certificates/{id}, POST .../disable|enable|names|ca and GET .../changes: a certificate's lifecycle (orders/lifecycle.c), each change in one transaction. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "acme.h"
 #include "api_int.h"
+#include "camovereq.h"
 #include "db.h"
 #include "ids.h"
 #include "lifecycle.h"
@@ -18,7 +19,8 @@ api_lifecycle_path(const char *rest, const char *method)
 {
 	return (rest[0] == '\0' && strcmp(method, "DELETE") == 0) ||
 	    strcmp(rest, "/disable") == 0 || strcmp(rest, "/enable") == 0 ||
-	    strcmp(rest, "/names") == 0 || strcmp(rest, "/changes") == 0;
+	    strcmp(rest, "/names") == 0 || strcmp(rest, "/ca") == 0 ||
+	    strcmp(rest, "/changes") == 0;
 }
 
 /* The reply of a change: 200 (202 when an order was queued) with what it
@@ -57,6 +59,9 @@ api_lifecycle_reply(struct MHD_Connection *conn, enum lifecycle_status st,
 		json_object_set_new(j, "revocation", revoke_action != NULL &&
 		    revoke_action[0] != '\0' ? json_string(revoke_action) :
 		    json_null());
+		if (strcmp(action, "ca") == 0)
+			json_object_set_new(j, "renewal_due",
+			    json_boolean(res->renewal_due));
 	}
 	return api_json(conn, res->order[0] != '\0' ? MHD_HTTP_ACCEPTED :
 	    MHD_HTTP_OK, j);
@@ -162,20 +167,51 @@ again:
 	return api_lifecycle_reply(conn, st, id, "delete", &res, aid, err);
 }
 
-/* POST .../disable, .../enable (body ignored but capped), .../names. */
+/* The body of POST .../ca into mr, its CAs checked against the
+ * configuration (a CA to move to must be configured here). Returns 0, or
+ * -1 with a message for the client. */
+static int
+api_lifecycle_cas(struct api *a, const struct api_req *req,
+    struct camovereq *mr, char *err, size_t errlen)
+{
+	const char *list[CAS_LIST_MAX];
+	size_t i;
+
+	if (req->toobig) {
+		snprintf(err, errlen, "the body is over %d bytes", API_MAX_BODY);
+		return -1;
+	}
+	if (camovereq_parse(req->body != NULL ? req->body : "", req->len, 0,
+	    mr, err, errlen) < 0)
+		return -1;
+	for (i = 0; i < mr->ncas; i++)
+		list[i] = mr->cas[i];
+	return cas_list_check(&a->s->cas, list, mr->ncas, err, errlen);
+}
+
+/* POST .../disable, .../enable (body ignored but capped), .../names,
+ * .../ca. */
 static enum MHD_Result
 api_lifecycle_change(struct api *a, struct MHD_Connection *conn,
     const char *id, const char *rest, struct api_req *req)
 {
 	struct lifecycle_result res = { 0 };
 	struct lifecycle_names ln = { 0 };
+	struct camovereq mr;
+	const char *list[CAS_LIST_MAX];
 	enum lifecycle_status st;
 	char err[512], client[LIFECYCLE_CLIENT_MAX + 1];
 	int names = strcmp(rest, "/names") == 0, tries = 0;
+	int ca = strcmp(rest, "/ca") == 0;
+	size_t i;
 
 	if (names && lifecycle_names_parse(req->body != NULL ? req->body : "",
 	    req->len, &ln, err, sizeof(err)) < 0)
 		return api_error(conn, MHD_HTTP_BAD_REQUEST, "%s", err);
+	if (ca && api_lifecycle_cas(a, req, &mr, err, sizeof(err)) < 0)
+		return api_error(conn, MHD_HTTP_BAD_REQUEST, "%s", err);
+	for (i = 0; ca && i < mr.ncas; i++)
+		list[i] = mr.cas[i];
 	api_edge_client(conn, client, sizeof(client));
 	if (api_db(a, err, sizeof(err)) < 0) {
 		lifecycle_names_free(&ln);
@@ -190,6 +226,9 @@ again:
 	if (names)
 		st = lifecycle_names(a->db, a->v, id, &ln, client, &res, err,
 		    sizeof(err));
+	else if (ca)
+		st = lifecycle_ca(a->db, id, list, mr.ncas, mr.now, client, &res,
+		    err, sizeof(err));
 	else if (strcmp(rest, "/disable") == 0)
 		st = lifecycle_disable(a->db, id, client, &res, err, sizeof(err));
 	else
@@ -216,7 +255,8 @@ api_changes(struct api *a, struct MHD_Connection *conn, const char *id)
 	    "certificates WHERE id = $1), coalesce((SELECT json_agg(x) FROM "
 	    "(SELECT action, from_status, to_status, names_added, names_dropped, "
 	    "order_id AS order, orders_cancelled, revoke_action AS revocation, "
-	    "client, " API_TS("created_at") " AS at FROM certificate_changes "
+	    "client, cas_before, cas_after, " API_TS("created_at") " AS at FROM "
+	    "certificate_changes "
 	    "WHERE certificate = $1 ORDER BY id DESC LIMIT " API_CHANGES_MAX
 	    ") x), '[]')::text", 1, &id, NULL, NULL, err,
 	    sizeof(err))) == NULL)

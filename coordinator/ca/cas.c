@@ -46,6 +46,28 @@ cas_find(const struct cas_conf *c, const char *name)
 	return NULL;
 }
 
+int
+cas_list_check(const struct cas_conf *c, const char *const *list, size_t n,
+    char *err, size_t errlen)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		if (cas_find(c, list[i]) == NULL) {
+			snprintf(err, errlen, "unknown CA \"%s\" (configured: see "
+			    "CERTFLEET_CAS)", list[i]);
+			return -1;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(list[i], list[j]) == 0) {
+				snprintf(err, errlen, "CA \"%s\" is listed twice in "
+				    "ca and fallback", list[i]);
+				return -1;
+			}
+	}
+	return 0;
+}
+
 /* CERTFLEET_CA_<NAME>_<what>: NAME upper-cased, '-' as '_'. */
 static const char *
 cas_var(cas_lookup_fn *lookup, void *arg, const char *name, const char *what,

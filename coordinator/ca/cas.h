@@ -63,6 +63,12 @@ int cas_parse(struct cas_conf *c, cas_lookup_fn *lookup, void *arg,
 /* The CA named name, or NULL. */
 const struct cas_ca *cas_find(const struct cas_conf *c, const char *name);
 
+/* Checks a certificate's CA list (its CA, then its fallbacks) against c:
+ * every one configured, none twice. Returns 0, or -1 with a message for
+ * the client in err. */
+int cas_list_check(const struct cas_conf *c, const char *const *list,
+    size_t n, char *err, size_t errlen);
+
 /* 1 when name is a well-formed CA name. */
 int cas_name_ok(const char *name);
 

@@ -108,6 +108,9 @@ int ctl_retry(int argc, char *argv[]);
 int ctl_revoke(int argc, char *argv[]);
 int ctl_account(int argc, char *argv[]);
 int ctl_ca(int argc, char *argv[]);
+/* ctl_move.c: ca move and ca set (argv[0] "ca", argv[1] the verb). */
+int ctl_ca_move(int argc, char *argv[]);
+int ctl_ca_set(int argc, char *argv[]);
 int ctl_import(int argc, char *argv[]);
 int ctl_export(int argc, char *argv[]);
 /* ctl_lifecycle.c: delete, disable and enable (ctl_able: argv[0] is the

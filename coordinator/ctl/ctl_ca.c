@@ -138,9 +138,14 @@ ctl_ca(int argc, char *argv[])
 
 	if (argc >= 2 && strcmp(argv[1], "release") == 0)
 		return ctl_ca_release(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "move") == 0)
+		return ctl_ca_move(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "set") == 0)
+		return ctl_ca_set(argc, argv);
 	if (argc != 2 || strcmp(argv[1], "list") != 0) {
 		fprintf(stderr, "usage: certfleetctl ca list | release NAME "
-		    "[SCOPE HOLDS]\n");
+		    "[SCOPE HOLDS] | move FROM NAME[,FALLBACK...] [...] | set ID "
+		    "NAME[,FALLBACK...] [--now]\n");
 		return CTL_USAGE;
 	}
 	if ((j = ctl_api("GET", "/v1/cas", NULL, err, sizeof(err))) == NULL)

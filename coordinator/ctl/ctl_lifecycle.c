@@ -1,4 +1,4 @@
-/* ctl_lifecycle.c -- certfleetctl delete, disable, enable, names and changes: a certificate's lifecycle through the API. */
+/* ctl_lifecycle.c -- certfleetctl delete, disable, enable, names and changes (CA changes shown too): a certificate's lifecycle through the API. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,6 +262,21 @@ ctl_lc_names(json_t *a, const char *sign)
 		printf(" %s%s", sign, json_string_value(n));
 }
 
+/* A change's CA list (an array, or null for other changes) after lead:
+ * "a,b". */
+static void
+ctl_lc_cas(json_t *a, const char *lead)
+{
+	json_t *v;
+	size_t i;
+
+	if (!json_is_array(a))
+		return;
+	printf("%s", lead);
+	json_array_foreach(a, i, v)
+		printf("%s%s", i > 0 ? "," : "", json_string_value(v));
+}
+
 /* changes ID: the lifecycle changes of a certificate, newest first. */
 int
 ctl_changes(int argc, char *argv[])
@@ -288,6 +303,8 @@ ctl_changes(int argc, char *argv[])
 		    json_string_value(json_object_get(c, "client")) : "?");
 		ctl_lc_names(json_object_get(c, "names_added"), "+");
 		ctl_lc_names(json_object_get(c, "names_dropped"), "-");
+		ctl_lc_cas(json_object_get(c, "cas_before"), "  CAs ");
+		ctl_lc_cas(json_object_get(c, "cas_after"), " -> ");
 		if (json_is_string(json_object_get(c, "order")))
 			printf("  order %s", json_string_value(json_object_get(c,
 			    "order")));

@@ -101,25 +101,12 @@ enroll_check_cas(const struct enroll_request *req, const struct settings *s,
     char *err, size_t errlen)
 {
 	const char *list[CAS_LIST_MAX];
-	size_t i, j, n = 0;
+	size_t i, n = 0;
 
 	list[n++] = req->ca != NULL ? req->ca : s->ca_name;
 	for (i = 0; i < req->nfallback && n < CAS_LIST_MAX; i++)
 		list[n++] = req->fallback[i];
-	for (i = 0; i < n; i++) {
-		if (cas_find(&s->cas, list[i]) == NULL) {
-			snprintf(err, errlen, "unknown CA \"%s\" (configured: see "
-			    "CERTFLEET_CAS)", list[i]);
-			return -1;
-		}
-		for (j = 0; j < i; j++)
-			if (strcmp(list[i], list[j]) == 0) {
-				snprintf(err, errlen, "CA \"%s\" is listed twice in "
-				    "ca and fallback", list[i]);
-				return -1;
-			}
-	}
-	return 0;
+	return cas_list_check(&s->cas, list, n, err, errlen);
 }
 
 static int

@@ -1,4 +1,4 @@
-/* lifecycle.c -- deletes, disables and enables certificates and changes their name sets: orders cancelled or created, edge withdrawal marked, the change recorded, all in the caller's transaction. */
+/* lifecycle.c -- deletes, disables and enables certificates and changes their name sets and CAs: orders cancelled or created, edge withdrawal marked, the change recorded, all in the caller's transaction. */
 #include "lifecycle.h"
 
 #include <stdio.h>
@@ -40,6 +40,8 @@ static const struct lifecycle_rule lifecycle_rule_enable = {
 	"pending issued failed", "deleted revoked", "it cannot be enabled" };
 static const struct lifecycle_rule lifecycle_rule_names = {
 	"", "disabled deleted revoked", "its names cannot change" };
+static const struct lifecycle_rule lifecycle_rule_ca = {
+	"", "disabled deleted revoked", "its CAs cannot change" };
 
 /* 1 when word is one of list's space-separated words. */
 static int
@@ -119,16 +121,17 @@ lifecycle_withdraw(PGconn *c, const char *id, char *err, size_t errlen)
 	    NULL, err, errlen) < 0 ? -1 : 0;
 }
 
-/* Records the change in certificate_changes. added/dropped: PostgreSQL
- * array literals or NULL. Returns 0, or -1 with err. */
+/* Records the change in certificate_changes. added/dropped, cas_before
+ * and cas_after (a change of CAs): PostgreSQL array literals or NULL.
+ * Returns 0, or -1 with err. */
 static int
-lifecycle_record(PGconn *c, const char *id, const char *action,
+lifecycle_record_cas(PGconn *c, const char *id, const char *action,
     const struct lifecycle_result *res, const char *added,
-    const char *dropped, const char *revoke_action, const char *client,
-    char *err, size_t errlen)
+    const char *dropped, const char *revoke_action, const char *cas_before,
+    const char *cas_after, const char *client, char *err, size_t errlen)
 {
 	char cl[LIFECYCLE_CLIENT_MAX + 1], n[32];
-	const char *v[10];
+	const char *v[12];
 
 	snprintf(cl, sizeof(cl), "%s", client != NULL ? client : "");
 	snprintf(n, sizeof(n), "%ld", res->cancelled);
@@ -142,11 +145,14 @@ lifecycle_record(PGconn *c, const char *id, const char *action,
 	v[7] = n;
 	v[8] = revoke_action != NULL ? revoke_action : "";
 	v[9] = cl;
+	v[10] = cas_before;
+	v[11] = cas_after;
 	if (db_exec(c, "lifecycle record", "INSERT INTO certificate_changes "
 	    "(certificate, action, from_status, to_status, names_added, "
-	    "names_dropped, order_id, orders_cancelled, revoke_action, client) "
-	    "VALUES ($1, $2, $3, $4, $5::text[], $6::text[], nullif($7, ''), "
-	    "$8::integer, nullif($9, ''), nullif($10, ''))", 10, v, NULL, NULL,
+	    "names_dropped, order_id, orders_cancelled, revoke_action, client, "
+	    "cas_before, cas_after) VALUES ($1, $2, $3, $4, $5::text[], "
+	    "$6::text[], nullif($7, ''), $8::integer, nullif($9, ''), "
+	    "nullif($10, ''), $11::text[], $12::text[])", 12, v, NULL, NULL,
 	    err, errlen) < 0)
 		return -1;
 	log_info("certificate %s: %s (%s -> %s%s%s, %ld order(s) cancelled%s%s)"
@@ -154,6 +160,17 @@ lifecycle_record(PGconn *c, const char *id, const char *action,
 	    ", order " : "", res->order, res->cancelled, v[8][0] != '\0' ?
 	    ", revocation " : "", v[8], cl[0] != '\0' ? cl : "?");
 	return 0;
+}
+
+/* Records the change in certificate_changes (no CA lists). */
+static int
+lifecycle_record(PGconn *c, const char *id, const char *action,
+    const struct lifecycle_result *res, const char *added,
+    const char *dropped, const char *revoke_action, const char *client,
+    char *err, size_t errlen)
+{
+	return lifecycle_record_cas(c, id, action, res, added, dropped,
+	    revoke_action, NULL, NULL, client, err, errlen);
 }
 
 /* Status of a change that stops a certificate (delete, disable): orders
@@ -596,6 +613,188 @@ out:
 	free(dropped);
 	db_array_free(cur, ncur);
 	db_array_free(req.names, req.nnames);
+	PQclear(r);
+	return st;
+}
+
+/*
+ * What a change of CAs needs of certificate $1 (locked), the new list $2:
+ * its CA list before (a literal), whether it is $2 already, the CA that
+ * issued its current certificate ("" when imported or none), whether that
+ * one was imported, whether an order in flight is at a CA not in $2,
+ * whether any order is in flight, its last order's key, CSR, trace,
+ * priority, replaces and CA (NULL without orders), its first CA before,
+ * and whether its renewal is due already.
+ */
+#define LIFECYCLE_CA_SQL "SELECT (ARRAY[c.ca] || c.fallback)::text, " \
+	"ARRAY[c.ca] || c.fallback = $2::text[], coalesce(io.ca, ''), " \
+	"ic.id IS NOT NULL AND ic.order_id IS NULL, EXISTS (SELECT 1 FROM " \
+	"orders f WHERE f.certificate = c.id AND f.status IN ('pending', " \
+	"'sent', 'processing', 'deferred') AND f.ca <> ALL ($2::text[])), " \
+	"EXISTS (SELECT 1 FROM orders f WHERE f.certificate = c.id AND " \
+	"f.status IN ('pending', 'sent', 'processing', 'deferred')), " \
+	"lo.private_key, lo.csr_der, lo.trace_id, lo.priority, " \
+	"coalesce(lo.replaces, ''), lo.ca, c.ca, coalesce(c.renew_at <= now(), " \
+	"false) FROM certificates c LEFT JOIN " \
+	"issued_certificates ic ON ic.id = c.current_issued LEFT JOIN orders " \
+	"io ON io.id = ic.order_id LEFT JOIN LATERAL (SELECT private_key, " \
+	"csr_der, trace_id, priority, replaces, ca FROM orders WHERE " \
+	"certificate = c.id ORDER BY created_at DESC LIMIT 1) lo ON true " \
+	"WHERE c.id = $1"
+enum { CA_BEFORE, CA_SAME, CA_ISSUER, CA_IMPORTED, CA_AWAY, CA_IN_FLIGHT,
+	CA_KEY, CA_CSR, CA_TRACE, CA_PRIORITY, CA_REPLACES, CA_LAST_CA,
+	CA_FIRST, CA_DUE };
+
+/* The certificate's new CAs: the row's ca and fallback, its status
+ * pending again when it gets an order (a failed one), its problem cleared
+ * then, renew_at now when renew. And an imported current certificate whose
+ * CA is no longer the first loses its ARI CertID: it would name that
+ * certificate to another CA. Returns 0, or -1 with err. */
+static int
+lifecycle_ca_set(PGconn *c, const char *id, const char *const *cas,
+    size_t ncas, const PGresult *q, int reorder, int renew, char *err,
+    size_t errlen)
+{
+	char *fb;
+	int rc;
+
+	if ((fb = db_array_literal((char *const *)cas + 1, ncas - 1)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rc = db_exec(c, "lifecycle ca", "UPDATE certificates SET ca = $2, "
+	    "fallback = $3::text[], status = CASE WHEN $4 AND status = "
+	    "'failed' THEN 'pending' ELSE status END, last_problem_type = CASE "
+	    "WHEN $4 THEN NULL ELSE last_problem_type END, last_problem_detail "
+	    "= CASE WHEN $4 THEN NULL ELSE last_problem_detail END, renew_at = "
+	    "CASE WHEN $5 THEN now() ELSE renew_at END, updated_at = now() "
+	    "WHERE id = $1", 5, (const char *[]){ id, cas[0], fb, reorder ?
+	    "true" : "false", renew ? "true" : "false" }, NULL, NULL, err,
+	    errlen);
+	free(fb);
+	if (rc < 0 || strcmp(PQgetvalue(q, 0, CA_IMPORTED), "t") != 0 ||
+	    strcmp(PQgetvalue(q, 0, CA_FIRST), cas[0]) == 0)
+		return rc < 0 ? -1 : 0;
+	return db_exec(c, "lifecycle ca imported", "UPDATE issued_certificates "
+	    "SET ari_cert_id = NULL, ari_next_at = NULL, ari_check_job = NULL "
+	    "WHERE id = (SELECT current_issued FROM certificates WHERE id = $1)",
+	    1, &id, NULL, NULL, err, errlen) < 0 ? -1 : 0;
+}
+
+/* The orders in flight of certificate id (row r as locked, q as
+ * LIFECYCLE_CA_SQL read it) cancelled, and a new order at cas[0] from the
+ * key and CSR of its last order (as a fallback or a retry makes one).
+ * Returns 0, 1 when cas[0] has no account (err says so), or -1 with err. */
+static int
+lifecycle_ca_order(PGconn *c, const char *id, const PGresult *r,
+    const PGresult *q, const char *ca, struct lifecycle_result *res,
+    char *err, size_t errlen)
+{
+	struct order_new on = { 0 };
+	unsigned char *csr;
+	int n;
+
+	if ((csr = db_bytea(q, 0, CA_CSR, &on.csrlen)) == NULL) {
+		snprintf(err, errlen, "lifecycle: certificate %s: bad CSR", id);
+		return -1;
+	}
+	on.certificate_id = id;
+	on.private_key_id = PQgetvalue(q, 0, CA_KEY);
+	on.csr = csr;
+	on.ca = ca;
+	on.trace_id = PQgetvalue(q, 0, CA_TRACE);
+	on.challenge = PQgetvalue(r, 0, LC_CHALLENGE);
+	on.profile = PQgetvalue(r, 0, LC_PROFILE);
+	on.preferred_chain = PQgetvalue(r, 0, LC_CHAIN);
+	on.priority = atoi(PQgetvalue(q, 0, CA_PRIORITY));
+	/* an ARI CertID names a certificate to the CA that issued it only */
+	on.replaces = strcmp(PQgetvalue(q, 0, CA_LAST_CA), ca) == 0 ?
+	    PQgetvalue(q, 0, CA_REPLACES) : "";
+	if ((res->cancelled = order_cancel_in_flight(c, id, err, errlen)) < 0 ||
+	    (n = order_create(c, &on, res->order, err, errlen)) < 0) {
+		free(csr);
+		return -1;
+	}
+	free(csr);
+	if (n == 0) {
+		snprintf(err, errlen, "CA %s has no ACME account yet: nothing was "
+		    "changed (its coordinator registers one when it starts with "
+		    "the CA configured)", ca);
+		return 1;
+	}
+	return 0;
+}
+
+/* 1 when name is one of list[0..n). */
+static int
+lifecycle_ca_listed(const char *const *list, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(list[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+enum lifecycle_status
+lifecycle_ca(PGconn *c, const char *id, const char *const *cas, size_t ncas,
+    int now, const char *client, struct lifecycle_result *res, char *err,
+    size_t errlen)
+{
+	enum lifecycle_status st;
+	PGresult *r = NULL, *q = NULL;
+	char *lit = NULL;
+	int reorder, renew, pending, failed, n;
+
+	if (!lifecycle_open(c, id, &lifecycle_rule_ca, &r, res, &st, err,
+	    errlen))
+		goto out;
+	st = LIFECYCLE_ERROR;
+	if ((lit = db_array_literal((char *const *)cas, ncas)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if ((q = db_query(c, "lifecycle ca read", LIFECYCLE_CA_SQL, 2,
+	    (const char *[]){ id, lit }, NULL, NULL, err, errlen)) == NULL)
+		goto out;
+	pending = strcmp(res->from, "pending") == 0;
+	failed = strcmp(res->from, "failed") == 0;
+	/* A new order at the new first CA when an order in flight is at a CA
+	 * left out, or the certificate has none to wait for (failed, or
+	 * pending with none), from its last order's key and CSR. */
+	reorder = !PQgetisnull(q, 0, CA_KEY) && (strcmp(PQgetvalue(q, 0,
+	    CA_AWAY), "t") == 0 || failed || (pending && strcmp(PQgetvalue(q,
+	    0, CA_IN_FLIGHT), "f") == 0));
+	/* now: an issued certificate from a CA left out (or imported) is
+	 * renewed at once, unless an order of it is in flight or its renewal
+	 * is due already */
+	renew = now && !reorder && strcmp(res->from, "issued") == 0 &&
+	    strcmp(PQgetvalue(q, 0, CA_IN_FLIGHT), "f") == 0 &&
+	    strcmp(PQgetvalue(q, 0, CA_DUE), "f") == 0 &&
+	    !lifecycle_ca_listed(cas, ncas, PQgetvalue(q, 0, CA_ISSUER));
+	if (strcmp(PQgetvalue(q, 0, CA_SAME), "t") == 0 && !reorder && !renew) {
+		st = LIFECYCLE_UNCHANGED;
+		goto out;
+	}
+	if (lifecycle_ca_set(c, id, cas, ncas, q, reorder, renew, err,
+	    errlen) < 0)
+		goto out;
+	if (reorder && (n = lifecycle_ca_order(c, id, r, q, cas[0], res, err,
+	    errlen)) != 0) {
+		st = n > 0 ? LIFECYCLE_CONFLICT : LIFECYCLE_ERROR;
+		goto out;
+	}
+	if (failed && reorder)
+		snprintf(res->to, sizeof(res->to), "pending");
+	res->renewal_due = renew;
+	if (lifecycle_record_cas(c, id, "ca", res, NULL, NULL, NULL,
+	    PQgetvalue(q, 0, CA_BEFORE), lit, client, err, errlen) < 0)
+		goto out;
+	st = LIFECYCLE_DONE;
+out:
+	free(lit);
+	PQclear(q);
 	PQclear(r);
 	return st;
 }

@@ -1,4 +1,4 @@
-/* lifecycle.h -- a certificate's lifecycle after enrollment: deleted, disabled, enabled again, names added or dropped; each change with its orders, edge withdrawal and record in one transaction. */
+/* lifecycle.h -- a certificate's lifecycle after enrollment: deleted, disabled, enabled again, names added or dropped, CAs changed; each change with its orders, edge withdrawal and record in one transaction. */
 #ifndef CERTFLEET_COORD_LIFECYCLE_H
 #define CERTFLEET_COORD_LIFECYCLE_H
 
@@ -43,6 +43,7 @@ struct lifecycle_result {
 	char	to[16];			/* status after */
 	char	order[IDS_LEN + 1];	/* the new order, "" when none */
 	long	cancelled;		/* orders cancelled */
+	int	renewal_due;		/* a change of CAs made it due now */
 };
 
 /*
@@ -113,6 +114,25 @@ void lifecycle_names_free(struct lifecycle_names *ln);
  */
 enum lifecycle_status lifecycle_names(PGconn *c, const struct vault *v,
     const char *id, const struct lifecycle_names *ln, const char *client,
+    struct lifecycle_result *res, char *err, size_t errlen);
+
+/*
+ * The certificate's CAs become cas[0..ncas) (its CA, then its fallbacks;
+ * the caller checked them against the configuration). Orders in flight at
+ * a CA left out are cancelled and a new order goes to cas[0] with the key
+ * and CSR of the last one (as a fallback does); a failed certificate gets
+ * that order too (pending again). An issued certificate keeps serving its
+ * current certificate and is renewed at cas[0] when due (schedule/renew.c:
+ * the issuing CA only while it stays listed); with now, one issued by a CA
+ * left out (or imported) is due at once. An imported current certificate
+ * whose first CA changes loses its ARI CertID. Tenant quotas are not
+ * asked: no certificate is added. UNCHANGED when the list is cas already
+ * and nothing is to order or renew; CONFLICT when disabled, deleted or
+ * revoked, or when cas[0] has no ACME account yet. Recorded in
+ * certificate_changes (action "ca", the lists before and after).
+ */
+enum lifecycle_status lifecycle_ca(PGconn *c, const char *id,
+    const char *const *cas, size_t ncas, int now, const char *client,
     struct lifecycle_result *res, char *err, size_t errlen);
 
 #endif

@@ -17,24 +17,31 @@
 /*
  * What a renewal needs of each certificate of the relation d (columns of
  * certificates), one row each: 0 id, 1 an order in flight, 2 renewable (an
- * issued certificate, a hostname set, and an account at the CA that issued
- * it), 3 key type, 4 profile, 5 names, 6 ARI CertID replaced ("" when that
- * CA gave no window), 7 the CA that issued it, 8 challenge, 9 preferred
- * chain. An order in flight is looked for among the certificate's orders
- * along orders_certificate, their status tested after the fence (OFFSET 0):
+ * issued certificate, a hostname set, and an account at the CA to renew
+ * at), 3 key type, 4 profile, 5 names, 6 ARI CertID replaced ("" when that
+ * CA gave no window, or the renewal goes to another CA), 7 the CA to renew
+ * at, 8 challenge, 9 preferred chain. The CA to renew at is the one that
+ * issued the current certificate while it is still one of the
+ * certificate's CAs (a certificate that fell back stays where it was
+ * issued), else the certificate's first CA: its CAs were changed
+ * (lifecycle_ca). An order in flight is looked for among the certificate's
+ * orders along orders_certificate, their status tested after the fence (OFFSET 0):
  * with the status in the scan, statistics taken while few orders were in
  * flight made the planner walk orders_in_flight whole and filter by
  * certificate (15 ms and 2,351 buffers per renewal candidate with 27k
  * orders in flight, bench/api's kept fleet), against 4 buffers this way.
  */
+#define RENEW_CA_SQL "CASE WHEN io.ca = ANY (ARRAY[d.ca] || d.fallback) " \
+	"THEN io.ca ELSE d.ca END"
 #define RENEW_ROWS_SQL(d) "SELECT d.id, EXISTS (SELECT 1 FROM (SELECT status " \
 	"FROM orders WHERE certificate = d.id OFFSET 0) o WHERE status IN " \
 	"('pending', 'sent', 'processing', 'deferred')), hs.id IS NOT NULL AND " \
 	"ic.id IS NOT NULL AND EXISTS (SELECT 1 FROM acme_accounts a JOIN cas " \
 	"ca ON ca.name = a.ca AND ca.directory_url = a.directory_url WHERE " \
-	"a.ca = coalesce(io.ca, d.ca)), d.key_type, coalesce(d.profile, ''), " \
-	"hs.names, CASE WHEN ic.ari_window_end IS NOT NULL THEN " \
-	"coalesce(ic.ari_cert_id, '') ELSE '' END, coalesce(io.ca, d.ca), " \
+	"a.ca = " RENEW_CA_SQL "), d.key_type, coalesce(d.profile, ''), " \
+	"hs.names, CASE WHEN ic.ari_window_end IS NOT NULL AND (io.ca IS NULL " \
+	"OR io.ca = " RENEW_CA_SQL ") THEN coalesce(ic.ari_cert_id, '') ELSE " \
+	"'' END, " RENEW_CA_SQL ", " \
 	"d.challenge, coalesce(d.preferred_chain, '') FROM " d " d LEFT JOIN " \
 	"hostname_sets hs ON hs.id = d.hostname_set LEFT JOIN " \
 	"issued_certificates ic ON ic.id = d.current_issued LEFT JOIN orders io " \
@@ -54,8 +61,9 @@
  * With the limit in the text the cached generic plan is used (0.02 ms).
  */
 #define RENEW_TICK_SQL "WITH due AS MATERIALIZED (SELECT id, renew_at, " \
-	"key_type, profile, hostname_set, current_issued, ca, challenge, " \
-	"preferred_chain FROM certificates WHERE renew_at <= now() ORDER BY " \
+	"key_type, profile, hostname_set, current_issued, ca, fallback, " \
+	"challenge, preferred_chain FROM certificates WHERE renew_at <= now() " \
+	"ORDER BY " \
 	"renew_at LIMIT %d FOR UPDATE SKIP LOCKED), lease AS (UPDATE " \
 	"certificates c SET renew_at = now() + make_interval(secs => " \
 	RENEW_LEASE_SQL "), updated_at = now() FROM due WHERE c.id = due.id) " \
@@ -63,8 +71,9 @@
 
 /* Queues the renewal of the certificate of row i of r (RENEW_ROWS_SQL)
  * inside the caller's transaction (the certificate row is locked by the
- * caller): a fresh key and CSR, and an order at the CA that issued the
- * current certificate, replacing it (ARI) when that CA gave a window. 1
+ * caller): a fresh key and CSR, and an order at the CA to renew at (row
+ * column 7), replacing the current certificate (ARI) when that CA issued
+ * it and gave a window. 1
  * queued (oid set), 0 no issued certificate (or its CA has no account), 2
  * an order is in flight, -1 error. */
 static int
