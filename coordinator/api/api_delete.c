@@ -130,7 +130,7 @@ api_delete_run(struct api *a, const struct deletereq *dr,
 	for (i = 0; i < n; i += API_DELETE_BATCH) {
 		struct api_delete_out b;
 		size_t nf = json_array_size(o->not_found);
-		int tries = 0;
+		int tries = 0, rc;
 
 		db_fault_clear(a->db);
 again:
@@ -143,16 +143,11 @@ again:
 			if (api_delete_one(a, dr, ids[j], client, &b, err,
 			    errlen) < 0)
 				break;
-		if (j < n && j < i + API_DELETE_BATCH) {
-			db_rollback(a->db);
-			if (api_lifecycle_retry(a, ++tries))
-				goto again;
+		if ((rc = api_lifecycle_batch_end(a, j == n ||
+		    j == i + API_DELETE_BATCH, &tries, err, errlen)) == 1)
+			goto again;
+		if (rc < 0)
 			return -1;
-		}
-		if (db_commit(a->db, err, errlen) < 0) {
-			db_rollback(a->db);
-			return -1;
-		}
 		*o = b;
 	}
 	return 0;

@@ -296,6 +296,14 @@ enum MHD_Result api_idem_run(struct api *a, struct MHD_Connection *conn,
  * serialization failure (SQLSTATE class 40) and may run again, else 0. */
 int api_lifecycle_retry(struct api *a, int tries);
 
+/* Ends the transaction of a batch of lifecycle changes: committed when
+ * complete (each change of it went through), else rolled back. Returns 0
+ * (committed), 1 when the batch is to run again (a deadlock or a
+ * serialization failure: api_lifecycle_retry), or -1 with err (nothing of
+ * the batch stays). */
+int api_lifecycle_batch_end(struct api *a, int complete, int *tries,
+    char *err, size_t errlen);
+
 /*
  * POST /v1/certificates:delete: {"ids": [ids]} (at most 1000) or
  * {"tenant": T, "label": "KEY:VALUE"} (either or both: the first "limit",

@@ -113,6 +113,21 @@ api_lifecycle_retry(struct api *a, int tries)
 	return 1;
 }
 
+int
+api_lifecycle_batch_end(struct api *a, int complete, int *tries, char *err,
+    size_t errlen)
+{
+	if (!complete) {
+		db_rollback(a->db);
+		return api_lifecycle_retry(a, ++*tries) ? 1 : -1;
+	}
+	if (db_commit(a->db, err, errlen) < 0) {
+		db_rollback(a->db);
+		return -1;
+	}
+	return 0;
+}
+
 /* Commits a change that went through, rolls back any other. */
 static enum lifecycle_status
 api_lifecycle_end(struct api *a, enum lifecycle_status st, char *err,

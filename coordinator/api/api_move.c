@@ -43,7 +43,7 @@ api_move_run(struct api *a, const struct camovereq *mr, char *const *ids,
 	struct lifecycle_result res;
 	enum lifecycle_status st;
 	size_t k;
-	int i, j, tries;
+	int i, j, tries, rc;
 
 	for (k = 0; k < mr->ncas; k++)
 		list[k] = mr->cas[k];
@@ -72,16 +72,11 @@ again:
 			b.cancelled += res.cancelled;
 			b.renewals += res.renewal_due;
 		}
-		if (j < n && j < i + API_MOVE_BATCH) {
-			db_rollback(a->db);
-			if (st == LIFECYCLE_ERROR && api_lifecycle_retry(a, ++tries))
-				goto again;
+		if ((rc = api_lifecycle_batch_end(a, j == n ||
+		    j == i + API_MOVE_BATCH, &tries, err, errlen)) == 1)
+			goto again;
+		if (rc < 0)
 			return -1;
-		}
-		if (db_commit(a->db, err, errlen) < 0) {
-			db_rollback(a->db);
-			return -1;
-		}
 		*o = b;
 	}
 	return 0;

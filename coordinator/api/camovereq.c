@@ -83,8 +83,6 @@ camovereq_bulk(json_t *root, struct camovereq *mr, char *err, size_t errlen)
 	    *l = json_object_get(root, "label"),
 	    *af = json_object_get(root, "after"),
 	    *lim = json_object_get(root, "limit");
-	struct searchq q;
-
 	if (json_object_get(root, "from_ca") == NULL) {
 		snprintf(err, errlen, "from_ca is required: the CA whose "
 		    "certificates move");
@@ -93,19 +91,14 @@ camovereq_bulk(json_t *root, struct camovereq *mr, char *err, size_t errlen)
 	if (camovereq_name(json_object_get(root, "from_ca"), "from_ca",
 	    mr->from_ca, err, errlen) < 0)
 		return -1;
-	searchq_init(&q, SEARCHQ_LIST);
-	if ((t != NULL && (!json_is_string(t) || searchq_arg(&q, "tenant",
-	    json_string_value(t), err, errlen) < 0)) ||
-	    (l != NULL && (!json_is_string(l) || searchq_arg(&q, "label",
-	    json_string_value(l), err, errlen) < 0))) {
-		if (err[0] == '\0')
-			snprintf(err, errlen, "tenant and label are strings");
+	if ((t != NULL && !json_is_string(t)) || (l != NULL &&
+	    !json_is_string(l))) {
+		snprintf(err, errlen, "tenant and label are strings");
 		return -1;
 	}
-	snprintf(mr->tenant, sizeof(mr->tenant), "%s", q.tenant);
-	snprintf(mr->label_key, sizeof(mr->label_key), "%s", q.label_key);
-	snprintf(mr->label_value, sizeof(mr->label_value), "%s",
-	    q.label_value);
+	if (searchq_selector(json_string_value(t), json_string_value(l),
+	    mr->tenant, mr->label_key, mr->label_value, err, errlen) < 0)
+		return -1;
 	if (af != NULL && (!json_is_string(af) ||
 	    !ids_valid(json_string_value(af)))) {
 		snprintf(err, errlen, "after must be a certificate id (the next "

@@ -52,21 +52,14 @@ deletereq_selector(json_t *root, struct deletereq *dr, char *err,
 {
 	json_t *t = json_object_get(root, "tenant"),
 	    *l = json_object_get(root, "label");
-	struct searchq q;
 
-	searchq_init(&q, SEARCHQ_LIST);
-	if ((t != NULL && (!json_is_string(t) || searchq_arg(&q, "tenant",
-	    json_string_value(t), err, errlen) < 0)) ||
-	    (l != NULL && (!json_is_string(l) || searchq_arg(&q, "label",
-	    json_string_value(l), err, errlen) < 0))) {
-		if (err[0] == '\0')
-			snprintf(err, errlen, "tenant and label are strings");
+	if ((t != NULL && !json_is_string(t)) || (l != NULL &&
+	    !json_is_string(l))) {
+		snprintf(err, errlen, "tenant and label are strings");
 		return -1;
 	}
-	snprintf(dr->tenant, sizeof(dr->tenant), "%s", q.tenant);
-	snprintf(dr->label_key, sizeof(dr->label_key), "%s", q.label_key);
-	snprintf(dr->label_value, sizeof(dr->label_value), "%s", q.label_value);
-	return 0;
+	return searchq_selector(json_string_value(t), json_string_value(l),
+	    dr->tenant, dr->label_key, dr->label_value, err, errlen);
 }
 
 /* The flags and limit of the body into dr. Returns 0, or -1 with a

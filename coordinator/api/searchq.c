@@ -531,3 +531,21 @@ searchq_cursor(enum searchq_order o, const char *key, const char *id)
 	n = (size_t)snprintf(raw, sizeof(raw), "%c%s%s", (char)o, id, key);
 	return b64url_encode(raw, n);
 }
+
+int
+searchq_selector(const char *tenant, const char *label, char tenant_out[64],
+    char key_out[64], char value_out[SEARCHQ_VALUE_MAX + 1], char *err,
+    size_t errlen)
+{
+	struct searchq q;
+
+	searchq_init(&q, SEARCHQ_LIST);
+	if ((tenant != NULL && searchq_arg(&q, "tenant", tenant, err,
+	    errlen) < 0) || (label != NULL && searchq_arg(&q, "label", label,
+	    err, errlen) < 0))
+		return -1;
+	snprintf(tenant_out, 64, "%s", q.tenant);
+	snprintf(key_out, 64, "%s", q.label_key);
+	snprintf(value_out, SEARCHQ_VALUE_MAX + 1, "%s", q.label_value);
+	return 0;
+}

@@ -101,6 +101,16 @@ void searchq_init(struct searchq *q, enum searchq_kind kind);
 int searchq_arg(struct searchq *q, const char *key, const char *value,
     char *err, size_t errlen);
 
+/*
+ * The tenant and/or label selector of a bulk request (tenant NULL or a
+ * tenant name, label NULL or "KEY:VALUE"), checked as searchq_arg checks
+ * them for a list, into tenant_out, key_out and value_out ("" for what
+ * is absent). Returns 0, or -1 with a message for the client. Pure.
+ */
+int searchq_selector(const char *tenant, const char *label,
+    char tenant_out[64], char key_out[64],
+    char value_out[SEARCHQ_VALUE_MAX + 1], char *err, size_t errlen);
+
 /* The order q's filters give (see enum searchq_order). */
 enum searchq_order searchq_order(const struct searchq *q);
 

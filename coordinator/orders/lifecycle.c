@@ -725,18 +725,6 @@ lifecycle_ca_order(PGconn *c, const char *id, const PGresult *r,
 	return 0;
 }
 
-/* 1 when name is one of list[0..n). */
-static int
-lifecycle_ca_listed(const char *const *list, size_t n, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(list[i], name) == 0)
-			return 1;
-	return 0;
-}
-
 enum lifecycle_status
 lifecycle_ca(PGconn *c, const char *id, const char *const *cas, size_t ncas,
     int now, const char *client, struct lifecycle_result *res, char *err,
@@ -772,7 +760,8 @@ lifecycle_ca(PGconn *c, const char *id, const char *const *cas, size_t ncas,
 	renew = now && !reorder && strcmp(res->from, "issued") == 0 &&
 	    strcmp(PQgetvalue(q, 0, CA_IN_FLIGHT), "f") == 0 &&
 	    strcmp(PQgetvalue(q, 0, CA_DUE), "f") == 0 &&
-	    !lifecycle_ca_listed(cas, ncas, PQgetvalue(q, 0, CA_ISSUER));
+	    !lifecycle_has((char *const *)cas, ncas, PQgetvalue(q, 0,
+	    CA_ISSUER));
 	if (strcmp(PQgetvalue(q, 0, CA_SAME), "t") == 0 && !reorder && !renew) {
 		st = LIFECYCLE_UNCHANGED;
 		goto out;
