@@ -330,7 +330,8 @@ enum MHD_Result api_delete_bulk(struct api *a, struct MHD_Connection *conn,
  * unchanged, conflicts (their status changed meanwhile), orders (new
  * orders at B), orders_cancelled, renewals_due and next (the last id
  * taken: ask again with after = next until it is null). dry_run: only
- * matched, A's certificates (all of them, counted up to 1,000,000). 400 on
+ * matched, A's certificates (all of them, counted up to 1,000,000), and
+ * served, those of them a certificate of A still serves. 400 on
  * a bad body or a CA to move to that is not configured, nothing changed.
  */
 enum MHD_Result api_move_bulk(struct api *a, struct MHD_Connection *conn,

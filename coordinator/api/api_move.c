@@ -14,6 +14,11 @@
 #define API_MOVE_BATCH		100	/* certificates one transaction moves */
 #define API_MOVE_COUNT_MAX	"1000000"	/* a count of matches stops here */
 
+/* Whether certificate c's current certificate was issued by CA $1. */
+#define API_MOVE_SERVED "EXISTS (SELECT 1 FROM issued_certificates ic " \
+	"JOIN orders io ON io.id = ic.order_id WHERE ic.id = c.current_issued " \
+	"AND io.ca = $1)"
+
 /* CA $1's live certificates (its CA or a fallback, the issuer of the
  * current certificate, or an order in flight there) of tenant $2 ("" any),
  * with label $3 = $4 ($3 "" any). */
@@ -21,10 +26,9 @@
 	"($2 = '' OR c.tenant = $2) AND ($3 = '' OR EXISTS (SELECT 1 FROM " \
 	"certificate_labels l WHERE l.key = $3 AND l.value = $4 AND " \
 	"l.certificate = c.id)) AND (c.ca = $1 OR $1 = ANY (c.fallback) OR " \
-	"EXISTS (SELECT 1 FROM issued_certificates ic JOIN orders io ON io.id " \
-	"= ic.order_id WHERE ic.id = c.current_issued AND io.ca = $1) OR " \
-	"EXISTS (SELECT 1 FROM orders f WHERE f.certificate = c.id AND f.ca = " \
-	"$1 AND f.status IN ('pending', 'sent', 'processing', 'deferred')))"
+	API_MOVE_SERVED " OR EXISTS (SELECT 1 FROM orders f WHERE " \
+	"f.certificate = c.id AND f.ca = $1 AND f.status IN ('pending', " \
+	"'sent', 'processing', 'deferred')))"
 
 /* What a request did. */
 struct api_move_out {
@@ -82,24 +86,29 @@ again:
 	return 0;
 }
 
-/* matched: how many certificates of mr's selector there are (counted up
- * to API_MOVE_COUNT_MAX). -1 with err. */
-static long
-api_move_count(struct api *a, const struct camovereq *mr, char *err,
-    size_t errlen)
+/* The dry run's answer: matched, how many certificates of mr's selector
+ * there are, and served, how many of them a certificate of from_ca still
+ * serves (counted up to API_MOVE_COUNT_MAX): the move's progress. */
+static enum MHD_Result
+api_move_count(struct api *a, struct MHD_Connection *conn,
+    const struct camovereq *mr)
 {
+	char err[512];
 	PGresult *r;
-	long n;
+	json_t *j;
 
-	if ((r = db_query(a->db, "api move count", "SELECT count(*) FROM "
-	    "(SELECT 1 FROM certificates c WHERE " API_MOVE_WHERE " LIMIT "
+	if ((r = db_query(a->db, "api move count", "SELECT count(*), count(*) "
+	    "FILTER (WHERE served) FROM (SELECT " API_MOVE_SERVED " AS served "
+	    "FROM certificates c WHERE " API_MOVE_WHERE " LIMIT "
 	    API_MOVE_COUNT_MAX ") x", 4, (const char *[]){ mr->from_ca,
 	    mr->tenant, mr->label_key, mr->label_value }, NULL, NULL, err,
-	    errlen)) == NULL)
-		return -1;
-	n = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+	    sizeof(err))) == NULL)
+		return api_unavailable(conn, err);
+	j = json_pack("{s:b, s:I, s:I}", "dry_run", 1, "matched",
+	    (json_int_t)strtoll(PQgetvalue(r, 0, 0), NULL, 10), "served",
+	    (json_int_t)strtoll(PQgetvalue(r, 0, 1), NULL, 10));
 	PQclear(r);
-	return n;
+	return api_json(conn, MHD_HTTP_OK, j);
 }
 
 /* Moves the page of mr's selector after mr->after and answers. */
@@ -161,7 +170,6 @@ api_move_bulk(struct api *a, struct MHD_Connection *conn,
 	struct camovereq mr;
 	const char *list[CAS_LIST_MAX];
 	char err[512];
-	long matched;
 	size_t i;
 
 	if (req->toobig)
@@ -178,10 +186,6 @@ api_move_bulk(struct api *a, struct MHD_Connection *conn,
 		return api_error(conn, MHD_HTTP_BAD_REQUEST, "%s", err);
 	if (api_db(a, err, sizeof(err)) < 0)
 		return api_unavailable(conn, err);
-	if (!mr.dry_run)
-		return api_move_do(a, conn, &mr);
-	if ((matched = api_move_count(a, &mr, err, sizeof(err))) < 0)
-		return api_unavailable(conn, err);
-	return api_json(conn, MHD_HTTP_OK, json_pack("{s:b, s:I}", "dry_run", 1,
-	    "matched", (json_int_t)matched));
+	return mr.dry_run ? api_move_count(a, conn, &mr) : api_move_do(a, conn,
+	    &mr);
 }

@@ -200,9 +200,10 @@ ctl_ca_move(int argc, char *argv[])
 		else if (ctl_json())
 			rc = ctl_emit(j);
 		else
-			printf("%lld certificate(s) of CA %s would move to %s; run "
-			    "again with --yes to move them\n", ctl_move_int(j,
-			    "matched"), argv[2], argv[3]);
+			printf("%lld certificate(s) of CA %s would move to %s (%lld "
+			    "still served by a certificate of %s); run again with "
+			    "--yes to move them\n", ctl_move_int(j, "matched"),
+			    argv[2], argv[3], ctl_move_int(j, "served"), argv[2]);
 		json_decref(j);
 		json_decref(body);
 		return rc;
