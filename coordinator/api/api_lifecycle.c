@@ -189,9 +189,6 @@ static int
 api_lifecycle_cas(struct api *a, const struct api_req *req,
     struct camovereq *mr, char *err, size_t errlen)
 {
-	const char *list[CAS_LIST_MAX];
-	size_t i;
-
 	if (req->toobig) {
 		snprintf(err, errlen, "the body is over %d bytes", API_MAX_BODY);
 		return -1;
@@ -199,9 +196,7 @@ api_lifecycle_cas(struct api *a, const struct api_req *req,
 	if (camovereq_parse(req->body != NULL ? req->body : "", req->len, 0,
 	    mr, err, errlen) < 0)
 		return -1;
-	for (i = 0; i < mr->ncas; i++)
-		list[i] = mr->cas[i];
-	return cas_list_check(&a->s->cas, list, mr->ncas, err, errlen);
+	return camovereq_check(mr, &a->s->cas, err, errlen);
 }
 
 /* POST .../disable, .../enable (body ignored but capped), .../names,
@@ -218,15 +213,12 @@ api_lifecycle_change(struct api *a, struct MHD_Connection *conn,
 	char err[512], client[LIFECYCLE_CLIENT_MAX + 1];
 	int names = strcmp(rest, "/names") == 0, tries = 0;
 	int ca = strcmp(rest, "/ca") == 0;
-	size_t i;
 
 	if (names && lifecycle_names_parse(req->body != NULL ? req->body : "",
 	    req->len, &ln, err, sizeof(err)) < 0)
 		return api_error(conn, MHD_HTTP_BAD_REQUEST, "%s", err);
 	if (ca && api_lifecycle_cas(a, req, &mr, err, sizeof(err)) < 0)
 		return api_error(conn, MHD_HTTP_BAD_REQUEST, "%s", err);
-	for (i = 0; ca && i < mr.ncas; i++)
-		list[i] = mr.cas[i];
 	api_edge_client(conn, client, sizeof(client));
 	if (api_db(a, err, sizeof(err)) < 0) {
 		lifecycle_names_free(&ln);
@@ -242,8 +234,8 @@ again:
 		st = lifecycle_names(a->db, a->v, id, &ln, client, &res, err,
 		    sizeof(err));
 	else if (ca)
-		st = lifecycle_ca(a->db, id, list, mr.ncas, mr.now, client, &res,
-		    err, sizeof(err));
+		st = lifecycle_ca(a->db, id, list, camovereq_list(&mr, list),
+		    mr.now, client, &res, err, sizeof(err));
 	else if (strcmp(rest, "/disable") == 0)
 		st = lifecycle_disable(a->db, id, client, &res, err, sizeof(err));
 	else

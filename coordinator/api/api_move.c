@@ -55,11 +55,9 @@ api_move_run(struct api *a, const struct camovereq *mr, char *const *ids,
 	const char *list[CAS_LIST_MAX];
 	struct lifecycle_result res;
 	enum lifecycle_status st;
-	size_t k;
+	size_t ncas = camovereq_list(mr, list);
 	int i, j, tries, rc;
 
-	for (k = 0; k < mr->ncas; k++)
-		list[k] = mr->cas[k];
 	for (i = 0; i < n; i += API_MOVE_BATCH) {
 		struct api_move_out b;
 
@@ -70,7 +68,7 @@ again:
 		if (db_begin(a->db, err, errlen) < 0)
 			return -1;
 		for (j = i; j < n && j < i + API_MOVE_BATCH; j++) {
-			st = lifecycle_ca(a->db, ids[j], list, mr->ncas, mr->now,
+			st = lifecycle_ca(a->db, ids[j], list, ncas, mr->now,
 			    client, &res, err, errlen);
 			if (st == LIFECYCLE_ERROR)
 				break;
@@ -177,9 +175,7 @@ api_move_bulk(struct api *a, struct MHD_Connection *conn,
     struct api_req *req)
 {
 	struct camovereq mr;
-	const char *list[CAS_LIST_MAX];
 	char err[512];
-	size_t i;
 
 	if (req->toobig)
 		return api_error(conn, MHD_HTTP_CONTENT_TOO_LARGE,
@@ -187,11 +183,9 @@ api_move_bulk(struct api *a, struct MHD_Connection *conn,
 	if (camovereq_parse(req->body != NULL ? req->body : "", req->len, 1,
 	    &mr, err, sizeof(err)) < 0)
 		return api_error(conn, MHD_HTTP_BAD_REQUEST, "%s", err);
-	for (i = 0; i < mr.ncas; i++)
-		list[i] = mr.cas[i];
 	/* from_ca need not be configured: leaving a CA taken out of the
 	 * configuration is what this is for */
-	if (cas_list_check(&a->s->cas, list, mr.ncas, err, sizeof(err)) < 0)
+	if (camovereq_check(&mr, &a->s->cas, err, sizeof(err)) < 0)
 		return api_error(conn, MHD_HTTP_BAD_REQUEST, "%s", err);
 	if (api_db(a, err, sizeof(err)) < 0)
 		return api_unavailable(conn, err);

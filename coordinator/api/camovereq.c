@@ -171,3 +171,22 @@ camovereq_parse(const char *body, size_t len, int bulk,
 	}
 	return rc;
 }
+
+size_t
+camovereq_list(const struct camovereq *mr, const char *list[CAS_LIST_MAX])
+{
+	size_t i;
+
+	for (i = 0; i < mr->ncas; i++)
+		list[i] = mr->cas[i];
+	return mr->ncas;
+}
+
+int
+camovereq_check(const struct camovereq *mr, const struct cas_conf *c,
+    char *err, size_t errlen)
+{
+	const char *list[CAS_LIST_MAX];
+
+	return cas_list_check(c, list, camovereq_list(mr, list), err, errlen);
+}

@@ -40,4 +40,14 @@ struct camovereq {
 int camovereq_parse(const char *body, size_t len, int bulk,
     struct camovereq *mr, char *err, size_t errlen);
 
+/* mr's CAs as the list lifecycle_ca takes (pointers into mr) in list;
+ * returns how many. */
+size_t camovereq_list(const struct camovereq *mr,
+    const char *list[CAS_LIST_MAX]);
+
+/* Checks mr's CAs (to move to) against the configured ones c
+ * (cas_list_check). Returns 0, or -1 with a message for the client. */
+int camovereq_check(const struct camovereq *mr, const struct cas_conf *c,
+    char *err, size_t errlen);
+
 #endif
