@@ -246,8 +246,12 @@ settings_load(struct settings *s, int need_daemon, char *err, size_t errlen)
 	}
 	if (config_long(REDISKEYS_PRIME_DB_ENV, REDISKEYS_PRIME_DB_DEFAULT, 0,
 	    15, &s->prime_db, err, errlen) < 0 ||
-	    retrysched_parse(config_str(RETRYSCHED_ENV, RETRYSCHED_DEFAULT),
-	    &s->retry_sched, err, errlen) < 0 ||
+	    retrysched_parse(RETRYSCHED_ENV, RETRYSCHED_DEFAULT,
+	    config_str(RETRYSCHED_ENV, RETRYSCHED_DEFAULT), &s->retry_sched,
+	    err, errlen) < 0 ||
+	    retrysched_parse(RETRYSCHED_RENEW_ENV, RETRYSCHED_RENEW_DEFAULT,
+	    config_str(RETRYSCHED_RENEW_ENV, RETRYSCHED_RENEW_DEFAULT),
+	    &s->renew_sched, err, errlen) < 0 ||
 	    config_long("CERTFLEET_SWEEP_LEASE_S", SWEEP_LEASE_DEFAULT_S, 1,
 	    7 * 86400, &s->sweep_lease_s, err, errlen) < 0 ||
 	    config_long("CERTFLEET_OUTBOX_RETENTION_S",
@@ -412,6 +416,13 @@ settings_usage_run(FILE *f)
 	    "                          failure is retried without end: only problems\n"
 	    "                          the CA will not fix and configuration errors\n"
 	    "                          end a certificate as failed\n"
+	    "  CERTFLEET_RENEW_BACKOFF waits in seconds before the next renewal after\n"
+	    "                          the 1st, 2nd... renewal in a row the CA refused\n"
+	    "                          for good (the name no longer validates), the\n"
+	    "                          last repeating, each +-20 percent (default\n"
+	    "                          3600,21600,86400). Such renewals go after new\n"
+	    "                          certificates; once the current certificate\n"
+	    "                          has expired they stop (certfleetctl renew ID)\n"
 	    "  CERTFLEET_SWEEP_LEASE_S seconds an order may be sent or processing\n"
 	    "                          without progress before the sweeper\n"
 	    "                          re-drives it as its next attempt (default\n"

@@ -33,6 +33,7 @@ struct settings {
 	const char	*contact;	/* CERTFLEET_ACME_CONTACT or NULL */
 	long		 prime_db;	/* CERTFLEET_REDIS_PRIME_DB */
 	struct retrysched retry_sched;	/* CERTFLEET_RETRY_BACKOFF */
+	struct retrysched renew_sched;	/* CERTFLEET_RENEW_BACKOFF */
 	long		 sweep_lease_s;	/* CERTFLEET_SWEEP_LEASE_S */
 	long		 outbox_keep_s;	/* CERTFLEET_OUTBOX_RETENTION_S */
 	long		 idem_keep_s;	/* CERTFLEET_IDEMPOTENCY_RETENTION_S */

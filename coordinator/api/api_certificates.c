@@ -87,7 +87,8 @@ api_show(struct api *a, struct MHD_Connection *conn, const char *id)
 	    "o.certificate = c.id), "
 	    "c.profile, ic.ari_cert_id, " API_TS("ic.ari_window_start") ", "
 	    API_TS("ic.ari_window_end") ", ic.ari_explanation_url, c.tenant, "
-	    "c.labels::text FROM certificates c JOIN hostname_sets hs ON hs.id = "
+	    "c.labels::text, c.renewal_failures::text FROM certificates c JOIN "
+	    "hostname_sets hs ON hs.id = "
 	    "c.hostname_set "
 	    "LEFT JOIN issued_certificates ic ON ic.id = c.current_issued WHERE "
 	    "c.id = $1", 1, &id, NULL, NULL, err, sizeof(err))) == NULL)
@@ -111,6 +112,10 @@ api_show(struct api *a, struct MHD_Connection *conn, const char *id)
 	    json_integer(atoi(PQgetvalue(r, 0, 13))));
 	if (j != NULL) {
 		json_object_set_new(j, "tenant", api_col(r, 0, 22));
+		/* renewals the CA refused for good in a row (results_order.c):
+		 * with renew_at null, renewals stopped */
+		json_object_set_new(j, "renewal_failures",
+		    json_integer(atoi(PQgetvalue(r, 0, 24))));
 		json_object_set_new(j, "labels", json_loads(PQgetvalue(r, 0, 23),
 		    0, NULL));
 	}

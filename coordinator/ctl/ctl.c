@@ -106,7 +106,8 @@ usage_find(FILE *f)
 {
 	fprintf(f,
 	    "  show ID   a certificate: status, names, serial, validity, issuer,\n"
-	    "            last problem\n"
+	    "            next renewal (and the renewals the CA refused for good\n"
+	    "            in a row), last problem\n"
 	    "  list [FILTERS] [--limit N | N] [--after CURSOR] [--all]\n"
 	    "            certificates matching every filter, a page of N (default\n"
 	    "            100, at most 1000); the next page is --after the cursor\n"

@@ -5,6 +5,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* After "renew at": how many renewals in a row the CA refused for good,
+ * and whether renewals stopped (the current certificate expired). */
+static void
+ctl_show_failing(json_t *j)
+{
+	json_int_t n = json_integer_value(json_object_get(j, "renewal_failures"));
+
+	if (n <= 0 || strcmp(ctl_field(j, "status"), "issued") != 0)
+		return;
+	if (json_is_null(json_object_get(j, "renew_at")))
+		printf(" (renewals stopped: %lld refused for good in a row, the "
+		    "current certificate expired; certfleetctl renew %s once "
+		    "the problem below is fixed)", (long long)n,
+		    ctl_field(j, "id"));
+	else
+		printf(" (the last %lld renewal%s refused for good: the next "
+		    "one waits, CERTFLEET_RENEW_BACKOFF)", (long long)n,
+		    n == 1 ? "" : "s");
+}
+
 int
 ctl_show(int argc, char *argv[])
 {
@@ -28,7 +48,9 @@ ctl_show(int argc, char *argv[])
 	printf("not before   %s\n", ctl_field(j, "not_before"));
 	printf("not after    %s\n", ctl_field(j, "not_after"));
 	printf("issuer       %s\n", ctl_field(j, "issuer"));
-	printf("renew at     %s\n", ctl_field(j, "renew_at"));
+	printf("renew at     %s", ctl_field(j, "renew_at"));
+	ctl_show_failing(j);
+	printf("\n");
 	printf("profile      %s\n", ctl_field(j, "profile"));
 	printf("ARI window   %s .. %s\n", ctl_field(j, "ari_window_start"),
 	    ctl_field(j, "ari_window_end"));

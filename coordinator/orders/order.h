@@ -41,9 +41,13 @@ struct order_new {
  * certificates, so that a bulk enrollment or an import of a million names
  * queued at a CA never delays the renewals of the certificates already
  * served; an on-demand name, which an edge waits for on a handshake, goes
- * before both. A new order for the same certificate (a fallback to the
+ * before both. A renewal the CA refused for good the last time (a name
+ * that no longer points at the fleet, most often) goes after them all. A new order for the same certificate (a fallback to the
  * next CA, an operator's retry) keeps the priority of the one it replaces.
  */
+#define ORDER_PRIORITY_RENEWAL_FAILING	(-1)	/* a renewal of a certificate
+						 * whose last renewal failed
+						 * for good (renew.c) */
 #define ORDER_PRIORITY_ROUTINE		0	/* a new certificate */
 #define ORDER_PRIORITY_RENEWAL		1	/* a renewal (renew.c) */
 #define ORDER_PRIORITY_ON_DEMAND	2	/* a name an edge asked for */

@@ -10,7 +10,8 @@
 #define BACKOFF_SPEC_MAX 256
 
 int
-retrysched_parse(const char *spec, struct retrysched *b, char *err, size_t errlen)
+retrysched_parse(const char *env, const char *def, const char *spec,
+    struct retrysched *b, char *err, size_t errlen)
 {
 	struct retrysched nb;
 	const char *p = spec;
@@ -37,8 +38,8 @@ retrysched_parse(const char *spec, struct retrysched *b, char *err, size_t errle
 	return 0;
 bad:
 	snprintf(err, errlen, "%s must be 1 to %d waits in seconds (1 to %.0f), "
-	    "comma-separated, the last one repeating, e.g. %s", RETRYSCHED_ENV,
-	    RETRYSCHED_STEPS_MAX, RETRYSCHED_STEP_MAX_S, RETRYSCHED_DEFAULT);
+	    "comma-separated, the last one repeating, e.g. %s", env,
+	    RETRYSCHED_STEPS_MAX, RETRYSCHED_STEP_MAX_S, def);
 	return -1;
 }
 

@@ -11,6 +11,15 @@
  * minutes, 4th and subsequent retries after one day". */
 #define RETRYSCHED_DEFAULT		"60,600,6000,86400"
 #define RETRYSCHED_ENV		"CERTFLEET_RETRY_BACKOFF"
+
+/* The renewals a CA refused for good, in a row (certificates.
+ * renewal_failures): the next one an hour later, then six, then daily.
+ * Let's Encrypt allows 5 failed authorizations per name and account an
+ * hour, and pauses a name for the account after 1,152 failures in a row
+ * with one forgiven a day (its rate-limits page): a daily attempt never
+ * gets there, the renewal tick's hourly lease did in 48 days. */
+#define RETRYSCHED_RENEW_DEFAULT	"3600,21600,86400"
+#define RETRYSCHED_RENEW_ENV		"CERTFLEET_RENEW_BACKOFF"
 #define RETRYSCHED_STEPS_MAX	16
 #define RETRYSCHED_STEP_MAX_S	(7 * 86400.0)	/* the longest step accepted */
 #define RETRYSCHED_JITTER		0.2	/* each wait is its step +-20% */
@@ -21,10 +30,11 @@ struct retrysched {
 };
 
 /* Parses spec, comma-separated seconds (1 to RETRYSCHED_STEP_MAX_S, at most
- * RETRYSCHED_STEPS_MAX of them; the last one repeats). Returns 0, or -1 with
- * a message naming RETRYSCHED_ENV in err (b is then unchanged). */
-int retrysched_parse(const char *spec, struct retrysched *b, char *err,
-    size_t errlen);
+ * RETRYSCHED_STEPS_MAX of them; the last one repeats), the value of the
+ * environment variable env whose default is def. Returns 0, or -1 with a
+ * message naming env and def in err (b is then unchanged). */
+int retrysched_parse(const char *env, const char *def, const char *spec,
+    struct retrysched *b, char *err, size_t errlen);
 
 /* The step after the n-th failure in a row (n >= 1; n = 0 counts as 1). */
 double retrysched_step(const struct retrysched *b, unsigned n);

@@ -97,8 +97,8 @@ issued_ari_values(const struct issued_new *in, struct issued_ari *a)
 	"status = 'valid', order_url = $5, updated_at = now() WHERE id = $4) " \
 	"UPDATE certificates SET status = 'issued', " \
 	"current_issued = $2, renew_at = to_timestamp($3::float8), " \
-	"last_problem_type = NULL, last_problem_detail = NULL, updated_at = " \
-	"now() WHERE id = $1"
+	"renewal_failures = 0, last_problem_type = NULL, " \
+	"last_problem_detail = NULL, updated_at = now() WHERE id = $1"
 
 /* What issued_record sends, and the parameters its statements point to. */
 _Static_assert(2 + CHAINS_MAX <= DB_PIPELINE_MAX,

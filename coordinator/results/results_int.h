@@ -59,11 +59,14 @@ int results_problem(PGconn *c, const char *job_id, unsigned attempt,
     const char *certificate, const char *type, const char *detail,
     int status, const Certfleet__Problem *p, char *err, size_t errlen);
 
-/* The order failed for good; its certificate too (unless already issued),
- * except when a fallback CA takes over with a new order (fallback.c).
- * Returns 0, or -1 with a message in err. */
-int results_order_failed(PGconn *c, const char *job_id,
-    const struct results_order *o, char *err, size_t errlen);
+/* The order failed for good; its certificate too (unless already issued:
+ * then its renewal failed, and the next one waits out s->renew_sched's
+ * step for its count of failures in a row, or none comes once the current
+ * certificate has expired), except when a fallback CA takes over with a
+ * new order (fallback.c). Returns 0, or -1 with a message in err. */
+int results_order_failed(PGconn *c, const struct settings *s,
+    const char *job_id, const struct results_order *o, char *err,
+    size_t errlen);
 
 /* ---- certificate_issued (results_issued.c) ---- */
 

@@ -25,13 +25,13 @@
 /* A certificate the CA issued that is not what we asked for: a problem,
  * the order failed, nothing stored. */
 static enum results_outcome
-results_reject_cert(PGconn *c, const Certfleet__Event *e,
-    const struct results_order *o, const char *type, const char *detail,
-    char *err, size_t errlen)
+results_reject_cert(PGconn *c, const struct settings *s,
+    const Certfleet__Event *e, const struct results_order *o,
+    const char *type, const char *detail, char *err, size_t errlen)
 {
 	if (results_problem(c, e->job_id, e->attempt, o->certificate, type,
 	    detail, 0, NULL, err, errlen) < 0 ||
-	    results_order_failed(c, e->job_id, o, err, errlen) < 0)
+	    results_order_failed(c, s, e->job_id, o, err, errlen) < 0)
 		return RESULTS_RETRY;
 	log_warn_ctx(
 	    LOG_JOB(e->job_id, e->attempt, e->trace_id, o->certificate),
@@ -45,9 +45,9 @@ results_reject_cert(PGconn *c, const Certfleet__Event *e,
  * RESULTS_APPLIED when it fits, RESULTS_REJECTED when it does not (problem
  * recorded, order failed), RESULTS_RETRY on a database error. */
 static enum results_outcome
-results_issued_check(PGconn *c, const Certfleet__Event *e,
-    const struct results_order *o, struct certinfo *ci, char **leaf,
-    char **rest, char *err, size_t errlen)
+results_issued_check(PGconn *c, const struct settings *s,
+    const Certfleet__Event *e, const struct results_order *o,
+    struct certinfo *ci, char **leaf, char **rest, char *err, size_t errlen)
 {
 	const char *full = e->certificate_issued->fullchain_pem;
 	char why[256], detail[400];
@@ -57,8 +57,8 @@ results_issued_check(PGconn *c, const Certfleet__Event *e,
 	    sizeof(why)) < 0) {
 		snprintf(detail, sizeof(detail), "the CA's chain is unusable: %s",
 		    why);
-		return results_reject_cert(c, e, o, RESULTS_PROBLEM_BADCERT, detail,
-		    err, errlen);
+		return results_reject_cert(c, s, e, o, RESULTS_PROBLEM_BADCERT,
+		    detail, err, errlen);
 	}
 	/* the key's public half came with the order (results_order_get) */
 	if (o->spki == NULL) {
@@ -66,11 +66,11 @@ results_issued_check(PGconn *c, const Certfleet__Event *e,
 		return RESULTS_RETRY;
 	}
 	if (!certinfo_key_matches(ci, o->spki, o->spkilen))
-		return results_reject_cert(c, e, o, RESULTS_PROBLEM_MISMATCH,
+		return results_reject_cert(c, s, e, o, RESULTS_PROBLEM_MISMATCH,
 		    "the issued certificate is for another public key than the "
 		    "order's private key", err, errlen);
 	if (!certinfo_sans_equal(ci, o->names, o->nnames))
-		return results_reject_cert(c, e, o, RESULTS_PROBLEM_MISMATCH,
+		return results_reject_cert(c, s, e, o, RESULTS_PROBLEM_MISMATCH,
 		    "the issued certificate's names differ from the requested "
 		    "hostname set", err, errlen);
 	return RESULTS_APPLIED;
@@ -94,7 +94,7 @@ results_issued_trusted(PGconn *c, const struct settings *s,
 		snprintf(detail, sizeof(detail), "CA %s has no trust anchors "
 		    "configured (CERTFLEET_CA_<NAME>_ROOTS_FILE): its chain "
 		    "cannot be verified", name);
-		return results_reject_cert(c, e, o, ANCHORS_PROBLEM, detail, err,
+		return results_reject_cert(c, s, e, o, ANCHORS_PROBLEM, detail, err,
 		    errlen);
 	}
 	for (i = 0; i < ch->n; i++)
@@ -104,7 +104,7 @@ results_issued_trusted(PGconn *c, const struct settings *s,
 			    "(top issuer \"%s\"): %s", ch->e[i].is_default ?
 			    "default" : "alternate", i + 1, ch->n,
 			    ch->e[i].top_issuer, why);
-			return results_reject_cert(c, e, o, ANCHORS_PROBLEM,
+			return results_reject_cert(c, s, e, o, ANCHORS_PROBLEM,
 			    detail, err, errlen);
 		}
 	return RESULTS_APPLIED;
@@ -147,7 +147,7 @@ results_issued(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 	 */
 	if (strcmp(o->status, "valid") == 0)
 		return RESULTS_IGNORED;
-	if ((out = results_issued_check(c, e, o, &ci, &leaf, &rest, err,
+	if ((out = results_issued_check(c, s, e, o, &ci, &leaf, &rest, err,
 	    errlen)) != RESULTS_APPLIED)
 		goto out;
 	out = RESULTS_RETRY;
@@ -159,8 +159,8 @@ results_issued(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 
 		snprintf(detail, sizeof(detail), "the CA's chain is unusable: %s",
 		    why);
-		out = results_reject_cert(c, e, o, RESULTS_PROBLEM_BADCERT, detail,
-		    err, errlen);
+		out = results_reject_cert(c, s, e, o, RESULTS_PROBLEM_BADCERT,
+		    detail, err, errlen);
 		goto out;
 	}
 	if ((out = results_issued_trusted(c, s, e, o, &ch, err,

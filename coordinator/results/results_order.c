@@ -12,6 +12,8 @@
 #include "fallback.h"
 #include "log.h"
 #include "results_int.h"
+#include "retrysched.h"
+#include "settings.h"
 
 void
 results_order_free(struct results_order *o)
@@ -128,10 +130,57 @@ out:
 	return rc;
 }
 
-/* The order failed for good; its certificate too (unless already issued),
- * except when a fallback CA takes over with a new order (fallback.c). */
+/*
+ * A renewal of issued certificate o->certificate failed for good: one more
+ * in a row (renewal_failures), and the next renewal waits out that count's
+ * step of the renewal schedule (CERTFLEET_RENEW_BACKOFF, with jitter), not
+ * the renewal tick's one-hour lease; with the current certificate expired,
+ * renewals stop (renew_at NULL) until an operator asks again (certfleetctl
+ * renew or retry ID). A disabled or deleted certificate, or one issued
+ * meanwhile, is left alone. The steps go to the statement whole, the count
+ * picking one, so the count is read and raised in the same row lock.
+ */
+static int
+results_renewal_failed(PGconn *c, const struct settings *s,
+    const struct results_order *o, char *err, size_t errlen)
+{
+	char steps[RETRYSCHED_STEPS_MAX * 24 + 3];
+	size_t i, n = 0;
+	PGresult *r;
+
+	steps[n++] = '{';
+	for (i = 0; i < s->renew_sched.n; i++)
+		n += (size_t)snprintf(steps + n, sizeof(steps) - n, "%s%.3f",
+		    i > 0 ? "," : "", retrysched_jitter(s->renew_sched.step[i]));
+	snprintf(steps + n, sizeof(steps) - n, "}");
+	if ((r = db_query(c, "results renewal failed", "UPDATE certificates SET "
+	    "renewal_failures = renewal_failures + 1, renew_at = CASE WHEN "
+	    "current_not_after > now() THEN now() + make_interval(secs => "
+	    "($2::float8[])[least(renewal_failures + 1, cardinality("
+	    "$2::float8[]))]) END, updated_at = now() WHERE id = $1 AND "
+	    "status = 'issued' AND renew_at IS NOT NULL RETURNING "
+	    "renewal_failures, coalesce(extract(epoch FROM renew_at - now())::"
+	    "bigint::text, '')", 2, (const char *[]){ o->certificate, steps },
+	    NULL, NULL, err, errlen)) == NULL)
+		return -1;
+	if (PQntuples(r) == 1 && PQgetvalue(r, 0, 1)[0] != '\0')
+		log_warn("certificate %s: its renewal failed for good (%s in a "
+		    "row); the next renewal in %s s", o->certificate,
+		    PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1));
+	else if (PQntuples(r) == 1)
+		log_warn("certificate %s: its renewal failed for good (%s in a "
+		    "row) and its current certificate has expired: renewals "
+		    "stopped (certfleetctl renew %s once the cause is fixed)",
+		    o->certificate, PQgetvalue(r, 0, 0), o->certificate);
+	PQclear(r);
+	return 0;
+}
+
+/* The order failed for good; its certificate too (unless already issued:
+ * then its renewal failed, results_renewal_failed), except when a fallback
+ * CA takes over with a new order (fallback.c). */
 int
-results_order_failed(PGconn *c, const char *job_id,
+results_order_failed(PGconn *c, const struct settings *s, const char *job_id,
     const struct results_order *o, char *err, size_t errlen)
 {
 	int next;
@@ -147,7 +196,8 @@ results_order_failed(PGconn *c, const char *job_id,
 	    "status = 'failed', updated_at = now() WHERE id = $1 AND status = "
 	    "'pending'", 1, &o->certificate, NULL, NULL, err, errlen) < 0)
 		return -1;
-	return 0;
+	return strcmp(o->cert_status, "issued") == 0 ?
+	    results_renewal_failed(c, s, o, err, errlen) : 0;
 }
 
 /* order_created: the order URL a re-delivered job resumes from. Only the

@@ -24,9 +24,9 @@ results_poison_is_result(const Certfleet__Event *e)
 /* Inside the caller's transaction, with order o locked: records why, then
  * re-drives the order or fails it. 0, or -1 with err. */
 static int
-results_poison_act(PGconn *c, const Certfleet__Event *e,
-    const struct results_order *o, const char *reason, char *err,
-    size_t errlen)
+results_poison_act(PGconn *c, const struct settings *s,
+    const Certfleet__Event *e, const struct results_order *o,
+    const char *reason, char *err, size_t errlen)
 {
 	char raw[2048], detail[ACME_PROBLEM_TEXT_MAX + 1], n[16];
 	unsigned poisoned = o->poisoned + 1;
@@ -47,7 +47,7 @@ results_poison_act(PGconn *c, const Certfleet__Event *e,
 	    err, errlen) < 0)
 		return -1;
 	if (give_up) {
-		if (results_order_failed(c, e->job_id, o, err, errlen) < 0)
+		if (results_order_failed(c, s, e->job_id, o, err, errlen) < 0)
 			return -1;
 		log_warn_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id,
 		    o->certificate), "failed for good: %u of its results could "
@@ -90,7 +90,7 @@ results_poison(PGconn *c, const struct settings *s, const void *buf,
 	    strcmp(o.status, "cancelled") == 0 || o.attempt != e->attempt)
 		goto out;	/* final already, or a later attempt runs */
 	out = RESULTS_RETRY;
-	if (results_poison_act(c, e, &o, reason, err, errlen) < 0 ||
+	if (results_poison_act(c, s, e, &o, reason, err, errlen) < 0 ||
 	    db_commit(c, err, errlen) < 0)
 		goto out;
 	out = RESULTS_APPLIED;

@@ -58,7 +58,7 @@ results_deferred(PGconn *c, const Certfleet__Event *e,
 /* failed, for good: the certificate's problem says what to change (or the
  * next CA of its list takes over). */
 static enum results_outcome
-results_final(PGconn *c, const Certfleet__Event *e,
+results_final(PGconn *c, const struct settings *s, const Certfleet__Event *e,
     const struct results_order *o, char *err, size_t errlen)
 {
 	const Certfleet__Problem *p = e->failed->problem;
@@ -74,7 +74,7 @@ results_final(PGconn *c, const Certfleet__Event *e,
 	    hint);
 	if (results_problem(c, e->job_id, e->attempt, o->certificate, p->type,
 	    detail, p->status, p, err, errlen) < 0 ||
-	    results_order_failed(c, e->job_id, o, err, errlen) < 0)
+	    results_order_failed(c, s, e->job_id, o, err, errlen) < 0)
 		return RESULTS_RETRY;
 	log_warn_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, o->certificate),
 	    "failed for good: %s: %s", p->type, detail);
@@ -108,7 +108,7 @@ results_unhappy(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 	/* Never given up on a transient failure: only a final problem ends
 	 * the certificate as failed (docs/design.md section 7). */
 	if (retrysched_final(p, e->failed->retryable))
-		return results_final(c, e, o, err, errlen);
+		return results_final(c, s, e, o, err, errlen);
 	delay = retrysched_delay(&s->retry_sched, o->failures + 1);
 	if (results_problem(c, e->job_id, e->attempt, o->certificate, p->type,
 	    p->detail, p->status, p, err, errlen) < 0 ||

@@ -123,7 +123,9 @@ out:
 }
 
 /* Stores the ari_window of issued certificate row r (locked) and follows
- * a moved window with renew_at. 0 or -1. */
+ * a moved window with renew_at, unless a renewal is in flight or the last
+ * one failed for good (then the renewal schedule sets renew_at,
+ * results_order.c). 0 or -1. */
 static int
 ari_recheck_window(PGconn *c, const Certfleet__Event *e, PGresult *r,
     char *err, size_t errlen)
@@ -167,7 +169,8 @@ ari_recheck_window(PGconn *c, const Certfleet__Event *e, PGresult *r,
 	if ((n = db_exec(c, "ari recheck renew_at", "UPDATE certificates SET "
 	    "renew_at = to_timestamp($3::float8), updated_at = now() WHERE id = "
 	    "$1 AND current_issued = $2 AND status NOT IN ('disabled', "
-	    "'deleted') AND NOT EXISTS (SELECT 1 FROM (SELECT status FROM "
+	    "'deleted') AND renewal_failures = 0 AND NOT EXISTS (SELECT 1 FROM "
+	    "(SELECT status FROM "
 	    "orders WHERE certificate = $1 OFFSET 0) o WHERE status IN "
 	    "('pending', 'sent', 'processing', 'deferred'))", 3,
 	    (const char *[]){ cert, w->issued_certificate_id, renew }, NULL,
@@ -176,7 +179,7 @@ ari_recheck_window(PGconn *c, const Certfleet__Event *e, PGresult *r,
 	log_info_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, NULL), "ARI "
 	    "window of %s moved to %s-%s; %s, next check at %s",
 	    w->issued_certificate_id, ws, we, n > 0 ? "renew_at follows it" :
-	    "a renewal is in flight, renew_at kept", nx);
+	    "a renewal is in flight or failing, renew_at kept", nx);
 	return 0;
 }
 

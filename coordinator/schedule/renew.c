@@ -20,7 +20,8 @@
  * issued certificate, a hostname set, and an account at the CA to renew
  * at), 3 key type, 4 profile, 5 names, 6 ARI CertID replaced ("" when that
  * CA gave no window, or the renewal goes to another CA), 7 the CA to renew
- * at, 8 challenge, 9 preferred chain. The CA to renew at is the one that
+ * at, 8 challenge, 9 preferred chain, 10 renewals failed for good in a row.
+ * The CA to renew at is the one that
  * issued the current certificate while it is still one of the
  * certificate's CAs (a certificate that fell back stays where it was
  * issued), else the certificate's first CA: its CAs were changed
@@ -42,7 +43,8 @@
 	"hs.names, CASE WHEN ic.ari_window_end IS NOT NULL AND (io.ca IS NULL " \
 	"OR io.ca = " RENEW_CA_SQL ") THEN coalesce(ic.ari_cert_id, '') ELSE " \
 	"'' END, " RENEW_CA_SQL ", " \
-	"d.challenge, coalesce(d.preferred_chain, '') FROM " d " d LEFT JOIN " \
+	"d.challenge, coalesce(d.preferred_chain, ''), d.renewal_failures " \
+	"FROM " d " d LEFT JOIN " \
 	"hostname_sets hs ON hs.id = d.hostname_set LEFT JOIN " \
 	"issued_certificates ic ON ic.id = d.current_issued LEFT JOIN orders io " \
 	"ON io.id = ic.order_id"
@@ -62,9 +64,9 @@
  */
 #define RENEW_TICK_SQL "WITH due AS MATERIALIZED (SELECT id, renew_at, " \
 	"key_type, profile, hostname_set, current_issued, ca, fallback, " \
-	"challenge, preferred_chain FROM certificates WHERE renew_at <= now() " \
-	"ORDER BY " \
-	"renew_at LIMIT %d FOR UPDATE SKIP LOCKED), lease AS (UPDATE " \
+	"challenge, preferred_chain, renewal_failures FROM certificates WHERE " \
+	"renew_at <= now() ORDER BY renew_at LIMIT %d FOR UPDATE SKIP " \
+	"LOCKED), lease AS (UPDATE " \
 	"certificates c SET renew_at = now() + make_interval(secs => " \
 	RENEW_LEASE_SQL "), updated_at = now() FROM due WHERE c.id = due.id) " \
 	RENEW_ROWS_SQL("due") " ORDER BY d.renew_at, d.id"
@@ -106,7 +108,10 @@ renew_one(PGconn *c, const struct vault *v, const struct keypool_sizes *pool,
 	    enroll_material(v, &req, pkid, &m, err, errlen) < 0 ||
 	    enroll_store_key(c, pkid, id, req.key_type, &m, err, errlen) < 0)
 		goto out;
-	on.priority = ORDER_PRIORITY_RENEWAL;
+	/* a renewal the CA refused before goes after new certificates: a
+	 * fleet's departed names must not take the budget of live ones */
+	on.priority = strcmp(PQgetvalue(r, i, 10), "0") == 0 ?
+	    ORDER_PRIORITY_RENEWAL : ORDER_PRIORITY_RENEWAL_FAILING;
 	on.certificate_id = id;
 	on.private_key_id = pkid;
 	on.csr = m.csr;

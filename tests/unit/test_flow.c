@@ -259,6 +259,10 @@ test_final_problems(void **state)
 	assert_string_equal(retrysched_hint(PROTO_PROBLEM_CONFIG), "");
 }
 
+/* the transient failures' schedule, as settings.c parses it */
+#define PARSE(spec) retrysched_parse(RETRYSCHED_ENV, RETRYSCHED_DEFAULT, \
+	(spec), &b, err, sizeof(err))
+
 static void
 test_backoff_schedule(void **state)
 {
@@ -268,7 +272,7 @@ test_backoff_schedule(void **state)
 	int i;
 
 	(void)state;
-	assert_int_equal(retrysched_parse(RETRYSCHED_DEFAULT, &b, err, sizeof(err)), 0);
+	assert_int_equal(PARSE(RETRYSCHED_DEFAULT), 0);
 	/* a minute, ten, a hundred, then daily (Let's Encrypt) */
 	assert_true(retrysched_step(&b, 1) == 60 && retrysched_step(&b, 2) == 600 &&
 	    retrysched_step(&b, 3) == 6000 && retrysched_step(&b, 4) == 86400 &&
@@ -278,16 +282,28 @@ test_backoff_schedule(void **state)
 		assert_true(d >= 600 * (1 - RETRYSCHED_JITTER) &&
 		    d <= 600 * (1 + RETRYSCHED_JITTER));
 	}
-	assert_int_equal(retrysched_parse("5", &b, err, sizeof(err)), 0);
+	assert_int_equal(PARSE("5"), 0);
 	assert_true(retrysched_step(&b, 9) == 5);
-	assert_int_equal(retrysched_parse("", &b, err, sizeof(err)), -1);
-	assert_int_equal(retrysched_parse("0", &b, err, sizeof(err)), -1);
-	assert_int_equal(retrysched_parse("60,", &b, err, sizeof(err)), -1);
-	assert_int_equal(retrysched_parse("60;600", &b, err, sizeof(err)), -1);
-	assert_int_equal(retrysched_parse("999999999", &b, err, sizeof(err)), -1);
+	assert_int_equal(PARSE(""), -1);
+	assert_int_equal(PARSE("0"), -1);
+	assert_int_equal(PARSE("60,"), -1);
+	assert_int_equal(PARSE("60;600"), -1);
+	assert_int_equal(PARSE("999999999"), -1);
 	assert_non_null(strstr(err, RETRYSCHED_ENV));
 	/* the schedule that was there stays */
 	assert_true(retrysched_step(&b, 1) == 5);
+	/* renewals refused for good: an hour, six, then daily; a bad value
+	 * names its own variable and default */
+	assert_int_equal(retrysched_parse(RETRYSCHED_RENEW_ENV,
+	    RETRYSCHED_RENEW_DEFAULT, RETRYSCHED_RENEW_DEFAULT, &b, err,
+	    sizeof(err)), 0);
+	assert_true(retrysched_step(&b, 1) == 3600 &&
+	    retrysched_step(&b, 2) == 21600 && retrysched_step(&b, 3) == 86400 &&
+	    retrysched_step(&b, 40) == 86400);
+	assert_int_equal(retrysched_parse(RETRYSCHED_RENEW_ENV,
+	    RETRYSCHED_RENEW_DEFAULT, "hourly", &b, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, RETRYSCHED_RENEW_ENV " must be"));
+	assert_non_null(strstr(err, RETRYSCHED_RENEW_DEFAULT));
 }
 
 int
