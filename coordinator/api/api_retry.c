@@ -1,4 +1,4 @@
-/* api_retry.c -- POST /v1/certificates/{id}/retry and POST /v1/certificates:retry: failed certificates brought back by an operator. */
+/* api_retry.c -- POST /v1/certificates/{id}/retry and POST /v1/certificates:retry: failed certificates, and renewals the CA refused, brought back by an operator. */
 #include <stdio.h>
 #include <string.h>
 
@@ -26,12 +26,16 @@ api_retry(struct api *a, struct MHD_Connection *conn, const char *id)
 	}
 	if (n == 0)
 		return api_error(conn, MHD_HTTP_NOT_FOUND, "no certificate %s", id);
-	if (n == 2)
-		return api_error(conn, MHD_HTTP_CONFLICT, "certificate %s has not "
-		    "failed: only a failed certificate is retried (a renewal: "
-		    "POST /v1/certificates/%s/renew)", id, id);
-	return api_json(conn, MHD_HTTP_ACCEPTED, json_pack("{s:s, s:s}", "id",
-	    id, "order", oid));
+	/* an issued one whose renewals the CA refused: renewed now */
+	if (n == 2 && (n = retry_renewal_failing(a->db, id, err,
+	    sizeof(err))) == 1)
+		return api_renew(a, conn, id);
+	if (n < 0)
+		return api_unavailable(conn, err);
+	return api_error(conn, MHD_HTTP_CONFLICT, "certificate %s has not failed: "
+	    "only a failed certificate, or an issued one whose last renewal "
+	    "failed for good, is retried (a renewal: POST "
+	    "/v1/certificates/%s/renew)", id, id);
 }
 
 /* The filter of a bulk retry: {"ca": NAME, "problem_type": URN}, both
@@ -80,7 +84,7 @@ api_retry_bulk(struct api *a, struct MHD_Connection *conn,
 	json_t *root = NULL;
 	char err[512];
 	enum MHD_Result ret;
-	int n;
+	int n, due = 0;
 
 	if (api_retry_filter(req, &root, &ca, &problem, err, sizeof(err)) < 0) {
 		json_decref(root);
@@ -90,15 +94,19 @@ api_retry_bulk(struct api *a, struct MHD_Connection *conn,
 		json_decref(root);
 		return api_unavailable(conn, err);
 	}
-	if ((n = retry_bulk(a->db, ca, problem, err, sizeof(err))) < 0) {
+	if ((n = retry_bulk(a->db, ca, problem, err, sizeof(err))) < 0 ||
+	    (due = retry_renewals_due(a->db, ca, problem, err,
+	    sizeof(err))) < 0) {
 		log_err("api: bulk retry: %s", err);
 		ret = api_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "the retry "
 		    "stopped on a database error; call again for the rest");
 	} else {
-		log_info("api: bulk retry (ca %s, problem %s): %d certificate(s)",
-		    ca != NULL ? ca : "any", problem != NULL ? problem : "any", n);
-		ret = api_json(conn, MHD_HTTP_ACCEPTED, json_pack("{s:i, s:b}",
-		    "retried", n, "more", n == RETRY_BULK_MAX));
+		log_info("api: bulk retry (ca %s, problem %s): %d certificate(s), "
+		    "%d renewal(s) due again", ca != NULL ? ca : "any",
+		    problem != NULL ? problem : "any", n, due);
+		ret = api_json(conn, MHD_HTTP_ACCEPTED, json_pack("{s:i, s:i, "
+		    "s:b}", "retried", n, "renewals_due", due, "more",
+		    n == RETRY_BULK_MAX || due == RETRY_BULK_MAX));
 	}
 	json_decref(root);
 	return ret;

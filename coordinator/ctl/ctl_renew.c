@@ -1,4 +1,4 @@
-/* ctl_renew.c -- certfleetctl renew and retry: a renewal of one certificate now, and failed certificates given a new order. */
+/* ctl_renew.c -- certfleetctl renew and retry: a renewal of one certificate now, and failed certificates given a new order (renewals the CA refused, renewed). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +48,7 @@ ctl_retry_all(const char *ca, const char *problem)
 	char err[1024], *body;
 	json_t *req, *j;
 	time_t start = time(NULL);
-	long total = 0;
+	long total = 0, due = 0;
 	int more = 1, rc = CTL_OK;
 
 	req = json_object();
@@ -64,20 +64,24 @@ ctl_retry_all(const char *ca, const char *problem)
 			break;
 		}
 		total += (long)json_integer_value(json_object_get(j, "retried"));
+		due += (long)json_integer_value(json_object_get(j,
+		    "renewals_due"));
 		more = json_is_true(json_object_get(j, "more"));
 		json_decref(j);
 		if (more) {
-			snprintf(err, sizeof(err), "%ld retried, more to come",
-			    total);
+			snprintf(err, sizeof(err), "%ld retried, %ld renewals "
+			    "due, more to come", total, due);
 			ctl_progress((long)(time(NULL) - start), err, 0);
 		}
 	}
 	if (rc == CTL_OK && ctl_json()) {
-		j = json_pack("{s:I}", "retried", (json_int_t)total);
+		j = json_pack("{s:I, s:I}", "retried", (json_int_t)total,
+		    "renewals_due", (json_int_t)due);
 		ctl_emit(j);
 		json_decref(j);
 	} else if (rc == CTL_OK)
-		printf("%ld certificate(s) retried\n", total);
+		printf("%ld certificate(s) retried, %ld renewal(s) the CA "
+		    "refused due again\n", total, due);
 	free(body);
 	json_decref(req);
 	return rc;

@@ -11,16 +11,21 @@
 #include "kafkaconn.h"
 #include "outbox.h"
 
+#define ORDER_PRIORITY_FAILING_SQL "-1"	/* ORDER_PRIORITY_FAILING */
+
 /* Columns of the row a job is built from, in this order. The account is
  * the CA's current one (at the CA's directory URL as configured now); an
  * order URL opened under another account (the CA's directory changed) is
- * not resumed. */
+ * not resumed. The job's priority (column 14) is the order's, or below
+ * every first attempt once the order failed (order.h). */
 #define ORDER_JOB_SQL "SELECT o.attempt, o.trace_id, o.certificate, " \
 	"o.csr_der, CASE WHEN o.account IS NOT NULL AND o.account <> a.id " \
 	"THEN '' ELSE coalesce(o.order_url, '') END, o.challenge, " \
 	"coalesce(o.replaces, ''), coalesce(o.profile, ''), ca.name, " \
 	"ca.directory_url, ca.trust, a.id, coalesce(a.account_url, ''), " \
-	"hs.names, o.priority FROM orders o JOIN certificates c ON c.id = " \
+	"hs.names, CASE WHEN o.failures > 0 THEN least(o.priority, " \
+	ORDER_PRIORITY_FAILING_SQL ") ELSE o.priority END FROM orders o JOIN " \
+	"certificates c ON c.id = " \
 	"o.certificate " \
 	"JOIN hostname_sets hs ON hs.id = c.hostname_set JOIN cas ca ON " \
 	"ca.name = o.ca JOIN acme_accounts a ON a.ca = ca.name AND " \

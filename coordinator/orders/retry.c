@@ -1,4 +1,4 @@
-/* retry.c -- brings failed certificates back: a new order from the key and CSR of their last order, at their first CA. */
+/* retry.c -- brings failed certificates back: a new order from the key and CSR of their last order, at their first CA; and makes due the renewals the CA refused. */
 #include "retry.h"
 
 #include <stdio.h>
@@ -119,4 +119,35 @@ retry_bulk(PGconn *c, const char *ca, const char *problem, char *err,
 	}
 	PQclear(r);
 	return done;
+}
+
+int
+retry_renewal_failing(PGconn *c, const char *id, char *err, size_t errlen)
+{
+	PGresult *r;
+	int rc;
+
+	if ((r = db_query(c, "retry renewal failing", "SELECT 1 FROM "
+	    "certificates WHERE id = $1 AND status = 'issued' AND "
+	    "renewal_failures > 0", 1, &id, NULL, NULL, err, errlen)) == NULL)
+		return -1;
+	rc = PQntuples(r) == 1;
+	PQclear(r);
+	return rc;
+}
+
+int
+retry_renewals_due(PGconn *c, const char *ca, const char *problem,
+    char *err, size_t errlen)
+{
+	char lim[16];
+
+	snprintf(lim, sizeof(lim), "%d", RETRY_BULK_MAX);
+	return (int)db_exec(c, "retry renewals due", "UPDATE certificates SET "
+	    "renew_at = now(), updated_at = now() WHERE id IN (SELECT id FROM "
+	    "certificates WHERE status = 'issued' AND renewal_failures > 0 AND "
+	    "(renew_at IS NULL OR renew_at > now()) AND ($1 = '' OR ca = $1) "
+	    "AND ($2 = '' OR last_problem_type = $2) LIMIT $3::int FOR UPDATE "
+	    "SKIP LOCKED)", 3, (const char *[]){ ca != NULL ? ca : "",
+	    problem != NULL ? problem : "", lim }, NULL, NULL, err, errlen);
 }

@@ -1,4 +1,4 @@
-/* retry.h -- an operator's retry: a certificate that failed for good gets a new order at its first CA, one or by filter. */
+/* retry.h -- an operator's retry: a certificate that failed for good gets a new order at its first CA, one or by filter; one whose renewals the CA refused is renewed. */
 #ifndef CERTFLEET_COORD_RETRY_H
 #define CERTFLEET_COORD_RETRY_H
 
@@ -31,5 +31,21 @@ int retry_certificate(PGconn *c, const char *id, char oid[IDS_LEN + 1],
  */
 int retry_bulk(PGconn *c, const char *ca, const char *problem, char *err,
     size_t errlen);
+
+/*
+ * An issued certificate whose renewals the CA refused for good (renewal
+ * failures in a row, results/results_order.c) is not failed: its retry is
+ * a renewal. 1 when certificate id is such a one, 0 when not, -1 with err.
+ */
+int retry_renewal_failing(PGconn *c, const char *id, char *err,
+    size_t errlen);
+
+/*
+ * The bulk form of that: at most RETRY_BULK_MAX such certificates (of CA
+ * ca, with last problem type problem, as retry_bulk), not yet due, are due
+ * now: the renewal tick renews them. Returns how many, or -1 with err.
+ */
+int retry_renewals_due(PGconn *c, const char *ca, const char *problem,
+    char *err, size_t errlen);
 
 #endif

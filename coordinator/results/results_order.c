@@ -136,7 +136,7 @@ out:
  * step of the renewal schedule (CERTFLEET_RENEW_BACKOFF, with jitter), not
  * the renewal tick's one-hour lease; with the current certificate expired,
  * renewals stop (renew_at NULL) until an operator asks again (certfleetctl
- * renew or retry ID). A disabled or deleted certificate, or one issued
+ * renew ID). A disabled or deleted certificate, or one issued
  * meanwhile, is left alone. The steps go to the statement whole, the count
  * picking one, so the count is read and raised in the same row lock.
  */

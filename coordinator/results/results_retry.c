@@ -110,13 +110,15 @@ results_unhappy(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 	if (retrysched_final(p, e->failed->retryable))
 		return results_final(c, s, e, o, err, errlen);
 	delay = retrysched_delay(&s->retry_sched, o->failures + 1);
+	/* counted before the job is queued again: a retry's outbox row goes
+	 * after every first attempt (order.h, ORDER_PRIORITY_FAILING) */
 	if (results_problem(c, e->job_id, e->attempt, o->certificate, p->type,
 	    p->detail, p->status, p, err, errlen) < 0 ||
-	    order_requeue(c, e->job_id, e->attempt + 1, order_url, delay,
-	    "pending", err, errlen) < 0 ||
 	    db_exec(c, "results failures", "UPDATE orders SET failures = "
 	    "failures + 1 WHERE id = $1", 1, (const char *[]){ e->job_id }, NULL,
-	    NULL, err, errlen) < 0)
+	    NULL, err, errlen) < 0 ||
+	    order_requeue(c, e->job_id, e->attempt + 1, order_url, delay,
+	    "pending", err, errlen) < 0)
 		return RESULTS_RETRY;
 	log_info_ctx(LOG_JOB(e->job_id, e->attempt, e->trace_id, o->certificate),
 	    "failed (%s), transient failure %u: attempt %u in %.0f s", p->type,

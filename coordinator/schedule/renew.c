@@ -21,13 +21,12 @@
  * at), 3 key type, 4 profile, 5 names, 6 ARI CertID replaced ("" when that
  * CA gave no window, or the renewal goes to another CA), 7 the CA to renew
  * at, 8 challenge, 9 preferred chain, 10 renewals failed for good in a row.
- * The CA to renew at is the one that
- * issued the current certificate while it is still one of the
- * certificate's CAs (a certificate that fell back stays where it was
- * issued), else the certificate's first CA: its CAs were changed
- * (lifecycle_ca). An order in flight is looked for among the certificate's
- * orders along orders_certificate, their status tested after the fence (OFFSET 0):
- * with the status in the scan, statistics taken while few orders were in
+ * The CA to renew at is the one that issued the current certificate while
+ * it is still one of the certificate's CAs (a certificate that fell back
+ * stays where it was issued), else the certificate's first CA: its CAs
+ * were changed (lifecycle_ca). An order in flight is looked for among the
+ * certificate's orders along orders_certificate, their status tested after
+ * the fence (OFFSET 0): with the status in the scan, statistics taken while few orders were in
  * flight made the planner walk orders_in_flight whole and filter by
  * certificate (15 ms and 2,351 buffers per renewal candidate with 27k
  * orders in flight, bench/api's kept fleet), against 4 buffers this way.
@@ -111,7 +110,7 @@ renew_one(PGconn *c, const struct vault *v, const struct keypool_sizes *pool,
 	/* a renewal the CA refused before goes after new certificates: a
 	 * fleet's departed names must not take the budget of live ones */
 	on.priority = strcmp(PQgetvalue(r, i, 10), "0") == 0 ?
-	    ORDER_PRIORITY_RENEWAL : ORDER_PRIORITY_RENEWAL_FAILING;
+	    ORDER_PRIORITY_RENEWAL : ORDER_PRIORITY_FAILING;
 	on.certificate_id = id;
 	on.private_key_id = pkid;
 	on.csr = m.csr;
