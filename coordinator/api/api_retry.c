@@ -26,12 +26,15 @@ api_retry(struct api *a, struct MHD_Connection *conn, const char *id)
 	}
 	if (n == 0)
 		return api_error(conn, MHD_HTTP_NOT_FOUND, "no certificate %s", id);
-	/* an issued one whose renewals the CA refused: renewed now */
-	if (n == 2 && (n = retry_renewal_failing(a->db, id, err,
-	    sizeof(err))) == 1)
-		return api_renew(a, conn, id);
-	if (n < 0)
+	if (n == 1)
+		return api_json(conn, MHD_HTTP_ACCEPTED, json_pack("{s:s, s:s}",
+		    "id", id, "order", oid));
+	/* not failed: an issued one whose renewals the CA refused is renewed
+	 * now */
+	if ((n = retry_renewal_failing(a->db, id, err, sizeof(err))) < 0)
 		return api_unavailable(conn, err);
+	if (n == 1)
+		return api_renew(a, conn, id);
 	return api_error(conn, MHD_HTTP_CONFLICT, "certificate %s has not failed: "
 	    "only a failed certificate, or an issued one whose last renewal "
 	    "failed for good, is retried (a renewal: POST "
