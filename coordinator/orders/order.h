@@ -41,13 +41,14 @@ struct order_new {
  * certificates, so that a bulk enrollment or an import of a million names
  * queued at a CA never delays the renewals of the certificates already
  * served; an on-demand name, which an edge waits for on a handshake, goes
- * before both. What failed goes after them all: an order's retries after a
- * transient failure (orders.failures > 0: its outbox rows, the order keeps
- * its own priority for a fallback or an operator's retry), and the renewal
- * of a certificate whose last renewal the CA refused for good (a name that
- * no longer points at the fleet, most often). A fleet's departed names must
- * not take the new-order budget of live ones. A new order for the same certificate (a fallback to the
- * next CA, an operator's retry) keeps the priority of the one it replaces.
+ * before both. What failed goes after them all: an order's attempts after
+ * a transient failure (orders.failures > 0; only its outbox rows, the
+ * order keeping its own priority), and the renewal of a certificate whose
+ * last renewal the CA refused for good (a name that no longer points at
+ * the fleet, most often): a fleet's departed names must not take the
+ * new-order budget of live ones. A new order for the same certificate (a
+ * fallback to the next CA, an operator's retry) keeps the priority of the
+ * one it replaces.
  */
 #define ORDER_PRIORITY_FAILING		(-1)	/* an order's retry after a
 						 * transient failure, or a
