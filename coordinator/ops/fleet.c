@@ -17,6 +17,7 @@ enum fleet_fam {
 	FLEET_EXPIRING,		/* {ca, within} */
 	FLEET_EXPIRED,		/* {ca} */
 	FLEET_OVERDUE,		/* {ca} */
+	FLEET_FAILING,		/* {ca} */
 	FLEET_ORDERS,		/* {ca, status} */
 	FLEET_OUTBOX_ROWS,	/* {state} */
 	FLEET_OUTBOX_OLDEST,
@@ -59,6 +60,11 @@ static const struct {
 	    "Issued certificates whose current certificate has used more than "
 	    "3/4 of its lifetime (renewal is planned at 2/3): their renewal is "
 	    "late. Expired ones are counted too.", fleet_l_ca, 1 },
+	[FLEET_FAILING] = { METRICS_GAUGE, "certfleet_renewals_failing",
+	    "Issued certificates whose last renewal the CA refused for good "
+	    "(the name no longer validates): the next waits out "
+	    "CERTFLEET_RENEW_BACKOFF, or none comes once the current "
+	    "certificate has expired.", fleet_l_ca, 1 },
 	[FLEET_ORDERS] = { METRICS_GAUGE, "certfleet_orders_in_flight",
 	    "ACME orders not finished, by CA and status (pending, sent, "
 	    "processing, deferred).", fleet_l_ca_status, 2 },
@@ -169,7 +175,7 @@ fleet_certs_zero(struct fleet *f)
 	const char *ca;
 	size_t i, k;
 
-	for (i = FLEET_CERTS; i <= FLEET_OVERDUE; i++)
+	for (i = FLEET_CERTS; i <= FLEET_FAILING; i++)
 		metrics_family_reset(f->fam[i]);
 	for (i = 0; i < f->cas->n; i++) {
 		ca = f->cas->ca[i].name;
@@ -182,6 +188,7 @@ fleet_certs_zero(struct fleet *f)
 			    (const char *[]){ ca, fleet_windows[k] }, 0);
 		metrics_set_by(f->fam[FLEET_EXPIRED], &ca, 0);
 		metrics_set_by(f->fam[FLEET_OVERDUE], &ca, 0);
+		metrics_set_by(f->fam[FLEET_FAILING], &ca, 0);
 	}
 }
 
@@ -216,8 +223,9 @@ fleet_certs(struct fleet *f, char *err, size_t errlen)
 /*
  * Issued certificates that expired or expire within 30 days, by CA and
  * window (1: expired, 7, 14, 30: within that many days; each window counts
- * in the wider ones too), then those overdue: index-only ranges of
- * certificates_expiry and certificates_renew_by, as long as the
+ * in the wider ones too), then those overdue, then those whose renewals
+ * the CA refuses: index-only ranges of certificates_expiry,
+ * certificates_renew_by and certificates_renewals_failing, as long as the
  * certificates concerned.
  */
 static int
@@ -255,6 +263,16 @@ fleet_expiry(struct fleet *f, char *err, size_t errlen)
 	for (row = 0; row < PQntuples(r); row++) {
 		ca = PQgetvalue(r, row, 0);
 		fleet_add(f->fam[FLEET_OVERDUE], &ca, fleet_num(r, row, 1));
+	}
+	PQclear(r);
+	if ((r = db_query(f->db, "fleet renewals failing", "SELECT ca, "
+	    "count(*) FROM certificates WHERE status = 'issued' AND "
+	    "renewal_failures > 0 GROUP BY ca", 0, NULL, NULL, NULL, err,
+	    errlen)) == NULL)
+		return -1;
+	for (row = 0; row < PQntuples(r); row++) {
+		ca = PQgetvalue(r, row, 0);
+		fleet_add(f->fam[FLEET_FAILING], &ca, fleet_num(r, row, 1));
 	}
 	PQclear(r);
 	return 0;
