@@ -124,11 +124,35 @@ enroll(const char *name, char id[IDS_LEN + 1])
 	enroll_request_free(&req);
 }
 
+/* Renewal order oid (priority 1) was queued again as attempt 2 with no
+ * failure (a deferral, say): its job keeps the renewal's priority. After a
+ * transient failure its attempt 3 goes after every first attempt (-1), the
+ * order keeping its own priority for a fallback or a retry. */
+static void
+retry_priority_after_failure(const char *oid)
+{
+	char err[512];
+
+	assert_sql("SELECT priority::text FROM outbox WHERE job_id = $1 AND "
+	    "attempt = 2", oid, "1");
+	assert_int_equal(db_begin(db, err, sizeof(err)), 0);
+	assert_int_equal(db_exec(db, "a transient failure", "UPDATE orders SET "
+	    "failures = failures + 1 WHERE id = $1", 1, (const char *[]){ oid },
+	    NULL, NULL, err, sizeof(err)), 1);
+	if (order_requeue(db, oid, 3, "https://ca-b.test/order/1", 60, "pending",
+	    err, sizeof(err)) < 0)
+		fail_msg("order_requeue: %s", err);
+	assert_int_equal(db_commit(db, err, sizeof(err)), 0);
+	assert_sql("SELECT ob.priority || ' ' || o.priority FROM outbox ob JOIN "
+	    "orders o ON o.id = ob.job_id WHERE ob.job_id = $1 AND ob.attempt = 3",
+	    oid, "-1 1");
+}
+
 /* An order made like a renewal (with ARI replaces) fails for good at ca-a:
  * the fallback order at ca-b keeps profile, replaces, preferred chain,
  * challenge, key, CSR, trace id and a renewal's priority, and so does its
- * job; a retry of it
- * carries them too, with the order URL. */
+ * job; a retry of it carries them too, with the order URL, and its
+ * priority until it fails (retry_priority_after_failure). */
 static void
 test_fallback_keeps_every_field(void **state)
 {
@@ -214,22 +238,7 @@ test_fallback_keeps_every_field(void **state)
 	assert_sql("SELECT attempt || ' ' || status || ' ' || (not_before > now() "
 	    "+ interval '20 seconds') FROM orders WHERE id = $1", fb,
 	    "2 pending true");
-	/* That retry was no failure (a deferral, say): the renewal's priority.
-	 * After a transient failure the next goes after every first attempt,
-	 * the order keeping its own priority for a fallback or a retry. */
-	assert_sql("SELECT priority::text FROM outbox WHERE job_id = $1 AND "
-	    "attempt = 2", fb, "1");
-	assert_int_equal(db_begin(db, err, sizeof(err)), 0);
-	assert_int_equal(db_exec(db, "a transient failure", "UPDATE orders SET "
-	    "failures = failures + 1 WHERE id = $1", 1, (const char *[]){ fb },
-	    NULL, NULL, err, sizeof(err)), 1);
-	if (order_requeue(db, fb, 3, "https://ca-b.test/order/1", 60, "pending",
-	    err, sizeof(err)) < 0)
-		fail_msg("order_requeue: %s", err);
-	assert_int_equal(db_commit(db, err, sizeof(err)), 0);
-	assert_sql("SELECT ob.priority || ' ' || o.priority FROM outbox ob JOIN "
-	    "orders o ON o.id = ob.job_id WHERE ob.job_id = $1 AND ob.attempt = 3",
-	    fb, "-1 1");
+	retry_priority_after_failure(fb);
 	free(fb);
 	free(first);
 	free(pk);
