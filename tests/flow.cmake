@@ -6,7 +6,8 @@ certfleet_unit_test(unit_flow unit/test_flow.c certfleet_coordinator
 # its own Pebbles, responder, fault proxy, database, Kafka topics and
 # consumer groups (integration/flow_lib), and runs while the locked tests
 # run. They share the base's six free ports (CERTFLEET_TEST_PORT_BASE + 26,
-# 27, 28, 29, 36, 40), so they run one after the other.
+# 27, 28, 29, 36, 40) with robust_faults (tests/robust.cmake), hostile_ca
+# (tests/hostile.cmake) and demo_repeat, so they run one after the other.
 certfleet_integration_test_own(flow_burst ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_flow_burst
 	$<TARGET_FILE_DIR:certfleet-worker>)
 certfleet_integration_test_own(flow_outages ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_flow_outages

@@ -11,9 +11,12 @@ certfleet_integration_test(hostile_events
 
 # A CA that sends hostile bytes (the fault proxy before Pebble, its hostile
 # answers in tests/tools/acme_fault_hostile.c) and a lost job, through the
-# real daemons.
-certfleet_integration_test(hostile_ca ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_hostile_ca
+# real daemons. On a Pebble, proxy, front, responder, database and topics of
+# its own (flow_lib), beside the tests that hold the stack's lock; it takes
+# the flow tests' ports, so it runs between them (tests/flow.cmake).
+certfleet_integration_test_own(hostile_ca ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_hostile_ca
 	$<TARGET_FILE_DIR:certfleet-worker>)
+set_tests_properties(hostile_ca PROPERTIES RESOURCE_LOCK flow_ports)
 
 # libFuzzer (clang only): a CA's certificate as the coordinator reads it
 # (certinfo_parse, the chain's issuer CN), always UTF-8 PostgreSQL takes.

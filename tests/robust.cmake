@@ -4,8 +4,12 @@ add_executable(acme_fault_proxy tools/acme_fault_proxy.c
 target_link_libraries(acme_fault_proxy PRIVATE certfleet_base PkgConfig::CURL
 	PkgConfig::JANSSON PkgConfig::MHD PkgConfig::CRYPTO)
 
-certfleet_integration_test(robust_faults ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_robust
+# On a Pebble, proxy, responder, database and topics of its own (flow_lib),
+# so that it runs beside the tests that hold the stack's lock; it takes the
+# flow tests' ports, so it runs between them (tests/flow.cmake).
+certfleet_integration_test_own(robust_faults ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_robust
 	$<TARGET_FILE_DIR:certfleet-worker>)
+set_tests_properties(robust_faults PROPERTIES RESOURCE_LOCK flow_ports)
 
 # The poll/backoff schedule and the deferral of 429/503 (engine internals).
 certfleet_unit_test(unit_acme_robust unit/test_acme_robust.c certfleet_acme)
