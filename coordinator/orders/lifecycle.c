@@ -624,7 +624,8 @@ out:
  * one was imported, whether an order in flight is at a CA not in $2,
  * whether any order is in flight, its last order's key, CSR, trace,
  * priority, replaces and CA (NULL without orders), its first CA before,
- * and whether its renewal is due already.
+ * whether its renewal is due already, and whether its last renewal was
+ * refused for good (renewal_failures, results_order.c).
  */
 #define LIFECYCLE_CA_SQL "SELECT (ARRAY[c.ca] || c.fallback)::text, " \
 	"ARRAY[c.ca] || c.fallback = $2::text[], coalesce(io.ca, ''), " \
@@ -635,7 +636,7 @@ out:
 	"f.status IN ('pending', 'sent', 'processing', 'deferred')), " \
 	"lo.private_key, lo.csr_der, lo.trace_id, lo.priority, " \
 	"coalesce(lo.replaces, ''), lo.ca, c.ca, coalesce(c.renew_at <= now(), " \
-	"false) FROM certificates c LEFT JOIN " \
+	"false), c.renewal_failures > 0 FROM certificates c LEFT JOIN " \
 	"issued_certificates ic ON ic.id = c.current_issued LEFT JOIN orders " \
 	"io ON io.id = ic.order_id LEFT JOIN LATERAL (SELECT private_key, " \
 	"csr_der, trace_id, priority, replaces, ca FROM orders WHERE " \
@@ -643,17 +644,18 @@ out:
 	"WHERE c.id = $1"
 enum { CA_BEFORE, CA_SAME, CA_ISSUER, CA_IMPORTED, CA_AWAY, CA_IN_FLIGHT,
 	CA_KEY, CA_CSR, CA_TRACE, CA_PRIORITY, CA_REPLACES, CA_LAST_CA,
-	CA_FIRST, CA_DUE };
+	CA_FIRST, CA_DUE, CA_REFUSED };
 
 /* The certificate's new CAs: the row's ca and fallback, its status
  * pending again when it gets an order (a failed one), its problem cleared
- * then, renew_at now when renew. And an imported current certificate whose
- * CA is no longer the first loses its ARI CertID: it would name that
- * certificate to another CA. Returns 0, or -1 with err. */
+ * then, renew_at now when renew, the refusals of the CA left counted no
+ * more when refused. And an imported current certificate whose CA is no
+ * longer the first loses its ARI CertID: it would name that certificate to
+ * another CA. Returns 0, or -1 with err. */
 static int
 lifecycle_ca_set(PGconn *c, const char *id, const char *const *cas,
-    size_t ncas, const PGresult *q, int reorder, int renew, char *err,
-    size_t errlen)
+    size_t ncas, const PGresult *q, int reorder, int renew, int refused,
+    char *err, size_t errlen)
 {
 	char *fb;
 	int rc;
@@ -667,10 +669,11 @@ lifecycle_ca_set(PGconn *c, const char *id, const char *const *cas,
 	    "'failed' THEN 'pending' ELSE status END, last_problem_type = CASE "
 	    "WHEN $4 THEN NULL ELSE last_problem_type END, last_problem_detail "
 	    "= CASE WHEN $4 THEN NULL ELSE last_problem_detail END, renew_at = "
-	    "CASE WHEN $5 THEN now() ELSE renew_at END, updated_at = now() "
-	    "WHERE id = $1", 5, (const char *[]){ id, cas[0], fb, reorder ?
-	    "true" : "false", renew ? "true" : "false" }, NULL, NULL, err,
-	    errlen);
+	    "CASE WHEN $5 THEN now() ELSE renew_at END, renewal_failures = CASE "
+	    "WHEN $6 THEN 0 ELSE renewal_failures END, updated_at = now() "
+	    "WHERE id = $1", 6, (const char *[]){ id, cas[0], fb, reorder ?
+	    "true" : "false", renew ? "true" : "false", refused ? "true" :
+	    "false" }, NULL, NULL, err, errlen);
 	free(fb);
 	if (rc < 0 || strcmp(PQgetvalue(q, 0, CA_IMPORTED), "t") != 0 ||
 	    strcmp(PQgetvalue(q, 0, CA_FIRST), cas[0]) == 0)
@@ -733,7 +736,7 @@ lifecycle_ca(PGconn *c, const char *id, const char *const *cas, size_t ncas,
 	enum lifecycle_status st;
 	PGresult *r = NULL, *q = NULL;
 	char *lit = NULL;
-	int reorder, renew, pending, failed, n;
+	int reorder, renew, refused, pending, failed, n;
 
 	if (!lifecycle_open(c, id, &lifecycle_rule_ca, &r, res, &st, err,
 	    errlen))
@@ -754,19 +757,26 @@ lifecycle_ca(PGconn *c, const char *id, const char *const *cas, size_t ncas,
 	reorder = !PQgetisnull(q, 0, CA_KEY) && (strcmp(PQgetvalue(q, 0,
 	    CA_AWAY), "t") == 0 || failed || (pending && strcmp(PQgetvalue(q,
 	    0, CA_IN_FLIGHT), "f") == 0));
+	/* An issued certificate whose last renewal the first CA refused for
+	 * good (waiting out CERTFLEET_RENEW_BACKOFF, or stopped once expired)
+	 * moved to another first CA: those refusals were that CA's, and its
+	 * renewal, overdue, is due at the new one at once, now or not. */
+	refused = strcmp(res->from, "issued") == 0 &&
+	    strcmp(PQgetvalue(q, 0, CA_REFUSED), "t") == 0 &&
+	    strcmp(PQgetvalue(q, 0, CA_FIRST), cas[0]) != 0;
 	/* now: an issued certificate from a CA left out (or imported) is
 	 * renewed at once, unless an order of it is in flight or its renewal
 	 * is due already */
-	renew = now && !reorder && strcmp(res->from, "issued") == 0 &&
+	renew = (refused || (now && !lifecycle_has((char *const *)cas, ncas,
+	    PQgetvalue(q, 0, CA_ISSUER)))) && !reorder &&
+	    strcmp(res->from, "issued") == 0 &&
 	    strcmp(PQgetvalue(q, 0, CA_IN_FLIGHT), "f") == 0 &&
-	    strcmp(PQgetvalue(q, 0, CA_DUE), "f") == 0 &&
-	    !lifecycle_has((char *const *)cas, ncas, PQgetvalue(q, 0,
-	    CA_ISSUER));
+	    strcmp(PQgetvalue(q, 0, CA_DUE), "f") == 0;
 	if (strcmp(PQgetvalue(q, 0, CA_SAME), "t") == 0 && !reorder && !renew) {
 		st = LIFECYCLE_UNCHANGED;
 		goto out;
 	}
-	if (lifecycle_ca_set(c, id, cas, ncas, q, reorder, renew, err,
+	if (lifecycle_ca_set(c, id, cas, ncas, q, reorder, renew, refused, err,
 	    errlen) < 0)
 		goto out;
 	if (reorder && (n = lifecycle_ca_order(c, id, r, q, cas[0], res, err,
