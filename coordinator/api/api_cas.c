@@ -73,7 +73,9 @@ api_cas_holds(struct api *a, const struct cas_ca *ca, char *err,
 }
 
 /* One bucket of ca: its setting and, when Redis answers, its state now:
- * the rate factor (1: full) and the Retry-After it is blocked until. */
+ * the rate factor (1: full) and the Retry-After it is blocked until. When
+ * Redis refuses (NOPERM: a coordinator's user that may not read
+ * certfleet:pace:*), the factor is null and "state_error" says why. */
 static json_t *
 api_cas_bucket(redisContext *rc, const char *ca, enum pace_ep ep,
     const struct pace_limit *l, uint64_t now_ms)
@@ -100,8 +102,12 @@ api_cas_bucket(redisContext *rc, const char *ca, enum pace_ep ep,
 		json_object_set_new(o, "current_rate_per_s", json_real(l->rate * f));
 		json_object_set_new(o, "blocked_for_s", json_real(until >
 		    (double)now_ms ? (until - (double)now_ms) / 1000.0 : 0));
-	} else
+	} else {
 		json_object_set_new(o, "factor", json_null());
+		json_object_set_new(o, "state_error", json_string(rc == NULL ?
+		    "no Redis connection" : r == NULL ? rc->errstr :
+		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply"));
+	}
 	freeReplyObject(r);
 	return o;
 }

@@ -35,7 +35,7 @@ ctl_ca_bucket(json_t *b)
 	if (blocked > 0)
 		printf(", blocked %.0f s more (Retry-After)", blocked);
 	if (json_is_null(f))
-		printf(" (state unknown: Redis did not answer)");
+		printf(" (state unknown: %s)", ctl_ca_str(b, "state_error"));
 	printf("\n");
 }
 
