@@ -1,4 +1,4 @@
-# flow.cmake -- flow control per CA: pacing and gate settings, the gate's parts, the cap's room, final problems and the retry schedule (unit); the gate on Redis, a 2,000-set burst under the cap, three CAs that stop, die and answer 503, two coordinators one of which dies, and two coordinators' sweepers (integration, on CAs of their own: no stack lock).
+# flow.cmake -- flow control per CA: pacing and gate settings, the gate's parts, the cap's room, final problems and the retry schedule (unit); the gate on Redis, a 2,000-set burst under the cap, three CAs that stop, die and answer 503, two coordinators one of which dies, two coordinators' sweepers, and a job two workers run at once after a rebalance (integration, on CAs of their own: no stack lock).
 certfleet_unit_test(unit_flow unit/test_flow.c certfleet_coordinator
 	certfleet_acme_offline certfleet_base)
 
@@ -22,8 +22,19 @@ certfleet_integration_test_own(flow_two_coordinators
 certfleet_integration_test_own(flow_two_sweepers
 	${CMAKE_CURRENT_SOURCE_DIR}/integration/test_flow_two_sweepers
 	$<TARGET_FILE_DIR:certfleet-worker>)
+# A job taken again by a second worker while the first still waits to
+# open its order (a rebalance): one ACME order (challenge_store.h, the
+# order claim), and the claim itself on the stack's Redis.
+certfleet_integration_test_own(flow_rebalance
+	${CMAKE_CURRENT_SOURCE_DIR}/integration/test_flow_rebalance
+	$<TARGET_FILE_DIR:certfleet-worker>)
+add_executable(test_order_claim integration/test_order_claim.c)
+target_link_libraries(test_order_claim PRIVATE certfleet_worker
+	certfleet_redisconn PkgConfig::CMOCKA)
+certfleet_integration_test(order_claim $<TARGET_FILE:test_order_claim>)
+set_tests_properties(order_claim PROPERTIES TIMEOUT 60)
 set_tests_properties(flow_burst flow_outages flow_two_coordinators
-	flow_two_sweepers PROPERTIES RESOURCE_LOCK flow_ports)
+	flow_two_sweepers flow_rebalance PROPERTIES RESOURCE_LOCK flow_ports)
 # In CI the outages last 90 s and the 503 window 60 s (the issue's 3 and 2
 # minutes when run by hand): still three times a request's 30 s timeout,
 # longer than the breaker's longest probe interval (60 s) and than the

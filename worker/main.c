@@ -280,6 +280,7 @@ worker_open(struct worker *w, const struct worker_conf *c)
 	deps.pacer = w->pacer;
 	deps.jobkeys = w->jobkeys;
 	deps.order_report_ms = c->order_report_ms;
+	deps.worker_id = c->id;
 	if ((w->runner = runner_new(&deps)) == NULL ||
 	    (w->events = events_new(c->bootstrap, c->id, w->signer,
 	    runner_delivered, err, sizeof(err))) == NULL) {

@@ -16,6 +16,11 @@
  *   key       "certfleet:order:<job id>"   value: the ACME order URL
  *   TTL       REDISKEYS_ORDER_TTL seconds. A job re-delivered after a crash
  *             resumes this order instead of opening another.
+ *   claim     before the order exists, "claim:<worker id>" (SET NX) for
+ *             REDISKEYS_ORDER_CLAIM_TTL seconds: a second worker given the
+ *             same job (a rebalance) waits for the URL instead of opening
+ *             a second order; the claim of a worker that died ends with
+ *             its TTL.
  *
  * Request pacing (workers write and read; the coordinator reads them for
  * GET /v1/cas), database CERTFLEET_REDIS_CHALLENGE_DB:
@@ -88,6 +93,8 @@
 #define REDISKEYS_HTTP01_TTL		3600
 #define REDISKEYS_ORDER_PREFIX		"certfleet:order:"
 #define REDISKEYS_ORDER_TTL		(7 * 24 * 3600)
+#define REDISKEYS_ORDER_CLAIM		"claim:"
+#define REDISKEYS_ORDER_CLAIM_TTL	120
 #define REDISKEYS_PACE_PREFIX		"certfleet:pace:"
 #define REDISKEYS_GATE_PREFIX		"certfleet:gate:"
 #define REDISKEYS_CHALLENGE_DB_ENV	"CERTFLEET_REDIS_CHALLENGE_DB"

@@ -1,4 +1,4 @@
-/* challenge_store.c -- the challenge publisher's Redis connection: http-01 answers (SET EX / DEL) and job -> order URL memos. */
+/* challenge_store.c -- the challenge publisher's Redis connection: http-01 answers (SET EX / DEL), job -> order URL memos and the claims that keep one job from opening two orders. */
 #include "challenge_store.h"
 
 #include <stdio.h>
@@ -202,18 +202,15 @@ chstore_order_put(struct chstore *cs, const char *job_id,
 	return chstore_setex(cs, key, order_url, REDISKEYS_ORDER_TTL, err, errlen);
 }
 
-int
-chstore_order_get(struct chstore *cs, const char *job_id, char *out,
-    size_t outlen, char *err, size_t errlen)
+/* GET key into out. Returns 1 (a value), 0 (none), or -1 with err. */
+static int
+chstore_get(struct chstore *cs, const char *key, char *out, size_t outlen,
+    char *err, size_t errlen)
 {
-	char key[sizeof(REDISKEYS_ORDER_PREFIX) + CHSTORE_TOKEN_MAX];
 	const char *argv[] = { "GET", key };
 	redisReply *r;
 	int rc = 0;
 
-	if (chstore_key(key, sizeof(key), REDISKEYS_ORDER_PREFIX, job_id, err,
-	    errlen) < 0)
-		return -1;
 	if ((r = chstore_command(cs, 2, argv, err, errlen)) == NULL)
 		return -1;
 	if (r->type == REDIS_REPLY_STRING) {
@@ -227,4 +224,70 @@ chstore_order_get(struct chstore *cs, const char *job_id, char *out,
 	}
 	freeReplyObject(r);
 	return rc;
+}
+
+int
+chstore_order_claim(struct chstore *cs, const char *job_id, const char *owner,
+    char *out, size_t outlen, char *err, size_t errlen)
+{
+	char key[sizeof(REDISKEYS_ORDER_PREFIX) + CHSTORE_TOKEN_MAX];
+	char claim[sizeof(REDISKEYS_ORDER_CLAIM) + CHSTORE_TOKEN_MAX], ttl[16];
+	const char *argv[] = { "SET", key, claim, "NX", "EX", ttl };
+	size_t n = strlen(REDISKEYS_ORDER_CLAIM);
+	redisReply *r;
+	int try, set;
+
+	if (chstore_key(key, sizeof(key), REDISKEYS_ORDER_PREFIX, job_id, err,
+	    errlen) < 0)
+		return -1;
+	snprintf(claim, sizeof(claim), REDISKEYS_ORDER_CLAIM "%s", owner);
+	snprintf(ttl, sizeof(ttl), "%d", REDISKEYS_ORDER_CLAIM_TTL);
+	for (try = 0; try < 2; try++) {
+		if ((r = chstore_command(cs, 6, argv, err, errlen)) == NULL)
+			return -1;
+		set = r->type == REDIS_REPLY_STATUS;	/* nil: the key exists */
+		freeReplyObject(r);
+		if (set)
+			return CHSTORE_CLAIMED;
+		switch (chstore_get(cs, key, out, outlen, err, errlen)) {
+		case -1:
+			return -1;
+		case 0:
+			continue;	/* it ended meanwhile: claim again */
+		}
+		if (strncmp(out, REDISKEYS_ORDER_CLAIM, n) != 0)
+			return CHSTORE_RESUME;
+		if (strcmp(out, claim) != 0) {
+			memmove(out, out + n, strlen(out + n) + 1);
+			return CHSTORE_BUSY;
+		}
+		/* this worker's own: left by a crash of the same id */
+		return chstore_setex(cs, key, claim, REDISKEYS_ORDER_CLAIM_TTL,
+		    err, errlen) < 0 ? -1 : CHSTORE_CLAIMED;
+	}
+	snprintf(err, errlen, "the order memo of job %s came and went twice",
+	    job_id);
+	return -1;
+}
+
+void
+chstore_order_release(struct chstore *cs, const char *job_id,
+    const char *owner)
+{
+	char key[sizeof(REDISKEYS_ORDER_PREFIX) + CHSTORE_TOKEN_MAX];
+	char claim[sizeof(REDISKEYS_ORDER_CLAIM) + CHSTORE_TOKEN_MAX];
+	char cur[sizeof(claim)], err[256];
+	const char *argv[] = { "DEL", key };
+	redisReply *r;
+
+	/* on any error the claim ends with its TTL */
+	if (chstore_key(key, sizeof(key), REDISKEYS_ORDER_PREFIX, job_id, err,
+	    sizeof(err)) < 0)
+		return;
+	snprintf(claim, sizeof(claim), REDISKEYS_ORDER_CLAIM "%s", owner);
+	if (chstore_get(cs, key, cur, sizeof(cur), err, sizeof(err)) != 1 ||
+	    strcmp(cur, claim) != 0)
+		return;
+	if ((r = chstore_command(cs, 2, argv, err, sizeof(err))) != NULL)
+		freeReplyObject(r);
 }

@@ -7,7 +7,8 @@
 /*
  * Both live in the challenge database (rediskeys.h) and share one lazy
  * connection: the http-01 answers are the responders' contract, the order
- * memo lets a job re-delivered after a crash resume its order.
+ * memo lets a job re-delivered after a crash resume its order, and its
+ * claim keeps two workers running one job from opening two orders.
  */
 struct chstore;
 
@@ -40,9 +41,29 @@ int chstore_http01_del(struct chstore *cs, const char *token, char *err,
 int chstore_order_put(struct chstore *cs, const char *job_id,
     const char *order_url, char *err, size_t errlen);
 
-/* Looks up the order URL of a job into out. Returns 1 found, 0 none, -1
- * error. */
-int chstore_order_get(struct chstore *cs, const char *job_id, char *out,
-    size_t outlen, char *err, size_t errlen);
+/* What chstore_order_claim found. */
+enum chstore_claim {
+	CHSTORE_CLAIMED,	/* the job is owner's now: open a new order */
+	CHSTORE_RESUME,		/* an order exists: out holds its URL */
+	CHSTORE_BUSY		/* another worker opens it: out holds its id */
+};
+
+/*
+ * Before a job opens a new order: claims it for owner (the worker's id)
+ * for REDISKEYS_ORDER_CLAIM_TTL seconds, in the memo's key, unless the
+ * memo already holds an order URL or another owner's claim. A job taken
+ * again by a second worker while the first still waits to open the order
+ * (a rebalance) so waits for that order instead of opening another. The
+ * claim is replaced by the URL (chstore_order_put) or released
+ * (chstore_order_release); owner's own claim (left by a crash of a worker
+ * with the same id) is taken over. Returns an enum chstore_claim, or -1
+ * with err (Redis down: the caller opens an order, as without a memo).
+ */
+int chstore_order_claim(struct chstore *cs, const char *job_id,
+    const char *owner, char *out, size_t outlen, char *err, size_t errlen);
+
+/* Deletes owner's claim on job_id's order, if the key still holds it. */
+void chstore_order_release(struct chstore *cs, const char *job_id,
+    const char *owner);
 
 #endif

@@ -44,6 +44,9 @@ runner_job_free(struct job *j)
 	r->active--;
 	if (r->d.dns != NULL)
 		dns_forget(r->d.dns, j);	/* no begin reports to a freed job */
+	if (j->claimed)		/* it ends with no order: another may open it */
+		chstore_order_release(r->d.chstore, j->msg->job_id,
+		    r->d.worker_id);
 	proto_job_free(j->msg);
 	free(j->order_unsent);
 	free(j->kid);
@@ -172,16 +175,29 @@ runner_job_order_created(struct job *j, const char *order_url)
 void
 runner_tick(struct runner *r, int all)
 {
-	struct job *j;
+	struct job *j, *next;
 	uint64_t now = clock_mono_ms();
 
 	if (!all && now - r->ticked_ms < RUNNER_TICK_MS)
 		return;
 	r->ticked_ms = now;
-	for (j = r->jobs; j != NULL; j = j->next)
+	for (j = r->jobs; j != NULL; j = next) {
+		next = j->next;
 		if (j->order_unsent != NULL && (all ||
 		    now - j->order_at_ms >= (uint64_t)r->d.order_report_ms))
 			runner_job_order_report(j);
+		if (j->claim_wait_ms == 0)
+			continue;
+		if (all) {
+			/* stopping: left to be redelivered */
+			runner_job_log(j, LOGL_INFO, "stopping while another "
+			    "worker opens its order: left to be redelivered");
+			runner_job_free(j);
+		} else if (now >= j->claim_wait_ms) {
+			j->claim_wait_ms = 0;
+			runner_job_order_again(j);
+		}
+	}
 }
 
 /* Queues the job's result; the job ends when it is delivered. */

@@ -23,6 +23,10 @@ struct runner;
 /* How often runner_tick looks for orders to report, in ms. */
 #define RUNNER_TICK_MS		250
 
+/* How often a job whose order another worker is opening looks again
+ * whether that order exists (or the claim ended), in ms. */
+#define RUNNER_CLAIM_WAIT_MS	1000
+
 /* Default of CERTFLEET_WORKER_ORDER_REPORT_MS: an order still running
  * after this long is reported to the coordinator. */
 #define RUNNER_ORDER_REPORT_MS	3000
@@ -40,6 +44,8 @@ struct runner_deps {
 	long			 order_report_ms; /* an order running this
 					 * long is reported to the coordinator
 					 * (0: at once) */
+	const char		*worker_id;	/* names its order claims
+					 * (challenge_store.h) */
 };
 
 /* Returns a runner, or NULL when memory runs out. */
@@ -67,8 +73,10 @@ void runner_delivered(void *opaque, int ok, const char *err);
 
 /* Reports to the coordinator the URL of every order that has run
  * deps->order_report_ms without its result (all: of every order, at once,
- * as a stopping worker does); call it from the main loop (it scans the
- * jobs at most every RUNNER_TICK_MS unless all). */
+ * as a stopping worker does, which also drops, uncommitted, the jobs
+ * waiting for another worker's order); and every RUNNER_CLAIM_WAIT_MS,
+ * lets such a waiting job look again. Call it from the main loop (it scans
+ * the jobs at most every RUNNER_TICK_MS unless all). */
 void runner_tick(struct runner *r, int all);
 
 /* Jobs started and not yet reported. */

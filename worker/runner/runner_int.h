@@ -35,6 +35,11 @@ struct job {
 	char		*order_unsent;	/* the order's URL, not yet reported
 					 * to the coordinator (owned) */
 	uint64_t	 order_at_ms;	/* when that order was created */
+	int		 claimed;	/* holds its order's claim: no order
+					 * opened yet (challenge_store.h) */
+	uint64_t	 claim_wait_ms;	/* monotonic: when to look again at
+					 * another worker's claim, 0: none */
+	unsigned	 claim_waits;	/* times it found that claim */
 };
 
 /* The runner: what it drives, and every job in flight. */
@@ -84,6 +89,9 @@ void runner_job_report_failure(struct job *j, const struct acme_result *res,
  * result is reported. */
 void runner_job_order(struct job *j, const struct jws_key *key,
     const char *kid);
+
+/* Opens j's order again after a wait for another worker's claim. */
+void runner_job_order_again(struct job *j);
 
 /* Frees a held issued certificate; NULL is fine. */
 void runner_job_issued_free(struct job_issued *ji);

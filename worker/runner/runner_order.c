@@ -3,9 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "codec.h"
 #include "events.h"
 #include "log.h"
+#include "rediskeys.h"
 #include "runner_int.h"
 #include "trust.h"
 
@@ -110,6 +112,7 @@ job_order_created(void *arg, const char *order_url)
 	    sizeof(err)) < 0)
 		runner_job_log(j, LOGL_WARN, "order URL not kept in Redis: %s",
 		    err);
+	j->claimed = 0;		/* the URL replaced the claim */
 	runner_job_order_created(j, order_url);
 	runner_job_log(j, LOGL_INFO, "order %s", order_url);
 }
@@ -381,6 +384,51 @@ job_order_done(void *arg, const struct acme_result *res)
 	job_issued(j, res);
 }
 
+/*
+ * Claims j's order before opening one (challenge_store.h): fills resume
+ * with the URL of an order that exists already, or leaves it empty for a
+ * new order, claimed (or Redis is down: opened unclaimed, as before
+ * claims). Returns -1 when another worker holds the claim: j then waits
+ * (runner_tick looks again every RUNNER_CLAIM_WAIT_MS; a worker that died
+ * holding it lets go after REDISKEYS_ORDER_CLAIM_TTL).
+ */
+static int
+job_claim(struct job *j, char *resume, size_t len)
+{
+	char err[256];
+
+	switch (chstore_order_claim(j->r->d.chstore, j->msg->job_id,
+	    j->r->d.worker_id, resume, len, err, sizeof(err))) {
+	case CHSTORE_CLAIMED:
+		j->claimed = 1;
+		return 0;
+	case CHSTORE_RESUME:
+		return 0;
+	case CHSTORE_BUSY:
+		if (j->claim_waits++ == 0)
+			runner_job_log(j, LOGL_INFO, "its order is being opened "
+			    "by worker %s: waiting for it (at most %d s)", resume,
+			    REDISKEYS_ORDER_CLAIM_TTL);
+		resume[0] = '\0';
+		j->claim_wait_ms = clock_mono_ms() + RUNNER_CLAIM_WAIT_MS;
+		return -1;
+	default:
+		runner_job_log(j, LOGL_WARN, "no resume lookup (%s): a new "
+		    "order is opened", err);
+		resume[0] = '\0';
+		return 0;
+	}
+}
+
+void
+runner_job_order_again(struct job *j)
+{
+	char err[256];
+
+	runner_job_order(j, acache_key(j->r->d.acache,
+	    j->msg->issue_order->account_id, err, sizeof(err)), j->kid);
+}
+
 void
 runner_job_order(struct job *j, const struct jws_key *key, const char *kid)
 {
@@ -414,10 +462,8 @@ runner_job_order(struct job *j, const struct jws_key *key, const char *kid)
 		;	/* the earlier order failed: never resume it again */
 	else if (io->order_url[0] != '\0')
 		snprintf(resume, sizeof(resume), "%s", io->order_url);
-	else if (chstore_order_get(j->r->d.chstore, j->msg->job_id, resume,
-	    sizeof(resume), err, sizeof(err)) < 0)
-		runner_job_log(j, LOGL_WARN, "no resume lookup (%s): a new "
-		    "order is opened", err);
+	else if (job_claim(j, resume, sizeof(resume)) < 0)
+		return;		/* another worker opens it: wait */
 	if (resume[0] != '\0' && !job_same_origin(resume, io->ca->directory_url)) {
 		runner_job_log(j, LOGL_INFO, "order %s is not at %s: a new order "
 		    "is opened", resume, io->ca->directory_url);
