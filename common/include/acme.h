@@ -80,11 +80,14 @@ enum acme_wait {
 				 * fetches take turns */
 	ACME_WAIT_DIRECTORY,	/* the CA's directory fetched again */
 	ACME_WAIT_DNS,		/* a dns-01 record being published */
+	ACME_WAIT_CLAIM,	/* the job's order being opened by another
+				 * worker (waited by the worker's runner before
+				 * its operation starts, never by the engine) */
 };
-#define ACME_WAITS (ACME_WAIT_DNS + 1)
+#define ACME_WAITS (ACME_WAIT_CLAIM + 1)
 
 /* The name of a wait's reason: "poll", "retry_after", "pacing", "gate",
- * "directory" or "dns". */
+ * "directory", "dns" or "claim". */
 const char *acme_wait_name(enum acme_wait w);
 
 /* One wait of an operation that ended (its timer fired, or the operation

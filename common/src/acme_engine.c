@@ -106,6 +106,7 @@ acme_wait_name(enum acme_wait w)
 		[ACME_WAIT_GATE] = "gate",
 		[ACME_WAIT_DIRECTORY] = "directory",
 		[ACME_WAIT_DNS] = "dns",
+		[ACME_WAIT_CLAIM] = "claim",
 	};
 
 	return (unsigned)w < ACME_WAITS ? names[w] : "unknown";

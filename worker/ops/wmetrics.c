@@ -78,7 +78,8 @@ wmetrics_init(char *err, size_t errlen)
 	    "two of their requests, by CA and reason: poll (the worker's own "
 	    "poll schedule), retry_after (the CA's Retry-After), pacing, gate "
 	    "(newOrder and authorization fetches taking turns), directory, "
-	    "dns (a dns-01 record being published).", ca_why, 2,
+	    "dns (a dns-01 record being published), claim (another worker "
+	    "opening the job's order, before its first request).", ca_why, 2,
 	    wmetrics_wait_buckets, sizeof(wmetrics_wait_buckets) /
 	    sizeof(wmetrics_wait_buckets[0]), err, errlen)) == NULL ||
 	    (wm.jobs = wmetrics_family(METRICS_COUNTER, "certfleet_jobs_total",

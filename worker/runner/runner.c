@@ -192,6 +192,7 @@ runner_tick(struct runner *r, int all)
 			/* stopping: left to be redelivered */
 			runner_job_log(j, LOGL_INFO, "stopping while another "
 			    "worker opens its order: left to be redelivered");
+			runner_job_claim_waited(j);
 			runner_job_free(j);
 		} else if (now >= j->claim_wait_ms) {
 			j->claim_wait_ms = 0;

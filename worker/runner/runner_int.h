@@ -40,6 +40,8 @@ struct job {
 	uint64_t	 claim_wait_ms;	/* monotonic: when to look again at
 					 * another worker's claim, 0: none */
 	unsigned	 claim_waits;	/* times it found that claim */
+	uint64_t	 claim_since_ms; /* monotonic: when it first found
+					 * it, 0: not waiting for one */
 };
 
 /* The runner: what it drives, and every job in flight. */
@@ -92,6 +94,10 @@ void runner_job_order(struct job *j, const struct jws_key *key,
 
 /* Opens j's order again after a wait for another worker's claim. */
 void runner_job_order_again(struct job *j);
+
+/* When j waited for another worker's claim: that wait, from the first look
+ * to now, observed as certfleet_acme_wait_seconds{reason="claim"}. */
+void runner_job_claim_waited(struct job *j);
 
 /* Frees a held issued certificate; NULL is fine. */
 void runner_job_issued_free(struct job_issued *ji);

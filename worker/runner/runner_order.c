@@ -10,6 +10,7 @@
 #include "rediskeys.h"
 #include "runner_int.h"
 #include "trust.h"
+#include "wmetrics.h"
 
 #define RUNNER_ORDER_URL_MAX ACME_URL_MAX
 /* A certificate chain too big for any event (EVENTS_MAX_BYTES). */
@@ -384,6 +385,20 @@ job_order_done(void *arg, const struct acme_result *res)
 	job_issued(j, res);
 }
 
+void
+runner_job_claim_waited(struct job *j)
+{
+	struct acme_wait_stats s;
+
+	if (j->claim_since_ms == 0)
+		return;
+	s.directory = j->msg->issue_order->ca->directory_url;
+	s.reason = ACME_WAIT_CLAIM;
+	s.seconds = (double)(clock_mono_ms() - j->claim_since_ms) / 1000.0;
+	wmetrics_acme_wait(NULL, &s);
+	j->claim_since_ms = 0;
+}
+
 /*
  * Claims j's order before opening one (challenge_store.h): fills resume
  * with the URL of an order that exists already, or leaves it empty for a
@@ -400,19 +415,24 @@ job_claim(struct job *j, char *resume, size_t len)
 	switch (chstore_order_claim(j->r->d.chstore, j->msg->job_id,
 	    j->r->d.worker_id, resume, len, err, sizeof(err))) {
 	case CHSTORE_CLAIMED:
+		runner_job_claim_waited(j);
 		j->claimed = 1;
 		return 0;
 	case CHSTORE_RESUME:
+		runner_job_claim_waited(j);
 		return 0;
 	case CHSTORE_BUSY:
 		if (j->claim_waits++ == 0)
 			runner_job_log(j, LOGL_INFO, "its order is being opened "
 			    "by worker %s: waiting for it (at most %d s)", resume,
 			    REDISKEYS_ORDER_CLAIM_TTL);
+		if (j->claim_since_ms == 0)
+			j->claim_since_ms = clock_mono_ms();
 		resume[0] = '\0';
 		j->claim_wait_ms = clock_mono_ms() + RUNNER_CLAIM_WAIT_MS;
 		return -1;
 	default:
+		runner_job_claim_waited(j);
 		runner_job_log(j, LOGL_WARN, "no resume lookup (%s): a new "
 		    "order is opened", err);
 		resume[0] = '\0';
