@@ -15,6 +15,7 @@
 #include "rediskeys.h"
 
 #define URL "https://127.0.0.1:14000/my-order/abc"
+#define OUT_MAX 512
 
 static char job[64];
 
@@ -54,6 +55,16 @@ ttl(void)
 	return t;
 }
 
+/* chstore_order_claim of the test's job for owner, into out (OUT_MAX). */
+static int
+claim(struct chstore *cs, const char *owner, char *out)
+{
+	char err[256];
+
+	return chstore_order_claim(cs, job, owner, out, OUT_MAX, err,
+	    sizeof(err));
+}
+
 static int
 setup(void **state)
 {
@@ -69,26 +80,21 @@ static void
 test_one_owner(void **state)
 {
 	struct chstore *cs = store();
-	char out[512], err[256];
+	char out[OUT_MAX];
 
 	(void)state;
-	assert_int_equal(chstore_order_claim(cs, job, "w1", out, sizeof(out),
-	    err, sizeof(err)), CHSTORE_CLAIMED);
+	assert_int_equal(claim(cs, "w1", out), CHSTORE_CLAIMED);
 	assert_in_range(ttl(), 1, REDISKEYS_ORDER_CLAIM_TTL);
-	assert_int_equal(chstore_order_claim(cs, job, "w2", out, sizeof(out),
-	    err, sizeof(err)), CHSTORE_BUSY);
+	assert_int_equal(claim(cs, "w2", out), CHSTORE_BUSY);
 	assert_string_equal(out, "w1");
 	/* w1 again (a worker of that id restarted after a crash) */
-	assert_int_equal(chstore_order_claim(cs, job, "w1", out, sizeof(out),
-	    err, sizeof(err)), CHSTORE_CLAIMED);
+	assert_int_equal(claim(cs, "w1", out), CHSTORE_CLAIMED);
 	/* w2's release leaves w1's claim; w1's ends it */
 	chstore_order_release(cs, job, "w2");
-	assert_int_equal(chstore_order_claim(cs, job, "w2", out, sizeof(out),
-	    err, sizeof(err)), CHSTORE_BUSY);
+	assert_int_equal(claim(cs, "w2", out), CHSTORE_BUSY);
 	chstore_order_release(cs, job, "w1");
 	assert_int_equal(ttl(), -2);
-	assert_int_equal(chstore_order_claim(cs, job, "w2", out, sizeof(out),
-	    err, sizeof(err)), CHSTORE_CLAIMED);
+	assert_int_equal(claim(cs, "w2", out), CHSTORE_CLAIMED);
 	chstore_order_release(cs, job, "w2");
 	chstore_free(cs);
 }
@@ -99,19 +105,16 @@ static void
 test_url_replaces_claim(void **state)
 {
 	struct chstore *cs = store();
-	char out[512], err[256];
+	char out[OUT_MAX], err[256];
 
 	(void)state;
-	assert_int_equal(chstore_order_claim(cs, job, "w1", out, sizeof(out),
-	    err, sizeof(err)), CHSTORE_CLAIMED);
+	assert_int_equal(claim(cs, "w1", out), CHSTORE_CLAIMED);
 	assert_int_equal(chstore_order_put(cs, job, URL, err, sizeof(err)), 0);
 	assert_true(ttl() > REDISKEYS_ORDER_CLAIM_TTL);
 	chstore_order_release(cs, job, "w1");
-	assert_int_equal(chstore_order_claim(cs, job, "w2", out, sizeof(out),
-	    err, sizeof(err)), CHSTORE_RESUME);
+	assert_int_equal(claim(cs, "w2", out), CHSTORE_RESUME);
 	assert_string_equal(out, URL);
-	assert_int_equal(chstore_order_claim(cs, job, "w1", out, sizeof(out),
-	    err, sizeof(err)), CHSTORE_RESUME);
+	assert_int_equal(claim(cs, "w1", out), CHSTORE_RESUME);
 	assert_string_equal(out, URL);
 	chstore_free(cs);
 }
@@ -122,7 +125,7 @@ static void
 test_errors(void **state)
 {
 	struct chstore *cs = store(), *down;
-	char out[512], err[256];
+	char out[OUT_MAX], err[256];
 
 	(void)state;
 	assert_int_equal(chstore_order_claim(cs, "bad id:*", "w1", out,
