@@ -41,7 +41,7 @@ static const struct health_service *const main_deps[] = {
 /* After events were applied, the primer runs at most this often: the
  * certificates issued meanwhile planned and written in one pass (one call
  * of certfleet_prime_plan, one pipeline per target) rather than a pass
- * after every poll (bench/e2e: docs/design.md, section on bench/e2e). */
+ * after every poll (bench/e2e: docs/performance-log.md, e2epg). */
 #define MAIN_PRIME_GAP_MS 200
 #define MAIN_BREAKER_EVERY_MS 1000	/* circuit breakers: probes, fallbacks */
 /* After a relay pass that sent less than a full batch (OUTBOX_BATCH), the
@@ -49,8 +49,9 @@ static const struct health_service *const main_deps[] = {
  * enrollments release meanwhile go out together, several to a partition,
  * in fewer produce requests and fetches (bench/e2e, three alternated runs
  * each: Kafka 1.20 ms/cert relaying after every poll, 0.86 with the gap;
- * docs/design.md, section 10). A full batch goes again at once: a backlog
- * is not paced. A job waits up to this long more on its way to Kafka. */
+ * docs/performance-log.md, "The relay's pace"). A full batch goes again
+ * at once: a backlog is not paced. A job waits up to this long more on its
+ * way to Kafka. */
 #define MAIN_RELAY_GAP_MS 250
 #define MAIN_FLUSH_MS 10000
 

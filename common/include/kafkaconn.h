@@ -28,7 +28,7 @@
  * nothing. With fetch.min.bytes 1 a fetch returns as soon as one message
  * arrives, so this adds no latency to a message; it sets how often an idle
  * consumer asks again (librdkafka's default 500 ms: 2 fetches a second per
- * consumer, each a TLS request the broker handles; docs/design.md, bench/e2e,
+ * consumer, each a TLS request the broker handles; docs/performance-log.md,
  * "kafkaidle"). What it does delay: a fetch from a new position (a seek, a
  * partition assigned or resumed) waits for the one held at the broker. So
  * it stays at the coordinator's pause before it retries an event it

@@ -17,7 +17,7 @@
  * share a produce request (at 5 ms, the default before, almost every event
  * was a request of its own; at 50 ms a busy worker still sent 20 produce
  * requests a second, each waking the coordinator's fetch: bench/e2e,
- * docs/design.md, "kafkaidle"). A job ends when its event is delivered, so
+ * docs/performance-log.md, "kafkaidle"). A job ends when its event is delivered, so
  * this is also what a job's end may wait, and what a result may take
  * longer to reach the coordinator. */
 #define EVENTS_LINGER_MS	"200"
