@@ -22,9 +22,9 @@
  * SHA-256 as r || s, 32 bytes each, big-endian (JWS's ES256 form, RFC 7518
  * section 3.4); the verifier knows which from the key id. P-256 costs less
  * CPU (OpenSSL 3.0 here: 24 us to sign and 64 to verify, against Ed25519's
- * 42 and 105; docs/performance-log.md, "Message signatures"), so the local stack makes P-256
- * keys; both kinds may be mixed in one verifier's file (a rotation from one
- * to the other). The payload itself (the protobuf) is untouched.
+ * 42 and 105; docs/performance-log.md, "Message signatures"), so the local
+ * stack makes P-256 keys; both kinds may be mixed in one verifier's file (a
+ * rotation from one to the other). The payload itself (the protobuf) is untouched.
  */
 #define MSGSIG_HEADER		"certfleet-sig"
 #define MSGSIG_HEADER_MAX	160	/* bytes of a header value we read */
