@@ -7,7 +7,8 @@
 #                             certfleet-responder@.service
 #   share/certfleet/edge/     nginx.conf.in (the edge's nginx + Lua template,
 #                             rendered by certfleet-edge)
-#   share/doc/certfleet/      README.md, design.md, deploy.md, examples/*.env.example
+#   share/doc/certfleet/      README.md, design.md, performance-log.md, deploy.md,
+#                             examples/*.env.example
 #
 # The units name the installed binaries by absolute path, so they are
 # rendered when installing, with the prefix of that install (`cmake
@@ -28,6 +29,7 @@ install(FILES ${PROJECT_SOURCE_DIR}/deploy/edge/nginx.conf.in
 	${PROJECT_SOURCE_DIR}/deploy/edge/certfleet_ondemand.lua
 	DESTINATION ${CMAKE_INSTALL_DATADIR}/certfleet/edge)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/docs/design.md
+	${PROJECT_SOURCE_DIR}/docs/performance-log.md
 	DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/deploy/README.md
 	DESTINATION ${CMAKE_INSTALL_DOCDIR} RENAME deploy.md)
