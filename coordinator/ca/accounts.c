@@ -30,7 +30,7 @@ accounts_requeue(PGconn *c, const char *id, const char *ca_name,
 		return -1;
 	}
 	rc = outbox_add(c, kafkaconn_topic_jobs(), ca_name, payload, len, id,
-	    attempt, delay_s, ca_name, 0, err, errlen);
+	    attempt, delay_s, ca_name, 0, 0, err, errlen);
 	free(payload);
 	return rc;
 }

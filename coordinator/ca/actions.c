@@ -94,7 +94,7 @@ actions_queue(PGconn *c, const char *id, unsigned attempt, double delay_s,
 	}
 	snprintf(att, sizeof(att), "%u", attempt);
 	if (outbox_add(c, kafkaconn_topic_jobs(), ja.ca_name, payload, plen, id,
-	    attempt, delay_s, ja.ca_name, 0, err, errlen) < 0 ||
+	    attempt, delay_s, ja.ca_name, 0, 0, err, errlen) < 0 ||
 	    db_exec(c, "actions attempt", "UPDATE ca_actions SET attempt = $2, "
 	    "updated_at = now() WHERE id = $1", 2, (const char *[]){ id, att },
 	    NULL, NULL, err, errlen) < 0)

@@ -17,14 +17,16 @@
  * the CA's current one (at the CA's directory URL as configured now); an
  * order URL opened under another account (the CA's directory changed) is
  * not resumed. The job's priority (column 14) is the order's, or below
- * every first attempt once the order failed (order.h). */
+ * every first attempt once the order failed (order.h); column 15 says
+ * whether the order already names that account. */
 #define ORDER_JOB_SQL "SELECT o.attempt, o.trace_id, o.certificate, " \
 	"o.csr_der, CASE WHEN o.account IS NOT NULL AND o.account <> a.id " \
 	"THEN '' ELSE coalesce(o.order_url, '') END, o.challenge, " \
 	"coalesce(o.replaces, ''), coalesce(o.profile, ''), ca.name, " \
 	"ca.directory_url, ca.trust, a.id, coalesce(a.account_url, ''), " \
 	"hs.names, CASE WHEN o.failures > 0 THEN least(o.priority, " \
-	ORDER_PRIORITY_FAILING_SQL ") ELSE o.priority END FROM orders o JOIN " \
+	ORDER_PRIORITY_FAILING_SQL ") ELSE o.priority END, " \
+	"o.account IS NOT DISTINCT FROM a.id FROM orders o JOIN " \
 	"certificates c ON c.id = " \
 	"o.certificate " \
 	"JOIN hostname_sets hs ON hs.id = c.hostname_set JOIN cas ca ON " \
@@ -94,13 +96,13 @@ order_publish(PGconn *c, const char *job_id, double delay_s, char *err,
 		goto out;
 	}
 	jobmsg_kafka_key(names[0], key, sizeof(key));
+	/* a new order names its account already (order_create): no second
+	 * write of the row it just inserted */
 	if (outbox_add(c, kafkaconn_topic_jobs(), key, payload, plen, job_id,
-	    ji.attempt, delay_s, ji.ca_name, 1, err, errlen) < 0 ||
-	    order_set_account(c, job_id, ji.account_id, err, errlen) < 0)
-		goto out;
-	if (strcmp(PQgetvalue(r, 0, 14), "0") != 0 && outbox_set_priority(c,
-	    job_id, ji.attempt, (int)strtol(PQgetvalue(r, 0, 14), NULL, 10), err,
-	    errlen) < 0)
+	    ji.attempt, delay_s, ji.ca_name, 1, (int)strtol(PQgetvalue(r, 0,
+	    14), NULL, 10), err, errlen) < 0 ||
+	    (strcmp(PQgetvalue(r, 0, 15), "t") != 0 && order_set_account(c,
+	    job_id, ji.account_id, err, errlen) < 0))
 		goto out;
 	rc = 0;
 out:
@@ -111,19 +113,25 @@ out:
 	return rc;
 }
 
-/* 1 when ca has an account (its row locked FOR SHARE), 0 when not, -1. */
+/* 1 when ca has an account at its directory URL (its row locked FOR
+ * SHARE; its id into acct), 0 when not, -1. */
 static int
-order_ca_ready(PGconn *c, const char *ca, char *err, size_t errlen)
+order_ca_account(PGconn *c, const char *ca, char *acct, size_t acctlen,
+    char *err, size_t errlen)
 {
 	PGresult *r;
 	int n;
 
-	if ((r = db_query(c, "order account", "SELECT 1 FROM acme_accounts a "
-	    "JOIN cas ca ON ca.name = a.ca AND ca.directory_url = "
+	if ((r = db_query(c, "order account", "SELECT a.id FROM acme_accounts "
+	    "a JOIN cas ca ON ca.name = a.ca AND ca.directory_url = "
 	    "a.directory_url WHERE a.ca = $1 FOR SHARE OF a", 1, &ca, NULL, NULL,
 	    err, errlen)) == NULL)
 		return -1;
-	n = PQntuples(r) > 0;
+	if ((n = PQntuples(r) > 0) && snprintf(acct, acctlen, "%s",
+	    PQgetvalue(r, 0, 0)) >= (int)acctlen) {
+		snprintf(err, errlen, "order: account id of CA %s too long", ca);
+		n = -1;
+	}
 	PQclear(r);
 	return n;
 }
@@ -132,12 +140,13 @@ int
 order_create(PGconn *c, const struct order_new *on, char oid[IDS_LEN + 1],
     char *err, size_t errlen)
 {
-	const char *p[11];
-	int lens[11] = { 0 }, fmts[11] = { 0 }, ready;
-	char prio[16];
+	const char *p[12];
+	int lens[12] = { 0 }, fmts[12] = { 0 }, ready;
+	char prio[16], acct[256];
 	long n;
 
-	if ((ready = order_ca_ready(c, on->ca, err, errlen)) <= 0)
+	if ((ready = order_ca_account(c, on->ca, acct, sizeof(acct), err,
+	    errlen)) <= 0)
 		return ready;
 	if (ids_new(oid) < 0) {
 		snprintf(err, errlen, "order: no random id");
@@ -157,12 +166,13 @@ order_create(PGconn *c, const struct order_new *on, char oid[IDS_LEN + 1],
 	p[9] = on->preferred_chain != NULL ? on->preferred_chain : "";
 	snprintf(prio, sizeof(prio), "%d", on->priority);
 	p[10] = prio;
+	p[11] = acct;
 	if ((n = db_exec(c, "order create", "INSERT INTO orders (id, "
 	    "certificate, private_key, csr_der, trace_id, ca, challenge, "
-	    "replaces, profile, preferred_chain, tenant, priority) SELECT $1, $2, "
-	    "$3, $4, $5, $6, $7, nullif($8, ''), nullif($9, ''), nullif($10, ''), "
-	    "c.tenant, $11::smallint FROM certificates c WHERE c.id = $2", 11, p,
-	    lens, fmts, err, errlen)) < 0)
+	    "replaces, profile, preferred_chain, tenant, priority, account) "
+	    "SELECT $1, $2, $3, $4, $5, $6, $7, nullif($8, ''), nullif($9, ''), "
+	    "nullif($10, ''), c.tenant, $11::smallint, $12 FROM certificates c "
+	    "WHERE c.id = $2", 12, p, lens, fmts, err, errlen)) < 0)
 		return -1;
 	if (n != 1) {
 		snprintf(err, errlen, "order: no certificate %s",

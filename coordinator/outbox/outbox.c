@@ -23,11 +23,11 @@ enum outbox_col {
 int
 outbox_add(PGconn *c, const char *topic, const char *key, const void *payload,
     size_t len, const char *job_id, uint32_t attempt, double delay_s,
-    const char *ca, int issue, char *err, size_t errlen)
+    const char *ca, int issue, int priority, char *err, size_t errlen)
 {
-	char att[16], delay[32];
-	const char *p[8];
-	int lens[8] = { 0 }, fmts[8] = { 0 };
+	char att[16], delay[32], prio[16];
+	const char *p[9];
+	int lens[9] = { 0 }, fmts[9] = { 0 };
 
 	snprintf(att, sizeof(att), "%u", attempt);
 	snprintf(delay, sizeof(delay), "%.3f", delay_s);
@@ -41,10 +41,12 @@ outbox_add(PGconn *c, const char *topic, const char *key, const void *payload,
 	p[5] = delay;
 	p[6] = ca;
 	p[7] = issue ? "t" : "f";
+	snprintf(prio, sizeof(prio), "%d", priority);
+	p[8] = prio;
 	return db_exec(c, "outbox_add", "INSERT INTO outbox (topic, key, payload, "
-	    "job_id, attempt, available_at, ca, issue, held) VALUES ($1, $2, $3, "
-	    "$4, $5, now() + make_interval(secs => $6::float8), $7, $8::boolean, "
-	    "$6::float8 > 0)", 8,
+	    "job_id, attempt, available_at, ca, issue, held, priority) VALUES "
+	    "($1, $2, $3, $4, $5, now() + make_interval(secs => $6::float8), $7, "
+	    "$8::boolean, $6::float8 > 0, $9::smallint)", 9,
 	    p, lens, fmts, err, errlen) == 1 ? 0 : -1;
 }
 
@@ -90,20 +92,6 @@ _Static_assert(OUTBOX_BATCH == 500, "BUDGET_UNPARK_SQL wakes OUTBOX_BATCH "
 	"r.ca AND available_at <= now() ORDER BY priority DESC, id LIMIT " \
 	"r.room) x)) " \
 	"ORDER BY priority DESC, id LIMIT 500 FOR UPDATE OF outbox SKIP LOCKED"
-
-int
-outbox_set_priority(PGconn *c, const char *job_id, uint32_t attempt,
-    int priority, char *err, size_t errlen)
-{
-	char att[16], prio[16];
-
-	snprintf(att, sizeof(att), "%u", attempt);
-	snprintf(prio, sizeof(prio), "%d", priority);
-	return db_exec(c, "outbox priority", "UPDATE outbox SET priority = "
-	    "$3::smallint WHERE job_id = $1 AND attempt = $2::int AND sent_at IS "
-	    "NULL", 3, (const char *[]){ job_id, att, prio }, NULL, NULL, err,
-	    errlen) < 0 ? -1 : 0;
-}
 
 long
 outbox_drop_job(PGconn *c, const char *job_id, char *err, size_t errlen)

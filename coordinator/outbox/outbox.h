@@ -17,17 +17,13 @@
  * about job_id/attempt, publishable delay_s seconds from now (0: at once).
  * ca names the CA the job talks to (NULL: none): the relay holds the row
  * while that CA's breaker is open; issue marks an issue order, counted
- * against the CA's cap on orders in flight. Returns 0, or -1 with a
- * message in err. */
+ * against the CA's cap on orders in flight; priority orders rows (0
+ * routine; the relay takes higher priorities first). Returns 0, or -1
+ * with a message in err. */
 int outbox_add(PGconn *c, const char *topic, const char *key,
     const void *payload, size_t len, const char *job_id, uint32_t attempt,
-    double delay_s, const char *ca, int issue, char *err, size_t errlen);
-
-/* In the caller's transaction: the unsent row of job_id/attempt gets
- * priority (0 routine; the relay takes higher priorities first). Returns
- * 0, or -1 with err. */
-int outbox_set_priority(PGconn *c, const char *job_id, uint32_t attempt,
-    int priority, char *err, size_t errlen);
+    double delay_s, const char *ca, int issue, int priority, char *err,
+    size_t errlen);
 
 /* In the caller's transaction: the unsent rows of job_id (any attempt) are
  * dropped, so a cancelled order's (or one moved to another CA) job never reaches a worker (a row the

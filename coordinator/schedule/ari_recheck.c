@@ -56,7 +56,7 @@ ari_recheck_one(PGconn *c, PGresult *r, int i, char *err, size_t errlen)
 	}
 	jobmsg_kafka_key(PQgetvalue(r, i, 6), domain, sizeof(domain));
 	if (outbox_add(c, kafkaconn_topic_jobs(), domain, payload, plen, jid, 1,
-	    0, ca.name, 0, err, errlen) < 0 ||
+	    0, ca.name, 0, 0, err, errlen) < 0 ||
 	    db_exec(c, "ari recheck lease", "UPDATE issued_certificates SET "
 	    "ari_check_job = $2, ari_next_at = now() + make_interval(secs => "
 	    ARI_RECHECK_LEASE_SQL ") WHERE id = $1", 2,
