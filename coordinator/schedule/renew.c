@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "db.h"
 #include "enroll.h"
 #include "keypool.h"
@@ -140,9 +141,11 @@ renew_lease(PGconn *c, const char *id, char *err, size_t errlen)
 	    "now() WHERE id = $1", 1, &id, NULL, NULL, err, errlen) < 0 ? -1 : 0;
 }
 
-int
-renew_tick(PGconn *c, const struct vault *v, const struct keypool_sizes *pool,
-    int limit, char *err, size_t errlen)
+/* renew_tick, which also sets *taken to the due rows it took (renewed or
+ * not). */
+static int
+renew_pass(PGconn *c, const struct vault *v, const struct keypool_sizes *pool,
+    int limit, int *taken, char *err, size_t errlen)
 {
 	PGresult *r = NULL;
 	char sql[sizeof(RENEW_TICK_SQL) + 16], oid[IDS_LEN + 1];
@@ -166,12 +169,68 @@ renew_tick(PGconn *c, const struct vault *v, const struct keypool_sizes *pool,
 	}
 	if (db_commit(c, err, errlen) < 0)
 		goto out;
+	*taken = PQntuples(r);
 	rc = queued;
 out:
 	if (rc < 0)
 		db_rollback(c);
 	PQclear(r);
 	return rc;
+}
+
+int
+renew_tick(PGconn *c, const struct vault *v, const struct keypool_sizes *pool,
+    int limit, char *err, size_t errlen)
+{
+	int taken;
+
+	return renew_pass(c, v, pool, limit, &taken, err, errlen);
+}
+
+/* The orders of every CA in flight, counted up to max along the
+ * orders_in_flight index. Returns the count, or -1 with a message. */
+static int
+renew_in_flight(PGconn *c, int max, char *err, size_t errlen)
+{
+	PGresult *r;
+	char lim[16];
+	const char *p = lim;
+	int n;
+
+	snprintf(lim, sizeof(lim), "%d", max);
+	if ((r = db_query(c, "renew backlog", "SELECT count(*) FROM (SELECT 1 "
+	    "FROM orders WHERE status IN ('pending', 'sent', 'processing', "
+	    "'deferred') LIMIT $1::integer) o", 1, &p, NULL, NULL, err,
+	    errlen)) == NULL)
+		return -1;
+	n = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return n;
+}
+
+int
+renew_drain(PGconn *c, const struct vault *v, const struct keypool_sizes *pool,
+    int backlog, int ms, char *err, size_t errlen)
+{
+	uint64_t end = clock_mono_ms() + (uint64_t)(ms > 0 ? ms : 0);
+	int taken = 0, queued = 0, n = 0;
+
+	if ((queued = renew_pass(c, v, pool, RENEW_PER_TICK, &taken, err,
+	    errlen)) < 0)
+		return -1;
+	while (taken == RENEW_PER_TICK && clock_mono_ms() < end) {
+		if ((n = renew_in_flight(c, backlog, err, errlen)) < 0 ||
+		    n >= backlog)
+			break;
+		if ((n = renew_pass(c, v, pool, RENEW_PER_TICK, &taken, err,
+		    errlen)) < 0)
+			break;
+		queued += n;
+	}
+	if (n < 0)
+		log_warn("renewals: %s (%d queued this round; the next round "
+		    "goes on)", err, queued);
+	return queued;
 }
 
 int

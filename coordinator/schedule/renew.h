@@ -12,6 +12,8 @@
 
 #define RENEW_PER_TICK	16	/* due certificates taken by one tick */
 #define RENEW_LEASE_S	3600	/* renew_at moves this far while one runs */
+#define RENEW_DRAIN_MS	500	/* a round's renewal ticks stop after this */
+#define RENEW_DRAIN_BACKLOG 1000 /* ...or at this many orders in flight */
 
 /*
  * One scheduler tick: takes at most limit certificates with renew_at <= now
@@ -28,6 +30,24 @@
  */
 int renew_tick(PGconn *c, const struct vault *v,
     const struct keypool_sizes *pool, int limit, char *err, size_t errlen);
+
+/*
+ * A scheduler round's renewals: renew_tick of RENEW_PER_TICK, repeated
+ * while the last one took a full batch of due certificates, until ms
+ * milliseconds have passed or backlog orders (of every CA) are in flight.
+ * One tick a round renewed at most 16 certificates a second: a burst of
+ * renewals due together (a CA's mass replacement through ARI, a fleet
+ * imported on one day, the backlog of a coordinator that was down) drained
+ * at that rate while the CA took six times as many. The first tick always
+ * runs; the backlog bound keeps the others from queueing renewals (each
+ * with its key) far ahead of what the CAs' caps let out. Each tick is a
+ * transaction of its own. Returns the renewals queued, or -1 with a
+ * message when the first tick failed (a later failure ends the round,
+ * logged, and the renewals queued before it stand).
+ */
+int renew_drain(PGconn *c, const struct vault *v,
+    const struct keypool_sizes *pool, int backlog, int ms, char *err,
+    size_t errlen);
 
 /*
  * Queues a renewal of certificate id now, as the tick would. Returns 1 with

@@ -31,8 +31,8 @@ scheduler_round(struct scheduler *s, PGconn *c)
 	const struct scheduler_conf *cf = &s->conf;
 	char err[1024];
 
-	if (renew_tick(c, cf->v, cf->key_pool, RENEW_PER_TICK, err,
-	    sizeof(err)) < 0)
+	if (renew_drain(c, cf->v, cf->key_pool, RENEW_DRAIN_BACKLOG,
+	    RENEW_DRAIN_MS, err, sizeof(err)) < 0)
 		log_warn("renewals: %s (will retry)", err);
 	if (ari_recheck_tick(c, ARI_RECHECK_PER_TICK, err, sizeof(err)) < 0)
 		log_warn("ARI re-checks: %s (will retry)", err);

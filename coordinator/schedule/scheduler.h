@@ -27,7 +27,7 @@ struct scheduler;
 
 /*
  * Starts the thread. Every SCHEDULER_EVERY_MS it runs, in turn and each in
- * its own transactions, renew_tick, ari_recheck_tick, sigalg_backfill,
+ * its own transactions, renew_drain, ari_recheck_tick, sigalg_backfill,
  * sweep_tick, retention_tick and reseal_tick (a master key's rotation,
  * schedule/reseal.h) on its own PostgreSQL connection (a lost
  * one is reconnected on the next round, logged); a tick that fails is

@@ -868,6 +868,42 @@ test_renew_tick(void **state)
 	assert_sql(LEASED, b, "true");
 }
 
+#define IN_FLIGHT "SELECT count(*) FROM orders WHERE status IN ('pending', " \
+	"'sent', 'processing', 'deferred') AND $1 = 'all'"
+
+/* renew_drain: a round's renewal ticks repeat while each found a full batch
+ * due, and stop once the orders in flight reach the backlog bound; the
+ * first tick runs whatever the backlog. */
+static void
+test_renew_drain(void **state)
+{
+	char ids[40][IDS_LEN + 1], name[64], err[512], *v;
+	int i, base;
+
+	(void)state;
+	for (i = 0; i < 40; i++) {
+		snprintf(name, sizeof(name), "drain-%d.example.com", i);
+		enroll(name, ids[i]);
+		issue(ids[i], 0);
+		due(ids[i], "now() - interval '1 minute'");
+	}
+	v = sql1(IN_FLIGHT, "all");
+	base = atoi(v);
+	free(v);
+	/* the backlog is at its bound already: the first tick only */
+	assert_int_equal(renew_drain(db, vault, NULL, base, 60000, err,
+	    sizeof(err)), RENEW_PER_TICK);
+	/* room for more: a full tick, then the 8 left */
+	assert_int_equal(renew_drain(db, vault, NULL, base + 100, 60000, err,
+	    sizeof(err)), 40 - RENEW_PER_TICK);
+	v = sql1(IN_FLIGHT, "all");
+	assert_int_equal(atoi(v), base + 40);
+	free(v);
+	assert_sql("SELECT count(*) FROM certificates c JOIN certificate_names "
+	    "n ON n.certificate = c.id WHERE n.name LIKE $1 AND c.renew_at <= "
+	    "now()", "drain-%", "0");
+}
+
 /* Migration 0077: the tables every renewal rewrites are vacuumed after a
  * fixed number of dead rows (0.5 % + 5,000), not a fifth of the table. */
 static void
@@ -897,6 +933,7 @@ main(void)
 		cmocka_unit_test(test_db_pipeline_lost),
 		cmocka_unit_test(test_batch_commit),
 		cmocka_unit_test(test_renew_tick),
+		cmocka_unit_test(test_renew_drain),
 		cmocka_unit_test(test_hot_tables_autovacuum),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
