@@ -11,6 +11,7 @@
 #include "pgpool.h"
 #include "rediskeys.h"
 #include "retention.h"
+#include "scheduler.h"
 #include "sweep.h"
 
 #define SETTINGS_DEFAULT_PORT 8443
@@ -254,6 +255,8 @@ settings_load(struct settings *s, int need_daemon, char *err, size_t errlen)
 	    &s->renew_sched, err, errlen) < 0 ||
 	    config_long("CERTFLEET_SWEEP_LEASE_S", SWEEP_LEASE_DEFAULT_S, 1,
 	    7 * 86400, &s->sweep_lease_s, err, errlen) < 0 ||
+	    config_long("CERTFLEET_SCHEDULE_DRAIN_MS", SCHEDULER_DRAIN_DEFAULT_MS,
+	    0, 5000, &s->drain_ms, err, errlen) < 0 ||
 	    config_long("CERTFLEET_OUTBOX_RETENTION_S",
 	    RETENTION_OUTBOX_DEFAULT_S, 3600, 366 * 86400, &s->outbox_keep_s,
 	    err, errlen) < 0 ||
@@ -428,6 +431,15 @@ settings_usage_run(FILE *f)
 	    "                          re-drives it as its next attempt (default\n"
 	    "                          900: more than a worker's 600 s order\n"
 	    "                          deadline; 1 to 604800)\n"
+	    "  CERTFLEET_SCHEDULE_DRAIN_MS  milliseconds a second's round may\n"
+	    "                          repeat the renewal tick (16 a tick) while\n"
+	    "                          it finds full batches due and fewer than\n"
+	    "                          1000 orders are in flight, and half as long\n"
+	    "                          the ARI re-check tick (32 a tick): a burst\n"
+	    "                          due together drains at the CAs' pace\n"
+	    "                          (default 500; 0: one tick of each a second,\n"
+	    "                          at most 16 renewals and 32 re-checks; 0 to\n"
+	    "                          5000)\n"
 	    "  CERTFLEET_OUTBOX_RETENTION_S  a job's outbox row is deleted this\n"
 	    "                          long after it was sent (default 604800,\n"
 	    "                          3600 to 31622400)\n"

@@ -35,6 +35,7 @@ struct settings {
 	struct retrysched retry_sched;	/* CERTFLEET_RETRY_BACKOFF */
 	struct retrysched renew_sched;	/* CERTFLEET_RENEW_BACKOFF */
 	long		 sweep_lease_s;	/* CERTFLEET_SWEEP_LEASE_S */
+	long		 drain_ms;	/* CERTFLEET_SCHEDULE_DRAIN_MS */
 	long		 outbox_keep_s;	/* CERTFLEET_OUTBOX_RETENTION_S */
 	long		 idem_keep_s;	/* CERTFLEET_IDEMPOTENCY_RETENTION_S */
 	enum keys_type	 key_type;	/* CERTFLEET_KEY_TYPE */

@@ -10,6 +10,7 @@
 #include <openssl/rand.h>
 
 #include "acme.h"
+#include "clock.h"
 #include "db.h"
 #include "ids.h"
 #include "jobmsg.h"
@@ -72,8 +73,10 @@ out:
 	return rc;
 }
 
-int
-ari_recheck_tick(PGconn *c, int limit, char *err, size_t errlen)
+/* ari_recheck_tick, which also sets *taken to the due rows it took
+ * (checked or retired). */
+static int
+ari_recheck_pass(PGconn *c, int limit, int *taken, char *err, size_t errlen)
 {
 	PGresult *r = NULL;
 	char lim[16];
@@ -114,12 +117,42 @@ ari_recheck_tick(PGconn *c, int limit, char *err, size_t errlen)
 	}
 	if (db_commit(c, err, errlen) < 0)
 		goto out;
+	*taken = PQntuples(r);
 	rc = queued;
 out:
 	if (rc < 0)
 		db_rollback(c);
 	PQclear(r);
 	return rc;
+}
+
+int
+ari_recheck_tick(PGconn *c, int limit, char *err, size_t errlen)
+{
+	int taken;
+
+	return ari_recheck_pass(c, limit, &taken, err, errlen);
+}
+
+int
+ari_recheck_drain(PGconn *c, int ms, char *err, size_t errlen)
+{
+	uint64_t end = clock_mono_ms() + (uint64_t)(ms > 0 ? ms : 0);
+	int taken = 0, queued, n = 0;
+
+	if ((queued = ari_recheck_pass(c, ARI_RECHECK_PER_TICK, &taken, err,
+	    errlen)) < 0)
+		return -1;
+	while (taken == ARI_RECHECK_PER_TICK && clock_mono_ms() < end) {
+		if ((n = ari_recheck_pass(c, ARI_RECHECK_PER_TICK, &taken, err,
+		    errlen)) < 0)
+			break;
+		queued += n;
+	}
+	if (n < 0)
+		log_warn("ARI re-checks: %s (%d queued this round; the next "
+		    "round goes on)", err, queued);
+	return queued;
 }
 
 /* Stores the ari_window of issued certificate row r (locked) and follows

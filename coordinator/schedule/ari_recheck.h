@@ -25,6 +25,20 @@
 int ari_recheck_tick(PGconn *c, int limit, char *err, size_t errlen);
 
 /*
+ * A scheduler round's re-checks: ari_recheck_tick of ARI_RECHECK_PER_TICK,
+ * repeated while the last one took a full batch, until ms milliseconds have
+ * passed. One tick a round re-checked at most 32 certificates a second, 2.8
+ * million a day: a fleet of a million asked every 6 hours (Let's Encrypt's
+ * Retry-After) needs 46 a second, and a CA that moves windows into the
+ * past for a mass revocation is heard only when the re-check comes. The
+ * workers pace the renewalInfo requests (PACE_RENEWAL_INFO). Each tick is
+ * a transaction of its own. Returns the checks queued, or -1 with a
+ * message when the first tick failed (a later failure ends the round,
+ * logged, and the checks queued before it stand).
+ */
+int ari_recheck_drain(PGconn *c, int ms, char *err, size_t errlen);
+
+/*
  * Applies an event of an ari_check job in the caller's transaction:
  * ari_window stores the window, sets ari_next_at from the event and, when
  * the window moved and no renewal is in flight, sets renew_at to a random

@@ -12,8 +12,8 @@
 
 #define RENEW_PER_TICK	16	/* due certificates taken by one tick */
 #define RENEW_LEASE_S	3600	/* renew_at moves this far while one runs */
-#define RENEW_DRAIN_MS	500	/* a round's renewal ticks stop after this */
-#define RENEW_DRAIN_BACKLOG 1000 /* ...or at this many orders in flight */
+#define RENEW_DRAIN_BACKLOG 1000 /* a round's renewal ticks stop at this
+				  * many orders in flight */
 
 /*
  * One scheduler tick: takes at most limit certificates with renew_at <= now

@@ -32,9 +32,9 @@ scheduler_round(struct scheduler *s, PGconn *c)
 	char err[1024];
 
 	if (renew_drain(c, cf->v, cf->key_pool, RENEW_DRAIN_BACKLOG,
-	    RENEW_DRAIN_MS, err, sizeof(err)) < 0)
+	    (int)cf->drain_ms, err, sizeof(err)) < 0)
 		log_warn("renewals: %s (will retry)", err);
-	if (ari_recheck_tick(c, ARI_RECHECK_PER_TICK, err, sizeof(err)) < 0)
+	if (ari_recheck_drain(c, (int)cf->drain_ms / 2, err, sizeof(err)) < 0)
 		log_warn("ARI re-checks: %s (will retry)", err);
 	if (sigalg_backfill(c, SIGALG_BACKFILL_BATCH, err, sizeof(err)) < 0)
 		log_warn("%s (will retry)", err);

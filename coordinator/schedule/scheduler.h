@@ -8,6 +8,7 @@
 #include "vault.h"
 
 #define SCHEDULER_EVERY_MS	1000	/* one round of every tick */
+#define SCHEDULER_DRAIN_DEFAULT_MS 500	/* CERTFLEET_SCHEDULE_DRAIN_MS */
 #define SCHEDULER_NICE		5	/* the thread's nice value above the
 					 * process's (at most 19): API requests,
 					 * results and the primer first */
@@ -19,6 +20,7 @@ struct scheduler_conf {
 	const struct vault		*v;
 	const struct keypool_sizes	*key_pool;	/* renewals' keys */
 	long				 sweep_lease_s;
+	long				 drain_ms;	/* renewals' drain; ARI's half */
 	long				 outbox_keep_s;
 	long				 idem_keep_s;
 };
@@ -27,7 +29,8 @@ struct scheduler;
 
 /*
  * Starts the thread. Every SCHEDULER_EVERY_MS it runs, in turn and each in
- * its own transactions, renew_drain, ari_recheck_tick, sigalg_backfill,
+ * its own transactions, renew_drain (for up to drain_ms), ari_recheck_drain
+ * (up to half of it), sigalg_backfill,
  * sweep_tick, retention_tick and reseal_tick (a master key's rotation,
  * schedule/reseal.h) on its own PostgreSQL connection (a lost
  * one is reconnected on the next round, logged); a tick that fails is

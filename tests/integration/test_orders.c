@@ -13,6 +13,7 @@
 #include <libpq-fe.h>
 
 #include "accounts.h"
+#include "ari_recheck.h"
 #include "codec.h"
 #include "db.h"
 #include "enroll.h"
@@ -904,6 +905,31 @@ test_renew_drain(void **state)
 	    "now()", "drain-%", "0");
 }
 
+/* ari_recheck_drain: a round's re-check ticks repeat while each took a
+ * full batch, so more than one tick's worth is queued in one round. */
+static void
+test_ari_recheck_drain(void **state)
+{
+	char id[IDS_LEN + 1], name[64], err[512], want[16];
+	int i, n = ARI_RECHECK_PER_TICK + 8;
+
+	(void)state;
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "aridrain-%d.example.com", i);
+		enroll(name, id);
+		issue(id, 1);
+		assert_sql("UPDATE issued_certificates SET ari_next_at = now() - "
+		    "interval '1 minute' WHERE certificate = $1 RETURNING 'ok'",
+		    id, "ok");
+	}
+	assert_int_equal(ari_recheck_drain(db, 60000, err, sizeof(err)), n);
+	snprintf(want, sizeof(want), "%d", n);
+	assert_sql("SELECT count(*) FROM issued_certificates ic JOIN "
+	    "certificate_names n ON n.certificate = ic.certificate WHERE n.name "
+	    "LIKE $1 AND ic.ari_check_job IS NOT NULL AND ic.ari_next_at > "
+	    "now()", "aridrain-%", want);
+}
+
 /* Migration 0077: the tables every renewal rewrites are vacuumed after a
  * fixed number of dead rows (0.5 % + 5,000), not a fifth of the table. */
 static void
@@ -934,6 +960,7 @@ main(void)
 		cmocka_unit_test(test_batch_commit),
 		cmocka_unit_test(test_renew_tick),
 		cmocka_unit_test(test_renew_drain),
+		cmocka_unit_test(test_ari_recheck_drain),
 		cmocka_unit_test(test_hot_tables_autovacuum),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
