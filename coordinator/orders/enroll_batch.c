@@ -10,7 +10,7 @@
 #include "jobmsg.h"
 #include "kafkaconn.h"
 
-#define EB_COLS 12	/* columns of the widest statement */
+#define EB_COLS 13	/* columns of the widest statement */
 
 /* The columns of one statement, a text[] parameter each: v[col][row]. */
 struct eb_cols {
@@ -125,6 +125,14 @@ enroll_batch_fits(const struct enroll_request *req)
 	return req->tenant[0] == '\0';
 }
 
+/* The CA of req: its own, else the default (s is NULL only when every
+ * request names its CA: enroll_batch_orders). */
+static const char *
+eb_ca(const struct settings *s, const struct enroll_request *req)
+{
+	return req->ca != NULL ? req->ca : s->ca_name;
+}
+
 /* Hostname sets and certificates (names and labels by their triggers). */
 static int
 eb_certificates(struct eb_cols *t, struct db_stmt *st,
@@ -143,7 +151,7 @@ eb_certificates(struct eb_cols *t, struct db_stmt *st,
 		    r->nnames)) == NULL || (t->v[5][i] = db_array_literal(
 		    r->fallback, r->nfallback)) == NULL)
 			t->oom = 1;
-		eb_set(t, 3, i, r->ca != NULL ? r->ca : s->ca_name);
+		eb_set(t, 3, i, eb_ca(s, r));
 		eb_set(t, 4, i, keys_type_name(r->key_type));
 		eb_set(t, 6, i, r->challenge);
 		eb_set(t, 7, i, r->preferred_chain);
@@ -211,8 +219,7 @@ eb_accounts(struct db_stmt *st, char **lit, const struct settings *s,
 	if ((cas = calloc(n, sizeof(*cas))) == NULL)
 		goto oom;
 	for (i = 0; i < n; i++)
-		cas[i] = (char *)(it[i].req->ca != NULL ? it[i].req->ca :
-		    s->ca_name);
+		cas[i] = (char *)eb_ca(s, it[i].req);
 	*lit = db_array_literal(cas, n);
 	free(cas);
 	if (*lit == NULL)
@@ -241,7 +248,7 @@ eb_accounts_found(const PGresult *acc, const struct settings *s,
 	int row;
 
 	for (i = 0; i < n; i++) {
-		ca = it[i].req->ca != NULL ? it[i].req->ca : s->ca_name;
+		ca = eb_ca(s, it[i].req);
 		for (row = 0; row < PQntuples(acc) && strcmp(PQgetvalue(acc,
 		    row, 0), ca) != 0; row++)
 			;
@@ -259,7 +266,7 @@ static int
 eb_account_row(const PGresult *acc, const struct settings *s,
     const struct enroll_request *req)
 {
-	const char *ca = req->ca != NULL ? req->ca : s->ca_name;
+	const char *ca = eb_ca(s, req);
 	int row;
 
 	for (row = 0; row < PQntuples(acc) - 1 && strcmp(PQgetvalue(acc, row,
@@ -277,7 +284,7 @@ eb_orders(struct eb_cols *t, struct db_stmt *st, const struct settings *s,
 	char prio[16];
 	size_t i;
 
-	if (eb_cols_init(t, 12, n, err, errlen) < 0)
+	if (eb_cols_init(t, 13, n, err, errlen) < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
 		r = it[i].req;
@@ -292,7 +299,7 @@ eb_orders(struct eb_cols *t, struct db_stmt *st, const struct settings *s,
 		eb_set(t, 2, i, it[i].pkid);
 		eb_set_hex(t, 3, i, it[i].m->csr, it[i].m->csrlen);
 		eb_set(t, 4, i, it[i].trace);
-		eb_set(t, 5, i, r->ca != NULL ? r->ca : s->ca_name);
+		eb_set(t, 5, i, eb_ca(s, r));
 		eb_set(t, 6, i, r->challenge);
 		eb_set(t, 7, i, r->profile);
 		eb_set(t, 8, i, r->preferred_chain);
@@ -300,17 +307,19 @@ eb_orders(struct eb_cols *t, struct db_stmt *st, const struct settings *s,
 		/* the CA's current account, as order_publish records it */
 		eb_set(t, 10, i, PQgetvalue(acc, eb_account_row(acc, s, r), 3));
 		eb_set(t, 11, i, r->tenant);	/* the certificate's, as order_create */
+		eb_set(t, 12, i, it[i].replaces);
 	}
 	return eb_stmt(st, "enroll batch orders", "INSERT INTO orders (id, "
 	    "certificate, private_key, csr_der, trace_id, ca, challenge, profile, "
-	    "preferred_chain, priority, account, tenant) SELECT x.id, x.cert, "
-	    "x.pk, decode(x.csr, 'hex'), x.trace, x.ca, x.challenge, "
+	    "preferred_chain, priority, account, tenant, replaces) SELECT x.id, "
+	    "x.cert, x.pk, decode(x.csr, 'hex'), x.trace, x.ca, x.challenge, "
 	    "nullif(x.profile, ''), nullif(x.chain, ''), x.prio::smallint, "
-	    "x.account, nullif(x.tenant, '') FROM unnest($1::text[], $2::text[], "
-	    "$3::text[], $4::text[], $5::text[], $6::text[], $7::text[], "
-	    "$8::text[], $9::text[], $10::text[], $11::text[], $12::text[]) AS "
-	    "x(id, cert, pk, csr, trace, ca, challenge, profile, chain, prio, "
-	    "account, tenant)", t, err, errlen);
+	    "x.account, nullif(x.tenant, ''), nullif(x.replaces, '') FROM "
+	    "unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
+	    "$6::text[], $7::text[], $8::text[], $9::text[], $10::text[], "
+	    "$11::text[], $12::text[], $13::text[]) AS x(id, cert, pk, csr, "
+	    "trace, ca, challenge, profile, chain, prio, account, tenant, "
+	    "replaces)", t, err, errlen);
 }
 
 /* Job{issue_order} of item it (its order just written, attempt 1) into
@@ -333,7 +342,7 @@ eb_job(struct eb_cols *t, size_t i, const PGresult *acc, int row,
 	ji.csrlen = it->m->csrlen;
 	ji.order_url = "";
 	ji.challenge_type = it->req->challenge;
-	ji.replaces = "";
+	ji.replaces = it->replaces != NULL ? it->replaces : "";
 	ji.profile = it->req->profile;
 	ji.ca_name = PQgetvalue(acc, row, 0);
 	ji.directory_url = PQgetvalue(acc, row, 1);
@@ -386,19 +395,25 @@ eb_outbox(struct eb_cols *t, struct db_stmt *st, const struct settings *s,
 enum { EB_BEGIN, EB_ACCOUNTS, EB_CERTS, EB_KEYS, EB_FIRST };
 enum { EB_ORDERS, EB_JOBS, EB_AUDIT, EB_COMMIT, EB_SECOND };
 
-/* Writes items[0..n); with tx, in a transaction of its own begun and
- * committed here (and their audit rows in it), else in c's. */
+/* What eb_write writes: in the caller's transaction or one of its own
+ * (EB_TX, with the items' audit rows), and the hostname sets and
+ * certificates too or only what an order of a certificate there needs
+ * (EB_ORDERS_ONLY). */
+#define EB_TX		1
+#define EB_ORDERS_ONLY	2
+
+/* Writes items[0..n) as flags say. */
 static int
 eb_write(PGconn *c, const struct settings *s, struct enroll_batch_item *items,
-    size_t n, int tx, char *err, size_t errlen)
+    size_t n, int flags, char *err, size_t errlen)
 {
 	struct db_stmt one[EB_FIRST] = { { 0 } }, two[EB_SECOND] = { { 0 } };
 	struct eb_cols t[4];
-	struct db_stmt *first = one, *second = two;
+	struct db_stmt *first = one, *second = two, *keys = &one[EB_KEYS];
 	unsigned char took[ENROLL_AUDIT_MAX] = { 0 };
 	char *acclit = NULL, *audit = NULL;
 	size_t nfirst = EB_FIRST, nsecond = EB_COMMIT, k;
-	int rc = -1, audits = 0;
+	int rc = -1, audits = 0, tx = flags & EB_TX;
 
 	memset(t, 0, sizeof(t));
 	one[EB_BEGIN].what = "BEGIN";
@@ -410,16 +425,20 @@ eb_write(PGconn *c, const struct settings *s, struct enroll_batch_item *items,
 		nfirst--;
 		nsecond = EB_AUDIT;	/* no audit rows, no COMMIT */
 	}
+	if (flags & EB_ORDERS_ONLY) {
+		keys = &one[EB_CERTS];	/* the keys where the certificates were */
+		nfirst--;
+	}
 	if (eb_accounts(&one[EB_ACCOUNTS], &acclit, s, items, n, err,
-	    errlen) < 0 || eb_certificates(&t[0], &one[EB_CERTS], s, items, n,
-	    err, errlen) < 0 || eb_keys(&t[1], &one[EB_KEYS], items, n, err,
-	    errlen) < 0)
+	    errlen) < 0 || (!(flags & EB_ORDERS_ONLY) && eb_certificates(&t[0],
+	    &one[EB_CERTS], s, items, n, err, errlen) < 0) || eb_keys(&t[1],
+	    keys, items, n, err, errlen) < 0)
 		goto out;
 	if (db_pipeline(c, first, nfirst, err, errlen) < 0)
 		goto out;
 	if (eb_accounts_found(one[EB_ACCOUNTS].res, s, items, n, err,
-	    errlen) < 0 || eb_wrote(&one[EB_CERTS], &t[0], err, errlen) < 0 ||
-	    eb_wrote(&one[EB_KEYS], &t[1], err, errlen) < 0 ||
+	    errlen) < 0 || (!(flags & EB_ORDERS_ONLY) && eb_wrote(&one[EB_CERTS],
+	    &t[0], err, errlen) < 0) || eb_wrote(keys, &t[1], err, errlen) < 0 ||
 	    eb_orders(&t[2], &two[EB_ORDERS], s, one[EB_ACCOUNTS].res, items,
 	    n, err, errlen) < 0 || eb_outbox(&t[3], &two[EB_JOBS], s,
 	    one[EB_ACCOUNTS].res, items, n, err, errlen) < 0)
@@ -465,6 +484,24 @@ enroll_batch_write(PGconn *c, const struct settings *s,
 }
 
 int
+enroll_batch_orders(PGconn *c, struct enroll_batch_item *items, size_t n,
+    char *err, size_t errlen)
+{
+	size_t i;
+
+	err[0] = '\0';
+	for (i = 0; i < n; i++)
+		if (items[i].req->ca == NULL) {
+			snprintf(err, errlen, "enroll batch: order %zu names no "
+			    "CA", i);
+			return -1;
+		}
+	if (n == 0)
+		return 1;
+	return eb_write(c, NULL, items, n, EB_ORDERS_ONLY, err, errlen);
+}
+
+int
 enroll_batch_commit(PGconn *c, const struct settings *s,
     struct enroll_batch_item *items, size_t n, char *err, size_t errlen)
 {
@@ -474,5 +511,5 @@ enroll_batch_commit(PGconn *c, const struct settings *s,
 		    "commit (at most %d)", n, ENROLL_AUDIT_MAX);
 		return -1;
 	}
-	return eb_write(c, s, items, n, 1, err, errlen);
+	return eb_write(c, s, items, n, EB_TX, err, errlen);
 }

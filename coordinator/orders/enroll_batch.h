@@ -17,6 +17,7 @@ struct enroll_batch_item {
 	const char			*id;	/* certificate id */
 	const char			*pkid;	/* private key id */
 	const struct enroll_material	*m;
+	const char			*replaces;	/* ARI CertID, or NULL */
 	char				 oid[IDS_LEN + 1];	/* out: order */
 	char				 trace[IDS_TRACE_LEN + 1];	/* out */
 	struct enroll_audit		*audit;	/* or NULL: enroll_audit.h */
@@ -55,5 +56,18 @@ int enroll_batch_write(PGconn *c, const struct settings *s,
  */
 int enroll_batch_commit(PGconn *c, const struct settings *s,
     struct enroll_batch_item *items, size_t n, char *err, size_t errlen);
+
+/*
+ * For n certificates that exist (a renewal tick's, schedule/renew.c), in
+ * c's open transaction: each item's sealed key, and an order with its
+ * Job{issue_order} in the outbox for the current account of the item's CA
+ * (req->ca, which every item must name; the order's tenant is
+ * req->tenant, the certificate's): what order_create does for one order,
+ * with one statement per table for the whole batch in two round trips.
+ * Returns 1 with every item's oid and trace set, or -1 with err (the
+ * transaction is then to be rolled back).
+ */
+int enroll_batch_orders(PGconn *c, struct enroll_batch_item *items, size_t n,
+    char *err, size_t errlen);
 
 #endif

@@ -9,8 +9,10 @@
 #include "ids.h"
 
 /*
- * Enrollment, renewal, fallback to the next CA and retries all come here:
- * the job is always built from the order's row (joined with its CA, the
+ * Enrollment one at a time, fallback to the next CA, lifecycle changes
+ * and retries come here (batches of enrollments and a renewal tick's orders are
+ * written by enroll_batch.c, which fills the same fields): the job is
+ * always built from the order's row (joined with its CA, the
  * CA's current account and the certificate's hostname set) by one function,
  * so no caller can forget a field. The CA's current account is the one
  * registered at the directory URL the CA has now (cas.directory_url); the

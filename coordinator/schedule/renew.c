@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "db.h"
 #include "enroll.h"
+#include "enroll_batch.h"
 #include "keypool.h"
 #include "keys.h"
 #include "log.h"
@@ -21,7 +22,8 @@
  * issued certificate, a hostname set, and an account at the CA to renew
  * at), 3 key type, 4 profile, 5 names, 6 ARI CertID replaced ("" when that
  * CA gave no window, or the renewal goes to another CA), 7 the CA to renew
- * at, 8 challenge, 9 preferred chain, 10 renewals failed for good in a row.
+ * at, 8 challenge, 9 preferred chain, 10 renewals failed for good in a row,
+ * 11 tenant ("" for none).
  * The CA to renew at is the one that issued the current certificate while
  * it is still one of the certificate's CAs (a certificate that fell back
  * stays where it was issued), else the certificate's first CA: its CAs
@@ -43,7 +45,8 @@
 	"hs.names, CASE WHEN ic.ari_window_end IS NOT NULL AND (io.ca IS NULL " \
 	"OR io.ca = " RENEW_CA_SQL ") THEN coalesce(ic.ari_cert_id, '') ELSE " \
 	"'' END, " RENEW_CA_SQL ", " \
-	"d.challenge, coalesce(d.preferred_chain, ''), d.renewal_failures " \
+	"d.challenge, coalesce(d.preferred_chain, ''), d.renewal_failures, " \
+	"coalesce(d.tenant, '') " \
 	"FROM " d " d LEFT JOIN " \
 	"hostname_sets hs ON hs.id = d.hostname_set LEFT JOIN " \
 	"issued_certificates ic ON ic.id = d.current_issued LEFT JOIN orders io " \
@@ -64,71 +67,123 @@
  */
 #define RENEW_TICK_SQL "WITH due AS MATERIALIZED (SELECT id, renew_at, " \
 	"key_type, profile, hostname_set, current_issued, ca, fallback, " \
-	"challenge, preferred_chain, renewal_failures FROM certificates WHERE " \
+	"challenge, preferred_chain, renewal_failures, tenant FROM " \
+	"certificates WHERE " \
 	"renew_at <= now() ORDER BY renew_at LIMIT %d FOR UPDATE SKIP " \
 	"LOCKED), lease AS (UPDATE " \
 	"certificates c SET renew_at = now() + make_interval(secs => " \
 	RENEW_LEASE_SQL "), updated_at = now() FROM due WHERE c.id = due.id) " \
 	RENEW_ROWS_SQL("due") " ORDER BY d.renew_at, d.id"
 
-/* Queues the renewal of the certificate of row i of r (RENEW_ROWS_SQL)
- * inside the caller's transaction (the certificate row is locked by the
- * caller): a fresh key and CSR, and an order at the CA to renew at (row
- * column 7), replacing the current certificate (ARI) when that CA issued
- * it and gave a window. 1
- * queued (oid set), 0 no issued certificate (or its CA has no account), 2
+/* One renewal of a batch, and what it owns. */
+struct renew_item {
+	struct enroll_request	req;	/* names owned; ca, challenge... in r */
+	struct enroll_material	m;
+	char			pkid[IDS_LEN + 1];
+};
+
+static void
+renew_item_free(struct renew_item *ri)
+{
+	enroll_material_free(&ri->m);
+	db_array_free(ri->req.names, ri->req.nnames);
+}
+
+/* Makes ready the renewal of the certificate of row i of r (RENEW_ROWS_SQL):
+ * a fresh key and CSR (ri, zeroed before) for an order at the CA to renew
+ * at (row column 7), replacing the current certificate (ARI, column 6) when
+ * that CA issued it and gave a window. it is the batch item, pointing into
+ * ri and r. 1 ready, 0 no issued certificate (or its CA has no account), 2
  * an order is in flight, -1 error. */
 static int
-renew_one(PGconn *c, const struct vault *v, const struct keypool_sizes *pool,
-    const PGresult *r, int i, char oid[IDS_LEN + 1], char *err, size_t errlen)
+renew_item(PGconn *c, const struct vault *v, const struct keypool_sizes *pool,
+    const PGresult *r, int i, struct renew_item *ri,
+    struct enroll_batch_item *it, char *err, size_t errlen)
 {
-	struct enroll_request req = { 0 };
-	struct enroll_material m = { 0 };
-	struct order_new on = { 0 };
+	struct enroll_request *req = &ri->req;
 	const char *id = PQgetvalue(r, i, 0);
-	char pkid[IDS_LEN + 1], trace[IDS_TRACE_LEN + 1];
-	int rc = -1;
 
 	if (strcmp(PQgetvalue(r, i, 1), "t") == 0)
 		return 2;
 	if (strcmp(PQgetvalue(r, i, 2), "t") != 0)
 		return 0;
-	if (keys_type_parse(PQgetvalue(r, i, 3), &req.key_type) < 0 ||
-	    (req.names = db_array_parse(PQgetvalue(r, i, 5), &req.nnames)) ==
-	    NULL || req.nnames == 0) {
-		snprintf(err, errlen, "renew: certificate %s has a bad key type "
-		    "or hostname set", id);
-		goto out;
+	if (keys_type_parse(PQgetvalue(r, i, 3), &req->key_type) < 0 ||
+	    (req->names = db_array_parse(PQgetvalue(r, i, 5), &req->nnames)) ==
+	    NULL || req->nnames == 0 || snprintf(req->profile,
+	    sizeof(req->profile), "%s", PQgetvalue(r, i, 4)) >=
+	    (int)sizeof(req->profile) || snprintf(req->tenant,
+	    sizeof(req->tenant), "%s", PQgetvalue(r, i, 11)) >=
+	    (int)sizeof(req->tenant)) {
+		snprintf(err, errlen, "renew: certificate %s has a bad key type, "
+		    "hostname set, profile or tenant", id);
+		return -1;
 	}
-	if (ids_new(pkid) < 0 || ids_trace(trace) < 0) {
+	if (ids_new(ri->pkid) < 0) {
 		snprintf(err, errlen, "renew: no random ids");
-		goto out;
+		return -1;
 	}
-	if (keypool_take(c, v, pool, req.key_type, &m.key, err, errlen) < 0 ||
-	    enroll_material(v, &req, pkid, &m, err, errlen) < 0 ||
-	    enroll_store_key(c, pkid, id, req.key_type, &m, err, errlen) < 0)
-		goto out;
+	if (keypool_take(c, v, pool, req->key_type, &ri->m.key, err,
+	    errlen) < 0 || enroll_material(v, req, ri->pkid, &ri->m, err,
+	    errlen) < 0)
+		return -1;
+	req->ca = PQgetvalue(r, i, 7);	/* renewed at the CA that issued it */
+	req->challenge = PQgetvalue(r, i, 8);
+	req->preferred_chain = PQgetvalue(r, i, 9);
 	/* a renewal the CA refused before goes after new certificates: a
 	 * fleet's departed names must not take the budget of live ones */
-	on.priority = strcmp(PQgetvalue(r, i, 10), "0") == 0 ?
+	req->priority = strcmp(PQgetvalue(r, i, 10), "0") == 0 ?
 	    ORDER_PRIORITY_RENEWAL : ORDER_PRIORITY_FAILING;
-	on.certificate_id = id;
-	on.private_key_id = pkid;
-	on.csr = m.csr;
-	on.csrlen = m.csrlen;
-	on.ca = PQgetvalue(r, i, 7);	/* renewed at the CA that issued it */
-	on.trace_id = trace;
-	on.challenge = PQgetvalue(r, i, 8);
-	on.replaces = PQgetvalue(r, i, 6);
-	on.profile = PQgetvalue(r, i, 4);
-	on.preferred_chain = PQgetvalue(r, i, 9);
-	if ((rc = order_create(c, &on, oid, err, errlen)) == 1)
-		log_info_ctx(LOG_JOB(oid, 1, trace, id), "renewal of "
-		    "certificate %s queued%s%s", id, on.replaces[0] != '\0' ?
-		    ", replaces " : " (no ARI)", on.replaces);
+	it->req = req;
+	it->id = id;
+	it->pkid = ri->pkid;
+	it->m = &ri->m;
+	it->replaces = PQgetvalue(r, i, 6);
+	return 1;
+}
+
+/* Queues the renewals of the rows of r (RENEW_ROWS_SQL) inside the
+ * caller's transaction (their certificate rows locked by the caller): each
+ * one renew_item makes ready, with the others' keys, orders and jobs in
+ * one statement per table (enroll_batch_orders). Returns the number
+ * queued (the last one's order id in oid), or -1 with err; *last is
+ * renew_item's answer for the last row. */
+static int
+renew_rows(PGconn *c, const struct vault *v, const struct keypool_sizes *pool,
+    const PGresult *r, int *last, char oid[IDS_LEN + 1], char *err,
+    size_t errlen)
+{
+	struct renew_item *ri;
+	struct enroll_batch_item *it;
+	int i, n = 0, rows = PQntuples(r), rc = -1;
+
+	*last = 0;
+	ri = calloc(rows > 0 ? (size_t)rows : 1, sizeof(*ri));
+	it = calloc(rows > 0 ? (size_t)rows : 1, sizeof(*it));
+	if (ri == NULL || it == NULL) {
+		snprintf(err, errlen, "renew: out of memory");
+		goto out;
+	}
+	for (i = 0; i < rows; i++)
+		if ((*last = renew_item(c, v, pool, r, i, &ri[n], &it[n], err,
+		    errlen)) < 0)
+			goto out;
+		else if (*last == 1)
+			n++;
+	if (enroll_batch_orders(c, it, (size_t)n, err, errlen) < 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		log_info_ctx(LOG_JOB(it[i].oid, 1, it[i].trace, it[i].id),
+		    "renewal of certificate %s queued%s%s", it[i].id,
+		    it[i].replaces[0] != '\0' ? ", replaces " : " (no ARI)",
+		    it[i].replaces);
+	if (n > 0)
+		memcpy(oid, it[n - 1].oid, IDS_LEN + 1);
+	rc = n;
 out:
-	enroll_material_free(&m);
-	db_array_free(req.names, req.nnames);
+	for (i = 0; ri != NULL && i < rows; i++)
+		renew_item_free(&ri[i]);
+	free(it);
+	free(ri);
 	return rc;
 }
 
@@ -149,7 +204,7 @@ renew_pass(PGconn *c, const struct vault *v, const struct keypool_sizes *pool,
 {
 	PGresult *r = NULL;
 	char sql[sizeof(RENEW_TICK_SQL) + 16], oid[IDS_LEN + 1];
-	int i, n, queued = 0, rc = -1;
+	int last, queued, rc = -1;
 
 	if (limit < 0) {
 		snprintf(err, errlen, "renew: limit %d", limit);
@@ -161,12 +216,8 @@ renew_pass(PGconn *c, const struct vault *v, const struct keypool_sizes *pool,
 	if ((r = db_query(c, "renew due", sql, 0, NULL, NULL, NULL, err,
 	    errlen)) == NULL)
 		goto out;
-	for (i = 0; i < PQntuples(r); i++) {
-		if ((n = renew_one(c, v, pool, r, i, oid, err, errlen)) < 0)
-			goto out;
-		if (n == 1)
-			queued++;
-	}
+	if ((queued = renew_rows(c, v, pool, r, &last, oid, err, errlen)) < 0)
+		goto out;
 	if (db_commit(c, err, errlen) < 0)
 		goto out;
 	*taken = PQntuples(r);
@@ -260,7 +311,7 @@ renew_now(PGconn *c, const struct vault *v, const struct keypool_sizes *pool,
 		rc = 0;
 		goto out;
 	}
-	if ((n = renew_one(c, v, pool, r, 0, oid, err, errlen)) < 0)
+	if (renew_rows(c, v, pool, r, &n, oid, err, errlen) < 0)
 		goto out;
 	if (n != 1) {
 		rc = n;

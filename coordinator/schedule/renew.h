@@ -24,7 +24,9 @@
  * one with no order in flight writes, in one transaction, a fresh key, its
  * CSR (the key from the key pool when pool holds one of its type; pool
  * may be NULL), a renewal order (replaces = the ARI CertID of the current
- * certificate when its CA gave an ARI window) and its outbox row. renew_at
+ * certificate when its CA gave an ARI window) and its outbox row: the
+ * tick's keys, orders and jobs with one statement per table
+ * (enroll_batch_orders), where one renewal at a time took five. renew_at
  * moves RENEW_LEASE_S ahead; the renewal's result sets it anew. Returns the
  * number of renewals queued, or -1 with a message (nothing written).
  */

@@ -806,8 +806,9 @@ static void
 test_renew_tick(void **state)
 {
 	char a[IDS_LEN + 1], b[IDS_LEN + 1], d[IDS_LEN + 1], e[IDS_LEN + 1];
-	char err[512];
+	char err[512], *oid;
 	const char *pe = e;
+	Certfleet__Job *j;
 	PGconn *other;
 	PGresult *r;
 
@@ -824,11 +825,26 @@ test_renew_tick(void **state)
 	due(b, "now() - interval '2 minutes'");
 	due(d, "now() - interval '3 minutes'");
 	due(e, "now() + interval '1 day'");
+	assert_sql("WITH t AS (INSERT INTO tenants (name) VALUES ('renew-t') "
+	    "ON CONFLICT DO NOTHING) UPDATE certificates SET tenant = 'renew-t' "
+	    "WHERE id = $1 RETURNING 'ok'", a, "ok");
 	assert_int_equal(renew_tick(db, vault, NULL, 16, err, sizeof(err)), 1);
 	assert_sql(NORDERS, a, "2");
-	assert_sql("SELECT replaces || '|' || ca || '|' || status FROM orders "
-	    "WHERE certificate = $1 AND status <> 'valid'", a,
-	    REPLACES "|ca-a|pending");
+	assert_sql("SELECT replaces || '|' || ca || '|' || status || '|' || "
+	    "profile || '|' || preferred_chain || '|' || tenant || '|' || "
+	    "attempt || '|' || (account IS NOT NULL) FROM orders WHERE "
+	    "certificate = $1 AND status <> 'valid'", a, REPLACES "|ca-a|pending|"
+	    PROFILE "|" CHAIN "|renew-t|1|true");
+	/* its job carries every field, its key is the certificate's new one */
+	oid = sql1("SELECT id FROM orders WHERE certificate = $1 AND status <> "
+	    "'valid'", a);
+	j = outbox_job(oid, 1);
+	assert_issue_job(j, "ca-a", "");
+	proto_job_free(j);
+	assert_sql("SELECT (k.certificate = o.certificate AND k.public_key_der "
+	    "IS NOT NULL)::text FROM orders o JOIN private_keys k ON k.id = "
+	    "o.private_key WHERE o.id = $1", oid, "true");
+	free(oid);
 	/* a renewal leaves the outbox before new certificates (order.h) */
 	assert_sql(RENEWAL_PRIORITY, a, "1|1");
 	assert_sql(NORDERS, b, "1");
