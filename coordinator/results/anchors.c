@@ -1,11 +1,13 @@
 /* anchors.c -- a CA's chain verified with OpenSSL against the trust anchors of its configured PEM file. */
 #include "anchors.h"
+#include "anchors_proven.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -220,13 +222,30 @@ anchors_pem(const char *s, STACK_OF(X509) *sk, int max)
 	return n;
 }
 
+/* X509_verify_cert of leaf and rest against st in ctx (initialized here;
+ * cleaned up by the caller): partial chains allowed, the leaf for a TLS
+ * server, at now_s (0: now). 1 when it verifies, else 0 (-1: no memory). */
+static int
+anchors_run(X509_STORE_CTX *ctx, X509_STORE *st, X509 *leaf,
+    STACK_OF(X509) *rest, int64_t now_s)
+{
+	if (X509_STORE_CTX_init(ctx, st, leaf, rest) != 1)
+		return -1;
+	X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_PARTIAL_CHAIN);
+	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER);
+	if (now_s != 0)
+		X509_STORE_CTX_set_time(ctx, 0, (time_t)now_s);
+	return X509_verify_cert(ctx) == 1;
+}
+
 int
 anchors_verify_x509(const char *path, X509 *leaf, STACK_OF(X509) *rest,
     int64_t now_s, char *err, size_t errlen)
 {
 	X509_STORE_CTX *ctx = NULL;
-	X509_STORE *st = NULL;
-	int rc = -1, code;
+	X509_STORE *st = NULL, *alone = NULL;
+	time_t now = time(NULL);
+	int rc = -1, ok = 0, code;
 
 	if (leaf == NULL || (rest != NULL && sk_X509_num(rest) >
 	    ANCHORS_CHAIN_MAX)) {
@@ -240,16 +259,19 @@ anchors_verify_x509(const char *path, X509 *leaf, STACK_OF(X509) *rest,
 	}
 	if ((st = anchors_get(path, err, errlen)) == NULL)
 		goto out;
-	if (X509_STORE_CTX_init(ctx, st, leaf, rest) != 1) {
-		snprintf(err, errlen, "chain check: out of memory");
-		goto out;
+	/* the leaf under an intermediate proven before (anchors_proven.h);
+	 * if it does not verify there, the full check says why */
+	if (now_s == 0 && (alone = anchors_proven_find(st, rest, now)) != NULL) {
+		ok = anchors_run(ctx, alone, leaf, NULL, 0);
+		X509_STORE_CTX_cleanup(ctx);
 	}
-	X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_PARTIAL_CHAIN);
-	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER);
-	if (now_s != 0)
-		X509_STORE_CTX_set_time(ctx, 0, (time_t)now_s);
-	if (X509_verify_cert(ctx) == 1)
+	if (ok != 1 && (ok = anchors_run(ctx, st, leaf, rest, now_s)) == 1 &&
+	    now_s == 0)
+		anchors_proven_add(st, X509_STORE_CTX_get0_chain(ctx), now);
+	if (ok == 1)
 		rc = 0;
+	else if (ok < 0)
+		snprintf(err, errlen, "chain check: out of memory");
 	else {
 		code = X509_STORE_CTX_get_error(ctx);
 		snprintf(err, errlen, "the chain does not verify to the CA's "
@@ -260,6 +282,7 @@ anchors_verify_x509(const char *path, X509 *leaf, STACK_OF(X509) *rest,
 out:
 	ERR_clear_error();
 	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(alone);
 	X509_STORE_free(st);
 	return rc;
 }

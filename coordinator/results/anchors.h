@@ -23,9 +23,12 @@
  * without its leaf, may be empty), at time now_s (Unix seconds; 0 = now):
  * OpenSSL's path building and checks (signatures, validity, CA flags, path
  * lengths, the leaf usable for a TLS server); an anchor may be an
- * intermediate (partial chains). Returns 0 when it does, or -1 with the
- * reason in err (the file unusable, a chain over ANCHORS_CHAIN_MAX, or
- * OpenSSL's verdict with the certificate depth it concerns).
+ * intermediate (partial chains). At now_s 0, a leaf whose rest starts with
+ * an intermediate a full check proved before is checked against it alone
+ * (anchors_proven.h), and in full when it does not verify there. Returns 0
+ * when the chain verifies, or -1 with the reason in err (the file
+ * unusable, a chain over ANCHORS_CHAIN_MAX, or OpenSSL's verdict with the
+ * certificate depth it concerns).
  */
 int anchors_verify(const char *path, const char *leaf, const char *rest,
     int64_t now_s, char *err, size_t errlen);

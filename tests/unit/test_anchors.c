@@ -1,4 +1,4 @@
-/* test_anchors.c -- unit tests of the chain check against a CA's trust anchors: trusted, another CA, expired, an anchors file that is missing or holds no certificate, a file changed in place (its store is cached). */
+/* test_anchors.c -- unit tests of the chain check against a CA's trust anchors: trusted, another CA, expired, an anchors file that is missing or holds no certificate, a file changed in place (its store is cached), intermediates proven once and their next leaves. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,6 +12,8 @@
 #include <cmocka.h>
 
 #include "anchors.h"
+#include "anchors_proven.h"
+#include "test_chain.h"
 #include "test_coord_ca.h"
 
 static struct testca ours, theirs;
@@ -196,6 +198,135 @@ test_changed_file(void **state)
 	free(their_leaf);
 }
 
+/* A root, an intermediate under it and leaves under the intermediate. */
+struct proven_pki {
+	struct tc	root, inter, other, nc;
+	char		path[160], *inter_pem, *other_pem, *nc_pem;
+};
+
+/* Writes certificate x alone to path, as PEM. */
+static void
+proven_write(const char *path, X509 *x)
+{
+	char *pem = testca_pem(x);
+
+	assert_int_equal(tc_write(path, pem), 0);
+	free(pem);
+}
+
+static char *
+proven_leaf(const struct tc *issuer, const char *cn, time_t na)
+{
+	struct tc l;
+	char *pem;
+
+	assert_int_equal(tc_make(&l, issuer, tc_key("EC", "P-256"), cn,
+	    "DNS:leaf.test", time(NULL) - 3600, na), 0);
+	pem = tc_cert_pem(&l);
+	tc_free(&l);
+	return pem;
+}
+
+static void
+proven_pki_new(struct proven_pki *k)
+{
+	time_t now = time(NULL), na = now + 86400;
+
+	memset(k, 0, sizeof(*k));
+	assert_int_equal(tc_make(&k->root, NULL, tc_key("EC", "P-256"),
+	    "Proven Root", NULL, now - 7200, na), 0);
+	assert_int_equal(tc_make(&k->inter, &k->root, tc_key("EC", "P-256"),
+	    "Proven Intermediate", NULL, now - 7200, na), 0);
+	/* the same name under the same root, another key */
+	assert_int_equal(tc_make(&k->other, &k->root, tc_key("EC", "P-256"),
+	    "Proven Intermediate", NULL, now - 7200, na), 0);
+	/* an intermediate with name constraints, signed again with them */
+	assert_int_equal(tc_make(&k->nc, &k->root, tc_key("EC", "P-256"),
+	    "Constrained Intermediate", NULL, now - 7200, na), 0);
+	tc_ext(k->nc.cert, k->root.cert, NID_name_constraints,
+	    "critical,permitted;DNS:leaf.test");
+	assert_true(X509_sign(k->nc.cert, k->root.key, EVP_sha256()) > 0);
+	snprintf(k->path, sizeof(k->path), "%s/proven.pem", dir);
+	k->inter_pem = tc_cert_pem(&k->inter);
+	k->other_pem = tc_cert_pem(&k->other);
+	k->nc_pem = tc_cert_pem(&k->nc);
+	proven_write(k->path, k->root.cert);
+}
+
+static void
+proven_pki_free(struct proven_pki *k)
+{
+	unlink(k->path);
+	free(k->inter_pem);
+	free(k->other_pem);
+	free(k->nc_pem);
+	tc_free(&k->root);
+	tc_free(&k->inter);
+	tc_free(&k->other);
+	tc_free(&k->nc);
+}
+
+/* The second leaf under an intermediate is checked against it alone
+ * (one hit); a leaf under another key of the same name, or expired, is
+ * still refused; a changed anchors file knows no proven intermediate; one
+ * with name constraints is never remembered. */
+static void
+test_proven_intermediate(void **state)
+{
+	struct proven_pki k;
+	time_t now = time(NULL);
+	char *l1, *l2, *forged, *old, *n1, *n2, err[256];
+	unsigned long hits = anchors_proven_hits();
+
+	(void)state;
+	proven_pki_new(&k);
+	l1 = proven_leaf(&k.inter, "l1", now + 3600);
+	l2 = proven_leaf(&k.inter, "l2", now + 3600);
+	forged = proven_leaf(&k.other, "forged", now + 3600);
+	old = proven_leaf(&k.inter, "old", now - 60);
+	if (anchors_verify(k.path, l1, k.inter_pem, 0, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(anchors_proven_hits(), hits);	/* a full check */
+	if (anchors_verify(k.path, l2, k.inter_pem, 0, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(anchors_proven_hits(), hits + 1);
+	/* not signed by the proven intermediate's key: refused */
+	assert_int_equal(anchors_verify(k.path, forged, k.inter_pem, 0, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "does not verify"));
+	assert_int_equal(anchors_verify(k.path, old, k.inter_pem, 0, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "expired"));
+	/* under its own intermediate, the other key's leaf verifies */
+	assert_int_equal(anchors_verify(k.path, forged, k.other_pem, 0, err,
+	    sizeof(err)), 0);
+
+	/* another root in the file: nothing proven under the old one counts */
+	proven_write(k.path, theirs.cert);
+	hits = anchors_proven_hits();
+	assert_int_equal(anchors_verify(k.path, l2, k.inter_pem, 0, err,
+	    sizeof(err)), -1);
+	assert_int_equal(anchors_proven_hits(), hits);
+
+	/* name constraints above the leaf: every leaf checked in full */
+	proven_write(k.path, k.root.cert);
+	n1 = proven_leaf(&k.nc, "n1", now + 3600);
+	n2 = proven_leaf(&k.nc, "n2", now + 3600);
+	hits = anchors_proven_hits();
+	assert_int_equal(anchors_verify(k.path, n1, k.nc_pem, 0, err,
+	    sizeof(err)), 0);
+	assert_int_equal(anchors_verify(k.path, n2, k.nc_pem, 0, err,
+	    sizeof(err)), 0);
+	assert_int_equal(anchors_proven_hits(), hits);
+	free(n1);
+	free(n2);
+	free(l1);
+	free(l2);
+	free(forged);
+	free(old);
+	proven_pki_free(&k);
+}
+
 int
 main(void)
 {
@@ -205,6 +336,7 @@ main(void)
 		cmocka_unit_test(test_expired),
 		cmocka_unit_test(test_bad_inputs),
 		cmocka_unit_test(test_changed_file),
+		cmocka_unit_test(test_proven_intermediate),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
