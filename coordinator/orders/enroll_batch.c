@@ -1,4 +1,4 @@
-/* enroll_batch.c -- writes many enrollments at once: one statement per table for the whole batch, set-based. */
+/* enroll_batch.c -- writes many enrollments, or a renewal tick's orders, at once: one statement per table for the whole batch, set-based. */
 #include "enroll_batch.h"
 
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* enroll_batch.h -- writes many enrollments at once: one statement per table for the whole batch, set-based. */
+/* enroll_batch.h -- writes many enrollments, or a renewal tick's orders, at once: one statement per table for the whole batch, set-based. */
 #ifndef CERTFLEET_ENROLL_BATCH_H
 #define CERTFLEET_ENROLL_BATCH_H
 

@@ -163,12 +163,13 @@ renew_rows(PGconn *c, const struct vault *v, const struct keypool_sizes *pool,
 		snprintf(err, errlen, "renew: out of memory");
 		goto out;
 	}
-	for (i = 0; i < rows; i++)
+	for (i = 0; i < rows; i++) {
 		if ((*last = renew_item(c, v, pool, r, i, &ri[n], &it[n], err,
 		    errlen)) < 0)
 			goto out;
-		else if (*last == 1)
-			n++;
+		if (*last == 1)
+			n++;	/* else ri[n] and it[n] are still empty */
+	}
 	if (enroll_batch_orders(c, it, (size_t)n, err, errlen) < 0)
 		goto out;
 	for (i = 0; i < n; i++)
