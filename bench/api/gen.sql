@@ -98,9 +98,10 @@ INSERT INTO orders (id, certificate, private_key, csr_der, trace_id, status, ca,
 	released_at)
 SELECT 'o' || id, id, 'k' || id, '\x00', 'bench', 'valid', pg_temp.ca(i), created_at, created_at,
 	created_at FROM g WHERE issued;
-INSERT INTO issued_certificates (id, certificate, order_id, private_key, cert_pem, chain_pem, serial,
+INSERT INTO issued_certificates (id, certificate, order_id, private_key, cert_pem, chain_pem, chain_id, serial,
 	not_before, not_after, issuer, sans, created_at, primed_at, sha1_in_chain)
-SELECT 'i' || id, id, 'o' || id, 'k' || id, 'generated', '', to_hex(i), not_after - interval '90 days',
+SELECT 'i' || id, id, 'o' || id, 'k' || id, 'generated', '', certfleet_chain_id(''), to_hex(i),
+	not_after - interval '90 days',
 	not_after, pg_temp.issuer(i), names, not_after - interval '90 days', now(), i % 2000 = 7
 FROM g WHERE issued;
 

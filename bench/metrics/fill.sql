@@ -57,10 +57,11 @@ FROM g;
 
 -- PEM-sized text: a leaf (~900 B) and a chain (~1.8 KB)
 INSERT INTO issued_certificates (id, certificate, order_id, private_key,
-	cert_pem, chain_pem, serial, not_before, not_after, issuer, sans,
-	created_at, primed_at, revoked_at)
+	cert_pem, chain_pem, chain_id, serial, not_before, not_after, issuer,
+	sans, created_at, primed_at, revoked_at)
 SELECT icid, cid, oid, kid,
 	repeat(md5(icid), 28), repeat(md5(oid), 56),
+	certfleet_chain_id(repeat(md5(oid), 56)),
 	md5(icid), not_after - interval '90 days', not_after, 'Pebble Intermediate',
 	ARRAY['bench-' || i || '.test', 'www.bench-' || i || '.test'],
 	now() - interval '60 days', now() - interval '60 days',

@@ -9,6 +9,7 @@
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
 
 #include "certinfo.h"
@@ -221,6 +222,21 @@ chains_select(const struct chains *ch, const char *preferred)
 			return i;
 	}
 	return 0;
+}
+
+void
+chains_id(const char *rest, char out[CHAINS_ID_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	size_t i;
+
+	SHA256((const unsigned char *)rest, strlen(rest), md);
+	for (i = 0; i < CHAINS_ID_LEN / 2; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 0x0f];
+	}
+	out[CHAINS_ID_LEN] = '\0';
 }
 
 size_t

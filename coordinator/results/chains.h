@@ -52,6 +52,16 @@ int chains_top_issuer(const char *leaf, const char *rest, char *out,
  * the default (0). preferred NULL or "" means the default. */
 size_t chains_select(const struct chains *ch, const char *preferred);
 
+/*
+ * The id of a chain (rest: its PEM without the leaf, as stored in
+ * issued_certificates.chain_pem) into out: the first CHAINS_ID_LEN hex
+ * digits of the SHA-256 of its bytes. The edge feed names the chain by it
+ * (edge_names.chain_id, the primer's keys). SQL's certfleet_chain_id
+ * computes the same for rows written in SQL (migration 0090).
+ */
+#define CHAINS_ID_LEN 32
+void chains_id(const char *rest, char out[CHAINS_ID_LEN + 1]);
+
 /* The parameters of chains_stmts' statements (they must outlive them). */
 struct chains_rows {
 	char		 pos[CHAINS_MAX][24];

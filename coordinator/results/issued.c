@@ -71,19 +71,19 @@ issued_ari_values(const struct issued_new *in, struct issued_ari *a)
 }
 
 /* The row of issued certificate icid in ONE insert (its served chain's
- * top issuer, ARI data and SHA-1 check included: an UPDATE of the fresh
- * row would write it and its indexes, the GIN on sans among them, again),
- * then its chains. */
+ * top issuer and id, ARI data and SHA-1 check included: an UPDATE of the
+ * fresh row would write it and its indexes, the GIN on sans among them,
+ * again), then its chains. */
 #define ISSUED_INSERT_SQL "INSERT INTO issued_certificates (id, " \
 	"certificate, order_id, private_key, cert_pem, chain_pem, serial, " \
 	"not_before, not_after, issuer, sans, imported_at, chain_issuer, " \
 	"ari_cert_id, ari_window_start, ari_window_end, ari_explanation_url, " \
-	"ari_next_at, sha1_in_chain) VALUES ($1, $2, $3, $4, $5, $6, $7, " \
-	"to_timestamp($8::float8), to_timestamp($9::float8), $10, $11::text[], " \
-	"CASE WHEN $3::text IS NULL THEN now() END, $12, nullif($13, ''), " \
-	"to_timestamp(nullif($14, '')::float8), " \
+	"ari_next_at, sha1_in_chain, chain_id) VALUES ($1, $2, $3, $4, $5, $6, " \
+	"$7, to_timestamp($8::float8), to_timestamp($9::float8), $10, " \
+	"$11::text[], CASE WHEN $3::text IS NULL THEN now() END, $12, " \
+	"nullif($13, ''), to_timestamp(nullif($14, '')::float8), " \
 	"to_timestamp(nullif($15, '')::float8), nullif($16, ''), " \
-	"to_timestamp(nullif($17, '')::float8), $18::boolean)"
+	"to_timestamp(nullif($17, '')::float8), $18::boolean, $19)"
 
 /* Makes issued certificate $2 certificate $1's current one (renew_at $3)
  * in ONE statement: the ARI re-checks of the certificates it replaces
@@ -106,11 +106,12 @@ _Static_assert(2 + CHAINS_MAX <= DB_PIPELINE_MAX,
 struct issued_plan {
 	struct db_stmt		 st[2 + CHAINS_MAX];
 	size_t			 n;
-	const char		*row[18];	/* ISSUED_INSERT_SQL's */
+	const char		*row[19];	/* ISSUED_INSERT_SQL's */
 	const char		*cur[5];	/* ISSUED_CURRENT_SQL's */
 	struct chains_rows	 chains;
 	struct issued_ari	 ari;
 	char			 nb[32], na[32];
+	char			 chain_id[CHAINS_ID_LEN + 1];
 	char			*sans;
 };
 
@@ -149,9 +150,11 @@ issued_plan(struct issued_plan *p, const struct issued_new *in,
 	p->row[17] = (in->ch->leaf_x != NULL ? sigalg_sha1_in_chain_x509(
 	    in->ch->leaf_x, served->rest_x) : sigalg_sha1_in_chain(in->leaf,
 	    served->rest)) == 1 ? "t" : "f";
+	chains_id(served->rest, p->chain_id);
+	p->row[18] = p->chain_id;
 	p->st[0].what = "issued store certificate";
 	p->st[0].sql = ISSUED_INSERT_SQL;
-	p->st[0].n = 18;
+	p->st[0].n = 19;
 	p->st[0].params = p->row;
 	p->n = 1 + chains_stmts(icid, in->ch, in->served, &p->chains,
 	    &p->st[1]);

@@ -639,6 +639,9 @@ test_issue(void **state)
 	http_response_free(&r);
 	wait_sql("SELECT count(*) FROM issued_certificates WHERE certificate = $1 "
 	    "AND primed_at IS NOT NULL", issued_id, "1");
+	/* The coordinator names the chain as SQL's certfleet_chain_id does. */
+	assert_sql("SELECT count(*) FROM issued_certificates WHERE certificate = "
+	    "$1 AND chain_id = certfleet_chain_id(chain_pem)", issued_id, "1");
 	free(full);
 	free(leaf_pem);
 	X509_free(leaf);

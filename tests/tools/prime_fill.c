@@ -241,9 +241,10 @@ static const char *const fill_insert_sql[] = {
 	"status, ca) SELECT order_id, cert_id, pk_id, '\\x00', order_id, "
 	"'valid', 'primefill' FROM pf_stage",
 	"INSERT INTO issued_certificates (id, certificate, order_id, "
-	"private_key, cert_pem, chain_pem, serial, not_before, not_after, "
-	"issuer, sans, sha1_in_chain) SELECT s.ic_id, s.cert_id, s.order_id, "
-	"s.pk_id, t.cert_pem, t.chain_pem, s.i::text, now(), now() + interval "
+	"private_key, cert_pem, chain_pem, chain_id, serial, not_before, "
+	"not_after, issuer, sans, sha1_in_chain) SELECT s.ic_id, s.cert_id, "
+	"s.order_id, s.pk_id, t.cert_pem, t.chain_pem, "
+	"certfleet_chain_id(t.chain_pem), s.i::text, now(), now() + interval "
 	"'90 days', 'prime_fill', hs.names, false FROM pf_stage s JOIN pf_tmpl t USING (tmpl) "
 	"JOIN certificates c ON c.id = s.cert_id JOIN hostname_sets hs ON "
 	"hs.id = c.hostname_set",

@@ -273,6 +273,21 @@ test_chains_cn_utf8(void **state)
 	EVP_PKEY_free(k);
 }
 
+/* A chain's id is the first 32 hex digits of its SHA-256, the value SQL's
+ * certfleet_chain_id gives (test_coord_flow compares the two on a stored
+ * chain). */
+static void
+test_chains_id(void **state)
+{
+	char id[CHAINS_ID_LEN + 1];
+
+	(void)state;
+	chains_id("abc", id);
+	assert_string_equal(id, "ba7816bf8f01cfea414140de5dae2223");
+	chains_id("", id);
+	assert_string_equal(id, "e3b0c44298fc1c149afbf4c8996fb924");
+}
+
 /* ---- the CaAction job on the wire ---- */
 
 static void
@@ -343,6 +358,7 @@ main(void)
 		cmocka_unit_test(test_revoke_reasons),
 		cmocka_unit_test(test_chains_select),
 		cmocka_unit_test(test_chains_cn_utf8),
+		cmocka_unit_test(test_chains_id),
 		cmocka_unit_test(test_action_codec),
 	};
 
