@@ -189,8 +189,9 @@ main_schedule(struct coordinator *co, char *err, size_t errlen)
 	co->sched_conf.key_pool = &co->s.key_pool;
 	co->sched_conf.sweep_lease_s = co->s.sweep_lease_s;
 	co->sched_conf.drain_ms = co->s.drain_ms;
-	co->sched_conf.outbox_keep_s = co->s.outbox_keep_s;
-	co->sched_conf.idem_keep_s = co->s.idem_keep_s;
+	co->sched_conf.keep.outbox_s = co->s.outbox_keep_s;
+	co->sched_conf.keep.idem_s = co->s.idem_keep_s;
+	co->sched_conf.keep.events_s = co->s.events_keep_s;
 	return (co->sched = scheduler_start(&co->sched_conf, err,
 	    errlen)) == NULL ? -1 : 0;
 }

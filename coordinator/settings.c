@@ -263,6 +263,9 @@ settings_load(struct settings *s, int need_daemon, char *err, size_t errlen)
 	    config_long("CERTFLEET_IDEMPOTENCY_RETENTION_S",
 	    RETENTION_IDEM_DEFAULT_S, 3600, 366 * 86400, &s->idem_keep_s, err,
 	    errlen) < 0 ||
+	    config_long("CERTFLEET_PROCESSED_EVENTS_RETENTION_S",
+	    RETENTION_EVENTS_DEFAULT_S, 86400, 366 * 86400, &s->events_keep_s,
+	    err, errlen) < 0 ||
 	    prime_conf_load(&s->prime, s->redis_url, s->prime_db, err,
 	    errlen) < 0 ||
 	    settings_edges(s, err, errlen) < 0 ||
@@ -446,6 +449,11 @@ settings_usage_run(FILE *f)
 	    "  CERTFLEET_IDEMPOTENCY_RETENTION_S  an Idempotency-Key is forgotten\n"
 	    "                          this long after it was taken (default\n"
 	    "                          86400, 3600 to 31622400)\n"
+	    "  CERTFLEET_PROCESSED_EVENTS_RETENTION_S  an applied event's record\n"
+	    "                          (what makes a redelivered one change\n"
+	    "                          nothing) is deleted this long after; keep\n"
+	    "                          it above the events topic's retention.ms\n"
+	    "                          (default 2592000, 86400 to 31622400)\n"
 	    "  CERTFLEET_COORDINATOR_GROUP  Kafka consumer group of the result\n"
 	    "                          consumer (default certfleet-coordinator)\n"
 	    "  CERTFLEET_KAFKA_TOPIC_JOBS, _EVENTS, _DLQ  topic names (defaults\n"

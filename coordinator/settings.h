@@ -38,6 +38,7 @@ struct settings {
 	long		 drain_ms;	/* CERTFLEET_SCHEDULE_DRAIN_MS */
 	long		 outbox_keep_s;	/* CERTFLEET_OUTBOX_RETENTION_S */
 	long		 idem_keep_s;	/* CERTFLEET_IDEMPOTENCY_RETENTION_S */
+	long		 events_keep_s;	/* CERTFLEET_PROCESSED_EVENTS_RETENTION_S */
 	enum keys_type	 key_type;	/* CERTFLEET_KEY_TYPE */
 	struct cas_conf	 cas;		/* every CA (cas.h) */
 	enum keys_type	 account_key_type; /* CERTFLEET_ACCOUNT_KEY_TYPE */

@@ -1,8 +1,10 @@
-/* retention.c -- rows kept only for a while: outbox rows once sent, and Idempotency-Keys, deleted in small batches. */
+/* retention.c -- rows kept only for a while: outbox rows once sent, Idempotency-Keys, budget rows past their windows and events applied long ago, deleted in small batches. */
 #include "retention.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
+#include "budget.h"
 #include "db.h"
 
 /* Oldest sent first along outbox_sent (0073_outbox_held.sql), which holds
@@ -16,21 +18,50 @@
 	"(SELECT key FROM idempotency_keys WHERE created_at < now() - " \
 	"make_interval(secs => $1::float8) ORDER BY created_at LIMIT " \
 	"$2::integer)"
+/* along budget_issued_at and processed_events_at (0091): the rows have no
+ * key of their own, so they are named by ctid within the statement */
+#define RETENTION_BUDGET_SQL "DELETE FROM budget_issued WHERE ctid = ANY " \
+	"(ARRAY(SELECT ctid FROM budget_issued WHERE issued_at < now() - " \
+	"make_interval(secs => $1::float8) ORDER BY issued_at LIMIT " \
+	"$2::integer))"
+#define RETENTION_EVENTS_SQL "DELETE FROM processed_events WHERE ctid = " \
+	"ANY (ARRAY(SELECT ctid FROM processed_events WHERE processed_at < " \
+	"now() - make_interval(secs => $1::float8) ORDER BY processed_at " \
+	"LIMIT $2::integer))"
 
 long
-retention_tick(PGconn *c, long outbox_s, long idem_s, int limit, char *err,
-    size_t errlen)
+retention_tick(PGconn *c, const struct retention_keep *k, int limit,
+    char *err, size_t errlen)
 {
-	char o[24], k[24], lim[16];
-	long n, m;
+	static const char *const what[4] = { "retention outbox",
+	    "retention idempotency", "retention budget", "retention events" };
+	static const char *const sql[4] = { RETENTION_OUTBOX_SQL,
+	    RETENTION_IDEM_SQL, RETENTION_BUDGET_SQL, RETENTION_EVENTS_SQL };
+	char keep[4][24], lim[16];
+	const char *p[4][2];
+	struct db_stmt st[4] = { 0 };
+	long n = 0;
+	size_t i;
 
-	snprintf(o, sizeof(o), "%ld", outbox_s);
-	snprintf(k, sizeof(k), "%ld", idem_s);
+	snprintf(keep[0], sizeof(keep[0]), "%ld", k->outbox_s);
+	snprintf(keep[1], sizeof(keep[1]), "%ld", k->idem_s);
+	snprintf(keep[2], sizeof(keep[2]), "%ld",
+	    (long)BUDGET_CERTS_WINDOW_S + RETENTION_BUDGET_MARGIN_S);
+	snprintf(keep[3], sizeof(keep[3]), "%ld", k->events_s);
 	snprintf(lim, sizeof(lim), "%d", limit);
-	if ((n = db_exec(c, "retention outbox", RETENTION_OUTBOX_SQL, 2,
-	    (const char *[]){ o, lim }, NULL, NULL, err, errlen)) < 0 ||
-	    (m = db_exec(c, "retention idempotency", RETENTION_IDEM_SQL, 2,
-	    (const char *[]){ k, lim }, NULL, NULL, err, errlen)) < 0)
+	for (i = 0; i < 4; i++) {
+		p[i][0] = keep[i];
+		p[i][1] = lim;
+		st[i].what = what[i];
+		st[i].sql = sql[i];
+		st[i].n = 2;
+		st[i].params = p[i];
+	}
+	if (db_pipeline(c, st, 4, err, errlen) < 0)
 		return -1;
-	return n + m;
+	for (i = 0; i < 4; i++) {
+		n += atol(PQcmdTuples(st[i].res));
+		PQclear(st[i].res);
+	}
+	return n;
 }

@@ -41,8 +41,8 @@ scheduler_round(struct scheduler *s, PGconn *c)
 	if (sweep_tick(c, cf->sweep_lease_s, SWEEP_PER_TICK, err,
 	    sizeof(err)) < 0)
 		log_warn("sweeper: %s (will retry)", err);
-	if (retention_tick(c, cf->outbox_keep_s, cf->idem_keep_s,
-	    RETENTION_PER_TICK, err, sizeof(err)) < 0)
+	if (retention_tick(c, &cf->keep, RETENTION_PER_TICK, err,
+	    sizeof(err)) < 0)
 		log_warn("retention: %s (will retry)", err);
 	if (reseal_tick(c, cf->v, &s->reseal, clock_mono_ms(), err,
 	    sizeof(err)) < 0)

@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "keypool.h"
+#include "retention.h"
 #include "vault.h"
 
 #define SCHEDULER_EVERY_MS	1000	/* one round of every tick */
@@ -21,8 +22,7 @@ struct scheduler_conf {
 	const struct keypool_sizes	*key_pool;	/* renewals' keys */
 	long				 sweep_lease_s;
 	long				 drain_ms;	/* renewals' drain; ARI's half */
-	long				 outbox_keep_s;
-	long				 idem_keep_s;
+	struct retention_keep		 keep;		/* retention's */
 };
 
 struct scheduler;
