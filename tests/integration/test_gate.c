@@ -1,4 +1,4 @@
-/* test_gate.c -- integration test of the CA's gate on the stack's Redis: two workers' pacers never hold both sides, the waiting side's turn, a crashed holder's lease expires, stale waits, Redis down, and two processes hammering it. */
+/* test_gate.c -- integration test of the CA's gate on the stack's Redis: two workers' pacers never hold both sides, the waiting side's turn, a crashed holder's lease expires, stale waits, Redis down, a connection Redis closed, and two processes hammering it. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,6 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <cmocka.h>
@@ -242,6 +245,64 @@ test_ungated(void **state)
 	pacer_free(a);
 }
 
+/* The sockets of this process connected where admin connection r is, as
+ * a bit set over fds below 1024. */
+static void
+redis_sockets(const redisContext *r, unsigned char set[128])
+{
+	struct sockaddr_storage to, peer;
+	socklen_t tolen = sizeof(to), len;
+	int fd;
+
+	memset(set, 0, 128);
+	assert_int_equal(getpeername(r->fd, (struct sockaddr *)&to, &tolen), 0);
+	for (fd = 3; fd < 1024; fd++) {
+		len = sizeof(peer);
+		if (fd != r->fd && getpeername(fd, (struct sockaddr *)&peer,
+		    &len) == 0 && len == tolen && memcmp(&peer, &to, len) == 0)
+			set[fd / 8] |= (unsigned char)(1u << (fd % 8));
+	}
+}
+
+/* Redis closes a pacer's connection (as CLIENT KILL, ACL LOAD or an idle
+ * timeout do): its next request opens another at once and is still
+ * gated, never let through for PACER_RETRY_S. */
+static void
+test_killed_connection(void **state)
+{
+	struct pacer *a = worker(), *b = worker();
+	redisContext *r = admin();
+	unsigned char before[128], after[128];
+	struct sockaddr_in me;
+	socklen_t len = sizeof(me);
+	redisReply *rep;
+	uint64_t n;
+	int fd, bfd = -1;
+
+	(void)state;
+	n = in(a, ACME_GATE_NEW_ORDER);
+	redis_sockets(r, before);
+	out(b, ACME_GATE_AUTHZ);		/* b connects */
+	redis_sockets(r, after);
+	for (fd = 3; fd < 1024; fd++)
+		if ((after[fd / 8] & ~before[fd / 8]) & (1u << (fd % 8)))
+			bfd = fd;
+	assert_true(bfd >= 0);
+	assert_int_equal(getsockname(bfd, (struct sockaddr *)&me, &len), 0);
+	rep = redisCommand(r, "CLIENT KILL ADDR 127.0.0.1:%d",
+	    ntohs(me.sin_port));
+	assert_non_null(rep);
+	assert_int_equal(rep->type, REDIS_REPLY_INTEGER);
+	assert_int_equal(rep->integer, 1);	/* b's connection, closed */
+	freeReplyObject(rep);
+	sleep_ms(GATE_RETRY_MS + 5);		/* past b's own memory */
+	out(b, ACME_GATE_AUTHZ);		/* a still holds newOrder */
+	pacer_leave(a, DIR_URL, ACME_GATE_NEW_ORDER, n);
+	redisFree(r);
+	pacer_free(a);
+	pacer_free(b);
+}
+
 /* One process: 1.5 s of random entries, each holding its side a random
  * while; holders count themselves on Redis (INCR after entering, DECR
  * before leaving) and look at the other side's count. Exits with the
@@ -326,6 +387,7 @@ main(void)
 		cmocka_unit_test_setup(test_crashed_lease_expires, setup),
 		cmocka_unit_test_setup(test_stale_wait_ignored, setup),
 		cmocka_unit_test_setup(test_ungated, setup),
+		cmocka_unit_test_setup(test_killed_connection, setup),
 		cmocka_unit_test_setup(test_two_processes_never_overlap, setup),
 	};
 

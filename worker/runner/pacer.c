@@ -1,6 +1,7 @@
 /* pacer.c -- the shared request pacing: GCRA buckets per CA and endpoint in Redis, reserved by a Lua script before each request, slowed by 429/503; and the CA's gate's leases (gate.c). */
 #include "pacer.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,6 +251,44 @@ pacer_down(struct pacer *p, const char *err)
 	p->down_until = clock_mono_ms() + PACER_RETRY_S * 1000;
 }
 
+/* Whether the command that just failed on c lost a connection Redis
+ * closed or reset (an idle timeout, CLIENT KILL, ACL LOAD, a restart that
+ * is over): worth one new connection at once. A timeout is not. */
+static int
+pacer_lost(const redisContext *c, int saved_errno)
+{
+	return c->err == REDIS_ERR_EOF || (c->err == REDIS_ERR_IO &&
+	    (saved_errno == ECONNRESET || saved_errno == EPIPE));
+}
+
+/* Sends argv (argc words) and reads the reply; a lost connection is opened
+ * again and the command sent once more, so that one closed connection
+ * never leaves the gate open for PACER_RETRY_S (every script is safe to
+ * run twice: a lease is taken under its id, a slot reserved again is only
+ * later). Returns the reply, or NULL with err set. */
+static redisReply *
+pacer_command(struct pacer *p, int argc, const char **argv, char *err,
+    size_t errlen)
+{
+	redisReply *r;
+	int tries, e;
+
+	for (tries = 0; tries < 2; tries++) {
+		if (pacer_conn(p, err, errlen) == NULL)
+			return NULL;
+		errno = 0;
+		if ((r = redisCommandArgv(p->c, argc, argv, NULL)) != NULL)
+			return r;
+		e = errno;
+		snprintf(err, errlen, "%s", p->c->errstr);
+		if (!pacer_lost(p->c, e))
+			break;
+		redisFree(p->c);
+		p->c = NULL;
+	}
+	return NULL;
+}
+
 /* Runs argv (argc words) on the connection. Returns the integer reply, or
  * -1 when Redis failed (the pacer is then off for PACER_RETRY_S). */
 static long long
@@ -261,12 +300,8 @@ pacer_run(struct pacer *p, int argc, const char **argv)
 
 	if (p->down_until > clock_mono_ms())
 		return -1;
-	if (pacer_conn(p, err, sizeof(err)) == NULL) {
+	if ((r = pacer_command(p, argc, argv, err, sizeof(err))) == NULL) {
 		pacer_down(p, err);
-		return -1;
-	}
-	if ((r = redisCommandArgv(p->c, argc, argv, NULL)) == NULL) {
-		pacer_down(p, p->c->errstr);
 		return -1;
 	}
 	if (r->type != REDIS_REPLY_INTEGER) {

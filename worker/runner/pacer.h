@@ -17,9 +17,11 @@
  * a second, down to PACE_MIN_FACTOR) and blocks it until the Retry-After;
  * they recover linearly, to full in PACE_RECOVER_S. The rates are the CA's
  * settings (pace.h, CERTFLEET_CA_<NAME>_PACE_*), learnt from the CA names
- * the jobs carry. When Redis does not answer, requests go unpaced and
- * ungated (the CA's own 429/503 still defer them; logged once per outage)
- * and the pacer tries Redis again after PACER_RETRY_S.
+ * the jobs carry. A connection Redis closed (an idle timeout, CLIENT
+ * KILL, ACL LOAD) is opened again at once and the command sent once more.
+ * When Redis does not answer, requests go unpaced and ungated (the CA's
+ * own 429/503 still defer them; logged once per outage) and the pacer
+ * tries Redis again after PACER_RETRY_S.
  */
 #define PACER_MAX_WAIT_MS	ACME_PACE_DEFER_MS /* a longer wait defers the job */
 #define PACER_RETRY_S		5	/* after Redis failed */
