@@ -14,6 +14,7 @@
 
 #include "certinfo.h"
 #include "db.h"
+#include "ids.h"
 #include "log.h"
 #include "pem.h"
 #include "x509cache.h"
@@ -227,16 +228,10 @@ chains_select(const struct chains *ch, const char *preferred)
 void
 chains_id(const char *rest, char out[CHAINS_ID_LEN + 1])
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char md[SHA256_DIGEST_LENGTH];
-	size_t i;
 
 	SHA256((const unsigned char *)rest, strlen(rest), md);
-	for (i = 0; i < CHAINS_ID_LEN / 2; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 0x0f];
-	}
-	out[CHAINS_ID_LEN] = '\0';
+	ids_hex(md, CHAINS_ID_LEN / 2, out);
 }
 
 size_t

@@ -8,7 +8,7 @@
 
 #include <openssl/rand.h>
 
-static void
+void
 ids_hex(const unsigned char *b, size_t n, char *out)
 {
 	static const char hex[] = "0123456789abcdef";

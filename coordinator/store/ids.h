@@ -16,6 +16,9 @@
  * the clock fails. */
 int ids_new(char out[IDS_LEN + 1]);
 
+/* Writes b[0..n) as lower-case hex into out (2 * n + 1 bytes). */
+void ids_hex(const unsigned char *b, size_t n, char *out);
+
 /* Writes 16 random bytes as hex (IDS_TRACE_LEN + 1 bytes). Returns 0 or -1. */
 int ids_trace(char out[IDS_TRACE_LEN + 1]);
 
