@@ -192,6 +192,7 @@ main_schedule(struct coordinator *co, char *err, size_t errlen)
 	co->sched_conf.keep.outbox_s = co->s.outbox_keep_s;
 	co->sched_conf.keep.idem_s = co->s.idem_keep_s;
 	co->sched_conf.keep.events_s = co->s.events_keep_s;
+	co->sched_conf.keep.hits_s = co->s.hits_keep_s;
 	return (co->sched = scheduler_start(&co->sched_conf, err,
 	    errlen)) == NULL ? -1 : 0;
 }

@@ -266,6 +266,9 @@ settings_load(struct settings *s, int need_daemon, char *err, size_t errlen)
 	    config_long("CERTFLEET_PROCESSED_EVENTS_RETENTION_S",
 	    RETENTION_EVENTS_DEFAULT_S, 86400, 366 * 86400, &s->events_keep_s,
 	    err, errlen) < 0 ||
+	    config_long("CERTFLEET_RATE_LIMIT_HITS_RETENTION_S",
+	    RETENTION_HITS_DEFAULT_S, 3600, 3660 * 86400, &s->hits_keep_s,
+	    err, errlen) < 0 ||
 	    prime_conf_load(&s->prime, s->redis_url, s->prime_db, err,
 	    errlen) < 0 ||
 	    settings_edges(s, err, errlen) < 0 ||
@@ -454,6 +457,11 @@ settings_usage_run(FILE *f)
 	    "                          nothing) is deleted this long after; keep\n"
 	    "                          it above the events topic's retention.ms\n"
 	    "                          (default 2592000, 86400 to 31622400)\n"
+	    "  CERTFLEET_RATE_LIMIT_HITS_RETENTION_S  a CA's 429, 503 or\n"
+	    "                          rateLimited answer recorded in\n"
+	    "                          rate_limit_hits is deleted this long after\n"
+	    "                          (default 7776000: 90 days, 3600 to\n"
+	    "                          316224000)\n"
 	    "  CERTFLEET_COORDINATOR_GROUP  Kafka consumer group of the result\n"
 	    "                          consumer (default certfleet-coordinator)\n"
 	    "  CERTFLEET_KAFKA_TOPIC_JOBS, _EVENTS, _DLQ  topic names (defaults\n"

@@ -39,6 +39,7 @@ struct settings {
 	long		 outbox_keep_s;	/* CERTFLEET_OUTBOX_RETENTION_S */
 	long		 idem_keep_s;	/* CERTFLEET_IDEMPOTENCY_RETENTION_S */
 	long		 events_keep_s;	/* CERTFLEET_PROCESSED_EVENTS_RETENTION_S */
+	long		 hits_keep_s;	/* CERTFLEET_RATE_LIMIT_HITS_RETENTION_S */
 	enum keys_type	 key_type;	/* CERTFLEET_KEY_TYPE */
 	struct cas_conf	 cas;		/* every CA (cas.h) */
 	enum keys_type	 account_key_type; /* CERTFLEET_ACCOUNT_KEY_TYPE */

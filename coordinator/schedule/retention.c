@@ -1,4 +1,4 @@
-/* retention.c -- rows kept only for a while: outbox rows once sent, Idempotency-Keys, budget rows past their windows and events applied long ago, deleted in small batches. */
+/* retention.c -- rows kept only for a while: outbox rows once sent, Idempotency-Keys, budget rows past their windows, events applied and rate-limit hits long ago, deleted in small batches. */
 #include "retention.h"
 
 #include <stdio.h>
@@ -28,38 +28,53 @@
 	"ANY (ARRAY(SELECT ctid FROM processed_events WHERE processed_at < " \
 	"now() - make_interval(secs => $1::float8) ORDER BY processed_at " \
 	"LIMIT $2::integer))"
+/* along rate_limit_hits_seen (0092) */
+#define RETENTION_HITS_SQL "DELETE FROM rate_limit_hits WHERE id IN " \
+	"(SELECT id FROM rate_limit_hits WHERE seen_at < now() - " \
+	"make_interval(secs => $1::float8) ORDER BY seen_at LIMIT " \
+	"$2::integer)"
+
+/* The kinds of row, in the order retention_tick sends their deletes. */
+static const struct {
+	const char	*what;
+	const char	*sql;
+} retention_kinds[] = {
+	{ "retention outbox", RETENTION_OUTBOX_SQL },
+	{ "retention idempotency", RETENTION_IDEM_SQL },
+	{ "retention budget", RETENTION_BUDGET_SQL },
+	{ "retention events", RETENTION_EVENTS_SQL },
+	{ "retention rate-limit hits", RETENTION_HITS_SQL },
+};
+#define RETENTION_KINDS (sizeof(retention_kinds) / sizeof(retention_kinds[0]))
+_Static_assert(RETENTION_KINDS <= DB_PIPELINE_MAX,
+    "the retention deletes fit one pipeline");
 
 long
 retention_tick(PGconn *c, const struct retention_keep *k, int limit,
     char *err, size_t errlen)
 {
-	static const char *const what[4] = { "retention outbox",
-	    "retention idempotency", "retention budget", "retention events" };
-	static const char *const sql[4] = { RETENTION_OUTBOX_SQL,
-	    RETENTION_IDEM_SQL, RETENTION_BUDGET_SQL, RETENTION_EVENTS_SQL };
-	char keep[4][24], lim[16];
-	const char *p[4][2];
-	struct db_stmt st[4] = { 0 };
+	const long keep_s[RETENTION_KINDS] = { k->outbox_s, k->idem_s,
+	    (long)BUDGET_CERTS_WINDOW_S + RETENTION_BUDGET_MARGIN_S,
+	    k->events_s, k->hits_s };
+	char keep[RETENTION_KINDS][24], lim[16];
+	const char *p[RETENTION_KINDS][2];
+	struct db_stmt st[RETENTION_KINDS] = { 0 };
 	long n = 0;
 	size_t i;
 
-	snprintf(keep[0], sizeof(keep[0]), "%ld", k->outbox_s);
-	snprintf(keep[1], sizeof(keep[1]), "%ld", k->idem_s);
-	snprintf(keep[2], sizeof(keep[2]), "%ld",
-	    (long)BUDGET_CERTS_WINDOW_S + RETENTION_BUDGET_MARGIN_S);
-	snprintf(keep[3], sizeof(keep[3]), "%ld", k->events_s);
 	snprintf(lim, sizeof(lim), "%d", limit);
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < RETENTION_KINDS; i++) {
+		snprintf(keep[i], sizeof(keep[i]), "%ld", keep_s[i]);
 		p[i][0] = keep[i];
 		p[i][1] = lim;
-		st[i].what = what[i];
-		st[i].sql = sql[i];
+		st[i].what = retention_kinds[i].what;
+		st[i].sql = retention_kinds[i].sql;
 		st[i].n = 2;
 		st[i].params = p[i];
 	}
-	if (db_pipeline(c, st, 4, err, errlen) < 0)
+	if (db_pipeline(c, st, RETENTION_KINDS, err, errlen) < 0)
 		return -1;
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < RETENTION_KINDS; i++) {
 		n += atol(PQcmdTuples(st[i].res));
 		PQclear(st[i].res);
 	}
