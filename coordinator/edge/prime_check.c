@@ -9,6 +9,7 @@
 
 #include "clock.h"
 #include "db.h"
+#include "ids.h"
 #include "log.h"
 
 #define PRIME_CHECK_BATCH_MAX 20000	/* names per step, even with a short TTL */
@@ -45,9 +46,8 @@ static void
 prime_sha1_hex(const void *a, size_t alen, const void *b, size_t blen,
     char out[41])
 {
-	static const char hx[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
+	unsigned int mdlen = 0;
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 
 	out[0] = '\0';
@@ -57,11 +57,7 @@ prime_sha1_hex(const void *a, size_t alen, const void *b, size_t blen,
 	    EVP_DigestFinal_ex(ctx, md, &mdlen) != 1)
 		mdlen = 0;
 	EVP_MD_CTX_free(ctx);
-	for (i = 0; i < mdlen && i < 20; i++) {
-		out[2 * i] = hx[md[i] >> 4];
-		out[2 * i + 1] = hx[md[i] & 15];
-	}
-	out[2 * i] = '\0';
+	ids_hex(md, mdlen < 20 ? mdlen : 20, out);
 }
 
 /* Queues the comparison of row; 1 queued, 0 skipped (its key does not

@@ -7,6 +7,7 @@
 
 #include "db.h"
 #include "hostname.h"
+#include "ids.h"
 #include "jobmsg.h"
 #include "kafkaconn.h"
 
@@ -66,19 +67,13 @@ static void
 eb_set_hex(struct eb_cols *t, size_t col, size_t row, const unsigned char *b,
     size_t len)
 {
-	static const char digits[] = "0123456789abcdef";
 	char *h;
-	size_t i;
 
 	if ((h = t->v[col][row] = malloc(2 * len + 1)) == NULL) {
 		t->oom = 1;
 		return;
 	}
-	for (i = 0; i < len; i++) {
-		h[2 * i] = digits[b[i] >> 4];
-		h[2 * i + 1] = digits[b[i] & 15];
-	}
-	h[2 * len] = '\0';
+	ids_hex(b, len, h);
 }
 
 /* Makes st the statement sql with t's columns as its parameters

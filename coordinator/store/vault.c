@@ -12,6 +12,7 @@
 #include <openssl/sha.h>
 
 #include "hexdigit.h"
+#include "ids.h"
 
 /* One master key and its id. */
 struct vault_key {
@@ -35,7 +36,6 @@ static int
 vault_key_parse(struct vault_key *k, const char *hex, size_t len,
     const char *what, char *err, size_t errlen)
 {
-	static const char digits[] = "0123456789abcdef";
 	unsigned char md[SHA256_DIGEST_LENGTH], buf[16 + VAULT_KEY_LEN];
 	size_t i;
 	int hi, lo;
@@ -63,11 +63,7 @@ vault_key_parse(struct vault_key *k, const char *hex, size_t len,
 	memcpy(buf + 16, k->key, VAULT_KEY_LEN);
 	SHA256(buf, sizeof(buf), md);
 	OPENSSL_cleanse(buf, sizeof(buf));
-	for (i = 0; i < VAULT_KEY_ID_LEN / 2; i++) {
-		k->id[2 * i] = digits[md[i] >> 4];
-		k->id[2 * i + 1] = digits[md[i] & 0x0f];
-	}
-	k->id[VAULT_KEY_ID_LEN] = '\0';
+	ids_hex(md, VAULT_KEY_ID_LEN / 2, k->id);
 	return 0;
 }
 

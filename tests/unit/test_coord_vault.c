@@ -1,4 +1,4 @@
-/* test_coord_vault.c -- unit tests of vault.c: AES-256-GCM roundtrip, wrong key, tampering, swapped AAD, bad keys, open-only keys. */
+/* test_coord_vault.c -- unit tests of vault.c: AES-256-GCM roundtrip, a key's id, wrong key, tampering, swapped AAD, bad keys, open-only keys. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -39,6 +39,9 @@ test_roundtrip(void **state)
 
 	(void)state;
 	assert_non_null(v = vault_new(KEY_A, err, sizeof(err)));
+	/* SHA-256 over "certfleet-vault:" and the key, its first 8 bytes in
+	 * hex: stored beside every secret, so it must never change */
+	assert_string_equal(vault_key_id(v), "a049d2296572d146");
 	assert_int_equal(vault_seal(v, SECRET, strlen(SECRET), "private_keys:1",
 	    &box, err, sizeof(err)), 0);
 	assert_int_equal(box.ctlen, strlen(SECRET));
