@@ -28,10 +28,12 @@
 X509 *x509lite_d2i(const unsigned char *der, size_t len, size_t *used);
 
 /*
- * d2i_X509 of der[0..len) with the public key, at a fifth to a quarter of
- * its cost for an EC or RSA key (bench-parse): x509lite_d2i, then the key of
- * the SubjectPublicKeyInfo through OpenSSL's legacy EC or RSA method (no
- * decoder set up) set into the certificate. That is kept only when the
+ * d2i_X509 of der[0..len) with the public key, at a ninth of its cost for
+ * a P-256 key (bench-parse: 12.1 against 110.6 us) and a fifth to a quarter
+ * for another EC or RSA key: x509lite_d2i, then the key of the
+ * SubjectPublicKeyInfo through OpenSSL's legacy EC or RSA method (no
+ * decoder set up; a P-256 or P-384 point read onto a copy of a group made
+ * once) set into the certificate. That is kept only when the
  * certificate's SubjectPublicKeyInfo and its whole encoding are then still
  * der's bytes (so its signature is checked over the bytes the CA signed);
  * any other key kind, or bytes that would not come back the same, get

@@ -23,11 +23,28 @@
 static OSSL_LIB_CTX *x509lite_ctx;
 static pthread_once_t x509lite_once = PTHREAD_ONCE_INIT;
 
+/* The curves of nearly every certificate's EC key, each group made once: a
+ * key on one of them is read onto a copy of it (EC_KEY_set_group), which
+ * takes a sixth of the time d2i_EC_PUBKEY spends making the group again
+ * from its parameters (bench-parse). Read-only after x509lite_init. */
+static const int x509lite_curves[] = {
+	NID_X9_62_prime256v1, NID_secp384r1
+};
+static EC_GROUP *x509lite_groups[sizeof(x509lite_curves) /
+    sizeof(x509lite_curves[0])];
+
 static void
 x509lite_init(void)
 {
 	OSSL_LIB_CTX *c;
+	size_t i;
 
+	/* a group not made (memory) leaves its curve to d2i_EC_PUBKEY */
+	for (i = 0; i < sizeof(x509lite_curves) / sizeof(x509lite_curves[0]);
+	    i++)
+		x509lite_groups[i] = EC_GROUP_new_by_curve_name(
+		    x509lite_curves[i]);
+	ERR_clear_error();
 	if ((c = OSSL_LIB_CTX_new()) == NULL)
 		return;
 	/* loaded, the null provider also stops the default one loading */
@@ -55,11 +72,47 @@ x509lite_d2i(const unsigned char *der, size_t len, size_t *used)
 	return x;
 }
 
-/* The key of the SubjectPublicKeyInfo spki[0..len) of algorithm nid as a
- * legacy EC or RSA EVP_PKEY, or NULL for another kind or a key that does
- * not decode. */
+/* The EC key of xpk when its parameters name a curve of x509lite_groups:
+ * its point read onto a copy of that group. NULL for another curve, other
+ * parameters or a point that does not decode. */
+static EC_KEY *
+x509lite_ec_named(X509_PUBKEY *xpk)
+{
+	const unsigned char *pt;
+	const ASN1_OBJECT *curve;
+	const void *pval;
+	X509_ALGOR *alg;
+	EC_KEY *ec;
+	size_t i;
+	int len, ptype, nid;
+
+	if (X509_PUBKEY_get0_param(NULL, &pt, &len, &alg, xpk) != 1)
+		return NULL;
+	X509_ALGOR_get0(NULL, &ptype, &pval, alg);
+	if (ptype != V_ASN1_OBJECT)
+		return NULL;
+	curve = pval;
+	nid = OBJ_obj2nid(curve);
+	for (i = 0; i < sizeof(x509lite_curves) / sizeof(x509lite_curves[0]);
+	    i++)
+		if (x509lite_curves[i] == nid && x509lite_groups[i] != NULL)
+			break;
+	if (i == sizeof(x509lite_curves) / sizeof(x509lite_curves[0]) ||
+	    (ec = EC_KEY_new()) == NULL)
+		return NULL;
+	if (EC_KEY_set_group(ec, x509lite_groups[i]) == 1 &&
+	    o2i_ECPublicKey(&ec, &pt, len) != NULL)
+		return ec;
+	EC_KEY_free(ec);
+	ERR_clear_error();
+	return NULL;
+}
+
+/* The key of xpk (its DER spki[0..len), algorithm nid) as a legacy EC or
+ * RSA EVP_PKEY, or NULL for another kind or a key that does not decode. */
 static EVP_PKEY *
-x509lite_legacy_key(const unsigned char *spki, int len, int nid)
+x509lite_legacy_key(X509_PUBKEY *xpk, const unsigned char *spki, int len,
+    int nid)
 {
 	const unsigned char *p = spki;
 	EVP_PKEY *k;
@@ -71,7 +124,8 @@ x509lite_legacy_key(const unsigned char *spki, int len, int nid)
 	    (k = EVP_PKEY_new()) == NULL)
 		return NULL;
 	if (nid == NID_X9_62_id_ecPublicKey)
-		ok = (ec = d2i_EC_PUBKEY(NULL, &p, len)) != NULL &&
+		ok = ((ec = x509lite_ec_named(xpk)) != NULL ||
+		    (ec = d2i_EC_PUBKEY(NULL, &p, len)) != NULL) &&
 		    EVP_PKEY_assign_EC_KEY(k, ec) == 1;
 	else
 		ok = (rsa = d2i_RSA_PUBKEY(NULL, &p, len)) != NULL &&
@@ -99,7 +153,8 @@ x509lite_set_key(X509 *x, const unsigned char *der, size_t len)
 	if (X509_PUBKEY_get0_param(&alg, NULL, NULL, NULL,
 	    X509_get_X509_PUBKEY(x)) != 1 ||
 	    (n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &spki)) <= 0 ||
-	    (k = x509lite_legacy_key(spki, n, OBJ_obj2nid(alg))) == NULL ||
+	    (k = x509lite_legacy_key(X509_get_X509_PUBKEY(x), spki, n,
+	    OBJ_obj2nid(alg))) == NULL ||
 	    X509_set_pubkey(x, k) != 1)
 		goto out;
 	/*

@@ -148,9 +148,11 @@ test_same_fields(void **state)
 	check_same_fields("RSA");
 }
 
-/* A leaf of alg ("EC" P-256, "RSA" or "ED25519") issued by a fresh EC CA:
- * the keyed read has d2i_X509's key and bytes, and its signature checks
- * against the CA's key, and fails once the signature is changed. */
+/* A leaf of alg ("EC" P-256, "P-384", "RSA" or "ED25519") issued by a
+ * fresh EC CA: the keyed read has d2i_X509's key and bytes, read through
+ * the legacy methods (no provider holds it) for EC and RSA, and its
+ * signature checks against the CA's key, and fails once the signature is
+ * changed. */
 static void
 check_keyed(const char *alg)
 {
@@ -163,7 +165,8 @@ check_keyed(const char *alg)
 	assert_int_equal(tc_make(&ca, NULL, tc_key("EC", "P-256"), "ca", NULL,
 	    time(NULL), time(NULL) + 3600), 0);
 	assert_int_equal(tc_make(&leaf, &ca, strcmp(alg, "EC") == 0 ?
-	    tc_key("EC", "P-256") : strcmp(alg, "RSA") == 0 ?
+	    tc_key("EC", "P-256") : strcmp(alg, "P-384") == 0 ?
+	    tc_key("EC", "P-384") : strcmp(alg, "RSA") == 0 ?
 	    tc_key("RSA", "2048") : tc_key("ED25519", NULL), "leaf",
 	    "DNS:lite.example", time(NULL), time(NULL) + 3600), 0);
 	der = tc_der(&leaf, &len);
@@ -177,6 +180,9 @@ check_keyed(const char *alg)
 	assert_non_null(X509_get0_pubkey(keyed));
 	assert_int_equal(EVP_PKEY_eq(X509_get0_pubkey(keyed),
 	    X509_get0_pubkey(full)), 1);
+	/* a legacy key: no provider's decoder, so no d2i_X509 fallback */
+	assert_int_equal(EVP_PKEY_get0_provider(X509_get0_pubkey(keyed)) ==
+	    NULL, strcmp(alg, "ED25519") != 0);
 	assert_int_equal(i2d_X509(keyed, &re), (int)len);
 	assert_memory_equal(re, der, len);
 	assert_int_equal(X509_verify(keyed, ca.key), 1);
@@ -199,6 +205,7 @@ test_keyed(void **state)
 {
 	(void)state;
 	check_keyed("EC");
+	check_keyed("P-384");
 	check_keyed("RSA");
 	check_keyed("ED25519");	/* another kind: d2i_X509 itself */
 }
