@@ -317,9 +317,20 @@ worker_close(struct worker *w)
 	msgsig_signer_free(w->signer);
 }
 
+/* Writes the Redis commands the turn queued (leases given back, answers
+ * withdrawn, order memos) in one write each connection: sent before the
+ * next turn's requests, their replies read with a later command. */
+static void
+worker_flush(struct worker *w)
+{
+	chstore_flush(w->chstore);
+	pacer_flush(w->pacer);
+}
+
 /* One wait of the loop: the engine's transfers and timers, and the
  * children of the DNS provider (hook, nsupdate), whose ends are handled
  * right after. Returns acme_engine_run's answer. */
+
 static int
 worker_turn(struct worker *w)
 {
@@ -345,6 +356,7 @@ worker_turn(struct worker *w)
 		    POLLOUT : 0));
 	if (w->dns != NULL)
 		dns_process(w->dns, pfd, n);
+	worker_flush(w);
 	return rc;
 }
 
@@ -377,6 +389,7 @@ worker_loop(struct worker *w, long maxinflight)
 			return -1;
 		}
 		runner_tick(w->runner, 0);
+		worker_flush(w);	/* what the tick queued, ended jobs' */
 		events_poll(w->events);
 		if (clock_mono_ms() - last_commit >= WORKER_COMMIT_EVERY_MS) {
 			consumer_commit(w->consumer);

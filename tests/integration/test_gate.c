@@ -1,4 +1,4 @@
-/* test_gate.c -- integration test of the CA's gate on the stack's Redis: two workers' pacers never hold both sides, the waiting side's turn, a crashed holder's lease expires, stale waits, Redis down, a connection Redis closed, and two processes hammering it. */
+/* test_gate.c -- integration test of the CA's gate on the stack's Redis: two workers' pacers never hold both sides, the waiting side's turn, leases given back at the end of a turn, a crashed holder's lease expires, stale waits, Redis down, a connection Redis closed, and two processes hammering it. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -81,6 +81,15 @@ in(struct pacer *p, enum acme_gate side)
 	return lease;
 }
 
+/* Gives lease of side back and waits until Redis applied it (the worker
+ * only flushes at the end of its turn: test_leave_queued). */
+static void
+leave(struct pacer *p, enum acme_gate side, uint64_t lease)
+{
+	pacer_leave(p, DIR_URL, side, lease);
+	pacer_sync(p);
+}
+
 /* Asserts side is kept out, told to ask again soon. */
 static void
 out(struct pacer *p, enum acme_gate side)
@@ -103,15 +112,15 @@ test_sides_exclude(void **state)
 	n2 = in(b, ACME_GATE_NEW_ORDER);	/* newOrders overlap */
 	out(b, ACME_GATE_AUTHZ);		/* another worker's: out */
 	out(a, ACME_GATE_AUTHZ);
-	pacer_leave(a, DIR_URL, ACME_GATE_NEW_ORDER, n1);
+	leave(a, ACME_GATE_NEW_ORDER, n1);
 	sleep_ms(GATE_RETRY_MS + 5);
 	out(a, ACME_GATE_AUTHZ);		/* n2 still holds */
-	pacer_leave(b, DIR_URL, ACME_GATE_NEW_ORDER, n2);
+	leave(b, ACME_GATE_NEW_ORDER, n2);
 	sleep_ms(GATE_RETRY_MS + 5);
 	z = in(a, ACME_GATE_AUTHZ);
 	(void)in(b, ACME_GATE_AUTHZ);		/* authz fetches overlap */
 	out(b, ACME_GATE_NEW_ORDER);
-	pacer_leave(a, DIR_URL, ACME_GATE_AUTHZ, z);
+	leave(a, ACME_GATE_AUTHZ, z);
 	pacer_free(a);
 	pacer_free(b);
 }
@@ -128,7 +137,7 @@ test_waiting_side_gets_its_turn(void **state)
 	sleep_ms(GATE_FAIR_MS + 10);
 	out(b, ACME_GATE_NEW_ORDER);		/* refreshes its wait */
 	out(c, ACME_GATE_AUTHZ);		/* new authz fetches wait now */
-	pacer_leave(a, DIR_URL, ACME_GATE_AUTHZ, z);
+	leave(a, ACME_GATE_AUTHZ, z);
 	sleep_ms(GATE_RETRY_MS + 5);
 	(void)in(b, ACME_GATE_NEW_ORDER);	/* the holder gone: b's turn */
 	pacer_free(a);
@@ -148,17 +157,52 @@ test_turn_after_drain(void **state)
 	sleep_ms(GATE_FAIR_MS + 10);
 	out(b, ACME_GATE_NEW_ORDER);
 	out(c, ACME_GATE_AUTHZ);		/* waits since later than b */
-	pacer_leave(a, DIR_URL, ACME_GATE_AUTHZ, z);
+	leave(a, ACME_GATE_AUTHZ, z);
 	sleep_ms(GATE_RETRY_MS + 5);
 	n = in(b, ACME_GATE_NEW_ORDER);		/* b's turn: it waited first */
 	sleep_ms(GATE_RETRY_MS + 5);
 	out(c, ACME_GATE_AUTHZ);
-	pacer_leave(b, DIR_URL, ACME_GATE_NEW_ORDER, n);
+	leave(b, ACME_GATE_NEW_ORDER, n);
 	sleep_ms(GATE_RETRY_MS + 5);
 	(void)in(c, ACME_GATE_AUTHZ);		/* then c's */
 	pacer_free(a);
 	pacer_free(b);
 	pacer_free(c);
+}
+
+/* As the worker gives leases back: queued, and written with the pacer's
+ * next command or at the end of its turn (pacer_flush), never left for
+ * the lease's expiry. */
+static void
+test_leave_queued(void **state)
+{
+	struct pacer *a = worker(), *b = worker();
+	uint64_t z, n;
+	long waited;
+
+	(void)state;
+	/* with a's next command: its newOrder, after its authz given back */
+	z = in(a, ACME_GATE_AUTHZ);
+	pacer_leave(a, DIR_URL, ACME_GATE_AUTHZ, z);
+	n = in(a, ACME_GATE_NEW_ORDER);
+	/* at the end of a's turn: b, kept out, gets in well before the
+	 * lease (GATE_LEASE_MS) would have ended */
+	out(b, ACME_GATE_AUTHZ);
+	pacer_leave(a, DIR_URL, ACME_GATE_NEW_ORDER, n);
+	pacer_flush(a);
+	for (waited = 0; waited < 2000; waited += GATE_RETRY_MS) {
+		uint64_t lease = 0;
+
+		sleep_ms(GATE_RETRY_MS);
+		if (pacer_enter(b, DIR_URL, ACME_GATE_AUTHZ, &lease) == 0 &&
+		    lease != 0) {
+			leave(b, ACME_GATE_AUTHZ, lease);
+			break;
+		}
+	}
+	assert_true(waited < 2000);
+	pacer_free(a);
+	pacer_free(b);
 }
 
 static void
@@ -208,7 +252,7 @@ test_stale_wait_ignored(void **state)
 	(void)state;
 	z = in(a, ACME_GATE_AUTHZ);
 	out(b, ACME_GATE_NEW_ORDER);		/* then b gives up */
-	pacer_leave(a, DIR_URL, ACME_GATE_AUTHZ, z);
+	leave(a, ACME_GATE_AUTHZ, z);
 	sleep_ms(GATE_FAIR_MS + 10);
 	out(c, ACME_GATE_AUTHZ);		/* b's turn, no holder */
 	sleep_ms(GATE_WANT_TTL_MS);
@@ -240,7 +284,7 @@ test_ungated(void **state)
 	assert_true(lease == 0);
 	assert_int_equal(pacer_enter(down, DIR_URL, ACME_GATE_NEW_ORDER,
 	    &lease), 0);
-	pacer_leave(down, DIR_URL, ACME_GATE_NEW_ORDER, 5);
+	leave(down, ACME_GATE_NEW_ORDER, 5);
 	pacer_free(down);
 	pacer_free(a);
 }
@@ -297,7 +341,7 @@ test_killed_connection(void **state)
 	freeReplyObject(rep);
 	sleep_ms(GATE_RETRY_MS + 5);		/* past b's own memory */
 	out(b, ACME_GATE_AUTHZ);		/* a still holds newOrder */
-	pacer_leave(a, DIR_URL, ACME_GATE_NEW_ORDER, n);
+	leave(a, ACME_GATE_NEW_ORDER, n);
 	redisFree(r);
 	pacer_free(a);
 	pacer_free(b);
@@ -343,7 +387,7 @@ hammer(unsigned seed, long *entries)
 		sleep_ms(rand() % 4);
 		rep = redisCommand(r, "DECR %s", cnt[s]);
 		freeReplyObject(rep);
-		pacer_leave(p, DIR_URL, side, lease);
+		leave(p, side, lease);
 		(*entries)++;
 	}
 	redisFree(r);
@@ -384,6 +428,7 @@ main(void)
 		cmocka_unit_test_setup(test_sides_exclude, setup),
 		cmocka_unit_test_setup(test_waiting_side_gets_its_turn, setup),
 		cmocka_unit_test_setup(test_turn_after_drain, setup),
+		cmocka_unit_test_setup(test_leave_queued, setup),
 		cmocka_unit_test_setup(test_crashed_lease_expires, setup),
 		cmocka_unit_test_setup(test_stale_wait_ignored, setup),
 		cmocka_unit_test_setup(test_ungated, setup),

@@ -1,4 +1,4 @@
-/* test_order_claim.c -- integration test of the order claim in the worker's challenge store (challenge_store.h) on the stack's Redis, as the workers' ACL user: one owner at a time, its own claim taken over, the URL that replaces it, release, TTL, Redis down. */
+/* test_order_claim.c -- integration test of the order claim in the worker's challenge store (challenge_store.h) on the stack's Redis, as the workers' ACL user: one owner at a time, its own claim taken over, the URL that replaces it (queued, written by a flush), release, TTL, Redis down. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -100,22 +100,36 @@ test_one_owner(void **state)
 }
 
 /* The order's URL replaces the claim: every worker resumes it, and a
- * release no longer deletes anything. */
+ * release no longer deletes anything. The memo is queued: it goes out
+ * ahead of the store's next command, or at the end of the worker's turn
+ * (chstore_flush). */
 static void
 test_url_replaces_claim(void **state)
 {
-	struct chstore *cs = store();
+	struct chstore *cs = store(), *other = store();
 	char out[OUT_MAX], err[256];
+	int waited;
 
 	(void)state;
 	assert_int_equal(claim(cs, "w1", out), CHSTORE_CLAIMED);
 	assert_int_equal(chstore_order_put(cs, job, URL, err, sizeof(err)), 0);
+	assert_int_equal(claim(cs, "w2", out), CHSTORE_RESUME);
+	assert_string_equal(out, URL);
 	assert_true(ttl() > REDISKEYS_ORDER_CLAIM_TTL);
 	chstore_order_release(cs, job, "w1");
-	assert_int_equal(claim(cs, "w2", out), CHSTORE_RESUME);
+	assert_int_equal(claim(other, "w2", out), CHSTORE_RESUME);
 	assert_string_equal(out, URL);
 	assert_int_equal(claim(cs, "w1", out), CHSTORE_RESUME);
 	assert_string_equal(out, URL);
+	/* a flush alone writes it: another job's memo, seen by the admin */
+	snprintf(job + strlen(job), sizeof(job) - strlen(job), "-2");
+	assert_int_equal(chstore_order_put(other, job, URL, err, sizeof(err)),
+	    0);
+	chstore_flush(other);
+	for (waited = 0; waited < 2000 && ttl() == -2; waited += 10)
+		usleep(10000);
+	assert_true(ttl() > REDISKEYS_ORDER_CLAIM_TTL);
+	chstore_free(other);
 	chstore_free(cs);
 }
 

@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "log.h"
 #include "redisconn.h"
+#include "redisdefer.h"
 #include "rediskeys.h"
 
 #define CHSTORE_TIMEOUT_MS 2000
@@ -21,6 +22,7 @@ struct chstore {
 	char		*url;
 	int		 db;
 	redisContext	*c;
+	struct redisdefer later;	/* queued: DEL of answers, memos */
 	struct backoff	 retry;		/* connecting again after a loss */
 };
 
@@ -36,6 +38,7 @@ chstore_new(const char *url, int db)
 		return NULL;
 	}
 	cs->db = db;
+	cs->later.what = "challenge store";
 	backoff_init(&cs->retry, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
 	return cs;
 }
@@ -70,6 +73,8 @@ chstore_connect(struct chstore *cs, char *err, size_t errlen)
 	return 0;
 }
 
+static void chstore_drop(struct chstore *cs, const char *err);
+
 int
 chstore_ready(struct chstore *cs)
 {
@@ -82,8 +87,7 @@ chstore_ready(struct chstore *cs)
 	if (chstore_connect(cs, err, sizeof(err)) < 0)
 		return 0;
 	if (redisconn_ping(cs->c, err, sizeof(err)) != 1) {
-		redisFree(cs->c);
-		cs->c = NULL;
+		chstore_drop(cs, err);
 		return 0;
 	}
 	return 1;
@@ -94,15 +98,30 @@ chstore_free(struct chstore *cs)
 {
 	if (cs == NULL)
 		return;
+	chstore_sync(cs);	/* what was queued still goes out */
 	if (cs->c != NULL)
 		redisFree(cs->c);
 	free(cs->url);
 	free(cs);
 }
 
+/* Drops the connection after err; the queued commands it still owed
+ * replies for may be lost (each one repaired by its key's TTL). */
+static void
+chstore_drop(struct chstore *cs, const char *err)
+{
+	unsigned lost = redisdefer_reset(&cs->later);
+
+	if (lost > 0)
+		log_warn("challenge store: %s; %u command(s) sent without "
+		    "waiting may be lost (their keys expire)", err, lost);
+	redisFree(cs->c);
+	cs->c = NULL;
+}
+
 /* Runs one command (argv form), connecting first when needed and retrying
- * once on a fresh connection when the old one broke. Returns the reply (the
- * caller frees it), or NULL with err. */
+ * once on a fresh connection when the old one broke; anything queued goes
+ * out with it. Returns the reply (the caller frees it), or NULL with err. */
 static redisReply *
 chstore_command(struct chstore *cs, int argc, const char **argv, char *err,
     size_t errlen)
@@ -113,12 +132,11 @@ chstore_command(struct chstore *cs, int argc, const char **argv, char *err,
 	for (try = 0; try < 2; try++) {
 		if (chstore_connect(cs, err, errlen) < 0)
 			return NULL;
-		r = redisCommandArgv(cs->c, argc, argv, NULL);
+		r = redisdefer_command(&cs->later, cs->c, argc, argv);
 		if (r != NULL)
 			break;
 		snprintf(err, errlen, "redis: %s", cs->c->errstr);
-		redisFree(cs->c);
-		cs->c = NULL;
+		chstore_drop(cs, err);
 	}
 	if (r != NULL && r->type == REDIS_REPLY_ERROR) {
 		snprintf(err, errlen, "redis: %s", r->str);
@@ -126,6 +144,48 @@ chstore_command(struct chstore *cs, int argc, const char **argv, char *err,
 		return NULL;
 	}
 	return r;
+}
+
+/* Queues one command (argv form) whose reply nobody waits for: written by
+ * chstore_flush or with the next command. Returns 0, or -1 with err (no
+ * connection, or out of memory). */
+static int
+chstore_later(struct chstore *cs, int argc, const char **argv, char *err,
+    size_t errlen)
+{
+	if (chstore_connect(cs, err, errlen) < 0)
+		return -1;
+	if (redisdefer_append(&cs->later, cs->c, argc, argv) < 0) {
+		snprintf(err, errlen, "redis: out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* Writes what is queued; with wait, also reads every owed reply. A failed
+ * connection is dropped. */
+static void
+chstore_write(struct chstore *cs, int wait)
+{
+	char err[256];
+
+	if (cs->c == NULL || (wait ? redisdefer_sync(&cs->later, cs->c) :
+	    redisdefer_flush(&cs->later, cs->c)) == 0)
+		return;
+	snprintf(err, sizeof(err), "redis: %s", cs->c->errstr);
+	chstore_drop(cs, err);
+}
+
+void
+chstore_flush(struct chstore *cs)
+{
+	chstore_write(cs, 0);
+}
+
+void
+chstore_sync(struct chstore *cs)
+{
+	chstore_write(cs, 1);
 }
 
 /* Writes prefix and id into key; refuses an id outside [A-Za-z0-9_-] or
@@ -179,27 +239,25 @@ chstore_http01_del(struct chstore *cs, const char *token, char *err,
 {
 	char key[sizeof(REDISKEYS_HTTP01_PREFIX) + CHSTORE_TOKEN_MAX];
 	const char *argv[] = { "DEL", key };
-	redisReply *r;
 
 	if (chstore_key(key, sizeof(key), REDISKEYS_HTTP01_PREFIX, token, err,
 	    errlen) < 0)
 		return -1;
-	if ((r = chstore_command(cs, 2, argv, err, errlen)) == NULL)
-		return -1;
-	freeReplyObject(r);
-	return 0;
+	return chstore_later(cs, 2, argv, err, errlen);
 }
 
 int
 chstore_order_put(struct chstore *cs, const char *job_id,
     const char *order_url, char *err, size_t errlen)
 {
-	char key[sizeof(REDISKEYS_ORDER_PREFIX) + CHSTORE_TOKEN_MAX];
+	char key[sizeof(REDISKEYS_ORDER_PREFIX) + CHSTORE_TOKEN_MAX], ttl[16];
+	const char *argv[] = { "SET", key, order_url, "EX", ttl };
 
 	if (chstore_key(key, sizeof(key), REDISKEYS_ORDER_PREFIX, job_id, err,
 	    errlen) < 0)
 		return -1;
-	return chstore_setex(cs, key, order_url, REDISKEYS_ORDER_TTL, err, errlen);
+	snprintf(ttl, sizeof(ttl), "%d", REDISKEYS_ORDER_TTL);
+	return chstore_later(cs, 5, argv, err, errlen);
 }
 
 /* GET key into out. Returns 1 (a value), 0 (none), or -1 with err. */

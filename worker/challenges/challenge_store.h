@@ -32,12 +32,14 @@ int chstore_ready(struct chstore *cs);
 int chstore_http01_put(struct chstore *cs, const char *token,
     const char *keyauth, char *err, size_t errlen);
 
-/* Deletes the answer for token. Returns 0 (also when it was gone), -1 on
- * error. */
+/* Deletes the answer for token: queued (chstore_flush), since the answer
+ * expires anyway. Returns 0, or -1 with err (no connection, a bad token). */
 int chstore_http01_del(struct chstore *cs, const char *token, char *err,
     size_t errlen);
 
-/* Remembers the order URL of a job (REDISKEYS_ORDER_TTL). Returns 0 or -1. */
+/* Remembers the order URL of a job (REDISKEYS_ORDER_TTL): queued
+ * (chstore_flush), since a memo lost with a connection only costs a job
+ * resumed elsewhere a new order. Returns 0, or -1 with err. */
 int chstore_order_put(struct chstore *cs, const char *job_id,
     const char *order_url, char *err, size_t errlen);
 
@@ -61,6 +63,16 @@ enum chstore_claim {
  */
 int chstore_order_claim(struct chstore *cs, const char *job_id,
     const char *owner, char *out, size_t outlen, char *err, size_t errlen);
+
+/* Writes the commands queued since the last call (an answer's DEL, a
+ * memo) in one write, without waiting for their replies: the next command
+ * reads them (redisdefer.h). The worker calls it at the end of each turn.
+ * A connection that fails is dropped, the queued commands with it. */
+void chstore_flush(struct chstore *cs);
+
+/* chstore_flush, then waits until Redis applied every queued command (on
+ * close; a test that reads through another connection). */
+void chstore_sync(struct chstore *cs);
 
 /* Deletes owner's claim on job_id's order, if the key still holds it. */
 void chstore_order_release(struct chstore *cs, const char *job_id,

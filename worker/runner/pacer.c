@@ -12,6 +12,7 @@
 #include "gate.h"
 #include "log.h"
 #include "redisconn.h"
+#include "redisdefer.h"
 #include "rediskeys.h"
 
 #define PACER_TIMEOUT_MS	1000
@@ -95,6 +96,7 @@ struct pacer {
 	char		*url;
 	int		 db;
 	redisContext	*c;
+	struct redisdefer later;	/* queued: leases given back */
 	char		 sha[PACER_NSCRIPTS][41];
 	uint64_t	 down_until;	/* monotonic ms: Redis failed, unpaced */
 	int		 down_logged;	/* this outage was logged */
@@ -116,6 +118,7 @@ pacer_new(const char *url, int db)
 		return NULL;
 	}
 	p->db = db;
+	p->later.what = "pacer";
 	p->hook.ask = pacer_ask;
 	p->hook.slow = pacer_slow;
 	p->hook.enter = pacer_enter;
@@ -132,6 +135,7 @@ pacer_free(struct pacer *p)
 
 	if (p == NULL)
 		return;
+	pacer_sync(p);		/* leases given back still go out */
 	if (p->c != NULL)
 		redisFree(p->c);
 	for (i = 0; i < p->ncas; i++)
@@ -248,6 +252,7 @@ pacer_down(struct pacer *p, const char *err)
 	if (p->c != NULL)
 		redisFree(p->c);
 	p->c = NULL;
+	(void)redisdefer_reset(&p->later);	/* leases expire by themselves */
 	p->down_until = clock_mono_ms() + PACER_RETRY_S * 1000;
 }
 
@@ -261,11 +266,13 @@ pacer_lost(const redisContext *c, int saved_errno)
 	    (saved_errno == ECONNRESET || saved_errno == EPIPE));
 }
 
-/* Sends argv (argc words) and reads the reply; a lost connection is opened
- * again and the command sent once more, so that one closed connection
- * never leaves the gate open for PACER_RETRY_S (every script is safe to
- * run twice: a lease is taken under its id, a slot reserved again is only
- * later). Returns the reply, or NULL with err set. */
+/* Sends argv (argc words), with anything queued, and reads the reply; a
+ * lost connection is opened again and the command sent once more, so that
+ * one closed connection never leaves the gate open for PACER_RETRY_S (every
+ * script is safe to run twice: a lease is taken under its id, a slot
+ * reserved again is only later; a queued lease release lost with the
+ * connection ends with the lease). Returns the reply, or NULL with err
+ * set. */
 static redisReply *
 pacer_command(struct pacer *p, int argc, const char **argv, char *err,
     size_t errlen)
@@ -277,7 +284,8 @@ pacer_command(struct pacer *p, int argc, const char **argv, char *err,
 		if (pacer_conn(p, err, errlen) == NULL)
 			return NULL;
 		errno = 0;
-		if ((r = redisCommandArgv(p->c, argc, argv, NULL)) != NULL)
+		if ((r = redisdefer_command(&p->later, p->c, argc, argv)) !=
+		    NULL)
 			return r;
 		e = errno;
 		snprintf(err, errlen, "%s", p->c->errstr);
@@ -285,6 +293,7 @@ pacer_command(struct pacer *p, int argc, const char **argv, char *err,
 			break;
 		redisFree(p->c);
 		p->c = NULL;
+		(void)redisdefer_reset(&p->later);
 	}
 	return NULL;
 }
@@ -476,12 +485,40 @@ pacer_leave(void *arg, const char *dir, enum acme_gate side, uint64_t lease)
 	char key[PACER_KEY_MAX], id[24];
 	const char *argv[3];
 
-	if (ca == NULL || lease == 0 ||
+	if (ca == NULL || lease == 0 || p->c == NULL ||
 	    gate_key(key, sizeof(key), ca->name, gate_side_name(side)) < 0)
 		return;
 	snprintf(id, sizeof(id), "%016llx", (unsigned long long)lease);
 	argv[0] = "ZREM";
 	argv[1] = key;
 	argv[2] = id;
-	(void)pacer_run(p, 3, argv);	/* failed: the lease expires */
+	/* queued: written at the end of the turn (pacer_flush); lost, the
+	 * lease ends after GATE_LEASE_MS */
+	(void)redisdefer_append(&p->later, p->c, 3, argv);
+}
+
+/* Writes what is queued; with wait, also reads every owed reply. A failed
+ * connection turns the pacer off for PACER_RETRY_S, as a failed command. */
+static void
+pacer_write(struct pacer *p, int wait)
+{
+	char err[256];
+
+	if (p->c == NULL || (wait ? redisdefer_sync(&p->later, p->c) :
+	    redisdefer_flush(&p->later, p->c)) == 0)
+		return;
+	snprintf(err, sizeof(err), "%s", p->c->errstr);
+	pacer_down(p, err);
+}
+
+void
+pacer_flush(struct pacer *p)
+{
+	pacer_write(p, 0);
+}
+
+void
+pacer_sync(struct pacer *p)
+{
+	pacer_write(p, 1);
 }

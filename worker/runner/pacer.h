@@ -62,8 +62,18 @@ long pacer_enter(void *p, const char *dir, enum acme_gate side,
     uint64_t *lease);
 
 /* The engine's leave: the request that entered with lease ended; its lease
- * is removed (one round trip; when Redis fails, it expires). */
+ * is removed by a command queued for pacer_flush (no round trip; when the
+ * command is lost with its connection, the lease expires). */
 void pacer_leave(void *p, const char *dir, enum acme_gate side,
     uint64_t lease);
+
+/* Writes the commands queued since the last call (leases given back) in
+ * one write, without waiting for their replies: the next command reads
+ * them (redisdefer.h). The worker calls it at the end of each turn. */
+void pacer_flush(struct pacer *p);
+
+/* pacer_flush, then waits until Redis applied every queued command (on
+ * close; a test that reads through another connection). */
+void pacer_sync(struct pacer *p);
 
 #endif
