@@ -330,7 +330,6 @@ worker_flush(struct worker *w)
 /* One wait of the loop: the engine's transfers and timers, and the
  * children of the DNS provider (hook, nsupdate), whose ends are handled
  * right after. Returns acme_engine_run's answer. */
-
 static int
 worker_turn(struct worker *w)
 {

@@ -1,7 +1,8 @@
-/* test_gate.c -- integration test of the CA's gate on the stack's Redis: two workers' pacers never hold both sides, the waiting side's turn, leases given back at the end of a turn, a crashed holder's lease expires, stale waits, Redis down, a connection Redis closed, and two processes hammering it. */
+/* test_gate.c -- integration test of the CA's gate on the stack's Redis: two workers' pacers never hold both sides, the waiting side's turn, leases given back at the end of a turn, a crashed holder's lease expires, stale waits, Redis down, a connection Redis closed (with releases queued on it), and two processes hammering it. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -395,6 +396,51 @@ hammer(unsigned seed, long *entries)
 	return bad > 99 ? 99 : bad;
 }
 
+/* Releases queued on a connection Redis has closed: the flush that finds
+ * it gone drops it, and the gate stays on (the next command opens another
+ * connection), as for a command; the releases end with their leases. */
+static void
+test_flush_on_killed_connection(void **state)
+{
+	struct pacer *a = worker(), *b = worker();
+	redisContext *r = admin();
+	unsigned char before[128], after[128];
+	struct sockaddr_in me;
+	socklen_t len = sizeof(me);
+	redisReply *rep;
+	uint64_t n;
+	int fd, afd = -1, i;
+
+	(void)state;
+	n = in(b, ACME_GATE_NEW_ORDER);
+	redis_sockets(r, before);
+	out(a, ACME_GATE_AUTHZ);		/* a connects */
+	redis_sockets(r, after);
+	for (fd = 3; fd < 1024; fd++)
+		if ((after[fd / 8] & ~before[fd / 8]) & (1u << (fd % 8)))
+			afd = fd;
+	assert_true(afd >= 0);
+	assert_int_equal(getsockname(afd, (struct sockaddr *)&me, &len), 0);
+	rep = redisCommand(r, "CLIENT KILL ADDR 127.0.0.1:%d",
+	    ntohs(me.sin_port));
+	assert_non_null(rep);
+	assert_int_equal(rep->integer, 1);
+	freeReplyObject(rep);
+	/* the first write goes out and is answered by a reset; the second
+	 * finds the connection gone */
+	for (i = 0; i < 3; i++) {
+		pacer_leave(a, DIR_URL, ACME_GATE_AUTHZ, 0x5000 + (uint64_t)i);
+		pacer_flush(a);
+		sleep_ms(5);
+	}
+	sleep_ms(GATE_RETRY_MS + 5);		/* past a's own memory */
+	out(a, ACME_GATE_AUTHZ);		/* gated still: b holds newOrder */
+	leave(b, ACME_GATE_NEW_ORDER, n);
+	redisFree(r);
+	pacer_free(a);
+	pacer_free(b);
+}
+
 static void
 test_two_processes_never_overlap(void **state)
 {
@@ -433,6 +479,7 @@ main(void)
 		cmocka_unit_test_setup(test_stale_wait_ignored, setup),
 		cmocka_unit_test_setup(test_ungated, setup),
 		cmocka_unit_test_setup(test_killed_connection, setup),
+		cmocka_unit_test_setup(test_flush_on_killed_connection, setup),
 		cmocka_unit_test_setup(test_two_processes_never_overlap, setup),
 	};
 
@@ -441,5 +488,7 @@ main(void)
 		    "tests/integration/with-env\n");
 		return 1;
 	}
+	signal(SIGPIPE, SIG_IGN);	/* as the worker: a write to a closed
+					 * connection fails, it does not kill */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

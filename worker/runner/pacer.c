@@ -497,16 +497,29 @@ pacer_leave(void *arg, const char *dir, enum acme_gate side, uint64_t lease)
 	(void)redisdefer_append(&p->later, p->c, 3, argv);
 }
 
-/* Writes what is queued; with wait, also reads every owed reply. A failed
- * connection turns the pacer off for PACER_RETRY_S, as a failed command. */
+/* Writes what is queued; with wait, also reads every owed reply. A
+ * connection Redis closed is dropped and the next command opens another,
+ * as in pacer_command (the releases it held end with their leases); any
+ * other failure turns the pacer off for PACER_RETRY_S. */
 static void
 pacer_write(struct pacer *p, int wait)
 {
 	char err[256];
+	int e;
 
-	if (p->c == NULL || (wait ? redisdefer_sync(&p->later, p->c) :
+	if (p->c == NULL)
+		return;
+	errno = 0;
+	if ((wait ? redisdefer_sync(&p->later, p->c) :
 	    redisdefer_flush(&p->later, p->c)) == 0)
 		return;
+	e = errno;
+	if (pacer_lost(p->c, e)) {
+		redisFree(p->c);
+		p->c = NULL;
+		(void)redisdefer_reset(&p->later);
+		return;
+	}
 	snprintf(err, sizeof(err), "%s", p->c->errstr);
 	pacer_down(p, err);
 }
