@@ -309,6 +309,31 @@ redis_sockets(const redisContext *r, unsigned char set[128])
 	}
 }
 
+/* Has Redis close (CLIENT KILL) the one connection this process opened to
+ * it since before (redis_sockets through admin connection r). */
+static void
+kill_since(redisContext *r, const unsigned char before[128])
+{
+	unsigned char after[128];
+	struct sockaddr_in me;
+	socklen_t len = sizeof(me);
+	redisReply *rep;
+	int fd, opened = -1;
+
+	redis_sockets(r, after);
+	for (fd = 3; fd < 1024; fd++)
+		if ((after[fd / 8] & ~before[fd / 8]) & (1u << (fd % 8)))
+			opened = fd;
+	assert_true(opened >= 0);
+	assert_int_equal(getsockname(opened, (struct sockaddr *)&me, &len), 0);
+	rep = redisCommand(r, "CLIENT KILL ADDR 127.0.0.1:%d",
+	    ntohs(me.sin_port));
+	assert_non_null(rep);
+	assert_int_equal(rep->type, REDIS_REPLY_INTEGER);
+	assert_int_equal(rep->integer, 1);	/* that connection, closed */
+	freeReplyObject(rep);
+}
+
 /* Redis closes a pacer's connection (as CLIENT KILL, ACL LOAD or an idle
  * timeout do): its next request opens another at once and is still
  * gated, never let through for PACER_RETRY_S. */
@@ -317,29 +342,14 @@ test_killed_connection(void **state)
 {
 	struct pacer *a = worker(), *b = worker();
 	redisContext *r = admin();
-	unsigned char before[128], after[128];
-	struct sockaddr_in me;
-	socklen_t len = sizeof(me);
-	redisReply *rep;
+	unsigned char before[128];
 	uint64_t n;
-	int fd, bfd = -1;
 
 	(void)state;
 	n = in(a, ACME_GATE_NEW_ORDER);
 	redis_sockets(r, before);
 	out(b, ACME_GATE_AUTHZ);		/* b connects */
-	redis_sockets(r, after);
-	for (fd = 3; fd < 1024; fd++)
-		if ((after[fd / 8] & ~before[fd / 8]) & (1u << (fd % 8)))
-			bfd = fd;
-	assert_true(bfd >= 0);
-	assert_int_equal(getsockname(bfd, (struct sockaddr *)&me, &len), 0);
-	rep = redisCommand(r, "CLIENT KILL ADDR 127.0.0.1:%d",
-	    ntohs(me.sin_port));
-	assert_non_null(rep);
-	assert_int_equal(rep->type, REDIS_REPLY_INTEGER);
-	assert_int_equal(rep->integer, 1);	/* b's connection, closed */
-	freeReplyObject(rep);
+	kill_since(r, before);			/* b's connection, closed */
 	sleep_ms(GATE_RETRY_MS + 5);		/* past b's own memory */
 	out(b, ACME_GATE_AUTHZ);		/* a still holds newOrder */
 	leave(a, ACME_GATE_NEW_ORDER, n);
@@ -404,28 +414,15 @@ test_flush_on_killed_connection(void **state)
 {
 	struct pacer *a = worker(), *b = worker();
 	redisContext *r = admin();
-	unsigned char before[128], after[128];
-	struct sockaddr_in me;
-	socklen_t len = sizeof(me);
-	redisReply *rep;
+	unsigned char before[128];
 	uint64_t n;
-	int fd, afd = -1, i;
+	int i;
 
 	(void)state;
 	n = in(b, ACME_GATE_NEW_ORDER);
 	redis_sockets(r, before);
 	out(a, ACME_GATE_AUTHZ);		/* a connects */
-	redis_sockets(r, after);
-	for (fd = 3; fd < 1024; fd++)
-		if ((after[fd / 8] & ~before[fd / 8]) & (1u << (fd % 8)))
-			afd = fd;
-	assert_true(afd >= 0);
-	assert_int_equal(getsockname(afd, (struct sockaddr *)&me, &len), 0);
-	rep = redisCommand(r, "CLIENT KILL ADDR 127.0.0.1:%d",
-	    ntohs(me.sin_port));
-	assert_non_null(rep);
-	assert_int_equal(rep->integer, 1);
-	freeReplyObject(rep);
+	kill_since(r, before);			/* a's connection, closed */
 	/* the first write goes out and is answered by a reset; the second
 	 * finds the connection gone */
 	for (i = 0; i < 3; i++) {
