@@ -1,4 +1,4 @@
-/* chains.c -- splits the CA's chains, names them by their top issuer CN, picks the one to serve and builds the INSERTs that store them all. */
+/* chains.c -- splits the CA's chains, names them by their top issuer CN, picks the one to serve and names it by its id (issued.c stores them all). */
 #include "chains.h"
 
 #include <stdint.h>
@@ -13,7 +13,6 @@
 #include <openssl/x509.h>
 
 #include "certinfo.h"
-#include "db.h"
 #include "ids.h"
 #include "log.h"
 #include "pem.h"
@@ -232,29 +231,4 @@ chains_id(const char *rest, char out[CHAINS_ID_LEN + 1])
 
 	SHA256((const unsigned char *)rest, strlen(rest), md);
 	ids_hex(md, CHAINS_ID_LEN / 2, out);
-}
-
-size_t
-chains_stmts(const char *icid, const struct chains *ch, size_t served,
-    struct chains_rows *r, struct db_stmt *st)
-{
-	size_t i;
-
-	for (i = 0; i < ch->n; i++) {
-		snprintf(r->pos[i], sizeof(r->pos[i]), "%zu", i);
-		r->v[i][0] = icid;
-		r->v[i][1] = r->pos[i];
-		r->v[i][2] = ch->e[i].is_default ? "t" : "f";
-		r->v[i][3] = ch->e[i].top_issuer;
-		r->v[i][4] = ch->e[i].rest;
-		r->v[i][5] = i == served ? "t" : "f";
-		memset(&st[i], 0, sizeof(st[i]));
-		st[i].what = "chains store";
-		st[i].sql = "INSERT INTO certificate_chains (issued_certificate, "
-		    "position, is_default, top_issuer, chain_pem, served) "
-		    "VALUES ($1, $2, $3, $4, $5, $6)";
-		st[i].n = 6;
-		st[i].params = r->v[i];
-	}
-	return ch->n;
 }

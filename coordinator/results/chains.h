@@ -1,4 +1,4 @@
-/* chains.h -- every chain a CA offered for one certificate: top issuer names, the preferred-chain rule, storage. */
+/* chains.h -- every chain a CA offered for one certificate: top issuer names, the preferred-chain rule, the served chain's id. */
 #ifndef CERTFLEET_COORD_CHAINS_H
 #define CERTFLEET_COORD_CHAINS_H
 
@@ -7,7 +7,6 @@
 #include <libpq-fe.h>
 #include <openssl/x509.h>
 
-#include "db.h"
 
 #define CHAINS_MAX 9		/* the default chain and ACME_ALT_MAX alternates */
 #define CHAINS_ISSUER_MAX 256	/* bytes of an issuer CN kept (UTF-8, cut
@@ -61,19 +60,5 @@ size_t chains_select(const struct chains *ch, const char *preferred);
  */
 #define CHAINS_ID_LEN 32
 void chains_id(const char *rest, char out[CHAINS_ID_LEN + 1]);
-
-/* The parameters of chains_stmts' statements (they must outlive them). */
-struct chains_rows {
-	char		 pos[CHAINS_MAX][24];
-	const char	*v[CHAINS_MAX][6];
-};
-
-/* Fills st[0..ch->n) with the INSERTs of every chain of ch into
- * certificate_chains for issued certificate icid, marking served, for the
- * caller to run in its transaction (db_pipeline: the caller's other
- * statements in the same round trip); their parameters go into r.
- * Returns ch->n. Pure. */
-size_t chains_stmts(const char *icid, const struct chains *ch, size_t served,
-    struct chains_rows *r, struct db_stmt *st);
 
 #endif

@@ -45,15 +45,52 @@ double issued_renew_at(const struct certinfo *ci, int64_t start_ms,
  * written to icid; imported_at set when in->order_id is NULL) with every
  * chain, the served chain's top issuer, its ARI CertID (computed from the
  * leaf's AKI and serial; none when it has no AKI), window and whether a
- * SHA-1 signature is in the served chain (sigalg_sha1_in_chain), all in
- * one INSERT; then makes it
- * in->certificate's current one: status issued, renew_at from
+ * SHA-1 signature is in the served chain (sigalg_sha1_in_chain); then
+ * makes it in->certificate's current one: status issued, renew_at from
  * issued_renew_at (written to renew as Unix seconds), last problem cleared,
  * and the ARI re-checks of the certificates it replaces stopped, and order
- * in->order_id (when not NULL) marked valid with in->order_url, in a second
- * statement. Returns 0, or -1 with a message in err.
+ * in->order_id (when not NULL) marked valid with in->order_url. A batch of
+ * one (below). Returns 0, or -1 with a message in err.
  */
 int issued_record(PGconn *c, const struct issued_new *in,
     char icid[IDS_LEN + 1], char renew[32], char *err, size_t errlen);
+
+/*
+ * Issued certificates recorded together, as issued_record records one:
+ * issued_batch_add plans each one (its id and renew_at chosen then, its
+ * rows copied: in may go), issued_batch_write writes them all in one round
+ * trip of three set-based statements, which cost little more for a batch
+ * than for one certificate. Until then nothing of them is in the
+ * database: a caller that reads an order or a certificate of the batch
+ * (issued_batch_holds) writes the batch first. A batch holds each order
+ * and each certificate once.
+ */
+struct issued_batch;
+
+struct issued_batch *issued_batch_new(void);	/* NULL: out of memory */
+void issued_batch_free(struct issued_batch *b);
+size_t issued_batch_count(const struct issued_batch *b);
+
+/* 1 when b holds order order_id or certificate certificate (either may be
+ * NULL), else 0. */
+int issued_batch_holds(const struct issued_batch *b, const char *order_id,
+    const char *certificate);
+
+/* Adds in to b. Returns 0, or -1 with a message in err (b as before). */
+int issued_batch_add(struct issued_batch *b, const struct issued_new *in,
+    char icid[IDS_LEN + 1], char renew[32], char *err, size_t errlen);
+
+/* Writes b in the caller's transaction and empties it (also when it
+ * fails). Returns 0 (nothing to write included), or -1 with a message in
+ * err: the transaction then holds a failed statement. */
+int issued_batch_write(PGconn *c, struct issued_batch *b, char *err,
+    size_t errlen);
+
+/* 1 when a write of b failed (its certificates were lost with the
+ * caller's transaction, which must not commit), else 0. */
+int issued_batch_failed(const struct issued_batch *b);
+
+/* Empties b without writing it. */
+void issued_batch_clear(struct issued_batch *b);
 
 #endif

@@ -146,10 +146,11 @@ results_account_registered(PGconn *c, const Certfleet__Event *e, char *err,
 }
 
 /* Applies e inside the caller's transaction, routed by the kind of job it
- * answers (the codec made sure it fits the event's kind). */
+ * answers (the codec made sure it fits the event's kind); ib as
+ * results_issued takes it. */
 static enum results_outcome
 results_dispatch(PGconn *c, const struct settings *s, const Certfleet__Event *e,
-    char *err, size_t errlen)
+    struct issued_batch *ib, char *err, size_t errlen)
 {
 	if (e->kind_case == CERTFLEET__EVENT__KIND_ACCOUNT_REGISTERED)
 		return results_account_registered(c, e, err, errlen);
@@ -157,7 +158,7 @@ results_dispatch(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 	case CERTFLEET__JOB_KIND__JOB_KIND_REGISTER_ACCOUNT:
 		return results_account(c, s, e, err, errlen);
 	case CERTFLEET__JOB_KIND__JOB_KIND_ISSUE_ORDER:
-		return results_order_event(c, s, e, err, errlen);
+		return results_order_event(c, s, e, ib, err, errlen);
 	case CERTFLEET__JOB_KIND__JOB_KIND_ARI_CHECK:
 		return ari_recheck_result(c, e, err, errlen);
 	case CERTFLEET__JOB_KIND__JOB_KIND_CA_ACTION:
@@ -277,17 +278,31 @@ results_scope_close(PGconn *c, enum results_tx *tx, int keep, char *err,
 	return 0;
 }
 
+/* 1 when e is one more issued certificate for batch ib to take (another
+ * order's), else 0: what e reads, ib must have written first. */
+static int
+results_joins(const struct issued_batch *ib, const Certfleet__Event *e)
+{
+	return e->kind_case == CERTFLEET__EVENT__KIND_CERTIFICATE_ISSUED &&
+	    e->job_kind == CERTFLEET__JOB_KIND__JOB_KIND_ISSUE_ORDER &&
+	    !issued_batch_holds(ib, e->job_id, NULL);
+}
+
 /* results_apply, in a savepoint of the batch's transaction when tx is not
- * NULL (*tx: that transaction's state). */
+ * NULL (*tx: that transaction's state), its issued certificate added to ib
+ * when ib is not NULL (tx is not NULL then): the batch's, written before
+ * the batch commits (results_flush). A write of ib that fails breaks the
+ * batch's transaction: its certificates are lost with it. */
 static enum results_outcome
 results_apply_in(PGconn *c, const struct settings *s, const void *buf,
-    size_t len, enum results_tx *tx, char *err, size_t errlen)
+    size_t len, enum results_tx *tx, struct issued_batch *ib, char *err,
+    size_t errlen)
 {
 	Certfleet__Event *e;
 	const char *v[3];
 	char att[16], st[6], why[400];
 	enum results_outcome out = RESULTS_RETRY;
-	int keep = 0, fresh;
+	int keep = 0, fresh, lost = 0;
 
 	if ((e = proto_event_decode(buf, len, err, errlen)) == NULL) {
 		cmetrics_event("undecodable", results_outcome_name(RESULTS_INVALID));
@@ -306,12 +321,27 @@ results_apply_in(PGconn *c, const struct settings *s, const void *buf,
 		out = RESULTS_IGNORED;
 		goto out;
 	}
-	out = results_dispatch(c, s, e, err, errlen);
+	if (ib != NULL && issued_batch_count(ib) > 0 && !results_joins(ib, e) &&
+	    issued_batch_write(c, ib, err, errlen) < 0)
+		goto out;
+	out = results_dispatch(c, s, e, ib, err, errlen);
 	keep = out != RESULTS_RETRY;
 out:
+	if (ib != NULL && issued_batch_failed(ib)) {
+		/* the batch's joint write failed, not e: the batch is applied
+		 * again one by one (results_flush), e with it */
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errlen, "the certificates of its batch, written "
+		    "together, were refused: %s", why);
+		*tx = RESULTS_TX_BROKEN;
+		out = RESULTS_RETRY;
+		keep = 0;
+		lost = 1;
+	}
 	if (results_scope_close(c, tx, keep, err, errlen) < 0)
 		out = RESULTS_RETRY;
-	if (out == RESULTS_RETRY && db_fault(c, st) == DB_FAULT_CONTENT) {
+	if (out == RESULTS_RETRY && !lost &&
+	    db_fault(c, st) == DB_FAULT_CONTENT) {
 		/* the same bytes will be refused again */
 		snprintf(why, sizeof(why), "%s", err);
 		snprintf(err, errlen, "the database refused its content "
@@ -327,7 +357,7 @@ enum results_outcome
 results_apply(PGconn *c, const struct settings *s, const void *buf,
     size_t len, char *err, size_t errlen)
 {
-	return results_apply_in(c, s, buf, len, NULL, err, errlen);
+	return results_apply_in(c, s, buf, len, NULL, NULL, err, errlen);
 }
 
 /* Publishes m's bytes and reason on the dead-letter topic and waits for
@@ -496,6 +526,8 @@ struct results_batch {
 	rd_kafka_message_t	*m[RESULTS_BATCH_MAX];
 	int			 n;
 	enum results_tx		 tx;	/* its transaction */
+	struct issued_batch	*ib;	/* its issued certificates not yet
+					 * written; NULL: each at once */
 };
 
 /* Seeks every partition of b's messages, and extra's (may be NULL), back
@@ -527,6 +559,54 @@ results_rewind_batch(rd_kafka_t *consumer, const struct results_batch *b,
 	rd_kafka_topic_partition_list_destroy(l);
 }
 
+/* Notes in stall, for each partition of b's messages and extra's (may be
+ * NULL), the last offset of them there: up to it, that partition's events
+ * are applied one by one (results_replaying). */
+static void
+results_replay_mark(struct results_stall *stall, const struct results_batch *b,
+    const rd_kafka_message_t *extra)
+{
+	const rd_kafka_message_t *m;
+	struct results_replay *r;
+	int i, k;
+
+	for (i = 0; i <= b->n; i++) {
+		if ((m = i < b->n ? b->m[i] : extra) == NULL)
+			continue;
+		for (k = 0; k < stall->nreplay; k++)
+			if (stall->replay[k].partition == m->partition)
+				break;
+		if (k == stall->nreplay) {
+			if (k == RESULTS_REPLAY_MAX)
+				continue;	/* never more than its partitions */
+			stall->nreplay++;
+			stall->replay[k].last = m->offset;
+		}
+		r = &stall->replay[k];
+		r->partition = m->partition;
+		if (m->offset > r->last)
+			r->last = m->offset;
+	}
+}
+
+/* 1 when m is to be applied one by one (results_replay_mark), else 0; a
+ * partition whose marked offset m passes is done with. */
+static int
+results_replaying(struct results_stall *stall, const rd_kafka_message_t *m)
+{
+	int k;
+
+	for (k = 0; k < stall->nreplay; k++) {
+		if (stall->replay[k].partition != m->partition)
+			continue;
+		if (m->offset <= stall->replay[k].last)
+			return 1;
+		stall->replay[k] = stall->replay[--stall->nreplay];
+		return 0;
+	}
+	return 0;
+}
+
 /* Stores the offset of m, applied (or dead-lettered) for good. */
 static void
 results_store(rd_kafka_message_t *m)
@@ -539,32 +619,43 @@ results_store(rd_kafka_message_t *m)
 		    "seen again; it will change nothing)", rd_kafka_err2str(ce));
 }
 
-/* Commits b's transaction, then stores its messages' offsets. When the
- * commit fails nothing of b was applied: every partition of b (and of
- * extra, not NULL: the message being handled after b) is rewound to its
- * first message. Empties b. Returns 0, or -1 after a rewind. */
+/* Writes b's issued certificates and commits b's transaction, then
+ * stores its messages' offsets. When that fails nothing of b was applied:
+ * every partition of b (and of extra, not NULL: the message being handled
+ * after b) is rewound to its first message; when b wrote its
+ * certificates together, its events are then applied again one by one
+ * (results_replay_mark), so that one whose certificate the database
+ * refuses is found and dead-lettered alone. Empties b. Returns 0, or -1
+ * after a rewind. */
 static int
 results_flush(rd_kafka_t *consumer, PGconn *c, struct results_batch *b,
-    const rd_kafka_message_t *extra)
+    struct results_stall *stall, const rd_kafka_message_t *extra)
 {
 	char err[512];
 	int rc = 0, i;
 
 	if (b->tx != RESULTS_TX_NONE) {
+		snprintf(err, sizeof(err), "its transaction failed");
+		if (b->tx != RESULTS_TX_BROKEN && b->ib != NULL &&
+		    issued_batch_write(c, b->ib, err, sizeof(err)) < 0)
+			b->tx = RESULTS_TX_BROKEN;
 		/* COMMIT of a failed transaction answers ROLLBACK, no error */
 		if (b->tx == RESULTS_TX_BROKEN ||
-		    PQtransactionStatus(c) != PQTRANS_INTRANS) {
-			snprintf(err, sizeof(err), "its transaction failed");
+		    PQtransactionStatus(c) != PQTRANS_INTRANS)
 			rc = -1;
-		} else if (db_commit(c, err, sizeof(err)) < 0)
+		else if (db_commit(c, err, sizeof(err)) < 0)
 			rc = -1;
 		if (rc < 0) {
 			db_rollback(c);
-			log_warn("results: %d events not committed, will retry: "
-			    "%s", b->n, err);
+			log_warn("results: %d events not committed, will retry%s: "
+			    "%s", b->n, b->ib != NULL ? " one by one" : "", err);
+			if (b->ib != NULL)
+				results_replay_mark(stall, b, extra);
 		}
 		b->tx = RESULTS_TX_NONE;
 	}
+	if (b->ib != NULL)
+		issued_batch_clear(b->ib);
 	if (rc < 0)
 		results_rewind_batch(consumer, b, extra);
 	for (i = 0; i < b->n; i++) {
@@ -577,13 +668,14 @@ results_flush(rd_kafka_t *consumer, PGconn *c, struct results_batch *b,
 }
 
 /* Handles m: its signature checked, applied in a savepoint of b's
- * transaction. Returns RESULTS_APPLIED when m belongs to b now (applied,
- * or dead-lettered unverified), RESULTS_POISON when it is to be
- * dead-lettered, RESULTS_RETRY when it is to be rewound (err says why). */
+ * transaction, its certificate written with b's (ib: b->ib) or at once (ib
+ * NULL). Returns RESULTS_APPLIED when m belongs to b now (applied, or
+ * dead-lettered unverified), RESULTS_POISON when it is to be dead-lettered,
+ * RESULTS_RETRY when it is to be rewound (err says why). */
 static enum results_outcome
 results_handle(rd_kafka_t *producer, PGconn *c, const struct settings *s,
     struct results_stall *stall, struct results_batch *b,
-    rd_kafka_message_t *m, char *err, size_t errlen)
+    struct issued_batch *ib, rd_kafka_message_t *m, char *err, size_t errlen)
 {
 	enum results_outcome out;
 	int ok;
@@ -591,20 +683,21 @@ results_handle(rd_kafka_t *producer, PGconn *c, const struct settings *s,
 	err[0] = '\0';
 	if ((ok = results_verified(producer, s, m)) <= 0)
 		return ok == 0 ? RESULTS_APPLIED : RESULTS_RETRY;
-	out = results_apply_in(c, s, m->payload, m->len, &b->tx, err, errlen);
+	out = results_apply_in(c, s, m->payload, m->len, &b->tx, ib, err,
+	    errlen);
 	return results_judge(c, stall, m, out, err, errlen);
 }
 
-int
-results_poll(rd_kafka_t *consumer, rd_kafka_t *producer, PGconn *c,
-    const struct settings *s, struct results_stall *stall, int max,
-    int timeout_ms)
+/* results_poll's loop, its batch b begun empty. */
+static int
+results_poll_batch(rd_kafka_t *consumer, rd_kafka_t *producer, PGconn *c,
+    const struct settings *s, struct results_stall *stall,
+    struct results_batch *b, int max, int timeout_ms)
 {
-	struct results_batch b = { .n = 0, .tx = RESULTS_TX_NONE };
 	rd_kafka_message_t *m;
 	enum results_outcome out;
 	char err[512];
-	int handled = 0;
+	int handled = 0, alone;
 
 	while (handled < max) {
 		m = rd_kafka_consumer_poll(consumer, handled == 0 ? timeout_ms : 0);
@@ -617,19 +710,26 @@ results_poll(rd_kafka_t *consumer, rd_kafka_t *producer, PGconn *c,
 			rd_kafka_message_destroy(m);
 			continue;
 		}
-		out = results_handle(producer, c, s, stall, &b, m, err,
-		    sizeof(err));
+		/* applied again alone: what b holds is committed first, and
+		 * this event's writes are its own */
+		if ((alone = b->ib != NULL && results_replaying(stall, m)) &&
+		    results_flush(consumer, c, b, stall, m) < 0) {
+			rd_kafka_message_destroy(m);
+			return -1;
+		}
+		out = results_handle(producer, c, s, stall, b, alone ? NULL :
+		    b->ib, m, err, sizeof(err));
 		if (out == RESULTS_APPLIED) {
-			b.m[b.n++] = m;
+			b->m[b->n++] = m;
 			handled++;
-			if (b.n == RESULTS_BATCH_MAX && results_flush(consumer, c,
-			    &b, NULL) < 0)
+			if (b->n == RESULTS_BATCH_MAX && results_flush(consumer, c,
+			    b, stall, NULL) < 0)
 				return -1;
 			continue;
 		}
 		/* What the batch applied is committed first: results_refuse
 		 * writes in transactions of its own. */
-		if (results_flush(consumer, c, &b, m) < 0) {
+		if (results_flush(consumer, c, b, stall, m) < 0) {
 			rd_kafka_message_destroy(m);
 			return -1;
 		}
@@ -645,5 +745,22 @@ results_poll(rd_kafka_t *consumer, rd_kafka_t *producer, PGconn *c,
 		rd_kafka_message_destroy(m);
 		handled++;
 	}
-	return results_flush(consumer, c, &b, NULL) < 0 ? -1 : handled;
+	return results_flush(consumer, c, b, stall, NULL) < 0 ? -1 : handled;
+}
+
+int
+results_poll(rd_kafka_t *consumer, rd_kafka_t *producer, PGconn *c,
+    const struct settings *s, struct results_stall *stall, int max,
+    int timeout_ms)
+{
+	struct results_batch b = { .n = 0, .tx = RESULTS_TX_NONE };
+	int rc;
+
+	/* issued certificates written together (without memory, one by
+	 * one) */
+	b.ib = issued_batch_new();
+	rc = results_poll_batch(consumer, producer, c, s, stall, &b, max,
+	    timeout_ms);
+	issued_batch_free(b.ib);
+	return rc;
 }

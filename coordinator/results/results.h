@@ -33,12 +33,25 @@ enum results_outcome {
 				 * DB_FAULT_CONTENT): dead-letter it */
 };
 
-/* The event the consumer is stuck on, if any: kept by the caller across
- * results_poll calls (zero it first). */
-struct results_stall {
+/* Partitions whose events up to an offset are applied again one by one:
+ * those of a batch whose certificates, written together, failed
+ * (results_flush). */
+#define RESULTS_REPLAY_MAX 64
+struct results_replay {
 	int32_t	partition;
-	int64_t	offset;
-	int	tries;		/* failed applications not known transient */
+	int64_t	last;		/* the batch's last offset there */
+};
+
+/* The event the consumer is stuck on, if any, and the events to apply
+ * one by one: kept by the caller across results_poll calls (zero it
+ * first). */
+struct results_stall {
+	int32_t			partition;
+	int64_t			offset;
+	int			tries;	/* failed applications not known
+					 * transient */
+	struct results_replay	replay[RESULTS_REPLAY_MAX];
+	int			nreplay;
 };
 
 /* A consumer in group CERTFLEET_COORDINATOR_GROUP (default RESULTS_GROUP),
@@ -62,7 +75,12 @@ enum results_outcome results_apply(PGconn *c, const struct settings *s,
  * once its effect is durable: up to RESULTS_BATCH_MAX events are applied
  * in one transaction, each in a savepoint (an event that fails changes
  * nothing, the others stay), and their offsets are stored after its
- * commit; a commit that fails rewinds every partition of the batch.
+ * commit; a commit that fails rewinds every partition of the batch. The
+ * certificates a batch issues are written together before it commits
+ * (issued_batch, issued.h); when that write fails, the batch is rewound
+ * and its events applied again one by one, each with its writes in its
+ * savepoint and committed before the next (stall->replay), so that a
+ * certificate the database refuses is found and dead-lettered alone.
  * An event that cannot be applied because of what it is (RESULTS_INVALID,
  * RESULTS_POISON, or RESULTS_STALL_MAX failures that are not transient, as
  * counted in *stall) is dead-lettered through producer (waiting for the

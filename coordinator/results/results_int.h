@@ -7,6 +7,7 @@
 #include <libpq-fe.h>
 
 #include "codec.h"
+#include "issued.h"
 #include "results.h"
 #include "settings.h"
 
@@ -48,9 +49,11 @@ void results_order_free(struct results_order *o);
 
 /* Applies an event of an issue_order job: order_created, certificate_issued
  * (results_issued), failed or deferred (results_unhappy), with the order
- * and its certificate locked. An unknown order is RESULTS_IGNORED. */
+ * and its certificate locked. An unknown order is RESULTS_IGNORED. ib: as
+ * results_issued takes it. */
 enum results_outcome results_order_event(PGconn *c, const struct settings *s,
-    const Certfleet__Event *e, char *err, size_t errlen);
+    const Certfleet__Event *e, struct issued_batch *ib, char *err,
+    size_t errlen);
 
 /* Records a problem for job_id and, when certificate is not NULL, as the
  * certificate's last problem. p (may be NULL) gives the subproblems.
@@ -71,10 +74,13 @@ int results_order_failed(PGconn *c, const struct settings *s,
 /* ---- certificate_issued (results_issued.c) ---- */
 
 /* Checks the issued certificate against the order, stores it with every
- * chain, its ARI window and renew_at, and marks the order valid. */
+ * chain, its ARI window and renew_at, and marks the order valid: at once
+ * when ib is NULL, else added to ib, which the caller writes before its
+ * transaction commits (ib written first when it holds the certificate
+ * already; that write failing leaves issued_batch_failed(ib) set). */
 enum results_outcome results_issued(PGconn *c, const struct settings *s,
-    const Certfleet__Event *e, const struct results_order *o, char *err,
-    size_t errlen);
+    const Certfleet__Event *e, const struct results_order *o,
+    struct issued_batch *ib, char *err, size_t errlen);
 
 /* ---- failed and deferred (results_retry.c) ---- */
 

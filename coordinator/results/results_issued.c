@@ -123,7 +123,8 @@ results_issued_served(const struct settings *s, const struct results_order *o,
 
 enum results_outcome
 results_issued(PGconn *c, const struct settings *s, const Certfleet__Event *e,
-    const struct results_order *o, char *err, size_t errlen)
+    const struct results_order *o, struct issued_batch *ib, char *err,
+    size_t errlen)
 {
 	const Certfleet__CertificateIssued *ci_ev = e->certificate_issued;
 	struct issued_new in = { 0 };
@@ -179,10 +180,16 @@ results_issued(PGconn *c, const struct settings *s, const Certfleet__Event *e,
 	in.ari_end_ms = ci_ev->ari_window_end_unix_ms;
 	in.ari_next_ms = ci_ev->ari_next_unix_ms;
 	in.ari_explanation_url = ci_ev->ari_explanation_url;
-	/* the order valid with the CA's final URL, in issued_record's
-	 * statement */
+	/* the order valid with the CA's final URL, in the statement that
+	 * makes the certificate current (issued.c) */
 	in.order_url = ci_ev->order_url;
-	if (issued_record(c, &in, icid, renew, err, errlen) < 0)
+	/* another order of the same certificate in the batch: written first,
+	 * so that this one ends current as it would one by one */
+	if (ib != NULL && issued_batch_holds(ib, NULL, o->certificate) &&
+	    issued_batch_write(c, ib, err, errlen) < 0)
+		goto out;
+	if ((ib != NULL ? issued_batch_add(ib, &in, icid, renew, err, errlen) :
+	    issued_record(c, &in, icid, renew, err, errlen)) < 0)
 		goto out;
 	/* The certificate of an attempt a re-drive superseded made the order
 	 * valid: the later attempts' jobs not yet sent have nothing to do. */

@@ -252,7 +252,8 @@ results_ca_answered(const Certfleet__Event *e)
 
 enum results_outcome
 results_order_event(PGconn *c, const struct settings *s,
-    const Certfleet__Event *e, char *err, size_t errlen)
+    const Certfleet__Event *e, struct issued_batch *ib, char *err,
+    size_t errlen)
 {
 	struct results_order o;
 	enum results_outcome out;
@@ -284,7 +285,7 @@ results_order_event(PGconn *c, const struct settings *s,
 		out = results_order_created(c, e, &o, err, errlen);
 		break;
 	case CERTFLEET__EVENT__KIND_CERTIFICATE_ISSUED:
-		out = results_issued(c, s, e, &o, err, errlen);
+		out = results_issued(c, s, e, &o, ib, err, errlen);
 		break;
 	default:
 		out = results_unhappy(c, s, e, &o, err, errlen);

@@ -28,6 +28,7 @@
 #define PARTITION	0	/* every event of a case on one partition */
 
 static const char *api, *admin, *kafka;
+static int produce_held;	/* produce_event leaves the flush to the test */
 static PGconn *db;
 static rd_kafka_t *producer;
 static struct testca ca;
@@ -101,8 +102,9 @@ produce_event(Certfleet__Event *ev)
 	    kafkaconn_topic_events());
 	free(buf);
 	assert_int_equal(e, RD_KAFKA_RESP_ERR_NO_ERROR);
-	assert_int_equal(rd_kafka_flush(producer, 10000),
-	    RD_KAFKA_RESP_ERR_NO_ERROR);
+	if (!produce_held)
+		assert_int_equal(rd_kafka_flush(producer, 10000),
+		    RD_KAFKA_RESP_ERR_NO_ERROR);
 }
 
 /* A consumer of topic from its current end. */
@@ -461,6 +463,81 @@ test_poison_inside_batch(void **state)
 	    "pending");
 }
 
+/* The lines of the coordinator's log that say a batch is applied again one
+ * by one (results.c, results_flush). */
+static int
+one_by_one_lines(void)
+{
+	const char *path = getenv("CERTFLEET_TEST_COORD_LOG");
+	char line[2048];
+	FILE *f;
+	int n = 0;
+
+	assert_non_null(path);
+	assert_non_null(f = fopen(path, "r"));
+	while (fgets(line, sizeof(line), f) != NULL)
+		n += strstr(line, "will retry one by one") != NULL;
+	fclose(f);
+	return n;
+}
+
+/* The certificates of a batch are written together when it commits, or
+ * before an event that would read them (issued.h, issued_batch): six
+ * results arrive in one fetch, the third a poison, the fifth a failure
+ * of another order, before which the batch is written. That joint write
+ * fails, the batch is applied again one by one, the poison alone is
+ * dead-lettered, the failure is applied as any other (not taken for the
+ * poison), and the four good ones are recorded whole: issued, current,
+ * renew_at set, order valid with its URL, one chain served. */
+static void
+test_poison_among_written_together(void **state)
+{
+	static const char *const name[6] = { "together-a", "together-b",
+	    "together-poison", "together-c", "together-failed", "together-d" };
+	struct order o[6];
+	uint64_t t0;
+	int before, i;
+
+	(void)state;
+	for (i = 0; i < 6; i++)
+		enroll(name[i], &o[i]);
+	before = one_by_one_lines();
+	t0 = clock_mono_ms();
+	produce_held = 1;	/* one produce request: one fetch */
+	for (i = 0; i < 6; i++)
+		if (i == 4)
+			produce_failed(&o[i], 1, "the CA had a bad day");
+		else
+			produce_issued(&o[i], 1, &ca, i == 2 ? 1000 : 0,
+			    i == 2 ? INT64_MAX : 0);
+	produce_held = 0;
+	assert_int_equal(rd_kafka_flush(producer, 10000),
+	    RD_KAFKA_RESP_ERR_NO_ERROR);
+	behind_recorded(&o[5], t0, "a poison event written with five others");
+	wait_sql("SELECT attempt || ' ' || poisoned FROM orders WHERE id = $1",
+	    o[2].job, "2 1");
+	assert_sql("SELECT count(*) FROM issued_certificates WHERE certificate "
+	    "= $1", o[2].cert, "0");
+	assert_sql("SELECT count(*) FROM processed_events WHERE job_id = $1",
+	    o[2].job, "0");
+	assert_sql("SELECT count(*) || ' ' || (SELECT poisoned FROM orders WHERE "
+	    "id = $1) FROM processed_events WHERE job_id = $1", o[4].job, "1 0");
+	for (i = 0; i < 6; i++) {
+		if (i == 2 || i == 4)
+			continue;
+		assert_sql("SELECT c.status || ' ' || (c.renew_at IS NOT NULL) || "
+		    "' ' || o.status || ' ' || o.order_url || ' ' || "
+		    "(SELECT count(*) FROM certificate_chains ch WHERE "
+		    "ch.issued_certificate = ic.id AND ch.served) FROM "
+		    "certificates c JOIN issued_certificates ic ON ic.id = "
+		    "c.current_issued AND ic.certificate = c.id JOIN orders o ON "
+		    "o.id = ic.order_id WHERE c.id = $1", o[i].cert, "issued true "
+		    "valid https://127.0.0.1/order/hostile 1");
+	}
+	/* proof that they were written together, and that failed */
+	assert_true(one_by_one_lines() > before);
+}
+
 /* A result refused RESULTS_POISON_MAX times: re-driving cannot help, the
  * order fails with a problem that says so. */
 static void
@@ -661,6 +738,7 @@ main(void)
 		cmocka_unit_test(test_t61_issuer),
 		cmocka_unit_test(test_poison_event),
 		cmocka_unit_test(test_poison_inside_batch),
+		cmocka_unit_test(test_poison_among_written_together),
 		cmocka_unit_test(test_poison_gives_up),
 		cmocka_unit_test(test_sweeper_and_late_attempt),
 		cmocka_unit_test(test_sweeper_spacing),

@@ -37,6 +37,8 @@ export CERTFLEET_API=http://$CERTFLEET_API_LISTEN
 # the test ages the orders it wants swept; nothing else must be
 export CERTFLEET_SWEEP_LEASE_S=600
 
+# the test reads what the coordinator says of batches it applied one by one
+export CERTFLEET_TEST_COORD_LOG=$work/coordinator.log
 "$coord" run >"$work/coordinator.log" 2>&1 &
 pid=$!
 for _ in $(seq 150); do
