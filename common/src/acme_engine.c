@@ -1066,6 +1066,7 @@ acme_engine_free(struct acme_engine *e)
 		e->cas = ca->next;
 		acme_ca_free(ca);
 	}
+	acme_easy_drop(e);
 	if (e->multi != NULL)
 		curl_multi_cleanup(e->multi);
 	if (e->share != NULL)

@@ -397,6 +397,34 @@ acme_req_write_cb(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/* An easy handle for a request: one an ended request left (its options
+ * cleared by curl_easy_reset, its buffers kept), else a new one. */
+static CURL *
+acme_easy_take(struct acme_engine *e)
+{
+	return e->nidle > 0 ? e->idle[--e->nidle] : curl_easy_init();
+}
+
+/* Keeps c, out of the multi handle, for a next request; cleans it up when
+ * ACME_EASY_IDLE_MAX are kept already. */
+static void
+acme_easy_give(struct acme_engine *e, CURL *c)
+{
+	if (e->nidle == ACME_EASY_IDLE_MAX) {
+		curl_easy_cleanup(c);
+		return;
+	}
+	curl_easy_reset(c);
+	e->idle[e->nidle++] = c;
+}
+
+void
+acme_easy_drop(struct acme_engine *e)
+{
+	while (e->nidle > 0)
+		curl_easy_cleanup(e->idle[--e->nidle]);
+}
+
 void
 acme_req_free(struct acme_req *r)
 {
@@ -404,7 +432,7 @@ acme_req_free(struct acme_req *r)
 		return;
 	if (r->easy != NULL) {
 		curl_multi_remove_handle(r->e->multi, r->easy);
-		curl_easy_cleanup(r->easy);
+		acme_easy_give(r->e, r->easy);
 	}
 	curl_slist_free_all(r->hdrlist);
 	free(r->post);
@@ -435,7 +463,7 @@ acme_req_send(struct acme_engine *e, enum acme_req_kind kind,
 	r->endpoint = endpoint;
 	r->post = post;
 	r->max = accept_pem ? ACME_CERT_MAX : ACME_JSON_MAX;
-	if ((c = r->easy = curl_easy_init()) == NULL)
+	if ((c = r->easy = acme_easy_take(e)) == NULL)
 		goto oom;
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PRIVATE, r);

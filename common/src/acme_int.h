@@ -139,8 +139,12 @@ int acme_req_send(struct acme_engine *e, enum acme_req_kind kind,
     const char *endpoint, char *post, int accept_pem, long timeout_ms,
     char *err, size_t errlen);
 
-/* Removes from the multi handle (if added) and frees; NULL accepted. */
+/* Removes from the multi handle (if added) and frees; NULL accepted. Its
+ * easy handle is kept for a next request (ACME_EASY_IDLE_MAX). */
 void acme_req_free(struct acme_req *r);
+
+/* Cleans up the easy handles e keeps (acme_engine_free). */
+void acme_easy_drop(struct acme_engine *e);
 
 /* ---- per CA state (acme_ca.c) and the engine (acme_engine.c) ---- */
 
@@ -168,9 +172,16 @@ struct acme_ca {
 	size_t			 nnonces;
 };
 
+/* Easy handles an engine keeps from ended requests for the next ones
+ * (acme_http.c): a new one costs its allocations (curl's download buffer
+ * among them, and a POST's upload buffer) and their release. */
+#define ACME_EASY_IDLE_MAX	32
+
 struct acme_engine {
 	CURLM			*multi;
 	CURLSH			*share;
+	CURL			*idle[ACME_EASY_IDLE_MAX];
+	size_t			 nidle;
 	struct acme_engine_conf	 conf;
 	char			 ua[64];
 	struct acme_ca		*cas;
