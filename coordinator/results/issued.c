@@ -107,9 +107,10 @@ issued_ari_values(const struct issued_new *in, struct issued_ari *a)
  * window is re-checked) and order $4[i] ("" for an import: none) marked
  * valid with its final URL $5[i]. The certificates UPDATE's triggers read
  * the new issued rows, which the other two parts do not touch. Rows are
- * found by `= ANY` of the arrays, each one's values by its position in
- * them: a join with a set of rows PostgreSQL cannot count beforehand
- * would be planned as a scan of the whole table. A batch holds a
+ * found by `= ANY` of the arrays (index scans), each one's values by its
+ * position in them: the same UPDATE joined to json_to_recordset (planned
+ * as 100 rows) saved nothing over one statement a certificate
+ * (docs/performance-log.md, "Results written together"). A batch holds a
  * certificate and an order once (issued_batch_holds). */
 #define ISSUED_CURRENT_SQL "WITH ari AS (UPDATE issued_certificates SET " \
 	"ari_next_at = NULL, ari_check_job = NULL WHERE certificate = " \
