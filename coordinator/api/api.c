@@ -708,15 +708,17 @@ api_reload_tls(struct api_server *a)
 void
 api_stop(struct api_server *a)
 {
-	unsigned long batches, items;
+	struct enroll_group_stats st;
 
 	if (a == NULL)
 		return;
 	MHD_stop_daemon(a->mhd);
-	enroll_group_counts(a->group, &batches, &items);
-	if (items > 0)
+	enroll_group_counts(a->group, &st);
+	if (st.items > 0)
 		log_info("api: %lu single enrollments written in %lu "
-		    "batches (group commit)", items, batches);
+		    "batches (group commit; %lu waits for threads coming, %lu "
+		    "of them timed out)", st.items, st.batches, st.waits,
+		    st.timeouts);
 	enroll_group_free(a->group);
 	pgpool_free(a->pool);
 	api_tls_free(&a->tls);

@@ -9,6 +9,7 @@
 #include "api_int.h"
 #include "db.h"
 #include "enroll.h"
+#include "enroll_group.h"
 #include "log.h"
 
 /* The reply: 201 with Location for a new certificate, 200 for one that
@@ -53,8 +54,12 @@ api_enroll_create(struct api *a, struct MHD_Connection *conn,
 	char err[512], id[IDS_LEN + 1], status[16];
 	int n = 0, made;
 
+	/* from here on, this thread is coming with an item for the group */
+	enroll_group_enter(a->srv->group);
 	if (!er->force && (n = enroll_find_live(a->db, er, id, status, err,
-	    sizeof(err))) < 0)
+	    sizeof(err))) != 0)
+		enroll_group_leave(a->srv->group);
+	if (n < 0)
 		return api_unavailable(conn, err);
 	/* its audit row (201) in the enrollment's transaction: one commit */
 	if (n == 0 && (made = enroll_create_grouped(a->db, a->srv->group, a->v,

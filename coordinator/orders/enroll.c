@@ -726,8 +726,8 @@ enroll_write_one(PGconn *c, const struct settings *s,
 
 /* Writes and commits the enrollment of req (material m made), with its
  * audit row au when not NULL: through g when there is one and req fits a
- * batch, else in a transaction of its own. Returns 1, 0 (a tenant quota refused it: rolled back), -1 with err
- * (rolled back). */
+ * batch, else in a transaction of its own (leaving g). Returns 1, 0 (a
+ * tenant quota refused it: rolled back), -1 with err (rolled back). */
 static int
 enroll_commit(PGconn *c, struct enroll_group *g, const struct settings *s,
     const struct enroll_request *req, const char *id, const char *pkid,
@@ -739,7 +739,9 @@ enroll_commit(PGconn *c, struct enroll_group *g, const struct settings *s,
 	int n;
 
 	it.audit = au;
-	if (g != NULL && enroll_batch_fits(req)) {
+	if (g != NULL && !enroll_batch_fits(req))
+		enroll_group_leave(g);
+	else if (g != NULL) {
 		it.req = req;
 		it.id = id;
 		it.pkid = pkid;
@@ -774,19 +776,23 @@ enroll_create_grouped(PGconn *c, struct enroll_group *g,
 
 	if (ids_new(id) < 0 || ids_new(pkid) < 0) {
 		snprintf(err, errlen, "enroll: no random ids");
-		return -1;
+		goto out;
 	}
 	/* A key made ahead when the pool has one: RSA takes 0.2 s and more. */
 	if (keypool_take(c, v, &s->key_pool, req->key_type, &m.key, err,
 	    errlen) < 0 || enroll_material(v, req, pkid, &m, err, errlen) < 0)
 		goto out;
-	if ((rc = enroll_commit(c, g, s, req, id, pkid, &m, au, oid, trace,
-	    err, errlen)) < 1)
+	rc = enroll_commit(c, g, s, req, id, pkid, &m, au, oid, trace, err,
+	    errlen);
+	g = NULL;	/* enroll_commit used up the entry */
+	if (rc < 1)
 		goto out;
 	log_info_ctx(LOG_JOB(oid, 1, trace, id), "issue_order queued for "
 	    "certificate %s (%zu names, %s, %s)", id, req->nnames,
 	    keys_type_name(req->key_type), req->challenge);
 out:
+	if (g != NULL)
+		enroll_group_leave(g);
 	enroll_material_free(&m);
 	return rc;
 }

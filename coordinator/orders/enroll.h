@@ -99,7 +99,8 @@ int enroll_create(PGconn *c, const struct vault *v, const struct settings *s,
  * same time, when g is not NULL: the API's single enrollments. With au not
  * NULL, the call's audit row (enroll_audit.h) is written in the
  * enrollment's transaction: au->id set when it committed, empty when not
- * (nothing written). */
+ * (nothing written). The caller has entered g (enroll_group_enter) and
+ * this call uses that up, whatever it returns. */
 struct enroll_group;
 struct enroll_audit;
 int enroll_create_grouped(PGconn *c, struct enroll_group *g,
