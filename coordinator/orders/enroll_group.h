@@ -22,7 +22,7 @@
  * its lookups and its key; a leader first waits for the threads that
  * entered to hand in their items, up to ENROLL_GROUP_LINGER_US, so that a
  * burst's batches grow (bench/e2e's 2,000 single enrollments, 16 clients,
- * 8 threads: 2.0 to 2.9 a batch without the wait, 2.9 to 4.2 with it). A
+ * 8 threads: 2.0 to 2.9 a batch without the wait, 2.9 to 4.5 with it). A
  * thread alone never waits: nobody else has entered. Every
  * item is answered after its transaction committed, as before. An item's
  * audit row (it->audit, enroll_audit.h) is written in its batch's
